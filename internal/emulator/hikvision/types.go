@@ -1,0 +1,78 @@
+// Package hikvision emulates a Hikvision access-control (face) terminal's
+// ISAPI: Digest auth with expiring and single-use nonces, lockout after failed
+// logins with the real failure body, UserInfo Search paging with the 30-record
+// cap silently applied, Modify, deviceBusy under concurrent requests, errors
+// inside HTTP 200 bodies, firmware that ignores EmployeeNoList. See
+// ../shared/specs/hikvision-isapi.md.
+package hikvision
+
+import (
+	"time"
+
+	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/emulator"
+)
+
+// Config sets up one emulated terminal. Zero values take the defaults noted.
+type Config struct {
+	Username string
+	Password string
+	Realm    string // default "DS-K1T671M"-style realm per model, e.g. "IP Camera"
+	Model    string // default "DS-K1T671MF"
+	Serial   string // default derived from the model and Username
+	Firmware string // default "V3.2.30 build 220812"
+
+	Zone      *time.Location // terminal local zone (default Europe/Ljubljana)
+	Clock     clock.Clock    // default the system clock
+	ClockSkew time.Duration  // the terminal's clock is this far ahead of Clock
+
+	MaxResults int // Search page cap, silently applied (default 30)
+	MaxRecords int // maxRecordNum capability (default 1500; demo/bench raise it)
+
+	NonceTTL       time.Duration // a nonce older than this gets a stale=true challenge (default 5 min)
+	SingleUseNonce bool          // every nonce is valid for one request only
+	LockAfter      int           // failed logins before lockout (default 5)
+	LockFor        time.Duration // lockout duration (default 30 min)
+
+	IgnoreEmployeeNoList bool // firmware bug: Search ignores EmployeeNoList
+	// A request arriving while another is being served gets deviceBusy
+	// (terminals answer one request at a time).
+	Faults *emulator.Faults
+	Log    *emulator.RequestLog
+}
+
+// Person is one UserInfo record as the terminal stores it.
+type Person struct {
+	EmployeeNo string
+	Name       string
+	UserType   string // "normal", "visitor", "blackList"
+	Gender     string
+	Valid      Valid
+	DoorRight  string
+	RightPlan  []RightPlan
+	Extends    []Extend // PersonInfoExtends
+	NumOfCard  int
+	NumOfFace  int
+	NumOfFP    int
+}
+
+// Valid is the person's validity period as stored ("2006-01-02T15:04:05",
+// local terminal time when TimeType is "local").
+type Valid struct {
+	Enable    bool
+	BeginTime string
+	EndTime   string
+	TimeType  string
+}
+
+// RightPlan assigns a door to a plan template.
+type RightPlan struct {
+	DoorNo         int
+	PlanTemplateNo string
+}
+
+// Extend is one PersonInfoExtends entry.
+type Extend struct {
+	Name  string
+	Value string
+}

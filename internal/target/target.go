@@ -1,0 +1,97 @@
+// Package target defines what the sync engine needs of an access-control
+// system that receives member validity: list its accounts, read some of them,
+// and change their end of validity. Each system (Hikvision terminal, NEYROSS,
+// NTK) implements Target in its own sub-package; all of them pass the
+// conformance suite in targettest.
+package target
+
+import (
+	"context"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/member"
+)
+
+// Account is one person on a target as the engine sees it.
+type Account struct {
+	ID    string       // employeeNo (Hikvision), uuid (NEYROSS), card number (NTK)
+	Name  string       // as the target spells it (often without diacritics)
+	Email member.Email // an e-mail found on the target itself, if any (normalised)
+	// Begin and End are the validity period in the site's zone. End is the
+	// last instant of access (a date's T23:59:59). Zero End with Permanent
+	// false means the target reports no period.
+	Begin time.Time
+	End   time.Time
+	// Permanent: the target grants access with no end (Hikvision
+	// Valid.enable=false). The sync never writes that state.
+	Permanent bool
+	// Attrs are system-specific values the apply step must send back
+	// unchanged (Hikvision userType, timeType …) or that the console shows.
+	Attrs map[string]string
+	// Problems are data problems found while decoding this account (an
+	// unparseable date, an e-mail that is not one); the planner reports such
+	// an account as invalid instead of writing to it.
+	Problems []string
+}
+
+// Label names the account in messages.
+func (a Account) Label() string {
+	if a.Name != "" {
+		return a.ID + " (" + a.Name + ")"
+	}
+	return a.ID
+}
+
+// Info describes a target for plans, reports and the console.
+type Info struct {
+	Name   string // configured name, e.g. "entrance"
+	System string // "hikvision", "neyross", "ntk"
+	// Serial identifies the device/system instance when known (Hikvision
+	// serial number); results are recorded per (serial, account).
+	Serial string
+	// MinEnd and MaxEnd bound the end dates the target can hold; a desired
+	// end beyond MaxEnd is clamped (product.md). Zero means unbounded.
+	MinEnd time.Time
+	MaxEnd time.Time
+}
+
+// Progress reports how far a long read has come (pages read of pages
+// expected, accounts so far). Total may be 0 while unknown.
+type Progress struct {
+	Target string
+	Done   int
+	Total  int
+	Items  int
+}
+
+// Update asks a target to set one account's end of validity. Account is the
+// copy read just before (so the write can send back the fields it must keep);
+// End is the new last instant of access.
+type Update struct {
+	Account Account
+	End     time.Time
+}
+
+// Target is an access-control system receiving member validity.
+//
+// Implementations serialise their own requests where the system needs it
+// (Hikvision: one in flight per terminal) and classify failures with *Error.
+type Target interface {
+	// Info returns the description; Serial and the end bounds may be filled
+	// only after the first successful call (Probe or Inventory).
+	Info() Info
+	// Probe checks reachability, credentials and capabilities without
+	// changing anything, and fills Info.
+	Probe(ctx context.Context) error
+	// Inventory lists every account. It never returns a partial list as if
+	// complete: any failure returns an error and no accounts.
+	Inventory(ctx context.Context, progress func(Progress)) ([]Account, error)
+	// Lookup reads the given accounts in as few requests as the system
+	// allows. Accounts that do not exist are absent from the map.
+	Lookup(ctx context.Context, ids []string) (map[string]Account, error)
+	// Write changes the end of validity of each update's account. It returns
+	// one error per update, in order (nil = the system accepted the write; the
+	// caller reads back to confirm). After an authentication stop every
+	// remaining update gets the stopping error.
+	Write(ctx context.Context, updates []Update) []error
+}
