@@ -1,0 +1,129 @@
+// Package cli is the composition root: it builds the commands, reads the
+// configuration, wires clients, emulators and printers together and maps
+// outcomes to exit codes. Each command is an options struct plus a run
+// function with injected I/O, so tests drive it without a process.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/doorsync/doorsync/internal/clock"
+)
+
+// App holds everything a command may touch from the outside world.
+type App struct {
+	Stdout    io.Writer
+	Stderr    io.Writer
+	LookupEnv func(string) (string, bool)
+	Clock     clock.Clock
+	// UserConfigDir and SystemConfigDir are searched for doorsync.toml after
+	// --config, $DOORSYNC_CONFIG and ./doorsync.toml.
+	UserConfigDir   string
+	SystemConfigDir string
+	// Ready, when set, receives a note once a long-running command (demo
+	// --serve) is serving; tests use it to know when to connect.
+	Ready func(any)
+}
+
+// NewApp is the production App.
+func NewApp() *App {
+	ucd, _ := os.UserConfigDir()
+	if ucd != "" {
+		ucd += string(os.PathSeparator) + "doorsync"
+	}
+	return &App{
+		Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv, Clock: clock.System{},
+		UserConfigDir: ucd, SystemConfigDir: "/etc/doorsync",
+	}
+}
+
+// globalOptions are the flags every command takes.
+type globalOptions struct {
+	configPath string
+	dbPath     string
+	logFormat  string
+	debug      bool
+}
+
+// Run executes the command line and returns the process exit code.
+func (a *App) Run(ctx context.Context, args []string) int {
+	g := &globalOptions{}
+	root := a.rootCommand(g)
+	root.SetArgs(args)
+	root.SetOut(a.Stdout)
+	root.SetErr(a.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	code := codeOf(err)
+	var ee *exitError
+	if !errors.As(err, &ee) && isUsage(err) {
+		code = ExitUsage
+	}
+	if !errors.Is(err, errSilent) {
+		fmt.Fprintf(a.Stderr, "doorsync: %v\n", err)
+	}
+	return code
+}
+
+// errSilent marks an error whose message was already printed (e.g. doctor's
+// failing checks); only its exit code matters.
+var errSilent = errors.New("already reported")
+
+func (a *App) rootCommand(g *globalOptions) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "doorsync",
+		Short: "Keep door terminals' validity equal to Cardskipper's, keyed by e-mail",
+		Long: `doorsync keeps every door terminal's end dates equal to Cardskipper's, keyed by e-mail,
+with a full history in a local SQLite database.
+
+Start with "doorsync demo" to see it against built-in emulators, and
+"doorsync doctor" to check a configuration against the real systems.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The console (issue 4) and --auto (issue 3) are not built yet:
+			// show what there is instead of pretending.
+			return cmd.Help()
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.configPath, "config", "", "configuration file (default: $DOORSYNC_CONFIG, ./doorsync.toml, user then system config dir)")
+	pf.StringVar(&g.dbPath, "db", "", "SQLite database file (overrides `database` in the configuration)")
+	pf.StringVar(&g.logFormat, "log-format", "text", "headless output format: text or json")
+	pf.BoolVar(&g.debug, "debug", false, "verbose diagnostics on stderr")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if g.logFormat != "text" && g.logFormat != "json" {
+			return usageError(fmt.Errorf("--log-format must be text or json, not %q", g.logFormat))
+		}
+		return nil
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	root.AddCommand(
+		a.versionCommand(g),
+		a.demoCommand(g),
+		a.doctorCommand(g),
+	)
+	return root
+}
+
+// isUsage recognises cobra's own argument errors (unknown command, wrong
+// number of arguments), which it returns as plain errors.
+func isUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "accepts ", "requires ", "invalid argument", "unknown shorthand"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}

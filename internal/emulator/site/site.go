@@ -1,0 +1,180 @@
+// Package site runs a whole emulated site on loopback: Cardskipper and two
+// Hikvision terminals filled from a generated data set. `doorsync demo` and the
+// end-to-end tests use it.
+package site
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/emulator"
+	csemu "github.com/doorsync/doorsync/internal/emulator/cardskipper"
+	"github.com/doorsync/doorsync/internal/emulator/dataset"
+	hikemu "github.com/doorsync/doorsync/internal/emulator/hikvision"
+	"github.com/doorsync/doorsync/internal/member"
+)
+
+// Options size the site.
+type Options struct {
+	Members   int
+	Seed      uint64
+	Zone      *time.Location
+	Clock     clock.Clock
+	Terminals []string      // default "entrance", "gym"
+	Latency   time.Duration // per request, on every emulator
+	// Passwords: empty means a random one per start (printed by the demo).
+	CardskipperPassword string
+	TerminalPassword    string
+}
+
+// Endpoint is one running emulator and how to log in to it.
+type Endpoint struct {
+	Name     string
+	System   string
+	URL      string
+	Username string
+	Password string
+	Log      *emulator.RequestLog
+	Faults   *emulator.Faults
+}
+
+// Site is a running set of emulators.
+type Site struct {
+	Cardskipper       Endpoint
+	CardskipperServer *csemu.Server
+	Terminals         []Endpoint
+	TerminalServers   map[string]*hikemu.Terminal
+	Data              dataset.Set
+	Zone              *time.Location
+
+	servers []*http.Server
+	wg      sync.WaitGroup
+}
+
+// Start generates the data set and serves every emulator on its own
+// 127.0.0.1 port. Stop it with Close (or by cancelling ctx).
+func Start(ctx context.Context, o Options) (*Site, error) {
+	if o.Zone == nil {
+		return nil, errors.New("site: zone required")
+	}
+	if o.Clock == nil {
+		o.Clock = clock.System{}
+	}
+	if len(o.Terminals) == 0 {
+		o.Terminals = []string{"entrance", "gym"}
+	}
+	data, err := dataset.Generate(dataset.Options{Members: o.Members, Seed: o.Seed,
+		Today: member.DateOf(o.Clock.Now(), o.Zone), Terminals: o.Terminals})
+	if err != nil {
+		return nil, err
+	}
+	s := &Site{Data: data, Zone: o.Zone, TerminalServers: map[string]*hikemu.Terminal{}}
+
+	csPass := o.CardskipperPassword
+	if csPass == "" {
+		csPass = randomPassword()
+	}
+	s.Cardskipper = newEndpoint("cardskipper", "cardskipper", "api-admin", csPass, o.Seed, o.Latency)
+	s.CardskipperServer = csemu.New(csemu.Config{
+		Username: s.Cardskipper.Username, Password: csPass, Organisations: data.Organisations,
+		Zone: o.Zone, Clock: o.Clock, Faults: s.Cardskipper.Faults, Log: s.Cardskipper.Log,
+	})
+	s.CardskipperServer.SetMembers(data.Members)
+	if s.Cardskipper.URL, err = s.serve(ctx, s.CardskipperServer); err != nil {
+		s.Close()
+		return nil, err
+	}
+
+	tPass := o.TerminalPassword
+	if tPass == "" {
+		tPass = randomPassword()
+	}
+	for i, name := range o.Terminals {
+		ep := newEndpoint(name, "hikvision", "admin", tPass, o.Seed+uint64(i)+1, o.Latency)
+		term := hikemu.New(hikemu.Config{
+			Username: ep.Username, Password: tPass, Serial: fmt.Sprintf("DS-K1T671MF20250101V03%04d", i+1),
+			Zone: o.Zone, Clock: o.Clock, MaxRecords: max(1500, len(data.Terminals[name])+100),
+			Faults: ep.Faults, Log: ep.Log,
+		})
+		term.SetPersons(data.Terminals[name])
+		if ep.URL, err = s.serve(ctx, term); err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.Terminals = append(s.Terminals, ep)
+		s.TerminalServers[name] = term
+	}
+	return s, nil
+}
+
+func newEndpoint(name, system, user, pass string, seed uint64, latency time.Duration) Endpoint {
+	f := emulator.NewFaults(seed)
+	f.SetLatency(latency)
+	return Endpoint{Name: name, System: system, Username: user, Password: pass, Log: &emulator.RequestLog{}, Faults: f}
+}
+
+func (s *Site) serve(ctx context.Context, h http.Handler) (string, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("site: listen on loopback: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
+	s.servers = append(s.servers, srv)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = srv.Serve(ln)
+	}()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops every emulator and waits for them.
+func (s *Site) Close() {
+	for _, srv := range s.servers {
+		_ = srv.Close()
+	}
+	s.wg.Wait()
+}
+
+func randomPassword() string {
+	b := make([]byte, 9)
+	_, _ = rand.Read(b)
+	return "demo-" + hex.EncodeToString(b)
+}
+
+// ConfigTOML is a working doorsync.toml for this site. Passwords are written
+// literally (the file is the demo's own; WriteConfig makes it 0600).
+func (s *Site) ConfigTOML(database string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# doorsync configuration for the built-in emulators (doorsync demo --serve).\n")
+	fmt.Fprintf(&b, "timezone = %q\n", s.Zone.String())
+	fmt.Fprintf(&b, "database = %q\n\n", database)
+	fmt.Fprintf(&b, "[cardskipper]\nurl = %q\nusername = %q\npassword = %q\norganisation_id = %d\nroles = []\n\n",
+		s.Cardskipper.URL, s.Cardskipper.Username, s.Cardskipper.Password, dataset.OrganisationID)
+	for _, t := range s.Terminals {
+		fmt.Fprintf(&b, "[[hikvision]]\nname = %q\nurl = %q\nusername = %q\npassword = %q\nemail_field = \"extension\"\n\n",
+			t.Name, t.URL, t.Username, t.Password)
+	}
+	fmt.Fprintf(&b, "[policy]\nauto = [\"extend\", \"reactivate\"]\nmax_revocations = 25\nmax_revocation_percent = 10\n")
+	return b.String()
+}
+
+// WriteConfig writes ConfigTOML to path with mode 0600.
+func (s *Site) WriteConfig(path, database string) error {
+	if err := os.WriteFile(path, []byte(s.ConfigTOML(database)), 0o600); err != nil {
+		return fmt.Errorf("write demo config: %w", err)
+	}
+	return os.Chmod(path, 0o600)
+}
