@@ -1,0 +1,276 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/emulator"
+	"github.com/doorsync/doorsync/internal/emulator/site"
+)
+
+type run struct {
+	code           int
+	stdout, stderr string
+}
+
+func newTestApp(env map[string]string) (*App, *bytes.Buffer, *bytes.Buffer) {
+	var out, errb bytes.Buffer
+	return &App{
+		Stdout: &out, Stderr: &errb, Clock: clock.System{},
+		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		// Keep the search away from the developer's own configuration.
+		UserConfigDir: "/nonexistent/user", SystemConfigDir: "/nonexistent/system",
+	}, &out, &errb
+}
+
+func runApp(t *testing.T, env map[string]string, args ...string) run {
+	t.Helper()
+	app, out, errb := newTestApp(env)
+	code := app.Run(context.Background(), args)
+	return run{code, out.String(), errb.String()}
+}
+
+func startSite(t *testing.T, members int) (*site.Site, string) {
+	t.Helper()
+	zone, err := time.LoadLocation("Europe/Ljubljana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := site.Start(ctx, site.Options{Members: members, Seed: 5, Zone: zone,
+		CardskipperPassword: "cs-secret-4711", TerminalPassword: "term-secret-0815"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); s.Close() })
+	dir := t.TempDir()
+	path := filepath.Join(dir, "doorsync.toml")
+	if err := s.WriteConfig(path, filepath.Join(dir, "doorsync.db")); err != nil {
+		t.Fatal(err)
+	}
+	return s, path
+}
+
+func assertNoSecrets(t *testing.T, r run) {
+	t.Helper()
+	for _, secret := range []string{"cs-secret-4711", "term-secret-0815", "wrong-pass-1234"} {
+		if strings.Contains(r.stdout+r.stderr, secret) {
+			t.Fatalf("output leaks a password:\n%s\n%s", r.stdout, r.stderr)
+		}
+	}
+}
+
+func TestDoctorAllGood(t *testing.T) {
+	s, cfg := startSite(t, 40)
+	r := runApp(t, nil, "doctor", "--config", cfg)
+	if r.code != ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"ok    cardskipper: credentials",
+		"ok    cardskipper: organisation                1 \"Fitnes Center Ljubljana\"",
+		"ok    cardskipper: member export",
+		"ok    terminal entrance: authentication",
+		"ok    terminal gym: capabilities               search pages of 30",
+		"ok    terminal gym: clock",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	assertNoSecrets(t, r)
+	// doctor is read-only: no write request reached any terminal.
+	for _, term := range s.Terminals {
+		if n := term.Log.Count(func(q emulator.Request) bool { return q.Method == "PUT" || q.Method == "DELETE" }); n != 0 {
+			t.Errorf("terminal %s received %d write requests", term.Name, n)
+		}
+	}
+}
+
+func TestDoctorWrongTerminalPasswordStopsAfterTwoAttempts(t *testing.T) {
+	s, cfg := startSite(t, 20)
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Break the first terminal's password only.
+	broken := strings.Replace(string(data), `password = "term-secret-0815"`, `password = "${GYM_PW}"`, 1)
+	if err := os.WriteFile(cfg, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runApp(t, map[string]string{"GYM_PW": "wrong-pass-1234"}, "doctor", "--config", cfg)
+	if r.code != ExitFailed {
+		t.Fatalf("exit %d, want %d\n%s", r.code, ExitFailed, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "fail  terminal entrance: authentication") {
+		t.Fatalf("no authentication failure line:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "ok    terminal gym: authentication") {
+		t.Fatalf("the other terminal must still be checked:\n%s", r.stdout)
+	}
+	assertNoSecrets(t, r)
+	entrance := s.Terminals[0]
+	rejected := entrance.Log.Count(func(q emulator.Request) bool { return q.AuthScheme == "Digest" && q.Status == 401 })
+	t.Logf("rejected authenticated attempts: %d", rejected)
+	if rejected == 0 || rejected > 2 {
+		t.Fatalf("%d authenticated attempts were rejected; at most 2 may be made", rejected)
+	}
+	if s.TerminalServers["entrance"].Locked() {
+		t.Fatal("doctor locked the terminal out")
+	}
+}
+
+func TestDoctorUnreachableTerminalAndBadCardskipperPassword(t *testing.T) {
+	_, cfg := startSite(t, 10)
+	data, _ := os.ReadFile(cfg)
+	text := string(data)
+	text = strings.Replace(text, `password = "cs-secret-4711"`, `password = "wrong-pass-1234"`, 1)
+	// Port 1 on loopback: nothing listens there.
+	i := strings.Index(text, "[[hikvision]]\nname = \"gym\"\nurl = \"")
+	if i < 0 {
+		t.Fatalf("unexpected demo config:\n%s", text)
+	}
+	j := i + len("[[hikvision]]\nname = \"gym\"\nurl = \"")
+	k := j + strings.IndexByte(text[j:], '"')
+	text = text[:j] + "http://127.0.0.1:1" + text[k:]
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runApp(t, nil, "doctor", "--config", cfg)
+	if r.code != ExitFailed {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+	for _, want := range []string{"fail  cardskipper: credentials", "fail  terminal gym: reachability", "ok    terminal entrance: clock"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	assertNoSecrets(t, r)
+}
+
+func TestDoctorJSONLines(t *testing.T) {
+	_, cfg := startSite(t, 10)
+	r := runApp(t, nil, "doctor", "--config", cfg, "--log-format", "json")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) < 10 {
+		t.Fatalf("only %d lines", len(lines))
+	}
+	for _, l := range lines {
+		var v struct{ Status, Subject, Check, Time string }
+		if err := json.Unmarshal([]byte(l), &v); err != nil || v.Status == "" || v.Subject == "" || v.Time == "" {
+			t.Fatalf("not a JSON check line: %q (%v)", l, err)
+		}
+	}
+}
+
+func TestConfigErrorsExitTwo(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "doorsync.toml")
+	if err := os.WriteFile(bad, []byte("timezone = \"Europe/Ljubljana\"\n[cardskipper]\nurll = \"https://x\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown key with its line", []string{"doctor", "--config", bad}, ":3"},
+		{"missing file", []string{"doctor", "--config", filepath.Join(dir, "nope.toml")}, "nope.toml"},
+		{"unknown command", []string{"frobnicate"}, "unknown command"},
+		{"bad flag", []string{"doctor", "--bogus"}, "unknown flag"},
+		{"bad log format", []string{"version", "--log-format", "xml"}, "--log-format"},
+		{"demo members out of range", []string{"demo", "--members", "0"}, "--members"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runApp(t, nil, tt.args...)
+			if r.code != ExitUsage {
+				t.Fatalf("exit %d, want %d\n%s%s", r.code, ExitUsage, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tt.want) {
+				t.Fatalf("stderr lacks %q: %s", tt.want, r.stderr)
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	r := runApp(t, nil, "version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "doorsync ") {
+		t.Fatalf("version: %d %q", r.code, r.stdout)
+	}
+	r = runApp(t, nil, "version", "--log-format", "json")
+	var v map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || v["version"] == "" || v["go"] == "" {
+		t.Fatalf("version json: %q %v", r.stdout, err)
+	}
+}
+
+func TestDemoServeWritesAWorkingConfig(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "demo.toml")
+	app, out, _ := newTestApp(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan *site.Site, 1)
+	app.Ready = func(v any) { ready <- v.(*site.Site) }
+	done := make(chan int, 1)
+	go func() { done <- app.Run(ctx, []string{"demo", "--serve", "--write-config", cfgPath, "--members", "25", "--seed", "9"}) }()
+	var s *site.Site
+	select {
+	case s = <-ready:
+	case code := <-done:
+		t.Fatalf("demo exited early with %d: %s", code, out.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo did not become ready")
+	}
+	if len(s.Data.Members) != 25 {
+		t.Fatalf("members = %d", len(s.Data.Members))
+	}
+	st, err := os.Stat(cfgPath)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("config file: %v mode %v", err, st.Mode().Perm())
+	}
+	// The banner names every emulator with its URL and credentials.
+	banner := out.String()
+	for _, ep := range append([]site.Endpoint{s.Cardskipper}, s.Terminals...) {
+		if !strings.Contains(banner, ep.URL) || !strings.Contains(banner, ep.Password) {
+			t.Fatalf("banner lacks %s's URL or password:\n%s", ep.Name, banner)
+		}
+	}
+	r := runApp(t, nil, "doctor", "--config", cfgPath)
+	if r.code != ExitOK {
+		t.Fatalf("doctor against the demo: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != ExitOK {
+			t.Fatalf("demo --serve exited with %d after interrupt", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("demo --serve did not stop on interrupt")
+	}
+}
+
+func TestDemoSummarises(t *testing.T) {
+	r := runApp(t, nil, "demo", "--members", "60", "--seed", "3")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"cardskipper: members", "60 exported", "terminal entrance: persons", "terminal gym: persons"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
