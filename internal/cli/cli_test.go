@@ -225,7 +225,9 @@ func TestDemoServeWritesAWorkingConfig(t *testing.T) {
 	ready := make(chan *site.Site, 1)
 	app.Ready = func(v any) { ready <- v.(*site.Site) }
 	done := make(chan int, 1)
-	go func() { done <- app.Run(ctx, []string{"demo", "--serve", "--write-config", cfgPath, "--members", "25", "--seed", "9"}) }()
+	go func() {
+		done <- app.Run(ctx, []string{"demo", "--serve", "--write-config", cfgPath, "--members", "25", "--seed", "9"})
+	}()
 	var s *site.Site
 	select {
 	case s = <-ready:

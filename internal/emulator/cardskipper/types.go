@@ -34,6 +34,13 @@ type Organisation struct {
 	Name     string
 	Roles    []RoleType
 	Children []Organisation
+	Units    []Unit // OrganisationUnits
+}
+
+// Unit is an organisation unit (a section such as "Youth").
+type Unit struct {
+	ID    int
+	Value string
 }
 
 // RoleType is a membership type of an organisation.
@@ -53,13 +60,26 @@ type Member struct {
 	LastName             string
 	Birthdate            string
 	Email                string // may be empty, mixed case, shared with other members
-	CellPhone            string
-	Inactive             bool
-	Extra                [3]string
-	Roles                []MemberRole
-	Tags                 []string
+	// NoEmailAttribute leaves the EMail attribute out when Email is empty
+	// (the real export may write it empty or not at all).
+	NoEmailAttribute bool
+	CellPhone        string
+	// UserID and MemberCode are exported as extra attributes a lenient
+	// client ignores; zero values are filled in when the member is stored.
+	UserID     int
+	MemberCode string
+	Address    Address
+	Inactive   bool
+	Extra      [3]string
+	Roles      []MemberRole
+	Tags       []string
 	// ChangedAt is when the member last changed (for the ChangedAt criterion).
 	ChangedAt time.Time
+}
+
+// Address is a member's postal address.
+type Address struct {
+	Line1, Line2, Zip, City string
 }
 
 // MemberRole is one membership period of a role in an organisation.

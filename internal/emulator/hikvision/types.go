@@ -35,6 +35,19 @@ type Config struct {
 	LockFor        time.Duration // lockout duration (default 30 min)
 
 	IgnoreEmployeeNoList bool // firmware bug: Search ignores EmployeeNoList
+
+	// OfferSHA256 adds a SHA-256 Digest challenge in front of the MD5 one
+	// (newer firmware); either algorithm is accepted.
+	OfferSHA256 bool
+	// StringBooleans makes Search encode closeDelayEnabled, localUIRight and
+	// Valid.enable as the strings "true"/"false", as some firmware does, so
+	// clients must decode leniently.
+	StringBooleans bool
+	// ProcessTime is how long the terminal works on each authenticated
+	// request while holding its single request slot (default 0). A request
+	// arriving meanwhile gets deviceBusy.
+	ProcessTime time.Duration
+
 	// A request arriving while another is being served gets deviceBusy
 	// (terminals answer one request at a time).
 	Faults *emulator.Faults
@@ -54,6 +67,16 @@ type Person struct {
 	NumOfCard  int
 	NumOfFace  int
 	NumOfFP    int
+
+	CloseDelayEnabled bool
+	BelongGroup       string
+	// Password is the person's keypad PIN. Search always answers "" (the
+	// terminal never reveals it) but a Modify that sends one stores it, so a
+	// test can see that a client overwrote it.
+	Password        string
+	LocalUIRight    bool
+	MaxOpenDoorTime int
+	OpenDoorTime    int
 }
 
 // Valid is the person's validity period as stored ("2006-01-02T15:04:05",
