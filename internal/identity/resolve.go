@@ -1,0 +1,93 @@
+package identity
+
+import (
+	"slices"
+
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+// Match is one account found for an e-mail on a target, and how.
+type Match struct {
+	Account  string
+	MemberID string // set when the link pins one member
+	Origin   Origin
+}
+
+// Resolver answers "which accounts on target T belong to e-mail E" from the
+// stored links and the e-mails found on the targets' accounts. Pure: built
+// from values, no I/O.
+type Resolver struct {
+	// byTarget[target][email] → matches, confirmed/imported links first.
+	byTarget map[string]map[member.Email][]Match
+	// owner[target][account]: the e-mail the account belongs to. Stored
+	// links are indexed first, so an e-mail found on the terminal cannot move
+	// a linked account to another member.
+	owner map[string]map[string]member.Email
+}
+
+// NewResolver indexes links and the accounts of each target.
+func NewResolver(links []Link, accounts map[string][]target.Account) *Resolver {
+	r := &Resolver{byTarget: map[string]map[member.Email][]Match{}, owner: map[string]map[string]member.Email{}}
+	index := func(t string) map[member.Email][]Match {
+		m := r.byTarget[t]
+		if m == nil {
+			m = map[member.Email][]Match{}
+			r.byTarget[t] = m
+			r.owner[t] = map[string]member.Email{}
+		}
+		return m
+	}
+	for _, l := range links {
+		if l.Email == "" || l.Account == "" {
+			continue
+		}
+		m := index(l.Target)
+		origin := l.Origin
+		if origin == "" {
+			origin = Confirmed
+		}
+		if slices.ContainsFunc(m[l.Email], func(x Match) bool { return x.Account == l.Account && x.MemberID == l.MemberID }) {
+			continue
+		}
+		m[l.Email] = append(m[l.Email], Match{Account: l.Account, MemberID: l.MemberID, Origin: origin})
+		r.owner[l.Target][l.Account] = l.Email
+	}
+	for t, accs := range accounts {
+		m := index(t)
+		for _, a := range accs {
+			if a.Email == "" {
+				continue
+			}
+			if _, taken := r.owner[t][a.ID]; taken {
+				continue
+			}
+			// A stored link for this e-mail wins over the terminal's field.
+			if hasStored(m[a.Email]) {
+				continue
+			}
+			m[a.Email] = append(m[a.Email], Match{Account: a.ID, Origin: Terminal})
+			r.owner[t][a.ID] = a.Email
+		}
+	}
+	return r
+}
+
+func hasStored(ms []Match) bool {
+	return slices.ContainsFunc(ms, func(x Match) bool { return x.Origin != Terminal })
+}
+
+// Resolve returns the accounts on the target for the e-mail.
+func (r *Resolver) Resolve(targetName string, email member.Email) []Match {
+	if email == "" {
+		return nil
+	}
+	return r.byTarget[targetName][email]
+}
+
+// Owner returns the e-mail an account belongs to (by stored link or by an
+// e-mail found on it), if any.
+func (r *Resolver) Owner(targetName, account string) (member.Email, bool) {
+	e, ok := r.owner[targetName][account]
+	return e, ok
+}

@@ -1,0 +1,120 @@
+package plan
+
+import (
+	"time"
+
+	"github.com/doorsync/doorsync/internal/member"
+)
+
+// FormatVersion is the version of the plan JSON (product.md → plan --json).
+const FormatVersion = 1
+
+// localLayout is how end times appear in plans: terminal local time without
+// an offset, as ISAPI's timeType "local" writes them.
+const localLayout = "2006-01-02T15:04:05"
+
+// Plan is the work for one run.
+type Plan struct {
+	Version   int             `json:"version"`
+	CreatedAt time.Time       `json:"created_at"`
+	Today     member.Date     `json:"today"`
+	Timezone  string          `json:"timezone"`
+	Source    Source          `json:"source"`
+	Summary   map[Kind]int    `json:"summary"`
+	Guard     Guard           `json:"guard"`
+	Targets   []TargetSummary `json:"targets"`
+	Items     []Item          `json:"items"`
+	zone      *time.Location  // not serialised: Timezone names it
+	_         struct{}        // keep composite literals keyed
+}
+
+// Source describes the source side of the plan.
+type Source struct {
+	System  string `json:"system"`
+	Members int    `json:"members"`
+	// Error is set when the export failed: then the plan holds no writes.
+	Error string `json:"error,omitempty"`
+}
+
+// TargetSummary says what was read of one target.
+type TargetSummary struct {
+	Name     string `json:"name"`
+	System   string `json:"system"`
+	Accounts int    `json:"accounts"`
+	// Error is set when the target could not be read: it gets no items.
+	Error string `json:"error,omitempty"`
+}
+
+// Guard is the blast-radius guard (product.md): when tripped, --auto applies
+// nothing at all.
+type Guard struct {
+	Tripped bool   `json:"tripped"`
+	Reason  string `json:"reason,omitempty"`
+	// Revocations is the number of shorten + revoke items; Linked the number
+	// of member e-mails with at least one account.
+	Revocations int `json:"revocations"`
+	Linked      int `json:"linked"`
+}
+
+// Item is one (member e-mail, target) pair and what to do about it.
+type Item struct {
+	ID          string       `json:"id"`
+	Kind        Kind         `json:"kind"`
+	Email       member.Email `json:"email,omitempty"`
+	Name        string       `json:"name,omitempty"`
+	MemberID    string       `json:"member_id,omitempty"`
+	Target      string       `json:"target,omitempty"`
+	System      string       `json:"system,omitempty"`
+	Account     string       `json:"account,omitempty"`
+	AccountName string       `json:"account_name,omitempty"`
+	SourceEnd   member.Date  `json:"source_end,omitzero"`
+	CurrentEnd  LocalTime    `json:"current_end,omitzero"`
+	Permanent   bool         `json:"permanent,omitempty"` // the account has no end (Valid.enable=false)
+	DesiredEnd  LocalTime    `json:"desired_end,omitzero"`
+	Auto        bool         `json:"auto"`
+	Reason      string       `json:"reason"`
+	Clamped     bool         `json:"clamped,omitempty"`
+	// Drift: the sync set this account's end earlier and it changed since
+	// (iVMS-4200 "Apply to Device"); the item re-asserts the date.
+	Drift bool `json:"drift,omitempty"`
+	// LinkOrigin says how the account was found for the e-mail.
+	LinkOrigin string `json:"link,omitempty"`
+}
+
+// DaysDiff is desired minus current in calendar days (0 when either is
+// missing), for sorting and the console's "difference" column.
+func (it Item) DaysDiff(zone *time.Location) int {
+	if it.CurrentEnd.IsZero() || it.DesiredEnd.IsZero() {
+		return 0
+	}
+	return member.DateOf(it.CurrentEnd.Time, zone).DaysUntil(member.DateOf(it.DesiredEnd.Time, zone))
+}
+
+// LocalTime is an instant written as local wall-clock time without an
+// offset ("2025-11-01T23:59:59"), in the plan's zone.
+type LocalTime struct{ time.Time }
+
+func (t LocalTime) MarshalText() ([]byte, error) {
+	if t.IsZero() {
+		return nil, nil
+	}
+	return []byte(t.Format(localLayout)), nil
+}
+
+// UnmarshalText reads the wall-clock text as UTC; Decode moves it into the
+// plan's zone.
+func (t *LocalTime) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*t = LocalTime{}
+		return nil
+	}
+	v, err := time.Parse(localLayout, string(b))
+	if err != nil {
+		return err
+	}
+	t.Time = v
+	return nil
+}
+
+// Zone is the plan's time zone.
+func (p *Plan) Zone() *time.Location { return p.zone }
