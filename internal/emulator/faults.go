@@ -111,10 +111,14 @@ type Options struct {
 // Wrap returns next with request logging, latency and fault injection in front.
 func Wrap(next http.Handler, o Options) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Read the body first even when nothing is logged: Go's server
+		// notices a client that gave up only once the body is consumed, and
+		// the latency wait below must end when the client does.
+		body := readBody(r)
 		var idx = -1
 		if o.Log != nil {
 			idx = o.Log.add(Request{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-				AuthScheme: authScheme(r), Body: readBody(r)})
+				AuthScheme: authScheme(r), Body: body})
 		}
 		fault, latency, hang := FaultNone, time.Duration(0), time.Duration(0)
 		if o.Faults != nil {

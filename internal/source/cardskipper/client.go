@@ -1,0 +1,327 @@
+// Package cardskipper is the client of the Cardskipper External API: the
+// membership system that is the source of truth for who may open the doors
+// and until when. It speaks XML over HTTPS with HTTP Basic auth, exports the
+// members of an organisation (decoded as a stream into member.Member) and
+// reads the organisations and roles the API account may see.
+//
+// A failed call never yields a partial result: any transport error, non-2xx
+// answer, HTML page, truncated or malformed document fails the whole call, so
+// a broken export can never look like "nobody is a member any more".
+package cardskipper
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// DefaultMaxBody bounds a reply's size unless Config.MaxBody says otherwise.
+// A 100,000-member export is ~150 MB; anything far beyond that is a runaway.
+const DefaultMaxBody = 512 << 20
+
+// Timeouts of the default HTTP client. A big organisation's export may take
+// the server a while before the first byte and minutes to download over a
+// slow line, so the overall bound is generous; the context bounds it too.
+const (
+	defaultHeaderTimeout = 2 * time.Minute
+	defaultTotalTimeout  = 10 * time.Minute
+)
+
+// Config sets up a Client.
+type Config struct {
+	BaseURL  string // e.g. https://api.cardskipper.se (trailing slash tolerated)
+	Username string
+	Password string
+	// Zone is the club's zone: dates without an offset are calendar values
+	// there, and ExportQuery.ChangedAt is sent as local time there.
+	Zone *time.Location
+	// HTTP is the client to use; nil: one with sane timeouts.
+	HTTP *http.Client
+	// Language is sent as Accept-Language (the service localises messages);
+	// default "en".
+	Language string
+	// MaxBody bounds the size of a reply in bytes; 0: DefaultMaxBody.
+	MaxBody int64
+}
+
+// String describes the configuration without its password, so a Config
+// printed by mistake (%v, %+v) leaks nothing.
+func (c Config) String() string {
+	return fmt.Sprintf("cardskipper.Config{BaseURL: %q, Username: %q, Password: %s}", c.BaseURL, c.Username, redactedMark(c.Password))
+}
+
+// GoString is String for %#v.
+func (c Config) GoString() string { return c.String() }
+
+func redactedMark(secret string) string {
+	if secret == "" {
+		return `""`
+	}
+	return "[redacted]"
+}
+
+// Client calls the Cardskipper External API. It is safe for concurrent use.
+type Client struct {
+	base     *url.URL
+	user     string
+	password string
+	zone     *time.Location
+	http     *http.Client
+	lang     string
+	maxBody  int64
+}
+
+// New checks cfg and returns a client. It does no I/O.
+func New(cfg Config) (*Client, error) {
+	if strings.TrimSpace(cfg.BaseURL) == "" {
+		return nil, errors.New("cardskipper: no base URL")
+	}
+	u, err := url.Parse(strings.TrimSpace(cfg.BaseURL))
+	if err != nil {
+		return nil, fmt.Errorf("cardskipper: base URL: %w", err)
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return nil, fmt.Errorf("cardskipper: base URL %q: want an http or https URL", u.Redacted())
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("cardskipper: base URL %q: no host", u.Redacted())
+	}
+	if u.User != nil {
+		// Credentials in the URL would end up in error messages and logs.
+		return nil, fmt.Errorf("cardskipper: base URL %q: put the credentials in username and password, not in the URL", u.Redacted())
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("cardskipper: base URL %q: must not have a query or fragment", u.Redacted())
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	if cfg.Username == "" {
+		return nil, errors.New("cardskipper: no username")
+	}
+	if cfg.Password == "" {
+		return nil, fmt.Errorf("cardskipper: no password for user %q", cfg.Username)
+	}
+	if cfg.Zone == nil {
+		return nil, errors.New("cardskipper: no time zone")
+	}
+	if cfg.MaxBody < 0 {
+		return nil, fmt.Errorf("cardskipper: max body %d is negative", cfg.MaxBody)
+	}
+	c := &Client{
+		base:     u,
+		user:     cfg.Username,
+		password: cfg.Password,
+		zone:     cfg.Zone,
+		http:     cfg.HTTP,
+		lang:     cfg.Language,
+		maxBody:  cfg.MaxBody,
+	}
+	if c.http == nil {
+		c.http = defaultHTTPClient()
+	}
+	if c.lang == "" {
+		c.lang = "en"
+	}
+	if c.maxBody == 0 {
+		c.maxBody = DefaultMaxBody
+	}
+	return c, nil
+}
+
+func defaultHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ResponseHeaderTimeout = defaultHeaderTimeout
+	tr.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	return &http.Client{Transport: tr, Timeout: defaultTotalTimeout}
+}
+
+// String names the client without its password.
+func (c *Client) String() string {
+	return fmt.Sprintf("cardskipper client for %s as %q", c.base.Redacted(), c.user)
+}
+
+// Zone is the club's zone the client reads dates in.
+func (c *Client) Zone() *time.Location { return c.zone }
+
+// call is one API call: its name for messages and its request.
+type call struct {
+	name   string // "Member/Export", as the service's documentation names it
+	method string
+	path   string // with the trailing slash the documentation uses
+	body   string // request XML, "" for GET
+}
+
+// reply is a checked reply body: br reads it (bounded, BOM dropped), Close
+// releases the connection.
+type reply struct {
+	br   *bufio.Reader
+	body io.Closer
+}
+
+func (r reply) Close() { _ = r.body.Close() }
+
+// do sends the call and returns the reply body, checked to be a 2xx answer
+// that looks like XML, bounded to maxBody bytes. The caller closes it.
+func (c *Client) do(ctx context.Context, cl call) (reply, error) {
+	u := *c.base
+	u.Path += cl.path
+	var body io.Reader
+	if cl.body != "" {
+		body = strings.NewReader(cl.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, u.String(), body)
+	if err != nil {
+		return reply{}, fmt.Errorf("building request: %w", err)
+	}
+	req.SetBasicAuth(c.user, c.password)
+	req.Header.Set("Accept", "application/xml, text/xml")
+	req.Header.Set("Accept-Language", c.lang)
+	req.Header.Set("User-Agent", "doorsync")
+	if cl.body != "" {
+		req.Header.Set("Content-Type", "application/xml")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		// *url.Error redacts URL passwords, and New refuses URLs with user
+		// info anyway; the Authorization header is never part of it.
+		return reply{}, c.scrub(err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		defer resp.Body.Close()
+		return reply{}, c.statusError(cl, resp)
+	}
+	if resp.ContentLength > c.maxBody {
+		resp.Body.Close()
+		return reply{}, fmt.Errorf("%w: Content-Length %d is over the limit of %s", ErrTooLarge, resp.ContentLength, byteSize(c.maxBody))
+	}
+	br := bufio.NewReaderSize(&boundedReader{r: resp.Body, left: c.maxBody, limit: c.maxBody}, readBufSize)
+	if err := checkContentType(resp.Header.Get("Content-Type"), br); err != nil {
+		resp.Body.Close()
+		return reply{}, c.scrub(err)
+	}
+	if err := sniff(br); err != nil {
+		resp.Body.Close()
+		return reply{}, c.scrub(err)
+	}
+	return reply{br: br, body: resp.Body}, nil
+}
+
+// checkContentType rejects replies declared as HTML or JSON. Other types
+// (application/xml, text/xml, text/plain, none) are judged by sniff: real
+// servers are sloppy with the header.
+func checkContentType(ct string, br *bufio.Reader) error {
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return nil
+	}
+	switch {
+	case mt == "text/html" || mt == "application/xhtml+xml":
+		head, _ := br.Peek(sniffLen)
+		// A sloppy server may label the real document text/html: believe
+		// the body when it starts like the document.
+		t := bytes.TrimLeftFunc(bytes.TrimPrefix(head, bomUTF8), unicode.IsSpace)
+		if !isHTML(t) && (hasPrefixFold(t, "<?xml") || hasPrefixFold(t, "<cardskipper")) {
+			return nil
+		}
+		return htmlError(head)
+	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+		head, _ := br.Peek(64)
+		return fmt.Errorf("%w: it is JSON (Content-Type %s, starts with %q)", ErrNotXML, mt, clip(head, 40))
+	}
+	return nil
+}
+
+// statusError builds the error for a non-2xx answer from a bounded read of
+// its body.
+func (c *Client) statusError(cl call, resp *http.Response) error {
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, sniffLen))
+	return &StatusError{
+		Call:   cl.name,
+		Status: resp.StatusCode,
+		User:   c.user,
+		Detail: c.scrubText(describeBody(head)),
+	}
+}
+
+// scrubText removes the password (and the Basic credential built from it)
+// from text that came from the server or the network, in case a broken proxy
+// or server echoes the request.
+func (c *Client) scrubText(s string) string {
+	if c.password == "" {
+		return s
+	}
+	s = strings.ReplaceAll(s, c.password, "[redacted]")
+	cred := base64.StdEncoding.EncodeToString([]byte(c.user + ":" + c.password))
+	return strings.ReplaceAll(s, cred, "[redacted]")
+}
+
+func (c *Client) scrub(err error) error {
+	if err == nil || c.password == "" {
+		return err
+	}
+	msg := err.Error()
+	if clean := c.scrubText(msg); clean != msg {
+		return &scrubbedError{msg: clean, err: err}
+	}
+	return err
+}
+
+// scrubbedError is an error whose text had the password removed. It answers
+// errors.Is for the original but does not unwrap to it, so the original text
+// cannot be printed through it.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string        { return e.msg }
+func (e *scrubbedError) Is(target error) bool { return errors.Is(e.err, target) }
+
+// boundedReader fails with ErrTooLarge once more than limit bytes arrive.
+type boundedReader struct {
+	r     io.Reader
+	left  int64
+	limit int64
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// Probe for one more byte: exactly limit bytes is fine.
+		var one [1]byte
+		n, err := b.r.Read(one[:])
+		if n > 0 {
+			return 0, fmt.Errorf("%w: more than %s", ErrTooLarge, byteSize(b.limit))
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
