@@ -1,0 +1,400 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+// DefaultBatch is how many accounts one read covers (Hikvision's
+// EmployeeNoList maximum); chunks of writes are read back together.
+const DefaultBatch = 30
+
+// Retry is the backoff for transient failures (busy, 5xx, network).
+type Retry struct {
+	Attempts int           // tries per write or read, in all (default 5)
+	Base     time.Duration // first wait (default 250 ms), doubled each time
+	Max      time.Duration // cap of one wait (default 8 s)
+	// Sleep waits or returns ctx's error; tests inject an instant one.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Jitter returns a number in [0,1); nil: math/rand/v2.
+	Jitter func() float64
+}
+
+func (r Retry) withDefaults() Retry {
+	if r.Attempts <= 0 {
+		r.Attempts = 5
+	}
+	if r.Base <= 0 {
+		r.Base = 250 * time.Millisecond
+	}
+	if r.Max <= 0 {
+		r.Max = 8 * time.Second
+	}
+	if r.Sleep == nil {
+		r.Sleep = sleepCtx
+	}
+	if r.Jitter == nil {
+		r.Jitter = rand.Float64
+	}
+	return r
+}
+
+// wait is "equal jitter": half the exponential delay fixed, half random, so
+// retries of several workers spread out but never collapse to zero.
+func (r Retry) wait(ctx context.Context, attempt int) error {
+	d := r.Base << min(attempt-1, 16)
+	if d > r.Max || d <= 0 {
+		d = r.Max
+	}
+	d = d/2 + time.Duration(r.Jitter()*float64(d/2))
+	return r.Sleep(ctx, d)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Engine applies plan items.
+type Engine struct {
+	Targets  map[string]target.Target
+	Recorder Recorder
+	RunID    int64
+	Retry    Retry
+	Batch    int         // accounts per read (default DefaultBatch)
+	Progress func(Event) // may be nil; called from the workers
+}
+
+// Run applies the write items (extend, reactivate, shorten, revoke) and
+// returns one result per item, in the order given. Items of other kinds are
+// ignored. Cancelling ctx stops after the chunk in flight: its requests
+// complete and are recorded, the rest are Skipped.
+//
+// The returned error is a recording failure (the database), which the caller
+// must treat as fatal for the run; target failures are in the results.
+func (e *Engine) Run(ctx context.Context, items []plan.Item) ([]Result, error) {
+	byTarget := map[string][]int{}
+	var order []string
+	for i, it := range items {
+		if !it.Kind.Writes() {
+			continue
+		}
+		if _, ok := byTarget[it.Target]; !ok {
+			order = append(order, it.Target)
+		}
+		byTarget[it.Target] = append(byTarget[it.Target], i)
+	}
+	results := make([]Result, len(items))
+	for i, it := range items {
+		results[i] = Result{Item: it, Status: Skipped}
+	}
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		recErr error
+	)
+	for _, name := range order {
+		idx := byTarget[name]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := worker{e: e, retry: e.Retry.withDefaults(), name: name, total: len(idx)}
+			w.batch = e.Batch
+			if w.batch <= 0 {
+				w.batch = DefaultBatch
+			}
+			sub := make([]plan.Item, len(idx))
+			for j, i := range idx {
+				sub[j] = items[i]
+			}
+			res, err := w.run(ctx, e.Targets[name], sub)
+			mu.Lock()
+			defer mu.Unlock()
+			for j, i := range idx {
+				results[i] = res[j]
+			}
+			if err != nil && recErr == nil {
+				recErr = err
+			}
+		}()
+	}
+	wg.Wait()
+	return results, recErr
+}
+
+type worker struct {
+	e     *Engine
+	retry Retry
+	name  string
+	batch int
+	total int
+	done  int
+}
+
+func (w *worker) emit(ev Event) {
+	if w.e.Progress == nil {
+		return
+	}
+	ev.Target, ev.Done, ev.Total = w.name, w.done, w.total
+	w.e.Progress(ev)
+}
+
+// finish sets the final result, records it and reports it.
+func (w *worker) finish(ctx context.Context, res *Result) error {
+	w.done++
+	err := w.e.Recorder.Record(ctx, w.e.RunID, *res)
+	r := *res
+	w.emit(Event{Phase: PhaseWrite, Result: &r})
+	if err != nil {
+		return fmt.Errorf("record item %s on %s: %w", res.Item.ID, w.name, err)
+	}
+	return nil
+}
+
+func (w *worker) run(ctx context.Context, t target.Target, items []plan.Item) ([]Result, error) {
+	res := make([]Result, len(items))
+	for i, it := range items {
+		res[i] = Result{Item: it, Status: Skipped}
+	}
+	defer w.emit(Event{Phase: PhaseDone})
+	if t == nil {
+		err := fmt.Errorf("target %s is not configured", w.name)
+		return w.failAll(ctx, res, Failed, err)
+	}
+	// Re-read every account first (batched), so a change made since
+	// planning is seen before anything is written.
+	w.emit(Event{Phase: PhaseRead})
+	before, err := w.lookup(ctx, t, accountsOf(items))
+	if err != nil {
+		w.emit(Event{Phase: PhaseRead, Err: err})
+		return w.failAll(ctx, res, Failed, err)
+	}
+	var todo []int
+	for i, it := range items {
+		acc, ok := before[it.Account]
+		switch {
+		case !ok:
+			res[i].Status = Failed
+			res[i].Err = &target.Error{Class: target.NotFound, Target: w.name, Op: "re-read " + it.Account, Message: "account is no longer on the target"}
+		case changedSincePlanning(acc, it):
+			res[i].Status = Stale
+			res[i].Before = acc.End
+			res[i].Err = fmt.Errorf("account %s changed since planning: it now holds %s, the plan saw %s", it.Account, describeEnd(acc.End, acc.Permanent), describeEnd(it.CurrentEnd.Time, it.Permanent))
+		default:
+			res[i].Before = acc.End
+			todo = append(todo, i)
+			continue
+		}
+		if err := w.finish(ctx, &res[i]); err != nil {
+			return res, err
+		}
+	}
+	for start := 0; start < len(todo); start += w.batch {
+		if ctx.Err() != nil {
+			return w.skipRest(ctx, res, todo[start:], fmt.Errorf("cancelled: %w", ctx.Err()))
+		}
+		chunk := todo[start:min(start+w.batch, len(todo))]
+		// The chunk in flight completes even if ctx is cancelled meanwhile.
+		stop, err := w.chunk(context.WithoutCancel(ctx), t, items, before, res, chunk)
+		if err != nil {
+			return res, err
+		}
+		if stop != nil {
+			w.emit(Event{Phase: PhaseWrite, Err: stop})
+			return w.skipRest(ctx, res, todo[start+len(chunk):], stop)
+		}
+	}
+	return res, nil
+}
+
+// chunk journals, writes, reads back and records up to one batch of items.
+// It returns a non-nil stop error when the target must not be used further.
+func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, before map[string]target.Account, res []Result, chunk []int) (stop, recErr error) {
+	type pending struct {
+		i       int
+		journal int64
+	}
+	var live []pending
+	for _, i := range chunk {
+		it := items[i]
+		id, err := w.e.Recorder.OpenIntent(ctx, Intent{RunID: w.e.RunID, ItemID: it.ID, Target: w.name, Account: it.Account,
+			Before: before[it.Account].End, Want: it.DesiredEnd.Time})
+		if err != nil {
+			// Nothing is written that is not journalled first.
+			return nil, fmt.Errorf("journal item %s on %s: %w", it.ID, w.name, err)
+		}
+		live = append(live, pending{i, id})
+	}
+	updates := make([]target.Update, len(live))
+	for j, p := range live {
+		updates[j] = target.Update{Account: before[items[p.i].Account], End: items[p.i].DesiredEnd.Time}
+	}
+	w.emit(Event{Phase: PhaseWrite})
+	errs, attempts := w.write(ctx, t, updates)
+	var written []string
+	for j, p := range live {
+		res[p.i].Attempts = attempts[j]
+		if errs[j] != nil {
+			res[p.i].Status, res[p.i].Err = Failed, errs[j]
+			if target.ClassOf(errs[j]) == target.Auth || errors.Is(errs[j], target.ErrStopped) {
+				stop = errs[j]
+			}
+			continue
+		}
+		written = append(written, items[p.i].Account)
+	}
+	if len(written) > 0 {
+		w.emit(Event{Phase: PhaseVerify})
+		after, err := w.lookup(ctx, t, written)
+		for _, p := range live {
+			r := &res[p.i]
+			if r.Err != nil {
+				continue
+			}
+			want := items[p.i].DesiredEnd.Time
+			acc, ok := after[items[p.i].Account]
+			switch {
+			case err != nil:
+				r.Status, r.Err = Failed, fmt.Errorf("written but not confirmed: read-back failed: %w", err)
+			case !ok:
+				r.Status, r.Err = Failed, fmt.Errorf("written but the account is gone on read-back")
+			case acc.Permanent || !acc.End.Equal(want):
+				r.Status, r.After = Failed, acc.End
+				r.Err = fmt.Errorf("read-back shows %s, wanted %s", describeEnd(acc.End, acc.Permanent), describeEnd(want, false))
+			default:
+				r.Status, r.After = Applied, acc.End
+			}
+		}
+		if err != nil && target.ClassOf(err) == target.Auth {
+			stop = err
+		}
+	}
+	for _, p := range live {
+		if err := w.e.Recorder.CloseIntent(ctx, p.journal, res[p.i]); err != nil {
+			return stop, fmt.Errorf("close journal of item %s on %s: %w", items[p.i].ID, w.name, err)
+		}
+		if err := w.finish(ctx, &res[p.i]); err != nil {
+			return stop, err
+		}
+	}
+	return stop, nil
+}
+
+// write sends the updates, retrying the ones that failed transiently.
+func (w *worker) write(ctx context.Context, t target.Target, updates []target.Update) ([]error, []int) {
+	errs := make([]error, len(updates))
+	attempts := make([]int, len(updates))
+	open := make([]int, len(updates))
+	for i := range open {
+		open[i] = i
+	}
+	for attempt := 1; len(open) > 0; attempt++ {
+		batch := make([]target.Update, len(open))
+		for j, i := range open {
+			batch[j] = updates[i]
+		}
+		got := t.Write(ctx, batch)
+		var again []int
+		for j, i := range open {
+			attempts[i] = attempt
+			var err error
+			if j < len(got) {
+				err = got[j]
+			} else {
+				err = fmt.Errorf("target %s returned %d results for %d updates", w.name, len(got), len(batch))
+			}
+			errs[i] = err
+			if err != nil && target.ClassOf(err).Retryable() && !errors.Is(err, target.ErrStopped) && attempt < w.retry.Attempts {
+				again = append(again, i)
+			}
+		}
+		open = again
+		if len(open) > 0 {
+			if err := w.retry.wait(ctx, attempt); err != nil {
+				break
+			}
+		}
+	}
+	return errs, attempts
+}
+
+// lookup reads accounts, retrying transient failures.
+func (w *worker) lookup(ctx context.Context, t target.Target, ids []string) (map[string]target.Account, error) {
+	for attempt := 1; ; attempt++ {
+		got, err := t.Lookup(ctx, ids)
+		if err == nil {
+			return got, nil
+		}
+		if !target.ClassOf(err).Retryable() || attempt >= w.retry.Attempts {
+			return nil, err
+		}
+		if werr := w.retry.wait(ctx, attempt); werr != nil {
+			return nil, err
+		}
+	}
+}
+
+func (w *worker) failAll(ctx context.Context, res []Result, st Status, err error) ([]Result, error) {
+	for i := range res {
+		res[i].Status, res[i].Err = st, err
+		if rerr := w.finish(ctx, &res[i]); rerr != nil {
+			return res, rerr
+		}
+	}
+	return res, nil
+}
+
+func (w *worker) skipRest(ctx context.Context, res []Result, rest []int, why error) ([]Result, error) {
+	for _, i := range rest {
+		res[i].Status, res[i].Err = Skipped, why
+		if err := w.finish(context.WithoutCancel(ctx), &res[i]); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func accountsOf(items []plan.Item) []string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, it := range items {
+		if !seen[it.Account] {
+			seen[it.Account] = true
+			ids = append(ids, it.Account)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// changedSincePlanning: the account no longer holds what the plan saw.
+func changedSincePlanning(acc target.Account, it plan.Item) bool {
+	if acc.Permanent != it.Permanent {
+		return true
+	}
+	return !acc.Permanent && !acc.End.Equal(it.CurrentEnd.Time)
+}
+
+func describeEnd(t time.Time, permanent bool) string {
+	switch {
+	case permanent:
+		return "permanent access"
+	case t.IsZero():
+		return "no end"
+	}
+	return t.Format("2006-01-02T15:04:05")
+}

@@ -1,0 +1,381 @@
+package apply_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/apply"
+	"github.com/doorsync/doorsync/internal/emulator"
+	"github.com/doorsync/doorsync/internal/emulator/site"
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/source/cardskipper"
+	"github.com/doorsync/doorsync/internal/target"
+	"github.com/doorsync/doorsync/internal/target/hikvision"
+)
+
+// memRecorder keeps the journal and results in memory and remembers, for
+// every intent, how many Modify requests its terminal had received when it
+// was opened: a write must never precede its journal entry.
+type memRecorder struct {
+	mu      sync.Mutex
+	site    *site.Site
+	open    map[int64]apply.Intent
+	closed  map[int64]apply.Result
+	results []apply.Result
+	before  map[string]int // "target/account" → Modify count for that account when the intent opened
+	nextID  int64
+	failOn  string // ItemID whose OpenIntent fails
+}
+
+func newRecorder(s *site.Site) *memRecorder {
+	return &memRecorder{site: s, open: map[int64]apply.Intent{}, closed: map[int64]apply.Result{}, before: map[string]int{}}
+}
+
+func modifiesOf(s *site.Site, term, account string) int {
+	for _, ep := range s.Terminals {
+		if ep.Name != term {
+			continue
+		}
+		return ep.Log.Count(func(r emulator.Request) bool {
+			return strings.HasSuffix(r.Path, "/UserInfo/Modify") && strings.Contains(string(r.Body), `"employeeNo":"`+account+`"`)
+		})
+	}
+	return -1
+}
+
+func (m *memRecorder) OpenIntent(_ context.Context, in apply.Intent) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if in.ItemID == m.failOn {
+		return 0, errors.New("disk full")
+	}
+	m.nextID++
+	m.open[m.nextID] = in
+	m.before[in.Target+"/"+in.Account] = modifiesOf(m.site, in.Target, in.Account)
+	return m.nextID, nil
+}
+
+func (m *memRecorder) CloseIntent(_ context.Context, id int64, r apply.Result) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.open[id]; !ok {
+		return fmt.Errorf("intent %d not open", id)
+	}
+	m.closed[id] = r
+	return nil
+}
+
+func (m *memRecorder) Record(_ context.Context, _ int64, r apply.Result) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.results = append(m.results, r)
+	return nil
+}
+
+type world struct {
+	site    *site.Site
+	zone    *time.Location
+	targets map[string]target.Target
+	plan    plan.Plan
+}
+
+func newWorld(t *testing.T, members int, tweak func(*site.Site)) *world {
+	t.Helper()
+	zone, _ := time.LoadLocation("Europe/Ljubljana")
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := site.Start(ctx, site.Options{Members: members, Seed: 11, Zone: zone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); s.Close() })
+	if tweak != nil {
+		tweak(s)
+	}
+	w := &world{site: s, zone: zone, targets: map[string]target.Target{}}
+	cs, err := cardskipper.New(cardskipper.Config{BaseURL: s.Cardskipper.URL, Username: s.Cardskipper.Username, Password: s.Cardskipper.Password, Zone: zone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := cs.Export(ctx, cardskipper.ExportQuery{OrganisationID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	in := plan.Input{Members: ms, Rule: member.Rule{OrganisationIDs: []int{1, 2}}, Today: member.DateOf(now, zone), Zone: zone, Now: now,
+		Policy: plan.Policy{Auto: []plan.Kind{plan.Extend, plan.Reactivate}, MaxRevocations: 1000, MaxRevocationPercent: 100}}
+	for _, ep := range s.Terminals {
+		tg, err := hikvision.NewTarget(hikvision.Config{Name: ep.Name, BaseURL: ep.URL, Username: ep.Username, Password: ep.Password,
+			EmailField: hikvision.EmailInExtension, Zone: zone, RetryBackoff: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		accs, err := tg.Inventory(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.targets[ep.Name] = tg
+		in.Targets = append(in.Targets, plan.TargetState{Info: tg.Info(), Accounts: accs})
+	}
+	w.plan = plan.Build(in)
+	for _, ep := range s.Terminals {
+		ep.Log.Reset()
+	}
+	return w
+}
+
+func (w *world) writes(kinds ...plan.Kind) []plan.Item {
+	var out []plan.Item
+	for _, it := range w.plan.Items {
+		if slices.Contains(kinds, it.Kind) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func instant() apply.Retry {
+	return apply.Retry{Attempts: 8, Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+}
+
+func endOnTerminal(w *world, term, account string) string {
+	p, ok := w.site.TerminalServers[term].Person(account)
+	if !ok {
+		return "gone"
+	}
+	return p.Valid.EndTime
+}
+
+func countSearches(ep site.Endpoint) int {
+	return ep.Log.Count(func(r emulator.Request) bool { return strings.HasSuffix(r.Path, "/UserInfo/Search") })
+}
+
+func TestApplyWritesOnlyValidityAndReadsInBatches(t *testing.T) {
+	w := newWorld(t, 400, nil)
+	items := w.writes(plan.Extend, plan.Reactivate, plan.Revoke, plan.Shorten)
+	if len(items) < 40 {
+		t.Fatalf("data set gave only %d write items", len(items))
+	}
+	rec := newRecorder(w.site)
+	eng := apply.Engine{Targets: w.targets, Recorder: rec, RunID: 1, Retry: instant()}
+	results, err := eng.Run(context.Background(), items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perTarget := map[string]int{}
+	for _, r := range results {
+		if r.Status != apply.Applied {
+			t.Errorf("%s %s on %s: %s %v", r.Item.Kind, r.Item.Account, r.Item.Target, r.Status, r.Err)
+			continue
+		}
+		perTarget[r.Item.Target]++
+		if got, want := endOnTerminal(w, r.Item.Target, r.Item.Account), r.Item.DesiredEnd.Format("2006-01-02T15:04:05"); got != want {
+			t.Errorf("terminal %s account %s ends %s, want %s", r.Item.Target, r.Item.Account, got, want)
+		}
+		if !r.After.Equal(r.Item.DesiredEnd.Time) {
+			t.Errorf("read-back %v != desired %v", r.After, r.Item.DesiredEnd)
+		}
+	}
+	for _, ep := range w.site.Terminals {
+		k := perTarget[ep.Name]
+		maxReads := 2 * ((k + 29) / 30)
+		if n := countSearches(ep); n > maxReads {
+			t.Errorf("%s: %d Search requests for %d changes; at most %d allowed", ep.Name, n, k, maxReads)
+		}
+		for _, r := range ep.Log.Entries() {
+			if !strings.HasSuffix(r.Path, "/UserInfo/Modify") {
+				if r.Method != http.MethodGet && r.Method != http.MethodPost {
+					t.Errorf("%s: unexpected %s %s", ep.Name, r.Method, r.Path)
+				}
+				continue
+			}
+			var body map[string]map[string]json.RawMessage
+			if err := json.Unmarshal(r.Body, &body); err != nil {
+				t.Fatalf("Modify body %s: %v", r.Body, err)
+			}
+			var keys []string
+			for k := range body["UserInfo"] {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			if strings.Join(keys, ",") != "Valid,employeeNo,userType" {
+				t.Errorf("Modify sent fields %v; only employeeNo, userType and Valid are allowed", keys)
+			}
+		}
+	}
+	// Every write was journalled first, and every journal entry closed.
+	if len(rec.open) != len(rec.closed) {
+		t.Errorf("%d intents opened, %d closed", len(rec.open), len(rec.closed))
+	}
+	for key, n := range rec.before {
+		if n != 0 {
+			t.Errorf("%s had %d Modify requests before its journal entry", key, n)
+		}
+	}
+}
+
+func TestApplySkipsAccountsChangedSincePlanning(t *testing.T) {
+	w := newWorld(t, 150, nil)
+	items := w.writes(plan.Extend, plan.Reactivate)
+	victim := items[0]
+	term := w.site.TerminalServers[victim.Target]
+	p, _ := term.Person(victim.Account)
+	p.Valid.EndTime = "2030-01-01T23:59:59" // staff changed it in iVMS meanwhile
+	persons := term.Persons()
+	for i := range persons {
+		if persons[i].EmployeeNo == p.EmployeeNo {
+			persons[i] = p
+		}
+	}
+	term.SetPersons(persons)
+
+	rec := newRecorder(w.site)
+	eng := apply.Engine{Targets: w.targets, Recorder: rec, RunID: 1, Retry: instant()}
+	results, err := eng.Run(context.Background(), items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if results[0].Status != apply.Stale || !strings.Contains(results[0].Err.Error(), "2030-01-01T23:59:59") {
+		t.Fatalf("changed account: %s %v, want stale naming the new end", results[0].Status, results[0].Err)
+	}
+	if got := endOnTerminal(w, victim.Target, victim.Account); got != "2030-01-01T23:59:59" {
+		t.Fatalf("stale account was overwritten: %s", got)
+	}
+	if n := modifiesOf(w.site, victim.Target, victim.Account); n != 0 {
+		t.Fatalf("%d Modify requests for a stale account", n)
+	}
+	for _, r := range results[1:] {
+		if r.Status != apply.Applied {
+			t.Errorf("%s: %s %v", r.Item.Account, r.Status, r.Err)
+		}
+	}
+}
+
+func TestApplyConvergesUnderTransientFaults(t *testing.T) {
+	w := newWorld(t, 300, nil)
+	for _, ep := range w.site.Terminals {
+		ep.Faults.SetRate(emulator.FaultBusy, 0.1)
+		ep.Faults.SetRate(emulator.Fault5xx, 0.05)
+		ep.Faults.SetRate(emulator.FaultReset, 0.05)
+	}
+	items := w.writes(plan.Extend, plan.Reactivate)
+	eng := apply.Engine{Targets: w.targets, Recorder: newRecorder(w.site), RunID: 1, Retry: instant()}
+	results, err := eng.Run(context.Background(), items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	retried := 0
+	for _, r := range results {
+		if r.Status != apply.Applied {
+			t.Errorf("%s on %s: %s %v", r.Item.Account, r.Item.Target, r.Status, r.Err)
+		}
+		if r.Attempts > 1 {
+			retried++
+		}
+		if got, want := endOnTerminal(w, r.Item.Target, r.Item.Account), r.Item.DesiredEnd.Format("2006-01-02T15:04:05"); got != want {
+			t.Errorf("%s: terminal holds %s, want %s", r.Item.Account, got, want)
+		}
+	}
+	faults := 0
+	for _, ep := range w.site.Terminals {
+		faults += ep.Log.Count(func(r emulator.Request) bool { return r.Fault != "" })
+	}
+	if faults == 0 {
+		t.Fatal("no fault was injected: the test proves nothing")
+	}
+	t.Logf("%d items, %d faults injected, %d items needed more than one write", len(results), faults, retried)
+}
+
+func TestApplyStopsATerminalAfterAuthFailure(t *testing.T) {
+	w := newWorld(t, 300, nil)
+	w.site.TerminalServers["entrance"].SetPassword("changed-by-someone")
+	items := w.writes(plan.Extend, plan.Reactivate)
+	eng := apply.Engine{Targets: w.targets, Recorder: newRecorder(w.site), RunID: 1, Retry: instant()}
+	results, err := eng.Run(context.Background(), items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gymApplied int
+	for _, r := range results {
+		switch r.Item.Target {
+		case "entrance":
+			if r.Status == apply.Applied || target.ClassOf(r.Err) != target.Auth {
+				t.Errorf("entrance %s: %s %v; want failed with an auth error", r.Item.Account, r.Status, r.Err)
+			}
+		case "gym":
+			if r.Status == apply.Applied {
+				gymApplied++
+			}
+		}
+	}
+	if gymApplied == 0 {
+		t.Error("the other terminal must still be synced")
+	}
+	if n := w.site.TerminalServers["entrance"].FailedLogins(); n > 2 {
+		t.Errorf("%d failed logins on entrance; at most 2", n)
+	}
+	ep := w.site.Terminals[0]
+	if n := ep.Log.Count(func(r emulator.Request) bool { return strings.HasSuffix(r.Path, "/Modify") }); n != 0 {
+		t.Errorf("%d Modify requests reached the terminal with the wrong password", n)
+	}
+}
+
+func TestApplyNeverWritesWithoutJournal(t *testing.T) {
+	w := newWorld(t, 150, nil)
+	items := w.writes(plan.Extend, plan.Reactivate)
+	rec := newRecorder(w.site)
+	rec.failOn = items[0].ID
+	eng := apply.Engine{Targets: w.targets, Recorder: rec, RunID: 1, Retry: instant()}
+	_, err := eng.Run(context.Background(), items)
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("want the journal failure reported, got %v", err)
+	}
+	if n := modifiesOf(w.site, items[0].Target, items[0].Account); n != 0 {
+		t.Fatalf("item written although its journal entry failed")
+	}
+}
+
+func TestApplyCancelStopsAfterInFlightChunk(t *testing.T) {
+	w := newWorld(t, 600, nil)
+	items := w.writes(plan.Extend, plan.Reactivate)
+	ctx, cancel := context.WithCancel(context.Background())
+	var once sync.Once
+	eng := apply.Engine{Targets: w.targets, Recorder: newRecorder(w.site), RunID: 1, Retry: instant(), Batch: 5,
+		Progress: func(e apply.Event) {
+			if e.Result != nil && e.Result.Status == apply.Applied {
+				once.Do(cancel)
+			}
+		}}
+	results, err := eng.Run(ctx, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var applied, skipped int
+	for _, r := range results {
+		switch r.Status {
+		case apply.Applied:
+			applied++
+			if got := endOnTerminal(w, r.Item.Target, r.Item.Account); got != r.Item.DesiredEnd.Format("2006-01-02T15:04:05") {
+				t.Errorf("applied item not on the terminal: %s", got)
+			}
+		case apply.Skipped:
+			skipped++
+			if got := endOnTerminal(w, r.Item.Target, r.Item.Account); got == r.Item.DesiredEnd.Format("2006-01-02T15:04:05") {
+				t.Errorf("skipped item %s was written", r.Item.Account)
+			}
+		default:
+			t.Errorf("%s: %s %v", r.Item.Account, r.Status, r.Err)
+		}
+	}
+	if applied == 0 || skipped == 0 {
+		t.Fatalf("applied %d, skipped %d: cancel must stop between chunks", applied, skipped)
+	}
+}

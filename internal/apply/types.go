@@ -1,0 +1,75 @@
+// Package apply runs the write items of a plan against the targets: it
+// re-reads each account (batched), skips items whose account changed since
+// planning (stale), journals every write before sending it, writes, reads
+// back, and records the outcome. Terminals run in parallel, one request at a
+// time per terminal (the targets serialise their own requests).
+package apply
+
+import (
+	"context"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/plan"
+)
+
+// Status is the outcome of one item.
+type Status string
+
+const (
+	Applied Status = "applied" // written and confirmed by read-back
+	Failed  Status = "failed"  // the target refused, or read-back disagreed
+	Stale   Status = "stale"   // the account changed since planning: not written
+	Skipped Status = "skipped" // not attempted (target stopped, run cancelled)
+)
+
+// Result is what happened to one item.
+type Result struct {
+	Item     plan.Item
+	Status   Status
+	Attempts int
+	Before   time.Time // the account's end as re-read before writing
+	After    time.Time // the end read back after writing
+	Err      error
+}
+
+// Intent is a journal entry opened before a write.
+type Intent struct {
+	RunID   int64
+	ItemID  string
+	Target  string
+	Account string
+	Before  time.Time
+	Want    time.Time
+}
+
+// Recorder persists the journal and results (the store implements it).
+// Every method is called from the target's worker goroutine; implementations
+// must be safe for concurrent use across targets.
+type Recorder interface {
+	// OpenIntent journals a write before it is sent.
+	OpenIntent(ctx context.Context, in Intent) (int64, error)
+	// CloseIntent completes the journal entry after the read-back.
+	CloseIntent(ctx context.Context, id int64, r Result) error
+	// Record stores the item's final result.
+	Record(ctx context.Context, runID int64, r Result) error
+}
+
+// Phase of a target's work, for progress events.
+type Phase string
+
+const (
+	PhaseRead   Phase = "read"   // re-reading accounts before writing
+	PhaseWrite  Phase = "write"  // writing
+	PhaseVerify Phase = "verify" // reading back
+	PhaseDone   Phase = "done"   // the target's work is over
+)
+
+// Event reports progress to the console or the printer.
+type Event struct {
+	Target string
+	Phase  Phase
+	Done   int // items finished on this target
+	Total  int // items for this target
+	Result *Result
+	Err    error // a target-level failure (e.g. stopped after authentication failures)
+}
