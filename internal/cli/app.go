@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/config"
 )
 
 // App holds everything a command may touch from the outside world.
@@ -40,7 +41,7 @@ func NewApp() *App {
 	}
 	return &App{
 		Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv, Clock: clock.System{},
-		UserConfigDir: ucd, SystemConfigDir: "/etc/doorsync",
+		UserConfigDir: ucd, SystemConfigDir: config.SystemDir,
 	}
 }
 

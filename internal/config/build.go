@@ -1,0 +1,363 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// builder turns the raw decoded file into a Config, collecting every
+// problem instead of stopping at the first (an operator fixes them all in
+// one go).
+type builder struct {
+	file     string
+	dir      string // relative paths in the file are relative to it
+	idx      *index
+	env      func(string) (string, bool)
+	readFile func(string) ([]byte, error)
+	problems []Problem
+	literals []literalSecret
+	warnings []string
+}
+
+// key returns base + name as a new path (never sharing base's array).
+func key(base []string, name ...string) []string {
+	return append(append(make([]string, 0, len(base)+len(name)), base...), name...)
+}
+
+// fail records "key: message" at the key's line.
+func (b *builder) fail(path []string, format string, args ...any) {
+	b.problems = append(b.problems, Problem{
+		File: b.file, Line: b.idx.line(path), Key: display(path),
+		Msg: display(path) + ": " + fmt.Sprintf(format, args...),
+	})
+}
+
+// empty records "key is empty…" at the key's line.
+func (b *builder) empty(path []string, format string, args ...any) {
+	b.problems = append(b.problems, Problem{
+		File: b.file, Line: b.idx.line(path), Key: display(path),
+		Msg: display(path) + " is empty" + fmt.Sprintf(format, args...),
+	})
+}
+
+// missing records that a required key is absent, at its table's line.
+func (b *builder) missing(path []string, hint string) {
+	b.problems = append(b.problems, Problem{
+		File: b.file, Line: b.idx.line(path), Key: display(path),
+		Msg: display(path) + " is required" + hint,
+	})
+}
+
+// text is a string value after ${VAR} expansion.
+type text struct {
+	val  string
+	vars []string // environment variables it came from
+	set  bool     // present and expanded
+	bad  bool     // present but its expansion failed (already reported)
+}
+
+// show quotes the value for a message — unless it came from the
+// environment: a secret put into the wrong key must not be echoed.
+func (t text) show() string {
+	if len(t.vars) > 0 {
+		return "the value of ${" + strings.Join(t.vars, "}, ${") + "}"
+	}
+	return strconv.Quote(t.val)
+}
+
+// str expands an optional string.
+func (b *builder) str(path []string, p *string) text {
+	if p == nil {
+		return text{}
+	}
+	v, vars, err := expand(*p, b.env)
+	if err != nil {
+		b.fail(path, "%v", err)
+		return text{bad: true}
+	}
+	return text{val: v, vars: vars, set: true}
+}
+
+// required expands a string that must be present and non-empty.
+func (b *builder) required(path []string, p *string, hint string) text {
+	t := b.str(path, p)
+	switch {
+	case t.bad:
+	case !t.set:
+		b.missing(path, hint)
+	case strings.TrimSpace(t.val) == "":
+		b.empty(path, "%s", fromVars(t))
+		t.bad = true
+	}
+	return t
+}
+
+// orDefault expands an optional string; absent gives def.
+func (b *builder) orDefault(path []string, p *string, def string) text {
+	t := b.str(path, p)
+	if !t.set && !t.bad {
+		return text{val: def, set: true}
+	}
+	if t.set && strings.TrimSpace(t.val) == "" {
+		b.empty(path, "%s; remove the key to get the default %q", fromVars(t), def)
+		t.bad = true
+	}
+	return t
+}
+
+func fromVars(t text) string {
+	if len(t.vars) == 0 {
+		return ""
+	}
+	return " (environment variable " + strings.Join(t.vars, ", ") + " is set but empty)"
+}
+
+// secret reads a password or token: `what` (literal or ${VAR}) or
+// `what_file` (a file, trailing newline trimmed), never both.
+func (b *builder) secret(base []string, what string, val, file *string, required bool) Secret {
+	vpath, fpath := key(base, what), key(base, what+"_file")
+	if val != nil && file != nil {
+		b.fail(vpath, "set either %s or %s_file, not both", what, what)
+		return Secret{}
+	}
+	if file != nil {
+		return b.secretFile(fpath, file)
+	}
+	t := b.str(vpath, val)
+	switch {
+	case t.bad:
+		return Secret{}
+	case !t.set:
+		if required {
+			b.missing(vpath, fmt.Sprintf(` (write %s = "${VARIABLE}" or %s_file = "/path")`, what, what))
+		}
+		return Secret{}
+	case t.val == "":
+		b.empty(vpath, "%s", fromVars(t))
+		return Secret{}
+	case len(t.vars) > 0:
+		return NewSecret(t.val, "${"+strings.Join(t.vars, "}, ${")+"}")
+	}
+	b.literals = append(b.literals, literalSecret{key: display(vpath), what: what, file: what + "_file"})
+	return NewSecret(t.val, "literal")
+}
+
+// maxSecretFile bounds what a *_file may hold: a secret is one short line;
+// anything bigger is the wrong file.
+const maxSecretFile = 64 << 10
+
+func (b *builder) secretFile(path []string, file *string) Secret {
+	t := b.str(path, file)
+	if t.bad {
+		return Secret{}
+	}
+	if strings.TrimSpace(t.val) == "" {
+		b.empty(path, "")
+		return Secret{}
+	}
+	name := b.resolve(t.val)
+	data, err := b.readFile(name)
+	if err != nil {
+		// os errors name the file ("open /x: permission denied").
+		b.fail(path, "%v", err)
+		return Secret{}
+	}
+	if len(data) > maxSecretFile {
+		b.fail(path, "file %s is larger than %d KiB; a secret file holds one line", name, maxSecretFile>>10)
+		return Secret{}
+	}
+	v := strings.TrimRight(string(data), "\r\n")
+	switch {
+	case v == "":
+		b.fail(path, "file %s is empty", name)
+		return Secret{}
+	case strings.ContainsAny(v, "\r\n"):
+		b.fail(path, "file %s holds more than one line; a secret file holds the secret alone", name)
+		return Secret{}
+	}
+	return NewSecret(v, "file "+name)
+}
+
+// resolve makes a path from the file relative to the file's directory.
+func (b *builder) resolve(p string) string {
+	if filepath.IsAbs(p) || b.dir == "" {
+		return p
+	}
+	return filepath.Join(b.dir, p)
+}
+
+func (b *builder) duration(path []string, p *duration, def time.Duration) time.Duration {
+	if p == nil {
+		return def
+	}
+	t := b.str(path, (*string)(p))
+	if t.bad {
+		return def
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(t.val))
+	if err != nil {
+		b.fail(path, `%s is not a duration (write e.g. "30s", "5m" or "1h")`, t.show())
+		return def
+	}
+	if d <= 0 {
+		b.fail(path, "%s must be positive", t.show())
+		return def
+	}
+	return d
+}
+
+// timeout is a duration between one second and ten minutes: beyond that a
+// request is hung, not slow.
+func (b *builder) timeout(path []string, p *duration, def time.Duration) time.Duration {
+	d := b.duration(path, p, def)
+	if d < time.Second || d > 10*time.Minute {
+		b.fail(path, "%s is out of range: use 1s to 10m", d)
+		return def
+	}
+	return d
+}
+
+func (b *builder) intIn(path []string, p *int64, def, lo, hi int64) int {
+	if p == nil {
+		return int(def)
+	}
+	if *p < lo || *p > hi {
+		b.fail(path, "%d is out of range %d..%d", *p, lo, hi)
+		return int(def)
+	}
+	return int(*p)
+}
+
+// ids checks a list of positive, distinct ids (Cardskipper role ids).
+func (b *builder) ids(path []string, vs []int64) []int {
+	out := make([]int, 0, len(vs))
+	seen := map[int64]bool{}
+	for _, v := range vs {
+		switch {
+		case v <= 0 || v > 1<<31-1:
+			b.fail(path, "%d is not a valid id (a positive number)", v)
+		case seen[v]:
+			b.fail(path, "%d is listed twice", v)
+		default:
+			seen[v] = true
+			out = append(out, int(v))
+		}
+	}
+	return out
+}
+
+// strs expands a list of strings; empty entries are errors.
+func (b *builder) strs(path []string, vs []string) []string {
+	out := make([]string, 0, len(vs))
+	for i, v := range vs {
+		t := b.str(path, &v)
+		switch {
+		case t.bad:
+		case strings.TrimSpace(t.val) == "":
+			b.fail(path, "entry %d is empty", i+1)
+		default:
+			out = append(out, strings.TrimSpace(t.val))
+		}
+	}
+	return out
+}
+
+// checkURL validates an http(s) base URL and returns it without a trailing
+// slash. quiet: the value may carry a token (webhooks), so messages never
+// show it.
+func (b *builder) checkURL(path []string, t text, quiet bool) (string, *url.URL) {
+	if !t.set || t.bad {
+		return "", nil
+	}
+	show := t.show()
+	if quiet {
+		show = "the URL"
+	}
+	raw := strings.TrimSpace(t.val)
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		b.fail(path, "%s is not a valid URL", show)
+	case u.Scheme != "http" && u.Scheme != "https":
+		b.fail(path, "%s must start with http:// or https://", show)
+	case u.Host == "" || u.Hostname() == "":
+		b.fail(path, "%s has no host", show)
+	case u.User != nil:
+		b.fail(path, "the URL must not hold credentials; use the username and password keys")
+	case !quiet && (u.RawQuery != "" || u.Fragment != "" || u.ForceQuery):
+		b.fail(path, "the URL must not have a query (?…) or fragment (#…): give the base address")
+	default:
+		if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				b.fail(path, "%s has an invalid port", show)
+				return "", nil
+			}
+		}
+		return strings.TrimRight(raw, "/"), u
+	}
+	return "", nil
+}
+
+// cleartext warns when a credential would cross the network unencrypted.
+// Loopback (demo, emulators) is fine.
+func (b *builder) cleartext(path []string, u *url.URL, what string) {
+	if u == nil || u.Scheme != "http" || isLoopback(u.Hostname()) {
+		return
+	}
+	b.warnings = append(b.warnings, fmt.Sprintf("%s: %s uses plain http: the %s crosses the network readable by anyone on the way; use https",
+		b.where(path), display(path), what))
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// where is "file:line" for warnings.
+func (b *builder) where(path []string) string {
+	if l := b.idx.line(path); l > 0 {
+		return fmt.Sprintf("%s:%d", b.file, l)
+	}
+	return b.file
+}
+
+// maxNameLen bounds target names: they are column values in reports and
+// the console.
+const maxNameLen = 32
+
+// targetName checks a target name: it keys plans, links and history, so it
+// is plain ASCII.
+func (b *builder) targetName(path []string, t text) string {
+	if !t.set || t.bad {
+		return ""
+	}
+	switch {
+	case len(t.val) > maxNameLen:
+		b.fail(path, "%s is longer than %d characters", t.show(), maxNameLen)
+	case !validName(t.val):
+		b.fail(path, `%s may hold only letters, digits, "-" and "_" (it names the target in plans, reports and the database)`, t.show())
+	default:
+		return t.val
+	}
+	return ""
+}
+
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

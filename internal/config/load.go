@@ -1,0 +1,41 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Load reads and parses the configuration file at path; env looks up
+// ${VAR}s (os.LookupEnv in production). Besides Parse's checks it warns
+// when the file is readable by group or others and holds a literal secret.
+func Load(path string, env func(string) (string, bool)) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	if info.IsDir() {
+		return nil, fmt.Errorf("configuration: %s is a directory, not a file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("configuration: read %s: %w", path, err)
+	}
+	cfg, err := Parse(path, data, env, os.ReadFile)
+	if err != nil {
+		return nil, err
+	}
+	if info.Mode().Perm()&0o044 != 0 {
+		for _, l := range cfg.literals {
+			cfg.Warnings = append(cfg.Warnings, fmt.Sprintf(
+				"%s is readable by others and holds a literal %s for %s; use ${VAR} or %s",
+				path, l.what, l.key, l.file))
+		}
+	}
+	return cfg, nil
+}
