@@ -1,0 +1,317 @@
+package hikvision
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+func countHandler(w http.ResponseWriter, r *http.Request) {
+	jsonReply(w, 200, `{"UserInfoCount":{"userNumber":"412"}}`)
+}
+
+func TestFirstChallengeIsNotAFailure(t *testing.T) {
+	f, srv := newFake(t, countHandler)
+	c := newTestClient(t, srv.URL)
+	ctx := context.Background()
+	for i := range 3 {
+		n, err := c.Count(ctx)
+		if err != nil || n != 412 {
+			t.Fatalf("call %d: Count = %d, %v", i, n, err)
+		}
+	}
+	authed, rejected, served := f.counts()
+	// One unauthenticated request fetches the challenge; after that the
+	// cached challenge signs every request (nc counts up) without a 401.
+	if total := f.totalRequests(); total != 4 || authed != 3 || rejected != 0 || served != 3 {
+		t.Fatalf("requests total=%d authed=%d rejected=%d served=%d, want 4/3/0/3", total, authed, rejected, served)
+	}
+}
+
+const xmlFailure = `<?xml version="1.0" encoding="UTF-8"?>
+<userCheck version="2.0" xmlns="http://www.hikvision.com/ver20/XMLSchema">
+<statusValue>401</statusValue><statusString>Unauthorized</statusString>
+<isDefaultPassword>false</isDefaultPassword><lockStatus>unlock</lockStatus>
+<unlockTime>0</unlockTime><retryLoginTime>3</retryLoginTime></userCheck>`
+
+func TestTwoAuthFailuresStop(t *testing.T) {
+	cases := []struct {
+		name         string
+		sameNonce    bool
+		failBody     string
+		succeedFirst bool // the password changes after a successful call
+		wantRetry    int
+		wantLock     int
+	}{
+		{name: "fresh nonce per failure, JSON body", failBody: "", wantRetry: 4, wantLock: 0},
+		{name: "same nonce kept", sameNonce: true, wantRetry: 4, wantLock: 0},
+		{name: "XML userCheck body", failBody: xmlFailure, wantRetry: 3, wantLock: 0},
+		{name: "no body", failBody: " ", wantRetry: -1, wantLock: -1},
+		{name: "password changed mid-run", succeedFirst: true, wantRetry: 4, wantLock: 0},
+		{name: "password changed mid-run, same nonce", succeedFirst: true, sameNonce: true, wantRetry: 4, wantLock: 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t, countHandler)
+			f.set(func(f *fake) {
+				f.sameNonce = tc.sameNonce
+				if tc.failBody != "" {
+					f.failBody = tc.failBody
+				}
+			})
+			c := newTestClient(t, srv.URL)
+			ctx := context.Background()
+			base := 0
+			if tc.succeedFirst {
+				if _, err := c.Count(ctx); err != nil {
+					t.Fatal(err)
+				}
+				base, _, _ = f.counts()
+			}
+			f.set(func(f *fake) { f.pass = "changed-on-the-terminal" })
+
+			var errs []error
+			for range 5 {
+				_, err := c.Count(ctx)
+				errs = append(errs, err)
+			}
+			authed, rejected, _ := f.counts()
+			if rejected != 2 {
+				t.Errorf("authenticated requests rejected = %d, want exactly 2", rejected)
+			}
+			if authed-base != 2 {
+				t.Errorf("authenticated requests after the change = %d, want exactly 2", authed-base)
+			}
+			before := f.totalRequests()
+			_, err := c.Count(ctx)
+			if f.totalRequests() != before {
+				t.Error("a stopped client still sent a request")
+			}
+			errs = append(errs, err)
+			for i, err := range errs {
+				var te *target.Error
+				if !errors.As(err, &te) || te.Class != target.Auth {
+					t.Fatalf("call %d: want class auth, got %v", i, err)
+				}
+				if strings.Contains(err.Error(), "s3cret-Pa55") || strings.Contains(err.Error(), "changed-on-the-terminal") {
+					t.Fatalf("call %d: error shows the password: %v", i, err)
+				}
+				if !strings.HasPrefix(err.Error(), "terminal entrance: count: auth") {
+					t.Errorf("call %d: error %q lacks context", i, err)
+				}
+			}
+			// The stopping error and everything after it say why.
+			last := len(errs) - 1
+			for _, err := range errs[len(errs)-5:] {
+				if !errors.Is(err, target.ErrStopped) {
+					t.Errorf("want ErrStopped after the stop, got %v", err)
+				}
+			}
+			if !strings.Contains(errs[last].Error(), "avoid locking the account out") || !strings.Contains(errs[last].Error(), "username and password") {
+				t.Errorf("stop message does not explain: %v", errs[last])
+			}
+			var te *target.Error
+			errors.As(errs[last], &te)
+			if te.RetryTimes != tc.wantRetry || te.LockSeconds != tc.wantLock {
+				t.Errorf("RetryTimes/LockSeconds = %d/%d, want %d/%d", te.RetryTimes, te.LockSeconds, tc.wantRetry, tc.wantLock)
+			}
+		})
+	}
+}
+
+func TestFirstFailureIsNotYetAStop(t *testing.T) {
+	f, srv := newFake(t, countHandler)
+	f.set(func(f *fake) { f.pass = "other" })
+	c := newTestClient(t, srv.URL)
+	_, err := c.Count(context.Background())
+	if target.ClassOf(err) != target.Auth || errors.Is(err, target.ErrStopped) {
+		t.Fatalf("first failure: want auth, not stopped; got %v", err)
+	}
+	if !strings.Contains(err.Error(), "1 of 2") || !strings.Contains(err.Error(), "4 login attempts left") {
+		t.Errorf("first failure message: %v", err)
+	}
+}
+
+func TestLockedAccountStopsAtOnce(t *testing.T) {
+	f, srv := newFake(t, countHandler)
+	f.set(func(f *fake) {
+		f.pass = "other"
+		f.failBody = `{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"badAuthorization","lockStatus":"lock","retryTimes":0,"resLockTime":1742}`
+	})
+	c := newTestClient(t, srv.URL)
+	_, err := c.Count(context.Background())
+	var te *target.Error
+	if !errors.As(err, &te) || te.Class != target.Auth || !errors.Is(err, target.ErrStopped) {
+		t.Fatalf("want an auth stop, got %v", err)
+	}
+	if te.Code != CodeLocked || te.RetryTimes != 0 || te.LockSeconds != 1742 || !strings.Contains(err.Error(), "locked for 1742 s") {
+		t.Errorf("lock details: code %q retry %d lock %d: %v", te.Code, te.RetryTimes, te.LockSeconds, err)
+	}
+	if _, rejected, _ := f.counts(); rejected != 1 {
+		t.Errorf("rejected = %d, want 1", rejected)
+	}
+}
+
+func TestNonceRefresh(t *testing.T) {
+	cases := []struct {
+		name string
+		set  func(f *fake)
+	}{
+		{"single-use nonce, fresh challenge without stale", func(f *fake) { f.singleUse = true }},
+		{"single-use nonce, stale=true", func(f *fake) { f.staleUsed = true }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t, countHandler)
+			f.set(tc.set)
+			c := newTestClient(t, srv.URL)
+			for i := range 6 {
+				if _, err := c.Count(context.Background()); err != nil {
+					t.Fatalf("call %d: %v", i, err)
+				}
+			}
+			authed, rejected, served := f.counts()
+			if rejected != 0 || served != 6 {
+				t.Errorf("rejected=%d served=%d, want 0 and 6", rejected, served)
+			}
+			// Each call after the first: one refused nonce + one retry.
+			if authed != 1+2*5 {
+				t.Errorf("authenticated requests = %d, want 11", authed)
+			}
+		})
+	}
+}
+
+func TestStaleTwiceIsNotALoginFailure(t *testing.T) {
+	var n int
+	var mu sync.Mutex
+	srv := newRawServer(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		mu.Unlock()
+		w.Header().Set("WWW-Authenticate", `Digest realm="x", nonce="n`+time.Now().Format("150405.000000000")+`", qop="auth", stale=true`)
+		w.WriteHeader(http.StatusUnauthorized)
+	})
+	c := newTestClient(t, srv.URL)
+	_, err := c.Count(context.Background())
+	var te *target.Error
+	if !errors.As(err, &te) || te.Code != CodeStaleNonce || te.Class != target.Transient {
+		t.Fatalf("want a stale-nonce transient error, got %v", err)
+	}
+	if c.auth.stopped() != nil || c.auth.failures != 0 {
+		t.Error("stale nonces were counted as failed logins")
+	}
+	if n != 3 { // challenge, signed, one retry
+		t.Errorf("requests = %d, want 3", n)
+	}
+}
+
+func TestSHA256PreferredWhenOffered(t *testing.T) {
+	for _, algs := range [][]string{{"MD5", "SHA-256"}, {"SHA-256", "MD5"}, {"MD5"}} {
+		f, srv := newFake(t, countHandler)
+		f.set(func(f *fake) { f.algs = algs })
+		c := newTestClient(t, srv.URL)
+		if _, err := c.Count(context.Background()); err != nil {
+			t.Fatalf("%v: %v", algs, err)
+		}
+		want := "MD5"
+		if len(algs) > 1 {
+			want = "SHA-256"
+		}
+		f.mu.Lock()
+		got := f.algUsed
+		f.mu.Unlock()
+		if got != want {
+			t.Errorf("offered %v: used %q, want %q", algs, got, want)
+		}
+	}
+}
+
+func TestNoChallengeIsNotCounted(t *testing.T) {
+	f, srv := newFake(t, countHandler)
+	f.set(func(f *fake) { f.noChal = true })
+	c := newTestClient(t, srv.URL)
+	for range 3 {
+		_, err := c.Count(context.Background())
+		var te *target.Error
+		if !errors.As(err, &te) || te.Code != CodeNoChallenge || te.Class != target.Auth || errors.Is(err, target.ErrStopped) {
+			t.Fatalf("want a no-challenge auth error, got %v", err)
+		}
+	}
+	if authed, _, _ := f.counts(); authed != 0 {
+		t.Errorf("credentials sent %d times without a challenge", authed)
+	}
+}
+
+func TestOneRequestInFlight(t *testing.T) {
+	f, srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(2 * time.Millisecond)
+		countHandler(w, r)
+	})
+	c := newTestClient(t, srv.URL)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := c.Count(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.maxIn != 1 || f.served != 8 {
+		t.Errorf("max in flight %d, served %d; want 1 and 8", f.maxIn, f.served)
+	}
+}
+
+func TestWaitingForTheTerminalHonoursContext(t *testing.T) {
+	release := make(chan struct{})
+	_, srv := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		countHandler(w, r)
+	})
+	c := newTestClient(t, srv.URL)
+	done := make(chan error, 1)
+	go func() { _, err := c.Count(context.Background()); done <- err }()
+	// Wait until the first call holds the terminal.
+	for len(c.sem) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.Count(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("want cancellation while waiting, got %v", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPerRequestTimeout(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	srv := newRawServer(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	c := newTestClient(t, srv.URL, func(c *Config) { c.Timeout = 50 * time.Millisecond })
+	_, err := c.Count(context.Background())
+	var te *target.Error
+	if !errors.As(err, &te) || te.Code != CodeTimeout || te.Class != target.Transient {
+		t.Fatalf("want a timeout, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "no answer within 50ms") {
+		t.Errorf("message: %v", err)
+	}
+}

@@ -1,0 +1,187 @@
+// Package hikvision talks ISAPI to one Hikvision access-control terminal
+// (Client) and adapts it to the sync engine's target.Target (Target).
+//
+// What the terminal forces on a client (hikvision-isapi.md): Digest auth
+// with single-use or expiring nonces and a lockout after a handful of failed
+// logins, so this client stops after two authentication failures; one
+// request at a time, so calls are serialised; errors inside HTTP 200 bodies,
+// so every body is checked for a status envelope; a silently capped,
+// sometimes inconsistent paged Search, so every page is checked.
+package hikvision
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/clock"
+)
+
+// Defaults for Config's zero values.
+const (
+	DefaultTimeout      = 20 * time.Second
+	DefaultReadRetries  = 2
+	DefaultRetryBackoff = 500 * time.Millisecond
+	// maxBody bounds a reply: a page of 30 persons is ~20 KB, so anything
+	// near this is not a terminal talking.
+	maxBody = 16 << 20
+)
+
+// E-mail places (Config.EmailField).
+const (
+	EmailInExtension = "extension" // first PersonInfoExtends value that is an e-mail
+	EmailInName      = "name"      // the person's name, when it is an e-mail
+	EmailNone        = "none"
+)
+
+// Config sets up a client for one terminal.
+type Config struct {
+	Name               string // target name ("entrance"), used in messages
+	BaseURL            string // http://10.0.0.20 or https://…
+	Username, Password string
+	EmailField         string // EmailInExtension, EmailInName or EmailNone ("" = none)
+	// TLSFingerprint pins a self-signed certificate: "sha256:<hex>" (colons
+	// tolerated). Empty: the usual CA verification.
+	TLSFingerprint string
+	Zone           *time.Location // site zone: terminal local times are in it
+	Timeout        time.Duration  // per request; 0 = DefaultTimeout
+	// Transport is for tests; nil = a transport of its own (pinned when
+	// TLSFingerprint is set).
+	Transport http.RoundTripper
+	Clock     clock.Clock // nil = the system clock
+	// ReadRetries is how often a read (never a write) that got deviceBusy,
+	// a 5xx or a broken connection is tried again, after RetryBackoff,
+	// doubled each time, with jitter. 0 = DefaultReadRetries; negative = none.
+	ReadRetries  int
+	RetryBackoff time.Duration // 0 = DefaultRetryBackoff
+}
+
+// String describes the config without its password.
+func (c Config) String() string {
+	return fmt.Sprintf("hikvision %q at %s as %q", c.Name, c.BaseURL, c.Username)
+}
+
+// GoString keeps %#v from printing the password too.
+func (c Config) GoString() string { return c.String() }
+
+// Client speaks ISAPI to one terminal. Safe for concurrent use: requests are
+// serialised (one in flight), as terminals answer one at a time.
+type Client struct {
+	name       string
+	base       string // scheme://host[:port][/prefix], no trailing slash
+	user, pass string
+	zone       *time.Location
+	timeout    time.Duration
+	clock      clock.Clock
+	http       *http.Client
+	retries    int
+	backoff    time.Duration
+
+	sem  chan struct{} // one exchange in flight
+	auth authState
+
+	capsMu sync.Mutex
+	caps   *Capabilities
+}
+
+// NewClient checks cfg and returns a client. It does not talk to the
+// terminal.
+func NewClient(cfg Config) (*Client, error) {
+	name := strings.TrimSpace(cfg.Name)
+	if name == "" {
+		return nil, errors.New("hikvision terminal: name is empty")
+	}
+	fail := func(format string, a ...any) error {
+		return fmt.Errorf("terminal %s: "+format, append([]any{name}, a...)...)
+	}
+	u, err := url.Parse(strings.TrimSpace(cfg.BaseURL))
+	if err != nil {
+		return nil, fail("url: not a URL")
+	}
+	if u.User != nil {
+		// Never echo it: it may hold the password.
+		return nil, fail("url must not contain credentials: set username and password instead")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fail("url %q: want http:// or https://", u.Redacted())
+	}
+	if u.Host == "" {
+		return nil, fail("url %q: no host", u.Redacted())
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fail("url %q: must not have a query or fragment", u.Redacted())
+	}
+	if cfg.Username == "" {
+		return nil, fail("username is empty")
+	}
+	if cfg.Password == "" {
+		return nil, fail("password is empty")
+	}
+	switch cfg.EmailField {
+	case "", EmailInExtension, EmailInName, EmailNone:
+	default:
+		return nil, fail("email_field %q: want extension, name or none", cfg.EmailField)
+	}
+	if cfg.Zone == nil {
+		return nil, fail("time zone not set")
+	}
+	var pin []byte
+	if cfg.TLSFingerprint != "" {
+		if u.Scheme != "https" {
+			return nil, fail("tls_fingerprint is set but the url is not https://")
+		}
+		if pin, err = parseFingerprint(cfg.TLSFingerprint); err != nil {
+			return nil, fail("%v", err)
+		}
+	}
+	rt, err := newTransport(cfg.Transport, pin)
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+	c := &Client{
+		name:    name,
+		base:    strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"),
+		user:    cfg.Username,
+		pass:    cfg.Password,
+		zone:    cfg.Zone,
+		timeout: cfg.Timeout,
+		clock:   cfg.Clock,
+		retries: cfg.ReadRetries,
+		backoff: cfg.RetryBackoff,
+		sem:     make(chan struct{}, 1),
+		http: &http.Client{
+			Transport: rt,
+			// ISAPI does not redirect; a redirect (http→https, a login
+			// page) is reported instead of followed with our credentials.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.clock == nil {
+		c.clock = clock.System{}
+	}
+	switch {
+	case c.retries == 0:
+		c.retries = DefaultReadRetries
+	case c.retries < 0:
+		c.retries = 0
+	}
+	if c.backoff <= 0 {
+		c.backoff = DefaultRetryBackoff
+	}
+	return c, nil
+}
+
+// Name is the configured target name.
+func (c *Client) Name() string { return c.name }
+
+// Close releases idle connections.
+func (c *Client) Close() {
+	c.http.CloseIdleConnections()
+}

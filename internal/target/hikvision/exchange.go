@@ -1,0 +1,318 @@
+package hikvision
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+// Error codes this client sets on *target.Error (the terminal's own
+// subStatusCode otherwise).
+const (
+	CodeTimeout     = "timeout"     // no answer within Config.Timeout
+	CodeTLS         = "tls"         // certificate refused (pin mismatch, unknown CA)
+	CodeNoChallenge = "noChallenge" // 401 without a usable Digest challenge
+	CodeStaleNonce  = "staleNonce"  // a fresh nonce was rejected as stale again
+	CodeLoginFailed = "loginFailed" // credentials rejected (terminal sent no code)
+	CodeLocked      = "locked"      // the terminal says the account is locked
+	CodeListChanged = "listChanged" // persons changed during every scan attempt
+	CodeRedirect    = "redirect"    // the terminal redirected
+	CodeHTTP        = "http"        // an HTTP error without a status envelope
+)
+
+// call is one ISAPI request.
+type call struct {
+	op     string // for messages: "search page 3", "modify 1042"
+	method string
+	path   string // with its query
+	body   []byte
+	read   bool // an idempotent read: retried when busy or failing transiently
+}
+
+// reply is a terminal's answer.
+type reply struct {
+	status   int
+	header   http.Header
+	body     []byte
+	env      *envelope // the body as a status envelope, if it is one
+	parseErr error     // why the body is not an envelope (errNotEnvelope: a payload)
+}
+
+// fail builds a classified error: "terminal entrance: search page 3: …".
+func (c *Client) fail(class target.Class, op, code, msg string, cause error) error {
+	return wrapTerminal(&target.Error{Class: class, Target: c.name, Op: op, Code: code, Message: msg,
+		RetryTimes: -1, LockSeconds: -1, Err: cause})
+}
+
+// wrapTerminal prefixes a classified error with "terminal ", keeping it
+// reachable with errors.As.
+func wrapTerminal(te *target.Error) error { return fmt.Errorf("terminal %w", te) }
+
+// do sends one call, retrying reads that failed retryably. With an error
+// status the reply is returned too (its envelope has the details).
+func (c *Client) do(ctx context.Context, cl call) (*reply, error) {
+	for attempt := 0; ; attempt++ {
+		rep, err := c.once(ctx, cl)
+		if err == nil || !cl.read || attempt >= c.retries || !retryable(err) {
+			return rep, err
+		}
+		if werr := c.wait(ctx, attempt); werr != nil {
+			return rep, fmt.Errorf("%w (not retried: %w)", err, werr)
+		}
+	}
+}
+
+func retryable(err error) bool {
+	var te *target.Error
+	if !errors.As(err, &te) {
+		return false
+	}
+	// A terminal that did not answer within the timeout is likely down;
+	// the engine's backoff retries that, not a read loop of 3×20 s.
+	return te.Class.Retryable() && te.Code != CodeTimeout && te.Code != CodeTLS && te.Code != CodeStaleNonce &&
+		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// wait sleeps the backoff of attempt (doubling, with ±50 % jitter so that
+// several doorsync processes do not retry in step).
+func (c *Client) wait(ctx context.Context, attempt int) error {
+	d := c.backoff << min(attempt, 8)
+	d = d/2 + rand.N(d)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// once performs one exchange under the one-in-flight rule and checks the
+// reply for an error status.
+func (c *Client) once(ctx context.Context, cl call) (*reply, error) {
+	if s := c.auth.stopped(); s != nil {
+		return nil, c.stopError(cl.op, s, false)
+	}
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, c.fail(target.Transient, cl.op, "", "cancelled while waiting for the terminal", ctx.Err())
+	}
+	defer func() { <-c.sem }()
+	// Another call may have stopped the client while this one waited.
+	if s := c.auth.stopped(); s != nil {
+		return nil, c.stopError(cl.op, s, false)
+	}
+	rep, err := c.exchange(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	return rep, c.check(cl, rep)
+}
+
+// check turns an error status into a classified error. Terminals put errors
+// in HTTP 200 bodies as well as in 4xx ones, so the body decides first.
+func (c *Client) check(cl call, rep *reply) error {
+	rep.env, rep.parseErr = parseEnvelope(rep.body)
+	if rep.env != nil && !rep.env.OK() {
+		return wrapTerminal(rep.env.Error(c.name, cl.op, rep.status))
+	}
+	switch {
+	case rep.status >= 300 && rep.status < 400:
+		return c.fail(target.Permanent, cl.op, CodeRedirect,
+			fmt.Sprintf("the terminal redirected (HTTP %d) to %q: set the url to where it points", rep.status, rep.header.Get("Location")), nil)
+	case rep.status >= 500:
+		return c.fail(target.Transient, cl.op, CodeHTTP, fmt.Sprintf("HTTP %d %s", rep.status, bodyHint(rep.body)), nil)
+	case rep.status == http.StatusNotFound:
+		return c.fail(target.Permanent, cl.op, CodeHTTP, "HTTP 404: the terminal does not offer "+pathOnly(cl.path), nil)
+	case rep.status >= 400:
+		return c.fail(target.Permanent, cl.op, CodeHTTP, fmt.Sprintf("HTTP %d %s", rep.status, bodyHint(rep.body)), nil)
+	case rep.status < 200:
+		return c.fail(target.Malformed, cl.op, CodeHTTP, fmt.Sprintf("unexpected HTTP %d", rep.status), nil)
+	}
+	return nil
+}
+
+func pathOnly(p string) string {
+	path, _, _ := strings.Cut(p, "?")
+	return path
+}
+
+func bodyHint(b []byte) string {
+	b = trimBody(b)
+	if len(b) == 0 {
+		return "(empty body)"
+	}
+	return "(body " + snippet(b) + ")"
+}
+
+// payload returns the body of a reply that must carry data, not a status.
+func (c *Client) payload(cl call, rep *reply) ([]byte, error) {
+	switch {
+	case rep.env != nil:
+		return nil, c.fail(target.Malformed, cl.op, "", "the terminal answered with a status ("+rep.env.StatusString+") instead of data", nil)
+	case rep.parseErr != nil && !errors.Is(rep.parseErr, errNotEnvelope):
+		return nil, c.fail(target.Malformed, cl.op, "", "reply not understood", rep.parseErr)
+	}
+	return rep.body, nil
+}
+
+// exchange sends cl with Digest authentication: it answers a first
+// challenge, retries once on a stale or replaced nonce, and counts every
+// rejected login (see authState).
+func (c *Client) exchange(ctx context.Context, cl call) (*reply, error) {
+	retried := false   // the one retry after a stale or replaced nonce is used
+	ambiguous := false // that retry followed a replaced (not stale) nonce
+	unsigned := 0
+	for {
+		rep, sig, err := c.send(ctx, cl)
+		if err != nil {
+			return nil, err
+		}
+		if rep.status != http.StatusUnauthorized {
+			if sig.signed {
+				c.auth.ok()
+			}
+			return rep, nil
+		}
+		env, _ := parseEnvelope(rep.body) // may carry lockStatus, retryTimes…
+		chal, cerr := pickChallenge(rep.header)
+		if !sig.signed {
+			// No credentials were sent: this is the challenge, not a failure.
+			unsigned++
+			if chal == nil || unsigned > 1 {
+				return nil, c.fail(target.Auth, cl.op, CodeNoChallenge,
+					"the terminal asked for authentication but offered no usable Digest challenge", cerr)
+			}
+			c.auth.adopt(chal)
+			continue
+		}
+		locked := env != nil && strings.EqualFold(strings.TrimSpace(env.LockStatus), "lock")
+		if chal != nil && !locked && !retried && (chal.Stale || (chal.Nonce != sig.nonce && sig.accepted)) {
+			// A stale nonce is not a failed login. A nonce that worked
+			// before and is now replaced is most likely a single-use or
+			// expired one: recompute once. Should that retry be rejected
+			// too, the first rejection is counted after all.
+			retried, ambiguous = true, !chal.Stale
+			c.auth.adopt(chal)
+			continue
+		}
+		if chal != nil {
+			c.auth.adopt(chal) // the next call signs with the newest nonce
+			if chal.Stale && !locked {
+				return nil, c.fail(target.Transient, cl.op, CodeStaleNonce,
+					"the terminal rejected a fresh nonce as stale again (check the terminal's clock)", nil)
+			}
+		}
+		n := 1
+		if ambiguous {
+			n = 2
+		}
+		return nil, c.authFailure(cl.op, env, c.auth.fail(n, locked), locked)
+	}
+}
+
+// authFailure reports a rejected login; at maxAuthFailures it stops the
+// client for good.
+func (c *Client) authFailure(op string, env *envelope, total int, locked bool) error {
+	s := &stopInfo{code: CodeLoginFailed, retryTimes: -1, lockSeconds: -1}
+	if env != nil {
+		s.retryTimes, s.lockSeconds = env.RetryTimes, env.LockSeconds
+		if env.SubStatusCode != "" {
+			s.code = env.SubStatusCode
+		}
+	}
+	if locked {
+		s.code = CodeLocked
+		s.message = "the terminal has locked the account: stopped talking to it for this run; wait for the lock to pass, then check the username and password configured for it"
+	}
+	if total < maxAuthFailures {
+		te := &target.Error{Class: target.Auth, Target: c.name, Op: op, Code: s.code,
+			Message: fmt.Sprintf("login rejected (%d of %d allowed before doorsync stops using this terminal): check the username and password configured for it",
+				total, maxAuthFailures),
+			RetryTimes: s.retryTimes, LockSeconds: s.lockSeconds}
+		return wrapTerminal(te)
+	}
+	if s.message == "" {
+		s.message = fmt.Sprintf("login rejected %d times: stopped talking to this terminal for this run to avoid locking the account out; check the username and password configured for it, and in the terminal's web page whether the account is locked", total)
+	}
+	c.auth.setStop(s)
+	return c.stopError(op, c.auth.stopped(), true)
+}
+
+// stopError is what every call returns once the client is stopped, at once
+// and without a request.
+func (c *Client) stopError(op string, s *stopInfo, first bool) error {
+	msg := s.message
+	if !first {
+		msg = "not sent: " + msg
+	}
+	return wrapTerminal(&target.Error{Class: target.Auth, Target: c.name, Op: op, Code: s.code, Message: msg,
+		RetryTimes: s.retryTimes, LockSeconds: s.lockSeconds, Err: target.ErrStopped})
+}
+
+// send performs one HTTP request (signed when a challenge is cached) and
+// reads the whole reply within the per-request timeout.
+func (c *Client) send(ctx context.Context, cl call) (*reply, signature, error) {
+	rctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var body io.Reader
+	if cl.body != nil {
+		body = bytes.NewReader(cl.body)
+	}
+	req, err := http.NewRequestWithContext(rctx, cl.method, c.base+cl.path, body)
+	if err != nil {
+		return nil, signature{}, c.fail(target.Permanent, cl.op, "", "cannot build the request", err)
+	}
+	if cl.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("User-Agent", "doorsync")
+	sig, err := c.auth.sign(req, c.user, c.pass)
+	if err != nil {
+		// digest errors name the algorithm or qop, never the password.
+		return nil, sig, c.fail(target.Auth, cl.op, CodeNoChallenge, "cannot answer the terminal's Digest challenge", err)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, sig, c.netError(ctx, rctx, cl.op, err)
+	}
+	defer resp.Body.Close()
+	// Size the buffer from Content-Length (bounded): a page is read in one
+	// allocation instead of a chain of doublings.
+	var buf bytes.Buffer
+	buf.Grow(int(min(max(resp.ContentLength+1, 4096), maxBody+1)))
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
+	b := buf.Bytes()
+	if err != nil {
+		return nil, sig, c.netError(ctx, rctx, cl.op, fmt.Errorf("reading the reply: %w", err))
+	}
+	if len(b) > maxBody {
+		return nil, sig, c.fail(target.Malformed, cl.op, "", fmt.Sprintf("reply larger than %d MiB", maxBody>>20), nil)
+	}
+	return &reply{status: resp.StatusCode, header: resp.Header, body: b}, sig, nil
+}
+
+// netError classifies a failed request: the caller's cancellation, our
+// per-request timeout, a refused certificate, or a network failure.
+func (c *Client) netError(parent, rctx context.Context, op string, err error) error {
+	switch {
+	case parent.Err() != nil:
+		return c.fail(target.Transient, op, "", "cancelled", parent.Err())
+	case errors.Is(rctx.Err(), context.DeadlineExceeded):
+		return c.fail(target.Transient, op, CodeTimeout, fmt.Sprintf("no answer within %s", c.timeout), nil)
+	}
+	if msg, ok := isCertError(err); ok {
+		return c.fail(target.Permanent, op, CodeTLS, msg, nil)
+	}
+	return c.fail(target.Transient, op, "", "", err)
+}

@@ -1,0 +1,279 @@
+package hikvision
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+const (
+	// maxScans bounds full rescans when the list changes under a scan
+	// (iVMS-4200 pushing persons, someone editing on the terminal).
+	maxScans = 3
+	// pageSlack is how many pages beyond totalMatches/pageSize a scan may
+	// take before it is called a runaway.
+	pageSlack = 2
+)
+
+// NewSearchID returns a fresh searchID; use one per scan.
+func NewSearchID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
+	return "doorsync-" + hex.EncodeToString(b[:])
+}
+
+type searchBody struct {
+	Cond searchCond `json:"UserInfoSearchCond"`
+}
+
+type searchCond struct {
+	SearchID       string           `json:"searchID"`
+	Position       int              `json:"searchResultPosition"`
+	MaxResults     int              `json:"maxResults"`
+	EmployeeNoList []employeeNoItem `json:"EmployeeNoList,omitempty"`
+}
+
+type employeeNoItem struct {
+	EmployeeNo string `json:"employeeNo"`
+}
+
+// Search reads one page. The page is checked in itself (see SearchPage);
+// with EmployeeNos, every person returned must be one that was asked for
+// (some firmware ignores EmployeeNoList and lists everyone).
+func (c *Client) Search(ctx context.Context, q SearchQuery) (SearchPage, error) {
+	return c.search(ctx, q, "search")
+}
+
+func (c *Client) search(ctx context.Context, q SearchQuery, op string) (SearchPage, error) {
+	if q.SearchID == "" {
+		q.SearchID = NewSearchID()
+	}
+	if q.MaxResults <= 0 {
+		q.MaxResults = defaultMaxResults
+	}
+	if q.Position < 0 {
+		return SearchPage{}, c.fail(target.Permanent, op, "", fmt.Sprintf("negative search position %d", q.Position), nil)
+	}
+	body := searchBody{Cond: searchCond{SearchID: q.SearchID, Position: q.Position, MaxResults: q.MaxResults}}
+	asked := make(map[string]bool, len(q.EmployeeNos))
+	for _, no := range q.EmployeeNos {
+		body.Cond.EmployeeNoList = append(body.Cond.EmployeeNoList, employeeNoItem{no})
+		asked[no] = true
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return SearchPage{}, c.fail(target.Permanent, op, "", "cannot encode the search", err)
+	}
+	cl := call{op: op, method: http.MethodPost, path: pathSearch, body: b, read: true}
+	rep, err := c.do(ctx, cl)
+	if err != nil {
+		return SearchPage{}, err
+	}
+	payload, err := c.payload(cl, rep)
+	if err != nil {
+		return SearchPage{}, err
+	}
+	p, err := decodeSearch(payload)
+	if err != nil {
+		return SearchPage{}, c.fail(target.Malformed, op, "", "search reply not understood", err)
+	}
+	if len(asked) > 0 {
+		for _, u := range p.Users {
+			if !asked[u.EmployeeNo] {
+				return SearchPage{}, c.fail(target.Malformed, op, "ignoredEmployeeNoList",
+					fmt.Sprintf("the terminal returned employeeNo %q, which was not asked for (firmware that ignores EmployeeNoList?)", u.EmployeeNo), nil)
+			}
+		}
+	}
+	return p, nil
+}
+
+// listChanged says a scan saw the list change under it; SearchAll rescans.
+type listChanged struct {
+	page   int
+	reason string
+}
+
+func (e *listChanged) Error() string { return fmt.Sprintf("page %d: %s", e.page, e.reason) }
+
+// SearchAll lists every person with one searchID per scan, advancing by
+// what each page returned (terminals cap pages silently). When the list
+// changes under a scan (totalMatches moves, a person is listed twice, the
+// end comes early) it rescans from the start, at most maxScans times.
+// progress, if set, gets pages read and pages expected. It never returns a
+// partial list: any failure returns no persons.
+func (c *Client) SearchAll(ctx context.Context, progress func(done, total int)) ([]UserInfo, error) {
+	var p func(done, total, items int)
+	if progress != nil {
+		p = func(done, total, _ int) { progress(done, total) }
+	}
+	return c.searchAll(ctx, p)
+}
+
+// searchAll is SearchAll with persons read so far in the progress.
+func (c *Client) searchAll(ctx context.Context, progress func(done, total, items int)) ([]UserInfo, error) {
+	caps, err := c.limits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var last *listChanged
+	for range maxScans {
+		users, err := c.scan(ctx, caps.MaxResults, progress)
+		if errors.As(err, &last) {
+			continue
+		}
+		return users, err
+	}
+	return nil, c.fail(target.Transient, "search", CodeListChanged,
+		fmt.Sprintf("the person list changed during each of %d scans (last: %s); try again when nobody is editing persons", maxScans, last), nil)
+}
+
+func (c *Client) scan(ctx context.Context, pageSize int, progress func(done, total, items int)) ([]UserInfo, error) {
+	searchID := NewSearchID()
+	users := []UserInfo{}
+	seen := map[string]bool{}
+	pos, total, perPage, maxPages := 0, -1, 0, 0
+	for page := 1; ; page++ {
+		op := fmt.Sprintf("search page %d", page)
+		if maxPages > 0 && page > maxPages {
+			return nil, c.fail(target.Malformed, op, "",
+				fmt.Sprintf("more than %d pages for %d persons: the terminal keeps saying MORE", maxPages, total), nil)
+		}
+		p, err := c.search(ctx, SearchQuery{SearchID: searchID, Position: pos, MaxResults: pageSize}, op)
+		if err != nil {
+			return nil, err
+		}
+		if p.Status == StatusNoMatch {
+			if total <= 0 || pos == total {
+				report(progress, page, page, len(users))
+				return users, nil
+			}
+			return nil, &listChanged{page, fmt.Sprintf("NO MATCH at position %d of %d", pos, total)}
+		}
+		if total < 0 {
+			total, perPage = p.TotalMatches, max(p.NumOfMatches, 1)
+			maxPages = ceilDiv(total, perPage) + pageSlack
+		} else if p.TotalMatches != total {
+			return nil, &listChanged{page, fmt.Sprintf("totalMatches went from %d to %d", total, p.TotalMatches)}
+		}
+		for _, u := range p.Users {
+			if seen[u.EmployeeNo] {
+				return nil, &listChanged{page, fmt.Sprintf("employeeNo %q listed twice", u.EmployeeNo)}
+			}
+			seen[u.EmployeeNo] = true
+			users = append(users, u)
+		}
+		pos += p.NumOfMatches
+		if pos > total {
+			return nil, &listChanged{page, fmt.Sprintf("%d persons read but totalMatches is %d", pos, total)}
+		}
+		if p.Status == StatusOK {
+			if pos != total {
+				return nil, &listChanged{page, fmt.Sprintf("status OK after %d of %d persons", pos, total)}
+			}
+			report(progress, page, page, len(users))
+			return users, nil
+		}
+		report(progress, page, max(page+1, ceilDiv(total, perPage)), len(users))
+	}
+}
+
+func report(progress func(done, total, items int), done, total, items int) {
+	if progress != nil {
+		progress(done, total, items)
+	}
+}
+
+func ceilDiv(a, b int) int {
+	if b <= 0 {
+		return a
+	}
+	return (a + b - 1) / b
+}
+
+// SearchEmployees reads the given persons, EmployeeNoList.maxSize at a
+// time (⌈k/maxSize⌉ requests when pages are at least that big). Persons
+// that do not exist are absent from the result. A terminal that returns a
+// person not asked for is an error, never silently accepted.
+func (c *Client) SearchEmployees(ctx context.Context, nos []string) ([]UserInfo, error) {
+	var want []string
+	dup := map[string]bool{}
+	for i, no := range nos {
+		no = strings.TrimSpace(no)
+		switch {
+		case no == "":
+			return nil, c.fail(target.Permanent, "lookup", "", fmt.Sprintf("employeeNo #%d is empty", i+1), nil)
+		case len(no) > maxEmployeeNo:
+			return nil, c.fail(target.Permanent, "lookup", "", fmt.Sprintf("employeeNo %.40q is longer than %d characters", no, maxEmployeeNo), nil)
+		case dup[no]:
+			continue
+		}
+		dup[no] = true
+		want = append(want, no)
+	}
+	if len(want) == 0 {
+		return []UserInfo{}, nil
+	}
+	caps, err := c.limits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	size := caps.EmployeeNoListMax
+	batches := ceilDiv(len(want), size)
+	out := make([]UserInfo, 0, len(want))
+	for b := range batches {
+		part := want[b*size : min((b+1)*size, len(want))]
+		users, err := c.lookupBatch(ctx, part, min(len(part), caps.MaxResults), fmt.Sprintf("lookup batch %d of %d", b+1, batches))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, users...)
+	}
+	return out, nil
+}
+
+func (c *Client) lookupBatch(ctx context.Context, part []string, pageSize int, op string) ([]UserInfo, error) {
+	searchID := NewSearchID()
+	var users []UserInfo
+	seen := map[string]bool{}
+	pos, total := 0, -1
+	// Every page but the last holds at least one person asked for, and
+	// none twice, so len(part)+1 pages is a hard bound.
+	for page := 1; page <= len(part)+1; page++ {
+		pop := op
+		if page > 1 {
+			pop = fmt.Sprintf("%s page %d", op, page)
+		}
+		p, err := c.search(ctx, SearchQuery{SearchID: searchID, Position: pos, MaxResults: pageSize, EmployeeNos: part}, pop)
+		if err != nil {
+			return nil, err
+		}
+		if p.Status == StatusNoMatch {
+			return users, nil
+		}
+		if total >= 0 && p.TotalMatches != total {
+			return nil, c.fail(target.Transient, pop, CodeListChanged,
+				fmt.Sprintf("totalMatches went from %d to %d while reading", total, p.TotalMatches), nil)
+		}
+		total = p.TotalMatches
+		for _, u := range p.Users {
+			if seen[u.EmployeeNo] {
+				return nil, c.fail(target.Malformed, pop, "", fmt.Sprintf("employeeNo %q returned twice", u.EmployeeNo), nil)
+			}
+			seen[u.EmployeeNo] = true
+			users = append(users, u)
+		}
+		pos += p.NumOfMatches
+		if p.Status == StatusOK || pos >= total {
+			return users, nil
+		}
+	}
+	return nil, c.fail(target.Malformed, op, "", fmt.Sprintf("more pages than the %d persons asked for: the terminal keeps saying MORE", len(part)), nil)
+}
