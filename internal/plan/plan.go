@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/doorsync/doorsync/internal/member"
@@ -114,6 +116,21 @@ func (t *LocalTime) UnmarshalText(b []byte) error {
 	}
 	t.Time = v
 	return nil
+}
+
+// MarshalJSON and UnmarshalJSON are needed because the embedded time.Time's
+// own JSON methods would otherwise win over the text ones (and write an offset).
+func (t LocalTime) MarshalJSON() ([]byte, error) {
+	b, _ := t.MarshalText()
+	return json.Marshal(string(b))
+}
+
+func (t *LocalTime) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("end time: %w", err)
+	}
+	return t.UnmarshalText([]byte(s))
 }
 
 // Zone is the plan's time zone.
