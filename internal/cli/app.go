@@ -16,6 +16,7 @@ import (
 
 	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/config"
+	"github.com/doorsync/doorsync/internal/engine"
 )
 
 // App holds everything a command may touch from the outside world.
@@ -51,6 +52,7 @@ type globalOptions struct {
 	dbPath     string
 	logFormat  string
 	debug      bool
+	auto       bool
 }
 
 // Run executes the command line and returns the process exit code.
@@ -92,8 +94,11 @@ Start with "doorsync demo" to see it against built-in emulators, and
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			// The console (issue 4) and --auto (issue 3) are not built yet:
-			// show what there is instead of pretending.
+			if g.auto {
+				return a.runAuto(cmd.Context(), g, engine.ModeAuto, 0)
+			}
+			// The console is not built yet: show what there is instead of
+			// pretending.
 			return cmd.Help()
 		},
 	}
@@ -102,6 +107,7 @@ Start with "doorsync demo" to see it against built-in emulators, and
 	pf.StringVar(&g.dbPath, "db", "", "SQLite database file (overrides `database` in the configuration)")
 	pf.StringVar(&g.logFormat, "log-format", "text", "headless output format: text or json")
 	pf.BoolVar(&g.debug, "debug", false, "verbose diagnostics on stderr")
+	root.Flags().BoolVar(&g.auto, "auto", false, "unattended sync for cron: the same as `doorsync sync --auto`")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if g.logFormat != "text" && g.logFormat != "json" {
 			return usageError(fmt.Errorf("--log-format must be text or json, not %q", g.logFormat))
@@ -113,6 +119,12 @@ Start with "doorsync demo" to see it against built-in emulators, and
 		a.versionCommand(g),
 		a.demoCommand(g),
 		a.doctorCommand(g),
+		a.syncCommand(g),
+		a.planCommand(g),
+		a.applyCommand(g),
+		a.reportCommand(g),
+		a.historyCommand(g),
+		a.linksCommand(g),
 	)
 	return root
 }

@@ -1,30 +1,22 @@
 package cli
 
-import "errors"
+import (
+	"errors"
 
-// Exit codes (README → Exit codes; product.md → Command-line contract).
-const (
-	ExitOK      = 0 // done, or nothing to do
-	ExitFailed  = 1 // nothing or not all could be done because of an error
-	ExitUsage   = 2 // usage or configuration error
-	ExitPartial = 3 // some items failed
-	ExitHeld    = 4 // items await approval, or the guard tripped
+	"github.com/doorsync/doorsync/internal/exitcode"
 )
 
-// exitPrecedence: when several outcomes hold, the first in this order wins.
-var exitPrecedence = [...]int{ExitUsage, ExitFailed, ExitPartial, ExitHeld, ExitOK}
+// Exit codes: see internal/exitcode (README → Exit codes).
+const (
+	ExitOK      = exitcode.OK
+	ExitFailed  = exitcode.Failed
+	ExitUsage   = exitcode.Usage
+	ExitPartial = exitcode.Partial
+	ExitHeld    = exitcode.Held
+)
 
 // Worst combines outcomes by the contract's precedence (2, 1, 3, 4, 0).
-func Worst(codes ...int) int {
-	for _, want := range exitPrecedence {
-		for _, c := range codes {
-			if c == want {
-				return want
-			}
-		}
-	}
-	return ExitOK
-}
+func Worst(codes ...int) int { return exitcode.Worst(codes...) }
 
 // exitError carries an exit code through cobra's error return.
 type exitError struct {

@@ -139,19 +139,19 @@ func (g *generator) situation(i int) Situation {
 		return Current
 	case r < 700:
 		return Renewed
-	case r < 780:
+	case r < 790:
 		return Lapsed
 	case r < 800:
 		return LapsedOpen
 	case r < 830:
 		return Returning
-	case r < 860:
+	case r < 845:
 		return Inactive
-	case r < 890:
+	case r < 875:
 		return NoEmail
-	case r < 920:
+	case r < 905:
 		return Missing
-	case r < 950:
+	case r < 935:
 		return Shared
 	}
 	return Current

@@ -9,13 +9,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/atomicfile"
 	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/emulator"
 	csemu "github.com/doorsync/doorsync/internal/emulator/cardskipper"
@@ -173,8 +174,12 @@ func (s *Site) ConfigTOML(database string) string {
 
 // WriteConfig writes ConfigTOML to path with mode 0600.
 func (s *Site) WriteConfig(path, database string) error {
-	if err := os.WriteFile(path, []byte(s.ConfigTOML(database)), 0o600); err != nil {
-		return fmt.Errorf("write demo config: %w", err)
+	err := atomicfile.Write(path, 0o600, func(w io.Writer) error {
+		_, err := io.WriteString(w, s.ConfigTOML(database))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("demo config: %w", err)
 	}
-	return os.Chmod(path, 0o600)
+	return nil
 }

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/user"
+	"slices"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/config"
+	"github.com/doorsync/doorsync/internal/engine"
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/notify"
+	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/store"
+	"github.com/doorsync/doorsync/internal/target"
+	"github.com/doorsync/doorsync/internal/target/hikvision"
+)
+
+// session is everything one command needs from the configuration: the
+// store, the engine with its clients, and how to close them.
+type session struct {
+	cfg    *config.Config
+	store  *store.Store
+	engine *engine.Engine
+	close  func()
+}
+
+// openSession loads the configuration, opens the database (read-only when
+// asked) and builds the clients. Configuration problems are usage errors.
+func (a *App) openSession(ctx context.Context, g *globalOptions, readOnly bool) (*session, error) {
+	cfg, err := a.loadConfig(g)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(a.Stderr, "doorsync: warning: %s\n", w)
+	}
+	var st *store.Store
+	if readOnly {
+		st, err = store.OpenReadOnly(ctx, cfg.Database, a.Clock)
+	} else {
+		st, err = store.Open(ctx, cfg.Database, a.Clock)
+	}
+	if err != nil {
+		return nil, failedError(fmt.Errorf("database %s: %w", cfg.Database, err))
+	}
+	eng, closeTargets, err := a.newEngine(cfg, st)
+	if err != nil {
+		_ = st.Close()
+		return nil, usageError(err)
+	}
+	return &session{cfg: cfg, store: st, engine: eng, close: func() { closeTargets(); _ = st.Close() }}, nil
+}
+
+// newEngine builds one run's engine: fresh clients (terminals count
+// authentication failures for their whole life, so one set per run).
+func (a *App) newEngine(cfg *config.Config, st *store.Store) (*engine.Engine, func(), error) {
+	src, err := newCardskipper(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	var targets []target.Target
+	var closers []func()
+	for _, h := range cfg.Hikvision {
+		t, err := hikvision.NewTarget(hikvisionConfig(cfg, h, a.Clock))
+		if err != nil {
+			return nil, nil, err
+		}
+		targets = append(targets, t)
+		closers = append(closers, t.Close)
+	}
+	orgs := []int{cfg.Cardskipper.OrganisationID}
+	policy := plan.Policy{MaxRevocations: cfg.Policy.MaxRevocations, MaxRevocationPercent: cfg.Policy.MaxRevocationPercent}
+	for _, k := range cfg.Policy.Auto {
+		policy.Auto = append(policy.Auto, plan.Kind(k))
+	}
+	e := &engine.Engine{
+		Source: src, OrganisationID: cfg.Cardskipper.OrganisationID, Targets: targets, Store: st, Clock: a.Clock, Zone: cfg.Zone,
+		Rule: member.Rule{OrganisationIDs: orgs, RoleIDs: slices.Clone(cfg.Cardskipper.Roles)}, Policy: policy,
+		ChildOrganisations: cfg.Cardskipper.IncludeChildren, User: a.currentUser(), Host: hostname(),
+	}
+	if n := notify.FromConfig(cfg.Notify, &http.Client{Timeout: 30 * time.Second}, a.Clock); len(n) > 0 {
+		e.Notifier = n
+	}
+	return e, func() {
+		for _, c := range closers {
+			c()
+		}
+	}, nil
+}
+
+func (a *App) currentUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	v, _ := a.LookupEnv("USER")
+	return v
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
+}

@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/identity/ivms"
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+func (a *App) linksCommand(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "links",
+		Short: "The identity table: which account on which terminal belongs to which member e-mail",
+		Long: `Terminals hold no e-mail, so doorsync keeps links e-mail ↔ (terminal, Person ID).
+Confirmed links win over an e-mail found on the terminal. A link survives renames on either side.`,
+	}
+	cmd.AddCommand(a.linksListCommand(g), a.linksAddCommand(g), a.linksRemoveCommand(g), a.linksImportCommand(g))
+	return cmd
+}
+
+func (a *App) linksListCommand(g *globalOptions) *cobra.Command {
+	var targetName string
+	cmd := &cobra.Command{
+		Use:   "list [--target NAME]",
+		Short: "List stored links",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := a.openSession(cmd.Context(), g, true)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			links, err := s.store.Links(cmd.Context())
+			if err != nil {
+				return failedError(err)
+			}
+			var shown []identity.Link
+			for _, l := range links {
+				if targetName == "" || l.Target == targetName {
+					shown = append(shown, l)
+				}
+			}
+			if g.logFormat == "json" {
+				return json.NewEncoder(a.Stdout).Encode(shown)
+			}
+			if len(shown) == 0 {
+				fmt.Fprintln(a.Stdout, "no links stored")
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "email\ttarget\taccount\tmember\torigin\tcreated\tby\tnote")
+			for _, l := range shown {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.Email, l.Target, l.Account, dash(l.MemberID), l.Origin,
+					timeText(l.CreatedAt, s.cfg.Zone), dash(l.CreatedBy), oneLine(l.Note))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&targetName, "target", "", "only links to this target")
+	return cmd
+}
+
+// checkTarget makes sure a target name is configured.
+func (s *session) checkTarget(name string) error {
+	for _, t := range s.engine.Targets {
+		if t.Info().Name == name {
+			return nil
+		}
+	}
+	var names []string
+	for _, t := range s.engine.Targets {
+		names = append(names, t.Info().Name)
+	}
+	return usageError(fmt.Errorf("no target named %q is configured (targets: %v)", name, names))
+}
+
+func (a *App) linksAddCommand(g *globalOptions) *cobra.Command {
+	var memberID, note string
+	cmd := &cobra.Command{
+		Use:   "add EMAIL TARGET ACCOUNT",
+		Short: "Confirm that ACCOUNT (Person ID) on TARGET belongs to EMAIL",
+		Args:  cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := member.NormalizeEmail(args[0])
+			if err != nil || e == "" {
+				return usageError(fmt.Errorf("%q is not an e-mail address", args[0]))
+			}
+			s, err := a.openSession(cmd.Context(), g, false)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			if err := s.checkTarget(args[1]); err != nil {
+				return err
+			}
+			l := identity.Link{Email: e, Target: args[1], Account: args[2], MemberID: memberID, Origin: identity.Confirmed,
+				CreatedAt: a.Clock.Now(), CreatedBy: s.engine.User, Note: note}
+			if err := s.store.AddLink(cmd.Context(), l); err != nil {
+				return failedError(err)
+			}
+			fmt.Fprintf(a.Stdout, "linked %s → %s account %s\n", e, args[1], args[2])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&memberID, "member", "", "pin the link to this Cardskipper member number (families sharing an e-mail)")
+	cmd.Flags().StringVar(&note, "note", "", "why")
+	return cmd
+}
+
+func (a *App) linksRemoveCommand(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "remove EMAIL TARGET ACCOUNT",
+		Short: "Remove a stored link",
+		Args:  cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := member.NormalizeEmail(args[0])
+			if err != nil || e == "" {
+				return usageError(fmt.Errorf("%q is not an e-mail address", args[0]))
+			}
+			s, err := a.openSession(cmd.Context(), g, false)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			n, err := s.store.RemoveLink(cmd.Context(), e, args[1], args[2])
+			if err != nil {
+				return failedError(err)
+			}
+			if n == 0 {
+				return failedError(fmt.Errorf("no link %s → %s account %s is stored", e, args[1], args[2]))
+			}
+			fmt.Fprintf(a.Stdout, "removed %d link(s) %s → %s account %s\n", n, e, args[1], args[2])
+			return nil
+		},
+	}
+}
+
+func (a *App) linksImportCommand(g *globalOptions) *cobra.Command {
+	var onlyTarget string
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Link e-mails to accounts from an iVMS-4200 person export (CSV or XLSX)",
+		Long: `import reads an iVMS-4200 person export (columns found by header: Person ID, Email, Name …;
+see docs/links-import.md), reads each terminal's persons, and links every row whose Person ID is
+on the terminal. It reports what it linked, left unchanged and skipped, and why.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return usageError(err)
+			}
+			res, err := ivms.ReadExport(f, args[0])
+			f.Close()
+			if err != nil {
+				return usageError(fmt.Errorf("%s: %w", args[0], err))
+			}
+			s, err := a.openSession(cmd.Context(), g, false)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			if onlyTarget != "" {
+				if err := s.checkTarget(onlyTarget); err != nil {
+					return err
+				}
+			}
+			return a.importLinks(cmd.Context(), s, res, onlyTarget, dryRun)
+		},
+	}
+	cmd.Flags().StringVar(&onlyTarget, "target", "", "link to this target only (default: every terminal)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would be linked, store nothing")
+	return cmd
+}
+
+func (a *App) importLinks(ctx context.Context, s *session, res ivms.ImportResult, onlyTarget string, dryRun bool) error {
+	fmt.Fprintf(a.Stdout, "%s: %d rows read (%s, header on line %d)\n", "export", len(res.Rows), res.Format, res.HeaderLine)
+	for _, sk := range res.Skipped {
+		fmt.Fprintf(a.Stdout, "  skipped %s\n", sk)
+	}
+	existing, err := s.store.Links(ctx)
+	if err != nil {
+		return failedError(err)
+	}
+	failed := false
+	for _, t := range s.engine.Targets {
+		name := t.Info().Name
+		if onlyTarget != "" && name != onlyTarget {
+			continue
+		}
+		accounts, err := t.Inventory(ctx, func(target.Progress) {})
+		if err != nil {
+			fmt.Fprintf(a.Stdout, "%s: cannot read the terminal: %v\n", name, err)
+			failed = true
+			continue
+		}
+		ip := ivms.PlanImport(res, name, accounts, existing, a.Clock.Now(), s.engine.User)
+		verb := "linked"
+		if dryRun {
+			verb = "would link"
+		}
+		for _, l := range ip.Add {
+			if !dryRun {
+				if err := s.store.AddLink(ctx, l); err != nil {
+					return failedError(err)
+				}
+			}
+			fmt.Fprintf(a.Stdout, "  %s: %s %s → account %s\n", name, verb, l.Email, l.Account)
+		}
+		for _, sk := range ip.Skipped {
+			fmt.Fprintf(a.Stdout, "  %s: skipped %s\n", name, sk)
+		}
+		fmt.Fprintf(a.Stdout, "%s: %d %s, %d unchanged, %d skipped\n", name, len(ip.Add), verb, len(ip.Unchanged), len(ip.Skipped))
+	}
+	if failed {
+		return failedError(fmt.Errorf("some terminals could not be read; their links were not imported"))
+	}
+	return nil
+}

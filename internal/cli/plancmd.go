@@ -1,0 +1,222 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/doorsync/doorsync/internal/atomicfile"
+	"github.com/doorsync/doorsync/internal/engine"
+	"github.com/doorsync/doorsync/internal/plan"
+)
+
+type planOptions struct {
+	json bool
+	all  bool
+	out  string
+}
+
+func (a *App) planCommand(g *globalOptions) *cobra.Command {
+	o := planOptions{}
+	cmd := &cobra.Command{
+		Use:   "plan [--json] [--all] [--out FILE]",
+		Short: "Compute the plan: read both sides and show what a sync would do (writes nothing but the local database)",
+		Long: `plan reads Cardskipper and every terminal and prints a summary per kind and the items that
+need attention, or the whole plan as JSON (--json). --out FILE saves the plan as JSON for
+"doorsync apply FILE". in_sync items are counted but listed only with --all.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := a.computePlan(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+			if o.out != "" {
+				if err := writePlanFile(o.out, p, o.all); err != nil {
+					return failedError(err)
+				}
+				fmt.Fprintf(a.Stderr, "doorsync: plan saved to %s (%d items); apply it with: doorsync apply %s\n", o.out, len(p.Items), o.out)
+			}
+			if o.json {
+				return plan.Encode(a.Stdout, p, o.all)
+			}
+			if o.out == "" || g.debug {
+				printPlanText(a.Stdout, p, o.all)
+			}
+			if p.Source.Error != "" {
+				return failedError(fmt.Errorf("the Cardskipper export failed: %s", p.Source.Error))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.json, "json", false, "print the plan as JSON (stable, versioned)")
+	f.BoolVar(&o.all, "all", false, "list in_sync items too")
+	f.StringVar(&o.out, "out", "", "save the plan as JSON to this `file` (for doorsync apply)")
+	return cmd
+}
+
+// computePlan fetches both sides and plans, holding no run lock: it writes
+// only snapshots to the local database.
+func (a *App) computePlan(ctx context.Context, g *globalOptions) (plan.Plan, error) {
+	s, err := a.openSession(ctx, g, false)
+	if err != nil {
+		return plan.Plan{}, err
+	}
+	defer s.close()
+	s.engine.Events = a.eventPrinter(newPrinter(g.logFormat, a.Stderr, a.Clock), g.debug)
+	p, err := s.engine.Plan(ctx, s.engine.Fetch(ctx))
+	if err != nil {
+		return plan.Plan{}, failedError(err)
+	}
+	return p, nil
+}
+
+// writePlanFile saves the plan atomically; plans hold member e-mails.
+func writePlanFile(path string, p plan.Plan, all bool) error {
+	return atomicfile.Write(path, 0o600, func(w io.Writer) error { return plan.Encode(w, p, all) })
+}
+
+func printPlanText(w io.Writer, p plan.Plan, all bool) {
+	fmt.Fprintf(w, "Plan for %s (%s), %d Cardskipper members\n", p.Today, p.Timezone, p.Source.Members)
+	if p.Source.Error != "" {
+		fmt.Fprintf(w, "  Cardskipper export FAILED: %s\n", p.Source.Error)
+	}
+	for _, t := range p.Targets {
+		if t.Error != "" {
+			fmt.Fprintf(w, "  %-12s %-9s FAILED: %s\n", t.Name, t.System, t.Error)
+		} else {
+			fmt.Fprintf(w, "  %-12s %-9s %d accounts\n", t.Name, t.System, t.Accounts)
+		}
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "kind\titems\tin --auto")
+	for _, k := range plan.Kinds() {
+		fmt.Fprintf(tw, "%s\t%d\t%s\n", k, p.Summary[k], autoText(p, k))
+	}
+	tw.Flush()
+	if p.Guard.Tripped {
+		fmt.Fprintf(w, "\nGUARD TRIPPED: %s\n", p.Guard.Reason)
+	}
+	var rows []plan.Item
+	for _, it := range p.Items {
+		if all || it.Kind != plan.InSync {
+			rows = append(rows, it)
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "kind\temail\tname\ttarget\taccount\tcurrent end\tdesired end\treason")
+	for _, it := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.Kind, dash(string(it.Email)), dash(it.Name), dash(it.Target), dash(it.Account),
+			endText(it.CurrentEnd, it.Permanent), endText(it.DesiredEnd, false), oneLine(it.Reason))
+	}
+	tw.Flush()
+}
+
+func autoText(p plan.Plan, k plan.Kind) string {
+	switch {
+	case !k.Writes():
+		if k == plan.InSync {
+			return "nothing to do"
+		}
+		if k == plan.Ambiguous {
+			return "held: link to resolve"
+		}
+		return "reported"
+	case p.Guard.Tripped:
+		return "held (guard)"
+	}
+	for _, it := range p.Items {
+		if it.Kind == k {
+			if it.Auto {
+				return "applied"
+			}
+			return "held for approval"
+		}
+	}
+	return "-"
+}
+
+func endText(t plan.LocalTime, permanent bool) string {
+	switch {
+	case permanent:
+		return "permanent"
+	case t.IsZero():
+		return "-"
+	}
+	return t.Format(time.DateTime)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+type applyOptions struct {
+	lockWait time.Duration
+}
+
+func (a *App) applyCommand(g *globalOptions) *cobra.Command {
+	o := applyOptions{}
+	cmd := &cobra.Command{
+		Use:   "apply FILE",
+		Short: "Apply exactly the write items of a saved plan (items whose account changed since are skipped as stale)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return usageError(err)
+			}
+			p, err := plan.Decode(f, time.LoadLocation)
+			f.Close()
+			if err != nil {
+				return usageError(fmt.Errorf("%s: %w", args[0], err))
+			}
+			approved := map[string]bool{}
+			for _, it := range p.Items {
+				if it.Kind.Writes() {
+					approved[it.ID] = true
+				}
+			}
+			s, err := a.openSession(cmd.Context(), g, false)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			if s.cfg.Timezone != p.Timezone {
+				return usageError(fmt.Errorf("%s was planned in %s, the configuration uses %s", args[0], p.Timezone, s.cfg.Timezone))
+			}
+			pr := newPrinter(g.logFormat, a.Stdout, a.Clock)
+			s.engine.Events = a.eventPrinter(pr, g.debug)
+			out, err := s.engine.Sync(cmd.Context(), engine.Options{Mode: engine.ModeApply, Plan: &p, Approved: approved,
+				ApprovedBy: s.engine.User, LockWait: o.lockWait})
+			if err != nil && engine.IsLocked(err) {
+				return failedError(fmt.Errorf("%w; nothing was applied", err))
+			}
+			a.printOutcome(pr, out)
+			if err != nil {
+				return failedError(err)
+			}
+			if out.Code != ExitOK {
+				return &exitError{code: out.Code, err: errSilent} // printOutcome said it
+			}
+			return nil
+		},
+	}
+	cmd.Flags().DurationVar(&o.lockWait, "lock-wait", 0, "wait this long for another run to finish instead of exiting")
+	return cmd
+}

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/doorsync/doorsync/internal/report"
+	"github.com/doorsync/doorsync/internal/store"
+)
+
+type reportOptions struct {
+	format string
+	out    string
+	run    int64
+	all    bool
+}
+
+func (a *App) reportCommand(g *globalOptions) *cobra.Command {
+	o := reportOptions{}
+	cmd := &cobra.Command{
+		Use:   "report [--format csv|json|md|html] [--out FILE] [--run ID]",
+		Short: "Mismatch report of the current plan, or of a past run",
+		Long: `report writes the mismatch report of the current plan (both sides are read now), or with
+--run ID of what a past run did. The format comes from --format, else from the --out file's
+extension; to stdout the default is Markdown. Files are written atomically with mode 0640.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			format, err := o.resolveFormat()
+			if err != nil {
+				return usageError(err)
+			}
+			var r report.Report
+			if o.run > 0 {
+				r, err = a.runReport(cmd, g, o.run)
+			} else {
+				p, perr := a.computePlan(cmd.Context(), g)
+				if perr != nil {
+					return perr
+				}
+				r = report.FromPlan(p, o.all)
+			}
+			if err != nil {
+				return err
+			}
+			if o.out == "" {
+				return report.Write(a.Stdout, r, format)
+			}
+			if err := report.WriteFile(o.out, r, format); err != nil {
+				return failedError(err)
+			}
+			fmt.Fprintf(a.Stderr, "doorsync: %s report written to %s (%d rows)\n", format, o.out, len(r.Rows))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", "", "csv, json, md or html")
+	f.StringVar(&o.out, "out", "", "write to this `file` instead of stdout")
+	f.Int64Var(&o.run, "run", 0, "report what run ID did instead of the current plan")
+	f.BoolVar(&o.all, "all", false, "include in_sync rows")
+	return cmd
+}
+
+func (o reportOptions) resolveFormat() (report.Format, error) {
+	if o.format != "" {
+		return report.ParseFormat(o.format)
+	}
+	if o.out != "" {
+		if f, ok := report.FormatFromPath(o.out); ok {
+			return f, nil
+		}
+		return "", fmt.Errorf("cannot tell the format from %q: add --format csv|json|md|html", o.out)
+	}
+	return report.Markdown, nil
+}
+
+// runReport builds the report of a recorded run from its items.
+func (a *App) runReport(cmd *cobra.Command, g *globalOptions, id int64) (report.Report, error) {
+	cfg, err := a.loadConfig(g)
+	if err != nil {
+		return report.Report{}, err
+	}
+	st, err := store.OpenReadOnly(cmd.Context(), cfg.Database, a.Clock)
+	if err != nil {
+		return report.Report{}, failedError(fmt.Errorf("database %s: %w", cfg.Database, err))
+	}
+	defer st.Close()
+	run, err := st.Run(cmd.Context(), id)
+	if err != nil {
+		return report.Report{}, failedError(err)
+	}
+	items, err := st.Items(cmd.Context(), id)
+	if err != nil {
+		return report.Report{}, failedError(err)
+	}
+	r := report.Report{
+		Title:       fmt.Sprintf("doorsync run %d (%s, %s)", run.ID, run.Mode, run.Outcome),
+		GeneratedAt: a.Clock.Now(), Timezone: cfg.Timezone, Today: run.StartedAt.In(cfg.Zone).Format(time.DateOnly),
+		RunID: run.ID, Summary: run.Counts, Guard: run.GuardReason,
+	}
+	if !run.GuardTripped {
+		r.Guard = ""
+	}
+	for _, it := range items {
+		row := report.Row{Kind: string(it.Kind), Email: string(it.Email), Name: it.Name, MemberID: it.MemberID, Target: it.Target,
+			System: it.System, Account: it.Account, SourceEnd: it.SourceEnd.String(), CurrentEnd: wall(it.Before, cfg.Zone),
+			DesiredEnd: wall(it.Desired, cfg.Zone), Status: string(it.Status), Reason: it.Reason, Drift: it.Drift}
+		if it.Error != "" {
+			row.Reason = strings.TrimSpace(it.Reason + "; " + it.Error)
+		}
+		if !it.Before.IsZero() && !it.Desired.IsZero() {
+			row.DaysDiff = int(it.Desired.In(cfg.Zone).Sub(it.Before.In(cfg.Zone)).Hours() / 24)
+		}
+		r.Rows = append(r.Rows, row)
+	}
+	return r, nil
+}
+
+func wall(t time.Time, zone *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(zone).Format("2006-01-02T15:04:05")
+}

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/doorsync/doorsync/internal/engine"
+	"github.com/doorsync/doorsync/internal/plan"
+)
+
+type syncOptions struct {
+	auto     bool
+	lockWait time.Duration
+}
+
+func (a *App) syncCommand(g *globalOptions) *cobra.Command {
+	o := syncOptions{}
+	cmd := &cobra.Command{
+		Use:   "sync --auto",
+		Short: "Unattended sync (cron): apply what policy allows, hold the rest, record and notify",
+		Long: `sync --auto (the same as "doorsync --auto") fetches Cardskipper and every terminal, plans,
+applies the kinds policy.auto allows unless the blast-radius guard trips, holds the rest for
+approval, records everything in the database and notifies on failed, partial and held runs.
+Exit codes: 0 done, 1 failed, 2 configuration, 3 partial, 4 held or guard tripped.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !o.auto {
+				return usageError(fmt.Errorf("sync needs --auto (the interactive console is not built yet)"))
+			}
+			return a.runAuto(cmd.Context(), g, engine.ModeAuto, o.lockWait)
+		},
+	}
+	cmd.Flags().BoolVar(&o.auto, "auto", false, "apply what policy allows, without a human")
+	cmd.Flags().DurationVar(&o.lockWait, "lock-wait", 0, "wait this long for another run to finish instead of exiting")
+	return cmd
+}
+
+// runAuto is `doorsync --auto`.
+func (a *App) runAuto(ctx context.Context, g *globalOptions, mode string, lockWait time.Duration) error {
+	s, err := a.openSession(ctx, g, false)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	p := newPrinter(g.logFormat, a.Stdout, a.Clock)
+	s.engine.Events = a.eventPrinter(p, g.debug)
+	out, err := s.engine.Sync(ctx, engine.Options{Mode: mode, LockWait: lockWait})
+	if err != nil && engine.IsLocked(err) {
+		return failedError(fmt.Errorf("%w; this run did nothing", err))
+	}
+	a.printOutcome(p, out)
+	if err != nil {
+		return failedError(err)
+	}
+	if out.Code != ExitOK {
+		return &exitError{code: out.Code, err: errSilent} // printOutcome said it
+	}
+	return nil
+}
+
+// eventPrinter reports progress headlessly: target-level lines only (a
+// line per item would drown a cron mail), everything with --debug.
+func (a *App) eventPrinter(p Printer, debug bool) func(engine.Event) {
+	return func(ev engine.Event) {
+		switch {
+		case ev.Err != nil:
+			subject := ev.Phase
+			if ev.Target != "" {
+				subject = "terminal " + ev.Target
+			}
+			p.Print(Line{Status: StatusWarn, Subject: subject, Detail: ev.Err.Error()})
+		case ev.Phase == "recover" && ev.Note != "":
+			p.Print(Line{Status: StatusInfo, Subject: "journal", Detail: ev.Note})
+		case debug && ev.Apply != nil && ev.Apply.Result != nil:
+			r := ev.Apply.Result
+			detail := fmt.Sprintf("%s %s account %s <%s>: %s", r.Item.Kind, r.Item.Target, r.Item.Account, r.Item.Email, r.Status)
+			if r.Err != nil {
+				detail += ": " + r.Err.Error()
+			}
+			p.Print(Line{Status: StatusInfo, Subject: "apply", Detail: detail})
+		}
+	}
+}
+
+func (a *App) printOutcome(p Printer, out engine.Outcome) {
+	st := StatusOK
+	switch out.Code {
+	case ExitFailed, ExitPartial:
+		st = StatusFail
+	case ExitHeld:
+		st = StatusWarn
+	}
+	pl := out.Plan
+	p.Print(Line{Status: StatusInfo, Subject: "plan", Detail: summaryText(pl)})
+	for _, t := range pl.Targets {
+		if t.Error != "" {
+			p.Print(Line{Status: StatusFail, Subject: "terminal " + t.Name, Detail: t.Error})
+		}
+	}
+	if pl.Source.Error != "" {
+		p.Print(Line{Status: StatusFail, Subject: "cardskipper", Detail: pl.Source.Error})
+	}
+	if pl.Guard.Tripped {
+		p.Print(Line{Status: StatusWarn, Subject: "guard", Detail: pl.Guard.Reason})
+	}
+	for _, e := range out.Errors {
+		p.Print(Line{Status: StatusFail, Subject: "error", Detail: e})
+	}
+	p.Print(Line{Status: st, Subject: fmt.Sprintf("run %d", out.RunID), Check: out.Status, Detail: out.Summary()})
+}
+
+// summaryText is "412 members; in_sync 380, extend 3, …" (kinds with items).
+func summaryText(p plan.Plan) string {
+	s := fmt.Sprintf("%d members", p.Source.Members)
+	for _, k := range plan.Kinds() {
+		if n := p.Summary[k]; n > 0 {
+			s += fmt.Sprintf(", %s %d", k, n)
+		}
+	}
+	return s
+}

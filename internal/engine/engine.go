@@ -1,0 +1,168 @@
+// Package engine composes one sync run: fetch both sides, plan, decide what
+// policy allows, apply, record, notify — fetch → plan → approve → apply →
+// record, in that order and no other. The CLI (--auto, plan, apply, watch)
+// and the console drive it; it owns no terminal I/O.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/apply"
+	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/notify"
+	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/source/cardskipper"
+	"github.com/doorsync/doorsync/internal/store"
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+// Source is the membership system.
+type Source interface {
+	Export(ctx context.Context, q cardskipper.ExportQuery) ([]member.Member, error)
+	OrganisationInfo(ctx context.Context) ([]cardskipper.Organisation, error)
+}
+
+// Engine holds what a run needs. Build one per run (targets count their
+// authentication failures for their whole life).
+type Engine struct {
+	Source         Source
+	OrganisationID int
+	Targets        []target.Target
+	Store          *store.Store
+	Clock          clock.Clock
+	Zone           *time.Location
+	Rule           member.Rule
+	// ChildOrganisations: roles in the organisation's children count too;
+	// their ids are read from Cardskipper at every fetch.
+	ChildOrganisations bool
+	Policy         plan.Policy
+	Notifier       notify.Notifier // nil: none
+	Retry          apply.Retry
+	User, Host     string
+	// Events receives progress (fetch and apply); nil: none. Called from
+	// several goroutines.
+	Events func(Event)
+}
+
+// Event is progress of a run.
+type Event struct {
+	Phase  string // "source", "target", "apply", "recover"
+	Target string
+	Done   int
+	Total  int
+	Apply  *apply.Event
+	Err    error
+	Note   string
+}
+
+func (e *Engine) emit(ev Event) {
+	if e.Events != nil {
+		e.Events(ev)
+	}
+}
+
+// Snapshot is what one fetch read.
+type Snapshot struct {
+	Members   []member.Member
+	SourceErr error
+	Targets   []plan.TargetState
+	TakenAt   time.Time
+	// Organisations whose roles count (the configured one and, when
+	// configured, its children as Cardskipper lists them now).
+	Organisations []int
+}
+
+// Fetch reads the source and every target concurrently. A failing side is
+// recorded in the snapshot, never hidden; what was read completely is saved
+// to the store for the console's fast start and for watch mode.
+func (e *Engine) Fetch(ctx context.Context) Snapshot {
+	snap := Snapshot{TakenAt: e.Clock.Now(), Targets: make([]plan.TargetState, len(e.Targets))}
+	var wg sync.WaitGroup
+	wg.Add(1 + len(e.Targets))
+	go func() {
+		defer wg.Done()
+		e.emit(Event{Phase: "source"})
+		// Without OnlyActive: lapsed and inactive members must be seen to
+		// be revoked.
+		ms, err := e.Source.Export(ctx, cardskipper.ExportQuery{OrganisationID: e.OrganisationID})
+		snap.Members, snap.SourceErr = ms, err
+		snap.Organisations = e.Rule.OrganisationIDs
+		if err == nil && e.ChildOrganisations {
+			orgs, oerr := e.Source.OrganisationInfo(ctx)
+			if oerr != nil {
+				snap.Members, snap.SourceErr = nil, fmt.Errorf("organisation tree for child organisations: %w", oerr)
+			} else {
+				snap.Organisations = cardskipper.Subtree(orgs, e.OrganisationID)
+			}
+		}
+		e.emit(Event{Phase: "source", Done: len(ms), Total: len(ms), Err: err})
+	}()
+	for i, t := range e.Targets {
+		go func() {
+			defer wg.Done()
+			name := t.Info().Name
+			accs, err := t.Inventory(ctx, func(p target.Progress) {
+				e.emit(Event{Phase: "target", Target: name, Done: p.Done, Total: p.Total})
+			})
+			snap.Targets[i] = plan.TargetState{Info: t.Info(), Accounts: accs, Err: err}
+			e.emit(Event{Phase: "target", Target: name, Done: len(accs), Total: len(accs), Err: err, Note: "done"})
+		}()
+	}
+	wg.Wait()
+	if e.Store != nil && !e.Store.ReadOnly() {
+		if snap.SourceErr == nil && len(snap.Members) > 0 {
+			if err := e.Store.SaveMembers(ctx, snap.Members, snap.TakenAt); err != nil {
+				e.emit(Event{Phase: "source", Err: fmt.Errorf("save member snapshot: %w", err)})
+			}
+		}
+		for _, ts := range snap.Targets {
+			if ts.Err == nil {
+				if err := e.Store.SaveAccounts(ctx, ts.Info.Name, ts.Accounts, snap.TakenAt); err != nil {
+					e.emit(Event{Phase: "target", Target: ts.Info.Name, Err: fmt.Errorf("save account snapshot: %w", err)})
+				}
+			}
+		}
+	}
+	return snap
+}
+
+// Plan builds the plan from a snapshot with the stored links and the ends
+// the sync wrote before (for drift).
+func (e *Engine) Plan(ctx context.Context, snap Snapshot) (plan.Plan, error) {
+	rule := e.Rule
+	if len(snap.Organisations) > 0 {
+		rule.OrganisationIDs = snap.Organisations
+	}
+	in := plan.Input{Members: snap.Members, SourceErr: snap.SourceErr, Targets: snap.Targets,
+		Rule: rule, Policy: e.Policy, Zone: e.Zone, Now: snap.TakenAt, Today: member.DateOf(snap.TakenAt, e.Zone)}
+	if e.Store != nil {
+		links, err := e.Store.Links(ctx)
+		if err != nil {
+			return plan.Plan{}, fmt.Errorf("read links: %w", err)
+		}
+		in.Links = links
+		last, err := e.Store.LastWritten(ctx)
+		if err != nil {
+			return plan.Plan{}, fmt.Errorf("read last written ends: %w", err)
+		}
+		in.LastWritten = last
+	}
+	return plan.Build(in), nil
+}
+
+func (e *Engine) targetByName(name string) target.Target {
+	for _, t := range e.Targets {
+		if t.Info().Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// IsLocked reports whether err says another run holds the database.
+func IsLocked(err error) bool { return errors.Is(err, store.ErrLocked) }

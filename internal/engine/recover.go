@@ -1,0 +1,88 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/doorsync/doorsync/internal/store"
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+// Recover finishes what a crashed or killed run left in the journal: each
+// open entry's account is read back; if it holds the end being written the
+// entry is closed as done, otherwise as failed ("interrupted"). Either way
+// the plan of the run that follows sees the account as it really is and
+// re-asserts the date if needed. An account whose target cannot be read now
+// stays open for the next run.
+func (e *Engine) Recover(ctx context.Context) error {
+	entries, err := e.Store.OpenEntries(ctx)
+	if err != nil {
+		return fmt.Errorf("read open journal entries: %w", err)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	e.emit(Event{Phase: "recover", Total: len(entries), Note: fmt.Sprintf("finishing %d journal entries an earlier run left open", len(entries))})
+	byTarget := map[string][]store.JournalEntry{}
+	for _, en := range entries {
+		byTarget[en.Target] = append(byTarget[en.Target], en)
+	}
+	done := 0
+	for name, ens := range byTarget {
+		t := e.targetByName(name)
+		if t == nil {
+			e.emit(Event{Phase: "recover", Target: name, Err: fmt.Errorf("journal names target %s, which is no longer configured; %d entries stay open", name, len(ens))})
+			continue
+		}
+		ids := make([]string, 0, len(ens))
+		for _, en := range ens {
+			ids = append(ids, en.Account)
+		}
+		accs, err := t.Lookup(ctx, ids)
+		if err != nil {
+			e.emit(Event{Phase: "recover", Target: name, Err: fmt.Errorf("read back %d interrupted writes: %w; they stay open for the next run", len(ens), err)})
+			continue
+		}
+		for _, en := range ens {
+			if err := e.closeInterrupted(ctx, en, accs); err != nil {
+				return err
+			}
+			done++
+			e.emit(Event{Phase: "recover", Target: name, Done: done, Total: len(entries)})
+		}
+	}
+	return nil
+}
+
+func (e *Engine) closeInterrupted(ctx context.Context, en store.JournalEntry, accs map[string]target.Account) error {
+	acc, ok := accs[en.Account]
+	state, msg, status := store.JournalDone, "", store.StatusApplied
+	switch {
+	case !ok:
+		state, status, msg = store.JournalFailed, store.StatusFailed, "interrupted; the account is gone from the target"
+	case acc.Permanent || !acc.End.Equal(en.Want):
+		state, status, msg = store.JournalFailed, store.StatusFailed, "interrupted before the write was confirmed; the account was re-planned"
+	}
+	if err := e.Store.CloseJournal(ctx, en.ID, state, acc.End, msg); err != nil {
+		return fmt.Errorf("close interrupted journal entry %d: %w", en.ID, err)
+	}
+	items, err := e.Store.Items(ctx, en.RunID)
+	if err != nil {
+		return fmt.Errorf("read items of interrupted run %d: %w", en.RunID, err)
+	}
+	for _, it := range items {
+		if it.ItemID != en.ItemID {
+			continue
+		}
+		it.Status, it.Error, it.After = status, msg, acc.End
+		if err := e.Store.UpdateItem(ctx, it); err != nil {
+			return fmt.Errorf("update item %s of interrupted run %d: %w", it.ItemID, en.RunID, err)
+		}
+		if status == store.StatusApplied {
+			if err := e.Store.SetLastWritten(ctx, en.Target, en.Account, acc.End, en.RunID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

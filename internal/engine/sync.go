@@ -1,0 +1,268 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/apply"
+	"github.com/doorsync/doorsync/internal/exitcode"
+	"github.com/doorsync/doorsync/internal/notify"
+	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/store"
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+// Run modes, as recorded in the history.
+const (
+	ModeAuto    = "auto"
+	ModeApply   = "apply"
+	ModeConsole = "console"
+	ModeWatch   = "watch"
+)
+
+// Options shape one sync run.
+type Options struct {
+	Mode string
+	// Plan, when set, is applied as is (apply FILE, the console); nil:
+	// fetch and plan now.
+	Plan *plan.Plan
+	// Approved lists the item ids an operator approved (apply FILE, the
+	// console). Nil: policy decides (auto, watch), and the guard can stop
+	// everything.
+	Approved   map[string]bool
+	ApprovedBy string
+	// Only, when set, restricts the run to the items it accepts (watch:
+	// the members that changed).
+	Only func(plan.Item) bool
+	// LockWait is how long to wait for another run to release the
+	// database (0: do not wait).
+	LockWait time.Duration
+}
+
+// Outcome is what a run did.
+type Outcome struct {
+	RunID    int64
+	Plan     plan.Plan
+	Results  []apply.Result
+	Selected int // write items chosen to apply
+	Held     int // items awaiting approval (policy, guard, ambiguous)
+	Applied  int
+	Failed   int // failed or skipped because of an error
+	Stale    int
+	Status   string // notify.Outcome… or "ok"
+	Errors   []string
+	Code     int // exit code by the contract
+}
+
+const maxErrors = 10
+
+// Sync runs fetch → plan → approve → apply → record under the database's
+// run lock. A returned error means the run could not start or could not be
+// recorded (lock held, database broken); everything else is in the Outcome.
+func (e *Engine) Sync(ctx context.Context, o Options) (Outcome, error) {
+	lock, err := e.Store.AcquireRunLock(ctx, store.LockHolder{User: e.User, Mode: o.Mode}, o.LockWait)
+	if err != nil {
+		return Outcome{Status: notify.OutcomeFailed, Code: exitcode.Failed}, err
+	}
+	defer func() { _ = lock.Release() }()
+	if stale, ok := lock.TookOver(); ok {
+		e.emit(Event{Phase: "recover", Note: "took over the database from a run that stopped: " + stale.String()})
+	}
+	if err := e.Recover(ctx); err != nil {
+		return Outcome{Status: notify.OutcomeFailed, Code: exitcode.Failed}, err
+	}
+	run := store.Run{Mode: o.Mode, User: e.User, Host: e.Host}
+	runID, err := e.Store.StartRun(ctx, run)
+	if err != nil {
+		return Outcome{Status: notify.OutcomeFailed, Code: exitcode.Failed}, err
+	}
+	run.ID = runID
+	run.StartedAt = e.Clock.Now()
+	out := Outcome{RunID: runID}
+
+	if o.Plan != nil {
+		out.Plan = *o.Plan
+	} else {
+		snap := e.Fetch(ctx)
+		p, err := e.Plan(ctx, snap)
+		if err != nil {
+			return e.finish(ctx, run, out, err)
+		}
+		out.Plan = p
+	}
+	selected, records := e.decide(runID, out.Plan, o)
+	out.Selected = len(selected)
+	if err := e.Store.AddItems(ctx, runID, records); err != nil {
+		return e.finish(ctx, run, out, err)
+	}
+	for _, r := range records {
+		if r.Status == store.StatusHeld {
+			out.Held++
+		}
+	}
+	if len(selected) > 0 {
+		ae := apply.Engine{Recorder: recorder{st: e.Store, approvedBy: o.ApprovedBy}, RunID: runID, Retry: e.Retry,
+			Progress: func(ev apply.Event) { e.emit(Event{Phase: "apply", Target: ev.Target, Done: ev.Done, Total: ev.Total, Apply: &ev, Err: ev.Err}) }}
+		ae.Targets = map[string]target.Target{}
+		for _, t := range e.Targets {
+			ae.Targets[t.Info().Name] = t
+		}
+		res, err := ae.Run(ctx, selected)
+		out.Results = res
+		if err != nil {
+			return e.finish(ctx, run, out, err)
+		}
+	}
+	return e.finish(ctx, run, out, nil)
+}
+
+// decide picks the write items to apply now and the record of every item:
+// planned (applied in this run), held (awaiting approval), reported.
+func (e *Engine) decide(runID int64, p plan.Plan, o Options) ([]plan.Item, []store.ItemRecord) {
+	var selected []plan.Item
+	var records []store.ItemRecord
+	for _, it := range p.Items {
+		if it.Kind == plan.InSync || (o.Only != nil && !o.Only(it)) {
+			continue
+		}
+		// An operator's approval list is the whole run: other items of the
+		// saved plan were reported when it was made.
+		if o.Approved != nil && !o.Approved[it.ID] {
+			continue
+		}
+		status := store.StatusReported
+		switch {
+		case it.Kind.Writes():
+			var ok bool
+			if o.Approved != nil {
+				ok = o.Approved[it.ID]
+			} else {
+				ok = it.Auto && !p.Guard.Tripped && p.Source.Error == ""
+			}
+			status = store.StatusHeld
+			if ok {
+				status = store.StatusPlanned
+				selected = append(selected, it)
+			}
+		case it.Kind == plan.Ambiguous:
+			status = store.StatusHeld
+		}
+		rec := store.ItemFromPlan(runID, it, status)
+		if status == store.StatusPlanned {
+			rec.ApprovedBy = o.ApprovedBy
+			if o.Approved == nil {
+				rec.ApprovedBy = "policy"
+			}
+		}
+		records = append(records, rec)
+	}
+	return selected, records
+}
+
+// finish works out the outcome, records it, and notifies when it is not ok.
+func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, fatal error) (Outcome, error) {
+	p := out.Plan
+	var codes []int
+	addErr := func(msg string) {
+		if len(out.Errors) < maxErrors {
+			out.Errors = append(out.Errors, msg)
+		}
+	}
+	if fatal != nil {
+		codes = append(codes, exitcode.Failed)
+		addErr(fatal.Error())
+	}
+	if p.Source.Error != "" {
+		codes = append(codes, exitcode.Failed)
+		addErr(p.Source.Error)
+	}
+	broken := 0
+	for _, t := range p.Targets {
+		if t.Error != "" {
+			broken++
+			addErr(t.Error)
+		}
+	}
+	if broken > 0 {
+		if broken == len(p.Targets) {
+			codes = append(codes, exitcode.Failed)
+		} else {
+			codes = append(codes, exitcode.Partial)
+		}
+	}
+	for _, r := range out.Results {
+		switch r.Status {
+		case apply.Applied:
+			out.Applied++
+		case apply.Stale:
+			out.Stale++
+		case apply.Failed, apply.Skipped:
+			out.Failed++
+			if r.Err != nil {
+				addErr(fmt.Sprintf("%s account %s <%s>: %v", r.Item.Target, r.Item.Account, r.Item.Email, r.Err))
+			}
+		}
+	}
+	if out.Failed > 0 {
+		if out.Applied == 0 && out.Stale == 0 {
+			codes = append(codes, exitcode.Failed)
+		} else {
+			codes = append(codes, exitcode.Partial)
+		}
+	}
+	if out.Held > 0 || p.Guard.Tripped {
+		codes = append(codes, exitcode.Held)
+	}
+	out.Code = exitcode.Worst(codes...)
+	switch out.Code {
+	case exitcode.Failed:
+		out.Status = notify.OutcomeFailed
+	case exitcode.Partial:
+		out.Status = notify.OutcomePartial
+	case exitcode.Held:
+		out.Status = notify.OutcomeHeld
+		if p.Guard.Tripped {
+			out.Status = notify.OutcomeGuard
+		}
+	default:
+		out.Status = "ok"
+	}
+
+	run.FinishedAt = e.Clock.Now()
+	run.Outcome = out.Status
+	run.ExitCode = out.Code
+	run.Members = p.Source.Members
+	run.GuardTripped = p.Guard.Tripped
+	run.GuardReason = p.Guard.Reason
+	if len(out.Errors) > 0 {
+		run.Error = out.Errors[0]
+	}
+	run.Counts = map[string]int{}
+	for k, n := range p.Summary {
+		run.Counts[string(k)] = n
+	}
+	run.Counts["applied"], run.Counts["failed"], run.Counts["stale"], run.Counts["held"] = out.Applied, out.Failed, out.Stale, out.Held
+	ferr := e.Store.FinishRun(context.WithoutCancel(ctx), run)
+
+	if e.Notifier != nil && notify.ShouldNotify(out.Status) {
+		ev := notify.Event{RunID: run.ID, Outcome: out.Status, Mode: run.Mode, Host: e.Host, StartedAt: run.StartedAt,
+			FinishedAt: run.FinishedAt, Counts: run.Counts, Errors: out.Errors, GuardReason: p.Guard.Reason, Summary: out.Summary()}
+		// A failing notification is reported, never fatal.
+		if err := e.Notifier.Notify(context.WithoutCancel(ctx), ev); err != nil {
+			e.emit(Event{Phase: "notify", Err: fmt.Errorf("notification failed: %w", err)})
+		}
+	}
+	return out, errors.Join(fatal, ferr)
+}
+
+// Summary is a one-line account of the outcome.
+func (o Outcome) Summary() string {
+	s := fmt.Sprintf("%d applied, %d failed, %d stale, %d held", o.Applied, o.Failed, o.Stale, o.Held)
+	if o.Plan.Guard.Tripped {
+		s += "; guard tripped: " + o.Plan.Guard.Reason
+	}
+	return s
+}
+

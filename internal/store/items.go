@@ -1,0 +1,261 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/plan"
+)
+
+// ItemStatus is where an item of a run stands.
+type ItemStatus string
+
+const (
+	StatusPlanned ItemStatus = "planned" // will be applied in this run
+	StatusHeld    ItemStatus = "held"    // awaits approval (policy or guard)
+	StatusApplied ItemStatus = "applied" // written and confirmed by read-back
+	StatusFailed  ItemStatus = "failed"  // refused, or read-back disagreed
+	StatusStale   ItemStatus = "stale"   // the account changed since planning: not written
+	StatusSkipped ItemStatus = "skipped" // not attempted (target stopped, run cancelled)
+	// StatusReported: a kind the sync never writes (missing, unlinked,
+	// no_email, invalid), recorded so the history shows what was reported.
+	StatusReported ItemStatus = "reported"
+)
+
+// Valid reports whether st is a known status.
+func (st ItemStatus) Valid() bool {
+	switch st {
+	case StatusPlanned, StatusHeld, StatusApplied, StatusFailed, StatusStale, StatusSkipped, StatusReported:
+		return true
+	}
+	return false
+}
+
+// ItemRecord is one plan item a run acted on or held. Items of kind in_sync
+// are not stored: the run's Counts say how many there were.
+type ItemRecord struct {
+	RunID    int64
+	ItemID   string
+	Kind     plan.Kind
+	Email    member.Email
+	MemberID string
+	Name     string
+	Target   string
+	System   string
+	Account  string
+	// SourceEnd is the member's end date in Cardskipper.
+	SourceEnd member.Date
+	// Before is the account's end when the run read it; After what the
+	// read-back found; Desired what the plan wanted.
+	Before, After, Desired time.Time
+	Status                 ItemStatus
+	Attempts               int
+	Error                  string
+	ApprovedBy             string
+	Reason                 string
+	Drift                  bool
+	UpdatedAt              time.Time // set by the store
+}
+
+// ItemFromPlan makes the record of a plan item for run runID.
+func ItemFromPlan(runID int64, it plan.Item, status ItemStatus) ItemRecord {
+	return ItemRecord{
+		RunID: runID, ItemID: it.ID, Kind: it.Kind, Email: it.Email, MemberID: it.MemberID, Name: it.Name,
+		Target: it.Target, System: it.System, Account: it.Account, SourceEnd: it.SourceEnd,
+		Before: it.CurrentEnd.Time, Desired: it.DesiredEnd.Time, Status: status, Reason: it.Reason, Drift: it.Drift,
+	}
+}
+
+// label names the item in errors.
+func (r ItemRecord) label() string {
+	l := fmt.Sprintf("item %q", r.ItemID)
+	if r.Email != "" {
+		l += " <" + string(r.Email) + ">"
+	}
+	if r.Target != "" || r.Account != "" {
+		l += fmt.Sprintf(" on %s account %s", r.Target, r.Account)
+	}
+	return l
+}
+
+// itemArgs validates r and returns its column values in insertColumns order.
+func itemArgs(r ItemRecord, now any) ([]any, error) {
+	if r.ItemID == "" {
+		return nil, fmt.Errorf("item id is missing")
+	}
+	if !r.Kind.Valid() {
+		return nil, fmt.Errorf("unknown kind %q", r.Kind)
+	}
+	if r.Kind == plan.InSync {
+		return nil, fmt.Errorf("kind in_sync is counted, not stored")
+	}
+	if !r.Status.Valid() {
+		return nil, fmt.Errorf("unknown status %q", r.Status)
+	}
+	if r.Attempts < 0 {
+		return nil, fmt.Errorf("negative attempts %d", r.Attempts)
+	}
+	var times [3]any
+	for i, t := range []struct {
+		name string
+		v    time.Time
+	}{{"before", r.Before}, {"after", r.After}, {"desired", r.Desired}} {
+		v, err := encTime(t.v)
+		if err != nil {
+			return nil, fmt.Errorf("%s end: %w", t.name, err)
+		}
+		times[i] = v
+	}
+	return []any{r.RunID, r.ItemID, string(r.Kind), string(r.Email), r.MemberID, r.Name, r.Target, r.System, r.Account,
+		r.SourceEnd.String(), times[0], times[1], times[2], string(r.Status), r.Attempts, r.Error, r.ApprovedBy,
+		r.Reason, r.Drift, now}, nil
+}
+
+const itemColumns = `run_id, item_id, kind, email, member_id, name, target, system, account, source_end,
+	before_end, after_end, desired_end, status, attempts, error, approved_by, reason, drift, updated_at`
+
+// AddItems stores the items of run runID in one transaction: all of them or,
+// on any error (which names the item), none. Each record's RunID is ignored
+// in favour of runID.
+func (s *Store) AddItems(ctx context.Context, runID int64, items []ItemRecord) error {
+	if err := s.writable(fmt.Sprintf("add items to run %d", runID)); err != nil {
+		return err
+	}
+	now, err := mustTime(s.clk.Now(), "clock")
+	if err != nil {
+		return fmt.Errorf("store: add %d items to run %d: %w", len(items), runID, err)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM runs WHERE id = ?`, runID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			return fmt.Errorf("run %d: %w", runID, ErrNotFound)
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO items (`+itemColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for i, it := range items {
+			it.RunID = runID
+			args, err := itemArgs(it, now)
+			if err == nil {
+				_, err = stmt.ExecContext(ctx, args...)
+			}
+			if err != nil {
+				return fmt.Errorf("item %d, %s: %w", i+1, it.label(), err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: add %d items to run %d: %w", len(items), runID, err)
+	}
+	return nil
+}
+
+// UpdateItem records the progress of item rec.ItemID of run rec.RunID: its
+// Status, Attempts, Error, Before and After replace the stored ones. What
+// the plan said (kind, member, account, desired end, reason) is kept as it
+// was added. ApprovedBy is set when given and never cleared: an approval is
+// part of the audit trail.
+func (s *Store) UpdateItem(ctx context.Context, rec ItemRecord) error {
+	if err := s.writable(fmt.Sprintf("update %s of run %d", rec.label(), rec.RunID)); err != nil {
+		return err
+	}
+	err := func() error {
+		if !rec.Status.Valid() {
+			return fmt.Errorf("unknown status %q", rec.Status)
+		}
+		if rec.Attempts < 0 {
+			return fmt.Errorf("negative attempts %d", rec.Attempts)
+		}
+		before, err := encTime(rec.Before)
+		if err != nil {
+			return fmt.Errorf("before end: %w", err)
+		}
+		after, err := encTime(rec.After)
+		if err != nil {
+			return fmt.Errorf("after end: %w", err)
+		}
+		now, err := mustTime(s.clk.Now(), "clock")
+		if err != nil {
+			return err
+		}
+		res, err := s.db.ExecContext(ctx, `UPDATE items SET status = ?, attempts = ?, error = ?, before_end = ?, after_end = ?,
+			approved_by = CASE WHEN ? = '' THEN approved_by ELSE ? END, updated_at = ?
+			WHERE run_id = ? AND item_id = ?`,
+			string(rec.Status), rec.Attempts, rec.Error, before, after, rec.ApprovedBy, rec.ApprovedBy, now, rec.RunID, rec.ItemID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	}()
+	if err != nil {
+		return fmt.Errorf("store: update %s of run %d: %w", rec.label(), rec.RunID, err)
+	}
+	return nil
+}
+
+// Items returns the items of a run, in the order they were added.
+func (s *Store) Items(ctx context.Context, runID int64) ([]ItemRecord, error) {
+	out, err := s.queryItems(ctx, `SELECT `+itemColumns+` FROM items WHERE run_id = ? ORDER BY rowid`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: items of run %d: %w", runID, err)
+	}
+	return out, nil
+}
+
+// ItemsForEmail returns one member's items across runs, newest run first;
+// limit ≤ 0 returns all of them.
+func (s *Store) ItemsForEmail(ctx context.Context, email member.Email, limit int) ([]ItemRecord, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	out, err := s.queryItems(ctx, `SELECT `+itemColumns+` FROM items WHERE email = ? ORDER BY run_id DESC, rowid LIMIT ?`, string(email), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: items of <%s>: %w", email, err)
+	}
+	return out, nil
+}
+
+func (s *Store) queryItems(ctx context.Context, query string, args ...any) ([]ItemRecord, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ItemRecord
+	for rows.Next() {
+		var r ItemRecord
+		var kind, email, sourceEnd, status, updated string
+		var before, after, desired sql.NullString
+		if err := rows.Scan(&r.RunID, &r.ItemID, &kind, &email, &r.MemberID, &r.Name, &r.Target, &r.System, &r.Account,
+			&sourceEnd, &before, &after, &desired, &status, &r.Attempts, &r.Error, &r.ApprovedBy, &r.Reason, &r.Drift,
+			&updated); err != nil {
+			return nil, err
+		}
+		r.Kind, r.Email, r.Status = plan.Kind(kind), member.Email(email), ItemStatus(status)
+		err := decodeTimes(timeCol{"before_end", before, &r.Before}, timeCol{"after_end", after, &r.After},
+			timeCol{"desired_end", desired, &r.Desired},
+			timeCol{"updated_at", sql.NullString{String: updated, Valid: true}, &r.UpdatedAt})
+		if err == nil {
+			err = r.SourceEnd.UnmarshalText([]byte(sourceEnd))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("run %d %s: %w", r.RunID, r.label(), err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,231 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/plan"
+)
+
+func sampleItem(t testing.TB, i int) ItemRecord { return sampleItemIn(ljubljana(t), i) }
+
+func sampleItemIn(loc *time.Location, i int) ItemRecord {
+	return ItemRecord{
+		ItemID: fmt.Sprintf("item-%05d", i), Kind: plan.Extend,
+		Email: member.Email(fmt.Sprintf("member%d@example.si", i)), MemberID: fmt.Sprint(150000 + i),
+		Name: "Žiga Čeh", Target: "entrance", System: "hikvision", Account: fmt.Sprint(1000 + i),
+		SourceEnd: member.NewDate(2025, 12, 1),
+		Before:    member.NewDate(2025, 11, 1).EndOfDay(loc),
+		Desired:   member.NewDate(2025, 12, 1).EndOfDay(loc),
+		Status:    StatusPlanned, Reason: "renewed in Cardskipper",
+	}
+}
+
+func itemEqual(a, b ItemRecord) bool {
+	return a.RunID == b.RunID && a.ItemID == b.ItemID && a.Kind == b.Kind && a.Email == b.Email &&
+		a.MemberID == b.MemberID && a.Name == b.Name && a.Target == b.Target && a.System == b.System &&
+		a.Account == b.Account && a.SourceEnd == b.SourceEnd && a.Before.Equal(b.Before) && a.After.Equal(b.After) &&
+		a.Desired.Equal(b.Desired) && a.Status == b.Status && a.Attempts == b.Attempts && a.Error == b.Error &&
+		a.ApprovedBy == b.ApprovedBy && a.Reason == b.Reason && a.Drift == b.Drift
+}
+
+func TestItemsRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s, clk, _ := newStore(t)
+	run := startRun(t, s, "auto")
+	revoke := sampleItem(t, 2)
+	revoke.Kind, revoke.Status, revoke.Reason, revoke.Drift = plan.Revoke, StatusHeld, "member no longer valid", true
+	revoke.Desired = time.Time{} // e.g. no desired end known: stored as NULL, read back zero
+	missing := ItemRecord{ItemID: "m1", Kind: plan.Missing, Email: "ana.kos@example.si", Target: "exit", Status: StatusSkipped,
+		Reason: "no account on this target"}
+	in := []ItemRecord{sampleItem(t, 1), revoke, missing}
+	if err := s.AddItems(ctx, run, in); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Items(ctx, run)
+	if err != nil || len(got) != len(in) {
+		t.Fatalf("Items = %d, %v", len(got), err)
+	}
+	for i := range in {
+		in[i].RunID = run
+		if !itemEqual(got[i], in[i]) {
+			t.Errorf("item %d:\n got %+v\nwant %+v", i, got[i], in[i])
+		}
+		if !got[i].UpdatedAt.Equal(t0()) {
+			t.Errorf("item %d UpdatedAt = %v, want the clock's %v", i, got[i].UpdatedAt, t0())
+		}
+	}
+
+	// Progress replaces status, attempts, error and ends; the plan's part stays.
+	clk.Advance(time.Minute)
+	upd := in[0]
+	upd.Status, upd.Attempts, upd.Error = StatusApplied, 2, ""
+	upd.After = in[0].Desired
+	upd.Reason, upd.Name, upd.Kind = "overwritten?", "overwritten?", plan.Shorten
+	if err := s.UpdateItem(ctx, upd); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Items(ctx, run)
+	want := in[0]
+	want.Status, want.Attempts, want.After = StatusApplied, 2, in[0].Desired
+	if !itemEqual(got[0], want) || !got[0].UpdatedAt.Equal(t0().Add(time.Minute)) {
+		t.Errorf("updated item:\n got %+v\nwant %+v", got[0], want)
+	}
+}
+
+func TestUpdateItemKeepsApproval(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	run := startRun(t, s, "console")
+	it := sampleItem(t, 1)
+	it.Kind, it.Status = plan.Shorten, StatusHeld
+	if err := s.AddItems(ctx, run, []ItemRecord{it}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		status     ItemStatus
+		approvedBy string
+		errMsg     string
+		want       string
+	}{
+		{StatusPlanned, "admin", "", "admin"},
+		{StatusFailed, "", "terminal entrance: busy", "admin"}, // the apply step does not know who approved
+		{StatusApplied, "", "", "admin"},
+	}
+	for i, st := range steps {
+		if err := s.UpdateItem(ctx, ItemRecord{RunID: run, ItemID: it.ItemID, Status: st.status, ApprovedBy: st.approvedBy,
+			Error: st.errMsg, Attempts: i + 1}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.Items(ctx, run)
+		if got[0].ApprovedBy != st.want || got[0].Status != st.status || got[0].Error != st.errMsg {
+			t.Errorf("step %d: approved by %q, status %s, error %q", i, got[0].ApprovedBy, got[0].Status, got[0].Error)
+		}
+	}
+}
+
+func TestAddItemsAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	run := startRun(t, s, "auto")
+	good := sampleItem(t, 1)
+	for _, tc := range []struct {
+		name   string
+		mutate func(*ItemRecord)
+		want   []string
+	}{
+		{"no id", func(r *ItemRecord) { r.ItemID = "" }, []string{"item 2", "item id is missing"}},
+		{"unknown kind", func(r *ItemRecord) { r.Kind = "renew" }, []string{"item 2", `item "item-00002"`, `unknown kind "renew"`}},
+		{"in_sync", func(r *ItemRecord) { r.Kind = plan.InSync }, []string{"in_sync is counted, not stored"}},
+		{"unknown status", func(r *ItemRecord) { r.Status = "done" }, []string{"<member2@example.si>", `unknown status "done"`}},
+		{"negative attempts", func(r *ItemRecord) { r.Attempts = -1 }, []string{"negative attempts"}},
+		{"year out of range", func(r *ItemRecord) { r.Desired = time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC) },
+			[]string{"entrance account 1002", "desired end", "year 12000"}},
+		{"duplicate id", func(r *ItemRecord) { r.ItemID = good.ItemID }, []string{"item 2", "UNIQUE constraint failed"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := sampleItem(t, 2)
+			tc.mutate(&bad)
+			err := s.AddItems(ctx, run, []ItemRecord{good, bad, sampleItem(t, 3)})
+			if err == nil {
+				t.Fatal("AddItems accepted a bad item")
+			}
+			for _, w := range append(tc.want, "add 3 items to run") {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			if got, _ := s.Items(ctx, run); len(got) != 0 {
+				t.Errorf("%d items stored after a failed AddItems, want none", len(got))
+			}
+		})
+	}
+	if err := s.AddItems(ctx, 999, []ItemRecord{good}); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "run 999") {
+		t.Errorf("AddItems to unknown run = %v", err)
+	}
+	if err := s.UpdateItem(ctx, ItemRecord{RunID: run, ItemID: "nope", Status: StatusApplied}); !errors.Is(err, ErrNotFound) ||
+		!strings.Contains(err.Error(), `item "nope"`) {
+		t.Errorf("UpdateItem of unknown item = %v", err)
+	}
+	if err := s.UpdateItem(ctx, ItemRecord{RunID: run, ItemID: "x", Status: "bogus"}); err == nil || !strings.Contains(err.Error(), "bogus") {
+		t.Errorf("UpdateItem with bad status = %v", err)
+	}
+}
+
+func TestItemsForEmail(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	var runs []int64
+	for r := 0; r < 3; r++ {
+		run := startRun(t, s, "auto")
+		runs = append(runs, run)
+		a, b := sampleItem(t, 1), sampleItem(t, 2)
+		b2 := sampleItem(t, 1)
+		b2.ItemID, b2.Target = "exit-1", "exit"
+		if err := s.AddItems(ctx, run, []ItemRecord{a, b, b2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ItemsForEmail(ctx, "member1@example.si", 0)
+	if err != nil || len(got) != 6 {
+		t.Fatalf("ItemsForEmail = %d items, %v; want 6", len(got), err)
+	}
+	if got[0].RunID != runs[2] || got[0].Target != "entrance" || got[1].Target != "exit" || got[5].RunID != runs[0] {
+		t.Errorf("order: %v/%s %v/%s … %v", got[0].RunID, got[0].Target, got[1].RunID, got[1].Target, got[5].RunID)
+	}
+	for _, it := range got {
+		if it.Email != "member1@example.si" {
+			t.Errorf("item of %s in member1's history", it.Email)
+		}
+	}
+	if got, _ := s.ItemsForEmail(ctx, "member1@example.si", 2); len(got) != 2 || got[0].RunID != runs[2] {
+		t.Errorf("limit 2 gave %d items", len(got))
+	}
+	if got, _ := s.ItemsForEmail(ctx, "nobody@example.si", 0); len(got) != 0 {
+		t.Errorf("unknown e-mail has %d items", len(got))
+	}
+}
+
+func TestAddManyItems(t *testing.T) {
+	// The benchmark measures 50k; here 2000 rows prove the batch is complete
+	// and ordered without slowing the race-enabled suite.
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	run := startRun(t, s, "auto")
+	items := make([]ItemRecord, 2000)
+	loc := ljubljana(t)
+	for i := range items {
+		items[i] = sampleItemIn(loc, i)
+	}
+	if err := s.AddItems(ctx, run, items); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Items(ctx, run)
+	if err != nil || len(got) != len(items) {
+		t.Fatalf("Items = %d, %v", len(got), err)
+	}
+	if got[1999].ItemID != "item-01999" || got[0].Account != "1000" {
+		t.Errorf("first %s, last %s", got[0].ItemID, got[1999].ItemID)
+	}
+}
+
+func TestItemFromPlan(t *testing.T) {
+	loc := ljubljana(t)
+	it := plan.Item{ID: "abc", Kind: plan.Reactivate, Email: "ziga.ceh@example.si", Name: "Žiga Čeh", MemberID: "150002",
+		Target: "entrance", System: "hikvision", Account: "1042", SourceEnd: member.NewDate(2025, 12, 1),
+		CurrentEnd: plan.LocalTime{Time: member.NewDate(2025, 10, 1).EndOfDay(loc)},
+		DesiredEnd: plan.LocalTime{Time: member.NewDate(2025, 12, 1).EndOfDay(loc)},
+		Reason:     "renewed; drift", Drift: true, Auto: true}
+	got := ItemFromPlan(7, it, StatusPlanned)
+	want := ItemRecord{RunID: 7, ItemID: "abc", Kind: plan.Reactivate, Email: "ziga.ceh@example.si", MemberID: "150002",
+		Name: "Žiga Čeh", Target: "entrance", System: "hikvision", Account: "1042", SourceEnd: member.NewDate(2025, 12, 1),
+		Before: it.CurrentEnd.Time, Desired: it.DesiredEnd.Time, Status: StatusPlanned, Reason: "renewed; drift", Drift: true}
+	if !itemEqual(got, want) {
+		t.Errorf("ItemFromPlan:\n got %+v\nwant %+v", got, want)
+	}
+}

@@ -1,0 +1,328 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// LockHolder describes a run that holds (or wants) the database.
+type LockHolder struct {
+	User string // who started it
+	Mode string // "auto", "console", "apply", "watch", …
+	// Host and PID default to this machine and process. (Tests set them to
+	// play another host or a dead process.)
+	Host string
+	PID  int
+}
+
+func (h LockHolder) String() string {
+	parts := []string{fmt.Sprintf("pid %d on %s", h.PID, h.Host)}
+	if h.User != "" {
+		parts = append(parts, "user "+h.User)
+	}
+	if h.Mode != "" {
+		parts = append(parts, "mode "+h.Mode)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// LockedError says that another run holds the database. It matches
+// ErrLocked with errors.Is.
+type LockedError struct {
+	Holder    LockHolder
+	Since     time.Time // when it took the lock
+	Heartbeat time.Time // its last sign of life
+	Now       time.Time // when this was checked, to word the message
+}
+
+func (e *LockedError) Error() string {
+	at := e.Since.Local()
+	layout := "15:04:05"
+	if y, m, d := at.Date(); !e.Now.IsZero() {
+		if ny, nm, nd := e.Now.Local().Date(); ny != y || nm != m || nd != d {
+			layout = "2006-01-02 15:04:05"
+		}
+	}
+	return fmt.Sprintf("another doorsync run (%s) has held the database since %s", e.Holder, at.Format(layout))
+}
+
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
+// StaleLock is a lock this run took over from a holder that was dead or
+// silent.
+type StaleLock struct {
+	Holder    LockHolder
+	Since     time.Time
+	Heartbeat time.Time
+	Reason    string // "pid 4242 is no longer running on gym-box", "no heartbeat for 5m0s"
+	RunID     int64  // the run it was doing (now marked abandoned), 0 if none
+}
+
+func (s StaleLock) String() string {
+	return fmt.Sprintf("took over the database from a run that stopped (%s, since %s): %s",
+		s.Holder, s.Since.Local().Format("2006-01-02 15:04:05"), s.Reason)
+}
+
+// RunLock is the database's one writer lock, held by this run until
+// Release (or the store's Close).
+type RunLock struct {
+	s       *Store
+	token   string
+	holder  LockHolder
+	since   time.Time
+	stale   *StaleLock
+	lost    chan struct{}
+	stop    context.CancelFunc
+	stopped chan struct{}
+	once    sync.Once
+	err     error
+}
+
+// Holder is who this lock names.
+func (l *RunLock) Holder() LockHolder { return l.holder }
+
+// Since is when the lock was taken.
+func (l *RunLock) Since() time.Time { return l.since }
+
+// TookOver reports the stale lock this one replaced, if any: the caller
+// should say so (a previous run died; its journal may need finishing).
+func (l *RunLock) TookOver() (StaleLock, bool) {
+	if l.stale == nil {
+		return StaleLock{}, false
+	}
+	return *l.stale, true
+}
+
+// Lost is closed when the heartbeat finds the lock taken over by another
+// run (this one was silent too long): stop writing.
+func (l *RunLock) Lost() <-chan struct{} { return l.lost }
+
+// Release stops the heartbeat and frees the lock. Releasing twice is
+// harmless; releasing a lock another run took over returns ErrLockLost.
+func (l *RunLock) Release() error {
+	l.once.Do(func() {
+		l.stop()
+		<-l.stopped
+		s := l.s
+		s.mu.Lock()
+		if s.lock == l {
+			s.lock = nil
+		}
+		s.mu.Unlock()
+		// The caller may be shutting down on a cancelled context; freeing
+		// the lock must still happen.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*busyTimeoutMS*time.Millisecond)
+		defer cancel()
+		res, err := s.db.ExecContext(ctx, `DELETE FROM run_lock WHERE id = 1 AND token = ?`, l.token)
+		var n int64
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		switch {
+		case err != nil:
+			l.err = fmt.Errorf("store: release run lock: %w", err)
+		case n == 0:
+			l.err = fmt.Errorf("store: release run lock: %w", ErrLockLost)
+		}
+	})
+	return l.err
+}
+
+// AcquireRunLock takes the database's writer lock for one run, across
+// processes and hosts that share the file. If another live run holds it, it
+// retries until wait has passed (0: once) and then returns a *LockedError
+// naming the holder. A lock whose holder is dead (same host, process gone)
+// or silent (no heartbeat for the staleness bound) is taken over, its run
+// marked abandoned, and TookOver reports it.
+func (s *Store) AcquireRunLock(ctx context.Context, holder LockHolder, wait time.Duration) (*RunLock, error) {
+	if err := s.writable("acquire run lock"); err != nil {
+		return nil, err
+	}
+	if holder.Host == "" {
+		holder.Host = s.host
+	}
+	if holder.PID == 0 {
+		holder.PID = s.pid
+	}
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	poll := min(500*time.Millisecond, max(wait/10, 10*time.Millisecond))
+	for {
+		l, err := s.tryLock(ctx, holder)
+		if err == nil {
+			return l, nil
+		}
+		var locked *LockedError
+		if !errors.As(err, &locked) {
+			return nil, fmt.Errorf("store: acquire run lock: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("store: acquire run lock: %w (%w)", err, ctx.Err())
+		case <-deadline.C:
+			return nil, err
+		case <-time.After(poll):
+		}
+	}
+}
+
+// lockRow is the stored lock.
+type lockRow struct {
+	token     string
+	holder    LockHolder
+	runID     sql.NullInt64
+	since     time.Time
+	heartbeat time.Time
+}
+
+func (s *Store) tryLock(ctx context.Context, holder LockHolder) (*RunLock, error) {
+	now := s.clk.Now()
+	nowText, err := mustTime(now, "clock")
+	if err != nil {
+		return nil, err
+	}
+	token, err := newToken()
+	if err != nil {
+		return nil, err
+	}
+	var stale *StaleLock
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		cur, found, err := readLock(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if found {
+			reason := s.staleReason(cur, now)
+			if reason == "" {
+				return &LockedError{Holder: cur.holder, Since: cur.since, Heartbeat: cur.heartbeat, Now: now}
+			}
+			stale = &StaleLock{Holder: cur.holder, Since: cur.since, Heartbeat: cur.heartbeat, Reason: reason, RunID: cur.runID.Int64}
+			if cur.runID.Valid {
+				if _, err := tx.ExecContext(ctx, `UPDATE runs SET outcome = ?, error = ? WHERE id = ? AND outcome = ?`,
+					OutcomeAbandoned, "stopped without finishing: "+reason, cur.runID.Int64, OutcomeRunning); err != nil {
+					return err
+				}
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO run_lock (id, token, user, host, pid, mode, run_id, started_at, heartbeat_at)
+			VALUES (1, ?, ?, ?, ?, ?, NULL, ?, ?)`, token, holder.User, holder.Host, holder.PID, holder.Mode, nowText, nowText)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	hbCtx, cancel := context.WithCancel(context.Background())
+	l := &RunLock{s: s, token: token, holder: holder, since: now, stale: stale,
+		lost: make(chan struct{}), stop: cancel, stopped: make(chan struct{})}
+	s.mu.Lock()
+	s.lock = l
+	s.mu.Unlock()
+	go l.heartbeat(hbCtx)
+	return l, nil
+}
+
+func readLock(ctx context.Context, tx *sql.Tx) (lockRow, bool, error) {
+	var r lockRow
+	var since, hb string
+	err := tx.QueryRowContext(ctx, `SELECT token, user, host, pid, mode, run_id, started_at, heartbeat_at FROM run_lock WHERE id = 1`).
+		Scan(&r.token, &r.holder.User, &r.holder.Host, &r.holder.PID, &r.holder.Mode, &r.runID, &since, &hb)
+	if errors.Is(err, sql.ErrNoRows) {
+		return lockRow{}, false, nil
+	}
+	if err != nil {
+		return lockRow{}, false, fmt.Errorf("read lock: %w", err)
+	}
+	// A damaged time makes the lock look infinitely old: taken over, not
+	// stuck forever.
+	r.since, _ = parseTime(since)
+	r.heartbeat, _ = parseTime(hb)
+	return r, true, nil
+}
+
+// staleReason says why the lock's holder is presumed gone, or "" if it may
+// be alive.
+func (s *Store) staleReason(r lockRow, now time.Time) string {
+	if r.holder.Host == s.host {
+		if alive, known := s.alive(r.holder.PID); known && !alive {
+			return fmt.Sprintf("pid %d is no longer running on %s", r.holder.PID, r.holder.Host)
+		}
+	}
+	if silent := now.Sub(r.heartbeat); silent > s.staleAfter {
+		return fmt.Sprintf("no heartbeat for %s (bound %s)", silent.Round(time.Second), s.staleAfter)
+	}
+	return ""
+}
+
+// heartbeat refreshes the lock until stopped; when the row no longer holds
+// this lock's token another run took it over, and Lost is closed.
+func (l *RunLock) heartbeat(ctx context.Context) {
+	defer close(l.stopped)
+	t := time.NewTicker(l.s.heartbeatEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now, err := mustTime(l.s.clk.Now(), "clock")
+		if err != nil {
+			continue
+		}
+		res, err := l.s.db.ExecContext(ctx, `UPDATE run_lock SET heartbeat_at = ? WHERE id = 1 AND token = ?`, now, l.token)
+		if err != nil {
+			// A busy or briefly unavailable database: try at the next
+			// tick; the staleness bound allows for several misses.
+			continue
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			close(l.lost)
+			return
+		}
+	}
+}
+
+// lockToken is the token of the lock this store holds, or "".
+func (s *Store) lockToken() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lock == nil {
+		return ""
+	}
+	return s.lock.token
+}
+
+// CurrentLock returns who holds the database now, if anyone (for doctor and
+// the console's status line).
+func (s *Store) CurrentLock(ctx context.Context) (LockHolder, time.Time, bool, error) {
+	var h LockHolder
+	var since string
+	err := s.db.QueryRowContext(ctx, `SELECT user, host, pid, mode, started_at FROM run_lock WHERE id = 1`).
+		Scan(&h.User, &h.Host, &h.PID, &h.Mode, &since)
+	if errors.Is(err, sql.ErrNoRows) {
+		return LockHolder{}, time.Time{}, false, nil
+	}
+	if err != nil {
+		return LockHolder{}, time.Time{}, false, fmt.Errorf("store: read run lock: %w", err)
+	}
+	t, err := parseTime(since)
+	if err != nil {
+		return LockHolder{}, time.Time{}, false, fmt.Errorf("store: read run lock: started_at: %w", err)
+	}
+	return h, t, true, nil
+}
+
+func newToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("lock token: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
