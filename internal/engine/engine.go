@@ -40,10 +40,10 @@ type Engine struct {
 	// ChildOrganisations: roles in the organisation's children count too;
 	// their ids are read from Cardskipper at every fetch.
 	ChildOrganisations bool
-	Policy         plan.Policy
-	Notifier       notify.Notifier // nil: none
-	Retry          apply.Retry
-	User, Host     string
+	Policy             plan.Policy
+	Notifier           notify.Notifier // nil: none
+	Retry              apply.Retry
+	User, Host         string
 	// Events receives progress (fetch and apply); nil: none. Called from
 	// several goroutines.
 	Events func(Event)

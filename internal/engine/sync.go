@@ -104,7 +104,9 @@ func (e *Engine) Sync(ctx context.Context, o Options) (Outcome, error) {
 	}
 	if len(selected) > 0 {
 		ae := apply.Engine{Recorder: recorder{st: e.Store, approvedBy: o.ApprovedBy}, RunID: runID, Retry: e.Retry,
-			Progress: func(ev apply.Event) { e.emit(Event{Phase: "apply", Target: ev.Target, Done: ev.Done, Total: ev.Total, Apply: &ev, Err: ev.Err}) }}
+			Progress: func(ev apply.Event) {
+				e.emit(Event{Phase: "apply", Target: ev.Target, Done: ev.Done, Total: ev.Total, Apply: &ev, Err: ev.Err})
+			}}
 		ae.Targets = map[string]target.Target{}
 		for _, t := range e.Targets {
 			ae.Targets[t.Info().Name] = t
@@ -265,4 +267,3 @@ func (o Outcome) Summary() string {
 	}
 	return s
 }
-
