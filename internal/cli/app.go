@@ -125,6 +125,7 @@ Start with "doorsync demo" to see it against built-in emulators, and
 		a.reportCommand(g),
 		a.historyCommand(g),
 		a.linksCommand(g),
+		a.watchCommand(g),
 	)
 	return root
 }

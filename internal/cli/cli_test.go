@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,14 +21,32 @@ type run struct {
 	stdout, stderr string
 }
 
-func newTestApp(env map[string]string) (*App, *bytes.Buffer, *bytes.Buffer) {
-	var out, errb bytes.Buffer
+// lockedBuffer is a bytes.Buffer safe for a command writing while a test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func newTestApp(env map[string]string) (*App, *lockedBuffer, *lockedBuffer) {
+	out, errb := &lockedBuffer{}, &lockedBuffer{}
 	return &App{
-		Stdout: &out, Stderr: &errb, Clock: clock.System{},
+		Stdout: out, Stderr: errb, Clock: clock.System{},
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		// Keep the search away from the developer's own configuration.
 		UserConfigDir: "/nonexistent/user", SystemConfigDir: "/nonexistent/system",
-	}, &out, &errb
+	}, out, errb
 }
 
 func runApp(t *testing.T, env map[string]string, args ...string) run {

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/doorsync/doorsync/internal/engine"
+)
+
+type watchOptions struct {
+	interval  time.Duration
+	fullEvery time.Duration
+	overlap   time.Duration
+	maxWait   time.Duration
+}
+
+// watchStateKey remembers, across restarts, when Cardskipper was last polled.
+const watchStateKey = "watch.last_poll"
+
+func (a *App) watchCommand(g *globalOptions) *cobra.Command {
+	o := watchOptions{}
+	cmd := &cobra.Command{
+		Use:   "watch [--interval D] [--full-every D]",
+		Short: "Long-running incremental sync: poll Cardskipper for changes, apply what policy allows",
+		Long: `watch runs until interrupted (SIGINT/SIGTERM). It reconciles everything at start and every
+--full-every; in between, every --interval it asks Cardskipper only for members changed since the
+last poll (minus --overlap, so a change made during a poll is not missed), re-reads only those
+members' accounts and applies what policy allows for them. A source or terminal outage is
+reported and retried with a growing pause (up to --max-wait); watch keeps going.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.interval < time.Second || o.fullEvery < o.interval {
+				return usageError(fmt.Errorf("--interval must be at least 1s and --full-every at least the interval"))
+			}
+			return a.runWatch(cmd.Context(), g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.DurationVar(&o.interval, "interval", 60*time.Second, "pause between incremental polls")
+	f.DurationVar(&o.fullEvery, "full-every", 6*time.Hour, "full reconcile this often (and at start)")
+	f.DurationVar(&o.overlap, "overlap", 2*time.Minute, "re-ask for changes this far back, against clock skew and slow commits")
+	f.DurationVar(&o.maxWait, "max-wait", 10*time.Minute, "longest pause after repeated failures")
+	return cmd
+}
+
+func (a *App) runWatch(ctx context.Context, g *globalOptions, o watchOptions) error {
+	p := newPrinter(g.logFormat, a.Stdout, a.Clock)
+	// The configuration is read once; clients are built for every pass, so a
+	// terminal stopped after authentication failures is retried only at the
+	// next pass, never in a loop within one.
+	cfgSession, err := a.openSession(ctx, g, false)
+	if err != nil {
+		return err
+	}
+	st := cfgSession.store
+	defer cfgSession.close()
+	p.Print(Line{Status: StatusInfo, Subject: "watch", Detail: fmt.Sprintf("started: poll every %s, full reconcile every %s", o.interval, o.fullEvery)})
+
+	var lastFull time.Time
+	failures := 0
+	for {
+		now := a.Clock.Now()
+		eng, closeTargets, err := a.newEngine(cfgSession.cfg, st)
+		if err != nil {
+			return usageError(err)
+		}
+		eng.Events = a.eventPrinter(p, g.debug)
+		full := lastFull.IsZero() || now.Sub(lastFull) >= o.fullEvery
+		var passErr error
+		if !full {
+			since := now.Add(-o.interval - o.overlap)
+			if v, ok, _ := st.State(ctx, watchStateKey); ok {
+				if t, perr := time.Parse(time.RFC3339Nano, v); perr == nil {
+					since = t.Add(-o.overlap)
+				}
+			}
+			out, n, err := eng.Incremental(ctx, since)
+			switch {
+			case errors.Is(err, engine.ErrNeedFull):
+				full = true
+			case err != nil:
+				passErr = err
+			case n > 0:
+				p.Print(Line{Status: StatusInfo, Subject: "watch", Detail: fmt.Sprintf("%d member(s) changed", n)})
+				a.printOutcome(p, out)
+			}
+		}
+		if full {
+			out, err := eng.Sync(ctx, engine.Options{Mode: engine.ModeWatch})
+			if err != nil {
+				passErr = err
+			} else {
+				a.printOutcome(p, out)
+				if out.Plan.Source.Error == "" {
+					lastFull = now
+				} else {
+					passErr = errors.New(out.Plan.Source.Error)
+				}
+			}
+		}
+		closeTargets()
+		if passErr == nil {
+			_ = st.SetState(ctx, watchStateKey, now.Format(time.RFC3339Nano))
+			failures = 0
+		} else if ctx.Err() == nil {
+			failures++
+			p.Print(Line{Status: StatusWarn, Subject: "watch", Detail: fmt.Sprintf("pass failed (%d in a row): %v; retrying", failures, passErr)})
+		}
+		wait := o.interval
+		if failures > 0 {
+			wait = min(o.interval<<min(failures, 10), o.maxWait)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			p.Print(Line{Status: StatusInfo, Subject: "watch", Detail: "stopped"})
+			return nil
+		case <-t.C:
+		}
+	}
+}

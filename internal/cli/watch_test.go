@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/emulator"
+	"github.com/doorsync/doorsync/internal/emulator/dataset"
+)
+
+// TestWatchAppliesARenewalIncrementally: after the start-up reconcile, a
+// renewal in Cardskipper reaches the terminal through an incremental pass
+// that asks only for changed members and reads only their accounts.
+func TestWatchAppliesARenewalIncrementally(t *testing.T) {
+	s, cfg := startSite(t, 60)
+	raiseGuard(t, cfg)
+	// A member the terminals know by e-mail, currently in sync.
+	var who string
+	var empNo string
+	for _, p := range s.Data.Terminals["entrance"] {
+		if len(p.Extends) == 0 {
+			continue
+		}
+		for _, m := range s.Data.Members {
+			if s.Data.Truth[m.OrganisationMemberID] == dataset.Current && strings.EqualFold(m.Email, p.Extends[0].Value) {
+				who, empNo = m.OrganisationMemberID, p.EmployeeNo
+			}
+		}
+		if who != "" {
+			break
+		}
+	}
+	if who == "" {
+		t.Fatal("no suitable member in the data set")
+	}
+	app, out, _ := newTestApp(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- app.Run(ctx, []string{"watch", "--config", cfg, "--interval", "1s", "--overlap", "1s"}) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Error("watch did not stop")
+		}
+	})
+	waitFor(t, 30*time.Second, func() bool { return strings.Contains(out.String(), "run 1") }, "the start-up reconcile")
+
+	var renewed string
+	for _, m := range s.CardskipperServer.Members() {
+		if m.OrganisationMemberID != who {
+			continue
+		}
+		end := time.Now().AddDate(1, 2, 0).Format("2006-01-02")
+		renewed = end + "T23:59:59"
+		m.Roles = append(m.Roles, m.Roles[0])
+		m.Roles[len(m.Roles)-1].StartDate = time.Now().Format("2006-01-02") + "T00:00:00"
+		m.Roles[len(m.Roles)-1].EndDate = end + "T00:00:00"
+		m.ChangedAt = time.Time{}
+		s.CardskipperServer.Upsert(m)
+	}
+	entrance := s.Terminals[0]
+	entrance.Log.Reset()
+	waitFor(t, 30*time.Second, func() bool {
+		p, _ := s.TerminalServers["entrance"].Person(empNo)
+		return p.Valid.EndTime == renewed
+	}, "the renewal on the terminal")
+	// The incremental pass read only the changed member's account: no full scan.
+	full := entrance.Log.Count(func(r emulator.Request) bool {
+		return strings.HasSuffix(r.Path, "/UserInfo/Search") && !strings.Contains(string(r.Body), "EmployeeNoList")
+	})
+	if full != 0 {
+		t.Errorf("%d full Search scans after the start; the incremental pass must read only changed accounts", full)
+	}
+}
+
+// raiseGuard lifts the demo config's guard so a generated data set's
+// revocations do not hold everything.
+func raiseGuard(t *testing.T, cfg string) {
+	t.Helper()
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(data), "max_revocations = 25", "max_revocations = 100000", 1)
+	text = strings.Replace(text, "max_revocation_percent = 10", "max_revocation_percent = 100", 1)
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitFor(t *testing.T, limit time.Duration, ok func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

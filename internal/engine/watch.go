@@ -1,0 +1,125 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/source/cardskipper"
+	"github.com/doorsync/doorsync/internal/store"
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+// ErrNeedFull says an incremental pass cannot run (no snapshot yet): do a
+// full reconcile.
+var ErrNeedFull = errors.New("no stored snapshot: a full reconcile is needed first")
+
+// Incremental is watch mode's cheap pass: it asks Cardskipper only for the
+// members changed since `since`, re-reads only those members' accounts, and
+// plans against the stored snapshots of everything else, so the guard still
+// sees the whole site. Only items of the changed members are applied.
+// It returns the outcome, the number of changed members, and an error when
+// the pass could not run (ErrNeedFull, a source failure, the lock).
+func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int, error) {
+	members, takenAt, err := e.Store.Members(ctx)
+	if errors.Is(err, store.ErrNoSnapshot) {
+		return Outcome{}, 0, ErrNeedFull
+	} else if err != nil {
+		return Outcome{}, 0, err
+	}
+	e.emit(Event{Phase: "source", Note: "changes since " + since.Format(time.RFC3339)})
+	changed, err := e.Source.Export(ctx, cardskipper.ExportQuery{OrganisationID: e.OrganisationID, ChangedAt: since})
+	if err != nil {
+		return Outcome{}, 0, fmt.Errorf("poll Cardskipper for changes: %w", err)
+	}
+	if len(changed) == 0 {
+		return Outcome{Code: 0, Status: "ok"}, 0, nil
+	}
+	byID := map[string]int{}
+	for i, m := range members {
+		byID[m.ID] = i
+	}
+	emails := map[member.Email]bool{}
+	for _, m := range changed {
+		if m.Email != "" {
+			emails[m.Email] = true
+		}
+		if i, ok := byID[m.ID]; ok {
+			if old := members[i].Email; old != "" {
+				emails[old] = true // an address that changed: both sides need a look
+			}
+			members[i] = m
+		} else {
+			members = append(members, m)
+		}
+	}
+	links, err := e.Store.Links(ctx)
+	if err != nil {
+		return Outcome{}, 0, err
+	}
+	snap := Snapshot{Members: members, TakenAt: e.Clock.Now()}
+	for _, t := range e.Targets {
+		ts, err := e.refreshAccounts(ctx, t, links, emails)
+		if err != nil {
+			return Outcome{}, 0, err
+		}
+		snap.Targets = append(snap.Targets, ts)
+	}
+	p, err := e.Plan(ctx, snap)
+	if err != nil {
+		return Outcome{}, 0, err
+	}
+	if err := e.Store.SaveMembers(ctx, members, takenAt); err != nil {
+		return Outcome{}, 0, err
+	}
+	out, err := e.Sync(ctx, Options{Mode: ModeWatch, Plan: &p, Only: func(it plan.Item) bool { return emails[it.Email] }})
+	return out, len(changed), err
+}
+
+// refreshAccounts re-reads, on one target, just the accounts of the given
+// e-mails and merges them into the stored snapshot.
+func (e *Engine) refreshAccounts(ctx context.Context, t target.Target, links []identity.Link, emails map[member.Email]bool) (plan.TargetState, error) {
+	name := t.Info().Name
+	accs, _, err := e.Store.Accounts(ctx, name)
+	if errors.Is(err, store.ErrNoSnapshot) {
+		return plan.TargetState{}, ErrNeedFull
+	} else if err != nil {
+		return plan.TargetState{}, err
+	}
+	r := identity.NewResolver(links, map[string][]target.Account{name: accs})
+	var ids []string
+	for em := range emails {
+		for _, m := range r.Resolve(name, em) {
+			ids = append(ids, m.Account)
+		}
+	}
+	if len(ids) == 0 {
+		return plan.TargetState{Info: t.Info(), Accounts: accs}, nil
+	}
+	fresh, err := t.Lookup(ctx, ids)
+	if err != nil {
+		// The terminal is down: plan it as failed so nothing is written to
+		// it, and say so; the other targets go on.
+		return plan.TargetState{Info: t.Info(), Err: err}, nil
+	}
+	merged := make([]target.Account, 0, len(accs))
+	asked := map[string]bool{}
+	for _, id := range ids {
+		asked[id] = true
+	}
+	for _, a := range accs {
+		if !asked[a.ID] {
+			merged = append(merged, a)
+		} else if f, ok := fresh[a.ID]; ok {
+			merged = append(merged, f)
+		} // asked and gone: dropped
+	}
+	if err := e.Store.SaveAccounts(ctx, name, merged, e.Clock.Now()); err != nil {
+		return plan.TargetState{}, err
+	}
+	return plan.TargetState{Info: t.Info(), Accounts: merged}, nil
+}
