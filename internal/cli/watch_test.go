@@ -39,7 +39,9 @@ func TestWatchAppliesARenewalIncrementally(t *testing.T) {
 	app, out, _ := newTestApp(nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	go func() { done <- app.Run(ctx, []string{"watch", "--config", cfg, "--interval", "1s", "--overlap", "1s"}) }()
+	go func() {
+		done <- app.Run(ctx, []string{"watch", "--config", cfg, "--interval", "1s", "--overlap", "1s"})
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
