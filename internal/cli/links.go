@@ -182,10 +182,9 @@ on the terminal. It reports what it linked, left unchanged and skipped, and why.
 }
 
 func (a *App) importLinks(ctx context.Context, s *session, res ivms.ImportResult, onlyTarget string, dryRun bool) error {
-	fmt.Fprintf(a.Stdout, "%s: %d rows read (%s, header on line %d)\n", "export", len(res.Rows), res.Format, res.HeaderLine)
-	for _, sk := range res.Skipped {
-		fmt.Fprintf(a.Stdout, "  skipped %s\n", sk)
-	}
+	// Rows the file itself rules out are carried into every target's
+	// import plan and reported there, once per target.
+	fmt.Fprintf(a.Stdout, "export: %d rows read (%s, header on line %d)\n", len(res.Rows)+len(res.Skipped), res.Format, res.HeaderLine)
 	existing, err := s.store.Links(ctx)
 	if err != nil {
 		return failedError(err)
