@@ -8,7 +8,8 @@ import (
 	"unicode/utf8"
 )
 
-// charsetReader lets encoding/xml accept the declarations Cardskipper's .NET
+// charsetReader lets the XML readers (the export scanner and, for the
+// organisation info, encoding/xml) accept the declarations Cardskipper's .NET
 // stack may write. The HTTP body is UTF-8, but .NET code that serialises
 // through a StringWriter declares encoding="utf-16" on a UTF-8 body; since
 // sniff has already refused real UTF-16 (it starts with a byte order mark or

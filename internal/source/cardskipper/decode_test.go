@@ -281,3 +281,28 @@ func TestFastDateAgreesWithParseDate(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeExportMatchesOracleLarge decodes a generated export of a few
+// thousand members (several chunks, values across many buffer refills)
+// with the scanner and with the encoding/xml oracle: the members must be
+// identical.
+func TestDecodeExportMatchesOracleLarge(t *testing.T) {
+	zone := ljubljana(t)
+	doc := exportDocument(t, genMembers(3000, time.Date(2025, 10, 1, 0, 0, 0, 0, zone)))
+	got, err := DecodeExport(bytes.NewReader(doc), zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := oracleDecodeExport(bytes.NewReader(doc), zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3000 {
+		t.Fatalf("%d members, want 3000", len(got))
+	}
+	for i := range want {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("member %d differs\n got: %+v\nwant: %+v", i, got[i], want[i])
+		}
+	}
+}

@@ -133,6 +133,28 @@ func decodeInfo(br *bufio.Reader) ([]Organisation, error) {
 	return orgs, nil
 }
 
+// rootElement reads up to the root start element of a decoder driven by
+// Token and checks that it is <Cardskipper>.
+func rootElement(dec *xml.Decoder, fail func(error) error) error {
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return fmt.Errorf("%w: the reply has no root element", ErrNotXML)
+		}
+		if err != nil {
+			return fail(err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return checkRoot(t.Name.Local)
+		case xml.CharData:
+			if err := checkProlog(t); err != nil {
+				return err
+			}
+		}
+	}
+}
+
 func infoFailure(dec *xml.Decoder, err error) error {
 	var se *xml.SyntaxError
 	isSyntax := errors.As(err, &se)

@@ -1,0 +1,339 @@
+package cardskipper
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+
+	"github.com/doorsync/doorsync/internal/member"
+)
+
+// member decodes one <Member> whose start tag was just read.
+func (d *exportDecoder) member() error {
+	var m member.Member
+	d.problems, d.curRoles, d.curTags = d.problems[:0], d.curRoles[:0], d.curTags[:0]
+	// ContactInfo's EMail, read after the Member's attributes, wins.
+	var rawEmail string
+	for i := range d.s.attrs {
+		name, v := d.s.attr(i)
+		switch canon(localName(name), "OrganisationMemberId", "Firstname", "Lastname", "Inactive", "EMail") {
+		case "OrganisationMemberId":
+			m.ID = string(bytes.TrimSpace(v))
+		case "Firstname":
+			m.FirstName = d.intern(bytes.TrimSpace(v))
+		case "Lastname":
+			m.LastName = d.intern(bytes.TrimSpace(v))
+		case "Inactive":
+			b, ok := parseBool(v)
+			if !ok {
+				d.problem("Inactive %q is not true or false", v)
+			}
+			m.Inactive = b
+		case "EMail":
+			// Not where the documented export puts it, but accepted when
+			// ContactInfo does not say otherwise.
+			rawEmail = string(v)
+		}
+	}
+	for {
+		k, err := d.next()
+		if err != nil {
+			return err
+		}
+		switch k {
+		case tokStart:
+			switch canon(localName(d.s.name()), "Extra", "ContactInfo", "Organisations", "Organisation", "Tags") {
+			case "Extra":
+				for i := range d.s.attrs {
+					name, v := d.s.attr(i)
+					switch canon(localName(name), "Extra1", "Extra2", "Extra3") {
+					case "Extra1":
+						m.Extra[0] = d.intern(v)
+					case "Extra2":
+						m.Extra[1] = d.intern(v)
+					case "Extra3":
+						m.Extra[2] = d.intern(v)
+					}
+				}
+				err = d.skip()
+			case "ContactInfo":
+				for i := range d.s.attrs {
+					if name, v := d.s.attr(i); is(localName(name), "EMail") {
+						rawEmail = string(v)
+					}
+				}
+				err = d.skip()
+			case "Organisations":
+				err = d.organisations()
+			case "Organisation":
+				err = d.organisation()
+			case "Tags":
+				err = d.tags()
+			default:
+				err = d.skip()
+			}
+			if err != nil {
+				return err
+			}
+		case tokEnd:
+			d.finish(&m, rawEmail)
+			return nil
+		}
+	}
+}
+
+// finish normalises the e-mail, names the member in its problems and
+// appends it.
+func (d *exportDecoder) finish(m *member.Member, rawEmail string) {
+	m.RawEmail = rawEmail
+	e, err := member.NormalizeEmail(rawEmail)
+	if err != nil {
+		d.problems = append(d.problems, err.Error())
+	}
+	m.Email = e
+	if len(d.problems) > 0 {
+		label := m.Label()
+		m.Problems = make([]string, len(d.problems))
+		for i, p := range d.problems {
+			m.Problems[i] = label + ": " + p
+		}
+	}
+	if len(d.curRoles) > 0 {
+		m.Roles = slices.Clone(d.curRoles)
+	}
+	if len(d.curTags) > 0 {
+		m.Tags = slices.Clone(d.curTags)
+	}
+	if len(d.chunks) == 0 || len(d.chunks[len(d.chunks)-1]) == cap(d.chunks[len(d.chunks)-1]) {
+		// Small chunks first: an incremental export has a handful of
+		// members.
+		d.done += d.pending()
+		d.chunks = append(d.chunks, make([]member.Member, 0, min(chunkSize, max(firstChunk, d.done))))
+	}
+	last := &d.chunks[len(d.chunks)-1]
+	*last = append(*last, *m)
+	d.lastID = m.ID
+	if d.lastID == "" {
+		d.lastID = fmt.Sprintf("#%d (no OrganisationMemberId)", d.count())
+	}
+}
+
+func (d *exportDecoder) problem(format string, args ...any) {
+	d.problems = append(d.problems, fmt.Sprintf(format, args...))
+}
+
+func (d *exportDecoder) organisations() error {
+	for {
+		k, err := d.next()
+		if err != nil {
+			return err
+		}
+		switch k {
+		case tokStart:
+			if is(localName(d.s.name()), "Organisation") {
+				err = d.organisation()
+			} else {
+				err = d.skip()
+			}
+			if err != nil {
+				return err
+			}
+		case tokEnd:
+			return nil
+		}
+	}
+}
+
+// organisation decodes one <Organisation Id> of a member: its roles and
+// tags. Organisations do not nest (a nested one is skipped), so d.org names
+// the one being decoded.
+func (d *exportDecoder) organisation() error {
+	orgID := 0
+	d.org = d.org[:0]
+	for i := range d.s.attrs {
+		name, v := d.s.attr(i)
+		if !is(localName(name), "Id") {
+			continue
+		}
+		d.org = append(d.org[:0], bytes.TrimSpace(v)...)
+		id, ok := atoi(d.org)
+		if !ok {
+			d.problem("organisation Id %q is not a number", v)
+			continue
+		}
+		orgID = id
+	}
+	if len(d.org) == 0 {
+		d.problem("an organisation without Id")
+		d.org = append(d.org, "without Id"...)
+	}
+	for {
+		k, err := d.next()
+		if err != nil {
+			return err
+		}
+		switch k {
+		case tokStart:
+			switch canon(localName(d.s.name()), "Roles", "Role", "Tags") {
+			case "Roles":
+				err = d.roles(orgID)
+			case "Role":
+				err = d.role(orgID)
+			case "Tags":
+				err = d.tags()
+			default:
+				err = d.skip()
+			}
+			if err != nil {
+				return err
+			}
+		case tokEnd:
+			return nil
+		}
+	}
+}
+
+func (d *exportDecoder) roles(orgID int) error {
+	for {
+		k, err := d.next()
+		if err != nil {
+			return err
+		}
+		switch k {
+		case tokStart:
+			if is(localName(d.s.name()), "Role") {
+				err = d.role(orgID)
+			} else {
+				err = d.skip()
+			}
+			if err != nil {
+				return err
+			}
+		case tokEnd:
+			return nil
+		}
+	}
+}
+
+// role decodes one <Role Id StartDate EndDate>. A bad value is a problem of
+// the member; the role is kept (with the bad field zero) so the member is
+// reported rather than silently losing a membership period.
+func (d *exportDecoder) role(orgID int) error {
+	r := member.Role{OrganisationID: orgID}
+	var idText []byte // the Id as far as read, for messages
+	idSeen := false
+	for i := range d.s.attrs {
+		name, v := d.s.attr(i)
+		switch canon(localName(name), "Id", "StartDate", "EndDate") {
+		case "Id":
+			idSeen, idText = true, v
+			id, ok := atoi(bytes.TrimSpace(v))
+			if !ok {
+				d.problem("organisation %s: role Id %q is not a number", d.org, v)
+				continue
+			}
+			r.RoleID = id
+		case "StartDate":
+			r.Start = d.date(idText, name, v)
+		case "EndDate":
+			r.End = d.date(idText, name, v)
+		}
+	}
+	if !idSeen {
+		d.problem("organisation %s: a role without Id", d.org)
+	}
+	d.curRoles = append(d.curRoles, r)
+	return d.skip()
+}
+
+// date parses a role date attribute. An empty value is no date (the
+// validity rule reports a counting role without dates); an unparseable one
+// is a problem.
+func (d *exportDecoder) date(idText, attrName, value []byte) member.Date {
+	v := bytes.TrimSpace(value)
+	if len(v) == 0 {
+		return member.Date{}
+	}
+	if dt, ok := fastDate(v); ok {
+		return dt
+	}
+	dt, err := member.ParseDate(string(v), d.zone)
+	if err != nil {
+		role := "role"
+		if len(idText) > 0 {
+			role = "role " + string(bytes.TrimSpace(idText))
+		}
+		d.problem("organisation %s %s: %s: %v", d.org, role, localName(attrName), err)
+		return member.Date{}
+	}
+	return dt
+}
+
+// tags decodes <Tags><Tag Label="…"/></Tags> (or <Tag>text</Tag>), keeping
+// the first occurrence of each label.
+func (d *exportDecoder) tags() error {
+	for {
+		k, err := d.next()
+		if err != nil {
+			return err
+		}
+		switch k {
+		case tokStart:
+			if !is(localName(d.s.name()), "Tag") {
+				if err := d.skip(); err != nil {
+					return err
+				}
+				continue
+			}
+			d.label = d.label[:0]
+			for i := range d.s.attrs {
+				if name, v := d.s.attr(i); is(localName(name), "Label") {
+					d.label = append(d.label[:0], v...)
+				}
+			}
+			text, err := d.tagText()
+			if err != nil {
+				return err
+			}
+			label := d.label
+			if len(label) == 0 {
+				label = text
+			}
+			if label = bytes.TrimSpace(label); len(label) > 0 && !slices.Contains(d.curTags, string(label)) {
+				d.curTags = append(d.curTags, d.intern(label))
+			}
+		case tokEnd:
+			return nil
+		}
+	}
+}
+
+// maxTagText is about how much text of a <Tag> is kept.
+const maxTagText = 1024
+
+// tagText reads the character data of the element whose start was just
+// read, skipping child elements. Once maxTagText bytes are collected,
+// further pieces of text are dropped.
+func (d *exportDecoder) tagText() ([]byte, error) {
+	d.text = d.text[:0]
+	d.s.keepText = true
+	defer func() { d.s.keepText = false }()
+	for {
+		k, err := d.next()
+		if err != nil {
+			return nil, err
+		}
+		switch k {
+		case tokText:
+			if len(d.text) < maxTagText {
+				d.text = append(d.text, d.s.textBytes()...)
+			}
+		case tokStart:
+			if err := d.skip(); err != nil {
+				return nil, err
+			}
+		case tokEnd:
+			return d.text, nil
+		}
+	}
+}
