@@ -179,25 +179,8 @@ func (d *exportDecoder) document() error {
 	if err := d.root(); err != nil {
 		return err
 	}
-	for {
-		k, err := d.next()
-		if err != nil {
-			return err
-		}
-		switch k {
-		case tokStart:
-			if is(localName(d.s.name()), "Members") {
-				err = d.members()
-			} else {
-				err = d.skip()
-			}
-			if err != nil {
-				return err
-			}
-		case tokEnd:
-			return nil // </Cardskipper>: anything after it is not read
-		}
-	}
+	// </Cardskipper> ends it: anything after the root is not read.
+	return d.children(d.only("Members", d.members))
 }
 
 // root reads up to the root start element and checks that it is
@@ -244,6 +227,13 @@ func checkProlog(text []byte) error {
 }
 
 func (d *exportDecoder) members() error {
+	return d.children(d.only("Member", d.member))
+}
+
+// children decodes the content of the element just opened: each child
+// element is handed to each, which must consume it through its end tag;
+// text is ignored; the enclosing end tag ends the loop.
+func (d *exportDecoder) children(each func(name []byte) error) error {
 	for {
 		k, err := d.next()
 		if err != nil {
@@ -251,16 +241,21 @@ func (d *exportDecoder) members() error {
 		}
 		switch k {
 		case tokStart:
-			if is(localName(d.s.name()), "Member") {
-				err = d.member()
-			} else {
-				err = d.skip()
-			}
-			if err != nil {
+			if err := each(localName(d.s.name())); err != nil {
 				return err
 			}
 		case tokEnd:
 			return nil
 		}
+	}
+}
+
+// only decodes children named want with decode and skips the others.
+func (d *exportDecoder) only(want string, decode func() error) func([]byte) error {
+	return func(name []byte) error {
+		if is(name, want) {
+			return decode()
+		}
+		return d.skip()
 	}
 }

@@ -123,25 +123,7 @@ func (d *exportDecoder) problem(format string, args ...any) {
 }
 
 func (d *exportDecoder) organisations() error {
-	for {
-		k, err := d.next()
-		if err != nil {
-			return err
-		}
-		switch k {
-		case tokStart:
-			if is(localName(d.s.name()), "Organisation") {
-				err = d.organisation()
-			} else {
-				err = d.skip()
-			}
-			if err != nil {
-				return err
-			}
-		case tokEnd:
-			return nil
-		}
-	}
+	return d.children(d.only("Organisation", d.organisation))
 }
 
 // organisation decodes one <Organisation Id> of a member: its roles and
@@ -167,52 +149,21 @@ func (d *exportDecoder) organisation() error {
 		d.problem("an organisation without Id")
 		d.org = append(d.org, "without Id"...)
 	}
-	for {
-		k, err := d.next()
-		if err != nil {
-			return err
+	return d.children(func(name []byte) error {
+		switch canon(name, "Roles", "Role", "Tags") {
+		case "Roles":
+			return d.roles(orgID)
+		case "Role":
+			return d.role(orgID)
+		case "Tags":
+			return d.tags()
 		}
-		switch k {
-		case tokStart:
-			switch canon(localName(d.s.name()), "Roles", "Role", "Tags") {
-			case "Roles":
-				err = d.roles(orgID)
-			case "Role":
-				err = d.role(orgID)
-			case "Tags":
-				err = d.tags()
-			default:
-				err = d.skip()
-			}
-			if err != nil {
-				return err
-			}
-		case tokEnd:
-			return nil
-		}
-	}
+		return d.skip()
+	})
 }
 
 func (d *exportDecoder) roles(orgID int) error {
-	for {
-		k, err := d.next()
-		if err != nil {
-			return err
-		}
-		switch k {
-		case tokStart:
-			if is(localName(d.s.name()), "Role") {
-				err = d.role(orgID)
-			} else {
-				err = d.skip()
-			}
-			if err != nil {
-				return err
-			}
-		case tokEnd:
-			return nil
-		}
-	}
+	return d.children(d.only("Role", func() error { return d.role(orgID) }))
 }
 
 // role decodes one <Role Id StartDate EndDate>. A bad value is a problem of
@@ -272,40 +223,29 @@ func (d *exportDecoder) date(idText, attrName, value []byte) member.Date {
 // tags decodes <Tags><Tag Label="…"/></Tags> (or <Tag>text</Tag>), keeping
 // the first occurrence of each label.
 func (d *exportDecoder) tags() error {
-	for {
-		k, err := d.next()
+	return d.children(func(name []byte) error {
+		if !is(name, "Tag") {
+			return d.skip()
+		}
+		d.label = d.label[:0]
+		for i := range d.s.attrs {
+			if name, v := d.s.attr(i); is(localName(name), "Label") {
+				d.label = append(d.label[:0], v...)
+			}
+		}
+		text, err := d.tagText()
 		if err != nil {
 			return err
 		}
-		switch k {
-		case tokStart:
-			if !is(localName(d.s.name()), "Tag") {
-				if err := d.skip(); err != nil {
-					return err
-				}
-				continue
-			}
-			d.label = d.label[:0]
-			for i := range d.s.attrs {
-				if name, v := d.s.attr(i); is(localName(name), "Label") {
-					d.label = append(d.label[:0], v...)
-				}
-			}
-			text, err := d.tagText()
-			if err != nil {
-				return err
-			}
-			label := d.label
-			if len(label) == 0 {
-				label = text
-			}
-			if label = bytes.TrimSpace(label); len(label) > 0 && !slices.Contains(d.curTags, string(label)) {
-				d.curTags = append(d.curTags, d.intern(label))
-			}
-		case tokEnd:
-			return nil
+		label := d.label
+		if len(label) == 0 {
+			label = text
 		}
-	}
+		if label = bytes.TrimSpace(label); len(label) > 0 && !slices.Contains(d.curTags, string(label)) {
+			d.curTags = append(d.curTags, d.intern(label))
+		}
+		return nil
+	})
 }
 
 // maxTagText is about how much text of a <Tag> is kept.
