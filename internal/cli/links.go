@@ -82,6 +82,17 @@ func (s *session) checkTarget(name string) error {
 	return usageError(fmt.Errorf("no target named %q is configured (targets: %v)", name, names))
 }
 
+// linkSession checks the e-mail argument of links add/remove and opens a
+// writing session.
+func (a *App) linkSession(cmd *cobra.Command, g *globalOptions, arg string) (member.Email, *session, error) {
+	e, err := member.NormalizeEmail(arg)
+	if err != nil || e == "" {
+		return "", nil, usageError(fmt.Errorf("%q is not an e-mail address", arg))
+	}
+	s, err := a.openSession(cmd.Context(), g, false)
+	return e, s, err
+}
+
 func (a *App) linksAddCommand(g *globalOptions) *cobra.Command {
 	var memberID, note string
 	cmd := &cobra.Command{
@@ -89,11 +100,7 @@ func (a *App) linksAddCommand(g *globalOptions) *cobra.Command {
 		Short: "Confirm that ACCOUNT (Person ID) on TARGET belongs to EMAIL",
 		Args:  cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := member.NormalizeEmail(args[0])
-			if err != nil || e == "" {
-				return usageError(fmt.Errorf("%q is not an e-mail address", args[0]))
-			}
-			s, err := a.openSession(cmd.Context(), g, false)
+			e, s, err := a.linkSession(cmd, g, args[0])
 			if err != nil {
 				return err
 			}
@@ -121,11 +128,7 @@ func (a *App) linksRemoveCommand(g *globalOptions) *cobra.Command {
 		Short: "Remove a stored link",
 		Args:  cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := member.NormalizeEmail(args[0])
-			if err != nil || e == "" {
-				return usageError(fmt.Errorf("%q is not an e-mail address", args[0]))
-			}
-			s, err := a.openSession(cmd.Context(), g, false)
+			e, s, err := a.linkSession(cmd, g, args[0])
 			if err != nil {
 				return err
 			}
