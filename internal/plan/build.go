@@ -63,6 +63,7 @@ func Build(in Input) Plan {
 		p.Source.Error = in.SourceErr.Error()
 	} else {
 		b.members()
+		b.sharedAccounts()
 		b.unlinked()
 	}
 	slices.SortStableFunc(p.Items, func(a, b Item) int {
@@ -152,7 +153,16 @@ func (b *builder) email(e member.Email, ms []member.Member) {
 	for ti, t := range b.live {
 		matches := b.resolver.Resolve(t.Info.Name, e)
 		if len(ms) == 1 {
-			b.pair(ti, ms[0], matches)
+			// A link pinned to another member of this address (a family
+			// member who has since moved to an address of their own) is not
+			// this member's account.
+			own := matches[:0:0]
+			for _, x := range matches {
+				if x.MemberID == "" || x.MemberID == ms[0].ID {
+					own = append(own, x)
+				}
+			}
+			b.pair(ti, ms[0], own)
 			continue
 		}
 		// A shared e-mail (a family): a link pinned to a member id resolves
@@ -369,6 +379,39 @@ func formatEnd(a target.Account, zone *time.Location) string {
 	return a.End.In(zone).Format(localLayout)
 }
 
+// sharedAccounts turns every item on an account that several members
+// resolved to (two e-mails linked to one Person ID, a mistyped link) into
+// ambiguous: writing both would let one member's lapse lock the other out.
+func (b *builder) sharedAccounts() {
+	type key struct{ target, account string }
+	owners := map[key][]int{}
+	for i, it := range b.plan.Items {
+		if it.Account != "" && it.Target != "" && it.Kind != Unlinked {
+			k := key{it.Target, it.Account}
+			owners[k] = append(owners[k], i)
+		}
+	}
+	for k, idx := range owners {
+		if len(idx) < 2 {
+			continue
+		}
+		var who []string
+		for _, i := range idx {
+			it := b.plan.Items[i]
+			who = append(who, fmt.Sprintf("%s (member %s)", it.Email, it.MemberID))
+		}
+		for _, i := range idx {
+			it := &b.plan.Items[i]
+			it.Kind = Ambiguous
+			it.Auto = false
+			it.DesiredEnd = LocalTime{}
+			it.Clamped = false
+			it.Reason = fmt.Sprintf("account %s on %s is linked to several members: %s; keep one link", k.account, k.target, strings.Join(who, ", "))
+			it.ID = itemID(*it)
+		}
+	}
+}
+
 // unlinked reports accounts no member resolved to.
 func (b *builder) unlinked() {
 	for ti, t := range b.live {
@@ -392,21 +435,25 @@ func (b *builder) unlinked() {
 
 // guard applies the blast-radius rule.
 func guard(in Input, items []Item, linked int) Guard {
+	// Members, not items: one lapsed member on three terminals is one
+	// revocation, compared with the number of linked members.
 	g := Guard{Linked: linked}
+	revoked := map[string]bool{}
 	for _, it := range items {
 		if it.Kind == Shorten || it.Kind == Revoke {
-			g.Revocations++
+			revoked[string(it.Email)+"\x00"+it.MemberID] = true
 		}
 	}
+	g.Revocations = len(revoked)
 	switch {
 	case in.SourceErr != nil:
 		g.Tripped, g.Reason = true, "the Cardskipper export failed: nothing is applied"
 	case len(in.Members) == 0:
 		g.Tripped, g.Reason = true, "Cardskipper returned no members: nothing is applied (a broken export must not lock the gym out)"
 	case in.Policy.MaxRevocations >= 0 && g.Revocations > in.Policy.MaxRevocations:
-		g.Tripped, g.Reason = true, fmt.Sprintf("%d shorten/revoke items exceed the limit of %d", g.Revocations, in.Policy.MaxRevocations)
+		g.Tripped, g.Reason = true, fmt.Sprintf("%d members to shorten or revoke exceed the limit of %d", g.Revocations, in.Policy.MaxRevocations)
 	case linked > 0 && float64(g.Revocations)*100 > in.Policy.MaxRevocationPercent*float64(linked):
-		g.Tripped, g.Reason = true, fmt.Sprintf("%d shorten/revoke items are more than %g %% of %d linked members", g.Revocations, in.Policy.MaxRevocationPercent, linked)
+		g.Tripped, g.Reason = true, fmt.Sprintf("%d members to shorten or revoke are more than %g %% of %d linked members", g.Revocations, in.Policy.MaxRevocationPercent, linked)
 	}
 	return g
 }

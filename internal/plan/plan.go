@@ -52,8 +52,9 @@ type TargetSummary struct {
 type Guard struct {
 	Tripped bool   `json:"tripped"`
 	Reason  string `json:"reason,omitempty"`
-	// Revocations is the number of shorten + revoke items; Linked the number
-	// of member e-mails with at least one account.
+	// Revocations is the number of members with a shorten or revoke item
+	// (on any target); Linked the number of member e-mails with at least one
+	// account.
 	Revocations int `json:"revocations"`
 	Linked      int `json:"linked"`
 }
