@@ -167,24 +167,63 @@ func (w *worker) finish(ctx context.Context, res *Result) error {
 
 func (w *worker) run(ctx context.Context, t target.Target, items []plan.Item) ([]Result, error) {
 	res := make([]Result, len(items))
+	all := make([]int, len(items))
 	for i, it := range items {
 		res[i] = Result{Item: it, Status: Skipped}
+		all[i] = i
 	}
 	defer w.emit(Event{Phase: PhaseDone})
 	if t == nil {
 		err := fmt.Errorf("target %s is not configured", w.name)
 		return w.failAll(ctx, res, Failed, err)
 	}
-	// Re-read every account first (batched), so a change made since
-	// planning is seen before anything is written.
-	w.emit(Event{Phase: PhaseRead})
-	before, err := w.lookup(ctx, t, accountsOf(items))
-	if err != nil {
-		w.emit(Event{Phase: PhaseRead, Err: err})
-		return w.failAll(ctx, res, Failed, err)
+	for start := 0; start < len(all); start += w.batch {
+		if ctx.Err() != nil {
+			return w.skipRest(ctx, res, all[start:], fmt.Errorf("cancelled: %w", ctx.Err()))
+		}
+		chunk := all[start:min(start+w.batch, len(all))]
+		// The chunk in flight completes even if ctx is cancelled meanwhile.
+		stop, err := w.chunk(context.WithoutCancel(ctx), t, items, res, chunk)
+		if err != nil {
+			return res, err
+		}
+		if stop != nil {
+			w.emit(Event{Phase: PhaseWrite, Err: stop})
+			return w.skipRest(ctx, res, all[start+len(chunk):], stop)
+		}
 	}
-	var todo []int
-	for i, it := range items {
+	return res, nil
+}
+
+// chunk re-reads, journals, writes, reads back and records up to one batch
+// of items. Reading just before writing keeps the window in which a change
+// on the terminal could be overwritten short. It returns a non-nil stop
+// error when the target must not be used further in this run.
+func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, res []Result, chunk []int) (stop, recErr error) {
+	sub := make([]plan.Item, len(chunk))
+	for j, i := range chunk {
+		sub[j] = items[i]
+	}
+	w.emit(Event{Phase: PhaseRead})
+	before, err := w.lookup(ctx, t, accountsOf(sub))
+	if err != nil {
+		// The target cannot be read (after retries): nothing of this chunk
+		// is written, and the rest of the target's items are not tried.
+		for _, i := range chunk {
+			res[i].Status, res[i].Err = Failed, fmt.Errorf("re-read before writing: %w", err)
+			if rerr := w.finish(ctx, &res[i]); rerr != nil {
+				return err, rerr
+			}
+		}
+		return err, nil
+	}
+	type pending struct {
+		i       int
+		journal int64
+	}
+	var live []pending
+	for _, i := range chunk {
+		it := items[i]
 		acc, ok := before[it.Account]
 		switch {
 		case !ok:
@@ -196,48 +235,21 @@ func (w *worker) run(ctx context.Context, t target.Target, items []plan.Item) ([
 			res[i].Err = fmt.Errorf("account %s changed since planning: it now holds %s, the plan saw %s", it.Account, describeEnd(acc.End, acc.Permanent), describeEnd(it.CurrentEnd.Time, it.Permanent))
 		default:
 			res[i].Before = acc.End
-			todo = append(todo, i)
+			id, err := w.e.Recorder.OpenIntent(ctx, Intent{RunID: w.e.RunID, ItemID: it.ID, Target: w.name, Account: it.Account,
+				Before: acc.End, Want: it.DesiredEnd.Time})
+			if err != nil {
+				// Nothing is written that is not journalled first.
+				return nil, fmt.Errorf("journal item %s on %s: %w", it.ID, w.name, err)
+			}
+			live = append(live, pending{i, id})
 			continue
 		}
 		if err := w.finish(ctx, &res[i]); err != nil {
-			return res, err
+			return nil, err
 		}
 	}
-	for start := 0; start < len(todo); start += w.batch {
-		if ctx.Err() != nil {
-			return w.skipRest(ctx, res, todo[start:], fmt.Errorf("cancelled: %w", ctx.Err()))
-		}
-		chunk := todo[start:min(start+w.batch, len(todo))]
-		// The chunk in flight completes even if ctx is cancelled meanwhile.
-		stop, err := w.chunk(context.WithoutCancel(ctx), t, items, before, res, chunk)
-		if err != nil {
-			return res, err
-		}
-		if stop != nil {
-			w.emit(Event{Phase: PhaseWrite, Err: stop})
-			return w.skipRest(ctx, res, todo[start+len(chunk):], stop)
-		}
-	}
-	return res, nil
-}
-
-// chunk journals, writes, reads back and records up to one batch of items.
-// It returns a non-nil stop error when the target must not be used further.
-func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, before map[string]target.Account, res []Result, chunk []int) (stop, recErr error) {
-	type pending struct {
-		i       int
-		journal int64
-	}
-	var live []pending
-	for _, i := range chunk {
-		it := items[i]
-		id, err := w.e.Recorder.OpenIntent(ctx, Intent{RunID: w.e.RunID, ItemID: it.ID, Target: w.name, Account: it.Account,
-			Before: before[it.Account].End, Want: it.DesiredEnd.Time})
-		if err != nil {
-			// Nothing is written that is not journalled first.
-			return nil, fmt.Errorf("journal item %s on %s: %w", it.ID, w.name, err)
-		}
-		live = append(live, pending{i, id})
+	if len(live) == 0 {
+		return nil, nil
 	}
 	updates := make([]target.Update, len(live))
 	for j, p := range live {
@@ -245,7 +257,6 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 	}
 	w.emit(Event{Phase: PhaseWrite})
 	errs, attempts := w.write(ctx, t, updates)
-	var written []string
 	for j, p := range live {
 		res[p.i].Attempts = attempts[j]
 		if errs[j] != nil {
@@ -253,45 +264,70 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 			if target.ClassOf(errs[j]) == target.Auth || errors.Is(errs[j], target.ErrStopped) {
 				stop = errs[j]
 			}
-			continue
 		}
-		written = append(written, items[p.i].Account)
 	}
-	if len(written) > 0 {
+	// Read back every item, failed ones too: a write that timed out or got
+	// an unclear answer may have been made, and the history must say what
+	// the terminal really holds. A stopped target cannot be read: its
+	// unconfirmed writes stay open in the journal for the next run.
+	open := map[int]bool{}
+	if stop == nil {
 		w.emit(Event{Phase: PhaseVerify})
-		after, err := w.lookup(ctx, t, written)
+		ids := make([]string, len(live))
+		for j, p := range live {
+			ids[j] = items[p.i].Account
+		}
+		after, err := w.lookup(ctx, t, ids)
 		for _, p := range live {
-			r := &res[p.i]
-			if r.Err != nil {
-				continue
-			}
-			want := items[p.i].DesiredEnd.Time
-			acc, ok := after[items[p.i].Account]
-			switch {
-			case err != nil:
-				r.Status, r.Err = Failed, fmt.Errorf("written but not confirmed: read-back failed: %w", err)
-			case !ok:
-				r.Status, r.Err = Failed, fmt.Errorf("written but the account is gone on read-back")
-			case acc.Permanent || !acc.End.Equal(want):
-				r.Status, r.After = Failed, acc.End
-				r.Err = fmt.Errorf("read-back shows %s, wanted %s", describeEnd(acc.End, acc.Permanent), describeEnd(want, false))
-			default:
-				r.Status, r.After = Applied, acc.End
-			}
+			w.verify(&res[p.i], after, err, open, p.i)
 		}
 		if err != nil && target.ClassOf(err) == target.Auth {
 			stop = err
 		}
+	} else {
+		for _, p := range live {
+			if res[p.i].Err == nil {
+				res[p.i].Status, res[p.i].Err = Failed, fmt.Errorf("written but not confirmed (the target stopped); the next run reads it back")
+				open[p.i] = true
+			}
+		}
 	}
 	for _, p := range live {
-		if err := w.e.Recorder.CloseIntent(ctx, p.journal, res[p.i]); err != nil {
-			return stop, fmt.Errorf("close journal of item %s on %s: %w", items[p.i].ID, w.name, err)
+		if !open[p.i] {
+			if err := w.e.Recorder.CloseIntent(ctx, p.journal, res[p.i]); err != nil {
+				return stop, fmt.Errorf("close journal of item %s on %s: %w", items[p.i].ID, w.name, err)
+			}
 		}
 		if err := w.finish(ctx, &res[p.i]); err != nil {
 			return stop, err
 		}
 	}
 	return stop, nil
+}
+
+// verify settles one item from the read-back.
+func (w *worker) verify(r *Result, after map[string]target.Account, readErr error, open map[int]bool, i int) {
+	want := r.Item.DesiredEnd.Time
+	acc, ok := after[r.Item.Account]
+	switch {
+	case readErr != nil:
+		if r.Err == nil {
+			r.Status, r.Err = Failed, fmt.Errorf("written but not confirmed: read-back failed: %w; the next run reads it back", readErr)
+			open[i] = true
+		}
+	case !ok:
+		r.Status, r.Err = Failed, fmt.Errorf("the account is gone on read-back")
+	case !acc.Permanent && acc.End.Equal(want):
+		// Confirmed, even if the write's answer was an error (a timeout
+		// after the terminal had saved it).
+		r.Status, r.After, r.Err = Applied, acc.End, nil
+	default:
+		r.After = acc.End
+		if r.Err == nil {
+			r.Status = Failed
+			r.Err = fmt.Errorf("read-back shows %s, wanted %s", describeEnd(acc.End, acc.Permanent), describeEnd(want, false))
+		}
+	}
 }
 
 // write sends the updates, retrying the ones that failed transiently.

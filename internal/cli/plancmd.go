@@ -13,6 +13,7 @@ import (
 
 	"github.com/doorsync/doorsync/internal/atomicfile"
 	"github.com/doorsync/doorsync/internal/engine"
+	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
 )
 
@@ -43,11 +44,14 @@ need attention, or the whole plan as JSON (--json). --out FILE saves the plan as
 				fmt.Fprintf(a.Stderr, "doorsync: plan saved to %s (%d items); apply it with: doorsync apply %s\n", o.out, len(p.Items), o.out)
 			}
 			if o.json {
-				return plan.Encode(a.Stdout, p, o.all)
-			}
-			if o.out == "" || g.debug {
+				if err := plan.Encode(a.Stdout, p, o.all); err != nil {
+					return failedError(err)
+				}
+			} else if o.out == "" || g.debug {
 				printPlanText(a.Stdout, p, o.all)
 			}
+			// A plan without the source is no plan: scripts must not read
+			// it as "nothing to do".
 			if p.Source.Error != "" {
 				return failedError(fmt.Errorf("the Cardskipper export failed: %s", p.Source.Error))
 			}
@@ -168,6 +172,7 @@ func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 
 type applyOptions struct {
 	lockWait time.Duration
+	force    bool
 }
 
 func (a *App) applyCommand(g *globalOptions) *cobra.Command {
@@ -200,6 +205,11 @@ func (a *App) applyCommand(g *globalOptions) *cobra.Command {
 			if s.cfg.Timezone != p.Timezone {
 				return usageError(fmt.Errorf("%s was planned in %s, the configuration uses %s", args[0], p.Timezone, s.cfg.Timezone))
 			}
+			// Only the terminal side is checked again before writing (stale);
+			// a membership may have changed since an old plan was made.
+			if today := member.Today(a.Clock.Now(), s.cfg.Zone); p.Today != today && !o.force {
+				return usageError(fmt.Errorf("%s was planned for %s, today is %s: Cardskipper may have changed since; make a fresh plan (or --force)", args[0], p.Today, today))
+			}
 			pr := newPrinter(g.logFormat, a.Stdout, a.Clock)
 			s.engine.Events = a.eventPrinter(pr, g.debug)
 			out, err := s.engine.Sync(cmd.Context(), engine.Options{Mode: engine.ModeApply, Plan: &p, Approved: approved,
@@ -218,5 +228,6 @@ func (a *App) applyCommand(g *globalOptions) *cobra.Command {
 		},
 	}
 	cmd.Flags().DurationVar(&o.lockWait, "lock-wait", 0, "wait this long for another run to finish instead of exiting")
+	cmd.Flags().BoolVar(&o.force, "force", false, "apply a plan made on an earlier day")
 	return cmd
 }

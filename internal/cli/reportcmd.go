@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/report"
 	"github.com/doorsync/doorsync/internal/store"
 )
@@ -27,7 +28,7 @@ func (a *App) reportCommand(g *globalOptions) *cobra.Command {
 --run ID of what a past run did. The format comes from --format, else from the --out file's
 extension; to stdout the default is Markdown. Files are written atomically with mode 0640.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			format, err := o.resolveFormat()
 			if err != nil {
 				return usageError(err)
@@ -41,6 +42,11 @@ extension; to stdout the default is Markdown. Files are written atomically with 
 					return perr
 				}
 				r = report.FromPlan(p, o.all)
+				if p.Source.Error != "" {
+					// Still write the report (it shows the failure), but do
+					// not let a script read it as "nothing to do".
+					defer func() { err = failedError(fmt.Errorf("the Cardskipper export failed: %s", p.Source.Error)) }()
+				}
 			}
 			if err != nil {
 				return err
@@ -111,7 +117,7 @@ func (a *App) runReport(cmd *cobra.Command, g *globalOptions, id int64) (report.
 			row.Reason = strings.TrimSpace(it.Reason + "; " + it.Error)
 		}
 		if !it.Before.IsZero() && !it.Desired.IsZero() {
-			row.DaysDiff = int(it.Desired.In(cfg.Zone).Sub(it.Before.In(cfg.Zone)).Hours() / 24)
+			row.DaysDiff = member.DateOf(it.Before, cfg.Zone).DaysUntil(member.DateOf(it.Desired, cfg.Zone))
 		}
 		r.Rows = append(r.Rows, row)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/doorsync/doorsync/internal/engine"
+	"github.com/doorsync/doorsync/internal/target"
 )
 
 type watchOptions struct {
@@ -62,6 +63,10 @@ func (a *App) runWatch(ctx context.Context, g *globalOptions, o watchOptions) er
 
 	var lastFull time.Time
 	failures := 0
+	// held keeps terminals that rejected their credentials out of later
+	// passes until the hold ends: building fresh clients every pass would
+	// otherwise cost two failed logins a minute and keep the account locked.
+	held := map[string]time.Time{}
 	for {
 		now := a.Clock.Now()
 		eng, closeTargets, err := a.newEngine(cfgSession.cfg, st)
@@ -70,7 +75,10 @@ func (a *App) runWatch(ctx context.Context, g *globalOptions, o watchOptions) er
 		}
 		eng.Events = a.eventPrinter(p, g.debug)
 		full := lastFull.IsZero() || now.Sub(lastFull) >= o.fullEvery
+		eng.Targets, full = a.dropHeld(p, eng.Targets, held, now, full)
 		var passErr error
+		var out engine.Outcome
+		ran := false
 		if !full {
 			since := now.Add(-o.interval - o.overlap)
 			if v, ok, _ := st.State(ctx, watchStateKey); ok {
@@ -78,33 +86,40 @@ func (a *App) runWatch(ctx context.Context, g *globalOptions, o watchOptions) er
 					since = t.Add(-o.overlap)
 				}
 			}
-			out, n, err := eng.Incremental(ctx, since)
+			var n int
+			out, n, err = eng.Incremental(ctx, since)
 			switch {
 			case errors.Is(err, engine.ErrNeedFull):
 				full = true
 			case err != nil:
 				passErr = err
 			case n > 0:
+				ran = true
 				p.Print(Line{Status: StatusInfo, Subject: "watch", Detail: fmt.Sprintf("%d member(s) changed", n)})
 				a.printOutcome(p, out)
 			}
 		}
 		if full {
-			out, err := eng.Sync(ctx, engine.Options{Mode: engine.ModeWatch})
+			out, err = eng.Sync(ctx, engine.Options{Mode: engine.ModeWatch})
+			ran = true
 			if err != nil {
 				passErr = err
 			} else {
 				a.printOutcome(p, out)
-				if out.Plan.Source.Error == "" {
-					lastFull = now
-				} else {
-					passErr = errors.New(out.Plan.Source.Error)
-				}
 			}
 		}
+		// A pass counts as done only when it did all it could (held items
+		// are fine): otherwise the same changes are asked for again.
+		if passErr == nil && ran && out.Code != ExitOK && out.Code != ExitHeld {
+			passErr = fmt.Errorf("pass %s: %s", out.Status, out.Summary())
+		}
+		a.holdStopped(p, eng.Targets, held, now)
 		closeTargets()
 		if passErr == nil {
 			_ = st.SetState(ctx, watchStateKey, now.Format(time.RFC3339Nano))
+			if full {
+				lastFull = now
+			}
 			failures = 0
 		} else if ctx.Err() == nil {
 			failures++
@@ -123,4 +138,53 @@ func (a *App) runWatch(ctx context.Context, g *globalOptions, o watchOptions) er
 		case <-t.C:
 		}
 	}
+}
+
+// holdMin is the shortest hold of a terminal that rejected its credentials
+// (terminals lock accounts for about 30 minutes).
+const holdMin = 30 * time.Minute
+
+// holdStopped records the terminals that stopped after authentication
+// failures in this pass.
+func (a *App) holdStopped(p Printer, targets []target.Target, held map[string]time.Time, now time.Time) {
+	for _, t := range targets {
+		s, ok := t.(target.Stopper)
+		if !ok {
+			continue
+		}
+		err := s.Stopped()
+		if err == nil {
+			continue
+		}
+		hold := holdMin
+		var te *target.Error
+		if errors.As(err, &te) && time.Duration(te.LockSeconds)*time.Second > hold {
+			hold = time.Duration(te.LockSeconds) * time.Second
+		}
+		held[t.Info().Name] = now.Add(hold)
+		p.Print(Line{Status: StatusFail, Subject: "terminal " + t.Info().Name,
+			Detail: fmt.Sprintf("%v; left alone until %s — fix the password in the configuration", err, now.Add(hold).Format("15:04"))})
+	}
+}
+
+// dropHeld leaves held terminals out of this pass. A terminal whose hold
+// ended gets one try again, in a full reconcile (it missed the incremental
+// passes meanwhile).
+func (a *App) dropHeld(p Printer, targets []target.Target, held map[string]time.Time, now time.Time, full bool) ([]target.Target, bool) {
+	kept := targets[:0:0]
+	for _, t := range targets {
+		name := t.Info().Name
+		until, ok := held[name]
+		switch {
+		case !ok:
+			kept = append(kept, t)
+		case now.Before(until):
+			p.Print(Line{Status: StatusWarn, Subject: "terminal " + name, Detail: "skipped: stopped after authentication failures, until " + until.Format("15:04")})
+		default:
+			delete(held, name)
+			kept = append(kept, t)
+			full = true
+		}
+	}
+	return kept, full
 }

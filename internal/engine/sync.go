@@ -62,17 +62,35 @@ const maxErrors = 10
 // run lock. A returned error means the run could not start or could not be
 // recorded (lock held, database broken); everything else is in the Outcome.
 func (e *Engine) Sync(ctx context.Context, o Options) (Outcome, error) {
-	lock, err := e.Store.AcquireRunLock(ctx, store.LockHolder{User: e.User, Mode: o.Mode}, o.LockWait)
+	release, err := e.lock(ctx, o)
 	if err != nil {
 		return Outcome{Status: notify.OutcomeFailed, Code: exitcode.Failed}, err
 	}
-	defer func() { _ = lock.Release() }()
+	defer release()
+	return e.syncLocked(ctx, o)
+}
+
+// lock takes the database's run lock and finishes what an earlier run left
+// in the journal. Everything that reads terminals for a write, or writes
+// snapshots, happens while holding it.
+func (e *Engine) lock(ctx context.Context, o Options) (release func(), err error) {
+	lock, err := e.Store.AcquireRunLock(ctx, store.LockHolder{User: e.User, Mode: o.Mode}, o.LockWait)
+	if err != nil {
+		return nil, err
+	}
+	release = func() { _ = lock.Release() }
 	if stale, ok := lock.TookOver(); ok {
 		e.emit(Event{Phase: "recover", Note: "took over the database from a run that stopped: " + stale.String()})
 	}
 	if err := e.Recover(ctx); err != nil {
-		return Outcome{Status: notify.OutcomeFailed, Code: exitcode.Failed}, err
+		release()
+		return nil, err
 	}
+	return release, nil
+}
+
+// syncLocked is Sync once the lock is held.
+func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	run := store.Run{Mode: o.Mode, User: e.User, Host: e.Host}
 	runID, err := e.Store.StartRun(ctx, run)
 	if err != nil {
@@ -88,14 +106,14 @@ func (e *Engine) Sync(ctx context.Context, o Options) (Outcome, error) {
 		snap := e.Fetch(ctx)
 		p, err := e.Plan(ctx, snap)
 		if err != nil {
-			return e.finish(ctx, run, out, err)
+			return e.finish(ctx, run, out, o, err)
 		}
 		out.Plan = p
 	}
 	selected, records := e.decide(runID, out.Plan, o)
 	out.Selected = len(selected)
 	if err := e.Store.AddItems(ctx, runID, records); err != nil {
-		return e.finish(ctx, run, out, err)
+		return e.finish(ctx, run, out, o, err)
 	}
 	for _, r := range records {
 		if r.Status == store.StatusHeld {
@@ -114,10 +132,10 @@ func (e *Engine) Sync(ctx context.Context, o Options) (Outcome, error) {
 		res, err := ae.Run(ctx, selected)
 		out.Results = res
 		if err != nil {
-			return e.finish(ctx, run, out, err)
+			return e.finish(ctx, run, out, o, err)
 		}
 	}
-	return e.finish(ctx, run, out, nil)
+	return e.finish(ctx, run, out, o, nil)
 }
 
 // decide picks the write items to apply now and the record of every item:
@@ -164,7 +182,7 @@ func (e *Engine) decide(runID int64, p plan.Plan, o Options) ([]plan.Item, []sto
 }
 
 // finish works out the outcome, records it, and notifies when it is not ok.
-func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, fatal error) (Outcome, error) {
+func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Options, fatal error) (Outcome, error) {
 	p := out.Plan
 	var codes []int
 	addErr := func(msg string) {
@@ -214,7 +232,15 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, fatal e
 			codes = append(codes, exitcode.Partial)
 		}
 	}
-	if out.Held > 0 || p.Guard.Tripped {
+	// An operator's explicit approval (apply FILE, the console) is not
+	// held back by the guard.
+	guard := p.Guard.Tripped && o.Approved == nil
+	if out.Held > 0 || guard {
+		codes = append(codes, exitcode.Held)
+	}
+	if out.Selected > 0 && out.Stale == out.Selected {
+		// Nothing was applied because everything changed meanwhile: the
+		// operator must look again.
 		codes = append(codes, exitcode.Held)
 	}
 	out.Code = exitcode.Worst(codes...)
@@ -225,7 +251,7 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, fatal e
 		out.Status = notify.OutcomePartial
 	case exitcode.Held:
 		out.Status = notify.OutcomeHeld
-		if p.Guard.Tripped {
+		if guard {
 			out.Status = notify.OutcomeGuard
 		}
 	default:

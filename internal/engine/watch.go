@@ -25,6 +25,14 @@ var ErrNeedFull = errors.New("no stored snapshot: a full reconcile is needed fir
 // It returns the outcome, the number of changed members, and an error when
 // the pass could not run (ErrNeedFull, a source failure, the lock).
 func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int, error) {
+	// The whole pass holds the run lock: its terminal reads and snapshot
+	// writes must not interleave with another run's writes.
+	o := Options{Mode: ModeWatch}
+	release, err := e.lock(ctx, o)
+	if err != nil {
+		return Outcome{}, 0, err
+	}
+	defer release()
 	members, takenAt, err := e.Store.Members(ctx)
 	if errors.Is(err, store.ErrNoSnapshot) {
 		return Outcome{}, 0, ErrNeedFull
@@ -39,9 +47,28 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	if len(changed) == 0 {
 		return Outcome{Code: 0, Status: "ok"}, 0, nil
 	}
+	// Organisations whose roles count, read now like a full fetch does:
+	// without them a renewal in a child organisation would look like a lapse.
+	orgs := e.Rule.OrganisationIDs
+	if e.ChildOrganisations {
+		info, err := e.Source.OrganisationInfo(ctx)
+		if err != nil {
+			return Outcome{}, 0, fmt.Errorf("organisation tree for child organisations: %w", err)
+		}
+		orgs = cardskipper.Subtree(info, e.OrganisationID)
+	}
 	byID := map[string]int{}
 	for i, m := range members {
-		byID[m.ID] = i
+		if m.ID != "" {
+			byID[m.ID] = i
+		}
+	}
+	for _, m := range changed {
+		if m.ID == "" {
+			// Without a member number a changed member cannot be matched
+			// to its stored copy: only a full reconcile is safe.
+			return Outcome{}, 0, ErrNeedFull
+		}
 	}
 	emails := map[member.Email]bool{}
 	for _, m := range changed {
@@ -61,7 +88,7 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	if err != nil {
 		return Outcome{}, 0, err
 	}
-	snap := Snapshot{Members: members, TakenAt: e.Clock.Now()}
+	snap := Snapshot{Members: members, TakenAt: e.Clock.Now(), Organisations: orgs}
 	for _, t := range e.Targets {
 		ts, err := e.refreshAccounts(ctx, t, links, emails)
 		if err != nil {
@@ -76,7 +103,9 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	if err := e.Store.SaveMembers(ctx, members, takenAt); err != nil {
 		return Outcome{}, 0, err
 	}
-	out, err := e.Sync(ctx, Options{Mode: ModeWatch, Plan: &p, Only: func(it plan.Item) bool { return emails[it.Email] }})
+	o.Plan = &p
+	o.Only = func(it plan.Item) bool { return emails[it.Email] }
+	out, err := e.syncLocked(ctx, o)
 	return out, len(changed), err
 }
 

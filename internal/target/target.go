@@ -95,3 +95,12 @@ type Target interface {
 	// remaining update gets the stopping error.
 	Write(ctx context.Context, updates []Update) []error
 }
+
+// Stopper is implemented by targets that stop themselves after
+// authentication failures (terminals lock accounts out). Stopped returns the
+// stop error (class Auth, with LockSeconds when the system said) or nil while
+// the target may still be used. Long-running callers (watch) use it to keep a
+// stopped target out of later passes instead of retrying it in a loop.
+type Stopper interface {
+	Stopped() error
+}

@@ -155,6 +155,9 @@ func (t *Target) account(u UserInfo) target.Account {
 	}
 	a.Email = t.email(u, &a)
 	if u.Valid == nil {
+		// Without a period the terminal's real state is unknown: report
+		// the account (invalid) rather than read it as expired.
+		a.Problems = append(a.Problems, "employeeNo "+u.EmployeeNo+": the terminal sent no Valid period")
 		return a
 	}
 	v := u.Valid
@@ -176,6 +179,9 @@ func (t *Target) account(u UserInfo) target.Account {
 	}
 	a.Begin = parse("beginTime", v.BeginTime)
 	a.End = parse("endTime", v.EndTime)
+	if v.Enable && a.End.IsZero() && strings.TrimSpace(v.EndTime) == "" {
+		a.Problems = append(a.Problems, "employeeNo "+u.EmployeeNo+": Valid.enable is true but endTime is empty")
+	}
 	if !a.Begin.IsZero() && !a.End.IsZero() && a.End.Before(a.Begin) {
 		a.Problems = append(a.Problems, fmt.Sprintf("employeeNo %s: Valid.endTime %s is before beginTime %s", u.EmployeeNo, v.EndTime, v.BeginTime))
 	}
@@ -258,3 +264,13 @@ func (t *Target) write(ctx context.Context, u target.Update, info target.Info) e
 }
 
 var _ target.Target = (*Target)(nil)
+
+// Stopped reports the authentication stop, if the client has stopped.
+func (t *Target) Stopped() error {
+	if s := t.c.auth.stopped(); s != nil {
+		return t.c.stopError("", s, true)
+	}
+	return nil
+}
+
+var _ target.Stopper = (*Target)(nil)

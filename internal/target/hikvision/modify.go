@@ -54,7 +54,10 @@ func (c *Client) Modify(ctx context.Context, req ModifyRequest) error {
 		begin = today.StartOfDay(c.zone)
 	}
 	if req.End.Before(begin) {
-		return c.fail(target.Permanent, op, "", fmt.Sprintf("end %s is before the begin %s", formatLocalTime(req.End, c.zone), formatLocalTime(begin, c.zone)), nil)
+		// Closing access before the period began (a revoke of a member
+		// whose period starts later): the terminal refuses end < begin, so
+		// the period becomes the end's day only, which has passed.
+		begin = member.DateOf(req.End, c.zone).StartOfDay(c.zone)
 	}
 	user := map[string]any{
 		"employeeNo": no,

@@ -140,9 +140,8 @@ func TestModifyRefusesBadRequests(t *testing.T) {
 	zone := testZone(t)
 	end := time.Date(2025, 11, 1, 23, 59, 59, 0, zone)
 	for name, req := range map[string]ModifyRequest{
-		"no employeeNo":    {End: end},
-		"no end":           {EmployeeNo: "1042"},
-		"end before begin": {EmployeeNo: "1042", Begin: end.AddDate(0, 0, 1), End: end},
+		"no employeeNo": {End: end},
+		"no end":        {EmployeeNo: "1042"},
 	} {
 		m, c, _ := newModifier(t)
 		err := c.Modify(context.Background(), req)
@@ -152,6 +151,25 @@ func TestModifyRefusesBadRequests(t *testing.T) {
 		if len(m.sent()) != 0 {
 			t.Errorf("%s: a request was sent", name)
 		}
+	}
+}
+
+// A revoke of a member whose period starts later: the terminal refuses
+// end < begin, so the period shrinks to the end's (past) day.
+func TestModifyEndBeforeBeginMovesBegin(t *testing.T) {
+	zone := testZone(t)
+	end := time.Date(2025, 11, 1, 23, 59, 59, 0, zone)
+	m, c, _ := newModifier(t)
+	if err := c.Modify(context.Background(), ModifyRequest{EmployeeNo: "1042", UserType: "normal", Begin: end.AddDate(0, 0, 10), End: end}); err != nil {
+		t.Fatal(err)
+	}
+	sent := m.sent()
+	if len(sent) != 1 {
+		t.Fatalf("%d requests", len(sent))
+	}
+	_, v := keysOf(t, sent[0])
+	if v["beginTime"] != "2025-11-01T00:00:00" || v["endTime"] != "2025-11-01T23:59:59" {
+		t.Fatalf("Valid %v: want the end's day as the period", v)
 	}
 }
 
