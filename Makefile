@@ -23,6 +23,13 @@ build: ## build ./doorsync for this machine (CGO off, version stamped)
 test: lint ## everything CI runs: gofmt, go vet, and all tests (with -race, fuzz seed corpora included)
 	go test -race -count=1 -timeout 8m ./...
 
+# Packages with golden files (testdata/**/*.golden written by charmbracelet/x/exp/golden).
+GOLDEN_PKGS := ./tui/
+
+.PHONY: golden
+golden: ## rewrite the golden files of the console screens ($(GOLDEN_PKGS)); review the diff
+	go test -count=1 -run '^TestGolden' $(GOLDEN_PKGS) -update
+
 .PHONY: lint
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -97,9 +97,7 @@ Start with "doorsync demo" to see it against built-in emulators, and
 			if g.auto {
 				return a.runAuto(cmd.Context(), g, engine.ModeAuto, 0)
 			}
-			// The console is not built yet: show what there is instead of
-			// pretending.
-			return cmd.Help()
+			return a.runConsole(cmd.Context(), g)
 		},
 	}
 	pf := root.PersistentFlags()

@@ -52,7 +52,14 @@ func (a *App) openSession(ctx context.Context, g *globalOptions, readOnly bool) 
 		_ = st.Close()
 		return nil, usageError(err)
 	}
-	return &session{cfg: cfg, store: st, engine: eng, close: func() { closeTargets(); _ = st.Close() }}, nil
+	s := &session{cfg: cfg, store: st, engine: eng, close: func() { closeTargets(); _ = st.Close() }}
+	if !readOnly {
+		if _, err := a.holdTargets(ctx, s); err != nil {
+			s.close()
+			return nil, failedError(err)
+		}
+	}
+	return s, nil
 }
 
 // newEngine builds one run's engine: fresh clients (terminals count

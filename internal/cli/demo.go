@@ -21,6 +21,7 @@ const demoZone = "Europe/Ljubljana"
 
 type demoOptions struct {
 	serve       bool
+	summary     bool
 	writeConfig string
 	members     int
 	seed        uint64
@@ -36,8 +37,9 @@ func (a *App) demoCommand(g *globalOptions) *cobra.Command {
 with a generated data set (Slovenian names, renewals, lapses, shared and mixed-case e-mails,
 members without e-mail, staff on the terminals). No configuration and no network are needed.
 
-Without --serve it checks the emulators like "doorsync doctor" would, reads both sides and
-prints what each holds, then stops them. With --serve it prints their URLs and credentials and
+On a terminal it opens the console on them. With --summary (or without a terminal) it checks
+the emulators like "doorsync doctor" would, reads both sides and prints what each holds, then
+stops them. With --serve it prints their URLs and credentials and
 keeps running until interrupted; --write-config writes a doorsync.toml for them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -52,6 +54,7 @@ keeps running until interrupted; --write-config writes a doorsync.toml for them.
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.serve, "serve", false, "keep the emulators running until interrupted")
+	f.BoolVar(&o.summary, "summary", false, "print a doctor check and an overview instead of opening the console (the default without a terminal)")
 	f.StringVar(&o.writeConfig, "write-config", "", "write a doorsync.toml for the emulators to this `file` (mode 0600)")
 	f.IntVar(&o.members, "members", 300, "number of Cardskipper members to generate (1…100000)")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the data set (same seed, same data)")
@@ -107,6 +110,12 @@ func (a *App) runDemo(ctx context.Context, g *globalOptions, o demoOptions) erro
 		return nil
 	}
 
+	if !o.summary && isTerminal(a.Stdout) && isTerminal(a.Stderr) {
+		cg := *g
+		cg.configPath, cg.dbPath = cfgPath, database
+		return a.runConsole(ctx, &cg)
+	}
+
 	fmt.Fprintf(a.Stdout, "doorsync demo: emulated Cardskipper with %d members and %d terminals on loopback (seed %d)\n\n",
 		len(s.Data.Members), len(s.Terminals), o.seed)
 	p := newPrinter(g.logFormat, a.Stdout, a.Clock)
@@ -117,7 +126,7 @@ func (a *App) runDemo(ctx context.Context, g *globalOptions, o demoOptions) erro
 	if err := a.demoOverview(ctx, cfg, p); err != nil {
 		return failedError(err)
 	}
-	fmt.Fprintln(a.Stdout, "\nThe console, plans and applying come in the next releases; run `doorsync demo --serve --write-config demo.toml` to keep the emulators up.")
+	fmt.Fprintln(a.Stdout, "\nRun `doorsync demo` on a terminal for the console, or `doorsync demo --serve --write-config demo.toml` to keep the emulators up.")
 	return nil
 }
 

@@ -74,10 +74,16 @@ func (a *App) computePlan(ctx context.Context, g *globalOptions) (plan.Plan, err
 	}
 	defer s.close()
 	s.engine.Events = a.eventPrinter(newPrinter(g.logFormat, a.Stderr, a.Clock), g.debug)
-	p, err := s.engine.Plan(ctx, s.engine.Fetch(ctx))
+	snap := s.engine.Fetch(ctx)
+	p, err := s.engine.Plan(ctx, snap)
 	if err != nil {
 		return plan.Plan{}, failedError(err)
 	}
+	readErrs := map[string]error{}
+	for _, ts := range snap.Targets {
+		readErrs[ts.Info.Name] = ts.Err
+	}
+	a.recordHolds(ctx, s, newPrinter(g.logFormat, a.Stderr, a.Clock), readErrs)
 	return p, nil
 }
 
@@ -217,6 +223,7 @@ func (a *App) applyCommand(g *globalOptions) *cobra.Command {
 			if err != nil && engine.IsLocked(err) {
 				return failedError(fmt.Errorf("%w; nothing was applied", err))
 			}
+			a.recordHolds(cmd.Context(), s, pr, out.TargetErrs)
 			a.printOutcome(pr, out)
 			if err != nil {
 				return failedError(err)

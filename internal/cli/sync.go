@@ -51,6 +51,7 @@ func (a *App) runAuto(ctx context.Context, g *globalOptions, mode string, lockWa
 	if err != nil && engine.IsLocked(err) {
 		return failedError(fmt.Errorf("%w; this run did nothing", err))
 	}
+	a.recordHolds(ctx, s, p, out.TargetErrs)
 	a.printOutcome(p, out)
 	if err != nil {
 		return failedError(err)
@@ -66,7 +67,7 @@ func (a *App) runAuto(ctx context.Context, g *globalOptions, mode string, lockWa
 func (a *App) eventPrinter(p Printer, debug bool) func(engine.Event) {
 	return func(ev engine.Event) {
 		switch {
-		case ev.Err != nil:
+		case ev.Err != nil && (debug || (ev.Phase != "target" && ev.Phase != "source" && ev.Phase != "apply")):
 			subject := ev.Phase
 			if ev.Target != "" {
 				subject = "terminal " + ev.Target
@@ -106,8 +107,14 @@ func (a *App) printOutcome(p Printer, out engine.Outcome) {
 	if pl.Guard.Tripped {
 		p.Print(Line{Status: StatusWarn, Subject: "guard", Detail: pl.Guard.Reason})
 	}
+	said := map[string]bool{pl.Source.Error: true}
+	for _, t := range pl.Targets {
+		said[t.Error] = true
+	}
 	for _, e := range out.Errors {
-		p.Print(Line{Status: StatusFail, Subject: "error", Detail: e})
+		if !said[e] {
+			p.Print(Line{Status: StatusFail, Subject: "error", Detail: e})
+		}
 	}
 	p.Print(Line{Status: st, Subject: fmt.Sprintf("run %d", out.RunID), Check: out.Status, Detail: out.Summary()})
 }

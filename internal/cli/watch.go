@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/doorsync/doorsync/internal/engine"
-	"github.com/doorsync/doorsync/internal/target"
 )
 
 type watchOptions struct {
@@ -63,10 +62,6 @@ func (a *App) runWatch(ctx context.Context, g *globalOptions, o watchOptions) er
 
 	var lastFull time.Time
 	failures := 0
-	// held keeps terminals that rejected their credentials out of later
-	// passes until the hold ends: building fresh clients every pass would
-	// otherwise cost two failed logins a minute and keep the account locked.
-	held := map[string]time.Time{}
 	for {
 		now := a.Clock.Now()
 		eng, closeTargets, err := a.newEngine(cfgSession.cfg, st)
@@ -75,7 +70,18 @@ func (a *App) runWatch(ctx context.Context, g *globalOptions, o watchOptions) er
 		}
 		eng.Events = a.eventPrinter(p, g.debug)
 		full := lastFull.IsZero() || now.Sub(lastFull) >= o.fullEvery
-		eng.Targets, full = a.dropHeld(p, eng.Targets, held, now, full)
+		// Terminals that rejected their credentials stay out (see
+		// authhold.go); one whose hold ended missed the incremental passes
+		// meanwhile, so it comes back with a full reconcile.
+		pass := &session{cfg: cfgSession.cfg, store: st, engine: eng}
+		lifted, err := a.holdTargets(ctx, pass)
+		if err != nil {
+			closeTargets()
+			return failedError(err)
+		}
+		if len(lifted) > 0 {
+			full = true
+		}
 		var passErr error
 		var out engine.Outcome
 		ran := false
@@ -113,7 +119,7 @@ func (a *App) runWatch(ctx context.Context, g *globalOptions, o watchOptions) er
 		if passErr == nil && ran && out.Code != ExitOK && out.Code != ExitHeld {
 			passErr = fmt.Errorf("pass %s: %s", out.Status, out.Summary())
 		}
-		a.holdStopped(p, eng.Targets, held, now)
+		a.recordHolds(ctx, pass, p, out.TargetErrs)
 		closeTargets()
 		if passErr == nil {
 			_ = st.SetState(ctx, watchStateKey, now.Format(time.RFC3339Nano))
@@ -138,53 +144,4 @@ func (a *App) runWatch(ctx context.Context, g *globalOptions, o watchOptions) er
 		case <-t.C:
 		}
 	}
-}
-
-// holdMin is the shortest hold of a terminal that rejected its credentials
-// (terminals lock accounts for about 30 minutes).
-const holdMin = 30 * time.Minute
-
-// holdStopped records the terminals that stopped after authentication
-// failures in this pass.
-func (a *App) holdStopped(p Printer, targets []target.Target, held map[string]time.Time, now time.Time) {
-	for _, t := range targets {
-		s, ok := t.(target.Stopper)
-		if !ok {
-			continue
-		}
-		err := s.Stopped()
-		if err == nil {
-			continue
-		}
-		hold := holdMin
-		var te *target.Error
-		if errors.As(err, &te) && time.Duration(te.LockSeconds)*time.Second > hold {
-			hold = time.Duration(te.LockSeconds) * time.Second
-		}
-		held[t.Info().Name] = now.Add(hold)
-		p.Print(Line{Status: StatusFail, Subject: "terminal " + t.Info().Name,
-			Detail: fmt.Sprintf("%v; left alone until %s — fix the password in the configuration", err, now.Add(hold).Format("15:04"))})
-	}
-}
-
-// dropHeld leaves held terminals out of this pass. A terminal whose hold
-// ended gets one try again, in a full reconcile (it missed the incremental
-// passes meanwhile).
-func (a *App) dropHeld(p Printer, targets []target.Target, held map[string]time.Time, now time.Time, full bool) ([]target.Target, bool) {
-	kept := targets[:0:0]
-	for _, t := range targets {
-		name := t.Info().Name
-		until, ok := held[name]
-		switch {
-		case !ok:
-			kept = append(kept, t)
-		case now.Before(until):
-			p.Print(Line{Status: StatusWarn, Subject: "terminal " + name, Detail: "skipped: stopped after authentication failures, until " + until.Format("15:04")})
-		default:
-			delete(held, name)
-			kept = append(kept, t)
-			full = true
-		}
-	}
-	return kept, full
 }

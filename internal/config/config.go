@@ -159,3 +159,13 @@ type SMTP struct {
 	From     string
 	To       []string
 }
+
+// HikvisionNamed returns the terminal configured under name.
+func (c *Config) HikvisionNamed(name string) (Hikvision, bool) {
+	for _, h := range c.Hikvision {
+		if h.Name == name {
+			return h, true
+		}
+	}
+	return Hikvision{}, false
+}

@@ -33,10 +33,13 @@ type Engine struct {
 	Source         Source
 	OrganisationID int
 	Targets        []target.Target
-	Store          *store.Store
-	Clock          clock.Clock
-	Zone           *time.Location
-	Rule           member.Rule
+	// Held are targets left out of this run (a terminal that rejected its
+	// credentials earlier); they appear in the plan as failed targets.
+	Held  []plan.TargetState
+	Store *store.Store
+	Clock clock.Clock
+	Zone  *time.Location
+	Rule  member.Rule
 	// ChildOrganisations: roles in the organisation's children count too;
 	// their ids are read from Cardskipper at every fetch.
 	ChildOrganisations bool
@@ -114,6 +117,7 @@ func (e *Engine) Fetch(ctx context.Context) Snapshot {
 		}()
 	}
 	wg.Wait()
+	snap.Targets = append(snap.Targets, e.Held...)
 	if e.Store != nil && !e.Store.ReadOnly() {
 		if snap.SourceErr == nil && len(snap.Members) > 0 {
 			if err := e.Store.SaveMembers(ctx, snap.Members, snap.TakenAt); err != nil {

@@ -28,6 +28,7 @@ func (e *Engine) Recover(ctx context.Context) error {
 		byTarget[en.Target] = append(byTarget[en.Target], en)
 	}
 	done := 0
+	items := map[int64][]store.ItemRecord{} // per interrupted run, read once
 	for name, ens := range byTarget {
 		t := e.targetByName(name)
 		if t == nil {
@@ -44,7 +45,14 @@ func (e *Engine) Recover(ctx context.Context) error {
 			continue
 		}
 		for _, en := range ens {
-			if err := e.closeInterrupted(ctx, en, accs); err != nil {
+			if _, ok := items[en.RunID]; !ok {
+				recs, err := e.Store.Items(ctx, en.RunID)
+				if err != nil {
+					return fmt.Errorf("read items of interrupted run %d: %w", en.RunID, err)
+				}
+				items[en.RunID] = recs
+			}
+			if err := e.closeInterrupted(ctx, en, accs, items[en.RunID]); err != nil {
 				return err
 			}
 			done++
@@ -54,7 +62,7 @@ func (e *Engine) Recover(ctx context.Context) error {
 	return nil
 }
 
-func (e *Engine) closeInterrupted(ctx context.Context, en store.JournalEntry, accs map[string]target.Account) error {
+func (e *Engine) closeInterrupted(ctx context.Context, en store.JournalEntry, accs map[string]target.Account, items []store.ItemRecord) error {
 	acc, ok := accs[en.Account]
 	state, msg, status := store.JournalDone, "", store.StatusApplied
 	switch {
@@ -65,10 +73,6 @@ func (e *Engine) closeInterrupted(ctx context.Context, en store.JournalEntry, ac
 	}
 	if err := e.Store.CloseJournal(ctx, en.ID, state, acc.End, msg); err != nil {
 		return fmt.Errorf("close interrupted journal entry %d: %w", en.ID, err)
-	}
-	items, err := e.Store.Items(ctx, en.RunID)
-	if err != nil {
-		return fmt.Errorf("read items of interrupted run %d: %w", en.RunID, err)
 	}
 	for _, it := range items {
 		if it.ItemID != en.ItemID {

@@ -54,6 +54,9 @@ type Outcome struct {
 	Status   string // notify.Outcome… or "ok"
 	Errors   []string
 	Code     int // exit code by the contract
+	// TargetErrs holds, per target name, why it could not be read in this
+	// run (the plan has the same as text).
+	TargetErrs map[string]error
 }
 
 const maxErrors = 10
@@ -80,7 +83,7 @@ func (e *Engine) lock(ctx context.Context, o Options) (release func(), err error
 	}
 	release = func() { _ = lock.Release() }
 	if stale, ok := lock.TookOver(); ok {
-		e.emit(Event{Phase: "recover", Note: "took over the database from a run that stopped: " + stale.String()})
+		e.emit(Event{Phase: "recover", Note: stale.String()})
 	}
 	if err := e.Recover(ctx); err != nil {
 		release()
@@ -104,6 +107,12 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		out.Plan = *o.Plan
 	} else {
 		snap := e.Fetch(ctx)
+		out.TargetErrs = map[string]error{}
+		for _, ts := range snap.Targets {
+			if ts.Err != nil {
+				out.TargetErrs[ts.Info.Name] = ts.Err
+			}
+		}
 		p, err := e.Plan(ctx, snap)
 		if err != nil {
 			return e.finish(ctx, run, out, o, err)

@@ -96,6 +96,7 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 		}
 		snap.Targets = append(snap.Targets, ts)
 	}
+	snap.Targets = append(snap.Targets, e.Held...)
 	p, err := e.Plan(ctx, snap)
 	if err != nil {
 		return Outcome{}, 0, err
@@ -106,6 +107,12 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	o.Plan = &p
 	o.Only = func(it plan.Item) bool { return emails[it.Email] }
 	out, err := e.syncLocked(ctx, o)
+	out.TargetErrs = map[string]error{}
+	for _, ts := range snap.Targets {
+		if ts.Err != nil {
+			out.TargetErrs[ts.Info.Name] = ts.Err
+		}
+	}
 	return out, len(changed), err
 }
 

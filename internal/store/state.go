@@ -105,3 +105,14 @@ func (s *Store) State(ctx context.Context, key string) (string, bool, error) {
 	}
 	return v, true, nil
 }
+
+// DeleteState removes the value stored under key (nothing if there is none).
+func (s *Store) DeleteState(ctx context.Context, key string) error {
+	if err := s.writable(fmt.Sprintf("delete state %q", key)); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM state WHERE key = ?`, key); err != nil {
+		return fmt.Errorf("store: delete state %q: %w", key, err)
+	}
+	return nil
+}

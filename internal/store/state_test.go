@@ -83,3 +83,20 @@ func TestState(t *testing.T) {
 		t.Error("empty key accepted")
 	}
 }
+
+func TestDeleteState(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	if err := s.SetState(ctx, "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteState(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := s.State(ctx, "k"); ok || err != nil {
+		t.Fatalf("state still there: %v %v", ok, err)
+	}
+	if err := s.DeleteState(ctx, "never-set"); err != nil {
+		t.Fatalf("deleting a missing key: %v", err)
+	}
+}

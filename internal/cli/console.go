@@ -1,0 +1,257 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/charmbracelet/x/term"
+
+	"github.com/doorsync/doorsync/internal/apply"
+	"github.com/doorsync/doorsync/internal/engine"
+	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/store"
+	"github.com/doorsync/doorsync/internal/target"
+	"github.com/doorsync/doorsync/tui"
+)
+
+// consoleBackend is the console's view of the world: the engine and the
+// store of one session behind tui.Backend. Every refresh and apply builds a
+// fresh engine (targets count authentication failures for their whole life).
+type consoleBackend struct {
+	app *App
+	ses *session
+}
+
+var _ tui.Backend = (*consoleBackend)(nil)
+
+func (b *consoleBackend) engine() (*engine.Engine, func(), error) {
+	return b.app.newEngine(b.ses.cfg, b.ses.store)
+}
+
+func (b *consoleBackend) lastSync(ctx context.Context) time.Time {
+	runs, err := b.ses.store.Runs(ctx, 1)
+	if err != nil || len(runs) == 0 {
+		return time.Time{}
+	}
+	return runs[0].FinishedAt
+}
+
+// Stored plans against the snapshots the last fetch saved. A target without
+// one is planned as unreadable, so nothing is offered for it.
+func (b *consoleBackend) Stored(ctx context.Context) (tui.Data, error) {
+	st := b.ses.store
+	members, takenAt, err := st.Members(ctx)
+	if errors.Is(err, store.ErrNoSnapshot) {
+		return tui.Data{}, fmt.Errorf("%w: %w", tui.ErrNoSnapshot, err)
+	} else if err != nil {
+		return tui.Data{}, err
+	}
+	eng, done, err := b.engine()
+	if err != nil {
+		return tui.Data{}, err
+	}
+	defer done()
+	snap := engine.Snapshot{Members: members, TakenAt: b.app.Clock.Now(), Organisations: eng.Rule.OrganisationIDs}
+	oldest := takenAt
+	for _, t := range eng.Targets {
+		accs, at, err := st.Accounts(ctx, t.Info().Name)
+		if err != nil {
+			snap.Targets = append(snap.Targets, plan.TargetState{Info: t.Info(), Err: fmt.Errorf("stored snapshot: %w", err)})
+			continue
+		}
+		if at.Before(oldest) {
+			oldest = at
+		}
+		snap.Targets = append(snap.Targets, plan.TargetState{Info: t.Info(), Accounts: accs})
+	}
+	return b.data(ctx, eng, snap, oldest, true)
+}
+
+func (b *consoleBackend) data(ctx context.Context, eng *engine.Engine, snap engine.Snapshot, takenAt time.Time, stored bool) (tui.Data, error) {
+	p, err := eng.Plan(ctx, snap)
+	if err != nil {
+		return tui.Data{}, err
+	}
+	links, err := b.ses.store.Links(ctx)
+	if err != nil {
+		return tui.Data{}, err
+	}
+	accs := make(map[string][]target.Account, len(snap.Targets))
+	for _, t := range snap.Targets {
+		accs[t.Info.Name] = t.Accounts
+	}
+	return tui.Data{Plan: p, Members: snap.Members, Accounts: accs, Links: links, TakenAt: takenAt,
+		Stored: stored, LastSync: b.lastSync(ctx)}, nil
+}
+
+// Refresh fetches both sides concurrently (the engine does) and plans.
+func (b *consoleBackend) Refresh(ctx context.Context, progress func(tui.Progress)) (tui.Data, error) {
+	eng, done, err := b.engine()
+	if err != nil {
+		return tui.Data{}, err
+	}
+	defer done()
+	var mu sync.Mutex
+	sourceStarted := false
+	eng.Events = func(ev engine.Event) {
+		switch ev.Phase {
+		case "source":
+			mu.Lock()
+			over := sourceStarted || ev.Err != nil
+			sourceStarted = true
+			mu.Unlock()
+			progress(tui.Progress{System: "cardskipper", Done: ev.Done, Total: ev.Total, Err: ev.Err, Over: over})
+		case "target":
+			progress(tui.Progress{System: ev.Target, Done: ev.Done, Total: ev.Total, Err: ev.Err, Over: ev.Note == "done" || ev.Err != nil})
+		}
+	}
+	snap := eng.Fetch(ctx)
+	if err := ctx.Err(); err != nil {
+		return tui.Data{}, err
+	}
+	return b.data(ctx, eng, snap, snap.TakenAt, false)
+}
+
+// Apply runs the approved items through the engine as a console run.
+func (b *consoleBackend) Apply(ctx context.Context, p plan.Plan, approved []string, progress func(tui.ApplyProgress)) (tui.ApplyResult, error) {
+	eng, done, err := b.engine()
+	if err != nil {
+		return tui.ApplyResult{}, err
+	}
+	defer done()
+	eng.Events = func(ev engine.Event) {
+		if ev.Phase != "apply" || ev.Apply == nil {
+			return
+		}
+		ap := tui.ApplyProgress{Target: ev.Target, Done: ev.Done, Total: ev.Total, Err: ev.Err}
+		if r := ev.Apply.Result; r != nil {
+			ap.ItemID, ap.Status, ap.Err = r.Item.ID, string(r.Status), r.Err
+		}
+		progress(ap)
+	}
+	ids := make(map[string]bool, len(approved))
+	for _, id := range approved {
+		ids[id] = true
+	}
+	out, err := eng.Sync(ctx, engine.Options{Mode: engine.ModeConsole, Plan: &p, Approved: ids, ApprovedBy: b.ses.engine.User})
+	res := tui.ApplyResult{RunID: out.RunID, Applied: out.Applied, Failed: out.Failed, Stale: out.Stale, Summary: out.Summary(), Errors: out.Errors}
+	got := map[string]bool{}
+	for _, r := range out.Results {
+		got[r.Item.ID] = true
+		if r.Status == apply.Failed || r.Status == apply.Skipped {
+			res.FailedIDs = append(res.FailedIDs, r.Item.ID)
+		}
+	}
+	// Items the run never reached (it stopped early) stay selected too.
+	if err != nil || ctx.Err() != nil {
+		for _, id := range approved {
+			if !got[id] {
+				res.FailedIDs = append(res.FailedIDs, id)
+			}
+		}
+	}
+	return res, err
+}
+
+func (b *consoleBackend) History(ctx context.Context, email member.Email, limit int) ([]tui.HistoryEntry, error) {
+	recs, err := b.ses.store.ItemsForEmail(ctx, email, limit)
+	if err != nil {
+		return nil, err
+	}
+	return b.entries(ctx, recs), nil
+}
+
+func (b *consoleBackend) RunItems(ctx context.Context, runID int64) ([]tui.HistoryEntry, error) {
+	recs, err := b.ses.store.Items(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	return b.entries(ctx, recs), nil
+}
+
+func (b *consoleBackend) entries(_ context.Context, recs []store.ItemRecord) []tui.HistoryEntry {
+	zone := b.ses.cfg.Zone
+	day := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(zone).Format("2006-01-02")
+	}
+	out := make([]tui.HistoryEntry, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, tui.HistoryEntry{RunID: r.RunID, At: r.UpdatedAt, Kind: r.Kind, Email: r.Email, Target: r.Target,
+			Account: r.Account, Status: string(r.Status), Before: day(r.Before), After: day(r.After), Error: r.Error,
+			ApprovedBy: r.ApprovedBy, Drift: r.Drift})
+	}
+	return out
+}
+
+func (b *consoleBackend) Runs(ctx context.Context, limit int) ([]tui.RunEntry, error) {
+	runs, err := b.ses.store.Runs(ctx, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tui.RunEntry, 0, len(runs))
+	for _, r := range runs {
+		out = append(out, tui.RunEntry{ID: r.ID, Mode: r.Mode, User: r.User, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
+			Outcome: r.Outcome, Counts: r.Counts, Error: r.Error})
+	}
+	return out, nil
+}
+
+func (b *consoleBackend) AddLink(ctx context.Context, l identity.Link) error {
+	return b.ses.store.AddLink(ctx, l)
+}
+
+// isTerminal reports whether w is a terminal (the console needs one; a pipe
+// or cron gets plain output).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}
+
+// newConsole builds the console model for a session.
+func (a *App) newConsole(ctx context.Context, ses *session, log *slog.Logger) *tui.Model {
+	return tui.New(tui.Options{Backend: &consoleBackend{app: a, ses: ses}, Clock: a.Clock, Context: ctx,
+		User: ses.engine.User, Log: log, Dark: true})
+}
+
+// runConsole opens the console on the configuration's session. It draws on
+// stderr (stdout stays data); --debug writes a log file and says where.
+func (a *App) runConsole(ctx context.Context, g *globalOptions) error {
+	if !isTerminal(a.Stdout) || !isTerminal(a.Stderr) {
+		return usageError(errors.New("the console needs a terminal; use `doorsync --auto`, `doorsync plan` or `doorsync report` in scripts"))
+	}
+	ses, err := a.openSession(ctx, g, false)
+	if err != nil {
+		return err
+	}
+	defer ses.close()
+	var log *slog.Logger
+	if g.debug {
+		f, err := os.CreateTemp("", "doorsync-console-*.log")
+		if err != nil {
+			return failedError(fmt.Errorf("debug log: %w", err))
+		}
+		defer func() {
+			_ = f.Close()
+			fmt.Fprintf(a.Stderr, "doorsync: debug log written to %s\n", f.Name())
+		}()
+		log = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	m := a.newConsole(ctx, ses, log)
+	if err := tui.Run(ctx, m, a.Stderr); err != nil {
+		return failedError(fmt.Errorf("console: %w", err))
+	}
+	return nil
+}

@@ -1,0 +1,176 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// applyState follows one apply: progress per target, the latest item
+// results, and the summary.
+type applyState struct {
+	req       int
+	running   bool
+	stopping  bool
+	quitAfter bool
+	end       context.CancelFunc
+	targets   map[string]ApplyProgress
+	order     []string
+	results   []string // newest last
+	status    map[string]string
+	result    *ApplyResult
+	err       error
+}
+
+func (a *applyState) cancel() {
+	if a.end != nil && a.running {
+		a.stopping = true
+		a.end()
+	}
+}
+
+func (a *applyState) start(m *Model, ids []string) tea.Cmd {
+	req := m.nextReq()
+	ctx, cancel := context.WithCancel(m.ctx)
+	*a = applyState{req: req, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	be, s, p := m.opt.Backend, newStream(), m.data.Plan
+	go func() {
+		defer cancel()
+		res, err := be.Apply(ctx, p, ids, func(ev ApplyProgress) { s.push(applyProgressMsg{req: req, p: ev}) })
+		s.push(applyDoneMsg{req: req, res: res, err: err})
+	}()
+	return s.next()
+}
+
+const keepResults = 200
+
+func (a *applyState) update(m *Model, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case applyProgressMsg:
+		if msg.req != a.req {
+			return nil
+		}
+		p := msg.p
+		if _, ok := a.targets[p.Target]; !ok && p.Target != "" {
+			a.order = append(a.order, p.Target)
+		}
+		if p.Target != "" {
+			prev := a.targets[p.Target]
+			if p.Total == 0 {
+				p.Total = prev.Total
+			}
+			a.targets[p.Target] = p
+		}
+		if p.ItemID != "" {
+			a.status[p.ItemID] = p.Status
+			a.results = append(a.results, m.resultLine(p))
+			if len(a.results) > keepResults {
+				a.results = slices.Delete(a.results, 0, len(a.results)-keepResults)
+			}
+		} else if p.Err != nil {
+			a.results = append(a.results, fmt.Sprintf("%s: %v", p.Target, p.Err))
+		}
+		if p.Err != nil {
+			m.logErr("apply "+p.Target, p.Err)
+		}
+	case applyDoneMsg:
+		if msg.req != a.req {
+			return nil
+		}
+		a.running = false
+		a.result, a.err = &msg.res, msg.err
+		m.logErr("apply", msg.err)
+		// Failed and skipped items stay selected for a retry; applied ones
+		// leave the selection.
+		clear(m.sel)
+		for _, id := range msg.res.FailedIDs {
+			m.sel[id] = true
+		}
+		if a.quitAfter {
+			return m.quit()
+		}
+		// The plan changed on the terminals: read both sides again.
+		return m.startRefresh()
+	}
+	return nil
+}
+
+func (m *Model) resultLine(p ApplyProgress) string {
+	label := p.ItemID
+	if m.data != nil {
+		for i := range m.data.Plan.Items {
+			if it := &m.data.Plan.Items[i]; it.ID == p.ItemID {
+				label = fmt.Sprintf("%s %s → %s", rowLabelItem(it), kindLabel(it.Kind), endText(it.DesiredEnd, false))
+				break
+			}
+		}
+	}
+	s := fmt.Sprintf("%-7s %s on %s", p.Status, label, p.Target)
+	if p.Err != nil {
+		s += ": " + p.Err.Error()
+	}
+	return s
+}
+
+func (a *applyState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case a.running && key.Matches(k, m.keys.Quit):
+		return m.askQuit()
+	case a.running && key.Matches(k, m.keys.Back):
+		a.cancel()
+	case !a.running && key.Matches(k, m.keys.Back, m.keys.Inspect, m.keys.Quit):
+		m.screen = screenTable
+	}
+	return nil
+}
+
+func (a *applyState) view(m *Model, height int) string {
+	s := m.styles
+	var b strings.Builder
+	switch {
+	case a.running && a.stopping:
+		b.WriteString(s.Warn.Render("Stopping after the requests in flight…") + "\n")
+	case a.running:
+		b.WriteString(s.Title.Render("Applying") + s.Dim.Render("   esc stops after the requests in flight") + "\n")
+	case a.err != nil:
+		b.WriteString(s.Err.Render("Apply failed: "+a.err.Error()) + "\n")
+	default:
+		b.WriteString(s.Title.Render("Done: "+a.result.Summary) + "\n")
+	}
+	for _, t := range a.order {
+		p := a.targets[t]
+		line := fmt.Sprintf("%-12s %s %d/%d", t, bar(p.Done, p.Total, 20), p.Done, p.Total)
+		if p.Err != nil && p.ItemID == "" {
+			line += "  " + s.Err.Render(p.Err.Error())
+		}
+		b.WriteString(clip(line, m.width) + "\n")
+	}
+	if a.result != nil {
+		for _, e := range a.result.Errors {
+			b.WriteString(clip(s.Err.Render(e), m.width) + "\n")
+		}
+		if n := len(a.result.FailedIDs); n > 0 {
+			b.WriteString(s.Warn.Render(fmt.Sprintf("%d failed items stay selected: a approves them again", n)) + "\n")
+		}
+	}
+	used := strings.Count(b.String(), "\n")
+	room := max(0, height-used)
+	start := max(0, len(a.results)-room)
+	for _, r := range a.results[start:] {
+		b.WriteString(clip(r, m.width) + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// bar is a progress bar of plain characters (readable without colour).
+func bar(done, total, w int) string {
+	if total <= 0 {
+		return "[" + strings.Repeat("·", w) + "]"
+	}
+	n := min(w, done*w/total)
+	return "[" + strings.Repeat("#", n) + strings.Repeat("·", w-n) + "]"
+}

@@ -1,0 +1,116 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+// Backend is everything the console asks of the outside world. The CLI
+// implements it (internal/cli/console.go) over the engine and the store, so
+// this package needs neither net/http nor database/sql. Every method may
+// block; the console calls each one inside a tea.Cmd, never in Update.
+type Backend interface {
+	// Stored plans against the snapshots saved by the last fetch, for an
+	// instant start. ErrNoSnapshot (wrapped) when there is none yet.
+	Stored(ctx context.Context) (Data, error)
+	// Refresh reads the source and every target concurrently and plans.
+	// progress is called from several goroutines. A failing side is part of
+	// the Data (Plan.Source.Error, Plan.Targets[i].Error), not an error; an
+	// error means nothing could be planned.
+	Refresh(ctx context.Context, progress func(Progress)) (Data, error)
+	// Apply writes the approved items of p. Cancelling ctx stops after the
+	// requests in flight.
+	Apply(ctx context.Context, p plan.Plan, approved []string, progress func(ApplyProgress)) (ApplyResult, error)
+	// History lists the most recent recorded items of one e-mail.
+	History(ctx context.Context, email member.Email, limit int) ([]HistoryEntry, error)
+	// Runs lists the most recent runs, newest first.
+	Runs(ctx context.Context, limit int) ([]RunEntry, error)
+	// RunItems lists what one run did.
+	RunItems(ctx context.Context, runID int64) ([]HistoryEntry, error)
+	// AddLink confirms a link (identity view); RemoveLink rejects one.
+	AddLink(ctx context.Context, l identity.Link) error
+}
+
+// Data is one planned picture of both sides.
+type Data struct {
+	Plan     plan.Plan
+	Members  []member.Member
+	Accounts map[string][]target.Account // by target name
+	Links    []identity.Link
+	// TakenAt is when the sides were read; Stored marks a plan built from
+	// saved snapshots (shown with its age until a refresh replaces it).
+	TakenAt  time.Time
+	Stored   bool
+	LastSync time.Time // the last finished run, zero if none
+}
+
+// Progress is one step of a refresh: System is "cardskipper" or a target's
+// name.
+type Progress struct {
+	System string
+	Done   int
+	Total  int
+	Err    error
+	Over   bool // this side finished (successfully when Err is nil)
+}
+
+// ApplyProgress is one step of applying.
+type ApplyProgress struct {
+	Target string
+	Done   int
+	Total  int
+	ItemID string // set when one item finished
+	Status string // applied, failed, stale, skipped
+	Err    error  // the item's or the target's error
+}
+
+// ApplyResult is what an apply did.
+type ApplyResult struct {
+	RunID   int64
+	Applied int
+	Failed  int
+	Stale   int
+	Summary string
+	// Failed lists the ids of items that failed or were skipped: the console
+	// keeps them selected for a retry.
+	FailedIDs []string
+	Errors    []string
+}
+
+// HistoryEntry is one recorded item of a past run.
+type HistoryEntry struct {
+	RunID      int64
+	At         time.Time
+	Kind       plan.Kind
+	Email      member.Email
+	Target     string
+	Account    string
+	Status     string
+	Before     string
+	After      string
+	Error      string
+	ApprovedBy string
+	Drift      bool
+}
+
+// RunEntry is one past run.
+type RunEntry struct {
+	ID         int64
+	Mode       string
+	User       string
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Outcome    string
+	Counts     map[string]int
+	Error      string
+}
+
+// ErrNoSnapshot is returned (wrapped) by Backend.Stored when nothing was
+// saved yet: the console then waits for the first refresh.
+var ErrNoSnapshot = errors.New("no stored snapshot yet")

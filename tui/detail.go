@@ -1,0 +1,242 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+// historyLimit is how many recorded items of an e-mail the detail shows.
+const historyLimit = 10
+
+// detailState is the inspection of one row.
+type detailState struct {
+	key     string
+	req     int
+	scroll  int
+	loading bool
+	entries []HistoryEntry
+	err     error
+}
+
+func (d *detailState) open(m *Model) tea.Cmd {
+	d.scroll = 0
+	return d.load(m)
+}
+
+// load asks for the row's history; a result for another row (the cursor
+// moved, the data refreshed) is dropped by its request id.
+func (d *detailState) load(m *Model) tea.Cmd {
+	r := m.current()
+	if r == nil {
+		return nil
+	}
+	d.key, d.entries, d.err = r.key, nil, nil
+	if r.email == "" {
+		d.loading = false
+		return nil
+	}
+	req := m.nextReq()
+	d.req, d.loading = req, true
+	be, ctx, email := m.opt.Backend, m.ctx, r.email
+	return func() tea.Msg {
+		es, err := be.History(ctx, email, historyLimit)
+		return historyMsg{req: req, entries: es, err: err}
+	}
+}
+
+func (d *detailState) onHistory(msg historyMsg) {
+	if msg.req != d.req {
+		return
+	}
+	d.loading, d.entries, d.err = false, msg.entries, msg.err
+}
+
+func (d *detailState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, m.keys.Back, m.keys.Inspect, m.keys.Quit):
+		m.screen = screenTable
+	case key.Matches(k, m.keys.Down):
+		d.scroll++
+	case key.Matches(k, m.keys.Up):
+		d.scroll = max(0, d.scroll-1)
+	case key.Matches(k, m.keys.Toggle):
+		if r := m.current(); r != nil {
+			m.toggleRow(r)
+		}
+	case key.Matches(k, m.keys.NextTab):
+		// the next row, without leaving the detail
+		m.cursor++
+		m.clampCursor()
+		d.scroll = 0
+		return d.load(m)
+	case key.Matches(k, m.keys.PrevTab):
+		m.cursor--
+		m.clampCursor()
+		d.scroll = 0
+		return d.load(m)
+	}
+	return nil
+}
+
+func (d *detailState) view(m *Model, height int) string {
+	r := m.current()
+	if r == nil || m.data == nil {
+		return "nothing to inspect"
+	}
+	lines := m.detailLines(r, d)
+	d.scroll = min(d.scroll, max(0, len(lines)-height))
+	lines = lines[d.scroll:]
+	if len(lines) > height {
+		lines = lines[:height]
+	}
+	for i, l := range lines {
+		lines[i] = clip(l, m.width)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) detailLines(r *row, d *detailState) []string {
+	s := m.styles
+	p := &m.data.Plan
+	zone := p.Zone()
+	var out []string
+	add := func(f string, a ...any) { out = append(out, fmt.Sprintf(f, a...)) }
+	add("%s %s  %s", s.Badge(r.kind), s.Title.Render(rowLabel(r)), r.name)
+	for _, mb := range m.membersOf(r) {
+		add("member %s  %s%s", mb.ID, mb.Name(), inactive(mb))
+		for _, ro := range mb.Roles {
+			add("  role %d in organisation %d: %s … %s", ro.RoleID, ro.OrganisationID, dateText(ro.Start.String(), ro.Start.IsZero()), dateText(ro.End.String(), ro.End.IsZero()))
+		}
+		for _, pr := range mb.Problems {
+			add("  %s", s.Err.Render("problem: "+pr))
+		}
+	}
+	if !r.src.IsZero() {
+		add("Cardskipper end %s", r.src)
+	}
+	for _, ix := range r.items {
+		it := m.item(ix)
+		add("")
+		sel := " "
+		if m.sel[it.ID] {
+			sel = "●"
+		}
+		add("%s%s %s on %s — %s", sel, s.Badge(it.Kind), s.Bold.Render(kindLabel(it.Kind)), it.Target, it.Reason)
+		if it.Account != "" {
+			acc, ok := m.account(it.Target, it.Account)
+			add("  account %s  name on terminal %q", it.Account, it.AccountName)
+			if ok {
+				add("  begin %s  end %s", timeText(acc.Begin, zone), accEnd(acc, zone))
+			}
+		}
+		if it.Kind.Writes() {
+			auto := "yes"
+			if !it.Auto || p.Guard.Tripped {
+				auto = "no: held for approval"
+			}
+			add("  %s → %s  (%+d days)  --auto: %s", endText(it.CurrentEnd, it.Permanent), endText(it.DesiredEnd, false), it.DaysDiff(zone), auto)
+		}
+		if it.LinkOrigin != "" {
+			add("  link: %s%s", it.LinkOrigin, m.linkNote(it))
+		}
+		if it.Clamped {
+			add("  %s", s.Warn.Render("clamped to the target's latest end"))
+		}
+		if it.Drift {
+			add("  %s", s.Warn.Render("drift: changed on the terminal after the sync set it; re-asserted"))
+		}
+		if st, ok := m.apply.status[it.ID]; ok {
+			add("  last apply: %s", st)
+		}
+	}
+	add("")
+	switch {
+	case r.email == "":
+		add("%s", s.Dim.Render("no e-mail: no history"))
+	case d.loading:
+		add("%s", s.Dim.Render("history: loading…"))
+	case d.err != nil:
+		add("%s", s.Err.Render("history: "+d.err.Error()))
+	case len(d.entries) == 0:
+		add("%s", s.Dim.Render("history: nothing recorded yet"))
+	default:
+		add("%s", s.Bold.Render("history"))
+		for _, e := range d.entries {
+			line := fmt.Sprintf("  run %d %s %-10s %-8s %s %s → %s", e.RunID, timeText(e.At, zone),
+				e.Kind, e.Status, e.Target, dashIf(e.Before), dashIf(e.After))
+			if e.Drift {
+				line += " drift"
+			}
+			if e.Error != "" {
+				line += " " + s.Err.Render(e.Error)
+			}
+			add("%s", line)
+		}
+	}
+	return out
+}
+
+func dashIf(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func inactive(m member.Member) string {
+	if m.Inactive {
+		return "  (inactive)"
+	}
+	return ""
+}
+
+func (m *Model) membersOf(r *row) []member.Member {
+	var out []member.Member
+	ids := map[string]bool{}
+	for _, ix := range r.items {
+		if id := m.item(ix).MemberID; id != "" {
+			ids[id] = true
+		}
+	}
+	for _, mb := range m.data.Members {
+		if (r.email != "" && mb.Email == r.email) || ids[mb.ID] {
+			out = append(out, mb)
+		}
+	}
+	return out
+}
+
+func (m *Model) account(targetName, id string) (target.Account, bool) {
+	for _, a := range m.data.Accounts[targetName] {
+		if a.ID == id {
+			return a, true
+		}
+	}
+	return target.Account{}, false
+}
+
+func (m *Model) linkNote(it *plan.Item) string {
+	for _, l := range m.data.Links {
+		if l.Email == it.Email && l.Target == it.Target && l.Account == it.Account {
+			n := ""
+			if l.CreatedBy != "" {
+				n += " by " + l.CreatedBy
+			}
+			if !l.CreatedAt.IsZero() {
+				n += " on " + l.CreatedAt.Format("2006-01-02")
+			}
+			if l.Note != "" {
+				n += " (" + l.Note + ")"
+			}
+			return n
+		}
+	}
+	return ""
+}

@@ -1,0 +1,37 @@
+// Package tui is the reconciliation console (`doorsync`, `doorsync demo`): a
+// Bubble Tea v2 program over a Backend interface that the CLI implements
+// with the engine and the store (internal/cli/console.go), so this package
+// imports neither net/http nor database/sql.
+//
+// Shape: Model is the root and the only component returning a tea.View;
+// screens (table, detail, approval, apply, history, export, help) are
+// small states with an onKey and a view returning a string. Keys are
+// declared once (KeyMap) and matched with key.Matches; styles are built per
+// console (NewStyles) for the terminal's background. Every call that waits
+// runs in a tea.Cmd; refresh and apply stream their progress through a
+// stream (never blocking the engine's goroutines, never dropping a
+// result), and every result carries its request id so stale ones are
+// dropped.
+//
+// Done (issue 4, items 1–6, 8, 9, 10): instant start from the stored
+// snapshot with its age, concurrent refresh with progress per system and
+// per-side errors; the side-by-side table (one column per target, or a
+// compact column with details under the table when narrow), badges with
+// letters, counts per kind, last sync; tabs per kind, search folding case
+// and diacritics, sort; row inspection with accounts, roles, link origin,
+// drift and history; selection, approval dialog with counts per kind and
+// target and --auto holds; live apply with per-target progress, per-item
+// results, cancel after the requests in flight, failed items kept
+// selected; runs history with items; report export of the view or all;
+// help, quit that asks while applying, refresh.
+//
+// Left open:
+//   - item 7, the identity view: members without account beside accounts
+//     without member, ranked identity.Suggest suggestions to confirm or
+//     reject, and importing an iVMS export by path. Backend.AddLink is in
+//     place; the view, RemoveLink and an ImportIVMS call (the ivms package
+//     imports net/http through excelize, so it must stay behind Backend)
+//     are not.
+//   - mouse support (not needed over SSH), and a benchmark of the first
+//     frame including the adapter's SQLite read and plan build.
+package tui

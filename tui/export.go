@@ -1,0 +1,111 @@
+package tui
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/report"
+)
+
+// exportState is the "write a report" prompt.
+type exportState struct {
+	input textinput.Model
+	all   bool // every item (with in_sync) instead of the rows shown
+}
+
+func newExportState() exportState {
+	return exportState{input: newInput("file: ")}
+}
+
+func (e *exportState) open(m *Model) tea.Cmd {
+	if m.data == nil {
+		m.setStatus(false, "nothing to export yet")
+		return nil
+	}
+	name := fmt.Sprintf("doorsync-report-%s.csv", m.opt.Clock.Now().In(m.zone()).Format("20060102-1504"))
+	e.input.SetValue(filepath.Join(m.opt.ExportDir, name))
+	e.input.CursorEnd()
+	m.prev, m.screen = m.screen, screenExport
+	return e.input.Focus()
+}
+
+func (e *exportState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, m.keys.Back):
+		m.screen = m.prev
+		return nil
+	case k.String() == "ctrl+a" || k.String() == "tab":
+		e.all = !e.all
+		return nil
+	case k.String() == "enter":
+		m.screen = m.prev
+		return m.writeReport(strings.TrimSpace(e.input.Value()), e.all)
+	}
+	var c tea.Cmd
+	e.input, c = e.input.Update(k)
+	return c
+}
+
+func (e *exportState) view(m *Model) string {
+	scope := "the rows shown"
+	if e.all {
+		scope = "every item, in sync included"
+	}
+	var b strings.Builder
+	b.WriteString(m.styles.Title.Render("Export the report") + "\n\n")
+	b.WriteString(e.input.View() + "\n\n")
+	fmt.Fprintf(&b, "of: %s  (tab switches)\n", scope)
+	b.WriteString("format from the extension: .csv .json .md .html\n\n")
+	b.WriteString(m.styles.Bold.Render("enter: write   esc: back"))
+	return m.styles.Dialog.Render(b.String())
+}
+
+// writeReport writes the report in a command (file I/O never runs in
+// Update) and says where it went.
+func (m *Model) writeReport(path string, all bool) tea.Cmd {
+	if path == "" {
+		m.setStatus(false, "export: no file name")
+		return nil
+	}
+	format, ok := report.FormatFromPath(path)
+	if !ok {
+		m.setStatus(false, fmt.Sprintf("export: %s: unknown extension (use .csv, .json, .md or .html)", path))
+		return nil
+	}
+	p := m.data.Plan
+	if !all {
+		keep := make([]plan.Item, 0, len(m.view))
+		for _, ri := range m.view {
+			for _, ix := range m.rows[ri].items {
+				keep = append(keep, p.Items[ix])
+			}
+		}
+		p.Items = keep
+	}
+	return func() tea.Msg {
+		r := report.FromPlan(p, true) // p holds exactly the items to list
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			abs = path
+		}
+		if err := report.WriteFile(abs, r, format); err != nil {
+			return exportDoneMsg{path: abs, err: err}
+		}
+		return exportDoneMsg{path: abs, rows: len(r.Rows)}
+	}
+}
+
+func (m *Model) onExported(msg exportDoneMsg) {
+	if msg.err != nil {
+		m.logErr("export", msg.err)
+		m.setStatus(false, fmt.Sprintf("export to %s failed: %v", msg.path, msg.err))
+		return
+	}
+	m.setStatus(true, fmt.Sprintf("report written to %s (%d rows)", msg.path, msg.rows))
+}

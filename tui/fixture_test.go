@@ -1,0 +1,266 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+// fixtureNow is the fixed "now" of every console test.
+var fixtureNow = time.Date(2025, 11, 1, 10, 0, 0, 0, time.UTC)
+
+func fixtureZone(t testing.TB) *time.Location {
+	t.Helper()
+	z, err := time.LoadLocation("Europe/Ljubljana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z
+}
+
+// fixtureNames mixes Slovenian, Cyrillic and long names to test alignment.
+var fixtureNames = [][2]string{
+	{"Žiga", "Čeh"}, {"Ana", "Novak"}, {"Дмитрий", "Иванов"}, {"Špela", "Kovačič"}, {"Jože", "Žagar"},
+	{"Maximiliana-Theodora", "Wolkenstein-Rodenegg"}, {"Luka", "Horvat"}, {"Nika", "Krajnc"},
+}
+
+// fixtureData builds a plan of n members over two terminals, with every
+// kind represented: member i's kind cycles through in sync, extend,
+// reactivate, shorten, revoke, missing; plus staff (unlinked), a member
+// without e-mail and a shared e-mail (ambiguous).
+func fixtureData(t testing.TB, n int) Data {
+	t.Helper()
+	zone := fixtureZone(t)
+	today := member.DateOf(fixtureNow, zone)
+	in := plan.Input{Zone: zone, Today: today, Now: fixtureNow,
+		Rule:   member.Rule{OrganisationIDs: []int{1}},
+		Policy: plan.Policy{Auto: []plan.Kind{plan.Extend, plan.Reactivate}, MaxRevocations: n, MaxRevocationPercent: 100}}
+	targets := []string{"entrance", "gym"}
+	accs := map[string][]target.Account{}
+	role := func(start, end member.Date) []member.Role {
+		return []member.Role{{OrganisationID: 1, RoleID: 7, Start: start, End: end}}
+	}
+	for i := range n {
+		nm := fixtureNames[i%len(fixtureNames)]
+		email := member.Email(fmt.Sprintf("%s.%d@example.si", []string{"ziga", "ana", "dmitrij", "spela", "joze", "maximiliana.theodora.wolkenstein", "luka", "nika"}[i%8], i))
+		m := member.Member{ID: fmt.Sprint(150000 + i), Email: email, RawEmail: string(email), FirstName: nm[0], LastName: nm[1]}
+		end := today.AddDays(30)
+		acctEnd := end
+		switch i % 6 {
+		case 1: // extend
+			acctEnd = today.AddDays(3)
+		case 2: // reactivate
+			acctEnd = today.AddDays(-10)
+		case 3: // shorten
+			acctEnd = today.AddDays(60)
+		case 4: // revoke
+			end = today.AddDays(-5)
+			acctEnd = today.AddDays(20)
+		}
+		m.Roles = role(today.AddDays(-300), end)
+		in.Members = append(in.Members, m)
+		for ti, tn := range targets {
+			if i%6 == 5 && ti == 1 {
+				continue // missing on the gym
+			}
+			accs[tn] = append(accs[tn], target.Account{ID: fmt.Sprint(1000 + i), Name: member.FoldName(m.Name()), Email: email,
+				Begin: today.AddDays(-300).StartOfDay(zone), End: acctEnd.EndOfDay(zone)})
+		}
+	}
+	// staff, a member without e-mail, a shared e-mail
+	accs["entrance"] = append(accs["entrance"], target.Account{ID: "9001", Name: "Trener Marko", End: today.AddDays(100).EndOfDay(zone)})
+	in.Members = append(in.Members,
+		member.Member{ID: "990001", FirstName: "Brez", LastName: "Pošte", Roles: role(today.AddDays(-10), today.AddDays(20))},
+		member.Member{ID: "990002", Email: "druzina@example.si", FirstName: "Mama", LastName: "Kos", Roles: role(today.AddDays(-10), today.AddDays(20))},
+		member.Member{ID: "990003", Email: "druzina@example.si", FirstName: "Sin", LastName: "Kos", Roles: role(today.AddDays(-10), today.AddDays(40))},
+	)
+	for _, tn := range targets {
+		in.Targets = append(in.Targets, plan.TargetState{Info: target.Info{Name: tn, System: "hikvision"}, Accounts: accs[tn]})
+	}
+	p := plan.Build(in)
+	return Data{Plan: p, Members: in.Members, Accounts: accs, TakenAt: fixtureNow.Add(-5 * time.Minute),
+		LastSync: fixtureNow.Add(-2 * time.Hour),
+		Links:    []identity.Link{{Email: "ana.1@example.si", Target: "gym", Account: "1001", Origin: identity.Confirmed, CreatedBy: "admin", CreatedAt: fixtureNow.Add(-48 * time.Hour)}}}
+}
+
+// fakeBackend serves fixed data and records what the console asked.
+type fakeBackend struct {
+	mu         sync.Mutex
+	stored     Data
+	storedErr  error
+	fresh      Data
+	refreshErr error
+	// gate, when set, holds Refresh until closed (stale-result tests).
+	gate     chan struct{}
+	refresh  int
+	applied  [][]string
+	applyErr error
+	failIDs  map[string]bool
+	history  []HistoryEntry
+	runs     []RunEntry
+	progress []Progress
+}
+
+func (f *fakeBackend) Stored(context.Context) (Data, error) { return f.stored, f.storedErr }
+
+func (f *fakeBackend) Refresh(ctx context.Context, progress func(Progress)) (Data, error) {
+	f.mu.Lock()
+	f.refresh++
+	gate := f.gate
+	f.mu.Unlock()
+	for _, p := range f.progress {
+		progress(p)
+	}
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return Data{}, ctx.Err()
+		}
+	}
+	return f.fresh, f.refreshErr
+}
+
+func (f *fakeBackend) Apply(ctx context.Context, p plan.Plan, ids []string, progress func(ApplyProgress)) (ApplyResult, error) {
+	f.mu.Lock()
+	f.applied = append(f.applied, ids)
+	f.mu.Unlock()
+	var res ApplyResult
+	byID := map[string]plan.Item{}
+	for _, it := range p.Items {
+		byID[it.ID] = it
+	}
+	for i, id := range ids {
+		it, ok := byID[id]
+		if !ok {
+			return res, fmt.Errorf("item %s is not in the plan", id)
+		}
+		st := "applied"
+		var err error
+		if f.failIDs[id] {
+			st, err = "failed", errors.New("deviceBusy")
+			res.Failed++
+			res.FailedIDs = append(res.FailedIDs, id)
+		} else {
+			res.Applied++
+		}
+		progress(ApplyProgress{Target: it.Target, Done: i + 1, Total: len(ids), ItemID: id, Status: st, Err: err})
+	}
+	res.Summary = fmt.Sprintf("%d applied, %d failed, 0 stale, 0 held", res.Applied, res.Failed)
+	return res, f.applyErr
+}
+
+func (f *fakeBackend) History(context.Context, member.Email, int) ([]HistoryEntry, error) {
+	return f.history, nil
+}
+func (f *fakeBackend) Runs(context.Context, int) ([]RunEntry, error) { return f.runs, nil }
+func (f *fakeBackend) RunItems(context.Context, int64) ([]HistoryEntry, error) {
+	return f.history, nil
+}
+func (f *fakeBackend) AddLink(context.Context, identity.Link) error { return nil }
+
+// newTestModel is a console on the fake backend at a size, fed the stored
+// snapshot (no refresh unless asked).
+func newTestModel(t testing.TB, be *fakeBackend, w, h int) *Model {
+	t.Helper()
+	m := New(Options{Backend: be, Clock: clock.NewManual(fixtureNow), NoRefresh: true, ExportDir: t.TempDir()})
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	run(t, m, m.loadStored())
+	return m
+}
+
+// run executes a command and feeds its messages back, as the program would,
+// until nothing is left (batches and streams included).
+func run(t testing.TB, m *Model, c tea.Cmd) {
+	t.Helper()
+	queue := []tea.Cmd{c}
+	for steps := 0; len(queue) > 0; steps++ {
+		if steps > 10000 {
+			t.Fatal("commands do not settle")
+		}
+		c, queue = queue[0], queue[1:]
+		if c == nil {
+			continue
+		}
+		msg := c()
+		switch msg := msg.(type) {
+		case nil:
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		case tea.QuitMsg:
+		default:
+			if _, isSeq := msg.(interface{ isSequence() }); isSeq {
+				continue
+			}
+			_, next := m.Update(msg)
+			queue = append(queue, next)
+		}
+	}
+}
+
+// press sends keys (names as key.Binding uses them) and runs what they ask.
+func press(t testing.TB, m *Model, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		_, c := m.Update(keyMsg(k))
+		run(t, m, c)
+	}
+}
+
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	}
+	r := []rune(k)
+	if len(r) != 1 {
+		panic("keyMsg: unknown key " + k)
+	}
+	if r[0] >= 'A' && r[0] <= 'Z' {
+		return tea.KeyPressMsg{Code: r[0] + 32, ShiftedCode: r[0], Text: k, Mod: tea.ModShift}
+	}
+	return tea.KeyPressMsg{Code: r[0], Text: k}
+}
+
+func typeText(t testing.TB, m *Model, s string) {
+	t.Helper()
+	for _, r := range s {
+		_, c := m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+		run(t, m, c)
+	}
+}
+
+func tea_WindowSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
+
+// loadStoredReq registers a stored-snapshot request without running it.
+func (m *Model) loadStoredReq() int {
+	_ = m.loadStored()
+	return m.storedReq
+}

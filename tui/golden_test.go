@@ -1,0 +1,62 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+)
+
+// TestGolden pins the main screens at 80×24 and 160×48 with colour off
+// (what NO_COLOR shows): update with `make golden`.
+func TestGolden(t *testing.T) {
+	screens := []struct {
+		name string
+		keys []string
+		prep func(m *Model)
+	}{
+		{name: "table"},
+		{name: "all", keys: []string{"0"}},
+		{name: "search", keys: []string{"0", "/"}, prep: func(m *Model) { typeText(t, m, "ZIGA ceh") }},
+		{name: "selected", keys: []string{"space", "space", "down", "space"}},
+		{name: "approve", keys: []string{"A", "a"}},
+		{name: "detail", keys: []string{"enter"}},
+		{name: "help", keys: []string{"?"}},
+		{name: "applied", keys: []string{"space", "a", "y"}},
+	}
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		for _, sc := range screens {
+			t.Run(fmt.Sprintf("%s_%dx%d", sc.name, size[0], size[1]), func(t *testing.T) {
+				be := &fakeBackend{stored: fixtureData(t, 40), history: []HistoryEntry{
+					{RunID: 3, At: fixtureNow.Add(-26 * 60 * 60 * 1e9), Kind: "extend", Email: "ana.1@example.si", Target: "entrance", Status: "applied", Before: "2025-10-01", After: "2025-11-04"},
+				}}
+				be.fresh = be.stored
+				m := newTestModel(t, be, size[0], size[1])
+				press(t, m, sc.keys...)
+				if sc.prep != nil {
+					sc.prep(m)
+				}
+				out := ansi.Strip(m.Render())
+				checkFrame(t, out, size[0], size[1])
+				golden.RequireEqual(t, out)
+			})
+		}
+	}
+}
+
+// checkFrame asserts the frame fills the screen and no line is wider than
+// it, in display cells.
+func checkFrame(t *testing.T, out string, w, h int) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	if len(lines) != h {
+		t.Errorf("frame has %d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if n := ansi.StringWidth(l); n > w {
+			t.Errorf("line %d is %d cells wide (screen %d): %q", i+1, n, w, l)
+		}
+	}
+}

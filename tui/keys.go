@@ -1,0 +1,51 @@
+package tui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap declares every key of the console once; Update matches with
+// key.Matches, and the footer and help are generated from it.
+type KeyMap struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	NextTab, PrevTab, TabKeys               key.Binding
+	Search, Sort                            key.Binding
+	Toggle, SelectAll, Clear, Approve       key.Binding
+	Inspect, Back                           key.Binding
+	Confirm, Cancel                         key.Binding
+	Refresh, History, Export, Help, Quit    key.Binding
+	ForceQuit                               key.Binding
+}
+
+// DefaultKeyMap is the console's keymap (a constructor, not a global: each
+// console owns its own).
+func DefaultKeyMap() KeyMap {
+	b := func(keys []string, k, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+	}
+	return KeyMap{
+		Up:        b([]string{"up", "k"}, "↑/k", "up"),
+		Down:      b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:    b([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
+		PageDown:  b([]string{"pgdown", "ctrl+f"}, "pgdn", "page down"),
+		Top:       b([]string{"home", "g"}, "g", "top"),
+		Bottom:    b([]string{"end", "G"}, "G", "bottom"),
+		NextTab:   b([]string{"tab", "right", "l"}, "tab", "next kind"),
+		PrevTab:   b([]string{"shift+tab", "left", "h"}, "S-tab", "prev kind"),
+		TabKeys:   b([]string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"}, "1-0", "jump to kind"),
+		Search:    b([]string{"/"}, "/", "search"),
+		Sort:      b([]string{"s"}, "s", "sort"),
+		Toggle:    b([]string{"space", "x"}, "space", "select"),
+		SelectAll: b([]string{"A", "ctrl+a"}, "A", "select all"),
+		Clear:     b([]string{"C"}, "C", "clear"),
+		Approve:   b([]string{"a"}, "a", "approve"),
+		Inspect:   b([]string{"enter"}, "enter", "inspect"),
+		Back:      b([]string{"esc"}, "esc", "back"),
+		Confirm:   b([]string{"y", "enter"}, "y", "confirm"),
+		Cancel:    b([]string{"n", "esc"}, "n/esc", "cancel"),
+		Refresh:   b([]string{"r"}, "r", "refresh"),
+		History:   b([]string{"H"}, "H", "history"),
+		Export:    b([]string{"e"}, "e", "export"),
+		Help:      b([]string{"?"}, "?", "help"),
+		Quit:      b([]string{"q"}, "q", "quit"),
+		ForceQuit: b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+	}
+}

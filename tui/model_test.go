@@ -1,0 +1,247 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/doorsync/doorsync/internal/plan"
+)
+
+func visibleKeys(m *Model) []string {
+	var out []string
+	for _, ri := range m.view {
+		out = append(out, m.rows[ri].key)
+	}
+	return out
+}
+
+func TestStartsFromStoredSnapshotThenRefreshReplacesIt(t *testing.T) {
+	stored := fixtureData(t, 12)
+	stored.Stored = true
+	fresh := fixtureData(t, 18)
+	be := &fakeBackend{stored: stored, fresh: fresh, progress: []Progress{
+		{System: "cardskipper", Done: 21, Total: 21, Over: true},
+		{System: "gym", Err: errors.New("authentication failed twice; stopped")},
+	}}
+	m := newTestModel(t, be, 80, 24)
+	if got := ansi.Strip(m.Render()); !strings.Contains(got, "stored snapshot, read 5 min ago") {
+		t.Fatalf("stored start does not say how old it is:\n%s", got)
+	}
+	if m.data.Plan.Source.Members != 15 {
+		t.Fatalf("stored plan has %d members", m.data.Plan.Source.Members)
+	}
+	run(t, m, m.startRefresh())
+	if m.data.Plan.Source.Members != 21 || m.data.Stored {
+		t.Fatalf("refresh did not replace the stored data: %d members, stored %v", m.data.Plan.Source.Members, m.data.Stored)
+	}
+	if m.progress["gym"].Err == nil || m.progress["cardskipper"].Done != 21 {
+		t.Fatalf("progress per system not kept: %+v", m.progress)
+	}
+}
+
+func TestStaleResultsAreDropped(t *testing.T) {
+	be := &fakeBackend{stored: fixtureData(t, 12)}
+	m := newTestModel(t, be, 80, 24)
+	old := m.refreshReq
+	m.refreshReq = old + 5 // a newer refresh was started
+	newer := fixtureData(t, 30)
+	m.Update(refreshDoneMsg{req: old, data: newer})
+	if m.data.Plan.Source.Members != 15 {
+		t.Fatal("a stale refresh result replaced the data")
+	}
+	// A stored snapshot arriving after a refresh showed data is dropped too.
+	m.Update(refreshDoneMsg{req: m.refreshReq, data: newer})
+	m.Update(storedMsg{req: m.storedReq, data: fixtureData(t, 5)})
+	if m.data.Plan.Source.Members != 33 {
+		t.Fatalf("stored snapshot overwrote fresher data: %d members", m.data.Plan.Source.Members)
+	}
+}
+
+func TestFailedTargetShowsErrorAndRestStaysUsable(t *testing.T) {
+	d := fixtureData(t, 12)
+	d.Plan.Targets[1].Error = "terminal gym: authentication failed twice; stopped for this run"
+	m := newTestModel(t, &fakeBackend{stored: d}, 80, 24)
+	out := ansi.Strip(m.Render())
+	if !strings.Contains(out, "gym: terminal gym: authentication failed") {
+		t.Fatalf("target error not shown:\n%s", out)
+	}
+	press(t, m, "down", "space")
+	if len(m.sel) == 0 {
+		t.Fatal("the table is not usable with a failed target")
+	}
+}
+
+func TestTabsSearchAndSort(t *testing.T) {
+	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 40)}, 80, 24)
+	for _, k := range visibleKeys(m) {
+		r := m.rows[slices.IndexFunc(m.rows, func(r row) bool { return r.key == k })]
+		if r.kinds&actionBits() == 0 {
+			t.Errorf("needs action shows %s of kind %s", k, r.kind)
+		}
+	}
+	press(t, m, "4") // shorten
+	for _, ri := range m.view {
+		if m.rows[ri].kinds&kindBit(plan.Shorten) == 0 {
+			t.Errorf("shorten tab shows %s", m.rows[ri].key)
+		}
+	}
+	if len(m.view) != 7 {
+		t.Errorf("shorten tab has %d rows, want 7", len(m.view))
+	}
+	press(t, m, "0", "/")
+	typeText(t, m, "ČEH žiga") // any case and diacritics, any order
+	if len(m.view) != 5 {
+		t.Fatalf("search found %d rows, want the 5 Žiga Čeh: %v", len(m.view), visibleKeys(m))
+	}
+	press(t, m, "enter", "esc")
+	if len(m.view) != 43 {
+		t.Fatalf("esc did not clear the search: %d rows", len(m.view))
+	}
+	press(t, m, "/")
+	typeText(t, m, "дмитрий")
+	if len(m.view) != 5 {
+		t.Fatalf("Cyrillic search found %d rows", len(m.view))
+	}
+	press(t, m, "esc", "s", "s", "s") // difference: largest first
+	first := m.rows[m.view[0]]
+	if abs(first.diff) != 40 {
+		t.Fatalf("sort by difference puts %s (%+d) first", first.key, first.diff)
+	}
+}
+
+func TestSelectApproveApplyAndRetryFailed(t *testing.T) {
+	d := fixtureData(t, 12)
+	be := &fakeBackend{stored: d, fresh: d}
+	m := newTestModel(t, be, 80, 24)
+	press(t, m, "a")
+	if m.screen != screenTable || !strings.Contains(m.status, "nothing selected") {
+		t.Fatalf("approve with nothing selected opened %v: %q", m.screen, m.status)
+	}
+	press(t, m, "2") // extend tab
+	press(t, m, "A")
+	ext := 0
+	for _, it := range d.Plan.Items {
+		if it.Kind == plan.Extend {
+			ext++
+			if !m.sel[it.ID] {
+				t.Errorf("select all missed %s on %s", it.Email, it.Target)
+			}
+		}
+	}
+	if len(m.sel) != ext {
+		t.Fatalf("select all chose %d items, want the %d extend items", len(m.sel), ext)
+	}
+	var failing string
+	for id := range m.sel {
+		failing = id
+		break
+	}
+	be.failIDs = map[string]bool{failing: true}
+	press(t, m, "a")
+	if m.screen != screenApprove {
+		t.Fatal("a did not open the approval dialog")
+	}
+	out := ansi.Strip(m.Render())
+	if !strings.Contains(out, "extend") || !strings.Contains(out, "on entrance") {
+		t.Fatalf("dialog lacks counts per kind and target:\n%s", out)
+	}
+	if len(be.applied) != 0 {
+		t.Fatal("applied before confirmation")
+	}
+	press(t, m, "y")
+	if len(be.applied) != 1 || len(be.applied[0]) != ext {
+		t.Fatalf("backend got %v", be.applied)
+	}
+	if len(m.sel) != 1 || !m.sel[failing] {
+		t.Fatalf("after apply the selection is %v, want only the failed item", m.sel)
+	}
+	out = ansi.Strip(m.Render())
+	if !strings.Contains(out, "failed") || !strings.Contains(out, "deviceBusy") {
+		t.Fatalf("apply screen lacks the failed item:\n%s", out)
+	}
+	if be.refresh != 1 {
+		t.Fatalf("no refresh after applying (%d)", be.refresh)
+	}
+}
+
+func TestToggleOnRowWithoutWritesSaysWhy(t *testing.T) {
+	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
+	press(t, m, "6") // missing
+	press(t, m, "space")
+	if len(m.sel) != 0 || !strings.Contains(m.status, "nothing to apply") {
+		t.Fatalf("toggle on a missing row: sel %v status %q", m.sel, m.status)
+	}
+}
+
+func TestQuitAsksWhileApplying(t *testing.T) {
+	d := fixtureData(t, 12)
+	m := newTestModel(t, &fakeBackend{stored: d}, 80, 24)
+	ctx, cancel := context.WithCancel(context.Background())
+	m.apply = applyState{req: 99, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	m.screen = screenApply
+	press(t, m, "q")
+	if !m.quitAsk || m.quitting {
+		t.Fatal("q while applying did not ask")
+	}
+	press(t, m, "n")
+	if m.quitAsk || ctx.Err() != nil {
+		t.Fatal("n did not keep applying")
+	}
+	press(t, m, "q", "y")
+	if ctx.Err() == nil {
+		t.Fatal("y did not stop the apply")
+	}
+	if m.quitting {
+		t.Fatal("quit before the apply stopped")
+	}
+	_, c := m.Update(applyDoneMsg{req: 99})
+	if c == nil || !m.quitting {
+		t.Fatal("did not quit once the apply stopped")
+	}
+}
+
+func TestExportWritesWhereItSays(t *testing.T) {
+	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
+	press(t, m, "2", "e")
+	if m.screen != screenExport {
+		t.Fatal("e did not open the export prompt")
+	}
+	def := m.export.input.Value()
+	if !strings.HasSuffix(def, "doorsync-report-20251101-1100.csv") {
+		t.Fatalf("default path %q", def)
+	}
+	path := filepath.Join(filepath.Dir(def), "view.md")
+	m.export.input.SetValue(path)
+	press(t, m, "enter")
+	if !strings.Contains(m.status, "report written to "+path) {
+		t.Fatalf("status %q", m.status)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "extend") || strings.Contains(string(b), "### revoke") {
+		t.Fatalf("report is not of the extend view:\n%s", b)
+	}
+	press(t, m, "e")
+	m.export.input.SetValue(filepath.Join(filepath.Dir(def), "x.pdf"))
+	press(t, m, "enter")
+	if !strings.Contains(m.status, "unknown extension") {
+		t.Fatalf("status %q", m.status)
+	}
+}
+
+func TestResizeKeepsFrame(t *testing.T) {
+	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 40)}, 80, 24)
+	for _, sz := range [][2]int{{40, 10}, {200, 60}, {80, 24}, {20, 5}} {
+		m.Update(tea_WindowSize(sz[0], sz[1]))
+		checkFrame(t, ansi.Strip(m.Render()), sz[0], sz[1])
+	}
+}

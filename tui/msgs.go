@@ -1,0 +1,58 @@
+package tui
+
+// Every result of a background call carries the id of the request that
+// asked for it; the console drops results of requests it has since
+// replaced (a refresh after a refresh, history of a row no longer shown).
+
+type storedMsg struct {
+	req  int
+	data Data
+	err  error
+}
+
+type refreshProgressMsg struct {
+	req int
+	p   Progress
+}
+
+type refreshDoneMsg struct {
+	req  int
+	data Data
+	err  error
+}
+
+type applyProgressMsg struct {
+	req int
+	p   ApplyProgress
+}
+
+type applyDoneMsg struct {
+	req int
+	res ApplyResult
+	err error
+}
+
+type historyMsg struct {
+	req     int
+	entries []HistoryEntry
+	err     error
+}
+
+type runsMsg struct {
+	req  int
+	runs []RunEntry
+	err  error
+}
+
+type runItemsMsg struct {
+	req     int
+	run     int64
+	entries []HistoryEntry
+	err     error
+}
+
+type exportDoneMsg struct {
+	path string
+	rows int
+	err  error
+}

@@ -1,0 +1,212 @@
+package tui
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/plan"
+)
+
+// row is one line of the table: an e-mail (or, without one, an account or
+// a member) with its item on every target.
+type row struct {
+	key   string
+	email member.Email
+	name  string
+	fold  string // folded e-mail and names, for search
+	nfold string // folded name, for sorting
+	src   member.Date
+	cells []int32 // per target (Plan.Targets order): index into Plan.Items, -1 none
+	items []int32 // every item of the row (a target may hold several for ambiguous e-mails)
+	kind  plan.Kind
+	kinds uint16 // bit per kind (kindBit)
+	diff  int    // the difference with the largest magnitude, in days
+	drift bool
+}
+
+// kindOrder is the order of a row's headline kind: the most consequential
+// of its items wins.
+var kindRank = map[plan.Kind]int{
+	plan.Revoke: 0, plan.Shorten: 1, plan.Reactivate: 2, plan.Extend: 3, plan.Ambiguous: 4, plan.Invalid: 5,
+	plan.Missing: 6, plan.Unlinked: 7, plan.NoEmail: 8, plan.InSync: 9,
+}
+
+func kindBit(k plan.Kind) uint16 {
+	for i, x := range plan.Kinds() {
+		if x == k {
+			return 1 << i
+		}
+	}
+	return 0
+}
+
+// actionBits are the kinds "needs action" shows: what an operator can
+// approve or must resolve.
+func actionBits() uint16 {
+	return kindBit(plan.Extend) | kindBit(plan.Reactivate) | kindBit(plan.Shorten) | kindBit(plan.Revoke) |
+		kindBit(plan.Ambiguous) | kindBit(plan.Invalid)
+}
+
+// buildRows groups the plan's items into rows keyed by e-mail; items without
+// an e-mail get a row of their own (the account's or the member's).
+func buildRows(p *plan.Plan) []row {
+	tix := make(map[string]int, len(p.Targets))
+	for i, t := range p.Targets {
+		tix[t.Name] = i
+	}
+	byKey := make(map[string]int, len(p.Items)/max(1, len(p.Targets)))
+	rows := make([]row, 0, len(p.Items)/max(1, len(p.Targets))+1)
+	zone := p.Zone()
+	for i := range p.Items {
+		it := &p.Items[i]
+		key := string(it.Email)
+		switch {
+		case key == "" && it.MemberID != "":
+			key = "member:" + it.MemberID
+		case key == "":
+			key = "account:" + it.Target + "/" + it.Account
+		}
+		ri, ok := byKey[key]
+		if !ok {
+			ri = len(rows)
+			byKey[key] = ri
+			r := row{key: key, email: it.Email, cells: make([]int32, len(p.Targets)), kind: it.Kind}
+			for j := range r.cells {
+				r.cells[j] = -1
+			}
+			rows = append(rows, r)
+		}
+		r := &rows[ri]
+		if r.name == "" {
+			r.name = cmp.Or(it.Name, it.AccountName)
+		}
+		if r.src.IsZero() {
+			r.src = it.SourceEnd
+		}
+		if ti, ok := tix[it.Target]; ok && (r.cells[ti] < 0 || kindRank[it.Kind] < kindRank[p.Items[r.cells[ti]].Kind]) {
+			r.cells[ti] = int32(i)
+		}
+		r.items = append(r.items, int32(i))
+		r.kinds |= kindBit(it.Kind)
+		if kindRank[it.Kind] < kindRank[r.kind] {
+			r.kind = it.Kind
+		}
+		if zone != nil {
+			if d := it.DaysDiff(zone); abs(d) > abs(r.diff) {
+				r.diff = d
+			}
+		}
+		r.drift = r.drift || it.Drift
+	}
+	for i := range rows {
+		r := &rows[i]
+		r.nfold = member.FoldName(r.name)
+		r.fold = member.FoldName(string(r.email) + " " + r.name + " " + accountNames(p, r))
+	}
+	return rows
+}
+
+func accountNames(p *plan.Plan, r *row) string {
+	var b strings.Builder
+	for _, ix := range r.items {
+		if n := p.Items[ix].AccountName; n != "" && n != r.name {
+			b.WriteString(n)
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// Sort orders of the table.
+type sortKey int
+
+const (
+	sortEmail sortKey = iota
+	sortName
+	sortEnd
+	sortDiff
+	sortKeys
+)
+
+func (s sortKey) String() string {
+	return [...]string{"e-mail", "name", "end date", "difference"}[s]
+}
+
+// sortRows orders rows in place by key; ties fall back to the e-mail so the
+// order is stable across refreshes.
+func sortRows(rows []row, by sortKey) {
+	slices.SortStableFunc(rows, func(a, b row) int {
+		var c int
+		switch by {
+		case sortName:
+			c = strings.Compare(a.nfold, b.nfold)
+		case sortEnd:
+			c = a.src.Compare(b.src)
+		case sortDiff:
+			c = cmp.Compare(abs(b.diff), abs(a.diff)) // largest first
+		}
+		return cmp.Or(c, strings.Compare(a.key, b.key))
+	})
+}
+
+// tab is one narrowing of the table.
+type tab struct {
+	label string
+	bits  uint16 // 0: every row
+}
+
+func tabs() []tab {
+	t := []tab{{label: "needs action", bits: actionBits()}}
+	for _, k := range []plan.Kind{plan.Extend, plan.Reactivate, plan.Shorten, plan.Revoke, plan.Missing,
+		plan.Unlinked, plan.Ambiguous, plan.NoEmail, plan.Invalid, plan.InSync} {
+		t = append(t, tab{label: kindLabel(k), bits: kindBit(k)})
+	}
+	return append(t, tab{label: "all"})
+}
+
+// filterRows returns the indices of rows in the tab matching the folded
+// query (every word must occur).
+func filterRows(rows []row, bits uint16, words []string, dst []int32) []int32 {
+	dst = dst[:0]
+outer:
+	for i := range rows {
+		r := &rows[i]
+		if bits != 0 && r.kinds&bits == 0 {
+			continue
+		}
+		for _, w := range words {
+			if !strings.Contains(r.fold, w) {
+				continue outer
+			}
+		}
+		dst = append(dst, int32(i))
+	}
+	return dst
+}
+
+// queryWords folds a search the way names are folded (case and diacritics).
+func queryWords(q string) []string {
+	return strings.Fields(member.FoldName(q))
+}
+
+// counts per tab for the tab bar.
+func tabCounts(rows []row, ts []tab) []int {
+	n := make([]int, len(ts))
+	for i := range rows {
+		for j, t := range ts {
+			if t.bits == 0 || rows[i].kinds&t.bits != 0 {
+				n[j]++
+			}
+		}
+	}
+	return n
+}

@@ -1,0 +1,54 @@
+package tui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/textinput"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// fit makes s exactly w cells wide: truncated with an ellipsis, padded with
+// spaces. Widths are display cells, not bytes, so "Žiga" and "Дмитрий" line
+// up with ASCII names.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	n := ansi.StringWidth(s)
+	if n > w {
+		s = ansi.Truncate(s, w, "…")
+		n = ansi.StringWidth(s)
+	}
+	if n < w {
+		s += strings.Repeat(" ", w-n)
+	}
+	return s
+}
+
+// fitRight is fit aligned to the right (numbers).
+func fitRight(s string, w int) string {
+	n := ansi.StringWidth(s)
+	if n >= w {
+		return fit(s, w)
+	}
+	return strings.Repeat(" ", w-n) + s
+}
+
+// clip truncates each line of s to w cells (no padding).
+func clip(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+// newInput is a text input with a steady cursor: a blinking one redraws the
+// screen twice a second for nothing, which costs over a slow SSH link.
+func newInput(prompt string) textinput.Model {
+	in := textinput.New()
+	in.Prompt = prompt
+	st := in.Styles()
+	st.Cursor.Blink = false
+	in.SetStyles(st)
+	return in
+}
