@@ -108,6 +108,15 @@ func (a *App) linksAddCommand(g *globalOptions) *cobra.Command {
 			if err := s.checkTarget(args[1]); err != nil {
 				return err
 			}
+			existing, err := s.store.Links(cmd.Context())
+			if err != nil {
+				return failedError(err)
+			}
+			for _, x := range existing {
+				if x.Target == args[1] && x.Account == args[2] && x.Email != e {
+					fmt.Fprintf(a.Stderr, "doorsync: warning: account %s on %s is also linked to %s; until one link is removed both members are ambiguous and nothing is written to the account\n", args[2], args[1], x.Email)
+				}
+			}
 			l := identity.Link{Email: e, Target: args[1], Account: args[2], MemberID: memberID, Origin: identity.Confirmed,
 				CreatedAt: a.Clock.Now(), CreatedBy: s.engine.User, Note: note}
 			if err := s.store.AddLink(cmd.Context(), l); err != nil {

@@ -112,16 +112,17 @@ func (b *builder) targets() {
 }
 
 func (b *builder) add(it Item) {
-	it.ID = itemID(it)
+	it.ID = ItemID(it)
 	if it.Kind.Writes() {
 		it.Auto = slices.Contains(b.in.Policy.Auto, it.Kind)
 	}
 	b.plan.Items = append(b.plan.Items, it)
 }
 
-// itemID is stable across runs for the same pair, so a saved plan's items
-// can be found again (apply FILE) and history grouped.
-func itemID(it Item) string {
+// ItemID is stable across runs for the same pair, so a saved plan's items
+// can be found again (apply FILE) and history grouped. Targets that plan on
+// their own (NTK) use it too.
+func ItemID(it Item) string {
 	h := sha256.Sum256([]byte(strings.Join([]string{string(it.Email), it.MemberID, it.Target, it.Account, string(it.Kind)}, "\x00")))
 	return hex.EncodeToString(h[:8])
 }
@@ -407,7 +408,7 @@ func (b *builder) sharedAccounts() {
 			it.DesiredEnd = LocalTime{}
 			it.Clamped = false
 			it.Reason = fmt.Sprintf("account %s on %s is linked to several members: %s; keep one link", k.account, k.target, strings.Join(who, ", "))
-			it.ID = itemID(*it)
+			it.ID = ItemID(*it)
 		}
 	}
 }

@@ -1,0 +1,289 @@
+package ntk
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/config"
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+// Defaults for Config's zero values.
+const (
+	DefaultTimeout      = config.DefaultNTKTimeout
+	DefaultRetries      = 3
+	DefaultRetryBackoff = 2 * time.Second
+	// FormField is the multipart field NTK reads the list from (seed 003, 2).
+	FormField = "file"
+)
+
+// Config sets up an upload client.
+type Config struct {
+	Name               string // target name, used in messages
+	URL                string // the upload address agreed with NTK; https:// (http:// only to loopback)
+	Username, Password string
+	Timeout            time.Duration // per attempt, reply included; 0 = DefaultTimeout
+	// Retries is how often an upload that failed with a 5xx, a 408/429 or a
+	// broken connection is sent again, after RetryBackoff doubled each time,
+	// with jitter. 0 = DefaultRetries; negative = none. A timeout is not
+	// retried: NTK may have received the list and be slow to answer, and
+	// sending it again is what the seed asks access users not to do.
+	Retries      int
+	RetryBackoff time.Duration // 0 = DefaultRetryBackoff
+	// Transport is for tests (a test server's CA); nil = a fresh transport
+	// with the system's certificate verification.
+	Transport http.RoundTripper
+	Clock     clock.Clock // names the uploaded file; nil = the system clock
+}
+
+// FromConfig makes a client Config of the [ntk] configuration.
+func FromConfig(n config.NTK) Config {
+	return Config{Name: n.Name, URL: n.URL, Username: n.Username, Password: n.Password.Value(), Timeout: n.Timeout}
+}
+
+// String describes the config without its password.
+func (c Config) String() string {
+	return fmt.Sprintf("ntk %q at %s as %q", c.Name, redactURL(c.URL), c.Username)
+}
+
+// GoString keeps %#v from printing the password.
+func (c Config) GoString() string { return c.String() }
+
+// Client uploads access lists to NTK. Safe for concurrent use, though NTK
+// processes one list at a time and a caller has no reason to send two.
+type Client struct {
+	name, url  string
+	user, pass string
+	timeout    time.Duration
+	retries    int
+	backoff    time.Duration
+	clock      clock.Clock
+	http       *http.Client
+}
+
+// NewClient checks cfg and returns a client; it does not connect.
+func NewClient(cfg Config) (*Client, error) {
+	name := strings.TrimSpace(cfg.Name)
+	if name == "" {
+		return nil, errors.New("ntk: name is empty")
+	}
+	fail := func(format string, a ...any) error {
+		return fmt.Errorf("ntk %s: "+format, append([]any{name}, a...)...)
+	}
+	u, err := url.Parse(strings.TrimSpace(cfg.URL))
+	if err != nil {
+		return nil, fail("url: not a URL")
+	}
+	if u.User != nil {
+		return nil, fail("url must not contain credentials: set username and password instead")
+	}
+	switch {
+	case u.Host == "":
+		return nil, fail("url %q: no host", u.Redacted())
+	case u.Scheme == "https":
+	case u.Scheme == "http" && loopback(u.Hostname()):
+		// The emulator of `doorsync demo`: the password never leaves the machine.
+	default:
+		return nil, fail("url %q: want https:// (the list and the password must not travel in clear text)", u.Redacted())
+	}
+	if u.Fragment != "" {
+		return nil, fail("url %q: must not have a fragment", u.Redacted())
+	}
+	if cfg.Username == "" || strings.Contains(cfg.Username, ":") {
+		return nil, fail("username is empty or contains ':' (impossible with HTTP Basic authentication)")
+	}
+	if cfg.Password == "" {
+		return nil, fail("password is empty")
+	}
+	c := &Client{name: name, url: u.String(), user: cfg.Username, pass: cfg.Password,
+		timeout: cfg.Timeout, retries: cfg.Retries, backoff: cfg.RetryBackoff, clock: cfg.Clock}
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
+	switch {
+	case c.retries == 0:
+		c.retries = DefaultRetries
+	case c.retries < 0:
+		c.retries = 0
+	}
+	if c.backoff <= 0 {
+		c.backoff = DefaultRetryBackoff
+	}
+	if c.clock == nil {
+		c.clock = clock.System{}
+	}
+	rt := cfg.Transport
+	if rt == nil {
+		rt = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	c.http = &http.Client{
+		Transport: rt,
+		// A redirect is reported, not followed with our credentials.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return c, nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Close releases idle connections.
+func (c *Client) Close() { c.http.CloseIdleConnections() }
+
+// Upload sends the whole list (multipart/form-data, field "file", HTTP Basic
+// authentication) and returns the file name NTK processes it under. Errors
+// are *target.Error: Permanent for a 400 (Message quotes NTK's ERROR text),
+// Auth for 401/403 (never retried), Transient for 5xx and network failures
+// (retried here, bounded, then returned), Malformed for a success status
+// without "OK". An empty list is refused without a request.
+func (c *Client) Upload(ctx context.Context, list List) (string, error) {
+	if list.Len() == 0 {
+		return "", c.fail(target.Permanent, CodeEmpty, "refusing to send an empty list: NTK would take away every card's access", nil)
+	}
+	body, ctype, err := c.form(list)
+	if err != nil {
+		return "", c.fail(target.Permanent, "", "building the upload", err)
+	}
+	for attempt := 0; ; attempt++ {
+		name, err := c.once(ctx, body, ctype)
+		if err == nil || attempt >= c.retries || !retryable(err) {
+			return name, err
+		}
+		if werr := wait(ctx, c.backoff, attempt); werr != nil {
+			return "", fmt.Errorf("%w (not retried: %w)", err, werr)
+		}
+	}
+}
+
+// form builds the multipart body. The file name is free (seed 003, 2); a
+// dated one helps whoever reads NTK's logs.
+func (c *Client) form(list List) ([]byte, string, error) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	h := textproto.MIMEHeader{}
+	file := "doorsync-" + c.clock.Now().UTC().Format("20060102T150405Z") + ".csv"
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, FormField, file))
+	h.Set("Content-Type", "text/csv; charset=us-ascii")
+	part, err := w.CreatePart(h)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := part.Write(list.Bytes()); err != nil {
+		return nil, "", err
+	}
+	if err := w.Close(); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), w.FormDataContentType(), nil
+}
+
+// once is one attempt.
+func (c *Client) once(ctx context.Context, body []byte, ctype string) (string, error) {
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.url, bytes.NewReader(body))
+	if err != nil {
+		return "", c.fail(target.Permanent, "", "building the request", err)
+	}
+	req.SetBasicAuth(c.user, c.pass)
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("User-Agent", "doorsync")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return "", c.transportError(ctx, actx, err)
+	}
+	defer resp.Body.Close()
+	reply, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
+	if err != nil {
+		return "", c.transportError(ctx, actx, fmt.Errorf("reading the reply (HTTP %d): %w", resp.StatusCode, err))
+	}
+	name, te := parseReply(resp.StatusCode, resp.Header, reply)
+	if te == nil {
+		return name, nil // accepted, even if the caller gave up meanwhile
+	}
+	if actx.Err() != nil {
+		// net/http returns an answer that raced the cancellation (the
+		// server saw the connection close and answered at once): it says
+		// nothing about the list.
+		return "", c.transportError(ctx, actx, actx.Err())
+	}
+	te.Target, te.Op = c.name, "upload"
+	return "", te
+}
+
+// transportError classifies a failure without an HTTP answer. url.Error
+// quotes the URL, which holds no credentials (NewClient refuses them).
+func (c *Client) transportError(ctx, actx context.Context, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return c.fail(target.Transient, CodeCancelled, "upload cancelled", err)
+	case errors.Is(actx.Err(), context.DeadlineExceeded):
+		return c.fail(target.Transient, CodeTimeout, fmt.Sprintf("no answer within %s; NTK may still have received the list", c.timeout), nil)
+	}
+	if msg, ok := certError(err); ok {
+		return c.fail(target.Permanent, CodeTLS, msg, nil)
+	}
+	return c.fail(target.Transient, "", "", err)
+}
+
+func (c *Client) fail(class target.Class, code, msg string, cause error) error {
+	return &target.Error{Class: class, Target: c.name, Op: "upload", Code: code, Message: msg, RetryTimes: -1, LockSeconds: -1, Err: cause}
+}
+
+func retryable(err error) bool {
+	var te *target.Error
+	if !errors.As(err, &te) {
+		return false
+	}
+	return te.Class.Retryable() && te.Code != CodeTimeout && te.Code != CodeCancelled
+}
+
+// wait sleeps the backoff of attempt: doubling, ±50 % jitter so that
+// retries of several machines do not fall in step.
+func wait(ctx context.Context, base time.Duration, attempt int) error {
+	d := base << min(attempt, 8)
+	d = d/2 + rand.N(d)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// certError reports a certificate the client refused: retrying cannot help.
+func certError(err error) (string, bool) {
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ce *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &ua):
+		return "NTK's certificate is from an unknown authority: " + ua.Error(), true
+	case errors.As(err, &he):
+		return he.Error() + " (check the ntk url's host name)", true
+	case errors.As(err, &ce):
+		return ce.Error(), true
+	}
+	return "", false
+}
