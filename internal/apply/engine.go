@@ -117,6 +117,11 @@ func (e *Engine) Run(ctx context.Context, items []plan.Item) ([]Result, error) {
 			if w.batch <= 0 {
 				w.batch = DefaultBatch
 			}
+			// A target that reads and writes in larger batches (NEYROSS
+			// upserts) gets chunks of its own size.
+			if b, ok := e.Targets[name].(interface{ Batch() int }); ok && b.Batch() > w.batch {
+				w.batch = b.Batch()
+			}
 			sub := make([]plan.Item, len(idx))
 			for j, i := range idx {
 				sub[j] = items[i]

@@ -17,6 +17,8 @@ import (
 	"github.com/doorsync/doorsync/internal/store"
 	"github.com/doorsync/doorsync/internal/target"
 	"github.com/doorsync/doorsync/internal/target/hikvision"
+	"github.com/doorsync/doorsync/internal/target/neyross"
+	"github.com/doorsync/doorsync/internal/target/ntk"
 )
 
 // session is everything one command needs from the configuration: the
@@ -79,6 +81,15 @@ func (a *App) newEngine(cfg *config.Config, st *store.Store) (*engine.Engine, fu
 		targets = append(targets, t)
 		closers = append(closers, t.Close)
 	}
+	if n := cfg.Neyross; n != nil {
+		t, err := neyross.NewTarget(neyross.Config{Name: n.Name, BaseURL: n.URL, Token: n.Token.Value(), Zone: cfg.Zone,
+			Timeout: n.Timeout, Batch: n.Batch})
+		if err != nil {
+			return nil, nil, err
+		}
+		targets = append(targets, t)
+		closers = append(closers, t.Close)
+	}
 	orgs := []int{cfg.Cardskipper.OrganisationID}
 	policy := plan.Policy{MaxRevocations: cfg.Policy.MaxRevocations, MaxRevocationPercent: cfg.Policy.MaxRevocationPercent}
 	for _, k := range cfg.Policy.Auto {
@@ -91,6 +102,16 @@ func (a *App) newEngine(cfg *config.Config, st *store.Store) (*engine.Engine, fu
 	}
 	if n := notify.FromConfig(cfg.Notify, &http.Client{Timeout: 30 * time.Second}, a.Clock); len(n) > 0 {
 		e.Notifier = n
+	}
+	if cfg.NTK != nil {
+		nc := ntk.FromConfig(*cfg.NTK)
+		nc.Clock = a.Clock
+		client, err := ntk.NewClient(nc)
+		if err != nil {
+			return nil, nil, err
+		}
+		e.NTK = &engine.NTK{Config: *cfg.NTK, Client: client}
+		closers = append(closers, client.Close)
 	}
 	return e, func() {
 		for _, c := range closers {

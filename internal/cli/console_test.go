@@ -110,6 +110,13 @@ func TestConsoleEndToEnd(t *testing.T) {
 		}
 	}
 	for _, it := range want {
+		if it.System == "neyross" {
+			np, ok := s.NeyrossServer.Person(it.Account)
+			if !ok || np.Expiration == nil || *np.Expiration != it.DesiredEnd.Unix() {
+				t.Errorf("neyross person %s <%s>: expiration %v, want %d", it.Account, it.Email, np.Expiration, it.DesiredEnd.Unix())
+			}
+			continue
+		}
 		p, ok := s.TerminalServers[it.Target].Person(it.Account)
 		if !ok {
 			t.Fatalf("%s account %s vanished", it.Target, it.Account)

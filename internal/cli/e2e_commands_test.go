@@ -83,7 +83,9 @@ func TestPlanJSONShape(t *testing.T) {
 		if _, ok := it["reason"].(string); !ok {
 			t.Errorf("item %d has no reason: %v", i, it)
 		}
-		if !kind.Writes() {
+		if !kind.Writes() || it["system"] == "ntk" {
+			// NTK items are about cards on a list (no e-mail needed, no
+			// current end): see TestPlanJSONNTKItems.
 			continue
 		}
 		for _, f := range []string{"email", "target", "system", "account", "source_end"} {
@@ -333,4 +335,52 @@ func e2eReadCSV(t *testing.T, path string) []map[string]string {
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// TestPlanJSONNTKItems: NTK items are about cards: the account is the card
+// number, every write carries the end it stands for, and --auto uploads the
+// list to the emulated NTK, which then holds exactly the planned cards.
+func TestPlanJSONNTKItems(t *testing.T) {
+	s := startE2ESite(t, 150, 6)
+	s.raiseGuard(t)
+	p := s.plan(t)
+	var adds []plan.Item
+	for _, it := range p.Items {
+		if it.System != "ntk" {
+			continue
+		}
+		if it.Target != "ntk" || it.Reason == "" {
+			t.Errorf("ntk item without target or reason: %+v", it)
+		}
+		if it.Kind.Writes() && (it.Account == "" || it.DesiredEnd.IsZero()) {
+			t.Errorf("ntk write without a card or an end: %+v", it)
+		}
+		if it.Kind == plan.Reactivate {
+			adds = append(adds, it)
+		}
+	}
+	if len(adds) == 0 {
+		t.Fatal("the data set gave no card to add to the NTK list")
+	}
+	r := s.run(t, "--auto")
+	if r.code != ExitOK && r.code != ExitHeld {
+		t.Fatalf("--auto: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	up := s.NTKServer.Accepted()
+	if len(up) != 1 {
+		t.Fatalf("%d uploads reached NTK, want 1", len(up))
+	}
+	body := string(up[0].Body)
+	for _, it := range adds {
+		if !strings.Contains(body, it.Account+";") {
+			t.Errorf("card %s of member %s is not on the uploaded list", it.Account, it.MemberID)
+		}
+	}
+	// Unchanged list, within the minimum interval: nothing is sent again.
+	if r := s.run(t, "--auto"); r.code != ExitOK && r.code != ExitHeld {
+		t.Fatalf("second --auto: exit %d\n%s", r.code, r.stdout)
+	}
+	if n := len(s.NTKServer.Accepted()); n != 1 {
+		t.Fatalf("%d uploads after an unchanged second run, want 1", n)
+	}
 }

@@ -33,6 +33,8 @@ type Engine struct {
 	Source         Source
 	OrganisationID int
 	Targets        []target.Target
+	// NTK is the NTK access-list target, when configured.
+	NTK *NTK
 	// Held are targets left out of this run (a terminal that rejected its
 	// credentials earlier); they appear in the plan as failed targets.
 	Held  []plan.TargetState
@@ -142,6 +144,7 @@ func (e *Engine) Plan(ctx context.Context, snap Snapshot) (plan.Plan, error) {
 	if len(snap.Organisations) > 0 {
 		rule.OrganisationIDs = snap.Organisations
 	}
+	today := member.DateOf(snap.TakenAt, e.Zone)
 	in := plan.Input{Members: snap.Members, SourceErr: snap.SourceErr, Targets: snap.Targets,
 		Rule: rule, Policy: e.Policy, Zone: e.Zone, Now: snap.TakenAt, Today: member.DateOf(snap.TakenAt, e.Zone)}
 	if e.Store != nil {
@@ -155,6 +158,14 @@ func (e *Engine) Plan(ctx context.Context, snap Snapshot) (plan.Plan, error) {
 			return plan.Plan{}, fmt.Errorf("read last written ends: %w", err)
 		}
 		in.LastWritten = last
+	}
+	if e.NTK != nil {
+		if snap.SourceErr != nil || len(snap.Members) == 0 {
+			in.ExtraTargets = []plan.TargetSummary{{Name: e.NTK.Config.Name, System: "ntk"}}
+		} else {
+			items, sum, _, _ := e.planNTK(ctx, snap.Members, rule, today)
+			in.Extra, in.ExtraTargets = items, []plan.TargetSummary{sum}
+		}
 	}
 	return plan.Build(in), nil
 }

@@ -44,7 +44,7 @@ func (r recorder) Record(ctx context.Context, runID int64, res apply.Result) err
 	if err := r.st.UpdateItem(ctx, rec); err != nil {
 		return err
 	}
-	if res.Status == apply.Applied {
+	if res.Status == apply.Applied && !res.After.IsZero() {
 		if err := r.st.SetLastWritten(ctx, res.Item.Target, res.Item.Account, res.After, runID); err != nil {
 			return fmt.Errorf("remember the end written to %s account %s: %w", res.Item.Target, res.Item.Account, err)
 		}

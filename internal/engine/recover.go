@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/doorsync/doorsync/internal/store"
 	"github.com/doorsync/doorsync/internal/target"
@@ -30,6 +31,17 @@ func (e *Engine) Recover(ctx context.Context) error {
 	done := 0
 	items := map[int64][]store.ItemRecord{} // per interrupted run, read once
 	for name, ens := range byTarget {
+		if e.NTK != nil && name == e.NTK.Config.Name {
+			// Whether NTK received an interrupted upload cannot be read
+			// back; the list is sent again whenever it differs from the
+			// last one known to be accepted.
+			for _, en := range ens {
+				if err := e.Store.CloseJournal(ctx, en.ID, store.JournalFailed, time.Time{}, "upload interrupted; the list is sent again when it differs from the last accepted one"); err != nil {
+					return err
+				}
+			}
+			continue
+		}
 		t := e.targetByName(name)
 		if t == nil {
 			e.emit(Event{Phase: "recover", Target: name, Err: fmt.Errorf("journal names target %s, which is no longer configured; %d entries stay open", name, len(ens))})

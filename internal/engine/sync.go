@@ -8,10 +8,12 @@ import (
 
 	"github.com/doorsync/doorsync/internal/apply"
 	"github.com/doorsync/doorsync/internal/exitcode"
+	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/notify"
 	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/store"
 	"github.com/doorsync/doorsync/internal/target"
+	"github.com/doorsync/doorsync/internal/target/ntk"
 )
 
 // Run modes, as recorded in the history.
@@ -103,10 +105,13 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	run.StartedAt = e.Clock.Now()
 	out := Outcome{RunID: runID}
 
+	var snapMembers []member.Member
+	var snapOrgs []int
 	if o.Plan != nil {
 		out.Plan = *o.Plan
 	} else {
 		snap := e.Fetch(ctx)
+		snapMembers, snapOrgs = snap.Members, snap.Organisations
 		out.TargetErrs = map[string]error{}
 		for _, ts := range snap.Targets {
 			if ts.Err != nil {
@@ -129,6 +134,18 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			out.Held++
 		}
 	}
+	var ntkItems []plan.Item
+	if e.NTK != nil {
+		rest := selected[:0:0]
+		for _, it := range selected {
+			if it.System == ntk.System && it.Target == e.NTK.Config.Name {
+				ntkItems = append(ntkItems, it)
+			} else {
+				rest = append(rest, it)
+			}
+		}
+		selected = rest
+	}
 	if len(selected) > 0 {
 		ae := apply.Engine{Recorder: recorder{st: e.Store, approvedBy: o.ApprovedBy}, RunID: runID, Retry: e.Retry,
 			Progress: func(ev apply.Event) {
@@ -142,6 +159,31 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		out.Results = res
 		if err != nil {
 			return e.finish(ctx, run, out, o, err)
+		}
+	}
+	if len(ntkItems) > 0 {
+		members, rule, err := e.ntkSource(ctx, snapMembers, snapOrgs)
+		if err != nil {
+			return e.finish(ctx, run, out, o, err)
+		}
+		res, waiting, err := e.applyNTK(ctx, runID, ntkItems, members, rule, member.DateOf(e.Clock.Now(), e.Zone))
+		if err != nil {
+			return e.finish(ctx, run, out, o, err)
+		}
+		rec := recorder{st: e.Store, approvedBy: o.ApprovedBy}
+		for _, r := range res {
+			if r.Status == apply.Skipped && r.Err != nil && waiting > 0 {
+				// Waiting for NTK's minimum interval is not a failure.
+				if err := rec.Record(ctx, runID, r); err != nil {
+					return e.finish(ctx, run, out, o, err)
+				}
+				out.Held++
+				continue
+			}
+			if err := rec.Record(ctx, runID, r); err != nil {
+				return e.finish(ctx, run, out, o, err)
+			}
+			out.Results = append(out.Results, r)
 		}
 	}
 	return e.finish(ctx, run, out, o, nil)

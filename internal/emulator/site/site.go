@@ -22,6 +22,8 @@ import (
 	csemu "github.com/doorsync/doorsync/internal/emulator/cardskipper"
 	"github.com/doorsync/doorsync/internal/emulator/dataset"
 	hikemu "github.com/doorsync/doorsync/internal/emulator/hikvision"
+	neyemu "github.com/doorsync/doorsync/internal/emulator/neyross"
+	ntkemu "github.com/doorsync/doorsync/internal/emulator/ntk"
 	"github.com/doorsync/doorsync/internal/member"
 )
 
@@ -55,8 +57,14 @@ type Site struct {
 	CardskipperServer *csemu.Server
 	Terminals         []Endpoint
 	TerminalServers   map[string]*hikemu.Terminal
-	Data              dataset.Set
-	Zone              *time.Location
+	// NTK is the emulated NTK access-list endpoint (URL includes the path).
+	NTK       Endpoint
+	NTKServer *ntkemu.Server
+	// Neyross is the emulated NEYROSS EIS plugin; Password holds its token.
+	Neyross       Endpoint
+	NeyrossServer *neyemu.Server
+	Data          dataset.Set
+	Zone          *time.Location
 
 	servers []*http.Server
 	wg      sync.WaitGroup
@@ -115,6 +123,39 @@ func Start(ctx context.Context, o Options) (*Site, error) {
 		s.Terminals = append(s.Terminals, ep)
 		s.TerminalServers[name] = term
 	}
+
+	s.NTK = newEndpoint("ntk", "ntk", "gym-ljubljana", csPass+"-ntk", o.Seed+100, o.Latency)
+	s.NTKServer = ntkemu.New(ntkemu.Config{Username: s.NTK.Username, Password: s.NTK.Password, Zones: []int{55, 56},
+		Clock: o.Clock, Faults: s.NTK.Faults, Log: s.NTK.Log})
+	if s.NTK.URL, err = s.serve(ctx, s.NTKServer); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.NTK.URL += s.NTKServer.Path()
+
+	// NEYROSS persons carry members' e-mails (some respelt), plus staff and
+	// persons without one; names are Cyrillic.
+	var emails []string
+	for _, m := range data.Members {
+		if m.Email != "" {
+			emails = append(emails, m.Email)
+		}
+	}
+	persons, err := neyemu.Generate(neyemu.GenOptions{Persons: max(50, len(data.Members)), Seed: o.Seed, Emails: emails,
+		Now: o.Clock.Now(), Zone: o.Zone})
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("site: neyross persons: %w", err)
+	}
+	alignNeyross(persons, data, o.Zone)
+	s.Neyross = newEndpoint("neyross", "neyross", "", "eis-"+randomPassword(), o.Seed+200, o.Latency)
+	s.NeyrossServer = neyemu.New(neyemu.Config{Token: s.Neyross.Password, Zone: o.Zone, Clock: o.Clock,
+		Faults: s.Neyross.Faults, Log: s.Neyross.Log})
+	s.NeyrossServer.SetPersons(persons)
+	if s.Neyross.URL, err = s.serve(ctx, s.NeyrossServer); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -147,6 +188,9 @@ func (s *Site) Close() {
 		_ = srv.Close()
 	}
 	s.wg.Wait()
+	if s.NeyrossServer != nil {
+		s.NeyrossServer.Close()
+	}
 }
 
 func randomPassword() string {
@@ -168,6 +212,10 @@ func (s *Site) ConfigTOML(database string) string {
 		fmt.Fprintf(&b, "[[hikvision]]\nname = %q\nurl = %q\nusername = %q\npassword = %q\nemail_field = \"extension\"\n\n",
 			t.Name, t.URL, t.Username, t.Password)
 	}
+	fmt.Fprintf(&b, "[neyross]\nname = \"neyross\"\nurl = %q\ntoken = %q\nbatch = 100\n\n", s.Neyross.URL, s.Neyross.Password)
+	fmt.Fprintf(&b, "[ntk]\nname = \"ntk\"\nurl = %q\nusername = %q\npassword = %q\ncard_field = \"extra1\"\n", s.NTK.URL, s.NTK.Username, s.NTK.Password)
+	fmt.Fprintf(&b, "zones = { \"%d\" = [55, 56], \"%d\" = [55] }\n", dataset.RoleYearly, dataset.RoleStudent)
+	fmt.Fprintf(&b, "student_roles = [%d]\nstudent_tags = [\"student\"]\nmin_interval = \"1h\"\n\n", dataset.RoleStudent)
 	fmt.Fprintf(&b, "[policy]\nauto = [\"extend\", \"reactivate\"]\nmax_revocations = 25\nmax_revocation_percent = 10\n")
 	return b.String()
 }
@@ -182,4 +230,34 @@ func (s *Site) WriteConfig(path, database string) error {
 		return fmt.Errorf("demo config: %w", err)
 	}
 	return nil
+}
+
+// alignNeyross gives the NEYROSS persons of members the members' end dates
+// (as if both systems had been kept in step by hand), except every tenth,
+// which still holds the end before the member's last renewal.
+func alignNeyross(persons []neyemu.Person, data dataset.Set, zone *time.Location) {
+	ends := map[string]member.Date{}
+	for _, m := range data.Members {
+		e, err := member.NormalizeEmail(m.Email)
+		if err != nil || e == "" || m.Inactive {
+			continue
+		}
+		for _, r := range m.Roles {
+			if d, err := member.ParseDate(r.EndDate, zone); err == nil && d.After(ends[string(e)]) {
+				ends[string(e)] = d
+			}
+		}
+	}
+	for i := range persons {
+		e, err := member.NormalizeEmail(persons[i].Email)
+		end, ok := ends[string(e)]
+		if err != nil || !ok {
+			continue
+		}
+		if i%10 == 3 {
+			end = end.AddDays(-30)
+		}
+		v := end.EndOfDay(zone).Unix()
+		persons[i].Expiration = &v
+	}
 }
