@@ -57,9 +57,21 @@ func (a *App) doctor(ctx context.Context, cfg *config.Config, p Printer) int {
 
 	// Every system is checked concurrently (an unreachable terminal costs
 	// its timeout); lines are printed in configuration order.
-	groups := make([][]Line, 1+len(cfg.Hikvision))
+	groups := make([][]Line, 3+len(cfg.Hikvision))
 	var wg sync.WaitGroup
 	wg.Add(len(groups))
+	go func() {
+		defer wg.Done()
+		if cfg.Neyross != nil {
+			groups[len(groups)-2] = neyrossChecks(ctx, cfg)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if cfg.NTK != nil {
+			groups[len(groups)-1] = ntkChecks(ctx, cfg)
+		}
+	}()
 	go func() {
 		defer wg.Done()
 		groups[0] = cardskipperChecks(ctx, cfg, a.Clock.Now())

@@ -341,7 +341,7 @@ func e2eReadCSV(t *testing.T, path string) []map[string]string {
 // number, every write carries the end it stands for, and --auto uploads the
 // list to the emulated NTK, which then holds exactly the planned cards.
 func TestPlanJSONNTKItems(t *testing.T) {
-	s := startE2ESite(t, 150, 6)
+	s := startE2ESiteAll(t, 150, 6)
 	s.raiseGuard(t)
 	p := s.plan(t)
 	var adds []plan.Item

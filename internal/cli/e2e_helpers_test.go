@@ -70,6 +70,32 @@ func startE2ESite(t *testing.T, members int, seed uint64) *e2eSite {
 	if err := s.WriteConfig(e.cfg, e.db); err != nil {
 		t.Fatal(err)
 	}
+	// These tests are about the terminals: NEYROSS and NTK, which the demo
+	// site also runs, are left out of the configuration (startE2ESiteAll
+	// keeps them).
+	data, err := os.ReadFile(e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	i, j := strings.Index(text, "[neyross]"), strings.Index(text, "[policy]")
+	if i < 0 || j < i {
+		t.Fatalf("unexpected demo configuration:\n%s", text)
+	}
+	if err := os.WriteFile(e.cfg, []byte(text[:i]+text[j:]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// startE2ESiteAll is startE2ESite with every system of the demo site
+// configured (terminals, NEYROSS, NTK).
+func startE2ESiteAll(t *testing.T, members int, seed uint64) *e2eSite {
+	t.Helper()
+	e := startE2ESite(t, members, seed)
+	if err := e.WriteConfig(e.cfg, e.db); err != nil {
+		t.Fatal(err)
+	}
 	return e
 }
 

@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/url"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/config"
+	"github.com/doorsync/doorsync/internal/target/neyross"
+)
+
+// neyrossChecks checks the EIS plugin: the token, the EIS access levels the
+// plugin exposes, and the number of persons it lets doorsync see.
+func neyrossChecks(ctx context.Context, cfg *config.Config) []Line {
+	n := cfg.Neyross
+	subject := "neyross " + n.Name
+	line := func(st Status, check, detail string) Line {
+		return Line{Status: st, Subject: subject, Check: check, Detail: detail}
+	}
+	c, err := neyross.NewClient(neyross.Config{Name: n.Name, BaseURL: n.URL, Token: n.Token.Value(), Zone: cfg.Zone, Timeout: n.Timeout, Batch: n.Batch})
+	if err != nil {
+		return []Line{line(StatusFail, "client", err.Error())}
+	}
+	defer c.Close()
+	count, err := c.Count(ctx)
+	if err != nil {
+		return []Line{line(StatusFail, "token", err.Error())}
+	}
+	lines := []Line{line(StatusOK, "token", fmt.Sprintf("%s accepted the token; %d EIS person(s) visible", n.URL, count))}
+	levels, err := c.AccessLevels(ctx)
+	switch {
+	case err != nil:
+		lines = append(lines, line(StatusFail, "access levels", err.Error()))
+	case len(levels) == 0:
+		lines = append(lines, line(StatusFail, "access levels", `no EIS access level: the NEYROSS admin must mark levels with the "[И] " prefix`))
+	default:
+		lines = append(lines, line(StatusOK, "access levels", fmt.Sprintf("%d EIS access level(s), e.g. %q", len(levels), levels[0].Name)))
+	}
+	return lines
+}
+
+// ntkChecks can only check that NTK's endpoint answers a TLS (or TCP)
+// handshake: its only call is the upload, which doctor never makes.
+func ntkChecks(ctx context.Context, cfg *config.Config) []Line {
+	n := cfg.NTK
+	subject := "ntk " + n.Name
+	u, err := url.Parse(n.URL)
+	if err != nil {
+		return []Line{{Status: StatusFail, Subject: subject, Check: "reachability", Detail: err.Error()}}
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), map[bool]string{true: "443", false: "80"}[u.Scheme == "https"])
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if err == nil && u.Scheme == "https" {
+		tc := tls.Client(conn, &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12})
+		err = tc.HandshakeContext(ctx)
+		conn = tc
+	}
+	if err != nil {
+		return []Line{{Status: StatusFail, Subject: subject, Check: "reachability", Detail: fmt.Sprintf("%s: %v", host, err)}}
+	}
+	_ = conn.Close()
+	return []Line{
+		{Status: StatusOK, Subject: subject, Check: "reachability", Detail: u.Scheme + "://" + host + " answered"},
+		{Status: StatusInfo, Subject: subject, Check: "credentials", Detail: "not checked: NTK's only call is the list upload; the first sync shows whether they work"},
+	}
+}
