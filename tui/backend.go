@@ -33,8 +33,20 @@ type Backend interface {
 	Runs(ctx context.Context, limit int) ([]RunEntry, error)
 	// RunItems lists what one run did.
 	RunItems(ctx context.Context, runID int64) ([]HistoryEntry, error)
-	// AddLink confirms a link (identity view); RemoveLink rejects one.
+	// AddLink stores a link the operator confirmed (identity view).
 	AddLink(ctx context.Context, l identity.Link) error
+	// RemoveLink deletes a stored link (undo of a confirmation); an error
+	// when no such link is stored.
+	RemoveLink(ctx context.Context, l identity.Link) error
+	// ImportLinks reads the iVMS-4200 person export at path and stores the
+	// links it adds to each target of read (the targets as last read: no
+	// network). A target that was not read gets nothing. On an error after
+	// some links were stored, the summary says what was done so far.
+	ImportLinks(ctx context.Context, path string, read []plan.TargetState) (ImportSummary, error)
+	// Replan plans d again from what it holds (d.Members, d.Targets) with
+	// the links stored now: what changed after a link was added, removed or
+	// imported, without reading either side again.
+	Replan(ctx context.Context, d Data) (Data, error)
 }
 
 // Data is one planned picture of both sides.
@@ -48,6 +60,41 @@ type Data struct {
 	TakenAt  time.Time
 	Stored   bool
 	LastSync time.Time // the last finished run, zero if none
+	// What the plan was built from besides Members: the targets as read
+	// (info, accounts, error) and the organisations whose roles count.
+	// Replan plans again from them.
+	Targets       []plan.TargetState
+	Organisations []int
+}
+
+// ImportSummary is what importing an iVMS-4200 export did.
+type ImportSummary struct {
+	Path    string
+	Format  string // "CSV (UTF-8, semicolon-delimited)"
+	Rows    int    // person rows in the file, usable or not
+	Targets []ImportTarget
+}
+
+// ImportTarget is what an import did on one target.
+type ImportTarget struct {
+	Target    string
+	Linked    int
+	Unchanged int
+	Skipped   int
+	// Skips are the reasons, in file order ("line 7: person 1044 (Ana
+	// Novak): not on target gym").
+	Skips []string
+	// Err is set when nothing was imported to the target (it was not read).
+	Err string
+}
+
+// Linked is the number of links the import stored on every target.
+func (s ImportSummary) Linked() int {
+	n := 0
+	for _, t := range s.Targets {
+		n += t.Linked
+	}
+	return n
 }
 
 // Progress is one step of a refresh: System is "cardskipper" or a target's

@@ -1,11 +1,17 @@
 package tui
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/target"
 )
 
 const benchRows = 50_000
@@ -72,6 +78,71 @@ func BenchmarkFirstFrame(b *testing.B) {
 		m := New(Options{Backend: be, Clock: clock.NewManual(fixtureNow), NoRefresh: true})
 		m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 		m.Update(storedMsg{req: m.loadStoredReq(), data: d})
+		_ = m.Render()
+	}
+}
+
+// benchLinksModel is the identity view over 50,000 members: every sixth is
+// missing on the gym, where an account without e-mail carries its name,
+// and each is suggested its account (set directly: ranking the fixture's
+// eight names against each other is identity.Suggest's benchmark, not the
+// view's).
+func benchLinksModel(b *testing.B) *Model {
+	b.Helper()
+	in := fixtureInput(b, benchRows)
+	var sugs []identity.Suggestion
+	for ti := range in.Targets {
+		if in.Targets[ti].Info.Name != "gym" {
+			continue
+		}
+		accs := slices.Clone(in.Targets[ti].Accounts)
+		for i, mb := range in.Members[:benchRows] {
+			if i%6 != 5 {
+				continue
+			}
+			id := fmt.Sprint(200000 + i)
+			name := strings.ToUpper(member.FoldName(mb.Name()))
+			accs = append(accs, target.Account{ID: id, Name: name})
+			sugs = append(sugs, identity.Suggestion{Email: mb.Email, MemberID: mb.ID, MemberName: mb.Name(), Target: "gym",
+				Account: id, AccountName: name, Score: identity.ScoreExact, Why: "same name"})
+		}
+		in.Targets[ti].Accounts = accs
+	}
+	d := dataOf(in)
+	m := New(Options{Backend: &fakeBackend{stored: d}, Clock: clock.NewManual(fixtureNow), NoRefresh: true})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	m.Update(storedMsg{req: m.loadStoredReq(), data: d})
+	_ = m.links.open(m) // the ranking command is not run
+	m.Update(suggestMsg{req: m.links.sugReq, gen: m.gen, sugs: sugs})
+	if len(m.links.missing) < benchRows/7 || m.links.chosen() == nil {
+		b.Fatalf("links view: %d members, chosen %v", len(m.links.missing), m.links.chosen())
+	}
+	return m
+}
+
+// BenchmarkLinksMove: one cursor move in the identity view, update and
+// render, with 8,333 members without an account and as many accounts.
+func BenchmarkLinksMove(b *testing.B) {
+	m := benchLinksModel(b)
+	down, up := keyMsg("down"), keyMsg("up")
+	for i := 0; b.Loop(); i++ {
+		k := down
+		if i%200 >= 100 {
+			k = up
+		}
+		m.Update(k)
+		_ = m.Render()
+	}
+}
+
+// BenchmarkLinksReplanned: a re-planned data set arriving after a link
+// change (table rows, the view's lists and the frame rebuilt) over 50,000
+// members: what the operator waits for after y, besides the backend.
+func BenchmarkLinksReplanned(b *testing.B) {
+	m := benchLinksModel(b)
+	d := *m.data
+	for b.Loop() {
+		m.Update(replanMsg{req: m.links.replanReq, gen: m.gen, data: d})
 		_ = m.Render()
 	}
 }

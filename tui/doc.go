@@ -13,25 +13,31 @@
 // result), and every result carries its request id so stale ones are
 // dropped.
 //
-// Done (issue 4, items 1–6, 8, 9, 10): instant start from the stored
-// snapshot with its age, concurrent refresh with progress per system and
-// per-side errors; the side-by-side table (one column per target, or a
-// compact column with details under the table when narrow), badges with
-// letters, counts per kind, last sync; tabs per kind, search folding case
-// and diacritics, sort; row inspection with accounts, roles, link origin,
-// drift and history; selection, approval dialog with counts per kind and
-// target and --auto holds; live apply with per-target progress, per-item
-// results, cancel after the requests in flight, failed items kept
-// selected; runs history with items; report export of the view or all;
-// help, quit that asks while applying, refresh.
+// Done (issue 4, items 1–10): instant start from the stored snapshot with
+// its age, concurrent refresh with progress per system and per-side errors;
+// the side-by-side table (one column per target, or a compact column with
+// details under the table when narrow), badges with letters, counts per
+// kind, last sync; tabs per kind, search folding case and diacritics, sort;
+// row inspection with accounts, roles, link origin, drift and history;
+// selection, approval dialog with counts per kind and target and --auto
+// holds; live apply with per-target progress, per-item results, cancel
+// after the requests in flight, failed items kept selected; the identity
+// view (L: links.go) with members without an account beside accounts
+// without a member, identity.Suggest suggestions ranked per member with
+// score and why, confirm (a confirmed link by the console's user), reject
+// (hidden for the session), undo, import of an iVMS-4200 export by path,
+// the plan made again at once from the data already read (Backend.Replan);
+// runs history with items; report export of the view or all; help, quit
+// that asks while applying, refresh.
+//
+// Suggestions are ranked in the console (identity.Suggest is pure) inside a
+// command; the iVMS import runs behind Backend.ImportLinks because package
+// ivms imports net/http through excelize.
 //
 // Left open:
-//   - item 7, the identity view: members without account beside accounts
-//     without member, ranked identity.Suggest suggestions to confirm or
-//     reject, and importing an iVMS export by path. Backend.AddLink is in
-//     place; the view, RemoveLink and an ImportIVMS call (the ivms package
-//     imports net/http through excelize, so it must stay behind Backend)
-//     are not.
 //   - mouse support (not needed over SSH), and a benchmark of the first
 //     frame including the adapter's SQLite read and plan build.
+//   - the identity view lists members without an account, not the members
+//     of a shared e-mail (ambiguous): pinning each to its account is still
+//     `doorsync links add --member`.
 package tui

@@ -13,9 +13,10 @@ import (
 // (what NO_COLOR shows): update with `make golden`.
 func TestGolden(t *testing.T) {
 	screens := []struct {
-		name string
-		keys []string
-		prep func(m *Model)
+		name  string
+		keys  []string
+		prep  func(m *Model)
+		links bool // on the identity fixture
 	}{
 		{name: "table"},
 		{name: "all", keys: []string{"0"}},
@@ -25,6 +26,11 @@ func TestGolden(t *testing.T) {
 		{name: "detail", keys: []string{"enter"}},
 		{name: "help", keys: []string{"?"}},
 		{name: "applied", keys: []string{"space", "a", "y"}},
+		{name: "links", keys: []string{"L", "down", "down", "down", "x"}, links: true},
+		{name: "links_import", keys: []string{"L", "y", "i"}, links: true, prep: func(m *Model) {
+			typeText(t, m, "/srv/exports/persons.csv")
+			press(t, m, "enter")
+		}},
 	}
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		for _, sc := range screens {
@@ -33,6 +39,10 @@ func TestGolden(t *testing.T) {
 					{RunID: 3, At: fixtureNow.Add(-26 * 60 * 60 * 1e9), Kind: "extend", Email: "ana.1@example.si", Target: "entrance", Status: "applied", Before: "2025-10-01", After: "2025-11-04"},
 				}}
 				be.fresh = be.stored
+				if sc.links {
+					be = newLinksBackend(t)
+					be.importSum = goldenImport()
+				}
 				m := newTestModel(t, be, size[0], size[1])
 				press(t, m, sc.keys...)
 				if sc.prep != nil {
@@ -59,4 +69,12 @@ func checkFrame(t *testing.T, out string, w, h int) {
 			t.Errorf("line %d is %d cells wide (screen %d): %q", i+1, n, w, l)
 		}
 	}
+}
+
+func goldenImport() ImportSummary {
+	return ImportSummary{Format: "CSV (UTF-8 with BOM, semicolon-delimited)", Rows: 212, Targets: []ImportTarget{
+		{Target: "entrance", Linked: 0, Unchanged: 180, Skipped: 32, Skips: []string{"line 4: no e-mail",
+			"line 9: person 3001 (Ana Novak): not on target entrance"}},
+		{Target: "gym", Err: "not read: refresh, then import again"},
+	}}
 }

@@ -13,6 +13,10 @@ type KeyMap struct {
 	Confirm, Cancel                         key.Binding
 	Refresh, History, Export, Help, Quit    key.Binding
 	ForceQuit                               key.Binding
+	// The identity view (Links opens it from the table).
+	Links, Link, Reject, NextSuggestion, PrevSuggestion, Import, Undo key.Binding
+	// Submit ends a text input (the export's path in the identity view).
+	Submit key.Binding
 }
 
 // DefaultKeyMap is the console's keymap (a constructor, not a global: each
@@ -47,5 +51,14 @@ func DefaultKeyMap() KeyMap {
 		Help:      b([]string{"?"}, "?", "help"),
 		Quit:      b([]string{"q"}, "q", "quit"),
 		ForceQuit: b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+
+		Links:          b([]string{"L"}, "L", "fix links"),
+		Link:           b([]string{"y", "enter"}, "y", "link"),
+		Reject:         b([]string{"x", "delete"}, "x", "reject"),
+		NextSuggestion: b([]string{"tab", "right", "l"}, "tab", "next suggestion"),
+		PrevSuggestion: b([]string{"shift+tab", "left", "h"}, "S-tab", "prev suggestion"),
+		Import:         b([]string{"i"}, "i", "import iVMS"),
+		Undo:           b([]string{"u"}, "u", "undo link"),
+		Submit:         b([]string{"enter"}, "enter", "import"),
 	}
 }

@@ -45,6 +45,7 @@ const (
 	screenHelp
 	screenHistory
 	screenExport
+	screenLinks
 )
 
 // Model is the console's root model: the only component that returns a
@@ -87,13 +88,20 @@ type Model struct {
 
 	apply applyState
 
-	detail   detailState
-	hist     historyState
-	export   exportState
-	status   string // last notice (export written, errors)
-	statusOK bool
-	quitAsk  bool
-	quitting bool
+	detail detailState
+	hist   historyState
+	links  linksState
+	// gen counts the data sets shown: work started on one generation
+	// (suggestions, a re-plan) is not applied to another.
+	gen int
+	// refreshLinks is links.seq when the refresh started: a link changed
+	// since then may be missing from the refresh's plan.
+	refreshLinks int
+	export       exportState
+	status       string // last notice (export written, errors)
+	statusOK     bool
+	quitAsk      bool
+	quitting     bool
 }
 
 // New builds a console.
@@ -112,6 +120,7 @@ func New(o Options) *Model {
 	m.search.Placeholder = "e-mail or name"
 	m.counts = make([]int, len(m.tabs))
 	m.export = newExportState()
+	m.links = newLinksState()
 	return m
 }
 
@@ -153,6 +162,7 @@ func (m *Model) startRefresh() tea.Cmd {
 	}
 	req := m.nextReq()
 	m.refreshReq, m.refreshing = req, true
+	m.refreshLinks = m.links.seq
 	m.progress, m.sideOrder = map[string]Progress{}, nil
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.refreshEnd = cancel
@@ -194,8 +204,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(cmds...)
 	case storedMsg:
-		m.onStored(msg)
-		return m, nil
+		return m, m.onStored(msg)
 	case refreshProgressMsg:
 		if msg.req == m.refreshReq {
 			m.onProgress(msg.p)
@@ -214,6 +223,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case exportDoneMsg:
 		m.onExported(msg)
 		return m, nil
+	case suggestMsg:
+		m.links.onSuggestions(msg)
+		return m, nil
+	case linkOpMsg:
+		return m, m.links.onOp(m, msg)
+	case replanMsg:
+		return m, m.onReplan(msg)
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
 	}
@@ -225,19 +241,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m *Model) onStored(msg storedMsg) {
+func (m *Model) onStored(msg storedMsg) tea.Cmd {
 	if msg.req != m.storedReq || m.shownReq > msg.req {
-		return // a refresh has already shown newer data
+		return nil // a refresh has already shown newer data
 	}
 	if msg.err != nil {
 		m.logErr("stored snapshot", msg.err)
 		if !errors.Is(msg.err, ErrNoSnapshot) {
 			m.setStatus(false, "stored snapshot: "+msg.err.Error())
 		}
-		return
+		return nil
 	}
 	m.shownReq = msg.req
-	m.setData(msg.data)
+	return m.setData(msg.data)
 }
 
 func (m *Model) onProgress(p Progress) {
@@ -263,16 +279,22 @@ func (m *Model) onRefreshed(msg refreshDoneMsg) tea.Cmd {
 		return nil
 	}
 	m.shownReq = msg.req
-	m.setData(msg.data)
-	if m.screen == screenDetail {
-		return m.detail.load(m)
+	cmds := []tea.Cmd{m.setData(msg.data)}
+	if m.links.seq != m.refreshLinks {
+		// A link changed while the sides were read: its plan may predate it.
+		cmds = append(cmds, m.replan())
 	}
-	return nil
+	if m.screen == screenDetail {
+		cmds = append(cmds, m.detail.load(m))
+	}
+	return tea.Batch(cmds...)
 }
 
 // setData replaces the plan shown, keeping the cursor on the same row and
-// only the selected items that still exist and still write.
-func (m *Model) setData(d Data) {
+// only the selected items that still exist and still write. The identity
+// view, when open, follows (its suggestions come from the returned command).
+func (m *Model) setData(d Data) tea.Cmd {
+	m.gen++
 	var curKey string
 	if r := m.current(); r != nil {
 		curKey = r.key
@@ -298,6 +320,10 @@ func (m *Model) setData(d Data) {
 		}
 	}
 	m.clampCursor()
+	if m.links.active {
+		return m.links.onData(m)
+	}
+	return nil
 }
 
 // refilter recomputes the visible rows after a tab, search or data change.
@@ -340,6 +366,10 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case screenExport:
 		return m.export.onKey(m, k)
+	case screenLinks:
+		if m.links.typing {
+			return m.links.onInputKey(m, k)
+		}
 	}
 	if m.finding {
 		return m.onSearchKey(k)
@@ -356,10 +386,13 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Export):
 		return m.export.open(m)
 	case key.Matches(k, m.keys.History) && m.screen != screenHistory:
+		m.links.active = false
 		m.screen = screenHistory
 		return m.hist.load(m)
 	}
 	switch m.screen {
+	case screenLinks:
+		return m.links.onKey(m, k)
 	case screenDetail:
 		return m.detail.onKey(m, k)
 	case screenHistory:

@@ -1,5 +1,7 @@
 package tui
 
+import "github.com/doorsync/doorsync/internal/identity"
+
 // Every result of a background call carries the id of the request that
 // asked for it; the console drops results of requests it has since
 // replaced (a refresh after a refresh, history of a row no longer shown).
@@ -54,5 +56,34 @@ type runItemsMsg struct {
 type exportDoneMsg struct {
 	path string
 	rows int
+	err  error
+}
+
+// suggestMsg carries the ranked suggestions for the data of generation gen.
+type suggestMsg struct {
+	req  int
+	gen  int
+	sugs []identity.Suggestion
+}
+
+// linkOpMsg is the end of one change to the links (confirm, undo, import)
+// and, when it succeeded, the plan made again from the data of generation
+// gen.
+type linkOpMsg struct {
+	req       int
+	gen       int
+	op        linkOp
+	sum       ImportSummary
+	err       error
+	data      Data
+	replanned bool
+	replanErr error
+}
+
+// replanMsg is a plan made again from the data of generation gen.
+type replanMsg struct {
+	req  int
+	gen  int
+	data Data
 	err  error
 }

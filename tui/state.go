@@ -1,6 +1,9 @@
 package tui
 
-import "github.com/doorsync/doorsync/internal/plan"
+import (
+	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/plan"
+)
 
 // State is a read-only summary of the console, for tests and tooling that
 // watch the program (read it only where Update runs, e.g. a tea.WithFilter).
@@ -14,14 +17,38 @@ type State struct {
 	Plan       plan.Plan
 	LastApply  *ApplyResult
 	Status     string
+	Screen     string // table, detail, approve, apply, help, history, export, links
+	Links      LinksState
+}
+
+// LinksState summarises the identity view.
+type LinksState struct {
+	Missing  int  // members without an account shown (per target)
+	Unlinked int  // accounts without a member shown
+	Ranked   bool // the suggestions are those of the data shown
+	Busy     bool // a link change or an import is being stored
+	// Chosen is the suggestion y would confirm (nil: none).
+	Chosen *identity.Suggestion
+	Import *ImportSummary
+}
+
+func (s screen) String() string {
+	return [...]string{"table", "detail", "approve", "apply", "help", "history", "export", "links"}[s]
 }
 
 // State reports the console's state.
 func (m *Model) State() State {
 	s := State{Loaded: m.data != nil, Refreshing: m.refreshing, Applying: m.apply.running, Rows: len(m.view),
-		Selected: len(m.sel), LastApply: m.apply.result, Status: m.status}
+		Selected: len(m.sel), LastApply: m.apply.result, Status: m.status, Screen: m.screen.String()}
 	if m.data != nil {
 		s.Stored, s.Plan = m.data.Stored, m.data.Plan
+	}
+	l := &m.links
+	s.Links = LinksState{Missing: len(l.missing), Unlinked: len(l.unlinked), Ranked: l.sugGen == m.gen && !l.ranking,
+		Busy: l.busy || len(l.queue) > 0, Import: l.imported}
+	if c := l.chosen(); c != nil {
+		cc := *c
+		s.Links.Chosen = &cc
 	}
 	return s
 }

@@ -83,6 +83,8 @@ func (m *Model) onTableKey(k tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		m.screen = screenApprove
+	case key.Matches(k, m.keys.Links):
+		return m.links.open(m)
 	case key.Matches(k, m.keys.Inspect):
 		if m.current() != nil {
 			m.screen = screenDetail

@@ -8,6 +8,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/doorsync/doorsync/internal/plan"
 )
 
 // View draws the whole screen; only the root returns a tea.View.
@@ -36,6 +38,8 @@ func (m *Model) Render() string {
 		body = m.helpView()
 	case screenHistory:
 		body = m.hist.view(m, bodyH)
+	case screenLinks:
+		body = m.links.view(m, bodyH)
 	case screenApprove:
 		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, m.approveView())
 	case screenExport:
@@ -96,6 +100,8 @@ func (m *Model) statusLine() string {
 		return s.Warn.Render("Applying. Quit and stop after the requests in flight? y/n")
 	case m.finding:
 		return m.search.View()
+	case m.screen == screenLinks && m.links.typing:
+		return m.links.input.View()
 	case m.refreshing:
 		return m.progressLine()
 	case m.status != "":
@@ -227,12 +233,25 @@ func (m *Model) footerKeys() []key.Binding {
 		return []key.Binding{k.Back}
 	case screenExport:
 		return []key.Binding{k.Back}
+	case screenLinks:
+		if m.links.typing {
+			return []key.Binding{k.Submit, k.Back}
+		}
+		b := []key.Binding{k.Link, k.Reject, k.NextSuggestion, k.Import}
+		if len(m.links.done) > 0 {
+			b = append(b, k.Undo)
+		}
+		return append(b, k.Back, k.Help)
 	}
 	b := []key.Binding{k.NextTab, k.Search, k.Toggle}
 	if len(m.sel) > 0 {
 		b = append(b, k.Approve)
 	}
-	return append(b, k.Inspect, k.Refresh, k.Help, k.Quit)
+	b = append(b, k.Inspect)
+	if m.data != nil && m.data.Plan.Summary[plan.Missing]+m.data.Plan.Summary[plan.Unlinked] > 0 {
+		b = append(b, k.Links)
+	}
+	return append(b, k.Refresh, k.Help, k.Quit)
 }
 
 func (m *Model) helpView() string {
@@ -245,5 +264,9 @@ func (m *Model) helpView() string {
 	}
 	legend := "kinds: = in sync  E extend  R reactivate  S shorten  X revoke  M missing  U unlinked  A ambiguous  N no e-mail  ! invalid\n" +
 		"marks: › cursor  ● selected  ◐ partly selected  ~ drift"
-	return m.styles.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(groups) + "\n\n" + legend
+	links := [][]key.Binding{{k.Links, k.Link, k.Reject}, {k.NextSuggestion, k.PrevSuggestion}, {k.Import, k.Undo}}
+	linksLegend := "marks: ◆ the account the chosen suggestion links  ◇ other suggestions\n" +
+		"x hides a suggestion until restart · u removes the last link made here"
+	return m.styles.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(groups) + "\n\n" + legend + "\n\n" +
+		m.styles.Title.Render("Fix identities (L)") + "\n" + m.help.FullHelpView(links) + "\n" + linksLegend
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/doorsync/doorsync/internal/apply"
 	"github.com/doorsync/doorsync/internal/engine"
 	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/identity/ivms"
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/store"
@@ -89,7 +90,85 @@ func (b *consoleBackend) data(ctx context.Context, eng *engine.Engine, snap engi
 		accs[t.Info.Name] = t.Accounts
 	}
 	return tui.Data{Plan: p, Members: snap.Members, Accounts: accs, Links: links, TakenAt: takenAt,
-		Stored: stored, LastSync: b.lastSync(ctx)}, nil
+		Stored: stored, LastSync: b.lastSync(ctx), Targets: snap.Targets, Organisations: snap.Organisations}, nil
+}
+
+// Replan plans the console's data again with the links stored now: the
+// members and accounts it holds, the same moment (so only the links
+// differ), no read of either side.
+func (b *consoleBackend) Replan(ctx context.Context, d tui.Data) (tui.Data, error) {
+	if len(d.Targets) == 0 && len(d.Members) == 0 {
+		return tui.Data{}, errors.New("nothing read to plan again from: refresh")
+	}
+	snap := engine.Snapshot{Members: d.Members, Targets: d.Targets, TakenAt: d.Plan.CreatedAt, Organisations: d.Organisations}
+	if e := d.Plan.Source.Error; e != "" {
+		snap.SourceErr = errors.New(e)
+	}
+	if snap.TakenAt.IsZero() {
+		snap.TakenAt = b.app.Clock.Now()
+	}
+	return b.data(ctx, b.ses.engine, snap, d.TakenAt, d.Stored)
+}
+
+func (b *consoleBackend) RemoveLink(ctx context.Context, l identity.Link) error {
+	n, err := b.ses.store.RemoveLink(ctx, l.Email, l.Target, l.Account)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("no link <%s> → %s account %s is stored", l.Email, l.Target, l.Account)
+	}
+	return nil
+}
+
+// skipsKept bounds the skip reasons an import reports per target: the
+// console shows the first few, a file of 100,000 bad rows must not be
+// copied whole into the screen's model.
+const skipsKept = 100
+
+// ImportLinks reads an iVMS-4200 export and stores, for every target the
+// console has read, the links PlanImport adds (as `doorsync links import`
+// does, but against the accounts already read instead of reading the
+// terminals again). The links are recorded as made by the session's user.
+func (b *consoleBackend) ImportLinks(ctx context.Context, path string, read []plan.TargetState) (tui.ImportSummary, error) {
+	sum := tui.ImportSummary{Path: path}
+	f, err := os.Open(path)
+	if err != nil {
+		return sum, err
+	}
+	res, err := ivms.ReadExport(f, path)
+	_ = f.Close()
+	if err != nil {
+		return sum, fmt.Errorf("%s: %w", path, err)
+	}
+	sum.Format, sum.Rows = res.Format, len(res.Rows)+len(res.Skipped)
+	existing, err := b.ses.store.Links(ctx)
+	if err != nil {
+		return sum, err
+	}
+	for _, ts := range read {
+		name := ts.Info.Name
+		it := tui.ImportTarget{Target: name}
+		if ts.Err != nil {
+			it.Err = fmt.Sprintf("not read (%v); refresh, then import again", ts.Err)
+			sum.Targets = append(sum.Targets, it)
+			continue
+		}
+		ip := ivms.PlanImport(res, name, ts.Accounts, existing, b.app.Clock.Now(), b.ses.engine.User)
+		it.Unchanged, it.Skipped = len(ip.Unchanged), len(ip.Skipped)
+		for _, sk := range ip.Skipped[:min(len(ip.Skipped), skipsKept)] {
+			it.Skips = append(it.Skips, sk.String())
+		}
+		for _, l := range ip.Add {
+			if err := b.ses.store.AddLink(ctx, l); err != nil {
+				sum.Targets = append(sum.Targets, it)
+				return sum, fmt.Errorf("%s: after %d links: %w", name, it.Linked, err)
+			}
+			it.Linked++
+		}
+		sum.Targets = append(sum.Targets, it)
+	}
+	return sum, nil
 }
 
 // Refresh fetches both sides concurrently (the engine does) and plans.
@@ -207,7 +286,12 @@ func (b *consoleBackend) Runs(ctx context.Context, limit int) ([]tui.RunEntry, e
 	return out, nil
 }
 
+// AddLink stores a link the operator confirmed, recorded as made by the
+// session's user when the console did not say.
 func (b *consoleBackend) AddLink(ctx context.Context, l identity.Link) error {
+	if l.CreatedBy == "" {
+		l.CreatedBy = b.ses.engine.User
+	}
 	return b.ses.store.AddLink(ctx, l)
 }
 

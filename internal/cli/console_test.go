@@ -3,6 +3,9 @@ package cli
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +15,9 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/doorsync/doorsync/internal/emulator"
+	"github.com/doorsync/doorsync/internal/emulator/site"
+	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/tui"
 )
@@ -185,5 +191,213 @@ func TestConsoleNeedsATerminal(t *testing.T) {
 	r := runApp(t, nil)
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "the console needs a terminal") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// terminalRequests counts the requests every emulated terminal has served.
+func terminalRequests(s *site.Site) int {
+	n := 0
+	for _, t := range s.Terminals {
+		n += t.Log.Count(func(emulator.Request) bool { return true })
+	}
+	return n
+}
+
+func findItem(p plan.Plan, email member.Email, targetName string) (plan.Item, bool) {
+	for _, it := range p.Items {
+		if it.Email == email && it.Target == targetName {
+			return it, true
+		}
+	}
+	return plan.Item{}, false
+}
+
+// TestConsoleLinksConfirmSuggestion drives the identity view against the
+// emulated site: open it, confirm the top suggestion (a member whose person
+// on the terminal carries no e-mail), and check the store holds the link
+// and the plan pairs them, without reading the terminals again.
+func TestConsoleLinksConfirmSuggestion(t *testing.T) {
+	s, cfgPath := startSite(t, 60)
+	app, _, _ := newTestApp(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ses.close()
+	w := &watcher{}
+	tm := teatest.NewTestModel(t, app.newConsole(ctx, ses, nil), teatest.WithInitialTermSize(160, 48),
+		teatest.WithProgramOptions(tea.WithFilter(w.filter)))
+	w.waitState(t, tm, "loaded from both sides", func(s tui.State) bool { return s.Loaded && !s.Refreshing && !s.Stored })
+
+	keys(tm, tea.KeyPressMsg{Code: 'l', ShiftedCode: 'L', Text: "L", Mod: tea.ModShift})
+	st := w.waitState(t, tm, "links view ranked", func(s tui.State) bool {
+		return s.Screen == "links" && s.Links.Ranked && s.Links.Chosen != nil
+	})
+	sg := *st.Links.Chosen
+	if sg.Score != identity.ScoreExact {
+		t.Fatalf("the top suggestion is not an exact name match: %+v", sg)
+	}
+	if it, ok := findItem(st.Plan, sg.Email, sg.Target); !ok || it.Kind != plan.Missing {
+		t.Fatalf("before: %s on %s is %+v", sg.Email, sg.Target, it)
+	}
+	person, ok := s.TerminalServers[sg.Target].Person(sg.Account)
+	if !ok {
+		t.Fatalf("%s has no person %s", sg.Target, sg.Account)
+	}
+	if len(person.Extends) != 0 {
+		t.Fatalf("person %s on %s carries an e-mail: %+v", sg.Account, sg.Target, person.Extends)
+	}
+	if member.FoldName(person.Name) != member.FoldName(sg.MemberName) {
+		t.Fatalf("suggested %q for member %q", person.Name, sg.MemberName)
+	}
+	before := terminalRequests(s)
+
+	keys(tm, key('y'))
+	st = w.waitState(t, tm, "the plan pairs them", func(s tui.State) bool {
+		it, ok := findItem(s.Plan, sg.Email, sg.Target)
+		return !s.Links.Busy && ok && it.Account == sg.Account
+	})
+	it, _ := findItem(st.Plan, sg.Email, sg.Target)
+	if it.Kind == plan.Missing || it.LinkOrigin != string(identity.Confirmed) {
+		t.Fatalf("after: %s on %s is %s (link %q)", sg.Email, sg.Target, it.Kind, it.LinkOrigin)
+	}
+	for _, x := range st.Plan.Items {
+		if x.Kind == plan.Unlinked && x.Target == sg.Target && x.Account == sg.Account {
+			t.Fatalf("account %s on %s is still without a member", sg.Account, sg.Target)
+		}
+	}
+	if !strings.Contains(st.Status, "linked "+string(sg.Email)) {
+		t.Fatalf("status %q", st.Status)
+	}
+	if n := terminalRequests(s) - before; n != 0 {
+		t.Fatalf("confirming a link sent %d requests to the terminals", n)
+	}
+	keys(tm, tea.KeyPressMsg{Code: tea.KeyEscape}, key('q'))
+	tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second))
+
+	links, err := ses.store.Links(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(links) != 1 {
+		t.Fatalf("store holds %d links: %+v", len(links), links)
+	}
+	l := links[0]
+	if l.Email != sg.Email || l.Target != sg.Target || l.Account != sg.Account || l.Origin != identity.Confirmed ||
+		l.CreatedBy != ses.engine.User || l.CreatedBy == "" {
+		t.Fatalf("stored link %+v, want %s → %s/%s confirmed by %q", l, sg.Email, sg.Target, sg.Account, ses.engine.User)
+	}
+}
+
+// ImportLinks stores what an iVMS export links on the targets as read,
+// reports counts and skips per target, and a re-plan pairs the rows; a
+// target that was not read gets nothing.
+func TestConsoleLinksImport(t *testing.T) {
+	s, cfgPath := startSite(t, 40)
+	app, _, _ := newTestApp(nil)
+	ctx := context.Background()
+	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ses.close()
+	be := &consoleBackend{app: app, ses: ses}
+	d, err := be.Refresh(ctx, func(tui.Progress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A member missing on the entrance and an account there without a member
+	// nor an e-mail (not staff: their numbers start with 9).
+	var email member.Email
+	var account string
+	for _, it := range d.Plan.Items {
+		if email == "" && it.Kind == plan.Missing && it.Target == "entrance" {
+			email = it.Email
+		}
+		if account == "" && it.Kind == plan.Unlinked && it.Target == "entrance" && it.Email == "" && !strings.HasPrefix(it.Account, "9") {
+			account = it.Account
+		}
+	}
+	if email == "" || account == "" {
+		t.Fatalf("the data set has no pair to import (e-mail %q, account %q)", email, account)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "persons.csv")
+	csv := "Person ID,Name,Email\n" + account + ",Uvožena Oseba," + string(email) + "\n77777,Nobody Here,nobody@example.si\n8888,No Mail,\n"
+	if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := terminalRequests(s)
+	read := append([]plan.TargetState(nil), d.Targets...)
+	for i := range read {
+		if read[i].Info.Name == "gym" {
+			read[i].Err = errors.New("terminal gym: connection refused")
+		}
+	}
+	sum, err := be.ImportLinks(ctx, path, read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Rows != 3 || sum.Format == "" || len(sum.Targets) != len(read) {
+		t.Fatalf("summary %+v", sum)
+	}
+	var ent, gym tui.ImportTarget
+	for _, x := range sum.Targets {
+		switch x.Target {
+		case "entrance":
+			ent = x
+		case "gym":
+			gym = x
+		}
+	}
+	if ent.Target != "entrance" || ent.Linked != 1 || ent.Unchanged != 0 || ent.Skipped != 2 {
+		t.Fatalf("entrance: %+v", ent)
+	}
+	if !slices.Contains(ent.Skips, "line 3: person 77777 (Nobody Here): not on target entrance") ||
+		!slices.Contains(ent.Skips, "line 4: person 8888 (No Mail): no e-mail") {
+		t.Fatalf("entrance skips %q", ent.Skips)
+	}
+	if gym.Target != "gym" || gym.Linked != 0 || !strings.Contains(gym.Err, "not read (terminal gym: connection refused)") {
+		t.Fatalf("gym: %+v", gym)
+	}
+	links, err := ses.store.Links(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(links) != 1 || links[0].Email != email || links[0].Target != "entrance" || links[0].Account != account ||
+		links[0].Origin != identity.Imported || links[0].CreatedBy != ses.engine.User {
+		t.Fatalf("stored links %+v", links)
+	}
+	nd, err := be.Replan(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, ok := findItem(nd.Plan, email, "entrance")
+	if !ok || it.Account != account || it.Kind == plan.Missing || it.LinkOrigin != string(identity.Imported) {
+		t.Fatalf("after the import %s on entrance: %+v", email, it)
+	}
+	if !nd.TakenAt.Equal(d.TakenAt) || nd.Plan.Source.Members != d.Plan.Source.Members || len(nd.Links) != 1 {
+		t.Fatalf("re-plan changed more than the links: taken %v/%v, %d members, %d links", nd.TakenAt, d.TakenAt, nd.Plan.Source.Members, len(nd.Links))
+	}
+	if n := terminalRequests(s) - before; n != 0 {
+		t.Fatalf("import and re-plan sent %d requests to the terminals", n)
+	}
+	// Importing again leaves the entrance's link as it is (and, the gym
+	// read now, links there too); a missing file says which.
+	again, err := be.ImportLinks(ctx, path, d.Targets)
+	if err != nil || again.Targets[0].Target != "entrance" || again.Targets[0].Linked != 0 || again.Targets[0].Unchanged != 1 {
+		t.Fatalf("second import: %+v %v", again, err)
+	}
+	if _, err := be.ImportLinks(ctx, filepath.Join(dir, "none.csv"), d.Targets); err == nil || !strings.Contains(err.Error(), "none.csv") {
+		t.Fatalf("missing file: %v", err)
+	}
+	// Undo: a stored link is removed, a second removal says there was none.
+	if err := be.RemoveLink(ctx, links[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := be.RemoveLink(ctx, links[0]); err == nil || !strings.Contains(err.Error(), "no link <"+string(email)+">") {
+		t.Fatalf("removing twice: %v", err)
 	}
 }

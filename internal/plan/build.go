@@ -30,6 +30,11 @@ type Input struct {
 	// LastWritten maps target → account → the end the sync last wrote and
 	// read back; an account now holding something else has drifted.
 	LastWritten map[string]map[string]time.Time
+	// Extra are items planned by targets that plan on their own (the NTK
+	// access list compares card lists, not accounts by e-mail), with their
+	// target summaries. They are counted, sorted and guarded like the rest.
+	Extra        []Item
+	ExtraTargets []TargetSummary
 }
 
 // TargetState is one target as read for this plan.
@@ -65,7 +70,9 @@ func Build(in Input) Plan {
 		b.members()
 		b.sharedAccounts()
 		b.unlinked()
+		p.Items = append(p.Items, in.Extra...)
 	}
+	p.Targets = append(p.Targets, in.ExtraTargets...)
 	slices.SortStableFunc(p.Items, func(a, b Item) int {
 		return cmp.Or(cmp.Compare(a.Email, b.Email), cmp.Compare(a.MemberID, b.MemberID),
 			cmp.Compare(a.Target, b.Target), cmp.Compare(a.Account, b.Account))

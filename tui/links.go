@@ -1,0 +1,372 @@
+package tui
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+// missingRow is a member that found no account on one target (an item of
+// kind missing), with the suggestions for it that are still open.
+type missingRow struct {
+	key      string // e-mail, member id and target
+	email    member.Email
+	name     string
+	memberID string
+	target   string
+	sugs     []identity.Suggestion // best first, without rejected ones
+}
+
+// unlinkedRow is an account no member resolved to (an item of kind
+// unlinked).
+type unlinkedRow struct {
+	key       string // target and account
+	target    string
+	account   string
+	name      string
+	owner     member.Email // an e-mail found on the account that belongs to no member
+	end       plan.LocalTime
+	permanent bool
+	fold      string // folded name, for ordering
+}
+
+func missingKey(email member.Email, memberID, targetName string) string {
+	return string(email) + "\x00" + memberID + "\x00" + targetName
+}
+
+func accountKey(targetName, account string) string { return targetName + "\x00" + account }
+
+func suggestionKey(s identity.Suggestion) string { return missingKey(s.Email, s.MemberID, s.Target) }
+
+// rejectKey names one suggested pair: rejected pairs stay hidden for the
+// session.
+func rejectKey(s identity.Suggestion) string {
+	return suggestionKey(s) + "\x00" + s.Account
+}
+
+// linksState is the identity view: members without an account beside
+// accounts without a member, name-match suggestions per member to confirm
+// or reject, and the import of an iVMS-4200 export.
+type linksState struct {
+	active bool // open (also under help or export): follows data changes
+
+	// rows built from the plan (base) and what is shown (without rows whose
+	// link is being stored)
+	builtGen     int
+	baseMissing  []missingRow
+	baseUnlinked []unlinkedRow
+	missing      []missingRow
+	unlinked     []unlinkedRow
+	free         map[string]bool // accountKey of the unlinked accounts
+
+	cursor, offset int
+	follow         string // the member row the cursor stays on ("" : keep the position)
+	pick           int    // the chosen suggestion of the cursor's member
+	accOffset      int
+
+	// suggestions of data generation sugGen, by missingKey
+	sugs      map[string][]identity.Suggestion
+	sugGen    int
+	sugReq    int
+	sugForGen int // the generation being ranked
+	ranking   bool
+
+	rejected   map[string]bool // rejectKey: hidden for this session
+	pending    map[string]bool // missingKey: a link is being stored
+	pendingAcc map[string]bool // accountKey: a link to it is being stored
+
+	queue     []linkOp
+	busy      bool
+	opReq     int
+	replanReq int
+	seq       int             // link changes that succeeded
+	done      []identity.Link // confirmed in this session, newest last (undo)
+
+	typing    bool
+	input     textinput.Model
+	importing string // the path being imported
+	imported  *ImportSummary
+	importErr string
+}
+
+func newLinksState() linksState {
+	in := newInput("iVMS export: ")
+	in.Placeholder = "path of the iVMS-4200 person export (.csv or .xlsx)"
+	return linksState{builtGen: -1, sugGen: -1, sugForGen: -1, sugs: map[string][]identity.Suggestion{}, rejected: map[string]bool{},
+		pending: map[string]bool{}, pendingAcc: map[string]bool{}, free: map[string]bool{}, input: in}
+}
+
+// open shows the view, on the member of the table's row when it has no
+// account somewhere.
+func (l *linksState) open(m *Model) tea.Cmd {
+	if m.data == nil {
+		m.setStatus(false, "nothing loaded yet")
+		return nil
+	}
+	m.screen, l.active = screenLinks, true
+	l.cursor, l.offset, l.pick, l.accOffset, l.follow = 0, 0, 0, 0, ""
+	if r := m.current(); r != nil {
+		for _, ix := range r.items {
+			if it := m.item(ix); it.Kind == plan.Missing {
+				l.follow = missingKey(it.Email, it.MemberID, it.Target)
+				break
+			}
+		}
+	}
+	return l.onData(m)
+}
+
+func (l *linksState) close(m *Model) {
+	l.active, l.typing = false, false
+	l.input.Blur()
+	m.screen = screenTable
+}
+
+// onData rebuilds the lists from the data shown and asks for its
+// suggestions (unless they are the data's already).
+func (l *linksState) onData(m *Model) tea.Cmd {
+	if l.builtGen != m.gen {
+		l.build(m.data)
+		l.builtGen = m.gen
+	}
+	l.arrange()
+	if l.sugGen == m.gen || (l.ranking && l.sugForGen == m.gen) {
+		return nil // ranked, or being ranked, for this data already
+	}
+	return l.suggest(m)
+}
+
+func (l *linksState) build(d *Data) {
+	l.baseMissing, l.baseUnlinked = l.baseMissing[:0], l.baseUnlinked[:0]
+	clear(l.free)
+	for i := range d.Plan.Items {
+		it := &d.Plan.Items[i]
+		switch it.Kind {
+		case plan.Missing:
+			l.baseMissing = append(l.baseMissing, missingRow{key: missingKey(it.Email, it.MemberID, it.Target),
+				email: it.Email, name: it.Name, memberID: it.MemberID, target: it.Target})
+		case plan.Unlinked:
+			k := accountKey(it.Target, it.Account)
+			l.free[k] = true
+			l.baseUnlinked = append(l.baseUnlinked, unlinkedRow{key: k, target: it.Target, account: it.Account,
+				name: it.AccountName, owner: it.Email, end: it.CurrentEnd, permanent: it.Permanent,
+				fold: member.FoldName(it.AccountName)})
+		}
+	}
+	slices.SortFunc(l.baseUnlinked, func(a, b unlinkedRow) int {
+		return cmp.Or(cmp.Compare(a.target, b.target), cmp.Compare(a.fold, b.fold), cmp.Compare(a.account, b.account))
+	})
+}
+
+// arrange makes the shown lists: rows whose link is being stored are left
+// out, every member gets its open suggestions (accounts still without a
+// member, pairs not rejected), and members with the best matches come
+// first so confirming runs down the list.
+func (l *linksState) arrange() {
+	l.missing = l.missing[:0]
+	for _, r := range l.baseMissing {
+		if l.pending[r.key] {
+			continue
+		}
+		r.sugs = nil
+		for _, s := range l.sugs[r.key] {
+			ak := accountKey(s.Target, s.Account)
+			if l.rejected[rejectKey(s)] || l.pendingAcc[ak] || !l.free[ak] {
+				continue
+			}
+			r.sugs = append(r.sugs, s)
+		}
+		l.missing = append(l.missing, r)
+	}
+	slices.SortStableFunc(l.missing, func(a, b missingRow) int {
+		return cmp.Or(cmp.Compare(bestScore(b), bestScore(a)), cmp.Compare(a.email, b.email),
+			cmp.Compare(a.memberID, b.memberID), cmp.Compare(a.target, b.target))
+	})
+	l.unlinked = l.unlinked[:0]
+	for _, u := range l.baseUnlinked {
+		if !l.pendingAcc[u.key] {
+			l.unlinked = append(l.unlinked, u)
+		}
+	}
+	if l.follow != "" {
+		for i := range l.missing {
+			if l.missing[i].key == l.follow {
+				l.cursor = i
+				break
+			}
+		}
+	}
+	l.clamp()
+}
+
+func bestScore(r missingRow) float64 {
+	if len(r.sugs) == 0 {
+		return 0
+	}
+	return r.sugs[0].Score
+}
+
+func (l *linksState) clamp() {
+	l.cursor = max(0, min(l.cursor, len(l.missing)-1))
+	if r := l.current(); r != nil {
+		l.pick = max(0, min(l.pick, len(r.sugs)-1))
+	} else {
+		l.pick = 0
+	}
+}
+
+func (l *linksState) current() *missingRow {
+	if l.cursor < 0 || l.cursor >= len(l.missing) {
+		return nil
+	}
+	return &l.missing[l.cursor]
+}
+
+// chosen is the suggestion the cursor's member would be linked by.
+func (l *linksState) chosen() *identity.Suggestion {
+	r := l.current()
+	if r == nil || l.pick >= len(r.sugs) {
+		return nil
+	}
+	return &r.sugs[l.pick]
+}
+
+// suggest ranks name matches for the data shown in a command: the pairing
+// is cheap, but never on the keystroke's path.
+func (l *linksState) suggest(m *Model) tea.Cmd {
+	req, gen, d := m.nextReq(), m.gen, m.data
+	l.sugReq, l.sugForGen, l.ranking = req, gen, true
+	return func() tea.Msg {
+		return suggestMsg{req: req, gen: gen, sugs: suggestFor(d)}
+	}
+}
+
+// suggestFor pairs the members of the plan's missing items with the
+// accounts of its unlinked items, resolving e-mails as the plan did (the
+// stored links and the e-mails found on the accounts).
+func suggestFor(d *Data) []identity.Suggestion {
+	want := map[string]bool{}
+	free := map[string]map[string]bool{}
+	for i := range d.Plan.Items {
+		it := &d.Plan.Items[i]
+		switch it.Kind {
+		case plan.Missing:
+			want[it.MemberID+"\x00"+string(it.Email)] = true
+		case plan.Unlinked:
+			if free[it.Target] == nil {
+				free[it.Target] = map[string]bool{}
+			}
+			free[it.Target][it.Account] = true
+		}
+	}
+	if len(want) == 0 || len(free) == 0 {
+		return nil
+	}
+	var members []member.Member
+	for _, mb := range d.Members {
+		if want[mb.ID+"\x00"+string(mb.Email)] {
+			members = append(members, mb)
+		}
+	}
+	unmatched := make(map[string][]target.Account, len(free))
+	for t, ids := range free {
+		for _, a := range d.Accounts[t] {
+			if ids[a.ID] {
+				unmatched[t] = append(unmatched[t], a)
+			}
+		}
+	}
+	return identity.Suggest(members, unmatched, identity.NewResolver(d.Links, d.Accounts), 0)
+}
+
+func (l *linksState) onSuggestions(msg suggestMsg) {
+	if msg.req != l.sugReq {
+		return // asked for older data
+	}
+	l.ranking = false
+	clear(l.sugs)
+	for _, s := range msg.sugs {
+		k := suggestionKey(s)
+		l.sugs[k] = append(l.sugs[k], s)
+	}
+	l.sugGen = msg.gen
+	l.arrange()
+}
+
+func (l *linksState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	keys := m.keys
+	h := l.listHeight(m)
+	move := func(to int) {
+		l.cursor, l.pick = to, 0
+		l.clamp()
+		if r := l.current(); r != nil {
+			l.follow = r.key
+		}
+	}
+	switch {
+	case key.Matches(k, keys.Back), key.Matches(k, keys.Links):
+		l.close(m)
+	case key.Matches(k, keys.Up):
+		move(l.cursor - 1)
+	case key.Matches(k, keys.Down):
+		move(l.cursor + 1)
+	case key.Matches(k, keys.PageUp):
+		move(l.cursor - h)
+	case key.Matches(k, keys.PageDown):
+		move(l.cursor + h)
+	case key.Matches(k, keys.Top):
+		move(0)
+	case key.Matches(k, keys.Bottom):
+		move(len(l.missing) - 1)
+	case key.Matches(k, keys.NextSuggestion):
+		if r := l.current(); r != nil && len(r.sugs) > 0 {
+			l.pick = (l.pick + 1) % len(r.sugs)
+		}
+	case key.Matches(k, keys.PrevSuggestion):
+		if r := l.current(); r != nil && len(r.sugs) > 0 {
+			l.pick = (l.pick + len(r.sugs) - 1) % len(r.sugs)
+		}
+	case key.Matches(k, keys.Link):
+		return l.confirm(m)
+	case key.Matches(k, keys.Reject):
+		l.reject(m)
+	case key.Matches(k, keys.Undo):
+		return l.undo(m)
+	case key.Matches(k, keys.Import):
+		l.typing = true
+		l.input.CursorEnd()
+		return l.input.Focus()
+	}
+	return nil
+}
+
+func (l *linksState) onInputKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, m.keys.Back):
+		l.typing = false
+		l.input.Blur()
+		return nil
+	case key.Matches(k, m.keys.Submit):
+		l.typing = false
+		l.input.Blur()
+		return l.startImport(m, strings.TrimSpace(l.input.Value()))
+	}
+	var c tea.Cmd
+	l.input, c = l.input.Update(k)
+	return c
+}
+
+// listHeight is how many member rows the view shows (see linksView).
+func (l *linksState) listHeight(m *Model) int {
+	h := max(1, m.height-3)
+	return max(1, h-3-l.sugLines(h)-l.importLines(h))
+}

@@ -1,0 +1,250 @@
+package tui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/plan"
+)
+
+// Changes to the links from the identity view: confirm, reject, undo and
+// import. Each change that stores something runs in a command, one at a
+// time, and ends with the plan made again from the data shown.
+type linkOpKind int
+
+const (
+	opAdd linkOpKind = iota
+	opRemove
+	opImport
+)
+
+// linkOp is one change to the stored links. Changes run one at a time, in
+// the order asked, so each re-plan sees every change before it.
+type linkOp struct {
+	kind   linkOpKind
+	link   identity.Link      // opAdd, opRemove
+	rowKey string             // opAdd: the member row hidden until the plan follows
+	path   string             // opImport
+	read   []plan.TargetState // opImport: the targets as last read
+}
+
+// confirm stores the chosen suggestion as a confirmed link made by the
+// console's user; the member leaves the list at once and the plan follows
+// when the link is stored.
+func (l *linksState) confirm(m *Model) tea.Cmd {
+	r := l.current()
+	s := l.chosen()
+	switch {
+	case r == nil:
+		m.setStatus(false, "no member without an account")
+		return nil
+	case s == nil:
+		m.setStatus(false, fmt.Sprintf("%s on %s: no suggestion to confirm; import an iVMS export (i) or use `doorsync links add`", r.email, r.target))
+		return nil
+	}
+	ln := identity.Link{Email: s.Email, Target: s.Target, Account: s.Account, Origin: identity.Confirmed,
+		CreatedAt: m.opt.Clock.Now(), CreatedBy: m.opt.User,
+		Note: fmt.Sprintf("console: name match %.2f (%s), account name %q", s.Score, s.Why, s.AccountName)}
+	// r and s point into the list that arrange rebuilds.
+	op := linkOp{kind: opAdd, link: ln, rowKey: r.key}
+	l.pending[op.rowKey] = true
+	l.pendingAcc[accountKey(ln.Target, ln.Account)] = true
+	l.follow, l.pick = "", 0 // the next member takes the row
+	l.arrange()
+	m.setStatus(true, fmt.Sprintf("linking %s → %s account %s…", ln.Email, ln.Target, ln.Account))
+	l.queue = append(l.queue, op)
+	return l.next(m)
+}
+
+func (l *linksState) reject(m *Model) {
+	s := l.chosen()
+	if s == nil {
+		m.setStatus(false, "no suggestion to reject")
+		return
+	}
+	l.rejected[rejectKey(*s)] = true
+	if r := l.current(); r != nil {
+		l.follow = r.key // stay on the member: its next suggestion is the question now
+	}
+	m.setStatus(true, fmt.Sprintf("rejected %s ↔ %s account %s (%s) for this session", s.Email, s.Target, s.Account, s.AccountName))
+	l.arrange()
+}
+
+func (l *linksState) undo(m *Model) tea.Cmd {
+	if len(l.done) == 0 {
+		m.setStatus(false, "no link confirmed here to undo")
+		return nil
+	}
+	ln := l.done[len(l.done)-1]
+	l.done = l.done[:len(l.done)-1]
+	m.setStatus(true, fmt.Sprintf("removing the link %s → %s account %s…", ln.Email, ln.Target, ln.Account))
+	l.queue = append(l.queue, linkOp{kind: opRemove, link: ln})
+	return l.next(m)
+}
+
+func (l *linksState) startImport(m *Model, path string) tea.Cmd {
+	if path == "" {
+		m.setStatus(false, "import: no file name")
+		return nil
+	}
+	path = expandHome(path)
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	l.input.SetValue(path)
+	l.importing = path
+	m.setStatus(true, "importing "+path+"…")
+	l.queue = append(l.queue, linkOp{kind: opImport, path: path, read: m.data.Targets})
+	return l.next(m)
+}
+
+// expandHome reads a leading ~ as the home directory, as a shell would.
+func expandHome(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if h, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(h, p[1:])
+		}
+	}
+	return p
+}
+
+// next starts the first queued change unless one is running. The command
+// stores the change, then plans again from the data shown.
+func (l *linksState) next(m *Model) tea.Cmd {
+	if l.busy || len(l.queue) == 0 || m.data == nil {
+		return nil
+	}
+	op := l.queue[0]
+	l.queue = l.queue[1:]
+	l.busy = true
+	req := m.nextReq()
+	l.opReq = req
+	be, ctx, gen, d := m.opt.Backend, m.ctx, m.gen, *m.data
+	return func() tea.Msg {
+		out := linkOpMsg{req: req, gen: gen, op: op}
+		switch op.kind {
+		case opAdd:
+			out.err = be.AddLink(ctx, op.link)
+		case opRemove:
+			out.err = be.RemoveLink(ctx, op.link)
+		case opImport:
+			out.sum, out.err = be.ImportLinks(ctx, op.path, op.read)
+		}
+		if out.err == nil || out.sum.Linked() > 0 {
+			out.data, out.replanErr = be.Replan(ctx, d)
+			out.replanned = out.replanErr == nil
+		}
+		return out
+	}
+}
+
+func (l *linksState) onOp(m *Model, msg linkOpMsg) tea.Cmd {
+	if msg.req != l.opReq {
+		return nil
+	}
+	l.busy = false
+	op, ln := msg.op, msg.op.link
+	switch op.kind {
+	case opAdd:
+		delete(l.pending, op.rowKey)
+		delete(l.pendingAcc, accountKey(ln.Target, ln.Account))
+		if msg.err != nil {
+			m.logErr("add link", msg.err)
+			m.setStatus(false, fmt.Sprintf("link %s → %s account %s: %v", ln.Email, ln.Target, ln.Account, msg.err))
+			break
+		}
+		l.done = append(l.done, ln)
+		l.seq++
+		m.setStatus(true, fmt.Sprintf("linked %s → %s account %s", ln.Email, ln.Target, ln.Account))
+	case opRemove:
+		if msg.err != nil {
+			l.done = append(l.done, ln) // still stored: undo may be tried again
+			m.logErr("remove link", msg.err)
+			m.setStatus(false, fmt.Sprintf("remove link %s → %s account %s: %v", ln.Email, ln.Target, ln.Account, msg.err))
+			break
+		}
+		l.seq++
+		m.setStatus(true, fmt.Sprintf("removed the link %s → %s account %s", ln.Email, ln.Target, ln.Account))
+	case opImport:
+		l.importing = ""
+		sum := msg.sum
+		l.imported, l.importErr = &sum, ""
+		if sum.Linked() > 0 {
+			l.seq++
+		}
+		if msg.err != nil {
+			m.logErr("import links", msg.err)
+			l.importErr = msg.err.Error()
+			m.setStatus(false, fmt.Sprintf("import of %s: %v", op.path, msg.err))
+			break
+		}
+		var unread []string
+		for _, t := range sum.Targets {
+			if t.Err != "" {
+				unread = append(unread, t.Target)
+			}
+		}
+		msgText := fmt.Sprintf("imported %s: %s stored", filepath.Base(op.path), plural(sum.Linked(), "link"))
+		if len(unread) > 0 {
+			msgText += "; nothing imported to " + strings.Join(unread, ", ") + " (not read)"
+		}
+		m.setStatus(len(unread) == 0, msgText)
+	}
+	cmds := []tea.Cmd{}
+	switch {
+	case msg.replanErr != nil:
+		m.logErr("replan", msg.replanErr)
+		m.setStatus(false, m.status+fmt.Sprintf("; the plan could not be made again (%v): r refreshes", msg.replanErr))
+	case msg.replanned && msg.gen == m.gen:
+		m.shownReq = max(m.shownReq, msg.req)
+		cmds = append(cmds, m.setData(msg.data))
+	case msg.replanned:
+		cmds = append(cmds, m.replan()) // a refresh replaced the data meanwhile
+	default:
+		l.arrange() // nothing changed: the pending row comes back
+	}
+	cmds = append(cmds, l.next(m))
+	return tea.Batch(cmds...)
+}
+
+// replan plans the data shown again with the links stored now.
+func (m *Model) replan() tea.Cmd {
+	if m.data == nil {
+		return nil
+	}
+	req := m.nextReq()
+	m.links.replanReq = req
+	be, ctx, gen, d := m.opt.Backend, m.ctx, m.gen, *m.data
+	return func() tea.Msg {
+		nd, err := be.Replan(ctx, d)
+		return replanMsg{req: req, gen: gen, data: nd, err: err}
+	}
+}
+
+func (m *Model) onReplan(msg replanMsg) tea.Cmd {
+	if msg.req != m.links.replanReq {
+		return nil
+	}
+	if msg.err != nil {
+		m.logErr("replan", msg.err)
+		m.setStatus(false, fmt.Sprintf("the plan could not be made again after the link change (%v): r refreshes", msg.err))
+		return nil
+	}
+	if msg.gen != m.gen {
+		return m.replan()
+	}
+	m.shownReq = max(m.shownReq, msg.req)
+	return m.setData(msg.data)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}

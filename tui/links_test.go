@@ -1,0 +1,380 @@
+package tui
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/plan"
+)
+
+func missingKeys(m *Model) []string {
+	var out []string
+	for _, r := range m.links.missing {
+		out = append(out, string(r.email)+"@"+r.target)
+	}
+	return out
+}
+
+func unlinkedIDs(m *Model) []string {
+	var out []string
+	for _, u := range m.links.unlinked {
+		out = append(out, u.target+"/"+u.account)
+	}
+	return out
+}
+
+func planItem(t *testing.T, m *Model, email member.Email, targetName string) plan.Item {
+	t.Helper()
+	for _, it := range m.data.Plan.Items {
+		if it.Email == email && it.Target == targetName {
+			return it
+		}
+	}
+	t.Fatalf("the plan has no item for %s on %s", email, targetName)
+	return plan.Item{}
+}
+
+func chosen(t *testing.T, m *Model) identity.Suggestion {
+	t.Helper()
+	c := m.links.chosen()
+	if c == nil {
+		t.Fatalf("no suggestion chosen for %v", m.links.current())
+	}
+	return *c
+}
+
+func openLinks(t *testing.T, be *fakeBackend) *Model {
+	t.Helper()
+	m := newTestModel(t, be, 80, 24)
+	m.opt.User = "mojca"
+	press(t, m, "L")
+	if m.screen != screenLinks {
+		t.Fatalf("L opened %v", m.screen)
+	}
+	return m
+}
+
+func TestLinksViewListsBothSidesWithRankedSuggestions(t *testing.T) {
+	m := openLinks(t, newLinksBackend(t))
+	// Members with the best matches first, then the rest by e-mail.
+	want := []string{"nika.23@example.si@gym", "spela.11@example.si@gym", "spela.35@example.si@gym", "ana.17@example.si@gym",
+		"maximiliana.theodora.wolkenstein.29@example.si@gym", "maximiliana.theodora.wolkenstein.5@example.si@gym"}
+	if got := missingKeys(m); !slices.Equal(got, want) {
+		t.Fatalf("members without an account:\n got %v\nwant %v", got, want)
+	}
+	if got, want := unlinkedIDs(m), []string{"entrance/9001", "gym/2024", "gym/2023", "gym/2017", "gym/2099", "gym/2011"}; !slices.Equal(got, want) {
+		t.Fatalf("accounts without a member: got %v, want %v", got, want)
+	}
+	sugs := m.links.missing[0].sugs
+	if len(sugs) != 2 || sugs[0].Account != "2023" || sugs[0].Score != identity.ScoreExact || sugs[1].Account != "2024" || sugs[1].Score != identity.ScoreTypo {
+		t.Fatalf("Nika Krajnc's suggestions: %+v", sugs)
+	}
+	out := ansi.Strip(m.Render())
+	for _, w := range []string{"6 without an account · 6 without a member · 4 with suggestions",
+		`› 1. 1.00  gym 2023 "NIKA KRAJNC" — same name`, `2. 0.75  gym 2024 "NIKA KRAJN" — one letter differs`,
+		"◆ gym      2023", "◇ gym      2024"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("view lacks %q:\n%s", w, out)
+		}
+	}
+	// Two members called Špela Kovačič match one account equally: both
+	// are offered it and told so.
+	press(t, m, "down")
+	if c := chosen(t, m); c.Account != "2011" || !strings.Contains(c.Why, "2 members match this account equally") {
+		t.Fatalf("Špela's suggestion: %+v", c)
+	}
+	press(t, m, "down", "down")
+	if c := chosen(t, m); c.Account != "2017" || c.Score != identity.ScoreReordered {
+		t.Fatalf("Ana Novak ~ NOVAK ANA: %+v", c)
+	}
+	press(t, m, "down")
+	if m.links.chosen() != nil || !strings.Contains(ansi.Strip(m.Render()), "no account on gym has a matching name") {
+		t.Fatalf("a member without a match shows a suggestion:\n%s", ansi.Strip(m.Render()))
+	}
+	press(t, m, "esc")
+	if m.screen != screenTable || m.links.active {
+		t.Fatalf("esc left the view on %v (active %v)", m.screen, m.links.active)
+	}
+}
+
+func TestLinksOpensOnTheTablesMember(t *testing.T) {
+	m := newTestModel(t, newLinksBackend(t), 80, 24)
+	press(t, m, "6", "/") // the missing tab, search Ana
+	typeText(t, m, "ana")
+	press(t, m, "enter", "L")
+	if r := m.links.current(); r == nil || r.email != "ana.17@example.si" {
+		t.Fatalf("the view opened on %+v, want Ana Novak's row", r)
+	}
+}
+
+func TestLinksConfirmStoresTheLinkAndReplans(t *testing.T) {
+	be := newLinksBackend(t)
+	m := openLinks(t, be)
+	if it := planItem(t, m, "nika.23@example.si", "gym"); it.Kind != plan.Missing {
+		t.Fatalf("before: %s on gym is %s", it.Email, it.Kind)
+	}
+	press(t, m, "tab", "shift+tab") // tab chooses among the member's suggestions
+	if c := chosen(t, m); c.Account != "2023" {
+		t.Fatalf("chosen %+v", c)
+	}
+	press(t, m, "y")
+	if len(be.links) != 1 {
+		t.Fatalf("backend got %d links, want 1: %+v", len(be.links), be.links)
+	}
+	l := be.links[0]
+	if l.Email != "nika.23@example.si" || l.Target != "gym" || l.Account != "2023" || l.Origin != identity.Confirmed ||
+		l.CreatedBy != "mojca" || !l.CreatedAt.Equal(fixtureNow) || !strings.Contains(l.Note, "same name") {
+		t.Fatalf("stored link %+v", l)
+	}
+	// The plan follows at once, from the data already loaded.
+	if be.refresh != 0 || be.replans != 1 {
+		t.Fatalf("%d refreshes, %d re-plans: want none and one", be.refresh, be.replans)
+	}
+	it := planItem(t, m, "nika.23@example.si", "gym")
+	if it.Kind != plan.InSync || it.Account != "2023" || it.LinkOrigin != string(identity.Confirmed) {
+		t.Fatalf("after: %s on gym is %s with account %q (%s)", it.Email, it.Kind, it.Account, it.LinkOrigin)
+	}
+	if slices.Contains(missingKeys(m), "nika.23@example.si@gym") || slices.Contains(unlinkedIDs(m), "gym/2023") {
+		t.Fatalf("the pair is still listed: %v | %v", missingKeys(m), unlinkedIDs(m))
+	}
+	// The Nika row left; the typo account is no longer anyone's suggestion
+	// (Nika was its only match) and the cursor is on the next member.
+	if r := m.links.current(); r == nil || r.email != "spela.11@example.si" {
+		t.Fatalf("cursor on %+v after confirming", r)
+	}
+	if !strings.Contains(m.status, "linked nika.23@example.si → gym account 2023") {
+		t.Fatalf("status %q", m.status)
+	}
+	// The main table shows the new plan too.
+	press(t, m, "esc", "6")
+	for _, k := range visibleKeys(m) {
+		if k == "nika.23@example.si" {
+			t.Fatal("the missing tab still lists Nika Krajnc")
+		}
+	}
+	// Undo removes the link and the member is back with its suggestions.
+	press(t, m, "L", "u")
+	if len(be.links) != 0 || !slices.Contains(missingKeys(m), "nika.23@example.si@gym") {
+		t.Fatalf("undo: links %v, missing %v", be.links, missingKeys(m))
+	}
+	if it := planItem(t, m, "nika.23@example.si", "gym"); it.Kind != plan.Missing {
+		t.Fatalf("after undo %s on gym is %s", it.Email, it.Kind)
+	}
+	press(t, m, "u")
+	if !strings.Contains(m.status, "no link confirmed here to undo") {
+		t.Fatalf("second undo: %q", m.status)
+	}
+}
+
+func TestLinksRejectHidesThePairForTheSession(t *testing.T) {
+	be := newLinksBackend(t)
+	m := openLinks(t, be)
+	press(t, m, "x")
+	if len(be.links) != 0 {
+		t.Fatalf("reject stored %v", be.links)
+	}
+	r := m.links.current()
+	if r == nil || r.email != "nika.23@example.si" {
+		t.Fatalf("after reject the cursor left the member: %+v", r)
+	}
+	if c := chosen(t, m); c.Account != "2024" {
+		t.Fatalf("after rejecting 2023 the chosen suggestion is %+v, want 2024", c)
+	}
+	if !strings.Contains(m.status, "rejected nika.23@example.si ↔ gym account 2023") {
+		t.Fatalf("status %q", m.status)
+	}
+	// The account stays without a member: rejecting links nothing.
+	if !slices.Contains(unlinkedIDs(m), "gym/2023") {
+		t.Fatal("a rejected account left the list")
+	}
+	press(t, m, "x", "y")
+	if len(be.links) != 0 || !strings.Contains(m.status, "no suggestion to confirm") {
+		t.Fatalf("confirm with every suggestion rejected: links %v, status %q", be.links, m.status)
+	}
+	// Hidden while the console runs, across a re-plan and re-opening.
+	press(t, m, "esc", "L")
+	run(t, m, m.replan())
+	for _, r := range m.links.missing {
+		if r.email == "nika.23@example.si" && len(r.sugs) != 0 {
+			t.Fatalf("rejected suggestions came back: %+v", r.sugs)
+		}
+	}
+	// A new console asks again.
+	m2 := openLinks(t, be)
+	if c := chosen(t, m2); c.Account != "2023" {
+		t.Fatalf("a new console shows %+v first", c)
+	}
+}
+
+func TestLinksImportShowsCountsAndSkips(t *testing.T) {
+	be := newLinksBackend(t)
+	be.importSum = ImportSummary{Format: "CSV (UTF-8, comma-delimited)", Rows: 5, Targets: []ImportTarget{
+		{Target: "entrance", Unchanged: 1, Skipped: 4, Skips: []string{"line 3: no e-mail", "line 4: person 2017 (Ana Novak): not on target entrance",
+			"line 5: person 2023 (Nika Krajnc): not on target entrance", "line 6: person 7777: not on target entrance"}},
+		{Target: "gym", Linked: 1, Unchanged: 1, Skipped: 3, Skips: []string{"line 3: no e-mail", "line 5: person 2023 (Nika Krajnc): account is already linked",
+			"line 6: person 7777: not on target gym"}},
+	}}
+	be.importAdds = []identity.Link{{Email: "ana.17@example.si", Target: "gym", Account: "2017", Origin: identity.Imported}}
+	m := openLinks(t, be)
+	press(t, m, "i")
+	if !m.links.typing || !strings.Contains(ansi.Strip(m.Render()), "iVMS export:") {
+		t.Fatal("i did not ask for the export's path")
+	}
+	press(t, m, "q") // typed, not quitting
+	if m.quitting {
+		t.Fatal("q quit while typing a path")
+	}
+	press(t, m, "backspace")
+	typeText(t, m, "/srv/exports/persons.csv")
+	press(t, m, "enter")
+	if !slices.Equal(be.imports, []string{"/srv/exports/persons.csv"}) {
+		t.Fatalf("backend imported %v", be.imports)
+	}
+	out := ansi.Strip(m.Render())
+	for _, w := range []string{"Import of persons.csv — CSV (UTF-8, comma-delimited), 5 rows",
+		"entrance  0 linked · 1 unchanged · 4 skipped", "gym       1 linked · 1 unchanged · 3 skipped",
+		"  line 3: no e-mail", "entrance: line 4: person 2017 (Ana Novak): not on target entrance",
+		"imported persons.csv: 1 link stored"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("view lacks %q:\n%s", w, out)
+		}
+	}
+	if it := planItem(t, m, "ana.17@example.si", "gym"); it.Account != "2017" || it.LinkOrigin != string(identity.Imported) {
+		t.Fatalf("after the import Ana Novak on gym is %s, account %q (%s)", it.Kind, it.Account, it.LinkOrigin)
+	}
+	if slices.Contains(missingKeys(m), "ana.17@example.si@gym") {
+		t.Fatal("the imported member is still without an account")
+	}
+	if be.refresh != 0 {
+		t.Fatal("the import read the sides again")
+	}
+}
+
+func TestLinksErrorsAreShownAndChangeNothing(t *testing.T) {
+	t.Run("store refuses the link", func(t *testing.T) {
+		be := newLinksBackend(t)
+		be.addErr = errors.New("store: add link <nika.23@example.si> → gym account 2023: database is read-only")
+		m := openLinks(t, be)
+		press(t, m, "y")
+		if !strings.Contains(m.status, "database is read-only") || m.statusOK {
+			t.Fatalf("status %q", m.status)
+		}
+		if !slices.Contains(missingKeys(m), "nika.23@example.si@gym") || m.links.busy {
+			t.Fatalf("the member did not come back: %v", missingKeys(m))
+		}
+		if c := chosen(t, m); c.Account != "2023" || be.replans != 0 {
+			t.Fatalf("after a failed link: chosen %+v, %d re-plans", c, be.replans)
+		}
+	})
+	t.Run("unreadable export", func(t *testing.T) {
+		be := newLinksBackend(t)
+		be.importErr = errors.New("open /srv/none.csv: no such file or directory")
+		m := openLinks(t, be)
+		press(t, m, "i")
+		typeText(t, m, "/srv/none.csv")
+		press(t, m, "enter")
+		out := ansi.Strip(m.Render())
+		if !strings.Contains(m.status, "import of /srv/none.csv: open /srv/none.csv: no such file") || !strings.Contains(out, "no such file or directory") {
+			t.Fatalf("status %q\n%s", m.status, out)
+		}
+		if be.replans != 0 || len(m.links.missing) != 6 {
+			t.Fatalf("a failed import changed the plan: %d re-plans, %d missing", be.replans, len(m.links.missing))
+		}
+	})
+	t.Run("re-plan fails", func(t *testing.T) {
+		be := newLinksBackend(t)
+		be.replanErr = errors.New("read links: database is locked")
+		m := openLinks(t, be)
+		press(t, m, "y")
+		if len(be.links) != 1 || !strings.Contains(m.status, "could not be made again") || !strings.Contains(m.status, "r refreshes") {
+			t.Fatalf("links %v, status %q", be.links, m.status)
+		}
+	})
+}
+
+// A link stored while the data was replaced (a refresh finished) is planned
+// against the new data, not the old.
+func TestLinksChangeDuringDataChangeReplansTheNewData(t *testing.T) {
+	be := newLinksBackend(t)
+	m := openLinks(t, be)
+	_, c := m.Update(keyMsg("y")) // the link's command, not yet run
+	be.fresh.TakenAt = fixtureNow
+	run(t, m, m.startRefresh())
+	if !m.data.TakenAt.Equal(fixtureNow) {
+		t.Fatal("the refresh was not shown")
+	}
+	run(t, m, c)
+	if be.replans != 2 {
+		t.Fatalf("%d re-plans, want the link's and one of the new data", be.replans)
+	}
+	if !m.data.TakenAt.Equal(fixtureNow) {
+		t.Fatal("the link's re-plan of the old data replaced the new data")
+	}
+	if it := planItem(t, m, "nika.23@example.si", "gym"); it.Account != "2023" {
+		t.Fatalf("the new data lacks the link: %s", it.Kind)
+	}
+}
+
+// Suggestions of data no longer shown are dropped.
+func TestLinksStaleSuggestionsDropped(t *testing.T) {
+	m := openLinks(t, newLinksBackend(t))
+	old := m.links.sugReq
+	m.links.sugReq = old + 10 // asked again since
+	m.Update(suggestMsg{req: old, gen: m.gen, sugs: nil})
+	if c := chosen(t, m); c.Account != "2023" {
+		t.Fatalf("a stale ranking replaced the suggestions: %+v", c)
+	}
+}
+
+func TestLinksViewKeepsFrameAtAnySize(t *testing.T) {
+	m := openLinks(t, newLinksBackend(t))
+	m.links.imported = &ImportSummary{Path: "/x/p.csv", Format: "CSV", Rows: 3, Targets: []ImportTarget{{Target: "gym", Skipped: 3,
+		Skips: []string{"line 2: no e-mail", "line 3: no e-mail", "line 4: no e-mail"}}}}
+	for _, sz := range [][2]int{{40, 10}, {200, 60}, {80, 24}, {20, 5}, {120, 12}} {
+		m.Update(tea_WindowSize(sz[0], sz[1]))
+		press(t, m, "down")
+		checkFrame(t, ansi.Strip(m.Render()), sz[0], sz[1])
+	}
+}
+
+// Confirmations made faster than the store answers run one after the
+// other, each re-plan seeing the links before it.
+func TestLinksConfirmationsQueue(t *testing.T) {
+	be := newLinksBackend(t)
+	m := openLinks(t, be)
+	_, first := m.Update(keyMsg("y")) // Nika → 2023
+	_, second := m.Update(keyMsg("y"))
+	if second != nil {
+		t.Fatal("a second change started while the first was running")
+	}
+	if len(m.links.queue) != 1 || !m.links.busy || !strings.Contains(ansi.Strip(m.Render()), "saving…") {
+		t.Fatalf("queue %d, busy %v", len(m.links.queue), m.links.busy)
+	}
+	if slices.Contains(missingKeys(m), "nika.23@example.si@gym") || slices.Contains(missingKeys(m), "spela.11@example.si@gym") {
+		t.Fatalf("confirmed members still listed while saving: %v", missingKeys(m))
+	}
+	run(t, m, first)
+	if len(be.links) != 2 || be.links[1].Email != "spela.11@example.si" || be.links[1].Account != "2011" || be.replans != 2 {
+		t.Fatalf("links %+v, %d re-plans", be.links, be.replans)
+	}
+	for _, e := range []member.Email{"nika.23@example.si", "spela.11@example.si"} {
+		if it := planItem(t, m, e, "gym"); it.Kind == plan.Missing {
+			t.Errorf("%s is still missing on the gym", e)
+		}
+	}
+	// The other Špela lost her only suggestion to her namesake.
+	for _, r := range m.links.missing {
+		if r.email == "spela.35@example.si" && len(r.sugs) != 0 {
+			t.Errorf("spela.35 is still offered %+v", r.sugs)
+		}
+	}
+	if m.links.busy || len(m.links.queue) != 0 {
+		t.Fatal("the queue did not drain")
+	}
+}

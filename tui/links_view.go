@@ -1,0 +1,272 @@
+package tui
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/doorsync/doorsync/internal/plan"
+)
+
+// The identity view, top to bottom: a heading with the counts, the two
+// lists side by side (members without an account │ accounts without a
+// member), the ranked suggestions for the member under the cursor, and
+// what the last iVMS import did.
+
+// sugLines is how many suggestions show for a body of h lines.
+func (l *linksState) sugLines(h int) int { return max(2, min(6, h/5)) }
+
+// importLines is how many lines the last import's report takes.
+func (l *linksState) importLines(h int) int { return len(l.importBlock(nil, h/4, 0)) }
+
+func (l *linksState) view(m *Model, h int) string {
+	s := m.styles
+	w := m.width
+	if m.data == nil {
+		return s.Dim.Render("nothing loaded yet")
+	}
+	listH := max(1, h-3-l.sugLines(h)-l.importLines(h))
+	lw := max(10, (w-3)/2)
+	rw := max(10, w-3-lw)
+	out := []string{l.heading(m)}
+	out = append(out, s.Header.Render(fit(fmt.Sprintf("Members without an account (%d)", len(l.missing)), lw))+" │ "+
+		s.Header.Render(fit(fmt.Sprintf("Accounts without a member (%d)", len(l.unlinked)), rw)))
+
+	// Keep the cursor's member and the chosen account in sight.
+	if l.cursor < l.offset {
+		l.offset = l.cursor
+	}
+	if l.cursor >= l.offset+listH {
+		l.offset = l.cursor - listH + 1
+	}
+	l.offset = max(0, min(l.offset, len(l.missing)-listH))
+	marks := map[string]string{}
+	if r := l.current(); r != nil {
+		for i, sg := range r.sugs {
+			k := accountKey(sg.Target, sg.Account)
+			if i == l.pick {
+				marks[k] = "◆"
+				if ix := l.unlinkedIndex(k); ix >= 0 {
+					if ix < l.accOffset {
+						l.accOffset = ix
+					}
+					if ix >= l.accOffset+listH {
+						l.accOffset = ix - listH + 1
+					}
+				}
+			} else {
+				marks[k] = "◇"
+			}
+		}
+	}
+	l.accOffset = max(0, min(l.accOffset, len(l.unlinked)-listH))
+
+	tw := targetWidth(m.data.Plan.Targets)
+	for i := range listH {
+		left, right := strings.Repeat(" ", lw), strings.Repeat(" ", rw)
+		if mi := l.offset + i; mi < len(l.missing) {
+			left = l.missingLine(m, &l.missing[mi], mi == l.cursor, lw, tw)
+		} else if i == 0 && len(l.missing) == 0 {
+			left = s.Dim.Render(fit("  none: every member has an account", lw))
+		}
+		if ui := l.accOffset + i; ui < len(l.unlinked) {
+			u := &l.unlinked[ui]
+			right = l.unlinkedLine(m, u, marks[u.key], rw, tw)
+		} else if i == 0 && len(l.unlinked) == 0 {
+			right = s.Dim.Render(fit("  none: every account has a member", rw))
+		}
+		out = append(out, left+" │ "+right)
+	}
+	out = append(out, l.suggestionLines(m, l.sugLines(h))...)
+	out = append(out, l.importBlock(m, h/4, tw)...)
+	for i, line := range out {
+		out[i] = clip(line, w)
+	}
+	return strings.Join(out, "\n")
+}
+
+func (l *linksState) heading(m *Model) string {
+	s := m.styles
+	with := 0
+	for i := range l.missing {
+		if len(l.missing[i].sugs) > 0 {
+			with++
+		}
+	}
+	var parts []string // what is under way first: counts may be cut off
+	if l.busy || len(l.queue) > 0 {
+		parts = append(parts, s.Warn.Render("saving…"))
+	}
+	if l.ranking {
+		parts = append(parts, "ranking…")
+	}
+	parts = append(parts, fmt.Sprintf("%d without an account", len(l.missing)), fmt.Sprintf("%d without a member", len(l.unlinked)),
+		fmt.Sprintf("%d with suggestions", with))
+	return s.Title.Render("Fix identities") + "  " + strings.Join(parts, " · ")
+}
+
+func targetWidth(ts []plan.TargetSummary) int {
+	w := 6
+	for _, t := range ts {
+		w = max(w, ansi.StringWidth(t.Name))
+	}
+	return min(w, 12)
+}
+
+func (l *linksState) unlinkedIndex(k string) int {
+	for i := range l.unlinked {
+		if l.unlinked[i].key == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// missingLine: cursor, name, e-mail (when wide enough), target, best score.
+func (l *linksState) missingLine(m *Model, r *missingRow, cur bool, w, tw int) string {
+	score := "   —"
+	if len(r.sugs) > 0 {
+		score = fmt.Sprintf("%4.2f", r.sugs[0].Score)
+	}
+	rest := max(2, w-tw-8)
+	who := fit(r.name, rest)
+	if rest >= 40 { // room for the e-mail too; else it heads the suggestions
+		nameW := rest * 45 / 100
+		who = fit(r.name, nameW) + " " + fit(string(r.email), rest-nameW-1)
+	}
+	line := mark(cur) + " " + who + " " + fit(r.target, tw) + " " + score
+	line = fit(line, w)
+	if cur {
+		return m.styles.Cursor.Render(line)
+	}
+	return line
+}
+
+// unlinkedLine: suggestion mark, target, account, name (and the e-mail
+// found on it), end when there is room.
+func (l *linksState) unlinkedLine(m *Model, u *unlinkedRow, sugMark string, w, tw int) string {
+	if sugMark == "" {
+		sugMark = " "
+	}
+	name := u.name
+	if u.owner != "" {
+		name += " <" + string(u.owner) + ">"
+	}
+	line := sugMark + " " + fit(u.target, tw) + " " + fit(u.account, 8) + " "
+	if w >= 60 {
+		line += fit(name, w-ansi.StringWidth(line)-11) + " " + endText(u.end, u.permanent)
+	} else {
+		line += name
+	}
+	line = fit(line, w)
+	if sugMark == "◆" {
+		return m.styles.Selected.Render(line)
+	}
+	return line
+}
+
+func (l *linksState) suggestionLines(m *Model, n int) []string {
+	s := m.styles
+	r := l.current()
+	if r == nil {
+		return append([]string{s.Bold.Render("Suggestions")}, make([]string, n)...)
+	}
+	out := []string{s.Bold.Render(fmt.Sprintf("Suggestions for %s <%s> on %s", r.name, r.email, r.target))}
+	switch {
+	case len(r.sugs) == 0 && l.ranking:
+		out = append(out, s.Dim.Render("  ranking…"))
+	case len(r.sugs) == 0:
+		out = append(out, s.Dim.Render(fmt.Sprintf("  no account on %s has a matching name; import an iVMS export (i)", r.target)))
+	}
+	start := max(0, l.pick-n+1)
+	for i := start; i < len(r.sugs) && i < start+n; i++ {
+		sg := r.sugs[i]
+		line := fmt.Sprintf("%s %d. %.2f  %s %s %q — %s", mark(i == l.pick), i+1, sg.Score, sg.Target, sg.Account, sg.AccountName, sg.Why)
+		if i == l.pick {
+			line = s.Selected.Render(line)
+		}
+		out = append(out, line)
+	}
+	for len(out) < n+1 {
+		out = append(out, "")
+	}
+	return out[:n+1]
+}
+
+// importBlock reports the import under way or the last one, in at most
+// limit lines; m nil only measures.
+func (l *linksState) importBlock(m *Model, limit, tw int) []string {
+	if l.importing == "" && l.imported == nil {
+		return nil
+	}
+	bold, dim, errs := fmtFuncs(m)
+	var out []string
+	switch {
+	case l.importing != "":
+		out = append(out, bold("Importing "+l.importing+"…"))
+	case l.imported != nil:
+		sum := l.imported
+		head := bold("Import of " + filepath.Base(sum.Path))
+		if sum.Format != "" {
+			head += dim(fmt.Sprintf(" — %s, %d rows", sum.Format, sum.Rows))
+		}
+		out = append(out, head)
+		for _, t := range sum.Targets {
+			if t.Err != "" {
+				out = append(out, errs(fmt.Sprintf("  %s  nothing imported: %s", fit(t.Target, tw), t.Err)))
+				continue
+			}
+			out = append(out, fmt.Sprintf("  %s  %d linked · %d unchanged · %d skipped", fit(t.Target, tw), t.Linked, t.Unchanged, t.Skipped))
+		}
+		if l.importErr != "" {
+			out = append(out, errs("  "+l.importErr))
+		}
+		out = append(out, firstSkips(sum, max(0, limit-len(out)))...)
+	}
+	if len(out) > limit {
+		out = out[:max(1, limit)]
+	}
+	return out
+}
+
+// firstSkips lists the first reasons rows were skipped, each once: a row
+// the file itself rules out is skipped on every target alike.
+func firstSkips(sum *ImportSummary, n int) []string {
+	seen := map[string]int{}
+	var order []string
+	owner := map[string]string{}
+	for _, t := range sum.Targets {
+		for _, sk := range t.Skips {
+			if seen[sk] == 0 {
+				order = append(order, sk)
+				owner[sk] = t.Target
+			}
+			seen[sk]++
+		}
+	}
+	var out []string
+	for _, sk := range order {
+		if len(out) == n {
+			break
+		}
+		if seen[sk] > 1 {
+			out = append(out, "  "+sk)
+		} else {
+			out = append(out, "  "+owner[sk]+": "+sk)
+		}
+	}
+	return out
+}
+
+// fmtFuncs styles text when m is set (m nil: measuring only).
+func fmtFuncs(m *Model) (bold, dim, errs func(string) string) {
+	id := func(s string) string { return s }
+	if m == nil {
+		return id, id, id
+	}
+	return func(s string) string { return m.styles.Bold.Render(s) },
+		func(s string) string { return m.styles.Dim.Render(s) },
+		func(s string) string { return m.styles.Err.Render(s) }
+}
