@@ -17,13 +17,15 @@ const System = "neyross"
 // Target adapts one NEYROSS platform to target.Target.
 //
 // Costs (N persons, page limit L, batch B, k accounts): Inventory takes
-// ⌈N/L⌉ + 1 requests; Lookup min(k, ⌈N/L⌉ + 1); Write the same reads (it
-// re-reads each person right before sending it back, so that a change made
-// on the platform meanwhile is not undone and a person deleted meanwhile is
-// not re-created) plus ⌈k/B⌉ upserts.
+// ⌈N/L⌉ + 1 requests; Lookup min(k, ⌈N/L⌉ + 1); Write ⌈k/B⌉ upserts, sending
+// back the persons of the Lookup just before it (the apply engine re-reads
+// each chunk right before writing it), and re-reading any other person first
+// so that a change made on the platform meanwhile is not undone and a person
+// deleted meanwhile is not re-created.
 type Target struct {
-	c    *Client
-	info target.Info
+	c      *Client
+	info   target.Info
+	recent recentReads
 }
 
 // NewTarget returns the adapter for cfg's platform. It does not talk to it.
@@ -83,6 +85,7 @@ func (t *Target) Lookup(ctx context.Context, ids []string) (map[string]target.Ac
 	if err != nil {
 		return nil, err
 	}
+	t.recent.remember(ps)
 	out := make(map[string]target.Account, len(ps))
 	for id, p := range ps {
 		out[id] = t.account(p)
@@ -176,12 +179,20 @@ func (t *Target) Write(ctx context.Context, updates []target.Update) []error {
 	for j, i := range pending {
 		ids[j] = updates[i].Account.ID
 	}
-	fresh, err := t.c.Lookup(ctx, ids)
-	if err != nil {
-		for _, i := range pending {
-			errs[i] = fmt.Errorf("re-reading before the write: %w", err)
+	// Persons read by the Lookup just before (the apply engine's re-read of
+	// this chunk) are sent back as read; any other is read now.
+	fresh, missing := t.recent.take(ids)
+	if len(missing) > 0 {
+		more, err := t.c.Lookup(ctx, missing)
+		if err != nil {
+			for _, i := range pending {
+				errs[i] = fmt.Errorf("re-reading before the write: %w", err)
+			}
+			return errs
 		}
-		return errs
+		for id, p := range more {
+			fresh[id] = p
+		}
 	}
 	var writes []PersonWrite
 	var slots []int // update index of each write
