@@ -16,7 +16,7 @@ import (
 // plugin exposes, and the number of persons it lets doorsync see.
 func neyrossChecks(ctx context.Context, cfg *config.Config) []Line {
 	n := cfg.Neyross
-	subject := "neyross " + n.Name
+	subject := systemSubject("neyross", n.Name)
 	line := func(st Status, check, detail string) Line {
 		return Line{Status: st, Subject: subject, Check: check, Detail: detail}
 	}
@@ -46,7 +46,7 @@ func neyrossChecks(ctx context.Context, cfg *config.Config) []Line {
 // handshake: its only call is the upload, which doctor never makes.
 func ntkChecks(ctx context.Context, cfg *config.Config) []Line {
 	n := cfg.NTK
-	subject := "ntk " + n.Name
+	subject := systemSubject("ntk", n.Name)
 	u, err := url.Parse(n.URL)
 	if err != nil {
 		return []Line{{Status: StatusFail, Subject: subject, Check: "reachability", Detail: err.Error()}}
@@ -72,4 +72,13 @@ func ntkChecks(ctx context.Context, cfg *config.Config) []Line {
 		{Status: StatusOK, Subject: subject, Check: "reachability", Detail: u.Scheme + "://" + host + " answered"},
 		{Status: StatusInfo, Subject: subject, Check: "credentials", Detail: "not checked: NTK's only call is the list upload; the first sync shows whether they work"},
 	}
+}
+
+// systemSubject names a target in doctor lines: "neyross", or "neyross main"
+// when the configured name differs from the system's.
+func systemSubject(system, name string) string {
+	if name == "" || name == system {
+		return system
+	}
+	return system + " " + name
 }
