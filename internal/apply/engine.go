@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/doorsync/doorsync/internal/backoff"
 	"math/rand/v2"
 	"sort"
 	"sync"
@@ -39,7 +40,7 @@ func (r Retry) withDefaults() Retry {
 		r.Max = 8 * time.Second
 	}
 	if r.Sleep == nil {
-		r.Sleep = sleepCtx
+		r.Sleep = backoff.Sleep
 	}
 	if r.Jitter == nil {
 		r.Jitter = rand.Float64
@@ -47,26 +48,9 @@ func (r Retry) withDefaults() Retry {
 	return r
 }
 
-// wait is "equal jitter": half the exponential delay fixed, half random, so
-// retries of several workers spread out but never collapse to zero.
+// wait pauses before retry number attempt (1 for the first retry).
 func (r Retry) wait(ctx context.Context, attempt int) error {
-	d := r.Base << min(attempt-1, 16)
-	if d > r.Max || d <= 0 {
-		d = r.Max
-	}
-	d = d/2 + time.Duration(r.Jitter()*float64(d/2))
-	return r.Sleep(ctx, d)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return r.Sleep(ctx, backoff.Delay(r.Base, r.Max, attempt-1, r.Jitter()))
 }
 
 // Engine applies plan items.

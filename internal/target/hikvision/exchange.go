@@ -5,11 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/doorsync/doorsync/internal/backoff"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/doorsync/doorsync/internal/target"
 )
@@ -84,16 +83,7 @@ func retryable(err error) bool {
 // wait sleeps the backoff of attempt (doubling, with ±50 % jitter so that
 // several doorsync processes do not retry in step).
 func (c *Client) wait(ctx context.Context, attempt int) error {
-	d := c.backoff << min(attempt, 8)
-	d = d/2 + rand.N(d)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return backoff.Wait(ctx, c.backoff, attempt)
 }
 
 // once performs one exchange under the one-in-flight rule and checks the

@@ -6,12 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/doorsync/doorsync/internal/backoff"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/doorsync/doorsync/internal/target"
@@ -81,16 +80,7 @@ func retryable(err error) bool {
 
 // wait sleeps the backoff of attempt (doubling, with ±50 % jitter).
 func (c *Client) wait(ctx context.Context, attempt int) error {
-	d := c.backoff << min(attempt, 8)
-	d = d/2 + rand.N(d)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return backoff.Wait(ctx, c.backoff, attempt)
 }
 
 // once performs one exchange unless the client is stopped, and classifies

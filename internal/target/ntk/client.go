@@ -7,8 +7,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/doorsync/doorsync/internal/backoff"
 	"io"
-	"math/rand/v2"
 	"mime/multipart"
 	"net"
 	"net/http"
@@ -168,7 +168,7 @@ func (c *Client) Upload(ctx context.Context, list List) (string, error) {
 		if err == nil || attempt >= c.retries || !retryable(err) {
 			return name, err
 		}
-		if werr := wait(ctx, c.backoff, attempt); werr != nil {
+		if werr := backoff.Wait(ctx, c.backoff, attempt); werr != nil {
 			return "", fmt.Errorf("%w (not retried: %w)", err, werr)
 		}
 	}
@@ -259,18 +259,6 @@ func retryable(err error) bool {
 
 // wait sleeps the backoff of attempt: doubling, ±50 % jitter so that
 // retries of several machines do not fall in step.
-func wait(ctx context.Context, base time.Duration, attempt int) error {
-	d := base << min(attempt, 8)
-	d = d/2 + rand.N(d)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
 
 // certError reports a certificate the client refused: retrying cannot help.
 func certError(err error) (string, bool) {
