@@ -47,6 +47,34 @@ type Backend interface {
 	// the links stored now: what changed after a link was added, removed or
 	// imported, without reading either side again.
 	Replan(ctx context.Context, d Data) (Data, error)
+	// Events reads the latest door events of the given accounts from the
+	// targets that keep an event log, newest first, at most limit in all.
+	// A target that cannot be read is named in the result's Failed while
+	// the others still count; an error means nothing could be asked.
+	Events(ctx context.Context, accounts []AccountRef, limit int) (EventsResult, error)
+}
+
+// AccountRef names one account on one target.
+type AccountRef struct {
+	Target  string
+	Account string
+}
+
+// EventEntry is one door event of an account, as the detail shows it.
+type EventEntry struct {
+	Target string
+	target.Event
+}
+
+// EventsResult is what Backend.Events found.
+type EventsResult struct {
+	Since   time.Time    // the start of the window read
+	Entries []EventEntry // newest first
+	// Read are the targets read (those keeping an event log), in the
+	// order of the accounts; Failed has one line per target that keeps one
+	// but could not be read, naming it.
+	Read   []string
+	Failed []string
 }
 
 // Data is one planned picture of both sides.

@@ -1,19 +1,26 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/target"
 )
 
-// historyLimit is how many recorded items of an e-mail the detail shows.
-const historyLimit = 10
+// historyLimit is how many recorded items of an e-mail the detail shows;
+// eventsLimit how many door events (across the row's targets).
+const (
+	historyLimit = 10
+	eventsLimit  = 10
+)
 
 // detailState is the inspection of one row.
 type detailState struct {
@@ -23,6 +30,14 @@ type detailState struct {
 	loading bool
 	entries []HistoryEntry
 	err     error
+
+	// door events, read from the targets in the background
+	evReq     int
+	evRefs    []AccountRef
+	evLoading bool
+	evRes     EventsResult
+	evErr     error
+	evCancel  context.CancelFunc // ends the read in flight (row changed, detail left)
 }
 
 func (d *detailState) open(m *Model) tea.Cmd {
@@ -30,14 +45,19 @@ func (d *detailState) open(m *Model) tea.Cmd {
 	return d.load(m)
 }
 
-// load asks for the row's history; a result for another row (the cursor
-// moved, the data refreshed) is dropped by its request id.
+// load asks for the row's history and door events; a result for another
+// row (the cursor moved, the data refreshed) is dropped by its request id,
+// and the events read it replaces is cancelled: it talks to terminals.
 func (d *detailState) load(m *Model) tea.Cmd {
 	r := m.current()
 	if r == nil {
 		return nil
 	}
 	d.key, d.entries, d.err = r.key, nil, nil
+	return tea.Batch(d.loadHistory(m, r), d.loadEvents(m, r))
+}
+
+func (d *detailState) loadHistory(m *Model, r *row) tea.Cmd {
 	if r.email == "" {
 		d.loading = false
 		return nil
@@ -51,6 +71,49 @@ func (d *detailState) load(m *Model) tea.Cmd {
 	}
 }
 
+func (d *detailState) loadEvents(m *Model, r *row) tea.Cmd {
+	d.stopEvents()
+	d.evRefs, d.evRes, d.evErr = accountRefs(m, r), EventsResult{}, nil
+	if len(d.evRefs) == 0 {
+		d.evLoading = false
+		return nil
+	}
+	req := m.nextReq()
+	d.evReq, d.evLoading = req, true
+	ctx, cancel := context.WithCancel(m.ctx)
+	d.evCancel = cancel
+	be, refs := m.opt.Backend, d.evRefs
+	return func() tea.Msg {
+		defer cancel()
+		res, err := be.Events(ctx, refs, eventsLimit)
+		return eventsMsg{req: req, res: res, err: err}
+	}
+}
+
+// stopEvents cancels the events read in flight, if any.
+func (d *detailState) stopEvents() {
+	if d.evCancel != nil {
+		d.evCancel()
+		d.evCancel = nil
+	}
+}
+
+// accountRefs are the accounts of a row's items, each once, in item order.
+func accountRefs(m *Model, r *row) []AccountRef {
+	var out []AccountRef
+	seen := map[AccountRef]bool{}
+	for _, ix := range r.items {
+		it := m.item(ix)
+		ref := AccountRef{Target: it.Target, Account: it.Account}
+		if it.Account == "" || seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		out = append(out, ref)
+	}
+	return out
+}
+
 func (d *detailState) onHistory(msg historyMsg) {
 	if msg.req != d.req {
 		return
@@ -58,10 +121,22 @@ func (d *detailState) onHistory(msg historyMsg) {
 	d.loading, d.entries, d.err = false, msg.entries, msg.err
 }
 
+func (d *detailState) onEvents(msg eventsMsg) {
+	if msg.req != d.evReq {
+		return
+	}
+	d.evLoading, d.evRes, d.evErr, d.evCancel = false, msg.res, msg.err, nil
+}
+
 func (d *detailState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, m.keys.Back, m.keys.Inspect, m.keys.Quit):
 		m.screen = screenTable
+		d.stopEvents()
+		if d.evLoading {
+			// Its answer is dropped; opening the detail again reads anew.
+			d.evReq, d.evLoading = 0, false
+		}
 	case key.Matches(k, m.keys.Down):
 		d.scroll++
 	case key.Matches(k, m.keys.Up):
@@ -157,6 +232,8 @@ func (m *Model) detailLines(r *row, d *detailState) []string {
 		}
 	}
 	add("")
+	out = append(out, m.eventLines(d)...)
+	add("")
 	switch {
 	case r.email == "":
 		add("%s", s.Dim.Render("no e-mail: no history"))
@@ -239,4 +316,91 @@ func (m *Model) linkNote(it *plan.Item) string {
 		}
 	}
 	return ""
+}
+
+// eventLines shows the door events: what the terminals saw when the member
+// came (granted, or denied and why), newest first.
+func (m *Model) eventLines(d *detailState) []string {
+	s := m.styles
+	zone := m.data.Plan.Zone()
+	res := d.evRes
+	var out []string
+	add := func(f string, a ...any) { out = append(out, fmt.Sprintf(f, a...)) }
+	switch {
+	case len(d.evRefs) == 0:
+		add("%s", s.Dim.Render("door events: no account on a target"))
+		return out
+	case d.evLoading:
+		add("%s", s.Dim.Render("door events: loading…"))
+		return out
+	case d.evErr != nil:
+		add("%s", s.Err.Render("door events: "+printable(d.evErr.Error())))
+		return out
+	case len(res.Read) == 0 && len(res.Failed) == 0:
+		add("%s", s.Dim.Render("door events: none of these targets keeps an event log"))
+		return out
+	}
+	since := ""
+	if !res.Since.IsZero() {
+		since = " since " + res.Since.In(zone).Format("2006-01-02")
+	}
+	where := ""
+	if len(res.Read) > 0 {
+		where = " on " + strings.Join(res.Read, ", ")
+	}
+	if len(res.Entries) == 0 {
+		add("%s", s.Dim.Render("door events: none"+since+where))
+	} else {
+		add("%s%s", s.Bold.Render("door events"), s.Dim.Render(since+where))
+	}
+	perTarget := map[string]int{}
+	for _, ref := range d.evRefs {
+		perTarget[ref.Target]++
+	}
+	// Column widths from what is shown, bounded so one long name or reason
+	// does not push the door off an 80-column screen.
+	tw, rw := 0, 0
+	for _, e := range res.Entries {
+		tw = max(tw, min(ansi.StringWidth(e.Target), 12))
+		rw = max(rw, min(ansi.StringWidth(e.Reason), 32))
+	}
+	for _, e := range res.Entries {
+		var verdict string
+		switch e.Outcome {
+		case target.OutcomeGranted:
+			verdict = s.OK.Render(fit("granted", 7))
+		case target.OutcomeDenied:
+			verdict = s.Err.Render(fit("denied", 7))
+		default:
+			verdict = s.Dim.Render(fit("event", 7))
+		}
+		reason := printable(e.Reason)
+		if e.Door != "" {
+			reason = fit(reason, rw)
+		}
+		line := fmt.Sprintf("  %s  %s  %s  %s", timeText(e.Time, zone), fit(printable(e.Target), tw), verdict, reason)
+		if e.Door != "" {
+			line += s.Dim.Render("  " + printable(e.Door))
+		}
+		if perTarget[e.Target] > 1 {
+			line += s.Dim.Render("  account " + printable(e.Account))
+		}
+		add("%s", line)
+	}
+	for _, f := range res.Failed {
+		add("  %s", s.Err.Render(printable(f)))
+	}
+	return out
+}
+
+// printable replaces control characters (an escape sequence in a headline
+// a platform sent, a newline in an error) with spaces: text from a target
+// must not drive the operator's terminal nor break the layout.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
 }

@@ -127,6 +127,14 @@ type fakeBackend struct {
 	runs     []RunEntry
 	progress []Progress
 
+	// door events: what Events answers, the accounts it was asked for,
+	// and a gate that, when set, holds it until closed or cancelled.
+	events      EventsResult
+	eventsErr   error
+	eventsAsked [][]AccountRef
+	eventsGate  chan struct{}
+	eventsEnded []error // ctx.Err() of each call as it returned
+
 	// identity view: base holds the rule, policy and zone Replan plans
 	// with; links are the stored links.
 	base       plan.Input
@@ -196,6 +204,29 @@ func (f *fakeBackend) Runs(context.Context, int) ([]RunEntry, error) { return f.
 func (f *fakeBackend) RunItems(context.Context, int64) ([]HistoryEntry, error) {
 	return f.history, nil
 }
+
+func (f *fakeBackend) Events(ctx context.Context, refs []AccountRef, limit int) (EventsResult, error) {
+	f.mu.Lock()
+	f.eventsAsked = append(f.eventsAsked, slices.Clone(refs))
+	gate := f.eventsGate
+	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.eventsEnded = append(f.eventsEnded, ctx.Err())
+	if err := ctx.Err(); err != nil {
+		return EventsResult{}, err
+	}
+	res := f.events
+	res.Entries = res.Entries[:min(len(res.Entries), limit)]
+	return res, f.eventsErr
+}
+
 func (f *fakeBackend) AddLink(_ context.Context, l identity.Link) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

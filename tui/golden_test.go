@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/doorsync/doorsync/internal/target"
 )
 
 // TestGolden pins the main screens at 80×24 and 160×48 with colour off
@@ -39,6 +42,7 @@ func TestGolden(t *testing.T) {
 					{RunID: 3, At: fixtureNow.Add(-26 * 60 * 60 * 1e9), Kind: "extend", Email: "ana.1@example.si", Target: "entrance", Status: "applied", Before: "2025-10-01", After: "2025-11-04"},
 				}}
 				be.fresh = be.stored
+				be.events = goldenEvents()
 				if sc.links {
 					be = newLinksBackend(t)
 					be.importSum = goldenImport()
@@ -68,6 +72,24 @@ func checkFrame(t *testing.T, out string, w, h int) {
 		if n := ansi.StringWidth(l); n > w {
 			t.Errorf("line %d is %d cells wide (screen %d): %q", i+1, n, w, l)
 		}
+	}
+}
+
+// goldenEvents are the door events of the detail's row (account 1001 on
+// both terminals): on the entrance a failed face match just before a
+// granted one and earlier visits; the gym could not be read.
+func goldenEvents() EventsResult {
+	ev := func(tn string, ago time.Duration, o target.Outcome, reason, code string) EventEntry {
+		return EventEntry{Target: tn, Event: target.Event{Time: fixtureNow.Add(-ago), Account: "1001", Name: "ANA NOVAK",
+			Outcome: o, Reason: reason, Door: "door 1", Code: code}}
+	}
+	return EventsResult{Since: fixtureNow.AddDate(0, 0, -30), Read: []string{"entrance"},
+		Entries: []EventEntry{
+			ev("entrance", 2*time.Hour, target.OutcomeGranted, "face verified", "5/75"),
+			ev("entrance", 2*time.Hour+4*time.Second, target.OutcomeDenied, "face not matched", "5/76"),
+			ev("entrance", 50*time.Hour, target.OutcomeGranted, "face verified", "5/75"),
+		},
+		Failed: []string{"terminal gym: events of 1001 page 2: transient (timeout): no answer within 20s"},
 	}
 }
 

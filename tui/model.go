@@ -217,6 +217,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case historyMsg:
 		m.detail.onHistory(msg)
 		return m, nil
+	case eventsMsg:
+		m.detail.onEvents(msg)
+		return m, nil
 	case runsMsg, runItemsMsg:
 		m.hist.update(msg)
 		return m, nil

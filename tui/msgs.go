@@ -40,6 +40,12 @@ type historyMsg struct {
 	err     error
 }
 
+type eventsMsg struct {
+	req int
+	res EventsResult
+	err error
+}
+
 type runsMsg struct {
 	req  int
 	runs []RunEntry

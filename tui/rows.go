@@ -26,11 +26,32 @@ type row struct {
 	drift bool
 }
 
-// kindOrder is the order of a row's headline kind: the most consequential
-// of its items wins.
-var kindRank = map[plan.Kind]int{
-	plan.Revoke: 0, plan.Shorten: 1, plan.Reactivate: 2, plan.Extend: 3, plan.Ambiguous: 4, plan.Invalid: 5,
-	plan.Missing: 6, plan.Unlinked: 7, plan.NoEmail: 8, plan.InSync: 9,
+// kindRank orders a row's kinds for its headline: the most consequential
+// of its items wins (a kind this console does not know comes last).
+func kindRank(k plan.Kind) int {
+	switch k {
+	case plan.Revoke:
+		return 0
+	case plan.Shorten:
+		return 1
+	case plan.Reactivate:
+		return 2
+	case plan.Extend:
+		return 3
+	case plan.Ambiguous:
+		return 4
+	case plan.Invalid:
+		return 5
+	case plan.Missing:
+		return 6
+	case plan.Unlinked:
+		return 7
+	case plan.NoEmail:
+		return 8
+	case plan.InSync:
+		return 9
+	}
+	return 10
 }
 
 func kindBit(k plan.Kind) uint16 {
@@ -85,12 +106,12 @@ func buildRows(p *plan.Plan) []row {
 		if r.src.IsZero() {
 			r.src = it.SourceEnd
 		}
-		if ti, ok := tix[it.Target]; ok && (r.cells[ti] < 0 || kindRank[it.Kind] < kindRank[p.Items[r.cells[ti]].Kind]) {
+		if ti, ok := tix[it.Target]; ok && (r.cells[ti] < 0 || kindRank(it.Kind) < kindRank(p.Items[r.cells[ti]].Kind)) {
 			r.cells[ti] = int32(i)
 		}
 		r.items = append(r.items, int32(i))
 		r.kinds |= kindBit(it.Kind)
-		if kindRank[it.Kind] < kindRank[r.kind] {
+		if kindRank(it.Kind) < kindRank(r.kind) {
 			r.kind = it.Kind
 		}
 		if zone != nil {
@@ -100,21 +121,91 @@ func buildRows(p *plan.Plan) []row {
 		}
 		r.drift = r.drift || it.Drift
 	}
+	f := folder{seen: map[string]string{}}
+	var parts []string
 	for i := range rows {
 		r := &rows[i]
-		r.nfold = member.FoldName(r.name)
-		r.fold = member.FoldName(string(r.email) + " " + r.name + " " + accountNames(p, r))
+		r.nfold = f.fold(r.name)
+		// The search text: e-mail, name and the accounts' names, each
+		// folded once; an account named as the member (as iVMS-4200 spells
+		// it) adds nothing.
+		parts = append(parts[:0], f.fold(string(r.email)), r.nfold)
+		for _, ix := range r.items {
+			if n := p.Items[ix].AccountName; n != "" && n != r.name {
+				if fn := f.fold(n); !slices.Contains(parts, fn) {
+					parts = append(parts, fn)
+				}
+			}
+		}
+		r.fold = joinNonEmpty(parts)
 	}
 	return rows
 }
 
-func accountNames(p *plan.Plan, r *row) string {
+// folder folds text as member.FoldName does, faster: ASCII (e-mails, and
+// names as terminals store them) without FoldName's per-letter map
+// lookups, the rest through FoldName once per distinct string (a club
+// repeats its names).
+type folder struct{ seen map[string]string }
+
+func (f *folder) fold(s string) string {
+	if isASCII(s) {
+		return foldASCII(s)
+	}
+	if v, ok := f.seen[s]; ok {
+		return v
+	}
+	v := member.FoldName(s)
+	f.seen[s] = v
+	return v
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// foldASCII is member.FoldName of ASCII text: letters and digits
+// lower-cased, every run of anything else one space, none at either end.
+func foldASCII(s string) string {
+	b := make([]byte, 0, len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			b, space = append(b, c), false
+		case 'A' <= c && c <= 'Z':
+			b, space = append(b, c+'a'-'A'), false
+		case !space && len(b) > 0:
+			b, space = append(b, ' '), true
+		}
+	}
+	if space {
+		b = b[:len(b)-1]
+	}
+	return string(b)
+}
+
+// joinNonEmpty joins the non-empty parts with single spaces.
+func joinNonEmpty(parts []string) string {
+	n := 0
+	for _, p := range parts {
+		n += len(p) + 1
+	}
 	var b strings.Builder
-	for _, ix := range r.items {
-		if n := p.Items[ix].AccountName; n != "" && n != r.name {
-			b.WriteString(n)
+	b.Grow(n)
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
+		b.WriteString(p)
 	}
 	return b.String()
 }

@@ -304,7 +304,7 @@ func (m *Model) cellText(ix int32) string {
 func (m *Model) compactCell(r *row) string {
 	head := int32(-1)
 	for _, ix := range r.cells {
-		if ix >= 0 && (head < 0 || kindRank[m.item(ix).Kind] < kindRank[m.item(head).Kind]) {
+		if ix >= 0 && (head < 0 || kindRank(m.item(ix).Kind) < kindRank(m.item(head).Kind)) {
 			head = ix
 		}
 	}

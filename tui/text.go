@@ -42,13 +42,12 @@ func clip(s string, w int) string {
 	return ansi.Truncate(s, w, "…")
 }
 
-// newInput is a text input with a steady cursor: a blinking one redraws the
-// screen twice a second for nothing, which costs over a slow SSH link.
+// newInput is a text input with a steady cursor (a blinking one redraws the
+// screen twice a second for nothing, which costs over a slow SSH link) in
+// styles that read on any background (inputStyles).
 func newInput(prompt string) textinput.Model {
 	in := textinput.New()
 	in.Prompt = prompt
-	st := in.Styles()
-	st.Cursor.Blink = false
-	in.SetStyles(st)
+	in.SetStyles(inputStyles())
 	return in
 }

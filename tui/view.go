@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -205,7 +206,14 @@ func (m *Model) infoLine(c columns) string {
 }
 
 func (m *Model) footer() string {
-	return m.help.ShortHelpView(m.footerKeys())
+	return m.keyHelp().ShortHelpView(m.footerKeys())
+}
+
+// keyHelp is the help model in the console's styles (for the background).
+func (m *Model) keyHelp() help.Model {
+	h := m.help
+	h.Styles = m.styles.Help
+	return h
 }
 
 // footerKeys are the keys that apply on the current screen.
@@ -267,6 +275,7 @@ func (m *Model) helpView() string {
 	links := [][]key.Binding{{k.Links, k.Link, k.Reject}, {k.NextSuggestion, k.PrevSuggestion}, {k.Import, k.Undo}}
 	linksLegend := "marks: ◆ the account the chosen suggestion links  ◇ other suggestions\n" +
 		"x hides a suggestion until restart · u removes the last link made here"
-	return m.styles.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(groups) + "\n\n" + legend + "\n\n" +
-		m.styles.Title.Render("Fix identities (L)") + "\n" + m.help.FullHelpView(links) + "\n" + linksLegend
+	h := m.keyHelp()
+	return m.styles.Title.Render("Keys") + "\n\n" + h.FullHelpView(groups) + "\n\n" + legend + "\n\n" +
+		m.styles.Title.Render("Fix identities (L)") + "\n" + h.FullHelpView(links) + "\n" + linksLegend
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -293,6 +294,94 @@ func (b *consoleBackend) AddLink(ctx context.Context, l identity.Link) error {
 		l.CreatedBy = b.ses.engine.User
 	}
 	return b.ses.store.AddLink(ctx, l)
+}
+
+// eventsWindowDays is how far back the console's detail reads door events:
+// "why can't this member get in?" is about the last weeks.
+const eventsWindowDays = 30
+
+// Events reads the door events of the given accounts from the session's
+// targets that keep an event log, each target in parallel (the accounts of
+// one target one after another: a terminal takes one request at a time).
+// The session's targets live as long as the console, so a terminal that
+// rejected the credentials twice is stopped for the rest of it rather than
+// asked again each time a detail opens; held terminals are not contacted.
+// A target that fails is reported in Failed and costs the others nothing.
+func (b *consoleBackend) Events(ctx context.Context, refs []tui.AccountRef, limit int) (tui.EventsResult, error) {
+	if limit < 1 {
+		return tui.EventsResult{}, fmt.Errorf("door events: limit %d, want at least 1", limit)
+	}
+	now := b.app.Clock.Now()
+	since := now.AddDate(0, 0, -eventsWindowDays)
+	res := tui.EventsResult{Since: since}
+	eng := b.ses.engine
+	readers := map[string]target.EventReader{}
+	for _, t := range eng.Targets {
+		if er, ok := t.(target.EventReader); ok {
+			readers[t.Info().Name] = er
+		}
+	}
+	held := map[string]error{}
+	for _, h := range eng.Held {
+		held[h.Info.Name] = h.Err
+	}
+	var names []string
+	accounts := map[string][]string{}
+	for _, r := range refs {
+		if _, ok := accounts[r.Target]; !ok {
+			names = append(names, r.Target)
+		}
+		if !slices.Contains(accounts[r.Target], r.Account) {
+			accounts[r.Target] = append(accounts[r.Target], r.Account)
+		}
+	}
+	type read struct {
+		asked   bool
+		entries []tui.EventEntry
+		err     error
+	}
+	reads := make([]read, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		if err := held[name]; err != nil {
+			reads[i].err = err
+			continue
+		}
+		er, ok := readers[name]
+		if !ok {
+			continue // keeps no event log (NTK), or not configured any more
+		}
+		reads[i].asked = true
+		wg.Go(func() {
+			for _, acc := range accounts[name] {
+				evs, err := er.Events(ctx, target.EventQuery{Account: acc, Since: since, Until: now, Limit: limit})
+				if err != nil {
+					reads[i].entries, reads[i].err = nil, err
+					return
+				}
+				for _, e := range evs {
+					reads[i].entries = append(reads[i].entries, tui.EventEntry{Target: name, Event: e})
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return tui.EventsResult{}, err
+	}
+	for i, name := range names {
+		switch r := reads[i]; {
+		case r.err != nil:
+			// Target errors name the target ("terminal gym: …").
+			res.Failed = append(res.Failed, r.err.Error())
+		case r.asked:
+			res.Read = append(res.Read, name)
+			res.Entries = append(res.Entries, r.entries...)
+		}
+	}
+	slices.SortStableFunc(res.Entries, func(a, b tui.EventEntry) int { return b.Time.Compare(a.Time) })
+	res.Entries = res.Entries[:min(len(res.Entries), limit)]
+	return res, nil
 }
 
 // isTerminal reports whether w is a terminal (the console needs one; a pipe

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,10 +16,12 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/doorsync/doorsync/internal/emulator"
+	hikemu "github.com/doorsync/doorsync/internal/emulator/hikvision"
 	"github.com/doorsync/doorsync/internal/emulator/site"
 	"github.com/doorsync/doorsync/internal/identity"
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/target"
 	"github.com/doorsync/doorsync/tui"
 )
 
@@ -399,5 +402,161 @@ func TestConsoleLinksImport(t *testing.T) {
 	}
 	if err := be.RemoveLink(ctx, links[0]); err == nil || !strings.Contains(err.Error(), "no link <"+string(email)+">") {
 		t.Fatalf("removing twice: %v", err)
+	}
+}
+
+// The console's detail reads door events from the terminals and NEYROSS of
+// the emulated site: the row's accounts, newest first across targets; a
+// terminal that rejects the credentials is reported, the others still
+// show, and after two rejections it is not asked again.
+func TestConsoleDoorEvents(t *testing.T) {
+	s, cfgPath := startSite(t, 40)
+	app, _, _ := newTestApp(nil)
+	ctx := context.Background()
+	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ses.close()
+	be := &consoleBackend{app: app, ses: ses}
+	d, err := be.Refresh(ctx, func(tui.Progress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the emulators hold for some accounts, newest first.
+	type seen struct {
+		target  string
+		at      time.Time
+		outcome target.Outcome
+	}
+	held := func(refs []tui.AccountRef) []seen {
+		var out []seen
+		for _, r := range refs {
+			if term, ok := s.TerminalServers[r.Target]; ok {
+				for _, e := range term.Events() {
+					if e.EmployeeNo == r.Account {
+						o := target.OutcomeGranted
+						if e.Minor == hikemu.MinorInvalidPeriod || e.Minor == hikemu.MinorFaceNotMatched {
+							o = target.OutcomeDenied
+						}
+						out = append(out, seen{r.Target, e.Time, o})
+					}
+				}
+			}
+			if r.Target == "neyross" {
+				for _, e := range s.NeyrossServer.Events() {
+					if e.Person == r.Account {
+						o := target.OutcomeGranted
+						if slices.Contains(e.Tags, "AccessDenied") {
+							o = target.OutcomeDenied
+						}
+						out = append(out, seen{r.Target, e.Sent, o})
+					}
+				}
+			}
+		}
+		slices.SortStableFunc(out, func(a, b seen) int { return b.at.Compare(a.at) })
+		return out
+	}
+	// The row (an e-mail's accounts, as the console passes them) with the
+	// most events on at least two targets.
+	rows := map[member.Email][]tui.AccountRef{}
+	for _, it := range d.Plan.Items {
+		if it.Email != "" && it.Account != "" {
+			rows[it.Email] = append(rows[it.Email], tui.AccountRef{Target: it.Target, Account: it.Account})
+		}
+	}
+	var refs []tui.AccountRef
+	var want []seen
+	for _, e := range slices.Sorted(maps.Keys(rows)) {
+		r := rows[e]
+		w := held(r)
+		targets := map[string]bool{}
+		for _, x := range w {
+			targets[x.target] = true
+		}
+		if len(targets) >= 2 && len(w) > len(want) {
+			refs, want = r, w
+		}
+	}
+	if len(want) < 3 {
+		t.Fatalf("the site seeded no row with events on two targets (best %d events)", len(want))
+	}
+	want = want[:min(len(want), 10)]
+	var asked []string
+	for _, r := range refs {
+		if !slices.Contains(asked, r.Target) && r.Target != "ntk" {
+			asked = append(asked, r.Target)
+		}
+	}
+	res, err := be.Events(ctx, refs, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("accounts %v: read %v, %d events", refs, res.Read, len(res.Entries))
+	if len(res.Failed) != 0 || !slices.Equal(res.Read, asked) {
+		t.Fatalf("read %v, failed %v: want %v read", res.Read, res.Failed, asked)
+	}
+	if len(res.Entries) != len(want) {
+		t.Fatalf("%d events, want %d", len(res.Entries), len(want))
+	}
+	for i, e := range res.Entries {
+		if w := want[i]; e.Target != w.target || !e.Time.Equal(w.at) || e.Outcome != w.outcome {
+			t.Errorf("event %d: %s %v %s, want %s %v %s", i, e.Target, e.Time, e.Outcome, w.target, w.at, w.outcome)
+		}
+	}
+
+	// A refusal at the entrance reads as such.
+	var denied hikemu.Event
+	for _, e := range s.TerminalServers["entrance"].Events() {
+		if e.Minor == hikemu.MinorInvalidPeriod {
+			denied = e
+		}
+	}
+	if denied.EmployeeNo == "" {
+		t.Fatal("the site seeded no refusal at the entrance")
+	}
+	res, err = be.Events(ctx, []tui.AccountRef{{Target: "entrance", Account: denied.EmployeeNo}}, 10)
+	if err != nil || len(res.Entries) == 0 {
+		t.Fatalf("events of %s: %+v, %v", denied.EmployeeNo, res, err)
+	}
+	if e := res.Entries[0]; !e.Time.Equal(denied.Time) || e.Outcome != target.OutcomeDenied || e.Reason != "not in validity period" ||
+		e.Door != "door 1" || e.Code != "5/7" || e.Account != denied.EmployeeNo {
+		t.Errorf("the refusal at %v reads %+v", denied.Time, e)
+	}
+
+	// The gym's password changes on the device: the gym is reported, the
+	// entrance still read; after two rejections the gym is not asked again.
+	gym := s.TerminalServers["gym"]
+	var gymAccount string
+	for _, p := range gym.Persons() {
+		gymAccount = p.EmployeeNo
+		break
+	}
+	gym.SetPassword("changed-on-the-device")
+	two := []tui.AccountRef{{Target: "entrance", Account: denied.EmployeeNo}, {Target: "gym", Account: gymAccount}, {Target: "ntk", Account: "12345678"}}
+	for i := range 3 {
+		before := s.Terminals[1].Log.Count(nil)
+		res, err := be.Events(ctx, two, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(res.Read, []string{"entrance"}) || len(res.Failed) != 1 || !strings.Contains(res.Failed[0], "terminal gym") ||
+			strings.Contains(res.Failed[0], "term-secret-0815") || len(res.Entries) == 0 {
+			t.Fatalf("call %d: read %v, failed %q, %d events", i+1, res.Read, res.Failed, len(res.Entries))
+		}
+		sent := s.Terminals[1].Log.Count(nil) - before
+		// The session's gym client had logged in before: the nonce it
+		// holds is refused, the one retry is refused too, and that makes
+		// two rejections at once — the stop.
+		switch {
+		case i == 0 && !strings.Contains(res.Failed[0], "login rejected"):
+			t.Errorf("first call: %q", res.Failed[0])
+		case i > 0 && (sent != 0 || !strings.Contains(res.Failed[0], "not sent")):
+			t.Errorf("call %d: a stopped terminal got %d requests: %q", i+1, sent, res.Failed[0])
+		}
+	}
+	if n := gym.FailedLogins(); n > 2 {
+		t.Errorf("the gym counted %d failed logins", n)
 	}
 }

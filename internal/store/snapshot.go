@@ -16,17 +16,19 @@ import (
 )
 
 const (
-	// snapshotFormat versions the JSON below; bump it when a field changes
-	// meaning, and decode the old one or treat it as no snapshot.
-	snapshotFormat = 1
+	// snapshotFormat is the format written (snapbin.go); bump it when a
+	// field changes meaning, and decode the old one or treat it as no
+	// snapshot. Format 1, gzipped JSON (below), is still read.
+	snapshotFormat = 2
+	formatJSON     = 1
 	// maxSnapshotBytes bounds the decompressed size read back, so a damaged
-	// blob cannot exhaust memory (50k members take about 15 MB).
+	// blob cannot exhaust memory (50k members take about 15 MB as JSON).
 	maxSnapshotBytes = 1 << 30
 	membersSide      = "members"
 	targetSidePrefix = "target:"
 )
 
-// The snapshot types are the stored form, kept apart from the domain types
+// The format-1 types are the stored form, kept apart from the domain types
 // so that renaming a Go field cannot silently change the file format.
 type memberJSON struct {
 	ID       string     `json:"id,omitempty"`
@@ -78,11 +80,15 @@ func (s *Store) SaveMembers(ctx context.Context, members []member.Member, takenA
 // Members returns the last saved source snapshot and when it was taken;
 // ErrNoSnapshot if none was saved.
 func (s *Store) Members(ctx context.Context) ([]member.Member, time.Time, error) {
-	data, taken, err := s.loadSnapshot(ctx, membersSide)
+	data, format, taken, err := s.loadSnapshot(ctx, membersSide)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("store: members snapshot: %w", err)
 	}
-	ms, err := decodeMembers(data)
+	decode := decodeMembers
+	if format == formatJSON {
+		decode = decodeMembersJSON
+	}
+	ms, err := decode(data)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("store: members snapshot: %w", err)
 	}
@@ -110,11 +116,15 @@ func (s *Store) SaveAccounts(ctx context.Context, targetName string, accounts []
 // Accounts returns the last saved snapshot of a target and when it was
 // taken; ErrNoSnapshot if none was saved.
 func (s *Store) Accounts(ctx context.Context, targetName string) ([]target.Account, time.Time, error) {
-	data, taken, err := s.loadSnapshot(ctx, targetSidePrefix+targetName)
+	data, format, taken, err := s.loadSnapshot(ctx, targetSidePrefix+targetName)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("store: snapshot of target %s: %w", targetName, err)
 	}
-	as, err := decodeAccounts(data)
+	decode := decodeAccounts
+	if format == formatJSON {
+		decode = decodeAccountsJSON
+	}
+	as, err := decode(data)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("store: snapshot of target %s: %w", targetName, err)
 	}
@@ -132,41 +142,31 @@ func (s *Store) saveSnapshot(ctx context.Context, side string, count int, data [
 	return err
 }
 
-func (s *Store) loadSnapshot(ctx context.Context, side string) ([]byte, time.Time, error) {
+// loadSnapshot returns a side's blob and its format (one this binary
+// reads: else ErrNoSnapshot).
+func (s *Store) loadSnapshot(ctx context.Context, side string) ([]byte, int, time.Time, error) {
 	var taken string
 	var format int
 	var data []byte
 	err := s.db.QueryRowContext(ctx, `SELECT taken_at, format, data FROM snapshots WHERE side = ?`, side).Scan(&taken, &format, &data)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, time.Time{}, ErrNoSnapshot
+		return nil, 0, time.Time{}, ErrNoSnapshot
 	}
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, 0, time.Time{}, err
 	}
-	if format != snapshotFormat {
-		return nil, time.Time{}, fmt.Errorf("format %d is not %d: %w", format, snapshotFormat, ErrNoSnapshot)
+	if format != snapshotFormat && format != formatJSON {
+		return nil, 0, time.Time{}, fmt.Errorf("format %d is neither %d nor %d: %w", format, snapshotFormat, formatJSON, ErrNoSnapshot)
 	}
 	t, err := parseTime(taken)
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("taken_at: %w", err)
+		return nil, 0, time.Time{}, fmt.Errorf("taken_at: %w", err)
 	}
-	return data, t, nil
+	return data, format, t, nil
 }
 
-func encodeMembers(ms []member.Member) ([]byte, error) {
-	out := make([]memberJSON, len(ms))
-	for i, m := range ms {
-		j := memberJSON{ID: m.ID, Email: string(m.Email), RawEmail: m.RawEmail, First: m.FirstName, Last: m.LastName,
-			Inactive: m.Inactive, Tags: m.Tags, Extra: m.Extra, Problems: m.Problems}
-		for _, r := range m.Roles {
-			j.Roles = append(j.Roles, roleJSON{Org: r.OrganisationID, Role: r.RoleID, Start: r.Start, End: r.End})
-		}
-		out[i] = j
-	}
-	return gzipJSON(out)
-}
-
-func decodeMembers(data []byte) ([]member.Member, error) {
+// decodeMembersJSON reads format 1.
+func decodeMembersJSON(data []byte) ([]member.Member, error) {
 	var in []memberJSON
 	if err := gunzipJSON(data, &in); err != nil {
 		return nil, err
@@ -189,28 +189,8 @@ func decodeMembers(data []byte) ([]member.Member, error) {
 	return out, nil
 }
 
-func encodeAccounts(as []target.Account) ([]byte, error) {
-	out := make([]accountJSON, len(as))
-	for i, a := range as {
-		if a.ID == "" {
-			return nil, fmt.Errorf("entry %d (%s): account without id", i+1, a.Label())
-		}
-		out[i] = accountJSON{ID: a.ID, Name: a.Name, Email: string(a.Email), Begin: a.Begin, End: a.End,
-			Permanent: a.Permanent, Attrs: a.Attrs, Problems: a.Problems}
-	}
-	b, err := gzipJSON(out)
-	if err != nil {
-		// json names neither the account nor the field; find them.
-		for i, a := range out {
-			if _, e := json.Marshal(a); e != nil {
-				return nil, fmt.Errorf("account %s: %w", as[i].Label(), e)
-			}
-		}
-	}
-	return b, err
-}
-
-func decodeAccounts(data []byte) ([]target.Account, error) {
+// decodeAccountsJSON reads format 1.
+func decodeAccountsJSON(data []byte) ([]target.Account, error) {
 	var in []accountJSON
 	if err := gunzipJSON(data, &in); err != nil {
 		return nil, err
@@ -233,21 +213,6 @@ func decodeAccounts(data []byte) ([]target.Account, error) {
 		out[i] = a
 	}
 	return out, nil
-}
-
-func gzipJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	if err != nil {
-		return nil, err
-	}
-	if err := json.NewEncoder(zw).Encode(v); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // gunzipJSON decodes one JSON value from a gzip blob, refusing trailing data

@@ -141,6 +141,7 @@ func TestSnapshotErrors(t *testing.T) {
 	}
 }
 
+// Format 1 (JSON) blobs of older databases are still read, as strictly.
 func TestDecodeRejects(t *testing.T) {
 	for _, tc := range []struct {
 		name, json, want string
@@ -158,9 +159,9 @@ func TestDecodeRejects(t *testing.T) {
 			blob := gzipBytes(t, tc.json)
 			var err error
 			if tc.accounts {
-				_, err = decodeAccounts(blob)
+				_, err = decodeAccountsJSON(blob)
 			} else {
-				_, err = decodeMembers(blob)
+				_, err = decodeMembersJSON(blob)
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("decode = %v, want an error containing %q", err, tc.want)

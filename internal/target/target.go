@@ -104,3 +104,62 @@ type Target interface {
 type Stopper interface {
 	Stopped() error
 }
+
+// Outcome is what an access event says about the door.
+type Outcome int
+
+const (
+	// OutcomeOther: not an access decision (door opened, exit button) or a
+	// code this version does not know; Reason names it.
+	OutcomeOther Outcome = iota
+	// OutcomeGranted: the system let the person through.
+	OutcomeGranted
+	// OutcomeDenied: the system refused the person; Reason says why as far
+	// as the system tells.
+	OutcomeDenied
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case OutcomeGranted:
+		return "granted"
+	case OutcomeDenied:
+		return "denied"
+	}
+	return "other"
+}
+
+// Event is one access event of an account, as a target's event log holds
+// it: the answer to "why can't this member get in?".
+type Event struct {
+	Time    time.Time // when it happened, by the target's clock, in the site's zone
+	Account string    // the account's ID on the target
+	Name    string    // the name the target logged, if any
+	Outcome Outcome
+	// Reason is the target's verdict in words ("face verified", "not in
+	// validity period", "Доступ запрещен").
+	Reason string
+	// Door names where it happened ("door 1", an access point's name).
+	Door string
+	// Code is the system's own code, for support: Hikvision "major/minor"
+	// ("5/75"), NEYROSS event id and tags.
+	Code string
+}
+
+// EventQuery asks for the latest events of one account.
+type EventQuery struct {
+	Account string
+	// Since and Until bound the registration time. Until is usually now.
+	Since, Until time.Time
+	// Limit is the most events wanted (the newest); at least 1.
+	Limit int
+}
+
+// EventReader is implemented by targets that keep an access event log
+// (Hikvision terminals, NEYROSS). It only reads.
+type EventReader interface {
+	// Events returns the account's newest events in the query's window,
+	// newest first, at most q.Limit. It never returns a partial list as if
+	// complete: a failure returns an error and no events.
+	Events(ctx context.Context, q EventQuery) ([]Event, error)
+}

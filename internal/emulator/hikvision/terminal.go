@@ -36,6 +36,8 @@ type Terminal struct {
 	ignoreList bool
 	persons    []Person       // storage (insertion) order
 	index      map[string]int // employeeNo → position in persons
+	events     []Event        // the event log, by time (then serialNo)
+	lastSerial int64
 	nonces     map[string]*nonceState
 	nonceOrder []string // issue order, for pruning
 	logins     map[string]*loginState
@@ -99,6 +101,9 @@ func New(cfg Config) *Terminal {
 	}
 	if cfg.LockFor <= 0 {
 		cfg.LockFor = 30 * time.Minute
+	}
+	if cfg.MaxEvents <= 0 {
+		cfg.MaxEvents = 100000
 	}
 	t := &Terminal{
 		cfg:        cfg,

@@ -2,7 +2,9 @@
 // ISAPI: Digest auth with expiring and single-use nonces, lockout after failed
 // logins with the real failure body, UserInfo Search paging with the 30-record
 // cap silently applied, Modify, deviceBusy under concurrent requests, errors
-// inside HTTP 200 bodies, firmware that ignores EmployeeNoList. See
+// inside HTTP 200 bodies, firmware that ignores EmployeeNoList, and the access
+// event log that AcsEvent searches (by person, type and time, oldest or
+// newest first, paged like Search). See
 // ../shared/specs/hikvision-isapi.md.
 package hikvision
 
@@ -35,6 +37,17 @@ type Config struct {
 	LockFor        time.Duration // lockout duration (default 30 min)
 
 	IgnoreEmployeeNoList bool // firmware bug: Search ignores EmployeeNoList
+
+	// MaxEvents is the event log's capacity (default 100000, a face
+	// terminal's order of magnitude); beyond it the oldest events are
+	// overwritten, as terminals do.
+	MaxEvents int
+	// EventsOldestFirst is older firmware: AcsEvent ignores
+	// timeReverseOrder and always lists the oldest event first.
+	EventsOldestFirst bool
+	// IgnoreEventEmployeeNo is firmware that predates employeeNoString in
+	// AcsEventCond: every person's events are listed.
+	IgnoreEventEmployeeNo bool
 
 	// OfferSHA256 adds a SHA-256 Digest challenge in front of the MD5 one
 	// (newer firmware); either algorithm is accepted.

@@ -1,6 +1,6 @@
 // Package site runs a whole emulated site on loopback: Cardskipper and two
-// Hikvision terminals filled from a generated data set. `doorsync demo` and the
-// end-to-end tests use it.
+// Hikvision terminals filled from a generated data set, with the door events
+// of the last two weeks. `doorsync demo` and the end-to-end tests use it.
 package site
 
 import (
@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -116,6 +118,7 @@ func Start(ctx context.Context, o Options) (*Site, error) {
 			Faults: ep.Faults, Log: ep.Log,
 		})
 		term.SetPersons(data.Terminals[name])
+		seedTerminalEvents(term, data.Terminals[name], o.Zone, o.Clock.Now(), o.Seed+uint64(i)+1)
 		if ep.URL, err = s.serve(ctx, term); err != nil {
 			s.Close()
 			return nil, err
@@ -152,6 +155,7 @@ func Start(ctx context.Context, o Options) (*Site, error) {
 	s.NeyrossServer = neyemu.New(neyemu.Config{Token: s.Neyross.Password, Zone: o.Zone, Clock: o.Clock,
 		Faults: s.Neyross.Faults, Log: s.Neyross.Log})
 	s.NeyrossServer.SetPersons(persons)
+	seedNeyrossEvents(s.NeyrossServer, persons, o.Zone, o.Clock.Now(), o.Seed+200)
 	if s.Neyross.URL, err = s.serve(ctx, s.NeyrossServer); err != nil {
 		s.Close()
 		return nil, err
@@ -259,5 +263,109 @@ func alignNeyross(persons []neyemu.Person, data dataset.Set, zone *time.Location
 		}
 		v := end.EndOfDay(zone).Unix()
 		persons[i].Expiration = &v
+	}
+}
+
+// Door events the emulators are seeded with: the last eventDays days, up to
+// maxVisits visits a person, between 06:00 and 22:00.
+const (
+	eventDays = 14
+	maxVisits = 3
+)
+
+// visitTimes draws a person's visits of the last eventDays days, oldest
+// first. Someone whose access ended long ago still tries now and then,
+// rarely; that denial at the door is what the console's events explain.
+func visitTimes(rng *mrand.Rand, now time.Time, zone *time.Location, lapsedLongAgo bool) []time.Time {
+	n := rng.IntN(maxVisits + 1)
+	if lapsedLongAgo {
+		n = 0
+		if rng.IntN(5) == 0 {
+			n = 1
+		}
+	}
+	var out []time.Time
+	today := now.In(zone)
+	for range n {
+		d := today.AddDate(0, 0, -rng.IntN(eventDays))
+		at := time.Date(d.Year(), d.Month(), d.Day(), 6+rng.IntN(16), rng.IntN(60), rng.IntN(60), 0, zone)
+		if at.Before(now) {
+			out = append(out, at)
+		}
+	}
+	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
+	return out
+}
+
+// seedTerminalEvents logs what a face terminal would have logged for its
+// persons: a face verification (minor 75) while the person's validity
+// period holds, now and then a failed match (76) just before, and "not in
+// validity period" (minor 7) outside it — e.g. a renewal that has not
+// reached the terminal yet. Persons whose period cannot be read get none.
+func seedTerminalEvents(term *hikemu.Terminal, persons []hikemu.Person, zone *time.Location, now time.Time, seed uint64) {
+	rng := mrand.New(mrand.NewPCG(seed, seed^0x5eed))
+	var evs []hikemu.Event
+	for _, p := range persons {
+		begin, err1 := time.ParseInLocation("2006-01-02T15:04:05", p.Valid.BeginTime, zone)
+		end, err2 := time.ParseInLocation("2006-01-02T15:04:05", p.Valid.EndTime, zone)
+		if p.Valid.Enable && (err1 != nil || err2 != nil) {
+			continue
+		}
+		valid := func(t time.Time) bool { return !p.Valid.Enable || (!t.Before(begin) && !t.After(end)) }
+		for _, at := range visitTimes(rng, now, zone, p.Valid.Enable && end.Before(now.AddDate(0, 0, -30))) {
+			switch {
+			case !valid(at):
+				evs = append(evs, hikemu.Event{Time: at, Minor: hikemu.MinorInvalidPeriod, EmployeeNo: p.EmployeeNo})
+			case rng.IntN(12) == 0:
+				evs = append(evs, hikemu.Event{Time: at.Add(-4 * time.Second), Minor: hikemu.MinorFaceNotMatched, EmployeeNo: p.EmployeeNo},
+					hikemu.Event{Time: at, Minor: hikemu.MinorFaceVerified, EmployeeNo: p.EmployeeNo})
+			default:
+				evs = append(evs, hikemu.Event{Time: at, Minor: hikemu.MinorFaceVerified, EmployeeNo: p.EmployeeNo})
+			}
+		}
+	}
+	// In time order, so serial numbers rise with time as on a real log.
+	slices.SortStableFunc(evs, func(a, b hikemu.Event) int { return a.Time.Compare(b.Time) })
+	for _, e := range evs {
+		term.AddEvent(e)
+	}
+}
+
+// seedNeyrossEvents registers the passages of the platform's EIS persons at
+// an access point of their EIS levels: granted while the pass is valid,
+// denied outside its activation … expiration.
+func seedNeyrossEvents(srv *neyemu.Server, persons []neyemu.Person, zone *time.Location, now time.Time, seed uint64) {
+	rng := mrand.New(mrand.NewPCG(seed, seed^0x5eed))
+	points := map[string]string{} // EIS level uuid → its first access point
+	for _, l := range neyemu.DefaultLevels() {
+		if l.EIS() && len(l.AccessPoints) > 0 {
+			points[l.UUID] = l.AccessPoints[0]
+		}
+	}
+	var evs []neyemu.Event
+	for _, p := range persons {
+		point := ""
+		for _, l := range p.AccessLevels {
+			if point = points[l]; point != "" {
+				break
+			}
+		}
+		if point == "" {
+			continue // not an EIS person: the EIS sees none of its events
+		}
+		lapsed := p.Expiration != nil && time.Unix(*p.Expiration, 0).Before(now.AddDate(0, 0, -30))
+		for _, at := range visitTimes(rng, now, zone, lapsed) {
+			e := neyemu.Event{Person: p.UUID, AccessPoint: point, Sent: at, Registered: at,
+				Headline: neyemu.HeadlineGranted, Tags: []string{neyemu.TagPACS, neyemu.TagAccessGranted}}
+			if (p.Activation != nil && at.Unix() < *p.Activation) || (p.Expiration != nil && at.Unix() > *p.Expiration) {
+				e.Headline, e.Tags = neyemu.HeadlineDenied, []string{neyemu.TagPACS, neyemu.TagAccessDenied}
+			}
+			evs = append(evs, e)
+		}
+	}
+	// eventIds follow registration: add them in time order.
+	slices.SortStableFunc(evs, func(a, b neyemu.Event) int { return a.Registered.Compare(b.Registered) })
+	for _, e := range evs {
+		srv.AddEvent(e)
 	}
 }
