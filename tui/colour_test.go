@@ -133,10 +133,9 @@ func contrast(a, b color.RGBA) float64 {
 
 // sgr is the graphic state a glyph is drawn with.
 type sgr struct {
-	fg, bg                color.Color
-	bold, faint, italic   bool
-	reverse, underline    bool
-	colourParams, attribs []int // what set it, for messages
+	fg, bg              color.Color
+	bold, faint, italic bool
+	reverse, underline  bool
 }
 
 // colours are the glyph's ink and paper in a theme.
@@ -564,5 +563,36 @@ func TestProgramHonoursNoColour(t *testing.T) {
 				t.Fatal("with NO_COLOR the cursor lost its reverse video")
 			}
 		})
+	}
+}
+
+// The contrast check sees what an operator would not: yellow text on
+// xterm's white, bright black on GNOME's dark Tango, and reverse video of
+// the default colours reads as well as the default.
+func TestContrastCheckSeesUnreadableText(t *testing.T) {
+	byName := map[string]theme{}
+	for _, th := range themes() {
+		byName[th.name] = th
+	}
+	for _, c := range []struct {
+		theme    string
+		frame    string
+		readable bool
+	}{
+		{"xterm", "\x1b[33mguard tripped\x1b[m", false},
+		{"GNOME Tango dark", "\x1b[90m = \x1b[m", false},
+		{"Solarized dark", "\x1b[38;5;8min sync\x1b[m", false},
+		{"xterm", "\x1b[30;43m S \x1b[m", true},
+		{"GNOME Tango dark", "\x1b[7mana@example.si\x1b[m", true},
+		{"Linux console", "\x1b[38;5;245msearch: ana\x1b[m", true},
+	} {
+		glyphs, _ := walkFrame(c.frame)
+		if len(glyphs) == 0 {
+			t.Fatalf("%q: no glyphs", c.frame)
+		}
+		ink, paper := glyphs[0].st.colours(byName[c.theme])
+		if r := contrast(ink, paper); (r >= minContrast) != c.readable {
+			t.Errorf("%q on %s: contrast %.2f, readable %v", c.frame, c.theme, r, c.readable)
+		}
 	}
 }

@@ -89,7 +89,12 @@ func buildRows(p *plan.Plan) []row {
 		case key == "":
 			key = "account:" + it.Target + "/" + it.Account
 		}
-		ri, ok := byKey[key]
+		// The plan lists an e-mail's items together: most items belong to
+		// the row just made.
+		ri, ok := len(rows)-1, len(rows) > 0 && rows[len(rows)-1].key == key
+		if !ok {
+			ri, ok = byKey[key]
+		}
 		if !ok {
 			ri = len(rows)
 			byKey[key] = ri
