@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/doorsync/doorsync/internal/member"
 )
 
@@ -57,4 +59,30 @@ func wordSet(s string) map[string]bool {
 		out[w] = true
 	}
 	return out
+}
+
+// fit's shortcut for plain ASCII gives what measuring graphemes gives.
+func FuzzFitMatchesGraphemeWidths(f *testing.F) {
+	for _, s := range []string{"", "ana.1@example.si", "2025-11-01", "Дмитрий Иванов", "Žiga Čeh", "\x1b[1mbold\x1b[m", "tab\there",
+		"emoji 👍 wide", "a\u0301", "~+27", "\x7f"} {
+		f.Add(s, 8)
+	}
+	f.Fuzz(func(t *testing.T, s string, w int) {
+		w = w % 200
+		want := ""
+		if w > 0 {
+			want = s
+			n := ansi.StringWidth(s)
+			if n > w {
+				want = ansi.Truncate(s, w, "…")
+				n = ansi.StringWidth(want)
+			}
+			if n < w {
+				want += strings.Repeat(" ", w-n)
+			}
+		}
+		if got := fit(s, w); got != want {
+			t.Fatalf("fit(%q, %d) = %q, want %q", s, w, got, want)
+		}
+	})
 }

@@ -14,10 +14,14 @@ func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	n := ansi.StringWidth(s)
+	n, plain := width(s)
 	if n > w {
-		s = ansi.Truncate(s, w, "…")
-		n = ansi.StringWidth(s)
+		if plain {
+			s, n = s[:w-1]+"…", w
+		} else {
+			s = ansi.Truncate(s, w, "…")
+			n = ansi.StringWidth(s)
+		}
 	}
 	if n < w {
 		s += strings.Repeat(" ", w-n)
@@ -25,9 +29,21 @@ func fit(s string, w int) string {
 	return s
 }
 
+// width is s's width in cells, and whether s is plain printable ASCII (one
+// cell a byte): most cells of the table are (dates, e-mails, numbers), and
+// measuring graphemes for them was half of a keypress's time.
+func width(s string) (int, bool) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return ansi.StringWidth(s), false
+		}
+	}
+	return len(s), true
+}
+
 // fitRight is fit aligned to the right (numbers).
 func fitRight(s string, w int) string {
-	n := ansi.StringWidth(s)
+	n, _ := width(s)
 	if n >= w {
 		return fit(s, w)
 	}

@@ -15,9 +15,10 @@ import (
 )
 
 // Snapshot format 2: a compact binary encoding, gzipped. Format 1 (gzipped
-// JSON, snapshot.go) took about 450 ms to read back for 50,000 members and
-// two terminals of 25,000 accounts, most of the console's first frame;
-// this one takes a tenth of that. Format 1 blobs are still read.
+// JSON, snapshot.go) took some 650 ms to read back for 50,000 members and
+// two terminals of 25,000 accounts, more than half of the console's first
+// frame; this one about 80 ms (internal/cli BenchmarkStoredSnapshotsRead50k).
+// Format 1 blobs are still read.
 //
 // The body is a kind byte ('m' members, 'a' accounts), the number of
 // entries, the entries, and nothing after them. Numbers are varints,
