@@ -438,8 +438,10 @@ func (m *Model) onSearchKey(k tea.KeyPressMsg) tea.Cmd {
 		m.words = nil
 		m.refilter()
 		return nil
-	case k.String() == "enter", key.Matches(k, m.keys.Down), key.Matches(k, m.keys.Up):
-		// enter keeps the filter and gives the keys back to the table.
+	case key.Matches(k, m.keys.Submit), k.String() == "up", k.String() == "down":
+		// enter (or an arrow) keeps the filter and gives the keys back to
+		// the table. Letters bound to table moves (j, k) are typed: names
+		// like Novak or Jože must be searchable.
 		m.finding = false
 		m.search.Blur()
 		return nil

@@ -245,3 +245,19 @@ func TestResizeKeepsFrame(t *testing.T) {
 		checkFrame(t, ansi.Strip(m.Render()), sz[0], sz[1])
 	}
 }
+
+// Letters that move the table (j, k) are part of a search, not the end of it.
+func TestSearchTypesJAndK(t *testing.T) {
+	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
+	press(t, m, "/", "j", "k")
+	if got := m.search.Value(); got != "jk" {
+		t.Fatalf("search holds %q after typing j and k, want %q", got, "jk")
+	}
+	if !m.finding {
+		t.Fatal("typing j or k ended the search")
+	}
+	press(t, m, "enter")
+	if m.finding {
+		t.Fatal("enter must end the search")
+	}
+}
