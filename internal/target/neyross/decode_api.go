@@ -13,8 +13,9 @@ import (
 // event (the platform's way of saying none may be an empty body or null).
 var errNoEvent = errors.New("no event")
 
-// decodeLevels reads access-levels/.
-func decodeLevels(b []byte) ([]AccessLevel, error) {
+// decodeObjects reads a top-level array of objects, each decoded by item; the
+// n-th object is named "<what> #n" in errors until item names it better.
+func decodeObjects[T any](b []byte, what string, item func(o *object) (T, error)) ([]T, error) {
 	raw, err := parseTop(b, "an array")
 	if err != nil {
 		return nil, err
@@ -23,62 +24,59 @@ func decodeLevels(b []byte) ([]AccessLevel, error) {
 	if err := json.Unmarshal(raw, &items); err != nil {
 		return nil, notJSON(b, err)
 	}
-	out := make([]AccessLevel, 0, len(items))
+	out := make([]T, 0, len(items))
 	for i, it := range items {
-		o, err := parseObject(it, fmt.Sprintf("access level #%d", i+1))
+		o, err := parseObject(it, fmt.Sprintf("%s #%d", what, i+1))
 		if err != nil {
 			return nil, err
 		}
-		var l AccessLevel
-		if l.UUID, err = o.str("uuid", true); err != nil {
+		v, err := item(&o)
+		if err != nil {
 			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// decodeLevels reads access-levels/.
+func decodeLevels(b []byte) ([]AccessLevel, error) {
+	return decodeObjects(b, "access level", func(o *object) (AccessLevel, error) {
+		var l AccessLevel
+		var err error
+		if l.UUID, err = o.str("uuid", true); err != nil {
+			return l, err
 		}
 		o.what = "access level " + l.UUID
 		if l.Name, err = o.str("name", true); err != nil {
-			return nil, err
+			return l, err
 		}
-		if l.AccessPoints, err = o.strs("accessPoints", false); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, nil
+		l.AccessPoints, err = o.strs("accessPoints", false)
+		return l, err
+	})
 }
 
 // decodePoints reads access-points/. tags is documented as Option[String]
 // but described as an array of marks: both are accepted.
 func decodePoints(b []byte) ([]AccessPoint, error) {
-	raw, err := parseTop(b, "an array")
-	if err != nil {
-		return nil, err
-	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, notJSON(b, err)
-	}
-	out := make([]AccessPoint, 0, len(items))
-	for i, it := range items {
-		o, err := parseObject(it, fmt.Sprintf("access point #%d", i+1))
-		if err != nil {
-			return nil, err
-		}
+	return decodeObjects(b, "access point", func(o *object) (AccessPoint, error) {
 		var p AccessPoint
+		var err error
 		if p.Token, err = o.str("token", true); err != nil {
-			return nil, err
+			return p, err
 		}
 		o.what = "access point " + p.Token
 		if p.Name, err = o.str("name", false); err != nil {
-			return nil, err
+			return p, err
 		}
 		if kind(o.m["tags"]) == "a string" {
 			tag, _ := o.str("tags", false)
 			p.Tags = strings.FieldsFunc(tag, func(r rune) bool { return r == ',' || r == ' ' })
-		} else if p.Tags, err = o.strs("tags", false); err != nil {
-			return nil, err
+			return p, nil
 		}
-		out = append(out, p)
-	}
-	return out, nil
+		p.Tags, err = o.strs("tags", false)
+		return p, err
+	})
 }
 
 // parseTime reads an ISO 8601 date-time; one without an offset is in loc.
