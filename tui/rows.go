@@ -70,6 +70,18 @@ func actionBits() uint16 {
 		kindBit(plan.Ambiguous) | kindBit(plan.Invalid)
 }
 
+// rowCount is the number of rows buildRows makes of items in the plan's
+// order (by e-mail): one per e-mail, one per item without an e-mail.
+func rowCount(items []plan.Item) int {
+	n := 0
+	for i := range items {
+		if e := items[i].Email; e == "" || i == 0 || e != items[i-1].Email {
+			n++
+		}
+	}
+	return n
+}
+
 // buildRows groups the plan's items into rows keyed by e-mail; items without
 // an e-mail get a row of their own (the account's or the member's).
 func buildRows(p *plan.Plan) []row {
@@ -77,8 +89,10 @@ func buildRows(p *plan.Plan) []row {
 	for i, t := range p.Targets {
 		tix[t.Name] = i
 	}
-	byKey := make(map[string]int, len(p.Items)/max(1, len(p.Targets)))
-	rows := make([]row, 0, len(p.Items)/max(1, len(p.Targets))+1)
+	// Sized once: growing the rows copied them several times at 50,000 members.
+	n := rowCount(p.Items)
+	byKey := make(map[string]int, n)
+	rows := make([]row, 0, n)
 	zone := p.Zone()
 	for i := range p.Items {
 		it := &p.Items[i]

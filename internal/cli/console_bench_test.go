@@ -151,12 +151,19 @@ func benchData(now time.Time, zone *time.Location) ([]member.Member, map[string]
 // the console, run its start commands (the stored snapshot read from
 // SQLite and planned, not the refresh, which would read both sides) and
 // draw.
-func startConsole(b *testing.B, ctx context.Context, cfgPath string) (string, tui.State, func()) {
+func startConsole(b testing.TB, ctx context.Context, cfgPath string) (string, tui.State, func()) {
 	app, _, _ := newTestApp(nil)
 	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
 	if err != nil {
 		b.Fatal(err)
 	}
+	m := firstFrame(b, ctx, app, ses)
+	return m.Render(), m.State(), ses.close
+}
+
+// firstFrame builds the console on an open session and runs its start
+// commands until none is left.
+func firstFrame(b testing.TB, ctx context.Context, app *App, ses *session) *tui.Model {
 	m := tui.New(tui.Options{Backend: &consoleBackend{app: app, ses: ses}, Clock: app.Clock, Context: ctx,
 		User: ses.engine.User, Dark: true, NoRefresh: true})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
@@ -176,7 +183,7 @@ func startConsole(b *testing.B, ctx context.Context, cfgPath string) (string, tu
 			cmds = append(cmds, next)
 		}
 	}
-	return m.Render(), m.State(), ses.close
+	return m
 }
 
 // BenchmarkConsoleFirstFrame50k: from the start of `doorsync` to its first

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/doorsync/doorsync/internal/identity"
@@ -52,7 +53,10 @@ type Policy struct {
 }
 
 // Build computes the plan. It is deterministic: the same input gives the
-// same plan, items sorted by e-mail, target, account.
+// same plan, items sorted by e-mail, member, target, account. Each target is
+// planned on its own goroutine (they share only read-only state) and the
+// sorted lists are merged: at 50,000 members this nearly halves the
+// console's first frame on two cores.
 func Build(in Input) Plan {
 	p := Plan{
 		Version: FormatVersion, CreatedAt: in.Now, Today: in.Today, Timezone: in.Zone.String(),
@@ -62,146 +66,210 @@ func Build(in Input) Plan {
 	for _, k := range Kinds() {
 		p.Summary[k] = 0
 	}
-	b := builder{in: in, plan: &p}
-	b.targets()
+	b := builder{in: in}
+	p.Targets = b.targets()
+	linked := 0
 	if in.SourceErr != nil {
 		p.Source.Error = in.SourceErr.Error()
 	} else {
-		b.members()
-		b.sharedAccounts()
-		b.unlinked()
-		p.Items = append(p.Items, in.Extra...)
+		var lists [][]Item
+		lists, linked = b.plan()
+		p.Items = mergeSorted(lists)
 	}
 	p.Targets = append(p.Targets, in.ExtraTargets...)
-	slices.SortStableFunc(p.Items, func(a, b Item) int {
-		return cmp.Or(cmp.Compare(a.Email, b.Email), cmp.Compare(a.MemberID, b.MemberID),
-			cmp.Compare(a.Target, b.Target), cmp.Compare(a.Account, b.Account))
-	})
 	for _, it := range p.Items {
 		p.Summary[it.Kind]++
 	}
-	p.Guard = guard(in, p.Items, len(b.linked))
+	p.Guard = guard(in, p.Items, linked)
 	return p
 }
 
+// builder holds what every target's planning reads and none writes.
 type builder struct {
 	in       Input
-	plan     *Plan
-	live     []TargetState // targets that could be read
-	accounts []map[string]target.Account
+	live     []*targetPlan // targets that could be read
 	resolver *identity.Resolver
-	used     []map[string]bool     // per live target: accounts some member resolved to
-	linked   map[member.Email]bool // e-mails with at least one account
+	// sorted are the members with an e-mail, by e-mail and member id:
+	// visiting them in this order makes each target's items come out in
+	// the plan's order, and the members sharing an e-mail stand together.
+	sorted []entry
 }
 
-func (b *builder) targets() {
+// entry is a member as planned: its name is made once, not per target.
+type entry struct {
+	*member.Member
+	name string
+}
+
+// targetPlan is the planning of one readable target.
+type targetPlan struct {
+	*builder
+	info  target.Info
+	list  []target.Account
+	index map[string]int // account id → position in list
+	used  []bool         // by position: accounts some member resolved to
+	// linked are the e-mails with an account here, in order (e-mails are
+	// visited in order), to count the linked members across targets.
+	linked        []member.Email
+	items         []Item // the members', in order
+	unlinkedItems []Item // the accounts no member resolved to, in order
+}
+
+func (b *builder) targets() []TargetSummary {
+	var sums []TargetSummary
 	all := map[string][]target.Account{}
 	for _, t := range b.in.Targets {
 		s := TargetSummary{Name: t.Info.Name, System: t.Info.System, Accounts: len(t.Accounts)}
 		if t.Err != nil {
 			s.Error = t.Err.Error()
 			s.Accounts = 0
-			b.plan.Targets = append(b.plan.Targets, s)
+			sums = append(sums, s)
 			continue
 		}
-		b.plan.Targets = append(b.plan.Targets, s)
-		b.live = append(b.live, t)
-		idx := make(map[string]target.Account, len(t.Accounts))
-		for _, a := range t.Accounts {
-			idx[a.ID] = a
-		}
-		b.accounts = append(b.accounts, idx)
-		b.used = append(b.used, map[string]bool{})
+		sums = append(sums, s)
+		b.live = append(b.live, &targetPlan{builder: b, info: t.Info, list: t.Accounts})
 		all[t.Info.Name] = t.Accounts
 	}
 	b.resolver = identity.NewResolver(b.in.Links, all)
-	b.linked = map[member.Email]bool{}
+	return sums
 }
 
-func (b *builder) add(it Item) {
-	it.ID = ItemID(it)
-	if it.Kind.Writes() {
-		it.Auto = slices.Contains(b.in.Policy.Auto, it.Kind)
+// plan returns the sorted item lists (members without e-mail, each target,
+// the targets that plan on their own) and the number of linked e-mails.
+func (b *builder) plan() ([][]Item, int) {
+	noEmail := b.group()
+	var wg sync.WaitGroup
+	for _, tp := range b.live {
+		wg.Go(tp.plan)
 	}
-	b.plan.Items = append(b.plan.Items, it)
+	wg.Wait()
+	lists := [][]Item{sortItems(noEmail)}
+	linked := make([][]member.Email, len(b.live))
+	for i, tp := range b.live {
+		lists = append(lists, tp.items, tp.unlinkedItems)
+		linked[i] = tp.linked
+	}
+	return append(lists, sortItems(b.in.Extra)), countDistinct(linked)
 }
 
-// ItemID is stable across runs for the same pair, so a saved plan's items
-// can be found again (apply FILE) and history grouped. Targets that plan on
-// their own (NTK) use it too.
-func ItemID(it Item) string {
-	h := sha256.Sum256([]byte(strings.Join([]string{string(it.Email), it.MemberID, it.Target, it.Account, string(it.Kind)}, "\x00")))
-	return hex.EncodeToString(h[:8])
-}
-
-func (b *builder) members() {
-	groups := map[member.Email][]member.Member{}
-	var order []member.Email
-	for _, m := range b.in.Members {
+// group collects the members by e-mail and plans those without one.
+func (b *builder) group() []Item {
+	var noEmail []Item
+	b.sorted = make([]entry, 0, len(b.in.Members))
+	for i := range b.in.Members {
+		m := &b.in.Members[i]
 		if m.Email == "" {
 			reason := "member has no e-mail in Cardskipper: add one to sync this member"
 			if len(m.Problems) > 0 {
 				reason = "member has no usable e-mail: " + strings.Join(m.Problems, "; ")
 			}
-			b.add(Item{Kind: NoEmail, Name: m.Name(), MemberID: m.ID, Reason: reason})
+			noEmail = append(noEmail, b.item(Item{Kind: NoEmail, Name: m.Name(), MemberID: m.ID, Reason: reason}))
 			continue
 		}
-		if _, ok := groups[m.Email]; !ok {
-			order = append(order, m.Email)
-		}
-		groups[m.Email] = append(groups[m.Email], m)
+		b.sorted = append(b.sorted, entry{m, m.Name()})
 	}
-	for _, e := range order {
-		b.email(e, groups[e])
+	slices.SortStableFunc(b.sorted, func(x, y entry) int {
+		return cmp.Or(cmp.Compare(x.Email, y.Email), cmp.Compare(x.ID, y.ID))
+	})
+	return noEmail
+}
+
+// plan plans every e-mail against this target, then its shared and
+// unlinked accounts, and sorts the result.
+func (tp *targetPlan) plan() {
+	tp.index = make(map[string]int, len(tp.list))
+	for i, a := range tp.list {
+		tp.index[a.ID] = i
+	}
+	tp.used = make([]bool, len(tp.list))
+	tp.linked = make([]member.Email, 0, len(tp.list))
+	tp.items = make([]Item, 0, len(tp.sorted)) // at most one per member
+	for i := 0; i < len(tp.sorted); {
+		j := i + 1
+		for j < len(tp.sorted) && tp.sorted[j].Email == tp.sorted[i].Email {
+			j++
+		}
+		tp.email(tp.sorted[i:j])
+		i = j
+	}
+	tp.sharedAccounts()
+	tp.items = sortItems(tp.items)
+	tp.unlinkedItems = sortItems(tp.unlinked())
+}
+
+// item completes an item: its stable id and whether --auto may apply it.
+func (b *builder) item(it Item) Item {
+	it.ID = ItemID(it)
+	if it.Kind.Writes() {
+		it.Auto = slices.Contains(b.in.Policy.Auto, it.Kind)
+	}
+	return it
+}
+
+func (tp *targetPlan) add(it Item) { tp.items = append(tp.items, tp.item(it)) }
+
+// ItemID is stable across runs for the same pair, so a saved plan's items
+// can be found again (apply FILE) and history grouped. Targets that plan on
+// their own (NTK) use it too.
+func ItemID(it Item) string {
+	var buf [256]byte // most keys fit: no allocation for them
+	key := buf[:0]
+	for i, part := range []string{string(it.Email), it.MemberID, it.Target, it.Account, string(it.Kind)} {
+		if i > 0 {
+			key = append(key, 0)
+		}
+		key = append(key, part...)
+	}
+	h := sha256.Sum256(key)
+	return hex.EncodeToString(h[:8])
+}
+
+// email plans one e-mail against this target.
+func (tp *targetPlan) email(ms []entry) {
+	matches := tp.resolver.Resolve(tp.info.Name, ms[0].Email)
+	if len(ms) == 1 {
+		// A link pinned to another member of this address (a family
+		// member who has since moved to an address of their own) is not
+		// this member's account.
+		own := matches[:0:0]
+		for _, x := range matches {
+			if x.MemberID == "" || x.MemberID == ms[0].ID {
+				own = append(own, x)
+			}
+		}
+		tp.pair(ms[0], own)
+		return
+	}
+	// A shared e-mail (a family): a link pinned to a member id resolves
+	// that member; every other member of the address is ambiguous.
+	for _, m := range ms {
+		var pinned []identity.Match
+		for _, x := range matches {
+			if x.MemberID == m.ID {
+				pinned = append(pinned, x)
+			}
+		}
+		if len(pinned) > 0 {
+			tp.pair(m, pinned)
+			continue
+		}
+		it := tp.base(m)
+		it.Kind = Ambiguous
+		it.Reason = fmt.Sprintf("%d members share this e-mail (%s); link each member to its account", len(ms), memberIDs(ms))
+		for _, x := range matches {
+			tp.use(x.Account)
+		}
+		if len(matches) == 1 {
+			it.Account = matches[0].Account
+			if a, ok := tp.account(it.Account); ok {
+				it.AccountName = a.Name
+			}
+		}
+		tp.add(it)
 	}
 }
 
-// email plans one e-mail against every live target.
-func (b *builder) email(e member.Email, ms []member.Member) {
-	for ti, t := range b.live {
-		matches := b.resolver.Resolve(t.Info.Name, e)
-		if len(ms) == 1 {
-			// A link pinned to another member of this address (a family
-			// member who has since moved to an address of their own) is not
-			// this member's account.
-			own := matches[:0:0]
-			for _, x := range matches {
-				if x.MemberID == "" || x.MemberID == ms[0].ID {
-					own = append(own, x)
-				}
-			}
-			b.pair(ti, ms[0], own)
-			continue
-		}
-		// A shared e-mail (a family): a link pinned to a member id resolves
-		// that member; every other member of the address is ambiguous.
-		for _, m := range ms {
-			var pinned []identity.Match
-			for _, x := range matches {
-				if x.MemberID == m.ID {
-					pinned = append(pinned, x)
-				}
-			}
-			if len(pinned) > 0 {
-				b.pair(ti, m, pinned)
-				continue
-			}
-			it := b.base(ti, m)
-			it.Kind = Ambiguous
-			it.Reason = fmt.Sprintf("%d members share this e-mail (%s); link each member to its account", len(ms), memberIDs(ms))
-			for _, x := range matches {
-				b.used[ti][x.Account] = true
-			}
-			if len(matches) == 1 {
-				it.Account = matches[0].Account
-				it.AccountName = b.accounts[ti][matches[0].Account].Name
-			}
-			b.add(it)
-		}
-	}
-}
-
-func memberIDs(ms []member.Member) string {
+func memberIDs(ms []entry) string {
 	ids := make([]string, len(ms))
 	for i, m := range ms {
 		ids[i] = m.ID
@@ -209,24 +277,21 @@ func memberIDs(ms []member.Member) string {
 	return strings.Join(ids, ", ")
 }
 
-func (b *builder) base(ti int, m member.Member) Item {
-	t := b.live[ti].Info
-	return Item{Email: m.Email, Name: m.Name(), MemberID: m.ID, Target: t.Name, System: t.System}
+func (tp *targetPlan) base(m entry) Item {
+	t := tp.info
+	return Item{Email: m.Email, Name: m.name, MemberID: m.ID, Target: t.Name, System: t.System}
 }
 
 // pair plans one member against the accounts its e-mail resolved to on one target.
-func (b *builder) pair(ti int, m member.Member, matches []identity.Match) {
-	it := b.base(ti, m)
-	v := b.in.Rule.Evaluate(m, b.in.Today)
+func (tp *targetPlan) pair(m entry, matches []identity.Match) {
+	it := tp.base(m)
+	v := tp.in.Rule.Evaluate(*m.Member, tp.in.Today)
 	it.SourceEnd = v.End
-	for _, x := range matches {
-		b.used[ti][x.Account] = true
-	}
 	// Accounts named by links that are gone from the target.
 	var present []identity.Match
 	var gone []string
 	for _, x := range matches {
-		if _, ok := b.accounts[ti][x.Account]; ok {
+		if tp.use(x.Account) {
 			present = append(present, x)
 		} else {
 			gone = append(gone, x.Account)
@@ -236,9 +301,9 @@ func (b *builder) pair(ti int, m member.Member, matches []identity.Match) {
 		it.Kind = Invalid
 		it.Reason = strings.Join(append(slices.Clone(m.Problems), v.Invalid...), "; ")
 		if len(present) == 1 {
-			b.setAccount(ti, &it, present[0])
+			tp.setAccount(&it, present[0])
 		}
-		b.add(it)
+		tp.add(it)
 		return
 	}
 	switch {
@@ -248,12 +313,13 @@ func (b *builder) pair(ti int, m member.Member, matches []identity.Match) {
 		for i, x := range present {
 			ids[i] = x.Account + " (" + string(x.Origin) + ")"
 		}
+		slices.Sort(ids) // not the order the target happens to list them in
 		it.Reason = "e-mail matches several accounts: " + strings.Join(ids, ", ") + "; confirm one link"
-		b.linked[m.Email] = true
-		b.add(it)
+		tp.link(m.Email)
+		tp.add(it)
 		return
 	case len(present) == 0:
-		active := !m.Inactive && !v.End.IsZero() && !v.End.Before(b.in.Today)
+		active := !m.Inactive && !v.End.IsZero() && !v.End.Before(tp.in.Today)
 		if !active {
 			return // not a member any more and no account: nothing to do
 		}
@@ -262,40 +328,67 @@ func (b *builder) pair(ti int, m member.Member, matches []identity.Match) {
 		if len(gone) > 0 {
 			it.Reason = fmt.Sprintf("linked account %s is no longer on the target", strings.Join(gone, ", "))
 		}
-		it.DesiredEnd = LocalTime{v.End.EndOfDay(b.in.Zone)}
-		b.add(it)
+		it.DesiredEnd = LocalTime{v.End.EndOfDay(tp.in.Zone)}
+		tp.add(it)
 		return
 	}
-	b.linked[m.Email] = true
-	b.setAccount(ti, &it, present[0])
-	b.compare(ti, &it, m, v)
-	b.add(it)
+	tp.link(m.Email)
+	tp.setAccount(&it, present[0])
+	tp.compare(&it, m, v)
+	tp.add(it)
 }
 
-func (b *builder) setAccount(ti int, it *Item, x identity.Match) {
-	a := b.accounts[ti][x.Account]
+// account is the account with this id (the last, should the target list
+// one id twice).
+func (tp *targetPlan) account(id string) (*target.Account, bool) {
+	i, ok := tp.index[id]
+	if !ok {
+		return &target.Account{}, false
+	}
+	return &tp.list[i], true
+}
+
+// use marks an account as resolved to a member; false when it is not on
+// the target.
+func (tp *targetPlan) use(id string) bool {
+	i, ok := tp.index[id]
+	if ok {
+		tp.used[i] = true
+	}
+	return ok
+}
+
+// link records that the e-mail has an account here.
+func (tp *targetPlan) link(e member.Email) {
+	if n := len(tp.linked); n == 0 || tp.linked[n-1] != e {
+		tp.linked = append(tp.linked, e)
+	}
+}
+
+func (tp *targetPlan) setAccount(it *Item, x identity.Match) {
+	a, _ := tp.account(x.Account)
 	it.Account = a.ID
 	it.AccountName = a.Name
 	it.LinkOrigin = string(x.Origin)
 	it.Permanent = a.Permanent
 	if !a.End.IsZero() {
-		it.CurrentEnd = LocalTime{a.End.In(b.in.Zone)}
+		it.CurrentEnd = LocalTime{a.End.In(tp.in.Zone)}
 	}
 }
 
 // compare classifies a member against its one account.
-func (b *builder) compare(ti int, it *Item, m member.Member, v member.Validity) {
-	info := b.live[ti].Info
-	acc := b.accounts[ti][it.Account]
-	zone := b.in.Zone
-	startOfToday := b.in.Today.StartOfDay(zone)
+func (tp *targetPlan) compare(it *Item, m entry, v member.Validity) {
+	info := tp.info
+	acc, _ := tp.account(it.Account)
+	zone := tp.in.Zone
+	startOfToday := tp.in.Today.StartOfDay(zone)
 	if len(acc.Problems) > 0 {
 		it.Kind = Invalid
 		it.Reason = "account data: " + strings.Join(acc.Problems, "; ")
 		return
 	}
 	accountValid := acc.Permanent || !acc.End.Before(startOfToday)
-	memberValid := !m.Inactive && !v.End.IsZero() && !v.End.Before(b.in.Today)
+	memberValid := !m.Inactive && !v.End.IsZero() && !v.End.Before(tp.in.Today)
 
 	if !memberValid {
 		if !accountValid {
@@ -305,7 +398,7 @@ func (b *builder) compare(ti int, it *Item, m member.Member, v member.Validity) 
 		}
 		// Close access: the member's own end if it is already past, else
 		// yesterday (inactivated members may still hold future dates).
-		end := b.in.Today.AddDays(-1)
+		end := tp.in.Today.AddDays(-1)
 		if !v.End.IsZero() && v.End.Before(end) {
 			end = v.End
 		}
@@ -319,14 +412,14 @@ func (b *builder) compare(ti int, it *Item, m member.Member, v member.Validity) 
 		default:
 			it.Reason = fmt.Sprintf("membership ended %s", v.End)
 		}
-		b.clamp(info, it)
-		b.drift(ti, it, acc)
+		tp.clamp(info, it)
+		tp.drift(it, acc)
 		return
 	}
 
 	desired := v.End.EndOfDay(zone)
 	it.DesiredEnd = LocalTime{desired}
-	b.clamp(info, it)
+	tp.clamp(info, it)
 	desired = it.DesiredEnd.Time
 	switch {
 	case !acc.Permanent && acc.End.Equal(desired):
@@ -352,28 +445,28 @@ func (b *builder) compare(ti int, it *Item, m member.Member, v member.Validity) 
 	if it.Clamped {
 		it.Reason += fmt.Sprintf("; clamped to the target's range (%s)", it.DesiredEnd.Format(localLayout))
 	}
-	b.drift(ti, it, acc)
+	tp.drift(it, acc)
 }
 
 // clamp keeps the desired end inside what the target can hold.
-func (b *builder) clamp(info target.Info, it *Item) {
+func (tp *targetPlan) clamp(info target.Info, it *Item) {
 	d := it.DesiredEnd.Time
 	if !info.MaxEnd.IsZero() && d.After(info.MaxEnd) {
-		it.DesiredEnd = LocalTime{info.MaxEnd.In(b.in.Zone)}
+		it.DesiredEnd = LocalTime{info.MaxEnd.In(tp.in.Zone)}
 		it.Clamped = true
 	}
 	if !info.MinEnd.IsZero() && d.Before(info.MinEnd) {
-		it.DesiredEnd = LocalTime{info.MinEnd.In(b.in.Zone)}
+		it.DesiredEnd = LocalTime{info.MinEnd.In(tp.in.Zone)}
 		it.Clamped = true
 	}
 }
 
 // drift marks an account whose end the sync wrote earlier and that changed since.
-func (b *builder) drift(ti int, it *Item, acc target.Account) {
-	last, ok := b.in.LastWritten[b.live[ti].Info.Name][acc.ID]
+func (tp *targetPlan) drift(it *Item, acc *target.Account) {
+	last, ok := tp.in.LastWritten[tp.info.Name][acc.ID]
 	if ok && !acc.End.Equal(last) {
 		it.Drift = true
-		it.Reason += fmt.Sprintf("; drift: the sync set %s, the target now holds %s", last.In(b.in.Zone).Format(localLayout), formatEnd(acc, b.in.Zone))
+		it.Reason += fmt.Sprintf("; drift: the sync set %s, the target now holds %s", last.In(tp.in.Zone).Format(localLayout), formatEnd(*acc, tp.in.Zone))
 	}
 }
 
@@ -390,55 +483,59 @@ func formatEnd(a target.Account, zone *time.Location) string {
 // sharedAccounts turns every item on an account that several members
 // resolved to (two e-mails linked to one Person ID, a mistyped link) into
 // ambiguous: writing both would let one member's lapse lock the other out.
-func (b *builder) sharedAccounts() {
-	type key struct{ target, account string }
-	owners := map[key][]int{}
-	for i, it := range b.plan.Items {
-		if it.Account != "" && it.Target != "" && it.Kind != Unlinked {
-			k := key{it.Target, it.Account}
-			owners[k] = append(owners[k], i)
+func (tp *targetPlan) sharedAccounts() {
+	owners := make(map[string][]int, len(tp.list))
+	for i, it := range tp.items {
+		if it.Account != "" && it.Kind != Unlinked {
+			owners[it.Account] = append(owners[it.Account], i)
 		}
 	}
-	for k, idx := range owners {
+	for account, idx := range owners {
 		if len(idx) < 2 {
 			continue
 		}
 		var who []string
 		for _, i := range idx {
-			it := b.plan.Items[i]
+			it := tp.items[i]
 			who = append(who, fmt.Sprintf("%s (member %s)", it.Email, it.MemberID))
 		}
 		for _, i := range idx {
-			it := &b.plan.Items[i]
+			it := &tp.items[i]
 			it.Kind = Ambiguous
 			it.Auto = false
 			it.DesiredEnd = LocalTime{}
 			it.Clamped = false
-			it.Reason = fmt.Sprintf("account %s on %s is linked to several members: %s; keep one link", k.account, k.target, strings.Join(who, ", "))
+			it.Reason = fmt.Sprintf("account %s on %s is linked to several members: %s; keep one link", account, tp.info.Name, strings.Join(who, ", "))
 			it.ID = ItemID(*it)
 		}
 	}
 }
 
 // unlinked reports accounts no member resolved to.
-func (b *builder) unlinked() {
-	for ti, t := range b.live {
-		for _, a := range t.Accounts {
-			if b.used[ti][a.ID] {
-				continue
-			}
-			it := Item{Kind: Unlinked, Target: t.Info.Name, System: t.Info.System, Account: a.ID, AccountName: a.Name,
-				Permanent: a.Permanent, Reason: "account with no member (staff, trainer or unknown); never touched"}
-			if owner, ok := b.resolver.Owner(t.Info.Name, a.ID); ok {
-				it.Email = owner
-				it.Reason = "account's e-mail " + string(owner) + " belongs to no member; never touched"
-			}
-			if !a.End.IsZero() {
-				it.CurrentEnd = LocalTime{a.End.In(b.in.Zone)}
-			}
-			b.add(it)
+func (tp *targetPlan) unlinked() []Item {
+	n := 0
+	for _, u := range tp.used {
+		if !u {
+			n++
 		}
 	}
+	items := make([]Item, 0, n)
+	for _, a := range tp.list {
+		if tp.used[tp.index[a.ID]] {
+			continue
+		}
+		it := Item{Kind: Unlinked, Target: tp.info.Name, System: tp.info.System, Account: a.ID, AccountName: a.Name,
+			Permanent: a.Permanent, Reason: "account with no member (staff, trainer or unknown); never touched"}
+		if owner, ok := tp.resolver.Owner(tp.info.Name, a.ID); ok {
+			it.Email = owner
+			it.Reason = "account's e-mail " + string(owner) + " belongs to no member; never touched"
+		}
+		if !a.End.IsZero() {
+			it.CurrentEnd = LocalTime{a.End.In(tp.in.Zone)}
+		}
+		items = append(items, tp.item(it))
+	}
+	return items
 }
 
 // guard applies the blast-radius rule.
