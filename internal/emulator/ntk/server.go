@@ -214,13 +214,24 @@ func (s *Server) scripted() (Reply, bool) {
 	return rep, true
 }
 
+// SetCredentials changes the access user's credentials, as NTK's staff
+// do when a password is reset: the client's ones are wrong from then on.
+func (s *Server) SetCredentials(user, password string) {
+	s.mu.Lock()
+	s.cfg.Username, s.cfg.Password = user, password
+	s.mu.Unlock()
+}
+
 func (s *Server) authorised(r *http.Request) bool {
 	u, p, ok := r.BasicAuth()
 	if !ok {
 		return false
 	}
-	uok := subtle.ConstantTimeCompare([]byte(u), []byte(s.cfg.Username)) == 1
-	pok := subtle.ConstantTimeCompare([]byte(p), []byte(s.cfg.Password)) == 1
+	s.mu.Lock()
+	user, pass := s.cfg.Username, s.cfg.Password
+	s.mu.Unlock()
+	uok := subtle.ConstantTimeCompare([]byte(u), []byte(user)) == 1
+	pok := subtle.ConstantTimeCompare([]byte(p), []byte(pass)) == 1
 	return uok && pok
 }
 

@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/doorsync/doorsync/internal/backoff"
 	"io"
 	"mime/multipart"
 	"net"
@@ -15,8 +14,10 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/backoff"
 	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/target"
@@ -73,6 +74,12 @@ type Client struct {
 	backoff    time.Duration
 	clock      clock.Clock
 	http       *http.Client
+
+	// stop is the first rejection of the credentials: from then on the
+	// client sends nothing (Basic authentication has no challenge to
+	// retry, and every failed login brings NTK's account closer to a lock).
+	mu   sync.Mutex
+	stop *target.Error
 }
 
 // NewClient checks cfg and returns a client; it does not connect.
@@ -155,7 +162,14 @@ func (c *Client) Close() { c.http.CloseIdleConnections() }
 // Auth for 401/403 (never retried), Transient for 5xx and network failures
 // (retried here, bounded, then returned), Malformed for a success status
 // without "OK". An empty list is refused without a request.
+//
+// Once NTK refused the credentials (401/403) the client is stopped: every
+// later Upload fails with class Auth wrapping target.ErrStopped, without a
+// request, until a new client is made with other credentials.
 func (c *Client) Upload(ctx context.Context, list List) (string, error) {
+	if err := c.Stopped(); err != nil {
+		return "", err
+	}
 	if list.Len() == 0 {
 		return "", c.fail(target.Permanent, CodeEmpty, "refusing to send an empty list: NTK would take away every card's access", nil)
 	}
@@ -165,6 +179,9 @@ func (c *Client) Upload(ctx context.Context, list List) (string, error) {
 	}
 	for attempt := 0; ; attempt++ {
 		name, err := c.once(ctx, body, ctype)
+		if target.ClassOf(err) == target.Auth {
+			return "", c.stopWith(err)
+		}
 		if err == nil || attempt >= c.retries || !retryable(err) {
 			return name, err
 		}
@@ -230,6 +247,35 @@ func (c *Client) once(ctx context.Context, body []byte, ctype string) (string, e
 	return "", te
 }
 
+// Stopped returns the stop error once NTK refused the credentials, else nil
+// (target.Stopper).
+func (c *Client) Stopped() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stop == nil {
+		return nil
+	}
+	return c.fail(target.Auth, c.stop.Code, "not sent: "+c.stop.Message+"; doorsync stopped uploading with these credentials", target.ErrStopped)
+}
+
+// stopWith stops the client after NTK refused the credentials and returns
+// the refusal, marked as the stop.
+func (c *Client) stopWith(err error) error {
+	var te *target.Error
+	if !errors.As(err, &te) {
+		return err
+	}
+	c.mu.Lock()
+	if c.stop == nil {
+		c.stop = te
+	}
+	c.mu.Unlock()
+	stopped := *te
+	stopped.Message += "; doorsync sends nothing more with these credentials"
+	stopped.Err = target.ErrStopped
+	return &stopped
+}
+
 // transportError classifies a failure without an HTTP answer. url.Error
 // quotes the URL, which holds no credentials (NewClient refuses them).
 func (c *Client) transportError(ctx, actx context.Context, err error) error {
@@ -256,9 +302,6 @@ func retryable(err error) bool {
 	}
 	return te.Class.Retryable() && te.Code != CodeTimeout && te.Code != CodeCancelled
 }
-
-// wait sleeps the backoff of attempt: doubling, ±50 % jitter so that
-// retries of several machines do not fall in step.
 
 // certError reports a certificate the client refused: retrying cannot help.
 func certError(err error) (string, bool) {

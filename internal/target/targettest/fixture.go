@@ -9,6 +9,12 @@
 // pointed at it with the hooks below. The suite knows nothing of any one
 // system: what is system-specific (ids, page sizes, which writes are
 // allowed) comes from the Fixture.
+//
+// A target that cannot be read and takes its whole list in one upload (NTK)
+// runs the part of the contract that applies to it, RunUpload with an
+// UploadFixture: the emulator's record of accepted lists is the read-back,
+// and busy answers, refusals, the authentication stop, cancellation and
+// malformed replies are checked as for every other target.
 package targettest
 
 import (

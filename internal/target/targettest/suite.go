@@ -18,10 +18,7 @@ const maxCallerRetries = 5
 
 // Run runs every conformance case, each against a fresh fixture.
 func Run(t *testing.T, newFixture func(t *testing.T) Fixture) {
-	cases := []struct {
-		name string
-		run  func(t *testing.T, f Fixture)
-	}{
+	runCases(t, newFixture, []testCase[Fixture]{
 		{"Info", testInfo},
 		{"InventoryPaging", testInventoryPaging},
 		{"InventoryEmpty", testInventoryEmpty},
@@ -34,7 +31,16 @@ func Run(t *testing.T, newFixture func(t *testing.T) Fixture) {
 		{"AuthFailureStops", testAuthStop},
 		{"AuthBreaksMidRun", testAuthMidRun},
 		{"MalformedReplies", testMalformed},
-	}
+	})
+}
+
+type testCase[F any] struct {
+	name string
+	run  func(t *testing.T, f F)
+}
+
+// runCases runs each case as a subtest against a fresh, checked fixture.
+func runCases[F interface{ check(*testing.T) }](t *testing.T, newFixture func(t *testing.T) F, cases []testCase[F]) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
