@@ -34,9 +34,15 @@
 // command; the iVMS import runs behind Backend.ImportLinks because package
 // ivms imports net/http through excelize.
 //
+// Speed at 50,000 members (benchmarks): key presses in tui's
+// BenchmarkKeypress50k; the first frame from the stored SQLite snapshot,
+// session and plan included, and the console process's resident memory
+// in internal/cli (BenchmarkConsoleFirstFrame50k, BenchmarkConsoleResident50k).
+// The styles start from COLORFGBG (dark when unset) until the terminal
+// reports its background.
+//
 // Left open:
-//   - mouse support (not needed over SSH), and a benchmark of the first
-//     frame including the adapter's SQLite read and plan build.
+//   - mouse support (not needed over SSH).
 //   - the identity view lists members without an account, not the members
 //     of a shared e-mail (ambiguous): pinning each to its account is still
 //     `doorsync links add --member`.

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -407,7 +409,25 @@ func isTerminal(w io.Writer) bool {
 // newConsole builds the console model for a session.
 func (a *App) newConsole(ctx context.Context, ses *session, log *slog.Logger) *tui.Model {
 	return tui.New(tui.Options{Backend: &consoleBackend{app: a, ses: ses}, Clock: a.Clock, Context: ctx,
-		User: ses.engine.User, Log: log, Dark: true})
+		User: ses.engine.User, Log: log, Dark: darkBackground(a.LookupEnv)})
+}
+
+// darkBackground guesses the terminal's background for the first frames,
+// before the terminal answers the console's query (some never do): from
+// COLORFGBG ("15;0", "0;default;15"), which many terminals set and SSH
+// passes on when allowed; dark when it says nothing, as most terminals are.
+func darkBackground(lookup func(string) (string, bool)) bool {
+	v, ok := lookup("COLORFGBG")
+	if !ok {
+		return true
+	}
+	fields := strings.Split(v, ";")
+	bg, err := strconv.Atoi(strings.TrimSpace(fields[len(fields)-1]))
+	if err != nil || bg < 0 || bg > 15 {
+		return true
+	}
+	// The 16 ANSI colours: 7 (white) and 9–15 (bright) are light.
+	return bg < 7 || bg == 8
 }
 
 // runConsole opens the console on the configuration's session. It draws on
