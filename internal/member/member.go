@@ -76,6 +76,9 @@ type Validity struct {
 	// End is the desired end: the latest End of the counting roles (zero if
 	// none). It is set for inactive members too, so a caller can show it.
 	End Date
+	// Starts is the earliest start of a counting role that begins after
+	// today (zero if none): a membership bought ahead opens the door then.
+	Starts Date
 	// Counting is the number of roles that count.
 	Counting int
 	// Invalid lists data errors in counting roles (an end before its start);
@@ -104,6 +107,9 @@ func (rule Rule) Evaluate(m Member, today Date) Validity {
 		}
 		if !m.Inactive && !today.Before(r.Start) && !today.After(r.End) {
 			v.ValidToday = true
+		}
+		if r.Start.After(today) && (v.Starts.IsZero() || r.Start.Before(v.Starts)) {
+			v.Starts = r.Start
 		}
 	}
 	return v

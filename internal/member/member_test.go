@@ -96,24 +96,27 @@ func TestRuleEvaluate(t *testing.T) {
 		wantValid bool
 		wantEnd   string
 		wantBad   int
+		wantStart string // Validity.Starts: the next period's first day
 	}{
-		{"renewal adds a period: latest end wins", rule, Member{Roles: []Role{oldYear, monthly}}, "2025-10-15", true, "2025-11-01", 0},
-		{"end date is inclusive", rule, Member{Roles: []Role{monthly}}, "2025-11-01", true, "2025-11-01", 0},
-		{"day after the end", rule, Member{Roles: []Role{monthly}}, "2025-11-02", false, "2025-11-01", 0},
-		{"start date is inclusive", rule, Member{Roles: []Role{monthly}}, "2025-10-01", true, "2025-11-01", 0},
-		{"before start: not valid but end known", rule, Member{Roles: []Role{monthly}}, "2025-09-30", false, "2025-11-01", 0},
-		{"inactive member overrides dates", rule, Member{Inactive: true, Roles: []Role{monthly}}, "2025-10-15", false, "2025-11-01", 0},
-		{"other organisation does not count", rule, Member{Roles: []Role{otherOrg}}, "2025-10-15", false, "", 0},
-		{"child organisation counts when configured", rule, Member{Roles: []Role{monthly, child}}, "2025-11-05", true, "2025-12-01", 0},
-		{"role filter", Rule{OrganisationIDs: []int{1}, RoleIDs: []int{3127}}, Member{Roles: []Role{oldYear, monthly}}, "2025-10-15", false, "2024-12-31", 0},
-		{"end before start is invalid and ignored", rule, Member{Roles: []Role{broken, oldYear}}, "2025-11-15", false, "2024-12-31", 1},
-		{"no roles", rule, Member{}, "2025-10-15", false, "", 0},
+		{"renewal adds a period: latest end wins", rule, Member{Roles: []Role{oldYear, monthly}}, "2025-10-15", true, "2025-11-01", 0, ""},
+		{"end date is inclusive", rule, Member{Roles: []Role{monthly}}, "2025-11-01", true, "2025-11-01", 0, ""},
+		{"day after the end", rule, Member{Roles: []Role{monthly}}, "2025-11-02", false, "2025-11-01", 0, ""},
+		{"start date is inclusive", rule, Member{Roles: []Role{monthly}}, "2025-10-01", true, "2025-11-01", 0, ""},
+		{"before start: not valid but end known", rule, Member{Roles: []Role{monthly}}, "2025-09-30", false, "2025-11-01", 0, "2025-10-01"},
+		{"valid now, next period bought ahead", rule, Member{Roles: []Role{monthly, child}}, "2025-10-15", true, "2025-12-01", 0, "2025-11-02"},
+		{"in the gap between two periods", rule, Member{Roles: []Role{oldYear, child}}, "2025-06-01", false, "2025-12-01", 0, "2025-11-02"},
+		{"inactive member overrides dates", rule, Member{Inactive: true, Roles: []Role{monthly}}, "2025-10-15", false, "2025-11-01", 0, ""},
+		{"other organisation does not count", rule, Member{Roles: []Role{otherOrg}}, "2025-10-15", false, "", 0, ""},
+		{"child organisation counts when configured", rule, Member{Roles: []Role{monthly, child}}, "2025-11-05", true, "2025-12-01", 0, ""},
+		{"role filter", Rule{OrganisationIDs: []int{1}, RoleIDs: []int{3127}}, Member{Roles: []Role{oldYear, monthly}}, "2025-10-15", false, "2024-12-31", 0, ""},
+		{"end before start is invalid and ignored", rule, Member{Roles: []Role{broken, oldYear}}, "2025-11-15", false, "2024-12-31", 1, ""},
+		{"no roles", rule, Member{}, "2025-10-15", false, "", 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v := tt.rule.Evaluate(tt.m, d(tt.today))
-			if v.ValidToday != tt.wantValid || v.End.String() != tt.wantEnd || len(v.Invalid) != tt.wantBad {
-				t.Fatalf("Evaluate = %+v; want valid=%v end=%q invalid=%d", v, tt.wantValid, tt.wantEnd, tt.wantBad)
+			if v.ValidToday != tt.wantValid || v.End.String() != tt.wantEnd || len(v.Invalid) != tt.wantBad || v.Starts.String() != tt.wantStart {
+				t.Fatalf("Evaluate = %+v; want valid=%v end=%q invalid=%d starts=%q", v, tt.wantValid, tt.wantEnd, tt.wantBad, tt.wantStart)
 			}
 		})
 	}

@@ -325,6 +325,9 @@ func (tp *targetPlan) pair(m entry, matches []identity.Match) {
 		}
 		it.Kind = Missing
 		it.Reason = "valid member with no account on this target (accounts are never created)"
+		if !v.ValidToday {
+			it.Reason = fmt.Sprintf("the membership starts %s; the member has no account on this target (accounts are never created)", v.Starts)
+		}
 		if len(gone) > 0 {
 			it.Reason = fmt.Sprintf("linked account %s is no longer on the target", strings.Join(gone, ", "))
 		}
@@ -388,12 +391,19 @@ func (tp *targetPlan) compare(it *Item, m entry, v member.Validity) {
 		return
 	}
 	accountValid := acc.Permanent || !acc.End.Before(startOfToday)
-	memberValid := !m.Inactive && !v.End.IsZero() && !v.End.Before(tp.in.Today)
+	// The validity rule: valid today means a counting role covers today. A
+	// membership bought ahead (it starts after a gap) opens the door on its
+	// first day, not before; the plan of that day reactivates the account.
+	memberValid := v.ValidToday
+	startsLater := !m.Inactive && !v.Starts.IsZero()
 
 	if !memberValid {
 		if !accountValid {
 			it.Kind = InSync
 			it.Reason = "expired on both sides"
+			if startsLater {
+				it.Reason += fmt.Sprintf("; the membership starts %s and is reactivated then", v.Starts)
+			}
 			return
 		}
 		// Close access: the member's own end if it is already past, else
@@ -407,6 +417,8 @@ func (tp *targetPlan) compare(it *Item, m entry, v member.Validity) {
 		switch {
 		case m.Inactive:
 			it.Reason = "member is inactive in Cardskipper"
+		case startsLater:
+			it.Reason = fmt.Sprintf("the membership starts %s: no access before then (the account is reactivated that day)", v.Starts)
 		case v.Counting == 0:
 			it.Reason = "member holds no counting role"
 		default:

@@ -311,6 +311,8 @@ func notValid(m *member.Member, v member.Validity, today member.Date) string {
 		return "the member has no counting role"
 	case v.End.Before(today):
 		return "the membership ended " + v.End.String()
+	case !v.Starts.IsZero():
+		return "the membership starts " + v.Starts.String()
 	}
 	return "the membership is not valid today"
 }
