@@ -15,20 +15,25 @@ import (
 	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/store"
 	"github.com/doorsync/doorsync/internal/target"
+	"github.com/doorsync/doorsync/internal/target/neyross"
+	"github.com/doorsync/doorsync/internal/target/ntk"
 )
 
-// A terminal that rejected its credentials is not contacted again by later
-// runs (cron every few minutes, watch every minute) until its credentials in
-// the configuration change or the hold ends: every run would otherwise cost
-// one or two failed logins and keep the account locked out.
+// A target that rejected its credentials — a terminal, NEYROSS or NTK — is
+// not contacted again by later runs (cron every few minutes, watch every
+// minute) until its credentials in the configuration change or the hold
+// ends: every run would otherwise cost one or two failed logins and keep
+// the account locked out.
 const (
 	authHoldPrefix = "auth.hold."
 	authSaltKey    = "auth.salt"
 	authHoldMin    = 6 * time.Hour
 )
 
-// authHold is what the database remembers. Credentials is a keyed hash that
-// tells whether the configuration changed; the password is never stored.
+// authHold is what the database remembers, under authHoldPrefix + the
+// target's name (names are unique across all targets: config enforces it).
+// Credentials is a keyed hash that tells whether the configuration
+// changed; the password or token is never stored.
 type authHold struct {
 	Credentials string    `json:"credentials"`
 	Since       time.Time `json:"since"`
@@ -36,9 +41,73 @@ type authHold struct {
 	Reason      string    `json:"reason"`
 }
 
-// credentialTag is an HMAC of the terminal's URL, user and password under a
-// random key kept in the database.
-func credentialTag(ctx context.Context, st *store.Store, h config.Hikvision) (string, error) {
+// hikvisionSystem is target.Info().System of a terminal.
+const hikvisionSystem = "hikvision"
+
+// credentials are what one target logs in with, and how messages speak of
+// that target.
+type credentials struct {
+	system string // hikvisionSystem, neyross.System or ntk.System
+	name   string
+	url    string
+	user   string // "" for NEYROSS (a bearer token only)
+	secret string // password or token: only ever hashed, never printed
+}
+
+// credentialsOf finds the configured target called name.
+func credentialsOf(cfg *config.Config, name string) (credentials, bool) {
+	if h, ok := cfg.HikvisionNamed(name); ok {
+		return credentials{system: hikvisionSystem, name: name, url: h.URL, user: h.Username, secret: h.Password.Value()}, true
+	}
+	if n := cfg.Neyross; n != nil && n.Name == name {
+		return credentials{system: neyross.System, name: name, url: n.URL, secret: n.Token.Value()}, true
+	}
+	if n := cfg.NTK; n != nil && n.Name == name {
+		return credentials{system: ntk.System, name: name, url: n.URL, user: n.Username, secret: n.Password.Value()}, true
+	}
+	return credentials{}, false
+}
+
+// targetSubject names a target in printed lines: "terminal entrance",
+// "NEYROSS", "NTK", or "NEYROSS main" when the configured name is not the
+// system's own.
+func targetSubject(system, name string) string {
+	label := map[string]string{neyross.System: "NEYROSS", ntk.System: "NTK"}[system]
+	switch {
+	case label == "":
+		return "terminal " + name
+	case name == system || name == "":
+		return label
+	}
+	return label + " " + name
+}
+
+// holdWording is how messages speak of a hold on one kind of system.
+type holdWording struct {
+	secret   string // what to change in the configuration
+	rejected string // what the system did, after "it"
+	reason   string // stored in the hold, shown in brackets
+	advice   string // how to fix it, after the dash
+}
+
+func wordingOf(system string) holdWording {
+	switch system {
+	case neyross.System:
+		return holdWording{secret: "token", rejected: "rejected the API token", reason: "API token rejected",
+			advice: "copy the current token from the EIS plugin settings (it may have been regenerated); check with doorsync doctor"}
+	case ntk.System:
+		return holdWording{secret: "password", rejected: "refused the upload credentials", reason: "upload login rejected",
+			advice: "the username and password are agreed with NTK (doctor cannot check them); the next run uploads the list"}
+	}
+	return holdWording{secret: "password", rejected: "rejected these credentials", reason: "login rejected",
+		advice: "check with doorsync doctor"}
+}
+
+// credentialTag is an HMAC of the target's URL, user and secret under a
+// random key kept in the database. For NEYROSS and NTK the system is hashed
+// too; terminals' tags stay as they were before the other systems had
+// holds, so that holds stored by earlier versions still match.
+func credentialTag(ctx context.Context, st *store.Store, c credentials) (string, error) {
 	salt, ok, err := st.State(ctx, authSaltKey)
 	if err != nil {
 		return "", err
@@ -57,91 +126,152 @@ func credentialTag(ctx context.Context, st *store.Store, h config.Hikvision) (st
 		}
 	}
 	m := hmac.New(sha256.New, []byte(salt))
-	fmt.Fprintf(m, "%s\x00%s\x00%s", h.URL, h.Username, h.Password.Value())
+	if c.system != hikvisionSystem {
+		fmt.Fprintf(m, "%s\x00", c.system)
+	}
+	fmt.Fprintf(m, "%s\x00%s\x00%s", c.url, c.user, c.secret)
 	return hex.EncodeToString(m.Sum(nil)), nil
 }
 
-// holdTargets leaves out of this run the terminals held after rejected
-// credentials, and reports them in the plan as failed targets. Holds whose
+// checkHold reads the hold of the target called name. It returns the
+// error that keeps the target out of this run (nil: not held), and whether
+// a stored hold was lifted because the credentials changed, the time ran
+// out, or the record could not be read.
+func (a *App) checkHold(ctx context.Context, s *session, name string) (held error, lifted bool, err error) {
+	c, ok := credentialsOf(s.cfg, name)
+	if !ok {
+		return nil, false, nil
+	}
+	raw, found, err := s.store.State(ctx, authHoldPrefix+name)
+	if err != nil || !found {
+		return nil, false, err
+	}
+	tag, err := credentialTag(ctx, s.store, c)
+	if err != nil {
+		return nil, false, err
+	}
+	var hold authHold
+	if json.Unmarshal([]byte(raw), &hold) != nil || hold.Credentials != tag || !a.Clock.Now().Before(hold.Until) {
+		if !s.store.ReadOnly() {
+			if err := s.store.DeleteState(ctx, authHoldPrefix+name); err != nil {
+				return nil, false, err
+			}
+		}
+		return nil, true, nil
+	}
+	w := wordingOf(c.system)
+	return fmt.Errorf("%s: not contacted: it %s at %s (%s); doorsync leaves it alone until %s or until its %s in the configuration changes — %s",
+		targetSubject(c.system, name), w.rejected, hold.Since.In(s.cfg.Zone).Format("2006-01-02 15:04"), hold.Reason,
+		hold.Until.In(s.cfg.Zone).Format("2006-01-02 15:04"), w.secret, w.advice), false, nil
+}
+
+// holdTargets leaves out of this run the targets held after rejected
+// credentials: terminals and NEYROSS are reported in the plan as failed
+// targets (engine.Held), NTK is marked on engine.NTK.Held. Holds whose
 // credentials changed or whose time ran out are lifted. It returns the
-// names of terminals whose hold was lifted (watch reconciles them fully).
+// names of targets whose hold was lifted (watch reconciles them fully).
 func (a *App) holdTargets(ctx context.Context, s *session) ([]string, error) {
 	var kept []target.Target
 	var lifted []string
 	for _, t := range s.engine.Targets {
 		name := t.Info().Name
-		h, ok := s.cfg.HikvisionNamed(name)
-		raw, found, err := s.store.State(ctx, authHoldPrefix+name)
+		held, wasLifted, err := a.checkHold(ctx, s, name)
 		if err != nil {
 			return nil, err
 		}
-		if !ok || !found {
-			kept = append(kept, t)
-			continue
-		}
-		var hold authHold
-		tag, err := credentialTag(ctx, s.store, h)
-		if err != nil {
-			return nil, err
-		}
-		if json.Unmarshal([]byte(raw), &hold) != nil || hold.Credentials != tag || !a.Clock.Now().Before(hold.Until) {
-			if !s.store.ReadOnly() {
-				if err := s.store.DeleteState(ctx, authHoldPrefix+name); err != nil {
-					return nil, err
-				}
-			}
+		if wasLifted {
 			lifted = append(lifted, name)
+		}
+		if held == nil {
 			kept = append(kept, t)
 			continue
 		}
-		s.engine.Held = append(s.engine.Held, plan.TargetState{Info: t.Info(), Err: fmt.Errorf(
-			"terminal %s: not contacted: it rejected these credentials at %s (%s); doorsync leaves it alone until %s or until its password in the configuration changes — check with doorsync doctor",
-			name, hold.Since.In(s.cfg.Zone).Format("2006-01-02 15:04"), hold.Reason, hold.Until.In(s.cfg.Zone).Format("2006-01-02 15:04"))})
+		s.engine.Held = append(s.engine.Held, plan.TargetState{Info: t.Info(), Err: held})
 	}
 	s.engine.Targets = kept
+	if n := s.engine.NTK; n != nil {
+		held, wasLifted, err := a.checkHold(ctx, s, n.Config.Name)
+		if err != nil {
+			return nil, err
+		}
+		if wasLifted {
+			lifted = append(lifted, n.Config.Name)
+		}
+		n.Held = held
+	}
 	return lifted, nil
 }
 
-// recordHolds remembers the terminals that rejected their credentials in
-// this run: stopped after two failures, or failed to be read because of one.
+// errTokenRejected stands for a NEYROSS stop whose error this run did not
+// keep (a token rejected while writing): only its being there matters.
+var errTokenRejected = errors.New("the platform rejected the API token")
+
+// stopOf says whether a target stopped in this run because its
+// credentials were rejected: stopped itself (terminals: after two
+// failures), or failed to be read because of one.
+func stopOf(t target.Target, readErr error) error {
+	if st, ok := t.(target.Stopper); ok {
+		if err := st.Stopped(); err != nil {
+			return err
+		}
+	}
+	if readErr != nil && target.ClassOf(readErr) == target.Auth {
+		return readErr
+	}
+	// NEYROSS's client stops at the first rejected token; its target does
+	// not report it as a target.Stopper.
+	if nt, ok := t.(*neyross.Target); ok && nt.Client().Stopped() {
+		return errTokenRejected
+	}
+	return nil
+}
+
+// recordHolds remembers the targets that rejected their credentials in
+// this run — terminals, NEYROSS, NTK — and says so, one line each.
 func (a *App) recordHolds(ctx context.Context, s *session, p Printer, readErrs map[string]error) {
-	now := a.Clock.Now()
+	type stop struct {
+		name string
+		err  error
+	}
+	var stops []stop
 	for _, t := range s.engine.Targets {
-		name := t.Info().Name
-		var stopErr error
-		if st, ok := t.(target.Stopper); ok {
-			stopErr = st.Stopped()
+		if err := stopOf(t, readErrs[t.Info().Name]); err != nil {
+			stops = append(stops, stop{t.Info().Name, err})
 		}
-		if err := readErrs[name]; stopErr == nil && err != nil && target.ClassOf(err) == target.Auth {
-			stopErr = err
+	}
+	if n := s.engine.NTK; n != nil && n.Held == nil {
+		if err := n.Client.Stopped(); err != nil {
+			stops = append(stops, stop{n.Config.Name, err})
 		}
-		if stopErr == nil {
-			continue
-		}
-		h, ok := s.cfg.HikvisionNamed(name)
+	}
+	now := a.Clock.Now()
+	for _, st := range stops {
+		c, ok := credentialsOf(s.cfg, st.name)
 		if !ok {
 			continue
 		}
+		subject, w := targetSubject(c.system, st.name), wordingOf(c.system)
 		until := now.Add(authHoldMin)
 		var te *target.Error
-		if errors.As(stopErr, &te) {
+		if errors.As(st.err, &te) {
 			if lock := time.Duration(te.LockSeconds) * time.Second; now.Add(lock).After(until) {
 				until = now.Add(lock)
 			}
 		}
-		tag, err := credentialTag(ctx, s.store, h)
+		tag, err := credentialTag(ctx, s.store, c)
 		if err == nil {
 			var b []byte
-			b, err = json.Marshal(authHold{Credentials: tag, Since: now, Until: until, Reason: "login rejected"})
+			b, err = json.Marshal(authHold{Credentials: tag, Since: now, Until: until, Reason: w.reason})
 			if err == nil {
-				err = s.store.SetState(ctx, authHoldPrefix+name, string(b))
+				err = s.store.SetState(ctx, authHoldPrefix+st.name, string(b))
 			}
 		}
 		if err != nil {
-			p.Print(Line{Status: StatusWarn, Subject: "terminal " + name, Detail: "could not remember the authentication stop: " + err.Error()})
+			p.Print(Line{Status: StatusWarn, Subject: subject, Detail: "could not remember the authentication stop: " + err.Error()})
 			continue
 		}
-		p.Print(Line{Status: StatusFail, Subject: "terminal " + name,
-			Detail: fmt.Sprintf("stopped after the terminal rejected the credentials; later runs leave it alone until %s or until its password in the configuration changes", until.In(s.cfg.Zone).Format("2006-01-02 15:04"))})
+		p.Print(Line{Status: StatusFail, Subject: subject,
+			Detail: fmt.Sprintf("stopped after it %s; later runs leave it alone until %s or until its %s in the configuration changes",
+				w.rejected, until.In(s.cfg.Zone).Format("2006-01-02 15:04"), w.secret)})
 	}
 }

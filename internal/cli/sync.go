@@ -98,7 +98,7 @@ func (a *App) printOutcome(p Printer, out engine.Outcome) {
 	p.Print(Line{Status: StatusInfo, Subject: "plan", Detail: summaryText(pl)})
 	for _, t := range pl.Targets {
 		if t.Error != "" {
-			p.Print(Line{Status: StatusFail, Subject: "terminal " + t.Name, Detail: t.Error})
+			p.Print(Line{Status: StatusFail, Subject: targetSubject(t.System, t.Name), Detail: t.Error})
 		}
 	}
 	if pl.Source.Error != "" {

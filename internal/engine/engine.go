@@ -19,6 +19,7 @@ import (
 	"github.com/doorsync/doorsync/internal/source/cardskipper"
 	"github.com/doorsync/doorsync/internal/store"
 	"github.com/doorsync/doorsync/internal/target"
+	"github.com/doorsync/doorsync/internal/target/ntk"
 )
 
 // Source is the membership system.
@@ -35,8 +36,10 @@ type Engine struct {
 	Targets        []target.Target
 	// NTK is the NTK access-list target, when configured.
 	NTK *NTK
-	// Held are targets left out of this run (a terminal that rejected its
-	// credentials earlier); they appear in the plan as failed targets.
+	// Held are targets left out of this run (a terminal or NEYROSS that
+	// rejected its credentials earlier); they appear in the plan as failed
+	// targets, and items of a saved plan for them are skipped with their
+	// error. A held NTK is marked on NTK.Held.
 	Held  []plan.TargetState
 	Store *store.Store
 	Clock clock.Clock
@@ -160,14 +163,33 @@ func (e *Engine) Plan(ctx context.Context, snap Snapshot) (plan.Plan, error) {
 		in.LastWritten = last
 	}
 	if e.NTK != nil {
-		if snap.SourceErr != nil || len(snap.Members) == 0 {
-			in.ExtraTargets = []plan.TargetSummary{{Name: e.NTK.Config.Name, System: "ntk"}}
-		} else {
+		switch {
+		case e.NTK.Held != nil:
+			// Like a held terminal: a failed target without items, so
+			// nothing is selected for it and the run says why.
+			in.ExtraTargets = []plan.TargetSummary{{Name: e.NTK.Config.Name, System: ntk.System, Error: e.NTK.Held.Error()}}
+		case snap.SourceErr != nil || len(snap.Members) == 0:
+			in.ExtraTargets = []plan.TargetSummary{{Name: e.NTK.Config.Name, System: ntk.System}}
+		default:
 			items, sum, _, _ := e.planNTK(ctx, snap.Members, rule, today)
 			in.Extra, in.ExtraTargets = items, []plan.TargetSummary{sum}
 		}
 	}
 	return plan.Build(in), nil
+}
+
+// heldErrs names the targets left out of this run and why.
+func (e *Engine) heldErrs() map[string]error {
+	held := map[string]error{}
+	for _, h := range e.Held {
+		if h.Err != nil {
+			held[h.Info.Name] = h.Err
+		}
+	}
+	if e.NTK != nil && e.NTK.Held != nil {
+		held[e.NTK.Config.Name] = e.NTK.Held
+	}
+	return held
 }
 
 func (e *Engine) targetByName(name string) target.Target {

@@ -21,6 +21,12 @@ import (
 type NTK struct {
 	Config config.NTK
 	Client *ntk.Client
+	// Held, when set, keeps NTK out of this run: nothing is uploaded, the
+	// plan's NTK summary carries Held as its error (a failed target),
+	// and NTK items of a saved plan are skipped with it. The caller sets it
+	// for credentials NTK rejected in an earlier run: every upload would be
+	// one more failed login.
+	Held error
 }
 
 // State keys of the NTK target in the database.

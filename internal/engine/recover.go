@@ -30,6 +30,7 @@ func (e *Engine) Recover(ctx context.Context) error {
 	}
 	done := 0
 	items := map[int64][]store.ItemRecord{} // per interrupted run, read once
+	held := e.heldErrs()
 	for name, ens := range byTarget {
 		if e.NTK != nil && name == e.NTK.Config.Name {
 			// Whether NTK received an interrupted upload cannot be read
@@ -40,6 +41,12 @@ func (e *Engine) Recover(ctx context.Context) error {
 					return err
 				}
 			}
+			continue
+		}
+		if herr := held[name]; herr != nil {
+			// Reading back would contact a target held after rejected
+			// credentials: the entries wait for the hold to end.
+			e.emit(Event{Phase: "recover", Target: name, Err: fmt.Errorf("%d interrupted writes stay open until the target is contacted again: %w", len(ens), herr)})
 			continue
 		}
 		t := e.targetByName(name)

@@ -134,6 +134,10 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			out.Held++
 		}
 	}
+	selected, err = e.skipHeld(ctx, runID, selected, o, &out)
+	if err != nil {
+		return e.finish(ctx, run, out, o, err)
+	}
 	var ntkItems []plan.Item
 	if e.NTK != nil {
 		rest := selected[:0:0]
@@ -156,7 +160,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			ae.Targets[t.Info().Name] = t
 		}
 		res, err := ae.Run(ctx, selected)
-		out.Results = res
+		out.Results = append(out.Results, res...)
 		if err != nil {
 			return e.finish(ctx, run, out, o, err)
 		}
@@ -187,6 +191,31 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		}
 	}
 	return e.finish(ctx, run, out, o, nil)
+}
+
+// skipHeld takes out of selected the items of targets held out of this run
+// (a saved plan made before the hold, the console): they are recorded as
+// skipped with the hold's reason and never sent.
+func (e *Engine) skipHeld(ctx context.Context, runID int64, selected []plan.Item, o Options, out *Outcome) ([]plan.Item, error) {
+	held := e.heldErrs()
+	if len(held) == 0 {
+		return selected, nil
+	}
+	rec := recorder{st: e.Store, approvedBy: o.ApprovedBy}
+	rest := selected[:0:0]
+	for _, it := range selected {
+		herr, ok := held[it.Target]
+		if !ok {
+			rest = append(rest, it)
+			continue
+		}
+		r := apply.Result{Item: it, Status: apply.Skipped, Err: herr}
+		if err := rec.Record(ctx, runID, r); err != nil {
+			return nil, err
+		}
+		out.Results = append(out.Results, r)
+	}
+	return rest, nil
 }
 
 // decide picks the write items to apply now and the record of every item:

@@ -1,0 +1,267 @@
+package cli
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/config"
+	"github.com/doorsync/doorsync/internal/emulator"
+	neyemu "github.com/doorsync/doorsync/internal/emulator/neyross"
+	ntkemu "github.com/doorsync/doorsync/internal/emulator/ntk"
+	"github.com/doorsync/doorsync/internal/engine"
+	"github.com/doorsync/doorsync/internal/store"
+	"github.com/doorsync/doorsync/internal/target"
+	"github.com/doorsync/doorsync/internal/target/neyross"
+	"github.com/doorsync/doorsync/internal/target/ntk"
+)
+
+const (
+	unitToken     = "unit-right-token-1111"
+	unitBadToken  = "unit-wrong-token-2222"
+	unitNTKPass   = "unit-ntk-pass-3333"
+	unitBadNTKPwd = "unit-ntk-wrong-4444"
+)
+
+// holdBench is one installation with NEYROSS and NTK emulators that refuse
+// the configured credentials, a database and a manual clock.
+type holdBench struct {
+	app   *App
+	clk   *clock.Manual
+	st    *store.Store
+	cfg   *config.Config
+	out   *lockedBuffer
+	neyLg *emulator.RequestLog
+	ntkLg *emulator.RequestLog
+}
+
+func newHoldBench(t *testing.T) *holdBench {
+	t.Helper()
+	zone, err := time.LoadLocation("Europe/Ljubljana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewManual(time.Date(2025, 11, 1, 9, 0, 0, 0, zone))
+	b := &holdBench{clk: clk, neyLg: &emulator.RequestLog{}, ntkLg: &emulator.RequestLog{}}
+	ney := neyemu.New(neyemu.Config{Token: unitToken, Zone: zone, Clock: clk, Log: b.neyLg})
+	t.Cleanup(ney.Close)
+	neySrv := httptest.NewServer(ney)
+	t.Cleanup(neySrv.Close)
+	nt := ntkemu.New(ntkemu.Config{Username: "gym", Password: unitNTKPass, Clock: clk, Log: b.ntkLg})
+	ntkSrv := httptest.NewServer(nt)
+	t.Cleanup(ntkSrv.Close)
+
+	b.cfg = &config.Config{Zone: zone,
+		Neyross: &config.Neyross{Name: "neyross", URL: neySrv.URL, Token: config.NewSecret(unitBadToken, "literal")},
+		NTK:     &config.NTK{Name: "ntk", URL: ntkSrv.URL + nt.Path(), Username: "gym", Password: config.NewSecret(unitBadNTKPwd, "literal")},
+	}
+	b.st, err = store.Open(context.Background(), filepath.Join(t.TempDir(), "doorsync.db"), clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.st.Close() })
+	b.app, b.out, _ = newTestApp(nil)
+	b.app.Clock = clk
+	return b
+}
+
+// session builds one run's engine from the configuration as it is now.
+func (b *holdBench) session(t *testing.T) *session {
+	t.Helper()
+	n := b.cfg.Neyross
+	nt, err := neyross.NewTarget(neyross.Config{Name: n.Name, BaseURL: n.URL, Token: n.Token.Value(), Zone: b.cfg.Zone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nt.Close)
+	nc, err := ntk.NewClient(ntk.FromConfig(*b.cfg.NTK))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return &session{cfg: b.cfg, store: b.st, engine: &engine.Engine{Targets: []target.Target{nt}, NTK: &engine.NTK{Config: *b.cfg.NTK, Client: nc}}}
+}
+
+// reject runs one session in which both targets refuse the credentials
+// (NEYROSS while writing, so only its client knows) and records the holds.
+func (b *holdBench) reject(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	s := b.session(t)
+	if _, err := b.app.holdTargets(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.engine.Targets) != 1 || s.engine.NTK.Held != nil {
+		t.Fatalf("a fresh database holds something: %d targets, NTK held %v", len(s.engine.Targets), s.engine.NTK.Held)
+	}
+	errs := s.engine.Targets[0].Write(ctx, []target.Update{{Account: target.Account{ID: "21e10f5d-7af7-44ba-b1a3-d0b9cf429437"}, End: b.clk.Now()}})
+	if target.ClassOf(errs[0]) != target.Auth {
+		t.Fatalf("NEYROSS write with a wrong token: %v", errs[0])
+	}
+	list, err := ntk.NewList([]ntk.Line{{Card: "44491AD2", Zone: 55}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.engine.NTK.Client.Upload(ctx, list); target.ClassOf(err) != target.Auth {
+		t.Fatalf("NTK upload with a wrong password: %v", err)
+	}
+	b.app.recordHolds(ctx, s, newPrinter("text", b.app.Stdout, b.clk), nil)
+}
+
+// TestAuthHoldLifecycle: holds of NEYROSS and NTK keep them out of later
+// runs (no request), and lift when the time runs out or when what they log
+// in with changes in the configuration — and only then.
+func TestAuthHoldLifecycle(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(b *holdBench)
+		lifts  []string // targets whose hold lifts
+	}{
+		{"nothing changed, 5h59m later", func(b *holdBench) { b.clk.Advance(6*time.Hour - time.Minute) }, nil},
+		{"6 hours later", func(b *holdBench) { b.clk.Advance(6 * time.Hour) }, []string{"neyross", "ntk"}},
+		{"NEYROSS token corrected", func(b *holdBench) { b.cfg.Neyross.Token = config.NewSecret(unitToken, "literal") }, []string{"neyross"}},
+		{"NEYROSS url changed", func(b *holdBench) { b.cfg.Neyross.URL += "/" }, []string{"neyross"}},
+		{"NTK password corrected", func(b *holdBench) { b.cfg.NTK.Password = config.NewSecret(unitNTKPass, "literal") }, []string{"ntk"}},
+		{"NTK username changed", func(b *holdBench) { b.cfg.NTK.Username = "gym2" }, []string{"ntk"}},
+		{"another NTK endpoint", func(b *holdBench) { b.cfg.NTK.URL += "?x=1" }, []string{"ntk"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			b := newHoldBench(t)
+			b.reject(t)
+			printed := b.out.String()
+			for _, want := range []string{"fail  NEYROSS ", "stopped after it rejected the API token", "fail  NTK ", "stopped after it refused the upload credentials"} {
+				if !strings.Contains(printed, want) {
+					t.Errorf("recordHolds printed no %q:\n%s", want, printed)
+				}
+			}
+			if n := b.neyLg.Count(nil); n != 1 {
+				t.Errorf("%d requests reached NEYROSS in the rejected run, want 1", n)
+			}
+			b.neyLg.Reset()
+			b.ntkLg.Reset()
+			for _, name := range []string{"neyross", "ntk"} {
+				raw, ok, err := b.st.State(ctx, authHoldPrefix+name)
+				if err != nil || !ok {
+					t.Fatalf("no hold stored for %s: %v", name, err)
+				}
+				for _, secret := range []string{unitBadToken, unitBadNTKPwd, unitToken, unitNTKPass} {
+					if strings.Contains(raw, secret) {
+						t.Errorf("the hold of %s stores a secret: %s", name, raw)
+					}
+				}
+			}
+
+			tt.change(b)
+			s := b.session(t)
+			lifted, err := b.app.holdTargets(ctx, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(lifted, ",") != strings.Join(tt.lifts, ",") {
+				t.Errorf("lifted %v, want %v", lifted, tt.lifts)
+			}
+			neyHeld := len(s.engine.Held) == 1 && len(s.engine.Targets) == 0
+			if neyHeld == slices.Contains(tt.lifts, "neyross") {
+				t.Errorf("NEYROSS held %v (held %v, targets %d), lifted %v", neyHeld, s.engine.Held, len(s.engine.Targets), tt.lifts)
+			}
+			if (s.engine.NTK.Held != nil) == slices.Contains(tt.lifts, "ntk") {
+				t.Errorf("NTK held: %v, lifted %v", s.engine.NTK.Held, tt.lifts)
+			}
+			if neyHeld {
+				msg := s.engine.Held[0].Err.Error()
+				for _, want := range []string{"NEYROSS: not contacted: it rejected the API token at 2025-11-01 09:00 (API token rejected)",
+					"until 2025-11-01 15:00 or until its token in the configuration changes"} {
+					if !strings.Contains(msg, want) {
+						t.Errorf("NEYROSS hold says %q, lacks %q", msg, want)
+					}
+				}
+			}
+			if s.engine.NTK.Held != nil {
+				want := "NTK: not contacted: it refused the upload credentials at 2025-11-01 09:00 (upload login rejected); doorsync leaves it alone until 2025-11-01 15:00 or until its password in the configuration changes"
+				if msg := s.engine.NTK.Held.Error(); !strings.HasPrefix(msg, want) {
+					t.Errorf("NTK hold says %q, want it to start with %q", msg, want)
+				}
+			}
+			for _, name := range tt.lifts {
+				if _, ok, _ := b.st.State(ctx, authHoldPrefix+name); ok {
+					t.Errorf("the lifted hold of %s is still stored", name)
+				}
+			}
+			if n := b.neyLg.Count(nil) + b.ntkLg.Count(nil); n != 0 {
+				t.Errorf("%d requests while only checking holds", n)
+			}
+		})
+	}
+}
+
+// TestCredentialTag: one tag function for every system. A terminal's tag is
+// the one earlier versions stored (HMAC of url, user and password), so their
+// holds survive an upgrade; other systems hash their name too.
+func TestCredentialTag(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "doorsync.db"), clock.System{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	base := credentials{system: hikvisionSystem, name: "entrance", url: "http://10.0.0.20", user: "admin", secret: "pw"}
+	tag := func(c credentials) string {
+		t.Helper()
+		v, err := credentialTag(ctx, st, c)
+		if err != nil || len(v) != 64 {
+			t.Fatalf("credentialTag: %q, %v", v, err)
+		}
+		return v
+	}
+	if _, ok, err := st.State(ctx, authSaltKey); err != nil || ok {
+		t.Fatalf("a fresh database has a salt (%v) or fails: %v", ok, err)
+	}
+	first := tag(base) // makes the salt
+	salt, ok, err := st.State(ctx, authSaltKey)
+	if err != nil || !ok || len(salt) != 32 {
+		t.Fatalf("salt %q, %v, %v", salt, ok, err)
+	}
+	m := hmac.New(sha256.New, []byte(salt))
+	m.Write([]byte("http://10.0.0.20\x00admin\x00pw"))
+	if legacy := hex.EncodeToString(m.Sum(nil)); first != legacy {
+		t.Errorf("terminal tag %s, earlier versions stored %s", first, legacy)
+	}
+	if tag(base) != first {
+		t.Error("the tag is not stable")
+	}
+	with := func(f func(*credentials)) credentials { c := base; f(&c); return c }
+	for what, c := range map[string]credentials{
+		"password": with(func(c *credentials) { c.secret = "pw2" }),
+		"user":     with(func(c *credentials) { c.user = "admin2" }),
+		"url":      with(func(c *credentials) { c.url = "http://10.0.0.21" }),
+		"system":   with(func(c *credentials) { c.system = ntk.System }),
+	} {
+		if tag(c) == tag(base) {
+			t.Errorf("changing the %s leaves the tag as it was", what)
+		}
+	}
+}
+
+func TestTargetSubject(t *testing.T) {
+	for _, tt := range []struct{ system, name, want string }{
+		{"hikvision", "entrance", "terminal entrance"},
+		{"neyross", "neyross", "NEYROSS"},
+		{"neyross", "main", "NEYROSS main"},
+		{"ntk", "ntk", "NTK"},
+		{"ntk", "prague", "NTK prague"},
+	} {
+		if got := targetSubject(tt.system, tt.name); got != tt.want {
+			t.Errorf("targetSubject(%q, %q) = %q, want %q", tt.system, tt.name, got, tt.want)
+		}
+	}
+}
