@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/engine"
 	"github.com/doorsync/doorsync/internal/plan"
 )
@@ -46,7 +47,7 @@ func (a *App) runAuto(ctx context.Context, g *globalOptions, mode string, lockWa
 	}
 	defer s.close()
 	p := newPrinter(g.logFormat, a.Stdout, a.Clock)
-	s.engine.Events = a.eventPrinter(p, g.debug)
+	s.engine.Events = a.eventPrinter(p, s.cfg, g.debug)
 	out, err := s.engine.Sync(ctx, engine.Options{Mode: mode, LockWait: lockWait})
 	if err != nil && engine.IsLocked(err) {
 		return failedError(fmt.Errorf("%w; this run did nothing", err))
@@ -64,17 +65,25 @@ func (a *App) runAuto(ctx context.Context, g *globalOptions, mode string, lockWa
 
 // eventPrinter reports progress headlessly: target-level lines only (a
 // line per item would drown a cron mail), everything with --debug.
-func (a *App) eventPrinter(p Printer, debug bool) func(engine.Event) {
+//
+// Notes of a target as a whole (NTK's upload decisions) are printed too:
+// whoever reads the cron mail must see why a changed list was not sent.
+func (a *App) eventPrinter(p Printer, cfg *config.Config, debug bool) func(engine.Event) {
+	subject := func(ev engine.Event) string {
+		if ev.Target == "" {
+			return ev.Phase
+		}
+		c, _ := credentialsOf(cfg, ev.Target)
+		return targetSubject(c.system, ev.Target)
+	}
 	return func(ev engine.Event) {
 		switch {
 		case ev.Err != nil && (debug || (ev.Phase != "target" && ev.Phase != "source" && ev.Phase != "apply")):
-			subject := ev.Phase
-			if ev.Target != "" {
-				subject = "terminal " + ev.Target
-			}
-			p.Print(Line{Status: StatusWarn, Subject: subject, Detail: ev.Err.Error()})
+			p.Print(Line{Status: StatusWarn, Subject: subject(ev), Detail: ev.Err.Error()})
 		case ev.Phase == "recover" && ev.Note != "":
 			p.Print(Line{Status: StatusInfo, Subject: "journal", Detail: ev.Note})
+		case ev.Phase == "apply" && ev.Note != "" && ev.Apply == nil && ev.Target != "":
+			p.Print(Line{Status: StatusInfo, Subject: subject(ev), Detail: ev.Note})
 		case debug && ev.Apply != nil && ev.Apply.Result != nil:
 			r := ev.Apply.Result
 			detail := fmt.Sprintf("%s %s account %s <%s>: %s", r.Item.Kind, r.Item.Target, r.Item.Account, r.Item.Email, r.Status)

@@ -93,17 +93,19 @@ func withListEnd(it *plan.Item, today member.Date, zone *time.Location) {
 // applyNTK uploads the access list with the approved NTK items applied,
 // when it differs from the accepted one and the minimum interval has
 // passed. One journal entry covers the upload. Items waiting for the
-// interval are returned as Skipped with waiting set.
-func (e *Engine) applyNTK(ctx context.Context, runID int64, items []plan.Item, members []member.Member, rule member.Rule, today member.Date) ([]apply.Result, int, error) {
-	results := make([]apply.Result, len(items))
+// interval are returned as Skipped with waiting set. failed is why NTK did
+// not get the list it should have got (the items fail with it too; with
+// no items, a daily refresh, it is all the caller learns).
+func (e *Engine) applyNTK(ctx context.Context, runID int64, items []plan.Item, members []member.Member, rule member.Rule, today member.Date) (results []apply.Result, waiting int, failed error, err error) {
+	results = make([]apply.Result, len(items))
 	for i, it := range items {
 		results[i] = apply.Result{Item: it, Status: apply.Skipped}
 	}
-	fail := func(err error) ([]apply.Result, int, error) {
+	fail := func(err error) ([]apply.Result, int, error, error) {
 		for i := range results {
 			results[i].Status, results[i].Err = apply.Failed, err
 		}
-		return results, 0, nil
+		return results, 0, err, nil
 	}
 	last, lastAt, err := e.ntkLast(ctx)
 	if err != nil {
@@ -130,13 +132,16 @@ func (e *Engine) applyNTK(ctx context.Context, runID int64, items []plan.Item, m
 			results[i].Err = fmt.Errorf("not uploaded yet: %s", why)
 			waiting++
 		}
-		return results, waiting, nil
+		if waiting > 0 {
+			e.emit(Event{Phase: "apply", Target: e.NTK.Config.Name, Note: fmt.Sprintf("%d change(s) to the NTK access list wait: %s", waiting, why)})
+		}
+		return results, waiting, nil, nil
 	}
 	kList, kAt, kFile := ntkKeys(e.NTK.Config.Name)
 	jid, err := e.Store.OpenJournal(ctx, store.JournalEntry{RunID: runID, ItemID: "upload-" + next.Hash()[7:19],
 		Target: e.NTK.Config.Name, Account: "access list", Want: now})
 	if err != nil {
-		return results, 0, fmt.Errorf("journal the NTK upload: %w", err)
+		return results, 0, nil, fmt.Errorf("journal the NTK upload: %w", err)
 	}
 	name, upErr := e.NTK.Client.Upload(ctx, next)
 	state, msg := store.JournalDone, ""
@@ -144,14 +149,14 @@ func (e *Engine) applyNTK(ctx context.Context, runID int64, items []plan.Item, m
 		state, msg = store.JournalFailed, upErr.Error()
 	}
 	if err := e.Store.CloseJournal(ctx, jid, state, now, msg); err != nil {
-		return results, 0, fmt.Errorf("close the NTK upload journal: %w", err)
+		return results, 0, nil, fmt.Errorf("close the NTK upload journal: %w", err)
 	}
 	if upErr != nil {
 		return fail(upErr)
 	}
 	for _, kv := range [][2]string{{kList, string(next.Bytes())}, {kAt, now.Format(time.RFC3339Nano)}, {kFile, name}} {
 		if err := e.Store.SetState(ctx, kv[0], kv[1]); err != nil {
-			return results, 0, fmt.Errorf("remember the list NTK accepted (%s): %w", name, err)
+			return results, 0, nil, fmt.Errorf("remember the list NTK accepted (%s): %w", name, err)
 		}
 	}
 	e.emit(Event{Phase: "apply", Target: e.NTK.Config.Name, Note: fmt.Sprintf("NTK accepted the access list as %s (%d lines): %s", name, next.Len(), why)})
@@ -162,7 +167,7 @@ func (e *Engine) applyNTK(ctx context.Context, runID int64, items []plan.Item, m
 		}
 		results[i].Status, results[i].Attempts = apply.Applied, 1
 	}
-	return results, 0, nil
+	return results, 0, nil, nil
 }
 
 // ntkSource is what the access list is built from when applying: the

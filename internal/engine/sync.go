@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/doorsync/doorsync/internal/apply"
@@ -165,14 +166,20 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			return e.finish(ctx, run, out, o, err)
 		}
 	}
-	if len(ntkItems) > 0 {
+	if len(ntkItems) > 0 || e.ntkRefreshDue(out.Plan, o) {
 		members, rule, err := e.ntkSource(ctx, snapMembers, snapOrgs)
 		if err != nil {
 			return e.finish(ctx, run, out, o, err)
 		}
-		res, waiting, err := e.applyNTK(ctx, runID, ntkItems, members, rule, member.DateOf(e.Clock.Now(), e.Zone))
+		res, waiting, failed, err := e.applyNTK(ctx, runID, ntkItems, members, rule, member.DateOf(e.Clock.Now(), e.Zone))
 		if err != nil {
 			return e.finish(ctx, run, out, o, err)
+		}
+		if failed != nil && len(ntkItems) == 0 {
+			// The daily upload of an unchanged list failed: no item says
+			// so, the target's line must (NTK keeps the last list it took).
+			e.emit(Event{Phase: "apply", Target: e.NTK.Config.Name, Err: failed})
+			out.Plan.Targets = markTargetFailed(out.Plan.Targets, e.NTK.Config.Name, fmt.Errorf("daily upload of the unchanged access list: %w", failed))
 		}
 		rec := recorder{st: e.Store, approvedBy: o.ApprovedBy}
 		for _, r := range res {
@@ -191,6 +198,35 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		}
 	}
 	return e.finish(ctx, run, out, o, nil)
+}
+
+// markTargetFailed returns targets with the named one's error set (a copy:
+// the plan may be the caller's).
+func markTargetFailed(targets []plan.TargetSummary, name string, err error) []plan.TargetSummary {
+	out := slices.Clone(targets)
+	for i := range out {
+		if out[i].Name == name && out[i].Error == "" {
+			out[i].Error = err.Error()
+		}
+	}
+	return out
+}
+
+// ntkRefreshDue says whether an unattended run with no NTK change to send
+// still lets applyNTK decide on an upload: NTK expects the (unchanged) list
+// once a day, and ntk.ShouldUpload decides when. Never when an operator
+// picked the items (apply FILE, the console), when the guard stopped the
+// run, when the source failed or NTK could not be planned or is held.
+func (e *Engine) ntkRefreshDue(p plan.Plan, o Options) bool {
+	if e.NTK == nil || e.NTK.Held != nil || o.Approved != nil || p.Guard.Tripped || p.Source.Error != "" {
+		return false
+	}
+	for _, t := range p.Targets {
+		if t.Name == e.NTK.Config.Name && t.System == ntk.System {
+			return t.Error == ""
+		}
+	}
+	return false
 }
 
 // skipHeld takes out of selected the items of targets held out of this run
