@@ -110,6 +110,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	var snapOrgs []int
 	if o.Plan != nil {
 		out.Plan = *o.Plan
+		e.hintSizes(out.Plan)
 	} else {
 		snap := e.Fetch(ctx)
 		snapMembers, snapOrgs = snap.Members, snap.Organisations
@@ -198,6 +199,22 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		}
 	}
 	return e.finish(ctx, run, out, o, nil)
+}
+
+// hintSizes tells the targets that want it how many accounts the plan
+// read of them (target.SizeHinter), for a plan made by another process.
+func (e *Engine) hintSizes(p plan.Plan) {
+	for _, t := range e.Targets {
+		h, ok := t.(target.SizeHinter)
+		if !ok {
+			continue
+		}
+		for _, s := range p.Targets {
+			if s.Name == t.Info().Name && s.Error == "" {
+				h.HintSize(s.Accounts)
+			}
+		}
+	}
 }
 
 // markTargetFailed returns targets with the named one's error set (a copy:

@@ -96,6 +96,15 @@ type Target interface {
 	Write(ctx context.Context, updates []Update) []error
 }
 
+// SizeHinter is implemented by targets whose cheapest way to read a few
+// accounts depends on how many they hold (NEYROSS: one read per person or
+// the whole listing). The engine passes the account count of the saved plan
+// it applies, so that a fresh process need not ask the system first; a
+// stale count only makes the choice less cheap, never the result wrong.
+type SizeHinter interface {
+	HintSize(accounts int)
+}
+
 // Stopper is implemented by targets that stop themselves after
 // authentication failures (terminals lock accounts out). Stopped returns the
 // stop error (class Auth, with LockSeconds when the system said) or nil while

@@ -79,6 +79,10 @@ func (t *Target) Inventory(ctx context.Context, progress func(target.Progress)) 
 	return out, nil
 }
 
+// HintSize takes the number of persons a saved plan listed, until the
+// target counts them itself (target.SizeHinter).
+func (t *Target) HintSize(accounts int) { t.c.HintCount(accounts) }
+
 // Lookup reads the given persons (see Client.Lookup for the cost).
 func (t *Target) Lookup(ctx context.Context, ids []string) (map[string]target.Account, error) {
 	ps, err := t.c.Lookup(ctx, ids)

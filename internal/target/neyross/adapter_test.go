@@ -396,16 +396,19 @@ func TestLookupCost(t *testing.T) {
 	cases := []struct {
 		name      string
 		inventory bool // count known from an earlier inventory
+		hint      int  // count passed by the engine from a saved plan (0: none)
 		ask       int
 		reads     int // requests
 		listing   bool
 	}{
-		{"count unknown, two persons: single reads", false, 2, 2, false},
-		{"count unknown, three persons: count, then single reads", false, 3, 4, false},
-		{"count unknown, many persons: count, then pages", false, 12, 1 + 5, true},
-		{"count known, few persons: single reads", true, 4, 4, false},
-		{"count known, tie: single reads", true, 6, 6, false},
-		{"count known, many persons: the listing", true, 7, 1 + 5, true},
+		{"count unknown, two persons: single reads", false, 0, 2, 2, false},
+		{"count unknown, three persons: count, then single reads", false, 0, 3, 4, false},
+		{"count unknown, many persons: count, then pages", false, 0, 12, 1 + 5, true},
+		{"count hinted by a saved plan, three persons: single reads", false, 20, 3, 3, false},
+		{"count hinted by a saved plan, many persons: count, then pages", false, 20, 12, 1 + 5, true},
+		{"count known, few persons: single reads", true, 0, 4, 4, false},
+		{"count known, tie: single reads", true, 0, 6, 6, false},
+		{"count known, many persons: the listing", true, 0, 7, 1 + 5, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -416,6 +419,9 @@ func TestLookupCost(t *testing.T) {
 				if _, err := b.target.Inventory(ctx, nil); err != nil {
 					t.Fatal(err)
 				}
+			}
+			if tc.hint > 0 {
+				b.target.HintSize(tc.hint)
 			}
 			b.log.Reset()
 			var ids []string

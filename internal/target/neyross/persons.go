@@ -198,6 +198,14 @@ func (c *Client) Person(ctx context.Context, uuid string) (Person, error) {
 	}
 }
 
+// HintCount takes n as the number of persons when none was read yet (a
+// saved plan's inventory): Lookup then need not read the count first.
+func (c *Client) HintCount(n int) {
+	if n >= 0 {
+		c.lastCount.CompareAndSwap(-1, int64(n))
+	}
+}
+
 // Lookup reads the given persons in as few requests as it can: one read per
 // person (k requests) or the whole listing (⌈N/limit⌉ + 1 requests, N being
 // the last count read), whichever is cheaper. With no count known yet and
