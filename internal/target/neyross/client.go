@@ -79,6 +79,7 @@ type Client struct {
 
 	stop      atomic.Pointer[stopInfo] // set at the first rejected token; never cleared
 	useGET    atomic.Bool              // the platform wants GET for the single-person read
+	postWorks atomic.Bool              // the platform answered the single-person read to POST
 	lastCount atomic.Int64             // persons/count/ as last read; -1 unknown
 }
 

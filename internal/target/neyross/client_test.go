@@ -228,19 +228,46 @@ func TestSinglePersonReadFallsBackToGET(t *testing.T) {
 					t.Fatalf("read %d: %+v, %v", i, p, err)
 				}
 			}
-			var methods []string
-			for _, r := range b.log.Entries() {
-				methods = append(methods, r.Method)
-			}
 			want := "POST POST POST"
 			if wantsGET {
 				want = "POST GET GET GET"
 			}
-			if got := strings.Join(methods, " "); got != want {
+			if got := methodsOf(b); got != want {
 				t.Errorf("methods %q, want %q", got, want)
 			}
 		})
 	}
+	t.Run("GET platform answering 404 to POST", func(t *testing.T) {
+		b := newBench(t, emu.Config{})
+		b.seed(3)
+		b.srv.RequireGET(true)
+		b.srv.ScriptReply(emu.Prefix+"persons/"+uuidOf(0), 404, `{"error":"Not Found"}`)
+		for i := range 3 {
+			if p, err := b.client.Person(ctxT(t), uuidOf(i)); err != nil || p.UUID != uuidOf(i) {
+				t.Fatalf("read %d: %+v, %v", i, p, err)
+			}
+		}
+		if got := methodsOf(b); got != "POST GET GET GET" {
+			t.Errorf("methods %q, want POST GET GET GET", got)
+		}
+	})
+	t.Run("unknown persons on a POST platform", func(t *testing.T) {
+		b := newBench(t, emu.Config{})
+		b.seed(2)
+		for _, id := range []string{"0b1c0000-0000-4000-8000-00000000dead", "0b1c0000-0000-4000-8000-00000000beef"} {
+			if _, err := b.client.Person(ctxT(t), id); classOf(t, err).Class != target.NotFound {
+				t.Fatalf("unknown %s: %v", id, err)
+			}
+		}
+		// The first unknown person costs a GET to learn that POST is the
+		// method (405); the second a single POST.
+		if got := methodsOf(b); got != "POST GET POST" {
+			t.Errorf("methods %q, want POST GET POST", got)
+		}
+		if p, err := b.client.Person(ctxT(t), uuidOf(1)); err != nil || p.UUID != uuidOf(1) {
+			t.Fatalf("known person after the unknown ones: %+v, %v", p, err)
+		}
+	})
 	t.Run("neither method", func(t *testing.T) {
 		b := newBench(t, emu.Config{})
 		b.seed(1)
@@ -430,4 +457,13 @@ func TestNetworkFailures(t *testing.T) {
 			t.Errorf("error %v", err)
 		}
 	})
+}
+
+// methodsOf lists the methods of the requests the emulator received.
+func methodsOf(b *bench) string {
+	var methods []string
+	for _, r := range b.log.Entries() {
+		methods = append(methods, r.Method)
+	}
+	return strings.Join(methods, " ")
 }

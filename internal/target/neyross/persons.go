@@ -158,7 +158,10 @@ func (p *listProgress) finish(persons int) {
 
 // Person reads one person. The seed documents the read as a POST; a
 // platform that answers 405 is asked again with GET once, and GET is used
-// from then on. A person the EIS does not see gets class NotFound.
+// from then on. Until a POST read has worked, a 404 to POST is asked again
+// with GET too: a platform that routes the read only for GET may say 404
+// instead of 405, which would make every person look unknown. A person the
+// EIS does not see gets class NotFound.
 func (c *Client) Person(ctx context.Context, uuid string) (Person, error) {
 	op := "person " + uuid
 	if strings.TrimSpace(uuid) == "" {
@@ -169,26 +172,38 @@ func (c *Client) Person(ctx context.Context, uuid string) (Person, error) {
 	if c.useGET.Load() {
 		method = http.MethodGet
 	}
+	postSaid404 := false
+	notFound := func() (Person, error) {
+		return Person{}, c.fail(target.NotFound, op, "",
+			"no such person in the EIS subset (unknown uuid, or the pass no longer holds an EIS access level)", nil)
+	}
 	for {
 		rep, err := c.do(ctx, call{op: op, method: method, path: path, read: true,
 			pass: []int{http.StatusNotFound, http.StatusMethodNotAllowed}})
 		if err != nil {
 			return Person{}, err
 		}
-		if rep.status == http.StatusMethodNotAllowed {
-			if method == http.MethodPost {
-				method = http.MethodGet
-				continue
-			}
+		switch {
+		case rep.status == http.StatusMethodNotAllowed && method == http.MethodPost:
+			method = http.MethodGet
+			continue
+		case rep.status == http.StatusMethodNotAllowed && postSaid404:
+			// POST is the platform's method after all: the person is unknown.
+			c.postWorks.Store(true)
+			return notFound()
+		case rep.status == http.StatusMethodNotAllowed:
 			return Person{}, c.fail(target.Permanent, op, CodeHTTP,
 				fmt.Sprintf("HTTP 405 to both POST and GET of %s (allowed: %q)", pathOnly(path), rep.header.Get("Allow")), nil)
+		case rep.status == http.StatusNotFound && method == http.MethodPost && !c.postWorks.Load():
+			postSaid404, method = true, http.MethodGet
+			continue
+		case rep.status == http.StatusNotFound:
+			return notFound()
 		}
 		if method == http.MethodGet {
 			c.useGET.Store(true) // the platform answers GET: keep using it
-		}
-		if rep.status == http.StatusNotFound {
-			return Person{}, c.fail(target.NotFound, op, "",
-				"no such person in the EIS subset (unknown uuid, or the pass no longer holds an EIS access level)", nil)
+		} else {
+			c.postWorks.Store(true)
 		}
 		p, err := decodeOnePerson(rep.body, uuid, c.zone)
 		if err != nil {
