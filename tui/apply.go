@@ -120,7 +120,7 @@ func (a *applyState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case a.running && key.Matches(k, m.keys.Quit):
 		return m.askQuit()
-	case a.running && key.Matches(k, m.keys.Back):
+	case a.running && key.Matches(k, m.keys.Stop):
 		a.cancel()
 	case !a.running && key.Matches(k, m.keys.Back, m.keys.Inspect, m.keys.Quit):
 		m.screen = screenTable

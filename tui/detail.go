@@ -145,13 +145,13 @@ func (d *detailState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		if r := m.current(); r != nil {
 			m.toggleRow(r)
 		}
-	case key.Matches(k, m.keys.NextTab):
+	case key.Matches(k, m.keys.NextRow):
 		// the next row, without leaving the detail
 		m.cursor++
 		m.clampCursor()
 		d.scroll = 0
 		return d.load(m)
-	case key.Matches(k, m.keys.PrevTab):
+	case key.Matches(k, m.keys.PrevRow):
 		m.cursor--
 		m.clampCursor()
 		d.scroll = 0

@@ -6,8 +6,14 @@
 // Shape: Model is the root and the only component returning a tea.View;
 // screens (table, detail, approval, apply, history, export, help) are
 // small states with an onKey and a view returning a string. Keys are
-// declared once (KeyMap) and matched with key.Matches; styles are built per
-// console (NewStyles) for the terminal's background. Every call that waits
+// declared once (KeyMap: one binding per meaning, so esc is Back,
+// ClearSearch and Stop) and matched with key.Matches, never compared as
+// strings (TestKeysMatchedThroughKeyMap); the help lists every binding with
+// all its keys and every kind's letter, scrolling at 80×24, and the footer
+// drops its least important hints first so "? help" and "q quit" stay on
+// every screen where they work. Lists (table, identity view, history runs
+// and a run's items) clamp their cursors for empty lists. Styles are built
+// per console (NewStyles) for the terminal's background. Every call that waits
 // runs in a tea.Cmd; refresh and apply stream their progress through a
 // stream (never blocking the engine's goroutines, never dropping a
 // result), and every result carries its request id so stale ones are

@@ -40,10 +40,10 @@ func (e *exportState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Back):
 		m.screen = m.prev
 		return nil
-	case k.String() == "ctrl+a" || k.String() == "tab":
+	case key.Matches(k, m.keys.ExportScope):
 		e.all = !e.all
 		return nil
-	case k.String() == "enter":
+	case key.Matches(k, m.keys.Write):
 		m.screen = m.prev
 		return m.writeReport(strings.TrimSpace(e.input.Value()), e.all)
 	}
@@ -60,9 +60,10 @@ func (e *exportState) view(m *Model) string {
 	var b strings.Builder
 	b.WriteString(m.styles.Title.Render("Export the report") + "\n\n")
 	b.WriteString(e.input.View() + "\n\n")
-	fmt.Fprintf(&b, "of: %s  (tab switches)\n", scope)
+	k := m.keys
+	fmt.Fprintf(&b, "of: %s  (%s switches)\n", scope, strings.ReplaceAll(keysLabel(k.ExportScope), "/", " or "))
 	b.WriteString("format from the extension: .csv .json .md .html\n\n")
-	b.WriteString(m.styles.Bold.Render("enter: write   esc: back"))
+	b.WriteString(m.styles.Bold.Render(fmt.Sprintf("%s: %s   %s: %s", k.Write.Help().Key, k.Write.Help().Desc, k.Back.Help().Key, k.Back.Help().Desc)))
 	return m.styles.Dialog.Render(b.String())
 }
 

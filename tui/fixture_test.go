@@ -60,12 +60,18 @@ func dataOf(in plan.Input) Data {
 // fixtureInput is the input of fixtureData.
 func fixtureInput(t testing.TB, n int) plan.Input {
 	t.Helper()
+	return fixtureInputOn(t, n, "entrance", "gym")
+}
+
+// fixtureInputOn is fixtureInput over the named targets (the second misses
+// every sixth member's account).
+func fixtureInputOn(t testing.TB, n int, targets ...string) plan.Input {
+	t.Helper()
 	zone := fixtureZone(t)
 	today := member.DateOf(fixtureNow, zone)
 	in := plan.Input{Zone: zone, Today: today, Now: fixtureNow,
 		Rule:   member.Rule{OrganisationIDs: []int{1}},
 		Policy: plan.Policy{Auto: []plan.Kind{plan.Extend, plan.Reactivate}, MaxRevocations: n, MaxRevocationPercent: 100}}
-	targets := []string{"entrance", "gym"}
 	accs := map[string][]target.Account{}
 	role := func(start, end member.Date) []member.Role {
 		return []member.Role{{OrganisationID: 1, RoleID: 7, Start: start, End: end}}
@@ -105,7 +111,11 @@ func fixtureInput(t testing.TB, n int) plan.Input {
 		member.Member{ID: "990003", Email: "druzina@example.si", FirstName: "Sin", LastName: "Kos", Roles: role(today.AddDays(-10), today.AddDays(40))},
 	)
 	for _, tn := range targets {
-		in.Targets = append(in.Targets, plan.TargetState{Info: target.Info{Name: tn, System: "hikvision"}, Accounts: accs[tn]})
+		sys := "hikvision"
+		if tn == "neyross" || tn == "ntk" {
+			sys = tn
+		}
+		in.Targets = append(in.Targets, plan.TargetState{Info: target.Info{Name: tn, System: sys}, Accounts: accs[tn]})
 	}
 	return in
 }
@@ -125,7 +135,12 @@ type fakeBackend struct {
 	failIDs  map[string]bool
 	history  []HistoryEntry
 	runs     []RunEntry
-	progress []Progress
+	runsErr  error
+	// runItems answers RunItems by run (nil: history for every run);
+	// itemsAsked records the runs it was asked for.
+	runItems   map[int64][]HistoryEntry
+	itemsAsked []int64
+	progress   []Progress
 
 	// door events: what Events answers, the accounts it was asked for,
 	// and a gate that, when set, holds it until closed or cancelled.
@@ -200,8 +215,14 @@ func (f *fakeBackend) Apply(ctx context.Context, p plan.Plan, ids []string, prog
 func (f *fakeBackend) History(context.Context, member.Email, int) ([]HistoryEntry, error) {
 	return f.history, nil
 }
-func (f *fakeBackend) Runs(context.Context, int) ([]RunEntry, error) { return f.runs, nil }
-func (f *fakeBackend) RunItems(context.Context, int64) ([]HistoryEntry, error) {
+func (f *fakeBackend) Runs(context.Context, int) ([]RunEntry, error) { return f.runs, f.runsErr }
+func (f *fakeBackend) RunItems(_ context.Context, id int64) ([]HistoryEntry, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.itemsAsked = append(f.itemsAsked, id)
+	if f.runItems != nil {
+		return f.runItems[id], nil
+	}
 	return f.history, nil
 }
 
@@ -348,6 +369,16 @@ func keyMsg(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyDown}
 	case "up":
 		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "pgup":
+		return tea.KeyPressMsg{Code: tea.KeyPgUp}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "home":
+		return tea.KeyPressMsg{Code: tea.KeyHome}
+	case "end":
+		return tea.KeyPressMsg{Code: tea.KeyEnd}
+	case "ctrl+a":
+		return tea.KeyPressMsg{Code: 'a', Mod: tea.ModCtrl}
 	case "ctrl+c":
 		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
 	case "backspace":

@@ -20,6 +20,8 @@ func TestGolden(t *testing.T) {
 		keys  []string
 		prep  func(m *Model)
 		links bool // on the identity fixture
+		// be, when set, is the screen's backend instead of the table's.
+		be func(t testing.TB) *fakeBackend
 	}{
 		{name: "table"},
 		{name: "all", keys: []string{"0"}},
@@ -34,6 +36,11 @@ func TestGolden(t *testing.T) {
 			typeText(t, m, "/srv/exports/persons.csv")
 			press(t, m, "enter")
 		}},
+		// the runs, and the first items of a run of 30 (scrolled by keys)
+		{name: "history", keys: []string{"H", "enter"}, be: historyBackend},
+		{name: "history_empty", keys: []string{"H", "down", "enter"}},
+		// the demo's four targets: one shared column at 80, one each at 160
+		{name: "table4", keys: []string{"space", "down"}, be: func(t testing.TB) *fakeBackend { return fourTargets(t, 40) }},
 	}
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		for _, sc := range screens {
@@ -46,6 +53,9 @@ func TestGolden(t *testing.T) {
 				if sc.links {
 					be = newLinksBackend(t)
 					be.importSum = goldenImport()
+				}
+				if sc.be != nil {
+					be = sc.be(t)
 				}
 				m := newTestModel(t, be, size[0], size[1])
 				press(t, m, sc.keys...)

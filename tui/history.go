@@ -2,29 +2,40 @@ package tui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 )
 
 const runsShown = 50
 
-// historyState is the list of past runs and the items of the one under the
-// cursor.
+// historyState is the list of past runs and the items of one of them. The
+// keys move the runs' cursor until enter opens a run's items; then they
+// scroll the items, and esc gives them back to the runs.
 type historyState struct {
-	req, itemsReq int
-	runs          []RunEntry
-	cursor        int
-	items         []HistoryEntry
-	itemsOf       int64
-	err           error
-	loading       bool
+	req     int
+	runs    []RunEntry
+	cursor  int
+	err     error // reading the runs
+	loading bool
+
+	itemsReq     int
+	items        []HistoryEntry
+	itemsOf      int64 // the run whose items show (0: none)
+	itemsErr     error
+	itemsLoading bool
+	itemsTop     int  // the first item shown
+	inItems      bool // the keys scroll the items
 }
 
 func (h *historyState) load(m *Model) tea.Cmd {
 	req := m.nextReq()
 	h.req, h.loading, h.err = req, true, nil
+	h.itemsOf, h.items, h.itemsErr, h.itemsLoading, h.inItems = 0, nil, nil, false, false
 	be, ctx := m.opt.Backend, m.ctx
 	return func() tea.Msg {
 		rs, err := be.Runs(ctx, runsShown)
@@ -32,12 +43,15 @@ func (h *historyState) load(m *Model) tea.Cmd {
 	}
 }
 
+// loadItems asks for the items of the run under the cursor (none without
+// runs) and gives them the keys.
 func (h *historyState) loadItems(m *Model) tea.Cmd {
-	if h.cursor >= len(h.runs) {
+	if h.cursor < 0 || h.cursor >= len(h.runs) {
 		return nil
 	}
 	req, id := m.nextReq(), h.runs[h.cursor].ID
-	h.itemsReq, h.items, h.itemsOf = req, nil, id
+	h.itemsReq, h.itemsOf, h.items, h.itemsErr = req, id, nil, nil
+	h.itemsLoading, h.itemsTop, h.inItems = true, 0, true
 	be, ctx := m.opt.Backend, m.ctx
 	return func() tea.Msg {
 		es, err := be.RunItems(ctx, id)
@@ -50,72 +64,237 @@ func (h *historyState) update(msg tea.Msg) {
 	case runsMsg:
 		if msg.req == h.req {
 			h.loading, h.runs, h.err = false, msg.runs, msg.err
-			h.cursor = min(h.cursor, max(0, len(h.runs)-1))
+			h.cursor = clampIndex(h.cursor, len(h.runs))
 		}
 	case runItemsMsg:
 		if msg.req == h.itemsReq {
-			h.items, h.err = msg.entries, msg.err
+			h.itemsLoading, h.items, h.itemsErr = false, msg.entries, msg.err
 		}
 	}
 }
 
+// clampIndex keeps i a valid index of n elements, 0 when there are none
+// (callers check n before indexing).
+func clampIndex(i, n int) int { return max(0, min(i, n-1)) }
+
+// historyLayout is how the view's height is shared: runs shown, and item
+// lines (0 when no run's items are open).
+type historyLayout struct{ runs, items int }
+
+// Lines besides the lists: title, runs header and the line on the
+// cursor's run; items title and items header.
+const (
+	histTopLines   = 3
+	histItemsLines = 2
+)
+
+func (h *historyState) layout(height int) historyLayout {
+	if h.itemsOf == 0 {
+		return historyLayout{runs: min(len(h.runs), max(1, height-histTopLines))}
+	}
+	runs := min(len(h.runs), max(3, (height-histTopLines-histItemsLines)/3))
+	return historyLayout{runs: runs, items: max(1, height-histTopLines-runs-histItemsLines)}
+}
+
 func (h *historyState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case key.Matches(k, m.keys.Back, m.keys.Quit):
-		m.screen = screenTable
-	case key.Matches(k, m.keys.Up):
-		h.cursor = max(0, h.cursor-1)
-	case key.Matches(k, m.keys.Down):
-		h.cursor = min(len(h.runs)-1, h.cursor+1)
-	case key.Matches(k, m.keys.Inspect):
+	keys := m.keys
+	if key.Matches(k, keys.Back) {
+		if h.inItems {
+			h.inItems = false
+		} else {
+			m.screen = screenTable
+		}
+		return nil
+	}
+	lay := h.layout(m.bodyHeight())
+	if h.inItems {
+		top, _ := moved(keys, k, h.itemsTop, lay.items, len(h.items))
+		h.itemsTop = max(0, min(top, len(h.items)-lay.items))
+		return nil
+	}
+	if key.Matches(k, keys.OpenRun) {
 		return h.loadItems(m)
 	}
+	h.cursor, _ = moved(keys, k, h.cursor, lay.runs, len(h.runs)-1)
+	h.cursor = clampIndex(h.cursor, len(h.runs))
 	return nil
+}
+
+// Fixed columns of the runs list: id, start, mode, outcome and the counts
+// ("applied" … "held", each as wide as its name); the user takes what is
+// left, within limits, and an error follows as far as the screen allows.
+const (
+	runIDW      = 5
+	runModeW    = 7
+	runOutcomeW = 9
+	runUserMin  = 6
+	runUserMax  = 20
+	// itemEmailMax bounds the items' e-mail column (the error follows it).
+	itemEmailMax = 60
+)
+
+// runCounts are the counts of a run the list shows, in order.
+func runCounts() [4]string { return [4]string{"applied", "failed", "stale", "held"} }
+
+// runUserWidth is the user column's width: the longest user (at most
+// runUserMax), within what w leaves (at least runUserMin).
+func runUserWidth(runs []RunEntry, w int) int {
+	fixed := 2 + runIDW + 1 + 16 + 1 + runModeW + 1 + 1 + runOutcomeW
+	for _, c := range runCounts() {
+		fixed += 1 + len(c)
+	}
+	longest := len("user")
+	for i := range runs {
+		n, _ := width(runs[i].User)
+		longest = max(longest, n)
+	}
+	return max(runUserMin, min(longest, runUserMax, w-fixed))
 }
 
 func (h *historyState) view(m *Model, height int) string {
 	s := m.styles
-	var zone = m.zone()
-	var out []string
-	out = append(out, s.Title.Render("History")+s.Dim.Render("   enter: items of the run   esc: back"))
+	w := m.width
+	title := s.Title.Render("History")
+	switch {
+	case h.inItems:
+		title += s.Dim.Render(fmt.Sprintf("   items of run %d · esc: back to the runs", h.itemsOf))
+	case len(h.runs) > 0:
+		title += s.Dim.Render(fmt.Sprintf("   %d runs · enter: items of a run · esc: back", len(h.runs)))
+	}
+	out := []string{title}
 	switch {
 	case h.loading:
 		out = append(out, "loading…")
 	case h.err != nil:
-		out = append(out, s.Err.Render(h.err.Error()))
+		out = append(out, s.Err.Render("could not read the runs: "+h.err.Error()))
 	case len(h.runs) == 0:
-		out = append(out, "no runs recorded yet")
+		out = append(out, "No runs recorded yet.",
+			s.Dim.Render("A run is recorded each time doorsync writes to the targets:"),
+			s.Dim.Render("approve with a in the table, or doorsync apply, sync --auto or watch."),
+			s.Dim.Render("esc goes back to the table."))
 	}
-	listH := min(len(h.runs), max(3, height/2-1))
-	start := max(0, min(h.cursor-listH/2, len(h.runs)-listH))
-	for i := start; i < start+listH && i < len(h.runs); i++ {
+	if len(h.runs) == 0 {
+		return clipLines(out, w)
+	}
+	lay := h.layout(height)
+	uw := runUserWidth(h.runs, w)
+	hdr := "  " + fitRight("run", runIDW) + " " + fit("started", 16) + " " + fit("mode", runModeW) + " " + fit("user", uw) + " " + fit("outcome", runOutcomeW)
+	for _, c := range runCounts() {
+		hdr += " " + c
+	}
+	out = append(out, s.Header.Render(fit(hdr, w)))
+	zone := m.zone()
+	start := max(0, min(h.cursor-lay.runs/2, len(h.runs)-lay.runs))
+	for i := start; i < start+lay.runs && i < len(h.runs); i++ {
 		r := h.runs[i]
-		c := r.Counts
-		line := fmt.Sprintf("%s run %-4d %s %-7s %-8s %-8s applied %d failed %d held %d", mark(i == h.cursor), r.ID,
-			timeText(r.StartedAt, zone), r.Mode, r.User, r.Outcome, c["applied"], c["failed"], c["held"])
-		if r.Error != "" {
-			line += "  " + r.Error
+		var b strings.Builder
+		b.WriteString(mark(i == h.cursor) + " " + fitRight(strconv.FormatInt(r.ID, 10), runIDW) + " " + fit(timeText(r.StartedAt, zone), 16) + " " +
+			fit(dashIf(r.Mode), runModeW) + " " + fit(dashIf(r.User), uw) + " " + fit(dashIf(r.Outcome), runOutcomeW))
+		for _, c := range runCounts() {
+			b.WriteString(" " + fitRight(strconv.Itoa(r.Counts[c]), len(c)))
 		}
-		if i == h.cursor {
-			line = s.Cursor.Render(fit(line, m.width))
+		line := withTail(b.String(), r.Error, s.Err, w)
+		if i == h.cursor && !h.inItems {
+			line = s.Cursor.Render(fit(line, w))
 		}
-		out = append(out, clip(line, m.width))
+		out = append(out, line)
 	}
+	out = append(out, h.runNote(m))
 	if h.itemsOf != 0 {
-		out = append(out, "", s.Bold.Render(fmt.Sprintf("items of run %d", h.itemsOf)))
-		room := max(0, height-len(out))
-		for i, e := range h.items {
-			if i >= room {
-				break
-			}
-			line := fmt.Sprintf("  %-10s %-8s %-28s %-10s %s → %s", e.Kind, e.Status, e.Email, e.Target, dashIf(e.Before), dashIf(e.After))
-			if e.Error != "" {
-				line += " " + e.Error
-			}
-			out = append(out, clip(line, m.width))
-		}
+		out = append(out, h.itemLines(m, lay.items)...)
 	}
-	return strings.Join(out, "\n")
+	return clipLines(out, w)
+}
+
+// runNote is the line under the runs about the one under the cursor: its
+// error in full when it has one (the list has room for little of it at 80
+// columns), else when it finished.
+func (h *historyState) runNote(m *Model) string {
+	s := m.styles
+	r := h.runs[h.cursor]
+	switch {
+	case r.Error != "":
+		return s.Err.Render(fmt.Sprintf("run %d: %s", r.ID, r.Error))
+	case r.FinishedAt.IsZero():
+		return s.Dim.Render(fmt.Sprintf("run %d did not finish", r.ID))
+	}
+	return s.Dim.Render(fmt.Sprintf("run %d finished %s, after %s", r.ID, timeText(r.FinishedAt, m.zone()),
+		r.FinishedAt.Sub(r.StartedAt).Round(time.Second)))
+}
+
+// itemLines are the open run's items: a title with the position, a header
+// and up to n items from itemsTop. Dates keep their width; e-mails and
+// targets give way (with an ellipsis) at narrow widths.
+func (h *historyState) itemLines(m *Model, n int) []string {
+	s := m.styles
+	w := m.width
+	head := fmt.Sprintf("Items of run %d", h.itemsOf)
+	switch {
+	case h.itemsLoading:
+		return []string{s.Bold.Render(head), "loading…"}
+	case h.itemsErr != nil:
+		return []string{s.Bold.Render(head), s.Err.Render("could not read the items: " + h.itemsErr.Error())}
+	case len(h.items) == 0:
+		return []string{s.Bold.Render(head), fmt.Sprintf("run %d recorded no items", h.itemsOf)}
+	}
+	top := max(0, min(h.itemsTop, len(h.items)-n))
+	end := min(len(h.items), top+n)
+	pos := fmt.Sprintf("items %d–%d of %d", top+1, end, len(h.items))
+	if end-top < len(h.items) && h.inItems {
+		pos += " · ↑↓ pgup pgdn home end scroll"
+	}
+	// kind, status, the two dates and the gaps are fixed; the target and
+	// the e-mail are as wide as their longest (of every item: the columns
+	// stay put while scrolling) within what the width leaves, and the
+	// error follows.
+	tw, ew := len("target"), len("e-mail")
+	for i := range h.items {
+		n, _ := width(h.items[i].Target)
+		tw = max(tw, n)
+		n, _ = width(itemWho(&h.items[i]))
+		ew = max(ew, n)
+	}
+	tw = min(tw, 12)
+	const fixed = 2 + 10 + 1 + 8 + 1 + 1 + 1 + dateW + 3 + dateW
+	ew = max(8, min(ew, itemEmailMax, w-fixed-tw))
+	out := []string{s.Bold.Render(head) + "  " + s.Dim.Render(pos),
+		s.Header.Render(fit("  "+fit("kind", 10)+" "+fit("status", 8)+" "+fit("e-mail", ew)+" "+fit("target", tw)+" "+
+			fit("before", dateW)+"   "+"after", w))}
+	for _, e := range h.items[top:end] {
+		line := "  " + fit(kindLabel(e.Kind), 10) + " " + fit(e.Status, 8) + " " + fit(itemWho(&e), ew) + " " + fit(e.Target, tw) + " " +
+			pad(dashIf(e.Before), dateW) + " → " + pad(dashIf(e.After), dateW)
+		out = append(out, withTail(line, e.Error, s.Err, w))
+	}
+	return out
+}
+
+// itemWho names an item's member: its e-mail, else its account.
+func itemWho(e *HistoryEntry) string {
+	if e.Email != "" {
+		return string(e.Email)
+	}
+	return "account " + e.Account
+}
+
+// withTail adds tail (an error, in st) after line as far as w cells
+// allow, cut with an ellipsis: the columns before it are never cut for it.
+func withTail(line, tail string, st lipgloss.Style, w int) string {
+	if tail == "" {
+		return line
+	}
+	n, _ := width(line)
+	if room := w - n - 2; room >= 2 {
+		return line + "  " + st.Render(clip(tail, room))
+	}
+	return line
+}
+
+// clipLines joins lines, each cut to w cells.
+func clipLines(lines []string, w int) string {
+	for i, l := range lines {
+		lines[i] = clip(l, w)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func mark(b bool) string {

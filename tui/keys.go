@@ -3,16 +3,32 @@ package tui
 import "charm.land/bubbles/v2/key"
 
 // KeyMap declares every key of the console once; Update matches with
-// key.Matches, and the footer and help are generated from it.
+// key.Matches, and the footer and help are generated from it. A key may
+// mean different things on different screens (esc goes back, clears the
+// search, stops an apply): each meaning is a binding of its own, so the
+// help lists them all.
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	NextTab, PrevTab, TabKeys               key.Binding
-	Search, Sort                            key.Binding
-	Toggle, SelectAll, Clear, Approve       key.Binding
-	Inspect, Back                           key.Binding
-	Confirm, Cancel                         key.Binding
-	Refresh, History, Export, Help, Quit    key.Binding
-	ForceQuit                               key.Binding
+	// TabKeys: its first nine keys jump to the first nine tabs, the tenth
+	// to "all".
+	NextTab, PrevTab, TabKeys            key.Binding
+	Search, Sort                         key.Binding
+	Toggle, SelectAll, Clear, Approve    key.Binding
+	Inspect, Back                        key.Binding
+	Confirm, Cancel                      key.Binding
+	Refresh, History, Export, Help, Quit key.Binding
+	ForceQuit                            key.Binding
+	// The search being typed: EndSearch keeps the filter and gives the keys
+	// back to the table; ClearSearch drops it (also from the table).
+	EndSearch, ClearSearch key.Binding
+	// Stop ends an apply after the requests in flight.
+	Stop key.Binding
+	// The detail moves to the next or previous row without closing.
+	NextRow, PrevRow key.Binding
+	// OpenRun shows the items of the run under the history's cursor.
+	OpenRun key.Binding
+	// The export prompt: what the report holds, and write it.
+	ExportScope, Write key.Binding
 	// The identity view (Links opens it from the table).
 	Links, Link, Reject, NextSuggestion, PrevSuggestion, Import, Undo key.Binding
 	// Submit ends a text input (the export's path in the identity view).
@@ -20,7 +36,8 @@ type KeyMap struct {
 }
 
 // DefaultKeyMap is the console's keymap (a constructor, not a global: each
-// console owns its own).
+// console owns its own). The help label (WithHelp's key) is what the footer
+// shows; the help screen lists every key of a binding.
 func DefaultKeyMap() KeyMap {
 	b := func(keys []string, k, desc string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
@@ -50,7 +67,18 @@ func DefaultKeyMap() KeyMap {
 		Export:    b([]string{"e"}, "e", "export"),
 		Help:      b([]string{"?"}, "?", "help"),
 		Quit:      b([]string{"q"}, "q", "quit"),
-		ForceQuit: b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		ForceQuit: b([]string{"ctrl+c"}, "ctrl+c", "quit from any screen"),
+
+		// Letters bound to table moves (j, k) are typed in the search:
+		// names like Novak or Jože must be searchable.
+		EndSearch:   b([]string{"enter", "up", "down"}, "enter", "keep the filter"),
+		ClearSearch: b([]string{"esc"}, "esc", "clear the search"),
+		Stop:        b([]string{"esc"}, "esc", "stop the apply"),
+		NextRow:     b([]string{"tab", "right", "l"}, "tab", "next row"),
+		PrevRow:     b([]string{"shift+tab", "left", "h"}, "S-tab", "prev row"),
+		OpenRun:     b([]string{"enter"}, "enter", "items of the run"),
+		ExportScope: b([]string{"tab", "ctrl+a"}, "tab", "rows shown / all"),
+		Write:       b([]string{"enter"}, "enter", "write"),
 
 		Links:          b([]string{"L"}, "L", "fix links"),
 		Link:           b([]string{"y", "enter"}, "y", "link"),

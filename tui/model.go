@@ -60,6 +60,9 @@ type Model struct {
 	height int
 	screen screen
 	prev   screen // where esc goes back to from help and export
+	// helpTop is the first line of the help shown (it scrolls when the
+	// screen is short).
+	helpTop int
 
 	// data shown and the table over it
 	data    *Data
@@ -363,10 +366,7 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	case screenApply:
 		return m.apply.onKey(m, k)
 	case screenHelp:
-		if key.Matches(k, m.keys.Back, m.keys.Help, m.keys.Quit) {
-			m.screen = m.prev
-		}
-		return nil
+		return m.onHelpKey(k)
 	case screenExport:
 		return m.export.onKey(m, k)
 	case screenLinks:
@@ -381,7 +381,7 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Quit):
 		return m.quit()
 	case key.Matches(k, m.keys.Help):
-		m.prev, m.screen = m.screen, screenHelp
+		m.prev, m.screen, m.helpTop = m.screen, screenHelp, 0
 		return nil
 	case key.Matches(k, m.keys.Refresh):
 		m.setStatus(true, "")
@@ -431,17 +431,16 @@ func (m *Model) onQuitAnswer(k tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) onSearchKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
-	case key.Matches(k, m.keys.Back):
+	case key.Matches(k, m.keys.ClearSearch):
 		m.finding = false
 		m.search.Blur()
 		m.search.SetValue("")
 		m.words = nil
 		m.refilter()
 		return nil
-	case key.Matches(k, m.keys.Submit), k.String() == "up", k.String() == "down":
+	case key.Matches(k, m.keys.EndSearch):
 		// enter (or an arrow) keeps the filter and gives the keys back to
-		// the table. Letters bound to table moves (j, k) are typed: names
-		// like Novak or Jože must be searchable.
+		// the table; letters (j, k) are typed (see EndSearch).
 		m.finding = false
 		m.search.Blur()
 		return nil

@@ -2,7 +2,7 @@ package tui
 
 import (
 	"fmt"
-	"strconv"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -12,8 +12,9 @@ import (
 )
 
 // tableHeight is the number of rows the table shows: the screen less the
-// title, status, tab bar, column header, detail line and footer.
-func (m *Model) tableHeight() int { return max(1, m.height-6) }
+// title, status, tab bar, column header and footer (5), and the lines under
+// the table (infoLines: the summary, and the compact layout's details).
+func (m *Model) tableHeight() int { return max(1, m.height-5-1-m.layout().detailLines) }
 
 func (m *Model) clampCursor() {
 	if m.cursor >= len(m.view) {
@@ -52,16 +53,18 @@ func (m *Model) onTableKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.keys.PrevTab):
 		m.setTab((m.tab + len(m.tabs) - 1) % len(m.tabs))
 	case key.Matches(k, m.keys.TabKeys):
-		n, _ := strconv.Atoi(k.String())
-		if n == 0 {
+		// The binding's keys in order: the first nine jump to the first
+		// nine tabs, the tenth to "all" (see DefaultKeyMap).
+		switch n := slices.Index(m.keys.TabKeys.Keys(), k.String()); {
+		case n == 9:
 			m.setTab(len(m.tabs) - 1)
-		} else {
-			m.setTab(n - 1)
+		case n >= 0:
+			m.setTab(n)
 		}
 	case key.Matches(k, m.keys.Search):
 		m.finding = true
 		return m.search.Focus()
-	case key.Matches(k, m.keys.Back) && len(m.words) > 0:
+	case key.Matches(k, m.keys.ClearSearch) && len(m.words) > 0:
 		m.search.SetValue("")
 		m.words = nil
 		m.refilter()
@@ -193,6 +196,9 @@ type columns struct {
 	email, name int
 	perTarget   bool
 	targets     int
+	// detailLines is how many lines under the table list the cursor row's
+	// targets in the compact layout (0 with a column per target).
+	detailLines int
 }
 
 const (
@@ -212,6 +218,7 @@ func (m *Model) layout() columns {
 	if free < 30 {
 		c.perTarget = false
 		free = m.width - fixed - (dateW + 3) - 2
+		c.detailLines = len(m.packDetails())
 	}
 	free = max(free, 10)
 	c.email = free * 11 / 20
@@ -324,17 +331,55 @@ func (m *Model) compactCell(r *row) string {
 	return s
 }
 
-// compactDetails lists every target's end for the cursor row, shown under
-// the table when the targets have no columns of their own.
-func (m *Model) compactDetails(r *row) string {
-	parts := make([]string, 0, len(r.cells))
-	for ti, ix := range r.cells {
-		t := m.data.Plan.Targets[ti].Name
-		k := ""
-		if ix >= 0 {
-			k = " " + kindLetter(m.item(ix).Kind)
-		}
-		parts = append(parts, t+" "+m.cellText(ix)+k)
+// detailSep separates targets under the compact table: two spaces, so
+// that four targets (the demo's) fit 80 columns on one line.
+const detailSep = "  "
+
+// packDetails groups the targets (indices) into the lines under the
+// compact table that fit the width. Each target is counted at its widest
+// ("name 2025-11-04 E"), so the grouping, and the table's height, does not
+// change as the cursor moves.
+func (m *Model) packDetails() [][]int {
+	if m.data == nil {
+		return nil
 	}
-	return strings.Join(parts, " · ")
+	var lines [][]int
+	used := 0
+	for ti, t := range m.data.Plan.Targets {
+		n, _ := width(t.Name)
+		n += 1 + dateW + 2
+		if len(lines) > 0 && used+len(detailSep)+n <= m.width {
+			lines[len(lines)-1] = append(lines[len(lines)-1], ti)
+			used += len(detailSep) + n
+			continue
+		}
+		lines = append(lines, []int{ti})
+		used = n
+	}
+	return lines
+}
+
+// compactDetails lists every target's end and kind for the cursor row (r
+// may be nil: blank lines), in n lines grouped by packDetails.
+func (m *Model) compactDetails(r *row, n int) []string {
+	out := make([]string, n)
+	if r == nil {
+		return out
+	}
+	for li, tis := range m.packDetails() {
+		if li >= n {
+			break
+		}
+		parts := make([]string, 0, len(tis))
+		for _, ti := range tis {
+			ix := r.cells[ti]
+			k := ""
+			if ix >= 0 {
+				k = " " + kindLetter(m.item(ix).Kind)
+			}
+			parts = append(parts, m.data.Plan.Targets[ti].Name+" "+m.cellText(ix)+k)
+		}
+		out[li] = strings.Join(parts, detailSep)
+	}
+	return out
 }

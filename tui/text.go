@@ -50,6 +50,14 @@ func fitRight(s string, w int) string {
 	return strings.Repeat(" ", w-n) + s
 }
 
+// pad fills s with spaces to w cells, never cutting it (dates).
+func pad(s string, w int) string {
+	if n, _ := width(s); n < w {
+		return s + strings.Repeat(" ", w-n)
+	}
+	return s
+}
+
 // clip truncates each line of s to w cells (no padding).
 func clip(s string, w int) string {
 	if w <= 0 {

@@ -28,7 +28,7 @@ func (m *Model) Render() string {
 	w, h := m.width, m.height
 	top := []string{m.titleLine(), m.statusLine()}
 	footer := m.footer()
-	bodyH := max(1, h-len(top)-1)
+	bodyH := m.bodyHeight()
 	var body string
 	switch m.screen {
 	case screenDetail:
@@ -36,7 +36,7 @@ func (m *Model) Render() string {
 	case screenApply:
 		body = m.apply.view(m, bodyH)
 	case screenHelp:
-		body = m.helpView()
+		body = m.helpView(bodyH)
 	case screenHistory:
 		body = m.hist.view(m, bodyH)
 	case screenLinks:
@@ -61,6 +61,9 @@ func (m *Model) Render() string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// bodyHeight is the screen less the title, status and footer lines.
+func (m *Model) bodyHeight() int { return max(1, m.height-3) }
 
 func (m *Model) zone() *time.Location {
 	if m.data != nil && m.data.Plan.Zone() != nil {
@@ -179,7 +182,8 @@ func (m *Model) tableView(h int) string {
 	}
 	c := m.layout()
 	out := []string{m.tabBar(), m.headerLine(c)}
-	rowsH := max(1, h-3)
+	under := m.infoLines(c)
+	rowsH := max(1, h-2-len(under))
 	end := min(len(m.view), m.offset+rowsH)
 	for i := m.offset; i < end; i++ {
 		out = append(out, m.rowLine(&m.rows[m.view[i]], i == m.cursor, c))
@@ -190,92 +194,98 @@ func (m *Model) tableView(h int) string {
 	for len(out) < rowsH+2 {
 		out = append(out, "")
 	}
-	out = append(out, m.infoLine(c))
+	out = append(out, under...)
 	return strings.Join(out, "\n")
 }
 
-// infoLine is under the table: the cursor row's targets when they share a
-// column, else position, selection and sort.
-func (m *Model) infoLine(c columns) string {
+// infoLines are under the table: the cursor row's targets when they share
+// a column (layout's detailLines of them), then, in both layouts, the
+// position, the selection and the sort.
+func (m *Model) infoLines(c columns) []string {
 	s := m.styles
-	if r := m.current(); r != nil && !c.perTarget {
-		return s.Dim.Render(m.compactDetails(r))
+	var out []string
+	if !c.perTarget {
+		out = m.compactDetails(m.current(), c.detailLines)
+		for i, l := range out {
+			out[i] = s.Dim.Render(l)
+		}
 	}
 	pos := fmt.Sprintf("%d/%d", min(m.cursor+1, len(m.view)), len(m.view))
-	return s.Dim.Render(fmt.Sprintf("%s · %d selected · sort: %s", pos, len(m.sel), m.sortBy))
+	return append(out, s.Dim.Render(fmt.Sprintf("%s · %d selected · sort: %s", pos, len(m.sel), m.sortBy)))
 }
 
 func (m *Model) footer() string {
-	return m.keyHelp().ShortHelpView(m.footerKeys())
+	return m.keyHelp().ShortHelpView(fitHints(m.footerHints(), m.width))
 }
 
-// keyHelp is the help model in the console's styles (for the background).
+// keyHelp is the help model in the console's styles (for the background),
+// without a width: fitHints has already chosen what fits.
 func (m *Model) keyHelp() help.Model {
 	h := m.help
 	h.Styles = m.styles.Help
+	h.SetWidth(0)
 	return h
 }
 
-// footerKeys are the keys that apply on the current screen.
-func (m *Model) footerKeys() []key.Binding {
+// footerHints are the keys that apply on the current screen, each with
+// how soon it gives way when the line is short; "? help" and "q quit"
+// stay wherever they work.
+func (m *Model) footerHints() []hint {
 	k := m.keys
+	keep := func(bs ...key.Binding) []hint {
+		out := make([]hint, len(bs))
+		for i, b := range bs {
+			out[i] = hint{b: b}
+		}
+		return out
+	}
+	helpQuit := []hint{{b: k.Help}, {b: k.Quit}}
 	switch {
 	case m.quitAsk:
-		return []key.Binding{k.Confirm, k.Cancel}
+		return keep(k.Confirm, k.Cancel)
 	case m.finding:
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep")), k.Back}
+		return keep(k.EndSearch, k.ClearSearch)
 	}
 	switch m.screen {
 	case screenApprove:
-		return []key.Binding{k.Confirm, k.Cancel}
+		return keep(k.Confirm, k.Cancel)
 	case screenApply:
 		if m.apply.running {
-			return []key.Binding{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop")), k.Quit}
+			return keep(k.Stop, k.Quit)
 		}
-		return []key.Binding{k.Back}
+		return keep(k.Back)
 	case screenDetail:
-		return []key.Binding{k.Back, k.Up, k.Down, k.Toggle, key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next row")), k.Help}
+		return append([]hint{{k.Back, 1}, {k.Up, 3}, {k.Down, 3}, {k.Toggle, 2}, {k.NextRow, 2}}, helpQuit...)
 	case screenHistory:
-		return []key.Binding{k.Up, k.Down, k.Inspect, k.Back}
+		if m.hist.inItems {
+			return append([]hint{{k.Up, 3}, {k.Down, 3}, {k.PageDown, 2}, {k.Back, 1}}, helpQuit...)
+		}
+		var h []hint
+		if len(m.hist.runs) > 0 {
+			h = []hint{{k.Up, 3}, {k.Down, 3}, {k.OpenRun, 1}}
+		}
+		return append(append(h, hint{k.Back, 1}), helpQuit...)
 	case screenHelp:
-		return []key.Binding{k.Back}
+		return []hint{{k.Down, 2}, {k.PageDown, 1}, {b: k.Back}}
 	case screenExport:
-		return []key.Binding{k.Back}
+		return keep(k.ExportScope, k.Write, k.Back)
 	case screenLinks:
 		if m.links.typing {
-			return []key.Binding{k.Submit, k.Back}
+			return keep(k.Submit, k.Back)
 		}
-		b := []key.Binding{k.Link, k.Reject, k.NextSuggestion, k.Import}
+		h := []hint{{k.Link, 1}, {k.Reject, 2}, {k.NextSuggestion, 3}, {k.Import, 4}}
 		if len(m.links.done) > 0 {
-			b = append(b, k.Undo)
+			h = append(h, hint{k.Undo, 2})
 		}
-		return append(b, k.Back, k.Help)
+		return append(append(h, hint{k.Back, 1}), helpQuit...)
 	}
-	b := []key.Binding{k.NextTab, k.Search, k.Toggle}
+	h := []hint{{k.NextTab, 4}, {k.Search, 3}, {k.Toggle, 1}}
 	if len(m.sel) > 0 {
-		b = append(b, k.Approve)
+		h = append(h, hint{k.Approve, 1})
 	}
-	b = append(b, k.Inspect)
+	h = append(h, hint{k.Inspect, 3})
 	if m.data != nil && m.data.Plan.Summary[plan.Missing]+m.data.Plan.Summary[plan.Unlinked] > 0 {
-		b = append(b, k.Links)
+		h = append(h, hint{k.Links, 2})
 	}
-	return append(b, k.Refresh, k.Help, k.Quit)
-}
-
-func (m *Model) helpView() string {
-	k := m.keys
-	groups := [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.NextTab, k.PrevTab, k.TabKeys, k.Search, k.Sort},
-		{k.Toggle, k.SelectAll, k.Clear, k.Approve, k.Inspect},
-		{k.Refresh, k.History, k.Export, k.Help, k.Quit},
-	}
-	legend := "kinds: = in sync  E extend  R reactivate  S shorten  X revoke  M missing  U unlinked  A ambiguous  N no e-mail  ! invalid\n" +
-		"marks: › cursor  ● selected  ◐ partly selected  ~ drift"
-	links := [][]key.Binding{{k.Links, k.Link, k.Reject}, {k.NextSuggestion, k.PrevSuggestion}, {k.Import, k.Undo}}
-	linksLegend := "marks: ◆ the account the chosen suggestion links  ◇ other suggestions\n" +
-		"x hides a suggestion until restart · u removes the last link made here"
-	h := m.keyHelp()
-	return m.styles.Title.Render("Keys") + "\n\n" + h.FullHelpView(groups) + "\n\n" + legend + "\n\n" +
-		m.styles.Title.Render("Fix identities (L)") + "\n" + h.FullHelpView(links) + "\n" + linksLegend
+	return append(append(h, hint{k.Refresh, 5}), helpQuit...)
 }

@@ -1,0 +1,287 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/doorsync/doorsync/internal/plan"
+)
+
+// The help screen lists every binding of the keymap with all its keys,
+// grouped by where it applies, then what each kind's letter and each mark
+// means. It is laid out in as many columns as the width allows and
+// scrolls when the screen is short (80×24 holds about half of it).
+
+// helpSection is a titled group of bindings, with an optional note.
+type helpSection struct {
+	title string
+	keys  []key.Binding
+	note  string
+}
+
+func (m *Model) helpSections() []helpSection {
+	k := m.keys
+	return []helpSection{
+		{title: "Anywhere", keys: []key.Binding{k.Back, k.Help, k.Quit, k.ForceQuit, k.Refresh, k.History, k.Export}},
+		{title: "Move (table, lists, detail, help)", keys: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}},
+		{title: "Table", keys: []key.Binding{k.NextTab, k.PrevTab, k.TabKeys, k.Sort, k.Toggle, k.SelectAll, k.Clear, k.Approve,
+			k.Inspect, k.Links}},
+		{title: "Search", keys: []key.Binding{k.Search, k.EndSearch, k.ClearSearch},
+			note: "any case and accents; every word must match; letters such as j and k are typed"},
+		{title: "Detail (enter on a row)", keys: []key.Binding{k.NextRow, k.PrevRow}},
+		{title: "Approve (a) and quit while applying", keys: []key.Binding{k.Confirm, k.Cancel}},
+		{title: "Applying", keys: []key.Binding{k.Stop}},
+		{title: "History (H)", keys: []key.Binding{k.OpenRun}},
+		{title: "Export (e)", keys: []key.Binding{k.ExportScope, k.Write}},
+		{title: "Fix identities (L)", keys: []key.Binding{k.Link, k.Reject, k.NextSuggestion, k.PrevSuggestion, k.Import, k.Submit, k.Undo},
+			note: "x hides a suggestion until restart · u removes the last link made here"},
+	}
+}
+
+// keysLabel names every key of a binding: arrows as arrows, a run of
+// digits as "1…9".
+func keysLabel(b key.Binding) string {
+	ks := b.Keys()
+	var parts []string
+	for i := 0; i < len(ks); i++ {
+		k := ks[i]
+		if isDigitKey(k) {
+			j := i
+			for j+1 < len(ks) && isDigitKey(ks[j+1]) && ks[j+1][0] == ks[j][0]+1 {
+				j++
+			}
+			if j-i >= 2 {
+				parts = append(parts, ks[i]+"…"+ks[j])
+				i = j
+				continue
+			}
+		}
+		switch k {
+		case "up":
+			k = "↑"
+		case "down":
+			k = "↓"
+		case "left":
+			k = "←"
+		case "right":
+			k = "→"
+		}
+		parts = append(parts, k)
+	}
+	return strings.Join(parts, "/")
+}
+
+func isDigitKey(k string) bool { return len(k) == 1 && k[0] >= '0' && k[0] <= '9' }
+
+// helpCell is one entry of a grid: a (styled) key or mark and what it
+// means.
+type helpCell struct{ key, desc string }
+
+// grid lays cells out in rows of as many columns as fit w, each column as
+// wide as its widest cell, indented by two spaces.
+func grid(cells []helpCell, w int) []string {
+	const indent, gap = 2, 3
+	cellW := func(c helpCell) (int, int) {
+		kw, _ := width(c.key)
+		dw, _ := width(c.desc)
+		return kw, dw
+	}
+	cols := len(cells)
+	var keyW, descW []int
+	for ; cols > 1; cols-- {
+		keyW, descW = make([]int, cols), make([]int, cols)
+		for i, c := range cells {
+			kw, dw := cellW(c)
+			keyW[i%cols], descW[i%cols] = max(keyW[i%cols], kw), max(descW[i%cols], dw)
+		}
+		total := indent + gap*(cols-1)
+		for i := range cols {
+			total += keyW[i] + 1 + descW[i]
+		}
+		if total <= w {
+			break
+		}
+	}
+	if cols <= 1 {
+		cols = 1
+		keyW, descW = []int{0}, []int{0}
+		for _, c := range cells {
+			kw, dw := cellW(c)
+			keyW[0], descW[0] = max(keyW[0], kw), max(descW[0], dw)
+		}
+	}
+	var out []string
+	for r := 0; r*cols < len(cells); r++ {
+		var b strings.Builder
+		b.WriteString(strings.Repeat(" ", indent))
+		for c := range cols {
+			i := r*cols + c
+			if i >= len(cells) {
+				break
+			}
+			if c > 0 {
+				b.WriteString(strings.Repeat(" ", gap))
+			}
+			b.WriteString(pad(cells[i].key, keyW[c]) + " " + pad(cells[i].desc, descW[c]))
+		}
+		out = append(out, strings.TrimRight(b.String(), " "))
+	}
+	return out
+}
+
+// wrap breaks text into lines of at most w cells at spaces, indented.
+func wrap(text string, w int, indent string) []string {
+	var out []string
+	line := indent
+	for _, word := range strings.Fields(text) {
+		if line != indent && len([]rune(line))+1+len([]rune(word)) > w {
+			out = append(out, line)
+			line = indent
+		}
+		if line != indent {
+			line += " "
+		}
+		line += word
+	}
+	return append(out, line)
+}
+
+// helpLines is the whole help at the console's width.
+func (m *Model) helpLines() []string {
+	s := m.styles
+	w := m.width
+	keyCell := func(b key.Binding) helpCell {
+		return helpCell{key: s.Help.FullKey.Render(keysLabel(b)), desc: s.Help.FullDesc.Render(b.Help().Desc)}
+	}
+	var out []string
+	for _, sec := range m.helpSections() {
+		cells := make([]helpCell, len(sec.keys))
+		for i, b := range sec.keys {
+			cells[i] = keyCell(b)
+		}
+		out = append(out, s.Title.Render(sec.title))
+		out = append(out, grid(cells, w)...)
+		if sec.note != "" {
+			for _, l := range wrap(sec.note, w, "  ") {
+				out = append(out, s.Dim.Render(l))
+			}
+		}
+	}
+	var kinds []helpCell
+	for _, k := range plan.Kinds() {
+		kinds = append(kinds, helpCell{key: s.Badge(k), desc: kindLabel(k)})
+	}
+	out = append(out, s.Title.Render("Kinds (the table's K column)"))
+	out = append(out, grid(kinds, w)...)
+	out = append(out, s.Title.Render("Marks"))
+	out = append(out, grid([]helpCell{{"›", "cursor"}, {"●", "selected"}, {"◐", "partly selected"},
+		{"~", "drift: changed on the terminal"}, {"×N", "N targets differ (shared column)"},
+		{"◆", "the chosen suggestion's account"}, {"◇", "other suggestions"}}, w)...)
+	return out
+}
+
+// helpView shows the help from helpTop, with a line saying where it is.
+func (m *Model) helpView(h int) string {
+	lines := m.helpLines()
+	room := max(1, h-1)
+	top := max(0, min(m.helpTop, len(lines)-room))
+	end := min(len(lines), top+room)
+	shown := append([]string(nil), lines[top:end]...)
+	for len(shown) < room {
+		shown = append(shown, "")
+	}
+	var where string
+	switch {
+	case top == 0 && end == len(lines):
+		where = "esc, ? or q closes the help"
+	case end < len(lines):
+		where = fmt.Sprintf("lines %d–%d of %d · more below: ↓ pgdn end", top+1, end, len(lines))
+	default:
+		where = fmt.Sprintf("lines %d–%d of %d · end of help · ↑ pgup home", top+1, end, len(lines))
+	}
+	shown = append(shown, m.styles.Dim.Render(where))
+	return clipLines(shown, m.width)
+}
+
+// onHelpKey scrolls the help, or closes it.
+func (m *Model) onHelpKey(k tea.KeyPressMsg) tea.Cmd {
+	keys := m.keys
+	if key.Matches(k, keys.Back, keys.Help, keys.Quit) {
+		m.screen = m.prev
+		return nil
+	}
+	room := max(1, m.bodyHeight()-1)
+	n := len(m.helpLines())
+	top := max(0, min(m.helpTop, n-room))
+	top, _ = moved(keys, k, top, room, n)
+	m.helpTop = max(0, min(top, n-room))
+	return nil
+}
+
+// moved is where a position goes for a movement key: a step, a page, the
+// first or the last; ok is false for any other key. The caller clamps.
+func moved(keys KeyMap, k tea.KeyPressMsg, pos, page, last int) (int, bool) {
+	switch {
+	case key.Matches(k, keys.Up):
+		return pos - 1, true
+	case key.Matches(k, keys.Down):
+		return pos + 1, true
+	case key.Matches(k, keys.PageUp):
+		return pos - max(1, page), true
+	case key.Matches(k, keys.PageDown):
+		return pos + max(1, page), true
+	case key.Matches(k, keys.Top):
+		return 0, true
+	case key.Matches(k, keys.Bottom):
+		return last, true
+	}
+	return pos, false
+}
+
+// hint is a key shown in the footer; when the line is too narrow the
+// hints with the highest drop go first (the later one among equals), and
+// those with drop 0 always stay.
+type hint struct {
+	b    key.Binding
+	drop int
+}
+
+// fitHints keeps the hints that fit w cells, in their order.
+func fitHints(hs []hint, w int) []key.Binding {
+	const sep = 3 // " • "
+	widths := make([]int, len(hs))
+	total := -sep
+	for i, h := range hs {
+		kw, _ := width(h.b.Help().Key)
+		dw, _ := width(h.b.Help().Desc)
+		widths[i] = kw + 1 + dw
+		total += widths[i] + sep
+	}
+	shown := make([]bool, len(hs))
+	for i := range shown {
+		shown[i] = true
+	}
+	for total > w {
+		worst := -1
+		for i, h := range hs {
+			if shown[i] && h.drop > 0 && (worst < 0 || h.drop >= hs[worst].drop) {
+				worst = i
+			}
+		}
+		if worst < 0 {
+			break
+		}
+		shown[worst] = false
+		total -= widths[worst] + sep
+	}
+	out := make([]key.Binding, 0, len(hs))
+	for i, h := range hs {
+		if shown[i] {
+			out = append(out, h.b)
+		}
+	}
+	return out
+}
