@@ -104,7 +104,7 @@ Start with "doorsync demo" to see it against built-in emulators, and
 	pf.StringVar(&g.configPath, "config", "", "configuration file (default: $DOORSYNC_CONFIG, ./doorsync.toml, user then system config dir)")
 	pf.StringVar(&g.dbPath, "db", "", "SQLite database file (overrides `database` in the configuration)")
 	pf.StringVar(&g.logFormat, "log-format", "text", "headless output format: text or json")
-	pf.BoolVar(&g.debug, "debug", false, "verbose diagnostics on stderr")
+	pf.BoolVar(&g.debug, "debug", false, "more detail: plan and report print every read error on stderr (plan --out also prints the plan), sync --auto, apply and watch add every read error and the result of each terminal or NEYROSS write to their output, and the console logs what it does to a new file (mode 0600) whose path it prints on exit")
 	root.Flags().BoolVar(&g.auto, "auto", false, "unattended sync for cron: the same as `doorsync sync --auto`")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if g.logFormat != "text" && g.logFormat != "json" {

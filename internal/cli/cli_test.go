@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,12 +105,29 @@ func TestDoctorAllGood(t *testing.T) {
 			t.Errorf("doctor output lacks %q:\n%s", want, r.stdout)
 		}
 	}
+	// NEYROSS: the token was accepted, with the persons the EIS plugin
+	// shows and its EIS access levels.
+	for _, want := range []string{
+		doctorLine("ok", "neyross", "token", fmt.Sprintf("%s accepted the token; %d EIS person(s) visible", s.Neyross.URL, s.NeyrossServer.Visible())),
+		doctorLine("ok", "neyross", "access levels", `3 EIS access level(s), e.g. "[И] КПП 1"`),
+	} {
+		if !strings.Contains(r.stdout, want+"\n") {
+			t.Errorf("doctor output lacks the line\n%s\n%s", want, r.stdout)
+		}
+	}
+	// NTK: a connection, no request, and a note that the credentials were
+	// not checked.
+	assertNTKUnchecked(t, s, r.stdout)
 	assertNoSecrets(t, r)
-	// doctor is read-only: no write request reached any terminal.
+	assertNoneOf(t, "doctor output", r.stdout+r.stderr, siteSecrets(s))
+	// doctor is read-only: no write request reached any terminal or NEYROSS.
 	for _, term := range s.Terminals {
 		if n := term.Log.Count(func(q emulator.Request) bool { return q.Method == "PUT" || q.Method == "DELETE" }); n != 0 {
 			t.Errorf("terminal %s received %d write requests", term.Name, n)
 		}
+	}
+	if n := s.Neyross.Log.Count(func(q emulator.Request) bool { return strings.Contains(q.Path, "upsert") }); n != 0 {
+		t.Errorf("NEYROSS received %d upserts", n)
 	}
 }
 
@@ -238,23 +256,7 @@ func TestVersion(t *testing.T) {
 func TestDemoServeWritesAWorkingConfig(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "demo.toml")
-	app, out, _ := newTestApp(nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan *site.Site, 1)
-	app.Ready = func(v any) { ready <- v.(*site.Site) }
-	done := make(chan int, 1)
-	go func() {
-		done <- app.Run(ctx, []string{"demo", "--serve", "--write-config", cfgPath, "--members", "25", "--seed", "9"})
-	}()
-	var s *site.Site
-	select {
-	case s = <-ready:
-	case code := <-done:
-		t.Fatalf("demo exited early with %d: %s", code, out.String())
-	case <-time.After(30 * time.Second):
-		t.Fatal("demo did not become ready")
-	}
+	s, banner, stop := serveDemo(t, "--write-config", cfgPath, "--members", "25", "--seed", "9")
 	if len(s.Data.Members) != 25 {
 		t.Fatalf("members = %d", len(s.Data.Members))
 	}
@@ -262,25 +264,28 @@ func TestDemoServeWritesAWorkingConfig(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("config file: %v mode %v", err, st.Mode().Perm())
 	}
-	// The banner names every emulator with its URL and credentials.
-	banner := out.String()
-	for _, ep := range append([]site.Endpoint{s.Cardskipper}, s.Terminals...) {
+	// The banner names every emulator with its URL and credentials, and
+	// they work: Cardskipper, the terminals, NEYROSS and NTK.
+	for _, ep := range append([]site.Endpoint{s.Cardskipper, s.Neyross, s.NTK}, s.Terminals...) {
 		if !strings.Contains(banner, ep.URL) || !strings.Contains(banner, ep.Password) {
 			t.Fatalf("banner lacks %s's URL or password:\n%s", ep.Name, banner)
 		}
+	}
+	if !strings.Contains(banner, "configuration written to "+cfgPath) {
+		t.Errorf("banner does not say where the configuration went:\n%s", banner)
 	}
 	r := runApp(t, nil, "doctor", "--config", cfgPath)
 	if r.code != ExitOK {
 		t.Fatalf("doctor against the demo: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != ExitOK {
-			t.Fatalf("demo --serve exited with %d after interrupt", code)
+	for _, want := range []string{"ok    neyross: token", "ok    ntk: reachability"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("doctor against the demo lacks %q:\n%s", want, r.stdout)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("demo --serve did not stop on interrupt")
+	}
+	checkBannerEndpoints(t, s, banner)
+	if code := stop(); code != ExitOK {
+		t.Fatalf("demo --serve exited with %d after interrupt", code)
 	}
 }
 
@@ -289,9 +294,27 @@ func TestDemoSummarises(t *testing.T) {
 	if r.code != ExitOK {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"cardskipper: members", "60 exported", "terminal entrance: persons", "terminal gym: persons"} {
+	for _, want := range []string{"cardskipper: members", "60 exported", "terminal entrance: persons", "terminal gym: persons",
+		"NEYROSS and NTK on loopback", "ok    neyross: token", "ok    ntk: reachability"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	// NEYROSS and NTK get an overview line each, with the numbers another
+	// path gives for the same data set.
+	visible, ntkKinds := demoTwin(t, 60, 3)
+	if ntkKinds["reactivate"] == 0 || visible == 0 {
+		t.Fatalf("the data set has no NTK card or no NEYROSS person: %v, %d", ntkKinds, visible)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("info  neyross: persons                         %d EIS persons, ", visible),
+		fmt.Sprintf("card(s) of members valid today; left out: %d missing, %d ambiguous, %d invalid; not uploaded (NTK cannot be read",
+			ntkKinds["missing"], ntkKinds["ambiguous"], ntkKinds["invalid"]),
+		fmt.Sprintf(" for %d card(s) ", ntkKinds["reactivate"]),
+		"info  ntk: access list ",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo overview lacks %q:\n%s", want, r.stdout)
 		}
 	}
 }

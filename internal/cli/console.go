@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"github.com/doorsync/doorsync/internal/apply"
+	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/engine"
 	"github.com/doorsync/doorsync/internal/identity"
 	"github.com/doorsync/doorsync/internal/identity/ivms"
@@ -406,9 +407,14 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(f.Fd())
 }
 
-// newConsole builds the console model for a session.
+// newConsole builds the console model for a session. With a log (--debug)
+// every call the console makes to the backend is logged too.
 func (a *App) newConsole(ctx context.Context, ses *session, log *slog.Logger) *tui.Model {
-	return tui.New(tui.Options{Backend: &consoleBackend{app: a, ses: ses}, Clock: a.Clock, Context: ctx,
+	var be tui.Backend = &consoleBackend{app: a, ses: ses}
+	if log != nil {
+		be = &loggedBackend{Backend: be, log: log, clock: a.Clock}
+	}
+	return tui.New(tui.Options{Backend: be, Clock: a.Clock, Context: ctx,
 		User: ses.engine.User, Log: log, Dark: darkBackground(a.LookupEnv)})
 }
 
@@ -443,15 +449,12 @@ func (a *App) runConsole(ctx context.Context, g *globalOptions) error {
 	defer ses.close()
 	var log *slog.Logger
 	if g.debug {
-		f, err := os.CreateTemp("", "doorsync-console-*.log")
+		dl, err := openDebugLog("", a.Clock)
 		if err != nil {
-			return failedError(fmt.Errorf("debug log: %w", err))
+			return failedError(err)
 		}
-		defer func() {
-			_ = f.Close()
-			fmt.Fprintf(a.Stderr, "doorsync: debug log written to %s\n", f.Name())
-		}()
-		log = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		defer dl.close(a.Stderr)
+		log = dl.log
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -460,4 +463,151 @@ func (a *App) runConsole(ctx context.Context, g *globalOptions) error {
 		return failedError(fmt.Errorf("console: %w", err))
 	}
 	return nil
+}
+
+// debugLog is the console's --debug log: the console draws on the
+// terminal, so its diagnostics go to a file, named on stderr once the
+// console has given the screen back.
+type debugLog struct {
+	f   *os.File
+	log *slog.Logger
+}
+
+// openDebugLog creates a new log file in dir ("": the system's temporary
+// directory) with mode 0600 (os.CreateTemp): its errors name members and
+// accounts. Entries are stamped with the App's clock.
+func openDebugLog(dir string, c clock.Clock) (*debugLog, error) {
+	f, err := os.CreateTemp(dir, "doorsync-console-*.log")
+	if err != nil {
+		return nil, fmt.Errorf("debug log: %w", err)
+	}
+	h := slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug,
+		ReplaceAttr: func(groups []string, at slog.Attr) slog.Attr {
+			if at.Key == slog.TimeKey && len(groups) == 0 {
+				at.Value = slog.TimeValue(c.Now())
+			}
+			return at
+		}})
+	return &debugLog{f: f, log: slog.New(h)}, nil
+}
+
+// close closes the file and says on w where it is.
+func (d *debugLog) close(w io.Writer) {
+	_ = d.f.Close()
+	fmt.Fprintf(w, "doorsync: debug log written to %s\n", d.f.Name())
+}
+
+// loggedBackend logs what the console asked of the backend and what came
+// back (counts, names, durations), so that the --debug log tells what the
+// console did, not only what failed (the console logs errors itself).
+// Nothing it logs holds a secret: configuration values are never logged,
+// and errors come from clients that keep credentials out of them.
+type loggedBackend struct {
+	tui.Backend
+	log   *slog.Logger
+	clock clock.Clock
+}
+
+func (b *loggedBackend) since(t time.Time) slog.Attr {
+	return slog.Duration("took", b.clock.Now().Sub(t).Round(time.Millisecond))
+}
+
+// dataAttrs describes a planned picture: its size and every target that
+// could not be read.
+func dataAttrs(d tui.Data) []any {
+	attrs := []any{"summary", summaryText(d.Plan), "items", len(d.Plan.Items)}
+	if e := d.Plan.Source.Error; e != "" {
+		attrs = append(attrs, "source_error", e)
+	}
+	for _, t := range d.Plan.Targets {
+		if t.Error != "" {
+			attrs = append(attrs, "target_error."+t.Name, t.Error)
+		} else {
+			attrs = append(attrs, "accounts."+t.Name, t.Accounts)
+		}
+	}
+	return attrs
+}
+
+func (b *loggedBackend) Stored(ctx context.Context) (tui.Data, error) {
+	start := b.clock.Now()
+	d, err := b.Backend.Stored(ctx)
+	if err == nil {
+		age := start.Sub(d.TakenAt).Round(time.Second)
+		b.log.Info("stored snapshot loaded", append([]any{b.since(start), "taken_at", d.TakenAt, "age", age}, dataAttrs(d)...)...)
+	}
+	return d, err
+}
+
+func (b *loggedBackend) Refresh(ctx context.Context, progress func(tui.Progress)) (tui.Data, error) {
+	start := b.clock.Now()
+	b.log.Info("refresh started")
+	d, err := b.Backend.Refresh(ctx, func(p tui.Progress) {
+		if p.Over && p.Err == nil {
+			b.log.Info("refresh: side read", "system", p.System, "done", p.Done, "total", p.Total, b.since(start))
+		}
+		progress(p)
+	})
+	if err == nil {
+		b.log.Info("refresh done", append([]any{b.since(start)}, dataAttrs(d)...)...)
+	}
+	return d, err
+}
+
+func (b *loggedBackend) Apply(ctx context.Context, p plan.Plan, approved []string, progress func(tui.ApplyProgress)) (tui.ApplyResult, error) {
+	start := b.clock.Now()
+	b.log.Info("apply started", "approved", len(approved))
+	res, err := b.Backend.Apply(ctx, p, approved, progress)
+	b.log.Info("apply finished", "run", res.RunID, "applied", res.Applied, "failed", res.Failed, "stale", res.Stale,
+		"summary", res.Summary, b.since(start))
+	return res, err
+}
+
+func (b *loggedBackend) AddLink(ctx context.Context, l identity.Link) error {
+	err := b.Backend.AddLink(ctx, l)
+	if err == nil {
+		b.log.Info("link added", "email", string(l.Email), "target", l.Target, "account", l.Account)
+	}
+	return err
+}
+
+func (b *loggedBackend) RemoveLink(ctx context.Context, l identity.Link) error {
+	err := b.Backend.RemoveLink(ctx, l)
+	if err == nil {
+		b.log.Info("link removed", "email", string(l.Email), "target", l.Target, "account", l.Account)
+	}
+	return err
+}
+
+func (b *loggedBackend) ImportLinks(ctx context.Context, path string, read []plan.TargetState) (tui.ImportSummary, error) {
+	sum, err := b.Backend.ImportLinks(ctx, path, read)
+	attrs := []any{"path", path, "format", sum.Format, "rows", sum.Rows}
+	for _, t := range sum.Targets {
+		attrs = append(attrs, "linked."+t.Target, t.Linked)
+	}
+	b.log.Info("links import", attrs...)
+	return sum, err
+}
+
+func (b *loggedBackend) Replan(ctx context.Context, d tui.Data) (tui.Data, error) {
+	start := b.clock.Now()
+	out, err := b.Backend.Replan(ctx, d)
+	if err == nil {
+		b.log.Info("planned again with the stored links", append([]any{b.since(start)}, dataAttrs(out)...)...)
+	}
+	return out, err
+}
+
+func (b *loggedBackend) Events(ctx context.Context, refs []tui.AccountRef, limit int) (tui.EventsResult, error) {
+	start := b.clock.Now()
+	res, err := b.Backend.Events(ctx, refs, limit)
+	if err != nil {
+		b.log.Error("door events", "err", err)
+		return res, err
+	}
+	b.log.Info("door events read", "accounts", len(refs), "events", len(res.Entries), "targets", strings.Join(res.Read, ","), b.since(start))
+	for _, f := range res.Failed {
+		b.log.Warn("door events: target not read", "err", f)
+	}
+	return res, err
 }

@@ -5,15 +5,21 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/doorsync/doorsync/internal/config"
+	neyemu "github.com/doorsync/doorsync/internal/emulator/neyross"
 	"github.com/doorsync/doorsync/internal/emulator/site"
 	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/source/cardskipper"
+	"github.com/doorsync/doorsync/internal/target"
 	"github.com/doorsync/doorsync/internal/target/hikvision"
+	"github.com/doorsync/doorsync/internal/target/neyross"
+	"github.com/doorsync/doorsync/internal/target/ntk"
 )
 
 // demoZone is the zone of the built-in site: the customer's.
@@ -32,15 +38,18 @@ func (a *App) demoCommand(g *globalOptions) *cobra.Command {
 	o := demoOptions{}
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run built-in emulators of Cardskipper and two Hikvision terminals with a generated data set",
-		Long: `demo starts emulators of Cardskipper and two Hikvision terminals on loopback ports, filled
-with a generated data set (Slovenian names, renewals, lapses, shared and mixed-case e-mails,
-members without e-mail, staff on the terminals). No configuration and no network are needed.
+		Short: "Run built-in emulators of Cardskipper, two Hikvision terminals, NEYROSS and NTK with a generated data set",
+		Long: `demo starts emulators of Cardskipper, two Hikvision terminals, a NEYROSS platform (EIS
+plugin) and the NTK access-list endpoint on loopback ports, filled with a generated data set
+(Slovenian names, renewals, lapses, shared and mixed-case e-mails, members without e-mail, staff
+on the terminals, Cyrillic names on NEYROSS, card numbers for NTK). No configuration and no
+network are needed.
 
 On a terminal it opens the console on them. With --summary (or without a terminal) it checks
-the emulators like "doorsync doctor" would, reads both sides and prints what each holds, then
-stops them. With --serve it prints their URLs and credentials and
-keeps running until interrupted; --write-config writes a doorsync.toml for them.`,
+the emulators like "doorsync doctor" would, reads every side and prints what each holds (for
+NTK, which cannot be read, the access list doorsync would upload), then stops them. With
+--serve it prints every emulator's URL and credentials (NEYROSS's API token, NTK's upload
+login) and keeps running until interrupted; --write-config writes a doorsync.toml for them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.members < 1 || o.members > 100_000 {
@@ -116,7 +125,7 @@ func (a *App) runDemo(ctx context.Context, g *globalOptions, o demoOptions) erro
 		return a.runConsole(ctx, &cg)
 	}
 
-	fmt.Fprintf(a.Stdout, "doorsync demo: emulated Cardskipper with %d members and %d terminals on loopback (seed %d)\n\n",
+	fmt.Fprintf(a.Stdout, "doorsync demo: emulated Cardskipper with %d members, %d terminals, NEYROSS and NTK on loopback (seed %d)\n\n",
 		len(s.Data.Members), len(s.Terminals), o.seed)
 	p := newPrinter(g.logFormat, a.Stdout, a.Clock)
 	if failed := a.doctor(ctx, cfg, p); failed > 0 {
@@ -130,22 +139,37 @@ func (a *App) runDemo(ctx context.Context, g *globalOptions, o demoOptions) erro
 	return nil
 }
 
+// printEndpoints lists every emulator with the throwaway credentials of
+// this start, so the admin can point doorsync (or curl) at them without
+// --write-config. They are the demo's own random values, printed on purpose.
 func (a *App) printEndpoints(s *site.Site, written string) {
 	w := a.Stdout
 	fmt.Fprintf(w, "doorsync demo: emulators running on loopback (Ctrl-C stops them)\n\n")
-	fmt.Fprintf(w, "  %-12s %-10s %-28s %-10s %s\n", "name", "system", "url", "username", "password")
-	fmt.Fprintf(w, "  %-12s %-10s %-28s %-10s %s\n", s.Cardskipper.Name, s.Cardskipper.System, s.Cardskipper.URL, s.Cardskipper.Username, s.Cardskipper.Password)
-	for _, t := range s.Terminals {
-		fmt.Fprintf(w, "  %-12s %-10s %-28s %-10s %s\n", t.Name, t.System, t.URL, t.Username, t.Password)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  name\tsystem\turl\tusername\tpassword")
+	row := func(ep site.Endpoint, user string) {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", ep.Name, ep.System, ep.URL, user, ep.Password)
 	}
+	row(s.Cardskipper, s.Cardskipper.Username)
+	for _, t := range s.Terminals {
+		row(t, t.Username)
+	}
+	// NEYROSS has no user: its "password" is the EIS plugin's API token.
+	row(s.Neyross, "(token)")
+	row(s.NTK, s.NTK.Username)
+	_ = tw.Flush()
 	fmt.Fprintf(w, "\n  organisation_id = 1, %d members, time zone %s\n", len(s.Data.Members), s.Zone)
+	fmt.Fprintf(w, "  neyross: the password column is the API token, sent as \"Authorization: Bearer <token>\"; the EIS API is under %s%s\n",
+		s.Neyross.URL, neyemu.Prefix)
+	fmt.Fprintf(w, "  ntk: the url is the upload address: POST the list as multipart field %q with Basic authentication\n", ntk.FormField)
 	if written != "" {
 		fmt.Fprintf(w, "  configuration written to %s — try: doorsync doctor --config %s\n", written, written)
 	}
 }
 
-// demoOverview reads both sides through the real clients and says what each
-// holds: the raw material the planner (next release) works on.
+// demoOverview reads every side through the real clients and says what each
+// holds: the raw material the planner works on. NTK cannot be read: its
+// line is the access list doorsync would upload today.
 func (a *App) demoOverview(ctx context.Context, cfg *config.Config, p Printer) error {
 	client, err := newCardskipper(cfg)
 	if err != nil {
@@ -183,21 +207,79 @@ func (a *App) demoOverview(ctx context.Context, cfg *config.Config, p Printer) e
 		if err != nil {
 			return err
 		}
-		var mailed, known, validNow int
-		now := a.Clock.Now()
-		for _, acc := range accounts {
-			if acc.Email != "" {
-				mailed++
-				if emails[acc.Email] {
-					known++
-				}
-			}
-			if acc.Permanent || acc.End.After(now) {
-				validNow++
-			}
-		}
+		mailed, known, validNow := accountCounts(accounts, emails, a.Clock.Now())
 		p.Print(Line{Status: StatusInfo, Subject: "terminal " + h.Name, Check: "persons",
 			Detail: fmt.Sprintf("%d persons, %d valid now, %d carry an e-mail (%d of them a member's); the rest need links", len(accounts), validNow, mailed, known)})
 	}
+	if cfg.Neyross != nil {
+		l, err := neyrossOverview(ctx, cfg, emails, a.Clock.Now())
+		if err != nil {
+			return err
+		}
+		p.Print(l)
+	}
+	if cfg.NTK != nil {
+		l, err := ntkOverview(members, cfg, rule, today)
+		if err != nil {
+			return err
+		}
+		p.Print(l)
+	}
 	return nil
+}
+
+// accountCounts counts a target's accounts that carry an e-mail, those whose
+// e-mail is a member's, and those valid at now.
+func accountCounts(accounts []target.Account, emails map[member.Email]bool, now time.Time) (mailed, known, validNow int) {
+	for _, acc := range accounts {
+		if acc.Email != "" {
+			mailed++
+			if emails[acc.Email] {
+				known++
+			}
+		}
+		if acc.Permanent || acc.End.After(now) {
+			validNow++
+		}
+	}
+	return mailed, known, validNow
+}
+
+// neyrossOverview lists the EIS persons: persons carry their e-mail, so
+// matching needs no links.
+func neyrossOverview(ctx context.Context, cfg *config.Config, emails map[member.Email]bool, now time.Time) (Line, error) {
+	n := cfg.Neyross
+	t, err := neyross.NewTarget(neyross.Config{Name: n.Name, BaseURL: n.URL, Token: n.Token.Value(), Zone: cfg.Zone,
+		Timeout: n.Timeout, Batch: n.Batch})
+	if err != nil {
+		return Line{}, err
+	}
+	defer t.Close()
+	accounts, err := t.Inventory(ctx, nil)
+	if err != nil {
+		return Line{}, err
+	}
+	mailed, known, validNow := accountCounts(accounts, emails, now)
+	return Line{Status: StatusInfo, Subject: systemSubject("neyross", n.Name), Check: "persons",
+		Detail: fmt.Sprintf("%d EIS persons, %d valid now, %d carry an e-mail (%d of them a member's)", len(accounts), validNow, mailed, known)}, nil
+}
+
+// ntkOverview builds today's access list from the members, as a sync would
+// before uploading it; nothing is sent.
+func ntkOverview(members []member.Member, cfg *config.Config, rule member.Rule, today member.Date) (Line, error) {
+	res, err := ntk.Build(members, *cfg.NTK, rule, today)
+	if err != nil {
+		return Line{}, err
+	}
+	cards := map[string]bool{}
+	for _, l := range res.List.Lines() {
+		cards[l.Card] = true
+	}
+	byKind := map[plan.Kind]int{}
+	for _, pr := range res.Problems {
+		byKind[pr.Kind]++
+	}
+	return Line{Status: StatusInfo, Subject: systemSubject("ntk", cfg.NTK.Name), Check: "access list",
+		Detail: fmt.Sprintf("%d line(s) for %d card(s) of members valid today; left out: %d missing, %d ambiguous, %d invalid; not uploaded (NTK cannot be read: the list is all doorsync knows of it)",
+			res.List.Len(), len(cards), byKind[plan.Missing], byKind[plan.Ambiguous], byKind[plan.Invalid])}, nil
 }

@@ -33,8 +33,12 @@ func (a *App) doctorCommand(g *globalOptions) *cobra.Command {
 		Short: "Check configuration, credentials, reachability, terminal capabilities and clocks (read-only)",
 		Long: `doctor loads the configuration and checks, without changing anything anywhere:
 Cardskipper credentials, organisation, roles and the member-export right; each terminal's
-reachability, authentication, capabilities, person count and clock skew.
-One line per check; exit 1 if any check fails, 2 if the configuration cannot be loaded.`,
+reachability, authentication, capabilities, person count and clock skew; NEYROSS's token,
+its EIS access levels and the persons it shows; for NTK, whose only call is the list upload,
+only the upload settings and that the host accepts a connection (TLS handshake for https) —
+its credentials cannot be checked without uploading.
+One line per check; secrets are never printed. Exit 1 if any check fails, 2 if the
+configuration cannot be loaded.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.loadConfig(g)

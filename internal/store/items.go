@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/doorsync/doorsync/internal/member"
@@ -258,4 +259,46 @@ func (s *Store) queryItems(ctx context.Context, query string, args ...any) ([]It
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// HeldSince returns, for every item id that an unattended run (of the
+// given modes: auto, watch) started at or after since held for approval,
+// when the latest such run started. The console marks those items: they
+// wait for an operator, not for the next run.
+func (s *Store) HeldSince(ctx context.Context, since time.Time, modes ...string) (map[string]time.Time, error) {
+	from, err := mustTime(since, "since")
+	if err != nil {
+		return nil, fmt.Errorf("store: held items: %w", err)
+	}
+	out := map[string]time.Time{}
+	if len(modes) == 0 {
+		return out, nil
+	}
+	args := []any{StatusHeld, from}
+	marks := make([]string, len(modes))
+	for i, m := range modes {
+		marks[i], args = "?", append(args, m)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT i.item_id, MAX(r.started_at) FROM items i JOIN runs r ON r.id = i.run_id
+		WHERE i.status = ? AND r.started_at >= ? AND r.mode IN (`+strings.Join(marks, ", ")+`)
+		GROUP BY i.item_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: held items: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, at string
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, fmt.Errorf("store: held items: %w", err)
+		}
+		t, err := parseTime(at)
+		if err != nil {
+			return nil, fmt.Errorf("store: held item %s: %w", id, err)
+		}
+		out[id] = t
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: held items: %w", err)
+	}
+	return out, nil
 }

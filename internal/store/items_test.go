@@ -229,3 +229,46 @@ func TestItemFromPlan(t *testing.T) {
 		t.Errorf("ItemFromPlan:\n got %+v\nwant %+v", got, want)
 	}
 }
+
+// HeldSince: items the unattended runs held, with the latest such run's
+// start; an operator's run and items that were not held do not count.
+func TestHeldSince(t *testing.T) {
+	ctx := context.Background()
+	s, clk, _ := newStore(t)
+	add := func(mode string, status ItemStatus, ids ...string) {
+		t.Helper()
+		run := startRun(t, s, mode)
+		var recs []ItemRecord
+		for i, id := range ids {
+			r := sampleItem(t, i)
+			r.ItemID, r.Status = id, status
+			recs = append(recs, r)
+		}
+		if err := s.AddItems(ctx, run, recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := clk.Now()
+	add("auto", StatusHeld, "a", "b")
+	clk.Advance(time.Hour)
+	add("console", StatusHeld, "c")
+	add("auto", StatusApplied, "d")
+	clk.Advance(time.Hour)
+	second := clk.Now()
+	add("watch", StatusHeld, "a")
+
+	got, err := s.HeldSince(ctx, start, "auto", "watch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Time{"a": second.UTC(), "b": start.UTC()}
+	if len(got) != len(want) || !got["a"].Equal(want["a"]) || !got["b"].Equal(want["b"]) {
+		t.Errorf("HeldSince = %v, want %v", got, want)
+	}
+	if got, err := s.HeldSince(ctx, start.Add(90*time.Minute), "auto", "watch"); err != nil || len(got) != 1 || !got["a"].Equal(second) {
+		t.Errorf("HeldSince later = %v, %v; want only a", got, err)
+	}
+	if got, err := s.HeldSince(ctx, start); err != nil || len(got) != 0 {
+		t.Errorf("HeldSince without modes = %v, %v", got, err)
+	}
+}
