@@ -131,9 +131,9 @@ func TestDoctorNTKWrongPasswordIsNotChecked(t *testing.T) {
 	assertNoneOf(t, "doctor output", r.stdout+r.stderr, siteSecrets(s, wrong))
 }
 
-// What doctor can find wrong with NTK: nothing listening, or an address
-// the upload client refuses (plain http to another host, which the
-// configuration accepts with only a warning).
+// What doctor can find wrong with NTK: nothing listening. (An address the
+// upload client refuses, plain http to another host, is a configuration
+// error: TestDoctorNTKPlainHTTPIsAConfigError.)
 func TestDoctorNTKFailures(t *testing.T) {
 	// A port that was free a moment ago: nothing listens there.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -146,8 +146,6 @@ func TestDoctorNTKFailures(t *testing.T) {
 		name, url, want string
 	}{
 		{"nothing listens", "http://" + closed + "/accesslist", doctorLine("fail", "ntk", "reachability", closed+": dial tcp "+closed+": connect: connection refused")},
-		{"plain http to another host", "http://ntk.example/upload", doctorLine("fail", "ntk", "client",
-			`ntk ntk: url "http://ntk.example/upload": want https:// (the list and the password must not travel in clear text)`)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,4 +164,19 @@ func TestDoctorNTKFailures(t *testing.T) {
 			assertNoneOf(t, "doctor output", r.stdout+r.stderr, siteSecrets(s))
 		})
 	}
+}
+
+// Plain http to another host: the upload client would refuse it at every
+// run, so the configuration refuses it at once, naming the line.
+func TestDoctorNTKPlainHTTPIsAConfigError(t *testing.T) {
+	s, cfg := startSite(t, 10)
+	rewriteConfig(t, cfg, fmt.Sprintf("url = %q", s.NTK.URL), `url = "http://ntk.example/upload"`)
+	r := runApp(t, nil, "doctor", "--config", cfg)
+	if r.code != ExitUsage {
+		t.Fatalf("exit %d, want %d\n%s%s", r.code, ExitUsage, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "ntk.url: NTK takes the list and the password over https only") {
+		t.Errorf("stderr does not name the problem:\n%s", r.stderr)
+	}
+	assertNoneOf(t, "doctor output", r.stdout+r.stderr, siteSecrets(s))
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // The targets: Hikvision terminals, NEYROSS and NTK. Their names share one
@@ -124,6 +125,10 @@ func (b *builder) neyross(r *rawNeyross, names map[string][]string) *Neyross {
 	n.URL, parsed = b.checkURL(key(base, "url"), u, false)
 	b.cleartext(key(base, "url"), parsed, "token")
 	n.Token = b.secret(base, "token", r.Token, r.TokenFile, true)
+	if strings.ContainsFunc(n.Token.Value(), unicode.IsSpace) {
+		// Never quoted: it is a secret.
+		b.fail(key(base, "token"), "the token contains white space: copy it again from the EIS plugin settings (one line, as shown there)")
+	}
 	n.Batch = b.intIn(key(base, "batch"), r.Batch, DefaultNeyrossBatch, 1, 1000)
 	n.Timeout = b.timeout(key(base, "timeout"), r.Timeout, DefaultNeyrossTimeout)
 	return n
@@ -136,8 +141,14 @@ func (b *builder) ntk(r *rawNTK, names map[string][]string) *NTK {
 	u := b.required(key(base, "url"), r.URL, " (the upload address agreed with NTK)")
 	var parsed *url.URL
 	n.URL, parsed = b.checkURL(key(base, "url"), u, false)
-	b.cleartext(key(base, "url"), parsed, "password")
+	if parsed != nil && parsed.Scheme == "http" && !isLoopback(parsed.Hostname()) {
+		// The upload client refuses it: better said now than at every run.
+		b.fail(key(base, "url"), "NTK takes the list and the password over https only (plain http only to this machine, as the demo does)")
+	}
 	n.Username = strings.TrimSpace(b.required(key(base, "username"), r.Username, "").val)
+	if strings.Contains(n.Username, ":") {
+		b.fail(key(base, "username"), "the username must not contain ':' (impossible with HTTP Basic authentication)")
+	}
 	n.Password = b.secret(base, "password", r.Password, r.PasswordFile, true)
 
 	cf := b.required(key(base, "card_field"), r.CardField, " (the Cardskipper field holding the card number: extra1, extra2 or extra3)")
