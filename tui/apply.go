@@ -11,7 +11,8 @@ import (
 )
 
 // applyState follows one apply: progress per target, the latest item
-// results, and the summary.
+// results, and the summary. The console keeps it (quit asks while it runs,
+// the detail shows each item's last status); applyScreen draws it.
 type applyState struct {
 	req       int
 	running   bool
@@ -33,10 +34,11 @@ func (a *applyState) cancel() {
 	}
 }
 
-func (a *applyState) start(m *Model, ids []string) tea.Cmd {
+// startApply applies the items ids of the plan shown, streaming progress.
+func (m *Model) startApply(ids []string) tea.Cmd {
 	req := m.nextReq()
 	ctx, cancel := context.WithCancel(m.ctx)
-	*a = applyState{req: req, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	m.apply = applyState{req: req, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
 	be, s, p := m.opt.Backend, newStream(), m.data.Plan
 	go func() {
 		defer cancel()
@@ -48,7 +50,11 @@ func (a *applyState) start(m *Model, ids []string) tea.Cmd {
 
 const keepResults = 200
 
-func (a *applyState) update(m *Model, msg tea.Msg) tea.Cmd {
+// onApply follows the apply's progress; at its end the failed items stay
+// selected and both sides are read again (or the console quits, when asked
+// to while applying).
+func (m *Model) onApply(msg tea.Msg) tea.Cmd {
+	a := &m.apply
 	switch msg := msg.(type) {
 	case applyProgressMsg:
 		if msg.req != a.req {
@@ -116,19 +122,49 @@ func (m *Model) resultLine(p ApplyProgress) string {
 	return s
 }
 
-func (a *applyState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
+// applyScreen shows the apply running or last run: a bar per target, the
+// latest item results, then the summary.
+type applyScreen struct {
+	m             *Model
+	width, height int
+}
+
+func (v *applyScreen) SetSize(w, h int) { v.width, v.height = w, h }
+
+// capturing: while applying, q asks first; after, only back leaves.
+func (v *applyScreen) capturing() bool { return true }
+
+func (v *applyScreen) Update(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	m, a := v.m, &v.m.apply
 	switch {
 	case a.running && key.Matches(k, m.keys.Quit):
 		return m.askQuit()
 	case a.running && key.Matches(k, m.keys.Stop):
 		a.cancel()
 	case !a.running && key.Matches(k, m.keys.Back, m.keys.Inspect, m.keys.Quit):
-		m.screen = screenTable
+		m.focus(screenTable)
 	}
 	return nil
 }
 
-func (a *applyState) view(m *Model, height int) string {
+func (v *applyScreen) ShortHelp() []key.Binding {
+	k := &v.m.keys
+	if v.m.apply.running {
+		return fitHints(always(k.Stop, k.Quit), v.width)
+	}
+	return fitHints(always(k.Back), v.width)
+}
+
+func (v *applyScreen) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{v.m.keys.Stop}}
+}
+
+func (v *applyScreen) View() string {
+	m, a := v.m, &v.m.apply
 	s := m.styles
 	var b strings.Builder
 	switch {
@@ -147,21 +183,21 @@ func (a *applyState) view(m *Model, height int) string {
 		if p.Err != nil && p.ItemID == "" {
 			line += "  " + s.Err.Render(p.Err.Error())
 		}
-		b.WriteString(clip(line, m.width) + "\n")
+		b.WriteString(clip(line, v.width) + "\n")
 	}
 	if a.result != nil {
 		for _, e := range a.result.Errors {
-			b.WriteString(clip(s.Err.Render(e), m.width) + "\n")
+			b.WriteString(clip(s.Err.Render(e), v.width) + "\n")
 		}
 		if n := len(a.result.FailedIDs); n > 0 {
 			b.WriteString(s.Warn.Render(fmt.Sprintf("%d failed items stay selected: a approves them again", n)) + "\n")
 		}
 	}
 	used := strings.Count(b.String(), "\n")
-	room := max(0, height-used)
+	room := max(0, v.height-used)
 	start := max(0, len(a.results)-room)
 	for _, r := range a.results[start:] {
-		b.WriteString(clip(r, m.width) + "\n")
+		b.WriteString(clip(r, v.width) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -7,9 +7,18 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/doorsync/doorsync/internal/plan"
 )
+
+// approveScreen is the dialog that asks before the selection is applied:
+// counts per kind and per target, the items --auto would hold, the first
+// items.
+type approveScreen struct {
+	m             *Model
+	width, height int
+}
 
 // approval summarises the selection for the confirmation dialog.
 type approval struct {
@@ -20,7 +29,8 @@ type approval struct {
 	first    []*plan.Item
 }
 
-func (m *Model) approval() approval {
+func (d *approveScreen) approval() approval {
+	m := d.m
 	a := approval{byKind: map[plan.Kind]int{}, byTarget: map[string]int{}}
 	if m.data == nil {
 		return a
@@ -44,24 +54,46 @@ func (m *Model) approval() approval {
 	return a
 }
 
-func (m *Model) onApproveKey(k tea.KeyPressMsg) tea.Cmd {
+func (d *approveScreen) SetSize(w, h int) { d.width, d.height = w, h }
+
+// capturing: the dialog is answered before anything else.
+func (d *approveScreen) capturing() bool { return true }
+
+func (d *approveScreen) Update(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	m := d.m
 	switch {
 	case key.Matches(k, m.keys.Cancel):
-		m.screen = screenTable
+		m.focus(screenTable)
 	case key.Matches(k, m.keys.Confirm):
-		a := m.approval()
+		a := d.approval()
 		if len(a.ids) == 0 {
-			m.screen = screenTable
+			m.focus(screenTable)
 			return nil
 		}
-		m.screen = screenApply
-		return m.apply.start(m, a.ids)
+		m.focus(screenApply)
+		return m.startApply(a.ids)
 	}
 	return nil
 }
 
-func (m *Model) approveView() string {
-	a := m.approval()
+func (d *approveScreen) ShortHelp() []key.Binding {
+	k := &d.m.keys
+	return fitHints(always(k.Confirm, k.Cancel), d.width)
+}
+
+func (d *approveScreen) FullHelp() [][]key.Binding {
+	k := &d.m.keys
+	return [][]key.Binding{{k.Confirm, k.Cancel}}
+}
+
+// View is the dialog in the middle of the screen.
+func (d *approveScreen) View() string {
+	m := d.m
+	a := d.approval()
 	s := m.styles
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", s.Title.Render(fmt.Sprintf("Apply %d items?", len(a.ids))))
@@ -86,7 +118,7 @@ func (m *Model) approveView() string {
 		fmt.Fprintf(&b, "  %s\n", s.Warn.Render("guard tripped: "+m.data.Plan.Guard.Reason))
 	}
 	b.WriteString("\n")
-	w := max(20, min(m.width-8, 70))
+	w := max(20, min(d.width-8, 70))
 	for _, it := range a.first {
 		line := fmt.Sprintf("  %s %s %s → %s on %s", kindLetter(it.Kind), rowLabelItem(it),
 			endText(it.CurrentEnd, it.Permanent), endText(it.DesiredEnd, false), it.Target)
@@ -96,7 +128,7 @@ func (m *Model) approveView() string {
 		fmt.Fprintf(&b, "  … and %d more\n", rest)
 	}
 	fmt.Fprintf(&b, "\n%s", s.Bold.Render("y: apply now   n/esc: back"))
-	return s.Dialog.Render(b.String())
+	return lipgloss.Place(d.width, d.height, lipgloss.Center, lipgloss.Center, s.Dialog.Render(b.String()))
 }
 
 func rowLabelItem(it *plan.Item) string {

@@ -115,7 +115,7 @@ func benchLinksModel(b *testing.B) *Model {
 	m := New(Options{Backend: &fakeBackend{stored: d}, Clock: clock.NewManual(fixtureNow), NoRefresh: true})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	m.Update(storedMsg{req: m.loadStoredReq(), data: d})
-	_ = m.links.open(m) // the ranking command is not run
+	_ = m.links.open() // the ranking command is not run
 	m.Update(suggestMsg{req: m.links.sugReq, gen: m.gen, sugs: sugs})
 	if len(m.links.missing) < benchRows/7 || m.links.chosen() == nil {
 		b.Fatalf("links view: %d members, chosen %v", len(m.links.missing), m.links.chosen())

@@ -22,8 +22,11 @@ const (
 	eventsLimit  = 10
 )
 
-// detailState is the inspection of one row.
-type detailState struct {
+// detailScreen is the inspection of the row under the table's cursor.
+type detailScreen struct {
+	m             *Model
+	width, height int
+
 	key     string
 	req     int
 	scroll  int
@@ -40,24 +43,25 @@ type detailState struct {
 	evCancel  context.CancelFunc // ends the read in flight (row changed, detail left)
 }
 
-func (d *detailState) open(m *Model) tea.Cmd {
+func (d *detailScreen) open() tea.Cmd {
 	d.scroll = 0
-	return d.load(m)
+	return d.load()
 }
 
 // load asks for the row's history and door events; a result for another
 // row (the cursor moved, the data refreshed) is dropped by its request id,
 // and the events read it replaces is cancelled: it talks to terminals.
-func (d *detailState) load(m *Model) tea.Cmd {
-	r := m.current()
+func (d *detailScreen) load() tea.Cmd {
+	r := d.m.current()
 	if r == nil {
 		return nil
 	}
 	d.key, d.entries, d.err = r.key, nil, nil
-	return tea.Batch(d.loadHistory(m, r), d.loadEvents(m, r))
+	return tea.Batch(d.loadHistory(r), d.loadEvents(r))
 }
 
-func (d *detailState) loadHistory(m *Model, r *row) tea.Cmd {
+func (d *detailScreen) loadHistory(r *row) tea.Cmd {
+	m := d.m
 	if r.email == "" {
 		d.loading = false
 		return nil
@@ -71,7 +75,8 @@ func (d *detailState) loadHistory(m *Model, r *row) tea.Cmd {
 	}
 }
 
-func (d *detailState) loadEvents(m *Model, r *row) tea.Cmd {
+func (d *detailScreen) loadEvents(r *row) tea.Cmd {
+	m := d.m
 	d.stopEvents()
 	d.evRefs, d.evRes, d.evErr = accountRefs(m, r), EventsResult{}, nil
 	if len(d.evRefs) == 0 {
@@ -91,7 +96,7 @@ func (d *detailState) loadEvents(m *Model, r *row) tea.Cmd {
 }
 
 // stopEvents cancels the events read in flight, if any.
-func (d *detailState) stopEvents() {
+func (d *detailScreen) stopEvents() {
 	if d.evCancel != nil {
 		d.evCancel()
 		d.evCancel = nil
@@ -114,24 +119,40 @@ func accountRefs(m *Model, r *row) []AccountRef {
 	return out
 }
 
-func (d *detailState) onHistory(msg historyMsg) {
+func (d *detailScreen) onHistory(msg historyMsg) {
 	if msg.req != d.req {
 		return
 	}
 	d.loading, d.entries, d.err = false, msg.entries, msg.err
 }
 
-func (d *detailState) onEvents(msg eventsMsg) {
+func (d *detailScreen) onEvents(msg eventsMsg) {
 	if msg.req != d.evReq {
 		return
 	}
 	d.evLoading, d.evRes, d.evErr, d.evCancel = false, msg.res, msg.err, nil
 }
 
-func (d *detailState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
+func (d *detailScreen) SetSize(w, h int) { d.width, d.height = w, h }
+
+// Update takes the row's history and door events as they come, and keys.
+func (d *detailScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case historyMsg:
+		d.onHistory(msg)
+	case eventsMsg:
+		d.onEvents(msg)
+	case tea.KeyPressMsg:
+		return d.onKey(msg)
+	}
+	return nil
+}
+
+func (d *detailScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
+	m := d.m
 	switch {
 	case key.Matches(k, m.keys.Back, m.keys.Inspect, m.keys.Quit):
-		m.screen = screenTable
+		m.focus(screenTable)
 		d.stopEvents()
 		if d.evLoading {
 			// Its answer is dropped; opening the detail again reads anew.
@@ -150,34 +171,49 @@ func (d *detailState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
 		m.cursor++
 		m.clampCursor()
 		d.scroll = 0
-		return d.load(m)
+		return d.load()
 	case key.Matches(k, m.keys.PrevRow):
 		m.cursor--
 		m.clampCursor()
 		d.scroll = 0
-		return d.load(m)
+		return d.load()
 	}
 	return nil
 }
 
-func (d *detailState) view(m *Model, height int) string {
+func (d *detailScreen) ShortHelp() []key.Binding {
+	k := &d.m.keys
+	return fitHints(withHelpQuit(k, hint{k.Back, 1}, hint{k.Up, 3}, hint{k.Down, 3}, hint{k.Toggle, 2}, hint{k.NextRow, 2}), d.width)
+}
+
+// FullHelp: the moves between rows (scrolling and selecting are the
+// table's keys).
+func (d *detailScreen) FullHelp() [][]key.Binding {
+	k := &d.m.keys
+	return [][]key.Binding{{k.NextRow, k.PrevRow}}
+}
+
+// View is the row's lines from scroll, as many as fit.
+func (d *detailScreen) View() string {
+	m := d.m
 	r := m.current()
 	if r == nil || m.data == nil {
 		return "nothing to inspect"
 	}
-	lines := m.detailLines(r, d)
-	d.scroll = min(d.scroll, max(0, len(lines)-height))
+	lines := d.lines(r)
+	d.scroll = min(d.scroll, max(0, len(lines)-d.height))
 	lines = lines[d.scroll:]
-	if len(lines) > height {
-		lines = lines[:height]
+	if len(lines) > d.height {
+		lines = lines[:d.height]
 	}
 	for i, l := range lines {
-		lines[i] = clip(l, m.width)
+		lines[i] = clip(l, d.width)
 	}
 	return strings.Join(lines, "\n")
 }
 
-func (m *Model) detailLines(r *row, d *detailState) []string {
+func (d *detailScreen) lines(r *row) []string {
+	m := d.m
 	s := m.styles
 	p := &m.data.Plan
 	zone := p.Zone()
@@ -232,7 +268,7 @@ func (m *Model) detailLines(r *row, d *detailState) []string {
 		}
 	}
 	add("")
-	out = append(out, m.eventLines(d)...)
+	out = append(out, d.eventLines()...)
 	add("")
 	switch {
 	case r.email == "":
@@ -320,7 +356,8 @@ func (m *Model) linkNote(it *plan.Item) string {
 
 // eventLines shows the door events: what the terminals saw when the member
 // came (granted, or denied and why), newest first.
-func (m *Model) eventLines(d *detailState) []string {
+func (d *detailScreen) eventLines() []string {
+	m := d.m
 	s := m.styles
 	zone := m.data.Plan.Zone()
 	res := d.evRes

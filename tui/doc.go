@@ -3,13 +3,25 @@
 // with the engine and the store (internal/cli/console.go), so this package
 // imports neither net/http nor database/sql.
 //
-// Shape: Model is the root and the only component returning a tea.View;
-// screens (table, detail, approval, apply, history, export, help) are
-// small states with an onKey and a view returning a string. Keys are
-// declared once (KeyMap: one binding per meaning, so esc is Back,
-// ClearSearch and Stop) and matched with key.Matches, never compared as
-// strings (TestKeysMatchedThroughKeyMap); the help lists every binding with
-// all its keys and every kind's letter, scrolling at 80×24, and the footer
+// Shape: Model is the root and the only component returning a tea.View.
+// Each screen (table, detail, approval, apply, help, history, export,
+// identity view) is a component (component.go, soft-serve's contract:
+// Update(msg) tea.Cmd, View() string, SetSize, help.KeyMap) holding a
+// pointer to the root for what the screens share: the data, the rows as
+// filtered with the cursor and the selection, the keymap, the styles, the
+// backend. The root only routes — its own messages (size, colours, the
+// data, the apply) to itself, a result meant for one screen to that
+// screen, the keys that apply everywhere to itself unless the focused
+// screen takes every key (a dialog, a prompt, the search: capturer), the
+// rest to the focused screen — and composes the frame: title and status
+// lines, the focused screen's View, and a footer of its ShortHelp drawn by
+// bubbles' help. Every screen gets SetSize with the body's size on each
+// tea.WindowSizeMsg and draws to it; the help screen is the root's keys
+// and every screen's FullHelp under titles. Keys are declared once
+// (KeyMap: one binding per meaning, so esc is Back, ClearSearch and Stop)
+// and matched with key.Matches, never compared as strings
+// (TestKeysMatchedThroughKeyMap); the help lists every binding with all
+// its keys and every kind's letter, scrolling at 80×24, and the footer
 // drops its least important hints first so "? help" and "q quit" stay on
 // every screen where they work. Lists (table, identity view, history runs
 // and a run's items) clamp their cursors for empty lists. Styles are built

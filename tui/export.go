@@ -8,22 +8,27 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/report"
 )
 
-// exportState is the "write a report" prompt.
-type exportState struct {
-	input textinput.Model
-	all   bool // every item (with in_sync) instead of the rows shown
+// exportScreen is the "write a report" prompt, over the screen it was
+// opened from.
+type exportScreen struct {
+	m             *Model
+	width, height int
+	input         textinput.Model
+	all           bool // every item (with in_sync) instead of the rows shown
 }
 
-func newExportState() exportState {
-	return exportState{input: newInput("file: ")}
+func newExportScreen(m *Model) exportScreen {
+	return exportScreen{m: m, input: newInput("file: ")}
 }
 
-func (e *exportState) open(m *Model) tea.Cmd {
+func (e *exportScreen) open() tea.Cmd {
+	m := e.m
 	if m.data == nil {
 		m.setStatus(false, "nothing to export yet")
 		return nil
@@ -31,28 +36,57 @@ func (e *exportState) open(m *Model) tea.Cmd {
 	name := fmt.Sprintf("doorsync-report-%s.csv", m.opt.Clock.Now().In(m.zone()).Format("20060102-1504"))
 	e.input.SetValue(filepath.Join(m.opt.ExportDir, name))
 	e.input.CursorEnd()
-	m.prev, m.screen = m.screen, screenExport
+	m.overlay(screenExport)
 	return e.input.Focus()
 }
 
-func (e *exportState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
+func (e *exportScreen) SetSize(w, h int) { e.width, e.height = w, h }
+
+// capturing: the path is being typed.
+func (e *exportScreen) capturing() bool { return true }
+
+// Update takes keys and says where the report went (or why not).
+func (e *exportScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case exportDoneMsg:
+		e.onExported(msg)
+	case tea.KeyPressMsg:
+		return e.onKey(msg)
+	}
+	return nil
+}
+
+func (e *exportScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
+	m := e.m
 	switch {
 	case key.Matches(k, m.keys.Back):
-		m.screen = m.prev
+		m.back()
 		return nil
 	case key.Matches(k, m.keys.ExportScope):
 		e.all = !e.all
 		return nil
 	case key.Matches(k, m.keys.Write):
-		m.screen = m.prev
-		return m.writeReport(strings.TrimSpace(e.input.Value()), e.all)
+		m.back()
+		return e.writeReport(strings.TrimSpace(e.input.Value()), e.all)
 	}
 	var c tea.Cmd
 	e.input, c = e.input.Update(k)
 	return c
 }
 
-func (e *exportState) view(m *Model) string {
+func (e *exportScreen) ShortHelp() []key.Binding {
+	k := &e.m.keys
+	return fitHints(always(k.ExportScope, k.Write, k.Back), e.width)
+}
+
+func (e *exportScreen) FullHelp() [][]key.Binding {
+	k := &e.m.keys
+	return [][]key.Binding{{k.ExportScope, k.Write}}
+}
+
+// View is the prompt in the middle of the screen.
+func (e *exportScreen) View() string {
+	m := e.m
 	scope := "the rows shown"
 	if e.all {
 		scope = "every item, in sync included"
@@ -64,12 +98,13 @@ func (e *exportState) view(m *Model) string {
 	fmt.Fprintf(&b, "of: %s  (%s switches)\n", scope, strings.ReplaceAll(keysLabel(k.ExportScope), "/", " or "))
 	b.WriteString("format from the extension: .csv .json .md .html\n\n")
 	b.WriteString(m.styles.Bold.Render(fmt.Sprintf("%s: %s   %s: %s", k.Write.Help().Key, k.Write.Help().Desc, k.Back.Help().Key, k.Back.Help().Desc)))
-	return m.styles.Dialog.Render(b.String())
+	return lipgloss.Place(e.width, e.height, lipgloss.Center, lipgloss.Center, m.styles.Dialog.Render(b.String()))
 }
 
 // writeReport writes the report in a command (file I/O never runs in
 // Update) and says where it went.
-func (m *Model) writeReport(path string, all bool) tea.Cmd {
+func (e *exportScreen) writeReport(path string, all bool) tea.Cmd {
+	m := e.m
 	if path == "" {
 		m.setStatus(false, "export: no file name")
 		return nil
@@ -102,7 +137,8 @@ func (m *Model) writeReport(path string, all bool) tea.Cmd {
 	}
 }
 
-func (m *Model) onExported(msg exportDoneMsg) {
+func (e *exportScreen) onExported(msg exportDoneMsg) {
+	m := e.m
 	if msg.err != nil {
 		m.logErr("export", msg.err)
 		m.setStatus(false, fmt.Sprintf("export to %s failed: %v", msg.path, msg.err))

@@ -15,6 +15,14 @@ import (
 // means. It is laid out in as many columns as the width allows and
 // scrolls when the screen is short (80×24 holds about half of it).
 
+// helpScreen is the help: the console's keys and every screen's
+// FullHelp, each group under a title, then the kinds and the marks.
+type helpScreen struct {
+	m             *Model
+	width, height int
+	top           int // the first line shown (it scrolls when the screen is short)
+}
+
 // helpSection is a titled group of bindings, with an optional note.
 type helpSection struct {
 	title string
@@ -22,23 +30,52 @@ type helpSection struct {
 	note  string
 }
 
-func (m *Model) helpSections() []helpSection {
-	k := m.keys
-	return []helpSection{
-		{title: "Anywhere", keys: []key.Binding{k.Back, k.Help, k.Quit, k.ForceQuit, k.Refresh, k.History, k.Export}},
-		{title: "Move (table, lists, detail, help)", keys: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}},
-		{title: "Table", keys: []key.Binding{k.NextTab, k.PrevTab, k.TabKeys, k.Sort, k.Toggle, k.SelectAll, k.Clear, k.Approve,
-			k.Inspect, k.Links}},
-		{title: "Search", keys: []key.Binding{k.Search, k.EndSearch, k.ClearSearch},
-			note: "any case and accents; every word must match; letters such as j and k are typed"},
-		{title: "Detail (enter on a row)", keys: []key.Binding{k.NextRow, k.PrevRow}},
-		{title: "Approve (a) and quit while applying", keys: []key.Binding{k.Confirm, k.Cancel}},
-		{title: "Applying", keys: []key.Binding{k.Stop}},
-		{title: "History (H)", keys: []key.Binding{k.OpenRun}},
-		{title: "Export (e)", keys: []key.Binding{k.ExportScope, k.Write}},
-		{title: "Fix identities (L)", keys: []key.Binding{k.Link, k.Reject, k.NextSuggestion, k.PrevSuggestion, k.Import, k.Submit, k.Undo},
-			note: "x hides a suggestion until restart · u removes the last link made here"},
+// open shows the help over the screen that has the focus, from its top.
+func (h *helpScreen) open() tea.Cmd {
+	h.top = 0
+	h.m.overlay(screenHelp)
+	return nil
+}
+
+func (h *helpScreen) SetSize(w, ht int) { h.width, h.height = w, ht }
+
+// capturing: the help's keys scroll it or close it.
+func (h *helpScreen) capturing() bool { return true }
+
+func (h *helpScreen) ShortHelp() []key.Binding {
+	k := &h.m.keys
+	return fitHints([]hint{{k.Down, 2}, {k.PageDown, 1}, {b: k.Back}}, h.width)
+}
+
+// FullHelp: none of its own (it moves as the lists do, and closes with
+// back, help or quit).
+func (h *helpScreen) FullHelp() [][]key.Binding { return nil }
+
+// sections are the console's keys, then each screen's FullHelp groups
+// under their titles (a group without one is titled by its screen).
+func (h *helpScreen) sections() []helpSection {
+	m := h.m
+	k := &m.keys
+	out := []helpSection{{title: "Anywhere", keys: []key.Binding{k.Back, k.Help, k.Quit, k.ForceQuit, k.Refresh, k.History, k.Export}}}
+	titled := func(s screen, titles ...helpSection) {
+		for i, g := range m.screens[s].FullHelp() {
+			sec := helpSection{title: s.String()}
+			if i < len(titles) {
+				sec = titles[i]
+			}
+			sec.keys = g
+			out = append(out, sec)
+		}
 	}
+	titled(screenTable, helpSection{title: "Move (table, lists, detail, help)"}, helpSection{title: "Table"},
+		helpSection{title: "Search", note: "any case and accents; every word must match; letters such as j and k are typed"})
+	titled(screenDetail, helpSection{title: "Detail (enter on a row)"})
+	titled(screenApprove, helpSection{title: "Approve (a) and quit while applying"})
+	titled(screenApply, helpSection{title: "Applying"})
+	titled(screenHistory, helpSection{title: "History (H)"})
+	titled(screenExport, helpSection{title: "Export (e)"})
+	titled(screenLinks, helpSection{title: "Fix identities (L)", note: "x hides a suggestion until restart · u removes the last link made here"})
+	return out
 }
 
 // keysLabel names every key of a binding: arrows as arrows, a run of
@@ -149,15 +186,15 @@ func wrap(text string, w int, indent string) []string {
 	return append(out, line)
 }
 
-// helpLines is the whole help at the console's width.
-func (m *Model) helpLines() []string {
-	s := m.styles
-	w := m.width
+// lines is the whole help at the screen's width.
+func (h *helpScreen) lines() []string {
+	s := h.m.styles
+	w := h.width
 	keyCell := func(b key.Binding) helpCell {
 		return helpCell{key: s.Help.FullKey.Render(keysLabel(b)), desc: s.Help.FullDesc.Render(b.Help().Desc)}
 	}
 	var out []string
-	for _, sec := range m.helpSections() {
+	for _, sec := range h.sections() {
 		cells := make([]helpCell, len(sec.keys))
 		for i, b := range sec.keys {
 			cells[i] = keyCell(b)
@@ -183,11 +220,11 @@ func (m *Model) helpLines() []string {
 	return out
 }
 
-// helpView shows the help from helpTop, with a line saying where it is.
-func (m *Model) helpView(h int) string {
-	lines := m.helpLines()
-	room := max(1, h-1)
-	top := max(0, min(m.helpTop, len(lines)-room))
+// View shows the help from top, with a line saying where it is.
+func (h *helpScreen) View() string {
+	lines := h.lines()
+	room := max(1, h.height-1)
+	top := max(0, min(h.top, len(lines)-room))
 	end := min(len(lines), top+room)
 	shown := append([]string(nil), lines[top:end]...)
 	for len(shown) < room {
@@ -202,22 +239,26 @@ func (m *Model) helpView(h int) string {
 	default:
 		where = fmt.Sprintf("lines %d–%d of %d · end of help · ↑ pgup home", top+1, end, len(lines))
 	}
-	shown = append(shown, m.styles.Dim.Render(where))
-	return clipLines(shown, m.width)
+	shown = append(shown, h.m.styles.Dim.Render(where))
+	return clipLines(shown, h.width)
 }
 
-// onHelpKey scrolls the help, or closes it.
-func (m *Model) onHelpKey(k tea.KeyPressMsg) tea.Cmd {
-	keys := m.keys
-	if key.Matches(k, keys.Back, keys.Help, keys.Quit) {
-		m.screen = m.prev
+// Update scrolls the help, or closes it.
+func (h *helpScreen) Update(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
 		return nil
 	}
-	room := max(1, m.bodyHeight()-1)
-	n := len(m.helpLines())
-	top := max(0, min(m.helpTop, n-room))
+	keys := h.m.keys
+	if key.Matches(k, keys.Back, keys.Help, keys.Quit) {
+		h.m.back()
+		return nil
+	}
+	room := max(1, h.height-1)
+	n := len(h.lines())
+	top := max(0, min(h.top, n-room))
 	top, _ = moved(keys, k, top, room, n)
-	m.helpTop = max(0, min(top, n-room))
+	h.top = max(0, min(top, n-room))
 	return nil
 }
 
@@ -247,6 +288,21 @@ func moved(keys KeyMap, k tea.KeyPressMsg, pos, page, last int) (int, bool) {
 type hint struct {
 	b    key.Binding
 	drop int
+}
+
+// always makes hints of bindings that never give way.
+func always(bs ...key.Binding) []hint {
+	out := make([]hint, len(bs))
+	for i, b := range bs {
+		out[i] = hint{b: b}
+	}
+	return out
+}
+
+// withHelpQuit ends hints with "? help" and "q quit", which stay wherever
+// they work.
+func withHelpQuit(k *KeyMap, hs ...hint) []hint {
+	return append(hs, hint{b: k.Help}, hint{b: k.Quit})
 }
 
 // fitHints keeps the hints that fit w cells, in their order.

@@ -13,10 +13,13 @@ import (
 
 const runsShown = 50
 
-// historyState is the list of past runs and the items of one of them. The
-// keys move the runs' cursor until enter opens a run's items; then they
-// scroll the items, and esc gives them back to the runs.
-type historyState struct {
+// historyScreen is the list of past runs and the items of one of them.
+// The keys move the runs' cursor until enter opens a run's items; then
+// they scroll the items, and esc gives them back to the runs.
+type historyScreen struct {
+	m             *Model
+	width, height int
+
 	req     int
 	runs    []RunEntry
 	cursor  int
@@ -32,7 +35,10 @@ type historyState struct {
 	inItems      bool // the keys scroll the items
 }
 
-func (h *historyState) load(m *Model) tea.Cmd {
+// open shows the history and reads the runs again.
+func (h *historyScreen) open() tea.Cmd {
+	m := h.m
+	m.focus(screenHistory)
 	req := m.nextReq()
 	h.req, h.loading, h.err = req, true, nil
 	h.itemsOf, h.items, h.itemsErr, h.itemsLoading, h.inItems = 0, nil, nil, false, false
@@ -45,7 +51,8 @@ func (h *historyState) load(m *Model) tea.Cmd {
 
 // loadItems asks for the items of the run under the cursor (none without
 // runs) and gives them the keys.
-func (h *historyState) loadItems(m *Model) tea.Cmd {
+func (h *historyScreen) loadItems() tea.Cmd {
+	m := h.m
 	if h.cursor < 0 || h.cursor >= len(h.runs) {
 		return nil
 	}
@@ -59,8 +66,13 @@ func (h *historyState) loadItems(m *Model) tea.Cmd {
 	}
 }
 
-func (h *historyState) update(msg tea.Msg) {
+func (h *historyScreen) SetSize(w, ht int) { h.width, h.height = w, ht }
+
+// Update takes the runs and a run's items as they come, and keys.
+func (h *historyScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return h.onKey(msg)
 	case runsMsg:
 		if msg.req == h.req {
 			h.loading, h.runs, h.err = false, msg.runs, msg.err
@@ -71,6 +83,7 @@ func (h *historyState) update(msg tea.Msg) {
 			h.itemsLoading, h.items, h.itemsErr = false, msg.entries, msg.err
 		}
 	}
+	return nil
 }
 
 // clampIndex keeps i a valid index of n elements, 0 when there are none
@@ -88,7 +101,7 @@ const (
 	histItemsLines = 2
 )
 
-func (h *historyState) layout(height int) historyLayout {
+func (h *historyScreen) layout(height int) historyLayout {
 	if h.itemsOf == 0 {
 		return historyLayout{runs: min(len(h.runs), max(1, height-histTopLines))}
 	}
@@ -96,28 +109,46 @@ func (h *historyState) layout(height int) historyLayout {
 	return historyLayout{runs: runs, items: max(1, height-histTopLines-runs-histItemsLines)}
 }
 
-func (h *historyState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
-	keys := m.keys
+func (h *historyScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
+	keys := h.m.keys
 	if key.Matches(k, keys.Back) {
 		if h.inItems {
 			h.inItems = false
 		} else {
-			m.screen = screenTable
+			h.m.focus(screenTable)
 		}
 		return nil
 	}
-	lay := h.layout(m.bodyHeight())
+	lay := h.layout(h.height)
 	if h.inItems {
 		top, _ := moved(keys, k, h.itemsTop, lay.items, len(h.items))
 		h.itemsTop = max(0, min(top, len(h.items)-lay.items))
 		return nil
 	}
 	if key.Matches(k, keys.OpenRun) {
-		return h.loadItems(m)
+		return h.loadItems()
 	}
 	h.cursor, _ = moved(keys, k, h.cursor, lay.runs, len(h.runs)-1)
 	h.cursor = clampIndex(h.cursor, len(h.runs))
 	return nil
+}
+
+// ShortHelp: the moves and enter while there are runs; the items' moves
+// once a run's items have the keys.
+func (h *historyScreen) ShortHelp() []key.Binding {
+	k := &h.m.keys
+	if h.inItems {
+		return fitHints(withHelpQuit(k, hint{k.Up, 3}, hint{k.Down, 3}, hint{k.PageDown, 2}, hint{k.Back, 1}), h.width)
+	}
+	var hs []hint
+	if len(h.runs) > 0 {
+		hs = []hint{{k.Up, 3}, {k.Down, 3}, {k.OpenRun, 1}}
+	}
+	return fitHints(withHelpQuit(k, append(hs, hint{k.Back, 1})...), h.width)
+}
+
+func (h *historyScreen) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{h.m.keys.OpenRun}}
 }
 
 // Fixed columns of the runs list: id, start, mode, outcome and the counts
@@ -151,9 +182,10 @@ func runUserWidth(runs []RunEntry, w int) int {
 	return max(runUserMin, min(longest, runUserMax, w-fixed))
 }
 
-func (h *historyState) view(m *Model, height int) string {
+func (h *historyScreen) View() string {
+	m := h.m
 	s := m.styles
-	w := m.width
+	w := h.width
 	title := s.Title.Render("History")
 	switch {
 	case h.inItems:
@@ -176,7 +208,7 @@ func (h *historyState) view(m *Model, height int) string {
 	if len(h.runs) == 0 {
 		return clipLines(out, w)
 	}
-	lay := h.layout(height)
+	lay := h.layout(h.height)
 	uw := runUserWidth(h.runs, w)
 	hdr := "  " + fitRight("run", runIDW) + " " + fit("started", 16) + " " + fit("mode", runModeW) + " " + fit("user", uw) + " " + fit("outcome", runOutcomeW)
 	for _, c := range runCounts() {
@@ -199,9 +231,9 @@ func (h *historyState) view(m *Model, height int) string {
 		}
 		out = append(out, line)
 	}
-	out = append(out, h.runNote(m))
+	out = append(out, h.runNote())
 	if h.itemsOf != 0 {
-		out = append(out, h.itemLines(m, lay.items)...)
+		out = append(out, h.itemLines(lay.items)...)
 	}
 	return clipLines(out, w)
 }
@@ -209,7 +241,8 @@ func (h *historyState) view(m *Model, height int) string {
 // runNote is the line under the runs about the one under the cursor: its
 // error in full when it has one (the list has room for little of it at 80
 // columns), else when it finished.
-func (h *historyState) runNote(m *Model) string {
+func (h *historyScreen) runNote() string {
+	m := h.m
 	s := m.styles
 	r := h.runs[h.cursor]
 	switch {
@@ -225,9 +258,9 @@ func (h *historyState) runNote(m *Model) string {
 // itemLines are the open run's items: a title with the position, a header
 // and up to n items from itemsTop. Dates keep their width; e-mails and
 // targets give way (with an ellipsis) at narrow widths.
-func (h *historyState) itemLines(m *Model, n int) []string {
-	s := m.styles
-	w := m.width
+func (h *historyScreen) itemLines(n int) []string {
+	s := h.m.styles
+	w := h.width
 	head := fmt.Sprintf("Items of run %d", h.itemsOf)
 	switch {
 	case h.itemsLoading:

@@ -53,10 +53,13 @@ func rejectKey(s identity.Suggestion) string {
 	return suggestionKey(s) + "\x00" + s.Account
 }
 
-// linksState is the identity view: members without an account beside
+// linksScreen is the identity view: members without an account beside
 // accounts without a member, name-match suggestions per member to confirm
 // or reject, and the import of an iVMS-4200 export.
-type linksState struct {
+type linksScreen struct {
+	m             *Model
+	width, height int
+
 	active bool // open (also under help or export): follows data changes
 
 	// rows built from the plan (base) and what is shown (without rows whose
@@ -98,21 +101,23 @@ type linksState struct {
 	importErr string
 }
 
-func newLinksState() linksState {
+func newLinksScreen(m *Model) linksScreen {
 	in := newInput("iVMS export: ")
 	in.Placeholder = "path of the iVMS-4200 person export (.csv or .xlsx)"
-	return linksState{builtGen: -1, sugGen: -1, sugForGen: -1, sugs: map[string][]identity.Suggestion{}, rejected: map[string]bool{},
+	return linksScreen{m: m, builtGen: -1, sugGen: -1, sugForGen: -1, sugs: map[string][]identity.Suggestion{}, rejected: map[string]bool{},
 		pending: map[string]bool{}, pendingAcc: map[string]bool{}, free: map[string]bool{}, input: in}
 }
 
 // open shows the view, on the member of the table's row when it has no
 // account somewhere.
-func (l *linksState) open(m *Model) tea.Cmd {
+func (l *linksScreen) open() tea.Cmd {
+	m := l.m
 	if m.data == nil {
 		m.setStatus(false, "nothing loaded yet")
 		return nil
 	}
-	m.screen, l.active = screenLinks, true
+	m.focus(screenLinks)
+	l.active = true
 	l.cursor, l.offset, l.pick, l.accOffset, l.follow = 0, 0, 0, 0, ""
 	if r := m.current(); r != nil {
 		for _, ix := range r.items {
@@ -122,18 +127,19 @@ func (l *linksState) open(m *Model) tea.Cmd {
 			}
 		}
 	}
-	return l.onData(m)
+	return l.onData()
 }
 
-func (l *linksState) close(m *Model) {
+func (l *linksScreen) close() {
 	l.active, l.typing = false, false
 	l.input.Blur()
-	m.screen = screenTable
+	l.m.focus(screenTable)
 }
 
 // onData rebuilds the lists from the data shown and asks for its
 // suggestions (unless they are the data's already).
-func (l *linksState) onData(m *Model) tea.Cmd {
+func (l *linksScreen) onData() tea.Cmd {
+	m := l.m
 	if l.builtGen != m.gen {
 		l.build(m.data)
 		l.builtGen = m.gen
@@ -142,10 +148,10 @@ func (l *linksState) onData(m *Model) tea.Cmd {
 	if l.sugGen == m.gen || (l.ranking && l.sugForGen == m.gen) {
 		return nil // ranked, or being ranked, for this data already
 	}
-	return l.suggest(m)
+	return l.suggest()
 }
 
-func (l *linksState) build(d *Data) {
+func (l *linksScreen) build(d *Data) {
 	l.baseMissing, l.baseUnlinked = l.baseMissing[:0], l.baseUnlinked[:0]
 	clear(l.free)
 	for i := range d.Plan.Items {
@@ -171,7 +177,7 @@ func (l *linksState) build(d *Data) {
 // out, every member gets its open suggestions (accounts still without a
 // member, pairs not rejected), and members with the best matches come
 // first so confirming runs down the list.
-func (l *linksState) arrange() {
+func (l *linksScreen) arrange() {
 	l.missing = l.missing[:0]
 	for _, r := range l.baseMissing {
 		if l.pending[r.key] {
@@ -215,7 +221,7 @@ func bestScore(r missingRow) float64 {
 	return r.sugs[0].Score
 }
 
-func (l *linksState) clamp() {
+func (l *linksScreen) clamp() {
 	l.cursor = max(0, min(l.cursor, len(l.missing)-1))
 	if r := l.current(); r != nil {
 		l.pick = max(0, min(l.pick, len(r.sugs)-1))
@@ -224,7 +230,7 @@ func (l *linksState) clamp() {
 	}
 }
 
-func (l *linksState) current() *missingRow {
+func (l *linksScreen) current() *missingRow {
 	if l.cursor < 0 || l.cursor >= len(l.missing) {
 		return nil
 	}
@@ -232,7 +238,7 @@ func (l *linksState) current() *missingRow {
 }
 
 // chosen is the suggestion the cursor's member would be linked by.
-func (l *linksState) chosen() *identity.Suggestion {
+func (l *linksScreen) chosen() *identity.Suggestion {
 	r := l.current()
 	if r == nil || l.pick >= len(r.sugs) {
 		return nil
@@ -242,7 +248,8 @@ func (l *linksState) chosen() *identity.Suggestion {
 
 // suggest ranks name matches for the data shown in a command: the pairing
 // is cheap, but never on the keystroke's path.
-func (l *linksState) suggest(m *Model) tea.Cmd {
+func (l *linksScreen) suggest() tea.Cmd {
+	m := l.m
 	req, gen, d := m.nextReq(), m.gen, m.data
 	l.sugReq, l.sugForGen, l.ranking = req, gen, true
 	return func() tea.Msg {
@@ -288,7 +295,7 @@ func suggestFor(d *Data) []identity.Suggestion {
 	return identity.Suggest(members, unmatched, identity.NewResolver(d.Links, d.Accounts), 0)
 }
 
-func (l *linksState) onSuggestions(msg suggestMsg) {
+func (l *linksScreen) onSuggestions(msg suggestMsg) {
 	if msg.req != l.sugReq {
 		return // asked for older data
 	}
@@ -302,9 +309,50 @@ func (l *linksState) onSuggestions(msg suggestMsg) {
 	l.arrange()
 }
 
-func (l *linksState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
-	keys := m.keys
-	h := l.listHeight(m)
+func (l *linksScreen) SetSize(w, h int) { l.width, l.height = w, h }
+
+// capturing: a path is being typed.
+func (l *linksScreen) capturing() bool { return l.typing }
+
+// Update takes the suggestions and the end of each link change as they
+// come (open or not), and keys: the path's while one is typed.
+func (l *linksScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case suggestMsg:
+		l.onSuggestions(msg)
+	case linkOpMsg:
+		return l.onOp(msg)
+	case tea.KeyPressMsg:
+		if l.typing {
+			return l.onInputKey(msg)
+		}
+		return l.onKey(msg)
+	}
+	return nil
+}
+
+// ShortHelp: the prompt's keys while a path is typed; else the view's,
+// with undo once a link was made here.
+func (l *linksScreen) ShortHelp() []key.Binding {
+	k := &l.m.keys
+	if l.typing {
+		return fitHints(always(k.Submit, k.Back), l.width)
+	}
+	h := []hint{{k.Link, 1}, {k.Reject, 2}, {k.NextSuggestion, 3}, {k.Import, 4}}
+	if len(l.done) > 0 {
+		h = append(h, hint{k.Undo, 2})
+	}
+	return fitHints(withHelpQuit(k, append(h, hint{k.Back, 1})...), l.width)
+}
+
+func (l *linksScreen) FullHelp() [][]key.Binding {
+	k := &l.m.keys
+	return [][]key.Binding{{k.Link, k.Reject, k.NextSuggestion, k.PrevSuggestion, k.Import, k.Submit, k.Undo}}
+}
+
+func (l *linksScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
+	keys := l.m.keys
+	h := l.listHeight()
 	move := func(to int) {
 		l.cursor, l.pick = to, 0
 		l.clamp()
@@ -314,7 +362,7 @@ func (l *linksState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(k, keys.Back), key.Matches(k, keys.Links):
-		l.close(m)
+		l.close()
 	case key.Matches(k, keys.Up):
 		move(l.cursor - 1)
 	case key.Matches(k, keys.Down):
@@ -336,11 +384,11 @@ func (l *linksState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
 			l.pick = (l.pick + len(r.sugs) - 1) % len(r.sugs)
 		}
 	case key.Matches(k, keys.Link):
-		return l.confirm(m)
+		return l.confirm()
 	case key.Matches(k, keys.Reject):
-		l.reject(m)
+		l.reject()
 	case key.Matches(k, keys.Undo):
-		return l.undo(m)
+		return l.undo()
 	case key.Matches(k, keys.Import):
 		l.typing = true
 		l.input.CursorEnd()
@@ -349,7 +397,8 @@ func (l *linksState) onKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (l *linksState) onInputKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
+func (l *linksScreen) onInputKey(k tea.KeyPressMsg) tea.Cmd {
+	m := l.m
 	switch {
 	case key.Matches(k, m.keys.Back):
 		l.typing = false
@@ -358,15 +407,15 @@ func (l *linksState) onInputKey(m *Model, k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Submit):
 		l.typing = false
 		l.input.Blur()
-		return l.startImport(m, strings.TrimSpace(l.input.Value()))
+		return l.startImport(strings.TrimSpace(l.input.Value()))
 	}
 	var c tea.Cmd
 	l.input, c = l.input.Update(k)
 	return c
 }
 
-// listHeight is how many member rows the view shows (see linksView).
-func (l *linksState) listHeight(m *Model) int {
-	h := max(1, m.height-3)
+// listHeight is how many member rows the view shows (see View).
+func (l *linksScreen) listHeight() int {
+	h := l.height
 	return max(1, h-3-l.sugLines(h)-l.importLines(h))
 }

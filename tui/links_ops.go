@@ -36,7 +36,8 @@ type linkOp struct {
 // confirm stores the chosen suggestion as a confirmed link made by the
 // console's user; the member leaves the list at once and the plan follows
 // when the link is stored.
-func (l *linksState) confirm(m *Model) tea.Cmd {
+func (l *linksScreen) confirm() tea.Cmd {
+	m := l.m
 	r := l.current()
 	s := l.chosen()
 	switch {
@@ -58,10 +59,11 @@ func (l *linksState) confirm(m *Model) tea.Cmd {
 	l.arrange()
 	m.setStatus(true, fmt.Sprintf("linking %s → %s account %s…", ln.Email, ln.Target, ln.Account))
 	l.queue = append(l.queue, op)
-	return l.next(m)
+	return l.next()
 }
 
-func (l *linksState) reject(m *Model) {
+func (l *linksScreen) reject() {
+	m := l.m
 	s := l.chosen()
 	if s == nil {
 		m.setStatus(false, "no suggestion to reject")
@@ -75,7 +77,8 @@ func (l *linksState) reject(m *Model) {
 	l.arrange()
 }
 
-func (l *linksState) undo(m *Model) tea.Cmd {
+func (l *linksScreen) undo() tea.Cmd {
+	m := l.m
 	if len(l.done) == 0 {
 		m.setStatus(false, "no link confirmed here to undo")
 		return nil
@@ -84,10 +87,11 @@ func (l *linksState) undo(m *Model) tea.Cmd {
 	l.done = l.done[:len(l.done)-1]
 	m.setStatus(true, fmt.Sprintf("removing the link %s → %s account %s…", ln.Email, ln.Target, ln.Account))
 	l.queue = append(l.queue, linkOp{kind: opRemove, link: ln})
-	return l.next(m)
+	return l.next()
 }
 
-func (l *linksState) startImport(m *Model, path string) tea.Cmd {
+func (l *linksScreen) startImport(path string) tea.Cmd {
+	m := l.m
 	if path == "" {
 		m.setStatus(false, "import: no file name")
 		return nil
@@ -100,7 +104,7 @@ func (l *linksState) startImport(m *Model, path string) tea.Cmd {
 	l.importing = path
 	m.setStatus(true, "importing "+path+"…")
 	l.queue = append(l.queue, linkOp{kind: opImport, path: path, read: m.data.Targets})
-	return l.next(m)
+	return l.next()
 }
 
 // expandHome reads a leading ~ as the home directory, as a shell would.
@@ -115,7 +119,8 @@ func expandHome(p string) string {
 
 // next starts the first queued change unless one is running. The command
 // stores the change, then plans again from the data shown.
-func (l *linksState) next(m *Model) tea.Cmd {
+func (l *linksScreen) next() tea.Cmd {
+	m := l.m
 	if l.busy || len(l.queue) == 0 || m.data == nil {
 		return nil
 	}
@@ -143,7 +148,8 @@ func (l *linksState) next(m *Model) tea.Cmd {
 	}
 }
 
-func (l *linksState) onOp(m *Model, msg linkOpMsg) tea.Cmd {
+func (l *linksScreen) onOp(msg linkOpMsg) tea.Cmd {
+	m := l.m
 	if msg.req != l.opReq {
 		return nil
 	}
@@ -208,7 +214,7 @@ func (l *linksState) onOp(m *Model, msg linkOpMsg) tea.Cmd {
 	default:
 		l.arrange() // nothing changed: the pending row comes back
 	}
-	cmds = append(cmds, l.next(m))
+	cmds = append(cmds, l.next())
 	return tea.Batch(cmds...)
 }
 

@@ -16,21 +16,22 @@ import (
 // what the last iVMS import did.
 
 // sugLines is how many suggestions show for a body of h lines.
-func (l *linksState) sugLines(h int) int { return max(2, min(6, h/5)) }
+func (l *linksScreen) sugLines(h int) int { return max(2, min(6, h/5)) }
 
 // importLines is how many lines the last import's report takes.
-func (l *linksState) importLines(h int) int { return len(l.importBlock(nil, h/4, 0)) }
+func (l *linksScreen) importLines(h int) int { return len(l.importBlock(nil, h/4, 0)) }
 
-func (l *linksState) view(m *Model, h int) string {
+func (l *linksScreen) View() string {
+	m := l.m
 	s := m.styles
-	w := m.width
+	w, h := l.width, l.height
 	if m.data == nil {
 		return s.Dim.Render("nothing loaded yet")
 	}
 	listH := max(1, h-3-l.sugLines(h)-l.importLines(h))
 	lw := max(10, (w-3)/2)
 	rw := max(10, w-3-lw)
-	out := []string{l.heading(m)}
+	out := []string{l.heading()}
 	out = append(out, s.Header.Render(fit(fmt.Sprintf("Members without an account (%d)", len(l.missing)), lw))+" │ "+
 		s.Header.Render(fit(fmt.Sprintf("Accounts without a member (%d)", len(l.unlinked)), rw)))
 
@@ -67,28 +68,28 @@ func (l *linksState) view(m *Model, h int) string {
 	for i := range listH {
 		left, right := strings.Repeat(" ", lw), strings.Repeat(" ", rw)
 		if mi := l.offset + i; mi < len(l.missing) {
-			left = l.missingLine(m, &l.missing[mi], mi == l.cursor, lw, tw)
+			left = l.missingLine(&l.missing[mi], mi == l.cursor, lw, tw)
 		} else if i == 0 && len(l.missing) == 0 {
 			left = s.Dim.Render(fit("  none: every member has an account", lw))
 		}
 		if ui := l.accOffset + i; ui < len(l.unlinked) {
 			u := &l.unlinked[ui]
-			right = l.unlinkedLine(m, u, marks[u.key], rw, tw)
+			right = l.unlinkedLine(u, marks[u.key], rw, tw)
 		} else if i == 0 && len(l.unlinked) == 0 {
 			right = s.Dim.Render(fit("  none: every account has a member", rw))
 		}
 		out = append(out, left+" │ "+right)
 	}
-	out = append(out, l.suggestionLines(m, l.sugLines(h))...)
-	out = append(out, l.importBlock(m, h/4, tw)...)
+	out = append(out, l.suggestionLines(l.sugLines(h))...)
+	out = append(out, l.importBlock(&m.styles, h/4, tw)...)
 	for i, line := range out {
 		out[i] = clip(line, w)
 	}
 	return strings.Join(out, "\n")
 }
 
-func (l *linksState) heading(m *Model) string {
-	s := m.styles
+func (l *linksScreen) heading() string {
+	s := l.m.styles
 	with := 0
 	for i := range l.missing {
 		if len(l.missing[i].sugs) > 0 {
@@ -115,7 +116,7 @@ func targetWidth(ts []plan.TargetSummary) int {
 	return min(w, 12)
 }
 
-func (l *linksState) unlinkedIndex(k string) int {
+func (l *linksScreen) unlinkedIndex(k string) int {
 	for i := range l.unlinked {
 		if l.unlinked[i].key == k {
 			return i
@@ -125,7 +126,7 @@ func (l *linksState) unlinkedIndex(k string) int {
 }
 
 // missingLine: cursor, name, e-mail (when wide enough), target, best score.
-func (l *linksState) missingLine(m *Model, r *missingRow, cur bool, w, tw int) string {
+func (l *linksScreen) missingLine(r *missingRow, cur bool, w, tw int) string {
 	score := "   —"
 	if len(r.sugs) > 0 {
 		score = fmt.Sprintf("%4.2f", r.sugs[0].Score)
@@ -139,14 +140,14 @@ func (l *linksState) missingLine(m *Model, r *missingRow, cur bool, w, tw int) s
 	line := mark(cur) + " " + who + " " + fit(r.target, tw) + " " + score
 	line = fit(line, w)
 	if cur {
-		return m.styles.Cursor.Render(line)
+		return l.m.styles.Cursor.Render(line)
 	}
 	return line
 }
 
 // unlinkedLine: suggestion mark, target, account, name (and the e-mail
 // found on it), end when there is room.
-func (l *linksState) unlinkedLine(m *Model, u *unlinkedRow, sugMark string, w, tw int) string {
+func (l *linksScreen) unlinkedLine(u *unlinkedRow, sugMark string, w, tw int) string {
 	if sugMark == "" {
 		sugMark = " "
 	}
@@ -162,13 +163,13 @@ func (l *linksState) unlinkedLine(m *Model, u *unlinkedRow, sugMark string, w, t
 	}
 	line = fit(line, w)
 	if sugMark == "◆" {
-		return m.styles.Selected.Render(line)
+		return l.m.styles.Selected.Render(line)
 	}
 	return line
 }
 
-func (l *linksState) suggestionLines(m *Model, n int) []string {
-	s := m.styles
+func (l *linksScreen) suggestionLines(n int) []string {
+	s := l.m.styles
 	r := l.current()
 	if r == nil {
 		return append([]string{s.Bold.Render("Suggestions")}, make([]string, n)...)
@@ -196,12 +197,12 @@ func (l *linksState) suggestionLines(m *Model, n int) []string {
 }
 
 // importBlock reports the import under way or the last one, in at most
-// limit lines; m nil only measures.
-func (l *linksState) importBlock(m *Model, limit, tw int) []string {
+// limit lines; st nil only measures.
+func (l *linksScreen) importBlock(st *Styles, limit, tw int) []string {
 	if l.importing == "" && l.imported == nil {
 		return nil
 	}
-	bold, dim, errs := fmtFuncs(m)
+	bold, dim, errs := fmtFuncs(st)
 	var out []string
 	switch {
 	case l.importing != "":
@@ -260,13 +261,13 @@ func firstSkips(sum *ImportSummary, n int) []string {
 	return out
 }
 
-// fmtFuncs styles text when m is set (m nil: measuring only).
-func fmtFuncs(m *Model) (bold, dim, errs func(string) string) {
+// fmtFuncs styles text when st is set (st nil: measuring only).
+func fmtFuncs(st *Styles) (bold, dim, errs func(string) string) {
 	id := func(s string) string { return s }
-	if m == nil {
+	if st == nil {
 		return id, id, id
 	}
-	return func(s string) string { return m.styles.Bold.Render(s) },
-		func(s string) string { return m.styles.Dim.Render(s) },
-		func(s string) string { return m.styles.Err.Render(s) }
+	return func(s string) string { return st.Bold.Render(s) },
+		func(s string) string { return st.Dim.Render(s) },
+		func(s string) string { return st.Err.Render(s) }
 }

@@ -35,36 +35,38 @@ type Options struct {
 	NoRefresh bool
 }
 
-type screen int
-
-const (
-	screenTable screen = iota
-	screenDetail
-	screenApprove
-	screenApply
-	screenHelp
-	screenHistory
-	screenExport
-	screenLinks
-)
-
 // Model is the console's root model: the only component that returns a
-// tea.View. It is used through a pointer.
+// tea.View. It routes messages to the screen that has the focus, answers
+// the keys that apply everywhere, and composes the frame: title and status
+// lines, the focused screen's View, and a footer of its ShortHelp. It is
+// used through a pointer.
 type Model struct {
 	opt    Options
 	ctx    context.Context
 	keys   KeyMap
 	styles Styles
-	help   help.Model
-	width  int
-	height int
-	screen screen
-	prev   screen // where esc goes back to from help and export
-	// helpTop is the first line of the help shown (it scrolls when the
-	// screen is short).
-	helpTop int
+	// helpModel draws the footer (bubbles' help over a screen's ShortHelp).
+	helpModel help.Model
+	width     int
+	height    int
 
-	// data shown and the table over it
+	// the screens (component), indexed by screen; screen has the focus,
+	// prev is where help and export go back to
+	screen   screen
+	prev     screen
+	screens  [screenCount]component
+	table    tableScreen
+	detail   detailScreen
+	approve  approveScreen
+	applying applyScreen
+	help     helpScreen
+	hist     historyScreen
+	export   exportScreen
+	links    linksScreen
+
+	// the data shown and the rows as the operator filtered them, shared by
+	// the screens: the detail moves the cursor, the approval reads the
+	// selection, the export writes the view
 	data    *Data
 	rows    []row
 	view    []int32 // indices into rows: the current tab and search
@@ -76,7 +78,6 @@ type Model struct {
 	search  textinput.Model
 	finding bool
 	cursor  int
-	offset  int
 	sel     map[string]bool // approved item ids
 
 	// background requests
@@ -89,18 +90,14 @@ type Model struct {
 	progress   map[string]Progress
 	sideOrder  []string
 
-	apply applyState
+	apply applyState // the apply running or last run
 
-	detail detailState
-	hist   historyState
-	links  linksState
 	// gen counts the data sets shown: work started on one generation
 	// (suggestions, a re-plan) is not applied to another.
 	gen int
 	// refreshLinks is links.seq when the refresh started: a link changed
 	// since then may be missing from the refresh's plan.
 	refreshLinks int
-	export       exportState
 	status       string // last notice (export written, errors)
 	statusOK     bool
 	quitAsk      bool
@@ -116,14 +113,23 @@ func New(o Options) *Model {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	m := &Model{opt: o, ctx: ctx, keys: DefaultKeyMap(), styles: NewStyles(o.Dark), help: help.New(),
-		tabs: tabs(), sel: map[string]bool{}, progress: map[string]Progress{}, width: 80, height: 24}
-	m.help.Styles = help.DefaultStyles(o.Dark)
+	m := &Model{opt: o, ctx: ctx, keys: DefaultKeyMap(), styles: NewStyles(o.Dark), helpModel: help.New(),
+		tabs: tabs(), sel: map[string]bool{}, progress: map[string]Progress{}}
+	m.helpModel.Styles = help.DefaultStyles(o.Dark)
 	m.search = newInput("/")
 	m.search.Placeholder = "e-mail or name"
 	m.counts = make([]int, len(m.tabs))
-	m.export = newExportState()
-	m.links = newLinksState()
+	m.table = tableScreen{m: m}
+	m.detail = detailScreen{m: m}
+	m.approve = approveScreen{m: m}
+	m.applying = applyScreen{m: m}
+	m.help = helpScreen{m: m}
+	m.hist = historyScreen{m: m}
+	m.export = newExportScreen(m)
+	m.links = newLinksScreen(m)
+	m.screens = [screenCount]component{screenTable: &m.table, screenDetail: &m.detail, screenApprove: &m.approve,
+		screenApply: &m.applying, screenHelp: &m.help, screenHistory: &m.hist, screenExport: &m.export, screenLinks: &m.links}
+	m.setSize(80, 24)
 	return m
 }
 
@@ -178,34 +184,22 @@ func (m *Model) startRefresh() tea.Cmd {
 	return s.next()
 }
 
-// Update routes a message: results of background work first, then keys to
-// the screen that has the focus.
+// Update routes a message: the console's own (size, colours, the data and
+// the apply), results meant for one screen to that screen whether it has
+// the focus or not, keys to onKey, anything else to the focused screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		m.width, m.height = msg.Width, msg.Height
-		m.help.SetWidth(msg.Width)
-		m.clampCursor()
+		m.setSize(msg.Width, msg.Height)
 		return m, nil
 	case tea.BackgroundColorMsg:
 		m.styles = NewStyles(msg.IsDark())
-		m.help.Styles = help.DefaultStyles(msg.IsDark())
+		m.helpModel.Styles = help.DefaultStyles(msg.IsDark())
 		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.onKey(msg)
 	case streamMsg:
-		var cmds []tea.Cmd
-		last := false
-		for _, x := range msg.msgs {
-			switch x.(type) {
-			case refreshDoneMsg, applyDoneMsg:
-				last = true
-			}
-			_, c := m.Update(x)
-			cmds = append(cmds, c)
-		}
-		if !last {
-			cmds = append(cmds, msg.s.next())
-		}
-		return m, tea.Batch(cmds...)
+		return m, m.onStream(msg)
 	case storedMsg:
 		return m, m.onStored(msg)
 	case refreshProgressMsg:
@@ -216,35 +210,48 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case refreshDoneMsg:
 		return m, m.onRefreshed(msg)
 	case applyProgressMsg, applyDoneMsg:
-		return m, m.apply.update(m, msg)
-	case historyMsg:
-		m.detail.onHistory(msg)
-		return m, nil
-	case eventsMsg:
-		m.detail.onEvents(msg)
-		return m, nil
-	case runsMsg, runItemsMsg:
-		m.hist.update(msg)
-		return m, nil
-	case exportDoneMsg:
-		m.onExported(msg)
-		return m, nil
-	case suggestMsg:
-		m.links.onSuggestions(msg)
-		return m, nil
-	case linkOpMsg:
-		return m, m.links.onOp(m, msg)
+		return m, m.onApply(msg)
 	case replanMsg:
 		return m, m.onReplan(msg)
-	case tea.KeyPressMsg:
-		return m, m.onKey(msg)
+	case historyMsg, eventsMsg:
+		return m, m.detail.Update(msg)
+	case runsMsg, runItemsMsg:
+		return m, m.hist.Update(msg)
+	case exportDoneMsg:
+		return m, m.export.Update(msg)
+	case suggestMsg, linkOpMsg:
+		return m, m.links.Update(msg)
 	}
-	if m.finding {
-		var c tea.Cmd
-		m.search, c = m.search.Update(msg)
-		return m, c
+	return m, m.focused().Update(msg)
+}
+
+// setSize gives every screen the body's size: the screen less the title,
+// status and footer lines.
+func (m *Model) setSize(w, h int) {
+	m.width, m.height = w, h
+	m.helpModel.SetWidth(w)
+	for _, c := range m.screens {
+		c.SetSize(w, m.bodyHeight())
 	}
-	return m, nil
+}
+
+// onStream feeds a stream's messages through Update and listens for more
+// until the operation's last one.
+func (m *Model) onStream(msg streamMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	last := false
+	for _, x := range msg.msgs {
+		switch x.(type) {
+		case refreshDoneMsg, applyDoneMsg:
+			last = true
+		}
+		_, c := m.Update(x)
+		cmds = append(cmds, c)
+	}
+	if !last {
+		cmds = append(cmds, msg.s.next())
+	}
+	return tea.Batch(cmds...)
 }
 
 func (m *Model) onStored(msg storedMsg) tea.Cmd {
@@ -291,7 +298,7 @@ func (m *Model) onRefreshed(msg refreshDoneMsg) tea.Cmd {
 		cmds = append(cmds, m.replan())
 	}
 	if m.screen == screenDetail {
-		cmds = append(cmds, m.detail.load(m))
+		cmds = append(cmds, m.detail.load())
 	}
 	return tea.Batch(cmds...)
 }
@@ -327,7 +334,7 @@ func (m *Model) setData(d Data) tea.Cmd {
 	}
 	m.clampCursor()
 	if m.links.active {
-		return m.links.onData(m)
+		return m.links.onData()
 	}
 	return nil
 }
@@ -349,59 +356,36 @@ func (m *Model) item(ix int32) *plan.Item { return &m.data.Plan.Items[ix] }
 
 func (m *Model) setStatus(ok bool, s string) { m.status, m.statusOK = s, ok }
 
-// onKey handles the keys that apply everywhere, then the focused screen's.
+// onKey answers the keys that apply everywhere — unless the focused
+// screen takes every key now (a dialog, a prompt, the search) — and gives
+// the rest to the focused screen.
 func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
-	if key.Matches(k, m.keys.ForceQuit) {
+	switch {
+	case key.Matches(k, m.keys.ForceQuit):
 		if m.apply.running {
 			return m.askQuit()
 		}
 		return m.quit()
-	}
-	if m.quitAsk {
+	case m.quitAsk:
 		return m.onQuitAnswer(k)
-	}
-	switch m.screen {
-	case screenApprove:
-		return m.onApproveKey(k)
-	case screenApply:
-		return m.apply.onKey(m, k)
-	case screenHelp:
-		return m.onHelpKey(k)
-	case screenExport:
-		return m.export.onKey(m, k)
-	case screenLinks:
-		if m.links.typing {
-			return m.links.onInputKey(m, k)
-		}
-	}
-	if m.finding {
-		return m.onSearchKey(k)
+	case m.capturing():
+		return m.focused().Update(k)
 	}
 	switch {
 	case key.Matches(k, m.keys.Quit):
 		return m.quit()
 	case key.Matches(k, m.keys.Help):
-		m.prev, m.screen, m.helpTop = m.screen, screenHelp, 0
-		return nil
+		return m.help.open()
 	case key.Matches(k, m.keys.Refresh):
 		m.setStatus(true, "")
 		return m.startRefresh()
 	case key.Matches(k, m.keys.Export):
-		return m.export.open(m)
+		return m.export.open()
 	case key.Matches(k, m.keys.History) && m.screen != screenHistory:
-		m.links.active = false
-		m.screen = screenHistory
-		return m.hist.load(m)
+		m.links.active = false // left, not covered as by help or export
+		return m.hist.open()
 	}
-	switch m.screen {
-	case screenLinks:
-		return m.links.onKey(m, k)
-	case screenDetail:
-		return m.detail.onKey(m, k)
-	case screenHistory:
-		return m.hist.onKey(m, k)
-	}
-	return m.onTableKey(k)
+	return m.focused().Update(k)
 }
 
 func (m *Model) quit() tea.Cmd {
@@ -427,30 +411,6 @@ func (m *Model) onQuitAnswer(k tea.KeyPressMsg) tea.Cmd {
 		m.setStatus(false, "stopping after the requests in flight…")
 	}
 	return nil
-}
-
-func (m *Model) onSearchKey(k tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case key.Matches(k, m.keys.ClearSearch):
-		m.finding = false
-		m.search.Blur()
-		m.search.SetValue("")
-		m.words = nil
-		m.refilter()
-		return nil
-	case key.Matches(k, m.keys.EndSearch):
-		// enter (or an arrow) keeps the filter and gives the keys back to
-		// the table; letters (j, k) are typed (see EndSearch).
-		m.finding = false
-		m.search.Blur()
-		return nil
-	}
-	var c tea.Cmd
-	m.search, c = m.search.Update(k)
-	m.words = queryWords(m.search.Value())
-	m.cursor, m.offset = 0, 0
-	m.refilter()
-	return c
 }
 
 // age words how old the shown data is.

@@ -7,15 +7,38 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/doorsync/doorsync/internal/plan"
 )
 
-// tableHeight is the number of rows the table shows: the screen less the
-// title, status, tab bar, column header and footer (5), and the lines under
-// the table (infoLines: the summary, and the compact layout's details).
-func (m *Model) tableHeight() int { return max(1, m.height-5-1-m.layout().detailLines) }
+// tableScreen is the home screen: the rows of the plan under a tab bar,
+// with the search typed in the status line. The rows, their filter and
+// the cursor are the root's, which the other screens share (the detail
+// moves the cursor, the export writes the rows shown); the table keeps how
+// far it is scrolled and its size.
+type tableScreen struct {
+	m             *Model
+	width, height int
+	offset        int // the first row shown
+}
 
+// SetSize keeps the cursor's row in sight at the new size.
+func (t *tableScreen) SetSize(w, h int) {
+	t.width, t.height = w, h
+	t.m.clampCursor()
+}
+
+// capturing: while a search is typed, every key is part of it.
+func (t *tableScreen) capturing() bool { return t.m.finding }
+
+// rowsHeight is the number of rows the table shows: its height less the
+// tab bar and the column header, and the lines under the table
+// (infoLines: the summary, and the compact layout's details).
+func (t *tableScreen) rowsHeight() int { return max(1, t.height-2-1-t.layout().detailLines) }
+
+// clampCursor keeps the cursor on a row shown (0 without rows) and the
+// table scrolled to it.
 func (m *Model) clampCursor() {
 	if m.cursor >= len(m.view) {
 		m.cursor = len(m.view) - 1
@@ -23,18 +46,38 @@ func (m *Model) clampCursor() {
 	if m.cursor < 0 {
 		m.cursor = 0
 	}
-	h := m.tableHeight()
-	if m.cursor < m.offset {
-		m.offset = m.cursor
-	}
-	if m.cursor >= m.offset+h {
-		m.offset = m.cursor - h + 1
-	}
-	m.offset = max(0, min(m.offset, len(m.view)-h))
+	m.table.follow()
 }
 
-func (m *Model) onTableKey(k tea.KeyPressMsg) tea.Cmd {
-	h := m.tableHeight()
+// follow scrolls the table as little as keeps the cursor's row in sight.
+func (t *tableScreen) follow() {
+	h := t.rowsHeight()
+	cur := t.m.cursor
+	if cur < t.offset {
+		t.offset = cur
+	}
+	if cur >= t.offset+h {
+		t.offset = cur - h + 1
+	}
+	t.offset = max(0, min(t.offset, len(t.m.view)-h))
+}
+
+// Update takes keys (the search's while one is typed) and, while typing,
+// the search input's other messages.
+func (t *tableScreen) Update(msg tea.Msg) tea.Cmd {
+	m := t.m
+	k, ok := msg.(tea.KeyPressMsg)
+	switch {
+	case !ok && m.finding:
+		var c tea.Cmd
+		m.search, c = m.search.Update(msg)
+		return c
+	case !ok:
+		return nil
+	case m.finding:
+		return t.onSearchKey(k)
+	}
+	h := t.rowsHeight()
 	switch {
 	case key.Matches(k, m.keys.Up):
 		m.cursor--
@@ -49,17 +92,17 @@ func (m *Model) onTableKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Bottom):
 		m.cursor = len(m.view) - 1
 	case key.Matches(k, m.keys.NextTab):
-		m.setTab((m.tab + 1) % len(m.tabs))
+		t.setTab((m.tab + 1) % len(m.tabs))
 	case key.Matches(k, m.keys.PrevTab):
-		m.setTab((m.tab + len(m.tabs) - 1) % len(m.tabs))
+		t.setTab((m.tab + len(m.tabs) - 1) % len(m.tabs))
 	case key.Matches(k, m.keys.TabKeys):
 		// The binding's keys in order: the first nine jump to the first
 		// nine tabs, the tenth to "all" (see DefaultKeyMap).
 		switch n := slices.Index(m.keys.TabKeys.Keys(), k.String()); {
 		case n == 9:
-			m.setTab(len(m.tabs) - 1)
+			t.setTab(len(m.tabs) - 1)
 		case n >= 0:
-			m.setTab(n)
+			t.setTab(n)
 		}
 	case key.Matches(k, m.keys.Search):
 		m.finding = true
@@ -70,7 +113,7 @@ func (m *Model) onTableKey(k tea.KeyPressMsg) tea.Cmd {
 		m.refilter()
 	case key.Matches(k, m.keys.Sort):
 		m.sortBy = (m.sortBy + 1) % sortKeys
-		m.resort()
+		t.resort()
 	case key.Matches(k, m.keys.Toggle):
 		if r := m.current(); r != nil {
 			m.toggleRow(r)
@@ -85,28 +128,55 @@ func (m *Model) onTableKey(k tea.KeyPressMsg) tea.Cmd {
 			m.setStatus(false, "nothing selected: space selects a row, A every visible row that can be applied")
 			return nil
 		}
-		m.screen = screenApprove
+		m.focus(screenApprove)
 	case key.Matches(k, m.keys.Links):
-		return m.links.open(m)
+		return m.links.open()
 	case key.Matches(k, m.keys.Inspect):
 		if m.current() != nil {
-			m.screen = screenDetail
-			return m.detail.open(m)
+			m.focus(screenDetail)
+			return m.detail.open()
 		}
 	}
 	m.clampCursor()
 	return nil
 }
 
-func (m *Model) setTab(t int) {
-	if t < 0 || t >= len(m.tabs) {
+func (t *tableScreen) onSearchKey(k tea.KeyPressMsg) tea.Cmd {
+	m := t.m
+	switch {
+	case key.Matches(k, m.keys.ClearSearch):
+		m.finding = false
+		m.search.Blur()
+		m.search.SetValue("")
+		m.words = nil
+		m.refilter()
+		return nil
+	case key.Matches(k, m.keys.EndSearch):
+		// enter (or an arrow) keeps the filter and gives the keys back to
+		// the table; letters (j, k) are typed (see EndSearch).
+		m.finding = false
+		m.search.Blur()
+		return nil
+	}
+	var c tea.Cmd
+	m.search, c = m.search.Update(k)
+	m.words = queryWords(m.search.Value())
+	m.cursor, t.offset = 0, 0
+	m.refilter()
+	return c
+}
+
+func (t *tableScreen) setTab(n int) {
+	m := t.m
+	if n < 0 || n >= len(m.tabs) {
 		return
 	}
-	m.tab, m.cursor, m.offset = t, 0, 0
+	m.tab, m.cursor, t.offset = n, 0, 0
 	m.refilter()
 }
 
-func (m *Model) resort() {
+func (t *tableScreen) resort() {
+	m := t.m
 	var curKey string
 	if r := m.current(); r != nil {
 		curKey = r.key
@@ -118,6 +188,102 @@ func (m *Model) resort() {
 			m.cursor = i
 		}
 	}
+}
+
+// ShortHelp: the search's keys while one is typed; else the table's, with
+// approve once something is selected and the identity view's key when
+// there is something to link.
+func (t *tableScreen) ShortHelp() []key.Binding {
+	m, k := t.m, &t.m.keys
+	if m.finding {
+		return fitHints(always(k.EndSearch, k.ClearSearch), t.width)
+	}
+	h := []hint{{k.NextTab, 4}, {k.Search, 3}, {k.Toggle, 1}}
+	if len(m.sel) > 0 {
+		h = append(h, hint{k.Approve, 1})
+	}
+	h = append(h, hint{k.Inspect, 3})
+	if m.data != nil && m.data.Plan.Summary[plan.Missing]+m.data.Plan.Summary[plan.Unlinked] > 0 {
+		h = append(h, hint{k.Links, 2})
+	}
+	return fitHints(withHelpQuit(k, append(h, hint{k.Refresh, 5})...), t.width)
+}
+
+// FullHelp: the moves (the lists, the detail and the help share them), the
+// table's own keys, and the search's.
+func (t *tableScreen) FullHelp() [][]key.Binding {
+	k := &t.m.keys
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.NextTab, k.PrevTab, k.TabKeys, k.Sort, k.Toggle, k.SelectAll, k.Clear, k.Approve, k.Inspect, k.Links},
+		{k.Search, k.EndSearch, k.ClearSearch},
+	}
+}
+
+// View is the tab bar, the column header, the rows from offset and the
+// lines under them.
+func (t *tableScreen) View() string {
+	m := t.m
+	if m.data == nil {
+		return m.styles.Dim.Render("reading the stored snapshot and both sides…")
+	}
+	c := t.layout()
+	out := []string{t.tabBar(), t.headerLine(c)}
+	under := t.infoLines(c)
+	rowsH := max(1, t.height-2-len(under))
+	end := min(len(m.view), t.offset+rowsH)
+	for i := t.offset; i < end; i++ {
+		out = append(out, t.rowLine(&m.rows[m.view[i]], i == m.cursor, c))
+	}
+	if len(m.view) == 0 {
+		out = append(out, m.styles.Dim.Render("  nothing here"))
+	}
+	for len(out) < rowsH+2 {
+		out = append(out, "")
+	}
+	out = append(out, under...)
+	return strings.Join(out, "\n")
+}
+
+// tabBar lists the tabs with their counts, scrolled so the active one shows.
+func (t *tableScreen) tabBar() string {
+	m := t.m
+	s := m.styles
+	items := make([]string, len(m.tabs))
+	for i, tb := range m.tabs {
+		label := fmt.Sprintf("%s %d", tb.label, m.counts[i])
+		if i == m.tab {
+			items[i] = s.TabActive.Render("[" + label + "]")
+		} else {
+			items[i] = s.Tab.Render(" " + label + " ")
+		}
+	}
+	first := 0
+	for first < m.tab && lipgloss.Width(strings.Join(items[first:m.tab+1], "")) > t.width-2 {
+		first++
+	}
+	line := strings.Join(items[first:], "")
+	if first > 0 {
+		line = "‹" + line
+	}
+	return line
+}
+
+// infoLines are under the table: the cursor row's targets when they share
+// a column (layout's detailLines of them), then, in both layouts, the
+// position, the selection and the sort.
+func (t *tableScreen) infoLines(c columns) []string {
+	m := t.m
+	s := m.styles
+	var out []string
+	if !c.perTarget {
+		out = t.compactDetails(m.current(), c.detailLines)
+		for i, l := range out {
+			out[i] = s.Dim.Render(l)
+		}
+	}
+	pos := fmt.Sprintf("%d/%d", min(m.cursor+1, len(m.view)), len(m.view))
+	return append(out, s.Dim.Render(fmt.Sprintf("%s · %d selected · sort: %s", pos, len(m.sel), m.sortBy)))
 }
 
 // writable reports whether the console may approve the item.
@@ -207,18 +373,19 @@ const (
 	diffW = 6
 )
 
-func (m *Model) layout() columns {
+func (t *tableScreen) layout() columns {
+	m := t.m
 	nt := 0
 	if m.data != nil {
 		nt = len(m.data.Plan.Targets)
 	}
 	fixed := 2 + 4 + 1 + srcW + diffW // gutter, badge, gaps, Cardskipper end, difference
 	c := columns{targets: nt, perTarget: true}
-	free := m.width - fixed - nt*(dateW+1) - 2
+	free := t.width - fixed - nt*(dateW+1) - 2
 	if free < 30 {
 		c.perTarget = false
-		free = m.width - fixed - (dateW + 3) - 2
-		c.detailLines = len(m.packDetails())
+		free = t.width - fixed - (dateW + 3) - 2
+		c.detailLines = len(t.packDetails())
 	}
 	free = max(free, 10)
 	c.email = free * 11 / 20
@@ -226,21 +393,23 @@ func (m *Model) layout() columns {
 	return c
 }
 
-func (m *Model) headerLine(c columns) string {
+func (t *tableScreen) headerLine(c columns) string {
+	m := t.m
 	var b strings.Builder
 	b.WriteString("  " + fit("K", 4) + fit("e-mail", c.email) + " " + fit("name", c.name) + " " + fit("cardskipper", srcW))
 	if c.perTarget {
-		for _, t := range m.data.Plan.Targets {
-			b.WriteString(" " + fit(t.Name, dateW))
+		for _, ts := range m.data.Plan.Targets {
+			b.WriteString(" " + fit(ts.Name, dateW))
 		}
 	} else {
 		b.WriteString(" " + fit("terminals", dateW+2))
 	}
 	b.WriteString(fitRight("days", diffW))
-	return m.styles.Header.Render(fit(b.String(), m.width))
+	return m.styles.Header.Render(fit(b.String(), t.width))
 }
 
-func (m *Model) rowLine(r *row, cur bool, c columns) string {
+func (t *tableScreen) rowLine(r *row, cur bool, c columns) string {
+	m := t.m
 	gutter := " "
 	if cur {
 		gutter = "›"
@@ -258,10 +427,10 @@ func (m *Model) rowLine(r *row, cur bool, c columns) string {
 	b.WriteString(fit(rowLabel(r), c.email) + " " + fit(r.name, c.name) + " " + fit(dateText(r.src.String(), r.src.IsZero()), srcW))
 	if c.perTarget {
 		for _, ix := range r.cells {
-			b.WriteString(" " + fit(m.cellText(ix), dateW))
+			b.WriteString(" " + fit(t.cellText(ix), dateW))
 		}
 	} else {
-		b.WriteString(" " + fit(m.compactCell(r), dateW+2))
+		b.WriteString(" " + fit(t.compactCell(r), dateW+2))
 	}
 	d := ""
 	if r.diff != 0 {
@@ -272,7 +441,7 @@ func (m *Model) rowLine(r *row, cur bool, c columns) string {
 	}
 	b.WriteString(fitRight(d, diffW))
 	// The badge keeps its colour; the cursor's reverse video covers the rest.
-	rest := fit(b.String(), max(0, m.width-5))
+	rest := fit(b.String(), max(0, t.width-5))
 	if cur {
 		rest = m.styles.Cursor.Render(rest)
 	}
@@ -290,7 +459,8 @@ func dateText(s string, zero bool) string {
 }
 
 // cellText is one target's current end for a row.
-func (m *Model) cellText(ix int32) string {
+func (t *tableScreen) cellText(ix int32) string {
+	m := t.m
 	if ix < 0 {
 		return "—"
 	}
@@ -308,7 +478,8 @@ func (m *Model) cellText(ix int32) string {
 
 // compactCell summarises every target in one column: the end of the
 // headline item's target and how many targets differ.
-func (m *Model) compactCell(r *row) string {
+func (t *tableScreen) compactCell(r *row) string {
+	m := t.m
 	head := int32(-1)
 	for _, ix := range r.cells {
 		if ix >= 0 && (head < 0 || kindRank(m.item(ix).Kind) < kindRank(m.item(head).Kind)) {
@@ -318,7 +489,7 @@ func (m *Model) compactCell(r *row) string {
 	if head < 0 {
 		return "—"
 	}
-	s := m.cellText(head)
+	s := t.cellText(head)
 	n := 0
 	for _, ix := range r.cells {
 		if ix >= 0 && m.item(ix).Kind != plan.InSync {
@@ -339,16 +510,17 @@ const detailSep = "  "
 // compact table that fit the width. Each target is counted at its widest
 // ("name 2025-11-04 E"), so the grouping, and the table's height, does not
 // change as the cursor moves.
-func (m *Model) packDetails() [][]int {
+func (t *tableScreen) packDetails() [][]int {
+	m := t.m
 	if m.data == nil {
 		return nil
 	}
 	var lines [][]int
 	used := 0
-	for ti, t := range m.data.Plan.Targets {
-		n, _ := width(t.Name)
+	for ti, ts := range m.data.Plan.Targets {
+		n, _ := width(ts.Name)
 		n += 1 + dateW + 2
-		if len(lines) > 0 && used+len(detailSep)+n <= m.width {
+		if len(lines) > 0 && used+len(detailSep)+n <= t.width {
 			lines[len(lines)-1] = append(lines[len(lines)-1], ti)
 			used += len(detailSep) + n
 			continue
@@ -361,12 +533,13 @@ func (m *Model) packDetails() [][]int {
 
 // compactDetails lists every target's end and kind for the cursor row (r
 // may be nil: blank lines), in n lines grouped by packDetails.
-func (m *Model) compactDetails(r *row, n int) []string {
+func (t *tableScreen) compactDetails(r *row, n int) []string {
+	m := t.m
 	out := make([]string, n)
 	if r == nil {
 		return out
 	}
-	for li, tis := range m.packDetails() {
+	for li, tis := range t.packDetails() {
 		if li >= n {
 			break
 		}
@@ -377,7 +550,7 @@ func (m *Model) compactDetails(r *row, n int) []string {
 			if ix >= 0 {
 				k = " " + kindLetter(m.item(ix).Kind)
 			}
-			parts = append(parts, m.data.Plan.Targets[ti].Name+" "+m.cellText(ix)+k)
+			parts = append(parts, m.data.Plan.Targets[ti].Name+" "+t.cellText(ix)+k)
 		}
 		out[li] = strings.Join(parts, detailSep)
 	}

@@ -22,7 +22,7 @@ func fourTargets(t testing.TB, n int) *fakeBackend {
 // screen at the bottom of the table (the extra line is not drawn over it).
 func TestCompactLayoutKeepsSelectionAndSort(t *testing.T) {
 	m := newTestModel(t, fourTargets(t, 40), 80, 24)
-	if c := m.layout(); c.perTarget {
+	if c := m.table.layout(); c.perTarget {
 		t.Fatal("four targets at 80 columns are not in the compact layout")
 	}
 	press(t, m, "space", "space", "s")
@@ -47,7 +47,7 @@ func TestCompactLayoutKeepsSelectionAndSort(t *testing.T) {
 	}
 	// the same data at 160 columns: a column per target, one line under.
 	m.Update(tea_WindowSize(160, 48))
-	if c := m.layout(); !c.perTarget {
+	if c := m.table.layout(); !c.perTarget {
 		t.Fatal("four targets at 160 columns are compact")
 	}
 	out = ansi.Strip(m.Render())
