@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -26,6 +27,8 @@ type approval struct {
 	byKind   map[plan.Kind]int
 	byTarget map[string]int
 	held     int // items --auto would hold (policy or guard)
+	autoHeld int // items an unattended run did hold
+	lastHeld time.Time
 	first    []*plan.Item
 }
 
@@ -46,6 +49,12 @@ func (d *approveScreen) approval() approval {
 		a.byTarget[it.Target]++
 		if !it.Auto || p.Guard.Tripped {
 			a.held++
+		}
+		if at, ok := m.data.AutoHeld[it.ID]; ok {
+			a.autoHeld++
+			if at.After(a.lastHeld) {
+				a.lastHeld = at
+			}
 		}
 		if len(a.first) < 5 {
 			a.first = append(a.first, it)
@@ -114,13 +123,20 @@ func (d *approveScreen) View() string {
 	if a.held > 0 {
 		fmt.Fprintf(&b, "\n  %s\n", s.Warn.Render(fmt.Sprintf("%d of them --auto would hold for approval", a.held)))
 	}
+	if a.autoHeld > 0 {
+		fmt.Fprintf(&b, "  %s\n", s.Warn.Render(fmt.Sprintf("%d of them held by --auto (H), the latest run at %s", a.autoHeld, timeText(a.lastHeld, m.data.Plan.Zone()))))
+	}
 	if m.data.Plan.Guard.Tripped {
 		fmt.Fprintf(&b, "  %s\n", s.Warn.Render("guard tripped: "+m.data.Plan.Guard.Reason))
 	}
 	b.WriteString("\n")
 	w := max(20, min(d.width-8, 70))
 	for _, it := range a.first {
-		line := fmt.Sprintf("  %s %s %s → %s on %s", kindLetter(it.Kind), rowLabelItem(it),
+		mark := " "
+		if _, ok := m.data.AutoHeld[it.ID]; ok {
+			mark = "H"
+		}
+		line := fmt.Sprintf(" %s%s %s %s → %s on %s", mark, kindLetter(it.Kind), rowLabelItem(it),
 			endText(it.CurrentEnd, it.Permanent), endText(it.DesiredEnd, false), it.Target)
 		b.WriteString(clip(line, w) + "\n")
 	}

@@ -93,6 +93,10 @@ type Data struct {
 	// Replan plans again from them.
 	Targets       []plan.TargetState
 	Organisations []int
+	// AutoHeld maps the ids of items that an unattended run (--auto,
+	// watch) held for approval to when the latest such run started: they
+	// wait for an operator, and the console marks them.
+	AutoHeld map[string]time.Time
 }
 
 // ImportSummary is what importing an iVMS-4200 export did.

@@ -252,6 +252,9 @@ func (d *detailScreen) lines(r *row) []string {
 			if !it.Auto || p.Guard.Tripped {
 				auto = "no: held for approval"
 			}
+			if at, ok := m.data.AutoHeld[it.ID]; ok {
+				auto = "held for approval by the run of " + timeText(at, zone)
+			}
 			add("  %s → %s  (%+d days)  --auto: %s", endText(it.CurrentEnd, it.Permanent), endText(it.DesiredEnd, false), it.DaysDiff(zone), auto)
 		}
 		if it.LinkOrigin != "" {

@@ -314,6 +314,7 @@ func (m *Model) setData(d Data) tea.Cmd {
 	}
 	m.data = &d
 	m.rows = buildRows(&m.data.Plan)
+	markAutoHeld(m.rows, &m.data.Plan, d.AutoHeld)
 	sortRows(m.rows, m.sortBy)
 	m.counts = tabCounts(m.rows, m.tabs)
 	keep := map[string]bool{}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
@@ -24,6 +25,8 @@ type row struct {
 	kinds uint16 // bit per kind (kindBit)
 	diff  int    // the difference with the largest magnitude, in days
 	drift bool
+	// autoHeld: an item of the row was held for approval by --auto.
+	autoHeld bool
 }
 
 // kindRank orders a row's kinds for its headline: the most consequential
@@ -319,4 +322,19 @@ func tabCounts(rows []row, ts []tab) []int {
 		}
 	}
 	return n
+}
+
+// markAutoHeld flags the rows with an item an unattended run held.
+func markAutoHeld(rows []row, p *plan.Plan, held map[string]time.Time) {
+	if len(held) == 0 {
+		return
+	}
+	for i := range rows {
+		for _, ix := range rows[i].items {
+			if _, ok := held[p.Items[ix].ID]; ok {
+				rows[i].autoHeld = true
+				break
+			}
+		}
+	}
 }

@@ -419,6 +419,8 @@ func (t *tableScreen) rowLine(r *row, cur bool, c columns) string {
 		gutter += "●"
 	case any:
 		gutter += "◐"
+	case r.autoHeld:
+		gutter += "H"
 	default:
 		gutter += " "
 	}

@@ -49,6 +49,11 @@ func (b *consoleBackend) lastSync(ctx context.Context) time.Time {
 	return runs[0].FinishedAt
 }
 
+// autoHeldWindow is how far back the console looks for items an
+// unattended run held for approval (older holds were seen in a week of
+// cron mails, or the item has changed since).
+const autoHeldWindow = 7 * 24 * time.Hour
+
 // Stored plans against the snapshots the last fetch saved. A target without
 // one is planned as unreadable, so nothing is offered for it.
 func (b *consoleBackend) Stored(ctx context.Context) (tui.Data, error) {
@@ -102,12 +107,16 @@ func (b *consoleBackend) data(ctx context.Context, eng *engine.Engine, snap engi
 	if err != nil {
 		return tui.Data{}, err
 	}
+	held, err := b.ses.store.HeldSince(ctx, b.app.Clock.Now().Add(-autoHeldWindow), engine.ModeAuto, engine.ModeWatch)
+	if err != nil {
+		return tui.Data{}, err
+	}
 	accs := make(map[string][]target.Account, len(snap.Targets))
 	for _, t := range snap.Targets {
 		accs[t.Info.Name] = t.Accounts
 	}
 	return tui.Data{Plan: p, Members: snap.Members, Accounts: accs, Links: links, TakenAt: takenAt,
-		Stored: stored, LastSync: b.lastSync(ctx), Targets: snap.Targets, Organisations: snap.Organisations}, nil
+		Stored: stored, LastSync: b.lastSync(ctx), Targets: snap.Targets, Organisations: snap.Organisations, AutoHeld: held}, nil
 }
 
 // Replan plans the console's data again with the links stored now: the
