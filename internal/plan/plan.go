@@ -136,3 +136,10 @@ func (t *LocalTime) UnmarshalJSON(b []byte) error {
 
 // Zone is the plan's time zone.
 func (p *Plan) Zone() *time.Location { return p.zone }
+
+// WithZone returns p placed in zone, which must be the location its
+// Timezone names: for plans restored from storage other than Decode.
+func WithZone(p Plan, zone *time.Location) Plan {
+	p.zone = zone
+	return p
+}
