@@ -16,9 +16,16 @@ import (
 // this package needs neither net/http nor database/sql. Every method may
 // block; the console calls each one inside a tea.Cmd, never in Update.
 type Backend interface {
+	// LastPlan is the plan the last fetch made, as stored: the console
+	// draws it first (Data.Preview set, only the plan and its times), while
+	// Stored plans the saved snapshots again. ErrNoSnapshot (wrapped) when
+	// there is none yet.
+	LastPlan(ctx context.Context) (Data, error)
 	// Stored plans against the snapshots saved by the last fetch, for an
-	// instant start. ErrNoSnapshot (wrapped) when there is none yet.
-	Stored(ctx context.Context) (Data, error)
+	// instant start. ErrNoSnapshot (wrapped) when there is none yet. shown,
+	// when set, is the stored last plan on screen (LastPlan's): its plan is
+	// used as is when it was made from these very snapshots today.
+	Stored(ctx context.Context, shown *Data) (Data, error)
 	// Refresh reads the source and every target concurrently and plans.
 	// progress is called from several goroutines. A failing side is part of
 	// the Data (Plan.Source.Error, Plan.Targets[i].Error), not an error; an
@@ -93,6 +100,10 @@ type Data struct {
 	// Replan plans again from them.
 	Targets       []plan.TargetState
 	Organisations []int
+	// Preview marks the stored last plan drawn before the stored
+	// snapshots are planned again: Members, Accounts, Links and Targets
+	// are empty, so what needs them waits.
+	Preview bool
 	// AutoHeld maps the ids of items that an unattended run (--auto,
 	// watch) held for approval to when the latest such run started: they
 	// wait for an operator, and the console marks them.

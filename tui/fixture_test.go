@@ -122,11 +122,14 @@ func fixtureInputOn(t testing.TB, n int, targets ...string) plan.Input {
 
 // fakeBackend serves fixed data and records what the console asked.
 type fakeBackend struct {
-	mu         sync.Mutex
-	stored     Data
-	storedErr  error
-	fresh      Data
-	refreshErr error
+	mu        sync.Mutex
+	stored    Data
+	storedErr error
+	preview   *Data // LastPlan's answer; nil: ErrNoSnapshot
+	// storedShown is what the console passed to the last Stored call.
+	storedShown *Data
+	fresh       Data
+	refreshErr  error
 	// gate, when set, holds Refresh until closed (stale-result tests).
 	gate     chan struct{}
 	refresh  int
@@ -163,7 +166,20 @@ type fakeBackend struct {
 	importErr  error
 }
 
-func (f *fakeBackend) Stored(context.Context) (Data, error) { return f.stored, f.storedErr }
+func (f *fakeBackend) Stored(_ context.Context, shown *Data) (Data, error) {
+	f.mu.Lock()
+	f.storedShown = shown
+	f.mu.Unlock()
+	return f.stored, f.storedErr
+}
+
+// LastPlan: the preview when the test set one, else none.
+func (f *fakeBackend) LastPlan(context.Context) (Data, error) {
+	if f.preview == nil {
+		return Data{}, ErrNoSnapshot
+	}
+	return *f.preview, nil
+}
 
 func (f *fakeBackend) Refresh(ctx context.Context, progress func(Progress)) (Data, error) {
 	f.mu.Lock()

@@ -135,7 +135,13 @@ func New(o Options) *Model {
 
 // Init loads the stored snapshot and starts a refresh of both sides at once.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadStored()}
+	// The stored last plan first; the stored snapshots are planned again
+	// once it is shown (onPreview), so that the cheap first frame does not
+	// share the two cores with the expensive second one.
+	// The stored data's request id is taken now, before the refresh's:
+	// a refresh shown before it arrives must win.
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadPreview()}
+	m.storedReq = m.nextReq()
 	if !m.opt.NoRefresh {
 		cmds = append(cmds, m.startRefresh())
 	}
@@ -153,12 +159,55 @@ func (m *Model) logErr(what string, err error) {
 	}
 }
 
-func (m *Model) loadStored() tea.Cmd {
+func (m *Model) loadPreview() tea.Cmd {
 	req := m.nextReq()
-	m.storedReq = req
 	be, ctx := m.opt.Backend, m.ctx
 	return func() tea.Msg {
-		d, err := be.Stored(ctx)
+		d, err := be.LastPlan(ctx)
+		d.Preview = true
+		return previewMsg{req: req, data: d, err: err}
+	}
+}
+
+// onPreview shows the stored last plan unless anything newer is shown,
+// then has the stored snapshots planned again.
+func (m *Model) onPreview(msg previewMsg) tea.Cmd {
+	if msg.err != nil {
+		if !errors.Is(msg.err, ErrNoSnapshot) {
+			m.logErr("stored last plan", msg.err)
+		}
+		return m.loadStoredAs(m.storedReq)
+	}
+	if m.shownReq != 0 {
+		return m.loadStoredAs(m.storedReq)
+	}
+	m.shownReq = msg.req
+	cmd := m.setData(msg.data)
+	return tea.Batch(cmd, m.loadStoredAs(m.storedReq))
+}
+
+// waitsForData says so, and is true, while the preview is shown: what
+// needs the members and accounts waits for the stored snapshots.
+func (m *Model) waitsForData() bool {
+	if m.data == nil || !m.data.Preview {
+		return false
+	}
+	m.setStatus(false, "loading the stored data: a moment")
+	return true
+}
+
+func (m *Model) loadStored() tea.Cmd { return m.loadStoredAs(m.nextReq()) }
+
+// loadStoredAs is loadStored under a request id taken earlier.
+func (m *Model) loadStoredAs(req int) tea.Cmd {
+	m.storedReq = req
+	be, ctx := m.opt.Backend, m.ctx
+	var shown *Data
+	if m.data != nil && m.data.Preview {
+		shown = m.data
+	}
+	return func() tea.Msg {
+		d, err := be.Stored(ctx, shown)
 		return storedMsg{req: req, data: d, err: err}
 	}
 }
@@ -200,6 +249,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onKey(msg)
 	case streamMsg:
 		return m, m.onStream(msg)
+	case previewMsg:
+		return m, m.onPreview(msg)
 	case storedMsg:
 		return m, m.onStored(msg)
 	case refreshProgressMsg:
@@ -381,6 +432,9 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		m.setStatus(true, "")
 		return m.startRefresh()
 	case key.Matches(k, m.keys.Export):
+		if m.waitsForData() {
+			return nil
+		}
 		return m.export.open()
 	case key.Matches(k, m.keys.History) && m.screen != screenHistory:
 		m.links.active = false // left, not covered as by help or export

@@ -123,6 +123,8 @@ func (t *tableScreen) Update(msg tea.Msg) tea.Cmd {
 		m.selectVisible()
 	case key.Matches(k, m.keys.Clear):
 		clear(m.sel)
+	case key.Matches(k, m.keys.Approve, m.keys.Links, m.keys.Inspect) && m.waitsForData():
+		return nil
 	case key.Matches(k, m.keys.Approve):
 		if len(m.sel) == 0 {
 			m.setStatus(false, "nothing selected: space selects a row, A every visible row that can be applied")

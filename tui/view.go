@@ -59,7 +59,10 @@ func (m *Model) titleLine() string {
 	now := m.opt.Clock.Now()
 	parts := []string{fmt.Sprintf("%d members", p.Source.Members), fmt.Sprintf("%d targets", len(p.Targets))}
 	read := "read " + age(now, m.data.TakenAt)
-	if m.data.Stored {
+	switch {
+	case m.data.Preview:
+		read = "last plan, " + read + ", loading…"
+	case m.data.Stored:
 		read = "stored snapshot, " + read
 	}
 	parts = append(parts, read)

@@ -54,9 +54,25 @@ func (b *consoleBackend) lastSync(ctx context.Context) time.Time {
 // cron mails, or the item has changed since).
 const autoHeldWindow = 7 * 24 * time.Hour
 
+// LastPlan is the plan the last fetch made, as stored: the console's first
+// frame.
+func (b *consoleBackend) LastPlan(ctx context.Context) (tui.Data, error) {
+	p, takenAt, err := b.ses.store.LastPlan(ctx, time.LoadLocation)
+	if errors.Is(err, store.ErrNoSnapshot) {
+		return tui.Data{}, fmt.Errorf("%w: %w", tui.ErrNoSnapshot, err)
+	} else if err != nil {
+		return tui.Data{}, err
+	}
+	held, err := b.ses.store.HeldSince(ctx, b.app.Clock.Now().Add(-autoHeldWindow), engine.ModeAuto, engine.ModeWatch)
+	if err != nil {
+		return tui.Data{}, err
+	}
+	return tui.Data{Plan: p, TakenAt: takenAt, Stored: true, Preview: true, LastSync: b.lastSync(ctx), AutoHeld: held}, nil
+}
+
 // Stored plans against the snapshots the last fetch saved. A target without
 // one is planned as unreadable, so nothing is offered for it.
-func (b *consoleBackend) Stored(ctx context.Context) (tui.Data, error) {
+func (b *consoleBackend) Stored(ctx context.Context, shown *tui.Data) (tui.Data, error) {
 	eng, done, err := b.engine()
 	if err != nil {
 		return tui.Data{}, err
@@ -88,20 +104,60 @@ func (b *consoleBackend) Stored(ctx context.Context) (tui.Data, error) {
 	} else if membersErr != nil {
 		return tui.Data{}, membersErr
 	}
-	snap := engine.Snapshot{Members: members, Targets: targets, TakenAt: b.app.Clock.Now(), Organisations: eng.Rule.OrganisationIDs}
+	now := b.app.Clock.Now()
+	snap := engine.Snapshot{Members: members, Targets: targets, TakenAt: now, Organisations: eng.Rule.OrganisationIDs}
 	oldest := takenAt
 	for i, t := range targets {
 		if t.Err == nil && taken[i].Before(oldest) {
 			oldest = taken[i]
 		}
 	}
+	if shown != nil && madeFrom(shown, takenAt, taken, targets, member.DateOf(now, eng.Zone)) {
+		// The plan on screen is the one the fetch that saved these
+		// snapshots made, today: planning them again would give the same
+		// (and cost as much memory as the first frame).
+		return b.dataWith(ctx, &shown.Plan, eng, snap, oldest, true)
+	}
 	return b.data(ctx, eng, snap, oldest, true)
 }
 
+// madeFrom says whether the stored last plan shown was made from exactly
+// the snapshots read (same read time for every side, none missing) on the
+// same day: then it is the plan of these snapshots. Links or policy changed
+// since are caught by the refresh that follows, and link edits replan.
+func madeFrom(shown *tui.Data, membersAt time.Time, taken []time.Time, targets []plan.TargetState, today member.Date) bool {
+	p := &shown.Plan
+	if !shown.Preview || !shown.TakenAt.Equal(membersAt) || p.Source.Error != "" || p.Today != today {
+		return false
+	}
+	read := map[string]bool{}
+	for _, t := range p.Targets {
+		if t.Error == "" {
+			read[t.Name] = true
+		}
+	}
+	for i, t := range targets {
+		if t.Err != nil || !taken[i].Equal(membersAt) || !read[t.Info.Name] {
+			return false
+		}
+	}
+	return true
+}
+
 func (b *consoleBackend) data(ctx context.Context, eng *engine.Engine, snap engine.Snapshot, takenAt time.Time, stored bool) (tui.Data, error) {
-	p, err := eng.Plan(ctx, snap)
-	if err != nil {
-		return tui.Data{}, err
+	return b.dataWith(ctx, nil, eng, snap, takenAt, stored)
+}
+
+// dataWith is data with the plan given (nil: planned now).
+func (b *consoleBackend) dataWith(ctx context.Context, given *plan.Plan, eng *engine.Engine, snap engine.Snapshot, takenAt time.Time, stored bool) (tui.Data, error) {
+	var p plan.Plan
+	if given != nil {
+		p = *given
+	} else {
+		var err error
+		if p, err = eng.Plan(ctx, snap); err != nil {
+			return tui.Data{}, err
+		}
 	}
 	links, err := b.ses.store.Links(ctx)
 	if err != nil {
@@ -222,7 +278,11 @@ func (b *consoleBackend) Refresh(ctx context.Context, progress func(tui.Progress
 	if err := ctx.Err(); err != nil {
 		return tui.Data{}, err
 	}
-	return b.data(ctx, eng, snap, snap.TakenAt, false)
+	d, err := b.data(ctx, eng, snap, snap.TakenAt, false)
+	if err == nil {
+		eng.RememberPlan(ctx, d.Plan, snap.TakenAt)
+	}
+	return d, err
 }
 
 // Apply runs the approved items through the engine as a console run.
@@ -538,9 +598,9 @@ func dataAttrs(d tui.Data) []any {
 	return attrs
 }
 
-func (b *loggedBackend) Stored(ctx context.Context) (tui.Data, error) {
+func (b *loggedBackend) Stored(ctx context.Context, shown *tui.Data) (tui.Data, error) {
 	start := b.clock.Now()
-	d, err := b.Backend.Stored(ctx)
+	d, err := b.Backend.Stored(ctx, shown)
 	if err == nil {
 		age := start.Sub(d.TakenAt).Round(time.Second)
 		b.log.Info("stored snapshot loaded", append([]any{b.since(start), "taken_at", d.TakenAt, "age", age}, dataAttrs(d)...)...)

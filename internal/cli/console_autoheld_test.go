@@ -18,12 +18,8 @@ func TestConsoleDataMarksItemsHeldByAuto(t *testing.T) {
 		t.Fatalf("--auto: exit %d, want %d (the default policy holds revocations)\n%s", r.code, ExitHeld, r.stdout)
 	}
 	ctx := context.Background()
-	app, _, _ := newTestApp(nil)
-	ses, err := app.openSession(ctx, &globalOptions{configPath: s.cfg}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ses.close()
+	be := s.consoleBackend(t)
+	ses := be.ses
 	runs, err := ses.store.Runs(ctx, 1)
 	if err != nil || len(runs) != 1 {
 		t.Fatalf("runs %v, %v", runs, err)
@@ -41,7 +37,7 @@ func TestConsoleDataMarksItemsHeldByAuto(t *testing.T) {
 	if len(want) == 0 {
 		t.Fatal("the run held nothing: the test proves nothing")
 	}
-	d, err := (&consoleBackend{app: app, ses: ses}).Stored(ctx)
+	d, err := be.Stored(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,4 +58,17 @@ func TestConsoleDataMarksItemsHeldByAuto(t *testing.T) {
 			t.Errorf("held item %s: at %v, want the run's start %v", id, at, runs[0].StartedAt)
 		}
 	}
+}
+
+// consoleBackend opens a session on the site's configuration, as the
+// console does, closed when the test ends.
+func (e *e2eSite) consoleBackend(t *testing.T) *consoleBackend {
+	t.Helper()
+	app, _, _ := newTestApp(nil)
+	ses, err := app.openSession(context.Background(), &globalOptions{configPath: e.cfg}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ses.close)
+	return &consoleBackend{app: app, ses: ses}
 }

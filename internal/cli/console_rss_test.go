@@ -14,6 +14,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/doorsync/doorsync/tui"
 )
 
 // rssConfigEnv names the configuration the resident-memory child opens;
@@ -66,9 +68,14 @@ func TestConsoleResidentChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ses.close()
-	m := firstFrame(t, ctx, app, ses)
-	_ = m.Render()
-	took := time.Since(start)
+	var took time.Duration
+	m := firstFrame(t, ctx, app, ses, func(m *tui.Model) {
+		_ = m.Render()
+		took = time.Since(start)
+	})
+	if st := m.State(); st.Preview || !st.Stored {
+		t.Fatalf("the stored data did not replace the preview: %+v", st)
+	}
 	keys := []tea.KeyPressMsg{{Code: tea.KeyEnd}, {Code: tea.KeyHome}}
 	for range 200 {
 		keys = append(keys, tea.KeyPressMsg{Code: tea.KeyDown})

@@ -156,7 +156,7 @@ func TestConsoleStoredStart(t *testing.T) {
 	}
 	defer ses.close()
 	be := &consoleBackend{app: app, ses: ses}
-	if _, err := be.Stored(ctx); !errors.Is(err, tui.ErrNoSnapshot) {
+	if _, err := be.Stored(ctx, nil); !errors.Is(err, tui.ErrNoSnapshot) {
 		t.Fatalf("empty database: %v, want ErrNoSnapshot", err)
 	}
 	var mu sync.Mutex
@@ -176,7 +176,7 @@ func TestConsoleStoredStart(t *testing.T) {
 			t.Errorf("no finished progress for %s: %v", sys, seen)
 		}
 	}
-	stored, err := be.Stored(ctx)
+	stored, err := be.Stored(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

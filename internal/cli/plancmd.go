@@ -79,6 +79,7 @@ func (a *App) computePlan(ctx context.Context, g *globalOptions) (plan.Plan, err
 	if err != nil {
 		return plan.Plan{}, failedError(err)
 	}
+	s.engine.RememberPlan(ctx, p, snap.TakenAt)
 	readErrs := map[string]error{}
 	for _, ts := range snap.Targets {
 		readErrs[ts.Info.Name] = ts.Err

@@ -124,6 +124,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		if err != nil {
 			return e.finish(ctx, run, out, o, err)
 		}
+		e.RememberPlan(ctx, p, snap.TakenAt)
 		out.Plan = p
 	}
 	selected, records := e.decide(runID, out.Plan, o)
@@ -199,6 +200,19 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		}
 	}
 	return e.finish(ctx, run, out, o, nil)
+}
+
+// RememberPlan keeps a plan made from a fresh fetch as the last plan,
+// which the console draws first on its next start. A plan whose source
+// failed is not kept (the last good one stays); a read-only database or a
+// failure to save changes nothing else.
+func (e *Engine) RememberPlan(ctx context.Context, p plan.Plan, takenAt time.Time) {
+	if e.Store == nil || e.Store.ReadOnly() || p.Source.Error != "" || p.Source.Members == 0 {
+		return
+	}
+	if err := e.Store.SaveLastPlan(ctx, p, takenAt); err != nil {
+		e.emit(Event{Phase: "plan", Err: fmt.Errorf("keep the last plan for the console: %w", err)})
+	}
 }
 
 // hintSizes tells the targets that want it how many accounts the plan

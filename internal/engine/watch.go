@@ -101,6 +101,7 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	if err != nil {
 		return Outcome{}, 0, err
 	}
+	e.RememberPlan(ctx, p, snap.TakenAt)
 	if err := e.Store.SaveMembers(ctx, members, takenAt); err != nil {
 		return Outcome{}, 0, err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -425,6 +426,38 @@ func decodeMembers(data []byte) ([]member.Member, error) {
 	return out, nil
 }
 
+// attrCache hands out one map per distinct set of attributes: accounts
+// mostly carry the same few (Hikvision: userType "normal"), and a map per
+// account was megabytes at 50,000 accounts.
+type attrCache map[string]map[string]string
+
+func (c attrCache) read(r *binReader, n int) map[string]string {
+	var key strings.Builder
+	kv := make([]string, 0, 2*n)
+	prev := ""
+	for j := range n {
+		k, v := r.sym(), r.sym()
+		if r.err == nil && j > 0 && k <= prev {
+			r.fail("attribute %q out of order", k)
+		}
+		prev = k
+		kv = append(kv, k, v)
+		key.WriteString(k)
+		key.WriteByte(0)
+		key.WriteString(v)
+		key.WriteByte(0)
+	}
+	if m, ok := c[key.String()]; ok {
+		return m
+	}
+	m := make(map[string]string, n)
+	for j := 0; j < len(kv); j += 2 {
+		m[kv[j]] = kv[j+1]
+	}
+	c[key.String()] = m
+	return m
+}
+
 func decodeAccounts(data []byte) ([]target.Account, error) {
 	raw, err := gunzip(data)
 	if err != nil {
@@ -433,6 +466,7 @@ func decodeAccounts(data []byte) ([]target.Account, error) {
 	r := &binReader{s: bodyString(raw)}
 	n := r.start(kindAccounts)
 	out := make([]target.Account, n)
+	attrs := attrCache{}
 	for i := range out {
 		a := &out[i]
 		a.ID, a.Name, a.Email = r.str(), r.sym(), member.Email(r.str())
@@ -440,15 +474,7 @@ func decodeAccounts(data []byte) ([]target.Account, error) {
 		flags := r.uint()
 		a.Permanent = flags&1 != 0
 		if na := r.count(); na > 0 {
-			a.Attrs = make(map[string]string, na)
-			prev := ""
-			for j := range na {
-				k, v := r.sym(), r.sym()
-				if r.err == nil && j > 0 && k <= prev {
-					r.fail("attribute %q out of order", k)
-				}
-				a.Attrs[k], prev = v, k
-			}
+			a.Attrs = attrs.read(r, na)
 		}
 		a.Problems = r.strs()
 		if r.err == nil && flags > 1 {

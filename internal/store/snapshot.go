@@ -132,13 +132,19 @@ func (s *Store) Accounts(ctx context.Context, targetName string) ([]target.Accou
 }
 
 func (s *Store) saveSnapshot(ctx context.Context, side string, count int, data []byte, takenAt time.Time) error {
+	return s.putSnapshot(ctx, side, count, snapshotFormat, data, takenAt)
+}
+
+// putSnapshot replaces a side's row in one statement: a reader sees the old
+// row or the new one, never a mix. Format numbers are the side's own.
+func (s *Store) putSnapshot(ctx context.Context, side string, count, format int, data []byte, takenAt time.Time) error {
 	taken, err := mustTime(takenAt, "time taken")
 	if err != nil {
 		return err
 	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO snapshots (side, taken_at, count, format, data) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (side) DO UPDATE SET taken_at = excluded.taken_at, count = excluded.count,
-			format = excluded.format, data = excluded.data`, side, taken, count, snapshotFormat, data)
+			format = excluded.format, data = excluded.data`, side, taken, count, format, data)
 	return err
 }
 

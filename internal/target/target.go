@@ -26,7 +26,8 @@ type Account struct {
 	// Valid.enable=false). The sync never writes that state.
 	Permanent bool
 	// Attrs are system-specific values the apply step must send back
-	// unchanged (Hikvision userType, timeType …) or that the console shows.
+	// unchanged (Hikvision userType; NEYROSS keeps what its person carries).
+	// Accounts read back from a stored snapshot may share one map: read only.
 	Attrs map[string]string
 	// Problems are data problems found while decoding this account (an
 	// unparseable date, an e-mail that is not one); the planner reports such

@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/store"
+)
+
+// A fetch keeps its plan for the console's first frame; the console's
+// stored data reuses it when the snapshots are the ones that fetch saved
+// (no second plan in memory), and plans again when they are not.
+func TestConsoleLastPlanFirstThenStored(t *testing.T) {
+	s := startE2ESiteAll(t, 80, 5)
+	if r := s.run(t, "plan"); r.code != ExitOK && r.code != ExitHeld {
+		t.Fatalf("plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	ctx := context.Background()
+	be := s.consoleBackend(t)
+	preview, err := be.LastPlan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !preview.Preview || !preview.Stored || preview.Plan.Source.Members != 80 || len(preview.Plan.Items) == 0 {
+		t.Fatalf("last plan: preview %v stored %v, %d members, %d items", preview.Preview, preview.Stored, preview.Plan.Source.Members, len(preview.Plan.Items))
+	}
+	// The stored plan is what planning the stored snapshots gives.
+	replanned, err := be.Stored(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(replanned.Plan.Items) != len(preview.Plan.Items) {
+		t.Fatalf("last plan has %d items, planning the snapshots again %d", len(preview.Plan.Items), len(replanned.Plan.Items))
+	}
+	for i, it := range preview.Plan.Items {
+		re := replanned.Plan.Items[i]
+		if it.ID != re.ID || it.Kind != re.Kind || !it.DesiredEnd.Equal(re.DesiredEnd.Time) || it.Reason != re.Reason {
+			t.Fatalf("item %d differs:\n last %+v\n again %+v", i, it, re)
+		}
+	}
+	if !preview.TakenAt.Equal(replanned.TakenAt) {
+		t.Errorf("last plan read at %v, snapshots at %v", preview.TakenAt, replanned.TakenAt)
+	}
+
+	reused, err := be.Stored(ctx, &preview)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reused.Preview || len(reused.Members) != 80 || len(reused.Targets) == 0 || &reused.Plan.Items[0] != &preview.Plan.Items[0] {
+		t.Fatalf("stored data did not reuse the plan shown: preview %v, %d members, same items %v",
+			reused.Preview, len(reused.Members), &reused.Plan.Items[0] == &preview.Plan.Items[0])
+	}
+
+	// Snapshots saved since (a watch pass): planned again.
+	st, err := store.Open(ctx, s.db, clock.System{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveMembers(ctx, replanned.Members, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	again, err := be.Stored(ctx, &preview)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &again.Plan.Items[0] == &preview.Plan.Items[0] {
+		t.Error("newer snapshots were not planned again")
+	}
+}
