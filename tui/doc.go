@@ -52,10 +52,16 @@
 // command; the iVMS import runs behind Backend.ImportLinks because package
 // ivms imports net/http through excelize.
 //
+// Start: the stored last plan is drawn first (Backend.LastPlan, a
+// Data with Preview set: what needs members and accounts waits), then the
+// stored snapshots (Backend.Stored, given the plan shown so that it can be
+// reused), while the refresh reads both sides; request ids keep a newer
+// result from being replaced by an older one.
+//
 // Speed at 50,000 members (benchmarks): key presses in tui's
-// BenchmarkKeypress50k; the first frame from the stored SQLite snapshot,
-// session and plan included, and the console process's resident memory
-// in internal/cli (BenchmarkConsoleFirstFrame50k, BenchmarkConsoleResident50k).
+// BenchmarkKeypress50k; the first frame and the console process's resident
+// memory in internal/cli (BenchmarkConsoleFirstFrame50k,
+// BenchmarkConsoleResident50k).
 // The styles start from COLORFGBG (dark when unset) until the terminal
 // reports its background.
 //
