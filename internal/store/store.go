@@ -29,6 +29,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/backoff"
 	"github.com/doorsync/doorsync/internal/clock"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -107,16 +108,8 @@ func Open(ctx context.Context, path string, clk clock.Clock) (*Store, error) {
 	// Every transaction takes the write lock at BEGIN, so two writers wait
 	// for each other (busy_timeout) instead of failing on lock upgrade.
 	q.Set("_txlock", "immediate")
-	s, err := openDB(ctx, abs, q, clk, false)
+	s, err := openMigrated(ctx, abs, q, clk)
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	err = s.migrate(ctx, LatestVersion())
-	if err == nil {
-		err = s.checkVersion(ctx)
-	}
-	if err != nil {
-		s.db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	// SQLite creates -wal and -shm with the database's mode, but a file
@@ -126,6 +119,49 @@ func Open(ctx context.Context, path string, clk clock.Clock) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// openMigrated opens the database and migrates it. Two processes opening
+// a new file at once (cron jobs starting in the same second) can get
+// SQLITE_BUSY at once, without the busy timeout: switching a fresh file to
+// WAL and creating the schema take locks SQLite will not wait for. Such an
+// attempt is made again, a few times, after a short random pause.
+func openMigrated(ctx context.Context, abs string, q url.Values, clk clock.Clock) (*Store, error) {
+	for attempt := 0; ; attempt++ {
+		s, err := openDB(ctx, abs, q, clk, false)
+		if err == nil {
+			err = s.migrate(ctx, LatestVersion())
+			if err == nil {
+				err = s.checkVersion(ctx)
+			}
+			if err != nil {
+				s.db.Close()
+			}
+		}
+		if err == nil {
+			return s, nil
+		}
+		if !isBusy(err) || attempt == openAttempts-1 {
+			return nil, err
+		}
+		if werr := backoff.Wait(ctx, 20*time.Millisecond, attempt); werr != nil {
+			return nil, fmt.Errorf("%w (not retried: %w)", err, werr)
+		}
+	}
+}
+
+// openAttempts bounds openMigrated: with 20 ms doubling, about 5 s in all.
+const openAttempts = 8
+
+// isBusy reports SQLite's "database is locked" (SQLITE_BUSY, SQLITE_LOCKED
+// and their extended codes).
+func isBusy(err error) bool {
+	var se interface{ Code() int }
+	if !errors.As(err, &se) {
+		return false
+	}
+	code := se.Code() & 0xff
+	return code == 5 || code == 6
 }
 
 // OpenReadOnly opens an existing database for reading while a run may be

@@ -408,3 +408,32 @@ func TestConnectionSettings(t *testing.T) {
 		}
 	}
 }
+
+// isBusy recognises SQLite's "database is locked" (what openMigrated
+// retries) and nothing else.
+func TestIsBusy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "doorsync.db")
+	holder := rawDB(t, path)
+	mustExec(t, holder, `CREATE TABLE x (v INTEGER)`)
+	conn, err := holder.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), `BEGIN EXCLUSIVE`); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(context.Background(), `ROLLBACK`)
+	other, err := sql.Open(driverName, "file:"+path+"?_pragma=busy_timeout(0)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	_, err = other.Exec(`INSERT INTO x VALUES (1)`)
+	if err == nil || !isBusy(fmt.Errorf("store: open: %w", err)) {
+		t.Errorf("a locked database: isBusy(%v) = false", err)
+	}
+	if isBusy(errors.New("database is locked")) || isBusy(fs.ErrNotExist) || isBusy(nil) {
+		t.Error("isBusy is true for errors that are not SQLite's")
+	}
+}
