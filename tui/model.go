@@ -81,14 +81,17 @@ type Model struct {
 	sel     map[string]bool // approved item ids
 
 	// background requests
-	seq        int
-	shownReq   int // request whose data is shown
-	storedReq  int
-	refreshReq int
-	refreshing bool
-	refreshEnd context.CancelFunc
-	progress   map[string]Progress
-	sideOrder  []string
+	seq      int
+	shownReq int // request whose data is shown
+	// storedFailed: the stored snapshots could not be read (the preview, if
+	// shown, stays until a refresh)
+	storedFailed bool
+	storedReq    int
+	refreshReq   int
+	refreshing   bool
+	refreshEnd   context.CancelFunc
+	progress     map[string]Progress
+	sideOrder    []string
 
 	apply applyState // the apply running or last run
 
@@ -179,7 +182,7 @@ func (m *Model) onPreview(msg previewMsg) tea.Cmd {
 		return m.loadStoredAs(m.storedReq)
 	}
 	if m.shownReq != 0 {
-		return m.loadStoredAs(m.storedReq)
+		return nil // a refresh is shown already: the stored data is older
 	}
 	m.shownReq = msg.req
 	cmd := m.setData(msg.data)
@@ -192,7 +195,11 @@ func (m *Model) waitsForData() bool {
 	if m.data == nil || !m.data.Preview {
 		return false
 	}
-	m.setStatus(false, "loading the stored data: a moment")
+	if m.storedFailed {
+		m.setStatus(false, "the stored data could not be read: r reads both sides")
+	} else {
+		m.setStatus(false, "loading the stored data: a moment")
+	}
 	return true
 }
 
@@ -310,6 +317,7 @@ func (m *Model) onStored(msg storedMsg) tea.Cmd {
 		return nil // a refresh has already shown newer data
 	}
 	if msg.err != nil {
+		m.storedFailed = true
 		m.logErr("stored snapshot", msg.err)
 		if !errors.Is(msg.err, ErrNoSnapshot) {
 			m.setStatus(false, "stored snapshot: "+msg.err.Error())

@@ -240,7 +240,10 @@ func (a *App) recordHolds(ctx context.Context, s *session, p Printer, readErrs m
 		}
 	}
 	if n := s.engine.NTK; n != nil && n.Held == nil {
-		if err := n.Client.Stopped(); err != nil {
+		// A 403 may be NTK's allow list, not the password: fixing the list
+		// must not wait for a hold to end, so only a 401 is held.
+		var te *target.Error
+		if err := n.Client.Stopped(); err != nil && !(errors.As(err, &te) && te.Code == ntk.CodeForbidden) {
 			stops = append(stops, stop{n.Config.Name, err})
 		}
 	}

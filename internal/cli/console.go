@@ -37,8 +37,30 @@ type consoleBackend struct {
 
 var _ tui.Backend = (*consoleBackend)(nil)
 
-func (b *consoleBackend) engine() (*engine.Engine, func(), error) {
-	return b.app.newEngine(b.ses.cfg, b.ses.store)
+// engine builds a fresh engine with the targets held after rejected
+// credentials left out, as every run does (authhold.go), and a session
+// around it for recording new holds.
+func (b *consoleBackend) engine(ctx context.Context) (*engine.Engine, *session, func(), error) {
+	eng, done, err := b.app.newEngine(b.ses.cfg, b.ses.store)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	pass := &session{cfg: b.ses.cfg, store: b.ses.store, engine: eng}
+	if !b.ses.store.ReadOnly() {
+		if _, err := b.app.holdTargets(ctx, pass); err != nil {
+			done()
+			return nil, nil, nil, err
+		}
+	}
+	return eng, pass, done, nil
+}
+
+// recordHolds remembers the targets that rejected their credentials in a
+// console refresh or apply; the console shows the failures itself.
+func (b *consoleBackend) recordHolds(ctx context.Context, pass *session, readErrs map[string]error) {
+	if !b.ses.store.ReadOnly() {
+		b.app.recordHolds(ctx, pass, newPrinter("text", io.Discard, b.app.Clock), readErrs)
+	}
 }
 
 func (b *consoleBackend) lastSync(ctx context.Context) time.Time {
@@ -73,7 +95,7 @@ func (b *consoleBackend) LastPlan(ctx context.Context) (tui.Data, error) {
 // Stored plans against the snapshots the last fetch saved. A target without
 // one is planned as unreadable, so nothing is offered for it.
 func (b *consoleBackend) Stored(ctx context.Context, shown *tui.Data) (tui.Data, error) {
-	eng, done, err := b.engine()
+	eng, _, done, err := b.engine(ctx)
 	if err != nil {
 		return tui.Data{}, err
 	}
@@ -99,6 +121,9 @@ func (b *consoleBackend) Stored(ctx context.Context, shown *tui.Data) (tui.Data,
 		})
 	}
 	wg.Wait()
+	// Targets held after rejected credentials are shown as such.
+	targets = append(targets, eng.Held...)
+	taken = append(taken, make([]time.Time, len(eng.Held))...)
 	if errors.Is(membersErr, store.ErrNoSnapshot) {
 		return tui.Data{}, fmt.Errorf("%w: %w", tui.ErrNoSnapshot, membersErr)
 	} else if membersErr != nil {
@@ -112,7 +137,7 @@ func (b *consoleBackend) Stored(ctx context.Context, shown *tui.Data) (tui.Data,
 			oldest = taken[i]
 		}
 	}
-	if shown != nil && madeFrom(shown, takenAt, taken, targets, member.DateOf(now, eng.Zone)) {
+	if shown != nil && madeFrom(shown, takenAt, taken, targets, member.DateOf(now, eng.Zone)) && keptPlanCurrent(ctx, eng) {
 		// The plan on screen is the one the fetch that saved these
 		// snapshots made, today: planning them again would give the same
 		// (and cost as much memory as the first frame).
@@ -121,10 +146,17 @@ func (b *consoleBackend) Stored(ctx context.Context, shown *tui.Data) (tui.Data,
 	return b.data(ctx, eng, snap, oldest, true)
 }
 
+// keptPlanCurrent: the kept plan was made with today's links, configuration
+// and written ends (engine.InputsTag); any doubt plans again.
+func keptPlanCurrent(ctx context.Context, eng *engine.Engine) bool {
+	ok, err := eng.KeptPlanCurrent(ctx)
+	return ok && err == nil
+}
+
 // madeFrom says whether the stored last plan shown was made from exactly
 // the snapshots read (same read time for every side, none missing) on the
-// same day: then it is the plan of these snapshots. Links or policy changed
-// since are caught by the refresh that follows, and link edits replan.
+// same day: then, with the same other inputs (keptPlanCurrent), it is the
+// plan of these snapshots.
 func madeFrom(shown *tui.Data, membersAt time.Time, taken []time.Time, targets []plan.TargetState, today member.Date) bool {
 	p := &shown.Plan
 	if !shown.Preview || !shown.TakenAt.Equal(membersAt) || p.Source.Error != "" || p.Today != today {
@@ -255,7 +287,7 @@ func (b *consoleBackend) ImportLinks(ctx context.Context, path string, read []pl
 
 // Refresh fetches both sides concurrently (the engine does) and plans.
 func (b *consoleBackend) Refresh(ctx context.Context, progress func(tui.Progress)) (tui.Data, error) {
-	eng, done, err := b.engine()
+	eng, pass, done, err := b.engine(ctx)
 	if err != nil {
 		return tui.Data{}, err
 	}
@@ -278,6 +310,13 @@ func (b *consoleBackend) Refresh(ctx context.Context, progress func(tui.Progress
 	if err := ctx.Err(); err != nil {
 		return tui.Data{}, err
 	}
+	readErrs := map[string]error{}
+	for _, ts := range snap.Targets {
+		if ts.Err != nil {
+			readErrs[ts.Info.Name] = ts.Err
+		}
+	}
+	b.recordHolds(ctx, pass, readErrs)
 	d, err := b.data(ctx, eng, snap, snap.TakenAt, false)
 	if err == nil {
 		eng.RememberPlan(ctx, d.Plan, snap.TakenAt)
@@ -287,7 +326,7 @@ func (b *consoleBackend) Refresh(ctx context.Context, progress func(tui.Progress
 
 // Apply runs the approved items through the engine as a console run.
 func (b *consoleBackend) Apply(ctx context.Context, p plan.Plan, approved []string, progress func(tui.ApplyProgress)) (tui.ApplyResult, error) {
-	eng, done, err := b.engine()
+	eng, pass, done, err := b.engine(ctx)
 	if err != nil {
 		return tui.ApplyResult{}, err
 	}
@@ -307,6 +346,7 @@ func (b *consoleBackend) Apply(ctx context.Context, p plan.Plan, approved []stri
 		ids[id] = true
 	}
 	out, err := eng.Sync(ctx, engine.Options{Mode: engine.ModeConsole, Plan: &p, Approved: ids, ApprovedBy: b.ses.engine.User})
+	b.recordHolds(ctx, pass, out.TargetErrs)
 	res := tui.ApplyResult{RunID: out.RunID, Applied: out.Applied, Failed: out.Failed, Stale: out.Stale, Summary: out.Summary(), Errors: out.Errors}
 	got := map[string]bool{}
 	for _, r := range out.Results {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/store"
 )
 
@@ -51,6 +53,36 @@ func TestConsoleLastPlanFirstThenStored(t *testing.T) {
 	if reused.Preview || len(reused.Members) != 80 || len(reused.Targets) == 0 || &reused.Plan.Items[0] != &preview.Plan.Items[0] {
 		t.Fatalf("stored data did not reuse the plan shown: preview %v, %d members, same items %v",
 			reused.Preview, len(reused.Members), &reused.Plan.Items[0] == &preview.Plan.Items[0])
+	}
+
+	// A link changed since the plan was kept: planned again (the kept plan
+	// would offer to write a member's end onto an account given to another).
+	var acct, tgt string
+	for _, it := range preview.Plan.Items {
+		if it.Kind == plan.Unlinked && it.Target != "" && it.Account != "" {
+			acct, tgt = it.Account, it.Target
+			if err := be.ses.store.AddLink(ctx, identity.Link{Email: "someone.else@example.org", Target: it.Target, Account: it.Account,
+				Origin: identity.Confirmed, CreatedAt: time.Now(), CreatedBy: "test"}); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	if acct == "" {
+		t.Fatal("no unlinked account to link")
+	}
+	relinked, err := be.Stored(ctx, &preview)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &relinked.Plan.Items[0] == &preview.Plan.Items[0] {
+		t.Fatal("a link added since the plan was kept did not make the console plan again")
+	}
+	if _, err := be.ses.store.RemoveLink(ctx, "someone.else@example.org", tgt, acct); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := be.Stored(ctx, &preview); err != nil || &again.Plan.Items[0] != &preview.Plan.Items[0] {
+		t.Fatalf("with the link removed again the kept plan is current again: reused %v, %v", err == nil && &again.Plan.Items[0] == &preview.Plan.Items[0], err)
 	}
 
 	// Snapshots saved since (a watch pass): planned again.

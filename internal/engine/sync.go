@@ -210,7 +210,14 @@ func (e *Engine) RememberPlan(ctx context.Context, p plan.Plan, takenAt time.Tim
 	if e.Store == nil || e.Store.ReadOnly() || p.Source.Error != "" || p.Source.Members == 0 {
 		return
 	}
-	if err := e.Store.SaveLastPlan(ctx, p, takenAt); err != nil {
+	tag, err := e.InputsTag(ctx)
+	if err == nil {
+		err = e.Store.SaveLastPlan(ctx, p, takenAt)
+	}
+	if err == nil {
+		err = e.Store.SetState(ctx, lastPlanInputsKey, tag)
+	}
+	if err != nil {
 		e.emit(Event{Phase: "plan", Err: fmt.Errorf("keep the last plan for the console: %w", err)})
 	}
 }

@@ -146,7 +146,7 @@ func NewClient(cfg Config) (*Client, error) {
 }
 
 func loopback(host string) bool {
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

@@ -123,7 +123,7 @@ func TestUploadFailures(t *testing.T) {
 			class: target.Auth, code: CodeHTTP, msg: "check the ntk username and password", requests: 1},
 		{name: "403: allow list, no retry",
 			setup: func(f *fixture) { f.emu.ScriptReply(403, "Forbidden") },
-			class: target.Auth, code: CodeHTTP, msg: "allow list", requests: 1},
+			class: target.Auth, code: CodeForbidden, msg: "allow list", requests: 1},
 		{name: "5xx twice, then accepted",
 			setup: func(f *fixture) { f.faults.Next(emulator.Fault5xx, emulator.Fault5xx) },
 			class: -1, requests: 3},

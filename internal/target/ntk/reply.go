@@ -21,6 +21,9 @@ const (
 	CodeRedirect  = "redirect"  // NTK redirected
 	CodeReply     = "reply"     // a success status without "OK"
 	CodeEmpty     = "empty"     // refused to send an empty list
+	// CodeForbidden: 403, which NTK may also answer for an address not on
+	// its allow list: the password may be right.
+	CodeForbidden = "forbidden"
 )
 
 // Bounds on what is taken from a reply.
@@ -65,7 +68,7 @@ func parseReply(status int, header http.Header, body []byte) (string, *target.Er
 	case status == http.StatusUnauthorized:
 		return fail(target.Auth, CodeHTTP, "NTK refused the credentials (HTTP 401): check the ntk username and password")
 	case status == http.StatusForbidden:
-		return fail(target.Auth, CodeHTTP, "NTK refused access (HTTP 403): check the ntk username and password, and that this machine's address is on NTK's allow list")
+		return fail(target.Auth, CodeForbidden, "NTK refused access (HTTP 403): check the ntk username and password, and that this machine's address is on NTK's allow list")
 	case status == http.StatusRequestTimeout || status == http.StatusTooManyRequests:
 		return fail(target.Transient, CodeHTTP, fmt.Sprintf("HTTP %d. %s", status, quoted()))
 	case status >= 300 && status < 400:

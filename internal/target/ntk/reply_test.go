@@ -42,7 +42,7 @@ func TestParseReply(t *testing.T) {
 		bad(400, "", target.Permanent, CodeRejected, "(empty body)"),
 		bad(400, strings.Repeat("E", 1000), target.Permanent, CodeRejected, strings.Repeat("E", 300)+"…"),
 		bad(401, "Unauthorized", target.Auth, CodeHTTP, "check the ntk username and password"),
-		bad(403, "Forbidden", target.Auth, CodeHTTP, "allow list"),
+		bad(403, "Forbidden", target.Auth, CodeForbidden, "allow list"),
 		bad(404, "Not Found", target.Permanent, CodeHTTP, "HTTP 404. NTK says: Not Found"),
 		bad(413, "too big", target.Permanent, CodeHTTP, "too large"),
 		bad(408, "", target.Transient, CodeHTTP, "HTTP 408"),
