@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -82,8 +83,14 @@ func benchSite(b *testing.B) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := ses.store.SaveLastPlan(ctx, d.Plan, now.Add(-3*time.Minute)); err != nil {
-		b.Fatal(err)
+	var keepErr error
+	ses.engine.Events = func(ev engine.Event) { keepErr = cmp.Or(keepErr, ev.Err) }
+	ses.engine.RememberPlan(ctx, d.Plan, now.Add(-3*time.Minute))
+	if keepErr != nil {
+		b.Fatal(keepErr)
+	}
+	if ok, err := ses.engine.KeptPlanCurrent(ctx); !ok || err != nil {
+		b.Fatalf("the kept plan is not current: %v", err)
 	}
 	return cfgPath
 }

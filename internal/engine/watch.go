@@ -33,7 +33,7 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 		return Outcome{}, 0, err
 	}
 	defer release()
-	members, takenAt, err := e.Store.Members(ctx)
+	members, _, err := e.Store.Members(ctx)
 	if errors.Is(err, store.ErrNoSnapshot) {
 		return Outcome{}, 0, ErrNeedFull
 	} else if err != nil {
@@ -88,9 +88,14 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	if err != nil {
 		return Outcome{}, 0, err
 	}
-	snap := Snapshot{Members: members, TakenAt: e.Clock.Now(), Organisations: orgs}
+	// One time for everything this pass saves and plans: the merged
+	// snapshots are current as of now (every change since the last poll is
+	// in), and the console reuses the pass's plan only when the snapshots'
+	// times and the plan's agree.
+	now := e.Clock.Now()
+	snap := Snapshot{Members: members, TakenAt: now, Organisations: orgs}
 	for _, t := range e.Targets {
-		ts, err := e.refreshAccounts(ctx, t, links, emails)
+		ts, err := e.refreshAccounts(ctx, t, links, emails, now)
 		if err != nil {
 			return Outcome{}, 0, err
 		}
@@ -102,7 +107,7 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 		return Outcome{}, 0, err
 	}
 	e.RememberPlan(ctx, p, snap.TakenAt)
-	if err := e.Store.SaveMembers(ctx, members, takenAt); err != nil {
+	if err := e.Store.SaveMembers(ctx, members, now); err != nil {
 		return Outcome{}, 0, err
 	}
 	o.Plan = &p
@@ -119,7 +124,7 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 
 // refreshAccounts re-reads, on one target, just the accounts of the given
 // e-mails and merges them into the stored snapshot.
-func (e *Engine) refreshAccounts(ctx context.Context, t target.Target, links []identity.Link, emails map[member.Email]bool) (plan.TargetState, error) {
+func (e *Engine) refreshAccounts(ctx context.Context, t target.Target, links []identity.Link, emails map[member.Email]bool, now time.Time) (plan.TargetState, error) {
 	name := t.Info().Name
 	accs, _, err := e.Store.Accounts(ctx, name)
 	if errors.Is(err, store.ErrNoSnapshot) {
@@ -155,7 +160,7 @@ func (e *Engine) refreshAccounts(ctx context.Context, t target.Target, links []i
 			merged = append(merged, f)
 		} // asked and gone: dropped
 	}
-	if err := e.Store.SaveAccounts(ctx, name, merged, e.Clock.Now()); err != nil {
+	if err := e.Store.SaveAccounts(ctx, name, merged, now); err != nil {
 		return plan.TargetState{}, err
 	}
 	return plan.TargetState{Info: t.Info(), Accounts: merged}, nil
