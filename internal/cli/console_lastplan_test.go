@@ -102,3 +102,59 @@ func TestConsoleLastPlanFirstThenStored(t *testing.T) {
 		t.Error("newer snapshots were not planned again")
 	}
 }
+
+// After --auto wrote renewals, the kept plan and the stored snapshots show
+// them done (the console does not offer them again before its refresh),
+// and the console still reuses the kept plan.
+func TestKeptPlanShowsWhatTheRunWrote(t *testing.T) {
+	s := startE2ESite(t, 80, 9)
+	s.raiseGuard(t)
+	before := s.plan(t)
+	writes := map[string]bool{}
+	for _, it := range before.Items {
+		if it.Auto && (it.Kind == plan.Extend || it.Kind == plan.Reactivate) {
+			writes[it.Target+"\x00"+it.Account] = true
+		}
+	}
+	if len(writes) == 0 {
+		t.Fatal("nothing for --auto to write: the test proves nothing")
+	}
+	if r := s.run(t, "--auto"); r.code != ExitOK && r.code != ExitHeld {
+		t.Fatalf("--auto: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	ctx := context.Background()
+	be := s.consoleBackend(t)
+	kept, err := be.LastPlan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := 0
+	for _, it := range kept.Plan.Items {
+		if !writes[it.Target+"\x00"+it.Account] {
+			continue
+		}
+		if it.Kind != plan.InSync || it.Drift {
+			t.Errorf("%s on %s after the run: %s (drift %v), want in_sync", it.Email, it.Target, it.Kind, it.Drift)
+		}
+		done++
+	}
+	if done != len(writes) {
+		t.Errorf("%d of the %d written accounts are in the kept plan", done, len(writes))
+	}
+	stored, err := be.Stored(ctx, &kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &stored.Plan.Items[0] != &kept.Plan.Items[0] {
+		t.Error("the console did not reuse the plan kept after the run")
+	}
+	replanned, err := be.Stored(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, it := range replanned.Plan.Items {
+		if k := kept.Plan.Items[i]; it.ID != k.ID || it.Kind != k.Kind || it.Drift != k.Drift {
+			t.Fatalf("planning the stored snapshots again differs at item %d:\n kept %+v\n again %+v", i, k, it)
+		}
+	}
+}

@@ -106,6 +106,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	run.StartedAt = e.Clock.Now()
 	out := Outcome{RunID: runID}
 
+	var fetched *Snapshot // this run's fetch; nil for a given plan
 	var snapMembers []member.Member
 	var snapOrgs []int
 	if o.Plan != nil {
@@ -114,6 +115,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	} else {
 		snap := e.Fetch(ctx)
 		snapMembers, snapOrgs = snap.Members, snap.Organisations
+		fetched = &snap
 		out.TargetErrs = map[string]error{}
 		for _, ts := range snap.Targets {
 			if ts.Err != nil {
@@ -199,7 +201,55 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			out.Results = append(out.Results, r)
 		}
 	}
+	if fetched != nil {
+		e.keepWritten(ctx, fetched, out.Results)
+	}
 	return e.finish(ctx, run, out, o, nil)
+}
+
+// keepWritten puts what this run wrote and read back into the account
+// snapshots it saved, and keeps the plan of them: the console's stored view
+// then shows the renewals as done, not as still to do until its refresh.
+// The snapshots keep the fetch's time, so the console can reuse the plan.
+func (e *Engine) keepWritten(ctx context.Context, snap *Snapshot, results []apply.Result) {
+	if e.Store == nil || e.Store.ReadOnly() || snap.SourceErr != nil || len(snap.Members) == 0 {
+		return
+	}
+	written := map[string]map[string]time.Time{}
+	for _, r := range results {
+		if r.Status != apply.Applied || r.After.IsZero() || r.Item.System == ntk.System {
+			continue
+		}
+		if written[r.Item.Target] == nil {
+			written[r.Item.Target] = map[string]time.Time{}
+		}
+		written[r.Item.Target][r.Item.Account] = r.After
+	}
+	if len(written) == 0 {
+		return
+	}
+	for i := range snap.Targets {
+		ts := &snap.Targets[i]
+		w := written[ts.Info.Name]
+		if ts.Err != nil || len(w) == 0 {
+			continue
+		}
+		for j := range ts.Accounts {
+			if end, ok := w[ts.Accounts[j].ID]; ok {
+				ts.Accounts[j].End, ts.Accounts[j].Permanent = end, false
+			}
+		}
+		if err := e.Store.SaveAccounts(ctx, ts.Info.Name, ts.Accounts, snap.TakenAt); err != nil {
+			e.emit(Event{Phase: "target", Target: ts.Info.Name, Err: fmt.Errorf("save account snapshot after writing: %w", err)})
+			return
+		}
+	}
+	p, err := e.Plan(ctx, *snap)
+	if err != nil {
+		e.emit(Event{Phase: "plan", Err: fmt.Errorf("keep the plan after writing: %w", err)})
+		return
+	}
+	e.RememberPlan(ctx, p, snap.TakenAt)
 }
 
 // RememberPlan keeps a plan made from a fresh fetch as the last plan,
