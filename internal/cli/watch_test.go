@@ -9,6 +9,7 @@ import (
 
 	"github.com/doorsync/doorsync/internal/emulator"
 	"github.com/doorsync/doorsync/internal/emulator/dataset"
+	"github.com/doorsync/doorsync/internal/plan"
 )
 
 // TestWatchAppliesARenewalIncrementally: after the start-up reconcile, a
@@ -78,6 +79,28 @@ func TestWatchAppliesARenewalIncrementally(t *testing.T) {
 	if full != 0 {
 		t.Errorf("%d full Search scans after the start; the incremental pass must read only changed accounts", full)
 	}
+	// The console's first frame (the kept plan) shows the renewal done,
+	// not still to do: the pass that wrote keeps it, and the next poll's
+	// overlap reads the account again anyway.
+	app2, _, _ := newTestApp(nil)
+	ses, err := app2.openSession(ctx, &globalOptions{configPath: cfg}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ses.close()
+	be := &consoleBackend{app: app2, ses: ses}
+	waitFor(t, 10*time.Second, func() bool {
+		kept, err := be.LastPlan(ctx)
+		if err != nil {
+			return false
+		}
+		for _, it := range kept.Plan.Items {
+			if it.MemberID == who && it.Target == "entrance" {
+				return it.Kind == plan.InSync && !it.Drift
+			}
+		}
+		return false
+	}, "the renewal done in the kept plan")
 }
 
 // raiseGuard lifts the demo config's guard so a generated data set's

@@ -207,8 +207,8 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	return e.finish(ctx, run, out, o, nil)
 }
 
-// keepWritten puts what this run wrote and read back into the account
-// snapshots it saved, and keeps the plan of them: the console's stored view
+// keepWritten puts what this run (--auto, or a watch pass) wrote and read
+// back into the account snapshots it saved, and keeps the plan of them: the console's stored view
 // then shows the renewals as done, not as still to do until its refresh.
 // The snapshots keep the fetch's time, so the console can reuse the plan.
 func (e *Engine) keepWritten(ctx context.Context, snap *Snapshot, results []apply.Result) {

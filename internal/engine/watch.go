@@ -113,6 +113,9 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	o.Plan = &p
 	o.Only = func(it plan.Item) bool { return emails[it.Email] }
 	out, err := e.syncLocked(ctx, o)
+	if err == nil {
+		e.keepWritten(ctx, &snap, out.Results)
+	}
 	out.TargetErrs = map[string]error{}
 	for _, ts := range snap.Targets {
 		if ts.Err != nil {
