@@ -52,6 +52,11 @@ func (e *exportScreen) Update(msg tea.Msg) tea.Cmd {
 		e.onExported(msg)
 	case tea.KeyPressMsg:
 		return e.onKey(msg)
+	case tea.PasteMsg:
+		// A path pasted over SSH goes into the prompt.
+		var c tea.Cmd
+		e.input, c = e.input.Update(msg)
+		return c
 	}
 	return nil
 }

@@ -327,6 +327,13 @@ func (l *linksScreen) Update(msg tea.Msg) tea.Cmd {
 			return l.onInputKey(msg)
 		}
 		return l.onKey(msg)
+	case tea.PasteMsg:
+		// The path of an iVMS-4200 export, pasted over SSH.
+		if l.typing {
+			var c tea.Cmd
+			l.input, c = l.input.Update(msg)
+			return c
+		}
 	}
 	return nil
 }

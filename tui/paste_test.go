@@ -1,0 +1,38 @@
+package tui
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// A path pasted over SSH lands in the prompt that asks for one: the
+// report's path and the iVMS-4200 export's path.
+func TestPastedPathsReachThePrompts(t *testing.T) {
+	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
+	press(t, m, "e")
+	m.export.input.SetValue("")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "pasted.csv")
+	run(t, m, func() tea.Msg { return tea.PasteMsg{Content: path} })
+	if got := m.export.input.Value(); got != path {
+		t.Fatalf("export prompt holds %q after the paste, want %q", got, path)
+	}
+	press(t, m, "enter")
+	if !strings.Contains(m.status, "report written to "+path) {
+		t.Fatalf("status %q", m.status)
+	}
+
+	be := newLinksBackend(t)
+	lm := openLinks(t, be)
+	press(t, lm, "i", "backspace")
+	lm.links.input.SetValue("")
+	run(t, lm, func() tea.Msg { return tea.PasteMsg{Content: "/srv/exports/persons.csv"} })
+	press(t, lm, "enter")
+	if !slices.Equal(be.imports, []string{"/srv/exports/persons.csv"}) {
+		t.Fatalf("backend imported %v after a pasted path", be.imports)
+	}
+}
