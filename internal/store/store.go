@@ -127,17 +127,28 @@ func Open(ctx context.Context, path string, clk clock.Clock) (*Store, error) {
 // WAL and creating the schema take locks SQLite will not wait for. Such an
 // attempt is made again, a few times, after a short random pause.
 func openMigrated(ctx context.Context, abs string, q url.Values, clk clock.Clock) (*Store, error) {
-	for attempt := 0; ; attempt++ {
+	return openRetrying(ctx, func() (*Store, error) {
 		s, err := openDB(ctx, abs, q, clk, false)
-		if err == nil {
-			err = s.migrate(ctx, LatestVersion())
-			if err == nil {
-				err = s.checkVersion(ctx)
-			}
-			if err != nil {
-				s.db.Close()
-			}
+		if err != nil {
+			return nil, err
 		}
+		err = s.migrate(ctx, LatestVersion())
+		if err == nil {
+			err = s.checkVersion(ctx)
+		}
+		if err != nil {
+			s.db.Close()
+			return nil, err
+		}
+		return s, nil
+	})
+}
+
+// openRetrying calls open again while it fails with SQLite's "database is
+// locked", a few times, after a short random pause.
+func openRetrying(ctx context.Context, open func() (*Store, error)) (*Store, error) {
+	for attempt := 0; ; attempt++ {
+		s, err := open()
 		if err == nil {
 			return s, nil
 		}
@@ -183,12 +194,18 @@ func OpenReadOnly(ctx context.Context, path string, clk clock.Clock) (*Store, er
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_query_only", "1")
-	s, err := openDB(ctx, abs, q, clk, true)
+	s, err := openRetrying(ctx, func() (*Store, error) {
+		s, err := openDB(ctx, abs, q, clk, true)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.checkVersion(ctx); err != nil {
+			s.db.Close()
+			return nil, err
+		}
+		return s, nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s read-only: %w", path, err)
-	}
-	if err := s.checkVersion(ctx); err != nil {
-		s.db.Close()
 		return nil, fmt.Errorf("store: open %s read-only: %w", path, err)
 	}
 	return s, nil
