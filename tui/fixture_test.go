@@ -327,7 +327,7 @@ func newTestModel(t testing.TB, be *fakeBackend, w, h int) *Model {
 	t.Helper()
 	m := New(Options{Backend: be, Clock: clock.NewManual(fixtureNow), NoRefresh: true, ExportDir: t.TempDir()})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-	run(t, m, m.loadStored())
+	run(t, m, m.loadStoredAs(m.nextReq()))
 	return m
 }
 
@@ -422,7 +422,7 @@ func tea_WindowSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width
 
 // loadStoredReq registers a stored-snapshot request without running it.
 func (m *Model) loadStoredReq() int {
-	_ = m.loadStored()
+	_ = m.loadStoredAs(m.nextReq())
 	return m.storedReq
 }
 

@@ -203,9 +203,8 @@ func (m *Model) waitsForData() bool {
 	return true
 }
 
-func (m *Model) loadStored() tea.Cmd { return m.loadStoredAs(m.nextReq()) }
-
-// loadStoredAs is loadStored under a request id taken earlier.
+// loadStoredAs reads the stored snapshots under a request id taken when
+// the console started (Init), so that a refresh shown first wins.
 func (m *Model) loadStoredAs(req int) tea.Cmd {
 	m.storedReq = req
 	be, ctx := m.opt.Backend, m.ctx
