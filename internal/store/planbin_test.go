@@ -17,6 +17,20 @@ import (
 // headerBody is a minimal header (zone UTC, no summary, no targets)
 // announcing n items (-1: nil).
 func headerBody(version int64, n int) []byte {
+	w := headerStart(version)
+	w.uint(0) // summary: nil
+	w.uint(0) // guard: not tripped
+	w.str("")
+	w.int(0)
+	w.int(0)
+	w.uint(0) // targets: nil
+	w.list(n, n < 0)
+	return w.b
+}
+
+// headerStart writes a header up to the source (version, zero time and
+// date, zone UTC, cardskipper with one member, no error).
+func headerStart(version int64) *binWriter {
 	w := &binWriter{}
 	w.b = append(w.b, kindPlan)
 	w.int(version)
@@ -26,14 +40,7 @@ func headerBody(version int64, n int) []byte {
 	w.sym("cardskipper")
 	w.int(1)
 	w.str("")
-	w.uint(0) // summary: nil
-	w.uint(0) // guard: not tripped
-	w.str("")
-	w.int(0)
-	w.int(0)
-	w.uint(0) // targets: nil
-	w.list(n, n < 0)
-	return w.b
+	return w
 }
 
 // itemsBody is a part's body holding the items.
@@ -149,15 +156,7 @@ func TestDecodeLastPlanRejects(t *testing.T) {
 	goodBody := itemsBody(item1(nil), second(nil))
 	one := func(mod func(*rawItem)) []byte { return onePart(t, item1(mod)) }
 	header := func(mod func(w *binWriter)) []byte {
-		w := &binWriter{}
-		w.b = append(w.b, kindPlan)
-		w.int(plan.FormatVersion)
-		w.time(time.Time{})
-		w.date(member.Date{})
-		w.str("UTC")
-		w.sym("cardskipper")
-		w.int(1)
-		w.str("")
+		w := headerStart(plan.FormatVersion)
 		mod(w)
 		return planBlob(t, w.b)
 	}
