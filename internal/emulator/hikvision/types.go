@@ -61,6 +61,10 @@ type Config struct {
 	// arriving meanwhile gets deviceBusy.
 	ProcessTime time.Duration
 
+	// Quirks are the firmware variants this terminal plays (firmware.go);
+	// Profile.Apply sets them with the model and firmware of a real device.
+	Quirks Quirks
+
 	// A request arriving while another is being served gets deviceBusy
 	// (terminals answer one request at a time).
 	Faults *emulator.Faults
