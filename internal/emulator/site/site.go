@@ -37,6 +37,9 @@ type Options struct {
 	Clock     clock.Clock
 	Terminals []string      // default "entrance", "gym"
 	Latency   time.Duration // per request, on every emulator
+	// Firmware picks a firmware profile (hikemu.Profiles) per terminal name;
+	// terminals not named play the guide's terminal.
+	Firmware map[string]string
 	// Passwords: empty means a random one per start (printed by the demo).
 	CardskipperPassword string
 	TerminalPassword    string
@@ -110,13 +113,26 @@ func Start(ctx context.Context, o Options) (*Site, error) {
 	if tPass == "" {
 		tPass = randomPassword()
 	}
+	for name := range o.Firmware {
+		if !slices.Contains(o.Terminals, name) {
+			return nil, fmt.Errorf("site: firmware for %q: no such terminal (terminals: %s)", name, strings.Join(o.Terminals, ", "))
+		}
+	}
 	for i, name := range o.Terminals {
 		ep := newEndpoint(name, "hikvision", "admin", tPass, o.Seed+uint64(i)+1, o.Latency)
-		term := hikemu.New(hikemu.Config{
+		cfg := hikemu.Config{
 			Username: ep.Username, Password: tPass, Serial: fmt.Sprintf("DS-K1T671MF20250101V03%04d", i+1),
 			Zone: o.Zone, Clock: o.Clock, MaxRecords: max(1500, len(data.Terminals[name])+100),
 			Faults: ep.Faults, Log: ep.Log,
-		})
+		}
+		if fw := o.Firmware[name]; fw != "" {
+			p, err := hikemu.LookupProfile(fw)
+			if err != nil {
+				return nil, fmt.Errorf("site: terminal %s: %w", name, err)
+			}
+			cfg = p.Apply(cfg)
+		}
+		term := hikemu.New(cfg)
 		term.SetPersons(data.Terminals[name])
 		seedTerminalEvents(term, data.Terminals[name], o.Zone, o.Clock.Now(), o.Seed+uint64(i)+1)
 		if ep.URL, err = s.serve(ctx, term); err != nil {
