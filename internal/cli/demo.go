@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/doorsync/doorsync/internal/config"
+	hikemu "github.com/doorsync/doorsync/internal/emulator/hikvision"
 	neyemu "github.com/doorsync/doorsync/internal/emulator/neyross"
 	"github.com/doorsync/doorsync/internal/emulator/site"
 	"github.com/doorsync/doorsync/internal/member"
@@ -32,6 +35,7 @@ type demoOptions struct {
 	members     int
 	seed        uint64
 	latency     time.Duration
+	firmware    []string // terminal=profile
 }
 
 func (a *App) demoCommand(g *globalOptions) *cobra.Command {
@@ -49,7 +53,11 @@ On a terminal it opens the console on them. With --summary (or without a termina
 the emulators like "doorsync doctor" would, reads every side and prints what each holds (for
 NTK, which cannot be read, the access list doorsync would upload), then stops them. With
 --serve it prints every emulator's URL and credentials (NEYROSS's API token, NTK's upload
-login) and keeps running until interrupted; --write-config writes a doorsync.toml for them.`,
+login) and keeps running until interrupted; --write-config writes a doorsync.toml for them.
+
+--firmware makes a terminal play the firmware of a real device, with that device's quirks
+(e.g. --firmware entrance=k1t342mwx). Profiles:
+` + firmwareHelp(),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.members < 1 || o.members > 100_000 {
@@ -57,6 +65,9 @@ login) and keeps running until interrupted; --write-config writes a doorsync.tom
 			}
 			if o.latency < 0 {
 				return usageError(fmt.Errorf("--latency must not be negative"))
+			}
+			if _, err := parseFirmware(o.firmware); err != nil {
+				return usageError(err)
 			}
 			return a.runDemo(cmd.Context(), g, o)
 		},
@@ -68,6 +79,8 @@ login) and keeps running until interrupted; --write-config writes a doorsync.tom
 	f.IntVar(&o.members, "members", 300, "number of Cardskipper members to generate (1…100000)")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the data set (same seed, same data)")
 	f.DurationVar(&o.latency, "latency", 0, "latency added to every emulated request, e.g. 20ms")
+	f.StringArrayVar(&o.firmware, "firmware", nil, "`terminal=profile`: the terminal plays that firmware profile (repeatable; profiles: "+
+		strings.Join(hikemu.ProfileNames(), ", ")+")")
 	return cmd
 }
 
@@ -78,7 +91,12 @@ func (a *App) runDemo(ctx context.Context, g *globalOptions, o demoOptions) erro
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s, err := site.Start(ctx, site.Options{Members: o.members, Seed: o.seed, Zone: zone, Clock: a.Clock, Latency: o.latency})
+	firmware, err := parseFirmware(o.firmware)
+	if err != nil {
+		return usageError(err)
+	}
+	s, err := site.Start(ctx, site.Options{Members: o.members, Seed: o.seed, Zone: zone, Clock: a.Clock, Latency: o.latency,
+		Firmware: firmware})
 	if err != nil {
 		return failedError(err)
 	}
@@ -282,4 +300,37 @@ func ntkOverview(members []member.Member, cfg *config.Config, rule member.Rule, 
 	return Line{Status: StatusInfo, Subject: systemSubject("ntk", cfg.NTK.Name), Check: "access list",
 		Detail: fmt.Sprintf("%d line(s) for %d card(s) of members valid today; left out: %d missing, %d ambiguous, %d invalid; not uploaded (NTK cannot be read: the list is all doorsync knows of it)",
 			res.List.Len(), len(cards), byKind[plan.Missing], byKind[plan.Ambiguous], byKind[plan.Invalid])}, nil
+}
+
+// parseFirmware reads --firmware terminal=profile values.
+func parseFirmware(values []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, v := range values {
+		name, profile, ok := strings.Cut(v, "=")
+		name, profile = strings.TrimSpace(name), strings.TrimSpace(profile)
+		if !ok || name == "" || profile == "" {
+			return nil, fmt.Errorf("--firmware %q: want terminal=profile, e.g. entrance=k1t342mwx", v)
+		}
+		p, err := hikemu.LookupProfile(profile)
+		if err != nil {
+			return nil, fmt.Errorf("--firmware %s: %w", v, err)
+		}
+		if !slices.Contains(site.DefaultTerminals(), name) {
+			return nil, fmt.Errorf("--firmware %s: the demo has no terminal %q (terminals: %s)", v, name, strings.Join(site.DefaultTerminals(), ", "))
+		}
+		if prev, dup := out[name]; dup && prev != p.Name {
+			return nil, fmt.Errorf("--firmware: terminal %s given twice (%s and %s)", name, prev, p.Name)
+		}
+		out[name] = p.Name
+	}
+	return out, nil
+}
+
+// firmwareHelp lists the profiles for the command's help.
+func firmwareHelp() string {
+	var b strings.Builder
+	for _, p := range hikemu.Profiles() {
+		fmt.Fprintf(&b, "  %-10s %s: %s\n", p.Name, p.Device, p.Does)
+	}
+	return strings.TrimRight(b.String(), "\n")
 }

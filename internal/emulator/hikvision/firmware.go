@@ -139,3 +139,9 @@ func flipRealm(realm string) string {
 	}
 	return prefix + "-" + strings.ToLower(rest)
 }
+
+// Model is the model the terminal reports (a profile's device).
+func (t *Terminal) Model() string { return t.cfg.Model }
+
+// Quirks returns the firmware quirks the terminal plays.
+func (t *Terminal) Quirks() Quirks { return t.cfg.Quirks }

@@ -45,6 +45,10 @@ type Options struct {
 	TerminalPassword    string
 }
 
+// DefaultTerminals names the terminals of a site started without
+// Options.Terminals.
+func DefaultTerminals() []string { return []string{"entrance", "gym"} }
+
 // Endpoint is one running emulator and how to log in to it.
 type Endpoint struct {
 	Name     string
@@ -85,7 +89,7 @@ func Start(ctx context.Context, o Options) (*Site, error) {
 		o.Clock = clock.System{}
 	}
 	if len(o.Terminals) == 0 {
-		o.Terminals = []string{"entrance", "gym"}
+		o.Terminals = DefaultTerminals()
 	}
 	data, err := dataset.Generate(dataset.Options{Members: o.Members, Seed: o.Seed,
 		Today: member.DateOf(o.Clock.Now(), o.Zone), Terminals: o.Terminals})
@@ -121,7 +125,7 @@ func Start(ctx context.Context, o Options) (*Site, error) {
 	for i, name := range o.Terminals {
 		ep := newEndpoint(name, "hikvision", "admin", tPass, o.Seed+uint64(i)+1, o.Latency)
 		cfg := hikemu.Config{
-			Username: ep.Username, Password: tPass, Serial: fmt.Sprintf("DS-K1T671MF20250101V03%04d", i+1),
+			Username: ep.Username, Password: tPass, Model: "DS-K1T671MF",
 			Zone: o.Zone, Clock: o.Clock, MaxRecords: max(1500, len(data.Terminals[name])+100),
 			Faults: ep.Faults, Log: ep.Log,
 		}
@@ -132,6 +136,7 @@ func Start(ctx context.Context, o Options) (*Site, error) {
 			}
 			cfg = p.Apply(cfg)
 		}
+		cfg.Serial = fmt.Sprintf("%s20250101V03%04d", cfg.Model, i+1)
 		term := hikemu.New(cfg)
 		term.SetPersons(data.Terminals[name])
 		seedTerminalEvents(term, data.Terminals[name], o.Zone, o.Clock.Now(), o.Seed+uint64(i)+1)
