@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/emulator"
 	emu "github.com/doorsync/doorsync/internal/emulator/hikvision"
 	"github.com/doorsync/doorsync/internal/member"
@@ -208,4 +209,37 @@ func TestConformanceAwkwardFirmware(t *testing.T) {
 	targettest.Run(t, func(t *testing.T) targettest.Fixture {
 		return newBench(t, emu.Config{SingleUseNonce: true, StringBooleans: true, OfferSHA256: true}).fixture(t)
 	})
+}
+
+// The suite against the firmware profiles whose nonces are good for a few
+// requests only (and whose realm changes case), and against terminals that
+// take each nonce once or twice: the engine must not notice.
+func TestConformanceNonceLimits(t *testing.T) {
+	zone, err := time.LoadLocation("Europe/Ljubljana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewManual(time.Date(2026, 3, 14, 9, 30, 0, 0, zone))
+	cfgs := map[string]emu.Config{
+		"NonceUses1": {Quirks: emu.Quirks{NonceUses: 1}},
+		"NonceUses2": {Quirks: emu.Quirks{NonceUses: 2}},
+	}
+	for _, name := range []string{"k1t342mwx", "kv6124e1"} {
+		p, err := emu.LookupProfile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Only the auth quirks: the others have tests of their own.
+		cfg := p.Apply(emu.Config{})
+		cfgs[name] = emu.Config{Model: cfg.Model, Firmware: cfg.Firmware, Realm: cfg.Realm,
+			Quirks: emu.Quirks{NonceUses: cfg.Quirks.NonceUses, RealmFlipAfter: cfg.Quirks.RealmFlipAfter}}
+	}
+	for name, cfg := range cfgs {
+		t.Run(name, func(t *testing.T) {
+			targettest.Run(t, func(t *testing.T) targettest.Fixture {
+				cfg.Clock = clk
+				return newBench(t, cfg).fixture(t)
+			})
+		})
+	}
 }
