@@ -96,3 +96,31 @@ func TestNonceLimitBudget(t *testing.T) {
 		})
 	}
 }
+
+// The realm changes case between challenges (RealmFlipAfter 1: at every
+// one, with a nonce good for one request: every request answers a new
+// challenge). The emulator checks each response against the realm of the
+// challenge it answers, so the calls pass only if the client hashes with
+// that realm rather than one it met before.
+func TestRealmOfTheChallengeAnswered(t *testing.T) {
+	zone, err := time.LoadLocation("Europe/Ljubljana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewManual(time.Date(2026, 3, 14, 9, 30, 0, 0, zone))
+	b := newBench(t, emu.Config{Clock: clk, LockAfter: 1, Realm: "DS-6E392E44",
+		Quirks: emu.Quirks{NonceUses: 1, RealmFlipAfter: 1}}, func(c *hikvision.Config) { c.Clock = clk })
+	b.seed(40)
+	ctx := context.Background()
+	for i := range 3 {
+		if _, err := b.target.Inventory(ctx, nil); err != nil {
+			t.Fatalf("inventory %d: %v", i+1, err)
+		}
+	}
+	if n := b.term.FailedLogins(); n != 0 || b.term.Locked() {
+		t.Errorf("%d failed logins (locked %v)", n, b.term.Locked())
+	}
+	if n := b.log.Count(func(r emulator.Request) bool { return r.AuthScheme == "" }); n < 6 {
+		t.Errorf("%d challenges fetched: the realm hardly changed", n)
+	}
+}
