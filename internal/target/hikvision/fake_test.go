@@ -37,7 +37,7 @@ type fake struct {
 	refuseAsOld  bool
 	oldNonceBody string
 	uses         map[string]int // signed requests per nonce
-	handler    http.HandlerFunc
+	handler      http.HandlerFunc
 
 	total    int // every request
 	algUsed  string
