@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,61 +8,18 @@ import (
 	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/emulator"
 	"github.com/doorsync/doorsync/internal/emulator/site"
-	"github.com/doorsync/doorsync/internal/plan"
 )
 
-// firmwareSite is an e2eSite whose terminals play firmware profiles, on a
-// fixed clock that the site and every CLI run share.
-type firmwareSite struct {
-	*e2eSite
-	clk clock.Clock
-}
-
-func startFirmwareSite(t *testing.T, members int, firmware map[string]string) *firmwareSite {
+// startFirmwareSite starts a site whose terminals play firmware profiles,
+// on a fixed clock that the site and every CLI run share.
+func startFirmwareSite(t *testing.T, members int, firmware map[string]string) *e2eSite {
 	t.Helper()
 	zone, err := time.LoadLocation("Europe/Ljubljana")
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := clock.NewManual(time.Date(2026, 3, 14, 9, 30, 0, 0, zone))
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := site.Start(ctx, site.Options{Members: members, Seed: 5, Zone: zone, Clock: clk, Firmware: firmware,
-		CardskipperPassword: e2eCSPassword, TerminalPassword: e2eTermPassword})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); s.Close() })
-	dir := t.TempDir()
-	e := &e2eSite{Site: s, cfg: filepath.Join(dir, "doorsync.toml"), db: filepath.Join(dir, "doorsync.db")}
-	if err := s.WriteConfig(e.cfg, e.db); err != nil {
-		t.Fatal(err)
-	}
-	return &firmwareSite{e2eSite: e, clk: clk}
-}
-
-// run runs the CLI in-process on the site's clock.
-func (f *firmwareSite) run(t *testing.T, args ...string) run {
-	t.Helper()
-	app, out, errb := newTestApp(nil)
-	app.Clock = f.clk
-	code := app.Run(context.Background(), append(args, "--config", f.cfg))
-	r := run{code, out.String(), errb.String()}
-	assertNoSecrets(t, r)
-	return r
-}
-
-func (f *firmwareSite) plan(t *testing.T) plan.Plan {
-	t.Helper()
-	r := f.run(t, "plan", "--json", "--all")
-	if r.code != ExitOK {
-		t.Fatalf("plan --json: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
-	}
-	p, err := plan.Decode(strings.NewReader(r.stdout), time.LoadLocation)
-	if err != nil {
-		t.Fatalf("plan --json does not decode: %v\n%s", err, r.stdout)
-	}
-	return p
+	return startE2ESiteWith(t, site.Options{Members: members, Seed: 5, Zone: zone, Firmware: firmware,
+		Clock: clock.NewManual(time.Date(2026, 3, 14, 9, 30, 0, 0, zone))})
 }
 
 // signedRefusals counts the 401s a terminal gave to requests with

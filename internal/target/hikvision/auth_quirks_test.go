@@ -13,6 +13,17 @@ import (
 	"github.com/doorsync/doorsync/internal/target/hikvision"
 )
 
+// quirkClock is the fixed instant at which the emulators of the auth quirk
+// tests live.
+func quirkClock(t testing.TB) *clock.Manual {
+	t.Helper()
+	zone, err := time.LoadLocation("Europe/Ljubljana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return clock.NewManual(time.Date(2026, 3, 14, 9, 30, 0, 0, zone))
+}
+
 // syncRun does what one sync run asks of a terminal: probe, inventory, and
 // for the accounts to renew a re-read, the writes and a read-back.
 func syncRun(t *testing.T, b *bench, renew []string) {
@@ -54,11 +65,7 @@ func TestNonceLimitBudget(t *testing.T) {
 		renew = append(renew, fmt.Sprint(1000+i*23))
 	}
 	run := func(t *testing.T, q emu.Quirks) (*bench, []emulator.Request) {
-		zone, err := time.LoadLocation("Europe/Ljubljana")
-		if err != nil {
-			t.Fatal(err)
-		}
-		clk := clock.NewManual(time.Date(2026, 3, 14, 9, 30, 0, 0, zone))
+		clk := quirkClock(t)
 		b := newBench(t, emu.Config{Clock: clk, LockAfter: 1, Quirks: q}, func(c *hikvision.Config) { c.Clock = clk })
 		b.seed(persons)
 		syncRun(t, b, renew)
@@ -103,11 +110,7 @@ func TestNonceLimitBudget(t *testing.T) {
 // challenge it answers, so the calls pass only if the client hashes with
 // that realm rather than one it met before.
 func TestRealmOfTheChallengeAnswered(t *testing.T) {
-	zone, err := time.LoadLocation("Europe/Ljubljana")
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewManual(time.Date(2026, 3, 14, 9, 30, 0, 0, zone))
+	clk := quirkClock(t)
 	b := newBench(t, emu.Config{Clock: clk, LockAfter: 1, Realm: "DS-6E392E44",
 		Quirks: emu.Quirks{NonceUses: 1, RealmFlipAfter: 1}}, func(c *hikvision.Config) { c.Clock = clk })
 	b.seed(40)

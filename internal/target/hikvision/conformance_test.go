@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/emulator"
 	emu "github.com/doorsync/doorsync/internal/emulator/hikvision"
 	"github.com/doorsync/doorsync/internal/member"
@@ -215,11 +214,7 @@ func TestConformanceAwkwardFirmware(t *testing.T) {
 // requests only (and whose realm changes case), and against terminals that
 // take each nonce once or twice: the engine must not notice.
 func TestConformanceNonceLimits(t *testing.T) {
-	zone, err := time.LoadLocation("Europe/Ljubljana")
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewManual(time.Date(2026, 3, 14, 9, 30, 0, 0, zone))
+	clk := quirkClock(t)
 	cfgs := map[string]emu.Config{
 		"NonceUses1": {Quirks: emu.Quirks{NonceUses: 1}},
 		"NonceUses2": {Quirks: emu.Quirks{NonceUses: 2}},
