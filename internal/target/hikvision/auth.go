@@ -64,7 +64,7 @@ func (a *authState) sign(req *http.Request, user, pass string) (signature, error
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.chal != nil && a.limit > 0 && a.nc >= a.limit {
-		a.chal = nil
+		a.chal, a.nc, a.accepted = nil, 0, false
 	}
 	if a.chal == nil {
 		return signature{}, nil
