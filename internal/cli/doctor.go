@@ -312,7 +312,20 @@ func terminalChecks(ctx context.Context, hc hikvision.Config) []Line {
 		lines = append(lines, line(StatusOK, "persons", detail))
 	}
 	lines = append(lines, skewCheck(ctx, client, line))
+	if n := client.NonceLimit(); n > 0 {
+		// Information, not a fault: the client works with the limit.
+		lines = append(lines, line(StatusInfo, "nonce", nonceLimitDetail(n)))
+	}
 	return lines
+}
+
+// nonceLimitDetail explains a nonce limit the client met during the checks.
+func nonceLimitDetail(n int) string {
+	times := "once"
+	if n > 1 {
+		times = fmt.Sprintf("%d times", n)
+	}
+	return fmt.Sprintf("Digest nonce accepted %s, then refused: doorsync fetches a fresh one before use %d (an unsigned request; not a failed login)", times, n+1)
 }
 
 func skewCheck(ctx context.Context, client *hikvision.Client, line func(Status, string, string) Line) Line {

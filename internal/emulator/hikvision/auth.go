@@ -32,6 +32,9 @@ const (
 	authFailed                // wrong username or password with a valid nonce: counted
 	authLocked                // the client is locked out
 	authBadURI                // the digest was made for another URI (RFC 7616 → 400)
+	// authOldNonce: the nonce was used Quirks.NonceUses times already; the
+	// refusal has no challenge and is not a failed login.
+	authOldNonce
 )
 
 // authResult carries what the answer needs.
@@ -43,7 +46,9 @@ type authResult struct {
 
 type nonceState struct {
 	issued time.Time
-	used   bool // spent (single-use nonces)
+	realm  string // the realm of the challenge that carried it (RealmFlipAfter)
+	used   bool   // spent (single-use nonces)
+	uses   int    // requests that presented it (Quirks.NonceUses)
 	ncs    map[int]struct{}
 }
 
@@ -53,8 +58,8 @@ type loginState struct {
 	lockedUntil time.Time // zero: not locked
 }
 
-// newNonce issues a nonce; t.mu must be held.
-func (t *Terminal) newNonce() string {
+// newNonce issues a nonce for a challenge in realm; t.mu must be held.
+func (t *Terminal) newNonce(realm string) string {
 	now := t.cfg.Clock.Now()
 	// Drop expired nonces from the front of the issue order, and the oldest
 	// ones beyond the bound.
@@ -68,7 +73,7 @@ func (t *Terminal) newNonce() string {
 		t.nonceOrder = t.nonceOrder[1:]
 	}
 	n := randomHex(16)
-	t.nonces[n] = &nonceState{issued: now, ncs: map[int]struct{}{}}
+	t.nonces[n] = &nonceState{issued: now, realm: realm, ncs: map[int]struct{}{}}
 	t.nonceOrder = append(t.nonceOrder, n)
 	return n
 }
@@ -88,10 +93,24 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// challengeRealm is the realm of the next challenge; t.mu must be held.
+// With RealmFlipAfter its case flips after every that many challenges, as
+// the same device's realm did between firmware versions.
+func (t *Terminal) challengeRealm() string {
+	t.challenges++
+	if n := t.cfg.Quirks.RealmFlipAfter; n > 0 && (t.challenges-1)/n%2 == 1 {
+		return flipRealm(t.cfg.Realm)
+	}
+	return t.cfg.Realm
+}
+
 // authenticate checks the request's Digest credentials and updates nonce and
 // lockout state. It never counts a request without credentials, with a stale
-// nonce or with a spent nonce as a failed login: only a wrong username or
-// password presented with a nonce that is still valid counts.
+// nonce, with a spent nonce or with one used up (Quirks.NonceUses) as a
+// failed login: only a wrong username or password presented with a nonce
+// that is still valid counts. The response is checked against the realm of
+// the challenge that issued the nonce: a client hashing with another case
+// of it (RealmFlipAfter) fails as it would on the device.
 func (t *Terminal) authenticate(r *http.Request) authResult {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -118,7 +137,12 @@ func (t *Terminal) authenticate(r *http.Request) authResult {
 	default:
 		return authResult{outcome: authChallenge}
 	}
-	if cred.Realm != t.cfg.Realm || cred.Opaque != t.opaque || cred.QOP != "auth" ||
+	ns := t.nonces[cred.Nonce]
+	realm := t.cfg.Realm
+	if ns != nil {
+		realm = ns.realm
+	}
+	if !strings.EqualFold(cred.Realm, realm) || cred.Opaque != t.opaque || cred.QOP != "auth" ||
 		cred.Nc <= 0 || cred.Cnonce == "" || cred.Userhash || cred.Nonce == "" {
 		return authResult{outcome: authChallenge}
 	}
@@ -126,7 +150,15 @@ func (t *Terminal) authenticate(r *http.Request) authResult {
 		return authResult{outcome: authBadURI}
 	}
 
-	chal := &digest.Challenge{Realm: t.cfg.Realm, Nonce: cred.Nonce, Opaque: t.opaque,
+	fresh := ns != nil && now.Sub(ns.issued) < t.cfg.NonceTTL
+	if limit := t.cfg.Quirks.NonceUses; fresh && limit > 0 && ns.uses >= limit {
+		// Checked before the password [I]: the refusal says nothing of
+		// it, so a wrong password on a used-up nonce is not counted here
+		// but on the fresh nonce the client must fetch next.
+		return authResult{outcome: authOldNonce}
+	}
+
+	chal := &digest.Challenge{Realm: realm, Nonce: cred.Nonce, Opaque: t.opaque,
 		Algorithm: cred.Algorithm, QOP: []string{"auth"}}
 	want, err := digest.Digest(chal, digest.Options{Method: r.Method, URI: cred.URI, Count: cred.Nc,
 		Cnonce: cred.Cnonce, Username: t.cfg.Username, Password: t.password})
@@ -137,7 +169,8 @@ func (t *Terminal) authenticate(r *http.Request) authResult {
 		subtle.ConstantTimeCompare([]byte(cred.Username), []byte(t.cfg.Username)) == 1
 
 	usable := false
-	if ns, ok := t.nonces[cred.Nonce]; ok && now.Sub(ns.issued) < t.cfg.NonceTTL {
+	if fresh {
+		ns.uses++
 		_, replayed := ns.ncs[cred.Nc]
 		usable = !(t.cfg.SingleUseNonce && ns.used) && !replayed && len(ns.ncs) < maxNCsPerNonce
 		// One request spends a single-use nonce whatever its outcome.
@@ -182,7 +215,8 @@ func ceilSeconds(d time.Duration) int {
 // challenge sets the WWW-Authenticate header(s) with a fresh nonce.
 func (t *Terminal) challenge(w http.ResponseWriter, stale bool) {
 	t.mu.Lock()
-	nonce := t.newNonce()
+	realm := t.challengeRealm()
+	nonce := t.newNonce(realm)
 	t.mu.Unlock()
 	// Terminals send stale="FALSE" on an ordinary challenge; clients must
 	// compare the value, not look for the parameter.
@@ -192,7 +226,7 @@ func (t *Terminal) challenge(w http.ResponseWriter, stale bool) {
 	}
 	line := func(alg string) string {
 		return fmt.Sprintf(`Digest realm="%s", qop="auth", nonce="%s", opaque="%s", %s, algorithm=%s`,
-			t.cfg.Realm, nonce, t.opaque, staleParam, alg)
+			realm, nonce, t.opaque, staleParam, alg)
 	}
 	if t.cfg.OfferSHA256 {
 		// RFC 7616 §3.7: the preferred algorithm first.
@@ -241,6 +275,12 @@ func (t *Terminal) writeAuthFailure(w http.ResponseWriter, r *http.Request, res 
 	if res.outcome == authBadURI {
 		writeError(w, r, &apiError{http.StatusBadRequest, 6, statusStringInvalidCont, "badParameters",
 			codeBadParameters, "uri"})
+		return
+	}
+	if res.outcome == authOldNonce {
+		// No WWW-Authenticate: the client must ask for a fresh challenge
+		// with a request without credentials.
+		writeError(w, r, oldNonce())
 		return
 	}
 	t.challenge(w, res.outcome == authStale)

@@ -21,6 +21,7 @@ const (
 	codeNotSupport          = 0x40000001
 	codeBadAuthorization    = 0x40000003
 	codeMethodNotAllowed    = 0x40000004
+	codeInvalidOperation    = 0x40000006 // [I] by its place in the subStatusCode list
 	codeBadXMLFormat        = 0x50000001
 	codeBadParameters       = 0x60000001
 	codeBadJSONContent      = 0x60000017
@@ -77,6 +78,13 @@ func notSupport() *apiError {
 
 func methodNotAllowed() *apiError {
 	return &apiError{http.StatusMethodNotAllowed, 4, statusStringInvalidOp, "methodNotAllowed", codeMethodNotAllowed, "methodNotAllowed"}
+}
+
+// oldNonce is limited-reuse firmware's refusal of a used-up nonce (sent
+// without a challenge; the real devices' errorMsg is not on record).
+func oldNonce() *apiError {
+	return &apiError{http.StatusUnauthorized, 4, statusStringInvalidOp, "invalidOperation", codeInvalidOperation,
+		"the nonce is old: request a new one"}
 }
 
 func badXMLFormat() *apiError {

@@ -19,8 +19,10 @@ type Quirks struct {
 	// login. A request without credentials gets a fresh challenge.
 	NonceUses int
 	// RealmFlipAfter: after this many challenges the realm changes case
-	// (upper ↔ lower hex digits), as the same device did between firmware
-	// versions (DS-6E392E44 → DS-6e392e44). 0: the realm never changes.
+	// (upper ↔ lower hex digits), and back after as many more, as the same
+	// device did between firmware versions (DS-6E392E44 → DS-6e392e44). A
+	// response is checked against the realm of the challenge it answers.
+	// 0: the realm never changes.
 	RealmFlipAfter int
 
 	// EventNoTimeRange: AcsEventCond with startTime/endTime is refused with

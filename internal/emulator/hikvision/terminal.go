@@ -40,6 +40,7 @@ type Terminal struct {
 	lastSerial int64
 	nonces     map[string]*nonceState
 	nonceOrder []string // issue order, for pruning
+	challenges int      // challenges sent so far (RealmFlipAfter)
 	logins     map[string]*loginState
 	scripts    map[string][]scriptedReply
 	// inSlot, when set, runs inside the request slot after authentication;

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/icholy/digest"
+
 	"github.com/doorsync/doorsync/internal/target"
 )
 
@@ -313,5 +315,128 @@ func TestPerRequestTimeout(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "no answer within 50ms") {
 		t.Errorf("message: %v", err)
+	}
+}
+
+const (
+	oldNonceJSON = `{"requestURL":"/ISAPI/AccessControl/UserInfo/Count?format=json","statusCode":4,"statusString":"Invalid Operation","subStatusCode":"invalidOperation","errorCode":1073741830,"errorMsg":"the nonce is old"}`
+	oldNonceXML  = `<?xml version="1.0" encoding="UTF-8"?>
+<ResponseStatus version="2.0" xmlns="http://www.hikvision.com/ver20/XMLSchema"><requestURL>/ISAPI/System/deviceInfo</requestURL>
+<statusCode>4</statusCode><statusString>Invalid Operation</statusString><subStatusCode>invalidOperation</subStatusCode>
+<errorCode>1073741830</errorCode><errorMsg>the nonce is old</errorMsg></ResponseStatus>`
+)
+
+// A terminal that takes each nonce twice refuses the third use with a 401
+// without a challenge. That is no failed login: the client fetches a fresh
+// challenge without credentials and retries, and after that one refusal
+// renews every nonce before its third use. A refusal that says nothing
+// (empty body) on a nonce used before is handled the same way.
+func TestOldNonceIsNotAFailedLogin(t *testing.T) {
+	for name, body := range map[string]string{"JSON": oldNonceJSON, "XML": oldNonceXML, "empty body": ""} {
+		t.Run(name, func(t *testing.T) {
+			f, srv := newFake(t, countHandler)
+			f.set(func(f *fake) { f.nonceUses, f.oldNonceBody = 2, body })
+			c := newTestClient(t, srv.URL)
+			for i := range 9 {
+				if _, err := c.Count(context.Background()); err != nil {
+					t.Fatalf("call %d: %v", i+1, err)
+				}
+			}
+			if n := f.oldNonceRefusals(); n != 1 {
+				t.Errorf("%d old-nonce refusals, want 1: the limit is learned from the first", n)
+			}
+			if c.auth.failures != 0 || c.NonceLimit() != 2 {
+				t.Errorf("failures %d, NonceLimit %d: want 0 and 2", c.auth.failures, c.NonceLimit())
+			}
+			// 9 signed requests served and 1 refused; unsigned ones: the
+			// first, the one after the refusal, and one every 2 uses after.
+			authed, _, served := f.counts()
+			if total := f.totalRequests(); total != 15 || authed != 10 || served != 9 {
+				t.Errorf("requests total=%d authed=%d served=%d, want 15/10/9", total, authed, served)
+			}
+		})
+	}
+}
+
+// A fresh challenge refused again is a failed login, whatever the refusal
+// says: no loop. A refusal that said the nonce was old costs one counted
+// failure; one that said nothing is counted with the refusal of its retry.
+func TestOldNonceRefusedAgainIsAFailedLogin(t *testing.T) {
+	tests := []struct {
+		name        string
+		body        string
+		stopAtCall  int // the call that stops the client
+		wantRefused int // signed requests refused in all
+	}{
+		{"invalidOperation body", oldNonceJSON, 3, 3},
+		{"empty body", "", 2, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, srv := newFake(t, countHandler)
+			f.set(func(f *fake) { f.oldNonceBody = tt.body })
+			c := newTestClient(t, srv.URL)
+			ctx := context.Background()
+			if _, err := c.Count(ctx); err != nil {
+				t.Fatal(err)
+			}
+			f.set(func(f *fake) { f.refuseAsOld = true })
+			for call := 2; call <= 4; call++ {
+				_, err := c.Count(ctx)
+				if target.ClassOf(err) != target.Auth {
+					t.Fatalf("call %d: want class auth, got %v", call, err)
+				}
+				if stopped := errors.Is(err, target.ErrStopped); stopped != (call >= tt.stopAtCall) {
+					t.Errorf("call %d: stopped %v: %v", call, stopped, err)
+				}
+				if call == 2 && call < tt.stopAtCall && !strings.Contains(err.Error(), "login rejected (1 of 2") {
+					t.Errorf("call 2: %v", err)
+				}
+			}
+			if n := f.oldNonceRefusals(); n != tt.wantRefused {
+				t.Errorf("%d signed requests refused, want %d", n, tt.wantRefused)
+			}
+			if c.auth.failures != 2 || c.NonceLimit() != 0 {
+				t.Errorf("failures %d, NonceLimit %d: want 2 and none learned", c.auth.failures, c.NonceLimit())
+			}
+		})
+	}
+}
+
+func TestWhyRefused(t *testing.T) {
+	used := signature{signed: true, nonce: "n1", use: 3, accepted: true}
+	fresh := signature{signed: true, nonce: "n1", use: 1}
+	env := func(body string) *envelope {
+		e, err := parseEnvelope([]byte(body))
+		if err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		return e
+	}
+	other := &digest.Challenge{Nonce: "n2"}
+	same := &digest.Challenge{Nonce: "n1"}
+	stale := &digest.Challenge{Nonce: "n2", Stale: true}
+	tests := []struct {
+		name string
+		sig  signature
+		env  *envelope
+		chal *digest.Challenge
+		want refusal
+	}{
+		{"userCheck on a used nonce", used, env(xmlFailure), nil, refusedLogin},
+		{"userCheck with a stale challenge", used, env(xmlFailure), stale, refusedLogin},
+		{"lock counters", used, env(`{"statusCode":4,"subStatusCode":"badAuthorization","lockStatus":"lock","retryTimes":0,"resLockTime":1800}`), other, refusedLogin},
+		{"invalidOperation on a used nonce", used, env(oldNonceJSON), nil, refusedNonce},
+		{"invalidOperation on a fresh nonce", fresh, env(oldNonceJSON), nil, refusedLogin},
+		{"nothing said on a used nonce", used, nil, nil, refusedReplaced},
+		{"replaced used nonce", used, nil, other, refusedReplaced},
+		{"same nonce offered again", used, nil, same, refusedLogin},
+		{"stale", fresh, nil, stale, refusedStale},
+		{"fresh nonce, new challenge", fresh, nil, other, refusedLogin},
+	}
+	for _, tt := range tests {
+		if got := whyRefused(tt.sig, tt.env, tt.chal); got != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, got, tt.want)
+		}
 	}
 }

@@ -2,8 +2,9 @@
 // (Client) and adapts it to the sync engine's target.Target (Target).
 //
 // What the terminal forces on a client (hikvision-isapi.md): Digest auth
-// with single-use or expiring nonces and a lockout after a handful of failed
-// logins, so this client stops after two authentication failures; one
+// with single-use, expiring or few-times nonces and a lockout after a
+// handful of failed logins, so this client tells a spent nonce from a failed
+// login and stops after two authentication failures; one
 // request at a time, so calls are serialised; errors inside HTTP 200 bodies,
 // so every body is checked for a status envelope; a silently capped,
 // sometimes inconsistent paged Search, so every page is checked.

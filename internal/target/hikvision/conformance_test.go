@@ -209,3 +209,32 @@ func TestConformanceAwkwardFirmware(t *testing.T) {
 		return newBench(t, emu.Config{SingleUseNonce: true, StringBooleans: true, OfferSHA256: true}).fixture(t)
 	})
 }
+
+// The suite against the firmware profiles whose nonces are good for a few
+// requests only (and whose realm changes case), and against terminals that
+// take each nonce once or twice: the engine must not notice.
+func TestConformanceNonceLimits(t *testing.T) {
+	clk := quirkClock(t)
+	cfgs := map[string]emu.Config{
+		"NonceUses1": {Quirks: emu.Quirks{NonceUses: 1}},
+		"NonceUses2": {Quirks: emu.Quirks{NonceUses: 2}},
+	}
+	for _, name := range []string{"k1t342mwx", "kv6124e1"} {
+		p, err := emu.LookupProfile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Only the auth quirks: the others have tests of their own.
+		cfg := p.Apply(emu.Config{})
+		cfgs[name] = emu.Config{Model: cfg.Model, Firmware: cfg.Firmware, Realm: cfg.Realm,
+			Quirks: emu.Quirks{NonceUses: cfg.Quirks.NonceUses, RealmFlipAfter: cfg.Quirks.RealmFlipAfter}}
+	}
+	for name, cfg := range cfgs {
+		t.Run(name, func(t *testing.T) {
+			targettest.Run(t, func(t *testing.T) targettest.Fixture {
+				cfg.Clock = clk
+				return newBench(t, cfg).fixture(t)
+			})
+		})
+	}
+}

@@ -157,11 +157,14 @@ func (c *Client) payload(cl call, rep *reply) ([]byte, error) {
 }
 
 // exchange sends cl with Digest authentication: it answers a first
-// challenge, retries once on a stale or replaced nonce, and counts every
-// rejected login (see authState).
+// challenge, recovers once from a nonce the terminal no longer takes (stale,
+// replaced, or refused as old without a new challenge — then a fresh one is
+// fetched with an unsigned request, which is no login attempt), and counts
+// every rejected login (see authState and whyRefused).
 func (c *Client) exchange(ctx context.Context, cl call) (*reply, error) {
-	retried := false   // the one retry after a stale or replaced nonce is used
-	ambiguous := false // that retry followed a replaced (not stale) nonce
+	retried := false   // the one retry after a spent nonce is used
+	ambiguous := false // that retry followed a refusal that said nothing of the password
+	oldUse := 0        // the use at which a nonce was refused without a new challenge
 	unsigned := 0
 	for {
 		rep, sig, err := c.send(ctx, cl)
@@ -171,6 +174,10 @@ func (c *Client) exchange(ctx context.Context, cl call) (*reply, error) {
 		if rep.status != http.StatusUnauthorized {
 			if sig.signed {
 				c.auth.ok()
+				if oldUse > 0 {
+					// The fresh nonce worked, so the old one had run out.
+					c.auth.learnLimit(oldUse)
+				}
 			}
 			return rep, nil
 		}
@@ -186,27 +193,34 @@ func (c *Client) exchange(ctx context.Context, cl call) (*reply, error) {
 			c.auth.adopt(chal)
 			continue
 		}
-		locked := env != nil && strings.EqualFold(strings.TrimSpace(env.LockStatus), "lock")
-		if chal != nil && !locked && !retried && (chal.Stale || (chal.Nonce != sig.nonce && sig.accepted)) {
-			// A stale nonce is not a failed login. A nonce that worked
-			// before and is now replaced is most likely a single-use or
-			// expired one: recompute once. Should that retry be rejected
-			// too, the first rejection is counted after all.
-			retried, ambiguous = true, !chal.Stale
-			c.auth.adopt(chal)
+		why := whyRefused(sig, env, chal)
+		if why != refusedLogin && !retried {
+			// Not a failed login: answer a fresh challenge once. Should the
+			// retry be refused after a refusal that said nothing of the
+			// password, the first refusal is counted too.
+			retried, ambiguous = true, why == refusedReplaced
+			if chal == nil {
+				oldUse = sig.use
+				c.auth.drop()
+			} else {
+				c.auth.adopt(chal)
+			}
 			continue
 		}
 		if chal != nil {
 			c.auth.adopt(chal) // the next call signs with the newest nonce
-			if chal.Stale && !locked {
-				return nil, c.fail(target.Transient, cl.op, CodeStaleNonce,
-					"the terminal rejected a fresh nonce as stale again (check the terminal's clock)", nil)
-			}
 		}
+		if why == refusedStale {
+			return nil, c.fail(target.Transient, cl.op, CodeStaleNonce,
+				"the terminal rejected a fresh nonce as stale again (check the terminal's clock)", nil)
+		}
+		// A refused retry on a fresh nonce is a failed login whatever the
+		// reply says: no second recovery, no loop.
 		n := 1
 		if ambiguous {
 			n = 2
 		}
+		locked := env != nil && strings.EqualFold(strings.TrimSpace(env.LockStatus), "lock")
 		return nil, c.authFailure(cl.op, env, c.auth.fail(n, locked), locked)
 	}
 }

@@ -29,12 +29,21 @@ type fake struct {
 	failBody   string          // body of a rejected login
 	sameNonce  bool            // a rejected login keeps the nonce (no fresh challenge)
 	noChal     bool            // 401 without any challenge
-	handler    http.HandlerFunc
+	// nonceUses limits how many signed requests a nonce is good for (0: no
+	// limit); the next is refused with a 401 without a challenge and
+	// oldNonceBody, as limited-reuse firmware does. refuseAsOld refuses
+	// every signed request that way.
+	nonceUses    int
+	refuseAsOld  bool
+	oldNonceBody string
+	uses         map[string]int // signed requests per nonce
+	handler      http.HandlerFunc
 
 	total    int // every request
 	algUsed  string
 	authed   int // requests that carried credentials
 	rejected int // of those, rejected as wrong (not stale)
+	oldNonce int // of those, refused as old without a challenge
 	served   int // requests that reached the handler
 	inFlight int
 	maxIn    int // most requests in the handler at once
@@ -46,7 +55,7 @@ type fake struct {
 func newFake(t *testing.T, h http.HandlerFunc) (*fake, *httptest.Server) {
 	t.Helper()
 	f := &fake{user: "admin", pass: "s3cret-Pa55", algs: []string{"MD5"}, realm: "DS-K1T671MF",
-		nonces: map[string]bool{}, lastNC: map[string]int{}, handler: h,
+		nonces: map[string]bool{}, lastNC: map[string]int{}, uses: map[string]int{}, handler: h,
 		failBody: `{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"badAuthorization","lockStatus":"unlock","retryTimes":4,"resLockTime":0}`}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
@@ -91,6 +100,15 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.algUsed = cred.Algorithm
 	used, known := f.nonces[cred.Nonce]
+	if f.refuseAsOld || (known && f.nonceUses > 0 && f.uses[cred.Nonce] >= f.nonceUses) {
+		f.oldNonce++
+		body := f.oldNonceBody
+		f.mu.Unlock()
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, body)
+		return
+	}
+	f.uses[cred.Nonce]++
 	if !known || (used && (f.singleUse || f.staleUsed)) {
 		f.challenge(w, f.newNonce(), !known || f.staleUsed)
 		f.mu.Unlock()
@@ -150,6 +168,12 @@ func (f *fake) counts() (authed, rejected, served int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.authed, f.rejected, f.served
+}
+
+func (f *fake) oldNonceRefusals() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.oldNonce
 }
 
 func (f *fake) totalRequests() int {
