@@ -439,7 +439,7 @@ func (tp *targetPlan) compare(it *Item, m entry, v member.Validity) {
 		it.Reason = "same end on both sides"
 		switch {
 		case !acc.End.Equal(desired):
-			it.Reason = fmt.Sprintf("same end on both sides: the target's maximum, held a day earlier (%s) because the target refuses the maximum itself",
+			it.Reason = fmt.Sprintf("the account holds %s, a day below the target's maximum, which counts as the maximum (the target refuses the maximum itself)",
 				acc.End.In(zone).Format(localLayout))
 		case it.Clamped:
 			it.Reason = "same end on both sides (clamped to the target's maximum)"
