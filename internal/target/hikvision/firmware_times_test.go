@@ -40,7 +40,9 @@ func sentValid(t *testing.T, log *emulator.RequestLog) []map[string]any {
 		if r.Path != pathModify || r.Status == 401 {
 			continue
 		}
-		var body struct{ UserInfo struct{ Valid map[string]any } }
+		var body struct {
+			UserInfo struct{ Valid map[string]any }
+		}
 		if err := json.Unmarshal(r.Body, &body); err != nil {
 			t.Fatalf("Modify body %s: %v", r.Body, err)
 		}
