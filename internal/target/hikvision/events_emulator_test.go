@@ -157,7 +157,8 @@ func TestEventsEnvelopesAndBadReplies(t *testing.T) {
 			target.Permanent, "events of 1001 page 1: permanent (notSupport)"},
 		{"bad content", 400,
 			`{"statusCode":6,"statusString":"Invalid Content","subStatusCode":"badJsonContent","errorMsg":"startTime"}`,
-			target.Permanent, "(badJsonContent): Invalid Content: startTime"},
+			// Refused with a time range and again without one.
+			target.Permanent, "page 1 (without a time range): permanent (badJsonContent): Invalid Content: startTime (asked again without a time range after: "},
 		{"cut off", 200, `{"AcsEvent":{"searchID":"`, target.Malformed, "events of 1001 page 1: malformed: reply not understood"},
 		{"inconsistent page", 200,
 			`{"AcsEvent":{"searchID":"x","responseStatusStrg":"MORE","numOfMatches":0,"totalMatches":5,"InfoList":[]}}`,
@@ -166,6 +167,7 @@ func TestEventsEnvelopesAndBadReplies(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			b, now := eventBench(t, emu.Config{}, 5)
+			b.term.ScriptReply(pathAcsEvent, c.status, c.body)
 			b.term.ScriptReply(pathAcsEvent, c.status, c.body)
 			_, err := b.target.Events(context.Background(), target.EventQuery{Account: "1001", Since: now.AddDate(0, 0, -1), Until: now, Limit: 10})
 			if target.ClassOf(err) != c.class || !strings.Contains(err.Error(), c.want) {

@@ -3,6 +3,8 @@ package hikvision_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +181,145 @@ func TestBoundsRefusalForAnotherCauseStands(t *testing.T) {
 	}
 	if n := len(sentValid(t, b.log)); n != 1 {
 		t.Errorf("%d Modify requests, want 1", n)
+	}
+}
+
+// resetIn counts the events of one person, oldest first, at the given
+// [from, to) index spans that the terminal logged with a reset clock.
+func resetIn(term *emu.Terminal, no string, spans ...[2]int) int {
+	var mine []emu.Event
+	for _, e := range term.Events() {
+		if e.EmployeeNo == no {
+			mine = append(mine, e)
+		}
+	}
+	reset := 0
+	for _, s := range spans {
+		for _, e := range mine[s[0]:s[1]] {
+			if e.ClockReset {
+				reset++
+			}
+		}
+	}
+	return reset
+}
+
+// DS-K1T341AM: the event search refuses startTime/endTime and needs major;
+// some events carry 1970. The client asks without a range, filters the
+// window itself, remembers the form, and leaves the 1970 events out with a
+// count instead of failing the page.
+func TestEventsOnFirmwareWithoutTimeRange(t *testing.T) {
+	for _, oldest := range []bool{false, true} {
+		name := "newest first"
+		if oldest {
+			name = "firmware without timeReverseOrder"
+		}
+		t.Run(name, func(t *testing.T) {
+			p, err := emu.LookupProfile("k1t341am")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := p.Apply(emu.Config{EventsOldestFirst: oldest})
+			b, now := eventBench(t, cfg, 100)
+			ctx := context.Background()
+			// The window: the last 24 hours of 100.
+			q := target.EventQuery{Account: "1001", Since: now.Add(-24 * time.Hour), Until: now, Limit: 10}
+			evs, notes, err := b.target.EventsNoted(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(evs) != 10 {
+				t.Fatalf("%d events, want 10", len(evs))
+			}
+			for i, e := range evs {
+				if e.Time.Before(q.Since) || e.Time.After(now) || (i > 0 && !e.Time.Before(evs[i-1].Time)) {
+					t.Errorf("event %d at %v: outside the window or out of order", i, e.Time)
+				}
+			}
+			// Newest first, the first page (the newest 30 of 100) holds ten
+			// in the window. Oldest first: the first page (the oldest 30),
+			// then back from the end ten at a time: the last ten hold a 1970
+			// event, so the ten before them are read too.
+			wantPos := []float64{0}
+			reset := resetIn(b.term, "1001", [2]int{70, 100})
+			if oldest {
+				wantPos = []float64{0, 90, 80}
+				reset = resetIn(b.term, "1001", [2]int{0, 30}, [2]int{80, 100})
+			}
+			if reset == 0 {
+				t.Fatal("the profile logged no 1970 event among those read: the test proves nothing")
+			}
+			want := fmt.Sprintf("%d events of 1001 with a reset clock (1970) left out", reset)
+			if !slices.Equal(notes, []string{want}) {
+				t.Errorf("notes %q, want %q", notes, want)
+			}
+			// Every search sent major; the first one with a range was
+			// refused, every later one went without.
+			checkEventForms(t, b, wantPos, true)
+
+			// The next read goes without a range at once.
+			b.log.Reset()
+			if _, err := b.target.Events(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+			checkEventForms(t, b, wantPos, false)
+		})
+	}
+}
+
+// checkEventForms checks the AcsEvent searches a terminal got: major
+// always, one refused search with a time range first when refused is set,
+// then searches without a range at the positions wanted.
+func checkEventForms(t *testing.T, b *bench, positions []float64, refused bool) {
+	t.Helper()
+	var got []float64
+	first := true
+	for _, r := range b.log.Entries() {
+		if r.Path != pathAcsEvent || r.Status == 401 {
+			continue
+		}
+		var body struct {
+			Cond map[string]any `json:"AcsEventCond"`
+		}
+		if err := json.Unmarshal(r.Body, &body); err != nil {
+			t.Fatalf("AcsEvent body %s: %v", r.Body, err)
+		}
+		c := body.Cond
+		_, ranged := c["startTime"]
+		if c["major"] != float64(5) {
+			t.Errorf("search without major 5: %s", r.Body)
+		}
+		if first && refused {
+			if !ranged || r.Status != 400 {
+				t.Errorf("first search %d %s: want a refused one with a time range", r.Status, r.Body)
+			}
+			first = false
+			continue
+		}
+		first = false
+		if ranged || r.Status != 200 {
+			t.Errorf("search %d %s: want one without a time range, answered", r.Status, r.Body)
+		}
+		got = append(got, c["searchResultPosition"].(float64))
+	}
+	if !slices.Equal(got, positions) {
+		t.Errorf("searches at %v, want %v", got, positions)
+	}
+}
+
+// Without a range on the terminal, a newest-first read stops at the first
+// event older than the window instead of reading the whole history.
+func TestEventsWithoutRangeStopAtTheWindow(t *testing.T) {
+	b, now := eventBench(t, emu.Config{Quirks: emu.Quirks{EventNoTimeRange: true}}, 200)
+	evs, err := b.target.Events(context.Background(), target.EventQuery{Account: "1001",
+		Since: now.Add(-5*time.Hour - 30*time.Minute), Until: now, Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 5 {
+		t.Errorf("%d events, want the 5 of the last 5½ hours", len(evs))
+	}
+	if n := b.log.Count(func(r emulator.Request) bool { return r.Path == pathAcsEvent && r.Status == 200 }); n != 1 {
+		t.Errorf("%d pages read, want 1 (it holds an event older than the window)", n)
 	}
 }
