@@ -44,8 +44,9 @@ const (
 // installation pointed at it.
 type e2eSite struct {
 	*site.Site
-	cfg string // doorsync.toml
-	db  string // the SQLite database the configuration names
+	cfg   string      // doorsync.toml
+	db    string      // the SQLite database the configuration names
+	clock clock.Clock // the site's clock, which the CLI runs take too; nil: the system clock
 }
 
 // startE2ESite starts Cardskipper and two terminals on loopback with a
@@ -53,20 +54,27 @@ type e2eSite struct {
 // for them. Latency is set per endpoint by the tests that need it.
 func startE2ESite(t *testing.T, members int, seed uint64) *e2eSite {
 	t.Helper()
+	return startE2ESiteWith(t, site.Options{Members: members, Seed: seed})
+}
+
+// startE2ESiteWith is startE2ESite with the site's options (a clock,
+// firmware profiles); the zone and passwords are the tests' own.
+func startE2ESiteWith(t *testing.T, o site.Options) *e2eSite {
+	t.Helper()
 	zone, err := time.LoadLocation("Europe/Ljubljana")
 	if err != nil {
 		t.Fatal(err)
 	}
+	o.Zone, o.CardskipperPassword, o.TerminalPassword = zone, e2eCSPassword, e2eTermPassword
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := site.Start(ctx, site.Options{Members: members, Seed: seed, Zone: zone,
-		CardskipperPassword: e2eCSPassword, TerminalPassword: e2eTermPassword})
+	s, err := site.Start(ctx, o)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cancel(); s.Close() })
 	dir := t.TempDir()
-	e := &e2eSite{Site: s, cfg: filepath.Join(dir, "doorsync.toml"), db: filepath.Join(dir, "doorsync.db")}
+	e := &e2eSite{Site: s, cfg: filepath.Join(dir, "doorsync.toml"), db: filepath.Join(dir, "doorsync.db"), clock: o.Clock}
 	if err := s.WriteConfig(e.cfg, e.db); err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +152,12 @@ func (e *e2eSite) raiseGuard(t *testing.T) {
 // run runs the CLI in-process against this site's configuration.
 func (e *e2eSite) run(t *testing.T, args ...string) run {
 	t.Helper()
-	r := runApp(t, nil, append(args, "--config", e.cfg)...)
+	app, out, errb := newTestApp(nil)
+	if e.clock != nil {
+		app.Clock = e.clock
+	}
+	code := app.Run(context.Background(), append(args, "--config", e.cfg))
+	r := run{code, out.String(), errb.String()}
 	for _, secret := range []string{e2eCSPassword, e2eTermPassword} {
 		if strings.Contains(r.stdout+r.stderr, secret) {
 			t.Fatalf("doorsync %s leaks a password:\n%s\n%s", strings.Join(args, " "), r.stdout, r.stderr)
