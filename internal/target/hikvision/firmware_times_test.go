@@ -273,34 +273,21 @@ func TestEventsOnFirmwareWithoutTimeRange(t *testing.T) {
 func checkEventForms(t *testing.T, b *bench, positions []float64, refused bool) {
 	t.Helper()
 	var got []float64
-	first := true
-	for _, r := range b.log.Entries() {
-		if r.Path != pathAcsEvent || r.Status == 401 {
-			continue
+	for i, s := range b.acsSearches(t) {
+		_, ranged := s.cond["startTime"]
+		if s.cond["major"] != float64(5) {
+			t.Errorf("search without major 5: %v", s.cond)
 		}
-		var body struct {
-			Cond map[string]any `json:"AcsEventCond"`
-		}
-		if err := json.Unmarshal(r.Body, &body); err != nil {
-			t.Fatalf("AcsEvent body %s: %v", r.Body, err)
-		}
-		c := body.Cond
-		_, ranged := c["startTime"]
-		if c["major"] != float64(5) {
-			t.Errorf("search without major 5: %s", r.Body)
-		}
-		if first && refused {
-			if !ranged || r.Status != 400 {
-				t.Errorf("first search %d %s: want a refused one with a time range", r.Status, r.Body)
+		switch {
+		case i == 0 && refused:
+			if !ranged || s.status != 400 {
+				t.Errorf("first search %d %v: want a refused one with a time range", s.status, s.cond)
 			}
-			first = false
 			continue
+		case ranged || s.status != 200:
+			t.Errorf("search %d %v: want one without a time range, answered", s.status, s.cond)
 		}
-		first = false
-		if ranged || r.Status != 200 {
-			t.Errorf("search %d %s: want one without a time range, answered", r.Status, r.Body)
-		}
-		got = append(got, c["searchResultPosition"].(float64))
+		got = append(got, s.cond["searchResultPosition"].(float64))
 	}
 	if !slices.Equal(got, positions) {
 		t.Errorf("searches at %v, want %v", got, positions)
