@@ -182,6 +182,24 @@ func TestBoundsRefusalForAnotherCauseStands(t *testing.T) {
 	if n := len(sentValid(t, b.log)); n != 1 {
 		t.Errorf("%d Modify requests, want 1", n)
 	}
+
+	// Refused at the maximum and a day inside it too: the second refusal
+	// is the error, the first is named in it, and nothing is learnt.
+	refusal := `{"statusCode":6,"statusString":"Invalid Content","subStatusCode":"badJsonContent","errorCode":1610612759,"errorMsg":"beginTime and endTime"}`
+	b.term.ScriptReply(pathModify, 400, refusal)
+	b.term.ScriptReply(pathModify, 400, refusal)
+	errs = b.target.Write(ctx, []target.Update{{Account: accs["1000"], End: b.target.Info().MaxEnd}})
+	if errs[0] == nil || target.ClassOf(errs[0]) != target.Permanent ||
+		!strings.Contains(errs[0].Error(), "modify 1000 (endTime 2037-12-30T23:59:59, a day before the terminal's maximum, which it refuses)") ||
+		!strings.HasSuffix(errs[0].Error(), "(sent again after the terminal refused the bounds: Invalid Content: beginTime and endTime)") {
+		t.Errorf("both refused: %v", errs[0])
+	}
+	if errs := b.target.Write(ctx, []target.Update{{Account: accs["1000"], End: b.target.Info().MaxEnd}}); errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	if got := sentValid(t, b.log); len(got) != 5 || got[3]["endTime"] != "2037-12-31T23:59:59" {
+		t.Errorf("after two refusals the maximum was not tried again: %v", got)
+	}
 }
 
 // resetIn counts the events of one person, oldest first, at the given

@@ -82,9 +82,11 @@ func (c *Client) Modify(ctx context.Context, req ModifyRequest) error {
 			return err
 		}
 		user["Valid"] = v
-		_, err2 := c.modifyOnce(ctx, op+" ("+moved+")", user)
-		if err2 != nil {
-			return fmt.Errorf("%w (sent again with %s: %w)", err, moved, err2)
+		if _, err2 := c.modifyOnce(ctx, op+" ("+moved+")", user); err2 != nil {
+			// The second answer classifies (an auth stop must stay one).
+			var first *target.Error
+			errors.As(err, &first)
+			return fmt.Errorf("%w (sent again after the terminal refused the bounds: %s)", err2, first.Message)
 		}
 		c.learned.refusesBounds.Store(true)
 		return nil
