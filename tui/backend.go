@@ -82,6 +82,10 @@ type EventsResult struct {
 	// but could not be read, naming it.
 	Read   []string
 	Failed []string
+	// Notes say what a target left out of what it read, one line each,
+	// naming it ("entrance: 3 events of 1042 with a reset clock (1970)
+	// left out"): the events shown are not all the terminal logged.
+	Notes []string
 }
 
 // Data is one planned picture of both sides.

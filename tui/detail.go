@@ -427,6 +427,9 @@ func (d *detailScreen) eventLines() []string {
 		}
 		add("%s", line)
 	}
+	for _, n := range res.Notes {
+		add("  %s", s.Dim.Render(printable(n)))
+	}
 	for _, f := range res.Failed {
 		add("  %s", s.Err.Render(printable(f)))
 	}

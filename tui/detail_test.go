@@ -113,6 +113,10 @@ func TestDetailEventStates(t *testing.T) {
 		{"every target failed", func(be *fakeBackend) {
 			be.events = EventsResult{Failed: []string{"terminal entrance: login rejected", "terminal gym: not contacted"}}
 		}, "door events: none\n  terminal entrance: login rejected\n  terminal gym: not contacted"},
+		{"events left out by a terminal", func(be *fakeBackend) {
+			be.events = EventsResult{Since: fixtureNow.AddDate(0, 0, -30), Read: []string{"entrance"},
+				Notes: []string{"entrance: 3 events of 1042 with a reset clock (1970) left out"}}
+		}, "door events: none since 2025-10-02 on entrance\n  entrance: 3 events of 1042 with a reset clock (1970) left out"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

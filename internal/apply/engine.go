@@ -267,8 +267,9 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 			ids[j] = items[p.i].Account
 		}
 		after, err := w.lookup(ctx, t, ids)
+		maxEnd := t.Info().MaxEnd
 		for _, p := range live {
-			w.verify(&res[p.i], after, err, open, p.i)
+			w.verify(&res[p.i], after, err, open, p.i, maxEnd)
 		}
 		if err != nil && target.ClassOf(err) == target.Auth {
 			stop = err
@@ -294,8 +295,9 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 	return stop, nil
 }
 
-// verify settles one item from the read-back.
-func (w *worker) verify(r *Result, after map[string]target.Account, readErr error, open map[int]bool, i int) {
+// verify settles one item from the read-back; maxEnd is the target's
+// latest end (plan.EndHeld).
+func (w *worker) verify(r *Result, after map[string]target.Account, readErr error, open map[int]bool, i int, maxEnd time.Time) {
 	want := r.Item.DesiredEnd.Time
 	acc, ok := after[r.Item.Account]
 	switch {
@@ -306,10 +308,14 @@ func (w *worker) verify(r *Result, after map[string]target.Account, readErr erro
 		}
 	case !ok:
 		r.Status, r.Err = Failed, fmt.Errorf("the account is gone on read-back")
-	case !acc.Permanent && acc.End.Equal(want):
+	case !acc.Permanent && plan.EndHeld(acc.End, want, maxEnd):
 		// Confirmed, even if the write's answer was an error (a timeout
 		// after the terminal had saved it).
 		r.Status, r.After, r.Err = Applied, acc.End, nil
+		if !acc.End.Equal(want) {
+			r.Item.Reason += fmt.Sprintf("; written a day below the target's maximum (%s): it refuses the maximum itself",
+				acc.End.In(want.Location()).Format(time.DateTime))
+		}
 	default:
 		r.After = acc.End
 		if r.Err == nil {

@@ -463,6 +463,7 @@ func (b *consoleBackend) Events(ctx context.Context, refs []tui.AccountRef, limi
 	type read struct {
 		asked   bool
 		entries []tui.EventEntry
+		notes   []string
 		err     error
 	}
 	reads := make([]read, len(names))
@@ -479,13 +480,24 @@ func (b *consoleBackend) Events(ctx context.Context, refs []tui.AccountRef, limi
 		reads[i].asked = true
 		wg.Go(func() {
 			for _, acc := range accounts[name] {
-				evs, err := er.Events(ctx, target.EventQuery{Account: acc, Since: since, Until: now, Limit: limit})
+				q := target.EventQuery{Account: acc, Since: since, Until: now, Limit: limit}
+				var evs []target.Event
+				var notes []string
+				var err error
+				if en, ok := er.(target.EventNoter); ok {
+					evs, notes, err = en.EventsNoted(ctx, q)
+				} else {
+					evs, err = er.Events(ctx, q)
+				}
 				if err != nil {
-					reads[i].entries, reads[i].err = nil, err
+					reads[i].entries, reads[i].notes, reads[i].err = nil, nil, err
 					return
 				}
 				for _, e := range evs {
 					reads[i].entries = append(reads[i].entries, tui.EventEntry{Target: name, Event: e})
+				}
+				for _, n := range notes {
+					reads[i].notes = append(reads[i].notes, name+": "+n)
 				}
 			}
 		})
@@ -502,6 +514,7 @@ func (b *consoleBackend) Events(ctx context.Context, refs []tui.AccountRef, limi
 		case r.asked:
 			res.Read = append(res.Read, name)
 			res.Entries = append(res.Entries, r.entries...)
+			res.Notes = append(res.Notes, r.notes...)
 		}
 	}
 	slices.SortStableFunc(res.Entries, func(a, b tui.EventEntry) int { return b.Time.Compare(a.Time) })
@@ -717,6 +730,9 @@ func (b *loggedBackend) Events(ctx context.Context, refs []tui.AccountRef, limit
 	b.log.Info("door events read", "accounts", len(refs), "events", len(res.Entries), "targets", strings.Join(res.Read, ","), b.since(start))
 	for _, f := range res.Failed {
 		b.log.Warn("door events: target not read", "err", f)
+	}
+	for _, n := range res.Notes {
+		b.log.Info("door events: left out", "note", n)
 	}
 	return res, err
 }

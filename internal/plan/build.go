@@ -434,10 +434,14 @@ func (tp *targetPlan) compare(it *Item, m entry, v member.Validity) {
 	tp.clamp(info, it)
 	desired = it.DesiredEnd.Time
 	switch {
-	case !acc.Permanent && acc.End.Equal(desired):
+	case !acc.Permanent && EndHeld(acc.End, desired, info.MaxEnd):
 		it.Kind = InSync
 		it.Reason = "same end on both sides"
-		if it.Clamped {
+		switch {
+		case !acc.End.Equal(desired):
+			it.Reason = fmt.Sprintf("the account holds %s, a day below the target's maximum, which counts as the maximum (the target refuses the maximum itself)",
+				acc.End.In(zone).Format(localLayout))
+		case it.Clamped:
 			it.Reason = "same end on both sides (clamped to the target's maximum)"
 		}
 		return
@@ -458,6 +462,20 @@ func (tp *targetPlan) compare(it *Item, m entry, v member.Validity) {
 		it.Reason += fmt.Sprintf("; clamped to the target's range (%s)", it.DesiredEnd.Format(localLayout))
 	}
 	tp.drift(it, acc)
+}
+
+// EndHeld reports whether a target holding end held gives the access that
+// desired asks for: the same end, or — when desired is the target's
+// maximum — an end up to one calendar day below it. Some firmware refuses
+// its own advertised maximum (DS-KV6124-E1: badJsonContent "beginTime and
+// endTime") and its adapter writes the day before; wanting the extreme
+// again on every run would never settle. Plan and apply's read-back use
+// this one rule.
+func EndHeld(held, desired, maxEnd time.Time) bool {
+	if held.Equal(desired) {
+		return true
+	}
+	return !maxEnd.IsZero() && desired.Equal(maxEnd) && held.Before(desired) && !held.Before(desired.AddDate(0, 0, -1))
 }
 
 // clamp keeps the desired end inside what the target can hold.

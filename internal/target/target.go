@@ -173,3 +173,12 @@ type EventReader interface {
 	// complete: a failure returns an error and no events.
 	Events(ctx context.Context, q EventQuery) ([]Event, error)
 }
+
+// EventNoter is implemented by event readers that leave unusable events out
+// of a read (a terminal's events dated 1970 after its clock was reset).
+// EventsNoted is Events plus one line per kind of event left out, for the
+// operator ("3 events with a reset clock (1970) left out"); callers that
+// show events prefer it to Events.
+type EventNoter interface {
+	EventsNoted(ctx context.Context, q EventQuery) ([]Event, []string, error)
+}

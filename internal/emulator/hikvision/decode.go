@@ -247,6 +247,19 @@ func mergeValid(stored Valid, in *validIn, zone *time.Location) (Valid, *apiErro
 	return v, nil
 }
 
+// atBounds reports a (merged, valid) period whose begin or end is one of
+// the advertised extremes, which Quirks.RejectBounds firmware refuses.
+func atBounds(v Valid, zone *time.Location) bool {
+	lo, _ := time.Parse(localLayout, timeRangeBegin)
+	hi, _ := time.Parse(localLayout, timeRangeEnd)
+	for _, s := range []string{v.BeginTime, v.EndTime} {
+		if w, ok := wallTime(s, v.TimeType, zone); ok && (w.Equal(lo) || w.Equal(hi)) {
+			return true
+		}
+	}
+	return false
+}
+
 // wallTime reads s as the terminal's local wall-clock time (returned as a UTC
 // time.Time for comparison). timeType "local" takes exactly
 // 2006-01-02T15:04:05 — no offset, no fraction; "UTC" takes RFC 3339 with a

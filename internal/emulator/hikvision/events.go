@@ -23,6 +23,20 @@ type Event struct {
 	ReaderNo   int    // default 1
 	VerifyMode string // currentVerifyMode, default "cardOrFace"
 	SerialNo   int64  // set by AddEvent: 1, 2, 3…
+	// ClockReset is set by AddEvent on firmware with
+	// Quirks.ClockResetEvents: the terminal's clock had been reset, so the
+	// event is logged (listed, searched) as 1970-01-01 at Time's time of
+	// day. Time keeps its place in the log.
+	ClockReset bool
+}
+
+// logged is the time the terminal wrote into the log for e.
+func (t *Terminal) logged(e Event) time.Time {
+	if !e.ClockReset {
+		return e.Time
+	}
+	l := e.Time.In(t.cfg.Zone)
+	return time.Date(1970, 1, 1, l.Hour(), l.Minute(), l.Second(), 0, t.cfg.Zone)
 }
 
 // Event major and minor codes the emulator's callers use.
@@ -61,6 +75,9 @@ func (t *Terminal) AddEvent(e Event) Event {
 	}
 	t.lastSerial++
 	e.SerialNo = t.lastSerial
+	if n := t.cfg.Quirks.ClockResetEvents; n > 0 && e.SerialNo%int64(n) == 0 {
+		e.ClockReset = true
+	}
 	at, _ := slices.BinarySearchFunc(t.events, e, func(x, y Event) int {
 		if c := x.Time.Compare(y.Time); c != 0 {
 			return c
@@ -104,7 +121,7 @@ type acsEventOut struct {
 }
 
 func (t *Terminal) eventOut(e Event) acsEventOut {
-	o := acsEventOut{Major: e.Major, Minor: e.Minor, Time: e.Time.In(t.cfg.Zone).Format("2006-01-02T15:04:05-07:00"),
+	o := acsEventOut{Major: e.Major, Minor: e.Minor, Time: t.logged(e).In(t.cfg.Zone).Format("2006-01-02T15:04:05-07:00"),
 		CardNo: e.CardNo, Name: e.Name, CardReaderNo: e.ReaderNo, DoorNo: e.DoorNo, EmployeeNoString: e.EmployeeNo,
 		SerialNo: e.SerialNo, VerifyMode: e.VerifyMode, Mask: "no", AttendanceStatus: "undefined"}
 	if e.CardNo != "" {
@@ -176,6 +193,12 @@ func (t *Terminal) decodeEventCond(body []byte) (eventCond, *apiError) {
 	case c.Minor != nil && *c.Minor < 0:
 		return eventCond{}, badJSONContent("minor")
 	}
+	switch q := t.cfg.Quirks; {
+	case q.EventMajorRequired && c.Major == nil:
+		return eventCond{}, paramsLack("major")
+	case q.EventNoTimeRange && (c.StartTime != nil || c.EndTime != nil):
+		return eventCond{}, badJSONContent("startTime and endTime")
+	}
 	out := eventCond{searchID: *c.SearchID, position: *c.SearchResultPosition, max: *c.MaxResults}
 	if c.Major != nil {
 		out.major = *c.Major
@@ -210,9 +233,11 @@ func (t *Terminal) decodeEventCond(body []byte) (eventCond, *apiError) {
 	return out, nil
 }
 
-func (c eventCond) matches(e Event) bool {
+// matches filters by the time as logged: an event logged with a reset clock
+// is outside any range that does not reach back to 1970.
+func (c eventCond) matches(e Event, logged time.Time) bool {
 	return (c.major == 0 || e.Major == c.major) && (c.minor == 0 || e.Minor == c.minor) &&
-		(c.start.IsZero() || !e.Time.Before(c.start)) && (c.end.IsZero() || !e.Time.After(c.end)) &&
+		(c.start.IsZero() || !logged.Before(c.start)) && (c.end.IsZero() || !logged.After(c.end)) &&
 		(c.employeeNo == "" || e.EmployeeNo == c.employeeNo)
 }
 
@@ -239,7 +264,7 @@ func (t *Terminal) handleAcsEvent(w http.ResponseWriter, r *http.Request) {
 	t.mu.Lock()
 	var matches []Event
 	for _, ev := range t.events {
-		if cond.matches(ev) {
+		if cond.matches(ev, t.logged(ev)) {
 			matches = append(matches, ev)
 		}
 	}

@@ -132,6 +132,12 @@ func (t *Terminal) personOut(p Person) userInfoOut {
 		NumOfFP:         p.NumOfFP,
 		NumOfFace:       p.NumOfFace,
 	}
+	if off := t.cfg.Quirks.ValidOffset; off != "" && o.Valid.TimeType == "local" {
+		// The firmware prints an offset after the wall-clock digits that
+		// is not the terminal's (DS-KV6124-E1: "+00:00" in UTC+1/DST).
+		o.Valid.BeginTime += off
+		o.Valid.EndTime += off
+	}
 	for _, rp := range p.RightPlan {
 		o.RightPlan = append(o.RightPlan, rightPlanWire(rp))
 	}
@@ -266,6 +272,9 @@ func (t *Terminal) write(r *http.Request, mode writeMode) *apiError {
 		v, e := mergeValid(p.Valid, u.Valid, t.cfg.Zone)
 		if e != nil {
 			return e
+		}
+		if t.cfg.Quirks.RejectBounds && atBounds(v, t.cfg.Zone) {
+			return badJSONContent("beginTime and endTime")
 		}
 		p.Valid = v
 	}

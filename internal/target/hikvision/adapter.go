@@ -12,6 +12,11 @@ import (
 	"github.com/doorsync/doorsync/internal/target"
 )
 
+// attrBegin is the Account.Attrs key of the begin digits as read, kept only
+// when formatting Begin would not give them back (a wall time in the spring
+// DST gap): Modify echoes the begin exactly.
+const attrBegin = "beginTime"
+
 // Target adapts one terminal to target.Target.
 //
 // Retries: reads (Inventory, Lookup, Probe) retry a busy or transiently
@@ -162,22 +167,28 @@ func (t *Target) account(u UserInfo) target.Account {
 	}
 	v := u.Valid
 	a.Permanent = !v.Enable
-	// Only userType is sent back (Modify); the period is in Begin, End and
-	// Permanent. Keeping the raw period texts too cost ~15 MB of the
-	// console's memory at 50,000 accounts and served nobody.
-	parse := func(name, s string) time.Time {
+	// The period is in Begin, End and Permanent; of its texts only a begin
+	// that Begin would not write back digit for digit is kept (attrBegin).
+	// Keeping every raw period text cost ~15 MB of the console's memory at
+	// 50,000 accounts and defeats the snapshot's shared attribute maps.
+	parse := func(name, s string) (time.Time, string) {
 		if strings.TrimSpace(s) == "" {
-			return time.Time{}
+			return time.Time{}, ""
 		}
-		tm, err := parseTerminalTime(s, v.TimeType, zone)
+		tm, digits, err := parseValidTime(s, v.TimeType, zone)
 		if err != nil {
 			a.Problems = append(a.Problems, fmt.Sprintf("employeeNo %s: Valid.%s: %v", u.EmployeeNo, name, err))
-			return time.Time{}
+			return time.Time{}, ""
 		}
-		return tm
+		return tm, digits
 	}
-	a.Begin = parse("beginTime", v.BeginTime)
-	a.End = parse("endTime", v.EndTime)
+	var digits string
+	a.Begin, digits = parse("beginTime", v.BeginTime)
+	if digits != "" && formatLocalTime(a.Begin, zone) != digits {
+		// A wall time in the spring DST gap: Begin moved it forward.
+		a.Attrs[attrBegin] = digits
+	}
+	a.End, _ = parse("endTime", v.EndTime)
 	if v.Enable && a.End.IsZero() && strings.TrimSpace(v.EndTime) == "" {
 		a.Problems = append(a.Problems, "employeeNo "+u.EmployeeNo+": Valid.enable is true but endTime is empty")
 	}
@@ -259,7 +270,8 @@ func (t *Target) write(ctx context.Context, u target.Update, info target.Info) e
 	case len(a.Problems) > 0:
 		return t.c.fail(target.Permanent, op, "", "not written: the account has data problems: "+strings.Join(a.Problems, "; "), nil)
 	}
-	return t.c.Modify(ctx, ModifyRequest{EmployeeNo: a.ID, UserType: a.Attrs["userType"], Begin: a.Begin, End: u.End})
+	return t.c.Modify(ctx, ModifyRequest{EmployeeNo: a.ID, UserType: a.Attrs["userType"], Begin: a.Begin,
+		BeginText: a.Attrs[attrBegin], End: u.End})
 }
 
 var _ target.Target = (*Target)(nil)

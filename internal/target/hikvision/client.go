@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/doorsync/doorsync/internal/clock"
@@ -87,6 +88,18 @@ type Client struct {
 
 	capsMu sync.Mutex
 	caps   *Capabilities
+
+	learned learned
+}
+
+// learned is what this client found out about the terminal's firmware by
+// being refused, so that it is refused once and not on every request. It
+// lives as long as the client (one run, or the console's session) and is
+// not persisted: a firmware update may change it, and finding out again
+// costs one refused request.
+type learned struct {
+	refusesBounds atomic.Bool // Modify refuses a Valid at the advertised bounds
+	eventsNoRange atomic.Bool // AcsEvent refuses startTime/endTime
 }
 
 // NewClient checks cfg and returns a client. It does not talk to the

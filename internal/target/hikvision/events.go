@@ -49,10 +49,10 @@ type eventCond struct {
 	SearchID         string `json:"searchID"`
 	Position         int    `json:"searchResultPosition"`
 	MaxResults       int    `json:"maxResults"`
-	Major            int    `json:"major"`
+	Major            int    `json:"major"` // always sent: DS-K1T341AM answers MessageParametersLack without it
 	Minor            int    `json:"minor"` // 0: every minor type of the major
-	StartTime        string `json:"startTime"`
-	EndTime          string `json:"endTime"`
+	StartTime        string `json:"startTime,omitempty"`
+	EndTime          string `json:"endTime,omitempty"`
 	EmployeeNoString string `json:"employeeNoString"`
 	TimeReverseOrder bool   `json:"timeReverseOrder,omitempty"`
 }
@@ -60,6 +60,11 @@ type eventCond struct {
 // SearchEvents reads one page of a person's door events. Every event
 // returned must be the person's: firmware that ignores employeeNoString
 // lists everyone's, and that is an error, never silently accepted.
+//
+// Firmware that refuses startTime/endTime (badJsonContent, DS-K1T341AM) is
+// asked again without them, and from then on this client asks that
+// terminal without them at once; the page then holds the person's events
+// of any time, and the caller filters (LatestEvents does).
 func (c *Client) SearchEvents(ctx context.Context, q EventSearch) (EventPage, error) {
 	return c.searchEvents(ctx, q, "events of "+q.EmployeeNo)
 }
@@ -83,11 +88,31 @@ func (c *Client) searchEvents(ctx context.Context, q EventSearch, op string) (Ev
 	if q.MaxResults <= 0 {
 		q.MaxResults = eventPageSize
 	}
+	cond := eventCond{SearchID: q.SearchID, Position: q.Position, MaxResults: q.MaxResults, Major: MajorEvent,
+		EmployeeNoString: no, TimeReverseOrder: q.NewestFirst}
+	if c.learned.eventsNoRange.Load() {
+		return c.eventPage(ctx, cond, op)
+	}
+	ranged := cond
+	ranged.StartTime, ranged.EndTime = q.Start.In(c.zone).Format(eventTimeLayout), q.End.In(c.zone).Format(eventTimeLayout)
+	p, err := c.eventPage(ctx, ranged, op)
+	var te *target.Error
+	if !errors.As(err, &te) || !strings.EqualFold(te.Code, "badJsonContent") {
+		return p, err
+	}
+	p, err2 := c.eventPage(ctx, cond, op+" (without a time range)")
+	if err2 != nil {
+		return EventPage{}, fmt.Errorf("%w (asked again without a time range after: %v)", err2, err)
+	}
+	c.learned.eventsNoRange.Store(true)
+	return p, nil
+}
+
+// eventPage sends one AcsEvent search and checks the page.
+func (c *Client) eventPage(ctx context.Context, cond eventCond, op string) (EventPage, error) {
 	b, err := json.Marshal(struct {
 		Cond eventCond `json:"AcsEventCond"`
-	}{eventCond{SearchID: q.SearchID, Position: q.Position, MaxResults: q.MaxResults, Major: MajorEvent,
-		StartTime: q.Start.In(c.zone).Format(eventTimeLayout), EndTime: q.End.In(c.zone).Format(eventTimeLayout),
-		EmployeeNoString: no, TimeReverseOrder: q.NewestFirst}})
+	}{cond})
 	if err != nil {
 		return EventPage{}, c.fail(target.Permanent, op, "", "cannot encode the event search", err)
 	}
@@ -105,7 +130,7 @@ func (c *Client) searchEvents(ctx context.Context, q EventSearch, op string) (Ev
 		return EventPage{}, c.fail(target.Malformed, op, "", "event reply not understood", err)
 	}
 	for _, e := range p.Events {
-		if e.EmployeeNo != no {
+		if e.EmployeeNo != cond.EmployeeNoString {
 			return EventPage{}, c.fail(target.Malformed, op, "ignoredEmployeeNoString",
 				fmt.Sprintf("the terminal returned an event of employeeNo %q, which was not asked for (firmware that ignores employeeNoString?)", e.EmployeeNo), nil)
 		}
@@ -120,11 +145,18 @@ const (
 	orderOldestFirst
 )
 
+// eventOrder looks at the events with a usable time only.
 func eventOrder(evs []AcsEvent) int {
-	if len(evs) < 2 {
+	var dated []AcsEvent
+	for _, e := range evs {
+		if !e.ClockReset {
+			dated = append(dated, e)
+		}
+	}
+	if len(dated) < 2 {
 		return orderUnknown
 	}
-	first, last := evs[0].Time, evs[len(evs)-1].Time
+	first, last := dated[0].Time, dated[len(dated)-1].Time
 	switch {
 	case first.After(last):
 		return orderNewestFirst
@@ -134,44 +166,80 @@ func eventOrder(evs []AcsEvent) int {
 	return orderUnknown
 }
 
+// EventRead is what LatestEvents found.
+type EventRead struct {
+	Events []AcsEvent // newest first, at most the limit
+	// ClockReset counts the events read that were dated 1970 (the
+	// terminal's clock had been reset) and left out.
+	ClockReset int
+}
+
 // LatestEvents returns the newest door events of one person logged between
 // start and end, newest first, at most limit (1…MaxEventLimit).
 //
 // It asks for timeReverseOrder, which older firmware ignores, and reads the
 // first page. If the terminal answered newest first it reads on until limit
-// events; if oldest first it jumps to totalMatches-limit and reads the
-// tail; if one page cannot tell, it reads both. So a person with thousands
-// of events costs about ⌈limit/30⌉+1 requests either way. Like SearchAll
-// it reads again from the start when the log changes underneath (at most
-// maxScans times) and never returns a partial list: any failure returns no
-// events.
-func (c *Client) LatestEvents(ctx context.Context, employeeNo string, start, end time.Time, limit int) ([]AcsEvent, error) {
+// events in the window (or one older than start); if oldest first it reads
+// back from the tail, limit events at a time; if one page cannot tell, it
+// reads both ends. So a person with thousands of events costs about
+// ⌈limit/30⌉+1 requests either way — a little more on firmware that cannot
+// search by time (SearchEvents), whose events outside the window are
+// filtered here. Events with a reset clock are left out and counted. Like
+// SearchAll it reads again from the start when the log changes underneath
+// (at most maxScans times) and never returns a partial list: any failure
+// returns no events.
+func (c *Client) LatestEvents(ctx context.Context, employeeNo string, start, end time.Time, limit int) (EventRead, error) {
 	no := strings.TrimSpace(employeeNo)
 	op := "events of " + no
 	if limit < 1 || limit > MaxEventLimit {
-		return nil, c.fail(target.Permanent, op, "", fmt.Sprintf("limit %d: want 1…%d events", limit, MaxEventLimit), nil)
+		return EventRead{}, c.fail(target.Permanent, op, "", fmt.Sprintf("limit %d: want 1…%d events", limit, MaxEventLimit), nil)
 	}
 	var last *listChanged
 	for range maxScans {
-		evs, err := c.eventScan(ctx, EventSearch{EmployeeNo: no, Start: start, End: end, NewestFirst: true,
+		r, err := c.eventScan(ctx, EventSearch{EmployeeNo: no, Start: start, End: end, NewestFirst: true,
 			MaxResults: eventPageSize, SearchID: NewSearchID()}, limit, op)
 		if errors.As(err, &last) {
 			continue
 		}
-		return evs, err
+		return r, err
 	}
-	return nil, c.fail(target.Transient, op, CodeListChanged,
+	return EventRead{}, c.fail(target.Transient, op, CodeListChanged,
 		fmt.Sprintf("the event log changed during each of %d reads (last: %s); try again", maxScans, last), nil)
 }
 
-func (c *Client) eventScan(ctx context.Context, q EventSearch, limit int, op string) ([]AcsEvent, error) {
-	var got []AcsEvent
+// eventWindow sorts the events read into those in [start, end], those
+// with a reset clock, and notes one older than start.
+type eventWindow struct {
+	start, end time.Time
+	kept       []AcsEvent
+	reset      int
+}
+
+// take keeps evs' events in the window; it returns how many it kept and
+// whether one was older than the window.
+func (w *eventWindow) take(evs []AcsEvent) (kept int, older bool) {
+	for _, e := range evs {
+		switch {
+		case e.ClockReset:
+			w.reset++
+		case e.Time.Before(w.start):
+			older = true
+		case !e.Time.After(w.end):
+			w.kept = append(w.kept, e)
+			kept++
+		}
+	}
+	return kept, older
+}
+
+func (c *Client) eventScan(ctx context.Context, q EventSearch, limit int, op string) (EventRead, error) {
+	win := eventWindow{start: q.Start, end: q.End}
 	page := 0
 	total := -1
 	// read fetches the page at pos and checks it against the first one.
 	// Every page that does not end the read advances pos by at least one
 	// event (MORE without events and an early OK or NO MATCH are refused),
-	// so the loops below end after at most 2·limit pages.
+	// so every loop below ends within total events.
 	read := func(pos int) (EventPage, error) {
 		page++
 		q.Position = pos
@@ -195,56 +263,84 @@ func (c *Client) eventScan(ctx context.Context, q EventSearch, limit int, op str
 		case p.Status == StatusOK && pos+p.NumOfMatches < total:
 			return p, &listChanged{page, fmt.Sprintf("status OK after %d of %d events", pos+p.NumOfMatches, total)}
 		}
-		got = append(got, p.Events...)
 		return p, nil
+	}
+	// span reads the events at positions [from, to) and takes them.
+	span := func(from, to int) (kept int, older bool, err error) {
+		for pos := from; pos < to; {
+			p, err := read(pos)
+			if err != nil {
+				return kept, older, err
+			}
+			k, o := win.take(p.Events[:min(p.NumOfMatches, to-pos)])
+			kept, older = kept+k, older || o
+			pos += p.NumOfMatches
+		}
+		return kept, older, nil
 	}
 	first, err := read(0)
 	if err != nil {
-		return nil, err
+		return EventRead{}, err
 	}
+	kept, older := win.take(first.Events)
 	pos := first.NumOfMatches
-	order := eventOrder(first.Events)
-	headEnd, tailStart := 0, total
-	if order != orderOldestFirst {
-		headEnd = min(limit, total)
-	}
-	if order != orderNewestFirst {
-		tailStart = max(0, total-limit)
-	}
-	for pos < headEnd {
-		p, err := read(pos)
-		if err != nil {
-			return nil, err
+	switch eventOrder(first.Events) {
+	case orderNewestFirst:
+		// Everything after an event older than the window is older still.
+		for pos < total && kept < limit && !older {
+			p, err := read(pos)
+			if err != nil {
+				return EventRead{}, err
+			}
+			k, o := win.take(p.Events)
+			kept, older = kept+k, older || o
+			pos += p.NumOfMatches
 		}
-		pos += p.NumOfMatches
-	}
-	for pos = max(pos, tailStart); pos < total; {
-		p, err := read(pos)
-		if err != nil {
-			return nil, err
+	case orderOldestFirst:
+		// The newest are at the end: read back from it, limit at a time,
+		// until limit events in the window or one older than it.
+		kept, older = 0, false
+		for hi := total; hi > pos && kept < limit && !older; {
+			lo := max(pos, hi-limit)
+			k, o, err := span(lo, hi)
+			if err != nil {
+				return EventRead{}, err
+			}
+			kept, older, hi = kept+k, o, lo
 		}
-		pos += p.NumOfMatches
+	default:
+		if _, _, err := span(pos, min(limit, total)); err != nil {
+			return EventRead{}, err
+		}
+		if _, _, err := span(max(pos, limit, total-limit), total); err != nil {
+			return EventRead{}, err
+		}
 	}
-	// Firmware that ignores startTime lists older events too: they are
-	// outside what was asked for, not an error.
-	got = slices.DeleteFunc(got, func(e AcsEvent) bool { return e.Time.Before(q.Start) })
+	got := win.kept
 	slices.SortStableFunc(got, func(a, b AcsEvent) int {
 		if d := b.Time.Compare(a.Time); d != 0 {
 			return d
 		}
 		return cmp.Compare(b.SerialNo, a.SerialNo)
 	})
-	return got[:min(len(got), limit)], nil
+	return EventRead{Events: got[:min(len(got), limit)], ClockReset: win.reset}, nil
 }
 
 // Events reads the account's newest door events (target.EventReader).
 func (t *Target) Events(ctx context.Context, q target.EventQuery) ([]target.Event, error) {
-	evs, err := t.c.LatestEvents(ctx, q.Account, q.Since, q.Until.Add(eventClockSlack), q.Limit)
+	evs, _, err := t.EventsNoted(ctx, q)
+	return evs, err
+}
+
+// EventsNoted is Events saying how many events it left out because the
+// terminal logged them with a reset clock (target.EventNoter).
+func (t *Target) EventsNoted(ctx context.Context, q target.EventQuery) ([]target.Event, []string, error) {
+	r, err := t.c.LatestEvents(ctx, q.Account, q.Since, q.Until.Add(eventClockSlack), q.Limit)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := make([]target.Event, 0, len(evs))
-	for _, e := range evs {
+	out := make([]target.Event, 0, len(r.Events))
+	for _, e := range r.Events {
 		o, reason := DescribeEvent(e.Major, e.Minor)
 		ev := target.Event{Time: e.Time, Account: e.EmployeeNo, Name: e.Name, Outcome: o, Reason: reason,
 			Code: fmt.Sprintf("%d/%d", e.Major, e.Minor)}
@@ -253,7 +349,17 @@ func (t *Target) Events(ctx context.Context, q target.EventQuery) ([]target.Even
 		}
 		out = append(out, ev)
 	}
-	return out, nil
+	var notes []string
+	switch n := r.ClockReset; {
+	case n == 1:
+		notes = append(notes, fmt.Sprintf("1 event of %s with a reset clock (1970) left out", q.Account))
+	case n > 1:
+		notes = append(notes, fmt.Sprintf("%d events of %s with a reset clock (1970) left out", n, q.Account))
+	}
+	return out, notes, nil
 }
 
-var _ target.EventReader = (*Target)(nil)
+var (
+	_ target.EventReader = (*Target)(nil)
+	_ target.EventNoter  = (*Target)(nil)
+)

@@ -21,6 +21,25 @@ type AcsEvent struct {
 	ReaderNo     int // cardReaderNo; 0 when not sent
 	VerifyMode   string
 	SerialNo     int64 // the log's own sequence number; 0 when not sent
+	// ClockReset: the terminal logged the event with its clock reset (year
+	// 1970 or before). Time is zero: when it happened is unknown, and the
+	// event cannot be placed in a window or an order.
+	ClockReset bool
+}
+
+// resetYear is where a terminal's clock starts after a reset (the Unix
+// epoch); an event dated then or before says nothing about when it was.
+const resetYear = 1970
+
+// clockReset reports a time text dated resetYear or before, whatever
+// follows the year (even 1969 once an offset is applied).
+func clockReset(s string) bool {
+	v := strings.TrimSpace(s)
+	if len(v) < 5 || v[4] != '-' {
+		return false
+	}
+	y, err := strconv.Atoi(v[:4])
+	return err == nil && y <= resetYear
 }
 
 // EventPage is one page of an AcsEvent search, checked in itself like a
@@ -45,7 +64,9 @@ type EventPage struct {
 // ISAPI guide documents the same fields). Numbers may arrive as strings,
 // InfoList as a lone object, employeeNo as a number on older firmware. An
 // event whose time cannot be read makes the page unreadable: the page could
-// not be ordered, and leaving it out would hide an event.
+// not be ordered, and leaving it out would hide an event. An event dated
+// 1970 (the terminal's clock had been reset, DS-K1T341AM) is read with
+// ClockReset set: it is unusable, not the page.
 func decodeEventPage(body []byte, zone *time.Location) (EventPage, error) {
 	var w struct {
 		AcsEvent *struct {
@@ -146,6 +167,10 @@ func decodeAcsEvent(raw json.RawMessage, zone *time.Location) (AcsEvent, error) 
 		return AcsEvent{}, fmt.Errorf("%s: no major or minor type", name)
 	}
 	e.Major, e.Minor = int(*w.Major), int(*w.Minor)
+	if clockReset(string(w.Time)) {
+		e.ClockReset = true
+		return e, nil
+	}
 	t, err := parseLocalTime(string(w.Time), zone)
 	if err != nil {
 		return AcsEvent{}, fmt.Errorf("%s: %w", name, err)

@@ -46,8 +46,26 @@ func eventBench(t *testing.T, cfg emu.Config, n int) (*bench, time.Time) {
 func (b *bench) acsConds(t *testing.T) []map[string]any {
 	t.Helper()
 	var out []map[string]any
+	for _, s := range b.acsSearches(t) {
+		if s.status == 200 {
+			out = append(out, s.cond)
+		}
+	}
+	return out
+}
+
+// acsSearch is one AcsEvent search past authentication: its condition
+// and the HTTP status of the answer.
+type acsSearch struct {
+	status int
+	cond   map[string]any
+}
+
+func (b *bench) acsSearches(t *testing.T) []acsSearch {
+	t.Helper()
+	var out []acsSearch
 	for _, r := range b.log.Entries() {
-		if r.Path != pathAcsEvent || r.Status != 200 {
+		if r.Path != pathAcsEvent || r.Status == 401 || r.Status == 0 {
 			continue
 		}
 		var body struct {
@@ -56,7 +74,7 @@ func (b *bench) acsConds(t *testing.T) []map[string]any {
 		if err := json.Unmarshal(r.Body, &body); err != nil {
 			t.Fatalf("AcsEvent body %s: %v", r.Body, err)
 		}
-		out = append(out, body.Cond)
+		out = append(out, acsSearch{r.Status, body.Cond})
 	}
 	return out
 }
@@ -157,7 +175,8 @@ func TestEventsEnvelopesAndBadReplies(t *testing.T) {
 			target.Permanent, "events of 1001 page 1: permanent (notSupport)"},
 		{"bad content", 400,
 			`{"statusCode":6,"statusString":"Invalid Content","subStatusCode":"badJsonContent","errorMsg":"startTime"}`,
-			target.Permanent, "(badJsonContent): Invalid Content: startTime"},
+			// Refused with a time range and again without one.
+			target.Permanent, "page 1 (without a time range): permanent (badJsonContent): Invalid Content: startTime (asked again without a time range after: "},
 		{"cut off", 200, `{"AcsEvent":{"searchID":"`, target.Malformed, "events of 1001 page 1: malformed: reply not understood"},
 		{"inconsistent page", 200,
 			`{"AcsEvent":{"searchID":"x","responseStatusStrg":"MORE","numOfMatches":0,"totalMatches":5,"InfoList":[]}}`,
@@ -166,6 +185,7 @@ func TestEventsEnvelopesAndBadReplies(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			b, now := eventBench(t, emu.Config{}, 5)
+			b.term.ScriptReply(pathAcsEvent, c.status, c.body)
 			b.term.ScriptReply(pathAcsEvent, c.status, c.body)
 			_, err := b.target.Events(context.Background(), target.EventQuery{Account: "1001", Since: now.AddDate(0, 0, -1), Until: now, Limit: 10})
 			if target.ClassOf(err) != c.class || !strings.Contains(err.Error(), c.want) {

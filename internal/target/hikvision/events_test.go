@@ -105,7 +105,7 @@ func FuzzDecodeEventPage(f *testing.F) {
 			t.Fatal("MORE without events")
 		}
 		for _, e := range p.Events {
-			if e.Time.IsZero() || e.Time.Location() != zone || e.SerialNo < 0 {
+			if (e.Time.IsZero() || e.Time.Location() != zone) != e.ClockReset || e.SerialNo < 0 {
 				t.Fatalf("event %+v", e)
 			}
 		}
@@ -200,10 +200,11 @@ func TestLatestEventsReadsAsLittleAsTheOrderAllows(t *testing.T) {
 			l.pageCap, l.reverse = c.pageCap, c.reverse
 			cl := newTestClient(t, newRawServer(t, l.handler).URL)
 			start := time.Date(2025, 9, 1, 0, 0, 0, 0, cl.zone)
-			got, err := cl.LatestEvents(context.Background(), "1042", start, start.AddDate(1, 0, 0), c.limit)
+			r, err := cl.LatestEvents(context.Background(), "1042", start, start.AddDate(1, 0, 0), c.limit)
 			if err != nil {
 				t.Fatal(err)
 			}
+			got := r.Events
 			want := min(c.limit, c.events)
 			if len(got) != want {
 				t.Fatalf("%d events, want %d", len(got), want)
@@ -235,10 +236,11 @@ func TestLatestEventsRereadsWhenTheLogChanges(t *testing.T) {
 	}
 	cl := newTestClient(t, newRawServer(t, l.handler).URL)
 	start := time.Date(2025, 9, 1, 0, 0, 0, 0, cl.zone)
-	got, err := cl.LatestEvents(context.Background(), "1042", start, start.AddDate(1, 0, 0), 40)
+	r, err := cl.LatestEvents(context.Background(), "1042", start, start.AddDate(1, 0, 0), 40)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := r.Events
 	if len(got) != 40 || !got[0].Time.Equal(l.times[50]) {
 		t.Fatalf("%d events, newest %v: want 40 with the new one first", len(got), got[0].Time)
 	}
@@ -304,5 +306,31 @@ func TestDescribeEvent(t *testing.T) {
 		if o != c.outcome || r != c.reason {
 			t.Errorf("%d/%d: %s %q, want %s %q", c.major, c.minor, o, r, c.outcome, c.reason)
 		}
+	}
+}
+
+// An event dated 1970 (the terminal's clock had been reset) is unusable,
+// not the page: it is marked, whatever its offset makes of the year.
+func TestDecodeClockResetEvents(t *testing.T) {
+	zone := testZone(t)
+	at := time.Date(2025, 11, 1, 8, 15, 3, 0, zone)
+	body := acsReply("OK", 3, 3, acsEventJSON("1042", 75, at, 1),
+		`{"major":5,"minor":75,"time":"1970-01-01T00:12:09+08:00","employeeNoString":"1042","serialNo":2}`,
+		`{"major":5,"minor":75,"time":"1970-01-01 02:00:00","employeeNoString":"1042","serialNo":3}`)
+	p, err := decodeEventPage([]byte(body), zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reset []int64
+	for _, e := range p.Events {
+		if e.ClockReset {
+			if !e.Time.IsZero() {
+				t.Errorf("event %d: reset clock with a time %v", e.SerialNo, e.Time)
+			}
+			reset = append(reset, e.SerialNo)
+		}
+	}
+	if !slices.Equal(reset, []int64{2, 3}) || p.Events[0].ClockReset || !p.Events[0].Time.Equal(at) {
+		t.Errorf("events %+v", p.Events)
 	}
 }

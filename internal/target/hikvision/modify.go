@@ -29,11 +29,13 @@ type modifyValid struct {
 }
 
 // Modify sets one person's validity: it sends only employeeNo, userType (as
-// read) and a complete Valid (enable:true, beginTime as read, the new
-// endTime, timeType:"local") — never rights, arrays or enable:false. If the
-// terminal answers MessageParametersLack naming a field, that one field is
-// added from the read copy and the request is sent once more. Writes are
-// not retried when busy: the caller owns that (it journals each attempt).
+// read) and a complete Valid (enable:true, beginTime exactly as read, the
+// new endTime, timeType:"local") — never rights, arrays or enable:false. If
+// the terminal answers MessageParametersLack naming a field, that one field
+// is added from the read copy and the request is sent once more. If it
+// refuses a Valid at its own advertised bounds ("beginTime and endTime",
+// DS-KV6124-E1), see insideBounds. Writes are not retried when busy: the
+// caller owns that (it journals each attempt).
 func (c *Client) Modify(ctx context.Context, req ModifyRequest) error {
 	no := strings.TrimSpace(req.EmployeeNo)
 	op := "modify " + no
@@ -43,7 +45,7 @@ func (c *Client) Modify(ctx context.Context, req ModifyRequest) error {
 	if req.End.IsZero() {
 		return c.fail(target.Permanent, op, "", "no end time", nil)
 	}
-	begin := req.Begin
+	begin, beginText := req.Begin, strings.TrimSpace(req.BeginText)
 	if begin.IsZero() {
 		// No period as read: begin at the start of today, or of the end's
 		// day if that is earlier, so that begin ≤ end always holds.
@@ -51,23 +53,44 @@ func (c *Client) Modify(ctx context.Context, req ModifyRequest) error {
 		if endDay := member.DateOf(req.End, c.zone); endDay.Before(today) {
 			today = endDay
 		}
-		begin = today.StartOfDay(c.zone)
+		begin, beginText = today.StartOfDay(c.zone), ""
 	}
 	if req.End.Before(begin) {
 		// Closing access before the period began (a revoke of a member
 		// whose period starts later): the terminal refuses end < begin, so
 		// the period becomes the end's day only, which has passed.
-		begin = member.DateOf(req.End, c.zone).StartOfDay(c.zone)
+		begin, beginText = member.DateOf(req.End, c.zone).StartOfDay(c.zone), ""
 	}
-	user := map[string]any{
-		"employeeNo": no,
-		"Valid": modifyValid{Enable: true, BeginTime: formatLocalTime(begin, c.zone),
-			EndTime: formatLocalTime(req.End, c.zone), TimeType: "local"},
+	if beginText == "" {
+		beginText = formatLocalTime(begin, c.zone)
 	}
+	valid := modifyValid{Enable: true, BeginTime: beginText, EndTime: formatLocalTime(req.End, c.zone), TimeType: "local"}
+	if c.learned.refusesBounds.Load() {
+		// Known from an earlier refusal: no need to be refused again.
+		if v, _, ok := c.insideBounds(ctx, valid); ok {
+			valid = v
+		}
+	}
+	user := map[string]any{"employeeNo": no, "Valid": valid}
 	if req.UserType != "" {
 		user["userType"] = req.UserType
 	}
 	rep, err := c.modifyOnce(ctx, op, user)
+	if refusedBounds(rep, err) && !c.learned.refusesBounds.Load() {
+		v, moved, ok := c.insideBounds(ctx, valid)
+		if !ok {
+			return err
+		}
+		user["Valid"] = v
+		if _, err2 := c.modifyOnce(ctx, op+" ("+moved+")", user); err2 != nil {
+			// The second answer classifies (an auth stop must stay one).
+			var first *target.Error
+			errors.As(err, &first)
+			return fmt.Errorf("%w (sent again after the terminal refused the bounds: %s)", err2, first.Message)
+		}
+		c.learned.refusesBounds.Store(true)
+		return nil
+	}
 	var te *target.Error
 	if !errors.As(err, &te) || !strings.EqualFold(te.Code, "MessageParametersLack") || rep == nil || rep.env == nil {
 		return err
@@ -79,6 +102,52 @@ func (c *Client) Modify(ctx context.Context, req ModifyRequest) error {
 	user[name] = value
 	_, err = c.modifyOnce(ctx, op+" (with "+name+")", user)
 	return err
+}
+
+// refusedBounds reports the refusal firmware gives a Valid at its own
+// advertised bounds: badJsonContent, errorMsg "beginTime and endTime"
+// (kv6124_b_sync_write_verification.json).
+func refusedBounds(rep *reply, err error) bool {
+	var te *target.Error
+	if !errors.As(err, &te) || !strings.EqualFold(te.Code, "badJsonContent") || rep == nil || rep.env == nil {
+		return false
+	}
+	msgs := []string{rep.env.ErrorMsg}
+	for _, p := range rep.env.Persons {
+		msgs = append(msgs, p.ErrorMsg)
+	}
+	for _, m := range msgs {
+		m = strings.ToLower(m)
+		if strings.Contains(m, "begintime") || strings.Contains(m, "endtime") {
+			return true
+		}
+	}
+	return false
+}
+
+// insideBounds moves a begin or end that sits exactly on the terminal's
+// advertised bounds one day inside them: an end at timeRangeEnd
+// (2037-12-31T23:59:59) becomes the day before at 23:59:59, a begin at
+// timeRangeBegin the day after. A day, not a second, keeps the end a whole
+// calendar day like every other end; the plan counts an end one day below
+// the target's maximum as the maximum (plan.EndHeld), so it settles. moved
+// says what changed; ok is false when neither was on a bound (the refusal
+// has another cause and stands).
+func (c *Client) insideBounds(ctx context.Context, v modifyValid) (_ modifyValid, moved string, ok bool) {
+	caps, err := c.limits(ctx)
+	if err != nil {
+		return v, "", false
+	}
+	var what []string
+	if v.EndTime == formatLocalTime(caps.TimeRangeEnd, c.zone) {
+		v.EndTime = formatLocalTime(caps.TimeRangeEnd.AddDate(0, 0, -1), c.zone)
+		what = append(what, "endTime "+v.EndTime+", a day before the terminal's maximum, which it refuses")
+	}
+	if v.BeginTime == formatLocalTime(caps.TimeRangeBegin, c.zone) {
+		v.BeginTime = formatLocalTime(caps.TimeRangeBegin.AddDate(0, 0, 1), c.zone)
+		what = append(what, "beginTime "+v.BeginTime+", a day after the terminal's minimum, which it refuses")
+	}
+	return v, strings.Join(what, " and "), len(what) > 0
 }
 
 // lackingName is the errorMsg of a MessageParametersLack status, top-level

@@ -118,7 +118,11 @@ type ModifyRequest struct {
 	EmployeeNo string
 	UserType   string    // as read; empty: not sent
 	Begin      time.Time // as read; zero: the start of the earlier of today and End's day
-	End        time.Time // new last instant of access
+	// BeginText is Begin's digits as read (localLayout), when formatting
+	// Begin would not give them back; "" = Begin formatted. The begin is
+	// written back exactly as the terminal holds it.
+	BeginText string
+	End       time.Time // new last instant of access
 	// Read is the copy read before the change; a MessageParametersLack
 	// reply naming a field is answered by adding that field from it. Nil:
 	// the person is read again if such a reply comes.
