@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,16 +19,6 @@ import (
 // Real replies of terminals to logins (testdata/realworld, provenance in its
 // README.md), served to the client's real methods: what does doorsync make
 // of each?
-
-// authFixture reads a file of the top-level testdata/realworld/hikvision.
-func authFixture(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "realworld", "hikvision", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func deviceInfoHandler(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/xml")
@@ -60,7 +48,7 @@ func TestRealWorldUserCheck(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				f, srv := newFake(t, deviceInfoHandler)
-				f.set(func(f *fake) { f.failBody = string(authFixture(t, tt.file)) })
+				f.set(func(f *fake) { f.failBody = string(realworld(t, tt.file)) })
 				c := newTestClient(t, srv.URL)
 				ctx := context.Background()
 				if usedBefore {
@@ -99,7 +87,7 @@ func TestRealWorldUserCheck(t *testing.T) {
 // challenge, on a nonce that worked before, it is taken for an old nonce:
 // a fresh challenge, fetched without credentials, settles it uncounted.
 func TestRealWorldHTML401(t *testing.T) {
-	page := string(authFixture(t, "http401_html_digest_failed.html"))
+	page := string(realworld(t, "http401_html_digest_failed.html"))
 	t.Run("fresh nonce", func(t *testing.T) {
 		f, srv := newFake(t, countHandler)
 		f.set(func(f *fake) { f.pass, f.failBody = "changed-on-the-terminal", page })
@@ -133,7 +121,7 @@ func TestRealWorldHTML401(t *testing.T) {
 // where offered and the RFC 2069 form where not.
 func TestRealWorldWWWAuthenticate(t *testing.T) {
 	var lines []string
-	sc := bufio.NewScanner(bytes.NewReader(authFixture(t, "www_authenticate_headers.txt")))
+	sc := bufio.NewScanner(bytes.NewReader(realworld(t, "www_authenticate_headers.txt")))
 	for sc.Scan() {
 		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
 			lines = append(lines, l)
@@ -142,7 +130,7 @@ func TestRealWorldWWWAuthenticate(t *testing.T) {
 	if len(lines) != 4 {
 		t.Fatalf("%d header lines, want 4", len(lines))
 	}
-	refusal := authFixture(t, "specdoc_usercheck_retry4.xml")
+	refusal := realworld(t, "specdoc_usercheck_retry4.xml")
 	for _, line := range lines {
 		chal, err := digest.ParseChallenge(line)
 		if err != nil {
@@ -208,7 +196,7 @@ type observation struct {
 // the refusal once and learns the limit.
 func TestRealWorldAuthReuseObservation(t *testing.T) {
 	var obs []observation
-	if err := json.Unmarshal(authFixture(t, "kv6124_a_auth_reuse_observation.json"), &obs); err != nil {
+	if err := json.Unmarshal(realworld(t, "kv6124_a_auth_reuse_observation.json"), &obs); err != nil {
 		t.Fatal(err)
 	}
 	last := obs[len(obs)-1]

@@ -18,21 +18,44 @@ import (
 // testdata/realworld/README.md) served from a loopback server to the
 // client's real methods. Each case says what doorsync makes of the payload.
 
+// realworldDir is the repository's top-level testdata/realworld/hikvision.
 const realworldDir = "../../../testdata/realworld/hikvision"
 
-// realworldPayload reads a payload file. Captures published as an
-// observation record ({"http_status":…, "payload":{…}}) are unwrapped to the
-// reply body the device sent; its status comes with it (200 otherwise).
-func realworldPayload(t testing.TB, name string) (int, []byte) {
+// realworld reads a payload file as it is.
+func realworld(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(realworldDir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rec struct {
-		Status  int             `json:"http_status"`
-		Payload json.RawMessage `json:"payload"`
+	return b
+}
+
+// recordedExchange is a capture published as an observation record
+// ({"method":…,"path":…,"http_status":…,"payload":{…}}).
+type recordedExchange struct {
+	Path    string          `json:"path"`
+	Status  int             `json:"http_status"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// recordedPayload is the reply body of a recorded exchange that succeeded.
+func recordedPayload(t testing.TB, name string) string {
+	t.Helper()
+	var rec recordedExchange
+	if err := json.Unmarshal(realworld(t, name), &rec); err != nil || len(rec.Payload) == 0 || rec.Status != 200 {
+		t.Fatalf("%s is not a recorded exchange with a payload: %v", name, err)
 	}
+	return string(rec.Payload)
+}
+
+// realworldPayload is the reply a file holds: a recorded exchange is
+// unwrapped to the body the device sent, with its status; any other file
+// is the body itself, sent with 200.
+func realworldPayload(t testing.TB, name string) (int, []byte) {
+	t.Helper()
+	b := realworld(t, name)
+	var rec recordedExchange
 	if strings.HasSuffix(name, ".json") && json.Unmarshal(b, &rec) == nil && len(rec.Payload) > 0 && rec.Status != 0 {
 		return rec.Status, rec.Payload
 	}

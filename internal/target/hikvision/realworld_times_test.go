@@ -13,8 +13,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,33 +23,6 @@ import (
 	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/target"
 )
-
-// realworldDir is the repository's top-level testdata/realworld/hikvision.
-const realworldDir = "../../../testdata/realworld/hikvision"
-
-func realworld(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(realworldDir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// recordedPayload is the reply body of a recorded exchange
-// ({"method":…,"path":…,"http_status":…,"payload":{…}}).
-func recordedPayload(t *testing.T, name string) string {
-	t.Helper()
-	var rec struct {
-		Path    string          `json:"path"`
-		Status  int             `json:"http_status"`
-		Payload json.RawMessage `json:"payload"`
-	}
-	if err := json.Unmarshal(realworld(t, name), &rec); err != nil || len(rec.Payload) == 0 || rec.Status != 200 {
-		t.Fatalf("%s is not a recorded exchange with a payload: %v", name, err)
-	}
-	return string(rec.Payload)
-}
 
 // replayed is a terminal that answers each path with the replies queued
 // for it (the last one again once the queue is down to it) and 404
