@@ -23,9 +23,7 @@ import (
 
 // Defaults for Config's zero values.
 const (
-	DefaultTimeout      = 20 * time.Second
-	DefaultReadRetries  = 2
-	DefaultRetryBackoff = 500 * time.Millisecond
+	DefaultTimeout = 20 * time.Second
 	// maxBody bounds a reply: a page of 30 persons is ~20 KB, so anything
 	// near this is not a terminal talking.
 	maxBody = 16 << 20
@@ -53,11 +51,6 @@ type Config struct {
 	// TLSFingerprint is set).
 	Transport http.RoundTripper
 	Clock     clock.Clock // nil = the system clock
-	// ReadRetries is how often a read (never a write) that got deviceBusy,
-	// a 5xx or a broken connection is tried again, after RetryBackoff,
-	// doubled each time, with jitter. 0 = DefaultReadRetries; negative = none.
-	ReadRetries  int
-	RetryBackoff time.Duration // 0 = DefaultRetryBackoff
 }
 
 // String describes the config without its password.
@@ -78,8 +71,6 @@ type Client struct {
 	timeout    time.Duration
 	clock      clock.Clock
 	http       *http.Client
-	retries    int
-	backoff    time.Duration
 
 	sem  chan struct{} // one exchange in flight
 	auth authState
@@ -150,8 +141,6 @@ func NewClient(cfg Config) (*Client, error) {
 		zone:    cfg.Zone,
 		timeout: cfg.Timeout,
 		clock:   cfg.Clock,
-		retries: cfg.ReadRetries,
-		backoff: cfg.RetryBackoff,
 		sem:     make(chan struct{}, 1),
 		http: &http.Client{
 			Transport: rt,
@@ -165,15 +154,6 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	if c.clock == nil {
 		c.clock = clock.System{}
-	}
-	switch {
-	case c.retries == 0:
-		c.retries = DefaultReadRetries
-	case c.retries < 0:
-		c.retries = 0
-	}
-	if c.backoff <= 0 {
-		c.backoff = DefaultRetryBackoff
 	}
 	return c, nil
 }
