@@ -25,7 +25,7 @@ type Engine struct {
 	Retry    Retry
 	// Retries are the run's budgets when the run already spent some (the
 	// inventory); nil: fresh ones from Retry.
-	Retries *Retries
+	Retries  *Retries
 	Batch    int         // accounts per read (default DefaultBatch)
 	Progress func(Event) // may be nil; called from the workers
 }
