@@ -309,7 +309,7 @@ func (w *worker) write(ctx context.Context, t target.Target, updates []target.Up
 		}
 		got := t.Write(ctx, batch)
 		var again []int
-		answered := false
+		answered, progressed := false, false
 		for j, i := range open {
 			attempts[i] = tries.Tries()
 			var err error
@@ -319,10 +319,14 @@ func (w *worker) write(ctx context.Context, t target.Target, updates []target.Up
 				err = fmt.Errorf("target %s returned %d results for %d updates", w.name, len(got), len(batch))
 			}
 			errs[i] = err
+			progressed = progressed || err == nil
 			if v := Classify(err); v != backoff.Stop {
 				again = append(again, i)
 				answered = answered || v == backoff.Again
 			}
+		}
+		if progressed {
+			tries.Progress()
 		}
 		if len(again) == 0 {
 			break

@@ -84,10 +84,11 @@ func (p Policy) NewBudget() *Budget {
 	return &Budget{p: p.withDefaults()}
 }
 
-// Budget is the time one party may cost in retries. The time an operation
-// spends between its first failure and its end (pauses and the tries
-// after the first) is charged; once the policy's Budget is spent, a failure
-// is final. Safe for concurrent use.
+// Budget is the time one party may cost in retries. The time from a
+// failure until the operation succeeds, gets further (Tries.Progress) or
+// is given up — the pauses and the tries after the failure — is charged;
+// a slow but healthy party costs nothing. Once the policy's Budget is
+// spent, a failure is final. Safe for concurrent use.
 type Budget struct {
 	p     Policy
 	mu    sync.Mutex
@@ -130,9 +131,10 @@ func (b *Budget) Begin() *Tries {
 // Tries is one operation's retry state.
 type Tries struct {
 	b      *Budget
-	tries  int
-	first  time.Time // when the first failure came back; zero: none yet
+	tries  int       // calls made, counting the one in progress
+	streak int       // failures since the start or the last progress: the backoff's exponent
 	silent int       // AgainSilent verdicts in a row
+	first  time.Time // when the current streak's first failure came back; zero: none
 	done   bool
 }
 
@@ -166,12 +168,23 @@ func (t *Tries) Again(ctx context.Context, err error, v Verdict) (bool, error) {
 	}
 	// The last pause is cut to what is left: the budget is used, not
 	// forfeited because the next doubling would overrun it.
-	d := min(Delay(p.Base, p.Max, t.tries-1, p.Jitter()), left)
+	d := min(Delay(p.Base, p.Max, t.streak, p.Jitter()), left)
+	t.streak++
 	if serr := p.Sleep(ctx, d); serr != nil {
 		return false, fmt.Errorf("%w (not tried again: %w)", err, serr)
 	}
 	t.tries++
 	return true, nil
+}
+
+// Progress says the operation got further since its last failure (a page
+// of a scan, some updates of a batch were done): the time since that
+// failure is charged, and the next failure starts the backoff from its
+// first, short pause again. A long scan hit by scattered busy answers
+// then pays a short pause for each, not ever longer ones.
+func (t *Tries) Progress() {
+	t.charge()
+	t.streak, t.silent = 0, 0
 }
 
 // Done charges the operation's time to the budget; later calls do nothing.
@@ -180,10 +193,16 @@ func (t *Tries) Done() {
 		return
 	}
 	t.done = true
+	t.charge()
+}
+
+// charge adds the time since the current streak's first failure.
+func (t *Tries) charge() {
 	if t.first.IsZero() {
 		return
 	}
 	d := t.b.p.Clock.Now().Sub(t.first)
+	t.first = time.Time{}
 	t.b.mu.Lock()
 	t.b.spent += max(d, 0)
 	t.b.mu.Unlock()

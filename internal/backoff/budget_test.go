@@ -149,3 +149,36 @@ func TestCancelledWhilePausing(t *testing.T) {
 		t.Fatalf("want the failure and the cancellation, got %v", err)
 	}
 }
+
+// Progress restarts the backoff at its first pause and charges the time
+// up to it: a long operation with scattered failures pays short pauses.
+func TestProgressRestartsTheBackoff(t *testing.T) {
+	p, clk, slept := testPolicy(time.Minute)
+	b := p.NewBudget()
+	tr := b.Begin()
+	fail := func() {
+		t.Helper()
+		if ok, err := tr.Again(context.Background(), errBusy, Again); !ok {
+			t.Fatalf("gave up: %v", err)
+		}
+	}
+	fail()
+	fail()
+	clk.Advance(time.Second) // the successful work after the pauses
+	tr.Progress()
+	clk.Advance(time.Hour) // healthy work costs nothing
+	fail()
+	tr.Done()
+	want := []time.Duration{75 * time.Millisecond, 150 * time.Millisecond, 75 * time.Millisecond}
+	for i := range want {
+		if (*slept)[i] != want[i] {
+			t.Fatalf("pauses %v, want %v", *slept, want)
+		}
+	}
+	if got := b.Spent(); got != 75*time.Millisecond+150*time.Millisecond+time.Second+75*time.Millisecond {
+		t.Errorf("spent %v: want the pauses and the second until progress, not the hour of healthy work", got)
+	}
+	if tr.Tries() != 4 {
+		t.Errorf("Tries = %d, want 4", tr.Tries())
+	}
+}

@@ -149,14 +149,7 @@ func (e *Engine) fetch(ctx context.Context, retries *apply.Retries) Snapshot {
 		go func() {
 			defer wg.Done()
 			name := t.Info().Name
-			var accs []target.Account
-			_, err := retries.Do(ctx, name, func() error {
-				var err error
-				accs, err = t.Inventory(ctx, func(p target.Progress) {
-					e.emit(Event{Phase: "target", Target: name, Done: p.Done, Total: p.Total})
-				})
-				return err
-			})
+			accs, err := e.inventory(ctx, t, name, retries)
 			snap.Targets[i] = plan.TargetState{Info: t.Info(), Accounts: accs, Err: err}
 			e.emit(Event{Phase: "target", Target: name, Done: len(accs), Total: len(accs), Err: err, Note: "done"})
 		}()
@@ -178,6 +171,29 @@ func (e *Engine) fetch(ctx context.Context, retries *apply.Retries) Snapshot {
 		}
 	}
 	return snap
+}
+
+// inventory lists a target's accounts, calling again within its retry
+// budget while a call fails retryably. Every page read is progress: the
+// backoff starts short again, and the target resumes the scan at the
+// failed page (hikvision.Target), so a 50-page inventory with scattered
+// busy pages costs those pages and a short pause each.
+func (e *Engine) inventory(ctx context.Context, t target.Target, name string, retries *apply.Retries) ([]target.Account, error) {
+	tries := retries.Budget(name).Begin()
+	defer tries.Done()
+	for {
+		accs, err := t.Inventory(ctx, func(p target.Progress) {
+			tries.Progress()
+			e.emit(Event{Phase: "target", Target: name, Done: p.Done, Total: p.Total})
+		})
+		if err == nil {
+			return accs, nil
+		}
+		again, final := tries.Again(ctx, err, apply.Classify(err))
+		if !again {
+			return nil, final
+		}
+	}
 }
 
 // Plan builds the plan from a snapshot with the stored links and the ends
