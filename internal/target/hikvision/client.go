@@ -7,6 +7,16 @@
 // request at a time, so calls are serialised; errors inside HTTP 200 bodies,
 // so every body is checked for a status envelope; a silently capped,
 // sometimes inconsistent paged Search, so every page is checked.
+//
+// The client sends each request once: a busy or failing terminal comes
+// back as a classified error (target.Busy, target.Transient) and the engine
+// retries by class within the terminal's time budget (apply.Retry), so
+// retries are decided in one place and never stacked (5 client tries inside
+// each of 5 engine tries were 25 requests for one lookup). A paged
+// inventory would make such retries expensive — one busy page of 50 would
+// start it over — so the adapter keeps the pages read and the next
+// Inventory continues from the failed page while the list is unchanged
+// (scanState); that keeps one retry layer without losing the pages.
 package hikvision
 
 import (
