@@ -88,24 +88,25 @@ type Snapshot struct {
 	Organisations []int
 }
 
-// startRetries gives every target a fresh retry budget for one run.
-func (e *Engine) startRetries() *apply.Retries {
+// retryPolicy is Retry measuring time with the engine's clock unless it has
+// its own.
+func (e *Engine) retryPolicy() apply.Retry {
 	r := e.Retry
 	if r.Clock == nil {
 		r.Clock = e.Clock
 	}
-	return r.Start()
+	return r
 }
+
+// startRetries gives every target a fresh retry budget for one run.
+func (e *Engine) startRetries() *apply.Retries { return e.retryPolicy().Start() }
 
 // Try makes one call to the named target outside a run (the console's door
 // events, a links import) under the same retry policy, with a budget of
 // its own: limit when positive and smaller than the target's, so an
 // operator waiting at a screen is not kept for minutes.
 func (e *Engine) Try(ctx context.Context, name string, limit time.Duration, op func() error) error {
-	r := e.Retry
-	if r.Clock == nil {
-		r.Clock = e.Clock
-	}
+	r := e.retryPolicy()
 	if b := r.BudgetFor(name); limit > 0 && limit < b {
 		r.Budget, r.Budgets = limit, nil
 	}

@@ -404,3 +404,29 @@ func TestIncrementalPassRetriesEarlierFailures(t *testing.T) {
 		t.Errorf("%d terminal requests in a pass with nothing to do", n)
 	}
 }
+
+// Try retries a call made outside a run (the console's door events) by
+// the same policy, within the shorter limit an operator can wait.
+func TestTryRetriesWithinItsLimit(t *testing.T) {
+	r := newRig(t, rigOptions{members: 60, seed: 2})
+	ctx := context.Background()
+	entrance := r.eng.Targets[0]
+	ep := r.site.Terminals[0]
+	lookup := func() error { _, err := entrance.Lookup(ctx, []string{"1"}); return err }
+	if err := lookup(); err != nil { // the challenge and capabilities are known from here on
+		t.Fatal(err)
+	}
+	ep.Faults.Next(emulator.FaultBusy, emulator.FaultBusy)
+	if err := r.eng.Try(ctx, ep.Name, 10*time.Second, lookup); err != nil {
+		t.Fatalf("Try after two busy answers: %v", err)
+	}
+	ep.Faults.SetRate(emulator.FaultBusy, 1)
+	began := r.clk.Now()
+	err := r.eng.Try(ctx, ep.Name, 10*time.Second, lookup)
+	if target.ClassOf(err) != target.Busy {
+		t.Fatalf("Try on a terminal busy for good: %v", err)
+	}
+	if spent := r.clk.Now().Sub(began); spent != 10*time.Second {
+		t.Errorf("Try paused %v, want its limit of 10s", spent)
+	}
+}
