@@ -85,6 +85,9 @@ func (c *Client) search(ctx context.Context, q SearchQuery, op string) (SearchPa
 	if err != nil {
 		return SearchPage{}, c.fail(target.Malformed, op, "", "search reply not understood", err)
 	}
+	if p.Status == StatusMore && p.NumOfMatches < q.MaxResults {
+		c.learnPageCap(p.NumOfMatches)
+	}
 	if len(asked) > 0 {
 		for _, u := range p.Users {
 			if !asked[u.EmployeeNo] {
@@ -237,7 +240,8 @@ func ceilDiv(a, b int) int {
 }
 
 // SearchEmployees reads the given persons, EmployeeNoList.maxSize at a
-// time (⌈k/maxSize⌉ requests when pages are at least that big). Persons
+// time (⌈k/maxSize⌉ requests when pages are at least that big; batches
+// shrink to the page size once the terminal trimmed a page). Persons
 // that do not exist are absent from the result. A terminal that returns a
 // person not asked for is an error, never silently accepted.
 func (c *Client) SearchEmployees(ctx context.Context, nos []string) ([]UserInfo, error) {
@@ -259,20 +263,24 @@ func (c *Client) SearchEmployees(ctx context.Context, nos []string) ([]UserInfo,
 	if len(want) == 0 {
 		return []UserInfo{}, nil
 	}
-	caps, err := c.limits(ctx)
-	if err != nil {
-		return nil, err
-	}
-	size := caps.EmployeeNoListMax
-	batches := ceilDiv(len(want), size)
 	out := make([]UserInfo, 0, len(want))
-	for b := range batches {
-		part := want[b*size : min((b+1)*size, len(want))]
-		users, err := c.lookupBatch(ctx, part, min(len(part), caps.MaxResults), fmt.Sprintf("lookup batch %d of %d", b+1, batches))
+	for b, start := 1, 0; start < len(want); b++ {
+		// Asked again for every batch: a trimmed page met on the way
+		// lowers the page size (learnPageCap), and a batch no larger than
+		// a page is read in one request.
+		caps, err := c.limits(ctx)
+		if err != nil {
+			return nil, err
+		}
+		size := min(caps.EmployeeNoListMax, caps.MaxResults)
+		part := want[start:min(start+size, len(want))]
+		op := fmt.Sprintf("lookup batch %d of %d", b, b+ceilDiv(len(want)-start-len(part), size))
+		users, err := c.lookupBatch(ctx, part, min(len(part), caps.MaxResults), op)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, users...)
+		start += len(part)
 	}
 	return out, nil
 }

@@ -450,6 +450,25 @@ func TestSearchEmployees(t *testing.T) {
 			}
 		}
 	})
+	t.Run("pages trimmed below maxResults", func(t *testing.T) {
+		p := newPager(100)
+		p.pageCap = 20 // answers 20 although 30 are advertised and asked for
+		c := newPagerClient(t, p)
+		var ask []string
+		for i := range 70 {
+			ask = append(ask, fmt.Sprint(1000+i))
+		}
+		users, err := c.SearchEmployees(context.Background(), ask)
+		if err != nil || len(users) != 70 {
+			t.Fatalf("got %d persons, %v", len(users), err)
+		}
+		// 30 ids: a trimmed page of 20 and one of 10; then batches of 20
+		// (20, 20): one request each.
+		reqs := p.requests()
+		if len(reqs) != 4 || len(reqs[2].EmployeeNoList) != 20 || reqs[2].MaxResults != 20 {
+			t.Errorf("requests %+v: want 2 for the first batch of 30, then 2 batches of 20", reqs)
+		}
+	})
 	t.Run("smaller list limit", func(t *testing.T) {
 		p := newPager(40)
 		p.listMax = 10
