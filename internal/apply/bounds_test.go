@@ -35,7 +35,7 @@ func TestApplyAcceptsADayBelowARefusedMaximum(t *testing.T) {
 	srv := httptest.NewServer(term)
 	t.Cleanup(srv.Close)
 	tg, err := hikvision.NewTarget(hikvision.Config{Name: "entrance", BaseURL: srv.URL, Username: "admin", Password: "pw-4711",
-		Zone: zone, RetryBackoff: time.Millisecond})
+		Zone: zone})
 	if err != nil {
 		t.Fatal(err)
 	}

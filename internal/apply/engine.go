@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/doorsync/doorsync/internal/backoff"
-	"math/rand/v2"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/backoff"
 	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/target"
 )
@@ -18,47 +17,15 @@ import (
 // EmployeeNoList maximum); chunks of writes are read back together.
 const DefaultBatch = 30
 
-// Retry is the backoff for transient failures (busy, 5xx, network).
-type Retry struct {
-	Attempts int           // tries per write or read, in all (default 5)
-	Base     time.Duration // first wait (default 250 ms), doubled each time
-	Max      time.Duration // cap of one wait (default 8 s)
-	// Sleep waits or returns ctx's error; tests inject an instant one.
-	Sleep func(ctx context.Context, d time.Duration) error
-	// Jitter returns a number in [0,1); nil: math/rand/v2.
-	Jitter func() float64
-}
-
-func (r Retry) withDefaults() Retry {
-	if r.Attempts <= 0 {
-		r.Attempts = 5
-	}
-	if r.Base <= 0 {
-		r.Base = 250 * time.Millisecond
-	}
-	if r.Max <= 0 {
-		r.Max = 8 * time.Second
-	}
-	if r.Sleep == nil {
-		r.Sleep = backoff.Sleep
-	}
-	if r.Jitter == nil {
-		r.Jitter = rand.Float64
-	}
-	return r
-}
-
-// wait pauses before retry number attempt (1 for the first retry).
-func (r Retry) wait(ctx context.Context, attempt int) error {
-	return r.Sleep(ctx, backoff.Delay(r.Base, r.Max, attempt-1, r.Jitter()))
-}
-
 // Engine applies plan items.
 type Engine struct {
 	Targets  map[string]target.Target
 	Recorder Recorder
 	RunID    int64
 	Retry    Retry
+	// Retries are the run's budgets when the run already spent some (the
+	// inventory); nil: fresh ones from Retry.
+	Retries  *Retries
 	Batch    int         // accounts per read (default DefaultBatch)
 	Progress func(Event) // may be nil; called from the workers
 }
@@ -91,12 +58,16 @@ func (e *Engine) Run(ctx context.Context, items []plan.Item) ([]Result, error) {
 		mu     sync.Mutex
 		recErr error
 	)
+	retries := e.Retries
+	if retries == nil {
+		retries = e.Retry.Start()
+	}
 	for _, name := range order {
 		idx := byTarget[name]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := worker{e: e, retry: e.Retry.withDefaults(), name: name, total: len(idx)}
+			w := worker{e: e, retries: retries, name: name, total: len(idx)}
 			w.batch = e.Batch
 			if w.batch <= 0 {
 				w.batch = DefaultBatch
@@ -126,12 +97,12 @@ func (e *Engine) Run(ctx context.Context, items []plan.Item) ([]Result, error) {
 }
 
 type worker struct {
-	e     *Engine
-	retry Retry
-	name  string
-	batch int
-	total int
-	done  int
+	e       *Engine
+	retries *Retries
+	name    string
+	batch   int
+	total   int
+	done    int
 }
 
 func (w *worker) emit(ev Event) {
@@ -325,7 +296,9 @@ func (w *worker) verify(r *Result, after map[string]target.Account, readErr erro
 	}
 }
 
-// write sends the updates, retrying the ones that failed transiently.
+// write sends the updates and sends again those that failed retryably,
+// within the target's budget. Each call sends only what is still open, so
+// a busy burst costs the updates it hit, not the whole chunk.
 func (w *worker) write(ctx context.Context, t target.Target, updates []target.Update) ([]error, []int) {
 	errs := make([]error, len(updates))
 	attempts := make([]int, len(updates))
@@ -333,15 +306,18 @@ func (w *worker) write(ctx context.Context, t target.Target, updates []target.Up
 	for i := range open {
 		open[i] = i
 	}
-	for attempt := 1; len(open) > 0; attempt++ {
+	tries := w.retries.Budget(w.name).Begin()
+	defer tries.Done()
+	for len(open) > 0 {
 		batch := make([]target.Update, len(open))
 		for j, i := range open {
 			batch[j] = updates[i]
 		}
 		got := t.Write(ctx, batch)
 		var again []int
+		answered, progressed := false, false
 		for j, i := range open {
-			attempts[i] = attempt
+			attempts[i] = tries.Tries()
 			var err error
 			if j < len(got) {
 				err = got[j]
@@ -349,34 +325,54 @@ func (w *worker) write(ctx context.Context, t target.Target, updates []target.Up
 				err = fmt.Errorf("target %s returned %d results for %d updates", w.name, len(got), len(batch))
 			}
 			errs[i] = err
-			if err != nil && target.ClassOf(err).Retryable() && !errors.Is(err, target.ErrStopped) && attempt < w.retry.Attempts {
+			progressed = progressed || err == nil
+			if v := Classify(err); v != backoff.Stop {
 				again = append(again, i)
+				answered = answered || v == backoff.Again
 			}
+		}
+		if progressed {
+			tries.Progress()
+		}
+		if len(again) == 0 {
+			break
+		}
+		// The chunk counts as answered when any of its updates got an answer.
+		verdict := backoff.AgainSilent
+		if answered {
+			verdict = backoff.Again
+		}
+		ok, final := tries.Again(ctx, errs[again[0]], verdict)
+		if !ok {
+			// The reason for giving up (budget spent, no answer) goes on
+			// every update left.
+			var ex *backoff.ExhaustedError
+			if errors.As(final, &ex) {
+				for _, i := range again {
+					e := *ex
+					e.Err = errs[i]
+					errs[i] = &e
+				}
+			}
+			break
 		}
 		open = again
-		if len(open) > 0 {
-			if err := w.retry.wait(ctx, attempt); err != nil {
-				break
-			}
-		}
 	}
 	return errs, attempts
 }
 
-// lookup reads accounts, retrying transient failures.
+// lookup reads accounts, trying again within the target's budget.
 func (w *worker) lookup(ctx context.Context, t target.Target, ids []string) (map[string]target.Account, error) {
-	for attempt := 1; ; attempt++ {
-		got, err := t.Lookup(ctx, ids)
-		if err == nil {
-			return got, nil
-		}
-		if !target.ClassOf(err).Retryable() || attempt >= w.retry.Attempts {
-			return nil, err
-		}
-		if werr := w.retry.wait(ctx, attempt); werr != nil {
-			return nil, err
-		}
+	var got map[string]target.Account
+	_, err := w.retries.Do(ctx, w.name, func() error {
+		var err error
+		got, err = t.Lookup(ctx, ids)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return got, nil
 }
 
 func (w *worker) failAll(ctx context.Context, res []Result, st Status, err error) ([]Result, error) {

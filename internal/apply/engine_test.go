@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/apply"
+	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/emulator"
 	"github.com/doorsync/doorsync/internal/emulator/site"
 	"github.com/doorsync/doorsync/internal/member"
@@ -117,7 +118,7 @@ func newWorld(t *testing.T, members int, tweak func(*site.Site)) *world {
 		Policy: plan.Policy{Auto: []plan.Kind{plan.Extend, plan.Reactivate}, MaxRevocations: 1000, MaxRevocationPercent: 100}}
 	for _, ep := range s.Terminals {
 		tg, err := hikvision.NewTarget(hikvision.Config{Name: ep.Name, BaseURL: ep.URL, Username: ep.Username, Password: ep.Password,
-			EmailField: hikvision.EmailInExtension, Zone: zone, RetryBackoff: time.Millisecond})
+			EmailField: hikvision.EmailInExtension, Zone: zone})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,8 +146,14 @@ func (w *world) writes(kinds ...plan.Kind) []plan.Item {
 	return out
 }
 
+// instant is the retry policy with pauses that only advance a manual
+// clock: minutes of backoff take no time.
 func instant() apply.Retry {
-	return apply.Retry{Attempts: 8, Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+	clk := clock.NewManual(time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC))
+	return apply.Retry{Clock: clk, Sleep: func(ctx context.Context, d time.Duration) error {
+		clk.Advance(d)
+		return ctx.Err()
+	}}
 }
 
 func endOnTerminal(w *world, term, account string) string {

@@ -3,6 +3,13 @@
 // planning (stale), journals every write before sending it, writes, reads
 // back, and records the outcome. Terminals run in parallel, one request at a
 // time per terminal (the targets serialise their own requests).
+//
+// Retries live here and nowhere else (Retry): targets send each request
+// once and classify its failure; this package tries busy and transient
+// failures again with capped exponential backoff and jitter until the
+// target's time budget for the run is spent, as long as the target answers.
+// The engine shares a run's budgets (Retries) between the inventory, the
+// re-reads, the writes and the read-backs of each target.
 package apply
 
 import (

@@ -1,6 +1,8 @@
 // Package backoff is the one exponential backoff with jitter that every
-// retry in doorsync uses (client reads, the apply engine's writes, uploads),
-// so "retries with backoff and jitter" means the same thing everywhere.
+// retry in doorsync uses, so "retries with backoff and jitter" means the
+// same thing everywhere. Retries of target calls are bounded by time, not
+// by count (Policy, Budget): a terminal that is busy for seconds while it
+// works must not be given up after a second of quick tries.
 package backoff
 
 import (

@@ -32,8 +32,5 @@ func hikvisionConfig(cfg *config.Config, h config.Hikvision, c clock.Clock) hikv
 		Zone:           cfg.Zone,
 		Timeout:        h.Timeout,
 		Clock:          c,
-		// A full inventory is ~100 pages; one page failing three times in a
-		// row on a busy terminal must not drop the terminal from the run.
-		ReadRetries: 5,
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/apply"
 	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/engine"
 	"github.com/doorsync/doorsync/internal/member"
@@ -99,6 +100,9 @@ func (a *App) newEngine(cfg *config.Config, st *store.Store) (*engine.Engine, fu
 		Source: src, OrganisationID: cfg.Cardskipper.OrganisationID, Targets: targets, Store: st, Clock: a.Clock, Zone: cfg.Zone,
 		Rule: member.Rule{OrganisationIDs: orgs, RoleIDs: slices.Clone(cfg.Cardskipper.Roles)}, Policy: policy,
 		ChildOrganisations: cfg.Cardskipper.IncludeChildren, User: a.currentUser(), Host: hostname(),
+		// The one retry policy: the clients send once, the engine retries
+		// by error class within each target's budget per run.
+		Retry: apply.Retry{Budget: cfg.RetryBudget, Budgets: cfg.RetryBudgets(), Clock: a.Clock},
 	}
 	if n := notify.FromConfig(cfg.Notify, &http.Client{Timeout: 30 * time.Second}, a.Clock); len(n) > 0 {
 		e.Notifier = n

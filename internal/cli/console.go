@@ -432,6 +432,10 @@ const eventsWindowDays = 30
 // rejected the credentials twice is stopped for the rest of it rather than
 // asked again each time a detail opens; held terminals are not contacted.
 // A target that fails is reported in Failed and costs the others nothing.
+// interactiveRetry bounds the retries of a read an operator waits for (a
+// busy terminal): a few seconds, not the run's budget of minutes.
+const interactiveRetry = 15 * time.Second
+
 func (b *consoleBackend) Events(ctx context.Context, refs []tui.AccountRef, limit int) (tui.EventsResult, error) {
 	if limit < 1 {
 		return tui.EventsResult{}, fmt.Errorf("door events: limit %d, want at least 1", limit)
@@ -483,12 +487,15 @@ func (b *consoleBackend) Events(ctx context.Context, refs []tui.AccountRef, limi
 				q := target.EventQuery{Account: acc, Since: since, Until: now, Limit: limit}
 				var evs []target.Event
 				var notes []string
-				var err error
-				if en, ok := er.(target.EventNoter); ok {
-					evs, notes, err = en.EventsNoted(ctx, q)
-				} else {
-					evs, err = er.Events(ctx, q)
-				}
+				err := eng.Try(ctx, name, interactiveRetry, func() error {
+					var err error
+					if en, ok := er.(target.EventNoter); ok {
+						evs, notes, err = en.EventsNoted(ctx, q)
+					} else {
+						evs, err = er.Events(ctx, q)
+					}
+					return err
+				})
 				if err != nil {
 					reads[i].entries, reads[i].notes, reads[i].err = nil, nil, err
 					return

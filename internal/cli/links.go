@@ -207,7 +207,12 @@ func (a *App) importLinks(ctx context.Context, s *session, res ivms.ImportResult
 		if onlyTarget != "" && name != onlyTarget {
 			continue
 		}
-		accounts, err := t.Inventory(ctx, func(target.Progress) {})
+		var accounts []target.Account
+		err := s.engine.Try(ctx, name, 0, func() error {
+			var err error
+			accounts, err = t.Inventory(ctx, func(target.Progress) {})
+			return err
+		})
 		if err != nil {
 			fmt.Fprintf(a.Stdout, "%s: cannot read the terminal: %v\n", name, err)
 			failed = true

@@ -99,9 +99,13 @@ func (a *App) runWatch(ctx context.Context, g *globalOptions, o watchOptions) er
 				full = true
 			case err != nil:
 				passErr = err
-			case n > 0:
+			case n > 0 || out.Retried > 0:
 				ran = true
-				p.Print(Line{Status: StatusInfo, Subject: "watch", Detail: fmt.Sprintf("%d member(s) changed", n)})
+				detail := fmt.Sprintf("%d member(s) changed", n)
+				if out.Retried > 0 {
+					detail += fmt.Sprintf("; %d more whose items failed earlier are tried again", out.Retried)
+				}
+				p.Print(Line{Status: StatusInfo, Subject: "watch", Detail: detail})
 				a.printOutcome(p, out)
 			}
 		}

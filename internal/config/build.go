@@ -211,6 +211,21 @@ func (b *builder) duration(path []string, p *duration, def time.Duration) time.D
 	return d
 }
 
+// retryBudget is a duration between one second and an hour: retries
+// bounded by more than that would run one cron run into the next. Absent:
+// def (0 for a target: the global budget applies).
+func (b *builder) retryBudget(path []string, p *duration, def time.Duration) time.Duration {
+	if p == nil {
+		return def
+	}
+	d := b.duration(path, p, def)
+	if d < time.Second || d > time.Hour {
+		b.fail(path, "%s is out of range: use 1s to 1h", d)
+		return def
+	}
+	return d
+}
+
 // timeout is a duration between one second and ten minutes: beyond that a
 // request is hung, not slow.
 func (b *builder) timeout(path []string, p *duration, def time.Duration) time.Duration {

@@ -29,6 +29,10 @@ const (
 	DefaultMaxRevocations     = 25
 	DefaultMaxRevocationPct   = 10
 	DefaultSMTPPort           = 587
+	// DefaultRetryBudget: a terminal busy for seconds at a time while
+	// iVMS-4200 pushes faces gets minutes of retries, and a cron run of a
+	// few terminals still ends well within its interval.
+	DefaultRetryBudget = 3 * time.Minute
 
 	// E-mail fields of a Hikvision terminal (where it may hold an e-mail).
 	EmailFieldExtension = "extension" // PersonInfoExtends value
@@ -51,6 +55,9 @@ type Config struct {
 	Timezone string // IANA name, e.g. "Europe/Ljubljana"
 	Zone     *time.Location
 	Database string // SQLite file; relative paths are already joined to the config's directory
+	// RetryBudget is how long retries of busy or failing requests may take
+	// per target and run; a target's own RetryBudget overrides it.
+	RetryBudget time.Duration
 
 	Cardskipper Cardskipper
 	Hikvision   []Hikvision // one per terminal, in file order
@@ -97,15 +104,17 @@ type Hikvision struct {
 	// 64 lower-case hex digits (colons removed), or "" for none.
 	TLSFingerprint string
 	Timeout        time.Duration
+	RetryBudget    time.Duration // 0: Config.RetryBudget
 }
 
 // Neyross is a NEYROSS platform reached through its EIS plugin.
 type Neyross struct {
-	Name    string
-	URL     string
-	Token   Secret
-	Batch   int // persons per upsert/multiple request, 1..1000
-	Timeout time.Duration
+	Name        string
+	URL         string
+	Token       Secret
+	Batch       int // persons per upsert/multiple request, 1..1000
+	Timeout     time.Duration
+	RetryBudget time.Duration // 0: Config.RetryBudget
 }
 
 // NTK is the NTK access-list endpoint.
@@ -122,6 +131,7 @@ type NTK struct {
 	StudentTags  []string // members with one of these tags are students (zone 0)
 	MinInterval  time.Duration
 	Timeout      time.Duration
+	RetryBudget  time.Duration // 0: Config.RetryBudget
 }
 
 // CardExtra returns the index into member.Member.Extra of the card field
@@ -158,6 +168,24 @@ type SMTP struct {
 	Password Secret
 	From     string
 	To       []string
+}
+
+// RetryBudgets returns the retry budget of every target whose own
+// retry_budget overrides the global one, by target name.
+func (c *Config) RetryBudgets() map[string]time.Duration {
+	m := map[string]time.Duration{}
+	for _, h := range c.Hikvision {
+		if h.RetryBudget > 0 {
+			m[h.Name] = h.RetryBudget
+		}
+	}
+	if n := c.Neyross; n != nil && n.RetryBudget > 0 {
+		m[n.Name] = n.RetryBudget
+	}
+	if n := c.NTK; n != nil && n.RetryBudget > 0 {
+		m[n.Name] = n.RetryBudget
+	}
+	return m
 }
 
 // HikvisionNamed returns the terminal configured under name.

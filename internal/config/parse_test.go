@@ -15,6 +15,8 @@ func TestParseGoodFixtures(t *testing.T) {
 			eq(t, "timezone", c.Timezone, DefaultTimezone)
 			eq(t, "zone", c.Zone.String(), "Europe/Ljubljana")
 			eq(t, "database", c.Database, DefaultDatabase)
+			eq(t, "retry_budget", c.RetryBudget, DefaultRetryBudget)
+			eq(t, "retry budgets of targets", c.RetryBudgets(), map[string]time.Duration{})
 			cs := c.Cardskipper
 			eq(t, "cardskipper.url", cs.URL, DefaultCardskipperURL)
 			eq(t, "cardskipper.username", cs.Username, "api-admin")
@@ -39,21 +41,26 @@ func TestParseGoodFixtures(t *testing.T) {
 		"full.toml": func(t *testing.T, c *Config) {
 			eq(t, "timezone", c.Timezone, "Europe/Stockholm")
 			eq(t, "database", c.Database, "state/doorsync.db")
+			eq(t, "retry_budget", c.RetryBudget, 90*time.Second)
+			eq(t, "retry budgets of targets", c.RetryBudgets(), map[string]time.Duration{
+				"entrance": 10 * time.Minute, "pacs": time.Hour, "ntk-prague": time.Second})
 			eq(t, "cardskipper", c.Cardskipper, Cardskipper{URL: "https://api-test.cardskipper.se", Username: "api-admin",
 				Password: NewSecret(envCardskipper, "${CARDSKIPPER_PASSWORD}"), OrganisationID: 42,
 				Roles: []int{3126, 3127}, IncludeChildren: true, Timeout: 2 * time.Minute})
 			eq(t, "hikvision[0]", c.Hikvision[0], Hikvision{Name: "entrance", URL: "https://10.0.0.20", Username: "admin",
 				Password: NewSecret(fileIVMS, "file secrets/ivms.pass"), EmailField: EmailFieldName,
-				TLSFingerprint: "sha256:" + strings.Repeat("abcdef0123456789", 4), Timeout: 15 * time.Second})
+				TLSFingerprint: "sha256:" + strings.Repeat("abcdef0123456789", 4), Timeout: 15 * time.Second,
+				RetryBudget: 10 * time.Minute})
 			eq(t, "hikvision[1]", c.Hikvision[1], Hikvision{Name: "Back_door-2", URL: "http://10.0.0.21:8080", Username: "sync",
 				Password: NewSecret("literal-ivms-secret", "literal"), EmailField: EmailFieldNone,
 				Timeout: DefaultHikvisionTimeout})
 			eq(t, "neyross", *c.Neyross, Neyross{Name: "pacs", URL: "https://neyross.local",
-				Token: NewSecret(fileNeyross, "file /run/secrets/neyross"), Batch: 250, Timeout: 45 * time.Second})
+				Token: NewSecret(fileNeyross, "file /run/secrets/neyross"), Batch: 250, Timeout: 45 * time.Second, RetryBudget: time.Hour})
 			eq(t, "ntk", *c.NTK, NTK{Name: "ntk-prague", URL: "https://ntk.example.cz/upload", Username: "club${x}",
 				Password: NewSecret(envNTK, "${NTK_PASSWORD}"), CardField: "extra2",
 				Zones: map[string][]int{"3126": {55}, "3127": {55, 56}}, StudentRoles: []int{3130},
-				StudentTags: []string{"student", "Študent"}, MinInterval: 6 * time.Hour, Timeout: 90 * time.Second})
+				StudentTags: []string{"student", "Študent"}, MinInterval: 6 * time.Hour, Timeout: 90 * time.Second,
+				RetryBudget: time.Second})
 			eq(t, "ntk card index", c.NTK.CardExtra(), 1)
 			eq(t, "ntk zones for 3127", c.NTK.ZonesFor(3127), []int{55, 56})
 			eq(t, "ntk zones for 1", c.NTK.ZonesFor(1), []int(nil))

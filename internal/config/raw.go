@@ -12,6 +12,7 @@ import (
 type rawConfig struct {
 	Timezone    *string         `toml:"timezone"`
 	Database    *string         `toml:"database"`
+	RetryBudget *duration       `toml:"retry_budget"`
 	Cardskipper *rawCardskipper `toml:"cardskipper"`
 	Hikvision   []rawHikvision  `toml:"hikvision"`
 	Neyross     *rawNeyross     `toml:"neyross"`
@@ -44,15 +45,17 @@ type rawHikvision struct {
 	EmailField     *string   `toml:"email_field"`
 	TLSFingerprint *string   `toml:"tls_fingerprint"`
 	Timeout        *duration `toml:"timeout"`
+	RetryBudget    *duration `toml:"retry_budget"`
 }
 
 type rawNeyross struct {
-	Name      *string   `toml:"name"`
-	URL       *string   `toml:"url"`
-	Token     *string   `toml:"token"`
-	TokenFile *string   `toml:"token_file"`
-	Batch     *int64    `toml:"batch"`
-	Timeout   *duration `toml:"timeout"`
+	Name        *string   `toml:"name"`
+	URL         *string   `toml:"url"`
+	Token       *string   `toml:"token"`
+	TokenFile   *string   `toml:"token_file"`
+	Batch       *int64    `toml:"batch"`
+	Timeout     *duration `toml:"timeout"`
+	RetryBudget *duration `toml:"retry_budget"`
 }
 
 type rawNTK struct {
@@ -67,6 +70,7 @@ type rawNTK struct {
 	StudentTags  []string           `toml:"student_tags"`
 	MinInterval  *duration          `toml:"min_interval"`
 	Timeout      *duration          `toml:"timeout"`
+	RetryBudget  *duration          `toml:"retry_budget"`
 }
 
 type rawPolicy struct {

@@ -19,6 +19,7 @@ func (c *Config) Redacted() string {
 	w.comment("doorsync configuration as loaded from " + c.Path + " (defaults filled in, secrets redacted)")
 	w.kv("timezone", tomlString(c.Timezone))
 	w.kv("database", tomlString(c.Database))
+	w.kv("retry_budget", tomlDuration(c.RetryBudget))
 
 	cs := c.Cardskipper
 	w.table("cardskipper")
@@ -42,6 +43,7 @@ func (c *Config) Redacted() string {
 			w.kv("tls_fingerprint", tomlString(h.TLSFingerprint))
 		}
 		w.kv("timeout", tomlDuration(h.Timeout))
+		w.retryBudget(h.RetryBudget)
 	}
 	if n := c.Neyross; n != nil {
 		w.table("neyross")
@@ -50,6 +52,7 @@ func (c *Config) Redacted() string {
 		w.secret("token", n.Token)
 		w.kv("batch", strconv.Itoa(n.Batch))
 		w.kv("timeout", tomlDuration(n.Timeout))
+		w.retryBudget(n.RetryBudget)
 	}
 	if n := c.NTK; n != nil {
 		w.table("ntk")
@@ -63,6 +66,7 @@ func (c *Config) Redacted() string {
 		w.kv("student_tags", tomlStrings(n.StudentTags))
 		w.kv("min_interval", tomlDuration(n.MinInterval))
 		w.kv("timeout", tomlDuration(n.Timeout))
+		w.retryBudget(n.RetryBudget)
 	}
 
 	p := c.Policy
@@ -101,6 +105,13 @@ func (w *tomlWriter) kv(k, v string)   { w.line(k + " = " + v) }
 func (w *tomlWriter) table(name string) {
 	w.line("")
 	w.line("[" + name + "]")
+}
+
+// retryBudget writes a target's own budget; none means the global one.
+func (w *tomlWriter) retryBudget(d time.Duration) {
+	if d > 0 {
+		w.kv("retry_budget", tomlDuration(d))
+	}
 }
 
 func (w *tomlWriter) secret(k string, s Secret) {

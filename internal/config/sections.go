@@ -18,6 +18,7 @@ func (b *builder) build(raw *rawConfig) *Config {
 	if db.set {
 		cfg.Database = b.resolve(strings.TrimSpace(db.val))
 	}
+	cfg.RetryBudget = b.retryBudget([]string{"retry_budget"}, raw.RetryBudget, DefaultRetryBudget)
 	cfg.Cardskipper = b.cardskipper(raw.Cardskipper)
 
 	names := map[string][]string{} // lower-case target name → path of its name key

@@ -44,6 +44,7 @@ func (b *builder) hikvision(i int, r *rawHikvision, names map[string][]string) H
 		}
 	}
 	h.Timeout = b.timeout(key(base, "timeout"), r.Timeout, DefaultHikvisionTimeout)
+	h.RetryBudget = b.retryBudget(key(base, "retry_budget"), r.RetryBudget, 0)
 	return h
 }
 
@@ -131,6 +132,7 @@ func (b *builder) neyross(r *rawNeyross, names map[string][]string) *Neyross {
 	}
 	n.Batch = b.intIn(key(base, "batch"), r.Batch, DefaultNeyrossBatch, 1, 1000)
 	n.Timeout = b.timeout(key(base, "timeout"), r.Timeout, DefaultNeyrossTimeout)
+	n.RetryBudget = b.retryBudget(key(base, "retry_budget"), r.RetryBudget, 0)
 	return n
 }
 
@@ -165,6 +167,7 @@ func (b *builder) ntk(r *rawNTK, names map[string][]string) *NTK {
 	n.StudentTags = b.strs(key(base, "student_tags"), r.StudentTags)
 	n.MinInterval = b.duration(key(base, "min_interval"), r.MinInterval, DefaultNTKMinInterval)
 	n.Timeout = b.timeout(key(base, "timeout"), r.Timeout, DefaultNTKTimeout)
+	n.RetryBudget = b.retryBudget(key(base, "retry_budget"), r.RetryBudget, 0)
 	return n
 }
 

@@ -28,6 +28,7 @@ type Faults struct {
 	latency time.Duration
 	script  []Fault
 	rates   map[Fault]float64
+	paths   map[string]map[Fault]float64 // URL path → rates that replace rates there
 	rng     *rand.Rand
 	hang    time.Duration
 }
@@ -35,7 +36,8 @@ type Faults struct {
 // NewFaults returns an injector with no latency and no faults; seed makes the
 // random faults repeatable.
 func NewFaults(seed uint64) *Faults {
-	return &Faults{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), rates: map[Fault]float64{}, hang: 2 * time.Minute}
+	return &Faults{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), rates: map[Fault]float64{},
+		paths: map[string]map[Fault]float64{}, hang: 2 * time.Minute}
 }
 
 // SetLatency makes every request take at least d before it is answered.
@@ -66,11 +68,25 @@ func (f *Faults) SetRate(fault Fault, p float64) {
 	f.mu.Unlock()
 }
 
+// SetPathRate injects fault with probability p per request to the URL path
+// (e.g. "/ISAPI/AccessControl/UserInfo/Search"), in place of SetRate's
+// rate for that fault there: a terminal whose searches fail more often than
+// its other calls.
+func (f *Faults) SetPathRate(path string, fault Fault, p float64) {
+	f.mu.Lock()
+	if f.paths[path] == nil {
+		f.paths[path] = map[Fault]float64{}
+	}
+	f.paths[path][fault] = p
+	f.mu.Unlock()
+}
+
 // Clear removes scripted faults and rates (latency stays).
 func (f *Faults) Clear() {
 	f.mu.Lock()
 	f.script = nil
 	f.rates = map[Fault]float64{}
+	f.paths = map[string]map[Fault]float64{}
 	f.mu.Unlock()
 }
 
@@ -82,7 +98,7 @@ func (f *Faults) SetHang(d time.Duration) {
 	f.mu.Unlock()
 }
 
-func (f *Faults) pick() (Fault, time.Duration, time.Duration) {
+func (f *Faults) pick(path string) (Fault, time.Duration, time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.script) > 0 {
@@ -92,7 +108,11 @@ func (f *Faults) pick() (Fault, time.Duration, time.Duration) {
 	}
 	// Iterate in a fixed order so a seed gives the same sequence.
 	for _, x := range []Fault{FaultBusy, Fault5xx, FaultReset, FaultTimeout, FaultGarbage} {
-		if p := f.rates[x]; p > 0 && f.rng.Float64() < p {
+		p := f.rates[x]
+		if pp, ok := f.paths[path][x]; ok {
+			p = pp
+		}
+		if p > 0 && f.rng.Float64() < p {
 			return x, f.latency, f.hang
 		}
 	}
@@ -122,7 +142,7 @@ func Wrap(next http.Handler, o Options) http.Handler {
 		}
 		fault, latency, hang := FaultNone, time.Duration(0), time.Duration(0)
 		if o.Faults != nil {
-			fault, latency, hang = o.Faults.pick()
+			fault, latency, hang = o.Faults.pick(r.URL.Path)
 		}
 		if latency > 0 {
 			t := time.NewTimer(latency)

@@ -50,8 +50,11 @@ type Engine struct {
 	ChildOrganisations bool
 	Policy             plan.Policy
 	Notifier           notify.Notifier // nil: none
-	Retry              apply.Retry
-	User, Host         string
+	// Retry is the one retry policy for target calls; each run (Sync,
+	// Incremental, a standalone Fetch) gives every target a fresh time
+	// budget of it. Its Clock defaults to Clock.
+	Retry      apply.Retry
+	User, Host string
 	// Events receives progress (fetch and apply); nil: none. Called from
 	// several goroutines.
 	Events func(Event)
@@ -85,10 +88,43 @@ type Snapshot struct {
 	Organisations []int
 }
 
+// retryPolicy is Retry measuring time with the engine's clock unless it has
+// its own.
+func (e *Engine) retryPolicy() apply.Retry {
+	r := e.Retry
+	if r.Clock == nil {
+		r.Clock = e.Clock
+	}
+	return r
+}
+
+// startRetries gives every target a fresh retry budget for one run.
+func (e *Engine) startRetries() *apply.Retries { return e.retryPolicy().Start() }
+
+// Try makes one call to the named target outside a run (the console's door
+// events, a links import) under the same retry policy, with a budget of
+// its own: limit when positive and smaller than the target's, so an
+// operator waiting at a screen is not kept for minutes.
+func (e *Engine) Try(ctx context.Context, name string, limit time.Duration, op func() error) error {
+	r := e.retryPolicy()
+	if b := r.BudgetFor(name); limit > 0 && limit < b {
+		r.Budget, r.Budgets = limit, nil
+	}
+	_, err := r.Start().Do(ctx, name, op)
+	return err
+}
+
 // Fetch reads the source and every target concurrently. A failing side is
 // recorded in the snapshot, never hidden; what was read completely is saved
 // to the store for the console's fast start and for watch mode.
 func (e *Engine) Fetch(ctx context.Context) Snapshot {
+	return e.fetch(ctx, e.startRetries())
+}
+
+// fetch is Fetch within a run's retry budgets. An inventory interrupted by
+// a busy or failing page is called again within the target's budget; the
+// targets resume such a scan where it failed (hikvision.Target).
+func (e *Engine) fetch(ctx context.Context, retries *apply.Retries) Snapshot {
 	snap := Snapshot{TakenAt: e.Clock.Now(), Targets: make([]plan.TargetState, len(e.Targets))}
 	var wg sync.WaitGroup
 	wg.Add(1 + len(e.Targets))
@@ -114,9 +150,7 @@ func (e *Engine) Fetch(ctx context.Context) Snapshot {
 		go func() {
 			defer wg.Done()
 			name := t.Info().Name
-			accs, err := t.Inventory(ctx, func(p target.Progress) {
-				e.emit(Event{Phase: "target", Target: name, Done: p.Done, Total: p.Total})
-			})
+			accs, err := e.inventory(ctx, t, name, retries)
 			snap.Targets[i] = plan.TargetState{Info: t.Info(), Accounts: accs, Err: err}
 			e.emit(Event{Phase: "target", Target: name, Done: len(accs), Total: len(accs), Err: err, Note: "done"})
 		}()
@@ -138,6 +172,29 @@ func (e *Engine) Fetch(ctx context.Context) Snapshot {
 		}
 	}
 	return snap
+}
+
+// inventory lists a target's accounts, calling again within its retry
+// budget while a call fails retryably. Every page read is progress: the
+// backoff starts short again, and the target resumes the scan at the
+// failed page (hikvision.Target), so a 50-page inventory with scattered
+// busy pages costs those pages and a short pause each.
+func (e *Engine) inventory(ctx context.Context, t target.Target, name string, retries *apply.Retries) ([]target.Account, error) {
+	tries := retries.Budget(name).Begin()
+	defer tries.Done()
+	for {
+		accs, err := t.Inventory(ctx, func(p target.Progress) {
+			tries.Progress()
+			e.emit(Event{Phase: "target", Target: name, Done: p.Done, Total: p.Total})
+		})
+		if err == nil {
+			return accs, nil
+		}
+		again, final := tries.Again(ctx, err, apply.Classify(err))
+		if !again {
+			return nil, final
+		}
+	}
 }
 
 // Plan builds the plan from a snapshot with the stored links and the ends

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/apply"
+	"github.com/doorsync/doorsync/internal/backoff"
 	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
@@ -96,7 +97,7 @@ func withListEnd(it *plan.Item, today member.Date, zone *time.Location) {
 // interval are returned as Skipped with waiting set. failed is why NTK did
 // not get the list it should have got (the items fail with it too; with
 // no items, a daily refresh, it is all the caller learns).
-func (e *Engine) applyNTK(ctx context.Context, runID int64, items []plan.Item, members []member.Member, rule member.Rule, today member.Date) (results []apply.Result, waiting int, failed error, err error) {
+func (e *Engine) applyNTK(ctx context.Context, runID int64, items []plan.Item, members []member.Member, rule member.Rule, today member.Date, retries *apply.Retries) (results []apply.Result, waiting int, failed error, err error) {
 	results = make([]apply.Result, len(items))
 	for i, it := range items {
 		results[i] = apply.Result{Item: it, Status: apply.Skipped}
@@ -143,7 +144,19 @@ func (e *Engine) applyNTK(ctx context.Context, runID int64, items []plan.Item, m
 	if err != nil {
 		return results, 0, nil, fmt.Errorf("journal the NTK upload: %w", err)
 	}
-	name, upErr := e.NTK.Client.Upload(ctx, next)
+	// Sent again within NTK's retry budget when it failed retryably, except
+	// after a timeout: NTK may have the list (ntk.Resendable).
+	var name string
+	tries, upErr := retries.Budget(e.NTK.Config.Name).Do(ctx, func() error {
+		var err error
+		name, err = e.NTK.Client.Upload(ctx, next)
+		return err
+	}, func(err error) backoff.Verdict {
+		if !ntk.Resendable(err) {
+			return backoff.Stop
+		}
+		return apply.Classify(err)
+	})
 	state, msg := store.JournalDone, ""
 	if upErr != nil {
 		state, msg = store.JournalFailed, upErr.Error()
@@ -165,7 +178,7 @@ func (e *Engine) applyNTK(ctx context.Context, runID int64, items []plan.Item, m
 			results[i].Status, results[i].Err = apply.Stale, errors.New(r)
 			continue
 		}
-		results[i].Status, results[i].Attempts = apply.Applied, 1
+		results[i].Status, results[i].Attempts = apply.Applied, tries
 	}
 	return results, 0, nil, nil
 }

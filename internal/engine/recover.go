@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/apply"
 	"github.com/doorsync/doorsync/internal/store"
 	"github.com/doorsync/doorsync/internal/target"
 )
@@ -16,6 +17,11 @@ import (
 // re-asserts the date if needed. An account whose target cannot be read now
 // stays open for the next run.
 func (e *Engine) Recover(ctx context.Context) error {
+	return e.recover(ctx, e.startRetries())
+}
+
+// recover is Recover within a run's retry budgets.
+func (e *Engine) recover(ctx context.Context, retries *apply.Retries) error {
 	entries, err := e.Store.OpenEntries(ctx)
 	if err != nil {
 		return fmt.Errorf("read open journal entries: %w", err)
@@ -58,7 +64,12 @@ func (e *Engine) Recover(ctx context.Context) error {
 		for _, en := range ens {
 			ids = append(ids, en.Account)
 		}
-		accs, err := t.Lookup(ctx, ids)
+		var accs map[string]target.Account
+		_, err := retries.Do(ctx, name, func() error {
+			var err error
+			accs, err = t.Lookup(ctx, ids)
+			return err
+		})
 		if err != nil {
 			e.emit(Event{Phase: "recover", Target: name, Err: fmt.Errorf("read back %d interrupted writes: %w; they stay open for the next run", len(ens), err)})
 			continue

@@ -42,6 +42,10 @@ type Options struct {
 	// LockWait is how long to wait for another run to release the
 	// database (0: do not wait).
 	LockWait time.Duration
+
+	// retries are the run's retry budgets when a caller (Incremental)
+	// spent some of them before; nil: fresh ones.
+	retries *apply.Retries
 }
 
 // Outcome is what a run did.
@@ -60,6 +64,9 @@ type Outcome struct {
 	// TargetErrs holds, per target name, why it could not be read in this
 	// run (the plan has the same as text).
 	TargetErrs map[string]error
+	// Retried counts the members an incremental pass included, besides the
+	// changed ones, because their items failed in an earlier run.
+	Retried int
 }
 
 const maxErrors = 10
@@ -68,6 +75,7 @@ const maxErrors = 10
 // run lock. A returned error means the run could not start or could not be
 // recorded (lock held, database broken); everything else is in the Outcome.
 func (e *Engine) Sync(ctx context.Context, o Options) (Outcome, error) {
+	o.retries = e.startRetries()
 	release, err := e.lock(ctx, o)
 	if err != nil {
 		return Outcome{Status: notify.OutcomeFailed, Code: exitcode.Failed}, err
@@ -88,7 +96,7 @@ func (e *Engine) lock(ctx context.Context, o Options) (release func(), err error
 	if stale, ok := lock.TookOver(); ok {
 		e.emit(Event{Phase: "recover", Note: stale.String()})
 	}
-	if err := e.Recover(ctx); err != nil {
+	if err := e.recover(ctx, o.retries); err != nil {
 		release()
 		return nil, err
 	}
@@ -97,6 +105,9 @@ func (e *Engine) lock(ctx context.Context, o Options) (release func(), err error
 
 // syncLocked is Sync once the lock is held.
 func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
+	if o.retries == nil {
+		o.retries = e.startRetries()
+	}
 	run := store.Run{Mode: o.Mode, User: e.User, Host: e.Host}
 	runID, err := e.Store.StartRun(ctx, run)
 	if err != nil {
@@ -113,7 +124,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		out.Plan = *o.Plan
 		e.hintSizes(out.Plan)
 	} else {
-		snap := e.Fetch(ctx)
+		snap := e.fetch(ctx, o.retries)
 		snapMembers, snapOrgs = snap.Members, snap.Organisations
 		fetched = &snap
 		out.TargetErrs = map[string]error{}
@@ -156,7 +167,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		selected = rest
 	}
 	if len(selected) > 0 {
-		ae := apply.Engine{Recorder: recorder{st: e.Store, approvedBy: o.ApprovedBy}, RunID: runID, Retry: e.Retry,
+		ae := apply.Engine{Recorder: recorder{st: e.Store, approvedBy: o.ApprovedBy}, RunID: runID, Retries: o.retries,
 			Progress: func(ev apply.Event) {
 				e.emit(Event{Phase: "apply", Target: ev.Target, Done: ev.Done, Total: ev.Total, Apply: &ev, Err: ev.Err})
 			}}
@@ -175,7 +186,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		if err != nil {
 			return e.finish(ctx, run, out, o, err)
 		}
-		res, waiting, failed, err := e.applyNTK(ctx, runID, ntkItems, members, rule, member.DateOf(e.Clock.Now(), e.Zone))
+		res, waiting, failed, err := e.applyNTK(ctx, runID, ntkItems, members, rule, member.DateOf(e.Clock.Now(), e.Zone), o.retries)
 		if err != nil {
 			return e.finish(ctx, run, out, o, err)
 		}

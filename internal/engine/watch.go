@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/apply"
 	"github.com/doorsync/doorsync/internal/identity"
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
@@ -21,13 +22,17 @@ var ErrNeedFull = errors.New("no stored snapshot: a full reconcile is needed fir
 // Incremental is watch mode's cheap pass: it asks Cardskipper only for the
 // members changed since `since`, re-reads only those members' accounts, and
 // plans against the stored snapshots of everything else, so the guard still
-// sees the whole site. Only items of the changed members are applied.
+// sees the whole site. Only items of the changed members are applied — and
+// of the members whose items failed (or were skipped) in runs since
+// `since` and were not acted on again: a renewal that failed when the
+// terminal was busy is tried again at the next pass, not only when the
+// member changes again (Outcome.Retried counts those members).
 // It returns the outcome, the number of changed members, and an error when
 // the pass could not run (ErrNeedFull, a source failure, the lock).
 func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int, error) {
 	// The whole pass holds the run lock: its terminal reads and snapshot
 	// writes must not interleave with another run's writes.
-	o := Options{Mode: ModeWatch}
+	o := Options{Mode: ModeWatch, retries: e.startRetries()}
 	release, err := e.lock(ctx, o)
 	if err != nil {
 		return Outcome{}, 0, err
@@ -44,7 +49,11 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	if err != nil {
 		return Outcome{}, 0, fmt.Errorf("poll Cardskipper for changes: %w", err)
 	}
-	if len(changed) == 0 {
+	failed, err := e.Store.FailedSince(ctx, since)
+	if err != nil {
+		return Outcome{}, 0, err
+	}
+	if len(changed) == 0 && len(failed) == 0 {
 		return Outcome{Code: 0, Status: "ok"}, 0, nil
 	}
 	// Organisations whose roles count, read now like a full fetch does:
@@ -84,6 +93,13 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 			members = append(members, m)
 		}
 	}
+	retried := 0
+	for _, f := range failed {
+		if f.Email != "" && !emails[f.Email] {
+			emails[f.Email] = true
+			retried++
+		}
+	}
 	links, err := e.Store.Links(ctx)
 	if err != nil {
 		return Outcome{}, 0, err
@@ -95,7 +111,7 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	now := e.Clock.Now()
 	snap := Snapshot{Members: members, TakenAt: now, Organisations: orgs}
 	for _, t := range e.Targets {
-		ts, err := e.refreshAccounts(ctx, t, links, emails, now)
+		ts, err := e.refreshAccounts(ctx, t, links, emails, now, o.retries)
 		if err != nil {
 			return Outcome{}, 0, err
 		}
@@ -116,6 +132,7 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	if err == nil {
 		e.keepWritten(ctx, &snap, out.Results)
 	}
+	out.Retried = retried
 	out.TargetErrs = map[string]error{}
 	for _, ts := range snap.Targets {
 		if ts.Err != nil {
@@ -127,7 +144,7 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 
 // refreshAccounts re-reads, on one target, just the accounts of the given
 // e-mails and merges them into the stored snapshot.
-func (e *Engine) refreshAccounts(ctx context.Context, t target.Target, links []identity.Link, emails map[member.Email]bool, now time.Time) (plan.TargetState, error) {
+func (e *Engine) refreshAccounts(ctx context.Context, t target.Target, links []identity.Link, emails map[member.Email]bool, now time.Time, retries *apply.Retries) (plan.TargetState, error) {
 	name := t.Info().Name
 	accs, _, err := e.Store.Accounts(ctx, name)
 	if errors.Is(err, store.ErrNoSnapshot) {
@@ -145,7 +162,12 @@ func (e *Engine) refreshAccounts(ctx context.Context, t target.Target, links []i
 	if len(ids) == 0 {
 		return plan.TargetState{Info: t.Info(), Accounts: accs}, nil
 	}
-	fresh, err := t.Lookup(ctx, ids)
+	var fresh map[string]target.Account
+	_, err = retries.Do(ctx, name, func() error {
+		var err error
+		fresh, err = t.Lookup(ctx, ids)
+		return err
+	})
 	if err != nil {
 		// The terminal is down: plan it as failed so nothing is written to
 		// it, and say so; the other targets go on.

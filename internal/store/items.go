@@ -302,3 +302,24 @@ func (s *Store) HeldSince(ctx context.Context, since time.Time, modes ...string)
 	}
 	return out, nil
 }
+
+// FailedSince returns the items that failed or were skipped in runs started
+// at or after since and were not acted on again by a later run: for each
+// (target, account, e-mail), the newest record, when its status is failed
+// or skipped. Watch's incremental pass tries them again although their
+// members did not change; a full run re-plans them anyway.
+func (s *Store) FailedSince(ctx context.Context, since time.Time) ([]ItemRecord, error) {
+	from, err := mustTime(since, "since")
+	if err != nil {
+		return nil, fmt.Errorf("store: failed items: %w", err)
+	}
+	out, err := s.queryItems(ctx, `SELECT `+itemColumns+` FROM items
+		WHERE status IN (?, ?) AND run_id IN (SELECT id FROM runs WHERE started_at >= ?)
+		AND NOT EXISTS (SELECT 1 FROM items later WHERE later.email = items.email AND later.target = items.target
+			AND later.account = items.account AND later.run_id > items.run_id)
+		ORDER BY run_id, rowid`, string(StatusFailed), string(StatusSkipped), from)
+	if err != nil {
+		return nil, fmt.Errorf("store: failed items since %s: %w", since.Format(time.RFC3339), err)
+	}
+	return out, nil
+}

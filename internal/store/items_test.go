@@ -272,3 +272,47 @@ func TestHeldSince(t *testing.T) {
 		t.Errorf("HeldSince without modes = %v, %v", got, err)
 	}
 }
+
+// FailedSince: the items whose newest record is failed or skipped, in runs
+// started since the given time; an item acted on again later (applied,
+// failed anew, held) is represented by that later record only.
+func TestFailedSince(t *testing.T) {
+	ctx := context.Background()
+	s, clk, _ := newStore(t)
+	add := func(recs ...ItemRecord) {
+		t.Helper()
+		if err := s.AddItems(ctx, startRun(t, s, "auto"), recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	item := func(i int, status ItemStatus) ItemRecord {
+		r := sampleItem(t, i)
+		r.Status = status
+		return r
+	}
+	add(item(0, StatusFailed)) // before the window
+	clk.Advance(time.Hour)
+	since := clk.Now()
+	add(item(1, StatusFailed), item(2, StatusFailed), item(3, StatusSkipped), item(4, StatusApplied), item(5, StatusHeld))
+	clk.Advance(time.Hour)
+	add(item(2, StatusApplied), item(5, StatusFailed)) // 2 worked later; 5 failed later
+	other := item(1, StatusFailed)
+	other.Target, other.ItemID = "gym", "item-gym-1" // the same member on another terminal
+	add(other)
+
+	got, err := s.FailedSince(ctx, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range got {
+		ids = append(ids, r.Target+"/"+r.Account+"/"+string(r.Status))
+	}
+	want := "entrance/1001/failed entrance/1003/skipped entrance/1005/failed gym/1001/failed"
+	if strings.Join(ids, " ") != want {
+		t.Errorf("FailedSince = %v, want %s", ids, want)
+	}
+	if got, err := s.FailedSince(ctx, clk.Now().Add(time.Minute)); err != nil || len(got) != 0 {
+		t.Errorf("FailedSince after the last run = %d items, %v", len(got), err)
+	}
+}

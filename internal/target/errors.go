@@ -3,6 +3,7 @@ package target
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 )
 
@@ -105,6 +106,23 @@ func ClassOf(err error) Class {
 		return te.Class
 	}
 	return Transient
+}
+
+// CodeTimeout is the Code clients give a request that got no answer
+// within their per-request timeout.
+const CodeTimeout = "timeout"
+
+// Unanswered reports whether err says the system did not answer at all: a
+// request timeout, or a connection refused, reset or broken (a net.Error in
+// the chain). A system that answers "busy" is working; one that does not
+// answer is likely down, and retrying it for long only delays the run.
+func Unanswered(err error) bool {
+	var te *Error
+	if errors.As(err, &te) && te.Code == CodeTimeout {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne)
 }
 
 // ErrStopped marks updates not attempted because the target was stopped

@@ -129,6 +129,30 @@ func (p Profile) Apply(cfg Config) Config {
 	return cfg
 }
 
+// inBusyBurst reports whether the terminal is inside a busy period now, by
+// its own clock: the first For of every Every, counted from the Unix epoch,
+// so that the bursts are where the clock says whichever request comes.
+func (t *Terminal) inBusyBurst() bool {
+	b := t.cfg.Quirks.BusyBurst
+	if b.Every <= 0 || b.For <= 0 {
+		return false
+	}
+	phase := time.Duration(t.localNow().UnixNano() % int64(b.Every))
+	if phase < 0 {
+		phase += b.Every
+	}
+	return phase < b.For
+}
+
+// pageCap is how many persons one Search page may carry: the capability's
+// maxResults, or fewer on firmware that trims pages (Quirks.TrimPage).
+func (t *Terminal) pageCap() int {
+	if n := t.cfg.Quirks.TrimPage; n > 0 && n < t.cfg.MaxResults {
+		return n
+	}
+	return t.cfg.MaxResults
+}
+
 // flipRealm swaps the case of the part after the first dash, as the same
 // device printed DS-6E392E44 and later DS-6e392e44 (RealmFlipAfter).
 func flipRealm(realm string) string {

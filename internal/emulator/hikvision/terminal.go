@@ -157,6 +157,13 @@ func writeBusy(w http.ResponseWriter, r *http.Request) {
 }
 
 func (t *Terminal) serve(w http.ResponseWriter, r *http.Request) {
+	if t.inBusyBurst() {
+		// Working for someone else (iVMS-4200 pushing faces): every
+		// request is turned away, with or without credentials, as when
+		// the slot is taken.
+		writeBusy(w, r)
+		return
+	}
 	if !t.slot.TryLock() {
 		writeBusy(w, r)
 		return

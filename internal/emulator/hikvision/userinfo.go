@@ -187,8 +187,9 @@ func (t *Terminal) handleSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	res := search{SearchID: cond.searchID, TotalMatches: len(matches), ResponseStatusStrg: "NO MATCH"}
 	if cond.position < len(matches) {
-		// The page cap is applied silently: no error, just fewer records.
-		end := min(len(matches), cond.position+min(cond.max, t.cfg.MaxResults))
+		// The page cap is applied silently: no error, just fewer records
+		// (fewer still on firmware that trims pages; numOfMatches says so).
+		end := min(len(matches), cond.position+min(cond.max, t.pageCap()))
 		for _, p := range matches[cond.position:end] {
 			res.UserInfo = append(res.UserInfo, t.personOut(p))
 		}

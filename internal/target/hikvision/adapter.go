@@ -19,11 +19,14 @@ const attrBegin = "beginTime"
 
 // Target adapts one terminal to target.Target.
 //
-// Retries: reads (Inventory, Lookup, Probe) retry a busy or transiently
-// failing request inside the client (Config.ReadRetries), because one
-// failed page would otherwise throw away a 100-page scan. Writes are never
-// retried here: a busy Modify comes back as class Busy and the apply engine
-// retries it with backoff, journalling each attempt.
+// Retries: none here or in the client. A busy or failing request comes back
+// at once as a classified error (class Busy or Transient) and the engine
+// retries the call within the terminal's time budget (apply.Retry), so
+// there is one retry layer, deciding by class. What would make a retry
+// expensive is kept instead: an Inventory interrupted by a failed page
+// keeps the pages read, and the next Inventory continues from the failed
+// page when the list is unchanged (see scanState), so one busy page of 50
+// costs one page, not a rescan.
 type Target struct {
 	c          *Client
 	emailField string
@@ -31,6 +34,9 @@ type Target struct {
 	mu     sync.Mutex
 	info   target.Info
 	serial bool // Serial has been read
+
+	scanMu sync.Mutex // one Inventory at a time: they share the scan
+	scan   scanState  // the listing in progress (resumed after a failed page)
 }
 
 // NewTarget returns the adapter for cfg's terminal. It does not talk to it.
@@ -121,7 +127,9 @@ func (t *Target) Inventory(ctx context.Context, progress func(target.Progress)) 
 			progress(target.Progress{Target: t.c.name, Done: done, Total: total, Items: items})
 		}
 	}
-	users, err := t.c.searchAll(ctx, onPage)
+	t.scanMu.Lock()
+	defer t.scanMu.Unlock()
+	users, err := t.c.searchAll(ctx, onPage, &t.scan)
 	if err != nil {
 		return nil, err
 	}

@@ -73,6 +73,19 @@ func (c *Client) limits(ctx context.Context) (Capabilities, error) {
 	return caps, nil
 }
 
+// learnPageCap lowers the known page size to n after the terminal trimmed
+// a page to n persons although more were asked for and more follow
+// (firmware that pages below its advertised maxResults): lookups are then
+// batched to what one page really holds, one request per batch.
+func (c *Client) learnPageCap(n int) {
+	c.capsMu.Lock()
+	defer c.capsMu.Unlock()
+	if c.caps != nil && n > 0 && n < c.caps.MaxResults {
+		c.caps.MaxResults = n
+		c.caps.Notes = append(c.caps.Notes, fmt.Sprintf("the terminal trims search pages to %d persons", n))
+	}
+}
+
 // decodeCapabilities reads the capability document leniently: limits may
 // be numbers, numeric strings or {"@min":…,"@max":…} objects; options may
 // be "a,b" strings, arrays or {"@opt":…} objects.

@@ -8,6 +8,16 @@
 // request at a time, so calls are serialised; errors inside HTTP 200 bodies,
 // so every body is checked for a status envelope; a silently capped,
 // sometimes inconsistent paged Search, so every page is checked.
+//
+// The client sends each request once: a busy or failing terminal comes
+// back as a classified error (target.Busy, target.Transient) and the engine
+// retries by class within the terminal's time budget (apply.Retry), so
+// retries are decided in one place and never stacked (5 client tries inside
+// each of 5 engine tries were 25 requests for one lookup). A paged
+// inventory would make such retries expensive — one busy page of 50 would
+// start it over — so the adapter keeps the pages read and the next
+// Inventory continues from the failed page while the list is unchanged
+// (scanState); that keeps one retry layer without losing the pages.
 package hikvision
 
 import (
@@ -25,9 +35,7 @@ import (
 
 // Defaults for Config's zero values.
 const (
-	DefaultTimeout      = 20 * time.Second
-	DefaultReadRetries  = 2
-	DefaultRetryBackoff = 500 * time.Millisecond
+	DefaultTimeout = 20 * time.Second
 	// maxBody bounds a reply: a page of 30 persons is ~20 KB, so anything
 	// near this is not a terminal talking.
 	maxBody = 16 << 20
@@ -55,11 +63,6 @@ type Config struct {
 	// TLSFingerprint is set).
 	Transport http.RoundTripper
 	Clock     clock.Clock // nil = the system clock
-	// ReadRetries is how often a read (never a write) that got deviceBusy,
-	// a 5xx or a broken connection is tried again, after RetryBackoff,
-	// doubled each time, with jitter. 0 = DefaultReadRetries; negative = none.
-	ReadRetries  int
-	RetryBackoff time.Duration // 0 = DefaultRetryBackoff
 }
 
 // String describes the config without its password.
@@ -80,8 +83,6 @@ type Client struct {
 	timeout    time.Duration
 	clock      clock.Clock
 	http       *http.Client
-	retries    int
-	backoff    time.Duration
 
 	sem  chan struct{} // one exchange in flight
 	auth authState
@@ -164,8 +165,6 @@ func NewClient(cfg Config) (*Client, error) {
 		zone:    cfg.Zone,
 		timeout: cfg.Timeout,
 		clock:   cfg.Clock,
-		retries: cfg.ReadRetries,
-		backoff: cfg.RetryBackoff,
 		sem:     make(chan struct{}, 1),
 		http: &http.Client{
 			Transport: rt,
@@ -179,15 +178,6 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	if c.clock == nil {
 		c.clock = clock.System{}
-	}
-	switch {
-	case c.retries == 0:
-		c.retries = DefaultReadRetries
-	case c.retries < 0:
-		c.retries = 0
-	}
-	if c.backoff <= 0 {
-		c.backoff = DefaultRetryBackoff
 	}
 	return c, nil
 }

@@ -48,7 +48,7 @@ func newBench(t testing.TB, cfg emu.Config, mod ...func(*hikvision.Config)) *ben
 	srv := httptest.NewServer(b.term)
 	t.Cleanup(srv.Close)
 	hc := hikvision.Config{Name: "entrance", BaseURL: srv.URL, Username: "admin", Password: password,
-		EmailField: hikvision.EmailInExtension, Zone: zone, Timeout: 10 * time.Second, RetryBackoff: 5 * time.Millisecond}
+		EmailField: hikvision.EmailInExtension, Zone: zone, Timeout: 10 * time.Second}
 	for _, m := range mod {
 		m(&hc)
 	}

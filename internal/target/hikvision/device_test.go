@@ -162,7 +162,7 @@ func TestOddHTTPReplies(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, srv := newFake(t, tc.h)
-			c := newTestClient(t, srv.URL, func(c *Config) { c.ReadRetries = -1; c.Timeout = time.Minute })
+			c := newTestClient(t, srv.URL, func(c *Config) { c.Timeout = time.Minute })
 			_, err := c.Count(context.Background())
 			if target.ClassOf(err) != tc.class || !strings.Contains(err.Error(), tc.errHas) {
 				t.Fatalf("want %v with %q, got %v", tc.class, tc.errHas, err)

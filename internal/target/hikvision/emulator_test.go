@@ -137,10 +137,10 @@ func TestEmulatorIgnoringEmployeeNoList(t *testing.T) {
 }
 
 // Callers on several goroutines never make the terminal busy: the client
-// sends one request at a time. Retries are off, so any deviceBusy would
-// surface as an error.
+// sends one request at a time. The client does not retry, so any
+// deviceBusy would surface as an error.
 func TestEmulatorConcurrentCallersNeverBusy(t *testing.T) {
-	b := newBench(t, emu.Config{ProcessTime: time.Millisecond}, func(c *hikvision.Config) { c.ReadRetries = -1 })
+	b := newBench(t, emu.Config{ProcessTime: time.Millisecond})
 	b.seed(70)
 	ctx := context.Background()
 	read, err := b.target.Lookup(ctx, []string{"1000", "1001", "1002", "1003"})

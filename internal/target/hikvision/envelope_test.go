@@ -152,3 +152,11 @@ func FuzzParseEnvelope(f *testing.F) {
 		_ = te.Error()
 	})
 }
+
+// The engine tells a terminal that did not answer from one that did by
+// target.CodeTimeout (target.Unanswered): the client must use that code.
+func TestTimeoutCodeIsTheSharedOne(t *testing.T) {
+	if CodeTimeout != target.CodeTimeout {
+		t.Fatalf("CodeTimeout %q differs from target.CodeTimeout %q", CodeTimeout, target.CodeTimeout)
+	}
+}

@@ -193,10 +193,15 @@ func TestEventsEnvelopesAndBadReplies(t *testing.T) {
 			}
 		})
 	}
-	// deviceBusy is retried (a read), and then the events come.
+	// deviceBusy comes back at once as class Busy (the caller retries), and
+	// the next call gets the events.
 	b, now := eventBench(t, emu.Config{}, 5)
 	b.term.ScriptReply(pathAcsEvent, 200, `{"statusCode":2,"statusString":"Device Busy","subStatusCode":"deviceBusy"}`)
-	evs, err := b.target.Events(context.Background(), target.EventQuery{Account: "1001", Since: now.AddDate(0, 0, -1), Until: now, Limit: 10})
+	q := target.EventQuery{Account: "1001", Since: now.AddDate(0, 0, -1), Until: now, Limit: 10}
+	if _, err := b.target.Events(context.Background(), q); target.ClassOf(err) != target.Busy {
+		t.Fatalf("busy answer: want class busy, got %v", err)
+	}
+	evs, err := b.target.Events(context.Background(), q)
 	if err != nil || len(evs) != 5 {
 		t.Fatalf("after a busy answer: %d events, %v", len(evs), err)
 	}

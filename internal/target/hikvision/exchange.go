@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/doorsync/doorsync/internal/backoff"
 	"io"
 	"net/http"
 	"strings"
@@ -33,7 +32,7 @@ type call struct {
 	method string
 	path   string // with its query
 	body   []byte
-	read   bool // an idempotent read: retried when busy or failing transiently
+	read   bool // an idempotent read (a GET, or a POST that only searches)
 }
 
 // reply is a terminal's answer.
@@ -55,35 +54,12 @@ func (c *Client) fail(class target.Class, op, code, msg string, cause error) err
 // reachable with errors.As.
 func wrapTerminal(te *target.Error) error { return fmt.Errorf("terminal %w", te) }
 
-// do sends one call, retrying reads that failed retryably. With an error
-// status the reply is returned too (its envelope has the details).
+// do sends one call. It never retries: a busy or failing terminal comes
+// back as a classified error at once, and the engine decides (apply.Retry),
+// so retries are not stacked. With an error status the reply is returned
+// too (its envelope has the details).
 func (c *Client) do(ctx context.Context, cl call) (*reply, error) {
-	for attempt := 0; ; attempt++ {
-		rep, err := c.once(ctx, cl)
-		if err == nil || !cl.read || attempt >= c.retries || !retryable(err) {
-			return rep, err
-		}
-		if werr := c.wait(ctx, attempt); werr != nil {
-			return rep, fmt.Errorf("%w (not retried: %w)", err, werr)
-		}
-	}
-}
-
-func retryable(err error) bool {
-	var te *target.Error
-	if !errors.As(err, &te) {
-		return false
-	}
-	// A terminal that did not answer within the timeout is likely down;
-	// the engine's backoff retries that, not a read loop of 3×20 s.
-	return te.Class.Retryable() && te.Code != CodeTimeout && te.Code != CodeTLS && te.Code != CodeStaleNonce &&
-		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
-}
-
-// wait sleeps the backoff of attempt (doubling, with ±50 % jitter so that
-// several doorsync processes do not retry in step).
-func (c *Client) wait(ctx context.Context, attempt int) error {
-	return backoff.Wait(ctx, c.backoff, attempt)
+	return c.once(ctx, cl)
 }
 
 // once performs one exchange under the one-in-flight rule and checks the

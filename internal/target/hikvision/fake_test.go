@@ -206,7 +206,7 @@ func testZone(t testing.TB) *time.Location {
 
 func testConfig(t testing.TB, url string) Config {
 	return Config{Name: "entrance", BaseURL: url, Username: "admin", Password: "s3cret-Pa55",
-		EmailField: EmailInExtension, Zone: testZone(t), Timeout: 30 * time.Second, RetryBackoff: time.Millisecond}
+		EmailField: EmailInExtension, Zone: testZone(t), Timeout: 30 * time.Second}
 }
 
 func newTestClient(t testing.TB, url string, mod ...func(*Config)) *Client {

@@ -98,7 +98,7 @@ func serveRealworldStatus(t *testing.T, path, name string, status int) *Client {
 		t.Fatal(err)
 	}
 	c, err := NewClient(Config{Name: "entrance", BaseURL: srv.URL, Username: "admin", Password: "s3cret-Pa55",
-		Zone: zone, ReadRetries: -1})
+		Zone: zone})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/doorsync/doorsync/internal/target"
 )
@@ -84,6 +85,9 @@ func (c *Client) search(ctx context.Context, q SearchQuery, op string) (SearchPa
 	if err != nil {
 		return SearchPage{}, c.fail(target.Malformed, op, "", "search reply not understood", err)
 	}
+	if p.Status == StatusMore && p.NumOfMatches < q.MaxResults {
+		c.learnPageCap(p.NumOfMatches)
+	}
 	if len(asked) > 0 {
 		for _, u := range p.Users {
 			if !asked[u.EmployeeNo] {
@@ -114,20 +118,55 @@ func (c *Client) SearchAll(ctx context.Context, progress func(done, total int)) 
 	if progress != nil {
 		p = func(done, total, _ int) { progress(done, total) }
 	}
-	return c.searchAll(ctx, p)
+	return c.searchAll(ctx, p, &scanState{})
 }
 
-// searchAll is SearchAll with persons read so far in the progress.
-func (c *Client) searchAll(ctx context.Context, progress func(done, total, items int)) ([]UserInfo, error) {
+// resumeWithin is how recent the last page of an interrupted scan must be
+// for the scan to continue: the engine retries within seconds, and pages
+// older than this are not trusted to go with new ones.
+const resumeWithin = 2 * time.Minute
+
+// scanState is a listing in progress. A failed page (a busy terminal) ends
+// the call but not the scan: called again with the same state, searchAll
+// continues from that page when the list is unchanged (totalMatches equal),
+// so the engine's retry of a 50-page inventory costs the failed page, not
+// the 30 before it. The client itself never retries (see do).
+type scanState struct {
+	searchID string
+	users    []UserInfo
+	seen     map[string]bool
+	page     int // the next page to read (1 = the scan has not begun)
+	pos      int // searchResultPosition of that page
+	total    int // totalMatches of the first page; -1 before it
+	perPage  int
+	maxPages int
+	at       time.Time // when the last page was read
+}
+
+// start begins a new scan with a fresh searchID.
+func (s *scanState) start() {
+	*s = scanState{searchID: NewSearchID(), users: []UserInfo{}, seen: map[string]bool{}, page: 1, total: -1}
+}
+
+// searchAll is SearchAll with persons read so far in the progress, resuming
+// the scan in st when it was interrupted a short while ago.
+func (c *Client) searchAll(ctx context.Context, progress func(done, total, items int), st *scanState) ([]UserInfo, error) {
 	caps, err := c.limits(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if st.page <= 1 || c.clock.Now().Sub(st.at) > resumeWithin {
+		st.start()
+	}
 	var last *listChanged
 	for range maxScans {
-		users, err := c.scan(ctx, caps.MaxResults, progress)
+		users, err := c.scan(ctx, caps.MaxResults, progress, st)
 		if errors.As(err, &last) {
+			st.start()
 			continue
+		}
+		if err == nil {
+			st.start()
 		}
 		return users, err
 	}
@@ -135,53 +174,55 @@ func (c *Client) searchAll(ctx context.Context, progress func(done, total, items
 		fmt.Sprintf("the person list changed during each of %d scans (last: %s); try again when nobody is editing persons", maxScans, last), nil)
 }
 
-func (c *Client) scan(ctx context.Context, pageSize int, progress func(done, total, items int)) ([]UserInfo, error) {
-	searchID := NewSearchID()
-	users := []UserInfo{}
-	seen := map[string]bool{}
-	pos, total, perPage, maxPages := 0, -1, 0, 0
-	for page := 1; ; page++ {
+// scan reads pages from st's position on; st keeps every page that was
+// read and checked, and nothing of a page that failed.
+func (c *Client) scan(ctx context.Context, pageSize int, progress func(done, total, items int), st *scanState) ([]UserInfo, error) {
+	for ; ; st.page++ {
+		page := st.page
 		op := fmt.Sprintf("search page %d", page)
-		if maxPages > 0 && page > maxPages {
+		if st.maxPages > 0 && page > st.maxPages {
 			return nil, c.fail(target.Malformed, op, "",
-				fmt.Sprintf("more than %d pages for %d persons: the terminal keeps saying MORE", maxPages, total), nil)
+				fmt.Sprintf("more than %d pages for %d persons: the terminal keeps saying MORE", st.maxPages, st.total), nil)
 		}
-		p, err := c.search(ctx, SearchQuery{SearchID: searchID, Position: pos, MaxResults: pageSize}, op)
+		p, err := c.search(ctx, SearchQuery{SearchID: st.searchID, Position: st.pos, MaxResults: pageSize}, op)
 		if err != nil {
 			return nil, err
 		}
 		if p.Status == StatusNoMatch {
-			if total <= 0 || pos == total {
-				report(progress, page, page, len(users))
-				return users, nil
+			if st.total <= 0 || st.pos == st.total {
+				report(progress, page, page, len(st.users))
+				return st.users, nil
 			}
-			return nil, &listChanged{page, fmt.Sprintf("NO MATCH at position %d of %d", pos, total)}
+			return nil, &listChanged{page, fmt.Sprintf("NO MATCH at position %d of %d", st.pos, st.total)}
 		}
-		if total < 0 {
-			total, perPage = p.TotalMatches, max(p.NumOfMatches, 1)
-			maxPages = ceilDiv(total, perPage) + pageSlack
-		} else if p.TotalMatches != total {
-			return nil, &listChanged{page, fmt.Sprintf("totalMatches went from %d to %d", total, p.TotalMatches)}
+		if st.total < 0 {
+			st.total, st.perPage = p.TotalMatches, max(p.NumOfMatches, 1)
+			st.maxPages = ceilDiv(st.total, st.perPage) + pageSlack
+		} else if p.TotalMatches != st.total {
+			return nil, &listChanged{page, fmt.Sprintf("totalMatches went from %d to %d", st.total, p.TotalMatches)}
 		}
 		for _, u := range p.Users {
-			if seen[u.EmployeeNo] {
+			if st.seen[u.EmployeeNo] {
 				return nil, &listChanged{page, fmt.Sprintf("employeeNo %q listed twice", u.EmployeeNo)}
 			}
-			seen[u.EmployeeNo] = true
-			users = append(users, u)
 		}
-		pos += p.NumOfMatches
-		if pos > total {
-			return nil, &listChanged{page, fmt.Sprintf("%d persons read but totalMatches is %d", pos, total)}
+		for _, u := range p.Users {
+			st.seen[u.EmployeeNo] = true
+			st.users = append(st.users, u)
+		}
+		st.pos += p.NumOfMatches
+		st.at = c.clock.Now()
+		if st.pos > st.total {
+			return nil, &listChanged{page, fmt.Sprintf("%d persons read but totalMatches is %d", st.pos, st.total)}
 		}
 		if p.Status == StatusOK {
-			if pos != total {
-				return nil, &listChanged{page, fmt.Sprintf("status OK after %d of %d persons", pos, total)}
+			if st.pos != st.total {
+				return nil, &listChanged{page, fmt.Sprintf("status OK after %d of %d persons", st.pos, st.total)}
 			}
-			report(progress, page, page, len(users))
-			return users, nil
+			report(progress, page, page, len(st.users))
+			return st.users, nil
 		}
-		report(progress, page, max(page+1, ceilDiv(total, perPage)), len(users))
+		report(progress, page, max(page+1, ceilDiv(st.total, st.perPage)), len(st.users))
 	}
 }
 
@@ -199,7 +240,8 @@ func ceilDiv(a, b int) int {
 }
 
 // SearchEmployees reads the given persons, EmployeeNoList.maxSize at a
-// time (⌈k/maxSize⌉ requests when pages are at least that big). Persons
+// time (⌈k/maxSize⌉ requests when pages are at least that big; batches
+// shrink to the page size once the terminal trimmed a page). Persons
 // that do not exist are absent from the result. A terminal that returns a
 // person not asked for is an error, never silently accepted.
 func (c *Client) SearchEmployees(ctx context.Context, nos []string) ([]UserInfo, error) {
@@ -221,20 +263,24 @@ func (c *Client) SearchEmployees(ctx context.Context, nos []string) ([]UserInfo,
 	if len(want) == 0 {
 		return []UserInfo{}, nil
 	}
-	caps, err := c.limits(ctx)
-	if err != nil {
-		return nil, err
-	}
-	size := caps.EmployeeNoListMax
-	batches := ceilDiv(len(want), size)
 	out := make([]UserInfo, 0, len(want))
-	for b := range batches {
-		part := want[b*size : min((b+1)*size, len(want))]
-		users, err := c.lookupBatch(ctx, part, min(len(part), caps.MaxResults), fmt.Sprintf("lookup batch %d of %d", b+1, batches))
+	for b, start := 1, 0; start < len(want); b++ {
+		// Asked again for every batch: a trimmed page met on the way
+		// lowers the page size (learnPageCap), and a batch no larger than
+		// a page is read in one request.
+		caps, err := c.limits(ctx)
+		if err != nil {
+			return nil, err
+		}
+		size := min(caps.EmployeeNoListMax, caps.MaxResults)
+		part := want[start:min(start+size, len(want))]
+		op := fmt.Sprintf("lookup batch %d of %d", b, b+ceilDiv(len(want)-start-len(part), size))
+		users, err := c.lookupBatch(ctx, part, min(len(part), caps.MaxResults), op)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, users...)
+		start += len(part)
 	}
 	return out, nil
 }

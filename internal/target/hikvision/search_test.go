@@ -10,7 +10,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/target"
 )
 
@@ -268,7 +270,9 @@ func TestSearchAllAnomalies(t *testing.T) {
 					return 400, `{"statusCode":6,"statusString":"Invalid Content","subStatusCode":"badParameters","errorMsg":"maxResults"}`, true
 				}
 			}},
-		{name: "busy once: read retried", wantReqs: 4, ok: true,
+		// The client never retries: the engine does (apply.Retry), and the
+		// scan resumes there (TestInventoryResumesAfterAFailedPage).
+		{name: "busy once: returned at once", wantReqs: 2, class: target.Busy, errHas: "search page 2: busy (deviceBusy)",
 			hook: func(p *pager) func(int, searchCond) (int, string, bool) {
 				return func(n int, c searchCond) (int, string, bool) {
 					if n == 2 {
@@ -277,7 +281,7 @@ func TestSearchAllAnomalies(t *testing.T) {
 					return 0, "", false
 				}
 			}},
-		{name: "503 once: read retried", wantReqs: 4, ok: true,
+		{name: "503 once: returned at once", wantReqs: 3, class: target.Transient, errHas: "search page 3: transient (http): HTTP 503",
 			hook: func(p *pager) func(int, searchCond) (int, string, bool) {
 				return func(n int, c searchCond) (int, string, bool) {
 					if n == 3 {
@@ -286,7 +290,7 @@ func TestSearchAllAnomalies(t *testing.T) {
 					return 0, "", false
 				}
 			}},
-		{name: "busy for good", wantReqs: 3, class: target.Busy, errHas: "search page 1: busy (deviceBusy)",
+		{name: "busy for good", wantReqs: 1, class: target.Busy, errHas: "search page 1: busy (deviceBusy)",
 			hook: func(p *pager) func(int, searchCond) (int, string, bool) {
 				return func(n int, c searchCond) (int, string, bool) {
 					return 200, `{"statusCode":2,"statusString":"Device Busy","subStatusCode":"deviceBusy"}`, true
@@ -341,6 +345,85 @@ func TestRescanUsesNewSearchID(t *testing.T) {
 	}
 }
 
+// A scan interrupted by a failed page continues from that page when called
+// again with its state, keeping the searchID, as long as the list is
+// unchanged and the last page is recent; otherwise it starts over.
+func TestInventoryResumesAfterAFailedPage(t *testing.T) {
+	busyAt := func(fail map[int]bool) func(n int, c searchCond) (int, string, bool) {
+		return func(n int, c searchCond) (int, string, bool) {
+			if fail[n] {
+				return 200, `{"statusCode":2,"statusString":"Device Busy","subStatusCode":"deviceBusy"}`, true
+			}
+			return 0, "", false
+		}
+	}
+	t.Run("unchanged list: continues", func(t *testing.T) {
+		p := newPager(75)
+		p.override = busyAt(map[int]bool{3: true}) // page 3 busy once
+		c := newPagerClient(t, p)
+		var st scanState
+		if _, err := c.searchAll(context.Background(), nil, &st); target.ClassOf(err) != target.Busy {
+			t.Fatalf("first call: want busy, got %v", err)
+		}
+		var prog [][2]int
+		users, err := c.searchAll(context.Background(), func(done, total, _ int) { prog = append(prog, [2]int{done, total}) }, &st)
+		if err != nil || len(users) != 75 {
+			t.Fatalf("resumed scan: %d persons, %v", len(users), err)
+		}
+		r := p.requests()
+		if len(r) != 4 || r[3].Position != 60 || r[3].SearchID != r[0].SearchID {
+			t.Errorf("requests %+v: want pages 1, 2, busy 3, then 3 again with the same searchID", r)
+		}
+		if len(prog) == 0 || prog[0][0] != 3 {
+			t.Errorf("progress %v: want it to go on from page 3", prog)
+		}
+		// A finished scan is not resumed: the next one reads everything.
+		if _, err := c.searchAll(context.Background(), nil, &st); err != nil || len(p.requests()) != 7 {
+			t.Errorf("scan after a finished one: %d requests in all, %v; want 3 more", len(p.requests()), err)
+		}
+	})
+	t.Run("list changed meanwhile: rescans", func(t *testing.T) {
+		p := newPager(75)
+		p.override = busyAt(map[int]bool{2: true})
+		c := newPagerClient(t, p)
+		var st scanState
+		if _, err := c.searchAll(context.Background(), nil, &st); err == nil {
+			t.Fatal("first call: want busy")
+		}
+		p.mu.Lock()
+		p.nos = append(p.nos, "2000") // someone added a person
+		p.mu.Unlock()
+		users, err := c.searchAll(context.Background(), nil, &st)
+		if err != nil || len(users) != 76 {
+			t.Fatalf("after a change: %d persons, %v; want all 76", len(users), err)
+		}
+		r := p.requests()
+		// page 1, busy page 2, page 2 again (totalMatches 76: changed),
+		// then a new scan of three pages.
+		if len(r) != 6 || r[3].Position != 0 || r[3].SearchID == r[0].SearchID {
+			t.Errorf("requests %+v: want a rescan from position 0 with a new searchID", r)
+		}
+	})
+	t.Run("too long ago: starts over", func(t *testing.T) {
+		p := newPager(75)
+		p.override = busyAt(map[int]bool{2: true})
+		_, srv := newFake(t, p.handler)
+		clk := clock.NewManual(time.Date(2026, 2, 28, 23, 59, 0, 0, time.UTC))
+		c := newTestClient(t, srv.URL, func(c *Config) { c.Clock = clk })
+		var st scanState
+		if _, err := c.searchAll(context.Background(), nil, &st); err == nil {
+			t.Fatal("first call: want busy")
+		}
+		clk.Advance(resumeWithin + time.Second)
+		if users, err := c.searchAll(context.Background(), nil, &st); err != nil || len(users) != 75 {
+			t.Fatalf("later scan: %d persons, %v", len(users), err)
+		}
+		if r := p.requests(); len(r) != 5 || r[2].Position != 0 {
+			t.Errorf("requests %+v: want a new scan from position 0", r)
+		}
+	})
+}
+
 func TestSearchEmployees(t *testing.T) {
 	t.Run("batched by EmployeeNoList.maxSize", func(t *testing.T) {
 		p := newPager(100)
@@ -365,6 +448,25 @@ func TestSearchEmployees(t *testing.T) {
 			if len(r.EmployeeNoList) > 30 || r.Position != 0 {
 				t.Errorf("request %d: %d employeeNos at %d", i, len(r.EmployeeNoList), r.Position)
 			}
+		}
+	})
+	t.Run("pages trimmed below maxResults", func(t *testing.T) {
+		p := newPager(100)
+		p.pageCap = 20 // answers 20 although 30 are advertised and asked for
+		c := newPagerClient(t, p)
+		var ask []string
+		for i := range 70 {
+			ask = append(ask, fmt.Sprint(1000+i))
+		}
+		users, err := c.SearchEmployees(context.Background(), ask)
+		if err != nil || len(users) != 70 {
+			t.Fatalf("got %d persons, %v", len(users), err)
+		}
+		// 30 ids: a trimmed page of 20 and one of 10; then batches of 20
+		// (20, 20): one request each.
+		reqs := p.requests()
+		if len(reqs) != 4 || len(reqs[2].EmployeeNoList) != 20 || reqs[2].MaxResults != 20 {
+			t.Errorf("requests %+v: want 2 for the first batch of 30, then 2 batches of 20", reqs)
 		}
 	})
 	t.Run("smaller list limit", func(t *testing.T) {

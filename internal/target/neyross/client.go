@@ -23,12 +23,10 @@ import (
 
 // Defaults for Config's zero values.
 const (
-	DefaultTimeout      = 30 * time.Second
-	DefaultBatch        = 100
-	MaxBatch            = 1000
-	DefaultPageLimit    = 1000 // the platform's own default limit
-	DefaultReadRetries  = 2
-	DefaultRetryBackoff = 500 * time.Millisecond
+	DefaultTimeout   = 30 * time.Second
+	DefaultBatch     = 100
+	MaxBatch         = 1000
+	DefaultPageLimit = 1000 // the platform's own default limit
 	// pluginPath is where the EIS API lives on the platform.
 	pluginPath = "/plugin/eis-pacs-integration/"
 	// maxBody bounds a reply: a page of 1000 persons is ~0.5 MB.
@@ -51,11 +49,6 @@ type Config struct {
 	PageLimit int
 	// Transport is for tests; nil = http.DefaultTransport's settings.
 	Transport http.RoundTripper
-	// ReadRetries is how often a read (never a write) that got a 5xx or a
-	// broken connection is tried again, after RetryBackoff doubled each
-	// time, with jitter. 0 = DefaultReadRetries; negative = none.
-	ReadRetries  int
-	RetryBackoff time.Duration // 0 = DefaultRetryBackoff
 }
 
 // String describes the config without its token.
@@ -73,8 +66,6 @@ type Client struct {
 	timeout time.Duration
 	batch   int
 	limit   int
-	retries int
-	backoff time.Duration
 	http    *http.Client
 
 	stop      atomic.Pointer[stopInfo] // set at the first rejected token; never cleared
@@ -145,8 +136,6 @@ func NewClient(cfg Config) (*Client, error) {
 		timeout: cfg.Timeout,
 		batch:   cfg.Batch,
 		limit:   cfg.PageLimit,
-		retries: cfg.ReadRetries,
-		backoff: cfg.RetryBackoff,
 		http: &http.Client{
 			Transport: rt,
 			// The API does not redirect; a redirect (http→https, a login
@@ -162,15 +151,6 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	if c.limit == 0 {
 		c.limit = DefaultPageLimit
-	}
-	switch {
-	case c.retries == 0:
-		c.retries = DefaultReadRetries
-	case c.retries < 0:
-		c.retries = 0
-	}
-	if c.backoff <= 0 {
-		c.backoff = DefaultRetryBackoff
 	}
 	c.lastCount.Store(-1)
 	return c, nil

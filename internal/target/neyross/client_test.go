@@ -366,8 +366,9 @@ func TestErrorClassification(t *testing.T) {
 		class   target.Class
 		has     string
 	}{
-		{"5xx retried then transient", []string{"500|{\"error\":\"database down\"}", "502|bad gateway", "503|{\"error\":\"database down\"}"}, target.Transient, `HTTP 503 ("database down")`},
-		{"429 busy", []string{"429|", "429|", "429|slow down"}, target.Busy, "HTTP 429"},
+		// The client never retries (the engine does): one request each.
+		{"5xx transient", []string{"503|{\"error\":\"database down\"}"}, target.Transient, `HTTP 503 ("database down")`},
+		{"429 busy", []string{"429|slow down"}, target.Busy, "HTTP 429"},
 		{"404 endpoint", []string{"404|"}, target.Permanent, "does not offer /plugin/eis-pacs-integration/persons/count/"},
 		{"400 with the platform's text", []string{"400|{\"error\":\"плохой запрос\"}"}, target.Permanent, "плохой запрос"},
 		{"HTML page", []string{"200|<html><body>Login</body></html>"}, target.Malformed, "HTML or XML page"},
@@ -422,7 +423,7 @@ func TestNetworkFailures(t *testing.T) {
 		}
 		addr := l.Addr().String()
 		l.Close()
-		c, err := neyross.NewClient(neyross.Config{Name: "pacs", BaseURL: "http://" + addr, Token: token, Zone: zone(t), RetryBackoff: time.Millisecond})
+		c, err := neyross.NewClient(neyross.Config{Name: "pacs", BaseURL: "http://" + addr, Token: token, Zone: zone(t)})
 		if err != nil {
 			t.Fatal(err)
 		}

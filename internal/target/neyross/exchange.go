@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/doorsync/doorsync/internal/backoff"
 	"io"
 	"net/http"
 	"strconv"
@@ -18,11 +17,11 @@ import (
 
 // Error codes this client sets on *target.Error.
 const (
-	CodeTimeout       = "timeout"       // no answer within Config.Timeout
-	CodeTokenRejected = "tokenRejected" // 401/403: the API token was refused
-	CodeRedirect      = "redirect"      // the platform redirected
-	CodeHTTP          = "http"          // an HTTP error status
-	CodeListChanged   = "listChanged"   // the listing disagreed with the count on every scan
+	CodeTimeout       = target.CodeTimeout // no answer within Config.Timeout
+	CodeTokenRejected = "tokenRejected"    // 401/403: the API token was refused
+	CodeRedirect      = "redirect"         // the platform redirected
+	CodeHTTP          = "http"             // an HTTP error status
+	CodeListChanged   = "listChanged"      // the listing disagreed with the count on every scan
 )
 
 // call is one API request.
@@ -31,7 +30,7 @@ type call struct {
 	method string
 	path   string // relative to the plugin path, with its query
 	body   []byte // nil: no body
-	read   bool   // idempotent: retried when failing transiently
+	read   bool   // idempotent (a read, whatever its method)
 	// pass lists error statuses the caller handles itself (404 of the
 	// single-person read, 405 of its method fallback).
 	pass []int
@@ -54,33 +53,10 @@ func (c *Client) fail(class target.Class, op, code, msg string, cause error) err
 // with errors.As.
 func wrap(te *target.Error) error { return fmt.Errorf("neyross %w", te) }
 
-// do sends one call, retrying reads that failed retryably.
+// do sends one call. It never retries: a failure comes back classified at
+// once and the engine decides (apply.Retry), so retries are not stacked.
 func (c *Client) do(ctx context.Context, cl call) (*reply, error) {
-	for attempt := 0; ; attempt++ {
-		rep, err := c.once(ctx, cl)
-		if err == nil || !cl.read || attempt >= c.retries || !retryable(err) {
-			return rep, err
-		}
-		if werr := c.wait(ctx, attempt); werr != nil {
-			return rep, fmt.Errorf("%w (not retried: %w)", err, werr)
-		}
-	}
-}
-
-func retryable(err error) bool {
-	var te *target.Error
-	if !errors.As(err, &te) {
-		return false
-	}
-	// A platform that did not answer within the timeout is likely down or
-	// overloaded: the engine's backoff retries that, not a read loop.
-	return te.Class.Retryable() && te.Code != CodeTimeout &&
-		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
-}
-
-// wait sleeps the backoff of attempt (doubling, with ±50 % jitter).
-func (c *Client) wait(ctx context.Context, attempt int) error {
-	return backoff.Wait(ctx, c.backoff, attempt)
+	return c.once(ctx, cl)
 }
 
 // once performs one exchange unless the client is stopped, and classifies

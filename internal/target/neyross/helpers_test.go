@@ -59,8 +59,7 @@ func newBench(t testing.TB, cfg emu.Config, mod ...func(*neyross.Config)) *bench
 	hs := httptest.NewServer(b.srv)
 	t.Cleanup(hs.Close)
 	b.url = hs.URL
-	nc := neyross.Config{Name: "pacs", BaseURL: hs.URL, Token: token, Zone: b.zone, Timeout: 10 * time.Second,
-		RetryBackoff: time.Millisecond}
+	nc := neyross.Config{Name: "pacs", BaseURL: hs.URL, Token: token, Zone: b.zone, Timeout: 10 * time.Second}
 	for _, m := range mod {
 		m(&nc)
 	}

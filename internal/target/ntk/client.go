@@ -17,7 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/doorsync/doorsync/internal/backoff"
 	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/target"
@@ -25,9 +24,7 @@ import (
 
 // Defaults for Config's zero values.
 const (
-	DefaultTimeout      = config.DefaultNTKTimeout
-	DefaultRetries      = 3
-	DefaultRetryBackoff = 2 * time.Second
+	DefaultTimeout = config.DefaultNTKTimeout
 	// FormField is the multipart field NTK reads the list from (seed 003, 2).
 	FormField = "file"
 )
@@ -38,13 +35,6 @@ type Config struct {
 	URL                string // the upload address agreed with NTK; https:// (http:// only to loopback)
 	Username, Password string
 	Timeout            time.Duration // per attempt, reply included; 0 = DefaultTimeout
-	// Retries is how often an upload that failed with a 5xx, a 408/429 or a
-	// broken connection is sent again, after RetryBackoff doubled each time,
-	// with jitter. 0 = DefaultRetries; negative = none. A timeout is not
-	// retried: NTK may have received the list and be slow to answer, and
-	// sending it again is what the seed asks access users not to do.
-	Retries      int
-	RetryBackoff time.Duration // 0 = DefaultRetryBackoff
 	// Transport is for tests (a test server's CA); nil = a fresh transport
 	// with the system's certificate verification.
 	Transport http.RoundTripper
@@ -70,8 +60,6 @@ type Client struct {
 	name, url  string
 	user, pass string
 	timeout    time.Duration
-	retries    int
-	backoff    time.Duration
 	clock      clock.Clock
 	http       *http.Client
 
@@ -117,18 +105,9 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, fail("password is empty")
 	}
 	c := &Client{name: name, url: u.String(), user: cfg.Username, pass: cfg.Password,
-		timeout: cfg.Timeout, retries: cfg.Retries, backoff: cfg.RetryBackoff, clock: cfg.Clock}
+		timeout: cfg.Timeout, clock: cfg.Clock}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
-	}
-	switch {
-	case c.retries == 0:
-		c.retries = DefaultRetries
-	case c.retries < 0:
-		c.retries = 0
-	}
-	if c.backoff <= 0 {
-		c.backoff = DefaultRetryBackoff
 	}
 	if c.clock == nil {
 		c.clock = clock.System{}
@@ -159,9 +138,10 @@ func (c *Client) Close() { c.http.CloseIdleConnections() }
 // Upload sends the whole list (multipart/form-data, field "file", HTTP Basic
 // authentication) and returns the file name NTK processes it under. Errors
 // are *target.Error: Permanent for a 400 (Message quotes NTK's ERROR text),
-// Auth for 401/403 (never retried), Transient for 5xx and network failures
-// (retried here, bounded, then returned), Malformed for a success status
-// without "OK". An empty list is refused without a request.
+// Auth for 401/403, Transient for 5xx and network failures, Busy for 408
+// and 429, Malformed for a success status without "OK". An empty list is
+// refused without a request. It sends once: the engine decides whether to
+// send again (see Resendable).
 //
 // Once NTK refused the credentials (401/403) the client is stopped: every
 // later Upload fails with class Auth wrapping target.ErrStopped, without a
@@ -177,18 +157,11 @@ func (c *Client) Upload(ctx context.Context, list List) (string, error) {
 	if err != nil {
 		return "", c.fail(target.Permanent, "", "building the upload", err)
 	}
-	for attempt := 0; ; attempt++ {
-		name, err := c.once(ctx, body, ctype)
-		if target.ClassOf(err) == target.Auth {
-			return "", c.stopWith(err)
-		}
-		if err == nil || attempt >= c.retries || !retryable(err) {
-			return name, err
-		}
-		if werr := backoff.Wait(ctx, c.backoff, attempt); werr != nil {
-			return "", fmt.Errorf("%w (not retried: %w)", err, werr)
-		}
+	name, err := c.once(ctx, body, ctype)
+	if target.ClassOf(err) == target.Auth {
+		return "", c.stopWith(err)
 	}
+	return name, err
 }
 
 // form builds the multipart body. The file name is free (seed 003, 2); a
@@ -295,12 +268,14 @@ func (c *Client) fail(class target.Class, code, msg string, cause error) error {
 	return &target.Error{Class: class, Target: c.name, Op: "upload", Code: code, Message: msg, RetryTimes: -1, LockSeconds: -1, Err: cause}
 }
 
-func retryable(err error) bool {
+// Resendable reports whether an upload that failed with err may be sent
+// again in the same run. A timed-out upload may not, although its class is
+// transient: NTK may have received the list and be slow to answer, and
+// sending it again is what the seed asks access users not to do (the next
+// run sends it).
+func Resendable(err error) bool {
 	var te *target.Error
-	if !errors.As(err, &te) {
-		return false
-	}
-	return te.Class.Retryable() && te.Code != CodeTimeout && te.Code != CodeCancelled
+	return errors.As(err, &te) && te.Code != CodeTimeout && te.Code != CodeCancelled
 }
 
 // certError reports a certificate the client refused: retrying cannot help.

@@ -53,7 +53,7 @@ func newFixture(t *testing.T, cfg emu.Config) *fixture {
 func (f *fixture) client(t *testing.T, mod func(*Config)) *Client {
 	t.Helper()
 	cfg := Config{Name: "library", URL: f.url, Username: testUser, Password: testPass, Transport: f.rt,
-		Clock: f.clock, Retries: 3, RetryBackoff: time.Millisecond, Timeout: 10 * time.Second}
+		Clock: f.clock, Timeout: 10 * time.Second}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -124,21 +124,13 @@ func TestUploadFailures(t *testing.T) {
 		{name: "403: allow list, no retry",
 			setup: func(f *fixture) { f.emu.ScriptReply(403, "Forbidden") },
 			class: target.Auth, code: CodeForbidden, msg: "allow list", requests: 1},
-		{name: "5xx twice, then accepted",
-			setup: func(f *fixture) { f.faults.Next(emulator.Fault5xx, emulator.Fault5xx) },
-			class: -1, requests: 3},
-		{name: "5xx beyond the retries",
-			setup: func(f *fixture) {
-				f.faults.Next(emulator.Fault5xx, emulator.Fault5xx, emulator.Fault5xx, emulator.Fault5xx)
-			},
-			class: target.Transient, code: CodeHTTP, msg: "HTTP 503", requests: 4},
-		{name: "no retries configured",
+		// The client sends once; the engine sends again (Resendable).
+		{name: "5xx: returned at once",
 			setup: func(f *fixture) { f.faults.Next(emulator.Fault5xx) },
-			mod:   func(c *Config) { c.Retries = -1 },
-			class: target.Transient, code: CodeHTTP, requests: 1},
-		{name: "connection reset, then accepted",
+			class: target.Transient, code: CodeHTTP, msg: "HTTP 503", requests: 1},
+		{name: "connection reset: returned at once",
 			setup: func(f *fixture) { f.faults.Next(emulator.FaultReset) },
-			class: -1, requests: 2},
+			class: target.Transient, requests: 1},
 		{name: "timeout: not retried, the list may have arrived",
 			setup: func(f *fixture) { f.faults.SetHang(10 * time.Second); f.faults.Next(emulator.FaultTimeout) },
 			mod:   func(c *Config) { c.Timeout = 200 * time.Millisecond },
@@ -345,5 +337,25 @@ func TestRoundTrip(t *testing.T) {
 	}
 	if n := len(f.emu.Accepted()); n != 2 {
 		t.Fatalf("%d uploads", n)
+	}
+}
+
+// A timed-out upload may have arrived: the engine must not send it again in
+// the run (the seed asks not to); any other transient failure may be.
+func TestResendable(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{&target.Error{Class: target.Transient, Code: CodeHTTP}, true},
+		{&target.Error{Class: target.Busy, Code: CodeHTTP}, true},
+		{&target.Error{Class: target.Transient}, true},
+		{fmt.Errorf("wrapped: %w", &target.Error{Class: target.Transient, Code: CodeTimeout}), false},
+		{&target.Error{Class: target.Transient, Code: CodeCancelled}, false},
+		{errors.New("unclassified"), false},
+	} {
+		if got := Resendable(c.err); got != c.want {
+			t.Errorf("Resendable(%v) = %v, want %v", c.err, got, c.want)
+		}
 	}
 }

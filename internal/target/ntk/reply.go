@@ -13,14 +13,14 @@ import (
 
 // Error codes this package sets on *target.Error.
 const (
-	CodeRejected  = "rejected"  // 400: NTK's check of the first 4 KB failed
-	CodeHTTP      = "http"      // another HTTP error status
-	CodeTimeout   = "timeout"   // no answer within Config.Timeout
-	CodeCancelled = "cancelled" // the caller's context ended
-	CodeTLS       = "tls"       // certificate refused
-	CodeRedirect  = "redirect"  // NTK redirected
-	CodeReply     = "reply"     // a success status without "OK"
-	CodeEmpty     = "empty"     // refused to send an empty list
+	CodeRejected  = "rejected"         // 400: NTK's check of the first 4 KB failed
+	CodeHTTP      = "http"             // another HTTP error status
+	CodeTimeout   = target.CodeTimeout // no answer within Config.Timeout
+	CodeCancelled = "cancelled"        // the caller's context ended
+	CodeTLS       = "tls"              // certificate refused
+	CodeRedirect  = "redirect"         // NTK redirected
+	CodeReply     = "reply"            // a success status without "OK"
+	CodeEmpty     = "empty"            // refused to send an empty list
 	// CodeForbidden: 403, which NTK may also answer for an address not on
 	// its allow list: the password may be right.
 	CodeForbidden = "forbidden"

@@ -1,6 +1,7 @@
 // Package targettest is the conformance suite every target.Target passes
 // against its emulator (rclone's fstests idea): inventory paging, lookup
-// batching, write + read-back, busy answers, the authentication stop and
+// batching, write + read-back, busy answers (returned at once, classified:
+// the engine retries, never the target), the authentication stop and
 // malformed replies. A target's package runs it from a test:
 //
 //	func TestConformance(t *testing.T) { targettest.Run(t, newFixture) }

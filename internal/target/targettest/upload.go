@@ -14,8 +14,8 @@ import (
 // cannot be read (NTK): no inventory, no lookup, no per-account write. What
 // the contract still asks of it is what RunUpload checks: the system holds
 // exactly what was sent (the emulator's record stands in for the read-back),
-// nothing reaches it after cancellation or for an empty list, overload is
-// retried, the system's refusal is reported in its own words and not
+// nothing reaches it after cancellation or for an empty list, an overload
+// answer comes back at once for the engine to retry, the system's refusal is reported in its own words and not
 // retried, rejected credentials stop the target after at most two attempts,
 // and a malformed reply is an error that says where it came from.
 type UploadFixture struct {
@@ -73,7 +73,7 @@ func RunUpload(t *testing.T, newFixture func(t *testing.T) UploadFixture) {
 		{"UploadReadBack", testUploadReadBack},
 		{"UploadEmptyRefused", testUploadEmpty},
 		{"UploadCancelled", testUploadCancelled},
-		{"BusyThenRetry", testUploadBusy},
+		{"BusyAnsweredAtOnce", testUploadBusy},
 		{"RejectedNotRetried", testUploadRejected},
 		{"AuthFailureStops", testUploadAuthStop},
 		{"MalformedReplies", testUploadMalformed},
@@ -151,14 +151,18 @@ func testUploadCancelled(t *testing.T, f UploadFixture) {
 
 func testUploadBusy(t *testing.T, f UploadFixture) {
 	f.InjectBusy(1)
-	var sent []byte
-	err, calls := retrying(func() error {
-		var err error
-		_, sent, err = f.Upload(ctx(t), 5)
-		return err
-	})
+	before := f.Requests()
+	_, _, err := f.Upload(ctx(t), 5)
+	if c := target.ClassOf(err); err == nil || (c != target.Busy && c != target.Transient) {
+		t.Fatalf("upload answered with overload: want class busy or transient, got %v", err)
+	}
+	if n := f.Requests() - before; n != 1 {
+		t.Errorf("%d requests for one overload answer, want 1 (the engine sends again, not the target)", n)
+	}
+	assertHolds(t, f, nil, 0)
+	_, sent, err := f.Upload(ctx(t), 5)
 	if err != nil {
-		t.Fatalf("upload after an overload answer, %d calls: %v", calls, err)
+		t.Fatalf("upload after the overload answer: %v", err)
 	}
 	assertHolds(t, f, sent, 1)
 }
