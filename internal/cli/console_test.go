@@ -15,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	"github.com/doorsync/doorsync/internal/emulator"
 	hikemu "github.com/doorsync/doorsync/internal/emulator/hikvision"
 	"github.com/doorsync/doorsync/internal/emulator/site"
@@ -46,8 +47,8 @@ func (w *watcher) filter(m tea.Model, msg tea.Msg) tea.Msg {
 // waitState probes the program until cond holds for its state.
 func (w *watcher) waitState(t *testing.T, tm *teatest.TestModel, what string, cond func(tui.State) bool) tui.State {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
+	deadline := time.Now().Add(60 * time.Second) // wall clock: a polling deadline
+	for time.Now().Before(deadline) {            // wall clock: a polling deadline
 		tm.Send(probeMsg{})
 		time.Sleep(20 * time.Millisecond)
 		w.mu.Lock()
@@ -74,7 +75,7 @@ func key(r rune) tea.KeyPressMsg { return tea.KeyPressMsg{Code: r, Text: string(
 // now hold the new dates.
 func TestConsoleEndToEnd(t *testing.T) {
 	s, cfgPath := startSite(t, 80)
-	app, _, _ := newTestApp(nil)
+	app, _, _ := newTestApp(s.Clock, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
@@ -147,8 +148,8 @@ func TestConsoleEndToEnd(t *testing.T) {
 
 // After a refresh saved the snapshots, the next console starts from them.
 func TestConsoleStoredStart(t *testing.T) {
-	_, cfgPath := startSite(t, 30)
-	app, _, _ := newTestApp(nil)
+	s, cfgPath := startSite(t, 30)
+	app, _, _ := newTestApp(s.Clock, nil)
 	ctx := context.Background()
 	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
 	if err != nil {
@@ -191,7 +192,7 @@ func TestConsoleStoredStart(t *testing.T) {
 }
 
 func TestConsoleNeedsATerminal(t *testing.T) {
-	r := runApp(t, nil)
+	r := runApp(t, clocktest.Start(t), nil)
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "the console needs a terminal") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -221,7 +222,7 @@ func findItem(p plan.Plan, email member.Email, targetName string) (plan.Item, bo
 // and the plan pairs them, without reading the terminals again.
 func TestConsoleLinksConfirmSuggestion(t *testing.T) {
 	s, cfgPath := startSite(t, 60)
-	app, _, _ := newTestApp(nil)
+	app, _, _ := newTestApp(s.Clock, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
@@ -299,7 +300,7 @@ func TestConsoleLinksConfirmSuggestion(t *testing.T) {
 // target that was not read gets nothing.
 func TestConsoleLinksImport(t *testing.T) {
 	s, cfgPath := startSite(t, 40)
-	app, _, _ := newTestApp(nil)
+	app, _, _ := newTestApp(s.Clock, nil)
 	ctx := context.Background()
 	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
 	if err != nil {
@@ -411,7 +412,7 @@ func TestConsoleLinksImport(t *testing.T) {
 // show, and after two rejections it is not asked again.
 func TestConsoleDoorEvents(t *testing.T) {
 	s, cfgPath := startSite(t, 40)
-	app, _, _ := newTestApp(nil)
+	app, _, _ := newTestApp(s.Clock, nil)
 	ctx := context.Background()
 	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
 	if err != nil {

@@ -37,7 +37,7 @@ func TestWatchAppliesARenewalIncrementally(t *testing.T) {
 	if who == "" {
 		t.Fatal("no suitable member in the data set")
 	}
-	app, out, _ := newTestApp(nil)
+	app, out, _ := newTestApp(s.Clock, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
@@ -58,10 +58,11 @@ func TestWatchAppliesARenewalIncrementally(t *testing.T) {
 		if m.OrganisationMemberID != who {
 			continue
 		}
-		end := time.Now().AddDate(1, 2, 0).Format("2006-01-02")
+		now := s.Clock.Now().In(s.Zone)
+		end := now.AddDate(1, 2, 0).Format("2006-01-02")
 		renewed = end + "T23:59:59"
 		m.Roles = append(m.Roles, m.Roles[0])
-		m.Roles[len(m.Roles)-1].StartDate = time.Now().Format("2006-01-02") + "T00:00:00"
+		m.Roles[len(m.Roles)-1].StartDate = now.Format("2006-01-02") + "T00:00:00"
 		m.Roles[len(m.Roles)-1].EndDate = end + "T00:00:00"
 		m.ChangedAt = time.Time{}
 		s.CardskipperServer.Upsert(m)
@@ -82,7 +83,7 @@ func TestWatchAppliesARenewalIncrementally(t *testing.T) {
 	// The console's first frame (the kept plan) shows the renewal done,
 	// not still to do: the pass that wrote keeps it, and the next poll's
 	// overlap reads the account again anyway.
-	app2, _, _ := newTestApp(nil)
+	app2, _, _ := newTestApp(s.Clock, nil)
 	ses, err := app2.openSession(ctx, &globalOptions{configPath: cfg}, false)
 	if err != nil {
 		t.Fatal(err)
@@ -120,9 +121,9 @@ func raiseGuard(t *testing.T, cfg string) {
 
 func waitFor(t *testing.T, limit time.Duration, ok func() bool, what string) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
+	deadline := time.Now().Add(limit) // wall clock: a polling deadline
 	for !ok() {
-		if time.Now().After(deadline) {
+		if time.Now().After(deadline) { // wall clock: a polling deadline
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -31,9 +31,12 @@ import (
 
 // Options size the site.
 type Options struct {
-	Members   int
-	Seed      uint64
-	Zone      *time.Location
+	Members int
+	Seed    uint64
+	Zone    *time.Location
+	// Clock dates the data set, the door events and every emulator
+	// (required): the demo passes clock.System{}, tests their clocktest
+	// clock, which the App under test must share.
 	Clock     clock.Clock
 	Terminals []string      // default "entrance", "gym"
 	Latency   time.Duration // per request, on every emulator
@@ -70,6 +73,7 @@ type Site struct {
 	NeyrossServer *neyemu.Server
 	Data          dataset.Set
 	Zone          *time.Location
+	Clock         clock.Clock // Options.Clock: the site's now
 
 	servers []*http.Server
 	wg      sync.WaitGroup
@@ -82,17 +86,20 @@ func Start(ctx context.Context, o Options) (*Site, error) {
 		return nil, errors.New("site: zone required")
 	}
 	if o.Clock == nil {
-		o.Clock = clock.System{}
+		return nil, errors.New("site: clock required")
 	}
 	if len(o.Terminals) == 0 {
 		o.Terminals = []string{"entrance", "gym"}
 	}
+	// One reading seeds everything, so a site started a moment before
+	// midnight does not straddle two days.
+	now := o.Clock.Now()
 	data, err := dataset.Generate(dataset.Options{Members: o.Members, Seed: o.Seed,
-		Today: member.DateOf(o.Clock.Now(), o.Zone), Terminals: o.Terminals})
+		Today: member.DateOf(now, o.Zone), Terminals: o.Terminals})
 	if err != nil {
 		return nil, err
 	}
-	s := &Site{Data: data, Zone: o.Zone, TerminalServers: map[string]*hikemu.Terminal{}}
+	s := &Site{Data: data, Zone: o.Zone, Clock: o.Clock, TerminalServers: map[string]*hikemu.Terminal{}}
 
 	csPass := o.CardskipperPassword
 	if csPass == "" {
@@ -134,7 +141,7 @@ func Start(ctx context.Context, o Options) (*Site, error) {
 		}
 		term := hikemu.New(cfg)
 		term.SetPersons(data.Terminals[name])
-		seedTerminalEvents(term, data.Terminals[name], o.Zone, o.Clock.Now(), o.Seed+uint64(i)+1)
+		seedTerminalEvents(term, data.Terminals[name], o.Zone, now, o.Seed+uint64(i)+1)
 		if ep.URL, err = s.serve(ctx, term); err != nil {
 			s.Close()
 			return nil, err
@@ -161,7 +168,7 @@ func Start(ctx context.Context, o Options) (*Site, error) {
 		}
 	}
 	persons, err := neyemu.Generate(neyemu.GenOptions{Persons: max(50, len(data.Members)), Seed: o.Seed, Emails: emails,
-		Now: o.Clock.Now(), Zone: o.Zone})
+		Now: now, Zone: o.Zone})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("site: neyross persons: %w", err)
@@ -171,7 +178,7 @@ func Start(ctx context.Context, o Options) (*Site, error) {
 	s.NeyrossServer = neyemu.New(neyemu.Config{Token: s.Neyross.Password, Zone: o.Zone, Clock: o.Clock,
 		Faults: s.Neyross.Faults, Log: s.Neyross.Log})
 	s.NeyrossServer.SetPersons(persons)
-	seedNeyrossEvents(s.NeyrossServer, persons, o.Zone, o.Clock.Now(), o.Seed+200)
+	seedNeyrossEvents(s.NeyrossServer, persons, o.Zone, now, o.Seed+200)
 	if s.Neyross.URL, err = s.serve(ctx, s.NeyrossServer); err != nil {
 		s.Close()
 		return nil, err
