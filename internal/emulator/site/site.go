@@ -325,9 +325,16 @@ func visitTimes(rng *mrand.Rand, now time.Time, zone *time.Location, lapsedLongA
 // period holds, now and then a failed match (76) just before, and "not in
 // validity period" (minor 7) outside it — e.g. a renewal that has not
 // reached the terminal yet. Persons whose period cannot be read get none.
+// A terminal with a lapsed person always logs at least one refusal, on
+// any date: it is what the console's door events explain.
 func seedTerminalEvents(term *hikemu.Terminal, persons []hikemu.Person, zone *time.Location, now time.Time, seed uint64) {
 	rng := mrand.New(mrand.NewPCG(seed, seed^0x5eed))
 	var evs []hikemu.Event
+	refused := false
+	// Yesterday at 18:00: a time of day every date has, always in the past.
+	y := now.In(zone).AddDate(0, 0, -1)
+	lateVisit := time.Date(y.Year(), y.Month(), y.Day(), 18, 0, 0, 0, zone)
+	var lapsed *hikemu.Person
 	for _, p := range persons {
 		begin, err1 := time.ParseInLocation("2006-01-02T15:04:05", p.Valid.BeginTime, zone)
 		end, err2 := time.ParseInLocation("2006-01-02T15:04:05", p.Valid.EndTime, zone)
@@ -335,9 +342,13 @@ func seedTerminalEvents(term *hikemu.Terminal, persons []hikemu.Person, zone *ti
 			continue
 		}
 		valid := func(t time.Time) bool { return !p.Valid.Enable || (!t.Before(begin) && !t.After(end)) }
+		if lapsed == nil && p.Valid.Enable && end.Before(lateVisit) {
+			lapsed = &p
+		}
 		for _, at := range visitTimes(rng, now, zone, p.Valid.Enable && end.Before(now.AddDate(0, 0, -30))) {
 			switch {
 			case !valid(at):
+				refused = true
 				evs = append(evs, hikemu.Event{Time: at, Minor: hikemu.MinorInvalidPeriod, EmployeeNo: p.EmployeeNo})
 			case rng.IntN(12) == 0:
 				evs = append(evs, hikemu.Event{Time: at.Add(-4 * time.Second), Minor: hikemu.MinorFaceNotMatched, EmployeeNo: p.EmployeeNo},
@@ -346,6 +357,9 @@ func seedTerminalEvents(term *hikemu.Terminal, persons []hikemu.Person, zone *ti
 				evs = append(evs, hikemu.Event{Time: at, Minor: hikemu.MinorFaceVerified, EmployeeNo: p.EmployeeNo})
 			}
 		}
+	}
+	if !refused && lapsed != nil {
+		evs = append(evs, hikemu.Event{Time: lateVisit, Minor: hikemu.MinorInvalidPeriod, EmployeeNo: lapsed.EmployeeNo})
 	}
 	// In time order, so serial numbers rise with time as on a real log.
 	slices.SortStableFunc(evs, func(a, b hikemu.Event) int { return a.Time.Compare(b.Time) })
