@@ -406,6 +406,30 @@ func TestConsoleLinksImport(t *testing.T) {
 	}
 }
 
+// assertRefusalReads checks that the console's detail reads the entrance's
+// latest refusal ("not in validity period") as such, and returns it.
+func assertRefusalReads(t *testing.T, s *site.Site, be *consoleBackend) hikemu.Event {
+	t.Helper()
+	var denied hikemu.Event
+	for _, e := range s.TerminalServers["entrance"].Events() {
+		if e.Minor == hikemu.MinorInvalidPeriod {
+			denied = e
+		}
+	}
+	if denied.EmployeeNo == "" {
+		t.Fatal("the site seeded no refusal at the entrance")
+	}
+	res, err := be.Events(context.Background(), []tui.AccountRef{{Target: "entrance", Account: denied.EmployeeNo}}, 10)
+	if err != nil || len(res.Entries) == 0 {
+		t.Fatalf("events of %s: %+v, %v", denied.EmployeeNo, res, err)
+	}
+	if e := res.Entries[0]; !e.Time.Equal(denied.Time) || e.Outcome != target.OutcomeDenied || e.Reason != "not in validity period" ||
+		e.Door != "door 1" || e.Code != "5/7" || e.Account != denied.EmployeeNo {
+		t.Errorf("the refusal at %v reads %+v", denied.Time, e)
+	}
+	return denied
+}
+
 // The console's detail reads door events from the terminals and NEYROSS of
 // the emulated site: the row's accounts, newest first across targets; a
 // terminal that rejects the credentials is reported, the others still
@@ -507,24 +531,7 @@ func TestConsoleDoorEvents(t *testing.T) {
 		}
 	}
 
-	// A refusal at the entrance reads as such.
-	var denied hikemu.Event
-	for _, e := range s.TerminalServers["entrance"].Events() {
-		if e.Minor == hikemu.MinorInvalidPeriod {
-			denied = e
-		}
-	}
-	if denied.EmployeeNo == "" {
-		t.Fatal("the site seeded no refusal at the entrance")
-	}
-	res, err = be.Events(ctx, []tui.AccountRef{{Target: "entrance", Account: denied.EmployeeNo}}, 10)
-	if err != nil || len(res.Entries) == 0 {
-		t.Fatalf("events of %s: %+v, %v", denied.EmployeeNo, res, err)
-	}
-	if e := res.Entries[0]; !e.Time.Equal(denied.Time) || e.Outcome != target.OutcomeDenied || e.Reason != "not in validity period" ||
-		e.Door != "door 1" || e.Code != "5/7" || e.Account != denied.EmployeeNo {
-		t.Errorf("the refusal at %v reads %+v", denied.Time, e)
-	}
+	denied := assertRefusalReads(t, s, be)
 
 	// The gym's password changes on the device: the gym is reported, the
 	// entrance still read; after two rejections the gym is not asked again.
