@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,31 +29,45 @@ func TestNoTestReadsTheWallClock(t *testing.T) {
 		if strings.HasSuffix(path.Base(r), "test") || r == "internal/emulator" || strings.HasPrefix(r, "internal/emulator/") {
 			files = append(files, p.GoFiles...)
 		}
-		for _, f := range files {
-			name := filepath.Join(p.Dir, f)
-			fset := token.NewFileSet()
-			file, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, read := range wallClockReads(fset, file) {
+		for _, read := range wallClockReads(t, p, files) {
+			if !read.noted {
 				t.Errorf("%s:%d: %s reads the wall clock: use the test's clock (clocktest.Start, the site's Clock), "+
-					"or say why on that line or the one above with a `// %s <why>` comment", filepath.Join(r, f), read.line, read.what, wallClockNote)
+					"or say why on that line or the one above with a `// %s <why>` comment", read.file, read.line, read.what, wallClockNote)
 			}
 		}
 	}
 }
 
 type wallClockRead struct {
-	line int
-	what string // e.g. "time.Now"
+	file  string // relative to the module
+	line  int
+	what  string // e.g. "time.Now"
+	noted bool   // the line carries a wall-clock note
 }
 
-// wallClockReads finds the references to time.Now, time.Since, time.Until
-// and clock.System in file (calls or not: passing time.Now along reads it
-// too) on lines without a wall-clock note. It goes by the syntax tree, so
-// comments and strings that mention them do not count.
-func wallClockReads(fset *token.FileSet, file *ast.File) []wallClockRead {
+// wallClockReads parses the files of p and returns their wall-clock reads.
+func wallClockReads(t *testing.T, p pkg, files []string) []wallClockRead {
+	t.Helper()
+	var out []wallClockRead
+	for _, f := range files {
+		fset := token.NewFileSet()
+		file, err := parser.ParseFile(fset, filepath.Join(p.Dir, f), nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, read := range fileWallClockReads(fset, file) {
+			read.file = path.Join(rel(p.ImportPath), f)
+			out = append(out, read)
+		}
+	}
+	return out
+}
+
+// fileWallClockReads finds the references to time.Now, time.Since,
+// time.Until and clock.System in file (calls or not: passing time.Now along
+// reads it too) and whether a wall-clock note covers each. It goes by the
+// syntax tree, so comments and strings that mention them do not count.
+func fileWallClockReads(fset *token.FileSet, file *ast.File) []wallClockRead {
 	banned := map[string]map[string]bool{} // local package name → banned selectors
 	for _, imp := range file.Imports {
 		ip, _ := strconv.Unquote(imp.Path.Value)
@@ -93,9 +108,8 @@ func wallClockReads(fset *token.FileSet, file *ast.File) []wallClockRead {
 		if !ok || id.Obj != nil || !banned[id.Name][sel.Sel.Name] {
 			return true // id.Obj is set for a local variable of that name
 		}
-		if line := fset.Position(sel.Pos()).Line; !noted[line] {
-			out = append(out, wallClockRead{line, id.Name + "." + sel.Sel.Name})
-		}
+		line := fset.Position(sel.Pos()).Line
+		out = append(out, wallClockRead{line: line, what: id.Name + "." + sel.Sel.Name, noted: noted[line]})
 		return true
 	})
 	return out
@@ -130,9 +144,14 @@ func f() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := fmt.Sprint(wallClockReads(fset, file))
+	var got []string
+	for _, r := range fileWallClockReads(fset, file) {
+		got = append(got, fmt.Sprintf("%d %s noted=%v", r.line, r.what, r.noted))
+	}
 	// The last line's note gives no reason, so it does not count.
-	if want := "[{10 time.Now} {14 clk.System} {15 time.Now} {20 time.Now}]"; got != want {
+	want := []string{"10 time.Now noted=false", "11 time.Since noted=true", "13 time.Until noted=true",
+		"14 clk.System noted=false", "15 time.Now noted=false", "20 time.Now noted=false"}
+	if !slices.Equal(got, want) {
 		t.Errorf("reads %s, want %s", got, want)
 	}
 }
