@@ -23,6 +23,21 @@ build: ## build ./doorsync for this machine (CGO off, version stamped)
 test: lint ## everything CI runs: gofmt, go vet, and all tests (with -race, fuzz seed corpora included)
 	go test -race -count=1 -timeout 8m ./...
 
+# Instants `make test-dates` runs the end-to-end suites at (DOORSYNC_TEST_NOW,
+# RFC 3339; internal/clock/clocktest.Awkward names the same ones): a minute
+# before each DST change in Europe/Ljubljana, a leap day, a minute before a
+# new year, and 2037, the last year a terminal holds.
+TEST_DATES := 2026-03-29T01:59:00+01:00 2026-10-25T02:59:00+02:00 2028-02-29T12:00:00+01:00 2026-12-31T23:59:00+01:00 2037-06-15T12:00:00+02:00
+DATE_PKGS  := ./internal/cli/ ./internal/apply/ ./internal/emulator/... ./internal/target/...
+
+.PHONY: test-dates
+test-dates: ## run the end-to-end suites with the tests' clock at each of TEST_DATES (no -race)
+	@failed=""; for d in $(TEST_DATES); do \
+	  echo "== DOORSYNC_TEST_NOW=$$d"; \
+	  DOORSYNC_TEST_NOW=$$d go test -count=1 -timeout 10m $(DATE_PKGS) || failed="$$failed $$d"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "test-dates failed at:$$failed"; exit 1; fi
+
 # Packages with golden files (testdata/**/*.golden written by charmbracelet/x/exp/golden).
 GOLDEN_PKGS := ./tui/
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/doorsync/doorsync/internal/apply"
 	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	"github.com/doorsync/doorsync/internal/emulator"
 	"github.com/doorsync/doorsync/internal/emulator/site"
 	"github.com/doorsync/doorsync/internal/member"
@@ -96,7 +97,8 @@ func newWorld(t *testing.T, members int, tweak func(*site.Site)) *world {
 	t.Helper()
 	zone, _ := time.LoadLocation("Europe/Ljubljana")
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := site.Start(ctx, site.Options{Members: members, Seed: 11, Zone: zone})
+	clk := clocktest.Start(t)
+	s, err := site.Start(ctx, site.Options{Members: members, Seed: 11, Zone: zone, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,12 +115,12 @@ func newWorld(t *testing.T, members int, tweak func(*site.Site)) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
+	now := clk.Now()
 	in := plan.Input{Members: ms, Rule: member.Rule{OrganisationIDs: []int{1, 2}}, Today: member.DateOf(now, zone), Zone: zone, Now: now,
 		Policy: plan.Policy{Auto: []plan.Kind{plan.Extend, plan.Reactivate}, MaxRevocations: 1000, MaxRevocationPercent: 100}}
 	for _, ep := range s.Terminals {
 		tg, err := hikvision.NewTarget(hikvision.Config{Name: ep.Name, BaseURL: ep.URL, Username: ep.Username, Password: ep.Password,
-			EmailField: hikvision.EmailInExtension, Zone: zone})
+			EmailField: hikvision.EmailInExtension, Zone: zone, Clock: clk})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,12 +4,8 @@ package archtest
 
 import (
 	"encoding/json"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"io"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -18,11 +14,13 @@ import (
 const module = "github.com/doorsync/doorsync"
 
 type pkg struct {
-	ImportPath string
-	Dir        string
-	GoFiles    []string
-	Imports    []string
-	Deps       []string
+	ImportPath   string
+	Dir          string
+	GoFiles      []string
+	TestGoFiles  []string
+	XTestGoFiles []string
+	Imports      []string
+	Deps         []string
 }
 
 func listPackages(t *testing.T) []pkg {
@@ -89,22 +87,9 @@ func TestPurePackagesNeverReadTheClock(t *testing.T) {
 		if r != "internal/member" && r != "internal/plan" {
 			continue
 		}
-		fset := token.NewFileSet()
-		for _, f := range p.GoFiles {
-			file, err := parser.ParseFile(fset, filepath.Join(p.Dir, f), nil, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ast.Inspect(file, func(n ast.Node) bool {
-				sel, ok := n.(*ast.SelectorExpr)
-				if !ok {
-					return true
-				}
-				if id, ok := sel.X.(*ast.Ident); ok && id.Name == "time" && (sel.Sel.Name == "Now" || sel.Sel.Name == "Since" || sel.Sel.Name == "Until") {
-					t.Errorf("%s: %s calls time.%s; take the time as an argument", r, fset.Position(sel.Pos()), sel.Sel.Name)
-				}
-				return true
-			})
+		// No note excuses a read here.
+		for _, read := range wallClockReads(t, p, p.GoFiles) {
+			t.Errorf("%s:%d: %s reads the wall clock; take the time as an argument", read.file, read.line, read.what)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/emulator"
 	neyemu "github.com/doorsync/doorsync/internal/emulator/neyross"
@@ -68,8 +69,7 @@ func newHoldBench(t *testing.T) *holdBench {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.st.Close() })
-	b.app, b.out, _ = newTestApp(nil)
-	b.app.Clock = clk
+	b.app, b.out, _ = newTestApp(clk, nil)
 	return b
 }
 
@@ -209,7 +209,7 @@ func TestAuthHoldLifecycle(t *testing.T) {
 // holds survive an upgrade; other systems hash their name too.
 func TestCredentialTag(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "doorsync.db"), clock.System{})
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "doorsync.db"), clocktest.Start(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	"github.com/doorsync/doorsync/internal/emulator"
 	"github.com/doorsync/doorsync/internal/emulator/site"
 )
@@ -40,42 +41,63 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func newTestApp(env map[string]string) (*App, *lockedBuffer, *lockedBuffer) {
+// newTestApp is an App on clk: the clock of the site it talks to (s.Clock),
+// or the test's own (clocktest.Start) when there is none.
+func newTestApp(clk clock.Clock, env map[string]string) (*App, *lockedBuffer, *lockedBuffer) {
 	out, errb := &lockedBuffer{}, &lockedBuffer{}
 	return &App{
-		Stdout: out, Stderr: errb, Clock: clock.System{},
+		Stdout: out, Stderr: errb, Clock: clk,
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		// Keep the search away from the developer's own configuration.
 		UserConfigDir: "/nonexistent/user", SystemConfigDir: "/nonexistent/system",
 	}, out, errb
 }
 
-func runApp(t *testing.T, env map[string]string, args ...string) run {
+func runApp(t *testing.T, clk clock.Clock, env map[string]string, args ...string) run {
 	t.Helper()
-	app, out, errb := newTestApp(env)
+	app, out, errb := newTestApp(clk, env)
 	code := app.Run(context.Background(), args)
 	return run{code, out.String(), errb.String()}
 }
 
+// startSite starts the demo's site of members on the test's clock and
+// returns it with the path of a configuration for it.
 func startSite(t *testing.T, members int) (*site.Site, string) {
 	t.Helper()
-	zone, err := time.LoadLocation("Europe/Ljubljana")
-	if err != nil {
-		t.Fatal(err)
+	s, cfg, _ := launchSite(t, site.Options{Members: members, Seed: 5,
+		CardskipperPassword: "cs-secret-4711", TerminalPassword: "term-secret-0815"})
+	return s, cfg
+}
+
+// launchSite starts a site on loopback until the test ends, in the demo's
+// zone and on the test's clock unless o names others, and writes its
+// configuration (every system configured) into a fresh folder. It returns
+// the site and the paths of the configuration and of the database it names.
+func launchSite(t *testing.T, o site.Options) (s *site.Site, cfg, db string) {
+	t.Helper()
+	if o.Zone == nil {
+		zone, err := time.LoadLocation(demoZone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Zone = zone
+	}
+	if o.Clock == nil {
+		o.Clock = clocktest.Start(t)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := site.Start(ctx, site.Options{Members: members, Seed: 5, Zone: zone,
-		CardskipperPassword: "cs-secret-4711", TerminalPassword: "term-secret-0815"})
+	s, err := site.Start(ctx, o)
 	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cancel(); s.Close() })
 	dir := t.TempDir()
-	path := filepath.Join(dir, "doorsync.toml")
-	if err := s.WriteConfig(path, filepath.Join(dir, "doorsync.db")); err != nil {
+	cfg, db = filepath.Join(dir, "doorsync.toml"), filepath.Join(dir, "doorsync.db")
+	if err := s.WriteConfig(cfg, db); err != nil {
 		t.Fatal(err)
 	}
-	return s, path
+	return s, cfg, db
 }
 
 func assertNoSecrets(t *testing.T, r run) {
@@ -89,7 +111,7 @@ func assertNoSecrets(t *testing.T, r run) {
 
 func TestDoctorAllGood(t *testing.T) {
 	s, cfg := startSite(t, 40)
-	r := runApp(t, nil, "doctor", "--config", cfg)
+	r := runApp(t, s.Clock, nil, "doctor", "--config", cfg)
 	if r.code != ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -142,7 +164,7 @@ func TestDoctorWrongTerminalPasswordStopsAfterTwoAttempts(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(broken), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := runApp(t, map[string]string{"GYM_PW": "wrong-pass-1234"}, "doctor", "--config", cfg)
+	r := runApp(t, s.Clock, map[string]string{"GYM_PW": "wrong-pass-1234"}, "doctor", "--config", cfg)
 	if r.code != ExitFailed {
 		t.Fatalf("exit %d, want %d\n%s", r.code, ExitFailed, r.stdout)
 	}
@@ -165,7 +187,7 @@ func TestDoctorWrongTerminalPasswordStopsAfterTwoAttempts(t *testing.T) {
 }
 
 func TestDoctorUnreachableTerminalAndBadCardskipperPassword(t *testing.T) {
-	_, cfg := startSite(t, 10)
+	s, cfg := startSite(t, 10)
 	data, _ := os.ReadFile(cfg)
 	text := string(data)
 	text = strings.Replace(text, `password = "cs-secret-4711"`, `password = "wrong-pass-1234"`, 1)
@@ -180,7 +202,7 @@ func TestDoctorUnreachableTerminalAndBadCardskipperPassword(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := runApp(t, nil, "doctor", "--config", cfg)
+	r := runApp(t, s.Clock, nil, "doctor", "--config", cfg)
 	if r.code != ExitFailed {
 		t.Fatalf("exit %d\n%s", r.code, r.stdout)
 	}
@@ -193,8 +215,8 @@ func TestDoctorUnreachableTerminalAndBadCardskipperPassword(t *testing.T) {
 }
 
 func TestDoctorJSONLines(t *testing.T) {
-	_, cfg := startSite(t, 10)
-	r := runApp(t, nil, "doctor", "--config", cfg, "--log-format", "json")
+	s, cfg := startSite(t, 10)
+	r := runApp(t, s.Clock, nil, "doctor", "--config", cfg, "--log-format", "json")
 	if r.code != ExitOK {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -230,7 +252,7 @@ func TestConfigErrorsExitTwo(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runApp(t, nil, tt.args...)
+			r := runApp(t, clocktest.Start(t), nil, tt.args...)
 			if r.code != ExitUsage {
 				t.Fatalf("exit %d, want %d\n%s%s", r.code, ExitUsage, r.stdout, r.stderr)
 			}
@@ -242,11 +264,12 @@ func TestConfigErrorsExitTwo(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	r := runApp(t, nil, "version")
+	clk := clocktest.Start(t)
+	r := runApp(t, clk, nil, "version")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "doorsync ") {
 		t.Fatalf("version: %d %q", r.code, r.stdout)
 	}
-	r = runApp(t, nil, "version", "--log-format", "json")
+	r = runApp(t, clk, nil, "version", "--log-format", "json")
 	var v map[string]string
 	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || v["version"] == "" || v["go"] == "" {
 		t.Fatalf("version json: %q %v", r.stdout, err)
@@ -274,7 +297,7 @@ func TestDemoServeWritesAWorkingConfig(t *testing.T) {
 	if !strings.Contains(banner, "configuration written to "+cfgPath) {
 		t.Errorf("banner does not say where the configuration went:\n%s", banner)
 	}
-	r := runApp(t, nil, "doctor", "--config", cfgPath)
+	r := runApp(t, s.Clock, nil, "doctor", "--config", cfgPath)
 	if r.code != ExitOK {
 		t.Fatalf("doctor against the demo: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -290,7 +313,8 @@ func TestDemoServeWritesAWorkingConfig(t *testing.T) {
 }
 
 func TestDemoSummarises(t *testing.T) {
-	r := runApp(t, nil, "demo", "--members", "60", "--seed", "3")
+	clk := clocktest.Start(t)
+	r := runApp(t, clk, nil, "demo", "--members", "60", "--seed", "3")
 	if r.code != ExitOK {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -302,7 +326,7 @@ func TestDemoSummarises(t *testing.T) {
 	}
 	// NEYROSS and NTK get an overview line each, with the numbers another
 	// path gives for the same data set.
-	visible, ntkKinds := demoTwin(t, 60, 3)
+	visible, ntkKinds := demoTwin(t, clk, 60, 3)
 	if ntkKinds["reactivate"] == 0 || visible == 0 {
 		t.Fatalf("the data set has no NTK card or no NEYROSS person: %v, %d", ntkKinds, visible)
 	}

@@ -64,7 +64,7 @@ func TestConsoleDataMarksItemsHeldByAuto(t *testing.T) {
 // console does, closed when the test ends.
 func (e *e2eSite) consoleBackend(t *testing.T) *consoleBackend {
 	t.Helper()
-	app, _, _ := newTestApp(nil)
+	app, _, _ := newTestApp(e.Clock, nil)
 	ses, err := app.openSession(context.Background(), &globalOptions{configPath: e.cfg}, false)
 	if err != nil {
 		t.Fatal(err)

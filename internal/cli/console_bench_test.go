@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	"github.com/doorsync/doorsync/internal/engine"
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
@@ -36,7 +37,7 @@ func benchTerminals() []string { return []string{"entrance", "gym"} }
 // terminals leaves behind, and returns the configuration's path. Nothing
 // listens at the configured addresses: a start from the stored snapshot
 // must not contact either side.
-func benchSite(b *testing.B) string {
+func benchSite(b *testing.B) (string, clock.Clock) {
 	b.Helper()
 	ctx := context.Background()
 	zone, err := time.LoadLocation("Europe/Ljubljana")
@@ -56,8 +57,9 @@ func benchSite(b *testing.B) string {
 		b.Fatal(err)
 	}
 
-	now := time.Now()
-	st, err := store.Open(ctx, db, clock.System{})
+	clk := clocktest.Start(b)
+	now := clk.Now()
+	st, err := store.Open(ctx, db, clk)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -73,7 +75,7 @@ func benchSite(b *testing.B) string {
 	}
 	st.Close()
 	// The last plan, as the fetch that saved these snapshots kept it.
-	app, _, _ := newTestApp(nil)
+	app, _, _ := newTestApp(clk, nil)
 	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
 	if err != nil {
 		b.Fatal(err)
@@ -92,7 +94,7 @@ func benchSite(b *testing.B) string {
 	if ok, err := ses.engine.KeptPlanCurrent(ctx); !ok || err != nil {
 		b.Fatalf("the kept plan is not current: %v", err)
 	}
-	return cfgPath
+	return cfgPath, clk
 }
 
 // benchData is a club as the sync meets it: Slovenian names with
@@ -181,16 +183,16 @@ type consoleStart struct {
 	close      func()
 }
 
-func startConsole(b testing.TB, ctx context.Context, cfgPath string) consoleStart {
-	start := time.Now()
-	app, _, _ := newTestApp(nil)
+func startConsole(b testing.TB, ctx context.Context, clk clock.Clock, cfgPath string) consoleStart {
+	start := time.Now() // wall clock: measuring how long the start takes
+	app, _, _ := newTestApp(clk, nil)
 	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
 	if err != nil {
 		b.Fatal(err)
 	}
 	var cs consoleStart
 	m := firstFrame(b, ctx, app, ses, func(m *tui.Model) {
-		cs.first, cs.firstState, cs.firstAt = m.Render(), m.State(), time.Since(start)
+		cs.first, cs.firstState, cs.firstAt = m.Render(), m.State(), time.Since(start) // wall clock: measuring
 	})
 	cs.final, cs.close = m.State(), ses.close
 	return cs
@@ -232,7 +234,7 @@ func firstFrame(b testing.TB, ctx context.Context, app *App, ses *session, drawn
 // decoded, rows built, frame drawn. The target is under 300 ms. stored-ms
 // is when the stored snapshots, read and planned again, replace it.
 func BenchmarkConsoleFirstFrame50k(b *testing.B) {
-	cfgPath := benchSite(b)
+	cfgPath, clk := benchSite(b)
 	ctx := context.Background()
 	check := func(cs consoleStart) {
 		st, frame := cs.firstState, cs.first
@@ -251,14 +253,14 @@ func BenchmarkConsoleFirstFrame50k(b *testing.B) {
 			}
 		}
 	}
-	cs := startConsole(b, ctx, cfgPath) // warm the page cache as a second start would
+	cs := startConsole(b, ctx, clk, cfgPath) // warm the page cache as a second start would
 	cs.close()
 	check(cs)
 	var first, all []time.Duration
 	for b.Loop() {
-		start := time.Now()
-		cs = startConsole(b, ctx, cfgPath)
-		all = append(all, time.Since(start))
+		start := time.Now() // wall clock: measuring how long the start takes
+		cs = startConsole(b, ctx, clk, cfgPath)
+		all = append(all, time.Since(start)) // wall clock: measuring
 		first = append(first, cs.firstAt)
 		b.StopTimer()
 		cs.close()
@@ -319,7 +321,7 @@ func BenchmarkStoredPlan50k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	snap := engine.Snapshot{Members: ms, TakenAt: time.Now(), Organisations: ses.engine.Rule.OrganisationIDs}
+	snap := engine.Snapshot{Members: ms, TakenAt: ses.engine.Clock.Now(), Organisations: ses.engine.Rule.OrganisationIDs}
 	for _, t := range ses.engine.Targets {
 		as, _, err := ses.store.Accounts(ctx, t.Info().Name)
 		if err != nil {
@@ -336,8 +338,8 @@ func BenchmarkStoredPlan50k(b *testing.B) {
 }
 
 func benchSession(b *testing.B) (*session, func()) {
-	cfgPath := benchSite(b)
-	app, _, _ := newTestApp(nil)
+	cfgPath, clk := benchSite(b)
+	app, _, _ := newTestApp(clk, nil)
 	ses, err := app.openSession(context.Background(), &globalOptions{configPath: cfgPath}, false)
 	if err != nil {
 		b.Fatal(err)

@@ -38,7 +38,7 @@ func breakGymPassword(t *testing.T, s *site.Site, cfgPath string) map[string]str
 func TestConsoleDebugLog(t *testing.T) {
 	s, cfgPath := startSite(t, 30)
 	env := breakGymPassword(t, s, cfgPath)
-	app, _, _ := newTestApp(env)
+	app, _, _ := newTestApp(s.Clock, env)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)

@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"testing"
-	"time"
 
-	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/identity"
 	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/store"
@@ -62,7 +60,7 @@ func TestConsoleLastPlanFirstThenStored(t *testing.T) {
 		if it.Kind == plan.Unlinked && it.Target != "" && it.Account != "" {
 			acct, tgt = it.Account, it.Target
 			if err := be.ses.store.AddLink(ctx, identity.Link{Email: "someone.else@example.org", Target: it.Target, Account: it.Account,
-				Origin: identity.Confirmed, CreatedAt: time.Now(), CreatedBy: "test"}); err != nil {
+				Origin: identity.Confirmed, CreatedAt: s.Clock.Now(), CreatedBy: "test"}); err != nil {
 				t.Fatal(err)
 			}
 			break
@@ -86,11 +84,11 @@ func TestConsoleLastPlanFirstThenStored(t *testing.T) {
 	}
 
 	// Snapshots saved since (a watch pass): planned again.
-	st, err := store.Open(ctx, s.db, clock.System{})
+	st, err := store.Open(ctx, s.db, s.Clock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveMembers(ctx, replanned.Members, time.Now()); err != nil {
+	if err := st.SaveMembers(ctx, replanned.Members, s.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()

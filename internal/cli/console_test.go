@@ -15,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	"github.com/doorsync/doorsync/internal/emulator"
 	hikemu "github.com/doorsync/doorsync/internal/emulator/hikvision"
 	"github.com/doorsync/doorsync/internal/emulator/site"
@@ -46,8 +47,8 @@ func (w *watcher) filter(m tea.Model, msg tea.Msg) tea.Msg {
 // waitState probes the program until cond holds for its state.
 func (w *watcher) waitState(t *testing.T, tm *teatest.TestModel, what string, cond func(tui.State) bool) tui.State {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
+	deadline := time.Now().Add(60 * time.Second) // wall clock: a polling deadline
+	for time.Now().Before(deadline) {            // wall clock: a polling deadline
 		tm.Send(probeMsg{})
 		time.Sleep(20 * time.Millisecond)
 		w.mu.Lock()
@@ -74,7 +75,7 @@ func key(r rune) tea.KeyPressMsg { return tea.KeyPressMsg{Code: r, Text: string(
 // now hold the new dates.
 func TestConsoleEndToEnd(t *testing.T) {
 	s, cfgPath := startSite(t, 80)
-	app, _, _ := newTestApp(nil)
+	app, _, _ := newTestApp(s.Clock, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
@@ -147,8 +148,8 @@ func TestConsoleEndToEnd(t *testing.T) {
 
 // After a refresh saved the snapshots, the next console starts from them.
 func TestConsoleStoredStart(t *testing.T) {
-	_, cfgPath := startSite(t, 30)
-	app, _, _ := newTestApp(nil)
+	s, cfgPath := startSite(t, 30)
+	app, _, _ := newTestApp(s.Clock, nil)
 	ctx := context.Background()
 	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
 	if err != nil {
@@ -191,7 +192,7 @@ func TestConsoleStoredStart(t *testing.T) {
 }
 
 func TestConsoleNeedsATerminal(t *testing.T) {
-	r := runApp(t, nil)
+	r := runApp(t, clocktest.Start(t), nil)
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "the console needs a terminal") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -221,7 +222,7 @@ func findItem(p plan.Plan, email member.Email, targetName string) (plan.Item, bo
 // and the plan pairs them, without reading the terminals again.
 func TestConsoleLinksConfirmSuggestion(t *testing.T) {
 	s, cfgPath := startSite(t, 60)
-	app, _, _ := newTestApp(nil)
+	app, _, _ := newTestApp(s.Clock, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
@@ -299,7 +300,7 @@ func TestConsoleLinksConfirmSuggestion(t *testing.T) {
 // target that was not read gets nothing.
 func TestConsoleLinksImport(t *testing.T) {
 	s, cfgPath := startSite(t, 40)
-	app, _, _ := newTestApp(nil)
+	app, _, _ := newTestApp(s.Clock, nil)
 	ctx := context.Background()
 	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
 	if err != nil {
@@ -405,13 +406,37 @@ func TestConsoleLinksImport(t *testing.T) {
 	}
 }
 
+// assertRefusalReads checks that the console's detail reads the entrance's
+// latest refusal ("not in validity period") as such, and returns it.
+func assertRefusalReads(t *testing.T, s *site.Site, be *consoleBackend) hikemu.Event {
+	t.Helper()
+	var denied hikemu.Event
+	for _, e := range s.TerminalServers["entrance"].Events() {
+		if e.Minor == hikemu.MinorInvalidPeriod {
+			denied = e
+		}
+	}
+	if denied.EmployeeNo == "" {
+		t.Fatal("the site seeded no refusal at the entrance")
+	}
+	res, err := be.Events(context.Background(), []tui.AccountRef{{Target: "entrance", Account: denied.EmployeeNo}}, 10)
+	if err != nil || len(res.Entries) == 0 {
+		t.Fatalf("events of %s: %+v, %v", denied.EmployeeNo, res, err)
+	}
+	if e := res.Entries[0]; !e.Time.Equal(denied.Time) || e.Outcome != target.OutcomeDenied || e.Reason != "not in validity period" ||
+		e.Door != "door 1" || e.Code != "5/7" || e.Account != denied.EmployeeNo {
+		t.Errorf("the refusal at %v reads %+v", denied.Time, e)
+	}
+	return denied
+}
+
 // The console's detail reads door events from the terminals and NEYROSS of
 // the emulated site: the row's accounts, newest first across targets; a
 // terminal that rejects the credentials is reported, the others still
 // show, and after two rejections it is not asked again.
 func TestConsoleDoorEvents(t *testing.T) {
 	s, cfgPath := startSite(t, 40)
-	app, _, _ := newTestApp(nil)
+	app, _, _ := newTestApp(s.Clock, nil)
 	ctx := context.Background()
 	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
 	if err != nil {
@@ -506,24 +531,7 @@ func TestConsoleDoorEvents(t *testing.T) {
 		}
 	}
 
-	// A refusal at the entrance reads as such.
-	var denied hikemu.Event
-	for _, e := range s.TerminalServers["entrance"].Events() {
-		if e.Minor == hikemu.MinorInvalidPeriod {
-			denied = e
-		}
-	}
-	if denied.EmployeeNo == "" {
-		t.Fatal("the site seeded no refusal at the entrance")
-	}
-	res, err = be.Events(ctx, []tui.AccountRef{{Target: "entrance", Account: denied.EmployeeNo}}, 10)
-	if err != nil || len(res.Entries) == 0 {
-		t.Fatalf("events of %s: %+v, %v", denied.EmployeeNo, res, err)
-	}
-	if e := res.Entries[0]; !e.Time.Equal(denied.Time) || e.Outcome != target.OutcomeDenied || e.Reason != "not in validity period" ||
-		e.Door != "door 1" || e.Code != "5/7" || e.Account != denied.EmployeeNo {
-		t.Errorf("the refusal at %v reads %+v", denied.Time, e)
-	}
+	denied := assertRefusalReads(t, s, be)
 
 	// The gym's password changes on the device: the gym is reported, the
 	// entrance still read; after two rejections the gym is not asked again.

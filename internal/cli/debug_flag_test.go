@@ -3,13 +3,15 @@ package cli
 import (
 	"strings"
 	"testing"
+
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 )
 
 // --debug does what its help says, command by command: plan prints every
 // read error on stderr, --auto adds each write's result to its output, and
 // the console's log file is described (TestConsoleDebugLog checks it).
 func TestDebugFlag(t *testing.T) {
-	help := runApp(t, nil, "--help")
+	help := runApp(t, clocktest.Start(t), nil, "--help")
 	for _, want := range []string{"plan and report print every read error on stderr",
 		"add every read error and the result of each terminal or NEYROSS write to their output",
 		"the console logs what it does to a new file (mode 0600) whose path it prints on exit"} {
@@ -31,7 +33,7 @@ func TestDebugFlag(t *testing.T) {
 		if debug {
 			args = append(args, "--debug")
 		}
-		r := runApp(t, env, args...)
+		r := runApp(t, s.Clock, env, args...)
 		if r.code != ExitOK {
 			t.Fatalf("plan debug=%v: exit %d\n%s%s", debug, r.code, r.stdout, r.stderr)
 		}
@@ -48,7 +50,7 @@ func TestDebugFlag(t *testing.T) {
 		if debug {
 			args = append(args, "--debug")
 		}
-		r = runApp(t, nil, args...)
+		r = runApp(t, s.Clock, nil, args...)
 		if r.code != ExitOK && r.code != ExitHeld {
 			t.Fatalf("--auto debug=%v: exit %d\n%s%s", debug, r.code, r.stdout, r.stderr)
 		}

@@ -7,11 +7,12 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	neyemu "github.com/doorsync/doorsync/internal/emulator/neyross"
 	"github.com/doorsync/doorsync/internal/emulator/site"
 	"github.com/doorsync/doorsync/internal/source/cardskipper"
@@ -50,7 +51,7 @@ func parseBanner(t *testing.T, banner string) map[string]bannerRow {
 // returns the site and what it printed once it is serving.
 func serveDemo(t *testing.T, args ...string) (*site.Site, string, func() int) {
 	t.Helper()
-	app, out, _ := newTestApp(nil)
+	app, out, _ := newTestApp(clocktest.Start(t), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan *site.Site, 1)
 	app.Ready = func(v any) { ready <- v.(*site.Site) }
@@ -214,24 +215,11 @@ func TestDemoServeWithoutConfigPrintsEveryEndpoint(t *testing.T) {
 // reads what the demo's overview must report by another path: the NEYROSS
 // emulator's count of EIS persons, and the NTK items of `plan --json` (the
 // engine's diff against no accepted list: every listed card is reactivate).
-func demoTwin(t *testing.T, members int, seed uint64) (neyrossVisible int, ntkKinds map[string]int) {
+// clk is the demo's clock: the data set follows the day.
+func demoTwin(t *testing.T, clk clock.Clock, members int, seed uint64) (neyrossVisible int, ntkKinds map[string]int) {
 	t.Helper()
-	zone, err := time.LoadLocation(demoZone)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := site.Start(ctx, site.Options{Members: members, Seed: seed, Zone: zone})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); s.Close() })
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "doorsync.toml")
-	if err := s.WriteConfig(cfg, filepath.Join(dir, "doorsync.db")); err != nil {
-		t.Fatal(err)
-	}
-	r := runApp(t, nil, "plan", "--json", "--config", cfg)
+	s, cfg, _ := launchSite(t, site.Options{Members: members, Seed: seed, Clock: clk})
+	r := runApp(t, clk, nil, "plan", "--json", "--config", cfg)
 	var p struct {
 		Items []struct{ Kind, System string }
 	}

@@ -3,6 +3,8 @@ package cli
 import (
 	"strings"
 	"testing"
+
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 )
 
 // --firmware makes a demo terminal play a real device's firmware; the
@@ -29,12 +31,12 @@ func TestDemoFirmwareFlagErrors(t *testing.T) {
 		"entrance=nokia3310": `unknown firmware profile "nokia3310" (known: guide, k1t342mwx`,
 		"lobby=k1t341am":     `the demo has no terminal "lobby" (terminals: entrance, gym)`,
 	} {
-		r := runApp(t, nil, "demo", "--summary", "--firmware", arg)
+		r := runApp(t, clocktest.Start(t), nil, "demo", "--summary", "--firmware", arg)
 		if r.code != ExitUsage || !strings.Contains(r.stderr, want) {
 			t.Errorf("--firmware %s: exit %d, %q; want usage error %q", arg, r.code, r.stderr, want)
 		}
 	}
-	r := runApp(t, nil, "demo", "--summary", "--firmware", "gym=guide", "--firmware", "gym=k1t341am")
+	r := runApp(t, clocktest.Start(t), nil, "demo", "--summary", "--firmware", "gym=guide", "--firmware", "gym=k1t341am")
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "terminal gym given twice") {
 		t.Errorf("twice: exit %d, %q", r.code, r.stderr)
 	}

@@ -83,7 +83,7 @@ func TestDoctorWrongNeyrossToken(t *testing.T) {
 	s, cfg := startSite(t, 20)
 	rewriteConfig(t, cfg, fmt.Sprintf("token = %q", s.Neyross.Password), `token = "${NEY_TOKEN}"`)
 	const wrong = "eis-wrong-token-5150"
-	r := runApp(t, map[string]string{"NEY_TOKEN": wrong}, "doctor", "--config", cfg)
+	r := runApp(t, s.Clock, map[string]string{"NEY_TOKEN": wrong}, "doctor", "--config", cfg)
 	if r.code != ExitFailed {
 		t.Fatalf("exit %d, want %d\n%s%s", r.code, ExitFailed, r.stdout, r.stderr)
 	}
@@ -123,7 +123,7 @@ func TestDoctorNTKWrongPasswordIsNotChecked(t *testing.T) {
 	s, cfg := startSite(t, 10)
 	rewriteConfig(t, cfg, fmt.Sprintf("password = %q", s.NTK.Password), `password = "${NTK_PW}"`)
 	const wrong = "ntk-wrong-pass-2718"
-	r := runApp(t, map[string]string{"NTK_PW": wrong}, "doctor", "--config", cfg)
+	r := runApp(t, s.Clock, map[string]string{"NTK_PW": wrong}, "doctor", "--config", cfg)
 	if r.code != ExitOK {
 		t.Fatalf("exit %d, want %d (nothing it can check failed)\n%s%s", r.code, ExitOK, r.stdout, r.stderr)
 	}
@@ -151,7 +151,7 @@ func TestDoctorNTKFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, cfg := startSite(t, 10)
 			rewriteConfig(t, cfg, fmt.Sprintf("url = %q", s.NTK.URL), fmt.Sprintf("url = %q", tt.url))
-			r := runApp(t, nil, "doctor", "--config", cfg)
+			r := runApp(t, s.Clock, nil, "doctor", "--config", cfg)
 			if r.code != ExitFailed {
 				t.Fatalf("exit %d, want %d\n%s%s", r.code, ExitFailed, r.stdout, r.stderr)
 			}
@@ -171,7 +171,7 @@ func TestDoctorNTKFailures(t *testing.T) {
 func TestDoctorNTKPlainHTTPIsAConfigError(t *testing.T) {
 	s, cfg := startSite(t, 10)
 	rewriteConfig(t, cfg, fmt.Sprintf("url = %q", s.NTK.URL), `url = "http://ntk.example/upload"`)
-	r := runApp(t, nil, "doctor", "--config", cfg)
+	r := runApp(t, s.Clock, nil, "doctor", "--config", cfg)
 	if r.code != ExitUsage {
 		t.Fatalf("exit %d, want %d\n%s%s", r.code, ExitUsage, r.stdout, r.stderr)
 	}

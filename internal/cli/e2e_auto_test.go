@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/emulator"
 	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/store"
@@ -115,7 +114,7 @@ func TestAutoConvergesUnderTransientFaults(t *testing.T) {
 // e2eRunItems reads what the history recorded for a run.
 func e2eRunItems(t *testing.T, s *e2eSite, runID int64) []store.ItemRecord {
 	t.Helper()
-	st, err := store.OpenReadOnly(context.Background(), s.db, clock.System{})
+	st, err := store.OpenReadOnly(context.Background(), s.db, s.Clock)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,9 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	"github.com/doorsync/doorsync/internal/emulator"
 	"github.com/doorsync/doorsync/internal/emulator/site"
 	"github.com/doorsync/doorsync/internal/plan"
@@ -18,13 +18,9 @@ import (
 // e2eInstant is the site's clock in the firmware tests: a fixed instant,
 // two days before the spring DST change, so no result depends on the day
 // the tests run.
-func e2eInstant(t *testing.T) *clock.Manual {
+func e2eInstant(t *testing.T) *clock.Running {
 	t.Helper()
-	zone, err := time.LoadLocation("Europe/Ljubljana")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return clock.NewManual(time.Date(2026, 3, 27, 10, 30, 0, 0, zone))
+	return clocktest.At(t, clocktest.Parse(t, "2026-03-27T10:30:00+01:00"))
 }
 
 // A site whose terminals print misleading offsets after their Valid digits
@@ -182,8 +178,7 @@ func (e *e2eSite) renewUntil(t *testing.T, email, end string) {
 func TestE2EConsoleEventsWithClockReset(t *testing.T) {
 	clk := e2eInstant(t)
 	e := startE2ESiteWith(t, site.Options{Members: 60, Seed: 8, Clock: clk, Firmware: map[string]string{"entrance": "k1t341am"}})
-	app, _, _ := newTestApp(nil)
-	app.Clock = clk
+	app, _, _ := newTestApp(clk, nil)
 	ctx := context.Background()
 	ses, err := app.openSession(ctx, &globalOptions{configPath: e.cfg}, false)
 	if err != nil {

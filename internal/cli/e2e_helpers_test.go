@@ -16,7 +16,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -24,6 +23,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	"github.com/doorsync/doorsync/internal/emulator"
 	hikemu "github.com/doorsync/doorsync/internal/emulator/hikvision"
 	"github.com/doorsync/doorsync/internal/emulator/site"
@@ -44,9 +44,8 @@ const (
 // installation pointed at it.
 type e2eSite struct {
 	*site.Site
-	cfg   string      // doorsync.toml
-	db    string      // the SQLite database the configuration names
-	clock clock.Clock // the CLI's clock; nil: the system's
+	cfg string // doorsync.toml
+	db  string // the SQLite database the configuration names
 }
 
 // startE2ESite starts Cardskipper and two terminals on loopback with a
@@ -57,30 +56,20 @@ func startE2ESite(t *testing.T, members int, seed uint64) *e2eSite {
 	return startE2ESiteWith(t, site.Options{Members: members, Seed: seed})
 }
 
+// startE2ESiteOn is startE2ESite on the clock clk.
+func startE2ESiteOn(t *testing.T, clk clock.Clock, members int, seed uint64) *e2eSite {
+	t.Helper()
+	return startE2ESiteWith(t, site.Options{Members: members, Seed: seed, Clock: clk})
+}
+
 // startE2ESiteWith is startE2ESite with more of the site's options (firmware
-// profiles; a clock, which the CLI runs then take too).
+// profiles; a clock, which the CLI runs then take too — by default the
+// suite's, clocktest.Start).
 func startE2ESiteWith(t *testing.T, o site.Options) *e2eSite {
 	t.Helper()
-	if o.Zone == nil {
-		zone, err := time.LoadLocation("Europe/Ljubljana")
-		if err != nil {
-			t.Fatal(err)
-		}
-		o.Zone = zone
-	}
 	o.CardskipperPassword, o.TerminalPassword = e2eCSPassword, e2eTermPassword
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := site.Start(ctx, o)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); s.Close() })
-	dir := t.TempDir()
-	e := &e2eSite{Site: s, cfg: filepath.Join(dir, "doorsync.toml"), db: filepath.Join(dir, "doorsync.db"), clock: o.Clock}
-	if err := s.WriteConfig(e.cfg, e.db); err != nil {
-		t.Fatal(err)
-	}
+	s, cfg, db := launchSite(t, o)
+	e := &e2eSite{Site: s, cfg: cfg, db: db}
 	// These tests are about the terminals: NEYROSS and NTK, which the demo
 	// site also runs, are left out of the configuration (startE2ESiteAll
 	// keeps them).
@@ -155,12 +144,7 @@ func (e *e2eSite) raiseGuard(t *testing.T) {
 // run runs the CLI in-process against this site's configuration.
 func (e *e2eSite) run(t *testing.T, args ...string) run {
 	t.Helper()
-	app, out, errb := newTestApp(nil)
-	if e.clock != nil {
-		app.Clock = e.clock
-	}
-	code := app.Run(context.Background(), append(args, "--config", e.cfg))
-	r := run{code, out.String(), errb.String()}
+	r := runApp(t, e.Clock, nil, append(args, "--config", e.cfg)...)
 	for _, secret := range []string{e2eCSPassword, e2eTermPassword} {
 		if strings.Contains(r.stdout+r.stderr, secret) {
 			t.Fatalf("doorsync %s leaks a password:\n%s\n%s", strings.Join(args, " "), r.stdout, r.stderr)
@@ -373,7 +357,7 @@ type e2eDB struct {
 func (e *e2eSite) readDB(t *testing.T, must bool) e2eDB {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.OpenReadOnly(ctx, e.db, clock.System{})
+	st, err := store.OpenReadOnly(ctx, e.db, e.Clock)
 	if err != nil {
 		if must {
 			t.Fatalf("open the database read-only: %v", err)
@@ -466,13 +450,13 @@ type e2eChild struct {
 // e2eHelperEnv marks the child process.
 const e2eHelperEnv = "DOORSYNC_E2E_HELPER"
 
-// startE2EChild runs doorsync args in a child process. Cleanup kills it if
-// the test did not wait for it.
-func startE2EChild(t *testing.T, args ...string) *e2eChild {
+// startE2EChild runs doorsync args in a child process on a clock that goes
+// on from clk. Cleanup kills it if the test did not wait for it.
+func startE2EChild(t *testing.T, clk clock.Clock, args ...string) *e2eChild {
 	t.Helper()
 	c := &e2eChild{done: make(chan struct{})}
 	c.cmd = exec.Command(os.Args[0], append([]string{"-test.run=^TestHelperDoorsync$", "--"}, args...)...)
-	c.cmd.Env = append(os.Environ(), e2eHelperEnv+"=1")
+	c.cmd.Env = append(os.Environ(), e2eHelperEnv+"=1", clocktest.Environ(clk))
 	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
 	if err := c.cmd.Start(); err != nil {
 		t.Fatalf("start the e2eChild: %v", err)
@@ -534,9 +518,9 @@ func (c *e2eChild) output() string { return c.stdout.String() + c.stderr.String(
 // e2ePoll polls cond every millisecond until it holds or limit passes.
 func e2ePoll(t *testing.T, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
+	deadline := time.Now().Add(limit) // wall clock: a polling deadline
 	for !cond() {
-		if time.Now().After(deadline) {
+		if time.Now().After(deadline) { // wall clock: a polling deadline
 			t.Fatalf("timed out after %v waiting for %s", limit, what)
 		}
 		time.Sleep(time.Millisecond)

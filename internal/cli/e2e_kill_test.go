@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	"github.com/doorsync/doorsync/internal/store"
 )
 
@@ -26,7 +27,10 @@ func TestHelperDoorsync(t *testing.T) {
 			break
 		}
 	}
-	os.Exit(NewApp().Run(context.Background(), args))
+	// The parent passes its site's clock reading (clocktest.Environ).
+	app := NewApp()
+	app.Clock = clocktest.Start(t)
+	os.Exit(app.Run(context.Background(), args))
 }
 
 // A run killed with SIGKILL at a random point (during the fetch, during the
@@ -59,7 +63,7 @@ func TestAutoRecoversFromKillMidApply(t *testing.T) {
 			before := s.snapshot()
 			s.setTerminalLatency(latency)
 
-			c := startE2EChild(t, "--auto", "--config", s.cfg)
+			c := startE2EChild(t, s.Clock, "--auto", "--config", s.cfg)
 			if byWrites {
 				// At most half the writes: enough of the apply is left that
 				// the kill lands before the journal is closed.
@@ -179,7 +183,7 @@ func TestAutoOverlappingRunsExcludeEachOther(t *testing.T) {
 	before := s.snapshot()
 	s.setTerminalLatency(10 * time.Millisecond)
 
-	first := startE2EChild(t, "--auto", "--config", s.cfg)
+	first := startE2EChild(t, s.Clock, "--auto", "--config", s.cfg)
 	e2ePoll(t, time.Minute, "the first run's first write", func() bool { return s.modifies() > 0 || first.exited() })
 	if first.exited() {
 		t.Fatalf("the first run ended before writing:\n%s", first.output())

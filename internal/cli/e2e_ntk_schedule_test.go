@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doorsync/doorsync/internal/clock"
 	csemu "github.com/doorsync/doorsync/internal/emulator/cardskipper"
 	"github.com/doorsync/doorsync/internal/emulator/dataset"
 	"github.com/doorsync/doorsync/internal/store"
@@ -51,11 +50,12 @@ func TestNTKUploadSchedule(t *testing.T) {
 
 	// A new member with a card: the list changed, but the last upload was
 	// just now: it waits for the minimum interval (1 h in the demo).
-	today := time.Now().Format("2006-01-02")
+	now := s.Clock.Now().In(s.Zone)
+	today := now.Format("2006-01-02")
 	s.CardskipperServer.Upsert(csemu.Member{OrganisationMemberID: "990001", FirstName: "Nova", LastName: "Članica",
 		Email: "nova.clanica@example.si", Extra: [3]string{"A1B2C3D4"},
 		Roles: []csemu.MemberRole{{OrganisationID: dataset.OrganisationID, RoleID: dataset.RoleYearly,
-			StartDate: today + "T00:00:00", EndDate: time.Now().AddDate(1, 0, 0).Format("2006-01-02") + "T00:00:00"}}})
+			StartDate: today + "T00:00:00", EndDate: now.AddDate(1, 0, 0).Format("2006-01-02") + "T00:00:00"}}})
 	r = s.run(t, "--auto")
 	if r.code != ExitHeld {
 		t.Errorf("changed list within the interval: exit %d, want %d (held: waiting)\n%s", r.code, ExitHeld, r.stdout)
@@ -97,7 +97,7 @@ func TestNTKUploadSchedule(t *testing.T) {
 func (e *e2eSite) ageNTKUpload(t *testing.T, d time.Duration) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, e.db, clock.System{})
+	st, err := store.Open(ctx, e.db, e.Clock)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ func TestLinksImportListRemove(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r := runApp(t, nil, "links", "import", file, "--config", cfg, "--target", "entrance")
+	r := runApp(t, s.Clock, nil, "links", "import", file, "--config", cfg, "--target", "entrance")
 	if r.code != ExitOK {
 		t.Fatalf("import: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -65,14 +65,14 @@ func TestLinksImportListRemove(t *testing.T) {
 		t.Errorf("skipped rows must be named with their line and reason:\n%s", r.stdout)
 	}
 
-	r = runApp(t, nil, "links", "list", "--config", cfg, "--log-format", "json")
+	r = runApp(t, s.Clock, nil, "links", "list", "--config", cfg, "--log-format", "json")
 	var links []struct{ Email, Target, Account, Origin string }
 	if err := json.Unmarshal([]byte(r.stdout), &links); err != nil || len(links) != len(picks) {
 		t.Fatalf("links list: %v, %d links, want %d\n%s", err, len(links), len(picks), r.stdout)
 	}
 
 	// The plan now pairs the first picked member with its account.
-	r = runApp(t, nil, "plan", "--config", cfg, "--json", "--all")
+	r = runApp(t, s.Clock, nil, "plan", "--config", cfg, "--json", "--all")
 	var p struct {
 		Items []struct{ Kind, Email, Target, Account, Link string }
 	}
@@ -89,19 +89,19 @@ func TestLinksImportListRemove(t *testing.T) {
 		t.Fatalf("plan does not pair %s with account %s through the imported link", picks[0].email, picks[0].empNo)
 	}
 
-	r = runApp(t, nil, "links", "remove", picks[0].email, "entrance", picks[0].empNo, "--config", cfg)
+	r = runApp(t, s.Clock, nil, "links", "remove", picks[0].email, "entrance", picks[0].empNo, "--config", cfg)
 	if r.code != ExitOK || !strings.Contains(r.stdout, "removed 1") {
 		t.Fatalf("remove: %d %s%s", r.code, r.stdout, r.stderr)
 	}
-	r = runApp(t, nil, "links", "remove", picks[0].email, "entrance", picks[0].empNo, "--config", cfg)
+	r = runApp(t, s.Clock, nil, "links", "remove", picks[0].email, "entrance", picks[0].empNo, "--config", cfg)
 	if r.code != ExitFailed {
 		t.Fatalf("removing a link twice must fail clearly: %d %s", r.code, r.stderr)
 	}
-	r = runApp(t, nil, "links", "add", "not-an-email", "entrance", "1001", "--config", cfg)
+	r = runApp(t, s.Clock, nil, "links", "add", "not-an-email", "entrance", "1001", "--config", cfg)
 	if r.code != ExitUsage {
 		t.Fatalf("bad e-mail: exit %d", r.code)
 	}
-	r = runApp(t, nil, "links", "add", "a@example.si", "nowhere", "1001", "--config", cfg)
+	r = runApp(t, s.Clock, nil, "links", "add", "a@example.si", "nowhere", "1001", "--config", cfg)
 	if r.code != ExitUsage || !strings.Contains(r.stderr, `no target named "nowhere"`) {
 		t.Fatalf("unknown target: exit %d %s", r.code, r.stderr)
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/doorsync/doorsync/internal/emulator"
 	"github.com/doorsync/doorsync/internal/emulator/dataset"
+	hikemu "github.com/doorsync/doorsync/internal/emulator/hikvision"
+	"github.com/doorsync/doorsync/internal/emulator/site"
 	"github.com/doorsync/doorsync/internal/plan"
 )
 
@@ -18,26 +20,8 @@ import (
 func TestWatchAppliesARenewalIncrementally(t *testing.T) {
 	s, cfg := startSite(t, 60)
 	raiseGuard(t, cfg)
-	// A member the terminals know by e-mail, currently in sync.
-	var who string
-	var empNo string
-	for _, p := range s.Data.Terminals["entrance"] {
-		if len(p.Extends) == 0 {
-			continue
-		}
-		for _, m := range s.Data.Members {
-			if s.Data.Truth[m.OrganisationMemberID] == dataset.Current && strings.EqualFold(m.Email, p.Extends[0].Value) {
-				who, empNo = m.OrganisationMemberID, p.EmployeeNo
-			}
-		}
-		if who != "" {
-			break
-		}
-	}
-	if who == "" {
-		t.Fatal("no suitable member in the data set")
-	}
-	app, out, _ := newTestApp(nil)
+	rn := pickRenewal(t, s)
+	app, out, _ := newTestApp(s.Clock, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
@@ -53,25 +37,10 @@ func TestWatchAppliesARenewalIncrementally(t *testing.T) {
 	})
 	waitFor(t, 30*time.Second, func() bool { return strings.Contains(out.String(), "run 1") }, "the start-up reconcile")
 
-	var renewed string
-	for _, m := range s.CardskipperServer.Members() {
-		if m.OrganisationMemberID != who {
-			continue
-		}
-		end := time.Now().AddDate(1, 2, 0).Format("2006-01-02")
-		renewed = end + "T23:59:59"
-		m.Roles = append(m.Roles, m.Roles[0])
-		m.Roles[len(m.Roles)-1].StartDate = time.Now().Format("2006-01-02") + "T00:00:00"
-		m.Roles[len(m.Roles)-1].EndDate = end + "T00:00:00"
-		m.ChangedAt = time.Time{}
-		s.CardskipperServer.Upsert(m)
-	}
+	rn.apply(s)
 	entrance := s.Terminals[0]
 	entrance.Log.Reset()
-	waitFor(t, 30*time.Second, func() bool {
-		p, _ := s.TerminalServers["entrance"].Person(empNo)
-		return p.Valid.EndTime == renewed
-	}, "the renewal on the terminal")
+	waitFor(t, 30*time.Second, rn.arrived(s), "the renewal on the terminal")
 	// The incremental pass read only the changed member's account: no full scan.
 	full := entrance.Log.Count(func(r emulator.Request) bool {
 		return strings.HasSuffix(r.Path, "/UserInfo/Search") && !strings.Contains(string(r.Body), "EmployeeNoList")
@@ -82,7 +51,7 @@ func TestWatchAppliesARenewalIncrementally(t *testing.T) {
 	// The console's first frame (the kept plan) shows the renewal done,
 	// not still to do: the pass that wrote keeps it, and the next poll's
 	// overlap reads the account again anyway.
-	app2, _, _ := newTestApp(nil)
+	app2, _, _ := newTestApp(s.Clock, nil)
 	ses, err := app2.openSession(ctx, &globalOptions{configPath: cfg}, false)
 	if err != nil {
 		t.Fatal(err)
@@ -95,12 +64,64 @@ func TestWatchAppliesARenewalIncrementally(t *testing.T) {
 			return false
 		}
 		for _, it := range kept.Plan.Items {
-			if it.MemberID == who && it.Target == "entrance" {
+			if it.MemberID == rn.member && it.Target == "entrance" {
 				return it.Kind == plan.InSync && !it.Drift
 			}
 		}
 		return false
 	}, "the renewal done in the kept plan")
+}
+
+// renewal is a member's renewal in Cardskipper, from today for a year and
+// two months, and what the entrance then holds.
+type renewal struct {
+	member, account string // the member's number, its account on the entrance
+	start, end      string // the new role's days
+	holds           string // the entrance's end after the sync (capped in 2037)
+}
+
+// pickRenewal picks a member the entrance knows by e-mail and holds in
+// sync, whose renewal changes what the entrance holds.
+func pickRenewal(t *testing.T, s *site.Site) renewal {
+	t.Helper()
+	now := s.Clock.Now().In(s.Zone)
+	rn := renewal{start: now.Format(time.DateOnly), end: now.AddDate(1, 2, 0).Format(time.DateOnly)}
+	rn.holds = min(rn.end+"T23:59:59", hikemu.LatestEnd)
+	for _, p := range s.Data.Terminals["entrance"] {
+		if len(p.Extends) == 0 || p.Valid.EndTime >= rn.holds {
+			continue
+		}
+		for _, m := range s.Data.Members {
+			if s.Data.Truth[m.OrganisationMemberID] == dataset.Current && strings.EqualFold(m.Email, p.Extends[0].Value) {
+				rn.member, rn.account = m.OrganisationMemberID, p.EmployeeNo
+				return rn
+			}
+		}
+	}
+	t.Fatal("no member to renew in the data set")
+	return rn
+}
+
+// apply renews the member in Cardskipper, changed now by the site's clock.
+func (rn renewal) apply(s *site.Site) {
+	for _, m := range s.CardskipperServer.Members() {
+		if m.OrganisationMemberID != rn.member {
+			continue
+		}
+		m.Roles = append(m.Roles, m.Roles[0])
+		m.Roles[len(m.Roles)-1].StartDate = rn.start + "T00:00:00"
+		m.Roles[len(m.Roles)-1].EndDate = rn.end + "T00:00:00"
+		m.ChangedAt = time.Time{}
+		s.CardskipperServer.Upsert(m)
+	}
+}
+
+// arrived tells whether the entrance holds the renewal.
+func (rn renewal) arrived(s *site.Site) func() bool {
+	return func() bool {
+		p, _ := s.TerminalServers["entrance"].Person(rn.account)
+		return p.Valid.EndTime == rn.holds
+	}
 }
 
 // raiseGuard lifts the demo config's guard so a generated data set's
@@ -120,9 +141,9 @@ func raiseGuard(t *testing.T, cfg string) {
 
 func waitFor(t *testing.T, limit time.Duration, ok func() bool, what string) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
+	deadline := time.Now().Add(limit) // wall clock: a polling deadline
 	for !ok() {
-		if time.Now().After(deadline) {
+		if time.Now().After(deadline) { // wall clock: a polling deadline
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)

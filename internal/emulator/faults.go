@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/doorsync/doorsync/internal/clock"
 )
 
 // Fault is a misbehaviour an emulator can inject before its handler runs.
@@ -123,6 +125,7 @@ func (f *Faults) pick(path string) (Fault, time.Duration, time.Duration) {
 type Options struct {
 	Faults *Faults      // nil: no latency, no faults
 	Log    *RequestLog  // nil: nothing recorded
+	Clock  clock.Clock  // dates the logged requests; nil: they carry no time
 	Busy   http.Handler // writes the system's busy answer; nil: FaultBusy acts like Fault5xx
 	// Garbage is the body sent for FaultGarbage (default: a truncated HTML page).
 	Garbage []byte
@@ -137,7 +140,11 @@ func Wrap(next http.Handler, o Options) http.Handler {
 		body := readBody(r)
 		var idx = -1
 		if o.Log != nil {
-			idx = o.Log.add(Request{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+			var at time.Time
+			if o.Clock != nil {
+				at = o.Clock.Now()
+			}
+			idx = o.Log.add(Request{Time: at, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 				AuthScheme: authScheme(r), Body: body})
 		}
 		fault, latency, hang := FaultNone, time.Duration(0), time.Duration(0)

@@ -15,7 +15,7 @@ const maxLoggedBody = 1 << 20
 // Request is one request an emulator received, as a test needs to see it.
 // Credentials are never kept: only the authentication scheme.
 type Request struct {
-	Time       time.Time
+	Time       time.Time // by the emulator's clock
 	Method     string
 	Path       string
 	Query      string

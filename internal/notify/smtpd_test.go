@@ -92,7 +92,7 @@ func (r *receiver) serve() {
 			defer r.wg.Done()
 			defer conn.Close()
 			// Bound every session so a stuck client cannot hang the test.
-			conn.SetDeadline(time.Now().Add(10 * time.Second))
+			conn.SetDeadline(time.Now().Add(10 * time.Second)) // wall clock: a net.Conn deadline
 			r.session(conn)
 		}()
 	}
@@ -273,6 +273,7 @@ func selfSigned(t *testing.T) (*tls.Certificate, *x509.CertPool) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// wall clock: the TLS handshake checks the validity against the wall clock
 	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "receiver.test"},

@@ -334,9 +334,9 @@ func TestReadersWhileWriterHoldsLock(t *testing.T) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(10 * time.Second) // wall clock: a polling deadline
 	for !cond() {
-		if time.Now().After(deadline) {
+		if time.Now().After(deadline) { // wall clock: a polling deadline
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)

@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 // waits to be killed, never completing anything.
 func crashingRun(path string) int {
 	ctx := context.Background()
-	s, err := Open(ctx, path, clock.System{})
+	s, err := Open(ctx, path, clock.NewManual(t0())) // the parent reads the database at t0 too
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

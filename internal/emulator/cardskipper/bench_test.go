@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 )
 
 // discardWriter is a ResponseWriter that counts and drops the body, so the
@@ -21,7 +23,7 @@ func (d *discardWriter) Write(b []byte) (int, error) { d.n += int64(len(b)); ret
 // BenchmarkExport100k streams a 100,000-member export. Allocations per op
 // stay far below the document's size: the reply is written as a stream.
 func BenchmarkExport100k(b *testing.B) {
-	s := New(Config{Username: user, Password: pass, Organisations: orgs(), Zone: zone(b)})
+	s := New(Config{Username: user, Password: pass, Organisations: orgs(), Zone: zone(b), Clock: clocktest.Start(b)})
 	ms := make([]Member, 100_000)
 	for i := range ms {
 		ms[i] = Member{OrganisationMemberID: fmt.Sprint(150000 + i), FirstName: "Žiga", LastName: "Čeh", Email: fmt.Sprintf("z%d@example.si", i),

@@ -44,7 +44,7 @@ type Server struct {
 }
 
 // New returns an emulator for cfg. A nil Zone is Europe/Ljubljana (UTC if
-// the zone database is missing), a nil Clock the system clock.
+// the zone database is missing); Clock is required (emulator.MustClock).
 func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, zone: cfg.Zone, clock: cfg.Clock, denied: map[string]bool{},
 		orgs: map[int]*Organisation{}, roles: map[int]string{}, index: map[string]int{}, nextID: firstMemberID}
@@ -55,9 +55,7 @@ func New(cfg Config) *Server {
 			s.zone = time.UTC
 		}
 	}
-	if s.clock == nil {
-		s.clock = clock.System{}
-	}
+	s.clock = emulator.MustClock("cardskipper", s.clock)
 	for _, p := range cfg.DeniedCalls {
 		s.denied[canonicalPath(p)] = true
 	}
@@ -76,6 +74,7 @@ func New(cfg Config) *Server {
 	s.handler = emulator.Wrap(http.HandlerFunc(s.serve), emulator.Options{
 		Faults:  cfg.Faults,
 		Log:     cfg.Log,
+		Clock:   s.clock,
 		Garbage: aspnetPage("Runtime Error", "An application error occurred on the server."),
 	})
 	return s

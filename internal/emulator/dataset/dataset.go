@@ -267,12 +267,20 @@ func (g *generator) member(i int, terminals []string) {
 		}
 		p := hikemu.Person{
 			EmployeeNo: empNo, Name: name, UserType: "normal", Gender: g.pick([]string{"male", "female", "unknown"}),
-			Valid:     hikemu.Valid{Enable: true, BeginTime: dateText(start), EndTime: termEnd.String() + "T23:59:59", TimeType: "local"},
+			Valid:     hikemu.Valid{Enable: true, BeginTime: dateText(start), EndTime: terminalEnd(termEnd), TimeType: "local"},
 			DoorRight: "1", RightPlan: []hikemu.RightPlan{{DoorNo: 1, PlanTemplateNo: "1"}},
 			Extends: extends, NumOfCard: g.rng.IntN(2), NumOfFace: 1,
 		}
 		g.set.Terminals[tn] = append(g.set.Terminals[tn], p)
 	}
+}
+
+// terminalEnd is how a terminal holds a membership ending on d: through
+// the end of that day, but no later than the last instant it can hold
+// (iVMS-4200 and doorsync cap ends there; memberships bought in 2037 run
+// past it).
+func terminalEnd(d member.Date) string {
+	return min(d.String()+"T23:59:59", hikemu.LatestEnd)
 }
 
 // email makes a plausible, unique address from the name, in the forms members
@@ -311,7 +319,7 @@ func (g *generator) staff(terminal string, ti int) {
 		}
 		g.set.Terminals[terminal] = append(g.set.Terminals[terminal], hikemu.Person{
 			EmployeeNo: fmt.Sprintf("9%03d", i+1), Name: name, UserType: "normal", Gender: "unknown",
-			Valid:     hikemu.Valid{Enable: true, BeginTime: "2020-01-01T00:00:00", EndTime: "2037-12-31T23:59:59", TimeType: "local"},
+			Valid:     hikemu.Valid{Enable: true, BeginTime: "2020-01-01T00:00:00", EndTime: hikemu.LatestEnd, TimeType: "local"},
 			DoorRight: "1", RightPlan: []hikemu.RightPlan{{DoorNo: 1, PlanTemplateNo: "1"}}, NumOfFace: 1,
 		})
 	}

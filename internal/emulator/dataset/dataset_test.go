@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode"
 
+	hikemu "github.com/doorsync/doorsync/internal/emulator/hikvision"
 	"github.com/doorsync/doorsync/internal/member"
 )
 
@@ -128,5 +129,28 @@ func TestGenerateScales(t *testing.T) {
 func TestGenerateNeedsToday(t *testing.T) {
 	if _, err := Generate(Options{Members: 10}); err == nil {
 		t.Fatal("no error without Today")
+	}
+}
+
+// In 2037 memberships run past the last instant a terminal holds: the
+// terminals hold them capped there, as iVMS-4200 would have pushed them.
+func TestGenerateCapsTerminalEnds(t *testing.T) {
+	s, err := Generate(Options{Members: 300, Seed: 3, Today: member.NewDate(2037, time.June, 15)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	capped := 0
+	for name, persons := range s.Terminals {
+		for _, p := range persons {
+			if p.Valid.EndTime > hikemu.LatestEnd || p.Valid.BeginTime > p.Valid.EndTime {
+				t.Errorf("%s: person %s holds %s … %s", name, p.EmployeeNo, p.Valid.BeginTime, p.Valid.EndTime)
+			}
+			if p.Valid.EndTime == hikemu.LatestEnd && !strings.HasPrefix(p.EmployeeNo, "9") {
+				capped++
+			}
+		}
+	}
+	if capped == 0 {
+		t.Error("no member's end was capped: the test proves nothing")
 	}
 }

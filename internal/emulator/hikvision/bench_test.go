@@ -7,13 +7,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
+
 	"github.com/icholy/digest"
 )
 
 // BenchmarkSearchPageOverHTTP measures one authenticated 30-record page of a
 // full terminal over loopback, as the client sees the emulator.
 func BenchmarkSearchPageOverHTTP(b *testing.B) {
-	term := New(Config{Password: testPass})
+	term := New(Config{Password: testPass, Clock: clocktest.Start(b)})
 	term.SetPersons(makePersons(1500))
 	srv := httptest.NewServer(term)
 	defer srv.Close()
@@ -35,7 +37,7 @@ func BenchmarkSearchPageOverHTTP(b *testing.B) {
 
 // BenchmarkSearchHandler measures the Search handler alone (no HTTP, no auth).
 func BenchmarkSearchHandler(b *testing.B) {
-	term := New(Config{})
+	term := New(Config{Clock: clocktest.Start(b)})
 	term.SetPersons(makePersons(1500))
 	body := searchBody("bench", 600, 30, "1", "700", "1499")
 	b.ReportAllocs()

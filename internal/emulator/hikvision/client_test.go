@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
+
 	"github.com/icholy/digest"
 
 	"github.com/doorsync/doorsync/internal/clock"
@@ -48,6 +50,9 @@ func start(t testing.TB, cfg Config) (*Terminal, *testClient) {
 	}
 	if cfg.Username == "" {
 		cfg.Username = testUser
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clocktest.Start(t)
 	}
 	term := New(cfg)
 	srv := httptest.NewServer(term)

@@ -24,6 +24,10 @@ const (
 	maxExtendValue = 64
 )
 
+// LatestEnd is the latest Valid.endTime a terminal holds (its timeRangeEnd):
+// whatever pushes persons to it caps their ends there.
+const LatestEnd = timeRangeEnd
+
 func readBody(r *http.Request) ([]byte, *apiError) {
 	if r.Body == nil {
 		return nil, badJSONContent("empty body")

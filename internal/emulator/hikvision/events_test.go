@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 )
 
 const acsEventURI = "/ISAPI/AccessControl/AcsEvent?format=json"
@@ -175,7 +177,7 @@ func FuzzAcsEventBody(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	term := New(Config{MaxResults: 5})
+	term := New(Config{MaxResults: 5, Clock: clocktest.Start(f)})
 	term.SetPersons(makePersons(3))
 	day := time.Date(2025, 11, 3, 8, 0, 0, 0, term.cfg.Zone)
 	for i := range 12 {

@@ -7,12 +7,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 )
 
 // fuzzRequest runs one request straight through the router (after auth) and
 // checks that the answer is a well-formed ISAPI reply.
 func fuzzRequest(t *testing.T, method, uri, body string) (int, map[string]json.RawMessage) {
-	term := New(Config{MaxResults: 5})
+	term := New(Config{MaxResults: 5, Clock: clocktest.Start(t)})
 	ps := makePersons(12)
 	ps[0].Extends = []Extend{{Value: "a@example.si"}}
 	term.SetPersons(ps)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 )
 
 func TestDeviceInfoJSON(t *testing.T) {
@@ -25,7 +27,8 @@ func TestDeviceInfoJSON(t *testing.T) {
 }
 
 func TestDefaultSerialIsStablePerUser(t *testing.T) {
-	a, b, other := New(Config{Username: "admin"}), New(Config{Username: "admin"}), New(Config{Username: "door2"})
+	clk := clocktest.Start(t)
+	a, b, other := New(Config{Username: "admin", Clock: clk}), New(Config{Username: "admin", Clock: clk}), New(Config{Username: "door2", Clock: clk})
 	if a.Serial() != b.Serial() || a.Serial() == other.Serial() || !strings.HasPrefix(a.Serial(), "DS-K1T671MF") {
 		t.Errorf("serials %q %q %q", a.Serial(), b.Serial(), other.Serial())
 	}

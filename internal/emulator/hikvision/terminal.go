@@ -11,7 +11,6 @@ import (
 	"time"
 	_ "time/tzdata" // the default zone must load on hosts without a zoneinfo database
 
-	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/emulator"
 )
 
@@ -85,9 +84,7 @@ func New(cfg Config) *Terminal {
 		}
 		cfg.Zone = loc
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = clock.System{}
-	}
+	cfg.Clock = emulator.MustClock("hikvision", cfg.Clock)
 	if cfg.MaxResults <= 0 {
 		cfg.MaxResults = 30
 	}
@@ -131,6 +128,7 @@ func New(cfg Config) *Terminal {
 	t.handler = emulator.Wrap(http.HandlerFunc(t.serve), emulator.Options{
 		Faults:  cfg.Faults,
 		Log:     cfg.Log,
+		Clock:   cfg.Clock,
 		Busy:    http.HandlerFunc(writeBusy),
 		Garbage: []byte(garbageBody),
 	})

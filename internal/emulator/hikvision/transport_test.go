@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/icholy/digest"
+
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 )
 
 // The production client uses digest.Transport; it must get through every
@@ -23,7 +25,7 @@ func TestWithDigestTransport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.cfg.Password = testPass
+			tt.cfg.Password, tt.cfg.Clock = testPass, clocktest.Start(t)
 			term := New(tt.cfg)
 			term.SetPersons(makePersons(40))
 			srv := httptest.NewServer(term)

@@ -25,7 +25,7 @@ type Config struct {
 	Firmware string // default "V3.2.30 build 220812"
 
 	Zone      *time.Location // terminal local zone (default Europe/Ljubljana)
-	Clock     clock.Clock    // default the system clock
+	Clock     clock.Clock    // required (emulator.MustClock)
 	ClockSkew time.Duration  // the terminal's clock is this far ahead of Clock
 
 	MaxResults int // Search page cap, silently applied (default 30)

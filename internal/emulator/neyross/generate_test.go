@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	"github.com/doorsync/doorsync/internal/member"
 )
 
@@ -78,7 +79,7 @@ func TestGenerate(t *testing.T) {
 	if invisible != 10 || noEmail < 5 || broken < 2 || matched < 60 || shared != 1 || permanent == 0 {
 		t.Errorf("invisible %d, no e-mail %d, broken %d, matched %d, shared %d, permanent %d", invisible, noEmail, broken, matched, shared, permanent)
 	}
-	s := New(Config{Token: "t"})
+	s := New(Config{Token: "t", Clock: clocktest.Start(t)})
 	t.Cleanup(s.Close)
 	s.SetPersons(ps)
 	if s.Visible() != 200-invisible {
@@ -95,7 +96,7 @@ func TestGenerateRefuses(t *testing.T) {
 	if _, err := Generate(GenOptions{}); err == nil || !strings.Contains(err.Error(), "Now") {
 		t.Errorf("no Now: %v", err)
 	}
-	_, err := Generate(GenOptions{Now: time.Now(), Levels: []AccessLevel{{UUID: "a", Name: "Серверная"}}})
+	_, err := Generate(GenOptions{Now: clocktest.Instant(t), Levels: []AccessLevel{{UUID: "a", Name: "Серверная"}}})
 	if err == nil || !strings.Contains(err.Error(), "no EIS level") {
 		t.Errorf("no EIS level: %v", err)
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 	_ "time/tzdata" // the default zone must load on hosts without a zoneinfo database
 
-	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/emulator"
 )
 
@@ -68,9 +67,7 @@ func New(cfg Config) *Server {
 		}
 		cfg.Zone = loc
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = clock.System{}
-	}
+	cfg.Clock = emulator.MustClock("neyross", cfg.Clock)
 	if cfg.DeliveryTimeout <= 0 {
 		cfg.DeliveryTimeout = 10 * time.Second
 	}
@@ -90,6 +87,7 @@ func New(cfg Config) *Server {
 	s.handler = emulator.Wrap(http.HandlerFunc(s.serve), emulator.Options{
 		Faults:  cfg.Faults,
 		Log:     cfg.Log,
+		Clock:   cfg.Clock,
 		Garbage: []byte(garbageBody),
 	})
 	return s

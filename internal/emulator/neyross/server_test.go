@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	"github.com/doorsync/doorsync/internal/emulator"
 )
 
@@ -30,6 +31,9 @@ func uuidN(i int) string { return fmt.Sprintf("%08x-1111-4222-8333-%012x", i, i)
 func platform(t testing.TB, cfg Config) *Server {
 	t.Helper()
 	cfg.Token = testToken
+	if cfg.Clock == nil {
+		cfg.Clock = clocktest.Start(t)
+	}
 	s := New(cfg)
 	t.Cleanup(s.Close)
 	s.SetPersons([]Person{
@@ -467,6 +471,7 @@ func TestSubscriptionDelivery(t *testing.T) {
 		t.Errorf("second unsubscribe: HTTP %d", a.status)
 	}
 	// The failing subscriber gets every push too (and no retry).
+	// wall clock: a polling deadline
 	for deadline := time.Now().Add(20 * time.Second); s.Deliveries().Failed < 3 && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -51,7 +51,7 @@ type Config struct {
 	Levels []AccessLevel // every access level of the platform, EIS or not (default DefaultLevels)
 	Points []AccessPoint // access points listed in the plugin settings (default DefaultPoints)
 	Zone   *time.Location
-	Clock  clock.Clock // default the system clock
+	Clock  clock.Clock // required (emulator.MustClock)
 	// PageCap, when > 0, silently caps persons/search pages at this many
 	// persons whatever limit was asked (a platform variant; the seed
 	// documents no cap).

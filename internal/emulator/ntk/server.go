@@ -43,9 +43,9 @@ type Config struct {
 	OtherCards []string
 	// Vetoed are cards NTK refuses ("právo veta"): removed after processing.
 	Vetoed  []string
-	Path    string // where lists are posted; "" = DefaultPath
-	MaxBody int64  // bytes; 0 = DefaultMaxBody
-	Clock   clock.Clock
+	Path    string      // where lists are posted; "" = DefaultPath
+	MaxBody int64       // bytes; 0 = DefaultMaxBody
+	Clock   clock.Clock // required (emulator.MustClock)
 	Faults  *emulator.Faults
 	Log     *emulator.RequestLog
 }
@@ -89,13 +89,11 @@ func New(cfg Config) *Server {
 		cfg.MaxBody = DefaultMaxBody
 	}
 	s := &Server{cfg: cfg, clock: cfg.Clock, zones: map[int]bool{}, others: upperSet(cfg.OtherCards), vetoed: upperSet(cfg.Vetoed)}
-	if s.clock == nil {
-		s.clock = clock.System{}
-	}
+	s.clock = emulator.MustClock("ntk", s.clock)
 	for _, z := range cfg.Zones {
 		s.zones[z] = true
 	}
-	s.handler = emulator.Wrap(http.HandlerFunc(s.serve), emulator.Options{Faults: cfg.Faults, Log: cfg.Log})
+	s.handler = emulator.Wrap(http.HandlerFunc(s.serve), emulator.Options{Faults: cfg.Faults, Log: cfg.Log, Clock: s.clock})
 	return s
 }
 

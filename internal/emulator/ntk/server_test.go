@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	"github.com/doorsync/doorsync/internal/emulator"
 )
 
@@ -28,6 +29,9 @@ func start(t *testing.T, cfg Config) (*Server, string) {
 	t.Helper()
 	if cfg.Username == "" {
 		cfg.Username, cfg.Password = user, pass
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clocktest.Start(t)
 	}
 	s := New(cfg)
 	ts := httptest.NewServer(s)

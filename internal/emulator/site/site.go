@@ -31,9 +31,12 @@ import (
 
 // Options size the site.
 type Options struct {
-	Members   int
-	Seed      uint64
-	Zone      *time.Location
+	Members int
+	Seed    uint64
+	Zone    *time.Location
+	// Clock dates the data set, the door events and every emulator
+	// (required): the demo passes clock.System{}, tests their clocktest
+	// clock, which the App under test must share.
 	Clock     clock.Clock
 	Terminals []string      // default "entrance", "gym"
 	Latency   time.Duration // per request, on every emulator
@@ -74,6 +77,7 @@ type Site struct {
 	NeyrossServer *neyemu.Server
 	Data          dataset.Set
 	Zone          *time.Location
+	Clock         clock.Clock // Options.Clock: the site's now
 
 	servers []*http.Server
 	wg      sync.WaitGroup
@@ -86,17 +90,20 @@ func Start(ctx context.Context, o Options) (*Site, error) {
 		return nil, errors.New("site: zone required")
 	}
 	if o.Clock == nil {
-		o.Clock = clock.System{}
+		return nil, errors.New("site: clock required")
 	}
 	if len(o.Terminals) == 0 {
 		o.Terminals = DefaultTerminals()
 	}
+	// One reading seeds everything, so a site started a moment before
+	// midnight does not straddle two days.
+	now := o.Clock.Now()
 	data, err := dataset.Generate(dataset.Options{Members: o.Members, Seed: o.Seed,
-		Today: member.DateOf(o.Clock.Now(), o.Zone), Terminals: o.Terminals})
+		Today: member.DateOf(now, o.Zone), Terminals: o.Terminals})
 	if err != nil {
 		return nil, err
 	}
-	s := &Site{Data: data, Zone: o.Zone, TerminalServers: map[string]*hikemu.Terminal{}}
+	s := &Site{Data: data, Zone: o.Zone, Clock: o.Clock, TerminalServers: map[string]*hikemu.Terminal{}}
 
 	csPass := o.CardskipperPassword
 	if csPass == "" {
@@ -139,7 +146,7 @@ func Start(ctx context.Context, o Options) (*Site, error) {
 		cfg.Serial = fmt.Sprintf("%s20250101V03%04d", cfg.Model, i+1)
 		term := hikemu.New(cfg)
 		term.SetPersons(data.Terminals[name])
-		seedTerminalEvents(term, data.Terminals[name], o.Zone, o.Clock.Now(), o.Seed+uint64(i)+1)
+		seedTerminalEvents(term, data.Terminals[name], o.Zone, now, o.Seed+uint64(i)+1)
 		if ep.URL, err = s.serve(ctx, term); err != nil {
 			s.Close()
 			return nil, err
@@ -166,7 +173,7 @@ func Start(ctx context.Context, o Options) (*Site, error) {
 		}
 	}
 	persons, err := neyemu.Generate(neyemu.GenOptions{Persons: max(50, len(data.Members)), Seed: o.Seed, Emails: emails,
-		Now: o.Clock.Now(), Zone: o.Zone})
+		Now: now, Zone: o.Zone})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("site: neyross persons: %w", err)
@@ -176,7 +183,7 @@ func Start(ctx context.Context, o Options) (*Site, error) {
 	s.NeyrossServer = neyemu.New(neyemu.Config{Token: s.Neyross.Password, Zone: o.Zone, Clock: o.Clock,
 		Faults: s.Neyross.Faults, Log: s.Neyross.Log})
 	s.NeyrossServer.SetPersons(persons)
-	seedNeyrossEvents(s.NeyrossServer, persons, o.Zone, o.Clock.Now(), o.Seed+200)
+	seedNeyrossEvents(s.NeyrossServer, persons, o.Zone, now, o.Seed+200)
 	if s.Neyross.URL, err = s.serve(ctx, s.NeyrossServer); err != nil {
 		s.Close()
 		return nil, err
@@ -323,9 +330,16 @@ func visitTimes(rng *mrand.Rand, now time.Time, zone *time.Location, lapsedLongA
 // period holds, now and then a failed match (76) just before, and "not in
 // validity period" (minor 7) outside it — e.g. a renewal that has not
 // reached the terminal yet. Persons whose period cannot be read get none.
+// A terminal with a lapsed person always logs at least one refusal, on
+// any date: it is what the console's door events explain.
 func seedTerminalEvents(term *hikemu.Terminal, persons []hikemu.Person, zone *time.Location, now time.Time, seed uint64) {
 	rng := mrand.New(mrand.NewPCG(seed, seed^0x5eed))
 	var evs []hikemu.Event
+	refused := false
+	// Yesterday at 18:00: a time of day every date has, always in the past.
+	y := now.In(zone).AddDate(0, 0, -1)
+	lateVisit := time.Date(y.Year(), y.Month(), y.Day(), 18, 0, 0, 0, zone)
+	var lapsed *hikemu.Person
 	for _, p := range persons {
 		begin, err1 := time.ParseInLocation("2006-01-02T15:04:05", p.Valid.BeginTime, zone)
 		end, err2 := time.ParseInLocation("2006-01-02T15:04:05", p.Valid.EndTime, zone)
@@ -333,9 +347,13 @@ func seedTerminalEvents(term *hikemu.Terminal, persons []hikemu.Person, zone *ti
 			continue
 		}
 		valid := func(t time.Time) bool { return !p.Valid.Enable || (!t.Before(begin) && !t.After(end)) }
+		if lapsed == nil && p.Valid.Enable && end.Before(lateVisit) {
+			lapsed = &p
+		}
 		for _, at := range visitTimes(rng, now, zone, p.Valid.Enable && end.Before(now.AddDate(0, 0, -30))) {
 			switch {
 			case !valid(at):
+				refused = true
 				evs = append(evs, hikemu.Event{Time: at, Minor: hikemu.MinorInvalidPeriod, EmployeeNo: p.EmployeeNo})
 			case rng.IntN(12) == 0:
 				evs = append(evs, hikemu.Event{Time: at.Add(-4 * time.Second), Minor: hikemu.MinorFaceNotMatched, EmployeeNo: p.EmployeeNo},
@@ -344,6 +362,9 @@ func seedTerminalEvents(term *hikemu.Terminal, persons []hikemu.Person, zone *ti
 				evs = append(evs, hikemu.Event{Time: at, Minor: hikemu.MinorFaceVerified, EmployeeNo: p.EmployeeNo})
 			}
 		}
+	}
+	if !refused && lapsed != nil {
+		evs = append(evs, hikemu.Event{Time: lateVisit, Minor: hikemu.MinorInvalidPeriod, EmployeeNo: lapsed.EmployeeNo})
 	}
 	// In time order, so serial numbers rise with time as on a real log.
 	slices.SortStableFunc(evs, func(a, b hikemu.Event) int { return a.Time.Compare(b.Time) })

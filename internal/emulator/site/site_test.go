@@ -3,23 +3,32 @@ package site
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	hikemu "github.com/doorsync/doorsync/internal/emulator/hikvision"
 	neyemu "github.com/doorsync/doorsync/internal/emulator/neyross"
 )
 
 // The site seeds door events the console can show: on every terminal and on
 // NEYROSS, within the last two weeks, granted while a person's validity
-// holds and denied outside it, in time order.
+// holds and denied outside it, in time order — at the tests' instant and at
+// each awkward one.
 func TestSiteSeedsDoorEvents(t *testing.T) {
+	cases := append([]clocktest.Case{{Name: "now", Instant: clocktest.Instant(t).Format(time.RFC3339Nano)}}, clocktest.Awkward()...)
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) { checkSeededEvents(t, clocktest.Parse(t, c.Instant)) })
+	}
+}
+
+func checkSeededEvents(t *testing.T, now time.Time) {
 	zone, err := time.LoadLocation("Europe/Ljubljana")
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2025, 11, 3, 18, 0, 0, 0, zone)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	s, err := Start(ctx, Options{Members: 60, Seed: 5, Zone: zone, Clock: clock.NewManual(now)})
@@ -91,5 +100,13 @@ func TestSiteSeedsDoorEvents(t *testing.T) {
 	}
 	if granted < 20 || denied == 0 {
 		t.Errorf("neyross: %d granted, %d denied", granted, denied)
+	}
+}
+
+// A site without a clock is refused: a default would be the wall clock.
+func TestStartNeedsAClock(t *testing.T) {
+	_, err := Start(context.Background(), Options{Members: 5, Zone: time.UTC})
+	if err == nil || !strings.Contains(err.Error(), "clock") {
+		t.Fatalf("no clock: %v", err)
 	}
 }

@@ -52,7 +52,7 @@ func (q ExportQuery) requestXML(zone *time.Location) (string, error) {
 		criterion("OnlyActive", "true")
 	}
 	if !q.ChangedAt.IsZero() {
-		criterion("ChangedAt", q.ChangedAt.In(zone).Format(changedAtLayout))
+		criterion("ChangedAt", changedAtText(q.ChangedAt, zone))
 	}
 	if q.RoleID != 0 {
 		criterion("RoleId", strconv.Itoa(q.RoleID))
@@ -65,6 +65,28 @@ func (q ExportQuery) requestXML(zone *time.Location) (string, error) {
 	}
 	b.WriteString("  </SearchCriteriaMember>\n</Cardskipper>\n")
 	return b.String(), nil
+}
+
+// changedAtText is the ChangedAt value for since: the club's wall clock,
+// without an offset. In the hour that autumn's DST change repeats, a wall
+// time names two instants and Cardskipper takes the later one (standard
+// time, as .NET converts an ambiguous local time): since's own wall time
+// would skip the changes of up to an hour, and the watch would miss them
+// until its next full reconcile. There the value is moved back by the
+// repeat, so it is never read as later than since: re-reading a few
+// members is cheap, missing one is not.
+func changedAtText(since time.Time, zone *time.Location) string {
+	local := since.In(zone)
+	text := local.Format(changedAtLayout)
+	_, off := local.Zone()
+	// The repeat lies ahead within hours: DST never shifts more than 2 h.
+	if _, later := since.Add(3 * time.Hour).In(zone).Zone(); later < off {
+		back := time.Duration(off-later) * time.Second
+		if since.Add(back).In(zone).Format(changedAtLayout) == text {
+			return since.Add(-back).In(zone).Format(changedAtLayout)
+		}
+	}
+	return text
 }
 
 // escapeAttr escapes text for a double-quoted XML attribute.

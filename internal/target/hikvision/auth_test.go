@@ -3,6 +3,7 @@ package hikvision
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -196,8 +197,9 @@ func TestStaleTwiceIsNotALoginFailure(t *testing.T) {
 	srv := newRawServer(t, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		n++
+		nonce := fmt.Sprint(n)
 		mu.Unlock()
-		w.Header().Set("WWW-Authenticate", `Digest realm="x", nonce="n`+time.Now().Format("150405.000000000")+`", qop="auth", stale=true`)
+		w.Header().Set("WWW-Authenticate", `Digest realm="x", nonce="n`+nonce+`", qop="auth", stale=true`)
 		w.WriteHeader(http.StatusUnauthorized)
 	})
 	c := newTestClient(t, srv.URL)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	"github.com/doorsync/doorsync/internal/emulator"
 	emu "github.com/doorsync/doorsync/internal/emulator/hikvision"
 	"github.com/doorsync/doorsync/internal/member"
@@ -44,11 +45,14 @@ func newBench(t testing.TB, cfg emu.Config, mod ...func(*hikvision.Config)) *ben
 	}
 	b := &bench{log: &emulator.RequestLog{}, faults: emulator.NewFaults(7), zone: zone}
 	cfg.Username, cfg.Password, cfg.Zone, cfg.Log, cfg.Faults = "admin", password, zone, b.log, b.faults
+	if cfg.Clock == nil {
+		cfg.Clock = clocktest.Start(t)
+	}
 	b.term = emu.New(cfg)
 	srv := httptest.NewServer(b.term)
 	t.Cleanup(srv.Close)
 	hc := hikvision.Config{Name: "entrance", BaseURL: srv.URL, Username: "admin", Password: password,
-		EmailField: hikvision.EmailInExtension, Zone: zone, Timeout: 10 * time.Second}
+		EmailField: hikvision.EmailInExtension, Zone: zone, Clock: cfg.Clock, Timeout: 10 * time.Second}
 	for _, m := range mod {
 		m(&hc)
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/icholy/digest"
+
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 )
 
 // fake is a small ISAPI server for unit tests: real Digest verification
@@ -206,7 +208,7 @@ func testZone(t testing.TB) *time.Location {
 
 func testConfig(t testing.TB, url string) Config {
 	return Config{Name: "entrance", BaseURL: url, Username: "admin", Password: "s3cret-Pa55",
-		EmailField: EmailInExtension, Zone: testZone(t), Timeout: 30 * time.Second}
+		EmailField: EmailInExtension, Zone: testZone(t), Clock: clocktest.Start(t), Timeout: 30 * time.Second}
 }
 
 func newTestClient(t testing.TB, url string, mod ...func(*Config)) *Client {

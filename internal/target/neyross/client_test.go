@@ -283,7 +283,7 @@ func TestSinglePersonReadFallsBackToGET(t *testing.T) {
 func TestPersonNotFound(t *testing.T) {
 	b := newBench(t, emu.Config{})
 	b.seed(1)
-	hidden := b.person(5, time.Now())
+	hidden := b.person(5, b.clock.Now())
 	hidden.AccessLevels = []string{levelAdmin} // internal levels only: not an EIS person
 	b.srv.SetPersons(append(b.srv.Persons(), hidden))
 	for _, id := range []string{uuidOf(9), hidden.UUID} {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	"github.com/doorsync/doorsync/internal/emulator"
 	emu "github.com/doorsync/doorsync/internal/emulator/neyross"
 	"github.com/doorsync/doorsync/internal/member"
@@ -33,6 +35,7 @@ type bench struct {
 	log    *emulator.RequestLog
 	faults *emulator.Faults
 	zone   *time.Location
+	clock  clock.Clock // the platform's
 	target *neyross.Target
 	client *neyross.Client
 	url    string
@@ -54,6 +57,10 @@ func newBench(t testing.TB, cfg emu.Config, mod ...func(*neyross.Config)) *bench
 	t.Helper()
 	b := &bench{log: &emulator.RequestLog{}, faults: emulator.NewFaults(11), zone: zone(t)}
 	cfg.Token, cfg.Zone, cfg.Log, cfg.Faults = token, b.zone, b.log, b.faults
+	if cfg.Clock == nil {
+		cfg.Clock = clocktest.Start(t)
+	}
+	b.clock = cfg.Clock
 	b.srv = emu.New(cfg)
 	t.Cleanup(b.srv.Close)
 	hs := httptest.NewServer(b.srv)
