@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/apply"
+	"github.com/doorsync/doorsync/internal/clock/clocktest"
 	"github.com/doorsync/doorsync/internal/emulator"
 	hikemu "github.com/doorsync/doorsync/internal/emulator/hikvision"
 	"github.com/doorsync/doorsync/internal/plan"
@@ -29,7 +30,7 @@ func TestApplyAcceptsADayBelowARefusedMaximum(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := &emulator.RequestLog{}
-	term := hikemu.New(p.Apply(hikemu.Config{Username: "admin", Password: "pw-4711", Zone: zone, Log: log}))
+	term := hikemu.New(p.Apply(hikemu.Config{Username: "admin", Password: "pw-4711", Zone: zone, Clock: clocktest.Start(t), Log: log}))
 	term.SetPersons([]hikemu.Person{{EmployeeNo: "1042", Name: "Ziga Ceh", UserType: "normal",
 		Valid: hikemu.Valid{Enable: true, BeginTime: "2024-03-04T00:00:00", EndTime: "2026-10-01T23:59:59", TimeType: "local"}}})
 	srv := httptest.NewServer(term)

@@ -554,13 +554,15 @@ func TestConsoleDoorEvents(t *testing.T) {
 			t.Fatalf("call %d: read %v, failed %q, %d events", i+1, res.Read, res.Failed, len(res.Entries))
 		}
 		sent := s.Terminals[1].Log.Count(nil) - before
-		// The session's gym client had logged in before: the nonce it
-		// holds is refused, the one retry is refused too, and that makes
-		// two rejections at once — the stop.
+		// The terminal's refusal carries a userCheck body (attempts left):
+		// each call's one login is a counted failure, the second stops the
+		// client, and from then on nothing is sent.
 		switch {
-		case i == 0 && !strings.Contains(res.Failed[0], "login rejected"):
-			t.Errorf("first call: %q", res.Failed[0])
-		case i > 0 && (sent != 0 || !strings.Contains(res.Failed[0], "not sent")):
+		case i == 0 && (sent != 1 || !strings.Contains(res.Failed[0], "login rejected (1 of 2")):
+			t.Errorf("first call: %d requests: %q", sent, res.Failed[0])
+		case i == 1 && (sent != 1 || !strings.Contains(res.Failed[0], "login rejected 2 times: stopped")):
+			t.Errorf("second call: %d requests: %q", sent, res.Failed[0])
+		case i == 2 && (sent != 0 || !strings.Contains(res.Failed[0], "not sent")):
 			t.Errorf("call %d: a stopped terminal got %d requests: %q", i+1, sent, res.Failed[0])
 		}
 	}
