@@ -13,7 +13,6 @@ import (
 	emu "github.com/doorsync/doorsync/internal/emulator/hikvision"
 	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/target"
-	"github.com/doorsync/doorsync/internal/target/targettest"
 )
 
 // profileBench is a bench playing a firmware profile of a real device.
@@ -24,14 +23,6 @@ func profileBench(t *testing.T, name string) *bench {
 		t.Fatal(err)
 	}
 	return newBench(t, p.Apply(emu.Config{}))
-}
-
-func TestConformanceMisleadingOffsets(t *testing.T) {
-	targettest.Run(t, func(t *testing.T) targettest.Fixture { return profileBench(t, "kv6124e1").fixture(t) })
-}
-
-func TestConformanceEventSearchWithoutRange(t *testing.T) {
-	targettest.Run(t, func(t *testing.T) targettest.Fixture { return profileBench(t, "k1t341am").fixture(t) })
 }
 
 // sentValid is the Valid of every Modify the terminal answered, in order.
