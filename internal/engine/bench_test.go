@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	hikemu "github.com/doorsync/doorsync/internal/emulator/hikvision"
 	"github.com/doorsync/doorsync/internal/engine"
 )
 
@@ -20,15 +21,20 @@ import (
 // faults/run (answers the mix turned into busy or 503), wall-ms/run (the
 // Sync call: fetch, plan, apply, record), renewals/run.
 func BenchmarkSyncUnderFaults(b *testing.B) {
-	for _, bc := range []struct {
+	type benchCase struct {
 		name     string
 		faults   bool
 		firmware map[string]string
-	}{
-		{name: "clean"},
-		{name: "busy30+search503", faults: true},
-		{name: "k1t8003mf-bursts", firmware: map[string]string{"entrance": "k1t8003mf", "gym": "k1t8003mf"}},
-	} {
+	}
+	cases := []benchCase{{name: "clean"}, {name: "busy30+search503", faults: true}}
+	// Every firmware profile on both terminals, against "clean" (the guide's
+	// terminal): what each real device's quirks cost a full sync.
+	for _, p := range hikemu.Profiles() {
+		if p.Name != hikemu.ProfileNone {
+			cases = append(cases, benchCase{name: "profile-" + p.Name, firmware: map[string]string{"entrance": p.Name, "gym": p.Name}})
+		}
+	}
+	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
 			var requests, faults, renewals int
 			var wall time.Duration
