@@ -13,6 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/doorsync/doorsync/internal/apply"
+	"github.com/doorsync/doorsync/internal/backoff"
+	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/source/cardskipper"
 	"github.com/doorsync/doorsync/internal/target"
@@ -83,7 +86,7 @@ func (a *App) doctor(ctx context.Context, cfg *config.Config, p Printer) int {
 	for i, h := range cfg.Hikvision {
 		go func() {
 			defer wg.Done()
-			groups[i+1] = terminalChecks(ctx, hikvisionConfig(cfg, h, a.Clock))
+			groups[i+1] = terminalChecks(ctx, hikvisionConfig(cfg, h, a.Clock), doctorRetry(a.Clock))
 		}()
 	}
 	wg.Wait()
@@ -268,7 +271,32 @@ func listRoles(known map[int]string) string {
 	return strings.Join(parts, ", ")
 }
 
-func terminalChecks(ctx context.Context, hc hikvision.Config) []Line {
+// doctorRetry is the retry budget of one system's checks: a terminal that
+// is busy for a few seconds (iVMS-4200 pushing faces) is asked again, as a
+// run would, but the operator is not kept waiting for minutes, and a
+// terminal that does not answer at all is reported after one timeout.
+func doctorRetry(clk clock.Clock) *backoff.Budget {
+	return backoff.Policy{Budget: interactiveRetry, Clock: clk}.NewBudget()
+}
+
+// doctorTry calls op within the doctor's budget: busy and failing answers
+// are retried, silence and everything else are reported at once.
+func doctorTry[T any](ctx context.Context, b *backoff.Budget, op func(context.Context) (T, error)) (T, error) {
+	var v T
+	_, err := b.Do(ctx, func() error {
+		var err error
+		v, err = op(ctx)
+		return err
+	}, func(err error) backoff.Verdict {
+		if target.Unanswered(err) {
+			return backoff.Stop
+		}
+		return apply.Classify(err)
+	})
+	return v, err
+}
+
+func terminalChecks(ctx context.Context, hc hikvision.Config, retry *backoff.Budget) []Line {
 	subject := "terminal " + hc.Name
 	line := func(st Status, check, detail string) Line {
 		return Line{Status: st, Subject: subject, Check: check, Detail: detail}
@@ -277,7 +305,7 @@ func terminalChecks(ctx context.Context, hc hikvision.Config) []Line {
 	if err != nil {
 		return []Line{line(StatusFail, "client", err.Error())}
 	}
-	info, err := client.DeviceInfo(ctx)
+	info, err := doctorTry(ctx, retry, client.DeviceInfo)
 	if err != nil {
 		if target.ClassOf(err) == target.Auth {
 			return []Line{
@@ -291,7 +319,7 @@ func terminalChecks(ctx context.Context, hc hikvision.Config) []Line {
 		line(StatusOK, "reachability", hc.BaseURL+" answered"),
 		line(StatusOK, "authentication", fmt.Sprintf("%q accepted; %s serial %s, firmware %s", hc.Username, info.Model, info.SerialNumber, info.FirmwareVersion)),
 	}
-	caps, err := client.Capabilities(ctx)
+	caps, err := doctorTry(ctx, retry, client.Capabilities)
 	switch {
 	case err != nil:
 		lines = append(lines, line(StatusFail, "capabilities", err.Error()))
@@ -302,7 +330,7 @@ func terminalChecks(ctx context.Context, hc hikvision.Config) []Line {
 		lines = append(lines, line(StatusOK, "capabilities", fmt.Sprintf("search pages of %d, %d employee numbers per lookup, validity %s … %s",
 			caps.MaxResults, caps.EmployeeNoListMax, caps.TimeRangeBegin.Format("2006-01-02"), caps.TimeRangeEnd.Format("2006-01-02T15:04:05"))))
 	}
-	if n, err := client.Count(ctx); err != nil {
+	if n, err := doctorTry(ctx, retry, client.Count); err != nil {
 		lines = append(lines, line(StatusFail, "persons", err.Error()))
 	} else {
 		detail := fmt.Sprintf("%d person(s)", n)
@@ -311,7 +339,7 @@ func terminalChecks(ctx context.Context, hc hikvision.Config) []Line {
 		}
 		lines = append(lines, line(StatusOK, "persons", detail))
 	}
-	lines = append(lines, skewCheck(ctx, client, line))
+	lines = append(lines, skewCheck(ctx, client, retry, line))
 	if n := client.NonceLimit(); n > 0 {
 		// Information, not a fault: the client works with the limit.
 		lines = append(lines, line(StatusInfo, "nonce", nonceLimitDetail(n)))
@@ -328,8 +356,8 @@ func nonceLimitDetail(n int) string {
 	return fmt.Sprintf("Digest nonce accepted %s, then refused: doorsync fetches a fresh one before use %d (an unsigned request; not a failed login)", times, n+1)
 }
 
-func skewCheck(ctx context.Context, client *hikvision.Client, line func(Status, string, string) Line) Line {
-	t, err := client.Time(ctx)
+func skewCheck(ctx context.Context, client *hikvision.Client, retry *backoff.Budget, line func(Status, string, string) Line) Line {
+	t, err := doctorTry(ctx, retry, client.Time)
 	if err != nil {
 		return line(StatusFail, "clock", err.Error())
 	}
