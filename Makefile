@@ -28,7 +28,7 @@ test: lint ## everything CI runs: gofmt, go vet, and all tests (with -race, fuzz
 # before each DST change in Europe/Ljubljana, a leap day, a minute before a
 # new year, and 2037, the last year a terminal holds.
 TEST_DATES := 2026-03-29T01:59:00+01:00 2026-10-25T02:59:00+02:00 2028-02-29T12:00:00+01:00 2026-12-31T23:59:00+01:00 2037-06-15T12:00:00+02:00
-DATE_PKGS  := ./internal/cli/ ./internal/apply/ ./internal/emulator/... ./internal/target/...
+DATE_PKGS  := ./internal/cli/ ./internal/apply/ ./internal/engine/ ./internal/emulator/... ./internal/target/...
 
 .PHONY: test-dates
 test-dates: ## run the end-to-end suites with the tests' clock at each of TEST_DATES (no -race)
