@@ -99,10 +99,15 @@ func (e *Engine) Run(ctx context.Context, items []plan.Item) ([]Result, error) {
 type worker struct {
 	e       *Engine
 	retries *Retries
-	name    string
-	batch   int
-	total   int
-	done    int
+	// runCtx is the caller's context. Requests of the chunk in flight are
+	// sent on one that cannot be cancelled (they complete and are read
+	// back), but whether to try again is asked of this one: after a
+	// cancel nothing is retried.
+	runCtx context.Context
+	name   string
+	batch  int
+	total  int
+	done   int
 }
 
 func (w *worker) emit(ev Event) {
@@ -142,7 +147,9 @@ func (w *worker) run(ctx context.Context, t target.Target, items []plan.Item) ([
 			return w.skipRest(ctx, res, all[start:], fmt.Errorf("cancelled: %w", ctx.Err()))
 		}
 		chunk := all[start:min(start+w.batch, len(all))]
-		// The chunk in flight completes even if ctx is cancelled meanwhile.
+		// The chunk in flight completes even if ctx is cancelled meanwhile
+		// (but is not retried after that: see worker.runCtx).
+		w.runCtx = ctx
 		stop, err := w.chunk(context.WithoutCancel(ctx), t, items, res, chunk)
 		if err != nil {
 			return res, err
@@ -169,8 +176,13 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 	if err != nil {
 		// The target cannot be read (after retries): nothing of this chunk
 		// is written, and the rest of the target's items are not tried.
+		// Cancelled meanwhile: nothing was written, the items are skipped.
+		st, why := Failed, fmt.Errorf("re-read before writing: %w", err)
+		if w.cancelled() {
+			st, why = Skipped, fmt.Errorf("cancelled before writing: %w", err)
+		}
 		for _, i := range chunk {
-			res[i].Status, res[i].Err = Failed, fmt.Errorf("re-read before writing: %w", err)
+			res[i].Status, res[i].Err = st, why
 			if rerr := w.finish(ctx, &res[i]); rerr != nil {
 				return err, rerr
 			}
@@ -217,12 +229,17 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 	}
 	w.emit(Event{Phase: PhaseWrite})
 	errs, attempts := w.write(ctx, t, updates)
+	var spent error // the target's retry budget ran out, or it stopped answering
 	for j, p := range live {
 		res[p.i].Attempts = attempts[j]
 		if errs[j] != nil {
 			res[p.i].Status, res[p.i].Err = Failed, errs[j]
-			if target.ClassOf(errs[j]) == target.Auth || errors.Is(errs[j], target.ErrStopped) {
+			var ex *backoff.ExhaustedError
+			switch {
+			case target.ClassOf(errs[j]) == target.Auth || errors.Is(errs[j], target.ErrStopped):
 				stop = errs[j]
+			case errors.As(errs[j], &ex) && spent == nil:
+				spent = errs[j]
 			}
 		}
 	}
@@ -244,6 +261,11 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 		}
 		if err != nil && target.ClassOf(err) == target.Auth {
 			stop = err
+		}
+		if stop == nil && spent != nil {
+			// The rest of the target's items would each pay a first
+			// round of requests it cannot answer: not tried this run.
+			stop = fmt.Errorf("not attempted: %w", spent)
 		}
 	} else {
 		for _, p := range live {
@@ -342,7 +364,7 @@ func (w *worker) write(ctx context.Context, t target.Target, updates []target.Up
 		if answered {
 			verdict = backoff.Again
 		}
-		ok, final := tries.Again(ctx, errs[again[0]], verdict)
+		ok, final := tries.Again(w.retryContext(ctx), errs[again[0]], verdict)
 		if !ok {
 			// The reason for giving up (budget spent, no answer) goes on
 			// every update left.
@@ -361,10 +383,23 @@ func (w *worker) write(ctx context.Context, t target.Target, updates []target.Up
 	return errs, attempts
 }
 
+// retryContext is what decides whether to try again: the caller's context
+// while a run is in progress, so that a cancel stops the retries of the
+// chunk in flight (its requests complete on ctx).
+func (w *worker) retryContext(ctx context.Context) context.Context {
+	if w.runCtx != nil {
+		return w.runCtx
+	}
+	return ctx
+}
+
+// cancelled reports whether the caller cancelled the run.
+func (w *worker) cancelled() bool { return w.runCtx != nil && w.runCtx.Err() != nil }
+
 // lookup reads accounts, trying again within the target's budget.
 func (w *worker) lookup(ctx context.Context, t target.Target, ids []string) (map[string]target.Account, error) {
 	var got map[string]target.Account
-	_, err := w.retries.Do(ctx, w.name, func() error {
+	_, err := w.retries.Do(w.retryContext(ctx), w.name, func() error {
 		var err error
 		got, err = t.Lookup(ctx, ids)
 		return err

@@ -391,3 +391,98 @@ func TestApplyCancelStopsAfterInFlightChunk(t *testing.T) {
 		t.Fatalf("applied %d, skipped %d: cancel must stop between chunks", applied, skipped)
 	}
 }
+
+// Cancelling while a busy terminal is being retried stops the retries at
+// once: the request in flight completes, nothing more is sent, and the
+// items that were not written are skipped, not failed. Before, the chunk in
+// flight kept retrying until the target's whole budget was spent.
+func TestApplyCancelStopsRetries(t *testing.T) {
+	w := newWorld(t, 200, nil)
+	items := w.writes(plan.Extend, plan.Reactivate)
+	var entrance []plan.Item
+	for _, it := range items {
+		if it.Target == "entrance" {
+			entrance = append(entrance, it)
+		}
+	}
+	if len(entrance) == 0 {
+		t.Fatal("no writes on the entrance")
+	}
+	ep := w.site.Terminals[0]
+	ep.Faults.SetRate(emulator.FaultBusy, 1) // busy forever
+	ctx, cancel := context.WithCancel(context.Background())
+	retry := instant()
+	pauses := 0
+	sleep := retry.Sleep
+	retry.Sleep = func(c context.Context, d time.Duration) error {
+		if pauses++; pauses == 3 {
+			cancel() // the operator presses Esc while the terminal is busy
+		}
+		return sleep(c, d)
+	}
+	retry.Budget = time.Hour
+	eng := apply.Engine{Targets: map[string]target.Target{"entrance": w.targets["entrance"]}, Recorder: newRecorder(w.site),
+		RunID: 1, Retry: retry}
+	results, err := eng.Run(ctx, entrance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent := ep.Log.Count(nil); sent > 4 {
+		t.Errorf("%d requests reached the busy terminal; after the cancel none may follow", sent)
+	}
+	for _, r := range results {
+		if r.Status != apply.Skipped || !errors.Is(r.Err, context.Canceled) {
+			t.Errorf("%s: %s %v; want skipped as cancelled", r.Item.Account, r.Status, r.Err)
+		}
+	}
+}
+
+// A terminal that stops answering while being written to is given up for
+// the run after a few silent tries: the rest of its items are not tried
+// (each would cost a round of timeouts), and the run ends.
+func TestApplyGivesUpASilentTerminal(t *testing.T) {
+	w := newWorld(t, 300, nil)
+	var entrance []plan.Item
+	for _, it := range w.writes(plan.Extend, plan.Reactivate) {
+		if it.Target == "entrance" {
+			entrance = append(entrance, it)
+		}
+	}
+	if len(entrance) < 3 {
+		t.Fatalf("only %d writes on the entrance", len(entrance))
+	}
+	ep := w.site.Terminals[0]
+	eng := apply.Engine{Targets: map[string]target.Target{"entrance": w.targets["entrance"]}, Recorder: newRecorder(w.site),
+		RunID: 1, Retry: instant(), Batch: 1,
+		Progress: func(e apply.Event) {
+			if e.Phase == apply.PhaseWrite && e.Result == nil && e.Err == nil {
+				// From the first write on, the terminal's connection breaks.
+				ep.Faults.SetRate(emulator.FaultReset, 1)
+			}
+		}}
+	results, err := eng.Run(context.Background(), entrance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modifies := ep.Log.Count(func(r emulator.Request) bool { return strings.HasSuffix(r.Path, "/UserInfo/Modify") })
+	if modifies > 3 {
+		t.Errorf("%d Modify requests to a terminal that stopped answering; want at most the silent tries (3)", modifies)
+	}
+	var failed, skipped int
+	for _, r := range results {
+		switch r.Status {
+		case apply.Failed:
+			failed++
+		case apply.Skipped:
+			skipped++
+			if !strings.Contains(r.Err.Error(), "no answer") {
+				t.Errorf("%s skipped: %v; want the reason (no answer)", r.Item.Account, r.Err)
+			}
+		default:
+			t.Errorf("%s: %s %v", r.Item.Account, r.Status, r.Err)
+		}
+	}
+	if failed != 1 || skipped != len(entrance)-1 {
+		t.Errorf("failed %d, skipped %d of %d: want the one written to fail and the rest skipped", failed, skipped, len(entrance))
+	}
+}

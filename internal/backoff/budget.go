@@ -125,7 +125,7 @@ func (b *Budget) Do(ctx context.Context, op func() error, classify func(error) V
 // Begin starts one operation (for loops Do does not fit, such as a batch
 // whose items fail one by one). Call Done when it is over.
 func (b *Budget) Begin() *Tries {
-	return &Tries{b: b, tries: 1}
+	return &Tries{b: b, tries: 1, call: b.p.Clock.Now()}
 }
 
 // Tries is one operation's retry state.
@@ -134,7 +134,8 @@ type Tries struct {
 	tries  int       // calls made, counting the one in progress
 	streak int       // failures since the start or the last progress: the backoff's exponent
 	silent int       // AgainSilent verdicts in a row
-	first  time.Time // when the current streak's first failure came back; zero: none
+	first  time.Time // when the call that began the current failure streak was made; zero: none
+	call   time.Time // when the call in progress (or just returned) was made
 	done   bool
 }
 
@@ -153,6 +154,14 @@ func (t *Tries) Again(ctx context.Context, err error, v Verdict) (bool, error) {
 	now := p.Clock.Now()
 	if t.first.IsZero() {
 		t.first = now
+		if v == AgainSilent {
+			// A call that got no answer lost its own time too (a 20 s
+			// timeout): charge from when it was made, so that a target
+			// that fails slowly spends its budget as surely as one that
+			// fails fast. An answered failure (busy) came back at once;
+			// charging its call would charge the healthy work of a batch.
+			t.first = t.call
+		}
 	}
 	if v == AgainSilent {
 		t.silent++
@@ -174,6 +183,7 @@ func (t *Tries) Again(ctx context.Context, err error, v Verdict) (bool, error) {
 		return false, fmt.Errorf("%w (not tried again: %w)", err, serr)
 	}
 	t.tries++
+	t.call = p.Clock.Now()
 	return true, nil
 }
 
@@ -185,6 +195,7 @@ func (t *Tries) Again(ctx context.Context, err error, v Verdict) (bool, error) {
 func (t *Tries) Progress() {
 	t.charge()
 	t.streak, t.silent = 0, 0
+	t.call = t.b.p.Clock.Now() // the operation's next call starts now
 }
 
 // Done charges the operation's time to the budget; later calls do nothing.

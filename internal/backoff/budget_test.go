@@ -182,3 +182,24 @@ func TestProgressRestartsTheBackoff(t *testing.T) {
 		t.Errorf("Tries = %d, want 4", tr.Tries())
 	}
 }
+
+// A target that fails slowly (each call times out after 20 s) spends its
+// budget with the calls' own time, not only the pauses between them: the
+// budget bounds how long the target is tried, whatever each call costs.
+func TestSlowFailuresAreCharged(t *testing.T) {
+	p, clk, _ := testPolicy(time.Minute)
+	p.Silent = 100 // the budget, not the count of silent tries, must end it
+	b := p.NewBudget()
+	start := clk.Now()
+	n, err := b.Do(context.Background(), func() error { clk.Advance(20 * time.Second); return errBusy }, silent)
+	var ex *ExhaustedError
+	if !errors.As(err, &ex) || ex.Silent {
+		t.Fatalf("want the budget spent, got %v", err)
+	}
+	if got := clk.Now().Sub(start); got > time.Minute+20*time.Second || n > 4 {
+		t.Errorf("%d calls of 20 s took %v with a budget of 1m; want at most one call beyond the budget", n, got)
+	}
+	if spent := b.Spent(); spent < time.Minute {
+		t.Errorf("spent %v, want the whole budget", spent)
+	}
+}

@@ -234,15 +234,22 @@ func (t *Target) email(u UserInfo, a *target.Account) member.Email {
 // Write sets each update's end, one after another (the terminal takes one
 // request at a time). Each update gets its own error; after an
 // authentication error the remaining updates are not attempted and get a
-// stop error (class Auth, wrapping target.ErrStopped); after the context
-// ends they get its error.
+// stop error (class Auth, wrapping target.ErrStopped); after a write that
+// got no answer (a timeout, a broken connection) they are not sent and get
+// that error; after the context ends they get its error.
 func (t *Target) Write(ctx context.Context, updates []target.Update) []error {
 	errs := make([]error, len(updates))
 	info := t.Info()
 	var stop *target.Error
+	var silent error // a write that got no answer: the terminal is down or hanging
 	for i, u := range updates {
 		op := "modify " + u.Account.ID
 		switch {
+		case silent != nil:
+			// Each further write would cost a whole timeout; the engine
+			// decides whether to send them again (by the same error).
+			errs[i] = fmt.Errorf("modify %s: not sent, the previous write got no answer: %w", u.Account.ID, silent)
+			continue
 		case stop != nil:
 			errs[i] = wrapTerminal(&target.Error{Class: target.Auth, Target: t.c.name, Op: op, Code: stop.Code,
 				Message:    "not attempted: the terminal was stopped earlier in this run after an authentication failure",
@@ -256,6 +263,9 @@ func (t *Target) Write(ctx context.Context, updates []target.Update) []error {
 		var te *target.Error
 		if errors.As(errs[i], &te) && te.Class == target.Auth {
 			stop = te
+		}
+		if target.Unanswered(errs[i]) {
+			silent = errs[i]
 		}
 	}
 	return errs

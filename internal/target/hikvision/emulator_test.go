@@ -168,3 +168,31 @@ func TestEmulatorConcurrentCallersNeverBusy(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// After a write that got no answer, the rest of the batch is not sent: each
+// would cost a whole timeout on a terminal that is down. They carry the
+// silent write's error, so the engine counts them as unanswered too.
+func TestWriteStopsAfterASilentWrite(t *testing.T) {
+	b := newBench(t, emu.Config{})
+	seeded := b.seed(3)
+	ctx := context.Background()
+	accs, err := b.target.Lookup(ctx, []string{seeded[0].ID, seeded[1].ID, seeded[2].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var updates []target.Update
+	for _, s := range seeded {
+		updates = append(updates, target.Update{Account: accs[s.ID], End: s.End.AddDate(0, 1, 0)})
+	}
+	isModify := func(r emulator.Request) bool { return r.Path == pathModify }
+	b.faults.Next(emulator.FaultReset)
+	errs := b.target.Write(ctx, updates)
+	if n := b.log.Count(isModify); n != 1 {
+		t.Errorf("%d Modify requests, want the one that got no answer", n)
+	}
+	for i, err := range errs {
+		if !target.Unanswered(err) || (i > 0 && !strings.Contains(err.Error(), "not sent, the previous write got no answer")) {
+			t.Errorf("update %d: %v", i, err)
+		}
+	}
+}
