@@ -83,10 +83,19 @@ func Classify(err error) backoff.Verdict {
 	switch {
 	case err == nil, errors.Is(err, target.ErrStopped),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
-		!target.ClassOf(err).Retryable():
+		!target.ClassOf(err).Retryable(), codeOf(err) == target.CodeListChanged:
 		return backoff.Stop
 	case target.Unanswered(err):
 		return backoff.AgainSilent
 	}
 	return backoff.Again
+}
+
+// codeOf is the classified error's code ("" for another error).
+func codeOf(err error) string {
+	var te *target.Error
+	if errors.As(err, &te) {
+		return te.Code
+	}
+	return ""
 }

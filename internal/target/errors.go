@@ -112,6 +112,13 @@ func ClassOf(err error) Class {
 // within their per-request timeout.
 const CodeTimeout = "timeout"
 
+// CodeListChanged is the Code clients give a listing that disagreed with
+// itself on every one of their scans (persons edited meanwhile). The
+// engine does not call again in the same run: the client has just scanned
+// repeatedly, more would only load a system being edited, and the next run
+// reads it afresh.
+const CodeListChanged = "listChanged"
+
 // Unanswered reports whether err says the system did not answer at all: a
 // request timeout, or a connection refused, reset or broken (a net.Error in
 // the chain). A system that answers "busy" is working; one that does not

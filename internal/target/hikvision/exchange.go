@@ -15,15 +15,15 @@ import (
 // Error codes this client sets on *target.Error (the terminal's own
 // subStatusCode otherwise).
 const (
-	CodeTimeout     = "timeout"     // no answer within Config.Timeout
-	CodeTLS         = "tls"         // certificate refused (pin mismatch, unknown CA)
-	CodeNoChallenge = "noChallenge" // 401 without a usable Digest challenge
-	CodeStaleNonce  = "staleNonce"  // a fresh nonce was rejected as stale again
-	CodeLoginFailed = "loginFailed" // credentials rejected (terminal sent no code)
-	CodeLocked      = "locked"      // the terminal says the account is locked
-	CodeListChanged = "listChanged" // persons changed during every scan attempt
-	CodeRedirect    = "redirect"    // the terminal redirected
-	CodeHTTP        = "http"        // an HTTP error without a status envelope
+	CodeTimeout     = target.CodeTimeout     // no answer within Config.Timeout
+	CodeTLS         = "tls"                  // certificate refused (pin mismatch, unknown CA)
+	CodeNoChallenge = "noChallenge"          // 401 without a usable Digest challenge
+	CodeStaleNonce  = "staleNonce"           // a fresh nonce was rejected as stale again
+	CodeLoginFailed = "loginFailed"          // credentials rejected (terminal sent no code)
+	CodeLocked      = "locked"               // the terminal says the account is locked
+	CodeListChanged = target.CodeListChanged // persons changed during every scan attempt
+	CodeRedirect    = "redirect"             // the terminal redirected
+	CodeHTTP        = "http"                 // an HTTP error without a status envelope
 )
 
 // call is one ISAPI request.

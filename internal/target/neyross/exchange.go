@@ -17,11 +17,11 @@ import (
 
 // Error codes this client sets on *target.Error.
 const (
-	CodeTimeout       = target.CodeTimeout // no answer within Config.Timeout
-	CodeTokenRejected = "tokenRejected"    // 401/403: the API token was refused
-	CodeRedirect      = "redirect"         // the platform redirected
-	CodeHTTP          = "http"             // an HTTP error status
-	CodeListChanged   = "listChanged"      // the listing disagreed with the count on every scan
+	CodeTimeout       = target.CodeTimeout     // no answer within Config.Timeout
+	CodeTokenRejected = "tokenRejected"        // 401/403: the API token was refused
+	CodeRedirect      = "redirect"             // the platform redirected
+	CodeHTTP          = "http"                 // an HTTP error status
+	CodeListChanged   = target.CodeListChanged // the listing disagreed with the count on every scan
 )
 
 // call is one API request.
