@@ -23,6 +23,12 @@ const (
 	// silently (30 on the models the spec names), and paging follows what
 	// came back.
 	eventPageSize = 30
+	// eventPageSlack is how many pages beyond the limit's own a read may
+	// take to find the window (≈ 500 events): a terminal that cannot
+	// search by time and whose clock was reset logs events no window
+	// holds, and reading a log of 100,000 of them page by page would hold
+	// the terminal's one request slot for minutes.
+	eventPageSlack = 17
 	// eventClockSlack widens the end of an event query: a terminal whose
 	// clock runs ahead logs "now" as a little later, and those events are
 	// exactly the ones the operator asks about.
@@ -172,6 +178,16 @@ type EventRead struct {
 	// ClockReset counts the events read that were dated 1970 (the
 	// terminal's clock had been reset) and left out.
 	ClockReset int
+	// BadDate counts the events read that were dated after 2100 and left
+	// out.
+	BadDate int
+	// Capped is set when the read stopped at its page cap (⌈limit/30⌉ +
+	// eventPageSlack pages) before
+	// it found limit events in the window or one older than it (a log
+	// whose newest events carry no usable date); Read says how many
+	// events it read, Total how many the search matched.
+	Capped      bool
+	Read, Total int
 }
 
 // LatestEvents returns the newest door events of one person logged between
@@ -184,7 +200,9 @@ type EventRead struct {
 // reads both ends. So a person with thousands of events costs about
 // ⌈limit/30⌉+1 requests either way — a little more on firmware that cannot
 // search by time (SearchEvents), whose events outside the window are
-// filtered here. Events with a reset clock are left out and counted. Like
+// filtered here. Events with a reset clock or a date after 2100 are left
+// out and counted; a read that finds no window within eventPageSlack pages
+// beyond the limit's stops there and says so (EventRead.Capped). Like
 // SearchAll it reads again from the start when the log changes underneath
 // (at most maxScans times) and never returns a partial list: any failure
 // returns no events.
@@ -207,21 +225,29 @@ func (c *Client) LatestEvents(ctx context.Context, employeeNo string, start, end
 		fmt.Sprintf("the event log changed during each of %d reads (last: %s); try again", maxScans, last), nil)
 }
 
+// errEventPageCap ends a read that reached its page cap (not an error of
+// the read: what it found is returned, Capped set).
+var errEventPageCap = errors.New("event read: page cap reached")
+
 // eventWindow sorts the events read into those in [start, end], those
 // with a reset clock, and notes one older than start.
 type eventWindow struct {
 	start, end time.Time
 	kept       []AcsEvent
-	reset      int
+	reset, bad int
+	read       int // events looked at
 }
 
 // take keeps evs' events in the window; it returns how many it kept and
 // whether one was older than the window.
 func (w *eventWindow) take(evs []AcsEvent) (kept int, older bool) {
+	w.read += len(evs)
 	for _, e := range evs {
 		switch {
 		case e.ClockReset:
 			w.reset++
+		case e.BadDate:
+			w.bad++
 		case e.Time.Before(w.start):
 			older = true
 		case !e.Time.After(w.end):
@@ -240,7 +266,11 @@ func (c *Client) eventScan(ctx context.Context, q EventSearch, limit int, op str
 	// Every page that does not end the read advances pos by at least one
 	// event (MORE without events and an early OK or NO MATCH are refused),
 	// so every loop below ends within total events.
+	maxPages := (limit+eventPageSize-1)/eventPageSize + eventPageSlack
 	read := func(pos int) (EventPage, error) {
+		if page >= maxPages {
+			return EventPage{}, errEventPageCap
+		}
 		page++
 		q.Position = pos
 		p, err := c.searchEvents(ctx, q, fmt.Sprintf("%s page %d", op, page))
@@ -278,6 +308,7 @@ func (c *Client) eventScan(ctx context.Context, q EventSearch, limit int, op str
 		}
 		return kept, older, nil
 	}
+	capped := false
 	first, err := read(0)
 	if err != nil {
 		return EventRead{}, err
@@ -289,6 +320,10 @@ func (c *Client) eventScan(ctx context.Context, q EventSearch, limit int, op str
 		// Everything after an event older than the window is older still.
 		for pos < total && kept < limit && !older {
 			p, err := read(pos)
+			if errors.Is(err, errEventPageCap) {
+				capped = true
+				break
+			}
 			if err != nil {
 				return EventRead{}, err
 			}
@@ -303,17 +338,22 @@ func (c *Client) eventScan(ctx context.Context, q EventSearch, limit int, op str
 		for hi := total; hi > pos && kept < limit && !older; {
 			lo := max(pos, hi-limit)
 			k, o, err := span(lo, hi)
+			if errors.Is(err, errEventPageCap) {
+				capped = true
+				break
+			}
 			if err != nil {
 				return EventRead{}, err
 			}
 			kept, older, hi = kept+k, o, lo
 		}
 	default:
-		if _, _, err := span(pos, min(limit, total)); err != nil {
-			return EventRead{}, err
-		}
-		if _, _, err := span(max(pos, limit, total-limit), total); err != nil {
-			return EventRead{}, err
+		for _, r := range [][2]int{{pos, min(limit, total)}, {max(pos, limit, total-limit), total}} {
+			if _, _, err := span(r[0], r[1]); errors.Is(err, errEventPageCap) {
+				capped = true
+			} else if err != nil {
+				return EventRead{}, err
+			}
 		}
 	}
 	got := win.kept
@@ -323,7 +363,8 @@ func (c *Client) eventScan(ctx context.Context, q EventSearch, limit int, op str
 		}
 		return cmp.Compare(b.SerialNo, a.SerialNo)
 	})
-	return EventRead{Events: got[:min(len(got), limit)], ClockReset: win.reset}, nil
+	return EventRead{Events: got[:min(len(got), limit)], ClockReset: win.reset, BadDate: win.bad,
+		Capped: capped, Read: win.read, Total: total}, nil
 }
 
 // Events reads the account's newest door events (target.EventReader).
@@ -355,6 +396,16 @@ func (t *Target) EventsNoted(ctx context.Context, q target.EventQuery) ([]target
 		notes = append(notes, fmt.Sprintf("1 event of %s with a reset clock (1970) left out", q.Account))
 	case n > 1:
 		notes = append(notes, fmt.Sprintf("%d events of %s with a reset clock (1970) left out", n, q.Account))
+	}
+	switch n := r.BadDate; {
+	case n == 1:
+		notes = append(notes, fmt.Sprintf("1 event of %s dated after %d left out", q.Account, maxYear))
+	case n > 1:
+		notes = append(notes, fmt.Sprintf("%d events of %s dated after %d left out", n, q.Account, maxYear))
+	}
+	if r.Capped {
+		notes = append(notes, fmt.Sprintf("stopped after reading %d of the %d events of %s the terminal matched: older ones not read",
+			r.Read, r.Total, q.Account))
 	}
 	return out, notes, nil
 }

@@ -25,6 +25,9 @@ type AcsEvent struct {
 	// 1970 or before). Time is zero: when it happened is unknown, and the
 	// event cannot be placed in a window or an order.
 	ClockReset bool
+	// BadDate: the event is dated beyond any clock's plausible year (after
+	// 2100: a clock set wrong, a corrupt record). Time is zero, as above.
+	BadDate bool
 }
 
 // resetYear is where a terminal's clock starts after a reset (the Unix
@@ -34,12 +37,22 @@ const resetYear = 1970
 // clockReset reports a time text dated resetYear or before, whatever
 // follows the year (even 1969 once an offset is applied).
 func clockReset(s string) bool {
+	y := eventYear(s)
+	return y > 0 && y <= resetYear
+}
+
+// eventYear is the year an event's time starts with (0 if it does not
+// start with one).
+func eventYear(s string) int {
 	v := strings.TrimSpace(s)
 	if len(v) < 5 || v[4] != '-' {
-		return false
+		return 0
 	}
 	y, err := strconv.Atoi(v[:4])
-	return err == nil && y <= resetYear
+	if err != nil || y < 0 {
+		return 0
+	}
+	return y
 }
 
 // EventPage is one page of an AcsEvent search, checked in itself like a
@@ -169,6 +182,10 @@ func decodeAcsEvent(raw json.RawMessage, zone *time.Location) (AcsEvent, error) 
 	e.Major, e.Minor = int(*w.Major), int(*w.Minor)
 	if clockReset(string(w.Time)) {
 		e.ClockReset = true
+		return e, nil
+	}
+	if eventYear(string(w.Time)) > maxYear {
+		e.BadDate = true
 		return e, nil
 	}
 	t, err := parseLocalTime(string(w.Time), zone)

@@ -319,3 +319,33 @@ func TestEventsWithoutRangeStopAtTheWindow(t *testing.T) {
 		t.Errorf("%d pages read, want 1 (it holds an event older than the window)", n)
 	}
 }
+
+// A terminal that cannot search by time and whose clock ran decades ahead:
+// every event of the person is dated after the window, so none is in it and
+// none is older than it. The read stops at its page cap instead of reading
+// the whole log (holding the terminal's one request slot), and says so; an
+// event dated after 2100 is left out and counted, never failing its page.
+func TestEventsReadStopsAtItsPageCap(t *testing.T) {
+	b, now := eventBench(t, emu.Config{Quirks: emu.Quirks{EventNoTimeRange: true}}, 1)
+	ahead := now.AddDate(60, 0, 0)
+	for i := range 1500 {
+		b.term.AddEvent(emu.Event{Time: ahead.Add(time.Duration(i) * time.Minute), Minor: emu.MinorFaceVerified, EmployeeNo: "1001"})
+	}
+	b.term.AddEvent(emu.Event{Time: time.Date(2999, 1, 1, 8, 0, 0, 0, now.Location()), Minor: emu.MinorFaceVerified, EmployeeNo: "1001"})
+	evs, notes, err := b.target.EventsNoted(context.Background(), target.EventQuery{Account: "1001",
+		Since: now.AddDate(0, 0, -14), Until: now, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := b.log.Count(func(r emulator.Request) bool { return r.Path == pathAcsEvent && r.Status == 200 })
+	if len(evs) != 1 || !evs[0].Time.Equal(now.Add(-time.Hour)) || pages != 1+17 {
+		t.Errorf("%d events in %d pages; want the one of an hour ago, within the cap of 18 pages", len(evs), pages)
+	}
+	joined := strings.Join(notes, "\n")
+	for _, want := range []string{"1 event of 1001 dated after 2100 left out",
+		"stopped after reading ", " of the 1502 events of 1001 the terminal matched: older ones not read"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("notes %q lack %q", notes, want)
+		}
+	}
+}
