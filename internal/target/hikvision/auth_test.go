@@ -205,8 +205,10 @@ func TestStaleTwiceIsNotALoginFailure(t *testing.T) {
 	c := newTestClient(t, srv.URL)
 	_, err := c.Count(context.Background())
 	var te *target.Error
-	if !errors.As(err, &te) || te.Code != CodeStaleNonce || te.Class != target.Transient {
-		t.Fatalf("want a stale-nonce transient error, got %v", err)
+	// Permanent: the engine does not try again (each try would cost two
+	// signed refusals on a terminal whose clock is wrong).
+	if !errors.As(err, &te) || te.Code != CodeStaleNonce || te.Class != target.Permanent {
+		t.Fatalf("want a stale-nonce permanent error, got %v", err)
 	}
 	if c.auth.stopped() != nil || c.auth.failures != 0 {
 		t.Error("stale nonces were counted as failed logins")

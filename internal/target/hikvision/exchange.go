@@ -187,7 +187,10 @@ func (c *Client) exchange(ctx context.Context, cl call) (*reply, error) {
 			c.auth.adopt(chal) // the next call signs with the newest nonce
 		}
 		if why == refusedStale {
-			return nil, c.fail(target.Transient, cl.op, CodeStaleNonce,
+			// Not a failed login, and not retried: a terminal that finds
+			// its own fresh nonce stale has a clock problem that trying
+			// again within the run does not mend.
+			return nil, c.fail(target.Permanent, cl.op, CodeStaleNonce,
 				"the terminal rejected a fresh nonce as stale again (check the terminal's clock)", nil)
 		}
 		// A refused retry on a fresh nonce is a failed login whatever the
