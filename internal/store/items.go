@@ -303,21 +303,32 @@ func (s *Store) HeldSince(ctx context.Context, since time.Time, modes ...string)
 	return out, nil
 }
 
-// FailedSince returns the items that failed or were skipped in runs started
-// at or after since and were not acted on again by a later run: for each
-// (target, account, e-mail), the newest record, when its status is failed
-// or skipped. Watch's incremental pass tries them again although their
-// members did not change; a full run re-plans them anyway.
+// MaxRetryPasses is how often watch's incremental passes try an item again
+// that keeps failing (a refused date, an account gone): after that only a
+// full run, or a change of the member, plans it again, so a permanent
+// failure does not cost requests and a notification every few minutes.
+const MaxRetryPasses = 3
+
+// FailedSince returns the items recorded failed or skipped at or after
+// since and not acted on again later: for each (target, account, e-mail),
+// the newest record, when its status is failed or skipped and the key has
+// fewer than MaxRetryPasses such records since. Watch's incremental pass
+// tries them again although their members did not change; a full run
+// re-plans them anyway. The window is the item's own time, not its run's
+// start: a failure late in a long run that began before since counts.
 func (s *Store) FailedSince(ctx context.Context, since time.Time) ([]ItemRecord, error) {
 	from, err := mustTime(since, "since")
 	if err != nil {
 		return nil, fmt.Errorf("store: failed items: %w", err)
 	}
+	failed, skipped := string(StatusFailed), string(StatusSkipped)
 	out, err := s.queryItems(ctx, `SELECT `+itemColumns+` FROM items
-		WHERE status IN (?, ?) AND run_id IN (SELECT id FROM runs WHERE started_at >= ?)
+		WHERE status IN (?, ?) AND updated_at >= ?
 		AND NOT EXISTS (SELECT 1 FROM items later WHERE later.email = items.email AND later.target = items.target
 			AND later.account = items.account AND later.run_id > items.run_id)
-		ORDER BY run_id, rowid`, string(StatusFailed), string(StatusSkipped), from)
+		AND (SELECT COUNT(*) FROM items prev WHERE prev.email = items.email AND prev.target = items.target
+			AND prev.account = items.account AND prev.status IN (?, ?) AND prev.updated_at >= ?) < ?
+		ORDER BY run_id, rowid`, failed, skipped, from, failed, skipped, from, MaxRetryPasses)
 	if err != nil {
 		return nil, fmt.Errorf("store: failed items since %s: %w", since.Format(time.RFC3339), err)
 	}

@@ -315,4 +315,20 @@ func TestFailedSince(t *testing.T) {
 	if got, err := s.FailedSince(ctx, clk.Now().Add(time.Minute)); err != nil || len(got) != 0 {
 		t.Errorf("FailedSince after the last run = %d items, %v", len(got), err)
 	}
+
+	// An item that keeps failing is tried MaxRetryPasses times, then left
+	// to the next full run.
+	later := clk.Now().Add(time.Minute)
+	clk.Advance(2 * time.Minute)
+	for pass := 1; pass <= MaxRetryPasses; pass++ {
+		add(item(7, StatusFailed))
+		got, err := s.FailedSince(ctx, later)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := pass < MaxRetryPasses; (len(got) == 1) != want {
+			t.Errorf("after %d failures: %d items retried, want retried: %v", pass, len(got), want)
+		}
+		clk.Advance(time.Minute)
+	}
 }
