@@ -215,10 +215,12 @@ func TestOneRunConvergesUnderTheFaultMix(t *testing.T) {
 				t.Fatal("no fault was injected: the test proves nothing")
 			}
 			// Each inventory page was read once: a busy page resumed the
-			// scan there, it never started over.
+			// scan there, it never started over. A resumed page starts one
+			// person early (to check the list did not shift), so the
+			// resumes may add up to one page at the end.
 			for _, ep := range r.site.Terminals {
 				pages := (len(r.site.TerminalServers[ep.Name].Persons()) + 29) / 30
-				if n := ep.Log.Count(isScanPage); n != pages {
+				if n := ep.Log.Count(isScanPage); n < pages || n > pages+1 {
 					t.Errorf("%s: %d inventory pages answered for %d pages of persons", ep.Name, n, pages)
 				}
 			}

@@ -141,6 +141,12 @@ type scanState struct {
 	perPage  int
 	maxPages int
 	at       time.Time // when the last page was read
+	// resume: the next page continues an interrupted scan. It is read
+	// from one position earlier, and the person there must be the last
+	// one kept: totalMatches alone misses a person deleted and another
+	// added meanwhile, which shifts the positions by one and would skip
+	// someone silently.
+	resume bool
 }
 
 // start begins a new scan with a fresh searchID.
@@ -157,6 +163,8 @@ func (c *Client) searchAll(ctx context.Context, progress func(done, total, items
 	}
 	if st.page <= 1 || c.clock.Now().Sub(st.at) > resumeWithin {
 		st.start()
+	} else {
+		st.resume = true
 	}
 	var last *listChanged
 	for range maxScans {
@@ -184,9 +192,22 @@ func (c *Client) scan(ctx context.Context, pageSize int, progress func(done, tot
 			return nil, c.fail(target.Malformed, op, "",
 				fmt.Sprintf("more than %d pages for %d persons: the terminal keeps saying MORE", st.maxPages, st.total), nil)
 		}
-		p, err := c.search(ctx, SearchQuery{SearchID: st.searchID, Position: st.pos, MaxResults: pageSize}, op)
+		pos := st.pos
+		overlap := st.resume && st.pos > 0 && len(st.users) > 0
+		if overlap {
+			pos--
+		}
+		p, err := c.search(ctx, SearchQuery{SearchID: st.searchID, Position: pos, MaxResults: pageSize}, op)
 		if err != nil {
 			return nil, err
+		}
+		if overlap {
+			lastKept := st.users[len(st.users)-1].EmployeeNo
+			if len(p.Users) == 0 || p.Users[0].EmployeeNo != lastKept {
+				return nil, &listChanged{page, fmt.Sprintf("resuming at position %d: the person before it is no longer employeeNo %q", st.pos, lastKept)}
+			}
+			st.resume = false
+			p.Users, p.NumOfMatches = p.Users[1:], p.NumOfMatches-1
 		}
 		if p.Status == StatusNoMatch {
 			if st.total <= 0 || st.pos == st.total {

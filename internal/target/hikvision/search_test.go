@@ -371,8 +371,10 @@ func TestInventoryResumesAfterAFailedPage(t *testing.T) {
 			t.Fatalf("resumed scan: %d persons, %v", len(users), err)
 		}
 		r := p.requests()
-		if len(r) != 4 || r[3].Position != 60 || r[3].SearchID != r[0].SearchID {
-			t.Errorf("requests %+v: want pages 1, 2, busy 3, then 3 again with the same searchID", r)
+		// Page 3 again, from one person earlier: that person must be the
+		// last one kept (the list did not shift).
+		if len(r) != 4 || r[3].Position != 59 || r[3].SearchID != r[0].SearchID {
+			t.Errorf("requests %+v: want pages 1, 2, busy 3, then 3 again from position 59 with the same searchID", r)
 		}
 		if len(prog) == 0 || prog[0][0] != 3 {
 			t.Errorf("progress %v: want it to go on from page 3", prog)
@@ -402,6 +404,30 @@ func TestInventoryResumesAfterAFailedPage(t *testing.T) {
 		// then a new scan of three pages.
 		if len(r) != 6 || r[3].Position != 0 || r[3].SearchID == r[0].SearchID {
 			t.Errorf("requests %+v: want a rescan from position 0 with a new searchID", r)
+		}
+	})
+	t.Run("list shifted with the same total: rescans", func(t *testing.T) {
+		p := newPager(75)
+		p.override = busyAt(map[int]bool{3: true})
+		c := newPagerClient(t, p)
+		var st scanState
+		if _, err := c.searchAll(context.Background(), nil, &st); err == nil {
+			t.Fatal("first call: want busy")
+		}
+		// Meanwhile one person of the first pages is deleted and another
+		// added at the end: totalMatches is 75 again, but everyone after
+		// the deleted one moved up a place. Resuming at position 60 would
+		// skip person 1060 silently.
+		p.mu.Lock()
+		p.nos = append(slices.Delete(p.nos, 5, 6), "2000")
+		p.mu.Unlock()
+		users, err := c.searchAll(context.Background(), nil, &st)
+		if err != nil || len(users) != 75 {
+			t.Fatalf("after the shift: %d persons, %v", len(users), err)
+		}
+		got := employeeNos(users)
+		if !slices.Contains(got, "1060") || !slices.Contains(got, "2000") || slices.Contains(got, "1005") {
+			t.Errorf("inventory %v: want everyone on the terminal now, 1060 and 2000 included", got)
 		}
 	})
 	t.Run("too long ago: starts over", func(t *testing.T) {
