@@ -2,7 +2,12 @@ package hikvision_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -125,5 +130,61 @@ func TestRealmOfTheChallengeAnswered(t *testing.T) {
 	}
 	if n := b.log.Count(func(r emulator.Request) bool { return r.AuthScheme == "" }); n < 6 {
 		t.Errorf("%d challenges fetched: the realm hardly changed", n)
+	}
+}
+
+// Firmware that answers a wrong password inconsistently — first a userCheck
+// body without a challenge, then an HTML 401 with one — still gets at most
+// two wrong logins from a client: after a counted failure without a new
+// challenge the client asks for one unsigned, so the next refusal is of a
+// challenge just received (counted), not of a nonce that worked before
+// (which would pass for a spent nonce and cost one more try).
+func TestInconsistentRefusalsCostAtMostTwoLogins(t *testing.T) {
+	var mu sync.Mutex
+	nonce, signedRefusals, accepted := 0, 0, false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		challenge := func() {
+			nonce++
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Digest realm="DS-K1T671MF", nonce="n%d", qop="auth"`, nonce))
+		}
+		switch {
+		case r.Header.Get("Authorization") == "":
+			challenge()
+			w.WriteHeader(http.StatusUnauthorized)
+		case !accepted:
+			accepted = true
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"UserInfoCount":{"userNumber":3}}`)
+		case signedRefusals == 0:
+			signedRefusals++
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><userCheck><statusValue>401</statusValue><statusString>Unauthorized</statusString><isDefaultPassword>false</isDefaultPassword><isRiskPassword>false</isRiskPassword><isActivated>true</isActivated><retryLoginTime>4</retryLoginTime></userCheck>`)
+		default:
+			signedRefusals++
+			challenge()
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, "<html><body>Digest authentication failed</body></html>")
+		}
+	}))
+	t.Cleanup(srv.Close)
+	zone, _ := time.LoadLocation("Europe/Ljubljana")
+	c, err := hikvision.NewClient(hikvision.Config{Name: "entrance", BaseURL: srv.URL, Username: "admin", Password: "pw",
+		Zone: zone, Clock: quirkClock(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	for range 4 {
+		_, _ = c.Count(context.Background())
+	}
+	_, err = c.Count(context.Background())
+	mu.Lock()
+	defer mu.Unlock()
+	if signedRefusals > 2 || !errors.Is(err, target.ErrStopped) {
+		t.Errorf("%d wrong logins reached the terminal, last call: %v; want at most 2 and the client stopped", signedRefusals, err)
 	}
 }

@@ -185,6 +185,11 @@ func (c *Client) exchange(ctx context.Context, cl call) (*reply, error) {
 		}
 		if chal != nil {
 			c.auth.adopt(chal) // the next call signs with the newest nonce
+		} else {
+			// No new challenge: the next call asks for one unsigned rather
+			// than sign again with a nonce marked accepted, whose refusal
+			// would pass for a spent nonce and cost another try.
+			c.auth.drop()
 		}
 		if why == refusedStale {
 			// Not a failed login, and not retried: a terminal that finds

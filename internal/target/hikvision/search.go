@@ -21,6 +21,11 @@ const (
 	// pageSlack is how many pages beyond totalMatches/pageSize a scan may
 	// take before it is called a runaway.
 	pageSlack = 2
+	// minLearnedPage is the smallest trimmed page that lowers the page
+	// size for the client's life: one odd page of a person or two must not
+	// make every later lookup cost thirty requests. Paging works whatever
+	// a page holds; this only sizes lookup batches.
+	minLearnedPage = 10
 )
 
 // NewSearchID returns a fresh searchID; use one per scan.
@@ -85,7 +90,7 @@ func (c *Client) search(ctx context.Context, q SearchQuery, op string) (SearchPa
 	if err != nil {
 		return SearchPage{}, c.fail(target.Malformed, op, "", "search reply not understood", err)
 	}
-	if p.Status == StatusMore && p.NumOfMatches < q.MaxResults {
+	if p.Status == StatusMore && p.NumOfMatches < q.MaxResults && p.NumOfMatches >= minLearnedPage {
 		c.learnPageCap(p.NumOfMatches)
 	}
 	if len(asked) > 0 {
