@@ -136,6 +136,10 @@ type Tries struct {
 	silent int       // AgainSilent verdicts in a row
 	first  time.Time // when the call that began the current failure streak was made; zero: none
 	call   time.Time // when the call in progress (or just returned) was made
+	// paused is the pauses slept in the current streak: time lost at the
+	// least, whatever the clock says (a clock that stands still in a
+	// test must not make the budget endless).
+	paused time.Duration
 	done   bool
 }
 
@@ -171,7 +175,7 @@ func (t *Tries) Again(ctx context.Context, err error, v Verdict) (bool, error) {
 	} else {
 		t.silent = 0
 	}
-	left := p.Budget - t.b.Spent() - now.Sub(t.first)
+	left := p.Budget - t.b.Spent() - t.lost(now)
 	if left <= 0 {
 		return false, &ExhaustedError{Err: err, Tries: t.tries, Budget: p.Budget}
 	}
@@ -179,6 +183,7 @@ func (t *Tries) Again(ctx context.Context, err error, v Verdict) (bool, error) {
 	// forfeited because the next doubling would overrun it.
 	d := min(Delay(p.Base, p.Max, t.streak, p.Jitter()), left)
 	t.streak++
+	t.paused += d
 	if serr := p.Sleep(ctx, d); serr != nil {
 		return false, fmt.Errorf("%w (not tried again: %w)", err, serr)
 	}
@@ -207,13 +212,19 @@ func (t *Tries) Done() {
 	t.charge()
 }
 
+// lost is the current streak's time: since its first failure by the
+// clock, and never less than the pauses slept in it.
+func (t *Tries) lost(now time.Time) time.Duration {
+	return max(now.Sub(t.first), t.paused)
+}
+
 // charge adds the time since the current streak's first failure.
 func (t *Tries) charge() {
 	if t.first.IsZero() {
 		return
 	}
-	d := t.b.p.Clock.Now().Sub(t.first)
-	t.first = time.Time{}
+	d := t.lost(t.b.p.Clock.Now())
+	t.first, t.paused = time.Time{}, 0
 	t.b.mu.Lock()
 	t.b.spent += max(d, 0)
 	t.b.mu.Unlock()

@@ -203,3 +203,18 @@ func TestSlowFailuresAreCharged(t *testing.T) {
 		t.Errorf("spent %v, want the whole budget", spent)
 	}
 }
+
+// A clock that stands still (a test's Manual clock with real pauses) does
+// not make the budget endless: the pauses slept count as time lost.
+func TestStoppedClockStillSpendsTheBudget(t *testing.T) {
+	clk := clock.NewManual(time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC))
+	var slept time.Duration
+	p := Policy{Base: 100 * time.Millisecond, Max: 2 * time.Second, Budget: 10 * time.Second, Clock: clk,
+		Jitter: func() float64 { return 0.5 },
+		Sleep:  func(ctx context.Context, d time.Duration) error { slept += d; return ctx.Err() }}
+	n, err := p.NewBudget().Do(context.Background(), func() error { return errBusy }, again)
+	var ex *ExhaustedError
+	if !errors.As(err, &ex) || slept != 10*time.Second || n > 20 {
+		t.Errorf("%d tries, %v slept, %v; want the budget of 10s slept, then given up", n, slept, err)
+	}
+}
