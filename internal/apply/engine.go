@@ -344,7 +344,9 @@ func (w *worker) write(ctx context.Context, t target.Target, updates []target.Up
 			if j < len(got) {
 				err = got[j]
 			} else {
-				err = fmt.Errorf("target %s returned %d results for %d updates", w.name, len(got), len(batch))
+				// A target bug, not a passing fault: not sent again.
+				err = &target.Error{Class: target.Permanent, Target: w.name, Op: "write",
+					Message: fmt.Sprintf("returned %d results for %d updates", len(got), len(batch))}
 			}
 			errs[i] = err
 			progressed = progressed || err == nil
