@@ -339,7 +339,6 @@ func (w *worker) write(ctx context.Context, t target.Target, updates []target.Up
 		var again []int
 		answered, progressed := false, false
 		for j, i := range open {
-			attempts[i] = tries.Tries()
 			var err error
 			if j < len(got) {
 				err = got[j]
@@ -349,6 +348,9 @@ func (w *worker) write(ctx context.Context, t target.Target, updates []target.Up
 					Message: fmt.Sprintf("returned %d results for %d updates", len(got), len(batch))}
 			}
 			errs[i] = err
+			if !errors.Is(err, target.ErrNotSent) {
+				attempts[i]++ // sent: one of its attempts
+			}
 			progressed = progressed || err == nil
 			if v := Classify(err); v != backoff.Stop {
 				again = append(again, i)

@@ -132,6 +132,11 @@ func Unanswered(err error) bool {
 	return errors.As(err, &ne)
 }
 
+// ErrNotSent marks an update a target did not send this time because an
+// earlier request of the same call got no answer; the engine may send it
+// again, and does not count the call as one of its attempts.
+var ErrNotSent = errors.New("not sent")
+
 // ErrStopped marks updates not attempted because the target was stopped
 // (after authentication failures) earlier in the run.
 var ErrStopped = errors.New("target stopped after authentication failures")

@@ -248,7 +248,7 @@ func (t *Target) Write(ctx context.Context, updates []target.Update) []error {
 		case silent != nil:
 			// Each further write would cost a whole timeout; the engine
 			// decides whether to send them again (by the same error).
-			errs[i] = fmt.Errorf("modify %s: not sent, the previous write got no answer: %w", u.Account.ID, silent)
+			errs[i] = fmt.Errorf("modify %s: %w, the previous write got no answer: %w", u.Account.ID, target.ErrNotSent, silent)
 			continue
 		case stop != nil:
 			errs[i] = wrapTerminal(&target.Error{Class: target.Auth, Target: t.c.name, Op: op, Code: stop.Code,
