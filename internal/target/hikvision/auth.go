@@ -213,6 +213,12 @@ func whyRefused(sig signature, env *envelope, chal *digest.Challenge) refusal {
 	switch {
 	case saysLoginFailed(env):
 		return refusedLogin
+	case chal != nil && chal.Stale && !sig.accepted:
+		// A nonce never accepted came with a challenge just received (or
+		// with the refusal before): it cannot have expired, so the
+		// refusal is of the response, as a wrong password is (some
+		// firmware flags every refusal stale). Counted: it stops at two.
+		return refusedLogin
 	case chal != nil && chal.Stale:
 		return refusedStale
 	case !sig.accepted:

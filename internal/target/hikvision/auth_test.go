@@ -191,12 +191,20 @@ func TestNonceRefresh(t *testing.T) {
 	}
 }
 
-func TestStaleTwiceIsNotALoginFailure(t *testing.T) {
-	var n int
+// A terminal that calls every response stale, even to the nonce it issued
+// a moment ago: that refusal is of the response, not of an old nonce — a
+// failed login (some firmware answers a wrong password so), and two of them
+// stop the client. Before, it was retried as a clock problem for the whole
+// retry budget: 70 refused logins in one run.
+func TestStaleOnANonceJustIssuedIsAFailedLogin(t *testing.T) {
+	var n, signed int
 	var mu sync.Mutex
 	srv := newRawServer(t, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		n++
+		if r.Header.Get("Authorization") != "" {
+			signed++
+		}
 		nonce := fmt.Sprint(n)
 		mu.Unlock()
 		w.Header().Set("WWW-Authenticate", `Digest realm="x", nonce="n`+nonce+`", qop="auth", stale=true`)
@@ -205,16 +213,19 @@ func TestStaleTwiceIsNotALoginFailure(t *testing.T) {
 	c := newTestClient(t, srv.URL)
 	_, err := c.Count(context.Background())
 	var te *target.Error
-	// Permanent: the engine does not try again (each try would cost two
-	// signed refusals on a terminal whose clock is wrong).
-	if !errors.As(err, &te) || te.Code != CodeStaleNonce || te.Class != target.Permanent {
-		t.Fatalf("want a stale-nonce permanent error, got %v", err)
+	if !errors.As(err, &te) || te.Class != target.Auth || !strings.Contains(err.Error(), "login rejected (1 of 2") {
+		t.Fatalf("first call: want a counted failed login, got %v", err)
 	}
-	if c.auth.stopped() != nil || c.auth.failures != 0 {
-		t.Error("stale nonces were counted as failed logins")
+	if n != 2 { // the challenge, the signed request
+		t.Errorf("requests = %d, want 2", n)
 	}
-	if n != 3 { // challenge, signed, one retry
-		t.Errorf("requests = %d, want 3", n)
+	for range 3 {
+		_, err = c.Count(context.Background())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if signed != 2 || !errors.Is(err, target.ErrStopped) {
+		t.Errorf("%d signed requests refused, last call %v; want 2 and the client stopped", signed, err)
 	}
 }
 
@@ -435,7 +446,8 @@ func TestWhyRefused(t *testing.T) {
 		{"nothing said on a used nonce", used, nil, nil, refusedReplaced},
 		{"replaced used nonce", used, nil, other, refusedReplaced},
 		{"same nonce offered again", used, nil, same, refusedLogin},
-		{"stale", fresh, nil, stale, refusedStale},
+		{"stale on a nonce never accepted", fresh, nil, stale, refusedLogin},
+		{"stale on a used nonce", used, nil, stale, refusedStale},
 		{"fresh nonce, new challenge", fresh, nil, other, refusedLogin},
 	}
 	for _, tt := range tests {

@@ -18,7 +18,6 @@ const (
 	CodeTimeout     = target.CodeTimeout     // no answer within Config.Timeout
 	CodeTLS         = "tls"                  // certificate refused (pin mismatch, unknown CA)
 	CodeNoChallenge = "noChallenge"          // 401 without a usable Digest challenge
-	CodeStaleNonce  = "staleNonce"           // a fresh nonce was rejected as stale again
 	CodeLoginFailed = "loginFailed"          // credentials rejected (terminal sent no code)
 	CodeLocked      = "locked"               // the terminal says the account is locked
 	CodeListChanged = target.CodeListChanged // persons changed during every scan attempt
@@ -190,13 +189,6 @@ func (c *Client) exchange(ctx context.Context, cl call) (*reply, error) {
 			// than sign again with a nonce marked accepted, whose refusal
 			// would pass for a spent nonce and cost another try.
 			c.auth.drop()
-		}
-		if why == refusedStale {
-			// Not a failed login, and not retried: a terminal that finds
-			// its own fresh nonce stale has a clock problem that trying
-			// again within the run does not mend.
-			return nil, c.fail(target.Permanent, cl.op, CodeStaleNonce,
-				"the terminal rejected a fresh nonce as stale again (check the terminal's clock)", nil)
 		}
 		// A refused retry on a fresh nonce is a failed login whatever the
 		// reply says: no second recovery, no loop.
