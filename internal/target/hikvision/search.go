@@ -173,7 +173,7 @@ func (c *Client) searchAll(ctx context.Context, progress func(done, total, items
 	}
 	var last *listChanged
 	for range maxScans {
-		users, err := c.scan(ctx, caps.MaxResults, progress, st)
+		users, err := c.scan(ctx, caps.MaxResults, maxPersons(caps), progress, st)
 		if errors.As(err, &last) {
 			st.start()
 			continue
@@ -187,9 +187,23 @@ func (c *Client) searchAll(ctx context.Context, progress func(done, total, items
 		fmt.Sprintf("the person list changed during each of %d scans (last: %s); try again when nobody is editing persons", maxScans, last), nil)
 }
 
+// hardMaxPersons bounds a listing whatever a terminal advertises: the
+// largest face terminals hold 100,000 persons.
+const hardMaxPersons = 200_000
+
+// maxPersons is the most persons a listing of this terminal may claim: its
+// maxRecordNum with a tenth to spare (firmware counts loosely), else the
+// hard bound.
+func maxPersons(caps Capabilities) int {
+	if n := caps.MaxRecordNum; n > 0 && n < hardMaxPersons {
+		return n + n/10 + 100
+	}
+	return hardMaxPersons
+}
+
 // scan reads pages from st's position on; st keeps every page that was
 // read and checked, and nothing of a page that failed.
-func (c *Client) scan(ctx context.Context, pageSize int, progress func(done, total, items int), st *scanState) ([]UserInfo, error) {
+func (c *Client) scan(ctx context.Context, pageSize, limit int, progress func(done, total, items int), st *scanState) ([]UserInfo, error) {
 	for ; ; st.page++ {
 		page := st.page
 		op := fmt.Sprintf("search page %d", page)
@@ -222,6 +236,12 @@ func (c *Client) scan(ctx context.Context, pageSize int, progress func(done, tot
 			return nil, &listChanged{page, fmt.Sprintf("NO MATCH at position %d of %d", st.pos, st.total)}
 		}
 		if st.total < 0 {
+			if p.TotalMatches > limit {
+				// The page bound below comes from totalMatches: a terminal
+				// claiming millions would keep a run paging for hours.
+				return nil, c.fail(target.Malformed, op, "",
+					fmt.Sprintf("totalMatches %d is more persons than the terminal can hold (at most %d)", p.TotalMatches, limit), nil)
+			}
 			st.total, st.perPage = p.TotalMatches, max(p.NumOfMatches, 1)
 			st.maxPages = ceilDiv(st.total, st.perPage) + pageSlack
 		} else if p.TotalMatches != st.total {

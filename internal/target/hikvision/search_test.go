@@ -553,3 +553,24 @@ func TestCapabilitiesFallback(t *testing.T) {
 		t.Errorf("caps %+v", caps)
 	}
 }
+
+// A terminal claiming more persons than it can hold (totalMatches 10
+// million, maxRecordNum 3000) is refused on the first page: the page bound
+// comes from totalMatches, and believing it would keep a run paging for
+// hours through pages of new persons.
+func TestScanRefusesAnImpossibleTotal(t *testing.T) {
+	p := newPager(75)
+	p.override = func(n int, c searchCond) (int, string, bool) {
+		_, b := p.page(c)
+		return 200, strings.Replace(b, `"totalMatches":75`, `"totalMatches":10000000`, 1), true
+	}
+	c := newPagerClient(t, p)
+	_, err := c.SearchAll(context.Background(), nil)
+	var te *target.Error
+	if !errors.As(err, &te) || te.Class != target.Malformed || !strings.Contains(err.Error(), "totalMatches 10000000 is more persons than the terminal can hold (at most 3400)") {
+		t.Fatalf("want a malformed reply naming the bound, got %v", err)
+	}
+	if n := len(p.requests()); n != 1 {
+		t.Errorf("%d search requests, want 1", n)
+	}
+}
