@@ -432,3 +432,35 @@ func TestTryRetriesWithinItsLimit(t *testing.T) {
 		t.Errorf("Try paused %v, want its limit of 10s", spent)
 	}
 }
+
+// Interrupted while a terminal is busy (SIGTERM during the inventory's
+// retries): the run stops at once, plans and writes nothing, and its
+// record says it was interrupted, with the members Cardskipper returned —
+// not a failure to read the links with 0 members.
+func TestSyncInterruptedWhileReading(t *testing.T) {
+	r := newRig(t, rigOptions{members: 120, seed: 3})
+	r.site.Terminals[0].Faults.SetRate(emulator.FaultBusy, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	vt := &virtualTime{clk: r.clk}
+	pauses := 0
+	r.eng.Retry.Sleep = func(c context.Context, d time.Duration) error {
+		if pauses++; pauses == 3 {
+			cancel()
+		}
+		return vt.sleep(c, d)
+	}
+	out, err := r.eng.Sync(ctx, engine.Options{Mode: engine.ModeAuto})
+	if err == nil || !strings.Contains(err.Error(), "interrupted while reading") || out.Selected != 0 || len(out.Results) != 0 {
+		t.Fatalf("outcome %+v, %v; want an interrupted run that selected nothing", out, err)
+	}
+	if n := r.site.Terminals[0].Log.Count(func(q emulator.Request) bool { return q.Path == "/ISAPI/AccessControl/UserInfo/Modify" }); n != 0 {
+		t.Errorf("%d writes after the interrupt", n)
+	}
+	run, err := r.store.Run(context.Background(), out.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Members != len(r.site.Data.Members) || !strings.Contains(run.Error, "interrupted while reading") || run.ExitCode != 1 {
+		t.Errorf("recorded run: %d members, exit %d, error %q; want %d members and the interruption", run.Members, run.ExitCode, run.Error, len(r.site.Data.Members))
+	}
+}

@@ -133,6 +133,14 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 				out.TargetErrs[ts.Info.Name] = ts.Err
 			}
 		}
+		if ctx.Err() != nil {
+			// Interrupted while reading (SIGTERM, Ctrl-C while a terminal
+			// was busy): nothing is planned or written, and the run says
+			// so rather than fail on its next database read.
+			out.Plan.Source.Members = len(snap.Members)
+			return e.finish(ctx, run, out, o, fmt.Errorf("interrupted while reading Cardskipper and the targets: nothing was planned or written: %w",
+				context.Cause(ctx)))
+		}
 		p, err := e.Plan(ctx, snap)
 		if err != nil {
 			return e.finish(ctx, run, out, o, err)

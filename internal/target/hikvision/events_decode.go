@@ -38,19 +38,19 @@ const resetYear = 1970
 // follows the year (even 1969 once an offset is applied).
 func clockReset(s string) bool {
 	y := eventYear(s)
-	return y > 0 && y <= resetYear
+	return y >= 0 && y <= resetYear
 }
 
-// eventYear is the year an event's time starts with (0 if it does not
+// eventYear is the year an event's time starts with (-1 if it does not
 // start with one).
 func eventYear(s string) int {
 	v := strings.TrimSpace(s)
 	if len(v) < 5 || v[4] != '-' {
-		return 0
+		return -1
 	}
 	y, err := strconv.Atoi(v[:4])
 	if err != nil || y < 0 {
-		return 0
+		return -1
 	}
 	return y
 }

@@ -105,7 +105,7 @@ func FuzzDecodeEventPage(f *testing.F) {
 			t.Fatal("MORE without events")
 		}
 		for _, e := range p.Events {
-			if (e.Time.IsZero() || e.Time.Location() != zone) != e.ClockReset || e.SerialNo < 0 {
+			if (e.Time.IsZero() || e.Time.Location() != zone) != (e.ClockReset || e.BadDate) || e.SerialNo < 0 {
 				t.Fatalf("event %+v", e)
 			}
 		}
@@ -314,23 +314,30 @@ func TestDescribeEvent(t *testing.T) {
 func TestDecodeClockResetEvents(t *testing.T) {
 	zone := testZone(t)
 	at := time.Date(2025, 11, 1, 8, 15, 3, 0, zone)
-	body := acsReply("OK", 3, 3, acsEventJSON("1042", 75, at, 1),
+	body := acsReply("OK", 6, 6, acsEventJSON("1042", 75, at, 1),
 		`{"major":5,"minor":75,"time":"1970-01-01T00:12:09+08:00","employeeNoString":"1042","serialNo":2}`,
-		`{"major":5,"minor":75,"time":"1970-01-01 02:00:00","employeeNoString":"1042","serialNo":3}`)
+		`{"major":5,"minor":75,"time":"1970-01-01 02:00:00","employeeNoString":"1042","serialNo":3}`,
+		`{"major":5,"minor":75,"time":"0000-00-00T00:00:00","employeeNoString":"1042","serialNo":4}`,
+		// Beyond any plausible clock: left out and counted too, never the page.
+		`{"major":5,"minor":75,"time":"2101-01-01T08:00:00","employeeNoString":"1042","serialNo":5}`,
+		`{"major":5,"minor":75,"time":"9999-12-31T23:59:59+08:00","employeeNoString":"1042","serialNo":6}`)
 	p, err := decodeEventPage([]byte(body), zone)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var reset []int64
+	var reset, bad []int64
 	for _, e := range p.Events {
+		if (e.ClockReset || e.BadDate) && !e.Time.IsZero() {
+			t.Errorf("event %d: unusable clock with a time %v", e.SerialNo, e.Time)
+		}
 		if e.ClockReset {
-			if !e.Time.IsZero() {
-				t.Errorf("event %d: reset clock with a time %v", e.SerialNo, e.Time)
-			}
 			reset = append(reset, e.SerialNo)
 		}
+		if e.BadDate {
+			bad = append(bad, e.SerialNo)
+		}
 	}
-	if !slices.Equal(reset, []int64{2, 3}) || p.Events[0].ClockReset || !p.Events[0].Time.Equal(at) {
+	if !slices.Equal(reset, []int64{2, 3, 4}) || !slices.Equal(bad, []int64{5, 6}) || p.Events[0].ClockReset || !p.Events[0].Time.Equal(at) {
 		t.Errorf("events %+v", p.Events)
 	}
 }
