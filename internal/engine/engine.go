@@ -109,6 +109,9 @@ func (e *Engine) Try(ctx context.Context, name string, limit time.Duration, op f
 	r := e.retryPolicy()
 	if b := r.BudgetFor(name); limit > 0 && limit < b {
 		r.Budget, r.Budgets = limit, nil
+		// Someone is waiting: a target that did not answer once (a
+		// whole timeout) is reported, not asked again.
+		r.Silent = 1
 	}
 	_, err := r.Start().Do(ctx, name, op)
 	return err

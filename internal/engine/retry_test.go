@@ -431,6 +431,17 @@ func TestTryRetriesWithinItsLimit(t *testing.T) {
 	if spent := r.clk.Now().Sub(began); spent != 10*time.Second {
 		t.Errorf("Try paused %v, want its limit of 10s", spent)
 	}
+	// A terminal that does not answer is reported after one try: someone
+	// waits at the screen, and each try costs a whole timeout.
+	ep.Faults.Clear()
+	ep.Faults.SetRate(emulator.FaultReset, 1)
+	ep.Log.Reset()
+	if err := r.eng.Try(ctx, ep.Name, 10*time.Second, lookup); !target.Unanswered(err) {
+		t.Fatalf("Try on a silent terminal: %v", err)
+	}
+	if n := ep.Log.Count(nil); n != 1 {
+		t.Errorf("%d requests to a silent terminal, want 1", n)
+	}
 }
 
 // Interrupted while a terminal is busy (SIGTERM during the inventory's
