@@ -218,7 +218,11 @@ func (b *builder) retryBudget(path []string, p *duration, def time.Duration) tim
 	if p == nil {
 		return def
 	}
+	before := len(b.problems)
 	d := b.duration(path, p, def)
+	if len(b.problems) > before {
+		return def // not a duration: said once, not again as out of range
+	}
 	if d < time.Second || d > time.Hour {
 		b.fail(path, "%s is out of range: use 1s to 1h", d)
 		return def

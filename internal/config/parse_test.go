@@ -333,3 +333,19 @@ func TestParseDeepKeys(t *testing.T) {
 		}
 	}
 }
+
+// A per-target retry_budget that is not a duration is said once, not again
+// as "0s is out of range" (its fallback, the global budget, is 0 there).
+func TestRetryBudgetNotADurationSaidOnce(t *testing.T) {
+	for _, f := range loadFixtures(t, "bad") {
+		if f.name != "retry-budget.toml" {
+			continue
+		}
+		_, err := Parse("doorsync.toml", f.data, testEnv, testReadFile)
+		if n := strings.Count(err.Error(), "doorsync.toml:16:"); n != 1 {
+			t.Errorf("line 16 has %d problems, want 1:\n%v", n, err)
+		}
+		return
+	}
+	t.Fatal("fixture retry-budget.toml not found")
+}
