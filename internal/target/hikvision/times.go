@@ -67,7 +67,7 @@ func parseValidTime(s, timeType string, zone *time.Location) (t time.Time, digit
 		if !ok {
 			return time.Time{}, "", fmt.Errorf("time %q: not a terminal time (want %sZ with timeType UTC)", v, localLayout)
 		}
-		t, err = inYears(v, t.In(zone))
+		t, err = inYears(v, t.Truncate(time.Second).In(zone))
 		return t, "", err
 	}
 	w, ok := parseIn(v, wallLayouts(), time.UTC)
@@ -77,9 +77,12 @@ func parseValidTime(s, timeType string, zone *time.Location) (t time.Time, digit
 		}
 	}
 	// The printed offset is dropped: the digits are read in the site zone.
+	// So is a fraction of a second: a terminal keeps whole seconds, and
+	// 23:59:59.5 must not read as later than the 23:59:59 the sync wants
+	// (every such account a shorten, the guard tripped).
 	y, mo, d := w.Date()
 	h, mi, sec := w.Clock()
-	t, err = inYears(v, time.Date(y, mo, d, h, mi, sec, w.Nanosecond(), zone))
+	t, err = inYears(v, time.Date(y, mo, d, h, mi, sec, 0, zone))
 	return t, w.Format(localLayout), err
 }
 

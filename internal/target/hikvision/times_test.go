@@ -37,7 +37,7 @@ func TestParseLocalTime(t *testing.T) {
 			t.Errorf("%q: %v", tc.in, err)
 			continue
 		}
-		if s := got.Format(time.RFC3339); s != tc.want || got.Location() != zone {
+		if s := got.Format(time.RFC3339); s != tc.want || got.Location() != zone || got.Nanosecond() != 0 {
 			t.Errorf("%q: got %s (%v), want %s", tc.in, s, got.Location(), tc.want)
 		}
 	}
@@ -55,6 +55,10 @@ func TestParseValidTime(t *testing.T) {
 		{in: "2025-11-01T23:59:59", timeType: "local", want: "2025-11-01T23:59:59+01:00"},
 		{in: " 2025-11-01 23:59:59 ", want: "2025-11-01T23:59:59+01:00", digits: "2025-11-01T23:59:59"},
 		{in: "2025-11-01T23:59:59.000", want: "2025-11-01T23:59:59+01:00"},
+		// A fraction of a second is dropped: 23:59:59.5 is the 23:59:59
+		// the sync writes, not a later end (a shorten for every account).
+		{in: "2025-11-01T23:59:59.500+01:00", want: "2025-11-01T23:59:59+01:00", digits: "2025-11-01T23:59:59"},
+		{in: "2025-11-01T22:59:59.999", timeType: "UTC", want: "2025-11-01T23:59:59+01:00", digits: "-"},
 		// timeType local (or none): the digits are the terminal's wall
 		// clock whatever offset is printed after them (DS-KV6124-E1).
 		{in: "2026-09-09T09:00:00+00:00", timeType: "local", want: "2026-09-09T09:00:00+02:00"},
@@ -94,7 +98,7 @@ func TestParseValidTime(t *testing.T) {
 			t.Errorf("%q %s: %v", tc.in, tc.timeType, err)
 			continue
 		}
-		if s := got.Format(time.RFC3339); s != tc.want || got.Location() != zone {
+		if s := got.Format(time.RFC3339); s != tc.want || got.Location() != zone || got.Nanosecond() != 0 {
 			t.Errorf("%q %s: got %s (%v), want %s", tc.in, tc.timeType, s, got.Location(), tc.want)
 		}
 		want := tc.digits
