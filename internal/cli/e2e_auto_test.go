@@ -143,7 +143,7 @@ func TestAutoWrongTerminalPassword(t *testing.T) {
 		// The refusal's body says the login failed (retryTimes): counted
 		// once, not taken for a spent nonce and retried.
 		{name: "changed during the writes", midRun: true, want: []string{
-			"terminal entrance: modify", "login rejected (1 of 2 allowed before doorsync stops using this terminal)",
+			"terminal entrance: modify", "login rejected (1 of 2 allowed in a run)",
 			"not attempted: the terminal was stopped earlier in this run"}},
 	}
 	for _, tt := range tests {

@@ -217,7 +217,7 @@ func (c *Client) authFailure(op string, env *envelope, total int, locked bool) e
 	}
 	if total < maxAuthFailures {
 		te := &target.Error{Class: target.Auth, Target: c.name, Op: op, Code: s.code,
-			Message: fmt.Sprintf("login rejected (%d of %d allowed before doorsync stops using this terminal): check the username and password configured for it",
+			Message: fmt.Sprintf("login rejected (%d of %d allowed in a run): check the username and password configured for it",
 				total, maxAuthFailures),
 			RetryTimes: s.retryTimes, LockSeconds: s.lockSeconds}
 		return wrapTerminal(te)

@@ -36,7 +36,7 @@ func TestRealWorldUserCheck(t *testing.T) {
 		stop        bool
 		msg         string
 	}{
-		{"specdoc_usercheck_retry4.xml", CodeLoginFailed, 4, 0, false, "login rejected (1 of 2 allowed before doorsync stops using this terminal)"},
+		{"specdoc_usercheck_retry4.xml", CodeLoginFailed, 4, 0, false, "login rejected (1 of 2 allowed in a run)"},
 		{"nodecomment_usercheck_retry5.xml", CodeLoginFailed, 5, 0, false, "5 login attempts left"},
 		{"transcript_usercheck_locked.xml", CodeLocked, 0, 1800, true, "the terminal has locked the account"},
 	}
