@@ -143,8 +143,12 @@ func (a *App) runDemo(ctx context.Context, g *globalOptions, o demoOptions) erro
 		return a.runConsole(ctx, &cg)
 	}
 
-	fmt.Fprintf(a.Stdout, "doorsync demo: emulated Cardskipper with %d members, %d terminals, NEYROSS and NTK on loopback (seed %d)\n\n",
+	fmt.Fprintf(a.Stdout, "doorsync demo: emulated Cardskipper with %d members, %d terminals, NEYROSS and NTK on loopback (seed %d)\n",
 		len(s.Data.Members), len(s.Terminals), o.seed)
+	for _, l := range firmwareLines(s) {
+		fmt.Fprintf(a.Stdout, "  %s\n", l)
+	}
+	fmt.Fprintln(a.Stdout)
 	p := newPrinter(g.logFormat, a.Stdout, a.Clock)
 	if failed := a.doctor(ctx, cfg, p); failed > 0 {
 		return failedError(fmt.Errorf("demo: %d check(s) failed against the emulators", failed))
@@ -177,6 +181,9 @@ func (a *App) printEndpoints(s *site.Site, written string) {
 	row(s.NTK, s.NTK.Username)
 	_ = tw.Flush()
 	fmt.Fprintf(w, "\n  organisation_id = 1, %d members, time zone %s\n", len(s.Data.Members), s.Zone)
+	for _, l := range firmwareLines(s) {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
 	fmt.Fprintf(w, "  neyross: the password column is the API token, sent as \"Authorization: Bearer <token>\"; the EIS API is under %s%s\n",
 		s.Neyross.URL, neyemu.Prefix)
 	fmt.Fprintf(w, "  ntk: the url is the upload address: POST the list as multipart field %q with Basic authentication\n", ntk.FormField)
@@ -315,15 +322,32 @@ func parseFirmware(values []string) (map[string]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--firmware %s: %w", v, err)
 		}
-		if !slices.Contains(site.DefaultTerminals(), name) {
+		i := slices.IndexFunc(site.DefaultTerminals(), func(t string) bool { return strings.EqualFold(t, name) })
+		if i < 0 {
 			return nil, fmt.Errorf("--firmware %s: the demo has no terminal %q (terminals: %s)", v, name, strings.Join(site.DefaultTerminals(), ", "))
 		}
+		name = site.DefaultTerminals()[i]
 		if prev, dup := out[name]; dup && prev != p.Name {
 			return nil, fmt.Errorf("--firmware: terminal %s given twice (%s and %s)", name, prev, p.Name)
 		}
 		out[name] = p.Name
 	}
 	return out, nil
+}
+
+// firmwareLines says which terminals play a real device's firmware.
+func firmwareLines(s *site.Site) []string {
+	var out []string
+	for _, t := range s.Terminals {
+		name := s.TerminalServers[t.Name].Profile()
+		if name == "" || name == hikemu.ProfileNone {
+			continue
+		}
+		if p, err := hikemu.LookupProfile(name); err == nil {
+			out = append(out, fmt.Sprintf("%s plays firmware %s (%s): %s", t.Name, p.Name, p.Device, p.Does))
+		}
+	}
+	return out
 }
 
 // firmwareHelp lists the profiles for the command's help.

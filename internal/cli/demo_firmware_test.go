@@ -11,12 +11,18 @@ import (
 // banner's endpoints still work with the printed credentials.
 func TestDemoServeFirmwareProfiles(t *testing.T) {
 	s, banner, stop := serveDemo(t, "--members", "20", "--seed", "4",
-		"--firmware", "entrance=k1t342mwx", "--firmware", "gym=KV6124E1")
+		"--firmware", "Entrance=k1t342mwx", "--firmware", "gym=KV6124E1")
 	if m := s.TerminalServers["entrance"].Model(); m != "DS-K1T342MWX" {
 		t.Errorf("entrance plays %s", m)
 	}
 	if q := s.TerminalServers["gym"].Quirks(); q.ValidOffset != "+00:00" || !q.RejectBounds {
 		t.Errorf("gym plays %+v", q)
+	}
+	for _, want := range []string{"  entrance plays firmware k1t342mwx (DS-K1T342MWX V4.48.40): a nonce is good for two signed requests",
+		"  gym plays firmware kv6124e1 (DS-KV6124-E1 V3.9.0 build 260115)"} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("the banner does not say %q:\n%s", want, banner)
+		}
 	}
 	checkBannerEndpoints(t, s, banner)
 	if code := stop(); code != ExitOK {

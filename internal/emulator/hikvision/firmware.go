@@ -125,7 +125,7 @@ func (p Profile) Apply(cfg Config) Config {
 	if p.Realm != "" {
 		cfg.Realm = p.Realm
 	}
-	cfg.Quirks = p.Quirks
+	cfg.Quirks, cfg.Profile = p.Quirks, p.Name
 	return cfg
 }
 
@@ -168,6 +168,9 @@ func flipRealm(realm string) string {
 
 // Model is the model the terminal reports (a profile's device).
 func (t *Terminal) Model() string { return t.cfg.Model }
+
+// Profile names the firmware profile the terminal plays ("" for none set).
+func (t *Terminal) Profile() string { return t.cfg.Profile }
 
 // Quirks returns the firmware quirks the terminal plays.
 func (t *Terminal) Quirks() Quirks { return t.cfg.Quirks }

@@ -63,7 +63,8 @@ type Config struct {
 
 	// Quirks are the firmware variants this terminal plays (firmware.go);
 	// Profile.Apply sets them with the model and firmware of a real device.
-	Quirks Quirks
+	Quirks  Quirks
+	Profile string // the name of the profile applied (Profile.Apply sets it)
 
 	// A request arriving while another is being served gets deviceBusy
 	// (terminals answer one request at a time).
