@@ -29,8 +29,10 @@ func (a *App) watchCommand(g *globalOptions) *cobra.Command {
 		Long: `watch runs until interrupted (SIGINT/SIGTERM). It reconciles everything at start and every
 --full-every; in between, every --interval it asks Cardskipper only for members changed since the
 last poll (minus --overlap, so a change made during a poll is not missed), re-reads only those
-members' accounts and applies what policy allows for them. A source or terminal outage is
-reported and retried with a growing pause (up to --max-wait); watch keeps going.`,
+members' accounts and applies what policy allows for them, together with the items that failed
+in earlier runs (each tried again by up to 3 passes; then the next full reconcile plans it). A
+busy or failing terminal is retried within its retry_budget per pass; a source or terminal outage
+is reported and retried with a growing pause (up to --max-wait); watch keeps going.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.interval < time.Second || o.fullEvery < o.interval {
