@@ -453,9 +453,18 @@ func TestSyncInterruptedWhileReading(t *testing.T) {
 	r.site.Terminals[0].Faults.SetRate(emulator.FaultBusy, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	vt := &virtualTime{clk: r.clk}
+	// The interrupt comes while the busy terminal is being retried, once
+	// Cardskipper's export has been read (the two are read concurrently).
+	sourceRead := make(chan struct{})
+	r.eng.Events = func(ev engine.Event) {
+		if ev.Phase == "source" && ev.Total > 0 {
+			close(sourceRead)
+		}
+	}
 	pauses := 0
 	r.eng.Retry.Sleep = func(c context.Context, d time.Duration) error {
 		if pauses++; pauses == 3 {
+			<-sourceRead
 			cancel()
 		}
 		return vt.sleep(c, d)
