@@ -484,3 +484,35 @@ func TestSyncInterruptedWhileReading(t *testing.T) {
 		t.Errorf("recorded run: %d members, exit %d, error %q; want %d members and the interruption", run.Members, run.ExitCode, run.Error, len(r.site.Data.Members))
 	}
 }
+
+// Interrupted while applying: the writes in flight complete and are read
+// back, nothing more is written, and the run says it was interrupted and
+// fails — it is not recorded as an ordinary held or finished run.
+func TestSyncInterruptedWhileApplying(t *testing.T) {
+	r := newRig(t, rigOptions{members: 300, seed: 4})
+	ctx, cancel := context.WithCancel(context.Background())
+	r.eng.Events = func(ev engine.Event) {
+		if ev.Apply != nil && ev.Apply.Result != nil && ev.Apply.Result.Status == apply.Applied {
+			cancel()
+		}
+	}
+	out, err := r.eng.Sync(ctx, engine.Options{Mode: engine.ModeAuto})
+	if err == nil || !strings.Contains(err.Error(), "interrupted while applying") || out.Code != 1 {
+		t.Fatalf("outcome code %d, %v; want exit 1 and the interruption", out.Code, err)
+	}
+	if out.Applied == 0 {
+		t.Fatal("nothing applied before the interrupt: the test proves nothing")
+	}
+	for _, res := range out.Results {
+		if res.Status == apply.Failed {
+			t.Errorf("%s %s failed: %v", res.Item.Target, res.Item.Account, res.Err)
+		}
+	}
+	run, err := r.store.Run(context.Background(), out.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(run.Error, "interrupted while applying") || run.ExitCode != 1 {
+		t.Errorf("recorded run: exit %d, error %q", run.ExitCode, run.Error)
+	}
+}

@@ -189,7 +189,20 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			return e.finish(ctx, run, out, o, err)
 		}
 	}
-	if len(ntkItems) > 0 || e.ntkRefreshDue(out.Plan, o) {
+	if ctx.Err() != nil && len(ntkItems) > 0 {
+		// Interrupted: the list is not uploaded; its items say so (in the
+		// database, which must still be written: hence WithoutCancel).
+		rec := recorder{st: e.Store, approvedBy: o.ApprovedBy}
+		for _, it := range ntkItems {
+			r := apply.Result{Item: it, Status: apply.Skipped, Err: fmt.Errorf("not uploaded: %w", context.Cause(ctx))}
+			if err := rec.Record(context.WithoutCancel(ctx), runID, r); err != nil {
+				return e.finish(ctx, run, out, o, err)
+			}
+			out.Results = append(out.Results, r)
+		}
+		ntkItems = nil
+	}
+	if ctx.Err() == nil && (len(ntkItems) > 0 || e.ntkRefreshDue(out.Plan, o)) {
 		members, rule, err := e.ntkSource(ctx, snapMembers, snapOrgs)
 		if err != nil {
 			return e.finish(ctx, run, out, o, err)
@@ -221,9 +234,16 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		}
 	}
 	if fetched != nil {
-		e.keepWritten(ctx, fetched, out.Results)
+		e.keepWritten(context.WithoutCancel(ctx), fetched, out.Results)
 	}
-	return e.finish(ctx, run, out, o, nil)
+	var interrupted error
+	if ctx.Err() != nil {
+		// The writes in flight were completed and read back; the rest
+		// were not attempted (skipped). The run says so, and fails.
+		interrupted = fmt.Errorf("interrupted while applying: the writes in flight were completed and read back, the rest not attempted: %w",
+			context.Cause(ctx))
+	}
+	return e.finish(ctx, run, out, o, interrupted)
 }
 
 // keepWritten puts what this run (--auto, or a watch pass) wrote and read
