@@ -179,8 +179,9 @@ type EventRead struct {
 	// terminal's clock had been reset) and left out.
 	ClockReset int
 	// BadDate counts the events read that were dated after 2100 and left
-	// out.
-	BadDate int
+	// out; Future those dated after the window's end (a terminal clock
+	// running ahead), left out too.
+	BadDate, Future int
 	// Capped is set when the read stopped at its page cap (⌈limit/30⌉ +
 	// eventPageSlack pages) before
 	// it found limit events in the window or one older than it (a log
@@ -235,6 +236,7 @@ type eventWindow struct {
 	start, end time.Time
 	kept       []AcsEvent
 	reset, bad int
+	future     int // dated after the window: the terminal's clock runs ahead
 	read       int // events looked at
 }
 
@@ -253,6 +255,8 @@ func (w *eventWindow) take(evs []AcsEvent) (kept int, older bool) {
 		case !e.Time.After(w.end):
 			w.kept = append(w.kept, e)
 			kept++
+		default:
+			w.future++
 		}
 	}
 	return kept, older
@@ -363,7 +367,7 @@ func (c *Client) eventScan(ctx context.Context, q EventSearch, limit int, op str
 		}
 		return cmp.Compare(b.SerialNo, a.SerialNo)
 	})
-	return EventRead{Events: got[:min(len(got), limit)], ClockReset: win.reset, BadDate: win.bad,
+	return EventRead{Events: got[:min(len(got), limit)], ClockReset: win.reset, BadDate: win.bad, Future: win.future,
 		Capped: capped, Read: win.read, Total: total}, nil
 }
 
@@ -402,6 +406,12 @@ func (t *Target) EventsNoted(ctx context.Context, q target.EventQuery) ([]target
 		notes = append(notes, fmt.Sprintf("1 event of %s dated after %d left out", q.Account, maxYear))
 	case n > 1:
 		notes = append(notes, fmt.Sprintf("%d events of %s dated after %d left out", n, q.Account, maxYear))
+	}
+	switch n := r.Future; {
+	case n == 1:
+		notes = append(notes, fmt.Sprintf("1 event of %s dated in the future left out (is the terminal's clock ahead?)", q.Account))
+	case n > 1:
+		notes = append(notes, fmt.Sprintf("%d events of %s dated in the future left out (is the terminal's clock ahead?)", n, q.Account))
 	}
 	if r.Capped {
 		notes = append(notes, fmt.Sprintf("stopped after reading %d of the %d events of %s the terminal matched: older ones not read",

@@ -184,7 +184,7 @@ func (c *Client) searchAll(ctx context.Context, progress func(done, total, items
 		return users, err
 	}
 	return nil, c.fail(target.Transient, "search", CodeListChanged,
-		fmt.Sprintf("the person list changed during each of %d scans (last: %s); try again when nobody is editing persons", maxScans, last), nil)
+		fmt.Sprintf("the person list changed during each of %d scans (last: %s): someone is editing persons, or the terminal pages inconsistently; the next run reads it again", maxScans, last), nil)
 }
 
 // hardMaxPersons bounds a listing whatever a terminal advertises: the
