@@ -4,6 +4,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestNormalizeEmail(t *testing.T) {
@@ -65,6 +69,15 @@ func TestFoldName(t *testing.T) {
 		{"Đurđa Ćosić-Šubić", "durda cosic subic"},
 		{"Zige\u030c Ce\u030ch", "zige ceh"}, // decomposed input: combining marks dropped
 		{"Анна Иванова", "анна иванова"},
+		// Every Latin letter with a diacritic folds, not only the Slovenian
+		// ones: decomposable letters to their base, the rest by spelling.
+		{"Żaneta Świątek-Győri", "zaneta swiatek gyori"},
+		{"ŁUKASZ ØSTERGÅRD", "lukasz ostergard"},
+		{"Straße Þór Ðorđe", "strasse thor dorde"},
+		{"Ærø Œuvre Ħal Ŋaba", "aero oeuvre hal naba"},
+		{"Nguyễn Thị Ánh", "nguyen thi anh"},
+		{"İpek Işık", "ipek isik"},
+		{"Ĺubomír Ŕíha", "lubomir riha"},
 	}
 	for _, tt := range tests {
 		if got := FoldName(tt.in); got != tt.want {
@@ -130,4 +143,24 @@ func TestLabel(t *testing.T) {
 	if got := (Member{}).Label(); got != "unnamed member" {
 		t.Fatalf("Label = %q", got)
 	}
+}
+
+func FuzzFoldName(f *testing.F) {
+	for _, s := range []string{"Žiga  Čeh", "ŁUKASZ ØSTERGÅRD", "Straße", "Анна", "Zige\u030c", "İpek", " - ", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := FoldName(s)
+		// Folding is idempotent, and no letter that has an ASCII form
+		// survives it.
+		if again := FoldName(got); again != got {
+			t.Fatalf("not idempotent: %q → %q → %q", s, got, again)
+		}
+		for _, r := range got {
+			asciiWord := func(d rune) bool { return ('a' <= d && d <= 'z') || ('A' <= d && d <= 'Z') || ('0' <= d && d <= '9') }
+			if r >= utf8.RuneSelf && unicode.Is(unicode.Latin, r) && strings.ContainsFunc(norm.NFKD.String(string(r)), asciiWord) {
+				t.Fatalf("%q folds to %q, which keeps %q", s, got, r)
+			}
+		}
+	})
 }
