@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Email is a normalised e-mail address: the key that joins a member to its
@@ -16,7 +18,10 @@ type Email string
 const maxEmailLen = 254
 
 // NormalizeEmail trims white space (including non-breaking spaces pasted from
-// spreadsheets) and lower-cases the address. It returns "" with no error for
+// spreadsheets), brings the address to Unicode NFC and lower-cases it. An
+// address with an invisible format character inside (zero-width, bidi
+// controls) or a non-ASCII letter that case-folds into an ASCII one (the
+// Kelvin sign) is refused: either would let one key pass for another. It returns "" with no error for
 // an empty input (members may have no e-mail), and an error for text that
 // cannot be an address; the error quotes the input so a message can name it.
 func NormalizeEmail(raw string) (Email, error) {
@@ -34,11 +39,24 @@ func NormalizeEmail(raw string) (Email, error) {
 	if at <= 0 || at == len(s)-1 {
 		return "", fmt.Errorf("e-mail %q: no local part or domain", raw)
 	}
+	// Checked before NFC, which would quietly turn the Kelvin sign into K.
 	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || r == ',' || r == ';' || r == '<' || r == '>' {
+		switch {
+		case unicode.IsSpace(r) || unicode.IsControl(r) || r == ',' || r == ';' || r == '<' || r == '>':
 			return "", fmt.Errorf("e-mail %q: contains %q", raw, r)
+		case unicode.Is(unicode.Cf, r):
+			// Zero-width and bidi controls (U+200B, U+202E) make two keys
+			// that look the same, or one that reads as another.
+			return "", fmt.Errorf("e-mail %q: contains the invisible character %U", raw, r)
+		case r >= utf8.RuneSelf && foldsToASCII(r):
+			// The Kelvin sign K folds to k: "franc.friend@" spelt with it
+			// would look like, and lower-case into, someone else's key.
+			return "", fmt.Errorf("e-mail %q: contains %q (%U), a look-alike of the letter %q", raw, r, r, unicode.ToLower(asciiFold(r)))
 		}
 	}
+	// One spelling per address: "žiga@" typed precomposed or as z and a
+	// combining caron is the same key.
+	s = norm.NFC.String(s)
 	if strings.Count(s, "@") != 1 {
 		return "", fmt.Errorf("e-mail %q: more than one @", raw)
 	}
@@ -46,6 +64,31 @@ func NormalizeEmail(raw string) (Email, error) {
 		return "", fmt.Errorf("e-mail %q: domain has no dot", raw)
 	}
 	return Email(strings.ToLower(s)), nil
+}
+
+// foldsToASCII reports whether a non-ASCII rune is, by Unicode case
+// folding or decomposition, the same letter as an ASCII one (K → k, ſ → s,
+// İ → i).
+func foldsToASCII(r rune) bool { return asciiFold(r) != 0 }
+
+// asciiFold is the ASCII letter r case-folds to, or 0.
+func asciiFold(r rune) rune {
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f < utf8.RuneSelf {
+			return f
+		}
+	}
+	for _, f := range strings.ToLower(string(r)) {
+		if f < utf8.RuneSelf {
+			return f
+		}
+	}
+	// A letter whose canonical form is ASCII by itself (the Kelvin sign is
+	// K); a letter with a diacritic (ž = z + caron) keeps its mark.
+	if d := norm.NFD.String(string(r)); len(d) == 1 {
+		return rune(d[0])
+	}
+	return 0
 }
 
 // LooksLikeEmail reports whether s (e.g. a terminal's name or extension field)

@@ -28,6 +28,18 @@ func TestNormalizeEmail(t *testing.T) {
 		{"a;b@example.si", "", "contains ';'"},
 		{"\xff@example.si", "", "not valid UTF-8"},
 		{"žiga@primer.si", "žiga@primer.si", ""},
+		// NFC: precomposed and decomposed spellings are one key.
+		{"z\u030ciga@primer.si", "žiga@primer.si", ""},
+		{"Z\u030CIGA@primer.si", "žiga@primer.si", ""},
+		// Look-alikes that would lower-case into someone else's key.
+		{"franc.friend@\u212Aino.si", "", "a look-alike of the letter 'k'"},
+		{"\u017Fara@example.si", "", "a look-alike of the letter 's'"},
+		{"\u0130van@example.si", "", "a look-alike of the letter 'i'"},
+		// Invisible characters inside.
+		{"ana\u200b@example.si", "", "invisible character U+200B"},
+		{"ana@\u202Eexample.si", "", "invisible character U+202E"},
+		// A Cyrillic look-alike stays a different key (its own script).
+		{"\u0430na@example.si", "\u0430na@example.si", ""},
 		{strings.Repeat("a", 250) + "@example.si", "", "longer than"},
 	}
 	for _, tt := range tests {

@@ -159,11 +159,16 @@ func (b *builder) group() []Item {
 	for i := range b.in.Members {
 		m := &b.in.Members[i]
 		if m.Email == "" {
-			reason := "member has no e-mail in Cardskipper: add one to sync this member"
+			kind, reason := NoEmail, "member has no e-mail in Cardskipper: add one to sync this member"
 			if len(m.Problems) > 0 {
 				reason = "member has no usable e-mail: " + strings.Join(m.Problems, "; ")
+				if strings.TrimSpace(m.RawEmail) != "" {
+					// An e-mail that is there but refused (a look-alike
+					// letter, an invisible character) is bad data.
+					kind = Invalid
+				}
 			}
-			noEmail = append(noEmail, b.item(Item{Kind: NoEmail, Name: m.Name(), MemberID: m.ID, Reason: reason}))
+			noEmail = append(noEmail, b.item(Item{Kind: kind, Name: m.Name(), MemberID: m.ID, Reason: reason}))
 			continue
 		}
 		b.sorted = append(b.sorted, entry{m, m.Name()})
