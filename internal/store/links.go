@@ -26,6 +26,11 @@ func (s *Store) Links(ctx context.Context) ([]identity.Link, error) {
 			return nil, fmt.Errorf("store: list links: %w", err)
 		}
 		l.Email, l.Origin = member.Email(email), identity.Origin(origin)
+		// Keys made before e-mails were brought to NFC (a decomposed
+		// žiga) still meet their members' keys.
+		if n, err := member.NormalizeEmail(email); err == nil && n != "" {
+			l.Email = n
+		}
 		if l.CreatedAt, err = parseTime(created); err != nil {
 			return nil, fmt.Errorf("store: list links: <%s> on %s account %s: created_at: %w", email, l.Target, l.Account, err)
 		}

@@ -125,3 +125,21 @@ func TestLinksSurviveRenames(t *testing.T) {
 		}
 	}
 }
+
+// A link stored before e-mail keys were brought to NFC (a decomposed
+// "žiga") is read with the NFC key its member now has.
+func TestLinksReadWithNFCKeys(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO links (email, target, account, member_id, origin, created_at, created_by, note)
+		VALUES (?, 'entrance', '3006', '', 'confirmed', '2026-01-01T00:00:00.000000000Z', 'admin', '')`, "z\u030ciga@primer.si"); err != nil {
+		t.Fatal(err)
+	}
+	links, err := s.Links(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(links) != 1 || links[0].Email != "\u017eiga@primer.si" {
+		t.Errorf("links %+v: want the NFC key", links)
+	}
+}
