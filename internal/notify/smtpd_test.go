@@ -273,8 +273,7 @@ func selfSigned(t *testing.T) (*tls.Certificate, *x509.CertPool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// wall clock: the TLS handshake checks the validity against the wall clock
-	now := time.Now()
+	now := time.Now() // wall clock: the TLS handshake checks the certificate's validity against it
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "receiver.test"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),

@@ -471,8 +471,7 @@ func TestSubscriptionDelivery(t *testing.T) {
 		t.Errorf("second unsubscribe: HTTP %d", a.status)
 	}
 	// The failing subscriber gets every push too (and no retry).
-	// wall clock: a polling deadline
-	for deadline := time.Now().Add(20 * time.Second); s.Deliveries().Failed < 3 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(20 * time.Second); s.Deliveries().Failed < 3 && time.Now().Before(deadline); { // wall clock: a polling deadline
 		time.Sleep(5 * time.Millisecond)
 	}
 	s.Close()
