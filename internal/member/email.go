@@ -48,7 +48,7 @@ func NormalizeEmail(raw string) (Email, error) {
 			// Zero-width and bidi controls (U+200B, U+202E) make two keys
 			// that look the same, or one that reads as another.
 			return "", fmt.Errorf("e-mail %q: contains the invisible character %U", raw, r)
-		case r >= utf8.RuneSelf && foldsToASCII(r):
+		case r >= utf8.RuneSelf && asciiFold(r) != 0:
 			// The Kelvin sign K folds to k: "franc.friend@" spelt with it
 			// would look like, and lower-case into, someone else's key.
 			return "", fmt.Errorf("e-mail %q: contains %q (%U), a look-alike of the letter %q", raw, r, r, unicode.ToLower(asciiFold(r)))
@@ -66,12 +66,8 @@ func NormalizeEmail(raw string) (Email, error) {
 	return Email(strings.ToLower(s)), nil
 }
 
-// foldsToASCII reports whether a non-ASCII rune is, by Unicode case
-// folding or decomposition, the same letter as an ASCII one (K → k, ſ → s,
-// İ → i).
-func foldsToASCII(r rune) bool { return asciiFold(r) != 0 }
-
-// asciiFold is the ASCII letter r case-folds to, or 0.
+// asciiFold is the ASCII letter a non-ASCII rune is, by Unicode case
+// folding or decomposition (K → k, ſ → s, İ → i), or 0.
 func asciiFold(r rune) rune {
 	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
 		if f < utf8.RuneSelf {

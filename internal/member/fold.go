@@ -1,6 +1,7 @@
 package member
 
 import (
+	"cmp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -70,6 +71,11 @@ func FoldName(s string) string {
 	word := func() { space = false }
 	var dec [32]byte
 	for _, r := range s {
+		if sp := cmp.Or(foldCommon(r), foldSpecial(r)); sp != "" {
+			b.WriteString(sp)
+			word()
+			continue
+		}
 		switch {
 		case r < utf8.RuneSelf:
 			if 'A' <= r && r <= 'Z' {
@@ -80,22 +86,13 @@ func FoldName(s string) string {
 				word()
 				continue
 			}
-		case foldCommon(r) != "":
-			b.WriteString(foldCommon(r))
-			word()
-			continue
-		case foldSpecial(r) != "":
-			b.WriteString(foldSpecial(r))
-			word()
-			continue
 		case unicode.Is(unicode.Mn, r):
 			continue // a combining mark of a decomposed input: dropped
 		case unicode.IsLetter(r) && unicode.Is(unicode.Latin, r):
 			for _, d := range string(norm.NFKD.AppendString(dec[:0], string(r))) {
-				switch {
-				case foldSpecial(d) != "": // Ǣ is Æ and a macron
-					b.WriteString(foldSpecial(d))
-				case !unicode.Is(unicode.Mn, d):
+				if sp := foldSpecial(d); sp != "" { // Ǣ is Æ and a macron
+					b.WriteString(sp)
+				} else if !unicode.Is(unicode.Mn, d) {
 					b.WriteRune(unicode.ToLower(d))
 				}
 			}
