@@ -221,6 +221,11 @@ func (e *Engine) Plan(ctx context.Context, snap Snapshot) (plan.Plan, error) {
 			return plan.Plan{}, fmt.Errorf("read last written ends: %w", err)
 		}
 		in.LastWritten = last
+		prev, err := e.Store.Resolutions(ctx)
+		if err != nil {
+			return plan.Plan{}, fmt.Errorf("read accepted resolutions: %w", err)
+		}
+		in.Previous = prev
 	}
 	if e.NTK != nil {
 		switch {

@@ -46,6 +46,9 @@ type Options struct {
 	// retries are the run's retry budgets when a caller (Incremental)
 	// spent some of them before; nil: fresh ones.
 	retries *apply.Retries
+	// full is the snapshot a given plan was made from in full (a watch
+	// pass): its resolutions are accepted as a fresh fetch's are.
+	full *Snapshot
 }
 
 // Outcome is what a run did.
@@ -147,6 +150,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		}
 		e.RememberPlan(ctx, p, snap.TakenAt)
 		out.Plan = p
+		o.full = fetched
 	}
 	selected, records := e.decide(runID, out.Plan, o)
 	out.Selected = len(selected)
@@ -236,6 +240,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	if fetched != nil {
 		e.keepWritten(context.WithoutCancel(ctx), fetched, out.Results)
 	}
+	e.acceptIdentities(context.WithoutCancel(ctx), runID, out.Plan, o.full, out.Results)
 	var interrupted error
 	if ctx.Err() != nil {
 		// The writes in flight were completed and read back; the rest
@@ -387,7 +392,10 @@ func (e *Engine) decide(runID int64, p plan.Plan, o Options) ([]plan.Item, []sto
 	var selected []plan.Item
 	var records []store.ItemRecord
 	for _, it := range p.Items {
-		if it.Kind == plan.InSync || (o.Only != nil && !o.Only(it)) {
+		// In sync is not recorded, unless its identity changed (held) or
+		// its member's e-mail did (the run's record notes it).
+		quiet := it.Kind == plan.InSync && it.Identity == "" && it.EmailWas == ""
+		if quiet || (o.Only != nil && !o.Only(it)) {
 			continue
 		}
 		// An operator's approval list is the whole run: other items of the
@@ -409,7 +417,7 @@ func (e *Engine) decide(runID int64, p plan.Plan, o Options) ([]plan.Item, []sto
 				status = store.StatusPlanned
 				selected = append(selected, it)
 			}
-		case it.Kind == plan.Ambiguous:
+		case it.Kind == plan.Ambiguous || it.Identity != "":
 			status = store.StatusHeld
 		}
 		rec := store.ItemFromPlan(runID, it, status)
@@ -515,11 +523,16 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 		run.Counts[string(k)] = n
 	}
 	run.Counts["applied"], run.Counts["failed"], run.Counts["stale"], run.Counts["held"] = out.Applied, out.Failed, out.Stale, out.Held
+	identities := identityChanges(p)
+	if len(identities) > 0 {
+		run.Counts["identity"] = len(identities)
+	}
 	ferr := e.Store.FinishRun(context.WithoutCancel(ctx), run)
 
 	if e.Notifier != nil && notify.ShouldNotify(out.Status) {
 		ev := notify.Event{RunID: run.ID, Outcome: out.Status, Mode: run.Mode, Host: e.Host, StartedAt: run.StartedAt,
-			FinishedAt: run.FinishedAt, Counts: run.Counts, Errors: out.Errors, GuardReason: p.Guard.Reason, Summary: out.Summary()}
+			FinishedAt: run.FinishedAt, Counts: run.Counts, Errors: out.Errors, GuardReason: p.Guard.Reason, Summary: out.Summary(),
+			Identity: identities}
 		// A failing notification is reported, never fatal.
 		if err := e.Notifier.Notify(context.WithoutCancel(ctx), ev); err != nil {
 			e.emit(Event{Phase: "notify", Err: fmt.Errorf("notification failed: %w", err)})
@@ -531,8 +544,23 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 // Summary is a one-line account of the outcome.
 func (o Outcome) Summary() string {
 	s := fmt.Sprintf("%d applied, %d failed, %d stale, %d held", o.Applied, o.Failed, o.Stale, o.Held)
+	if n := len(identityChanges(o.Plan)); n > 0 {
+		s += fmt.Sprintf(" (%d identity changes)", n)
+	}
 	if o.Plan.Guard.Tripped {
 		s += "; guard tripped: " + o.Plan.Guard.Reason
 	}
 	return s
+}
+
+// identityChanges are the plan's identity holds, one line each naming the
+// member, the target and what changed.
+func identityChanges(p plan.Plan) []string {
+	var out []string
+	for _, it := range p.Items {
+		if it.Identity != "" {
+			out = append(out, fmt.Sprintf("%s account %s <%s>: %s", it.Target, it.Account, it.Email, it.Identity))
+		}
+	}
+	return out
 }

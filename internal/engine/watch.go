@@ -127,7 +127,14 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 		return Outcome{}, 0, err
 	}
 	o.Plan = &p
-	o.Only = func(it plan.Item) bool { return emails[it.Email] }
+	o.full = &snap
+	ids := map[string]bool{}
+	for _, m := range changed {
+		ids[m.ID] = true
+	}
+	// By member id too: a member whose e-mail was removed is planned by
+	// the account anchored to them.
+	o.Only = func(it plan.Item) bool { return emails[it.Email] || (it.MemberID != "" && ids[it.MemberID]) }
 	out, err := e.syncLocked(ctx, o)
 	if err == nil {
 		e.keepWritten(ctx, &snap, out.Results)

@@ -28,11 +28,31 @@ type Link struct {
 	Email   member.Email
 	Target  string
 	Account string
-	// MemberID optionally pins the link to one member, for families that
-	// share an e-mail address: without it a shared e-mail is ambiguous.
-	MemberID  string
-	Origin    Origin
+	// MemberID pins the link to one Cardskipper member: the link follows
+	// that member through an e-mail change, and a family sharing an
+	// e-mail is told apart by it. Links made before member ids were
+	// recorded have none and match by e-mail alone.
+	MemberID string
+	// MemberName and AccountName are the names the operator was shown when
+	// confirming the link. While both sides still carry them, names that
+	// share no word do not hold the link's items (the operator saw that).
+	MemberName  string
+	AccountName string
+	Origin      Origin
 	CreatedAt time.Time
 	CreatedBy string
 	Note      string
+}
+
+// Resolution is what a run accepted: account Account on Target belongs to
+// member MemberID (empty: to no member) whose e-mail and name were Email and
+// Name, and the account was called AccountName. The next run compares its
+// own resolutions with these; one that changed is held for the admin.
+type Resolution struct {
+	Target      string
+	Account     string
+	MemberID    string
+	Email       member.Email
+	Name        string
+	AccountName string
 }

@@ -352,3 +352,39 @@ func isStaffName(k *nameKey) bool {
 	}
 	return false
 }
+
+// Name is a person's name prepared for the identity checks of a plan
+// (NamesAgree, SameName), made once per member or account.
+type Name struct{ key nameKey }
+
+// ParseName prepares a name.
+func ParseName(s string) Name { return Name{makeKey(s)} }
+
+// Agrees reports whether two names can be the same person's: they share a
+// name part of two letters or more once folded and spelled alike (Žiga Čeh
+// ~ ZIGA CEH ~ Жига Чех, Ana Novak ~ A. Novak), or one of them has no name
+// part to compare. Names that share nothing (Katja Kos, Maja Linked) hold
+// an item for the admin rather than write one person's dates to another's
+// account.
+func (n Name) Agrees(o Name) bool {
+	if n.key.vsorted == o.key.vsorted {
+		return true
+	}
+	long := func(x string) bool { return utf8.RuneCountInString(x) >= 2 }
+	if !slices.ContainsFunc(n.key.vtokens, long) || !slices.ContainsFunc(o.key.vtokens, long) {
+		return true // initials or numbers only: nothing to tell them apart by
+	}
+	for _, x := range n.key.vtokens {
+		if !long(x) {
+			continue
+		}
+		if _, ok := slices.BinarySearch(o.key.vtokens, x); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Same reports whether two names fold to the same parts in the same order:
+// a name shown to the admin is still the name on file.
+func (n Name) Same(o Name) bool { return n.key.exact == o.key.exact }

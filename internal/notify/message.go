@@ -127,6 +127,15 @@ func Body(e Event) string {
 			p("  %-*s %6d\n", width, c.name, c.n)
 		}
 	}
+	if ids, more := firstErrors(e.Identity); len(ids) > 0 {
+		p("\nIdentity changes held for approval (doorsync console, or links add):\n")
+		for _, x := range ids {
+			p("  - %s\n", x)
+		}
+		if more > 0 {
+			p("  (%d more not shown)\n", more)
+		}
+	}
 	shown, more := firstErrors(e.Errors)
 	if len(shown) > 0 {
 		p("\nFirst errors:\n")

@@ -44,6 +44,10 @@ type Event struct {
 	Errors      []string       // the first errors (MaxErrors are shown)
 	GuardReason string
 	Summary     string // one line; derived from the counts when empty
+	// Identity lists the identity changes held for the admin (an account
+	// that now resolves to another member, names that differ), one line
+	// each.
+	Identity []string
 }
 
 // Notifier sends one event somewhere.

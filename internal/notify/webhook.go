@@ -51,6 +51,9 @@ type payload struct {
 	MoreErrors  int            `json:"more_errors"`
 	GuardReason string         `json:"guard_reason"`
 	Summary     string         `json:"summary"`
+	// Identity: the identity changes held for the admin (first MaxErrors).
+	Identity     []string `json:"identity,omitempty"`
+	MoreIdentity int      `json:"more_identity,omitempty"`
 }
 
 func payloadOf(e Event) payload {
@@ -60,6 +63,7 @@ func payloadOf(e Event) payload {
 		GuardReason: e.GuardReason, Summary: e.Summary,
 	}
 	p.Errors, p.MoreErrors = firstErrors(e.Errors)
+	p.Identity, p.MoreIdentity = firstErrors(e.Identity)
 	if p.Counts == nil {
 		p.Counts = map[string]int{}
 	}

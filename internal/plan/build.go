@@ -31,6 +31,10 @@ type Input struct {
 	// LastWritten maps target → account → the end the sync last wrote and
 	// read back; an account now holding something else has drifted.
 	LastWritten map[string]map[string]time.Time
+	// Previous are the resolutions the last runs accepted (member id ↔
+	// account per target): an item whose resolution differs is held with
+	// what changed (identity.go).
+	Previous []identity.Resolution
 	// Extra are items planned by targets that plan on their own (the NTK
 	// access list compares card lists, not accounts by e-mail), with their
 	// target summaries. They are counted, sorted and guarded like the rest.
@@ -89,7 +93,10 @@ type builder struct {
 	in       Input
 	live     []*targetPlan // targets that could be read
 	resolver *identity.Resolver
-	// sorted are the members with an e-mail, by e-mail and member id:
+	// exists: the member ids of the export.
+	exists map[string]bool
+	// sorted are the members with an e-mail (or an account anchored to
+	// their member id), by e-mail and member id:
 	// visiting them in this order makes each target's items come out in
 	// the plan's order, and the members sharing an e-mail stand together.
 	sorted []entry
@@ -99,6 +106,7 @@ type builder struct {
 type entry struct {
 	*member.Member
 	name string
+	key  identity.Name
 }
 
 // targetPlan is the planning of one readable target.
@@ -107,6 +115,7 @@ type targetPlan struct {
 	info  target.Info
 	list  []target.Account
 	index map[string]int // account id → position in list
+	anchors
 	used  []bool         // by position: accounts some member resolved to
 	// linked are the e-mails with an account here, in order (e-mails are
 	// visited in order), to count the linked members across targets.
@@ -131,6 +140,10 @@ func (b *builder) targets() []TargetSummary {
 		all[t.Info.Name] = t.Accounts
 	}
 	b.resolver = identity.NewResolver(b.in.Links, all)
+	b.exists = make(map[string]bool, len(b.in.Members))
+	for i := range b.in.Members {
+		b.exists[b.in.Members[i].ID] = true
+	}
 	return sums
 }
 
@@ -156,9 +169,10 @@ func (b *builder) plan() ([][]Item, int) {
 func (b *builder) group() []Item {
 	var noEmail []Item
 	b.sorted = make([]entry, 0, len(b.in.Members))
+	anchored := b.anchoredMembers()
 	for i := range b.in.Members {
 		m := &b.in.Members[i]
-		if m.Email == "" {
+		if m.Email == "" && !anchored[m.ID] {
 			kind, reason := NoEmail, "member has no e-mail in Cardskipper: add one to sync this member"
 			if len(m.Problems) > 0 {
 				reason = "member has no usable e-mail: " + strings.Join(m.Problems, "; ")
@@ -171,7 +185,8 @@ func (b *builder) group() []Item {
 			noEmail = append(noEmail, b.item(Item{Kind: kind, Name: m.Name(), MemberID: m.ID, Reason: reason}))
 			continue
 		}
-		b.sorted = append(b.sorted, entry{m, m.Name()})
+		name := m.Name()
+		b.sorted = append(b.sorted, entry{m, name, identity.ParseName(name)})
 	}
 	slices.SortStableFunc(b.sorted, func(x, y entry) int {
 		return cmp.Or(cmp.Compare(x.Email, y.Email), cmp.Compare(x.ID, y.ID))
@@ -189,9 +204,12 @@ func (tp *targetPlan) plan() {
 	tp.used = make([]bool, len(tp.list))
 	tp.linked = make([]member.Email, 0, len(tp.list))
 	tp.items = make([]Item, 0, len(tp.sorted)) // at most one per member
+	tp.makeAnchors()
 	for i := 0; i < len(tp.sorted); {
 		j := i + 1
-		for j < len(tp.sorted) && tp.sorted[j].Email == tp.sorted[i].Email {
+		// Members without an e-mail (planned by member id alone) share
+		// nothing: each stands on its own.
+		for tp.sorted[i].Email != "" && j < len(tp.sorted) && tp.sorted[j].Email == tp.sorted[i].Email {
 			j++
 		}
 		tp.email(tp.sorted[i:j])
@@ -206,7 +224,8 @@ func (tp *targetPlan) plan() {
 func (b *builder) item(it Item) Item {
 	it.ID = ItemID(it)
 	if it.Kind.Writes() {
-		it.Auto = slices.Contains(b.in.Policy.Auto, it.Kind)
+		// An identity the admin has not seen is never applied by policy.
+		it.Auto = it.Identity == "" && slices.Contains(b.in.Policy.Auto, it.Kind)
 	}
 	return it
 }
@@ -233,29 +252,15 @@ func ItemID(it Item) string {
 func (tp *targetPlan) email(ms []entry) {
 	matches := tp.resolver.Resolve(tp.info.Name, ms[0].Email)
 	if len(ms) == 1 {
-		// A link pinned to another member of this address (a family
-		// member who has since moved to an address of their own) is not
-		// this member's account.
-		own := matches[:0:0]
-		for _, x := range matches {
-			if x.MemberID == "" || x.MemberID == ms[0].ID {
-				own = append(own, x)
-			}
-		}
-		tp.pair(ms[0], own)
+		tp.resolve(ms[0], matches)
 		return
 	}
-	// A shared e-mail (a family): a link pinned to a member id resolves
-	// that member; every other member of the address is ambiguous.
+	// A shared e-mail (a family): a link pinned to a member id (or what an
+	// earlier run accepted for it) resolves that member; every other
+	// member of the address is ambiguous.
 	for _, m := range ms {
-		var pinned []identity.Match
-		for _, x := range matches {
-			if x.MemberID == m.ID {
-				pinned = append(pinned, x)
-			}
-		}
-		if len(pinned) > 0 {
-			tp.pair(m, pinned)
+		if pinned := tp.anchors.byMember[m.ID]; len(pinned) > 0 {
+			tp.pair(m, pinned, nil)
 			continue
 		}
 		it := tp.base(m)
@@ -287,8 +292,9 @@ func (tp *targetPlan) base(m entry) Item {
 	return Item{Email: m.Email, Name: m.name, MemberID: m.ID, Target: t.Name, System: t.System}
 }
 
-// pair plans one member against the accounts its e-mail resolved to on one target.
-func (tp *targetPlan) pair(m entry, matches []identity.Match) {
+// pair plans one member against the accounts it resolved to on one
+// target; changes are the identity changes that hold the item.
+func (tp *targetPlan) pair(m entry, matches []identity.Match, changes []string) {
 	it := tp.base(m)
 	v := tp.in.Rule.Evaluate(*m.Member, tp.in.Today)
 	it.SourceEnd = v.End
@@ -308,6 +314,7 @@ func (tp *targetPlan) pair(m entry, matches []identity.Match) {
 		if len(present) == 1 {
 			tp.setAccount(&it, present[0])
 		}
+		tp.hold(&it, changes)
 		tp.add(it)
 		return
 	}
@@ -320,7 +327,8 @@ func (tp *targetPlan) pair(m entry, matches []identity.Match) {
 		}
 		slices.Sort(ids) // not the order the target happens to list them in
 		it.Reason = "e-mail matches several accounts: " + strings.Join(ids, ", ") + "; confirm one link"
-		tp.link(m.Email)
+		tp.link(m.linkKey())
+		tp.hold(&it, changes)
 		tp.add(it)
 		return
 	case len(present) == 0:
@@ -340,9 +348,10 @@ func (tp *targetPlan) pair(m entry, matches []identity.Match) {
 		tp.add(it)
 		return
 	}
-	tp.link(m.Email)
+	tp.link(m.linkKey())
 	tp.setAccount(&it, present[0])
 	tp.compare(&it, m, v)
+	tp.checkIdentity(&it, m, accountRef{it.Account, it.AccountName}, changes)
 	tp.add(it)
 }
 
@@ -364,6 +373,16 @@ func (tp *targetPlan) use(id string) bool {
 		tp.used[i] = true
 	}
 	return ok
+}
+
+// linkKey counts a member among the linked: by e-mail, or by member id
+// for a member planned without one (sorted before every e-mail, in the
+// order the members are visited).
+func (m entry) linkKey() member.Email {
+	if m.Email == "" {
+		return member.Email("\x00" + m.ID)
+	}
+	return m.Email
 }
 
 // link records that the e-mail has an account here.

@@ -31,7 +31,18 @@ type fixture struct {
 	Targets     []fixtureTarget              `json:"targets"`
 	Links       []fixtureLink                `json:"links,omitempty"`
 	LastWritten map[string]map[string]string `json:"last_written,omitempty"`
-	Want        fixtureWant                  `json:"want"`
+	// Previous are the resolutions earlier runs accepted.
+	Previous []fixtureResolution `json:"previous,omitempty"`
+	Want     fixtureWant         `json:"want"`
+}
+
+type fixtureResolution struct {
+	Target      string `json:"target"`
+	Account     string `json:"account"`
+	MemberID    string `json:"member_id,omitempty"`
+	Email       string `json:"email,omitempty"`
+	Name        string `json:"name,omitempty"`
+	AccountName string `json:"account_name,omitempty"`
 }
 
 type fixtureRule struct {
@@ -80,10 +91,12 @@ type fixtureAccount struct {
 }
 
 type fixtureLink struct {
-	Email    string `json:"email"`
-	Target   string `json:"target"`
-	Account  string `json:"account"`
-	MemberID string `json:"member_id,omitempty"`
+	Email       string `json:"email"`
+	Target      string `json:"target"`
+	Account     string `json:"account"`
+	MemberID    string `json:"member_id,omitempty"`
+	MemberName  string `json:"member_name,omitempty"`
+	AccountName string `json:"account_name,omitempty"`
 }
 
 type fixtureWant struct {
@@ -105,6 +118,8 @@ type fixtureItem struct {
 	Auto       bool   `json:"auto,omitempty"`
 	Clamped    bool   `json:"clamped,omitempty"`
 	Drift      bool   `json:"drift,omitempty"`
+	Identity   string `json:"identity,omitempty"`
+	EmailWas   string `json:"email_was,omitempty"`
 	Reason     string `json:"reason"`
 }
 
@@ -154,6 +169,9 @@ func TestFixtures(t *testing.T) {
 				if it.Reason == "" {
 					t.Errorf("item %s has no reason", it.ID)
 				}
+				if it.Identity != "" && (it.Auto || !strings.HasPrefix(it.Reason, "identity: ")) {
+					t.Errorf("item %s: an identity change is auto or not first in its reason: %q", it.ID, it.Reason)
+				}
 			}
 		})
 	}
@@ -161,7 +179,8 @@ func TestFixtures(t *testing.T) {
 
 func toFixtureItem(it Item) fixtureItem {
 	f := fixtureItem{Kind: it.Kind, Email: string(it.Email), MemberID: it.MemberID, Target: it.Target, Account: it.Account,
-		SourceEnd: it.SourceEnd.String(), Auto: it.Auto, Clamped: it.Clamped, Drift: it.Drift, Reason: it.Reason}
+		SourceEnd: it.SourceEnd.String(), Auto: it.Auto, Clamped: it.Clamped, Drift: it.Drift, Reason: it.Reason,
+		Identity: it.Identity, EmailWas: string(it.EmailWas)}
 	if !it.CurrentEnd.IsZero() {
 		f.CurrentEnd = it.CurrentEnd.Format(localLayout)
 	}
@@ -233,7 +252,12 @@ func (fx fixture) input(t *testing.T) Input {
 	}
 	for _, fl := range fx.Links {
 		e, _ := member.NormalizeEmail(fl.Email)
-		in.Links = append(in.Links, identity.Link{Email: e, Target: fl.Target, Account: fl.Account, MemberID: fl.MemberID, Origin: identity.Confirmed})
+		in.Links = append(in.Links, identity.Link{Email: e, Target: fl.Target, Account: fl.Account, MemberID: fl.MemberID,
+			MemberName: fl.MemberName, AccountName: fl.AccountName, Origin: identity.Confirmed})
+	}
+	for _, r := range fx.Previous {
+		in.Previous = append(in.Previous, identity.Resolution{Target: r.Target, Account: r.Account, MemberID: r.MemberID,
+			Email: member.Email(r.Email), Name: r.Name, AccountName: r.AccountName})
 	}
 	for tn, accs := range fx.LastWritten {
 		if in.LastWritten == nil {

@@ -80,8 +80,16 @@ type Item struct {
 	// Drift: the sync set this account's end earlier and it changed since
 	// (iVMS-4200 "Apply to Device"); the item re-asserts the date.
 	Drift bool `json:"drift,omitempty"`
-	// LinkOrigin says how the account was found for the e-mail.
+	// LinkOrigin says how the account was found for the e-mail ("member":
+	// by member id, from what an earlier run accepted).
 	LinkOrigin string `json:"link,omitempty"`
+	// Identity, when set, says what changed in who this account belongs
+	// to since the last run, or that the names differ; the reason starts
+	// with it. No policy applies such an item: it waits for the admin.
+	Identity string `json:"identity,omitempty"`
+	// EmailWas is the member's e-mail at the last run, when it changed and
+	// the account stayed the member's (noted, applied as usual).
+	EmailWas member.Email `json:"email_was,omitempty"`
 }
 
 // DaysDiff is desired minus current in calendar days (0 when either is

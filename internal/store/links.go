@@ -12,7 +12,7 @@ import (
 // Links returns the stored identity links ordered by e-mail, target,
 // account and member id.
 func (s *Store) Links(ctx context.Context) ([]identity.Link, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT email, target, account, member_id, origin, created_at, created_by, note
+	rows, err := s.db.QueryContext(ctx, `SELECT email, target, account, member_id, member_name, account_name, origin, created_at, created_by, note
 		FROM links ORDER BY email, target, account, member_id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list links: %w", err)
@@ -22,7 +22,7 @@ func (s *Store) Links(ctx context.Context) ([]identity.Link, error) {
 	for rows.Next() {
 		var l identity.Link
 		var email, origin, created string
-		if err := rows.Scan(&email, &l.Target, &l.Account, &l.MemberID, &origin, &created, &l.CreatedBy, &l.Note); err != nil {
+		if err := rows.Scan(&email, &l.Target, &l.Account, &l.MemberID, &l.MemberName, &l.AccountName, &origin, &created, &l.CreatedBy, &l.Note); err != nil {
 			return nil, fmt.Errorf("store: list links: %w", err)
 		}
 		l.Email, l.Origin = member.Email(email), identity.Origin(origin)
@@ -45,7 +45,8 @@ func (s *Store) Links(ctx context.Context) ([]identity.Link, error) {
 // AddLink stores l, or updates the link with the same e-mail, target,
 // account and member id. A confirmed link stays confirmed when an import
 // brings it again; CreatedAt (defaulting to the clock's now) is kept from the
-// first time. Links of origin "terminal" are derived on every run and are
+// first time; names shown (MemberName, AccountName) replace the ones kept
+// when given. Links of origin "terminal" are derived on every run and are
 // refused.
 func (s *Store) AddLink(ctx context.Context, l identity.Link) error {
 	what := fmt.Sprintf("add link <%s> → %s account %s", l.Email, l.Target, l.Account)
@@ -75,13 +76,15 @@ func (s *Store) AddLink(ctx context.Context, l identity.Link) error {
 		if err != nil {
 			return err
 		}
-		_, err = s.db.ExecContext(ctx, `INSERT INTO links (email, target, account, member_id, origin, created_at, created_by, note)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		_, err = s.db.ExecContext(ctx, `INSERT INTO links (email, target, account, member_id, member_name, account_name, origin, created_at, created_by, note)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (email, target, account, member_id) DO UPDATE SET
 				origin = CASE WHEN links.origin = 'confirmed' THEN 'confirmed' ELSE excluded.origin END,
+				member_name = CASE WHEN excluded.member_name = '' AND excluded.account_name = '' THEN links.member_name ELSE excluded.member_name END,
+				account_name = CASE WHEN excluded.member_name = '' AND excluded.account_name = '' THEN links.account_name ELSE excluded.account_name END,
 				created_by = CASE WHEN excluded.created_by = '' THEN links.created_by ELSE excluded.created_by END,
 				note = CASE WHEN excluded.note = '' THEN links.note ELSE excluded.note END`,
-			string(l.Email), l.Target, l.Account, l.MemberID, string(l.Origin), created, l.CreatedBy, l.Note)
+			string(l.Email), l.Target, l.Account, l.MemberID, l.MemberName, l.AccountName, string(l.Origin), created, l.CreatedBy, l.Note)
 		return err
 	}()
 	if err != nil {
@@ -93,7 +96,9 @@ func (s *Store) AddLink(ctx context.Context, l identity.Link) error {
 // RemoveLink deletes the links of email on targetName to account (for every
 // member id) and returns how many it deleted. An empty account removes the
 // e-mail's links on the whole target; an empty targetName as well removes
-// all of the e-mail's links.
+// all of the e-mail's links. What the runs accepted for those accounts goes
+// with them: the operator took the link back, and the next run resolves the
+// account afresh rather than from the link's effect.
 func (s *Store) RemoveLink(ctx context.Context, email member.Email, targetName, account string) (int, error) {
 	what := fmt.Sprintf("remove link <%s> → %s account %s", email, targetName, account)
 	if err := s.writable(what); err != nil {
@@ -107,6 +112,11 @@ func (s *Store) RemoveLink(ctx context.Context, email member.Email, targetName, 
 	}
 	var n int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM resolutions WHERE (target, account) IN
+			(SELECT target, account FROM links WHERE email = ? AND (? = '' OR target = ?) AND (? = '' OR account = ?))`,
+			string(email), targetName, targetName, account, account); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM links WHERE email = ?
 			AND (? = '' OR target = ?) AND (? = '' OR account = ?)`,
 			string(email), targetName, targetName, account, account)

@@ -8,7 +8,8 @@ import (
 	"github.com/doorsync/doorsync/internal/plan"
 )
 
-// Last plan format 1: the plan the console draws before anything else, in
+// Last plan format 2 (1 lacked the identity fields; a plan kept in it is
+// planned again): the plan the console draws before anything else, in
 // the binary encoding of snapbin.go (varints, strings, symbols, gzip).
 // Planning again from the stored snapshots takes some 500 ms at 50,000
 // members; reading this back a fraction of that (BenchmarkLastPlan75k).
@@ -31,6 +32,7 @@ import (
 //	item:    flags id kind* [email member_id name] target* system* account
 //	         [account_name*] source_end(date) [current_end] [desired_end]
 //	         [current_end_ns] [desired_end_ns] reason* link_origin*
+//	         [identity] [email_was]
 //	         (the current end is not written when it is the desired one)
 //	end:     Unix seconds (an int); its nanoseconds only with itemSubSecond
 //	(* a symbol, numbered in each part on its own; [] present or not by the
@@ -40,7 +42,7 @@ import (
 // Ends are instants: they come back in the plan's zone, loaded by name,
 // as plan.Build and plan.Decode place them.
 const (
-	lastPlanFormat = 1
+	lastPlanFormat = 2
 	kindPlan       = 'p'
 	kindPlanItems  = 'i'
 	// partItems is about how many items go in one part: enough that a
@@ -68,8 +70,10 @@ const (
 	itemPermanent
 	itemClamped
 	itemDrift
-	itemSubSecond  // an end has a fraction of a second
-	itemFlagsKnown = itemSubSecond<<1 - 1
+	itemSubSecond // an end has a fraction of a second
+	itemIdentity  // an identity change holds the item (format 2)
+	itemEmailWas  // the member's e-mail changed since the last run (format 2)
+	itemFlagsKnown = itemEmailWas<<1 - 1
 )
 
 // minItemBytes is the least an item takes encoded (flags, id, kind, target,
@@ -242,6 +246,8 @@ func (w *binWriter) item(it, prev *plan.Item) error {
 	set(it.Clamped, itemClamped)
 	set(it.Drift, itemDrift)
 	set(curNs != 0 || desNs != 0, itemSubSecond)
+	set(it.Identity != "", itemIdentity)
+	set(it.EmailWas != "", itemEmailWas)
 	writeCur := hasCur && flags&itemCurrentIsDesired == 0
 
 	w.uint(flags)
@@ -275,6 +281,12 @@ func (w *binWriter) item(it, prev *plan.Item) error {
 	}
 	w.sym(it.Reason)
 	w.sym(it.LinkOrigin)
+	if flags&itemIdentity != 0 {
+		w.str(it.Identity)
+	}
+	if flags&itemEmailWas != 0 {
+		w.str(string(it.EmailWas))
+	}
 	return nil
 }
 

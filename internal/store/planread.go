@@ -334,6 +334,12 @@ func (r *binReader) item(it, prev *plan.Item, zone *time.Location) {
 		}
 	}
 	it.Reason, it.LinkOrigin = r.sym(), r.sym()
+	if flags&itemIdentity != 0 {
+		it.Identity = r.str()
+	}
+	if flags&itemEmailWas != 0 {
+		it.EmailWas = member.Email(r.str())
+	}
 	switch {
 	case r.err != nil:
 		return

@@ -1,0 +1,21 @@
+-- v3: identity anchored to members (issue 10). A link records the names the
+-- operator was shown when confirming it; resolutions keep, per account, the
+-- member the last run accepted (member_id '' for an account seen with no
+-- member), so that the next run can hold an identity that changed.
+
+ALTER TABLE links ADD COLUMN member_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE links ADD COLUMN account_name TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE resolutions (
+    target       TEXT    NOT NULL,
+    account      TEXT    NOT NULL,
+    member_id    TEXT    NOT NULL DEFAULT '',
+    email        TEXT    NOT NULL DEFAULT '',
+    name         TEXT    NOT NULL DEFAULT '',
+    account_name TEXT    NOT NULL DEFAULT '',
+    run_id       INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+    updated_at   TEXT    NOT NULL,
+    PRIMARY KEY (target, account)
+) STRICT;
+
+CREATE INDEX resolutions_member ON resolutions (member_id) WHERE member_id <> '';
