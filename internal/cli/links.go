@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/doorsync/doorsync/internal/engine"
 	"github.com/doorsync/doorsync/internal/identity"
 	"github.com/doorsync/doorsync/internal/identity/ivms"
 	"github.com/doorsync/doorsync/internal/member"
@@ -95,10 +96,15 @@ func (a *App) linkSession(cmd *cobra.Command, g *globalOptions, arg string) (mem
 
 func (a *App) linksAddCommand(g *globalOptions) *cobra.Command {
 	var memberID, note string
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "add EMAIL TARGET ACCOUNT",
-		Short: "Confirm that ACCOUNT (Person ID) on TARGET belongs to EMAIL",
-		Args:  cobra.ExactArgs(3),
+		Short: "Confirm that ACCOUNT (Person ID) on TARGET belongs to the member with EMAIL",
+		Long: `add links an account to a Cardskipper member. The link records the member's id (taken from
+the one member with EMAIL; --member when several share it) and follows that member through an
+e-mail change. It checks that the account is on the target, and shows both names: names that
+share no word are refused until you add --force (the link then records that you saw them).`,
+		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, s, err := a.linkSession(cmd, g, args[0])
 			if err != nil {
@@ -108,27 +114,50 @@ func (a *App) linksAddCommand(g *globalOptions) *cobra.Command {
 			if err := s.checkTarget(args[1]); err != nil {
 				return err
 			}
+			checked, err := s.engine.CheckLink(cmd.Context(), engine.LinkRequest{Email: e, Target: args[1], Account: args[2], MemberID: memberID, Force: force})
+			if err != nil {
+				return failedError(fmt.Errorf("not linked: %w", err))
+			}
+			for _, w := range checked.Warnings {
+				fmt.Fprintf(a.Stderr, "doorsync: warning: %s\n", w)
+			}
 			existing, err := s.store.Links(cmd.Context())
 			if err != nil {
 				return failedError(err)
 			}
 			for _, x := range existing {
-				if x.Target == args[1] && x.Account == args[2] && x.Email != e {
-					fmt.Fprintf(a.Stderr, "doorsync: warning: account %s on %s is also linked to %s; until one link is removed both members are ambiguous and nothing is written to the account\n", args[2], args[1], x.Email)
+				if x.Target == args[1] && x.Account == args[2] && (x.Email != e || x.MemberID != checked.Link.MemberID) {
+					fmt.Fprintf(a.Stderr, "doorsync: warning: account %s on %s is also linked to %s%s; until one link is removed both members are ambiguous and nothing is written to the account\n",
+						args[2], args[1], x.Email, memberSuffix(x.MemberID))
 				}
 			}
-			l := identity.Link{Email: e, Target: args[1], Account: args[2], MemberID: memberID, Origin: identity.Confirmed,
-				CreatedAt: a.Clock.Now(), CreatedBy: s.engine.User, Note: note}
+			l := checked.Link
+			l.CreatedAt, l.CreatedBy, l.Note = a.Clock.Now(), s.engine.User, note
 			if err := s.store.AddLink(cmd.Context(), l); err != nil {
 				return failedError(err)
 			}
-			fmt.Fprintf(a.Stdout, "linked %s → %s account %s\n", e, args[1], args[2])
+			who, acc := string(e), args[2]
+			if m := checked.Member; m != nil {
+				who = fmt.Sprintf("%s (member %s, %s)", e, m.ID, m.Name())
+			}
+			if x := checked.Account; x != nil && x.Name != "" {
+				acc += " (" + x.Name + ")"
+			}
+			fmt.Fprintf(a.Stdout, "linked %s → %s account %s\n", who, args[1], acc)
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&memberID, "member", "", "pin the link to this Cardskipper member number (families sharing an e-mail)")
+	cmd.Flags().StringVar(&memberID, "member", "", "the Cardskipper member number, when several members share the e-mail")
+	cmd.Flags().BoolVar(&force, "force", false, "link although no member has the e-mail, the terminal cannot be read, or the names differ")
 	cmd.Flags().StringVar(&note, "note", "", "why")
 	return cmd
+}
+
+func memberSuffix(id string) string {
+	if id == "" {
+		return ""
+	}
+	return " (member " + id + ")"
 }
 
 func (a *App) linksRemoveCommand(g *globalOptions) *cobra.Command {

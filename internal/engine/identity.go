@@ -12,7 +12,8 @@ import (
 // acceptIdentities records the resolutions of this run that the next one
 // compares with (plan.Input.Previous). full is the snapshot the plan was
 // made from in full (--auto, a watch pass): every resolution it shows that
-// is not held is accepted, and the accounts it read are recorded. An item
+// is not held is accepted, an unlinked account is recorded as seen with no
+// member, and rows of accounts gone from a target read in full are dropped. An item
 // held for its identity is accepted only once an operator applied it.
 // A failure is reported, never fatal: the next run then compares with
 // older resolutions and holds more, never less.
@@ -39,11 +40,20 @@ func (e *Engine) acceptIdentities(ctx context.Context, runID int64, p plan.Plan,
 			accounts[ts.Info.Name] = ids
 		}
 		for _, it := range p.Items {
-			if _, read := accounts[it.Target]; !read || it.Identity != "" || it.Account == "" || it.MemberID == "" {
+			if _, read := accounts[it.Target]; !read || it.Identity != "" || it.Account == "" {
+				continue
+			}
+			if it.Kind == plan.Unlinked {
+				// Seen with no member: recorded as such, never clearing
+				// the member an earlier run accepted.
+				byTarget[it.Target] = append(byTarget[it.Target], identity.Resolution{Target: it.Target, Account: it.Account, AccountName: it.AccountName})
+				continue
+			}
+			if it.MemberID == "" {
 				continue
 			}
 			switch it.Kind {
-			case plan.Ambiguous, plan.Unlinked, plan.Missing:
+			case plan.Ambiguous, plan.Missing:
 				continue
 			}
 			byTarget[it.Target] = append(byTarget[it.Target], resolutionOf(it))

@@ -58,7 +58,12 @@ type ItemRecord struct {
 	ApprovedBy             string
 	Reason                 string
 	Drift                  bool
-	UpdatedAt              time.Time // set by the store
+	// Identity: the identity change that holds the item; EmailWas: the
+	// member's e-mail at the last run, changed since under the same
+	// resolution (plan.Item).
+	Identity  string
+	EmailWas  member.Email
+	UpdatedAt time.Time // set by the store
 }
 
 // ItemFromPlan makes the record of a plan item for run runID.
@@ -67,6 +72,7 @@ func ItemFromPlan(runID int64, it plan.Item, status ItemStatus) ItemRecord {
 		RunID: runID, ItemID: it.ID, Kind: it.Kind, Email: it.Email, MemberID: it.MemberID, Name: it.Name,
 		Target: it.Target, System: it.System, Account: it.Account, SourceEnd: it.SourceEnd,
 		Before: it.CurrentEnd.Time, Desired: it.DesiredEnd.Time, Status: status, Reason: it.Reason, Drift: it.Drift,
+		Identity: it.Identity, EmailWas: it.EmailWas,
 	}
 }
 
@@ -90,8 +96,8 @@ func itemArgs(r ItemRecord, now any) ([]any, error) {
 	if !r.Kind.Valid() {
 		return nil, fmt.Errorf("unknown kind %q", r.Kind)
 	}
-	if r.Kind == plan.InSync {
-		return nil, fmt.Errorf("kind in_sync is counted, not stored")
+	if r.Kind == plan.InSync && r.Identity == "" && r.EmailWas == "" {
+		return nil, fmt.Errorf("kind in_sync is counted, not stored (unless its identity or e-mail changed)")
 	}
 	if !r.Status.Valid() {
 		return nil, fmt.Errorf("unknown status %q", r.Status)
@@ -112,11 +118,11 @@ func itemArgs(r ItemRecord, now any) ([]any, error) {
 	}
 	return []any{r.RunID, r.ItemID, string(r.Kind), string(r.Email), r.MemberID, r.Name, r.Target, r.System, r.Account,
 		r.SourceEnd.String(), times[0], times[1], times[2], string(r.Status), r.Attempts, r.Error, r.ApprovedBy,
-		r.Reason, r.Drift, now}, nil
+		r.Reason, r.Drift, r.Identity, string(r.EmailWas), now}, nil
 }
 
 const itemColumns = `run_id, item_id, kind, email, member_id, name, target, system, account, source_end,
-	before_end, after_end, desired_end, status, attempts, error, approved_by, reason, drift, updated_at`
+	before_end, after_end, desired_end, status, attempts, error, approved_by, reason, drift, identity, email_was, updated_at`
 
 // AddItems stores the items of run runID in one transaction: all of them or,
 // on any error (which names the item), none. Each record's RunID is ignored
@@ -137,7 +143,7 @@ func (s *Store) AddItems(ctx context.Context, runID int64, items []ItemRecord) e
 		if exists == 0 {
 			return fmt.Errorf("run %d: %w", runID, ErrNotFound)
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO items (`+itemColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO items (`+itemColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 		if err != nil {
 			return err
 		}
@@ -239,14 +245,14 @@ func (s *Store) queryItems(ctx context.Context, query string, args ...any) ([]It
 	var out []ItemRecord
 	for rows.Next() {
 		var r ItemRecord
-		var kind, email, sourceEnd, status, updated string
+		var kind, email, sourceEnd, status, updated, emailWas string
 		var before, after, desired sql.NullString
 		if err := rows.Scan(&r.RunID, &r.ItemID, &kind, &email, &r.MemberID, &r.Name, &r.Target, &r.System, &r.Account,
 			&sourceEnd, &before, &after, &desired, &status, &r.Attempts, &r.Error, &r.ApprovedBy, &r.Reason, &r.Drift,
-			&updated); err != nil {
+			&r.Identity, &emailWas, &updated); err != nil {
 			return nil, err
 		}
-		r.Kind, r.Email, r.Status = plan.Kind(kind), member.Email(email), ItemStatus(status)
+		r.Kind, r.Email, r.Status, r.EmailWas = plan.Kind(kind), member.Email(email), ItemStatus(status), member.Email(emailWas)
 		err := decodeTimes(timeCol{"before_end", before, &r.Before}, timeCol{"after_end", after, &r.After},
 			timeCol{"desired_end", desired, &r.Desired},
 			timeCol{"updated_at", sql.NullString{String: updated, Valid: true}, &r.UpdatedAt})

@@ -10,7 +10,7 @@ import (
 )
 
 // Resolutions returns what the runs accepted: per target and account, the
-// member it belongs to ('' for an account seen with no member), ordered by
+// member it belongs to (” for an account seen with no member), ordered by
 // target and account.
 func (s *Store) Resolutions(ctx context.Context) ([]identity.Resolution, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT target, account, member_id, email, name, account_name
@@ -37,12 +37,12 @@ func (s *Store) Resolutions(ctx context.Context) ([]identity.Resolution, error) 
 
 // AcceptResolutions records what run runID accepted on targetName.
 // accounts, when not nil, is every account the run read there: rows of
-// accounts gone from the target are deleted, and an account seen for the
-// first time is recorded with no member (so that a member who claims it
-// later is an identity change, not a new account). accepted replace the rows
-// of their accounts; an accepted resolution with no member never clears
-// the member an earlier run accepted (a member missing from one export keeps
-// their account). Only rows that change are written.
+// accounts gone from the target are deleted. accepted replace the rows of
+// their accounts; one with no member records an account seen with no
+// member (a member who claims it later is an identity change, not a new
+// account) and never clears the member an earlier run accepted (a member
+// missing from one export keeps their account). Only rows that change are
+// written.
 func (s *Store) AcceptResolutions(ctx context.Context, runID int64, targetName string, accounts []string, accepted []identity.Resolution) error {
 	what := "accept resolutions on " + targetName
 	if err := s.writable(what); err != nil {
@@ -92,11 +92,6 @@ func (s *Store) AcceptResolutions(ctx context.Context, runID int64, targetName s
 			present := make(map[string]bool, len(accounts))
 			for _, a := range accounts {
 				present[a] = true
-				if _, ok := have[a]; !ok {
-					if err := write(identity.Resolution{Account: a}); err != nil {
-						return err
-					}
-				}
 			}
 			for a := range have {
 				if present[a] {

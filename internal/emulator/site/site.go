@@ -269,9 +269,16 @@ func (s *Site) WriteConfig(path, database string) error {
 // which still holds the end before the member's last renewal.
 func alignNeyross(persons []neyemu.Person, data dataset.Set, zone *time.Location) {
 	ends := map[string]member.Date{}
+	names := map[string][2]string{}
 	for _, m := range data.Members {
 		e, err := member.NormalizeEmail(m.Email)
-		if err != nil || e == "" || m.Inactive {
+		if err != nil || e == "" {
+			continue
+		}
+		if _, ok := names[string(e)]; !ok {
+			names[string(e)] = [2]string{m.FirstName, m.LastName}
+		}
+		if m.Inactive {
 			continue
 		}
 		for _, r := range m.Roles {
@@ -282,6 +289,12 @@ func alignNeyross(persons []neyemu.Person, data dataset.Set, zone *time.Location
 	}
 	for i := range persons {
 		e, err := member.NormalizeEmail(persons[i].Email)
+		if n, ok := names[string(e)]; ok && err == nil {
+			// The platform's operators typed the member's name in
+			// Cyrillic (the patronymic stays the generator's): doorsync's
+			// name check must see the same person on both sides.
+			persons[i].Name, persons[i].Surname = cyrillic(n[0]), cyrillic(n[1])
+		}
 		end, ok := ends[string(e)]
 		if err != nil || !ok {
 			continue

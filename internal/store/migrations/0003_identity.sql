@@ -19,3 +19,9 @@ CREATE TABLE resolutions (
 ) STRICT;
 
 CREATE INDEX resolutions_member ON resolutions (member_id) WHERE member_id <> '';
+
+-- An item's identity change (held for the admin) and the member's e-mail at
+-- the last run when it changed under the same resolution: history shows
+-- both, and an in_sync item carrying either is recorded.
+ALTER TABLE items ADD COLUMN identity TEXT NOT NULL DEFAULT '';
+ALTER TABLE items ADD COLUMN email_was TEXT NOT NULL DEFAULT '';

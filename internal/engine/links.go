@@ -1,0 +1,168 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/source/cardskipper"
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+// LinkRequest is an operator's "account Account on Target is the member's
+// with e-mail Email" (links add).
+type LinkRequest struct {
+	Email   member.Email
+	Target  string
+	Account string
+	// MemberID names the member when several share the e-mail; when set
+	// it must be a member with that e-mail.
+	MemberID string
+	// Force links although no member has the e-mail, the member's e-mail
+	// differs, the terminal cannot be read, or the names share no word
+	// (the refusal showed them).
+	Force bool
+}
+
+// CheckedLink is a link ready to store, with what the operator should read.
+type CheckedLink struct {
+	Link     identity.Link
+	Member   *member.Member  // nil when forced without one
+	Account  *target.Account // nil when forced without reading the terminal
+	Warnings []string
+}
+
+// CheckLink anchors an operator's link to a member: it reads the members
+// (Cardskipper, else the last run's snapshot) and the account on its
+// target, and returns the link with the member id and the names shown, or
+// an error saying why not (naming the members, the account, the names).
+// Nothing is stored.
+func (e *Engine) CheckLink(ctx context.Context, req LinkRequest) (CheckedLink, error) {
+	var out CheckedLink
+	t := e.targetByName(req.Target)
+	if t == nil {
+		return out, fmt.Errorf("no target named %q is configured", req.Target)
+	}
+	members, warn, err := e.linkMembers(ctx)
+	if err != nil && !req.Force {
+		return out, fmt.Errorf("%w; add --force to link without checking the member", err)
+	}
+	if warn != "" {
+		out.Warnings = append(out.Warnings, warn)
+	}
+	if err == nil {
+		m, err := pickMember(members, req)
+		if err != nil && !req.Force {
+			return out, err
+		}
+		if err != nil {
+			out.Warnings = append(out.Warnings, err.Error()+" (linked anyway: --force)")
+		}
+		out.Member = m
+	}
+	var found map[string]target.Account
+	err = e.Try(ctx, req.Target, linkCheckLimit, func() error {
+		var err error
+		found, err = t.Lookup(ctx, []string{req.Account})
+		return err
+	})
+	switch {
+	case err != nil && !req.Force:
+		return out, fmt.Errorf("read account %s on %s: %w; add --force to link without checking the account", req.Account, req.Target, err)
+	case err != nil:
+		out.Warnings = append(out.Warnings, fmt.Sprintf("account %s on %s was not checked (%v): linked anyway (--force)", req.Account, req.Target, err))
+	default:
+		a, ok := found[req.Account]
+		if !ok {
+			return out, fmt.Errorf("there is no account %s on %s", req.Account, req.Target)
+		}
+		out.Account = &a
+	}
+	l := identity.Link{Email: req.Email, Target: req.Target, Account: req.Account, Origin: identity.Confirmed}
+	if out.Member != nil {
+		l.MemberID = out.Member.ID
+	}
+	if out.Member != nil && out.Account != nil {
+		mn, an := out.Member.Name(), out.Account.Name
+		if !identity.ParseName(mn).Agrees(identity.ParseName(an)) && !req.Force {
+			return out, fmt.Errorf("names differ: %s ≠ %s (member %s, account %s on %s); if they are the same person, add --force",
+				mn, an, out.Member.ID, req.Account, req.Target)
+		}
+		// The operator has seen both names (here, or in the refusal):
+		// the planner accepts them while both sides keep them.
+		l.MemberName, l.AccountName = mn, an
+	}
+	out.Link = l
+	return out, nil
+}
+
+// linkCheckLimit bounds how long an operator waits for one terminal.
+const linkCheckLimit = 15 * time.Second
+
+// linkMembers reads the members for a link check: Cardskipper now, else
+// the snapshot of the last run (with a warning saying so).
+func (e *Engine) linkMembers(ctx context.Context) ([]member.Member, string, error) {
+	var ms []member.Member
+	err := e.Try(ctx, "cardskipper", linkCheckLimit, func() error {
+		var err error
+		ms, err = e.Source.Export(ctx, cardskipper.ExportQuery{OrganisationID: e.OrganisationID})
+		return err
+	})
+	if err == nil && len(ms) > 0 {
+		return ms, "", nil
+	}
+	if err == nil {
+		err = errors.New("Cardskipper returned no members")
+	}
+	if e.Store == nil {
+		return nil, "", fmt.Errorf("read the members: %w", err)
+	}
+	stored, taken, serr := e.Store.Members(ctx)
+	if serr != nil || len(stored) == 0 {
+		return nil, "", fmt.Errorf("read the members: %w", err)
+	}
+	return stored, fmt.Sprintf("Cardskipper could not be read (%v): the members of %s were used", err, taken.In(e.Zone).Format("2006-01-02 15:04")), nil
+}
+
+// pickMember finds the one member a link belongs to.
+func pickMember(members []member.Member, req LinkRequest) (*member.Member, error) {
+	var same []*member.Member
+	var byID *member.Member
+	for i := range members {
+		m := &members[i]
+		if m.Email == req.Email {
+			same = append(same, m)
+		}
+		if req.MemberID != "" && m.ID == req.MemberID {
+			byID = m
+		}
+	}
+	switch {
+	case req.MemberID != "" && byID == nil:
+		return nil, fmt.Errorf("no member %s in Cardskipper", req.MemberID)
+	case req.MemberID != "" && byID.Email != req.Email:
+		return byID, fmt.Errorf("member %s (%s) has the e-mail %s, not %s", byID.ID, byID.Name(), emailText(byID.Email), req.Email)
+	case req.MemberID != "":
+		return byID, nil
+	case len(same) == 1:
+		return same[0], nil
+	case len(same) == 0:
+		return nil, fmt.Errorf("no member in Cardskipper has the e-mail %s; add --force to link it anyway", req.Email)
+	}
+	who := make([]string, len(same))
+	for i, m := range same {
+		who[i] = fmt.Sprintf("%s (%s)", m.ID, m.Name())
+	}
+	return nil, fmt.Errorf("%d members share the e-mail %s: %s; say which with --member", len(same), req.Email, strings.Join(who, ", "))
+}
+
+func emailText(e member.Email) string {
+	if e == "" {
+		return "(none)"
+	}
+	return string(e)
+}
