@@ -407,6 +407,7 @@ type e2eWebhookPayload struct {
 	Errors      []string       `json:"errors"`
 	GuardReason string         `json:"guard_reason"`
 	Text        string         `json:"text"`
+	Identity    []string       `json:"identity"`
 }
 
 // startE2EWebhook serves a webhook on loopback whose URL path holds a token

@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/doorsync/doorsync/internal/identity"
+)
+
+func TestAcceptResolutions(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	runID, err := s.StartRun(ctx, Run{Mode: "auto"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	maja := identity.Resolution{Account: "3004", MemberID: "201", Email: "maja@example.si", Name: "Maja Novak", AccountName: "Maja Linked"}
+	accept := func(accounts []string, rs ...identity.Resolution) {
+		t.Helper()
+		if err := s.AcceptResolutions(ctx, runID, "entrance", accounts, rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := func() []identity.Resolution {
+		t.Helper()
+		rs, err := s.Resolutions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	accept([]string{"3004", "3005", "3006"}, maja, identity.Resolution{Account: "3005", AccountName: "Franc Friend"})
+	want := []identity.Resolution{
+		{Target: "entrance", Account: "3004", MemberID: "201", Email: "maja@example.si", Name: "Maja Novak", AccountName: "Maja Linked"},
+		{Target: "entrance", Account: "3005", AccountName: "Franc Friend"},
+	}
+	if rs := got(); !slices.Equal(rs, want) {
+		t.Fatalf("after the first run: %+v, want %+v", rs, want)
+	}
+
+	// A member missing from one export: the account is reported unlinked,
+	// which must not clear the member an earlier run accepted.
+	accept([]string{"3004", "3005"}, identity.Resolution{Account: "3004", AccountName: "Maja Linked"})
+	if rs := got(); !slices.Equal(rs, want) {
+		t.Fatalf("an unlinked report cleared an accepted member: %+v", rs)
+	}
+
+	// The e-mail changed under the same member: the row follows.
+	maja.Email = "maja.new@example.si"
+	accept(nil, maja)
+	want[0].Email = "maja.new@example.si"
+	if rs := got(); !slices.Equal(rs, want) {
+		t.Fatalf("after an e-mail change: %+v, want %+v", rs, want)
+	}
+
+	// An account gone from a target read in full is forgotten; without
+	// the account list (an approved item) nothing is deleted.
+	accept([]string{"3004"})
+	if rs := got(); !slices.Equal(rs, want[:1]) {
+		t.Fatalf("after 3005 left the terminal: %+v, want %+v", rs, want[:1])
+	}
+
+	// Removing the link an account was resolved by forgets the resolution:
+	// the operator took it back.
+	if err := s.AddLink(ctx, identity.Link{Email: "maja.new@example.si", Target: "entrance", Account: "3004", MemberID: "201", Origin: identity.Confirmed}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.RemoveLink(ctx, "maja.new@example.si", "entrance", "3004"); err != nil || n != 1 {
+		t.Fatalf("RemoveLink = %d, %v", n, err)
+	}
+	if rs := got(); len(rs) != 0 {
+		t.Fatalf("the removed link's resolution stayed: %+v", rs)
+	}
+}
+
+func TestLinksKeepTheNamesShown(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	l := identity.Link{Email: "katja@example.si", Target: "gym", Account: "4001", MemberID: "401", Origin: identity.Confirmed,
+		MemberName: "Katja Kos", AccountName: "Maja Linked"}
+	if err := s.AddLink(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	// An import of the same link later keeps the names the admin saw.
+	imp := l
+	imp.Origin, imp.MemberName, imp.AccountName = identity.Imported, "", ""
+	if err := s.AddLink(ctx, imp); err != nil {
+		t.Fatal(err)
+	}
+	links, err := s.Links(ctx)
+	if err != nil || len(links) != 1 {
+		t.Fatalf("Links = %+v, %v", links, err)
+	}
+	if g := links[0]; g.MemberName != "Katja Kos" || g.AccountName != "Maja Linked" || g.Origin != identity.Confirmed {
+		t.Errorf("link = %+v; want the names shown kept, confirmed", g)
+	}
+}
