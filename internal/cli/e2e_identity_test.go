@@ -275,3 +275,62 @@ func TestIdentityLookalikeEmailsAreInvalid(t *testing.T) {
 		}
 	}
 }
+
+func TestLinksAddAnchorsTheLinkToOneMember(t *testing.T) {
+	s := startIdentitySite(t)
+	s.CardskipperServer.SetMembers([]csemu.Member{
+		s.member("5001", "Katja", "Kos", "katja@example.si", 60),
+		s.member("5002", "Mama", "Kralj", "family@example.si", 60),
+		s.member("5003", "Sin", "Kralj", "family@example.si", 60),
+	})
+	s.term.SetPersons([]hikemu.Person{
+		s.person("3201", "Maja Linked", "", 10),
+		s.person("3202", "Sin Kralj", "", 10),
+		s.person("3203", "Nobody Yet", "", 10),
+	})
+	for _, tt := range []struct {
+		args    []string
+		code    int
+		out     string // in stdout (linked) or stderr (refused)
+		member  string // the member id stored, when linked
+		account string
+	}{
+		{args: []string{"katja@example.si", "entrance", "3201"}, code: exitcode.Failed,
+			out: "names differ: Katja Kos ≠ Maja Linked (member 5001, account 3201 on entrance); if they are the same person, add --force"},
+		{args: []string{"family@example.si", "entrance", "3202"}, code: exitcode.Failed,
+			out: "2 members share the e-mail family@example.si: 5002 (Mama Kralj), 5003 (Sin Kralj); say which with --member"},
+		{args: []string{"katja@example.si", "entrance", "3202", "--member", "5003"}, code: exitcode.Failed,
+			out: "member 5003 (Sin Kralj) has the e-mail family@example.si, not katja@example.si"},
+		{args: []string{"new@example.si", "entrance", "3203"}, code: exitcode.Failed,
+			out: "no member in Cardskipper has the e-mail new@example.si; add --force to link it anyway"},
+		{args: []string{"katja@example.si", "entrance", "9999", "--force"}, code: exitcode.Failed,
+			out: "there is no account 9999 on entrance"},
+		{args: []string{"family@example.si", "entrance", "3202", "--member", "5003"}, code: exitcode.OK,
+			out: "linked family@example.si (member 5003, Sin Kralj) → entrance account 3202 (Sin Kralj)", member: "5003", account: "3202"},
+		{args: []string{"katja@example.si", "entrance", "3201", "--force"}, code: exitcode.OK,
+			out: "linked katja@example.si (member 5001, Katja Kos) → entrance account 3201 (Maja Linked)", member: "5001", account: "3201"},
+		{args: []string{"new@example.si", "entrance", "3203", "--force"}, code: exitcode.OK,
+			out: "linked new@example.si → entrance account 3203 (Nobody Yet)", account: "3203"},
+	} {
+		r := s.run(t, append([]string{"links", "add"}, tt.args...)...)
+		if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, tt.out) {
+			t.Errorf("links add %s: exit %d\n%s%s\nwant exit %d with %q", strings.Join(tt.args, " "), r.code, r.stdout, r.stderr, tt.code, tt.out)
+		}
+	}
+	r := s.run(t, "links", "list", "--log-format", "json")
+	var links []struct{ Email, Account, MemberID, MemberName, AccountName string }
+	if err := json.Unmarshal([]byte(r.stdout), &links); err != nil || len(links) != 3 {
+		t.Fatalf("links list: %v\n%s", err, r.stdout)
+	}
+	want := map[string][3]string{"3201": {"5001", "Katja Kos", "Maja Linked"}, "3202": {"5003", "Sin Kralj", "Sin Kralj"}, "3203": {"", "", ""}}
+	for _, l := range links {
+		if w := want[l.Account]; [3]string{l.MemberID, l.MemberName, l.AccountName} != w {
+			t.Errorf("link to %s: member %q names %q/%q, want %v", l.Account, l.MemberID, l.MemberName, l.AccountName, w)
+		}
+	}
+	// Katja's link was forced after the names were shown: her renewal is
+	// not held for the names.
+	if it := s.item(t, "5001", "3201"); it.Identity != "" || !it.Auto {
+		t.Errorf("Katja's confirmed link is held: %s (auto %v)", it.Reason, it.Auto)
+	}
+}

@@ -230,6 +230,15 @@ func (a *App) importLinks(ctx context.Context, s *session, res ivms.ImportResult
 	if err != nil {
 		return failedError(err)
 	}
+	// Imported links belong to members too: each is pinned to the one
+	// member with its e-mail.
+	members, warn, membersErr := s.engine.CurrentMembers(ctx)
+	if warn != "" {
+		fmt.Fprintf(a.Stderr, "doorsync: warning: %s\n", warn)
+	}
+	if membersErr != nil {
+		fmt.Fprintf(a.Stderr, "doorsync: warning: %v: the links are not pinned to members (they match by e-mail until a run accepts them)\n", err)
+	}
 	failed := false
 	for _, t := range s.engine.Targets {
 		name := t.Info().Name
@@ -248,6 +257,11 @@ func (a *App) importLinks(ctx context.Context, s *session, res ivms.ImportResult
 			continue
 		}
 		ip := ivms.PlanImport(res, name, accounts, existing, a.Clock.Now(), s.engine.User)
+		if membersErr == nil {
+			for _, n := range engine.PinMembers(ip.Add, members) {
+				fmt.Fprintf(a.Stdout, "  %s: %s\n", name, n)
+			}
+		}
 		verb := "linked"
 		if dryRun {
 			verb = "would link"

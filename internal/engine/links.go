@@ -47,7 +47,7 @@ func (e *Engine) CheckLink(ctx context.Context, req LinkRequest) (CheckedLink, e
 	if t == nil {
 		return out, fmt.Errorf("no target named %q is configured", req.Target)
 	}
-	members, warn, err := e.linkMembers(ctx)
+	members, warn, err := e.CurrentMembers(ctx)
 	if err != nil && !req.Force {
 		return out, fmt.Errorf("%w; add --force to link without checking the member", err)
 	}
@@ -103,9 +103,9 @@ func (e *Engine) CheckLink(ctx context.Context, req LinkRequest) (CheckedLink, e
 // linkCheckLimit bounds how long an operator waits for one terminal.
 const linkCheckLimit = 15 * time.Second
 
-// linkMembers reads the members for a link check: Cardskipper now, else
-// the snapshot of the last run (with a warning saying so).
-func (e *Engine) linkMembers(ctx context.Context) ([]member.Member, string, error) {
+// CurrentMembers reads the members for linking: Cardskipper now, else the
+// snapshot of the last run (with a warning saying so).
+func (e *Engine) CurrentMembers(ctx context.Context) ([]member.Member, string, error) {
 	var ms []member.Member
 	err := e.Try(ctx, "cardskipper", linkCheckLimit, func() error {
 		var err error
@@ -165,4 +165,30 @@ func emailText(e member.Email) string {
 		return "(none)"
 	}
 	return string(e)
+}
+
+// PinMembers sets each link's member id from the one member with its
+// e-mail (an import's links), and says which could not be pinned.
+func PinMembers(links []identity.Link, members []member.Member) (notes []string) {
+	byEmail := map[member.Email][]*member.Member{}
+	for i := range members {
+		if m := &members[i]; m.Email != "" {
+			byEmail[m.Email] = append(byEmail[m.Email], m)
+		}
+	}
+	for i := range links {
+		l := &links[i]
+		if l.MemberID != "" {
+			continue
+		}
+		switch ms := byEmail[l.Email]; len(ms) {
+		case 1:
+			l.MemberID = ms[0].ID
+		case 0:
+			notes = append(notes, fmt.Sprintf("%s → account %s: no member has this e-mail; linked by e-mail only", l.Email, l.Account))
+		default:
+			notes = append(notes, fmt.Sprintf("%s → account %s: %d members share this e-mail; link each with links add --member", l.Email, l.Account, len(ms)))
+		}
+	}
+	return notes
 }
