@@ -2,7 +2,6 @@ package member
 
 import (
 	"cmp"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -65,14 +64,19 @@ func foldCommon(r rune) string {
 // apart; Ł, Ø, ß, Đ by foldSpecial); letters with no ASCII form (Cyrillic,
 // IPA) are kept lower-cased.
 func FoldName(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+	return string(AppendFoldName(make([]byte, 0, len(s)), s))
+}
+
+// AppendFoldName appends FoldName(s) to dst: comparing two names into
+// buffers on the stack allocates nothing (SameFoldedName).
+func AppendFoldName(dst []byte, s string) []byte {
+	start := len(dst)
 	space := false
 	word := func() { space = false }
 	var dec [32]byte
 	for _, r := range s {
 		if sp := cmp.Or(foldCommon(r), foldSpecial(r)); sp != "" {
-			b.WriteString(sp)
+			dst = append(dst, sp...)
 			word()
 			continue
 		}
@@ -82,31 +86,42 @@ func FoldName(s string) string {
 				r += 'a' - 'A'
 			}
 			if ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') {
-				b.WriteByte(byte(r))
+				dst = append(dst, byte(r))
 				word()
 				continue
 			}
 		case unicode.Is(unicode.Mn, r):
 			continue // a combining mark of a decomposed input: dropped
 		case unicode.IsLetter(r) && unicode.Is(unicode.Latin, r):
-			for _, d := range string(norm.NFKD.AppendString(dec[:0], string(r))) {
+			var one [utf8.UTFMax]byte
+			for _, d := range string(norm.NFKD.Append(dec[:0], utf8.AppendRune(one[:0], r)...)) {
 				if sp := foldSpecial(d); sp != "" { // Ǣ is Æ and a macron
-					b.WriteString(sp)
+					dst = append(dst, sp...)
 				} else if !unicode.Is(unicode.Mn, d) {
-					b.WriteRune(unicode.ToLower(d))
+					dst = utf8.AppendRune(dst, unicode.ToLower(d))
 				}
 			}
 			word()
 			continue
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(unicode.ToLower(r))
+			dst = utf8.AppendRune(dst, unicode.ToLower(r))
 			word()
 			continue
 		}
-		if !space && b.Len() > 0 {
-			b.WriteByte(' ')
+		if !space && len(dst) > start {
+			dst = append(dst, ' ')
 			space = true
 		}
 	}
-	return strings.TrimRight(b.String(), " ")
+	for len(dst) > start && dst[len(dst)-1] == ' ' {
+		dst = dst[:len(dst)-1]
+	}
+	return dst
+}
+
+// SameFoldedName reports whether FoldName(a) == FoldName(b); names up to
+// 128 bytes folded are compared without allocating.
+func SameFoldedName(a, b string) bool {
+	var ba, bb [128]byte
+	return string(AppendFoldName(ba[:0], a)) == string(AppendFoldName(bb[:0], b))
 }

@@ -106,7 +106,6 @@ type builder struct {
 type entry struct {
 	*member.Member
 	name string
-	key  identity.Name
 }
 
 // targetPlan is the planning of one readable target.
@@ -185,8 +184,7 @@ func (b *builder) group() []Item {
 			noEmail = append(noEmail, b.item(Item{Kind: kind, Name: m.Name(), MemberID: m.ID, Reason: reason}))
 			continue
 		}
-		name := m.Name()
-		b.sorted = append(b.sorted, entry{m, name, identity.ParseName(name)})
+		b.sorted = append(b.sorted, entry{m, m.Name()})
 	}
 	slices.SortStableFunc(b.sorted, func(x, y entry) int {
 		return cmp.Or(cmp.Compare(x.Email, y.Email), cmp.Compare(x.ID, y.ID))

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/member"
 )
 
 // anchors are what ties accounts on one target to members by member id
@@ -101,9 +102,17 @@ func (tp *targetPlan) claimed(account, id string) bool {
 // free are the e-mail's matches that may be member id's: unpinned, or
 // pinned to it, and not another member's.
 func (tp *targetPlan) free(matches []identity.Match, id string) []identity.Match {
-	var out []identity.Match
-	for _, x := range matches {
-		if (x.MemberID == "" || x.MemberID == id) && !tp.claimed(x.Account, id) {
+	ok := func(x identity.Match) bool { return (x.MemberID == "" || x.MemberID == id) && !tp.claimed(x.Account, id) }
+	i := 0
+	for i < len(matches) && ok(matches[i]) {
+		i++
+	}
+	if i == len(matches) {
+		return matches[:i:i] // all free, as almost always: no copy (callers append to a full slice only)
+	}
+	out := slices.Clone(matches[:i])
+	for _, x := range matches[i+1:] {
+		if ok(x) {
 			out = append(out, x)
 		}
 	}
@@ -240,8 +249,13 @@ func (tp *targetPlan) checkIdentity(it *Item, m entry, acc accountRef, changes [
 			it.Reason += fmt.Sprintf("; e-mail changed from %s to %s: same member, same account", p.Email, m.Email)
 		}
 	}
-	if acc.Name != "" && !m.key.Agrees(identity.ParseName(acc.Name)) && !tp.namesShown(m, acc) {
-		changes = append(changes, fmt.Sprintf("name differs: %s ≠ %s", m.name, acc.Name))
+	// Most names are typed alike, or differ in case and diacritics only
+	// (ZIGA CEH): no keys are made for them.
+	if acc.Name != "" && !strings.EqualFold(m.name, acc.Name) && !member.SameFoldedName(m.name, acc.Name) {
+		mk, ak := identity.ParseName(m.name), identity.ParseName(acc.Name)
+		if !mk.Agrees(ak) && !tp.namesShown(m, mk, acc, ak) {
+			changes = append(changes, fmt.Sprintf("name differs: %s ≠ %s", m.name, acc.Name))
+		}
 	}
 	tp.hold(it, changes)
 }
@@ -262,16 +276,15 @@ type accountRef struct{ ID, Name string }
 // namesShown: the admin confirmed this member ↔ account with these names
 // in front of them (a confirmed link recording them), or approved it so
 // at an earlier run.
-func (tp *targetPlan) namesShown(m entry, acc accountRef) bool {
-	accName := identity.ParseName(acc.Name)
+func (tp *targetPlan) namesShown(m entry, memberName identity.Name, acc accountRef, accName identity.Name) bool {
 	for _, l := range tp.anchors.confirmed[acc.ID] {
 		if (l.MemberID == m.ID || (l.MemberID == "" && l.Email == m.Email)) && (l.MemberName != "" || l.AccountName != "") &&
-			identity.ParseName(l.MemberName).Same(m.key) && identity.ParseName(l.AccountName).Same(accName) {
+			identity.ParseName(l.MemberName).Same(memberName) && identity.ParseName(l.AccountName).Same(accName) {
 			return true
 		}
 	}
 	p, ok := tp.anchors.prev[acc.ID]
-	return ok && p.MemberID == m.ID && identity.ParseName(p.Name).Same(m.key) && identity.ParseName(p.AccountName).Same(accName)
+	return ok && p.MemberID == m.ID && identity.ParseName(p.Name).Same(memberName) && identity.ParseName(p.AccountName).Same(accName)
 }
 
 // anchoredMembers are the member ids some target anchors an account to: a
