@@ -102,7 +102,9 @@ func (tp *targetPlan) claimed(account, id string) bool {
 // free are the e-mail's matches that may be member id's: unpinned, or
 // pinned to it, and not another member's.
 func (tp *targetPlan) free(matches []identity.Match, id string) []identity.Match {
-	ok := func(x identity.Match) bool { return (x.MemberID == "" || x.MemberID == id) && !tp.claimed(x.Account, id) }
+	ok := func(x identity.Match) bool {
+		return (x.MemberID == "" || x.MemberID == id) && !tp.claimed(x.Account, id)
+	}
 	i := 0
 	for i < len(matches) && ok(matches[i]) {
 		i++
