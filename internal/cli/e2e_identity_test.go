@@ -6,10 +6,12 @@ package cli
 // notification.
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	csemu "github.com/doorsync/doorsync/internal/emulator/cardskipper"
 	"github.com/doorsync/doorsync/internal/emulator/dataset"
@@ -332,5 +334,41 @@ func TestLinksAddAnchorsTheLinkToOneMember(t *testing.T) {
 	// not held for the names.
 	if it := s.item(t, "5001", "3201"); it.Identity != "" || !it.Auto {
 		t.Errorf("Katja's confirmed link is held: %s (auto %v)", it.Reason, it.Auto)
+	}
+}
+
+// In watch mode too: a member who removes their e-mail keeps their account,
+// and the pass that sees the change holds the revoke with the change named.
+func TestIdentityWatchKeepsTheAccountOfAMemberWhoseEmailWent(t *testing.T) {
+	s := startIdentitySite(t)
+	s.raiseGuard(t)
+	boris := s.member("3001", "Boris", "Lap", "boris@example.si", -10)
+	s.CardskipperServer.SetMembers([]csemu.Member{boris, s.member("3002", "Vida", "Dolenc", "vida@example.si", 20)})
+	s.term.SetPersons([]hikemu.Person{s.person("3007", "Boris Lap", "boris@example.si", 40),
+		s.person("3008", "Vida Dolenc", "vida@example.si", 20)})
+	app, out, _ := newTestApp(s.Clock, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- app.Run(ctx, []string{"watch", "--config", s.cfg, "--interval", "1s", "--overlap", "1s"})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	waitFor(t, 30*time.Second, func() bool { return strings.Contains(out.String(), "run 1") }, "the start-up reconcile")
+
+	boris.Email = ""
+	s.CardskipperServer.Upsert(boris)
+	var history string
+	waitFor(t, 30*time.Second, func() bool {
+		history = s.run(t, "history", "--run", "2").stdout
+		return strings.Contains(history, "was removed in Cardskipper")
+	}, "the pass that sees Boris's e-mail go")
+	if !strings.Contains(history, "revoke") || !strings.Contains(history, "held") {
+		t.Errorf("the pass does not hold Boris's revoke:\n%s", history)
+	}
+	if got := s.endOf(t, "3007"); got != s.end(40) {
+		t.Errorf("3007 was written: ends %s", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/doorsync/doorsync/internal/apply"
@@ -104,6 +105,27 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	if err != nil {
 		return Outcome{}, 0, err
 	}
+	// The accounts anchored to a changed member by id are read again too:
+	// a member whose e-mail changed or went keeps them (docs/identity.md).
+	accepted, err := e.Store.Resolutions(ctx)
+	if err != nil {
+		return Outcome{}, 0, err
+	}
+	changedIDs := map[string]bool{}
+	for _, m := range changed {
+		changedIDs[m.ID] = true
+	}
+	anchored := map[string][]string{} // target → accounts
+	for _, r := range accepted {
+		if r.MemberID != "" && changedIDs[r.MemberID] {
+			anchored[r.Target] = append(anchored[r.Target], r.Account)
+		}
+	}
+	for _, l := range links {
+		if l.MemberID != "" && changedIDs[l.MemberID] {
+			anchored[l.Target] = append(anchored[l.Target], l.Account)
+		}
+	}
 	// One time for everything this pass saves and plans: the merged
 	// snapshots are current as of now (every change since the last poll is
 	// in), and the console reuses the pass's plan only when the snapshots'
@@ -111,7 +133,7 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	now := e.Clock.Now()
 	snap := Snapshot{Members: members, TakenAt: now, Organisations: orgs}
 	for _, t := range e.Targets {
-		ts, err := e.refreshAccounts(ctx, t, links, emails, now, o.retries)
+		ts, err := e.refreshAccounts(ctx, t, links, emails, anchored[t.Info().Name], now, o.retries)
 		if err != nil {
 			return Outcome{}, 0, err
 		}
@@ -128,13 +150,9 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	}
 	o.Plan = &p
 	o.full = &snap
-	ids := map[string]bool{}
-	for _, m := range changed {
-		ids[m.ID] = true
-	}
 	// By member id too: a member whose e-mail was removed is planned by
 	// the account anchored to them.
-	o.Only = func(it plan.Item) bool { return emails[it.Email] || (it.MemberID != "" && ids[it.MemberID]) }
+	o.Only = func(it plan.Item) bool { return emails[it.Email] || (it.MemberID != "" && changedIDs[it.MemberID]) }
 	out, err := e.syncLocked(ctx, o)
 	if err == nil {
 		e.keepWritten(ctx, &snap, out.Results)
@@ -150,8 +168,8 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 }
 
 // refreshAccounts re-reads, on one target, just the accounts of the given
-// e-mails and merges them into the stored snapshot.
-func (e *Engine) refreshAccounts(ctx context.Context, t target.Target, links []identity.Link, emails map[member.Email]bool, now time.Time, retries *apply.Retries) (plan.TargetState, error) {
+// e-mails and the anchored ones, and merges them into the stored snapshot.
+func (e *Engine) refreshAccounts(ctx context.Context, t target.Target, links []identity.Link, emails map[member.Email]bool, anchored []string, now time.Time, retries *apply.Retries) (plan.TargetState, error) {
 	name := t.Info().Name
 	accs, _, err := e.Store.Accounts(ctx, name)
 	if errors.Is(err, store.ErrNoSnapshot) {
@@ -160,12 +178,14 @@ func (e *Engine) refreshAccounts(ctx context.Context, t target.Target, links []i
 		return plan.TargetState{}, err
 	}
 	r := identity.NewResolver(links, map[string][]target.Account{name: accs})
-	var ids []string
+	ids := slices.Clone(anchored)
 	for em := range emails {
 		for _, m := range r.Resolve(name, em) {
 			ids = append(ids, m.Account)
 		}
 	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	if len(ids) == 0 {
 		return plan.TargetState{Info: t.Info(), Accounts: accs}, nil
 	}
