@@ -39,9 +39,9 @@ type Link struct {
 	MemberName  string
 	AccountName string
 	Origin      Origin
-	CreatedAt time.Time
-	CreatedBy string
-	Note      string
+	CreatedAt   time.Time
+	CreatedBy   string
+	Note        string
 }
 
 // Resolution is what a run accepted: account Account on Target belongs to

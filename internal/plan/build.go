@@ -116,7 +116,7 @@ type targetPlan struct {
 	list  []target.Account
 	index map[string]int // account id → position in list
 	anchors
-	used  []bool         // by position: accounts some member resolved to
+	used []bool // by position: accounts some member resolved to
 	// linked are the e-mails with an account here, in order (e-mails are
 	// visited in order), to count the linked members across targets.
 	linked        []member.Email

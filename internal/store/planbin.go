@@ -70,9 +70,9 @@ const (
 	itemPermanent
 	itemClamped
 	itemDrift
-	itemSubSecond // an end has a fraction of a second
-	itemIdentity  // an identity change holds the item (format 2)
-	itemEmailWas  // the member's e-mail changed since the last run (format 2)
+	itemSubSecond  // an end has a fraction of a second
+	itemIdentity   // an identity change holds the item (format 2)
+	itemEmailWas   // the member's e-mail changed since the last run (format 2)
 	itemFlagsKnown = itemEmailWas<<1 - 1
 )
 

@@ -10,7 +10,7 @@ import (
 )
 
 // Resolutions returns what the runs accepted: per target and account, the
-// member it belongs to ('' for an account seen with no member), ordered by
+// member it belongs to (an empty id for an account seen with no member), ordered by
 // target and account.
 func (s *Store) Resolutions(ctx context.Context) ([]identity.Resolution, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT target, account, member_id, email, name, account_name
