@@ -28,6 +28,12 @@ type Engine struct {
 	Retries  *Retries
 	Batch    int         // accounts per read (default DefaultBatch)
 	Progress func(Event) // may be nil; called from the workers
+	// Recheck, when set, is asked about each item before it is written,
+	// with its account as re-read just before (the read that detects a
+	// changed end: no request of its own). A non-nil error skips the item
+	// as Stale with that error: a saved plan whose account no longer
+	// belongs to the item's member. Called from the workers.
+	Recheck func(it plan.Item, acc target.Account) error
 }
 
 // Run applies the write items (extend, reactivate, shorten, revoke) and
@@ -197,10 +203,16 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 	for _, i := range chunk {
 		it := items[i]
 		acc, ok := before[it.Account]
+		var notTheirs error
+		if ok && w.e.Recheck != nil {
+			notTheirs = w.e.Recheck(it, acc)
+		}
 		switch {
 		case !ok:
 			res[i].Status = Failed
 			res[i].Err = &target.Error{Class: target.NotFound, Target: w.name, Op: "re-read " + it.Account, Message: "account is no longer on the target"}
+		case notTheirs != nil:
+			res[i].Status, res[i].Before, res[i].Err = Stale, acc.End, notTheirs
 		case changedSincePlanning(acc, it):
 			res[i].Status = Stale
 			res[i].Before = acc.End

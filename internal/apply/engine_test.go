@@ -486,3 +486,65 @@ func TestApplyGivesUpASilentTerminal(t *testing.T) {
 		t.Errorf("failed %d, skipped %d of %d: want the one written to fail and the rest skipped", failed, skipped, len(entrance))
 	}
 }
+
+// The ownership re-check (Engine.Recheck) is asked with the account as
+// re-read before writing, costs no request of its own, and an item it
+// refuses is stale, journalled never and not written.
+func TestApplyRecheckSkipsAccountsNoLongerTheMembers(t *testing.T) {
+	w := newWorld(t, 150, nil)
+	items := w.writes(plan.Extend, plan.Reactivate)
+	victim := items[0]
+	before := endOnTerminal(w, victim.Target, victim.Account)
+	rec := newRecorder(w.site)
+	var mu sync.Mutex
+	asked := map[string]target.Account{}
+	eng := apply.Engine{Targets: w.targets, Recorder: rec, RunID: 1, Retry: instant(),
+		Recheck: func(it plan.Item, acc target.Account) error {
+			mu.Lock()
+			defer mu.Unlock()
+			asked[it.ID] = acc
+			if it.ID == victim.ID {
+				return errors.New("account " + it.Account + " is someone else's")
+			}
+			return nil
+		}}
+	results, err := eng.Run(context.Background(), items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := results[0]; r.Status != apply.Stale || !strings.Contains(r.Err.Error(), "someone else's") {
+		t.Fatalf("refused item: %s %v, want stale with the check's reason", r.Status, r.Err)
+	}
+	if got := endOnTerminal(w, victim.Target, victim.Account); got != before {
+		t.Fatalf("refused account was written: %s, was %s", got, before)
+	}
+	if n := modifiesOf(w.site, victim.Target, victim.Account); n != 0 {
+		t.Fatalf("%d Modify requests for a refused account", n)
+	}
+	for _, in := range rec.open {
+		if in.ItemID == victim.ID {
+			t.Fatal("a refused item was journalled")
+		}
+	}
+	perTarget := map[string]int{}
+	for _, r := range results[1:] {
+		if r.Status != apply.Applied {
+			t.Errorf("%s: %s %v", r.Item.Account, r.Status, r.Err)
+		}
+	}
+	for _, it := range items {
+		acc, ok := asked[it.ID]
+		if !ok || acc.ID != it.Account {
+			t.Errorf("item %s: checked with %+v, want its account %s as re-read", it.ID, acc, it.Account)
+		}
+		perTarget[it.Target]++
+	}
+	// The check reads nothing itself: at most one re-read and one read-back
+	// per chunk.
+	for _, ep := range w.site.Terminals {
+		k := perTarget[ep.Name]
+		if n, most := countSearches(ep), 2*((k+29)/30); n > most {
+			t.Errorf("%s: %d Search requests for %d items; at most %d allowed", ep.Name, n, k, most)
+		}
+	}
+}

@@ -25,7 +25,7 @@ type Status string
 const (
 	Applied Status = "applied" // written and confirmed by read-back
 	Failed  Status = "failed"  // the target refused, or read-back disagreed
-	Stale   Status = "stale"   // the account changed since planning: not written
+	Stale   Status = "stale"   // the account changed, or is no longer the member's, since planning: not written
 	Skipped Status = "skipped" // not attempted (target stopped, run cancelled)
 )
 

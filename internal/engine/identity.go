@@ -6,7 +6,9 @@ import (
 
 	"github.com/doorsync/doorsync/internal/apply"
 	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/target"
 )
 
 // acceptIdentities records the resolutions of this run that the next one
@@ -76,4 +78,41 @@ func (e *Engine) acceptIdentities(ctx context.Context, runID int64, p plan.Plan,
 func resolutionOf(it plan.Item) identity.Resolution {
 	return identity.Resolution{Target: it.Target, Account: it.Account, MemberID: it.MemberID, Email: it.Email,
 		Name: it.Name, AccountName: it.AccountName}
+}
+
+// recheck returns the check apply makes before writing an item of a plan
+// made earlier (issue 10 §5): against the links and the accepted
+// resolutions as stored now, and the account as re-read just before the
+// write, the account must still belong to the item's member
+// (identity.Owners.Recheck); otherwise the item is skipped as stale with
+// whose the account is now. A hand-edited plan cannot write one member's
+// dates to someone else's account.
+func (e *Engine) recheck(ctx context.Context) (func(plan.Item, target.Account) error, error) {
+	var links []identity.Link
+	var accepted []identity.Resolution
+	if e.Store != nil {
+		var err error
+		if links, err = e.Store.Links(ctx); err != nil {
+			return nil, fmt.Errorf("read links to re-check the plan: %w", err)
+		}
+		if accepted, err = e.Store.Resolutions(ctx); err != nil {
+			return nil, fmt.Errorf("read accepted resolutions to re-check the plan: %w", err)
+		}
+	}
+	owners := identity.NewOwners(links, accepted)
+	return func(it plan.Item, acc target.Account) error {
+		return owners.Recheck(claimOf(it), acc.Email)
+	}, nil
+}
+
+// claimOf is what an item says about whose its account is. An e-mail
+// edited into a plan file by hand is normalised as the planner's are; one
+// that cannot be is kept as written (and then ties to nothing).
+func claimOf(it plan.Item) identity.Claim {
+	email := it.Email
+	if n, err := member.NormalizeEmail(string(email)); err == nil {
+		email = n
+	}
+	return identity.Claim{Target: it.Target, Account: it.Account, MemberID: it.MemberID, Email: email,
+		Name: it.Name, IdentityChange: it.Identity != ""}
 }

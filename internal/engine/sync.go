@@ -187,6 +187,15 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		for _, t := range e.Targets {
 			ae.Targets[t.Info().Name] = t
 		}
+		if o.Plan != nil && o.Approved != nil {
+			// A plan made earlier (apply FILE, the console): each
+			// account must still be its item's member's.
+			check, err := e.recheck(ctx)
+			if err != nil {
+				return e.finish(ctx, run, out, o, err)
+			}
+			ae.Recheck = check
+		}
 		res, err := ae.Run(ctx, selected)
 		out.Results = append(out.Results, res...)
 		if err != nil {

@@ -140,7 +140,8 @@ func TestFixtures(t *testing.T) {
 			if err := dec.Decode(&fx); err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
-			p := Build(fx.input(t))
+			in := fx.input(t)
+			p := Build(in)
 			got := fixtureWant{Summary: p.Summary, Guard: p.Guard}
 			for _, it := range p.Items {
 				got.Items = append(got.Items, toFixtureItem(it))
@@ -171,6 +172,28 @@ func TestFixtures(t *testing.T) {
 				}
 				if it.Identity != "" && (it.Auto || !strings.HasPrefix(it.Reason, "identity: ")) {
 					t.Errorf("item %s: an identity change is auto or not first in its reason: %q", it.ID, it.Reason)
+				}
+			}
+			// A write item the planner makes passes the re-check apply
+			// makes of a saved plan (identity.Owners.Recheck), against the
+			// same links, resolutions and accounts: the two agree on
+			// whose an account is.
+			owners := identity.NewOwners(in.Links, in.Previous)
+			fields := map[string]map[string]member.Email{}
+			for _, ts := range in.Targets {
+				fields[ts.Info.Name] = map[string]member.Email{}
+				for _, a := range ts.Accounts {
+					fields[ts.Info.Name][a.ID] = a.Email
+				}
+			}
+			for _, it := range p.Items {
+				if !it.Kind.Writes() {
+					continue
+				}
+				c := identity.Claim{Target: it.Target, Account: it.Account, MemberID: it.MemberID, Email: it.Email,
+					Name: it.Name, IdentityChange: it.Identity != ""}
+				if err := owners.Recheck(c, fields[it.Target][it.Account]); err != nil {
+					t.Errorf("item %s (%s <%s> on %s account %s) fails the re-check of a saved plan: %v", it.ID, it.Kind, it.Email, it.Target, it.Account, err)
 				}
 			}
 		})

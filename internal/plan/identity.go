@@ -91,12 +91,11 @@ func cmpOrigin(o identity.Origin) identity.Origin {
 // claimed reports whether account belongs to a member other than id: a
 // link pins it to them, or an earlier run accepted it for a member still in
 // the export.
+// identity.OtherAnchor is the one rule, shared with the re-check of a saved
+// plan before writing (identity.Owners).
 func (tp *targetPlan) claimed(account, id string) bool {
-	if pin, ok := tp.anchors.pinned[account]; ok {
-		return pin != id
-	}
-	p, ok := tp.anchors.prev[account]
-	return ok && p.MemberID != "" && p.MemberID != id && tp.exists[p.MemberID]
+	owner, pinned := identity.OtherAnchor(id, tp.anchors.pinned[account], tp.anchors.prev[account].MemberID)
+	return owner != "" && (pinned || tp.exists[owner])
 }
 
 // free are the e-mail's matches that may be member id's: unpinned, or

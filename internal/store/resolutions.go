@@ -10,8 +10,8 @@ import (
 )
 
 // Resolutions returns what the runs accepted: per target and account, the
-// member it belongs to (” for an account seen with no member), ordered by
-// target and account.
+// member it belongs to (an empty id for an account seen with no member),
+// ordered by target and account.
 func (s *Store) Resolutions(ctx context.Context) ([]identity.Resolution, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT target, account, member_id, email, name, account_name
 		FROM resolutions ORDER BY target, account`)

@@ -1,0 +1,196 @@
+package identity
+
+import (
+	"fmt"
+
+	"github.com/doorsync/doorsync/internal/member"
+)
+
+// OtherAnchor says which member other than id an account is anchored to by
+// member id. pin is the member a link pins the account to ("" for none);
+// accepted the member an earlier run accepted it for ("" for none or no
+// member). A pin decides alone (the admin linked the account since);
+// otherwise the accepted member, when it is not id. The planner (which
+// counts an accepted member only while it is in the export) and the
+// re-check of a saved plan (Owners.Recheck) both ask this.
+func OtherAnchor(id, pin, accepted string) (owner string, pinned bool) {
+	if pin != "" {
+		if pin == id {
+			return "", true
+		}
+		return pin, true
+	}
+	if accepted != "" && accepted != id {
+		return accepted, false
+	}
+	return "", false
+}
+
+// Claim is what one write item of a saved plan says: account Account on
+// Target belongs to member MemberID ("" in plans made before member ids),
+// whose e-mail is Email.
+type Claim struct {
+	Target   string
+	Account  string
+	MemberID string
+	Email    member.Email
+	Name     string
+	// IdentityChange: the item carries an identity change (plan.Item.Identity)
+	// that the admin approves by applying it — exactly that change.
+	IdentityChange bool
+}
+
+// Owners indexes the stored links and the accepted resolutions, to check
+// before writing that a saved plan's account still belongs to its member.
+// Pure: built from values, no I/O; safe for concurrent use once built.
+type Owners struct {
+	// pin: target → account → the link pinning it to a member (the last
+	// in link order, as the planner takes it).
+	pin map[string]map[string]Link
+	// byAccount: target → account → the links naming it.
+	byAccount map[string]map[string][]Link
+	// emailLinked: target → e-mail → it has a stored link there (then
+	// an e-mail found on the terminal does not resolve it: Resolver).
+	emailLinked map[string]map[member.Email]bool
+	// accepted: target → account → what the last runs accepted.
+	accepted map[string]map[string]Resolution
+}
+
+// NewOwners indexes links and accepted resolutions.
+func NewOwners(links []Link, accepted []Resolution) *Owners {
+	o := &Owners{pin: map[string]map[string]Link{}, byAccount: map[string]map[string][]Link{},
+		emailLinked: map[string]map[member.Email]bool{}, accepted: map[string]map[string]Resolution{}}
+	for _, l := range links {
+		if l.Account == "" {
+			continue
+		}
+		if o.byAccount[l.Target] == nil {
+			o.byAccount[l.Target] = map[string][]Link{}
+			o.pin[l.Target] = map[string]Link{}
+			o.emailLinked[l.Target] = map[member.Email]bool{}
+		}
+		o.byAccount[l.Target][l.Account] = append(o.byAccount[l.Target][l.Account], l)
+		if l.Email != "" {
+			o.emailLinked[l.Target][l.Email] = true
+		}
+		if l.MemberID != "" {
+			o.pin[l.Target][l.Account] = l
+		}
+	}
+	for _, r := range accepted {
+		if o.accepted[r.Target] == nil {
+			o.accepted[r.Target] = map[string]Resolution{}
+		}
+		o.accepted[r.Target][r.Account] = r
+	}
+	return o
+}
+
+// NotOwnedError says that a saved plan's account no longer belongs to the
+// item's member, and who it belongs to now.
+type NotOwnedError struct {
+	Claim Claim
+	Now   string // who or what the account belongs to now
+}
+
+func (e *NotOwnedError) Error() string {
+	who := fmt.Sprintf("<%s>", e.Claim.Email)
+	if e.Claim.MemberID != "" {
+		who = fmt.Sprintf("member %s %s", e.Claim.MemberID, who)
+	}
+	return fmt.Sprintf("account %s on %s no longer belongs to %s: %s", e.Claim.Account, e.Claim.Target, who, e.Now)
+}
+
+// Recheck decides whether c's account still belongs to c's member, from
+// the links, the accepted resolutions, and field: the e-mail the account
+// holds on the target as read just now ("" for none). Nil: it does;
+// otherwise a *NotOwnedError saying whose it is now.
+//
+// By member id first: a link pinning the account decides; an earlier run's
+// acceptance for this member ties it; one for another member refuses it,
+// unless the item is the identity change the admin approves and the e-mail
+// still ties the account. Then by e-mail: a link of the item's e-mail not
+// pinned to a member, or the account's e-mail field (when no stored link
+// says otherwise, as the planner resolves it). An item without a member id
+// is checked by e-mail alone.
+func (o *Owners) Recheck(c Claim, field member.Email) error {
+	stale := func(now string) error { return &NotOwnedError{Claim: c, Now: now} }
+	if c.MemberID != "" {
+		pin := o.pin[c.Target][c.Account]
+		acc, seen := o.accepted[c.Target][c.Account]
+		owner, pinned := OtherAnchor(c.MemberID, pin.MemberID, acc.MemberID)
+		switch {
+		case pinned && owner == "":
+			return nil
+		case pinned:
+			return stale(fmt.Sprintf("a link pins it to member %s%s", owner, emailText(pin.Email)))
+		case seen && acc.MemberID == c.MemberID:
+			return nil
+		case owner != "" && !(c.IdentityChange && o.emailTies(c, field)):
+			return stale(fmt.Sprintf("an earlier run accepted it as member %s's%s", owner, resolutionText(acc)))
+		}
+	}
+	if o.emailTies(c, field) {
+		return nil
+	}
+	return stale(o.notTied(c, field))
+}
+
+// emailTies: a link of c's e-mail names the account (for an item with a
+// member id, one pinned to no member: a pinned one was decided by member
+// id), or the account's e-mail field is c's e-mail and no stored link ties
+// the account to another e-mail or the e-mail to another account.
+func (o *Owners) emailTies(c Claim, field member.Email) bool {
+	if c.Email == "" {
+		return false
+	}
+	links := o.byAccount[c.Target][c.Account]
+	for _, l := range links {
+		if l.Email == c.Email && (l.MemberID == "" || c.MemberID == "") {
+			return true
+		}
+	}
+	return field == c.Email && len(links) == 0 && !o.emailLinked[c.Target][c.Email]
+}
+
+// notTied says whose the account is when c's e-mail does not tie it.
+func (o *Owners) notTied(c Claim, field member.Email) string {
+	for _, l := range o.byAccount[c.Target][c.Account] {
+		if l.Email != c.Email {
+			return fmt.Sprintf("it is linked to %s", l.Email)
+		}
+	}
+	switch {
+	case field != "" && field != c.Email:
+		return fmt.Sprintf("no link ties it to %s and its e-mail field holds %s", emailOrNone(c.Email), field)
+	case field == c.Email && c.Email != "":
+		return fmt.Sprintf("its e-mail field holds %s, but a stored link ties that e-mail to another account here", field)
+	}
+	return fmt.Sprintf("no link and no e-mail field on the target ties it to %s", emailOrNone(c.Email))
+}
+
+func emailText(e member.Email) string {
+	if e == "" {
+		return ""
+	}
+	return fmt.Sprintf(" <%s>", e)
+}
+
+func emailOrNone(e member.Email) string {
+	if e == "" {
+		return "the item (it has no e-mail)"
+	}
+	return string(e)
+}
+
+func resolutionText(r Resolution) string {
+	switch {
+	case r.Name != "" && r.Email != "":
+		return fmt.Sprintf(" (%s <%s>)", r.Name, r.Email)
+	case r.Email != "":
+		return fmt.Sprintf(" <%s>", r.Email)
+	case r.Name != "":
+		return fmt.Sprintf(" (%s)", r.Name)
+	}
+	return ""
+}

@@ -1,0 +1,128 @@
+package identity
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/doorsync/doorsync/internal/member"
+)
+
+func TestRecheck(t *testing.T) {
+	const (
+		a    member.Email = "a@x.si"
+		b    member.Email = "b@x.si"
+		gone member.Email = "franc.friend@x.si"
+	)
+	claim := func(id string, email member.Email) Claim {
+		return Claim{Target: "entrance", Account: "3005", MemberID: id, Email: email, Name: "Ana A"}
+	}
+	link := func(email member.Email, account, id string) Link {
+		return Link{Email: email, Target: "entrance", Account: account, MemberID: id, Origin: Confirmed}
+	}
+	res := func(account, id string, email member.Email) Resolution {
+		return Resolution{Target: "entrance", Account: account, MemberID: id, Email: email, Name: "Bo B"}
+	}
+	cases := []struct {
+		name     string
+		claim    Claim
+		links    []Link
+		accepted []Resolution
+		field    member.Email // the account's e-mail field as read before writing
+		want     string       // "" = ok; else a part of the reason
+	}{
+		// A link pinned to a member decides.
+		{name: "pinned to this member", claim: claim("101", a), links: []Link{link(a, "3005", "101")}},
+		{name: "pinned to this member under an old e-mail", claim: claim("101", a), links: []Link{link("old@x.si", "3005", "101")}},
+		{name: "pinned to this member beats a resolution to another", claim: claim("101", a),
+			links: []Link{link(a, "3005", "101")}, accepted: []Resolution{res("3005", "102", b)}},
+		{name: "pinned to another member", claim: claim("101", a), links: []Link{link(b, "3005", "102")}, field: a,
+			want: "account 3005 on entrance no longer belongs to member 101 <a@x.si>: a link pins it to member 102 <b@x.si>"},
+		{name: "pinned to another member, same e-mail (the e-mail moved)", claim: claim("101", a),
+			links: []Link{link(a, "3005", "102")}, want: "a link pins it to member 102 <a@x.si>"},
+		{name: "pinned to another member, identity change approved", claim: Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: a, IdentityChange: true},
+			links: []Link{link(b, "3005", "102")}, field: a, want: "pins it to member 102"},
+		{name: "another target's pin does not count", claim: claim("101", a),
+			links: []Link{{Email: b, Target: "garage", Account: "3005", MemberID: "102"}}, field: a},
+
+		// Accepted resolutions.
+		{name: "accepted to this member", claim: claim("101", a), accepted: []Resolution{res("3005", "101", a)}},
+		{name: "accepted to this member, the e-mail changed", claim: claim("101", "new@x.si"), accepted: []Resolution{res("3005", "101", a)}, field: a},
+		{name: "accepted to another member", claim: claim("101", a), accepted: []Resolution{res("3005", "102", b)}, field: a,
+			want: "account 3005 on entrance no longer belongs to member 101 <a@x.si>: an earlier run accepted it as member 102's (Bo B <b@x.si>)"},
+		{name: "accepted to another, identity change approved, e-mail field ties",
+			claim:    Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: gone, IdentityChange: true},
+			accepted: []Resolution{res("3005", "102", gone)}, field: gone},
+		{name: "accepted to another, identity change approved, unpinned link ties",
+			claim:    Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: a, IdentityChange: true},
+			links:    []Link{link(a, "3005", "")},
+			accepted: []Resolution{res("3005", "102", b)}},
+		{name: "accepted to another, identity change approved, nothing ties",
+			claim:    Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: a, IdentityChange: true},
+			accepted: []Resolution{res("3005", "102", b)}, field: b, want: "accepted it as member 102's"},
+		{name: "accepted to another, e-mail ties but no identity change approved", claim: claim("101", a),
+			links: []Link{link(a, "3005", "")}, accepted: []Resolution{res("3005", "102", b)}, field: a, want: "accepted it as member 102's"},
+		{name: "accepted to no member, e-mail field ties", claim: claim("101", a), accepted: []Resolution{res("3005", "", "")}, field: a},
+		{name: "accepted to no member, nothing ties", claim: claim("101", a), accepted: []Resolution{res("3005", "", "")}, field: b,
+			want: "no link ties it to a@x.si and its e-mail field holds b@x.si"},
+
+		// By e-mail.
+		{name: "unpinned link of the e-mail", claim: claim("101", a), links: []Link{link(a, "3005", "")}},
+		{name: "e-mail field", claim: claim("101", a), field: a},
+		{name: "e-mail field of someone else", claim: claim("101", a), field: b,
+			want: "account 3005 on entrance no longer belongs to member 101 <a@x.si>: no link ties it to a@x.si and its e-mail field holds b@x.si"},
+		{name: "no e-mail field", claim: claim("101", a),
+			want: "no link and no e-mail field on the target ties it to a@x.si"},
+		{name: "unpinned link of another e-mail beats the field", claim: claim("101", a), links: []Link{link(b, "3005", "")}, field: a,
+			want: "it is linked to b@x.si"},
+		{name: "the e-mail is linked to another account: the field does not count", claim: claim("101", a),
+			links: []Link{link(a, "3004", "")}, field: a, want: "a stored link ties that e-mail to another account"},
+		{name: "item without e-mail", claim: claim("101", ""), field: a, want: "the item (it has no e-mail)"},
+
+		// Plans made before member ids: by e-mail alone.
+		{name: "no member id, e-mail field", claim: claim("", a), accepted: []Resolution{res("3005", "102", b)}, field: a},
+		{name: "no member id, link (pinned) of the e-mail", claim: claim("", a), links: []Link{link(a, "3005", "102")}},
+		{name: "no member id, nothing ties", claim: claim("", a), field: b,
+			want: "account 3005 on entrance no longer belongs to <a@x.si>: no link ties it to a@x.si and its e-mail field holds b@x.si"},
+		{name: "no member id, linked to another e-mail", claim: claim("", a), links: []Link{link(b, "3005", "102")}, field: a,
+			want: "it is linked to b@x.si"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := NewOwners(tc.links, tc.accepted).Recheck(tc.claim, tc.field)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("Recheck = %v, want ok", err)
+				}
+				return
+			}
+			var ne *NotOwnedError
+			if !errors.As(err, &ne) {
+				t.Fatalf("Recheck = %v, want a *NotOwnedError", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Recheck = %q, want it to say %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestOtherAnchor(t *testing.T) {
+	cases := []struct {
+		id, pin, accepted string
+		owner             string
+		pinned            bool
+	}{
+		{"101", "", "", "", false},
+		{"101", "101", "102", "", true},
+		{"101", "102", "101", "102", true},
+		{"101", "", "101", "", false},
+		{"101", "", "102", "102", false},
+	}
+	for _, tc := range cases {
+		owner, pinned := OtherAnchor(tc.id, tc.pin, tc.accepted)
+		if owner != tc.owner || pinned != tc.pinned {
+			t.Errorf("OtherAnchor(%q, %q, %q) = %q, %v; want %q, %v", tc.id, tc.pin, tc.accepted, owner, pinned, tc.owner, tc.pinned)
+		}
+	}
+}
