@@ -209,13 +209,21 @@ func TestIdentityConfirmedLinkFollowsTheMember(t *testing.T) {
 	}
 }
 
-func TestIdentityRevokeCannotBeDodgedByAnEmailChange(t *testing.T) {
+// startLapsedBorisSite: Boris's membership ended ten days ago while his
+// account 3007 is valid for forty more (a revoke, held); Vida is in sync.
+func startLapsedBorisSite(t *testing.T) (*identitySite, csemu.Member) {
+	t.Helper()
 	s := startIdentitySite(t)
 	s.raiseGuard(t)
 	boris := s.member("3001", "Boris", "Lap", "boris@example.si", -10)
 	s.CardskipperServer.SetMembers([]csemu.Member{boris, s.member("3002", "Vida", "Dolenc", "vida@example.si", 20)})
 	s.term.SetPersons([]hikemu.Person{s.person("3007", "Boris Lap", "boris@example.si", 40),
 		s.person("3008", "Vida Dolenc", "vida@example.si", 20)})
+	return s, boris
+}
+
+func TestIdentityRevokeCannotBeDodgedByAnEmailChange(t *testing.T) {
+	s, boris := startLapsedBorisSite(t)
 	if r := s.auto(t); r.code != exitcode.Held {
 		t.Fatalf("first run: exit %d, want 4 (Boris's revoke held)\n%s", r.code, r.stdout)
 	}
@@ -340,12 +348,7 @@ func TestLinksAddAnchorsTheLinkToOneMember(t *testing.T) {
 // In watch mode too: a member who removes their e-mail keeps their account,
 // and the pass that sees the change holds the revoke with the change named.
 func TestIdentityWatchKeepsTheAccountOfAMemberWhoseEmailWent(t *testing.T) {
-	s := startIdentitySite(t)
-	s.raiseGuard(t)
-	boris := s.member("3001", "Boris", "Lap", "boris@example.si", -10)
-	s.CardskipperServer.SetMembers([]csemu.Member{boris, s.member("3002", "Vida", "Dolenc", "vida@example.si", 20)})
-	s.term.SetPersons([]hikemu.Person{s.person("3007", "Boris Lap", "boris@example.si", 40),
-		s.person("3008", "Vida Dolenc", "vida@example.si", 20)})
+	s, boris := startLapsedBorisSite(t)
 	app, out, _ := newTestApp(s.Clock, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
