@@ -239,7 +239,21 @@ func (d *detailScreen) lines(r *row) []string {
 		if m.sel[it.ID] {
 			sel = "●"
 		}
-		add("%s%s %s on %s — %s", sel, s.Badge(it.Kind), s.Bold.Render(kindLabel(it.Kind)), it.Target, it.Reason)
+		reason := it.Reason
+		if it.Identity != "" {
+			// The identity change in full, under the item's line: it is
+			// what the admin must read before approving (issue 10).
+			reason = strings.TrimPrefix(reason, "identity: "+it.Identity+"; ")
+		}
+		add("%s%s %s on %s — %s", sel, s.Badge(it.Kind), s.Bold.Render(kindLabel(it.Kind)), it.Target, reason)
+		if it.Identity != "" {
+			for _, l := range wrap("identity: "+printable(it.Identity), max(20, d.width), "  ") {
+				add("%s", s.Warn.Render(l))
+			}
+		}
+		if it.EmailWas != "" {
+			add("  e-mail was %s at the last run: same member, same account", it.EmailWas)
+		}
 		if it.Account != "" {
 			acc, ok := m.account(it.Target, it.Account)
 			add("  account %s  name on terminal %q", it.Account, it.AccountName)

@@ -215,6 +215,7 @@ func (h *helpScreen) lines() []string {
 	out = append(out, grid(kinds, w)...)
 	out = append(out, s.Title.Render("Marks"))
 	out = append(out, grid([]helpCell{{"›", "cursor"}, {"●", "selected"}, {"◐", "partly selected"}, {"H", "held for approval by --auto"},
+		{"I", "identity changed (first)"},
 		{"~", "drift: changed on the terminal"}, {"×N", "N targets differ (shared column)"},
 		{"◆", "the chosen suggestion's account"}, {"◇", "other suggestions"}}, w)...)
 	return out

@@ -48,7 +48,10 @@ func (l *linksScreen) confirm() tea.Cmd {
 		m.setStatus(false, fmt.Sprintf("%s on %s: no suggestion to confirm; import an iVMS export (i) or use `doorsync links add`", r.email, r.target))
 		return nil
 	}
-	ln := identity.Link{Email: s.Email, Target: s.Target, Account: s.Account, Origin: identity.Confirmed,
+	// The link is the member's (its id) and records the names the admin
+	// was shown: the suggestion's member and account names.
+	ln := identity.Link{Email: s.Email, Target: s.Target, Account: s.Account, MemberID: s.MemberID,
+		MemberName: s.MemberName, AccountName: s.AccountName, Origin: identity.Confirmed,
 		CreatedAt: m.opt.Clock.Now(), CreatedBy: m.opt.User,
 		Note: fmt.Sprintf("console: name match %.2f (%s), account name %q", s.Score, s.Why, s.AccountName)}
 	// r and s point into the list that arrange rebuilds.

@@ -79,6 +79,8 @@ type Model struct {
 	finding bool
 	cursor  int
 	sel     map[string]bool // approved item ids
+	// identityRows counts the rows with an identity change (shown first).
+	identityRows int
 
 	// background requests
 	seq      int
@@ -375,6 +377,12 @@ func (m *Model) setData(d Data) tea.Cmd {
 	markAutoHeld(m.rows, &m.data.Plan, d.AutoHeld)
 	sortRows(m.rows, m.sortBy)
 	m.counts = tabCounts(m.rows, m.tabs)
+	m.identityRows = 0
+	for i := range m.rows {
+		if m.rows[i].identity {
+			m.identityRows++
+		}
+	}
 	keep := map[string]bool{}
 	for _, it := range m.data.Plan.Items {
 		if m.sel[it.ID] && it.Kind.Writes() {
@@ -400,7 +408,7 @@ func (m *Model) setData(d Data) tea.Cmd {
 
 // refilter recomputes the visible rows after a tab, search or data change.
 func (m *Model) refilter() {
-	m.view = filterRows(m.rows, m.tabs[m.tab].bits, m.words, m.view)
+	m.view = filterRows(m.rows, m.tabs[m.tab], m.words, m.view)
 	m.clampCursor()
 }
 

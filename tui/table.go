@@ -285,7 +285,11 @@ func (t *tableScreen) infoLines(c columns) []string {
 		}
 	}
 	pos := fmt.Sprintf("%d/%d", min(m.cursor+1, len(m.view)), len(m.view))
-	return append(out, s.Dim.Render(fmt.Sprintf("%s · %d selected · sort: %s", pos, len(m.sel), m.sortBy)))
+	line := s.Dim.Render(fmt.Sprintf("%s · %d selected · sort: %s", pos, len(m.sel), m.sortBy))
+	if m.identityRows > 0 {
+		line += s.Dim.Render(" · ") + s.Warn.Render(fmt.Sprintf("I %s first", plural(m.identityRows, "identity change")))
+	}
+	return append(out, line)
 }
 
 // writable reports whether the console may approve the item.
@@ -421,6 +425,8 @@ func (t *tableScreen) rowLine(r *row, cur bool, c columns) string {
 		gutter += "●"
 	case any:
 		gutter += "◐"
+	case r.identity:
+		gutter += m.styles.Warn.Render("I")
 	case r.autoHeld:
 		gutter += "H"
 	default:
