@@ -74,7 +74,7 @@ func (h *helpScreen) sections() []helpSection {
 	titled(screenApply, helpSection{title: "Applying"})
 	titled(screenHistory, helpSection{title: "History (H)"})
 	titled(screenExport, helpSection{title: "Export (e)"})
-	titled(screenLinks, helpSection{title: "Fix identities (L)", note: "x hides a suggestion until restart · u removes the last link made here"})
+	titled(screenLinks, helpSection{title: "Fix identities (L)", note: "x hides a suggestion until restart · u removes the last link made here · / searches both lists"})
 	return out
 }
 

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,5 +65,57 @@ func TestIdentityChangesComeFirst(t *testing.T) {
 	flat := strings.Join(strings.Fields(out), " ")
 	if !strings.Contains(flat, "identity: "+strings.Join(strings.Fields(it.Identity), " ")) {
 		t.Errorf("the detail does not show the identity change in full (%q):\n%s", it.Identity, out)
+	}
+}
+
+// The identity view's / searches both lists, folding case and accents as
+// the table's search does; esc drops the search, then leaves.
+func TestLinksSearchBothSides(t *testing.T) {
+	m := openLinks(t, newLinksBackend(t))
+	press(t, m, "/")
+	if !m.links.finding || !m.capturing() {
+		t.Fatal("/ did not start a search")
+	}
+	typeText(t, m, "ŠPELA kovacic")
+	if got, want := missingKeys(m), []string{"spela.11@example.si@gym", "spela.35@example.si@gym"}; !slices.Equal(got, want) {
+		t.Fatalf("members found: %v, want %v", got, want)
+	}
+	if got := unlinkedIDs(m); !slices.Equal(got, []string{"gym/2011"}) {
+		t.Fatalf("accounts found: %v", got)
+	}
+	out := ansi.Strip(m.Render())
+	checkFrame(t, out, 80, 24)
+	if !strings.Contains(out, "/ŠPELA kovacic") || !strings.Contains(out, "(2 found)") {
+		t.Errorf("the search is not shown:\n%s", out)
+	}
+	press(t, m, "enter") // keeps the filter; keys act on the list again
+	if m.links.finding || len(m.links.words) != 2 {
+		t.Fatalf("enter: finding %v, words %v", m.links.finding, m.links.words)
+	}
+	// An account id and an e-mail are searched too.
+	press(t, m, "/")
+	for range len("ŠPELA kovacic") {
+		press(t, m, "backspace")
+	}
+	typeText(t, m, "2099")
+	if got := unlinkedIDs(m); !slices.Equal(got, []string{"gym/2099"}) || len(m.links.missing) != 0 {
+		t.Fatalf("2099: accounts %v, members %v", got, missingKeys(m))
+	}
+	if !strings.Contains(ansi.Strip(m.Render()), "no member matches the search") {
+		t.Errorf("an empty list does not say why:\n%s", ansi.Strip(m.Render()))
+	}
+	press(t, m, "esc") // drops the search while typing
+	if m.links.finding || len(m.links.words) != 0 || len(m.links.missing) != 6 {
+		t.Fatalf("esc: finding %v, words %v, %d members", m.links.finding, m.links.words, len(m.links.missing))
+	}
+	press(t, m, "/")
+	typeText(t, m, "nika.23@")
+	press(t, m, "enter", "esc")
+	if m.screen != screenLinks || len(m.links.words) != 0 {
+		t.Fatalf("esc with a kept search: screen %v, words %v", m.screen, m.links.words)
+	}
+	press(t, m, "esc")
+	if m.screen != screenTable {
+		t.Fatalf("esc without a search left the view on %v", m.screen)
 	}
 }

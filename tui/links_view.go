@@ -32,8 +32,14 @@ func (l *linksScreen) View() string {
 	lw := max(10, (w-3)/2)
 	rw := max(10, w-3-lw)
 	out := []string{l.heading()}
-	out = append(out, s.Header.Render(fit(fmt.Sprintf("Members without an account (%d)", len(l.missing)), lw))+" │ "+
-		s.Header.Render(fit(fmt.Sprintf("Accounts without a member (%d)", len(l.unlinked)), rw)))
+	count := func(n int) string {
+		if len(l.words) > 0 {
+			return fmt.Sprintf("(%d found)", n)
+		}
+		return fmt.Sprintf("(%d)", n)
+	}
+	out = append(out, s.Header.Render(fit("Members without an account "+count(len(l.missing)), lw))+" │ "+
+		s.Header.Render(fit("Accounts without a member "+count(len(l.unlinked)), rw)))
 
 	// Keep the cursor's member and the chosen account in sight.
 	if l.cursor < l.offset {
@@ -69,12 +75,16 @@ func (l *linksScreen) View() string {
 		left, right := strings.Repeat(" ", lw), strings.Repeat(" ", rw)
 		if mi := l.offset + i; mi < len(l.missing) {
 			left = l.missingLine(&l.missing[mi], mi == l.cursor, lw, tw)
+		} else if i == 0 && len(l.missing) == 0 && len(l.words) > 0 {
+			left = s.Dim.Render(fit("  no member matches the search", lw))
 		} else if i == 0 && len(l.missing) == 0 {
 			left = s.Dim.Render(fit("  none: every member has an account", lw))
 		}
 		if ui := l.accOffset + i; ui < len(l.unlinked) {
 			u := &l.unlinked[ui]
 			right = l.unlinkedLine(u, marks[u.key], rw, tw)
+		} else if i == 0 && len(l.unlinked) == 0 && len(l.words) > 0 {
+			right = s.Dim.Render(fit("  no account matches the search", rw))
 		} else if i == 0 && len(l.unlinked) == 0 {
 			right = s.Dim.Render(fit("  none: every account has a member", rw))
 		}
@@ -102,6 +112,9 @@ func (l *linksScreen) heading() string {
 	}
 	if l.ranking {
 		parts = append(parts, "ranking…")
+	}
+	if len(l.words) > 0 && !l.finding {
+		parts = append(parts, s.Warn.Render("/"+l.search.Value()))
 	}
 	parts = append(parts, fmt.Sprintf("%d without an account", len(l.missing)), fmt.Sprintf("%d without a member", len(l.unlinked)),
 		fmt.Sprintf("%d with suggestions", with))

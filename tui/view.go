@@ -86,6 +86,8 @@ func (m *Model) statusLine() string {
 		return m.search.View()
 	case m.screen == screenLinks && m.links.typing:
 		return m.links.input.View()
+	case m.screen == screenLinks && m.links.finding:
+		return m.links.search.View()
 	case m.refreshing:
 		return m.progressLine()
 	case m.status != "":
