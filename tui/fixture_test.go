@@ -355,6 +355,7 @@ func run(t testing.TB, m *Model, c tea.Cmd) {
 				continue
 			}
 			_, next := m.Update(msg)
+			m.Render() // the program draws after every message
 			queue = append(queue, next)
 		}
 	}
@@ -365,6 +366,7 @@ func press(t testing.TB, m *Model, keys ...string) {
 	t.Helper()
 	for _, k := range keys {
 		_, c := m.Update(keyMsg(k))
+		m.Render() // the program draws after every message
 		run(t, m, c)
 	}
 }
@@ -414,6 +416,7 @@ func typeText(t testing.TB, m *Model, s string) {
 	t.Helper()
 	for _, r := range s {
 		_, c := m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+		m.Render()
 		run(t, m, c)
 	}
 }

@@ -36,6 +36,10 @@ func TestGolden(t *testing.T) {
 			typeText(t, m, "/srv/exports/persons.csv")
 			press(t, m, "enter")
 		}},
+		// a suggestion other members match equally asks first
+		{name: "links_rivals", keys: []string{"L", "down", "y"}, links: true},
+		// the identity view searched
+		{name: "links_search", keys: []string{"L", "/"}, links: true, prep: func(m *Model) { typeText(t, m, "nika") }},
 		// the runs, and the first items of a run of 30 (scrolled by keys)
 		{name: "history", keys: []string{"H", "enter"}, be: historyBackend},
 		{name: "history_empty", keys: []string{"H", "down", "enter"}},

@@ -119,3 +119,99 @@ func TestLinksSearchBothSides(t *testing.T) {
 		t.Fatalf("esc without a search left the view on %v", m.screen)
 	}
 }
+
+// A link key acts only on what the admin saw: refused while the
+// suggestions are being ranked (the list reorders when they come), and on
+// a row the view has not drawn under the cursor yet.
+func TestLinkKeysActOnlyOnTheRowDrawn(t *testing.T) {
+	be := newLinksBackend(t)
+	m := openLinks(t, be)
+	// The data shown again (a re-plan): its suggestions are ranked anew.
+	rank := m.setData(*m.data)
+	if rank == nil || !m.links.ranking {
+		t.Fatal("new data did not start a ranking")
+	}
+	m.Render()
+	press(t, m, "y")
+	if len(be.links) != 0 || !strings.Contains(m.status, "suggestions are still being ranked") || m.statusOK {
+		t.Fatalf("y during the ranking: links %v, status %q", be.links, m.status)
+	}
+	if out := ansi.Strip(m.Render()); !strings.Contains(out, "suggestions are still being ranked") || !strings.Contains(out, "ranking…") {
+		t.Errorf("the refusal is not in the status line:\n%s", out)
+	}
+	run(t, m, rank)
+	// A key read before the frame that shows its row (two keys in one
+	// read): the cursor moved, nothing drawn yet.
+	m.Update(keyMsg("down"))
+	m.Update(keyMsg("down"))
+	m.Update(keyMsg("y"))
+	if len(be.links) != 0 || m.links.ask != nil || !strings.Contains(m.status, "changed since it was drawn") {
+		t.Fatalf("y on a row not drawn: links %v, status %q", be.links, m.status)
+	}
+	m.Render()
+	press(t, m, "y") // now seen: Špela (spela.35) asks first, she has a rival
+	if m.links.ask == nil || m.links.ask.sug.Email != "spela.35@example.si" {
+		t.Fatalf("after drawing, y did not act on the drawn row: ask %+v, status %q", m.links.ask, m.status)
+	}
+}
+
+// A suggestion other members match equally asks first, naming how many
+// and who; n links nothing, y links the member the admin chose, with its
+// id and the names shown.
+func TestRivalsAskBeforeLinking(t *testing.T) {
+	be := newLinksBackend(t)
+	m := openLinks(t, be)
+	press(t, m, "down") // Špela Kovačič (spela.11): 2011 matches her namesake too
+	press(t, m, "y")
+	if len(be.links) != 0 || m.links.ask == nil {
+		t.Fatalf("y linked without asking: %v", be.links)
+	}
+	out := ansi.Strip(m.Render())
+	checkFrame(t, out, 80, 24)
+	for _, w := range []string{`Link Špela Kovačič <spela.11@example.si> → gym account 2011 "SPELA KOVACIC"?`,
+		"2 members match this account equally", "› Špela Kovačič <spela.11@example.si> member 150011",
+		"Špela Kovačič <spela.35@example.si> member 150035", "y confirm", "n/esc cancel"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("the question lacks %q:\n%s", w, out)
+		}
+	}
+	press(t, m, "q") // the question takes every key: q does not quit
+	if m.quitting || m.links.ask == nil {
+		t.Fatal("q left the question")
+	}
+	press(t, m, "n")
+	if len(be.links) != 0 || m.links.ask != nil || !strings.Contains(m.status, "not linked") {
+		t.Fatalf("n: links %v, status %q", be.links, m.status)
+	}
+	// y twice in one read: the second does not answer a question not drawn.
+	m.Update(keyMsg("y"))
+	m.Update(keyMsg("y"))
+	if len(be.links) != 0 || m.links.ask == nil {
+		t.Fatalf("a question never drawn was answered: %v", be.links)
+	}
+	m.Render()
+	press(t, m, "y")
+	if len(be.links) != 1 {
+		t.Fatalf("y after the question: %d links", len(be.links))
+	}
+	l := be.links[0]
+	if l.Email != "spela.11@example.si" || l.Target != "gym" || l.Account != "2011" || l.MemberID != "150011" ||
+		l.MemberName != "Špela Kovačič" || l.AccountName != "SPELA KOVACIC" || l.Origin != identity.Confirmed || l.CreatedBy != "mojca" {
+		t.Fatalf("stored link %+v", l)
+	}
+}
+
+// Every link confirmed from a suggestion carries the member id and the
+// names shown.
+func TestConfirmedSuggestionCarriesMemberAndNames(t *testing.T) {
+	be := newLinksBackend(t)
+	m := openLinks(t, be)
+	press(t, m, "y") // Nika Krajnc → 2023
+	if len(be.links) != 1 {
+		t.Fatalf("%d links", len(be.links))
+	}
+	l := be.links[0]
+	if l.MemberID != "150023" || l.MemberName != "Nika Krajnc" || l.AccountName != "NIKA KRAJNC" || !l.CreatedAt.Equal(fixtureNow) {
+		t.Fatalf("stored link %+v", l)
+	}
+}

@@ -96,6 +96,14 @@ type linksScreen struct {
 	seq       int             // link changes that succeeded
 	done      []identity.Link // confirmed in this session, newest last (undo)
 
+	// drawn is what the last View showed under the cursor: a key that
+	// links acts only on that (confirm refuses anything else).
+	drawn drawnPick
+	// ask: the chosen suggestion has equal-ranked rivals; y links it once
+	// the question was drawn (askDrawn), n drops it.
+	ask      *rivalAsk
+	askDrawn bool
+
 	// the search over both lists (/): folded words, as the table's
 	finding bool
 	search  textinput.Model
@@ -106,6 +114,23 @@ type linksScreen struct {
 	importing string // the path being imported
 	imported  *ImportSummary
 	importErr string
+}
+
+// drawnPick is the member row and the suggestion the view drew under the
+// cursor, for the data and the ranking of generation gen.
+type drawnPick struct {
+	gen int
+	row string
+	sug identity.Suggestion
+	has bool
+}
+
+// rivalAsk is the question asked before a suggestion that other members
+// match equally is linked.
+type rivalAsk struct {
+	row    string
+	sug    identity.Suggestion
+	rivals []missingRow // every member it matches equally, this one included
 }
 
 func newLinksScreen(m *Model) linksScreen {
@@ -140,7 +165,7 @@ func (l *linksScreen) open() tea.Cmd {
 }
 
 func (l *linksScreen) close() {
-	l.active, l.typing, l.finding = false, false, false
+	l.active, l.typing, l.finding, l.ask = false, false, false, nil
 	l.input.Blur()
 	l.search.Blur()
 	l.m.focus(screenTable)
@@ -325,8 +350,8 @@ func (l *linksScreen) onSuggestions(msg suggestMsg) {
 
 func (l *linksScreen) SetSize(w, h int) { l.width, l.height = w, h }
 
-// capturing: a path or a search is being typed.
-func (l *linksScreen) capturing() bool { return l.typing || l.finding }
+// capturing: a path or a search is being typed, or a question asked.
+func (l *linksScreen) capturing() bool { return l.typing || l.finding || l.ask != nil }
 
 // Update takes the suggestions and the end of each link change as they
 // come (open or not), and keys: the path's while one is typed.
@@ -338,6 +363,8 @@ func (l *linksScreen) Update(msg tea.Msg) tea.Cmd {
 		return l.onOp(msg)
 	case tea.KeyPressMsg:
 		switch {
+		case l.ask != nil:
+			return l.onAskKey(msg)
 		case l.typing:
 			return l.onInputKey(msg)
 		case l.finding:
@@ -366,6 +393,8 @@ func (l *linksScreen) Update(msg tea.Msg) tea.Cmd {
 func (l *linksScreen) ShortHelp() []key.Binding {
 	k := &l.m.keys
 	switch {
+	case l.ask != nil:
+		return fitHints(always(k.Confirm, k.Cancel), l.width)
 	case l.typing:
 		return fitHints(always(k.Submit, k.Back), l.width)
 	case l.finding:

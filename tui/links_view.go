@@ -90,7 +90,17 @@ func (l *linksScreen) View() string {
 		}
 		out = append(out, left+" │ "+right)
 	}
-	out = append(out, l.suggestionLines(l.sugLines(h))...)
+	if l.ask != nil {
+		out = append(out, l.askLines(l.sugLines(h))...)
+		l.askDrawn = true
+	} else {
+		out = append(out, l.suggestionLines(l.sugLines(h))...)
+	}
+	// What a link key acts on: the row and suggestion drawn now.
+	l.drawn = drawnPick{gen: m.gen}
+	if r, sg := l.current(), l.chosen(); r != nil && sg != nil && l.sugGen == m.gen && !l.ranking {
+		l.drawn.row, l.drawn.sug, l.drawn.has = r.key, *sg, true
+	}
 	out = append(out, l.importBlock(&m.styles, h/4, tw)...)
 	for i, line := range out {
 		out[i] = clip(line, w)
@@ -199,6 +209,32 @@ func (l *linksScreen) suggestionLines(n int) []string {
 		sg := r.sugs[i]
 		line := fmt.Sprintf("%s %d. %.2f  %s %s %q — %s", mark(i == l.pick), i+1, sg.Score, sg.Target, sg.Account, sg.AccountName, sg.Why)
 		if i == l.pick {
+			line = s.Selected.Render(line)
+		}
+		out = append(out, line)
+	}
+	for len(out) < n+1 {
+		out = append(out, "")
+	}
+	return out[:n+1]
+}
+
+// askLines is the question asked before linking a suggestion that other
+// members match equally, in n+1 lines (the suggestions' place): the pair,
+// how many match, and who they are.
+func (l *linksScreen) askLines(n int) []string {
+	s := l.m.styles
+	a := l.ask
+	out := []string{s.Warn.Render(fmt.Sprintf("Link %s <%s> → %s account %s %q?", a.sug.MemberName, a.sug.Email, a.sug.Target, a.sug.Account, a.sug.AccountName)),
+		fmt.Sprintf("  %d members match this account equally; y links the one marked ›:", len(a.rivals))}
+	room := max(1, n-1)
+	for i, r := range a.rivals {
+		if i == room-1 && len(a.rivals) > room {
+			out = append(out, s.Dim.Render(fmt.Sprintf("    … and %d more", len(a.rivals)-i)))
+			break
+		}
+		line := fmt.Sprintf("  %s %s <%s> member %s", mark(r.key == a.row), r.name, r.email, r.memberID)
+		if r.key == a.row {
 			line = s.Selected.Render(line)
 		}
 		out = append(out, line)
