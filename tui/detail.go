@@ -166,6 +166,11 @@ func (d *detailScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 		if r := m.current(); r != nil {
 			m.toggleRow(r)
 		}
+	case key.Matches(k, m.keys.Pick):
+		if r := m.current(); r != nil {
+			d.stopEvents()
+			return m.pick.open(m.candidates(r), screenDetail, rowLabel(r))
+		}
 	case key.Matches(k, m.keys.NextRow):
 		// the next row, without leaving the detail
 		m.cursor++

@@ -74,7 +74,8 @@ func (h *helpScreen) sections() []helpSection {
 	titled(screenApply, helpSection{title: "Applying"})
 	titled(screenHistory, helpSection{title: "History (H)"})
 	titled(screenExport, helpSection{title: "Export (e)"})
-	titled(screenLinks, helpSection{title: "Fix identities (L)", note: "x hides a suggestion until restart · u removes the last link made here · / searches both lists"})
+	titled(screenLinks, helpSection{title: "Fix identities (L)", note: "x hides a suggestion until restart · u removes the last link made here · / searches both lists · p links the member by hand"})
+	titled(screenPick, helpSection{title: "Link by hand (p on an ambiguous or missing row)", note: "typing searches the accounts (↑ ↓ move); those the e-mail finds come first, then names that agree"})
 	return out
 }
 

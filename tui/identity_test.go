@@ -215,3 +215,141 @@ func TestConfirmedSuggestionCarriesMemberAndNames(t *testing.T) {
 		t.Fatalf("stored link %+v", l)
 	}
 }
+
+// itemOf is the plan's item of a member on a target.
+func itemOf(t *testing.T, m *Model, memberID, targetName string) plan.Item {
+	t.Helper()
+	for _, it := range m.data.Plan.Items {
+		if it.MemberID == memberID && it.Target == targetName {
+			return it
+		}
+	}
+	t.Fatalf("the plan has no item of member %s on %s", memberID, targetName)
+	return plan.Item{}
+}
+
+// An ambiguous row (a family sharing an e-mail) is fixed where it is
+// shown: p, the member and target, the account from the target's list
+// (searched as the table is), y: a confirmed link of that member with the
+// names shown, and the plan follows.
+func TestPickResolvesASharedEmailByHand(t *testing.T) {
+	be := ambiguousBackend(t)
+	m := newTestModel(t, be, 80, 24)
+	m.opt.User = "mojca"
+	if it := itemOf(t, m, "990002", "gym"); it.Kind != plan.Ambiguous {
+		t.Fatalf("before: Mama Kos on the gym is %s", it.Kind)
+	}
+	press(t, m, "8") // the ambiguous tab
+	if r := m.current(); r == nil || r.email != "druzina@example.si" {
+		t.Fatalf("cursor on %+v", r)
+	}
+	press(t, m, "p")
+	if m.screen != screenPick || m.pick.step != stepMember || len(m.pick.cands) != 4 {
+		t.Fatalf("p: screen %v, step %v, %d candidates", m.screen, m.pick.step, len(m.pick.cands))
+	}
+	press(t, m, "down", "enter")
+	if m.pick.step != stepAccount || m.pick.cands[m.pick.ci].target != "gym" || m.pick.cands[m.pick.ci].memberID != "990002" {
+		t.Fatalf("enter chose %+v (step %v)", m.pick.cands[m.pick.ci], m.pick.step)
+	}
+	typeText(t, m, "kos j") // letters are the search's, j too
+	if len(m.pick.view) != 0 {
+		t.Fatalf("kos j found %d accounts", len(m.pick.view))
+	}
+	press(t, m, "backspace", "backspace")
+	if got := len(m.pick.view); got != 2 || m.pick.current().id != "2031" {
+		t.Fatalf("kos: %d accounts, cursor on %+v", got, m.pick.current())
+	}
+	// A key read before its row was drawn does nothing.
+	m.Update(keyMsg("down"))
+	m.Update(keyMsg("enter"))
+	if m.pick.step != stepAccount || !strings.Contains(m.status, "changed since it was drawn") {
+		t.Fatalf("enter on an account not drawn: step %v, status %q", m.pick.step, m.status)
+	}
+	m.Render()
+	press(t, m, "up", "enter")
+	if m.pick.step != stepConfirm || m.pick.chosen.id != "2031" {
+		t.Fatalf("enter: step %v, chosen %+v", m.pick.step, m.pick.chosen)
+	}
+	out := ansi.Strip(m.Render())
+	for _, w := range []string{"Mama Kos <druzina@example.si>, member 990002", `gym 2031 "MAMA KOS"`} {
+		if !strings.Contains(out, w) {
+			t.Errorf("the question lacks %q:\n%s", w, out)
+		}
+	}
+	press(t, m, "y")
+	if len(be.links) != 1 {
+		t.Fatalf("%d links stored", len(be.links))
+	}
+	l := be.links[0]
+	if l.Email != "druzina@example.si" || l.Target != "gym" || l.Account != "2031" || l.MemberID != "990002" ||
+		l.MemberName != "Mama Kos" || l.AccountName != "MAMA KOS" || l.Origin != identity.Confirmed ||
+		l.CreatedBy != "mojca" || !l.CreatedAt.Equal(fixtureNow) {
+		t.Fatalf("stored link %+v", l)
+	}
+	if m.screen != screenTable || be.replans != 1 {
+		t.Fatalf("after y: screen %v, %d re-plans", m.screen, be.replans)
+	}
+	// Sin Kos next: until every member of the address is linked, the
+	// planner counts the pinned account against the unpinned member too
+	// (left to the planner: see the report), so the family is done when
+	// both are linked.
+	press(t, m, "8", "p", "down", "down", "down")
+	if c := m.pick.cands[m.pick.ci]; c.memberID != "990003" || c.target != "gym" {
+		t.Fatalf("cursor on %+v", c)
+	}
+	press(t, m, "enter")
+	typeText(t, m, "sin")
+	press(t, m, "enter", "y")
+	if len(be.links) != 2 || be.links[1].MemberID != "990003" || be.links[1].Account != "2032" || be.links[1].MemberName != "Sin Kos" ||
+		be.links[1].AccountName != "SIN KOS" {
+		t.Fatalf("links %+v", be.links)
+	}
+	for id, acc := range map[string]string{"990002": "2031", "990003": "2032"} {
+		if it := itemOf(t, m, id, "gym"); it.Kind == plan.Ambiguous || it.Account != acc {
+			t.Errorf("after: member %s on the gym is %s on %q (%s)", id, it.Kind, it.Account, it.Reason)
+		}
+	}
+	press(t, m, "8", "p")
+	for _, c := range m.pick.cands {
+		if c.target == "gym" {
+			t.Fatalf("a linked pair is offered again: %+v", c)
+		}
+	}
+	press(t, m, "esc")
+	if m.screen != screenTable {
+		t.Fatalf("esc left the picker on %v", m.screen)
+	}
+}
+
+// p on a row with nothing to link says so; p in the identity view links
+// the cursor's member by hand, with the names shown.
+func TestPickElsewhere(t *testing.T) {
+	be := newLinksBackend(t)
+	m := newTestModel(t, be, 80, 24)
+	press(t, m, "2", "p") // an extend row
+	if m.screen != screenTable || !strings.Contains(m.status, "no ambiguous or missing member here") {
+		t.Fatalf("p on an extend row: screen %v, status %q", m.screen, m.status)
+	}
+	press(t, m, "L", "down", "down", "down", "down") // a Maximiliana: no suggestion
+	cur := m.links.current()
+	if cur == nil || len(cur.sugs) != 0 {
+		t.Fatalf("cursor on %+v", cur)
+	}
+	r := *cur // the list is made again when the link is stored
+	press(t, m, "p")
+	if m.screen != screenPick || m.pick.step != stepAccount {
+		t.Fatalf("p in the identity view: screen %v", m.screen)
+	}
+	typeText(t, m, "peter zupan")
+	press(t, m, "enter", "y")
+	if len(be.links) != 1 {
+		t.Fatalf("%d links", len(be.links))
+	}
+	l := be.links[0]
+	if l.Email != r.email || l.MemberID != r.memberID || l.MemberName != r.name || l.Account != "2099" || l.AccountName != "PETER ZUPAN" {
+		t.Fatalf("stored link %+v for %+v", l, r)
+	}
+	if m.screen != screenLinks {
+		t.Fatalf("the picker returned to %v", m.screen)
+	}
+}

@@ -122,8 +122,10 @@ type drawnPick struct {
 	gen int
 	row string
 	sug identity.Suggestion
-	has bool
+	has bool // a suggestion was drawn (sug)
 }
+
+func (l *linksScreen) drawnRow(k string) bool { return l.drawn.row == k }
 
 // rivalAsk is the question asked before a suggestion that other members
 // match equally is linked.
@@ -454,6 +456,8 @@ func (l *linksScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(k, keys.Link):
 		return l.confirm()
+	case key.Matches(k, keys.Pick):
+		return l.pickByHand()
 	case key.Matches(k, keys.Reject):
 		l.reject()
 	case key.Matches(k, keys.Undo):

@@ -340,3 +340,21 @@ func plural(n int, what string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, what)
 }
+
+// pickByHand links the cursor's member to an account chosen from its
+// target's list (p): for a member no suggestion fits.
+func (l *linksScreen) pickByHand() tea.Cmd {
+	m := l.m
+	r := l.current()
+	if r == nil {
+		m.setStatus(false, "no member without an account")
+		return nil
+	}
+	if l.drawn.gen != m.gen || !l.drawnRow(r.key) {
+		m.setStatus(false, "the row under the cursor changed since it was drawn: look at it, then press p again")
+		return nil
+	}
+	c := pickCand{email: r.email, memberID: r.memberID, name: r.name, target: r.target, kind: plan.Missing,
+		reason: "valid member with no account on this target"}
+	return m.pick.open([]pickCand{c}, screenLinks, string(r.email))
+}

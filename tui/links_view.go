@@ -98,8 +98,11 @@ func (l *linksScreen) View() string {
 	}
 	// What a link key acts on: the row and suggestion drawn now.
 	l.drawn = drawnPick{gen: m.gen}
-	if r, sg := l.current(), l.chosen(); r != nil && sg != nil && l.sugGen == m.gen && !l.ranking {
-		l.drawn.row, l.drawn.sug, l.drawn.has = r.key, *sg, true
+	if r := l.current(); r != nil {
+		l.drawn.row = r.key
+		if sg := l.chosen(); sg != nil && l.sugGen == m.gen && !l.ranking {
+			l.drawn.sug, l.drawn.has = *sg, true
+		}
 	}
 	out = append(out, l.importBlock(&m.styles, h/4, tw)...)
 	for i, line := range out {

@@ -63,6 +63,7 @@ type Model struct {
 	hist     historyScreen
 	export   exportScreen
 	links    linksScreen
+	pick     pickScreen
 
 	// the data shown and the rows as the operator filtered them, shared by
 	// the screens: the detail moves the cursor, the approval reads the
@@ -132,8 +133,10 @@ func New(o Options) *Model {
 	m.hist = historyScreen{m: m}
 	m.export = newExportScreen(m)
 	m.links = newLinksScreen(m)
+	m.pick = newPickScreen(m)
 	m.screens = [screenCount]component{screenTable: &m.table, screenDetail: &m.detail, screenApprove: &m.approve,
-		screenApply: &m.applying, screenHelp: &m.help, screenHistory: &m.hist, screenExport: &m.export, screenLinks: &m.links}
+		screenApply: &m.applying, screenHelp: &m.help, screenHistory: &m.hist, screenExport: &m.export, screenLinks: &m.links,
+		screenPick: &m.pick}
 	m.setSize(80, 24)
 	return m
 }

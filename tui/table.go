@@ -123,7 +123,7 @@ func (t *tableScreen) Update(msg tea.Msg) tea.Cmd {
 		m.selectVisible()
 	case key.Matches(k, m.keys.Clear):
 		clear(m.sel)
-	case key.Matches(k, m.keys.Approve, m.keys.Links, m.keys.Inspect) && m.waitsForData():
+	case key.Matches(k, m.keys.Approve, m.keys.Links, m.keys.Inspect, m.keys.Pick) && m.waitsForData():
 		return nil
 	case key.Matches(k, m.keys.Approve):
 		if len(m.sel) == 0 {
@@ -133,6 +133,10 @@ func (t *tableScreen) Update(msg tea.Msg) tea.Cmd {
 		m.focus(screenApprove)
 	case key.Matches(k, m.keys.Links):
 		return m.links.open()
+	case key.Matches(k, m.keys.Pick):
+		if r := m.current(); r != nil {
+			return m.pick.open(m.candidates(r), screenTable, rowLabel(r))
+		}
 	case key.Matches(k, m.keys.Inspect):
 		if m.current() != nil {
 			m.focus(screenDetail)
@@ -205,6 +209,9 @@ func (t *tableScreen) ShortHelp() []key.Binding {
 		h = append(h, hint{k.Approve, 1})
 	}
 	h = append(h, hint{k.Inspect, 3})
+	if r := m.current(); r != nil && r.kinds&(kindBit(plan.Ambiguous)|kindBit(plan.Missing)) != 0 {
+		h = append(h, hint{k.Pick, 2})
+	}
 	if m.data != nil && m.data.Plan.Summary[plan.Missing]+m.data.Plan.Summary[plan.Unlinked] > 0 {
 		h = append(h, hint{k.Links, 2})
 	}
@@ -217,7 +224,7 @@ func (t *tableScreen) FullHelp() [][]key.Binding {
 	k := &t.m.keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.NextTab, k.PrevTab, k.TabKeys, k.Sort, k.Toggle, k.SelectAll, k.Clear, k.Approve, k.Inspect, k.Links},
+		{k.NextTab, k.PrevTab, k.TabKeys, k.Sort, k.Toggle, k.SelectAll, k.Clear, k.Approve, k.Inspect, k.Links, k.Pick},
 		{k.Search, k.EndSearch, k.ClearSearch},
 	}
 }
