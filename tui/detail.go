@@ -188,7 +188,11 @@ func (d *detailScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 
 func (d *detailScreen) ShortHelp() []key.Binding {
 	k := &d.m.keys
-	return fitHints(withHelpQuit(k, hint{k.Back, 1}, hint{k.Up, 3}, hint{k.Down, 3}, hint{k.Toggle, 2}, hint{k.NextRow, 2}), d.width)
+	h := []hint{{k.Back, 1}, {k.Up, 3}, {k.Down, 3}, {k.Toggle, 2}, {k.NextRow, 2}}
+	if r := d.m.current(); r != nil && r.kinds&(kindBit(plan.Ambiguous)|kindBit(plan.Missing)) != 0 {
+		h = append(h, hint{k.Pick, 2})
+	}
+	return fitHints(withHelpQuit(k, h...), d.width)
 }
 
 // FullHelp: the moves between rows (scrolling and selecting are the

@@ -402,7 +402,7 @@ func (l *linksScreen) ShortHelp() []key.Binding {
 	case l.finding:
 		return fitHints(always(k.EndSearch, k.ClearSearch), l.width)
 	}
-	h := []hint{{k.Link, 1}, {k.Reject, 2}, {k.NextSuggestion, 3}, {k.Search, 3}, {k.Import, 4}}
+	h := []hint{{k.Link, 1}, {k.Reject, 2}, {k.NextSuggestion, 3}, {k.Search, 3}, {k.Pick, 3}, {k.Import, 4}}
 	if len(l.done) > 0 {
 		h = append(h, hint{k.Undo, 2})
 	}
