@@ -40,6 +40,7 @@ const (
 	screenHistory
 	screenExport
 	screenLinks
+	screenPick
 	screenCount
 )
 

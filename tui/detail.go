@@ -166,6 +166,11 @@ func (d *detailScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 		if r := m.current(); r != nil {
 			m.toggleRow(r)
 		}
+	case key.Matches(k, m.keys.Pick):
+		if r := m.current(); r != nil {
+			d.stopEvents()
+			return m.pick.open(m.candidates(r), screenDetail, rowLabel(r))
+		}
 	case key.Matches(k, m.keys.NextRow):
 		// the next row, without leaving the detail
 		m.cursor++
@@ -183,7 +188,11 @@ func (d *detailScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 
 func (d *detailScreen) ShortHelp() []key.Binding {
 	k := &d.m.keys
-	return fitHints(withHelpQuit(k, hint{k.Back, 1}, hint{k.Up, 3}, hint{k.Down, 3}, hint{k.Toggle, 2}, hint{k.NextRow, 2}), d.width)
+	h := []hint{{k.Back, 1}, {k.Up, 3}, {k.Down, 3}, {k.Toggle, 2}, {k.NextRow, 2}}
+	if r := d.m.current(); r != nil && r.kinds&(kindBit(plan.Ambiguous)|kindBit(plan.Missing)) != 0 {
+		h = append(h, hint{k.Pick, 2})
+	}
+	return fitHints(withHelpQuit(k, h...), d.width)
 }
 
 // FullHelp: the moves between rows (scrolling and selecting are the
@@ -239,7 +248,21 @@ func (d *detailScreen) lines(r *row) []string {
 		if m.sel[it.ID] {
 			sel = "●"
 		}
-		add("%s%s %s on %s — %s", sel, s.Badge(it.Kind), s.Bold.Render(kindLabel(it.Kind)), it.Target, it.Reason)
+		reason := it.Reason
+		if it.Identity != "" {
+			// The identity change in full, under the item's line: it is
+			// what the admin must read before approving (issue 10).
+			reason = strings.TrimPrefix(reason, "identity: "+it.Identity+"; ")
+		}
+		add("%s%s %s on %s — %s", sel, s.Badge(it.Kind), s.Bold.Render(kindLabel(it.Kind)), it.Target, reason)
+		if it.Identity != "" {
+			for _, l := range wrap("identity: "+printable(it.Identity), max(20, d.width), "  ") {
+				add("%s", s.Warn.Render(l))
+			}
+		}
+		if it.EmailWas != "" {
+			add("  e-mail was %s at the last run: same member, same account", it.EmailWas)
+		}
 		if it.Account != "" {
 			acc, ok := m.account(it.Target, it.Account)
 			add("  account %s  name on terminal %q", it.Account, it.AccountName)

@@ -65,9 +65,20 @@
 // The styles start from COLORFGBG (dark when unset) until the terminal
 // reports its background.
 //
+// Issue 10 §6 (pick.go, links*.go): an ambiguous or missing row is linked
+// by hand where it is shown (p in the table, the detail or the identity
+// view): the member and target when the row holds several (a family), then
+// an account from the target's list searched as the table is, then a
+// question with both names; every link the console stores carries the
+// member id and the names shown. The identity view searches both lists
+// (/). A suggestion other members match equally asks first, naming them.
+// A key that links acts only on what was drawn: View records the row (and
+// suggestion or account) under the cursor, and the key is refused with a
+// message while suggestions are ranked or when the cursor's row changed
+// since the last frame. Rows with an identity change (plan.Item.Identity)
+// sort first in every order and tab that holds them, marked I, counted
+// under the table; the detail shows the change in full.
+//
 // Left open:
 //   - mouse support (not needed over SSH).
-//   - the identity view lists members without an account, not the members
-//     of a shared e-mail (ambiguous): pinning each to its account is still
-//     `doorsync links add --member`.
 package tui

@@ -355,6 +355,7 @@ func run(t testing.TB, m *Model, c tea.Cmd) {
 				continue
 			}
 			_, next := m.Update(msg)
+			m.Render() // the program draws after every message
 			queue = append(queue, next)
 		}
 	}
@@ -365,6 +366,7 @@ func press(t testing.TB, m *Model, keys ...string) {
 	t.Helper()
 	for _, k := range keys {
 		_, c := m.Update(keyMsg(k))
+		m.Render() // the program draws after every message
 		run(t, m, c)
 	}
 }
@@ -414,6 +416,7 @@ func typeText(t testing.TB, m *Model, s string) {
 	t.Helper()
 	for _, r := range s {
 		_, c := m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+		m.Render()
 		run(t, m, c)
 	}
 }
@@ -457,6 +460,28 @@ func identityInput(t testing.TB) plan.Input {
 func newLinksBackend(t testing.TB) *fakeBackend {
 	t.Helper()
 	in := identityInput(t)
+	d := dataOf(in)
+	d.Links = nil
+	return &fakeBackend{stored: d, fresh: d, base: plan.Input{Rule: in.Rule, Policy: in.Policy, Zone: in.Zone}}
+}
+
+// ambiguousBackend is the identity fixture with the family of
+// druzina@example.si (Mama Kos 990002 and Sin Kos 990003, ambiguous on both
+// terminals) given accounts on the gym, named as iVMS-4200 pushed them:
+// 2031 MAMA KOS and 2032 SIN KOS.
+func ambiguousBackend(t testing.TB) *fakeBackend {
+	t.Helper()
+	in := identityInput(t)
+	today := member.DateOf(fixtureNow, in.Zone)
+	for i, ts := range in.Targets {
+		if ts.Info.Name != "gym" {
+			continue
+		}
+		for _, a := range [][2]string{{"2031", "MAMA KOS"}, {"2032", "SIN KOS"}} {
+			in.Targets[i].Accounts = append(slices.Clone(in.Targets[i].Accounts), target.Account{ID: a[0], Name: a[1],
+				Begin: today.AddDays(-100).StartOfDay(in.Zone), End: today.AddDays(10).EndOfDay(in.Zone)})
+		}
+	}
 	d := dataOf(in)
 	d.Links = nil
 	return &fakeBackend{stored: d, fresh: d, base: plan.Input{Rule: in.Rule, Policy: in.Policy, Zone: in.Zone}}

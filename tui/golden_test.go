@@ -36,6 +36,14 @@ func TestGolden(t *testing.T) {
 			typeText(t, m, "/srv/exports/persons.csv")
 			press(t, m, "enter")
 		}},
+		// a suggestion other members match equally asks first
+		{name: "links_rivals", keys: []string{"L", "down", "y"}, links: true},
+		// the identity view searched
+		{name: "links_search", keys: []string{"L", "/"}, links: true, prep: func(m *Model) { typeText(t, m, "nika") }},
+		// an ambiguous row linked by hand: the member, the account, the question
+		{name: "pick_member", keys: []string{"8", "p"}, be: ambiguousBackend},
+		{name: "pick_account", keys: []string{"8", "p", "down", "enter"}, be: ambiguousBackend, prep: func(m *Model) { typeText(t, m, "KOŠ") }},
+		{name: "pick_confirm", keys: []string{"8", "p", "down", "enter", "enter"}, be: ambiguousBackend},
 		// the runs, and the first items of a run of 30 (scrolled by keys)
 		{name: "history", keys: []string{"H", "enter"}, be: historyBackend},
 		{name: "history_empty", keys: []string{"H", "down", "enter"}},

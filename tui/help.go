@@ -74,7 +74,8 @@ func (h *helpScreen) sections() []helpSection {
 	titled(screenApply, helpSection{title: "Applying"})
 	titled(screenHistory, helpSection{title: "History (H)"})
 	titled(screenExport, helpSection{title: "Export (e)"})
-	titled(screenLinks, helpSection{title: "Fix identities (L)", note: "x hides a suggestion until restart · u removes the last link made here"})
+	titled(screenLinks, helpSection{title: "Fix identities (L)", note: "x hides a suggestion until restart · u removes the last link made here · / searches both lists · p links the member by hand"})
+	titled(screenPick, helpSection{title: "Link by hand (p on an ambiguous or missing row)", note: "typing searches the accounts (↑ ↓ move); those the e-mail finds come first, then names that agree"})
 	return out
 }
 
@@ -215,6 +216,7 @@ func (h *helpScreen) lines() []string {
 	out = append(out, grid(kinds, w)...)
 	out = append(out, s.Title.Render("Marks"))
 	out = append(out, grid([]helpCell{{"›", "cursor"}, {"●", "selected"}, {"◐", "partly selected"}, {"H", "held for approval by --auto"},
+		{"I", "identity changed (first)"},
 		{"~", "drift: changed on the terminal"}, {"×N", "N targets differ (shared column)"},
 		{"◆", "the chosen suggestion's account"}, {"◇", "other suggestions"}}, w)...)
 	return out

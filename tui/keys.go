@@ -33,6 +33,9 @@ type KeyMap struct {
 	Links, Link, Reject, NextSuggestion, PrevSuggestion, Import, Undo key.Binding
 	// Submit ends a text input (the export's path in the identity view).
 	Submit key.Binding
+	// Pick links a row's member to an account chosen by hand (ambiguous,
+	// missing); Choose takes the member or account under the cursor.
+	Pick, Choose key.Binding
 }
 
 // DefaultKeyMap is the console's keymap (a constructor, not a global: each
@@ -88,5 +91,7 @@ func DefaultKeyMap() KeyMap {
 		Import:         b([]string{"i"}, "i", "import iVMS"),
 		Undo:           b([]string{"u"}, "u", "undo link"),
 		Submit:         b([]string{"enter"}, "enter", "import"),
+		Pick:           b([]string{"p"}, "p", "link by hand"),
+		Choose:         b([]string{"enter"}, "enter", "choose"),
 	}
 }

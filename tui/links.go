@@ -24,6 +24,7 @@ type missingRow struct {
 	memberID string
 	target   string
 	sugs     []identity.Suggestion // best first, without rejected ones
+	find     string                // folded e-mail, name and target, for the search
 }
 
 // unlinkedRow is an account no member resolved to (an item of kind
@@ -37,6 +38,7 @@ type unlinkedRow struct {
 	end       plan.LocalTime
 	permanent bool
 	fold      string // folded name, for ordering
+	find      string // folded account id, name, e-mail found on it and target, for the search
 }
 
 func missingKey(email member.Email, memberID, targetName string) string {
@@ -94,6 +96,19 @@ type linksScreen struct {
 	seq       int             // link changes that succeeded
 	done      []identity.Link // confirmed in this session, newest last (undo)
 
+	// drawn is what the last View showed under the cursor: a key that
+	// links acts only on that (confirm refuses anything else).
+	drawn drawnPick
+	// ask: the chosen suggestion has equal-ranked rivals; y links it once
+	// the question was drawn (askDrawn), n drops it.
+	ask      *rivalAsk
+	askDrawn bool
+
+	// the search over both lists (/): folded words, as the table's
+	finding bool
+	search  textinput.Model
+	words   []string
+
 	typing    bool
 	input     textinput.Model
 	importing string // the path being imported
@@ -101,11 +116,32 @@ type linksScreen struct {
 	importErr string
 }
 
+// drawnPick is the member row and the suggestion the view drew under the
+// cursor, for the data and the ranking of generation gen.
+type drawnPick struct {
+	gen int
+	row string
+	sug identity.Suggestion
+	has bool // a suggestion was drawn (sug)
+}
+
+func (l *linksScreen) drawnRow(k string) bool { return l.drawn.row == k }
+
+// rivalAsk is the question asked before a suggestion that other members
+// match equally is linked.
+type rivalAsk struct {
+	row    string
+	sug    identity.Suggestion
+	rivals []missingRow // every member it matches equally, this one included
+}
+
 func newLinksScreen(m *Model) linksScreen {
 	in := newInput("iVMS export: ")
 	in.Placeholder = "path of the iVMS-4200 person export (.csv or .xlsx)"
+	search := newInput("/")
+	search.Placeholder = "member name or e-mail, account name or id"
 	return linksScreen{m: m, builtGen: -1, sugGen: -1, sugForGen: -1, sugs: map[string][]identity.Suggestion{}, rejected: map[string]bool{},
-		pending: map[string]bool{}, pendingAcc: map[string]bool{}, free: map[string]bool{}, input: in}
+		pending: map[string]bool{}, pendingAcc: map[string]bool{}, free: map[string]bool{}, input: in, search: search}
 }
 
 // open shows the view, on the member of the table's row when it has no
@@ -131,8 +167,9 @@ func (l *linksScreen) open() tea.Cmd {
 }
 
 func (l *linksScreen) close() {
-	l.active, l.typing = false, false
+	l.active, l.typing, l.finding, l.ask = false, false, false, nil
 	l.input.Blur()
+	l.search.Blur()
 	l.m.focus(screenTable)
 }
 
@@ -154,18 +191,21 @@ func (l *linksScreen) onData() tea.Cmd {
 func (l *linksScreen) build(d *Data) {
 	l.baseMissing, l.baseUnlinked = l.baseMissing[:0], l.baseUnlinked[:0]
 	clear(l.free)
+	f := folder{seen: map[string]string{}}
 	for i := range d.Plan.Items {
 		it := &d.Plan.Items[i]
 		switch it.Kind {
 		case plan.Missing:
 			l.baseMissing = append(l.baseMissing, missingRow{key: missingKey(it.Email, it.MemberID, it.Target),
-				email: it.Email, name: it.Name, memberID: it.MemberID, target: it.Target})
+				email: it.Email, name: it.Name, memberID: it.MemberID, target: it.Target,
+				find: joinNonEmpty([]string{f.fold(string(it.Email)), f.fold(it.Name), f.fold(it.Target)})})
 		case plan.Unlinked:
 			k := accountKey(it.Target, it.Account)
 			l.free[k] = true
+			fold := f.fold(it.AccountName)
 			l.baseUnlinked = append(l.baseUnlinked, unlinkedRow{key: k, target: it.Target, account: it.Account,
-				name: it.AccountName, owner: it.Email, end: it.CurrentEnd, permanent: it.Permanent,
-				fold: member.FoldName(it.AccountName)})
+				name: it.AccountName, owner: it.Email, end: it.CurrentEnd, permanent: it.Permanent, fold: fold,
+				find: joinNonEmpty([]string{f.fold(it.Account), fold, f.fold(string(it.Email)), f.fold(it.Target)})})
 		}
 	}
 	slices.SortFunc(l.baseUnlinked, func(a, b unlinkedRow) int {
@@ -173,14 +213,15 @@ func (l *linksScreen) build(d *Data) {
 	})
 }
 
-// arrange makes the shown lists: rows whose link is being stored are left
-// out, every member gets its open suggestions (accounts still without a
-// member, pairs not rejected), and members with the best matches come
-// first so confirming runs down the list.
+// arrange makes the shown lists: rows whose link is being stored and rows
+// the search leaves out are left out, every member gets its open
+// suggestions (accounts still without a member, pairs not rejected), and
+// members with the best matches come first so confirming runs down the
+// list.
 func (l *linksScreen) arrange() {
 	l.missing = l.missing[:0]
 	for _, r := range l.baseMissing {
-		if l.pending[r.key] {
+		if l.pending[r.key] || !matchesWords(r.find, l.words) {
 			continue
 		}
 		r.sugs = nil
@@ -199,7 +240,7 @@ func (l *linksScreen) arrange() {
 	})
 	l.unlinked = l.unlinked[:0]
 	for _, u := range l.baseUnlinked {
-		if !l.pendingAcc[u.key] {
+		if !l.pendingAcc[u.key] && matchesWords(u.find, l.words) {
 			l.unlinked = append(l.unlinked, u)
 		}
 	}
@@ -311,8 +352,8 @@ func (l *linksScreen) onSuggestions(msg suggestMsg) {
 
 func (l *linksScreen) SetSize(w, h int) { l.width, l.height = w, h }
 
-// capturing: a path is being typed.
-func (l *linksScreen) capturing() bool { return l.typing }
+// capturing: a path or a search is being typed, or a question asked.
+func (l *linksScreen) capturing() bool { return l.typing || l.finding || l.ask != nil }
 
 // Update takes the suggestions and the end of each link change as they
 // come (open or not), and keys: the path's while one is typed.
@@ -323,15 +364,26 @@ func (l *linksScreen) Update(msg tea.Msg) tea.Cmd {
 	case linkOpMsg:
 		return l.onOp(msg)
 	case tea.KeyPressMsg:
-		if l.typing {
+		switch {
+		case l.ask != nil:
+			return l.onAskKey(msg)
+		case l.typing:
 			return l.onInputKey(msg)
+		case l.finding:
+			return l.onSearchKey(msg)
 		}
 		return l.onKey(msg)
 	case tea.PasteMsg:
-		// The path of an iVMS-4200 export, pasted over SSH.
-		if l.typing {
+		// The path of an iVMS-4200 export, pasted over SSH; a name searched.
+		switch {
+		case l.typing:
 			var c tea.Cmd
 			l.input, c = l.input.Update(msg)
+			return c
+		case l.finding:
+			var c tea.Cmd
+			l.search, c = l.search.Update(msg)
+			l.setWords()
 			return c
 		}
 	}
@@ -342,10 +394,15 @@ func (l *linksScreen) Update(msg tea.Msg) tea.Cmd {
 // with undo once a link was made here.
 func (l *linksScreen) ShortHelp() []key.Binding {
 	k := &l.m.keys
-	if l.typing {
+	switch {
+	case l.ask != nil:
+		return fitHints(always(k.Confirm, k.Cancel), l.width)
+	case l.typing:
 		return fitHints(always(k.Submit, k.Back), l.width)
+	case l.finding:
+		return fitHints(always(k.EndSearch, k.ClearSearch), l.width)
 	}
-	h := []hint{{k.Link, 1}, {k.Reject, 2}, {k.NextSuggestion, 3}, {k.Import, 4}}
+	h := []hint{{k.Link, 1}, {k.Reject, 2}, {k.NextSuggestion, 3}, {k.Search, 3}, {k.Pick, 3}, {k.Import, 4}}
 	if len(l.done) > 0 {
 		h = append(h, hint{k.Undo, 2})
 	}
@@ -368,8 +425,15 @@ func (l *linksScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	switch {
+	case key.Matches(k, keys.ClearSearch) && len(l.words) > 0:
+		l.search.SetValue("")
+		l.setWords()
 	case key.Matches(k, keys.Back), key.Matches(k, keys.Links):
 		l.close()
+	case key.Matches(k, keys.Search):
+		l.finding = true
+		l.search.CursorEnd()
+		return l.search.Focus()
 	case key.Matches(k, keys.Up):
 		move(l.cursor - 1)
 	case key.Matches(k, keys.Down):
@@ -392,6 +456,8 @@ func (l *linksScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(k, keys.Link):
 		return l.confirm()
+	case key.Matches(k, keys.Pick):
+		return l.pickByHand()
 	case key.Matches(k, keys.Reject):
 		l.reject()
 	case key.Matches(k, keys.Undo):
@@ -402,6 +468,40 @@ func (l *linksScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return l.input.Focus()
 	}
 	return nil
+}
+
+// onSearchKey: enter (or an arrow) keeps the filter, esc drops it, the
+// rest is typed (j and k too: names).
+func (l *linksScreen) onSearchKey(k tea.KeyPressMsg) tea.Cmd {
+	m := l.m
+	switch {
+	case key.Matches(k, m.keys.ClearSearch):
+		l.finding = false
+		l.search.Blur()
+		l.search.SetValue("")
+		l.setWords()
+		return nil
+	case key.Matches(k, m.keys.EndSearch):
+		l.finding = false
+		l.search.Blur()
+		return nil
+	}
+	var c tea.Cmd
+	l.search, c = l.search.Update(k)
+	l.setWords()
+	return c
+}
+
+// setWords filters both lists by the search typed, folded as the table's
+// search folds (queryWords), from the top.
+func (l *linksScreen) setWords() {
+	words := queryWords(l.search.Value())
+	if slices.Equal(words, l.words) {
+		return
+	}
+	l.words = words
+	l.cursor, l.offset, l.accOffset, l.pick, l.follow = 0, 0, 0, 0, ""
+	l.arrange()
 }
 
 func (l *linksScreen) onInputKey(k tea.KeyPressMsg) tea.Cmd {

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/doorsync/doorsync/internal/identity"
@@ -35,9 +37,16 @@ type linkOp struct {
 
 // confirm stores the chosen suggestion as a confirmed link made by the
 // console's user; the member leaves the list at once and the plan follows
-// when the link is stored.
+// when the link is stored. It acts only on what the admin saw: not while
+// the suggestions are being ranked (the list reorders when they come), and
+// only on the row and suggestion the view last drew under the cursor. A
+// suggestion that other members match equally asks first.
 func (l *linksScreen) confirm() tea.Cmd {
 	m := l.m
+	if l.ranking || l.sugGen != m.gen {
+		m.setStatus(false, "suggestions are still being ranked: y links once they are drawn")
+		return nil
+	}
 	r := l.current()
 	s := l.chosen()
 	switch {
@@ -45,15 +54,92 @@ func (l *linksScreen) confirm() tea.Cmd {
 		m.setStatus(false, "no member without an account")
 		return nil
 	case s == nil:
-		m.setStatus(false, fmt.Sprintf("%s on %s: no suggestion to confirm; import an iVMS export (i) or use `doorsync links add`", r.email, r.target))
+		m.setStatus(false, fmt.Sprintf("%s on %s: no suggestion to confirm; p picks the account by hand", r.email, r.target))
+		return nil
+	case !l.drawn.has || l.drawn.gen != m.gen || l.drawn.row != r.key || l.drawn.sug != *s:
+		m.setStatus(false, "the row under the cursor changed since it was drawn: look at it, then press y again")
 		return nil
 	}
-	ln := identity.Link{Email: s.Email, Target: s.Target, Account: s.Account, Origin: identity.Confirmed,
+	if rivals := l.rivalsOf(*s); len(rivals) > 1 {
+		l.ask, l.askDrawn = &rivalAsk{row: r.key, sug: *s, rivals: rivals}, false
+		m.setStatus(false, fmt.Sprintf("%d members match %s %s equally: link %s? y/n", len(rivals), s.Target, s.Account, s.MemberName))
+		return nil
+	}
+	return l.link(r.key, *s)
+}
+
+// rivalsOf are the members (rows, search or not) offered the suggestion's
+// account with the same score, s's own row among them, in list order.
+func (l *linksScreen) rivalsOf(s identity.Suggestion) []missingRow {
+	var out []missingRow
+	for _, r := range l.baseMissing {
+		if l.pending[r.key] {
+			continue
+		}
+		for _, sg := range l.sugs[r.key] {
+			if sg.Target == s.Target && sg.Account == s.Account && sg.Score == s.Score && !l.rejected[rejectKey(sg)] {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// onAskKey answers the rivals' question: y links once the question was
+// drawn and the suggestion is still open; n or esc drops it.
+func (l *linksScreen) onAskKey(k tea.KeyPressMsg) tea.Cmd {
+	m := l.m
+	a := l.ask
+	switch {
+	case key.Matches(k, m.keys.Cancel):
+		l.ask = nil
+		m.setStatus(true, fmt.Sprintf("not linked: %s → %s account %s", a.sug.Email, a.sug.Target, a.sug.Account))
+	case key.Matches(k, m.keys.Confirm):
+		if !l.askDrawn {
+			return nil // not seen yet: the question stays
+		}
+		l.ask = nil
+		if !l.stillOpen(a.row, a.sug) {
+			m.setStatus(false, fmt.Sprintf("%s account %s is no longer suggested for %s: nothing linked", a.sug.Target, a.sug.Account, a.sug.Email))
+			return nil
+		}
+		return l.link(a.row, a.sug)
+	}
+	return nil
+}
+
+// stillOpen reports whether the member row is listed with the suggestion.
+func (l *linksScreen) stillOpen(rowKey string, s identity.Suggestion) bool {
+	for _, r := range l.missing {
+		if r.key == rowKey {
+			return slices.Contains(r.sugs, s)
+		}
+	}
+	return false
+}
+
+// link stores the suggestion as a confirmed link of its member (id and the
+// names shown); the member row is hidden until the plan follows.
+func (l *linksScreen) link(rowKey string, s identity.Suggestion) tea.Cmd {
+	m := l.m
+	// The link is the member's (its id) and records the names the admin
+	// was shown: the suggestion's member and account names.
+	ln := identity.Link{Email: s.Email, Target: s.Target, Account: s.Account, MemberID: s.MemberID,
+		MemberName: s.MemberName, AccountName: s.AccountName, Origin: identity.Confirmed,
 		CreatedAt: m.opt.Clock.Now(), CreatedBy: m.opt.User,
 		Note: fmt.Sprintf("console: name match %.2f (%s), account name %q", s.Score, s.Why, s.AccountName)}
-	// r and s point into the list that arrange rebuilds.
-	op := linkOp{kind: opAdd, link: ln, rowKey: r.key}
-	l.pending[op.rowKey] = true
+	return l.queueAdd(ln, rowKey)
+}
+
+// queueAdd stores a link made here (a suggestion confirmed, an account
+// picked by hand): rowKey, when set, is the member row hidden meanwhile.
+func (l *linksScreen) queueAdd(ln identity.Link, rowKey string) tea.Cmd {
+	m := l.m
+	op := linkOp{kind: opAdd, link: ln, rowKey: rowKey}
+	if rowKey != "" {
+		l.pending[rowKey] = true
+	}
 	l.pendingAcc[accountKey(ln.Target, ln.Account)] = true
 	l.follow, l.pick = "", 0 // the next member takes the row
 	l.arrange()
@@ -253,4 +339,22 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// pickByHand links the cursor's member to an account chosen from its
+// target's list (p): for a member no suggestion fits.
+func (l *linksScreen) pickByHand() tea.Cmd {
+	m := l.m
+	r := l.current()
+	if r == nil {
+		m.setStatus(false, "no member without an account")
+		return nil
+	}
+	if l.drawn.gen != m.gen || !l.drawnRow(r.key) {
+		m.setStatus(false, "the row under the cursor changed since it was drawn: look at it, then press p again")
+		return nil
+	}
+	c := pickCand{email: r.email, memberID: r.memberID, name: r.name, target: r.target, kind: plan.Missing,
+		reason: "valid member with no account on this target"}
+	return m.pick.open([]pickCand{c}, screenLinks, string(r.email))
 }

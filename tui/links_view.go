@@ -32,8 +32,14 @@ func (l *linksScreen) View() string {
 	lw := max(10, (w-3)/2)
 	rw := max(10, w-3-lw)
 	out := []string{l.heading()}
-	out = append(out, s.Header.Render(fit(fmt.Sprintf("Members without an account (%d)", len(l.missing)), lw))+" │ "+
-		s.Header.Render(fit(fmt.Sprintf("Accounts without a member (%d)", len(l.unlinked)), rw)))
+	count := func(n int) string {
+		if len(l.words) > 0 {
+			return fmt.Sprintf("(%d found)", n)
+		}
+		return fmt.Sprintf("(%d)", n)
+	}
+	out = append(out, s.Header.Render(fit("Members without an account "+count(len(l.missing)), lw))+" │ "+
+		s.Header.Render(fit("Accounts without a member "+count(len(l.unlinked)), rw)))
 
 	// Keep the cursor's member and the chosen account in sight.
 	if l.cursor < l.offset {
@@ -69,18 +75,35 @@ func (l *linksScreen) View() string {
 		left, right := strings.Repeat(" ", lw), strings.Repeat(" ", rw)
 		if mi := l.offset + i; mi < len(l.missing) {
 			left = l.missingLine(&l.missing[mi], mi == l.cursor, lw, tw)
+		} else if i == 0 && len(l.missing) == 0 && len(l.words) > 0 {
+			left = s.Dim.Render(fit("  no member matches the search", lw))
 		} else if i == 0 && len(l.missing) == 0 {
 			left = s.Dim.Render(fit("  none: every member has an account", lw))
 		}
 		if ui := l.accOffset + i; ui < len(l.unlinked) {
 			u := &l.unlinked[ui]
 			right = l.unlinkedLine(u, marks[u.key], rw, tw)
+		} else if i == 0 && len(l.unlinked) == 0 && len(l.words) > 0 {
+			right = s.Dim.Render(fit("  no account matches the search", rw))
 		} else if i == 0 && len(l.unlinked) == 0 {
 			right = s.Dim.Render(fit("  none: every account has a member", rw))
 		}
 		out = append(out, left+" │ "+right)
 	}
-	out = append(out, l.suggestionLines(l.sugLines(h))...)
+	if l.ask != nil {
+		out = append(out, l.askLines(l.sugLines(h))...)
+		l.askDrawn = true
+	} else {
+		out = append(out, l.suggestionLines(l.sugLines(h))...)
+	}
+	// What a link key acts on: the row and suggestion drawn now.
+	l.drawn = drawnPick{gen: m.gen}
+	if r := l.current(); r != nil {
+		l.drawn.row = r.key
+		if sg := l.chosen(); sg != nil && l.sugGen == m.gen && !l.ranking {
+			l.drawn.sug, l.drawn.has = *sg, true
+		}
+	}
 	out = append(out, l.importBlock(&m.styles, h/4, tw)...)
 	for i, line := range out {
 		out[i] = clip(line, w)
@@ -102,6 +125,9 @@ func (l *linksScreen) heading() string {
 	}
 	if l.ranking {
 		parts = append(parts, "ranking…")
+	}
+	if len(l.words) > 0 && !l.finding {
+		parts = append(parts, s.Warn.Render("/"+l.search.Value()))
 	}
 	parts = append(parts, fmt.Sprintf("%d without an account", len(l.missing)), fmt.Sprintf("%d without a member", len(l.unlinked)),
 		fmt.Sprintf("%d with suggestions", with))
@@ -186,6 +212,32 @@ func (l *linksScreen) suggestionLines(n int) []string {
 		sg := r.sugs[i]
 		line := fmt.Sprintf("%s %d. %.2f  %s %s %q — %s", mark(i == l.pick), i+1, sg.Score, sg.Target, sg.Account, sg.AccountName, sg.Why)
 		if i == l.pick {
+			line = s.Selected.Render(line)
+		}
+		out = append(out, line)
+	}
+	for len(out) < n+1 {
+		out = append(out, "")
+	}
+	return out[:n+1]
+}
+
+// askLines is the question asked before linking a suggestion that other
+// members match equally, in n+1 lines (the suggestions' place): the pair,
+// how many match, and who they are.
+func (l *linksScreen) askLines(n int) []string {
+	s := l.m.styles
+	a := l.ask
+	out := []string{s.Warn.Render(fmt.Sprintf("Link %s <%s> → %s account %s %q?", a.sug.MemberName, a.sug.Email, a.sug.Target, a.sug.Account, a.sug.AccountName)),
+		fmt.Sprintf("  %d members match this account equally; y links the one marked ›:", len(a.rivals))}
+	room := max(1, n-1)
+	for i, r := range a.rivals {
+		if i == room-1 && len(a.rivals) > room {
+			out = append(out, s.Dim.Render(fmt.Sprintf("    … and %d more", len(a.rivals)-i)))
+			break
+		}
+		line := fmt.Sprintf("  %s %s <%s> member %s", mark(r.key == a.row), r.name, r.email, r.memberID)
+		if r.key == a.row {
 			line = s.Selected.Render(line)
 		}
 		out = append(out, line)

@@ -63,6 +63,7 @@ type Model struct {
 	hist     historyScreen
 	export   exportScreen
 	links    linksScreen
+	pick     pickScreen
 
 	// the data shown and the rows as the operator filtered them, shared by
 	// the screens: the detail moves the cursor, the approval reads the
@@ -79,6 +80,8 @@ type Model struct {
 	finding bool
 	cursor  int
 	sel     map[string]bool // approved item ids
+	// identityRows counts the rows with an identity change (shown first).
+	identityRows int
 
 	// background requests
 	seq      int
@@ -130,8 +133,10 @@ func New(o Options) *Model {
 	m.hist = historyScreen{m: m}
 	m.export = newExportScreen(m)
 	m.links = newLinksScreen(m)
+	m.pick = newPickScreen(m)
 	m.screens = [screenCount]component{screenTable: &m.table, screenDetail: &m.detail, screenApprove: &m.approve,
-		screenApply: &m.applying, screenHelp: &m.help, screenHistory: &m.hist, screenExport: &m.export, screenLinks: &m.links}
+		screenApply: &m.applying, screenHelp: &m.help, screenHistory: &m.hist, screenExport: &m.export, screenLinks: &m.links,
+		screenPick: &m.pick}
 	m.setSize(80, 24)
 	return m
 }
@@ -375,6 +380,12 @@ func (m *Model) setData(d Data) tea.Cmd {
 	markAutoHeld(m.rows, &m.data.Plan, d.AutoHeld)
 	sortRows(m.rows, m.sortBy)
 	m.counts = tabCounts(m.rows, m.tabs)
+	m.identityRows = 0
+	for i := range m.rows {
+		if m.rows[i].identity {
+			m.identityRows++
+		}
+	}
 	keep := map[string]bool{}
 	for _, it := range m.data.Plan.Items {
 		if m.sel[it.ID] && it.Kind.Writes() {
@@ -400,7 +411,7 @@ func (m *Model) setData(d Data) tea.Cmd {
 
 // refilter recomputes the visible rows after a tab, search or data change.
 func (m *Model) refilter() {
-	m.view = filterRows(m.rows, m.tabs[m.tab].bits, m.words, m.view)
+	m.view = filterRows(m.rows, m.tabs[m.tab], m.words, m.view)
 	m.clampCursor()
 }
 

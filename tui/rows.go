@@ -27,6 +27,9 @@ type row struct {
 	drift bool
 	// autoHeld: an item of the row was held for approval by --auto.
 	autoHeld bool
+	// identity: an item's identity changed since the last run, or its
+	// names differ (plan.Item.Identity): the row comes first (sortRows).
+	identity bool
 }
 
 // kindRank orders a row's kinds for its headline: the most consequential
@@ -142,6 +145,7 @@ func buildRows(p *plan.Plan) []row {
 			}
 		}
 		r.drift = r.drift || it.Drift
+		r.identity = r.identity || it.Identity != ""
 	}
 	f := folder{seen: map[string]string{}}
 	var parts []string
@@ -255,9 +259,18 @@ func (s sortKey) String() string {
 }
 
 // sortRows orders rows in place by key; ties fall back to the e-mail so the
-// order is stable across refreshes.
+// order is stable across refreshes. Rows whose identity changed come first
+// in every order: they are where the admin looks first (issue 10). They
+// stay in their kind's tab rather than a tab of their own — a new first tab
+// would move every tab's digit key — and the gutter marks them (I).
 func sortRows(rows []row, by sortKey) {
 	slices.SortStableFunc(rows, func(a, b row) int {
+		if a.identity != b.identity {
+			if a.identity {
+				return -1
+			}
+			return 1
+		}
 		var c int
 		switch by {
 		case sortName:
@@ -275,10 +288,18 @@ func sortRows(rows []row, by sortKey) {
 type tab struct {
 	label string
 	bits  uint16 // 0: every row
+	// identity: rows with an identity change belong too, whatever their
+	// kinds (an account that lost its member is unlinked, yet held).
+	identity bool
+}
+
+// holds reports whether the row is in the tab.
+func (t tab) holds(r *row) bool {
+	return t.bits == 0 || r.kinds&t.bits != 0 || (t.identity && r.identity)
 }
 
 func tabs() []tab {
-	t := []tab{{label: "needs action", bits: actionBits()}}
+	t := []tab{{label: "needs action", bits: actionBits(), identity: true}}
 	for _, k := range []plan.Kind{plan.Extend, plan.Reactivate, plan.Shorten, plan.Revoke, plan.Missing,
 		plan.Unlinked, plan.Ambiguous, plan.NoEmail, plan.Invalid, plan.InSync} {
 		t = append(t, tab{label: kindLabel(k), bits: kindBit(k)})
@@ -288,22 +309,27 @@ func tabs() []tab {
 
 // filterRows returns the indices of rows in the tab matching the folded
 // query (every word must occur).
-func filterRows(rows []row, bits uint16, words []string, dst []int32) []int32 {
+func filterRows(rows []row, t tab, words []string, dst []int32) []int32 {
 	dst = dst[:0]
-outer:
 	for i := range rows {
 		r := &rows[i]
-		if bits != 0 && r.kinds&bits == 0 {
-			continue
+		if t.holds(r) && matchesWords(r.fold, words) {
+			dst = append(dst, int32(i))
 		}
-		for _, w := range words {
-			if !strings.Contains(r.fold, w) {
-				continue outer
-			}
-		}
-		dst = append(dst, int32(i))
 	}
 	return dst
+}
+
+// matchesWords reports whether every folded query word (queryWords)
+// occurs in the folded text (folder.fold): the table's search and the
+// identity view's.
+func matchesWords(fold string, words []string) bool {
+	for _, w := range words {
+		if !strings.Contains(fold, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // queryWords folds a search the way names are folded (case and diacritics).
@@ -316,7 +342,7 @@ func tabCounts(rows []row, ts []tab) []int {
 	n := make([]int, len(ts))
 	for i := range rows {
 		for j, t := range ts {
-			if t.bits == 0 || rows[i].kinds&t.bits != 0 {
+			if t.holds(&rows[i]) {
 				n[j]++
 			}
 		}

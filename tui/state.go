@@ -18,7 +18,7 @@ type State struct {
 	Plan       plan.Plan
 	LastApply  *ApplyResult
 	Status     string
-	Screen     string // table, detail, approve, apply, help, history, export, links
+	Screen     string // table, detail, approve, apply, help, history, export, links, pick
 	Links      LinksState
 }
 
@@ -34,7 +34,7 @@ type LinksState struct {
 }
 
 func (s screen) String() string {
-	return [...]string{"table", "detail", "approve", "apply", "help", "history", "export", "links"}[s]
+	return [...]string{"table", "detail", "approve", "apply", "help", "history", "export", "links", "pick"}[s]
 }
 
 // State reports the console's state.

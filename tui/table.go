@@ -123,7 +123,7 @@ func (t *tableScreen) Update(msg tea.Msg) tea.Cmd {
 		m.selectVisible()
 	case key.Matches(k, m.keys.Clear):
 		clear(m.sel)
-	case key.Matches(k, m.keys.Approve, m.keys.Links, m.keys.Inspect) && m.waitsForData():
+	case key.Matches(k, m.keys.Approve, m.keys.Links, m.keys.Inspect, m.keys.Pick) && m.waitsForData():
 		return nil
 	case key.Matches(k, m.keys.Approve):
 		if len(m.sel) == 0 {
@@ -133,6 +133,10 @@ func (t *tableScreen) Update(msg tea.Msg) tea.Cmd {
 		m.focus(screenApprove)
 	case key.Matches(k, m.keys.Links):
 		return m.links.open()
+	case key.Matches(k, m.keys.Pick):
+		if r := m.current(); r != nil {
+			return m.pick.open(m.candidates(r), screenTable, rowLabel(r))
+		}
 	case key.Matches(k, m.keys.Inspect):
 		if m.current() != nil {
 			m.focus(screenDetail)
@@ -205,6 +209,9 @@ func (t *tableScreen) ShortHelp() []key.Binding {
 		h = append(h, hint{k.Approve, 1})
 	}
 	h = append(h, hint{k.Inspect, 3})
+	if r := m.current(); r != nil && r.kinds&(kindBit(plan.Ambiguous)|kindBit(plan.Missing)) != 0 {
+		h = append(h, hint{k.Pick, 2})
+	}
 	if m.data != nil && m.data.Plan.Summary[plan.Missing]+m.data.Plan.Summary[plan.Unlinked] > 0 {
 		h = append(h, hint{k.Links, 2})
 	}
@@ -217,7 +224,7 @@ func (t *tableScreen) FullHelp() [][]key.Binding {
 	k := &t.m.keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.NextTab, k.PrevTab, k.TabKeys, k.Sort, k.Toggle, k.SelectAll, k.Clear, k.Approve, k.Inspect, k.Links},
+		{k.NextTab, k.PrevTab, k.TabKeys, k.Sort, k.Toggle, k.SelectAll, k.Clear, k.Approve, k.Inspect, k.Links, k.Pick},
 		{k.Search, k.EndSearch, k.ClearSearch},
 	}
 }
@@ -285,7 +292,11 @@ func (t *tableScreen) infoLines(c columns) []string {
 		}
 	}
 	pos := fmt.Sprintf("%d/%d", min(m.cursor+1, len(m.view)), len(m.view))
-	return append(out, s.Dim.Render(fmt.Sprintf("%s · %d selected · sort: %s", pos, len(m.sel), m.sortBy)))
+	line := s.Dim.Render(fmt.Sprintf("%s · %d selected · sort: %s", pos, len(m.sel), m.sortBy))
+	if m.identityRows > 0 {
+		line += s.Dim.Render(" · ") + s.Warn.Render(fmt.Sprintf("I %s first", plural(m.identityRows, "identity change")))
+	}
+	return append(out, line)
 }
 
 // writable reports whether the console may approve the item.
@@ -421,6 +432,8 @@ func (t *tableScreen) rowLine(r *row, cur bool, c columns) string {
 		gutter += "●"
 	case any:
 		gutter += "◐"
+	case r.identity:
+		gutter += m.styles.Warn.Render("I")
 	case r.autoHeld:
 		gutter += "H"
 	default:

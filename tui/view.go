@@ -86,6 +86,10 @@ func (m *Model) statusLine() string {
 		return m.search.View()
 	case m.screen == screenLinks && m.links.typing:
 		return m.links.input.View()
+	case m.screen == screenPick && m.pick.step == stepConfirm:
+		return s.Warn.Render("Link by hand? y/n")
+	case m.screen == screenLinks && m.links.finding:
+		return m.links.search.View()
 	case m.refreshing:
 		return m.progressLine()
 	case m.status != "":

@@ -235,8 +235,13 @@ func TestConsoleLinksConfirmSuggestion(t *testing.T) {
 		teatest.WithProgramOptions(tea.WithFilter(w.filter)))
 	w.waitState(t, tm, "loaded from both sides", func(s tui.State) bool { return s.Loaded && !s.Refreshing && !s.Stored })
 
+	// L opens the view on the table's first row when it misses an account
+	// (rows with identity changes come first); g, once ranked, goes to the
+	// best match.
 	keys(tm, tea.KeyPressMsg{Code: 'l', ShiftedCode: 'L', Text: "L", Mod: tea.ModShift})
-	st := w.waitState(t, tm, "links view ranked", func(s tui.State) bool {
+	w.waitState(t, tm, "links view ranked", func(s tui.State) bool { return s.Screen == "links" && s.Links.Ranked })
+	keys(tm, key('g'))
+	st := w.waitState(t, tm, "the best suggestion chosen", func(s tui.State) bool {
 		return s.Screen == "links" && s.Links.Ranked && s.Links.Chosen != nil
 	})
 	sg := *st.Links.Chosen
@@ -290,7 +295,8 @@ func TestConsoleLinksConfirmSuggestion(t *testing.T) {
 	}
 	l := links[0]
 	if l.Email != sg.Email || l.Target != sg.Target || l.Account != sg.Account || l.Origin != identity.Confirmed ||
-		l.CreatedBy != ses.engine.User || l.CreatedBy == "" {
+		l.CreatedBy != ses.engine.User || l.CreatedBy == "" ||
+		l.MemberID != sg.MemberID || l.MemberID == "" || l.MemberName != sg.MemberName || l.AccountName != sg.AccountName {
 		t.Fatalf("stored link %+v, want %s → %s/%s confirmed by %q", l, sg.Email, sg.Target, sg.Account, ses.engine.User)
 	}
 }

@@ -1,0 +1,486 @@
+package tui
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/plan"
+)
+
+// pickScreen resolves a row by hand where it is shown (p on an ambiguous
+// or missing row in the table or the detail, or on a member of the
+// identity view): which member on which target when the row holds several
+// (a family sharing an e-mail), then which account of that target, from a
+// list searched as the table is; then a question showing both names,
+// whose y stores a confirmed link carrying the member id and the names
+// shown. Like the identity view, it acts only on what it drew.
+type pickScreen struct {
+	m             *Model
+	width, height int
+
+	back  screen // where esc and a link return
+	step  pickStep
+	gen   int // the data generation the lists were made from
+	cands []pickCand
+	ci    int // the chosen candidate (stepAccount, stepConfirm)
+
+	accs           []pickAcc
+	view           []int // indices into accs matching the search
+	cursor, offset int
+	search         textinput.Model
+	words          []string
+	chosen         pickAcc // stepConfirm
+
+	// drawn is what the last View drew under the cursor (the step and the
+	// candidate or account): enter and y act only on that.
+	drawn string
+}
+
+type pickStep int
+
+const (
+	stepMember pickStep = iota
+	stepAccount
+	stepConfirm
+)
+
+// pickCand is a member on a target to resolve: an item of the row.
+type pickCand struct {
+	email    member.Email
+	memberID string
+	name     string
+	target   string
+	kind     plan.Kind
+	reason   string
+	account  string // the item's account, if it names one
+}
+
+// pickAcc is an account of the candidate's target as the list shows it.
+type pickAcc struct {
+	id, name string
+	email    member.Email // found on the account
+	end      string
+	owner    string // whose it is now ("" : nobody's)
+	group    int    // 0 the e-mail finds it, 1 the names agree, 2 the rest
+	fold     string // folded name, for ordering
+	find     string // folded id, name, e-mail and owner, for the search
+}
+
+func newPickScreen(m *Model) pickScreen {
+	in := newInput("/")
+	in.Placeholder = "account name, id or e-mail"
+	return pickScreen{m: m, search: in}
+}
+
+// candidates are the row's items a link can resolve: ambiguous ones first,
+// then members without an account; each needs an e-mail and a member id.
+func (m *Model) candidates(r *row) []pickCand {
+	var out []pickCand
+	for _, ix := range r.items {
+		it := m.item(ix)
+		if (it.Kind != plan.Ambiguous && it.Kind != plan.Missing) || it.Email == "" || it.MemberID == "" {
+			continue
+		}
+		out = append(out, pickCand{email: it.Email, memberID: it.MemberID, name: cmp.Or(it.Name, m.memberName(it.MemberID)),
+			target: it.Target, kind: it.Kind, reason: it.Reason, account: it.Account})
+	}
+	slices.SortStableFunc(out, func(a, b pickCand) int {
+		return cmp.Or(cmp.Compare(kindRank(a.kind), kindRank(b.kind)), cmp.Compare(a.name, b.name),
+			cmp.Compare(a.memberID, b.memberID), cmp.Compare(a.target, b.target))
+	})
+	return out
+}
+
+func (m *Model) memberName(id string) string {
+	for _, mb := range m.data.Members {
+		if mb.ID == id {
+			return mb.Name()
+		}
+	}
+	return ""
+}
+
+// openPick starts resolving the candidates by hand over the screen from.
+func (p *pickScreen) open(cands []pickCand, from screen, what string) tea.Cmd {
+	m := p.m
+	if m.waitsForData() {
+		return nil
+	}
+	if len(cands) == 0 {
+		m.setStatus(false, what+": no ambiguous or missing member here to link by hand")
+		return nil
+	}
+	p.back, p.cands, p.gen, p.ci, p.cursor, p.offset, p.drawn = from, cands, m.gen, 0, 0, 0, ""
+	m.focus(screenPick)
+	m.setStatus(true, "")
+	if len(cands) == 1 {
+		p.toAccounts()
+		return p.search.Focus()
+	}
+	p.step = stepMember
+	return nil
+}
+
+// toAccounts lists the chosen candidate's target's accounts: those its
+// e-mail finds first, then those whose names agree with the member's,
+// then the rest, each group by name.
+func (p *pickScreen) toAccounts() {
+	m := p.m
+	c := p.cands[p.ci]
+	p.step, p.cursor, p.offset = stepAccount, 0, 0
+	p.search.SetValue("")
+	p.words = nil
+	finds := map[string]bool{}
+	if c.account != "" {
+		finds[c.account] = true
+	}
+	for _, x := range identity.NewResolver(m.data.Links, m.data.Accounts).Resolve(c.target, c.email) {
+		finds[x.Account] = true
+	}
+	owners := map[string][]string{}
+	for i := range m.data.Plan.Items {
+		it := &m.data.Plan.Items[i]
+		if it.Target == c.target && it.Account != "" && it.Kind != plan.Unlinked && it.MemberID != c.memberID {
+			owners[it.Account] = append(owners[it.Account], cmp.Or(string(it.Email), it.Name))
+		}
+	}
+	who := identity.ParseName(c.name)
+	zone := m.zone()
+	f := folder{seen: map[string]string{}}
+	p.accs = p.accs[:0]
+	for _, a := range m.data.Accounts[c.target] {
+		pa := pickAcc{id: a.ID, name: a.Name, email: a.Email, end: accEnd(a, zone), owner: strings.Join(owners[a.ID], ", "), group: 2,
+			fold: f.fold(a.Name)}
+		switch {
+		case finds[a.ID]:
+			pa.group = 0
+		case identity.ParseName(a.Name).Agrees(who):
+			pa.group = 1
+		}
+		pa.find = joinNonEmpty([]string{f.fold(a.ID), pa.fold, f.fold(string(a.Email)), f.fold(pa.owner)})
+		p.accs = append(p.accs, pa)
+	}
+	slices.SortFunc(p.accs, func(a, b pickAcc) int {
+		return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(a.fold, b.fold), cmp.Compare(a.id, b.id))
+	})
+	p.filter()
+}
+
+func (p *pickScreen) filter() {
+	p.view = p.view[:0]
+	for i := range p.accs {
+		if matchesWords(p.accs[i].find, p.words) {
+			p.view = append(p.view, i)
+		}
+	}
+	p.cursor = max(0, min(p.cursor, len(p.view)-1))
+}
+
+func (p *pickScreen) current() *pickAcc {
+	if p.cursor < 0 || p.cursor >= len(p.view) {
+		return nil
+	}
+	return &p.accs[p.view[p.cursor]]
+}
+
+func (p *pickScreen) SetSize(w, h int) { p.width, p.height = w, h }
+
+// capturing: the dialog answers every key (letters are the search's).
+func (p *pickScreen) capturing() bool { return true }
+
+func (p *pickScreen) close() {
+	p.search.Blur()
+	p.m.focus(p.back)
+}
+
+func (p *pickScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return p.onKey(msg)
+	case tea.PasteMsg:
+		if p.step == stepAccount {
+			var c tea.Cmd
+			p.search, c = p.search.Update(msg)
+			p.setWords()
+			return c
+		}
+	}
+	return nil
+}
+
+// drawnKey names what the cursor is on now, as View records it.
+func (p *pickScreen) drawnKey() string {
+	switch p.step {
+	case stepMember:
+		if p.ci < len(p.cands) {
+			c := p.cands[p.ci]
+			return fmt.Sprintf("m\x00%d\x00%s\x00%s", p.gen, c.memberID, c.target)
+		}
+	case stepAccount:
+		if a := p.current(); a != nil {
+			return fmt.Sprintf("a\x00%d\x00%s", p.gen, a.id)
+		}
+	case stepConfirm:
+		return fmt.Sprintf("c\x00%d\x00%s", p.gen, p.chosen.id)
+	}
+	return ""
+}
+
+// seen reports whether what the cursor is on was drawn, and says so when
+// not (two keys read in one go, or the data changed under the dialog).
+func (p *pickScreen) seen() bool {
+	m := p.m
+	switch {
+	case p.gen != m.gen:
+		m.setStatus(false, "the data changed while picking: esc, then p to pick again")
+		return false
+	case p.drawn == "" || p.drawn != p.drawnKey():
+		m.setStatus(false, "the row under the cursor changed since it was drawn: look at it, then press the key again")
+		return false
+	}
+	return true
+}
+
+func (p *pickScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
+	switch p.step {
+	case stepMember:
+		return p.onMemberKey(k)
+	case stepAccount:
+		return p.onAccountKey(k)
+	}
+	return p.onConfirmKey(k)
+}
+
+func (p *pickScreen) onMemberKey(k tea.KeyPressMsg) tea.Cmd {
+	keys := &p.m.keys
+	switch {
+	case key.Matches(k, keys.Back):
+		p.close()
+	case key.Matches(k, keys.Up):
+		p.ci = max(0, p.ci-1)
+	case key.Matches(k, keys.Down):
+		p.ci = min(len(p.cands)-1, p.ci+1)
+	case key.Matches(k, keys.Choose):
+		if !p.seen() {
+			return nil
+		}
+		p.toAccounts()
+		return p.search.Focus()
+	}
+	return nil
+}
+
+// onAccountKey: printable keys are the search's (j, k and y are letters
+// of names); the rest move, choose or go back.
+func (p *pickScreen) onAccountKey(k tea.KeyPressMsg) tea.Cmd {
+	keys := &p.m.keys
+	if k.Text != "" {
+		var c tea.Cmd
+		p.search, c = p.search.Update(k)
+		p.setWords()
+		return c
+	}
+	h := p.listHeight()
+	switch {
+	case key.Matches(k, keys.Back):
+		if len(p.cands) > 1 {
+			p.step = stepMember
+			p.search.Blur()
+			return nil
+		}
+		p.close()
+	case key.Matches(k, keys.Up):
+		p.cursor--
+	case key.Matches(k, keys.Down):
+		p.cursor++
+	case key.Matches(k, keys.PageUp):
+		p.cursor -= h
+	case key.Matches(k, keys.PageDown):
+		p.cursor += h
+	case key.Matches(k, keys.Top):
+		p.cursor = 0
+	case key.Matches(k, keys.Bottom):
+		p.cursor = len(p.view) - 1
+	case key.Matches(k, keys.Choose):
+		a := p.current()
+		if a == nil {
+			p.m.setStatus(false, "no account matches the search")
+			return nil
+		}
+		if !p.seen() {
+			return nil
+		}
+		p.chosen, p.step = *a, stepConfirm
+		p.search.Blur()
+		return nil
+	default:
+		var c tea.Cmd
+		p.search, c = p.search.Update(k) // backspace, the cursor's keys
+		p.setWords()
+		return c
+	}
+	p.cursor = max(0, min(p.cursor, len(p.view)-1))
+	return nil
+}
+
+func (p *pickScreen) setWords() {
+	words := queryWords(p.search.Value())
+	if slices.Equal(words, p.words) {
+		return
+	}
+	p.words, p.cursor, p.offset = words, 0, 0
+	p.filter()
+}
+
+func (p *pickScreen) onConfirmKey(k tea.KeyPressMsg) tea.Cmd {
+	m := p.m
+	switch {
+	case key.Matches(k, m.keys.Cancel):
+		p.step = stepAccount
+		return p.search.Focus()
+	case key.Matches(k, m.keys.Confirm):
+		if !p.seen() {
+			return nil
+		}
+		c, a := p.cands[p.ci], p.chosen
+		// The link is the member's (its id) and records the names shown
+		// in the question: the member's and the account's as listed.
+		ln := identity.Link{Email: c.email, Target: c.target, Account: a.id, MemberID: c.memberID,
+			MemberName: c.name, AccountName: a.name, Origin: identity.Confirmed,
+			CreatedAt: m.opt.Clock.Now(), CreatedBy: m.opt.User,
+			Note: fmt.Sprintf("console: picked by hand (%s), account name %q", kindLabel(c.kind), a.name)}
+		p.close()
+		return m.links.queueAdd(ln, missingKey(c.email, c.memberID, c.target))
+	}
+	return nil
+}
+
+// listHeight is how many accounts the list shows (see View).
+func (p *pickScreen) listHeight() int { return max(1, p.height-5) }
+
+func (p *pickScreen) ShortHelp() []key.Binding {
+	k := &p.m.keys
+	switch p.step {
+	case stepMember:
+		return fitHints([]hint{{k.Choose, 0}, {k.Down, 2}, {k.Back, 0}}, p.width)
+	case stepAccount:
+		return fitHints([]hint{{k.Choose, 0}, {k.PageDown, 3}, {k.Back, 0}}, p.width)
+	}
+	return fitHints(always(k.Confirm, k.Cancel), p.width)
+}
+
+// FullHelp: choosing (the moves are the table's; typing searches).
+func (p *pickScreen) FullHelp() [][]key.Binding {
+	k := &p.m.keys
+	return [][]key.Binding{{k.Choose}}
+}
+
+func (p *pickScreen) View() string {
+	w, h := p.width, p.height
+	var out []string
+	switch p.step {
+	case stepMember:
+		out = p.memberLines()
+	case stepAccount:
+		out = p.accountLines()
+	default:
+		out = p.confirmLines()
+	}
+	if len(out) > h {
+		out = out[:h]
+	}
+	for i, l := range out {
+		out[i] = clip(l, w)
+	}
+	p.drawn = p.drawnKey()
+	return strings.Join(out, "\n")
+}
+
+func (p *pickScreen) memberLines() []string {
+	s := p.m.styles
+	c0 := p.cands[0]
+	out := []string{s.Title.Render("Link by hand") + "  " + fmt.Sprintf("%s: which member, on which target?", c0.email), ""}
+	nw := 6
+	for _, c := range p.cands {
+		nw = max(nw, min(24, len([]rune(c.name))))
+	}
+	for i, c := range p.cands {
+		line := fmt.Sprintf("%s %s %s  member %-8s %s  %s", mark(i == p.ci), s.Badge(c.kind), fit(c.name, nw), c.memberID, fit(c.target, 10), s.Dim.Render(c.reason))
+		if i == p.ci {
+			line = s.Selected.Render(line)
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func (p *pickScreen) accountLines() []string {
+	s := p.m.styles
+	c := p.cands[p.ci]
+	w := p.width
+	out := []string{s.Title.Render("Link by hand") + "  " + fmt.Sprintf("%s <%s>, member %s, on %s", c.name, c.email, c.memberID, c.target),
+		s.Dim.Render("  " + c.reason),
+		p.search.View()}
+	nameW := max(10, min(28, (w-30)/2))
+	out = append(out, s.Header.Render(fit("  "+fit("account", 9)+fit("name", nameW+1)+fit("ends", 17)+"whose", w)))
+	h := p.listHeight()
+	if p.cursor < p.offset {
+		p.offset = p.cursor
+	}
+	if p.cursor >= p.offset+h {
+		p.offset = p.cursor - h + 1
+	}
+	p.offset = max(0, min(p.offset, len(p.view)-h))
+	for i := p.offset; i < len(p.view) && i < p.offset+h; i++ {
+		a := &p.accs[p.view[i]]
+		whose := a.owner
+		switch {
+		case a.group == 0 && whose == "":
+			whose = "found by this e-mail"
+		case whose == "" && a.email != "":
+			whose = "<" + string(a.email) + ">"
+		case whose == "":
+			whose = "nobody's"
+		}
+		line := mark(i == p.cursor) + " " + fit(a.id, 8) + " " + fit(a.name, nameW) + " " + fit(a.end, 16) + " " + whose
+		line = fit(line, w)
+		if i == p.cursor {
+			line = s.Cursor.Render(line)
+		}
+		out = append(out, line)
+	}
+	if len(p.view) == 0 {
+		out = append(out, s.Dim.Render("  no account matches the search"))
+	}
+	for len(out) < h+4 {
+		out = append(out, "")
+	}
+	count := fmt.Sprintf("%d accounts on %s", len(p.accs), c.target)
+	if len(p.words) > 0 {
+		count = fmt.Sprintf("%d of %d accounts on %s", len(p.view), len(p.accs), c.target)
+	}
+	return append(out, s.Dim.Render(count+" · type to search"))
+}
+
+func (p *pickScreen) confirmLines() []string {
+	s := p.m.styles
+	c, a := p.cands[p.ci], p.chosen
+	out := []string{s.Title.Render("Link by hand") + "  " + s.Warn.Render("link this member to this account?"), "",
+		fmt.Sprintf("  member   %s <%s>, member %s", c.name, c.email, c.memberID),
+		fmt.Sprintf("  account  %s %s %q, ends %s", c.target, a.id, a.name, a.end), ""}
+	if !identity.ParseName(c.name).Agrees(identity.ParseName(a.name)) {
+		out = append(out, s.Warn.Render("  the names share no word: the link records both as shown here"))
+	}
+	if a.owner != "" {
+		out = append(out, s.Warn.Render(fmt.Sprintf("  the account is also %s's: both become ambiguous until one link is removed", a.owner)))
+	}
+	return append(out, "  y stores a confirmed link by "+cmp.Or(p.m.opt.User, "you")+"; n goes back to the list")
+}
