@@ -267,8 +267,10 @@ func (tp *targetPlan) email(ms []entry) {
 		for _, x := range matches {
 			tp.use(x.Account)
 		}
-		if len(matches) == 1 {
-			it.Account = matches[0].Account
+		// The accounts a sibling is linked to are not this member's
+		// candidates: naming one would make both ambiguous.
+		if cands := tp.free(matches, m.ID); len(cands) == 1 {
+			it.Account = cands[0].Account
 			if a, ok := tp.account(it.Account); ok {
 				it.AccountName = a.Name
 			}
