@@ -142,6 +142,9 @@ func TestIdentityTakeoverOfAnExpiredAccountIsHeld(t *testing.T) {
 			if it.Identity != tt.identity || it.Auto {
 				t.Fatalf("item on %s: identity %q (auto %v)\nwant %q", tt.held, it.Identity, it.Auto, tt.identity)
 			}
+			if text := s.run(t, "plan").stdout; !strings.Contains(text, "IDENTITY CHANGED: 1 items held") || !strings.Contains(text, "identity: "+tt.identity) {
+				t.Errorf("plan does not show the identity change first:\n%s", text)
+			}
 			r := s.auto(t)
 			if r.code != exitcode.Held {
 				t.Fatalf("second run: exit %d, want 4 (held)\n%s", r.code, r.stdout)

@@ -115,9 +115,12 @@ func printPlanText(w io.Writer, p plan.Plan, all bool) {
 	if p.Guard.Tripped {
 		fmt.Fprintf(w, "\nGUARD TRIPPED: %s\n", p.Guard.Reason)
 	}
+	if n := identityCount(p); n > 0 {
+		fmt.Fprintf(w, "\nIDENTITY CHANGED: %d items held until the admin confirms who the account belongs to (reasons start with \"identity:\")\n", n)
+	}
 	var rows []plan.Item
 	for _, it := range p.Items {
-		if all || it.Kind != plan.InSync {
+		if all || it.Kind != plan.InSync || it.Identity != "" || it.EmailWas != "" {
 			rows = append(rows, it)
 		}
 	}
@@ -135,27 +138,48 @@ func printPlanText(w io.Writer, p plan.Plan, all bool) {
 }
 
 func autoText(p plan.Plan, k plan.Kind) string {
+	identity := 0
+	auto, held := 0, 0
+	for _, it := range p.Items {
+		if it.Kind != k {
+			continue
+		}
+		switch {
+		case it.Identity != "":
+			identity++
+		case it.Auto:
+			auto++
+		default:
+			held++
+		}
+	}
+	var s string
 	switch {
 	case !k.Writes():
-		if k == plan.InSync {
-			return "nothing to do"
+		switch k {
+		case plan.InSync:
+			s = "nothing to do"
+		case plan.Ambiguous:
+			s = "held: link to resolve"
+		default:
+			s = "reported"
 		}
-		if k == plan.Ambiguous {
-			return "held: link to resolve"
-		}
-		return "reported"
 	case p.Guard.Tripped:
-		return "held (guard)"
+		s = "held (guard)"
+	case auto > 0 && held > 0:
+		s = fmt.Sprintf("%d applied, %d held for approval", auto, held)
+	case auto > 0:
+		s = "applied"
+	case held > 0:
+		s = "held for approval"
+	default:
+		s = "-"
 	}
-	for _, it := range p.Items {
-		if it.Kind == k {
-			if it.Auto {
-				return "applied"
-			}
-			return "held for approval"
-		}
+	if identity > 0 {
+		// An identity change holds its item whatever its kind.
+		s += fmt.Sprintf("; %d held: identity changed", identity)
 	}
-	return "-"
+	return s
 }
 
 func endText(t plan.LocalTime, permanent bool) string {
@@ -238,4 +262,14 @@ func (a *App) applyCommand(g *globalOptions) *cobra.Command {
 	cmd.Flags().DurationVar(&o.lockWait, "lock-wait", 0, "wait this long for another run to finish instead of exiting")
 	cmd.Flags().BoolVar(&o.force, "force", false, "apply a plan made on an earlier day")
 	return cmd
+}
+
+func identityCount(p plan.Plan) int {
+	n := 0
+	for _, it := range p.Items {
+		if it.Identity != "" {
+			n++
+		}
+	}
+	return n
 }
