@@ -35,10 +35,6 @@ func NormalizeEmail(raw string) (Email, error) {
 	if len(s) > maxEmailLen {
 		return "", fmt.Errorf("e-mail %.40q…: longer than %d bytes", s, maxEmailLen)
 	}
-	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 {
-		return "", fmt.Errorf("e-mail %q: no local part or domain", raw)
-	}
 	// Checked before NFC, which would quietly turn the Kelvin sign into K.
 	for _, r := range s {
 		switch {
@@ -56,12 +52,20 @@ func NormalizeEmail(raw string) (Email, error) {
 	}
 	// One spelling per address: "žiga@" typed precomposed or as z and a
 	// combining caron is the same key.
+	// The @ is found in the NFC form: composing shortens the text before it.
 	s = norm.NFC.String(s)
-	if strings.Count(s, "@") != 1 {
+	if strings.Count(s, "@") > 1 {
 		return "", fmt.Errorf("e-mail %q: more than one @", raw)
 	}
-	if !strings.Contains(s[at+1:], ".") {
+	local, domain, _ := strings.Cut(s, "@")
+	switch {
+	case local == "" || domain == "":
+		return "", fmt.Errorf("e-mail %q: no local part or domain", raw)
+	case !strings.Contains(domain, "."):
 		return "", fmt.Errorf("e-mail %q: domain has no dot", raw)
+	case strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, ".."):
+		// "franc@example.si." would be another key for the same mailbox.
+		return "", fmt.Errorf("e-mail %q: domain has an empty label", raw)
 	}
 	return Email(strings.ToLower(s)), nil
 }
@@ -80,8 +84,15 @@ func asciiFold(r rune) rune {
 		}
 	}
 	// A letter whose canonical form is ASCII by itself (the Kelvin sign is
-	// K); a letter with a diacritic (ž = z + caron) keeps its mark.
-	if d := norm.NFD.String(string(r)); len(d) == 1 {
+	// K), or whose compatibility form is all ASCII (ﬁ is fi, ａ is a); a
+	// letter with a diacritic (ž = z + caron) keeps its mark.
+	d := norm.NFKD.String(string(r))
+	for i := 0; i < len(d); i++ {
+		if d[i] >= utf8.RuneSelf {
+			return 0
+		}
+	}
+	if d != "" && d != string(r) {
 		return rune(d[0])
 	}
 	return 0

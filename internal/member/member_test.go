@@ -41,6 +41,17 @@ func TestNormalizeEmail(t *testing.T) {
 		// A Cyrillic look-alike stays a different key (its own script).
 		{"\u0430na@example.si", "\u0430na@example.si", ""},
 		{strings.Repeat("a", 250) + "@example.si", "", "longer than"},
+		// Composing shortens the text before the @ (it panicked once).
+		{strings.Repeat("z\u030C", 10) + "@a.si", strings.Repeat("ž", 10) + "@a.si", ""},
+		{"ana@primer.s\u030C", "ana@primer.š", ""},
+		// Compatibility look-alikes (a ligature, fullwidth letters and @).
+		{"\uFB01lip@example.si", "", "look-alike"},
+		{"\uFF41na@example.si", "", "look-alike"},
+		{"ana\uFF20example.si", "", "look-alike"},
+		// Another key for the same mailbox.
+		{"franc@example.si.", "", "domain has an empty label"},
+		{"franc@example..si", "", "domain has an empty label"},
+		{"franc@.example.si", "", "domain has an empty label"},
 	}
 	for _, tt := range tests {
 		got, err := NormalizeEmail(tt.in)
@@ -57,7 +68,8 @@ func TestNormalizeEmail(t *testing.T) {
 }
 
 func FuzzNormalizeEmail(f *testing.F) {
-	for _, s := range []string{"Ziga.Ceh@Example.si", " a@b.si ", "", "a@b", "@", "x@y@z.si", "\ufeffa@b.c"} {
+	for _, s := range []string{"Ziga.Ceh@Example.si", " a@b.si ", "", "a@b", "@", "x@y@z.si", "\ufeffa@b.c",
+		strings.Repeat("z\u030C", 10) + "@a.si", "a@b.s\u030C", "\u212Aa@b.si", "a@b.si."} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
