@@ -62,7 +62,8 @@ func makeKey(name string) nameKey {
 // are not available: Cyrillic is transliterated (Serbian and Macedonian
 // letters as in Gaj's Latin alphabet, Russian and Ukrainian as usual in
 // Slovenia), and the digraphs people type for č, š, ž, đ (ch, sh, zh, dj)
-// are reduced the way member.FoldName reduces the letters themselves.
+// are reduced the way member.FoldName reduces the letters themselves (and
+// dz, which is how дж — the Cyrillic for Đ — comes out).
 // Both sides of a comparison go through it, so Michael stays comparable to
 // Michael.
 func spelling(folded string) string {
@@ -75,7 +76,9 @@ func spelling(folded string) string {
 		b.WriteRune(r)
 	}
 	s := b.String()
-	for _, d := range [...]struct{ from, to string }{{"dj", "d"}, {"ch", "c"}, {"sh", "s"}, {"zh", "z"}} {
+	// dz last: Đ is typed дж in Cyrillic (Đorđević, Джорджевич), which
+	// spells dz once ж is z, and "dzh" is dz once zh is.
+	for _, d := range [...]struct{ from, to string }{{"dj", "d"}, {"ch", "c"}, {"sh", "s"}, {"zh", "z"}, {"dz", "d"}} {
 		s = strings.ReplaceAll(s, d.from, d.to)
 	}
 	return s
