@@ -15,11 +15,14 @@ import (
 // compares with (plan.Input.Previous). full is the snapshot the plan was
 // made from in full (--auto, a watch pass): every resolution it shows that
 // is not held is accepted, an unlinked account is recorded as seen with no
-// member, and rows of accounts gone from a target read in full are dropped. An item
-// held for its identity is accepted only once an operator applied it.
+// member, and rows of accounts gone from a target read in full are dropped.
+// An item held for its identity is accepted only once an operator approved
+// it: applied it (a write), or approved it with nothing to write
+// (acknowledged: accepted as shown; on an account a member's e-mail also
+// finds, the e-mail is set aside there).
 // A failure is reported, never fatal: the next run then compares with
 // older resolutions and holds more, never less.
-func (e *Engine) acceptIdentities(ctx context.Context, runID int64, p plan.Plan, full *Snapshot, results []apply.Result) {
+func (e *Engine) acceptIdentities(ctx context.Context, runID int64, p plan.Plan, full *Snapshot, results []apply.Result, approved map[string]bool) {
 	if e.Store == nil || e.Store.ReadOnly() {
 		return
 	}
@@ -27,6 +30,20 @@ func (e *Engine) acceptIdentities(ctx context.Context, runID int64, p plan.Plan,
 	for _, r := range results {
 		if r.Status == apply.Applied && r.Item.Identity != "" {
 			byTarget[r.Item.Target] = append(byTarget[r.Item.Target], resolutionOf(r.Item))
+		}
+	}
+	for _, it := range p.Items {
+		if !acknowledged(it, approved) {
+			continue
+		}
+		if it.Kind == plan.Unlinked {
+			if err := e.Store.IgnoreEmail(ctx, runID, it.Target, it.Account, it.Email); err != nil {
+				e.emit(Event{Phase: "plan", Target: it.Target, Err: fmt.Errorf("set the e-mail aside: %w", err)})
+			}
+			continue
+		}
+		if it.MemberID != "" && it.Account != "" {
+			byTarget[it.Target] = append(byTarget[it.Target], resolutionOf(it))
 		}
 	}
 	accounts := map[string][]string{}
@@ -73,6 +90,12 @@ func (e *Engine) acceptIdentities(ctx context.Context, runID int64, p plan.Plan,
 			e.emit(Event{Phase: "plan", Target: n, Err: fmt.Errorf("remember who the accounts belong to: %w", err)})
 		}
 	}
+}
+
+// acknowledged: an operator approved an identity change that writes
+// nothing (in sync, unlinked, invalid): it is accepted as shown.
+func acknowledged(it plan.Item, approved map[string]bool) bool {
+	return approved[it.ID] && it.Identity != "" && !it.Kind.Writes() && it.Account != ""
 }
 
 func resolutionOf(it plan.Item) identity.Resolution {

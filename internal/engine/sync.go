@@ -70,6 +70,9 @@ type Outcome struct {
 	// Retried counts the members an incremental pass included, besides the
 	// changed ones, because their items failed in an earlier run.
 	Retried int
+	// Acknowledged counts identity changes an operator approved that write
+	// nothing (accepted as shown).
+	Acknowledged int
 }
 
 const maxErrors = 10
@@ -162,6 +165,11 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			out.Held++
 		}
 	}
+	for _, it := range out.Plan.Items {
+		if acknowledged(it, o.Approved) {
+			out.Acknowledged++
+		}
+	}
 	selected, err = e.skipHeld(ctx, runID, selected, o, &out)
 	if err != nil {
 		return e.finish(ctx, run, out, o, err)
@@ -249,7 +257,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	if fetched != nil {
 		e.keepWritten(context.WithoutCancel(ctx), fetched, out.Results)
 	}
-	e.acceptIdentities(context.WithoutCancel(ctx), runID, out.Plan, o.full, out.Results)
+	e.acceptIdentities(context.WithoutCancel(ctx), runID, out.Plan, o.full, out.Results, o.Approved)
 	var interrupted error
 	if ctx.Err() != nil {
 		// The writes in flight were completed and read back; the rest
@@ -426,10 +434,17 @@ func (e *Engine) decide(runID int64, p plan.Plan, o Options) ([]plan.Item, []sto
 				status = store.StatusPlanned
 				selected = append(selected, it)
 			}
+		case acknowledged(it, o.Approved):
+			// Nothing to write: approving accepts the identity as shown
+			// (acceptIdentities), and the record says who did.
 		case it.Kind == plan.Ambiguous || it.Identity != "":
 			status = store.StatusHeld
 		}
 		rec := store.ItemFromPlan(runID, it, status)
+		if acknowledged(it, o.Approved) {
+			rec.ApprovedBy = o.ApprovedBy
+			rec.Reason = "identity accepted as shown, nothing written; " + rec.Reason
+		}
 		if status == store.StatusPlanned {
 			rec.ApprovedBy = o.ApprovedBy
 			if o.Approved == nil {
@@ -553,7 +568,9 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 // Summary is a one-line account of the outcome.
 func (o Outcome) Summary() string {
 	s := fmt.Sprintf("%d applied, %d failed, %d stale, %d held", o.Applied, o.Failed, o.Stale, o.Held)
-	if n := len(identityChanges(o.Plan)); n > 0 {
+	if o.Acknowledged > 0 {
+		s += fmt.Sprintf(", %d identity changes accepted", o.Acknowledged)
+	} else if n := len(identityChanges(o.Plan)); n > 0 {
 		s += fmt.Sprintf(" (%d identity changes)", n)
 	}
 	if o.Plan.Guard.Tripped {

@@ -55,4 +55,8 @@ type Resolution struct {
 	Email       member.Email
 	Name        string
 	AccountName string
+	// IgnoredEmail is an e-mail found on the account that the admin set
+	// aside: it finds no member here (AcceptResolutions keeps it apart
+	// from the member; IgnoreEmail sets it).
+	IgnoredEmail member.Email
 }

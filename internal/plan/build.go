@@ -121,6 +121,9 @@ type targetPlan struct {
 	linked        []member.Email
 	items         []Item // the members', in order
 	unlinkedItems []Item // the accounts no member resolved to, in order
+	// extraItems are accounts a member's e-mail finds besides the
+	// member's own (identity.go, alsoFound), held.
+	extraItems []Item
 }
 
 func (b *builder) targets() []TargetSummary {
@@ -215,7 +218,7 @@ func (tp *targetPlan) plan() {
 	}
 	tp.sharedAccounts()
 	tp.items = sortItems(tp.items)
-	tp.unlinkedItems = sortItems(tp.unlinked())
+	tp.unlinkedItems = sortItems(append(tp.unlinked(), tp.extraItems...))
 }
 
 // item completes an item: its stable id and whether --auto may apply it.
@@ -269,7 +272,7 @@ func (tp *targetPlan) email(ms []entry) {
 		}
 		// The accounts a sibling is linked to are not this member's
 		// candidates: naming one would make both ambiguous.
-		if cands := tp.free(matches, m.ID); len(cands) == 1 {
+		if cands := tp.free(matches, m); len(cands) == 1 {
 			it.Account = cands[0].Account
 			if a, ok := tp.account(it.Account); ok {
 				it.AccountName = a.Name
@@ -583,6 +586,9 @@ func (tp *targetPlan) unlinked() []Item {
 		if owner, ok := tp.resolver.Owner(tp.info.Name, a.ID); ok {
 			it.Email = owner
 			it.Reason = "account's e-mail " + string(owner) + " belongs to no member; never touched"
+			if tp.setAside(a.ID, owner) {
+				it.Reason = "the admin set the account's e-mail " + string(owner) + " aside: it finds no member here; never touched"
+			}
 		}
 		if !a.End.IsZero() {
 			it.CurrentEnd = LocalTime{a.End.In(tp.in.Zone)}

@@ -43,6 +43,8 @@ type fixtureResolution struct {
 	Email       string `json:"email,omitempty"`
 	Name        string `json:"name,omitempty"`
 	AccountName string `json:"account_name,omitempty"`
+	// IgnoredEmail: an e-mail the admin set aside on the account.
+	IgnoredEmail string `json:"ignored_email,omitempty"`
 }
 
 type fixtureRule struct {
@@ -280,7 +282,7 @@ func (fx fixture) input(t *testing.T) Input {
 	}
 	for _, r := range fx.Previous {
 		in.Previous = append(in.Previous, identity.Resolution{Target: r.Target, Account: r.Account, MemberID: r.MemberID,
-			Email: member.Email(r.Email), Name: r.Name, AccountName: r.AccountName})
+			Email: member.Email(r.Email), Name: r.Name, AccountName: r.AccountName, IgnoredEmail: member.Email(r.IgnoredEmail)})
 	}
 	for tn, accs := range fx.LastWritten {
 		if in.LastWritten == nil {

@@ -98,11 +98,19 @@ func (tp *targetPlan) claimed(account, id string) bool {
 	return owner != "" && (pinned || tp.exists[owner])
 }
 
+// setAside reports whether the admin set email aside on account: it finds
+// no member there.
+func (tp *targetPlan) setAside(account string, email member.Email) bool {
+	p, ok := tp.anchors.prev[account]
+	return ok && email != "" && p.IgnoredEmail == email
+}
+
 // free are the e-mail's matches that may be member id's: unpinned, or
 // pinned to it, and not another member's.
-func (tp *targetPlan) free(matches []identity.Match, id string) []identity.Match {
+func (tp *targetPlan) free(matches []identity.Match, m entry) []identity.Match {
+	id := m.ID
 	ok := func(x identity.Match) bool {
-		return (x.MemberID == "" || x.MemberID == id) && !tp.claimed(x.Account, id)
+		return (x.MemberID == "" || x.MemberID == id) && !tp.claimed(x.Account, id) && !tp.setAside(x.Account, m.Email)
 	}
 	i := 0
 	for i < len(matches) && ok(matches[i]) {
@@ -125,7 +133,7 @@ func (tp *targetPlan) free(matches []identity.Match, id string) []identity.Match
 // accepted resolutions is said in the item and holds it.
 func (tp *targetPlan) resolve(m entry, matches []identity.Match) {
 	byID := slices.Clone(tp.anchors.byMember[m.ID])
-	byEmail := tp.free(matches, m.ID)
+	byEmail := tp.free(matches, m)
 	var changes []string
 	if len(byID) > 0 {
 		var extra []string
@@ -140,11 +148,20 @@ func (tp *targetPlan) resolve(m entry, matches []identity.Match) {
 				extra = append(extra, x.Account)
 			}
 		}
+		tp.pair(m, byID, nil)
 		if len(extra) > 0 {
-			changes = append(changes, fmt.Sprintf("the e-mail %s now also finds %s, but the member's account here is %s; confirm which is theirs",
-				m.Email, tp.accountsText(extra), tp.accountsText(accountsOf(byID))))
+			// The member's own account goes on as usual; each other
+			// account the e-mail now finds is held on its own, never
+			// written, until the admin settles it (approving it sets the
+			// e-mail aside there, IgnoreEmail).
+			own := tp.accountsText(accountsOf(byID))
+			for _, a := range extra {
+				tp.extraItems = append(tp.extraItems, tp.alsoFound(m, a, own))
+			}
+			if last := &tp.items[len(tp.items)-1]; last.MemberID == m.ID {
+				last.Reason += fmt.Sprintf("; its e-mail also finds %s, held there for the admin", tp.accountsText(extra))
+			}
 		}
-		tp.pair(m, byID, changes)
 		return
 	}
 	if tp.anchors.known {
@@ -184,6 +201,24 @@ func (tp *targetPlan) ownerText(account string) string {
 		return prevMember(p, tp.exists)
 	}
 	return "another member's"
+}
+
+// alsoFound is the held item of an account that a member's e-mail finds
+// besides the member's own: who it was, and that it is never written.
+func (tp *targetPlan) alsoFound(m entry, account, own string) Item {
+	a, _ := tp.account(account)
+	it := Item{Kind: Unlinked, Email: m.Email, Target: tp.info.Name, System: tp.info.System, Account: a.ID, AccountName: a.Name,
+		Permanent: a.Permanent, Reason: "never touched"}
+	if !a.End.IsZero() {
+		it.CurrentEnd = LocalTime{a.End.In(tp.in.Zone)}
+	}
+	was := "seen for the first time"
+	if p, ok := tp.anchors.prev[account]; ok {
+		was = prevMember(p, tp.exists) + " at the last run"
+	}
+	tp.hold(&it, []string{fmt.Sprintf("the e-mail %s of %s now also finds this account (%s), but their account here is %s; "+
+		"approve to set the e-mail aside on this account, or fix it on the terminal", m.Email, memberText(m), was, own)})
+	return tp.item(it)
 }
 
 func accountsOf(ms []identity.Match) []string {

@@ -13,7 +13,7 @@ import (
 // member it belongs to (an empty id for an account seen with no member),
 // ordered by target and account.
 func (s *Store) Resolutions(ctx context.Context) ([]identity.Resolution, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT target, account, member_id, email, name, account_name
+	rows, err := s.db.QueryContext(ctx, `SELECT target, account, member_id, email, name, account_name, ignored_email
 		FROM resolutions ORDER BY target, account`)
 	if err != nil {
 		return nil, fmt.Errorf("store: resolutions: %w", err)
@@ -22,11 +22,11 @@ func (s *Store) Resolutions(ctx context.Context) ([]identity.Resolution, error) 
 	var out []identity.Resolution
 	for rows.Next() {
 		var r identity.Resolution
-		var email string
-		if err := rows.Scan(&r.Target, &r.Account, &r.MemberID, &email, &r.Name, &r.AccountName); err != nil {
+		var email, ignored string
+		if err := rows.Scan(&r.Target, &r.Account, &r.MemberID, &email, &r.Name, &r.AccountName, &ignored); err != nil {
 			return nil, fmt.Errorf("store: resolutions: %w", err)
 		}
-		r.Email = member.Email(email)
+		r.Email, r.IgnoredEmail = member.Email(email), member.Email(ignored)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -58,18 +58,18 @@ func (s *Store) AcceptResolutions(ctx context.Context, runID int64, targetName s
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		have := map[string]identity.Resolution{}
-		rows, err := tx.QueryContext(ctx, `SELECT account, member_id, email, name, account_name FROM resolutions WHERE target = ?`, targetName)
+		rows, err := tx.QueryContext(ctx, `SELECT account, member_id, email, name, account_name, ignored_email FROM resolutions WHERE target = ?`, targetName)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			r := identity.Resolution{Target: targetName}
-			var email string
-			if err := rows.Scan(&r.Account, &r.MemberID, &email, &r.Name, &r.AccountName); err != nil {
+			var email, ignored string
+			if err := rows.Scan(&r.Account, &r.MemberID, &email, &r.Name, &r.AccountName, &ignored); err != nil {
 				rows.Close()
 				return err
 			}
-			r.Email = member.Email(email)
+			r.Email, r.IgnoredEmail = member.Email(email), member.Email(ignored)
 			have[r.Account] = r
 		}
 		if err := rows.Close(); err != nil {
@@ -111,6 +111,7 @@ func (s *Store) AcceptResolutions(ctx context.Context, runID int64, targetName s
 				continue
 			}
 			r.Target = targetName
+			r.IgnoredEmail = old.IgnoredEmail // set apart, by IgnoreEmail
 			if ok && old == r {
 				continue
 			}
@@ -120,6 +121,37 @@ func (s *Store) AcceptResolutions(ctx context.Context, runID int64, targetName s
 		}
 		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	return nil
+}
+
+// IgnoreEmail records that the admin set email aside on account of
+// targetName: found on the account, it finds no member there. The account's
+// member (if a run accepted one) is kept.
+func (s *Store) IgnoreEmail(ctx context.Context, runID int64, targetName, account string, email member.Email) error {
+	what := fmt.Sprintf("set aside <%s> on %s account %s", email, targetName, account)
+	if err := s.writable(what); err != nil {
+		return err
+	}
+	err := func() error {
+		if targetName == "" || account == "" || email == "" {
+			return fmt.Errorf("target, account and e-mail are required")
+		}
+		now, err := mustTime(s.clk.Now(), "clock")
+		if err != nil {
+			return err
+		}
+		var run any
+		if runID != 0 {
+			run = runID
+		}
+		_, err = s.db.ExecContext(ctx, `INSERT INTO resolutions (target, account, ignored_email, run_id, updated_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (target, account) DO UPDATE SET ignored_email = excluded.ignored_email, run_id = excluded.run_id, updated_at = excluded.updated_at`,
+			targetName, account, string(email), run, now)
+		return err
+	}()
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)
 	}

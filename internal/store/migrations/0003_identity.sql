@@ -13,6 +13,10 @@ CREATE TABLE resolutions (
     email        TEXT    NOT NULL DEFAULT '',
     name         TEXT    NOT NULL DEFAULT '',
     account_name TEXT    NOT NULL DEFAULT '',
+    -- an e-mail found on the account that the admin set aside: it finds
+    -- no member here (a departed member's account now carrying the
+    -- address of someone who has an account of their own)
+    ignored_email TEXT   NOT NULL DEFAULT '',
     run_id       INTEGER REFERENCES runs (id) ON DELETE SET NULL,
     updated_at   TEXT    NOT NULL,
     PRIMARY KEY (target, account)
