@@ -562,7 +562,7 @@ func (tp *targetPlan) sharedAccounts() {
 			it.Auto = false
 			it.DesiredEnd = LocalTime{}
 			it.Clamped = false
-			it.Reason = fmt.Sprintf("account %s on %s is linked to several members: %s; keep one link", account, tp.info.Name, strings.Join(who, ", "))
+			it.Reason = fmt.Sprintf("account %s on %s is found for several members: %s; link it to one", account, tp.info.Name, strings.Join(who, ", "))
 			it.ID = ItemID(*it)
 		}
 	}

@@ -35,8 +35,9 @@ type anchors struct {
 }
 
 // identityOrigin marks a match found by member id from what an earlier
-// run accepted (the member's e-mail no longer finds the account).
-const identityOrigin identity.Origin = "member"
+// run accepted (the member's e-mail no longer finds the account): shown as
+// "link: accepted".
+const identityOrigin identity.Origin = "accepted"
 
 func (tp *targetPlan) makeAnchors() {
 	name := tp.info.Name

@@ -80,7 +80,7 @@ type Item struct {
 	// Drift: the sync set this account's end earlier and it changed since
 	// (iVMS-4200 "Apply to Device"); the item re-asserts the date.
 	Drift bool `json:"drift,omitempty"`
-	// LinkOrigin says how the account was found for the e-mail ("member":
+	// LinkOrigin says how the account was found for the e-mail ("accepted":
 	// by member id, from what an earlier run accepted).
 	LinkOrigin string `json:"link,omitempty"`
 	// Identity, when set, says what changed in who this account belongs
