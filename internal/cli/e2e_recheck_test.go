@@ -209,6 +209,21 @@ func TestApplyEditedPlanCannotWriteAnotherMembersAccount(t *testing.T) {
 	if got, _ := gym.Person(other.Account); !e2eSamePerson(got, otherWas) {
 		t.Errorf("account %s was written: %+v", other.Account, got)
 	}
+	// The member id edited too (B's), the e-mail left A's: the account is
+	// B's by member id, but the item is nobody's (the reviewer's attack).
+	mixed := filepath.Join(t.TempDir(), "mixed.json")
+	editPlanFile(t, file, mixed, func(it map[string]any) bool { return it["id"] == victim.ID }, func(it map[string]any) {
+		pointAt(it, other)
+		it["member_id"] = other.MemberID
+	})
+	r = s.run(t, "apply", mixed)
+	if r.code != ExitHeld || !strings.Contains(r.stdout, "0 applied, 0 failed, 1 stale") {
+		t.Fatalf("apply of an item with B's member id and A's e-mail: exit %d, want %d and 1 stale\n%s\n%s", r.code, ExitHeld, r.stdout, r.stderr)
+	}
+	assertStaleInHistory(t, s, victim.ID, "the item's member id and e-mail disagree")
+	if got, _ := gym.Person(other.Account); !e2eSamePerson(got, otherWas) {
+		t.Errorf("account %s was written: %+v", other.Account, got)
+	}
 	if n := s.modifies(); n != len(writes["gym"])+len(writes["entrance"]) {
 		t.Errorf("%d Modify requests in all, want only the %d of the first apply", n, len(writes["gym"])+len(writes["entrance"]))
 	}

@@ -136,6 +136,10 @@ func claimOf(it plan.Item) identity.Claim {
 	if n, err := member.NormalizeEmail(string(email)); err == nil {
 		email = n
 	}
-	return identity.Claim{Target: it.Target, Account: it.Account, MemberID: it.MemberID, Email: email,
+	was := it.EmailWas
+	if n, err := member.NormalizeEmail(string(was)); err == nil {
+		was = n
+	}
+	return identity.Claim{Target: it.Target, Account: it.Account, MemberID: it.MemberID, Email: email, EmailWas: was,
 		Name: it.Name, IdentityChange: it.Identity != ""}
 }

@@ -34,6 +34,9 @@ type Claim struct {
 	Account  string
 	MemberID string
 	Email    member.Email
+	// EmailWas is the member's e-mail at the last run when the plan noted
+	// a change (plan.Item.EmailWas).
+	EmailWas member.Email
 	Name     string
 	// IdentityChange: the item carries an identity change (plan.Item.Identity)
 	// that the admin approves by applying it — exactly that change.
@@ -121,11 +124,11 @@ func (o *Owners) Recheck(c Claim, field member.Email) error {
 		owner, pinned := OtherAnchor(c.MemberID, pin.MemberID, acc.MemberID)
 		switch {
 		case pinned && owner == "":
-			return nil
+			return o.sameMember(c, acc, seen)
 		case pinned:
 			return stale(fmt.Sprintf("a link pins it to member %s%s", owner, emailText(pin.Email)))
 		case seen && acc.MemberID == c.MemberID:
-			return nil
+			return o.sameMember(c, acc, seen)
 		case owner != "" && !(c.IdentityChange && o.emailTies(c, field)):
 			return stale(fmt.Sprintf("an earlier run accepted it as member %s's%s", owner, resolutionText(acc)))
 		}
@@ -134,6 +137,23 @@ func (o *Owners) Recheck(c Claim, field member.Email) error {
 		return nil
 	}
 	return stale(o.notTied(c, field))
+}
+
+// sameMember checks, for an account anchored to c's member, that c's
+// e-mail is the one the runs accepted for that member here (or the one the
+// plan says it changed from). An item naming one member's id with another's
+// e-mail (a hand edit) is refused: it is nobody's item. A link's e-mail is
+// not asked: it stays as typed while the member's changes.
+func (o *Owners) sameMember(c Claim, acc Resolution, seen bool) error {
+	if !seen || acc.MemberID != c.MemberID || acc.Email == "" {
+		return nil
+	}
+	known := acc.Email
+	if c.Email == known || (c.EmailWas != "" && c.EmailWas == known) {
+		return nil
+	}
+	return &NotOwnedError{Claim: c, Now: fmt.Sprintf("member %s's e-mail here is %s, not %s: the item's member id and e-mail disagree",
+		c.MemberID, known, emailOrNone(c.Email))}
 }
 
 // emailTies: a link of c's e-mail names the account (for an item with a

@@ -47,7 +47,13 @@ func TestRecheck(t *testing.T) {
 
 		// Accepted resolutions.
 		{name: "accepted to this member", claim: claim("101", a), accepted: []Resolution{res("3005", "101", a)}},
-		{name: "accepted to this member, the e-mail changed", claim: claim("101", "new@x.si"), accepted: []Resolution{res("3005", "101", a)}, field: a},
+		{name: "accepted to this member, the e-mail changed (the plan says from what)",
+			claim: Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: "new@x.si", EmailWas: a}, accepted: []Resolution{res("3005", "101", a)}, field: a},
+		{name: "accepted to this member, another member's e-mail (a hand edit)", claim: claim("101", b), accepted: []Resolution{res("3005", "101", a)}, field: a,
+			want: "member 101's e-mail here is a@x.si, not b@x.si: the item's member id and e-mail disagree"},
+		{name: "pinned and accepted to this member, another member's e-mail", claim: claim("101", b),
+			links: []Link{link(a, "3005", "101")}, accepted: []Resolution{res("3005", "101", a)},
+			want: "the item's member id and e-mail disagree"},
 		{name: "accepted to another member", claim: claim("101", a), accepted: []Resolution{res("3005", "102", b)}, field: a,
 			want: "account 3005 on entrance no longer belongs to member 101 <a@x.si>: an earlier run accepted it as member 102's (Bo B <b@x.si>)"},
 		{name: "accepted to another, identity change approved, e-mail field ties",
