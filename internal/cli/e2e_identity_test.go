@@ -306,6 +306,7 @@ func TestLinksAddAnchorsTheLinkToOneMember(t *testing.T) {
 		s.person("3201", "Maja Linked", "", 10),
 		s.person("3202", "Sin Kralj", "", 10),
 		s.person("3203", "Nobody Yet", "", 10),
+		s.person("3204", "Not Yet Signed", "", 10),
 	})
 	for _, tt := range []struct {
 		args    []string
@@ -329,7 +330,13 @@ func TestLinksAddAnchorsTheLinkToOneMember(t *testing.T) {
 		{args: []string{"katja@example.si", "entrance", "3201", "--force"}, code: exitcode.OK,
 			out: "linked katja@example.si (member 5001, Katja Kos) → entrance account 3201 (Maja Linked)", member: "5001", account: "3201"},
 		{args: []string{"new@example.si", "entrance", "3203", "--force"}, code: exitcode.OK,
-			out: "linked new@example.si → entrance account 3203 (Nobody Yet)", account: "3203"},
+			out: "no member in Cardskipper has the e-mail new@example.si; linked anyway (--force)", account: "3203"},
+		{args: []string{"katja@example.si", "entrance", "3204", "--member", "9999"}, code: exitcode.Failed,
+			out: "no member 9999 in Cardskipper; add --force to link it anyway"},
+		{args: []string{"family@example.si", "entrance", "3204", "--force"}, code: exitcode.Failed,
+			out: "2 members share the e-mail family@example.si"},
+		{args: []string{"signup@example.si", "entrance", "3204", "--member", "9999", "--force"}, code: exitcode.OK,
+			out: "linked signup@example.si → entrance account 3204 (Not Yet Signed)", account: "3204", member: "9999"},
 	} {
 		r := s.run(t, append([]string{"links", "add"}, tt.args...)...)
 		if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, tt.out) {
@@ -338,10 +345,10 @@ func TestLinksAddAnchorsTheLinkToOneMember(t *testing.T) {
 	}
 	r := s.run(t, "links", "list", "--log-format", "json")
 	var links []struct{ Email, Account, MemberID, MemberName, AccountName string }
-	if err := json.Unmarshal([]byte(r.stdout), &links); err != nil || len(links) != 3 {
+	if err := json.Unmarshal([]byte(r.stdout), &links); err != nil || len(links) != 4 {
 		t.Fatalf("links list: %v\n%s", err, r.stdout)
 	}
-	want := map[string][3]string{"3201": {"5001", "Katja Kos", "Maja Linked"}, "3202": {"5003", "Sin Kralj", "Sin Kralj"}, "3203": {"", "", ""}}
+	want := map[string][3]string{"3201": {"5001", "Katja Kos", "Maja Linked"}, "3202": {"5003", "Sin Kralj", "Sin Kralj"}, "3203": {"", "", ""}, "3204": {"9999", "", ""}}
 	for _, l := range links {
 		if w := want[l.Account]; [3]string{l.MemberID, l.MemberName, l.AccountName} != w {
 			t.Errorf("link to %s: member %q names %q/%q, want %v", l.Account, l.MemberID, l.MemberName, l.AccountName, w)

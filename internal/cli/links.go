@@ -20,8 +20,9 @@ func (a *App) linksCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "links",
 		Short: "The identity table: which account on which terminal belongs to which member e-mail",
-		Long: `Terminals hold no e-mail, so doorsync keeps links e-mail ↔ (terminal, Person ID).
-Confirmed links win over an e-mail found on the terminal. A link survives renames on either side.`,
+		Long: `Terminals hold no e-mail, so doorsync keeps links: a Cardskipper member (id and e-mail) ↔
+(terminal, Person ID). A link follows its member through an e-mail change, wins over an e-mail
+found on the terminal and survives renames on either side (docs/identity.md).`,
 	}
 	cmd.AddCommand(a.linksListCommand(g), a.linksAddCommand(g), a.linksRemoveCommand(g), a.linksImportCommand(g))
 	return cmd
@@ -126,7 +127,13 @@ share no word are refused until you add --force (the link then records that you 
 				return failedError(err)
 			}
 			for _, x := range existing {
-				if x.Target == args[1] && x.Account == args[2] && (x.Email != e || x.MemberID != checked.Link.MemberID) {
+				// Two members on one account: the planner holds both as
+				// ambiguous. The same member's older link is no conflict.
+				other := x.MemberID != checked.Link.MemberID && (x.MemberID != "" || x.Email != e)
+				if x.MemberID == "" && checked.Link.MemberID == "" {
+					other = x.Email != e
+				}
+				if x.Target == args[1] && x.Account == args[2] && other {
 					fmt.Fprintf(a.Stderr, "doorsync: warning: account %s on %s is also linked to %s%s; until one link is removed both members are ambiguous and nothing is written to the account\n",
 						args[2], args[1], x.Email, memberSuffix(x.MemberID))
 				}

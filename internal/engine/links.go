@@ -56,11 +56,14 @@ func (e *Engine) CheckLink(ctx context.Context, req LinkRequest) (CheckedLink, e
 	}
 	if err == nil {
 		m, err := pickMember(members, req)
-		if err != nil && !req.Force {
-			return out, err
-		}
-		if err != nil {
-			out.Warnings = append(out.Warnings, err.Error()+" (linked anyway: --force)")
+		var shared *sharedEmailError
+		switch {
+		case err != nil && errors.As(err, &shared):
+			return out, err // --force cannot say which member
+		case err != nil && !req.Force:
+			return out, fmt.Errorf("%w; add --force to link it anyway", err)
+		case err != nil:
+			out.Warnings = append(out.Warnings, err.Error()+"; linked anyway (--force)")
 		}
 		out.Member = m
 	}
@@ -83,8 +86,13 @@ func (e *Engine) CheckLink(ctx context.Context, req LinkRequest) (CheckedLink, e
 		out.Account = &a
 	}
 	l := identity.Link{Email: req.Email, Target: req.Target, Account: req.Account, Origin: identity.Confirmed}
-	if out.Member != nil {
+	switch {
+	case out.Member != nil:
 		l.MemberID = out.Member.ID
+	case req.MemberID != "":
+		// Forced for a member not (or not yet) in Cardskipper: pinned to
+		// the id asked for, never to whoever holds the e-mail.
+		l.MemberID = req.MemberID
 	}
 	if out.Member != nil && out.Account != nil {
 		mn, an := out.Member.Name(), out.Account.Name
@@ -151,14 +159,19 @@ func pickMember(members []member.Member, req LinkRequest) (*member.Member, error
 	case len(same) == 1:
 		return same[0], nil
 	case len(same) == 0:
-		return nil, fmt.Errorf("no member in Cardskipper has the e-mail %s; add --force to link it anyway", req.Email)
+		return nil, fmt.Errorf("no member in Cardskipper has the e-mail %s", req.Email)
 	}
 	who := make([]string, len(same))
 	for i, m := range same {
 		who[i] = fmt.Sprintf("%s (%s)", m.ID, m.Name())
 	}
-	return nil, fmt.Errorf("%d members share the e-mail %s: %s; say which with --member", len(same), req.Email, strings.Join(who, ", "))
+	return nil, &sharedEmailError{fmt.Sprintf("%d members share the e-mail %s: %s; say which with --member", len(same), req.Email, strings.Join(who, ", "))}
 }
+
+// sharedEmailError: several members have the e-mail and none was named.
+type sharedEmailError struct{ msg string }
+
+func (e *sharedEmailError) Error() string { return e.msg }
 
 func emailText(e member.Email) string {
 	if e == "" {
