@@ -570,7 +570,7 @@ func (o Outcome) Summary() string {
 	s := fmt.Sprintf("%d applied, %d failed, %d stale, %d held", o.Applied, o.Failed, o.Stale, o.Held)
 	if o.Acknowledged > 0 {
 		s += fmt.Sprintf(", %d identity changes accepted", o.Acknowledged)
-	} else if n := len(identityChanges(o.Plan)); n > 0 {
+	} else if n := len(identityChanges(o.Plan)); n > 0 && o.Held > 0 {
 		s += fmt.Sprintf(" (%d identity changes)", n)
 	}
 	if o.Plan.Guard.Tripped {
