@@ -170,6 +170,10 @@ type ApplyResult struct {
 	Applied int
 	Failed  int
 	Stale   int
+	// Acknowledged counts the identity changes approved with nothing to
+	// write: the run accepted them as shown (engine.Outcome.Acknowledged).
+	Acknowledged int
+	// Summary is the run's own account ("… 2 identity changes accepted").
 	Summary string
 	// Failed lists the ids of items that failed or were skipped: the console
 	// keeps them selected for a retry.

@@ -28,6 +28,10 @@ func TestGolden(t *testing.T) {
 		{name: "search", keys: []string{"0", "/"}, prep: func(m *Model) { typeText(t, m, "ZIGA ceh") }},
 		{name: "selected", keys: []string{"space", "space", "down", "space"}},
 		{name: "approve", keys: []string{"A", "a"}},
+		// select all with identity changes (a write and one in sync):
+		// each named in full, the acceptance counted apart; scrolled
+		{name: "approve_identity", keys: []string{"A", "a"}, be: identityChangesBackend},
+		{name: "approve_identity_end", keys: []string{"A", "a", "pgdown", "pgdown", "pgdown"}, be: identityChangesBackend},
 		{name: "detail", keys: []string{"enter"}},
 		{name: "help", keys: []string{"?"}},
 		{name: "applied", keys: []string{"space", "a", "y"}},

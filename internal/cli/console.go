@@ -347,7 +347,8 @@ func (b *consoleBackend) Apply(ctx context.Context, p plan.Plan, approved []stri
 	}
 	out, err := eng.Sync(ctx, engine.Options{Mode: engine.ModeConsole, Plan: &p, Approved: ids, ApprovedBy: b.ses.engine.User})
 	b.recordHolds(ctx, pass, out.TargetErrs)
-	res := tui.ApplyResult{RunID: out.RunID, Applied: out.Applied, Failed: out.Failed, Stale: out.Stale, Summary: out.Summary(), Errors: out.Errors}
+	res := tui.ApplyResult{RunID: out.RunID, Applied: out.Applied, Failed: out.Failed, Stale: out.Stale,
+		Acknowledged: out.Acknowledged, Summary: out.Summary(), Errors: out.Errors}
 	got := map[string]bool{}
 	for _, r := range out.Results {
 		got[r.Item.ID] = true
@@ -688,6 +689,7 @@ func (b *loggedBackend) Apply(ctx context.Context, p plan.Plan, approved []strin
 	b.log.Info("apply started", "approved", len(approved))
 	res, err := b.Backend.Apply(ctx, p, approved, progress)
 	b.log.Info("apply finished", "run", res.RunID, "applied", res.Applied, "failed", res.Failed, "stale", res.Stale,
+		"identity_accepted", res.Acknowledged,
 		"summary", res.Summary, b.since(start))
 	return res, err
 }
