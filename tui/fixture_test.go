@@ -514,3 +514,45 @@ func identityChangesBackend(t testing.TB) *fakeBackend {
 	d := dataOf(identityChangesInput(t))
 	return &fakeBackend{stored: d, fresh: d}
 }
+
+// familyBackend is the identity fixture with the Kralj family sharing
+// kralj@example.si (Mama Kralj 990010, Sin Kralj 990011) and the gym's
+// accounts 2041 MAMA KRALJ, carrying that e-mail, and 2042 SIN KRALJ,
+// carrying none: the shared address finds the mother's account for the
+// son too.
+func familyBackend(t testing.TB) *fakeBackend {
+	t.Helper()
+	in := identityInput(t)
+	today := member.DateOf(fixtureNow, in.Zone)
+	role := []member.Role{{OrganisationID: 1, RoleID: 7, Start: today.AddDays(-10), End: today.AddDays(20)}}
+	in.Members = append(in.Members,
+		member.Member{ID: "990010", Email: "kralj@example.si", FirstName: "Mama", LastName: "Kralj", Roles: role},
+		member.Member{ID: "990011", Email: "kralj@example.si", FirstName: "Sin", LastName: "Kralj", Roles: role})
+	for i, ts := range in.Targets {
+		if ts.Info.Name != "gym" {
+			continue
+		}
+		in.Targets[i].Accounts = append(slices.Clone(in.Targets[i].Accounts),
+			target.Account{ID: "2041", Name: "MAMA KRALJ", Email: "kralj@example.si",
+				Begin: today.AddDays(-100).StartOfDay(in.Zone), End: today.AddDays(10).EndOfDay(in.Zone)},
+			target.Account{ID: "2042", Name: "SIN KRALJ", Begin: today.AddDays(-100).StartOfDay(in.Zone), End: today.AddDays(10).EndOfDay(in.Zone)})
+	}
+	d := dataOf(in)
+	d.Links = nil
+	return &fakeBackend{stored: d, fresh: d, base: plan.Input{Rule: in.Rule, Policy: in.Policy, Zone: in.Zone}}
+}
+
+// withoutAccount is fixtureInputOn(12, targets) with member 150005's
+// account left out of the named targets (missing there).
+func withoutAccount(t testing.TB, targets []string, from ...string) *fakeBackend {
+	t.Helper()
+	in := fixtureInputOn(t, 12, targets...)
+	for i, ts := range in.Targets {
+		if !slices.Contains(from, ts.Info.Name) {
+			continue
+		}
+		in.Targets[i].Accounts = slices.DeleteFunc(slices.Clone(ts.Accounts), func(a target.Account) bool { return a.ID == "1005" })
+	}
+	d := dataOf(in)
+	return &fakeBackend{stored: d, fresh: d}
+}

@@ -48,6 +48,10 @@ func TestGolden(t *testing.T) {
 		{name: "pick_member", keys: []string{"8", "p"}, be: ambiguousBackend},
 		{name: "pick_account", keys: []string{"8", "p", "down", "enter"}, be: ambiguousBackend, prep: func(m *Model) { typeText(t, m, "KOŠ") }},
 		{name: "pick_confirm", keys: []string{"8", "p", "down", "enter", "enter"}, be: ambiguousBackend},
+		// a family's e-mail: the son's own account first, the search's hint;
+		// the mother's account (found by the e-mail) warns
+		{name: "pick_family", keys: []string{"8", "down", "p", "down", "down", "down", "enter"}, be: familyBackend},
+		{name: "pick_family_confirm", keys: []string{"8", "down", "p", "down", "down", "down", "enter", "down", "enter"}, be: familyBackend},
 		// the runs, and the first items of a run of 30 (scrolled by keys)
 		{name: "history", keys: []string{"H", "enter"}, be: historyBackend},
 		{name: "history_empty", keys: []string{"H", "down", "enter"}},
