@@ -137,8 +137,10 @@ type fakeBackend struct {
 	applyErr error
 	failIDs  map[string]bool
 	history  []HistoryEntry
-	runs     []RunEntry
-	runsErr  error
+	// historyAsked records whose history was asked for.
+	historyAsked []HistoryQuery
+	runs         []RunEntry
+	runsErr      error
 	// runItems answers RunItems by run (nil: history for every run);
 	// itemsAsked records the runs it was asked for.
 	runItems   map[int64][]HistoryEntry
@@ -235,7 +237,10 @@ func (f *fakeBackend) Apply(ctx context.Context, p plan.Plan, ids []string, prog
 	return res, f.applyErr
 }
 
-func (f *fakeBackend) History(context.Context, member.Email, int) ([]HistoryEntry, error) {
+func (f *fakeBackend) History(_ context.Context, q HistoryQuery, _ int) ([]HistoryEntry, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.historyAsked = append(f.historyAsked, q)
 	return f.history, nil
 }
 func (f *fakeBackend) Runs(context.Context, int) ([]RunEntry, error) { return f.runs, f.runsErr }

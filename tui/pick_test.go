@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -117,5 +118,35 @@ func TestPickAsksForTheTargetAndSkipsNTK(t *testing.T) {
 	press(t, m, "down", "enter")
 	if c := m.pick.cands[m.pick.ci]; m.pick.step != stepAccount || c.target != "neyross" {
 		t.Fatalf("enter: step %v on %+v", m.pick.step, c)
+	}
+}
+
+// The detail asks for the history of the row's members by id (with the
+// row's e-mail for records without one); a row without an e-mail but with
+// a member has a history too.
+func TestDetailHistoryFollowsTheMembers(t *testing.T) {
+	be := ambiguousBackend(t)
+	m := newTestModel(t, be, 80, 24)
+	cursorOn(t, m, "druzina@example.si")
+	press(t, m, "enter")
+	if n := len(be.historyAsked); n != 1 {
+		t.Fatalf("%d history requests", n)
+	}
+	if q := be.historyAsked[0]; q.Email != "druzina@example.si" || !slices.Equal(q.Members, []string{"990002", "990003"}) {
+		t.Fatalf("asked for %+v", q)
+	}
+	press(t, m, "esc")
+	for i, ri := range m.view {
+		if m.rows[ri].key == "member:990001" {
+			m.cursor = i
+		}
+	}
+	m.Render()
+	press(t, m, "enter")
+	if q := be.historyAsked[len(be.historyAsked)-1]; q.Email != "" || !slices.Equal(q.Members, []string{"990001"}) {
+		t.Fatalf("the member without an e-mail: asked for %+v", q)
+	}
+	if out := ansi.Strip(m.Render()); strings.Contains(out, "no history") {
+		t.Errorf("a member without an e-mail shows no history:\n%s", out)
 	}
 }

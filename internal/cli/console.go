@@ -367,8 +367,11 @@ func (b *consoleBackend) Apply(ctx context.Context, p plan.Plan, approved []stri
 	return res, err
 }
 
-func (b *consoleBackend) History(ctx context.Context, email member.Email, limit int) ([]tui.HistoryEntry, error) {
-	recs, err := b.ses.store.ItemsForEmail(ctx, email, limit)
+// History follows the row's members by id (an e-mail taken over from
+// another member brings none of that member's items), with the records of
+// the e-mail made with no member id.
+func (b *consoleBackend) History(ctx context.Context, q tui.HistoryQuery, limit int) ([]tui.HistoryEntry, error) {
+	recs, err := b.ses.store.ItemsForMembers(ctx, q.Members, q.Email, limit)
 	if err != nil {
 		return nil, err
 	}
