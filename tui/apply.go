@@ -175,7 +175,18 @@ func (v *applyScreen) View() string {
 	case a.err != nil:
 		b.WriteString(s.Err.Render("Apply failed: "+a.err.Error()) + "\n")
 	default:
-		b.WriteString(s.Title.Render("Done: "+a.result.Summary) + "\n")
+		// The run's own summary (it counts the identity changes accepted),
+		// wrapped rather than cut.
+		for i, l := range wrap("Done: "+a.result.Summary, max(20, v.width), "") {
+			if i > 0 {
+				l = "  " + l
+			}
+			b.WriteString(s.Title.Render(clip(l, v.width)) + "\n")
+		}
+		if n := a.result.Acknowledged; n > 0 {
+			b.WriteString(clip(s.Warn.Render(fmt.Sprintf("%s accepted as shown: nothing written; the next runs compare with them",
+				plural(n, "identity change"))), v.width) + "\n")
+		}
 	}
 	for _, t := range a.order {
 		p := a.targets[t]

@@ -34,8 +34,11 @@ type Backend interface {
 	// Apply writes the approved items of p. Cancelling ctx stops after the
 	// requests in flight.
 	Apply(ctx context.Context, p plan.Plan, approved []string, progress func(ApplyProgress)) (ApplyResult, error)
-	// History lists the most recent recorded items of one e-mail.
-	History(ctx context.Context, email member.Email, limit int) ([]HistoryEntry, error)
+	// History lists the most recent recorded items of a row: those of its
+	// members (by member id, whatever e-mail they had), and the items with
+	// no member id and the row's e-mail (records made before items carried
+	// one). Without members, every item of the e-mail.
+	History(ctx context.Context, q HistoryQuery, limit int) ([]HistoryEntry, error)
 	// Runs lists the most recent runs, newest first.
 	Runs(ctx context.Context, limit int) ([]RunEntry, error)
 	// RunItems lists what one run did.
@@ -59,6 +62,13 @@ type Backend interface {
 	// A target that cannot be read is named in the result's Failed while
 	// the others still count; an error means nothing could be asked.
 	Events(ctx context.Context, accounts []AccountRef, limit int) (EventsResult, error)
+}
+
+// HistoryQuery names whose history the detail shows: the row's members
+// and its e-mail.
+type HistoryQuery struct {
+	Members []string
+	Email   member.Email
 }
 
 // AccountRef names one account on one target.
@@ -170,6 +180,10 @@ type ApplyResult struct {
 	Applied int
 	Failed  int
 	Stale   int
+	// Acknowledged counts the identity changes approved with nothing to
+	// write: the run accepted them as shown (engine.Outcome.Acknowledged).
+	Acknowledged int
+	// Summary is the run's own account ("… 2 identity changes accepted").
 	Summary string
 	// Failed lists the ids of items that failed or were skipped: the console
 	// keeps them selected for a retry.

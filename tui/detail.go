@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -60,17 +61,31 @@ func (d *detailScreen) load() tea.Cmd {
 	return tea.Batch(d.loadHistory(r), d.loadEvents(r))
 }
 
+// historyQuery is whose history the row shows: its members' (by id, so
+// that an e-mail another member held before brings none of theirs) and
+// its e-mail's records without a member id.
+func historyQuery(m *Model, r *row) HistoryQuery {
+	q := HistoryQuery{Email: r.email}
+	for _, ix := range r.items {
+		if id := m.item(ix).MemberID; id != "" && !slices.Contains(q.Members, id) {
+			q.Members = append(q.Members, id)
+		}
+	}
+	return q
+}
+
 func (d *detailScreen) loadHistory(r *row) tea.Cmd {
 	m := d.m
-	if r.email == "" {
+	q := historyQuery(m, r)
+	if q.Email == "" && len(q.Members) == 0 {
 		d.loading = false
 		return nil
 	}
 	req := m.nextReq()
 	d.req, d.loading = req, true
-	be, ctx, email := m.opt.Backend, m.ctx, r.email
+	be, ctx := m.opt.Backend, m.ctx
 	return func() tea.Msg {
-		es, err := be.History(ctx, email, historyLimit)
+		es, err := be.History(ctx, q, historyLimit)
 		return historyMsg{req: req, entries: es, err: err}
 	}
 }
@@ -297,8 +312,8 @@ func (d *detailScreen) lines(r *row) []string {
 	out = append(out, d.eventLines()...)
 	add("")
 	switch {
-	case r.email == "":
-		add("%s", s.Dim.Render("no e-mail: no history"))
+	case r.email == "" && len(historyQuery(m, r).Members) == 0:
+		add("%s", s.Dim.Render("no e-mail and no member: no history"))
 	case d.loading:
 		add("%s", s.Dim.Render("history: loading…"))
 	case d.err != nil:

@@ -77,7 +77,19 @@
 // message while suggestions are ranked or when the cursor's row changed
 // since the last frame. Rows with an identity change (plan.Item.Identity)
 // sort first in every order and tab that holds them, marked I, counted
-// under the table; the detail shows the change in full.
+// under the table; the detail shows the change in full. An identity
+// change is selectable whatever its kind (approvable): approving one that
+// writes nothing (in sync, unlinked, invalid, ambiguous on an account)
+// accepts it as shown (the engine's acknowledged); the approval dialog
+// names every identity change it approves with its text, counts those
+// accepted with nothing written apart from the writes, scrolls, and
+// applies only once all were drawn; the run's summary (with
+// ApplyResult.Acknowledged) is shown after it. The picker lists the
+// member's own name first (identity.Name.Score), then what the e-mail
+// finds (a family shares it), then names sharing a word; it warns when the
+// names are not the same, asks which target when several have accounts,
+// and never offers one without an account list (NTK). A row's history
+// follows its members by id (Backend.History, HistoryQuery).
 //
 // Left open:
 //   - mouse support (not needed over SSH).

@@ -28,6 +28,10 @@ func TestGolden(t *testing.T) {
 		{name: "search", keys: []string{"0", "/"}, prep: func(m *Model) { typeText(t, m, "ZIGA ceh") }},
 		{name: "selected", keys: []string{"space", "space", "down", "space"}},
 		{name: "approve", keys: []string{"A", "a"}},
+		// select all with identity changes (a write and one in sync):
+		// each named in full, the acceptance counted apart; scrolled
+		{name: "approve_identity", keys: []string{"A", "a"}, be: identityChangesBackend},
+		{name: "approve_identity_end", keys: []string{"A", "a", "pgdown", "pgdown", "pgdown"}, be: identityChangesBackend},
 		{name: "detail", keys: []string{"enter"}},
 		{name: "help", keys: []string{"?"}},
 		{name: "applied", keys: []string{"space", "a", "y"}},
@@ -44,6 +48,10 @@ func TestGolden(t *testing.T) {
 		{name: "pick_member", keys: []string{"8", "p"}, be: ambiguousBackend},
 		{name: "pick_account", keys: []string{"8", "p", "down", "enter"}, be: ambiguousBackend, prep: func(m *Model) { typeText(t, m, "KOŠ") }},
 		{name: "pick_confirm", keys: []string{"8", "p", "down", "enter", "enter"}, be: ambiguousBackend},
+		// a family's e-mail: the son's own account first, the search's hint;
+		// the mother's account (found by the e-mail) warns
+		{name: "pick_family", keys: []string{"8", "down", "p", "down", "down", "down", "enter"}, be: familyBackend},
+		{name: "pick_family_confirm", keys: []string{"8", "down", "p", "down", "down", "down", "enter", "down", "enter"}, be: familyBackend},
 		// the runs, and the first items of a run of 30 (scrolled by keys)
 		{name: "history", keys: []string{"H", "enter"}, be: historyBackend},
 		{name: "history_empty", keys: []string{"H", "down", "enter"}},

@@ -75,7 +75,7 @@ func (h *helpScreen) sections() []helpSection {
 	titled(screenHistory, helpSection{title: "History (H)"})
 	titled(screenExport, helpSection{title: "Export (e)"})
 	titled(screenLinks, helpSection{title: "Fix identities (L)", note: "x hides a suggestion until restart · u removes the last link made here · / searches both lists · p links the member by hand"})
-	titled(screenPick, helpSection{title: "Link by hand (p on an ambiguous or missing row)", note: "typing searches the accounts (↑ ↓ move); those the e-mail finds come first, then names that agree"})
+	titled(screenPick, helpSection{title: "Link by hand (p on an ambiguous or missing row)", note: "typing searches the accounts (↑ ↓ move); the member's own name comes first, then what the e-mail finds (a family shares it), then names sharing a word; NTK has no list"})
 	return out
 }
 

@@ -252,7 +252,7 @@ func (l *linksScreen) onOp(msg linkOpMsg) tea.Cmd {
 		}
 		l.done = append(l.done, ln)
 		l.seq++
-		m.setStatus(true, fmt.Sprintf("linked %s → %s account %s", ln.Email, ln.Target, ln.Account))
+		m.setStatus(true, "linked "+linkText(ln))
 	case opRemove:
 		if msg.err != nil {
 			l.done = append(l.done, ln) // still stored: undo may be tried again
@@ -332,6 +332,25 @@ func (m *Model) onReplan(msg replanMsg) tea.Cmd {
 	}
 	m.shownReq = max(m.shownReq, msg.req)
 	return m.setData(msg.data)
+}
+
+// linkText names a link as `links add` prints it: the e-mail, the member
+// (id and name) and the account (with its name), as far as it knows them:
+// "maja@… (member 2001, Maja Novak) → entrance account 3004 (Maja Linked)".
+func linkText(ln identity.Link) string {
+	who := string(ln.Email)
+	if ln.MemberID != "" {
+		who += " (member " + ln.MemberID
+		if ln.MemberName != "" {
+			who += ", " + ln.MemberName
+		}
+		who += ")"
+	}
+	acc := fmt.Sprintf("%s account %s", ln.Target, ln.Account)
+	if ln.AccountName != "" {
+		acc += " (" + ln.AccountName + ")"
+	}
+	return who + " → " + acc
 }
 
 func plural(n int, what string) string {

@@ -148,7 +148,7 @@ func TestLinksConfirmStoresTheLinkAndReplans(t *testing.T) {
 	if r := m.links.current(); r == nil || r.email != "spela.11@example.si" {
 		t.Fatalf("cursor on %+v after confirming", r)
 	}
-	if !strings.Contains(m.status, "linked nika.23@example.si → gym account 2023") {
+	if !strings.Contains(m.status, "linked nika.23@example.si (member 150023, Nika Krajnc) → gym account 2023 (NIKA KRAJNC)") {
 		t.Fatalf("status %q", m.status)
 	}
 	// The main table shows the new plan too.

@@ -367,7 +367,8 @@ func (m *Model) onRefreshed(msg refreshDoneMsg) tea.Cmd {
 }
 
 // setData replaces the plan shown, keeping the cursor on the same row and
-// only the selected items that still exist and still write. The identity
+// only the selected items that still exist and can still be approved
+// (approvable). The identity
 // view, when open, follows (its suggestions come from the returned command).
 func (m *Model) setData(d Data) tea.Cmd {
 	m.gen++
@@ -388,7 +389,7 @@ func (m *Model) setData(d Data) tea.Cmd {
 	}
 	keep := map[string]bool{}
 	for _, it := range m.data.Plan.Items {
-		if m.sel[it.ID] && it.Kind.Writes() {
+		if m.sel[it.ID] && approvable(&it) {
 			keep[it.ID] = true
 		}
 	}

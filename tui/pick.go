@@ -69,15 +69,34 @@ type pickAcc struct {
 	email    member.Email // found on the account
 	end      string
 	owner    string // whose it is now ("" : nobody's)
-	group    int    // 0 the e-mail finds it, 1 the names agree, 2 the rest
-	fold     string // folded name, for ordering
-	find     string // folded id, name, e-mail and owner, for the search
+	// group orders the list: 0 the member's own name (a name score, best
+	// first), 1 the e-mail finds it, 2 the names share a word, 3 the rest.
+	group int
+	score float64 // the name score against the member's (identity.Name.Score)
+	finds bool    // the member's e-mail (or the item) finds it
+	fold  string  // folded name, for ordering
+	find  string  // folded id, name, e-mail and owner, for the search
 }
 
 func newPickScreen(m *Model) pickScreen {
-	in := newInput("/")
-	in.Placeholder = "account name, id or e-mail"
-	return pickScreen{m: m, search: in}
+	return pickScreen{m: m, search: newInput("/")}
+}
+
+// pickSearchHint is drawn in place of the empty search: the input's own
+// placeholder shows only its first letter at width 0 ("/a"), which reads
+// as typed text.
+const pickSearchHint = "type to search by account name, id or e-mail"
+
+// hasAccountList reports whether a target has a list of accounts to pick
+// from: read, with accounts, and not NTK (an access list doorsync writes,
+// no accounts of its own).
+func (m *Model) hasAccountList(name string) bool {
+	for _, t := range m.data.Plan.Targets {
+		if t.Name == name && (t.System == "ntk" || t.Error != "") {
+			return false
+		}
+	}
+	return len(m.data.Accounts[name]) > 0
 }
 
 // candidates are the row's items a link can resolve: ambiguous ones first,
@@ -118,6 +137,23 @@ func (p *pickScreen) open(cands []pickCand, from screen, what string) tea.Cmd {
 		m.setStatus(false, what+": no ambiguous or missing member here to link by hand")
 		return nil
 	}
+	// Only targets with accounts to pick from are offered; several are
+	// asked about (the member step), never chosen here.
+	var none []string
+	kept := cands[:0:0]
+	for _, c := range cands {
+		if m.hasAccountList(c.target) {
+			kept = append(kept, c)
+		} else if !slices.Contains(none, c.target) {
+			none = append(none, c.target)
+		}
+	}
+	if len(kept) == 0 {
+		m.setStatus(false, fmt.Sprintf("%s: nothing to link by hand: %s %s no accounts to pick from", what, strings.Join(none, ", "),
+			map[bool]string{true: "has", false: "have"}[len(none) == 1]))
+		return nil
+	}
+	cands = kept
 	p.back, p.cands, p.gen, p.ci, p.cursor, p.offset, p.drawn = from, cands, m.gen, 0, 0, 0, ""
 	m.focus(screenPick)
 	m.setStatus(true, "")
@@ -129,9 +165,11 @@ func (p *pickScreen) open(cands []pickCand, from screen, what string) tea.Cmd {
 	return nil
 }
 
-// toAccounts lists the chosen candidate's target's accounts: those its
-// e-mail finds first, then those whose names agree with the member's,
-// then the rest, each group by name.
+// toAccounts lists the chosen candidate's target's accounts: those named
+// as the member (a name score, best first), then those its e-mail finds
+// (a family's shared address finds the others' accounts too), then those
+// whose names share a word with the member's, then the rest, each group
+// by name.
 func (p *pickScreen) toAccounts() {
 	m := p.m
 	c := p.cands[p.ci]
@@ -149,7 +187,14 @@ func (p *pickScreen) toAccounts() {
 	for i := range m.data.Plan.Items {
 		it := &m.data.Plan.Items[i]
 		if it.Target == c.target && it.Account != "" && it.Kind != plan.Unlinked && it.MemberID != c.memberID {
-			owners[it.Account] = append(owners[it.Account], cmp.Or(string(it.Email), it.Name))
+			// Named by e-mail, by name when it shares the member's (a family).
+			o := cmp.Or(string(it.Email), it.Name)
+			if it.Email == c.email {
+				o = cmp.Or(it.Name, o)
+			}
+			if !slices.Contains(owners[it.Account], o) {
+				owners[it.Account] = append(owners[it.Account], o)
+			}
 		}
 	}
 	who := identity.ParseName(c.name)
@@ -157,19 +202,26 @@ func (p *pickScreen) toAccounts() {
 	f := folder{seen: map[string]string{}}
 	p.accs = p.accs[:0]
 	for _, a := range m.data.Accounts[c.target] {
-		pa := pickAcc{id: a.ID, name: a.Name, email: a.Email, end: accEnd(a, zone), owner: strings.Join(owners[a.ID], ", "), group: 2,
+		pa := pickAcc{id: a.ID, name: a.Name, email: a.Email, end: accEnd(a, zone), owner: strings.Join(owners[a.ID], ", "),
 			fold: f.fold(a.Name)}
+		an := identity.ParseName(a.Name)
+		pa.score, _ = who.Score(an)
+		pa.finds = finds[a.ID]
 		switch {
-		case finds[a.ID]:
+		case pa.score > 0:
 			pa.group = 0
-		case identity.ParseName(a.Name).Agrees(who):
+		case pa.finds:
 			pa.group = 1
+		case an.Agrees(who):
+			pa.group = 2
+		default:
+			pa.group = 3
 		}
 		pa.find = joinNonEmpty([]string{f.fold(a.ID), pa.fold, f.fold(string(a.Email)), f.fold(pa.owner)})
 		p.accs = append(p.accs, pa)
 	}
 	slices.SortFunc(p.accs, func(a, b pickAcc) int {
-		return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(a.fold, b.fold), cmp.Compare(a.id, b.id))
+		return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(b.score, a.score), cmp.Compare(a.fold, b.fold), cmp.Compare(a.id, b.id))
 	})
 	p.filter()
 }
@@ -407,7 +459,11 @@ func (p *pickScreen) View() string {
 func (p *pickScreen) memberLines() []string {
 	s := p.m.styles
 	c0 := p.cands[0]
-	out := []string{s.Title.Render("Link by hand") + "  " + fmt.Sprintf("%s: which member, on which target?", c0.email), ""}
+	question := "which member, on which target?"
+	if !slices.ContainsFunc(p.cands, func(c pickCand) bool { return c.memberID != c0.memberID }) {
+		question = "on which target?"
+	}
+	out := []string{s.Title.Render("Link by hand") + "  " + fmt.Sprintf("%s <%s>", question, c0.email), ""}
 	nw := 6
 	for _, c := range p.cands {
 		nw = max(nw, min(24, len([]rune(c.name))))
@@ -428,7 +484,7 @@ func (p *pickScreen) accountLines() []string {
 	w := p.width
 	out := []string{s.Title.Render("Link by hand") + "  " + fmt.Sprintf("%s <%s>, member %s, on %s", c.name, c.email, c.memberID, c.target),
 		s.Dim.Render("  " + c.reason),
-		p.search.View()}
+		p.searchLine()}
 	nameW := max(10, min(28, (w-30)/2))
 	out = append(out, s.Header.Render(fit("  "+fit("account", 9)+fit("name", nameW+1)+fit("ends", 17)+"whose", w)))
 	h := p.listHeight()
@@ -443,7 +499,7 @@ func (p *pickScreen) accountLines() []string {
 		a := &p.accs[p.view[i]]
 		whose := a.owner
 		switch {
-		case a.group == 0 && whose == "":
+		case a.finds && whose == "":
 			whose = "found by this e-mail"
 		case whose == "" && a.email != "":
 			whose = "<" + string(a.email) + ">"
@@ -470,17 +526,44 @@ func (p *pickScreen) accountLines() []string {
 	return append(out, s.Dim.Render(count+" · type to search"))
 }
 
+// searchLine is the search box, or a hint while nothing is typed.
+func (p *pickScreen) searchLine() string {
+	if p.search.Value() == "" {
+		return p.search.Prompt + p.m.styles.Dim.Render("("+pickSearchHint+")")
+	}
+	return p.search.View()
+}
+
 func (p *pickScreen) confirmLines() []string {
 	s := p.m.styles
 	c, a := p.cands[p.ci], p.chosen
 	out := []string{s.Title.Render("Link by hand") + "  " + s.Warn.Render("link this member to this account?"), "",
 		fmt.Sprintf("  member   %s <%s>, member %s", c.name, c.email, c.memberID),
 		fmt.Sprintf("  account  %s %s %q, ends %s", c.target, a.id, a.name, a.end), ""}
-	if !identity.ParseName(c.name).Agrees(identity.ParseName(a.name)) {
-		out = append(out, s.Warn.Render("  the names share no word: the link records both as shown here"))
+	// Warnings are wrapped, never cut: they are what the admin must read.
+	warn := func(text string) {
+		for _, l := range wrap(text, max(20, p.width), "  ") {
+			out = append(out, s.Warn.Render(l))
+		}
+	}
+	who, an := identity.ParseName(c.name), identity.ParseName(a.name)
+	switch score, why := who.Score(an); {
+	case who.Same(an):
+	case score > 0:
+		warn(fmt.Sprintf("the names are not the same (%s): is this %s's account?", why, c.name))
+	case who.Agrees(an):
+		warn(fmt.Sprintf("the names are not the same: %s ≠ %s share only a word (a family?): is this %s's account?", c.name, a.name, c.name))
+	default:
+		warn(fmt.Sprintf("the names share no word: %s ≠ %s: is this %s's account?", c.name, a.name, c.name))
+	}
+	if a.finds && !who.Same(an) {
+		warn("the account was found through the e-mail, which a family may share")
+	}
+	if !who.Same(an) {
+		out = append(out, "  the link records both names as shown here")
 	}
 	if a.owner != "" {
-		out = append(out, s.Warn.Render(fmt.Sprintf("  the account is also %s's: both become ambiguous until one link is removed", a.owner)))
+		warn(fmt.Sprintf("the account is also %s's: both become ambiguous until one link is removed", a.owner))
 	}
 	return append(out, "  y stores a confirmed link by "+cmp.Or(p.m.opt.User, "you")+"; n goes back to the list")
 }

@@ -127,10 +127,10 @@ func (t *tableScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	case key.Matches(k, m.keys.Approve):
 		if len(m.sel) == 0 {
-			m.setStatus(false, "nothing selected: space selects a row, A every visible row that can be applied")
+			m.setStatus(false, "nothing selected: space selects a row, A every visible row that can be applied or accepted")
 			return nil
 		}
-		m.focus(screenApprove)
+		m.approve.open()
 	case key.Matches(k, m.keys.Links):
 		return m.links.open()
 	case key.Matches(k, m.keys.Pick):
@@ -299,26 +299,31 @@ func (t *tableScreen) infoLines(c columns) []string {
 	return append(out, line)
 }
 
-// writable reports whether the console may approve the item.
-func writable(it *plan.Item) bool { return it.Kind.Writes() }
+// approvable reports whether the console may approve the item: a write,
+// or an identity change on an account whatever its kind — approving one
+// that writes nothing (in sync, unlinked, invalid, ambiguous) accepts it
+// as shown (engine.acknowledged), which is how it is settled.
+func approvable(it *plan.Item) bool {
+	return it.Kind.Writes() || (it.Identity != "" && it.Account != "")
+}
 
-// toggleRow selects every write item of the row, or clears them when all
-// are selected already.
+// toggleRow selects every approvable item of the row, or clears them when
+// all are selected already.
 func (m *Model) toggleRow(r *row) {
 	all := true
 	n := 0
 	for _, ix := range r.items {
-		if it := m.item(ix); writable(it) {
+		if it := m.item(ix); approvable(it) {
 			n++
 			all = all && m.sel[it.ID]
 		}
 	}
 	if n == 0 {
-		m.setStatus(false, fmt.Sprintf("%s: nothing to apply (%s)", rowLabel(r), kindLabel(r.kind)))
+		m.setStatus(false, fmt.Sprintf("%s: nothing to apply or accept (%s)", rowLabel(r), kindLabel(r.kind)))
 		return
 	}
 	for _, ix := range r.items {
-		if it := m.item(ix); writable(it) {
+		if it := m.item(ix); approvable(it) {
 			if all {
 				delete(m.sel, it.ID)
 			} else {
@@ -332,7 +337,7 @@ func (m *Model) selectVisible() {
 	n := 0
 	for _, ri := range m.view {
 		for _, ix := range m.rows[ri].items {
-			if it := m.item(ix); writable(it) {
+			if it := m.item(ix); approvable(it) {
 				m.sel[it.ID] = true
 				n++
 			}
@@ -340,7 +345,7 @@ func (m *Model) selectVisible() {
 	}
 	m.setStatus(true, fmt.Sprintf("%d items selected", len(m.sel)))
 	if n == 0 {
-		m.setStatus(false, "no visible row has anything to apply")
+		m.setStatus(false, "no visible row has anything to apply or accept")
 	}
 }
 
@@ -348,7 +353,7 @@ func (m *Model) rowSelected(r *row) (any, all bool) {
 	all = true
 	n := 0
 	for _, ix := range r.items {
-		if it := m.item(ix); writable(it) {
+		if it := m.item(ix); approvable(it) {
 			n++
 			if m.sel[it.ID] {
 				any = true

@@ -347,7 +347,8 @@ func (b *consoleBackend) Apply(ctx context.Context, p plan.Plan, approved []stri
 	}
 	out, err := eng.Sync(ctx, engine.Options{Mode: engine.ModeConsole, Plan: &p, Approved: ids, ApprovedBy: b.ses.engine.User})
 	b.recordHolds(ctx, pass, out.TargetErrs)
-	res := tui.ApplyResult{RunID: out.RunID, Applied: out.Applied, Failed: out.Failed, Stale: out.Stale, Summary: out.Summary(), Errors: out.Errors}
+	res := tui.ApplyResult{RunID: out.RunID, Applied: out.Applied, Failed: out.Failed, Stale: out.Stale,
+		Acknowledged: out.Acknowledged, Summary: out.Summary(), Errors: out.Errors}
 	got := map[string]bool{}
 	for _, r := range out.Results {
 		got[r.Item.ID] = true
@@ -366,8 +367,11 @@ func (b *consoleBackend) Apply(ctx context.Context, p plan.Plan, approved []stri
 	return res, err
 }
 
-func (b *consoleBackend) History(ctx context.Context, email member.Email, limit int) ([]tui.HistoryEntry, error) {
-	recs, err := b.ses.store.ItemsForEmail(ctx, email, limit)
+// History follows the row's members by id (an e-mail taken over from
+// another member brings none of that member's items), with the records of
+// the e-mail made with no member id.
+func (b *consoleBackend) History(ctx context.Context, q tui.HistoryQuery, limit int) ([]tui.HistoryEntry, error) {
+	recs, err := b.ses.store.ItemsForMembers(ctx, q.Members, q.Email, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -688,6 +692,7 @@ func (b *loggedBackend) Apply(ctx context.Context, p plan.Plan, approved []strin
 	b.log.Info("apply started", "approved", len(approved))
 	res, err := b.Backend.Apply(ctx, p, approved, progress)
 	b.log.Info("apply finished", "run", res.RunID, "applied", res.Applied, "failed", res.Failed, "stale", res.Stale,
+		"identity_accepted", res.Acknowledged,
 		"summary", res.Summary, b.since(start))
 	return res, err
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/doorsync/doorsync/internal/store"
+	"github.com/doorsync/doorsync/tui"
 )
 
 // The console's data names the items the last --auto run held for
@@ -71,4 +72,51 @@ func (e *e2eSite) consoleBackend(t *testing.T) *consoleBackend {
 	}
 	t.Cleanup(ses.close)
 	return &consoleBackend{app: app, ses: ses}
+}
+
+// The detail's history follows the member: items recorded under the same
+// e-mail for another member (who held the address before) are not shown;
+// records of the e-mail with no member id are.
+func TestConsoleHistoryFollowsTheMember(t *testing.T) {
+	s := startE2ESite(t, 12, 1)
+	if r := s.run(t, "--auto"); r.code != ExitOK && r.code != ExitHeld {
+		t.Fatalf("--auto: exit %d\n%s", r.code, r.stdout)
+	}
+	ctx := context.Background()
+	be := s.consoleBackend(t)
+	runs, err := be.ses.store.Runs(ctx, 1)
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs %v, %v", runs, err)
+	}
+	items, err := be.ses.store.Items(ctx, runs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine store.ItemRecord
+	for _, it := range items {
+		if it.MemberID != "" && it.Email != "" {
+			mine = it
+			break
+		}
+	}
+	if mine.MemberID == "" {
+		t.Fatalf("no item with a member in %d items", len(items))
+	}
+	theirs, unpinned := mine, mine
+	theirs.ItemID, theirs.MemberID, theirs.Account = "theirs", "someone-else", "9999"
+	unpinned.ItemID, unpinned.MemberID, unpinned.Account = "unpinned", "", "9998"
+	if err := be.ses.store.AddItems(ctx, runs[0].ID, []store.ItemRecord{theirs, unpinned}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := be.History(ctx, tui.HistoryQuery{Members: []string{mine.MemberID}, Email: mine.Email}, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts := map[string]bool{}
+	for _, e := range got {
+		accounts[e.Account] = true
+	}
+	if !accounts[mine.Account] || !accounts["9998"] || accounts["9999"] {
+		t.Fatalf("history of member %s <%s>: accounts %v; want %s and 9998, not 9999", mine.MemberID, mine.Email, accounts, mine.Account)
+	}
 }

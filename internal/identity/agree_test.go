@@ -47,3 +47,29 @@ func TestNameSame(t *testing.T) {
 		}
 	}
 }
+
+// Score ranks two names as the suggestions do; a family sharing a surname
+// agrees but scores nothing.
+func TestNameScore(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want float64
+	}{
+		{"Sin Kralj", "SIN KRALJ", ScoreExact},
+		{"Sin Kralj", "Kralj Sin", ScoreReordered},
+		{"Žiga Čeh", "Жига Чех", ScoreSpelling},
+		{"Nika Krajnc", "NIKA KRAJN", ScoreTypo},
+		{"Sin Kralj", "Mama Kralj", 0},
+		{"Katja Kos", "Maja Linked", 0},
+		{"", "Ana Novak", 0},
+	} {
+		a, b := ParseName(c.a), ParseName(c.b)
+		got, why := a.Score(b)
+		if got != c.want {
+			t.Errorf("%q ~ %q: %v (%s), want %v", c.a, c.b, got, why, c.want)
+		}
+		if back, _ := b.Score(a); back != got {
+			t.Errorf("%q ~ %q: not symmetric (%v, %v)", c.a, c.b, got, back)
+		}
+	}
+}

@@ -391,3 +391,8 @@ func (n Name) Agrees(o Name) bool {
 // Same reports whether two names fold to the same parts in the same order:
 // a name shown to the admin is still the name on file.
 func (n Name) Same(o Name) bool { return n.key.exact == o.key.exact }
+
+// Score is how likely two names are one person's (ScoreExact … ScoreInitial,
+// 0 when no rule holds) with the reason in words, as the suggestions rank
+// them: Mama Kralj and Sin Kralj share a word (Agrees) yet score 0.
+func (n Name) Score(o Name) (float64, string) { return compareNames(&n.key, &o.key) }

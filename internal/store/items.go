@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -232,6 +233,42 @@ func (s *Store) ItemsForEmail(ctx context.Context, email member.Email, limit int
 	out, err := s.queryItems(ctx, `SELECT `+itemColumns+` FROM items WHERE email = ? ORDER BY run_id DESC, rowid LIMIT ?`, string(email), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: items of <%s>: %w", email, err)
+	}
+	return out, nil
+}
+
+// ItemsForMembers returns the items of the members with these ids across
+// runs, newest run first, and — for records made before items carried a
+// member id, or of an account no member resolved to — the items with no
+// member id and this e-mail (skipped when email is empty). An e-mail
+// another member held before belongs to that member's history, not to
+// these. Without ids it is ItemsForEmail. limit ≤ 0 returns all of them.
+func (s *Store) ItemsForMembers(ctx context.Context, ids []string, email member.Email, limit int) ([]ItemRecord, error) {
+	var keep []string
+	for _, id := range ids {
+		if id != "" && !slices.Contains(keep, id) {
+			keep = append(keep, id)
+		}
+	}
+	if len(keep) == 0 {
+		return s.ItemsForEmail(ctx, email, limit)
+	}
+	if limit <= 0 {
+		limit = -1
+	}
+	args := make([]any, 0, len(keep)+2)
+	for _, id := range keep {
+		args = append(args, id)
+	}
+	where := `member_id IN (?` + strings.Repeat(`, ?`, len(keep)-1) + `)`
+	if email != "" {
+		where += ` OR (member_id = '' AND email = ?)`
+		args = append(args, string(email))
+	}
+	args = append(args, limit)
+	out, err := s.queryItems(ctx, `SELECT `+itemColumns+` FROM items WHERE `+where+` ORDER BY run_id DESC, rowid LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: items of member %s: %w", strings.Join(keep, ", "), err)
 	}
 	return out, nil
 }

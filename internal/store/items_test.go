@@ -332,3 +332,47 @@ func TestFailedSince(t *testing.T) {
 		clk.Advance(time.Minute)
 	}
 }
+
+// A member's history follows the member id: after Katja (150009) took
+// Maja's (150002) address, Maja's items under it stay out of Katja's
+// history, which keeps Katja's items under her old address and records of
+// the address made with no member id.
+func TestItemsForMembers(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	const shared, old = member.Email("maja@example.si"), member.Email("katja@example.si")
+	item := func(id, memberID string, email member.Email) ItemRecord {
+		it := sampleItem(t, 1)
+		it.ItemID, it.MemberID, it.Email = id, memberID, email
+		return it
+	}
+	r1 := startRun(t, s, "auto")
+	if err := s.AddItems(ctx, r1, []ItemRecord{item("maja-1", "150002", shared), item("katja-1", "150009", old),
+		item("unpinned", "", shared), item("other", "", old)}); err != nil {
+		t.Fatal(err)
+	}
+	r2 := startRun(t, s, "auto")
+	if err := s.AddItems(ctx, r2, []ItemRecord{item("katja-2", "150009", shared)}); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(recs []ItemRecord) string {
+		var out []string
+		for _, r := range recs {
+			out = append(out, r.ItemID)
+		}
+		return strings.Join(out, " ")
+	}
+	got, err := s.ItemsForMembers(ctx, []string{"150009"}, shared, 0)
+	if err != nil || ids(got) != "katja-2 katja-1 unpinned" {
+		t.Fatalf("Katja's history = %q, %v; want katja-2 katja-1 unpinned", ids(got), err)
+	}
+	if got, _ := s.ItemsForMembers(ctx, []string{"150009", "150002", "150009"}, "", 0); ids(got) != "katja-2 maja-1 katja-1" {
+		t.Errorf("both members, no e-mail = %q", ids(got))
+	}
+	if got, _ := s.ItemsForMembers(ctx, []string{"150009"}, shared, 1); ids(got) != "katja-2" {
+		t.Errorf("limit 1 = %q", ids(got))
+	}
+	if got, _ := s.ItemsForMembers(ctx, nil, shared, 0); ids(got) != "katja-2 maja-1 unpinned" {
+		t.Errorf("no member: every item of the e-mail, got %q", ids(got))
+	}
+}
