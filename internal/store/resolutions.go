@@ -52,10 +52,7 @@ func (s *Store) AcceptResolutions(ctx context.Context, runID int64, targetName s
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)
 	}
-	var run any
-	if runID != 0 {
-		run = runID
-	}
+	run := runRef(runID)
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		have := map[string]identity.Resolution{}
 		rows, err := tx.QueryContext(ctx, `SELECT account, member_id, email, name, account_name, ignored_email FROM resolutions WHERE target = ?`, targetName)
@@ -143,10 +140,7 @@ func (s *Store) IgnoreEmail(ctx context.Context, runID int64, targetName, accoun
 		if err != nil {
 			return err
 		}
-		var run any
-		if runID != 0 {
-			run = runID
-		}
+		run := runRef(runID)
 		_, err = s.db.ExecContext(ctx, `INSERT INTO resolutions (target, account, ignored_email, run_id, updated_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (target, account) DO UPDATE SET ignored_email = excluded.ignored_email, run_id = excluded.run_id, updated_at = excluded.updated_at`,
 			targetName, account, string(email), run, now)

@@ -29,10 +29,7 @@ func (s *Store) SetLastWritten(ctx context.Context, targetName, account string, 
 		if err != nil {
 			return err
 		}
-		var run any
-		if runID != 0 {
-			run = runID
-		}
+		run := runRef(runID)
 		_, err = s.db.ExecContext(ctx, `INSERT INTO last_written (target, account, end_at, run_id, written_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (target, account) DO UPDATE SET end_at = excluded.end_at, run_id = excluded.run_id, written_at = excluded.written_at`,
 			targetName, account, e, run, now)

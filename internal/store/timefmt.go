@@ -73,3 +73,11 @@ func decodeTimes(cols ...timeCol) error {
 	}
 	return nil
 }
+
+// runRef is a run id as a column value: NULL for 0 (no run).
+func runRef(runID int64) any {
+	if runID == 0 {
+		return nil
+	}
+	return runID
+}
