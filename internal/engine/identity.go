@@ -123,6 +123,18 @@ func (e *Engine) recheck(ctx context.Context) (func(plan.Item, target.Account) e
 		}
 	}
 	owners := identity.NewOwners(links, accepted)
+	if e.Store != nil {
+		// The members of the last export: an item of a member not among
+		// them is nobody's; an account of one still among them is never
+		// handed to another. No snapshot: not checked.
+		if members, _, err := e.Store.Members(ctx); err == nil {
+			ids := make(map[string]bool, len(members))
+			for _, m := range members {
+				ids[m.ID] = true
+			}
+			owners.WithMembers(ids)
+		}
+	}
 	return func(it plan.Item, acc target.Account) error {
 		return owners.Recheck(claimOf(it), acc.Email)
 	}, nil
@@ -141,5 +153,5 @@ func claimOf(it plan.Item) identity.Claim {
 		was = n
 	}
 	return identity.Claim{Target: it.Target, Account: it.Account, MemberID: it.MemberID, Email: email, EmailWas: was,
-		Name: it.Name, IdentityChange: it.Identity != ""}
+		Name: it.Name, IdentityChange: it.Identity != "", WasMember: it.WasMember}
 }

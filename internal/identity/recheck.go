@@ -2,6 +2,8 @@ package identity
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/doorsync/doorsync/internal/member"
 )
@@ -39,8 +41,10 @@ type Claim struct {
 	EmailWas member.Email
 	Name     string
 	// IdentityChange: the item carries an identity change (plan.Item.Identity)
-	// that the admin approves by applying it — exactly that change.
+	// that the admin approves by applying it — exactly that change: the
+	// account was WasMember's ("" none) when the plan was made.
 	IdentityChange bool
+	WasMember      string
 }
 
 // Owners indexes the stored links and the accepted resolutions, to check
@@ -57,12 +61,36 @@ type Owners struct {
 	emailLinked map[string]map[member.Email]bool
 	// accepted: target → account → what the last runs accepted.
 	accepted map[string]map[string]Resolution
+	// own: target → member id → the accounts anchored to the member
+	// (accepted or pinned), in input order.
+	own map[string]map[string][]string
+	// members: the member ids in Cardskipper (WithMembers); nil: unknown.
+	members map[string]bool
+}
+
+// WithMembers tells the check which member ids Cardskipper holds (the
+// last export): an item of a member not among them is nobody's, and an
+// account accepted for a member still among them is never handed to
+// another (as the planner decides).
+func (o *Owners) WithMembers(ids map[string]bool) *Owners {
+	o.members = ids
+	return o
+}
+
+func (o *Owners) addOwn(targetName, id, account string) {
+	if o.own[targetName] == nil {
+		o.own[targetName] = map[string][]string{}
+	}
+	if !slices.Contains(o.own[targetName][id], account) {
+		o.own[targetName][id] = append(o.own[targetName][id], account)
+	}
 }
 
 // NewOwners indexes links and accepted resolutions.
 func NewOwners(links []Link, accepted []Resolution) *Owners {
 	o := &Owners{pin: map[string]map[string]Link{}, byAccount: map[string]map[string][]Link{},
-		emailLinked: map[string]map[member.Email]bool{}, accepted: map[string]map[string]Resolution{}}
+		emailLinked: map[string]map[member.Email]bool{}, accepted: map[string]map[string]Resolution{},
+		own: map[string]map[string][]string{}}
 	for _, l := range links {
 		if l.Account == "" {
 			continue
@@ -78,6 +106,7 @@ func NewOwners(links []Link, accepted []Resolution) *Owners {
 		}
 		if l.MemberID != "" {
 			o.pin[l.Target][l.Account] = l
+			o.addOwn(l.Target, l.MemberID, l.Account)
 		}
 	}
 	for _, r := range accepted {
@@ -85,6 +114,9 @@ func NewOwners(links []Link, accepted []Resolution) *Owners {
 			o.accepted[r.Target] = map[string]Resolution{}
 		}
 		o.accepted[r.Target][r.Account] = r
+		if r.MemberID != "" {
+			o.addOwn(r.Target, r.MemberID, r.Account)
+		}
 	}
 	return o
 }
@@ -119,6 +151,9 @@ func (e *NotOwnedError) Error() string {
 func (o *Owners) Recheck(c Claim, field member.Email) error {
 	stale := func(now string) error { return &NotOwnedError{Claim: c, Now: now} }
 	if c.MemberID != "" {
+		if o.members != nil && !o.members[c.MemberID] {
+			return stale(fmt.Sprintf("there is no member %s in Cardskipper", c.MemberID))
+		}
 		pin := o.pin[c.Target][c.Account]
 		acc, seen := o.accepted[c.Target][c.Account]
 		owner, pinned := OtherAnchor(c.MemberID, pin.MemberID, acc.MemberID)
@@ -129,9 +164,24 @@ func (o *Owners) Recheck(c Claim, field member.Email) error {
 			return stale(fmt.Sprintf("a link pins it to member %s%s", owner, emailText(pin.Email)))
 		case seen && acc.MemberID == c.MemberID:
 			return o.sameMember(c, acc, seen)
-		case owner != "" && !(c.IdentityChange && o.emailTies(c, field)):
+		case c.IdentityChange && acc.MemberID != c.WasMember:
+			// The change approved was from someone else: the account's
+			// owner changed since the plan was made.
+			return stale(fmt.Sprintf("it was %s when the plan was made and is %s now", memberOrNone(c.WasMember), memberOrNone(acc.MemberID)))
+		case owner != "" && (!c.IdentityChange || o.members[owner] || !o.emailTies(c, field)):
+			// Another member's by an earlier run: only the change the plan
+			// showed, from a member gone from Cardskipper, may take it.
 			return stale(fmt.Sprintf("an earlier run accepted it as member %s's%s", owner, resolutionText(acc)))
 		}
+		// A member anchored to another account here has that one (the
+		// planner never gives them a second by e-mail).
+		if others := o.own[c.Target][c.MemberID]; len(others) > 0 && !slices.Contains(others, c.Account) {
+			return stale(fmt.Sprintf("member %s's account here is %s", c.MemberID, strings.Join(others, ", ")))
+		}
+	} else if acc, ok := o.accepted[c.Target][c.Account]; ok && acc.MemberID != "" && acc.Email != c.Email {
+		// An item without a member id (a plan from before them, or the id
+		// edited out) ties by e-mail alone: not to another member's account.
+		return stale(fmt.Sprintf("an earlier run accepted it as member %s's%s", acc.MemberID, resolutionText(acc)))
 	}
 	if o.emailTies(c, field) {
 		return nil
@@ -164,6 +214,9 @@ func (o *Owners) emailTies(c Claim, field member.Email) bool {
 	if c.Email == "" {
 		return false
 	}
+	if acc, ok := o.accepted[c.Target][c.Account]; ok && acc.IgnoredEmail == c.Email {
+		return false // set aside by the admin: it finds no member here
+	}
 	links := o.byAccount[c.Target][c.Account]
 	for _, l := range links {
 		if l.Email == c.Email && (l.MemberID == "" || c.MemberID == "") {
@@ -175,6 +228,9 @@ func (o *Owners) emailTies(c Claim, field member.Email) bool {
 
 // notTied says whose the account is when c's e-mail does not tie it.
 func (o *Owners) notTied(c Claim, field member.Email) string {
+	if acc, ok := o.accepted[c.Target][c.Account]; ok && c.Email != "" && acc.IgnoredEmail == c.Email {
+		return fmt.Sprintf("the admin set the e-mail %s aside on it: it finds no member there", c.Email)
+	}
 	for _, l := range o.byAccount[c.Target][c.Account] {
 		if l.Email != c.Email {
 			return fmt.Sprintf("it is linked to %s", l.Email)
@@ -187,6 +243,13 @@ func (o *Owners) notTied(c Claim, field member.Email) string {
 		return fmt.Sprintf("its e-mail field holds %s, but a stored link ties that e-mail to another account here", field)
 	}
 	return fmt.Sprintf("no link and no e-mail field on the target ties it to %s", emailOrNone(c.Email))
+}
+
+func memberOrNone(id string) string {
+	if id == "" {
+		return "no member's"
+	}
+	return "member " + id + "'s"
 }
 
 func emailText(e member.Email) string {

@@ -29,6 +29,7 @@ func TestRecheck(t *testing.T) {
 		links    []Link
 		accepted []Resolution
 		field    member.Email // the account's e-mail field as read before writing
+		members  []string     // the member ids in Cardskipper (nil: unknown)
 		want     string       // "" = ok; else a part of the reason
 	}{
 		// A link pinned to a member decides.
@@ -57,14 +58,26 @@ func TestRecheck(t *testing.T) {
 		{name: "accepted to another member", claim: claim("101", a), accepted: []Resolution{res("3005", "102", b)}, field: a,
 			want: "account 3005 on entrance no longer belongs to member 101 <a@x.si>: an earlier run accepted it as member 102's (Bo B <b@x.si>)"},
 		{name: "accepted to another, identity change approved, e-mail field ties",
-			claim:    Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: gone, IdentityChange: true},
+			claim:    Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: gone, IdentityChange: true, WasMember: "102"},
 			accepted: []Resolution{res("3005", "102", gone)}, field: gone},
+		{name: "identity change approved, the owner changed since the plan was made",
+			claim:    Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: gone, IdentityChange: true},
+			accepted: []Resolution{res("3005", "102", gone)}, field: gone, want: "it was no member's when the plan was made and is member 102's now"},
+		{name: "identity change approved, the owner is still in Cardskipper",
+			claim:    Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: gone, IdentityChange: true, WasMember: "102"},
+			accepted: []Resolution{res("3005", "102", gone)}, field: gone, members: []string{"101", "102"}, want: "accepted it as member 102's"},
+		{name: "a member not in Cardskipper", claim: claim("9999", a), accepted: []Resolution{res("3005", "", "")}, field: a,
+			members: []string{"101"}, want: "there is no member 9999 in Cardskipper"},
+		{name: "a member with an account here claims another by e-mail", claim: claim("101", a),
+			accepted: []Resolution{res("3001", "101", a), res("3005", "", "")}, field: a, want: "member 101's account here is 3001"},
+		{name: "an e-mail the admin set aside ties nothing", claim: claim("101", a),
+			accepted: []Resolution{{Target: "entrance", Account: "3005", IgnoredEmail: a}}, field: a, want: "the admin set the e-mail a@x.si aside on it"},
 		{name: "accepted to another, identity change approved, unpinned link ties",
-			claim:    Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: a, IdentityChange: true},
+			claim:    Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: a, IdentityChange: true, WasMember: "102"},
 			links:    []Link{link(a, "3005", "")},
 			accepted: []Resolution{res("3005", "102", b)}},
 		{name: "accepted to another, identity change approved, nothing ties",
-			claim:    Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: a, IdentityChange: true},
+			claim:    Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: a, IdentityChange: true, WasMember: "102"},
 			accepted: []Resolution{res("3005", "102", b)}, field: b, want: "accepted it as member 102's"},
 		{name: "accepted to another, e-mail ties but no identity change approved", claim: claim("101", a),
 			links: []Link{link(a, "3005", "")}, accepted: []Resolution{res("3005", "102", b)}, field: a, want: "accepted it as member 102's"},
@@ -86,7 +99,10 @@ func TestRecheck(t *testing.T) {
 		{name: "item without e-mail", claim: claim("101", ""), field: a, want: "the item (it has no e-mail)"},
 
 		// Plans made before member ids: by e-mail alone.
-		{name: "no member id, e-mail field", claim: claim("", a), accepted: []Resolution{res("3005", "102", b)}, field: a},
+		{name: "no member id, e-mail field", claim: claim("", a), accepted: []Resolution{res("3005", "", "")}, field: a},
+		{name: "no member id, the account accepted for a member of another e-mail", claim: claim("", a), accepted: []Resolution{res("3005", "102", b)}, field: a,
+			want: "an earlier run accepted it as member 102's"},
+		{name: "no member id, the account accepted for the member of this e-mail", claim: claim("", b), accepted: []Resolution{res("3005", "102", b)}, field: b},
 		{name: "no member id, link (pinned) of the e-mail", claim: claim("", a), links: []Link{link(a, "3005", "102")}},
 		{name: "no member id, nothing ties", claim: claim("", a), field: b,
 			want: "account 3005 on entrance no longer belongs to <a@x.si>: no link ties it to a@x.si and its e-mail field holds b@x.si"},
@@ -95,7 +111,15 @@ func TestRecheck(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := NewOwners(tc.links, tc.accepted).Recheck(tc.claim, tc.field)
+			o := NewOwners(tc.links, tc.accepted)
+			if tc.members != nil {
+				ids := map[string]bool{}
+				for _, id := range tc.members {
+					ids[id] = true
+				}
+				o.WithMembers(ids)
+			}
+			err := o.Recheck(tc.claim, tc.field)
 			if tc.want == "" {
 				if err != nil {
 					t.Fatalf("Recheck = %v, want ok", err)

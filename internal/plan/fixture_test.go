@@ -193,7 +193,7 @@ func TestFixtures(t *testing.T) {
 					continue
 				}
 				c := identity.Claim{Target: it.Target, Account: it.Account, MemberID: it.MemberID, Email: it.Email,
-					EmailWas: it.EmailWas, Name: it.Name, IdentityChange: it.Identity != ""}
+					EmailWas: it.EmailWas, Name: it.Name, IdentityChange: it.Identity != "", WasMember: it.WasMember}
 				if err := owners.Recheck(c, fields[it.Target][it.Account]); err != nil {
 					t.Errorf("item %s (%s <%s> on %s account %s) fails the re-check of a saved plan: %v", it.ID, it.Kind, it.Email, it.Target, it.Account, err)
 				}

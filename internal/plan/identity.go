@@ -305,6 +305,9 @@ func (tp *targetPlan) hold(it *Item, changes []string) {
 	}
 	it.Identity = strings.Join(changes, "; ")
 	it.Reason = "identity: " + it.Identity + "; " + it.Reason
+	if it.Account != "" {
+		it.WasMember = tp.anchors.prev[it.Account].MemberID
+	}
 }
 
 // accountRef is the account an item is about.

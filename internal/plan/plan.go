@@ -90,6 +90,10 @@ type Item struct {
 	// EmailWas is the member's e-mail at the last run, when it changed and
 	// the account stayed the member's (noted, applied as usual).
 	EmailWas member.Email `json:"email_was,omitempty"`
+	// WasMember is, for an identity change, the member id the account was
+	// accepted for when the plan was made ("": none): applying the change
+	// later is refused if that changed since (identity.Owners.Recheck).
+	WasMember string `json:"was_member,omitempty"`
 }
 
 // DaysDiff is desired minus current in calendar days (0 when either is

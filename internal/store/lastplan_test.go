@@ -52,7 +52,7 @@ func samplePlan(t testing.TB) plan.Plan {
 		{Kind: plan.Revoke, Email: "peter.horvat@example.si", Name: "Peter Horvat", MemberID: "150006", Target: "entrance",
 			System: "hikvision", Account: "1006", AccountName: "Peter Horvat", CurrentEnd: end(2026, 6, 30),
 			DesiredEnd: end(2025, 10, 31), Reason: "identity: name differs: Peter Horvat ≠ Ana Kos; member is inactive in Cardskipper",
-			LinkOrigin: "terminal", Identity: "name differs: Peter Horvat ≠ Ana Kos", EmailWas: "peter@example.si"},
+			LinkOrigin: "terminal", Identity: "name differs: Peter Horvat ≠ Ana Kos", EmailWas: "peter@example.si", WasMember: "150099"},
 		{Kind: plan.Shorten, Email: "urska.kralj@example.si", Name: "Urška Kralj", MemberID: "150007", Target: "entrance",
 			System: "hikvision", Account: "1007", AccountName: "Urška Kralj", SourceEnd: member.NewDate(2025, 12, 31),
 			CurrentEnd: end(2037, 12, 31), DesiredEnd: end(2025, 12, 31), Clamped: true,

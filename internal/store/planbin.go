@@ -32,7 +32,7 @@ import (
 //	item:    flags id kind* [email member_id name] target* system* account
 //	         [account_name*] source_end(date) [current_end] [desired_end]
 //	         [current_end_ns] [desired_end_ns] reason* link_origin*
-//	         [identity] [email_was]
+//	         [identity] [email_was] [was_member]
 //	         (the current end is not written when it is the desired one)
 //	end:     Unix seconds (an int); its nanoseconds only with itemSubSecond
 //	(* a symbol, numbered in each part on its own; [] present or not by the
@@ -73,7 +73,8 @@ const (
 	itemSubSecond  // an end has a fraction of a second
 	itemIdentity   // an identity change holds the item (format 2)
 	itemEmailWas   // the member's e-mail changed since the last run (format 2)
-	itemFlagsKnown = itemEmailWas<<1 - 1
+	itemWasMember  // an identity change's account had a member (format 2)
+	itemFlagsKnown = itemWasMember<<1 - 1
 )
 
 // minItemBytes is the least an item takes encoded (flags, id, kind, target,
@@ -248,6 +249,7 @@ func (w *binWriter) item(it, prev *plan.Item) error {
 	set(curNs != 0 || desNs != 0, itemSubSecond)
 	set(it.Identity != "", itemIdentity)
 	set(it.EmailWas != "", itemEmailWas)
+	set(it.WasMember != "", itemWasMember)
 	writeCur := hasCur && flags&itemCurrentIsDesired == 0
 
 	w.uint(flags)
@@ -286,6 +288,9 @@ func (w *binWriter) item(it, prev *plan.Item) error {
 	}
 	if flags&itemEmailWas != 0 {
 		w.str(string(it.EmailWas))
+	}
+	if flags&itemWasMember != 0 {
+		w.str(it.WasMember)
 	}
 	return nil
 }

@@ -198,7 +198,7 @@ func TestDecodeLastPlanRejects(t *testing.T) {
 		{"no id", one(func(it *rawItem) { it.id = "" }), "item 1 (ana.novak@example.si, entrance account 1001): no id", false},
 		{"first refers back", one(func(it *rawItem) { it.flags |= itemSameMember }), "damaged plan: item 1: the first item of a part refers to the one before", false},
 		{"first of a part refers back", twoParts(second(func(it *rawItem) { it.id = "a3" })), "damaged plan: item 3: the first item of a part refers", false},
-		{"unknown flags", one(func(it *rawItem) { it.flags |= 1 << 12 }), "damaged plan: item 1: unknown flags", false},
+		{"unknown flags", one(func(it *rawItem) { it.flags |= 1 << 13 }), "damaged plan: item 1: unknown flags", false},
 		{"current is desired without desired", one(func(it *rawItem) { it.flags = itemCurrentEnd | itemCurrentIsDesired }),
 			"damaged plan: item 1: flags 10: the current end is the desired one, but one is missing", false},
 		{"end beyond 9999", one(func(it *rawItem) { it.cur = maxUnix + 1 }), "damaged plan: item 1: current end 253402300800: year outside 0–9999", false},

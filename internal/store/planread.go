@@ -340,6 +340,9 @@ func (r *binReader) item(it, prev *plan.Item, zone *time.Location) {
 	if flags&itemEmailWas != 0 {
 		it.EmailWas = member.Email(r.str())
 	}
+	if flags&itemWasMember != 0 {
+		it.WasMember = r.str()
+	}
 	switch {
 	case r.err != nil:
 		return
