@@ -327,6 +327,8 @@ func TestLinksAddAnchorsTheLinkToOneMember(t *testing.T) {
 			out: "there is no account 9999 on entrance"},
 		{args: []string{"family@example.si", "entrance", "3202", "--member", "5003"}, code: exitcode.OK,
 			out: "linked family@example.si (member 5003, Sin Kralj) → entrance account 3202 (Sin Kralj)", member: "5003", account: "3202"},
+		{args: []string{"katja@example.si", "entrance", "3202"}, code: exitcode.Failed,
+			out: "account 3202 on entrance is Sin Kralj's (member 5003, family@example.si): linking it to Katja Kos (member 5001) takes it from them; add --force to do so"},
 		{args: []string{"katja@example.si", "entrance", "3201", "--force"}, code: exitcode.OK,
 			out: "linked katja@example.si (member 5001, Katja Kos) → entrance account 3201 (Maja Linked)", member: "5001", account: "3201"},
 		{args: []string{"new@example.si", "entrance", "3203", "--force"}, code: exitcode.OK,

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -94,6 +95,16 @@ func (e *Engine) CheckLink(ctx context.Context, req LinkRequest) (CheckedLink, e
 		// the id asked for, never to whoever holds the e-mail.
 		l.MemberID = req.MemberID
 	}
+	if owner, err := e.accountOwner(ctx, req.Target, req.Account, members); err != nil {
+		return out, err
+	} else if owner != nil && owner.ID != l.MemberID {
+		taken := fmt.Sprintf("account %s on %s is %s's (member %s, %s): linking it to %s takes it from them",
+			req.Account, req.Target, owner.Name(), owner.ID, emailText(owner.Email), linkedName(out.Member, req))
+		if !req.Force {
+			return out, fmt.Errorf("%s; add --force to do so", taken)
+		}
+		out.Warnings = append(out.Warnings, taken+" (--force)")
+	}
 	if out.Member != nil && out.Account != nil {
 		mn, an := out.Member.Name(), out.Account.Name
 		if !identity.ParseName(mn).Agrees(identity.ParseName(an)) && !req.Force {
@@ -106,6 +117,48 @@ func (e *Engine) CheckLink(ctx context.Context, req LinkRequest) (CheckedLink, e
 	}
 	out.Link = l
 	return out, nil
+}
+
+// accountOwner is the member still in Cardskipper that the account on the
+// target belongs to now — by a link pinning it, or by what the runs
+// accepted — or nil.
+func (e *Engine) accountOwner(ctx context.Context, targetName, account string, members []member.Member) (*member.Member, error) {
+	if e.Store == nil {
+		return nil, nil
+	}
+	links, err := e.Store.Links(ctx)
+	if err != nil {
+		return nil, err
+	}
+	accepted, err := e.Store.Resolutions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var pin, acc string
+	for _, l := range links {
+		if l.Target == targetName && l.Account == account && l.MemberID != "" {
+			pin = l.MemberID
+		}
+	}
+	for _, r := range accepted {
+		if r.Target == targetName && r.Account == account {
+			acc = r.MemberID
+		}
+	}
+	id := cmp.Or(pin, acc)
+	for i := range members {
+		if id != "" && members[i].ID == id {
+			return &members[i], nil
+		}
+	}
+	return nil, nil
+}
+
+func linkedName(m *member.Member, req LinkRequest) string {
+	if m != nil {
+		return fmt.Sprintf("%s (member %s)", m.Name(), m.ID)
+	}
+	return string(req.Email)
 }
 
 // linkCheckLimit bounds how long an operator waits for one terminal.

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -99,6 +100,7 @@ type fixtureLink struct {
 	MemberID    string `json:"member_id,omitempty"`
 	MemberName  string `json:"member_name,omitempty"`
 	AccountName string `json:"account_name,omitempty"`
+	Origin      string `json:"origin,omitempty"` // default confirmed
 }
 
 type fixtureWant struct {
@@ -278,7 +280,7 @@ func (fx fixture) input(t *testing.T) Input {
 	for _, fl := range fx.Links {
 		e, _ := member.NormalizeEmail(fl.Email)
 		in.Links = append(in.Links, identity.Link{Email: e, Target: fl.Target, Account: fl.Account, MemberID: fl.MemberID,
-			MemberName: fl.MemberName, AccountName: fl.AccountName, Origin: identity.Confirmed})
+			MemberName: fl.MemberName, AccountName: fl.AccountName, Origin: cmp.Or(identity.Origin(fl.Origin), identity.Confirmed)})
 	}
 	for _, r := range fx.Previous {
 		in.Previous = append(in.Previous, identity.Resolution{Target: r.Target, Account: r.Account, MemberID: r.MemberID,

@@ -149,7 +149,16 @@ func (tp *targetPlan) resolve(m entry, matches []identity.Match) {
 				extra = append(extra, x.Account)
 			}
 		}
-		tp.pair(m, byID, nil)
+		// A link (an import: a confirmed link made the runs' record
+		// follow it at once) that takes an account from a member still
+		// in Cardskipper is a change to hold.
+		for _, x := range byID {
+			if p, ok := tp.anchors.prev[x.Account]; ok && p.MemberID != "" && p.MemberID != m.ID && tp.exists[p.MemberID] {
+				changes = append(changes, fmt.Sprintf("account %s was %s at the last run; now %s gives it to %s",
+					tp.accountText(x.Account), prevMember(p, tp.exists), originText(x.Origin, m), memberText(m)))
+			}
+		}
+		tp.pair(m, byID, changes)
 		if len(extra) > 0 {
 			// The member's own account goes on as usual; each other
 			// account the e-mail now finds is held on its own, never

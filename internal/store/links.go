@@ -46,7 +46,8 @@ func (s *Store) Links(ctx context.Context) ([]identity.Link, error) {
 // account and member id. A confirmed link stays confirmed when an import
 // brings it again; CreatedAt (defaulting to the clock's now) is kept from the
 // first time; names shown (MemberName, AccountName) replace the ones kept
-// when given. Links of origin "terminal" are derived on every run and are
+// when given. A confirmed link pinned to a member also makes that member
+// the account's accepted owner (the operator's decision). Links of origin "terminal" are derived on every run and are
 // refused.
 func (s *Store) AddLink(ctx context.Context, l identity.Link) error {
 	what := fmt.Sprintf("add link <%s> → %s account %s", l.Email, l.Target, l.Account)
@@ -76,7 +77,8 @@ func (s *Store) AddLink(ctx context.Context, l identity.Link) error {
 		if err != nil {
 			return err
 		}
-		_, err = s.db.ExecContext(ctx, `INSERT INTO links (email, target, account, member_id, member_name, account_name, origin, created_at, created_by, note)
+		return s.inTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO links (email, target, account, member_id, member_name, account_name, origin, created_at, created_by, note)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (email, target, account, member_id) DO UPDATE SET
 				origin = CASE WHEN links.origin = 'confirmed' THEN 'confirmed' ELSE excluded.origin END,
@@ -84,8 +86,22 @@ func (s *Store) AddLink(ctx context.Context, l identity.Link) error {
 				account_name = CASE WHEN excluded.member_name = '' AND excluded.account_name = '' THEN links.account_name ELSE excluded.account_name END,
 				created_by = CASE WHEN excluded.created_by = '' THEN links.created_by ELSE excluded.created_by END,
 				note = CASE WHEN excluded.note = '' THEN links.note ELSE excluded.note END`,
-			string(l.Email), l.Target, l.Account, l.MemberID, l.MemberName, l.AccountName, string(l.Origin), created, l.CreatedBy, l.Note)
-		return err
+				string(l.Email), l.Target, l.Account, l.MemberID, l.MemberName, l.AccountName, string(l.Origin), created, l.CreatedBy, l.Note); err != nil {
+				return err
+			}
+			if l.Origin != identity.Confirmed || l.MemberID == "" {
+				return nil
+			}
+			// The operator decided whose the account is: that is what
+			// the runs compare with from now on (the owner it had is not
+			// held as a change; links add and the console name it first).
+			_, err := tx.ExecContext(ctx, `INSERT INTO resolutions (target, account, member_id, email, name, account_name, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (target, account) DO UPDATE SET member_id = excluded.member_id, email = excluded.email,
+					name = excluded.name, account_name = excluded.account_name, run_id = NULL, updated_at = excluded.updated_at`,
+				l.Target, l.Account, l.MemberID, string(l.Email), l.MemberName, l.AccountName, created)
+			return err
+		})
 	}()
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)
@@ -97,8 +113,8 @@ func (s *Store) AddLink(ctx context.Context, l identity.Link) error {
 // member id) and returns how many it deleted. An empty account removes the
 // e-mail's links on the whole target; an empty targetName as well removes
 // all of the e-mail's links. What the runs accepted for those accounts goes
-// with them: the operator took the link back, and the next run resolves the
-// account afresh rather than from the link's effect.
+// with them: the account is recorded as seen with no member, so that the
+// next run resolves it afresh and holds whoever then claims it.
 func (s *Store) RemoveLink(ctx context.Context, email member.Email, targetName, account string) (int, error) {
 	what := fmt.Sprintf("remove link <%s> → %s account %s", email, targetName, account)
 	if err := s.writable(what); err != nil {
@@ -112,7 +128,8 @@ func (s *Store) RemoveLink(ctx context.Context, email member.Email, targetName, 
 	}
 	var n int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM resolutions WHERE (target, account) IN
+		if _, err := tx.ExecContext(ctx, `UPDATE resolutions SET member_id = '', email = '', name = '', run_id = NULL
+			WHERE (target, account) IN
 			(SELECT target, account FROM links WHERE email = ? AND (? = '' OR target = ?) AND (? = '' OR account = ?))`,
 			string(email), targetName, targetName, account, account); err != nil {
 			return err

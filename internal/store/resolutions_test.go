@@ -61,16 +61,20 @@ func TestAcceptResolutions(t *testing.T) {
 		t.Fatalf("after 3005 left the terminal: %+v, want %+v", rs, want[:1])
 	}
 
-	// Removing the link an account was resolved by forgets the resolution:
-	// the operator took it back.
+	// A confirmed link pinned to a member makes it the account's owner;
+	// removing it leaves the account seen with no member (whoever claims it
+	// next is held).
 	if err := s.AddLink(ctx, identity.Link{Email: "maja.new@example.si", Target: "entrance", Account: "3004", MemberID: "201", Origin: identity.Confirmed}); err != nil {
 		t.Fatal(err)
+	}
+	if rs := got(); len(rs) != 1 || rs[0].MemberID != "201" || rs[0].Email != "maja.new@example.si" {
+		t.Fatalf("after links add: %+v, want 3004 as member 201's", rs)
 	}
 	if n, err := s.RemoveLink(ctx, "maja.new@example.si", "entrance", "3004"); err != nil || n != 1 {
 		t.Fatalf("RemoveLink = %d, %v", n, err)
 	}
-	if rs := got(); len(rs) != 0 {
-		t.Fatalf("the removed link's resolution stayed: %+v", rs)
+	if rs := got(); len(rs) != 1 || rs[0].MemberID != "" || rs[0].Account != "3004" {
+		t.Fatalf("after the link was removed: %+v, want 3004 with no member", rs)
 	}
 }
 
