@@ -195,7 +195,7 @@ func (tp *targetPlan) resolve(m entry, matches []identity.Match) {
 		if last := &tp.items[len(tp.items)-1]; last.MemberID == m.ID && last.Kind == Missing {
 			var whose []string
 			for _, x := range matches {
-				whose = append(whose, fmt.Sprintf("%s, which is %s", tp.accountText(x.Account), tp.ownerText(x.Account)))
+				whose = append(whose, fmt.Sprintf("%s, which is %s", tp.accountText(x.Account), tp.ownerText(x.Account, m.Email)))
 			}
 			last.Reason += fmt.Sprintf("; the e-mail %s finds %s", m.Email, strings.Join(whose, "; "))
 		}
@@ -203,7 +203,10 @@ func (tp *targetPlan) resolve(m entry, matches []identity.Match) {
 }
 
 // ownerText says whose an account claimed by another member is.
-func (tp *targetPlan) ownerText(account string) string {
+func (tp *targetPlan) ownerText(account string, email member.Email) string {
+	if tp.setAside(account, email) {
+		return "no member's: the admin set the e-mail aside there"
+	}
 	if pin, ok := tp.anchors.pinned[account]; ok {
 		return fmt.Sprintf("member %s's by a confirmed link", pin)
 	}
