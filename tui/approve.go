@@ -505,15 +505,15 @@ func (d *approveScreen) View() string {
 		}
 		var above, below string
 		if d.offset > 0 {
-			above = fmt.Sprintf("↑ %d lines above", d.offset)
+			above = "↑ " + plural(d.offset, "line") + " above"
 			if d.warned && n > 0 && up {
 				above += fmt.Sprintf(", %d not shown yet: ↑/pgup/g", n)
 			}
 		}
 		if to < len(mid) {
-			below = fmt.Sprintf("↓ %d lines below: ↓/pgdn scrolls", len(mid)-to)
+			below = "↓ " + plural(len(mid)-to, "line") + " below: ↓/pgdn scrolls"
 			if d.warned && n > 0 && !up {
-				below = fmt.Sprintf("↓ %d lines below, %d not shown yet: ↓/pgdn/space/G", len(mid)-to, n)
+				below = fmt.Sprintf("↓ %s below, %d not shown yet: ↓/pgdn/space/G", plural(len(mid)-to, "line"), n)
 			}
 		}
 		if above != "" {

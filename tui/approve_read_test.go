@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +63,7 @@ func TestApprovalDialogWrapsLongLines(t *testing.T) {
 			checkFrame(t, out, size[0], size[1])
 			checkDialog(t, out, size[0])
 			seen += " " + flat(out)
-			if !strings.Contains(out, "lines below") {
+			if !moreBelow(out) {
 				break
 			}
 			press(t, m, "space")
@@ -126,7 +127,7 @@ func TestApprovalYWaitsForEveryLine(t *testing.T) {
 	if m.approve.offset != 0 {
 		t.Fatalf("g: offset %d", m.approve.offset)
 	}
-	for i := 0; strings.Contains(ansi.Strip(m.Render()), "lines below"); i++ {
+	for i := 0; moreBelow(ansi.Strip(m.Render())); i++ {
 		if i > 20 {
 			t.Fatal("space never reached the end")
 		}
@@ -215,3 +216,6 @@ func TestRowTitledWithItsMember(t *testing.T) {
 		t.Errorf("the detail of ana.1:\n%s", out)
 	}
 }
+
+// moreBelow: the dialog says lines follow below.
+func moreBelow(out string) bool { return regexp.MustCompile(`↓ \d+ lines? below`).MatchString(out) }

@@ -105,7 +105,7 @@ func TestApprovalNamesEveryIdentityChange(t *testing.T) {
 	checkFrame(t, out, 80, 24)
 	seen += flat(out)
 	addLines(drawn, out)
-	if !strings.Contains(out, "lines below") {
+	if !moreBelow(out) {
 		t.Fatalf("the dialog does not scroll at 80×24:\n%s", out)
 	}
 	// y never scrolls: held down, it only says what is left to read.
@@ -126,7 +126,7 @@ func TestApprovalNamesEveryIdentityChange(t *testing.T) {
 		checkFrame(t, out, 80, 24)
 		seen += " " + flat(out)
 		addLines(drawn, out)
-		if !strings.Contains(out, "lines below") {
+		if !moreBelow(out) {
 			break
 		}
 		press(t, m, "space")
