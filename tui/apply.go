@@ -184,8 +184,10 @@ func (v *applyScreen) View() string {
 			b.WriteString(s.Title.Render(clip(l, v.width)) + "\n")
 		}
 		if n := a.result.Acknowledged; n > 0 {
-			b.WriteString(clip(s.Warn.Render(fmt.Sprintf("%s accepted as shown: nothing written; the next runs compare with them",
-				plural(n, "identity change"))), v.width) + "\n")
+			for _, l := range wrapHang(fmt.Sprintf("%s accepted as shown: nothing written; the next runs compare with %s",
+				plural(n, "identity change"), pick(n == 1, "it", "them")), max(20, v.width), "", "  ") {
+				b.WriteString(s.Warn.Render(clip(l, v.width)) + "\n")
+			}
 		}
 	}
 	for _, t := range a.order {
@@ -198,10 +200,12 @@ func (v *applyScreen) View() string {
 	}
 	if a.result != nil {
 		for _, e := range a.result.Errors {
-			b.WriteString(clip(s.Err.Render(e), v.width) + "\n")
+			for _, l := range wrapHang(printable(e), max(20, v.width), "", "  ") {
+				b.WriteString(s.Err.Render(clip(l, v.width)) + "\n")
+			}
 		}
 		if n := len(a.result.FailedIDs); n > 0 {
-			b.WriteString(s.Warn.Render(fmt.Sprintf("%d failed items stay selected: a approves them again", n)) + "\n")
+			b.WriteString(clip(s.Warn.Render(fmt.Sprintf("%s selected: a approves %s again", plural(n, "failed item")+pick(n == 1, " stays", " stay"), pick(n == 1, "it", "them"))), v.width) + "\n")
 		}
 	}
 	used := strings.Count(b.String(), "\n")
@@ -220,4 +224,12 @@ func bar(done, total, w int) string {
 	}
 	n := min(w, done*w/total)
 	return "[" + strings.Repeat("#", n) + strings.Repeat("·", w-n) + "]"
+}
+
+// pick is a if cond, else b (singular and plural words).
+func pick[T any](cond bool, a, b T) T {
+	if cond {
+		return a
+	}
+	return b
 }

@@ -9,26 +9,44 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/doorsync/doorsync/internal/plan"
 )
 
 // approveScreen is the dialog that asks before the selection is applied:
 // counts per kind and per target of what is written, the identity changes
-// approved with it — each named with its text, those accepted with
-// nothing written counted apart — the items --auto would hold, the first
-// items. When it is taller than the screen its middle scrolls, and y
-// applies only once every identity change was drawn.
+// approved with it — each named with its text and what approving it does,
+// those accepted with nothing written counted apart — the items --auto
+// would hold, the first items. Every line is wrapped to the dialog's
+// width, which never exceeds the screen. When it is taller than the
+// screen its middle scrolls (↓/j, pgdn, space, G; ↑/k, pgup, g), an
+// identity change's header staying on top while its text is shown, and y
+// applies only once every line was drawn: before, it only says what is
+// left to read.
 type approveScreen struct {
 	m             *Model
 	width, height int
 
 	offset int // the first middle line shown
-	// shownAll: every middle line was drawn since the dialog opened (y
-	// refuses otherwise when it approves an identity change).
-	shownAll bool
+	// sig is the middle the last View drew (its lines joined); seen, per
+	// line of it, whether it was drawn in full. A new middle (another
+	// selection, another width) is read again.
+	sig  string
+	seen []bool
+	// warned: y was pressed with lines unseen (the indicators say so).
+	warned bool
 	// drawnSel is the selection the last View drew: y applies that.
 	drawnSel string
+}
+
+// dline is a line of the dialog's middle: block is the identity change
+// it belongs to (an index into approval.identity, -1 none), head whether
+// it is a line of that change's header.
+type dline struct {
+	text  string
+	block int
+	head  bool
 }
 
 // approval summarises the selection for the confirmation dialog.
@@ -92,8 +110,14 @@ func (d *approveScreen) approval() approval {
 
 // open shows the dialog from its top.
 func (d *approveScreen) open() {
-	d.offset, d.shownAll, d.drawnSel = 0, false, ""
+	d.offset, d.sig, d.seen, d.warned, d.drawnSel = 0, "", nil, false, ""
 	d.m.focus(screenApprove)
+}
+
+// close returns to the table, clearing what the dialog said.
+func (d *approveScreen) close() {
+	d.m.setStatus(true, "")
+	d.m.focus(screenTable)
 }
 
 func (d *approveScreen) SetSize(w, h int) { d.width, d.height = w, h }
@@ -107,38 +131,169 @@ func (d *approveScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	m := d.m
-	page := max(1, d.middleHeight()-1)
 	switch {
 	case key.Matches(k, m.keys.Cancel):
-		m.focus(screenTable)
-	case key.Matches(k, m.keys.Down):
-		d.offset++
-	case key.Matches(k, m.keys.Up):
-		d.offset--
-	case key.Matches(k, m.keys.PageDown):
-		d.offset += page
-	case key.Matches(k, m.keys.PageUp):
-		d.offset -= page
+		d.close()
+		return nil
 	case key.Matches(k, m.keys.Confirm):
 		a := d.approval()
 		if len(a.ids) == 0 {
-			m.focus(screenTable)
+			d.close()
 			return nil
 		}
 		if d.drawnSel != selKey(a.ids) {
 			m.setStatus(false, "the selection changed since the dialog was drawn: look at it, then press y again")
 			return nil
 		}
-		if len(a.identity) > 0 && !d.shownAll {
-			d.offset += page
-			m.setStatus(false, "read every identity change first: ↓/pgdn scrolls the dialog")
+		if n, above := d.unseen(); len(a.identity) > 0 && n > 0 {
+			d.warned = true
+			m.setStatus(false, "read every identity change first: "+unseenText(n, above))
 			return nil
 		}
 		m.setStatus(true, "")
 		m.focus(screenApply)
 		return m.startApply(a.ids)
 	}
+	a := d.approval()
+	mid := d.middle(&a)
+	h := d.middleHeight(&a)
+	if len(mid) <= h {
+		return nil
+	}
+	from, to, _ := frame(mid, h, d.offset)
+	page := max(1, to-from-1)
+	pos, ok := moved(m.keys, k, d.offset, page, len(mid))
+	if key.Matches(k, m.keys.ReadOn) {
+		pos, ok = d.offset+page, true
+	}
+	if ok {
+		d.offset = max(0, min(snap(mid, pos, d.offset), lastOffset(mid, h)))
+		if len(d.seen) == len(mid) {
+			d.markSeen(mid, h) // the frame View draws next: the status says what is left
+		}
+	}
 	return nil
+}
+
+// unseen counts the middle's lines not drawn in full yet, and whether the
+// first of them is above the lines shown.
+func (d *approveScreen) unseen() (n int, above bool) {
+	first := -1
+	for i, ok := range d.seen {
+		if !ok {
+			n++
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	return n, first >= 0 && first < d.offset
+}
+
+// unseenText says how many lines are left to read, and with which keys.
+func unseenText(n int, above bool) string {
+	if above {
+		return plural(n, "line") + " not shown yet (↑/pgup/g)"
+	}
+	return plural(n, "line") + " not shown yet (↓/pgdn/space/G)"
+}
+
+// markSeen marks the lines of the frame at the offset as read — those
+// drawn in full — and, once y asked for them, says in the status line
+// what is left. It returns the frame.
+func (d *approveScreen) markSeen(mid []dline, h int) (from, to int, pin []int) {
+	w := d.innerWidth()
+	see := func(i int) {
+		if ansi.StringWidth(mid[i].text) <= w { // a line cut on the right is not read
+			d.seen[i] = true
+		}
+	}
+	if len(mid) <= h {
+		from, to = 0, len(mid)
+	} else {
+		from, to, pin = frame(mid, h, d.offset)
+	}
+	for _, i := range pin {
+		see(i)
+	}
+	for i := from; i < to; i++ {
+		see(i)
+	}
+	if d.warned {
+		if n, above := d.unseen(); n > 0 {
+			d.m.setStatus(false, "read every identity change first: "+unseenText(n, above))
+		} else {
+			d.m.setStatus(true, "every line was shown: y approves")
+		}
+	}
+	return from, to, pin
+}
+
+// blockOf is the first line of the identity change holding line i, and
+// how many header lines it has (i itself when it holds none: 0).
+func blockOf(mid []dline, i int) (start, heads int) {
+	b := mid[i].block
+	if b < 0 {
+		return i, 0
+	}
+	start = i
+	for start > 0 && mid[start-1].block == b {
+		start--
+	}
+	for j := start; j < len(mid) && mid[j].block == b && mid[j].head; j++ {
+		heads++
+	}
+	return start, heads
+}
+
+// frame lays out the middle's window from the line off: the lines
+// [from, to) shown, below them a line saying how many follow when to <
+// len(mid), above them a line saying how many precede when off > 0, then
+// the header of the identity change whose text goes on at off (pin, its
+// line indices) when off is below that header's first line.
+func frame(mid []dline, h, off int) (from, to int, pin []int) {
+	rows := h
+	if off > 0 {
+		rows--
+	}
+	from = off
+	if start, heads := blockOf(mid, off); heads > 0 && off > start {
+		for i := start; i < start+heads; i++ {
+			pin = append(pin, i)
+		}
+		from = max(off, start+heads)
+		rows -= heads
+	}
+	rows = max(1, rows)
+	if from+rows >= len(mid) {
+		return from, len(mid), pin
+	}
+	return from, from + max(1, rows-1), pin
+}
+
+// snap moves an offset off a line whose frame is the one above it (the
+// second line of a header, or its text's first line: the header is
+// pinned there) in the direction it moved from prev.
+func snap(mid []dline, off, prev int) int {
+	off = max(0, min(off, len(mid)-1))
+	start, heads := blockOf(mid, off)
+	if heads == 0 || off <= start || off > start+heads {
+		return off
+	}
+	if off > prev && start <= prev {
+		return min(len(mid)-1, start+heads+1)
+	}
+	return start
+}
+
+// lastOffset is the first offset whose frame reaches the middle's end.
+func lastOffset(mid []dline, h int) int {
+	for off := range mid {
+		if _, to, _ := frame(mid, h, off); to == len(mid) {
+			return off
+		}
+	}
+	return max(0, len(mid)-1)
 }
 
 // selKey names a selection.
@@ -146,20 +301,46 @@ func selKey(ids []string) string { return strings.Join(ids, "\x00") }
 
 func (d *approveScreen) ShortHelp() []key.Binding {
 	k := &d.m.keys
-	return fitHints([]hint{{k.Confirm, 0}, {k.Cancel, 0}, {k.Down, 1}}, d.width)
+	return fitHints([]hint{{k.Confirm, 0}, {k.Cancel, 0}, {k.Down, 1}, {k.ReadOn, 2}, {k.Bottom, 3}}, d.width)
 }
 
 func (d *approveScreen) FullHelp() [][]key.Binding {
 	k := &d.m.keys
-	return [][]key.Binding{{k.Confirm, k.Cancel, k.PageDown}}
+	return [][]key.Binding{{k.Confirm, k.Cancel, k.ReadOn, k.PageDown, k.Bottom, k.Top}}
 }
 
-// innerWidth is the dialog's text width (inside its border and padding).
-func (d *approveScreen) innerWidth() int { return max(20, min(d.width-4, 76)) }
+// innerWidth is the dialog's text width (inside its border and padding):
+// the box is never wider than the screen.
+func (d *approveScreen) innerWidth() int { return max(1, min(d.width-4, 76)) }
+
+// titleLines is the dialog's title wrapped to its width.
+func (d *approveScreen) titleLines(a *approval) []string {
+	return wrapKeep(a.title(), d.innerWidth(), "", "")
+}
+
+// answer is the dialog's last line, wrapped.
+func (d *approveScreen) answer(a *approval) []string {
+	answer := "y: apply now   n/esc: back"
+	if a.writes == 0 {
+		answer = "y: accept now   n/esc: back"
+	}
+	return wrapKeep(answer, d.innerWidth(), "", "")
+}
+
+// wrapKeep is wrapHang, keeping text that fits on one line as it is
+// (columns aligned with spaces).
+func wrapKeep(text string, w int, first, rest string) []string {
+	if ansi.StringWidth(first)+ansi.StringWidth(text) <= w && !strings.ContainsAny(text, "\n\t") {
+		return []string{first + text}
+	}
+	return wrapHang(text, w, first, rest)
+}
 
 // middleHeight is how many lines of the dialog's middle fit: the body less
 // the border, the title and the answer (each with a blank line).
-func (d *approveScreen) middleHeight() int { return max(1, d.height-2-4) }
+func (d *approveScreen) middleHeight(a *approval) int {
+	return max(1, d.height-2-2-len(d.titleLines(a))-len(d.answer(a)))
+}
 
 // title words the question.
 func (a *approval) title() string {
@@ -172,15 +353,30 @@ func (a *approval) title() string {
 	return fmt.Sprintf("Apply %s and accept %s?", plural(a.writes, "item"), plural(a.accepts, "identity change"))
 }
 
-// middle is the dialog between its title and its answer.
-func (d *approveScreen) middle(a *approval) []string {
+// middle is the dialog between its title and its answer, every line
+// wrapped to the dialog's width.
+func (d *approveScreen) middle(a *approval) []dline {
 	m := d.m
 	s := m.styles
 	w := d.innerWidth()
-	var out []string
-	add := func(f string, args ...any) { out = append(out, fmt.Sprintf(f, args...)) }
+	var out []dline
+	plain := func(t ...string) string { return strings.Join(t, "") }
+	// para adds text wrapped under its indents, styled without them.
+	para := func(render func(...string) string, first, rest, text string, block int, head bool) {
+		for i, l := range wrapKeep(text, w, first, rest) {
+			indent := rest
+			if i == 0 {
+				indent = first
+			}
+			if strings.HasPrefix(l, indent) {
+				l = indent + render(l[len(indent):])
+			}
+			out = append(out, dline{text: l, block: block, head: head})
+		}
+	}
+	blank := func() { out = append(out, dline{block: -1}) }
 	if len(a.identity) > 0 {
-		add("%s", s.Bold.Render(fmt.Sprintf("%s approved with this:", plural(len(a.identity), "identity change"))))
+		para(s.Bold.Render, "", "", fmt.Sprintf("%s approved with this:", plural(len(a.identity), "identity change")), -1, false)
 		if a.accepts > 0 {
 			var kinds []string
 			for _, k := range plan.Kinds() {
@@ -188,31 +384,27 @@ func (d *approveScreen) middle(a *approval) []string {
 					kinds = append(kinds, fmt.Sprintf("%d %s", n, kindLabel(k)))
 				}
 			}
-			add("  %s", s.Warn.Render(fmt.Sprintf("%s accepted as shown, nothing written (%s)",
-				plural(a.accepts, "identity change"), strings.Join(kinds, ", "))))
+			para(s.Warn.Render, "  ", "  ", fmt.Sprintf("%s accepted as shown, nothing written (%s)",
+				plural(a.accepts, "identity change"), strings.Join(kinds, ", ")), -1, false)
 		}
-		for _, it := range a.identity {
+		for bi, it := range a.identity {
 			what := kindLabel(it.Kind) + ", written"
 			if !it.Kind.Writes() {
 				what = kindLabel(it.Kind) + ", accepted with nothing written"
 			}
-			for i, l := range wrap(fmt.Sprintf("%s account %s %s (%s)", it.Target, it.Account, rowLabelItem(it), what), w, "   ") {
-				if i == 0 {
-					l = " I " + strings.TrimPrefix(l, "   ")
-				}
-				out = append(out, clip(l, w))
-			}
-			for _, l := range wrap(printable(it.Identity), w, "   ") {
-				out = append(out, s.Warn.Render(clip(l, w)))
+			para(plain, " I ", "   ", fmt.Sprintf("%s account %s %s (%s)", it.Target, it.Account, rowLabelItem(it), what), bi, true)
+			para(s.Warn.Render, "   ", "   ", printable(it.Identity), bi, false)
+			if e := m.approvalEffect(it); e != "" {
+				para(plain, "   ", "   ", e, bi, false)
 			}
 		}
 	}
 	if len(out) > 0 {
-		add("")
+		blank()
 	}
 	for _, k := range plan.Kinds() {
 		if n := a.byKind[k]; n > 0 {
-			add("  %s %-11s %d", s.Badge(k), kindLabel(k), n)
+			out = append(out, dline{text: clip(fmt.Sprintf("  %s %-11s %d", s.Badge(k), kindLabel(k), n), w), block: -1})
 		}
 	}
 	names := make([]string, 0, len(a.byTarget))
@@ -221,83 +413,136 @@ func (d *approveScreen) middle(a *approval) []string {
 	}
 	slices.Sort(names)
 	if len(names) > 0 {
-		add("")
+		blank()
 	}
 	for _, t := range names {
-		add("  on %-12s %d", t, a.byTarget[t])
+		para(plain, "  ", "     ", fmt.Sprintf("on %-12s %d", t, a.byTarget[t]), -1, false)
 	}
 	if a.held > 0 {
-		add("")
-		add("  %s", s.Warn.Render(fmt.Sprintf("%d of the writes --auto would hold for approval", a.held)))
+		blank()
+		para(s.Warn.Render, "  ", "  ", fmt.Sprintf("%d of the writes --auto would hold for approval", a.held), -1, false)
 	}
 	if a.autoHeld > 0 {
-		add("  %s", s.Warn.Render(fmt.Sprintf("%d of them held by --auto (H), the latest run at %s", a.autoHeld, timeText(a.lastHeld, m.data.Plan.Zone()))))
+		para(s.Warn.Render, "  ", "  ", fmt.Sprintf("%d of them held by --auto (H), the latest run at %s",
+			a.autoHeld, timeText(a.lastHeld, m.data.Plan.Zone())), -1, false)
 	}
 	if m.data.Plan.Guard.Tripped {
-		add("  %s", s.Warn.Render("guard tripped: "+m.data.Plan.Guard.Reason))
+		para(s.Warn.Render, "  ", "  ", "guard tripped: "+printable(m.data.Plan.Guard.Reason), -1, false)
 	}
 	if len(a.first) > 0 {
-		add("")
+		blank()
 	}
 	for _, it := range a.first {
 		mark := " "
 		if _, ok := m.data.AutoHeld[it.ID]; ok {
 			mark = "H"
 		}
-		line := fmt.Sprintf(" %s%s %s %s → %s on %s", mark, kindLetter(it.Kind), rowLabelItem(it),
-			endText(it.CurrentEnd, it.Permanent), endText(it.DesiredEnd, false), it.Target)
-		out = append(out, clip(line, w))
+		para(plain, " "+mark+kindLetter(it.Kind)+" ", "    ", fmt.Sprintf("%s %s → %s on %s", rowLabelItem(it),
+			endText(it.CurrentEnd, it.Permanent), endText(it.DesiredEnd, false), it.Target), -1, false)
 	}
 	if rest := a.writes - len(a.first); rest > 0 {
-		add("  … and %d more", rest)
+		para(plain, "  ", "  ", fmt.Sprintf("… and %d more", rest), -1, false)
 	}
 	return out
 }
 
+// approvalEffect says plainly what approving an identity change does to
+// the account: a member's gets it for good (the run accepts it for them),
+// an account a member's e-mail also finds has that e-mail set aside.
+func (m *Model) approvalEffect(it *plan.Item) string {
+	switch {
+	case it.Account == "":
+		return ""
+	case it.Kind == plan.Unlinked && it.MemberID == "":
+		return "approving sets the e-mail aside on this account: it finds no member here any more"
+	case it.MemberID != "":
+		name := it.Name
+		if name == "" {
+			name = m.memberName(it.MemberID)
+		}
+		who := "member " + it.MemberID
+		if name != "" {
+			who = fmt.Sprintf("%s (member %s)", printable(name), it.MemberID)
+		}
+		return fmt.Sprintf("approving gives account %s to %s: later renewals and revokes of that member are written to it",
+			it.Account, who)
+	}
+	return ""
+}
+
 // View is the dialog in the middle of the screen; a middle taller than
-// the screen scrolls, with a line saying how much is above and below.
+// the screen scrolls, with a line saying how much is above and below (and
+// how much is not read yet, once y asked for it).
 func (d *approveScreen) View() string {
 	m := d.m
 	a := d.approval()
 	s := m.styles
+	w := d.innerWidth()
 	mid := d.middle(&a)
-	h := d.middleHeight()
+	var sig strings.Builder
+	for _, l := range mid {
+		sig.WriteString(l.text + "\n")
+	}
+	if sig.String() != d.sig {
+		d.sig, d.seen, d.warned = sig.String(), make([]bool, len(mid)), false
+	}
+	h := d.middleHeight(&a)
+	var lines []string
 	scrolls := len(mid) > h
 	if !scrolls {
 		d.offset = 0
-		d.shownAll = true
+		d.markSeen(mid, h)
+		for _, l := range mid {
+			lines = append(lines, l.text)
+		}
 	} else {
-		// A line above and below says what is out of sight.
-		d.offset = max(0, min(d.offset, len(mid)-(h-1)))
-		rows := h
-		var above, below []string
+		d.offset = max(0, min(snap(mid, d.offset, d.offset), lastOffset(mid, h)))
+		from, to, pin := d.markSeen(mid, h)
+		n, up := d.unseen()
+		style := s.Dim
+		if d.warned && n > 0 {
+			style = s.Warn
+		}
+		var above, below string
 		if d.offset > 0 {
-			rows--
-			above = []string{s.Dim.Render(fmt.Sprintf("  ↑ %d lines above", d.offset))}
+			above = "↑ " + plural(d.offset, "line") + " above"
+			if d.warned && n > 0 && up {
+				above += fmt.Sprintf(", %d not shown yet: ↑/pgup/g", n)
+			}
 		}
-		if d.offset+rows < len(mid) {
-			rows--
-			below = []string{s.Dim.Render(fmt.Sprintf("  ↓ %d lines below: ↓/pgdn scrolls", len(mid)-d.offset-rows))}
-		} else {
-			d.shownAll = true
+		if to < len(mid) {
+			below = "↓ " + plural(len(mid)-to, "line") + " below: ↓/pgdn scrolls"
+			if d.warned && n > 0 && !up {
+				below = fmt.Sprintf("↓ %s below, %d not shown yet: ↓/pgdn/space/G", plural(len(mid)-to, "line"), n)
+			}
 		}
-		mid = slices.Concat(above, mid[d.offset:d.offset+rows], below)
+		if above != "" {
+			lines = append(lines, "  "+style.Render(fit(above, w-2)))
+		}
+		for _, i := range pin {
+			lines = append(lines, mid[i].text)
+		}
+		for i := from; i < to; i++ {
+			lines = append(lines, mid[i].text)
+		}
+		if below != "" {
+			lines = append(lines, "  "+style.Render(fit(below, w-2)))
+		}
 	}
 	d.drawnSel = selKey(a.ids)
 	var b strings.Builder
-	title := a.title()
-	if scrolls {
-		title = fit(title, d.innerWidth()) // the width stays as it scrolls
+	for _, l := range d.titleLines(&a) {
+		if scrolls {
+			l = fit(l, w) // the width stays as it scrolls
+		}
+		b.WriteString(s.Title.Render(l) + "\n")
 	}
-	fmt.Fprintf(&b, "%s\n\n", s.Title.Render(title))
-	for _, l := range mid {
+	b.WriteString("\n")
+	for _, l := range lines {
 		b.WriteString(l + "\n")
 	}
-	answer := "y: apply now   n/esc: back"
-	if a.writes == 0 {
-		answer = "y: accept now   n/esc: back"
-	}
-	fmt.Fprintf(&b, "\n%s", s.Bold.Render(answer))
+	b.WriteString("\n")
+	b.WriteString(s.Bold.Render(strings.Join(d.answer(&a), "\n")))
 	return lipgloss.Place(d.width, d.height, lipgloss.Center, lipgloss.Center, s.Dialog.Render(b.String()))
 }
 

@@ -61,7 +61,9 @@ func TestIdentityChangeWithNothingToWriteIsApproved(t *testing.T) {
 	f := flat(out)
 	for _, w := range []string{"Accept 1 identity change?", "1 identity change accepted as shown, nothing written (1 in sync)",
 		"1 identity change approved with this:", "I gym account 1006 luka.6@example.si (in sync, accepted with nothing written)",
-		strings.Join(strings.Fields(insync.Identity), " "), "y: accept now"} {
+		strings.Join(strings.Fields(insync.Identity), " "),
+		"approving gives account 1006 to Luka Horvat (member 150006): later renewals and revokes of that member are written to it",
+		"y: accept now"} {
 		if !strings.Contains(f, w) {
 			t.Errorf("the dialog lacks %q:\n%s", w, out)
 		}
@@ -76,7 +78,7 @@ func TestIdentityChangeWithNothingToWriteIsApproved(t *testing.T) {
 	m.focus(screenApply)
 	out = ansi.Strip(m.Render())
 	checkFrame(t, out, 80, 24)
-	for _, w := range []string{"1 identity changes accepted", "1 identity change accepted as shown: nothing written"} {
+	for _, w := range []string{"1 identity change accepted", "1 identity change accepted as shown: nothing written; the next runs compare with it"} {
 		if !strings.Contains(flat(out), w) {
 			t.Errorf("the apply screen lacks %q:\n%s", w, out)
 		}
@@ -98,28 +100,46 @@ func TestApprovalNamesEveryIdentityChange(t *testing.T) {
 	}
 	press(t, m, "a")
 	seen := ""
+	drawn := map[string]bool{}
 	out := ansi.Strip(m.Render())
 	checkFrame(t, out, 80, 24)
 	seen += flat(out)
-	if !strings.Contains(out, "lines below") {
+	addLines(drawn, out)
+	if !moreBelow(out) {
 		t.Fatalf("the dialog does not scroll at 80×24:\n%s", out)
 	}
-	press(t, m, "y")
-	if len(be.applied) != 0 || !strings.Contains(m.status, "read every identity change first") {
-		t.Fatalf("y before every identity change was shown: applied %v, status %q", be.applied, m.status)
+	// y never scrolls: held down, it only says what is left to read.
+	for range 10 {
+		press(t, m, "y")
+		if len(be.applied) != 0 || !strings.Contains(m.status, "read every identity change first") {
+			t.Fatalf("y before every identity change was shown: applied %v, status %q", be.applied, m.status)
+		}
 	}
-	for i := 0; len(be.applied) == 0; i++ {
+	if out := ansi.Strip(m.Render()); !strings.Contains(out, "not shown yet") {
+		t.Errorf("the dialog does not say what is left to read:\n%s", out)
+	}
+	for i := 0; ; i++ {
 		if i > 20 {
-			t.Fatal("y never applied")
+			t.Fatal("space never reached the end")
 		}
 		out := ansi.Strip(m.Render())
 		checkFrame(t, out, 80, 24)
 		seen += " " + flat(out)
-		press(t, m, "y")
+		addLines(drawn, out)
+		if !moreBelow(out) {
+			break
+		}
+		press(t, m, "space")
+	}
+	press(t, m, "y")
+	if len(be.applied) != 1 {
+		t.Fatalf("y after reading everything applied %v (status %q)", be.applied, m.status)
 	}
 	for _, it := range its {
-		if !strings.Contains(seen, strings.Join(strings.Fields(it.Identity), " ")) {
-			t.Errorf("the identity change of %s was never shown in full:\n%s", it.Email, seen)
+		for _, l := range wrap(it.Identity, 76, "   ") {
+			if !drawn[strings.TrimSpace(l)] {
+				t.Errorf("the identity change of %s was never shown in full: %q missing", it.Email, l)
+			}
 		}
 	}
 	for _, w := range []string{"and accept 1 identity change?", "1 identity change accepted as shown, nothing written (1 in sync)",
@@ -152,4 +172,12 @@ func TestRowWithoutIdentityOrWriteIsNotSelected(t *testing.T) {
 		return
 	}
 	t.Fatal("no in-sync row")
+}
+
+// addLines adds the frame's lines, without the dialog's border and the
+// spaces around, to a set.
+func addLines(set map[string]bool, out string) {
+	for _, l := range strings.Split(out, "\n") {
+		set[strings.TrimSpace(strings.Trim(l, "│"))] = true
+	}
 }

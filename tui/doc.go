@@ -81,10 +81,16 @@
 // change is selectable whatever its kind (approvable): approving one that
 // writes nothing (in sync, unlinked, invalid, ambiguous on an account)
 // accepts it as shown (the engine's acknowledged); the approval dialog
-// names every identity change it approves with its text, counts those
-// accepted with nothing written apart from the writes, scrolls, and
-// applies only once all were drawn; the run's summary (with
-// ApplyResult.Acknowledged) is shown after it. The picker lists the
+// names every identity change it approves with its text and says plainly
+// what approving does (the account given to the member, or the e-mail set
+// aside on an account it also finds), counts those accepted with nothing
+// written apart from the writes, wraps every line to its width (never
+// wider than the screen), scrolls (↓/j, pgdn, space, G; ↑/k, pgup, g)
+// keeping a change's header above its text, and applies only once every
+// line was drawn in full: y before only says what is left; the run's
+// summary (with ApplyResult.Acknowledged), wrapped, is shown after it. A
+// row is titled with its member's name, never with that of an account
+// the member's e-mail also finds. The picker lists the
 // member's own name first (identity.Name.Score), then what the e-mail
 // finds (a family shares it), then names sharing a word; it warns when the
 // names are not the same, asks which target when several have accounts,

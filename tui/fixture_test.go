@@ -232,7 +232,7 @@ func (f *fakeBackend) Apply(ctx context.Context, p plan.Plan, ids []string, prog
 	}
 	res.Summary = fmt.Sprintf("%d applied, %d failed, 0 stale, 0 held", res.Applied, res.Failed)
 	if res.Acknowledged > 0 {
-		res.Summary += fmt.Sprintf(", %d identity changes accepted", res.Acknowledged)
+		res.Summary += ", " + plural(res.Acknowledged, "identity change") + " accepted"
 	}
 	return res, f.applyErr
 }
@@ -559,5 +559,33 @@ func withoutAccount(t testing.TB, targets []string, from ...string) *fakeBackend
 		in.Targets[i].Accounts = slices.DeleteFunc(slices.Clone(ts.Accounts), func(a target.Account) bool { return a.ID == "1005" })
 	}
 	d := dataOf(in)
+	return &fakeBackend{stored: d, fresh: d}
+}
+
+// alsoFindsInput is identityChangesInput with an account 1099 named
+// "Franc Friend" on the entrance carrying Ana Novak's e-mail
+// (ana.1@example.si, member 150001), no member's at the last run, while
+// her own account there (1001) was accepted for her: her e-mail now also
+// finds 1099, an unlinked identity change (no member id) that the plan
+// lists before her own items — the row of her e-mail holds it.
+func alsoFindsInput(t testing.TB) plan.Input {
+	t.Helper()
+	in := identityChangesInput(t)
+	today := member.DateOf(fixtureNow, in.Zone)
+	for i := range in.Targets {
+		if in.Targets[i].Info.Name == "entrance" {
+			in.Targets[i].Accounts = append(slices.Clone(in.Targets[i].Accounts), target.Account{ID: "1099", Name: "Franc Friend",
+				Email: "ana.1@example.si", Begin: today.AddDays(-100).StartOfDay(in.Zone), End: today.AddDays(30).EndOfDay(in.Zone)})
+		}
+	}
+	in.Previous = append(slices.Clone(in.Previous),
+		identity.Resolution{Target: "entrance", Account: "1001", MemberID: "150001", Email: "ana.1@example.si", Name: "Ana Novak", AccountName: "ana novak"},
+		identity.Resolution{Target: "entrance", Account: "1099", AccountName: "Franc Friend"})
+	return in
+}
+
+func alsoFindsBackend(t testing.TB) *fakeBackend {
+	t.Helper()
+	d := dataOf(alsoFindsInput(t))
 	return &fakeBackend{stored: d, fresh: d}
 }

@@ -32,6 +32,14 @@ func TestGolden(t *testing.T) {
 		// each named in full, the acceptance counted apart; scrolled
 		{name: "approve_identity", keys: []string{"A", "a"}, be: identityChangesBackend},
 		{name: "approve_identity_end", keys: []string{"A", "a", "pgdown", "pgdown", "pgdown"}, be: identityChangesBackend},
+		// scrolled into the first change's text: its header stays on top
+		{name: "approve_identity_scrolled", keys: []string{"A", "a", "down", "down", "down"}, be: identityChangesBackend},
+		// y before reading: it only warns, saying what is left
+		{name: "approve_identity_warned", keys: []string{"A", "a", "G", "y"}, be: identityChangesBackend},
+		// Ana's e-mail also finds Franc Friend's account: the long lines wrap
+		{name: "approve_alsofinds", keys: []string{"A", "a"}, be: alsoFindsBackend},
+		// her row is titled with her name
+		{name: "alsofinds", be: alsoFindsBackend},
 		{name: "detail", keys: []string{"enter"}},
 		{name: "help", keys: []string{"?"}},
 		{name: "applied", keys: []string{"space", "a", "y"}},

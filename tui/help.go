@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/doorsync/doorsync/internal/plan"
 )
@@ -171,18 +172,39 @@ func grid(cells []helpCell, w int) []string {
 }
 
 // wrap breaks text into lines of at most w cells at spaces, indented.
-func wrap(text string, w int, indent string) []string {
+func wrap(text string, w int, indent string) []string { return wrapHang(text, w, indent, indent) }
+
+// wrapHang is wrap with the first line indented by first and the others
+// by rest. Widths are display cells; a word wider than a line is cut
+// into pieces, so that no line is wider than w (when the indents fit).
+func wrapHang(text string, w int, first, rest string) []string {
 	var out []string
-	line := indent
+	line := first
+	lw := ansi.StringWidth(line)
+	empty := true
 	for _, word := range strings.Fields(text) {
-		if line != indent && len([]rune(line))+1+len([]rune(word)) > w {
+		ww := ansi.StringWidth(word)
+		if !empty && lw+1+ww > w {
 			out = append(out, line)
-			line = indent
+			line, lw, empty = rest, ansi.StringWidth(rest), true
 		}
-		if line != indent {
+		for empty && lw+ww > w && w > lw {
+			head := ansi.Truncate(word, w-lw, "")
+			if head == "" {
+				break // a wide letter that does not fit
+			}
+			out = append(out, line+head)
+			word = ansi.TruncateLeft(word, ansi.StringWidth(head), "")
+			ww = ansi.StringWidth(word)
+			line, lw = rest, ansi.StringWidth(rest)
+		}
+		if !empty {
 			line += " "
+			lw++
 		}
 		line += word
+		lw += ww
+		empty = false
 	}
 	return append(out, line)
 }

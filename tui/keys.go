@@ -36,6 +36,8 @@ type KeyMap struct {
 	// Pick links a row's member to an account chosen by hand (ambiguous,
 	// missing); Choose takes the member or account under the cursor.
 	Pick, Choose key.Binding
+	// ReadOn pages a dialog down (space: the approval dialog).
+	ReadOn key.Binding
 }
 
 // DefaultKeyMap is the console's keymap (a constructor, not a global: each
@@ -93,5 +95,6 @@ func DefaultKeyMap() KeyMap {
 		Submit:         b([]string{"enter"}, "enter", "import"),
 		Pick:           b([]string{"p"}, "p", "link by hand"),
 		Choose:         b([]string{"enter"}, "enter", "choose"),
+		ReadOn:         b([]string{"space"}, "space", "read on"),
 	}
 }

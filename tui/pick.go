@@ -519,7 +519,7 @@ func (p *pickScreen) accountLines() []string {
 	for len(out) < h+4 {
 		out = append(out, "")
 	}
-	count := fmt.Sprintf("%d accounts on %s", len(p.accs), c.target)
+	count := fmt.Sprintf("%s on %s", plural(len(p.accs), "account"), c.target)
 	if len(p.words) > 0 {
 		count = fmt.Sprintf("%d of %d accounts on %s", len(p.view), len(p.accs), c.target)
 	}

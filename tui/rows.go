@@ -30,6 +30,9 @@ type row struct {
 	// identity: an item's identity changed since the last run, or its
 	// names differ (plan.Item.Identity): the row comes first (sortRows).
 	identity bool
+	// memberNamed: name is a member's (an item with a member id), never
+	// replaced by an account's.
+	memberNamed bool
 }
 
 // kindRank orders a row's kinds for its headline: the most consequential
@@ -125,7 +128,13 @@ func buildRows(p *plan.Plan) []row {
 			rows = append(rows, r)
 		}
 		r := &rows[ri]
-		if r.name == "" {
+		// The row is titled with its member's name whenever it has a
+		// member: an account the member's e-mail also finds (unlinked, no
+		// member id) can come first, and its name belongs to its own cell.
+		switch {
+		case it.MemberID != "" && it.Name != "" && !r.memberNamed:
+			r.name, r.memberNamed = it.Name, true
+		case r.name == "":
 			r.name = cmp.Or(it.Name, it.AccountName)
 		}
 		if r.src.IsZero() {

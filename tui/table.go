@@ -343,7 +343,7 @@ func (m *Model) selectVisible() {
 			}
 		}
 	}
-	m.setStatus(true, fmt.Sprintf("%d items selected", len(m.sel)))
+	m.setStatus(true, plural(len(m.sel), "item")+" selected")
 	if n == 0 {
 		m.setStatus(false, "no visible row has anything to apply or accept")
 	}

@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // View draws the whole screen; only the root returns a tea.View.
@@ -70,9 +71,15 @@ func (m *Model) titleLine() string {
 		parts = append(parts, "last sync "+timeText(m.data.LastSync, m.zone()))
 	}
 	if p.Guard.Tripped {
-		parts = append(parts, s.Warn.Render("guard tripped"))
+		// Kept when the line is too narrow: the last sync gives way.
+		parts = append(parts[:2], append([]string{s.Warn.Render("guard tripped")}, parts[2:]...)...)
 	}
-	return t + "  " + strings.Join(parts, " · ")
+	line := t + "  " + strings.Join(parts, " · ")
+	for len(parts) > 3 && m.width > 0 && ansi.StringWidth(line) > m.width {
+		parts = parts[:len(parts)-1]
+		line = t + "  " + strings.Join(parts, " · ")
+	}
+	return line
 }
 
 // statusLine shows, by priority: the search being typed, a question, the

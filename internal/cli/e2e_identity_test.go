@@ -167,7 +167,7 @@ func TestIdentityTakeoverOfAnExpiredAccountIsHeld(t *testing.T) {
 			if n.Outcome != "held" || len(n.Identity) != 1 || !strings.Contains(n.Identity[0], tt.identity) {
 				t.Errorf("notification: outcome %q, identity %q; want held naming %q", n.Outcome, n.Identity, tt.identity)
 			}
-			if !strings.Contains(r.stdout, "1 identity changes") {
+			if !strings.Contains(r.stdout, "(1 identity change)") {
 				t.Errorf("the run's summary does not count the identity change:\n%s", r.stdout)
 			}
 		})

@@ -569,14 +569,22 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 func (o Outcome) Summary() string {
 	s := fmt.Sprintf("%d applied, %d failed, %d stale, %d held", o.Applied, o.Failed, o.Stale, o.Held)
 	if o.Acknowledged > 0 {
-		s += fmt.Sprintf(", %d identity changes accepted", o.Acknowledged)
+		s += fmt.Sprintf(", %s accepted", identityChangesText(o.Acknowledged))
 	} else if n := len(identityChanges(o.Plan)); n > 0 && o.Held > 0 {
-		s += fmt.Sprintf(" (%d identity changes)", n)
+		s += fmt.Sprintf(" (%s)", identityChangesText(n))
 	}
 	if o.Plan.Guard.Tripped {
 		s += "; guard tripped: " + o.Plan.Guard.Reason
 	}
 	return s
+}
+
+// identityChangesText is "1 identity change", "N identity changes".
+func identityChangesText(n int) string {
+	if n == 1 {
+		return "1 identity change"
+	}
+	return fmt.Sprintf("%d identity changes", n)
 }
 
 // identityChanges are the plan's identity holds, one line each naming the
