@@ -563,7 +563,9 @@ func (p *pickScreen) confirmLines() []string {
 		out = append(out, "  the link records both names as shown here")
 	}
 	if a.owner != "" {
-		warn(fmt.Sprintf("the account is also %s's: both become ambiguous until one link is removed", a.owner))
+		// A confirmed link makes its member the account's owner at once
+		// (docs/identity.md): the one it belonged to loses it.
+		warn(fmt.Sprintf("account %s is %s's now: linking it takes it from them", a.id, a.owner))
 	}
 	return append(out, "  y stores a confirmed link by "+cmp.Or(p.m.opt.User, "you")+"; n goes back to the list")
 }
