@@ -456,3 +456,43 @@ func TestIdentityApprovedInTheConsoleIsSettled(t *testing.T) {
 		}
 	}
 }
+
+// A member whose account left the terminal and whose e-mail now finds
+// another is held; approving it in the console writes the new account (the
+// gone one is not "their account here" any more).
+func TestIdentityAccountLeftThenApprovedInTheConsole(t *testing.T) {
+	s := startIdentitySite(t)
+	ana := s.member("1001", "Ana", "Novak", "ana@example.si", 90)
+	s.CardskipperServer.SetMembers([]csemu.Member{ana})
+	s.term.SetPersons([]hikemu.Person{s.person("3001", "Ana Novak", "ana@example.si", 90), s.person("3009", "Ana N.", "", 10)})
+	if r := s.auto(t); r.code != exitcode.OK {
+		t.Fatalf("first run: exit %d\n%s", r.code, r.stdout)
+	}
+	// The old face record is deleted; the new one gets her e-mail.
+	s.term.SetPersons([]hikemu.Person{s.person("3009", "Ana N.", "ana@example.si", 10)})
+	be := s.consoleBackend(t)
+	ctx := context.Background()
+	d, err := be.Refresh(ctx, func(tui.Progress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held plan.Item
+	for _, it := range d.Plan.Items {
+		if it.Identity != "" {
+			held = it
+		}
+	}
+	if held.Account != "3009" || !strings.Contains(held.Identity, "the member's account here was 3001, no longer on the target") {
+		t.Fatalf("held: %+v", held)
+	}
+	res, err := be.Apply(ctx, d.Plan, []string{held.ID}, func(tui.ApplyProgress) {})
+	if err != nil || res.Applied != 1 {
+		t.Fatalf("approve: %+v, %v", res, err)
+	}
+	if got := s.endOf(t, "3009"); got != s.end(90) {
+		t.Errorf("3009 ends %s, want Ana's %s", got, s.end(90))
+	}
+	if r := s.auto(t); r.code != exitcode.OK {
+		t.Errorf("after the approval: exit %d\n%s", r.code, r.stdout)
+	}
+}

@@ -128,12 +128,27 @@ func (e *Engine) recheck(ctx context.Context) (func(plan.Item, target.Account) e
 		// them is nobody's; an account of one still among them is never
 		// handed to another. No snapshot: not checked.
 		if members, _, err := e.Store.Members(ctx); err == nil {
-			ids := make(map[string]bool, len(members))
+			byID := make(map[string]member.Email, len(members))
 			for _, m := range members {
-				ids[m.ID] = true
+				byID[m.ID] = m.Email
 			}
-			owners.WithMembers(ids)
+			owners.WithMembers(byID)
 		}
+		// The accounts each target held when last read (the console's
+		// refresh and plan save them): an account the member had that is
+		// gone is not "their account here".
+		present := map[string]map[string]bool{}
+		for _, t := range e.Targets {
+			name := t.Info().Name
+			if accs, _, err := e.Store.Accounts(ctx, name); err == nil {
+				ids := make(map[string]bool, len(accs))
+				for _, a := range accs {
+					ids[a.ID] = true
+				}
+				present[name] = ids
+			}
+		}
+		owners.WithAccounts(present)
 	}
 	return func(it plan.Item, acc target.Account) error {
 		return owners.Recheck(claimOf(it), acc.Email)

@@ -64,17 +64,46 @@ type Owners struct {
 	// own: target → member id → the accounts anchored to the member
 	// (accepted or pinned), in input order.
 	own map[string]map[string][]string
-	// members: the member ids in Cardskipper (WithMembers); nil: unknown.
-	members map[string]bool
+	// members: member id → e-mail in Cardskipper (WithMembers); nil:
+	// unknown.
+	members map[string]member.Email
+	// present: target → the accounts on it as last read (WithAccounts);
+	// a target missing here: unknown.
+	present map[string]map[string]bool
 }
 
-// WithMembers tells the check which member ids Cardskipper holds (the
-// last export): an item of a member not among them is nobody's, and an
-// account accepted for a member still among them is never handed to
-// another (as the planner decides).
-func (o *Owners) WithMembers(ids map[string]bool) *Owners {
-	o.members = ids
+// WithMembers tells the check the members Cardskipper holds (the last
+// export: id → e-mail): an item of a member not among them, or with an
+// e-mail that is not the member's, is nobody's; an account accepted for a
+// member still among them is never handed to another by e-mail (as the
+// planner decides).
+func (o *Owners) WithMembers(members map[string]member.Email) *Owners {
+	o.members = members
 	return o
+}
+
+// WithAccounts tells the check which accounts each target held when last
+// read: an account anchored to a member that is gone from its target is
+// not the member's account there any more.
+func (o *Owners) WithAccounts(present map[string]map[string]bool) *Owners {
+	o.present = present
+	return o
+}
+
+// isMember reports whether id is in Cardskipper (true when unknown).
+func (o *Owners) isMember(id string) bool {
+	if o.members == nil {
+		return true
+	}
+	_, ok := o.members[id]
+	return ok
+}
+
+// onTarget reports whether the account is on the target (true when
+// unknown).
+func (o *Owners) onTarget(targetName, account string) bool {
+	p, ok := o.present[targetName]
+	return !ok || p[account]
 }
 
 func (o *Owners) addOwn(targetName, id, account string) {
@@ -151,13 +180,24 @@ func (e *NotOwnedError) Error() string {
 func (o *Owners) Recheck(c Claim, field member.Email) error {
 	stale := func(now string) error { return &NotOwnedError{Claim: c, Now: now} }
 	if c.MemberID != "" {
-		if o.members != nil && !o.members[c.MemberID] {
+		if !o.isMember(c.MemberID) {
 			return stale(fmt.Sprintf("there is no member %s in Cardskipper", c.MemberID))
+		}
+		if e, ok := o.members[c.MemberID]; ok && e != c.Email {
+			return stale(fmt.Sprintf("member %s's e-mail in Cardskipper is %s, not %s: the item's member id and e-mail disagree",
+				c.MemberID, emailOrNone(e), emailOrNone(c.Email)))
 		}
 		pin := o.pin[c.Target][c.Account]
 		acc, seen := o.accepted[c.Target][c.Account]
 		owner, pinned := OtherAnchor(c.MemberID, pin.MemberID, acc.MemberID)
 		switch {
+		case pinned && owner == "" && seen && acc.MemberID != "" && acc.MemberID != c.MemberID &&
+			(!c.IdentityChange || acc.MemberID != c.WasMember):
+			// A link gives the account to this member while the runs have
+			// it as another's: only the change the plan showed (an import
+			// taking it, held and approved), with the owner it showed.
+			return stale(fmt.Sprintf("a link gives it to member %s, but the runs have it as member %s's%s and the plan did not show that change",
+				c.MemberID, acc.MemberID, resolutionText(acc)))
 		case pinned && owner == "":
 			return o.sameMember(c, acc, seen)
 		case pinned:
@@ -168,14 +208,20 @@ func (o *Owners) Recheck(c Claim, field member.Email) error {
 			// The change approved was from someone else: the account's
 			// owner changed since the plan was made.
 			return stale(fmt.Sprintf("it was %s when the plan was made and is %s now", memberOrNone(c.WasMember), memberOrNone(acc.MemberID)))
-		case owner != "" && (!c.IdentityChange || o.members[owner] || !o.emailTies(c, field)):
+		case owner != "" && (!c.IdentityChange || (o.members != nil && o.isMember(owner)) || !o.emailTies(c, field)):
 			// Another member's by an earlier run: only the change the plan
 			// showed, from a member gone from Cardskipper, may take it.
 			return stale(fmt.Sprintf("an earlier run accepted it as member %s's%s", owner, resolutionText(acc)))
 		}
 		// A member anchored to another account here has that one (the
 		// planner never gives them a second by e-mail).
-		if others := o.own[c.Target][c.MemberID]; len(others) > 0 && !slices.Contains(others, c.Account) {
+		var others []string
+		for _, a := range o.own[c.Target][c.MemberID] {
+			if o.onTarget(c.Target, a) {
+				others = append(others, a)
+			}
+		}
+		if len(others) > 0 && !slices.Contains(others, c.Account) {
 			return stale(fmt.Sprintf("member %s's account here is %s", c.MemberID, strings.Join(others, ", ")))
 		}
 	} else if acc, ok := o.accepted[c.Target][c.Account]; ok && acc.MemberID != "" && acc.Email != c.Email {
@@ -199,6 +245,9 @@ func (o *Owners) sameMember(c Claim, acc Resolution, seen bool) error {
 		return nil
 	}
 	known := acc.Email
+	if _, ok := o.members[c.MemberID]; ok {
+		return nil // checked against the member's e-mail in Cardskipper
+	}
 	if c.Email == known || (c.EmailWas != "" && c.EmailWas == known) {
 		return nil
 	}

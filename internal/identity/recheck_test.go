@@ -28,15 +28,14 @@ func TestRecheck(t *testing.T) {
 		claim    Claim
 		links    []Link
 		accepted []Resolution
-		field    member.Email // the account's e-mail field as read before writing
-		members  []string     // the member ids in Cardskipper (nil: unknown)
-		want     string       // "" = ok; else a part of the reason
+		field    member.Email            // the account's e-mail field as read before writing
+		members  map[string]member.Email // the members in Cardskipper (nil: unknown)
+		present  map[string]bool         // the accounts on entrance (nil: unknown)
+		want     string                  // "" = ok; else a part of the reason
 	}{
 		// A link pinned to a member decides.
 		{name: "pinned to this member", claim: claim("101", a), links: []Link{link(a, "3005", "101")}},
 		{name: "pinned to this member under an old e-mail", claim: claim("101", a), links: []Link{link("old@x.si", "3005", "101")}},
-		{name: "pinned to this member beats a resolution to another", claim: claim("101", a),
-			links: []Link{link(a, "3005", "101")}, accepted: []Resolution{res("3005", "102", b)}},
 		{name: "pinned to another member", claim: claim("101", a), links: []Link{link(b, "3005", "102")}, field: a,
 			want: "account 3005 on entrance no longer belongs to member 101 <a@x.si>: a link pins it to member 102 <b@x.si>"},
 		{name: "pinned to another member, same e-mail (the e-mail moved)", claim: claim("101", a),
@@ -65,9 +64,28 @@ func TestRecheck(t *testing.T) {
 			accepted: []Resolution{res("3005", "102", gone)}, field: gone, want: "it was no member's when the plan was made and is member 102's now"},
 		{name: "identity change approved, the owner is still in Cardskipper",
 			claim:    Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: gone, IdentityChange: true, WasMember: "102"},
-			accepted: []Resolution{res("3005", "102", gone)}, field: gone, members: []string{"101", "102"}, want: "accepted it as member 102's"},
+			accepted: []Resolution{res("3005", "102", gone)}, field: gone, members: map[string]member.Email{"101": gone, "102": b}, want: "accepted it as member 102's"},
 		{name: "a member not in Cardskipper", claim: claim("9999", a), accepted: []Resolution{res("3005", "", "")}, field: a,
-			members: []string{"101"}, want: "there is no member 9999 in Cardskipper"},
+			members: map[string]member.Email{"101": a}, want: "there is no member 9999 in Cardskipper"},
+		{name: "an e-mail that is not the member's in Cardskipper (a forged email_was)",
+			claim:    Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: b, EmailWas: a},
+			accepted: []Resolution{res("3005", "101", a)}, field: a, members: map[string]member.Email{"101": a, "102": b},
+			want: "member 101's e-mail in Cardskipper is a@x.si, not b@x.si"},
+		{name: "the member's e-mail changed in Cardskipper since the last run", claim: claim("101", "new@x.si"),
+			accepted: []Resolution{res("3005", "101", a)}, field: a, members: map[string]member.Email{"101": "new@x.si"}},
+		{name: "an import takes the account from a member, the plan did not show it", claim: claim("101", a),
+			links: []Link{link(a, "3005", "101")}, accepted: []Resolution{res("3005", "102", b)},
+			want: "a link gives it to member 101, but the runs have it as member 102's"},
+		{name: "an import takes the account from a member, the plan showed it",
+			claim: Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: a, IdentityChange: true, WasMember: "102"},
+			links: []Link{link(a, "3005", "101")}, accepted: []Resolution{res("3005", "102", b)}},
+		{name: "an import takes the account, the owner changed since the plan",
+			claim: Claim{Target: "entrance", Account: "3005", MemberID: "101", Email: a, IdentityChange: true, WasMember: "103"},
+			links: []Link{link(a, "3005", "101")}, accepted: []Resolution{res("3005", "102", b)},
+			want: "a link gives it to member 101, but the runs have it as member 102's"},
+		{name: "the member's anchored account is gone from the target",
+			claim:    claim("101", a),
+			accepted: []Resolution{res("3001", "101", a), res("3005", "", "")}, field: a, present: map[string]bool{"3005": true}},
 		{name: "a member with an account here claims another by e-mail", claim: claim("101", a),
 			accepted: []Resolution{res("3001", "101", a), res("3005", "", "")}, field: a, want: "member 101's account here is 3001"},
 		{name: "an e-mail the admin set aside ties nothing", claim: claim("101", a),
@@ -113,11 +131,10 @@ func TestRecheck(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := NewOwners(tc.links, tc.accepted)
 			if tc.members != nil {
-				ids := map[string]bool{}
-				for _, id := range tc.members {
-					ids[id] = true
-				}
-				o.WithMembers(ids)
+				o.WithMembers(tc.members)
+			}
+			if tc.present != nil {
+				o.WithAccounts(map[string]map[string]bool{"entrance": tc.present})
 			}
 			err := o.Recheck(tc.claim, tc.field)
 			if tc.want == "" {

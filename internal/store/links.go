@@ -128,10 +128,14 @@ func (s *Store) RemoveLink(ctx context.Context, email member.Email, targetName, 
 	}
 	var n int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// Not when another link still pins the account to the member the
+		// runs have it as.
 		if _, err := tx.ExecContext(ctx, `UPDATE resolutions SET member_id = '', email = '', name = '', run_id = NULL
 			WHERE (target, account) IN
-			(SELECT target, account FROM links WHERE email = ? AND (? = '' OR target = ?) AND (? = '' OR account = ?))`,
-			string(email), targetName, targetName, account, account); err != nil {
+			(SELECT target, account FROM links WHERE email = ? AND (? = '' OR target = ?) AND (? = '' OR account = ?))
+			AND NOT EXISTS (SELECT 1 FROM links l WHERE l.target = resolutions.target AND l.account = resolutions.account
+				AND l.email <> ? AND l.member_id <> '' AND l.member_id = resolutions.member_id)`,
+			string(email), targetName, targetName, account, account, string(email)); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM links WHERE email = ?

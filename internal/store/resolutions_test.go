@@ -76,6 +76,23 @@ func TestAcceptResolutions(t *testing.T) {
 	if rs := got(); len(rs) != 1 || rs[0].MemberID != "" || rs[0].Account != "3004" {
 		t.Fatalf("after the link was removed: %+v, want 3004 with no member", rs)
 	}
+
+	// Removing a stray link of another e-mail leaves the owner that a
+	// pinned link still gives the account.
+	for _, l := range []identity.Link{
+		{Email: "maja.new@example.si", Target: "entrance", Account: "3004", MemberID: "201", Origin: identity.Confirmed},
+		{Email: "stray@example.si", Target: "entrance", Account: "3004", Origin: identity.Imported},
+	} {
+		if err := s.AddLink(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.RemoveLink(ctx, "stray@example.si", "entrance", "3004"); err != nil || n != 1 {
+		t.Fatalf("RemoveLink = %d, %v", n, err)
+	}
+	if rs := got(); len(rs) != 1 || rs[0].MemberID != "201" {
+		t.Fatalf("a stray link's removal cleared the pinned owner: %+v", rs)
+	}
 }
 
 func TestLinksKeepTheNamesShown(t *testing.T) {
