@@ -52,9 +52,10 @@ type TargetSummary struct {
 type Guard struct {
 	Tripped bool   `json:"tripped"`
 	Reason  string `json:"reason,omitempty"`
-	// Revocations is the number of members with a shorten or revoke item
-	// (on any target); Linked the number of member e-mails with at least one
-	// account.
+	// Revocations is the number of MEMBERS (not items) with a shorten or
+	// revoke item on any target: one person, one decision, however many
+	// terminals hold them. Linked is the number of members with at least
+	// one account. plan --json: guard.revocations, guard.linked.
 	Revocations int `json:"revocations"`
 	Linked      int `json:"linked"`
 }
