@@ -98,7 +98,7 @@ func (a *App) printRuns(runs []store.Run, zone *time.Location) {
 			note = "guard: " + r.GuardReason
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s@%s\t%s\t%d\t%d\t%s\t%s\n", r.ID, r.StartedAt.In(zone).Format("2006-01-02 15:04"), r.Mode,
-			r.User, r.Host, r.Outcome, r.ExitCode, r.Members, countsText(r.Counts), oneLine(note))
+			cell(r.User), cell(r.Host), r.Outcome, r.ExitCode, r.Members, countsText(r.Counts), oneLine(note))
 	}
 	tw.Flush()
 }
@@ -133,9 +133,9 @@ func (a *App) printItems(g *globalOptions, items []store.ItemRecord, zone *time.
 		if note == "" {
 			note = it.Reason
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", it.RunID, it.Kind, it.Status, dash(string(it.Email)),
-			dash(it.Target), dash(it.Account), timeText(it.Before, zone), timeText(it.After, zone), timeText(it.Desired, zone),
-			it.Attempts, dash(it.ApprovedBy), oneLine(note))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", it.RunID, it.Kind, it.Status, cell(string(it.Email)),
+			cell(it.Target), cell(it.Account), timeText(it.Before, zone), timeText(it.After, zone), timeText(it.Desired, zone),
+			it.Attempts, cell(it.ApprovedBy), oneLine(note))
 	}
 	return tw.Flush()
 }

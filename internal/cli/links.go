@@ -60,8 +60,8 @@ func (a *App) linksListCommand(g *globalOptions) *cobra.Command {
 			tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "email\ttarget\taccount\tmember\torigin\tcreated\tby\tnote")
 			for _, l := range shown {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.Email, l.Target, l.Account, dash(l.MemberID), l.Origin,
-					timeText(l.CreatedAt, s.cfg.Zone), dash(l.CreatedBy), oneLine(l.Note))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cell(string(l.Email)), cell(l.Target), cell(l.Account), cell(l.MemberID), l.Origin,
+					timeText(l.CreatedAt, s.cfg.Zone), cell(l.CreatedBy), oneLine(l.Note))
 			}
 			return tw.Flush()
 		},

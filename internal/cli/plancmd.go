@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -131,7 +132,7 @@ func printPlanText(w io.Writer, p plan.Plan, all bool) {
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "kind\temail\tname\ttarget\taccount\tcurrent end\tdesired end\treason")
 	for _, it := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.Kind, dash(string(it.Email)), dash(it.Name), dash(it.Target), dash(it.Account),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.Kind, cell(string(it.Email)), cell(it.Name), cell(it.Target), cell(it.Account),
 			endText(it.CurrentEnd, it.Permanent), endText(it.DesiredEnd, false), oneLine(it.Reason))
 	}
 	tw.Flush()
@@ -199,7 +200,33 @@ func dash(s string) string {
 	return s
 }
 
-func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+// oneLine keeps a value on its line and in its column: line breaks and
+// tabs (which would start a new tabwriter column) become spaces.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '\n', '\r', '\t', '\v', '\f':
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// maxCell is the widest a text column gets in the tables printed (plan,
+// history, links): one 20,000-character name padded every row to it.
+const maxCell = 60
+
+// cell is a value for a padded column: one line, "-" when empty, at most
+// maxCell characters (cut with …). The last column of a row (a reason, a
+// note) is not padded and stays whole.
+func cell(s string) string {
+	s = dash(oneLine(s))
+	if utf8.RuneCountInString(s) <= maxCell {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:maxCell-1]) + "…"
+}
 
 type applyOptions struct {
 	lockWait time.Duration
