@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/doorsync/doorsync/internal/homepath"
 	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/report"
 )
@@ -129,7 +130,12 @@ func (e *exportScreen) writeReport(path string, all bool) tea.Cmd {
 		}
 		p.Items = keep
 	}
+	home := m.home()
 	return func() tea.Msg {
+		path, err := homepath.Expand(path, home) // ~/report.csv: in the home directory
+		if err != nil {
+			return exportDoneMsg{path: path, err: err}
+		}
 		r := report.FromPlan(p, true) // p holds exactly the items to list
 		abs, err := filepath.Abs(path)
 		if err != nil {

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/doorsync/doorsync/internal/homepath"
 	"github.com/doorsync/doorsync/internal/identity"
 	"github.com/doorsync/doorsync/internal/plan"
 )
@@ -182,7 +182,11 @@ func (l *linksScreen) startImport(path string) tea.Cmd {
 		m.setStatus(false, "import: no file name")
 		return nil
 	}
-	path = expandHome(path)
+	path, err := homepath.Expand(path, m.home()) // ~/persons.csv: in the home directory
+	if err != nil {
+		m.setStatus(false, "import: "+err.Error())
+		return nil
+	}
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
@@ -191,16 +195,6 @@ func (l *linksScreen) startImport(path string) tea.Cmd {
 	m.setStatus(true, "importing "+path+"…")
 	l.queue = append(l.queue, linkOp{kind: opImport, path: path, read: m.data.Targets})
 	return l.next()
-}
-
-// expandHome reads a leading ~ as the home directory, as a shell would.
-func expandHome(p string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if h, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(h, p[1:])
-		}
-	}
-	return p
 }
 
 // next starts the first queued change unless one is running. The command

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -33,6 +34,17 @@ type Options struct {
 	// NoRefresh starts from the stored snapshot without reading both sides
 	// (tests); the operator refreshes with r.
 	NoRefresh bool
+	// Home is the home directory a typed "~/…" path means (nil:
+	// os.UserHomeDir).
+	Home func() (string, error)
+}
+
+// home is Options.Home or the process's home directory.
+func (m *Model) home() func() (string, error) {
+	if m.opt.Home != nil {
+		return m.opt.Home
+	}
+	return os.UserHomeDir
 }
 
 // Model is the console's root model: the only component that returns a

@@ -238,6 +238,29 @@ func TestExportWritesWhereItSays(t *testing.T) {
 	}
 }
 
+// "~/x.md" is x.md in the home directory, not in a folder named "~".
+func TestExportToHome(t *testing.T) {
+	home := t.TempDir()
+	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
+	m.opt.Home = func() (string, error) { return home, nil }
+	press(t, m, "e")
+	m.export.input.SetValue("~/view.md")
+	press(t, m, "enter")
+	want := filepath.Join(home, "view.md")
+	if !strings.Contains(m.status, "report written to "+want) {
+		t.Fatalf("status %q, want the report in %s", m.status, want)
+	}
+	if _, err := os.Stat(want); err != nil {
+		t.Fatal(err)
+	}
+	press(t, m, "e")
+	m.export.input.SetValue("~ana/view.md")
+	press(t, m, "enter")
+	if !strings.Contains(m.status, `~user is not supported`) {
+		t.Fatalf("status %q", m.status)
+	}
+}
+
 func TestResizeKeepsFrame(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 40)}, 80, 24)
 	for _, sz := range [][2]int{{40, 10}, {200, 60}, {80, 24}, {20, 5}} {

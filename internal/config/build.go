@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/doorsync/doorsync/internal/homepath"
 )
 
 // builder turns the raw decoded file into a Config, collecting every
@@ -160,7 +162,10 @@ func (b *builder) secretFile(path []string, file *string) Secret {
 		b.empty(path, "")
 		return Secret{}
 	}
-	name := b.resolve(t.val)
+	name := b.resolve(path, t.val)
+	if name == "" {
+		return Secret{}
+	}
 	data, err := b.readFile(name)
 	if err != nil {
 		// os errors name the file ("open /x: permission denied").
@@ -184,7 +189,17 @@ func (b *builder) secretFile(path []string, file *string) Secret {
 }
 
 // resolve makes a path from the file relative to the file's directory.
-func (b *builder) resolve(p string) string {
+func (b *builder) resolve(path []string, p string) string {
+	// ~ is the home directory, as in a shell (not a folder named "~"
+	// beside the configuration).
+	p, err := homepath.Expand(p, func() (string, error) {
+		h, _ := b.env("HOME")
+		return h, nil
+	})
+	if err != nil {
+		b.fail(path, "%v", err)
+		return ""
+	}
 	if filepath.IsAbs(p) || b.dir == "" {
 		return p
 	}

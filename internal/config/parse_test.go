@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -348,4 +349,49 @@ func TestRetryBudgetNotADurationSaidOnce(t *testing.T) {
 		return
 	}
 	t.Fatal("fixture retry-budget.toml not found")
+}
+
+// A leading ~ is the home directory, as in a shell: "~/x.db" was a folder
+// named "~" beside the configuration.
+func TestHomeInPaths(t *testing.T) {
+	base := `[cardskipper]
+username = "api-admin"
+password = "${CARDSKIPPER_PASSWORD}"
+organisation_id = 1
+
+[[hikvision]]
+name = "entrance"
+url = "http://10.0.0.20"
+username = "admin"
+password_file = %q
+`
+	env := func(k string) (string, bool) {
+		if k == "HOME" {
+			return "/home/ana", true
+		}
+		return testEnv(k)
+	}
+	read := func(name string) ([]byte, error) {
+		if name == "/home/ana/secrets/ivms.pass" {
+			return []byte(fileIVMS), nil
+		}
+		return testReadFile(name)
+	}
+	data := "database = \"~/doorsync.db\"\n" + fmt.Sprintf(base, "~/secrets/ivms.pass")
+	c, err := Parse("/etc/doorsync/doorsync.toml", []byte(data), env, read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "database", c.Database, "/home/ana/doorsync.db")
+	eq(t, "hikvision password", c.Hikvision[0].Password.Value(), fileIVMS)
+
+	for _, tt := range []struct{ data, want string }{
+		{"database = \"~ana/doorsync.db\"\n" + fmt.Sprintf(base, "secrets/ivms.pass"), `database: path "~ana/doorsync.db": ~user is not supported`},
+		{fmt.Sprintf(base, "~/secrets/ivms.pass"), `hikvision.password_file: path "~/secrets/ivms.pass": the home directory for ~: it is not set`},
+	} {
+		_, err := Parse("/etc/doorsync/doorsync.toml", []byte(tt.data), testEnv, read)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("error = %v, want %q", err, tt.want)
+		}
+	}
 }

@@ -16,7 +16,7 @@ func (b *builder) build(raw *rawConfig) *Config {
 	cfg.Timezone, cfg.Zone = b.timezone(raw.Timezone)
 	db := b.orDefault([]string{"database"}, raw.Database, DefaultDatabase)
 	if db.set {
-		cfg.Database = b.resolve(strings.TrimSpace(db.val))
+		cfg.Database = b.resolve([]string{"database"}, strings.TrimSpace(db.val))
 	}
 	cfg.RetryBudget = b.retryBudget([]string{"retry_budget"}, raw.RetryBudget, DefaultRetryBudget)
 	cfg.Cardskipper = b.cardskipper(raw.Cardskipper)

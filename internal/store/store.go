@@ -183,11 +183,14 @@ func OpenReadOnly(ctx context.Context, path string, clk clock.Clock) (*Store, er
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s read-only: %w", path, err)
 	}
-	if _, err := os.Stat(abs); err != nil {
+	if st, err := os.Stat(abs); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("store: open %s read-only: no database there yet (a sync run creates it): %w", path, err)
 		}
 		return nil, fmt.Errorf("store: open %s read-only: %w", path, err)
+	} else if !st.Mode().IsRegular() {
+		// SQLite would say "disk I/O error".
+		return nil, fmt.Errorf("store: open %s read-only: not a regular file (a directory?): the database is a file", path)
 	}
 	q := url.Values{}
 	q.Set("mode", "ro")

@@ -339,6 +339,9 @@ func TestOpenReadOnly(t *testing.T) {
 	if _, err := os.Stat(missing); !errors.Is(err, fs.ErrNotExist) {
 		t.Error("OpenReadOnly created the file")
 	}
+	if _, err := OpenReadOnly(ctx, dir, clk); err == nil || !strings.Contains(err.Error(), dir+" read-only: not a regular file") {
+		t.Errorf("OpenReadOnly(a directory) = %v, want it to say the path is not a file", err)
+	}
 
 	w, _, path := newStore(t)
 	id := startRun(t, w, "auto")
