@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
@@ -16,6 +15,7 @@ import (
 	"github.com/doorsync/doorsync/internal/engine"
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 type planOptions struct {
@@ -200,17 +200,10 @@ func dash(s string) string {
 	return s
 }
 
-// oneLine keeps a value on its line and in its column: line breaks and
-// tabs (which would start a new tabwriter column) become spaces.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case '\n', '\r', '\t', '\v', '\f':
-			return ' '
-		}
-		return r
-	}, s)
-}
+// oneLine keeps a value on its line and in its column (line breaks and
+// tabs, which would start a new tabwriter column, become spaces) and keeps
+// escape sequences from outside off the operator's terminal.
+func oneLine(s string) string { return textclean.Clean(s) }
 
 // maxCell is the widest a text column gets in the tables printed (plan,
 // history, links): one 20,000-character name padded every row to it.

@@ -18,6 +18,7 @@ import (
 	"unicode"
 
 	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 // Bounds of an export. A club has hundreds to a few thousand persons; the
@@ -211,8 +212,9 @@ func parseRow(rec record, cols columnMap) (ImportRow, string) {
 		Name:         cols.cell(rec.fields, ColName),
 		Organisation: cols.cell(rec.fields, ColOrganisation),
 	}
+	row.Name = textclean.Clean(row.Name)
 	if row.Name == "" {
-		row.Name = strings.TrimSpace(cols.cell(rec.fields, ColFirstName) + " " + cols.cell(rec.fields, ColLastName))
+		row.Name = textclean.Clean(strings.TrimSpace(cols.cell(rec.fields, ColFirstName) + " " + cols.cell(rec.fields, ColLastName)))
 	}
 	who := row.Name
 	if who == "" {

@@ -223,7 +223,7 @@ func TestReadExportQuotingAndLines(t *testing.T) {
 	}
 	want := []row{
 		{2, "1", "ana@example.si", "Novak; Ana", ""},
-		{3, "2", "two@example.si", "Two\nLines", ""},
+		{3, "2", "two@example.si", "Two Lines", ""},
 		{5, "3", "mare@example.si", `Marko "Mare" Kos`, ""},
 		{6, "4", "tail@example.si", "Quoted tail", ""},
 		{9, "5", "spaced@example.si", "Spaced", ""},

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/doorsync/doorsync/internal/target"
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 // envelope is a terminal's status reply: the ResponseStatus object (JSON or
@@ -175,9 +176,11 @@ func snippet(b []byte) string {
 func clip(s string) string {
 	s = strings.TrimSpace(s)
 	if len(s) > maxEnvelopeText {
-		return s[:maxEnvelopeText] + "…"
+		s = s[:maxEnvelopeText] + "…" // a rune cut in two is dropped by Clean
 	}
-	return s
+	// Names typed in iVMS and a device's messages reach the console and
+	// the reports: no escape sequence or bidi override from outside.
+	return textclean.Clean(s)
 }
 
 func parseJSONEnvelope(b []byte) (*envelope, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/target"
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 // System is the Info.System of a NEYROSS target.
@@ -100,7 +101,8 @@ func (t *Target) Lookup(ctx context.Context, ids []string) (map[string]target.Ac
 // account turns a person into the engine's view.
 func (t *Target) account(p Person) target.Account {
 	zone := t.c.zone
-	a := target.Account{ID: p.UUID, Name: p.FullName(), Attrs: map[string]string{}, Problems: append([]string(nil), p.Problems...)}
+	// Cleaned here, not in Person: a write sends the person back as read.
+	a := target.Account{ID: p.UUID, Name: textclean.Clean(p.FullName()), Attrs: map[string]string{}, Problems: append([]string(nil), p.Problems...)}
 	if p.Email != "" {
 		e, err := member.NormalizeEmail(p.Email)
 		if err != nil {

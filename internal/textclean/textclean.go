@@ -1,0 +1,59 @@
+// Package textclean keeps text that comes from outside (member names from
+// Cardskipper, names typed into iVMS-4200 or NEYROSS, a device's messages)
+// from steering the admin's terminal or hiding what it says: Clean removes
+// C0 and C1 control characters (ESC and CSI included, so no escape sequence
+// survives: no OSC 8 hyperlink, no OSC 52 clipboard write, no colour),
+// DEL, bidirectional embeddings, overrides, isolates and marks, and
+// zero-width format characters. Line breaks and tabs become spaces. The
+// decoders call it where such text enters; every output can then print it.
+package textclean
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Clean returns s without the characters above. Text that has none of
+// them, almost all text, is returned as it is, without allocating.
+func Clean(s string) string {
+	if !Has(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f':
+			b.WriteByte(' ')
+		case r == utf8.RuneError || unwanted(r):
+			// dropped (an invalid byte is dropped too: it may be half of a
+			// C1 control in another encoding)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Has reports whether s holds a character Clean removes or replaces.
+func Has(s string) bool {
+	return strings.IndexFunc(s, unwanted) >= 0 || !utf8.ValidString(s)
+}
+
+// unwanted: controls, bidi formatting and zero-width format characters.
+func unwanted(r rune) bool {
+	switch {
+	case r < 0x20 || r == 0x7f: // C0 (tabs and breaks become spaces), DEL
+		return true
+	case r >= 0x80 && r <= 0x9f: // C1: \x9b is a CSI on many terminals
+		return true
+	case r >= 0x202a && r <= 0x202e, // embeddings and overrides (U+202E)
+		r >= 0x2066 && r <= 0x2069,                // isolates
+		r == 0x200e || r == 0x200f || r == 0x061c, // marks
+		r >= 0x200b && r <= 0x200d,                // zero-width space, non-joiner, joiner
+		r == 0x2060 || r == 0xfeff,                // word joiner, BOM
+		r >= 0xfff9 && r <= 0xfffb:                // interlinear annotation
+		return true
+	}
+	return false
+}
