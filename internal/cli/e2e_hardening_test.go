@@ -4,6 +4,9 @@ package cli
 // own output.
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -49,5 +52,52 @@ func TestPlanTextColumnsAreBounded(t *testing.T) {
 	}
 	if i, j := strings.Index(header, "name"), strings.Index(vid, "Vid Vidmar"); i < 0 || i != j {
 		t.Errorf("columns do not line up (name at %d, Vid's name at %d):\n%s\n%s", i, j, header, vid)
+	}
+}
+
+// hostileName carries an OSC 8 hyperlink, a C1 CSI, an OSC 52 clipboard
+// write, a bell and a right-to-left override: a name typed into iVMS-4200
+// by someone who wants to reach the admin's terminal or clipboard.
+const hostileName = "\x1b]8;;https://evil.example/\x1b\\Vid\x1b]8;;\x1b\\\u009b31m \x1b]52;c;ZWNobyBoaQ==\x07\u202EVidmar\a"
+
+// outsideControl reports what of an escape sequence from outside survived
+// in out ("" when nothing did).
+func outsideControl(out string) string {
+	for _, bad := range []string{"\x1b]8", "\x1b]52", "\u009b", "\u202E", "\a"} {
+		if strings.Contains(out, bad) {
+			return strings.ToValidUTF8(fmt.Sprintf("%q", bad), "?")
+		}
+	}
+	return ""
+}
+
+func TestHostileTerminalNamesReachNoOutput(t *testing.T) {
+	s := startIdentitySite(t)
+	s.CardskipperServer.SetMembers([]csemu.Member{s.member("1001", "Vid", "Vidmar", "vid@example.si", 40)})
+	s.term.SetPersons([]hikemu.Person{s.person("3001", hostileName, "vid@example.si", 10)})
+	dir := t.TempDir()
+	outputs := map[string]string{}
+	for _, args := range [][]string{{"plan"}, {"plan", "--all"}, {"plan", "--json", "--all"}, {"--auto"}, {"history", "--run", "1"}} {
+		r := s.run(t, args...)
+		outputs[strings.Join(args, " ")] = r.stdout + r.stderr
+	}
+	for _, format := range []string{"csv", "md", "html", "json"} {
+		file := filepath.Join(dir, "report."+format)
+		if r := s.run(t, "report", "--format", format, "--out", file); r.code != 0 {
+			t.Fatalf("report --format %s: exit %d\n%s", format, r.code, r.stderr)
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outputs["report "+format] = string(b)
+	}
+	for what, out := range outputs {
+		if bad := outsideControl(out); bad != "" {
+			t.Errorf("%s carries %s from the terminal's name:\n%.600q", what, bad, out)
+		}
+	}
+	if !strings.Contains(outputs["plan --all"], "Vidmar") {
+		t.Errorf("the name is gone altogether:\n%s", outputs["plan --all"])
 	}
 }
