@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 // timeLayout shows run times with their offset: the reader may be in
@@ -198,9 +200,9 @@ func firstErrors(errs []string) (shown []string, more int) {
 // characters (CR/LF would start a new header) as spaces, runs of spaces
 // collapsed, at most n runes.
 func oneLine(s string, n int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = textclean.Clean(s) // no control (a CR LF would start a mail header), no bidi override
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\u0085' {
+		if r == '\u2028' || r == '\u2029' {
 			return ' '
 		}
 		return r

@@ -55,15 +55,23 @@ func writeCSV(w io.Writer, r Report) error {
 // which some spreadsheet locales also treat as formula starters. The
 // apostrophe makes Excel and LibreOffice show the text as typed.
 func cell(s string) string {
-	if s == "" {
+	// Leading blanks do not stop every spreadsheet from reading a formula.
+	t := strings.TrimLeft(s, " \t\r\n")
+	if t == "" {
+		if s != "" && s[0] != ' ' {
+			return "'" + s
+		}
 		return s
 	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r', '\n':
+	if t != s && s[0] != ' ' {
+		return "'" + s // a tab or line break first
+	}
+	switch t[0] {
+	case '=', '+', '-', '@':
 		return "'" + s
 	}
 	for _, p := range []string{"＝", "＋", "－", "＠"} {
-		if strings.HasPrefix(s, p) {
+		if strings.HasPrefix(t, p) {
 			return "'" + s
 		}
 	}

@@ -8,7 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 // Format is an output format of the report.
@@ -74,15 +75,13 @@ func Write(w io.Writer, r Report, format Format) error {
 	return nil
 }
 
-// clean replaces invalid UTF-8 (a terminal's name field can hold anything)
-// so every format writes valid text. The caller's slices are not modified.
+// clean keeps every text valid UTF-8 and free of control characters (but
+// line breaks and tabs, which each format escapes), bidi formatting and
+// zero-width characters (textclean.Text: a terminal's name
+// field can hold anything, and a report is opened in terminals, editors and
+// spreadsheets). The caller's slices are not modified.
 func clean(r Report) Report {
-	s := func(v string) string {
-		if utf8.ValidString(v) {
-			return v
-		}
-		return strings.ToValidUTF8(v, "\uFFFD")
-	}
+	s := textclean.Text
 	r.Title, r.Timezone, r.Today, r.Guard, r.SourceError = s(r.Title), s(r.Timezone), s(r.Today), s(r.Guard), s(r.SourceError)
 	sum := make(map[string]int, len(r.Summary))
 	for k, n := range r.Summary {

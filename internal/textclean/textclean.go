@@ -4,7 +4,8 @@
 // C0 and C1 control characters (ESC and CSI included, so no escape sequence
 // survives: no OSC 8 hyperlink, no OSC 52 clipboard write, no colour),
 // DEL, bidirectional embeddings, overrides, isolates and marks, and
-// zero-width format characters. Line breaks and tabs become spaces. The
+// zero-width format characters. Line breaks and tabs become spaces, and
+// bytes that are not UTF-8 U+FFFD. The
 // decoders call it where such text enters; every output can then print it.
 package textclean
 
@@ -13,21 +14,29 @@ import (
 	"unicode/utf8"
 )
 
-// Clean returns s without the characters above. Text that has none of
-// them, almost all text, is returned as it is, without allocating.
-func Clean(s string) string {
-	if !Has(s) {
+// Clean returns s without the characters above, on one line. Text that has
+// none of them, almost all text, is returned as it is, without allocating.
+func Clean(s string) string { return clean(s, false) }
+
+// Text is Clean for text that may run over several lines (a report's
+// reason, read in a format that escapes line breaks): tabs and line breaks
+// are kept.
+func Text(s string) string { return clean(s, true) }
+
+func clean(s string, lines bool) string {
+	if !has(s, lines) {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
 		switch {
-		case r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f':
+		case isBreak(r) && lines:
+			b.WriteRune(r)
+		case isBreak(r):
 			b.WriteByte(' ')
-		case r == utf8.RuneError || unwanted(r):
-			// dropped (an invalid byte is dropped too: it may be half of a
-			// C1 control in another encoding)
+		case unwanted(r):
+			// dropped (an invalid byte becomes U+FFFD: visible, harmless)
 		default:
 			b.WriteRune(r)
 		}
@@ -36,9 +45,13 @@ func Clean(s string) string {
 }
 
 // Has reports whether s holds a character Clean removes or replaces.
-func Has(s string) bool {
-	return strings.IndexFunc(s, unwanted) >= 0 || !utf8.ValidString(s)
+func Has(s string) bool { return has(s, false) }
+
+func has(s string, lines bool) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unwanted(r) && !(lines && isBreak(r)) }) >= 0 || !utf8.ValidString(s)
 }
+
+func isBreak(r rune) bool { return r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' }
 
 // unwanted: controls, bidi formatting and zero-width format characters.
 func unwanted(r rune) bool {

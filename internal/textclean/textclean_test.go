@@ -22,7 +22,7 @@ func TestClean(t *testing.T) {
 		{"Ana\tNovak\r\nKos", "Ana Novak  Kos"},
 		{"bell\x07", "bell"},
 		{"del\x7f", "del"},
-		{"bad\xffbyte", "badbyte"},
+		{"bad\xffbyte", "bad\uFFFDbyte"},
 		{"", ""},
 	} {
 		got := Clean(tt.in)
@@ -35,6 +35,12 @@ func TestClean(t *testing.T) {
 		if Has(tt.in) != (tt.in != tt.want) {
 			t.Errorf("Has(%q) = %v", tt.in, Has(tt.in))
 		}
+	}
+}
+
+func TestTextKeepsLines(t *testing.T) {
+	if got := Text("he said \"stop\",\n\tthen\x1b[2J left\u202E\r\n"); got != "he said \"stop\",\n\tthen[2J left\r\n" {
+		t.Errorf("Text = %q", got)
 	}
 }
 
