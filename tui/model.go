@@ -15,6 +15,7 @@ import (
 
 	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 // Options configure a console.
@@ -437,7 +438,9 @@ func (m *Model) current() *row {
 
 func (m *Model) item(ix int32) *plan.Item { return &m.data.Plan.Items[ix] }
 
-func (m *Model) setStatus(ok bool, s string) { m.status, m.statusOK = s, ok }
+// setStatus shows a message; errors quote servers' replies and paths, so
+// it never prints a control character or bidi override from outside.
+func (m *Model) setStatus(ok bool, s string) { m.status, m.statusOK = textclean.Clean(s), ok }
 
 // onKey answers the keys that apply everywhere — unless the focused
 // screen takes every key now (a dialog, a prompt, the search) — and gives
