@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 func searchReply(status string, num, total int, persons ...string) string {
@@ -153,6 +155,11 @@ func FuzzDecodeSearch(f *testing.F) {
 		`{"UserInfoSearch":{"responseStatusStrg":"OK","numOfMatches":"1","totalMatches":"1","UserInfo":{"employeeNo":5}}}`,
 		`{"UserInfoSearch":{"responseStatusStrg":"OK","numOfMatches":1,"totalMatches":1,"UserInfo":[{"employeeNo":"1","Valid":"x","PersonInfoExtends":{"value":3}}]}}`,
 		`{"UserInfoSearch":null}`, `{"UserInfoSearch":{"searchID":"`, `[]`, ``,
+		// Names typed into iVMS by someone who wants the admin's terminal:
+		// OSC 8, OSC 52, a C1 CSI, a bidi override, zero-width characters.
+		searchReply("OK", 1, 1, person("66", "\u001b]8;;https://evil/\u001b\\Ana\u009b31m\u202eKos\u200b\u0007", "2025-10-01T23:59:59")),
+		searchReply("OK", 1, 1, person("67", "\u001b]52;c;ZWNobyBoaQ==\u0007Bor", "2025-10-01T23:59:59")),
+		searchReply("OK", 1, 1, person("68", strings.Repeat("Dolgo", 4000), "2025-10-01T23:59:59")),
 	} {
 		f.Add([]byte(s))
 	}
@@ -177,6 +184,18 @@ func FuzzDecodeSearch(f *testing.F) {
 				t.Fatalf("employeeNo %q empty or repeated", u.EmployeeNo)
 			}
 			seen[u.EmployeeNo] = true
+			// No control character or bidi override from the terminal
+			// reaches anyone (issue 11 §6).
+			for _, v := range []string{u.Name, u.UserType} {
+				if textclean.Has(v) {
+					t.Fatalf("decoded text %q keeps a control or format character", v)
+				}
+			}
+			for _, x := range u.Extends {
+				if textclean.Has(x.Name) || textclean.Has(x.Value) {
+					t.Fatalf("decoded extension %q=%q keeps a control or format character", x.Name, x.Value)
+				}
+			}
 		}
 	})
 }
