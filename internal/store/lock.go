@@ -40,6 +40,9 @@ type LockedError struct {
 	Since     time.Time // when it took the lock
 	Heartbeat time.Time // its last sign of life
 	Now       time.Time // when this was checked, to word the message
+	// Note explains a refusal the heartbeat alone would not: the holder
+	// is silent but its process runs on this host.
+	Note string
 }
 
 func (e *LockedError) Error() string {
@@ -50,7 +53,11 @@ func (e *LockedError) Error() string {
 			layout = "2006-01-02 15:04:05"
 		}
 	}
-	return fmt.Sprintf("another doorsync run (%s) has held the database since %s", e.Holder, at.Format(layout))
+	msg := fmt.Sprintf("another doorsync run (%s) has held the database since %s", e.Holder, at.Format(layout))
+	if e.Note != "" {
+		msg += " (" + e.Note + ")"
+	}
+	return msg
 }
 
 func (e *LockedError) Is(target error) bool { return target == ErrLocked }
@@ -206,7 +213,12 @@ func (s *Store) tryLock(ctx context.Context, holder LockHolder) (*RunLock, error
 		if found {
 			reason := s.staleReason(cur, now)
 			if reason == "" {
-				return &LockedError{Holder: cur.holder, Since: cur.since, Heartbeat: cur.heartbeat, Now: now}
+				le := &LockedError{Holder: cur.holder, Since: cur.since, Heartbeat: cur.heartbeat, Now: now}
+				if silent := now.Sub(cur.heartbeat); silent > s.staleAfter {
+					le.Note = fmt.Sprintf("its last heartbeat is %s old, but pid %d is running on this host: a live run is never taken over",
+						silent.Round(time.Second), cur.holder.PID)
+				}
+				return le
 			}
 			stale = &StaleLock{Holder: cur.holder, Since: cur.since, Heartbeat: cur.heartbeat, Reason: reason, RunID: cur.runID.Int64}
 			if cur.runID.Valid {

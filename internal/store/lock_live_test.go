@@ -35,6 +35,9 @@ func TestLiveHolderOnThisHostKeepsLockWhateverHeartbeat(t *testing.T) {
 		if !errors.As(err, &locked) || locked.Holder.PID != os.Getpid() {
 			t.Fatalf("clock %s ahead: AcquireRunLock = %v, want refused (the holder is alive on this host)", jump, err)
 		}
+		if !strings.Contains(err.Error(), "is running on this host") {
+			t.Errorf("message %q does not say why an old heartbeat is not taken over", err)
+		}
 		if r, _ := b.Run(ctx, run); r.Outcome != OutcomeRunning {
 			t.Fatalf("clock %s ahead: the live run's outcome became %q (%s)", jump, r.Outcome, r.Error)
 		}
