@@ -34,6 +34,14 @@ type Engine struct {
 	// as Stale with that error: a saved plan whose account no longer
 	// belongs to the item's member. Called from the workers.
 	Recheck func(it plan.Item, acc target.Account) error
+	// Holding, when set, is asked whether this run still holds the
+	// database's run lock: before each chunk and before each write request
+	// (retries included). A non-nil error (the lock was taken over by
+	// another run) stops every target: nothing more is sent, not even a
+	// read-back; the items not written are Skipped with that error, writes
+	// already sent stay open in the journal for the next run to read back,
+	// and Run returns the error. Called from the workers.
+	Holding func(ctx context.Context) error
 }
 
 // Run applies the write items (extend, reactivate, shorten, revoke) and
@@ -114,6 +122,25 @@ type worker struct {
 	batch  int
 	total  int
 	done   int
+	// lost is Holding's error once it said the run lost its lock: nothing
+	// more is sent.
+	lost error
+}
+
+// holding asks Engine.Holding; once it failed, the worker stops sending.
+func (w *worker) holding(ctx context.Context) error {
+	if w.lost != nil {
+		return w.lost
+	}
+	if w.e.Holding == nil {
+		return nil
+	}
+	// A cancel is not a lost lock: the check itself is never cancelled.
+	if err := w.e.Holding(context.WithoutCancel(ctx)); err != nil {
+		w.lost = err
+		return err
+	}
+	return nil
 }
 
 func (w *worker) emit(ev Event) {
@@ -153,11 +180,23 @@ func (w *worker) run(ctx context.Context, t target.Target, items []plan.Item) ([
 			return w.skipRest(ctx, res, all[start:], fmt.Errorf("cancelled: %w", ctx.Err()))
 		}
 		chunk := all[start:min(start+w.batch, len(all))]
+		if err := w.holding(ctx); err != nil {
+			// Another run holds the database now: this one sends nothing
+			// more.
+			w.emit(Event{Phase: PhaseWrite, Err: err})
+			w.skipRest(ctx, res, all[start:], err)
+			return res, err
+		}
 		// The chunk in flight completes even if ctx is cancelled meanwhile
 		// (but is not retried after that: see worker.runCtx).
 		w.runCtx = ctx
 		stop, err := w.chunk(context.WithoutCancel(ctx), t, items, res, chunk)
 		if err != nil {
+			if w.lost != nil {
+				// The chunk's items are settled; the rest are not sent.
+				w.emit(Event{Phase: PhaseWrite, Err: err})
+				w.skipRest(ctx, res, all[start+len(chunk):], err)
+			}
 			return res, err
 		}
 		if stop != nil {
@@ -223,7 +262,15 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 				Before: acc.End, Want: it.DesiredEnd.Time})
 			if err != nil {
 				// Nothing is written that is not journalled first.
-				return nil, fmt.Errorf("journal item %s on %s: %w", it.ID, w.name, err)
+				err = fmt.Errorf("journal item %s on %s: %w", it.ID, w.name, err)
+				if lost := w.holding(ctx); lost != nil {
+					// The journal refused because the lock is gone (the
+					// store checks it in the same transaction): the
+					// chunk's items are not sent; those journalled
+					// already stay open for the next run.
+					return nil, w.notSent(ctx, res, chunk, lost)
+				}
+				return nil, err
 			}
 			live = append(live, pending{i, id})
 			continue
@@ -241,6 +288,18 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 	}
 	w.emit(Event{Phase: PhaseWrite})
 	errs, attempts := w.write(ctx, t, updates)
+	if w.lost != nil {
+		// The lock was lost before the writes (or a retry of them) were
+		// sent: what was sent is not read back (nothing more is sent) and
+		// its journal entry stays open for the next run.
+		for j, p := range live {
+			res[p.i].Attempts = attempts[j]
+			if attempts[j] > 0 {
+				res[p.i].Status, res[p.i].Err = Failed, fmt.Errorf("sent but not confirmed: %w; the next run reads it back", w.lost)
+			}
+		}
+		return nil, w.notSent(ctx, res, chunk, w.lost)
+	}
 	var spent error // the target's retry budget ran out, or it stopped answering
 	for j, p := range live {
 		res[p.i].Attempts = attempts[j]
@@ -343,6 +402,10 @@ func (w *worker) write(ctx context.Context, t target.Target, updates []target.Up
 	tries := w.retries.Budget(w.name).Begin()
 	defer tries.Done()
 	for len(open) > 0 {
+		if w.holding(ctx) != nil {
+			// Not sent: the caller settles the items.
+			break
+		}
 		batch := make([]target.Update, len(open))
 		for j, i := range open {
 			batch[j] = updates[i]
@@ -424,6 +487,22 @@ func (w *worker) lookup(ctx context.Context, t target.Target, ids []string) (map
 		return nil, err
 	}
 	return got, nil
+}
+
+// notSent settles the chunk's items not yet settled as Skipped with why
+// (the lock was lost), records them, and returns why.
+func (w *worker) notSent(ctx context.Context, res []Result, chunk []int, why error) error {
+	for _, i := range chunk {
+		if res[i].Status != Skipped || res[i].Err != nil {
+			if res[i].Status == Failed && res[i].Attempts > 0 {
+				_ = w.finish(ctx, &res[i])
+			}
+			continue
+		}
+		res[i].Err = fmt.Errorf("not sent: %w", why)
+		_ = w.finish(ctx, &res[i])
+	}
+	return why
 }
 
 func (w *worker) failAll(ctx context.Context, res []Result, st Status, err error) ([]Result, error) {

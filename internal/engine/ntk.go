@@ -147,16 +147,29 @@ func (e *Engine) applyNTK(ctx context.Context, runID int64, items []plan.Item, m
 	// Sent again within NTK's retry budget when it failed retryably, except
 	// after a timeout: NTK may have the list (ntk.Resendable).
 	var name string
+	var lost error
 	tries, upErr := retries.Budget(e.NTK.Config.Name).Do(ctx, func() error {
+		// Each attempt only while this run holds the lock.
+		if lost = e.Store.CheckLock(context.WithoutCancel(ctx)); lost != nil {
+			return lost
+		}
 		var err error
 		name, err = e.NTK.Client.Upload(ctx, next)
 		return err
 	}, func(err error) backoff.Verdict {
+		if lost != nil {
+			return backoff.Stop
+		}
 		if !ntk.Resendable(err) {
 			return backoff.Stop
 		}
 		return apply.Classify(err)
 	})
+	if lost != nil {
+		// The journal entry stays open: the next run sends the list again
+		// if it differs from the last one NTK accepted.
+		return results, 0, nil, fmt.Errorf("upload the NTK access list: %w", lost)
+	}
 	state, msg := store.JournalDone, ""
 	if upErr != nil {
 		state, msg = store.JournalFailed, upErr.Error()

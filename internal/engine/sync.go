@@ -155,6 +155,11 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		out.Plan = p
 		o.full = fetched
 	}
+	// Fetching and planning take a while: a run that lost the lock
+	// meanwhile records nothing more than why it stopped.
+	if err := e.Store.CheckLock(context.WithoutCancel(ctx)); err != nil {
+		return e.finish(ctx, run, out, o, err)
+	}
 	selected, records := e.decide(runID, out.Plan, o)
 	out.Selected = len(selected)
 	if err := e.Store.AddItems(ctx, runID, records); err != nil {
@@ -188,6 +193,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	}
 	if len(selected) > 0 {
 		ae := apply.Engine{Recorder: recorder{st: e.Store, approvedBy: o.ApprovedBy}, RunID: runID, Retries: o.retries,
+			Holding: e.Store.CheckLock,
 			Progress: func(ev apply.Event) {
 				e.emit(Event{Phase: "apply", Target: ev.Target, Done: ev.Done, Total: ev.Total, Apply: &ev, Err: ev.Err})
 			}}
@@ -222,6 +228,10 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			out.Results = append(out.Results, r)
 		}
 		ntkItems = nil
+	}
+	if err := e.Store.CheckLock(context.WithoutCancel(ctx)); err != nil {
+		// Lost after the terminals' writes: no upload, no snapshot.
+		return e.finish(ctx, run, out, o, err)
 	}
 	if ctx.Err() == nil && (len(ntkItems) > 0 || e.ntkRefreshDue(out.Plan, o)) {
 		members, rule, err := e.ntkSource(ctx, snapMembers, snapOrgs)

@@ -53,3 +53,44 @@ func BenchmarkMembersSnapshot50k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCheckLock is what a run pays to know it still holds the lock:
+// one read of the one-row lock table (before each chunk and each write).
+func BenchmarkCheckLock(b *testing.B) {
+	ctx := context.Background()
+	s, _, _ := newStore(b)
+	if _, err := s.AcquireRunLock(ctx, LockHolder{Mode: "auto"}, 0); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.CheckLock(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOpenJournal opens journal entries with and without the run lock
+// held: the difference is the lock check inside the entry's transaction.
+func BenchmarkOpenJournal(b *testing.B) {
+	for _, locked := range []bool{false, true} {
+		b.Run(fmt.Sprint("locked=", locked), func(b *testing.B) {
+			ctx := context.Background()
+			s, _, _ := newStore(b)
+			if locked {
+				if _, err := s.AcquireRunLock(ctx, LockHolder{Mode: "auto"}, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+			run := startRun(b, s, "auto")
+			i := 0
+			for b.Loop() {
+				i++
+				if _, err := s.OpenJournal(ctx, JournalEntry{RunID: run, ItemID: fmt.Sprint(i), Target: "entrance",
+					Account: fmt.Sprint(i), Want: t0()}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -62,6 +62,12 @@ func (s *Store) OpenJournal(ctx context.Context, e JournalEntry) (int64, error) 
 		}
 		var id int64
 		err = s.inTx(ctx, func(tx *sql.Tx) error {
+			// Nothing is journalled, and so nothing sent, by a run that
+			// no longer holds the lock: the check and the insert are one
+			// transaction.
+			if err := s.checkLockTx(ctx, tx); err != nil {
+				return err
+			}
 			var exists int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM runs WHERE id = ?`, e.RunID).Scan(&exists); err != nil {
 				return err

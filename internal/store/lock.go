@@ -40,6 +40,9 @@ type LockedError struct {
 	Since     time.Time // when it took the lock
 	Heartbeat time.Time // its last sign of life
 	Now       time.Time // when this was checked, to word the message
+	// Note explains a refusal the heartbeat alone would not: the holder
+	// is silent but its process runs on this host.
+	Note string
 }
 
 func (e *LockedError) Error() string {
@@ -50,7 +53,11 @@ func (e *LockedError) Error() string {
 			layout = "2006-01-02 15:04:05"
 		}
 	}
-	return fmt.Sprintf("another doorsync run (%s) has held the database since %s", e.Holder, at.Format(layout))
+	msg := fmt.Sprintf("another doorsync run (%s) has held the database since %s", e.Holder, at.Format(layout))
+	if e.Note != "" {
+		msg += " (" + e.Note + ")"
+	}
+	return msg
 }
 
 func (e *LockedError) Is(target error) bool { return target == ErrLocked }
@@ -73,16 +80,18 @@ func (s StaleLock) String() string {
 // RunLock is the database's one writer lock, held by this run until
 // Release (or the store's Close).
 type RunLock struct {
-	s       *Store
-	token   string
-	holder  LockHolder
-	since   time.Time
-	stale   *StaleLock
-	lost    chan struct{}
-	stop    context.CancelFunc
-	stopped chan struct{}
-	once    sync.Once
-	err     error
+	s      *Store
+	token  string
+	holder LockHolder
+	since  time.Time
+	stale  *StaleLock
+	lost   chan struct{}
+	// lostOnce closes lost: the heartbeat and Check may both find out.
+	lostOnce sync.Once
+	stop     context.CancelFunc
+	stopped  chan struct{}
+	once     sync.Once
+	err      error
 }
 
 // Holder is who this lock names.
@@ -100,8 +109,8 @@ func (l *RunLock) TookOver() (StaleLock, bool) {
 	return *l.stale, true
 }
 
-// Lost is closed when the heartbeat finds the lock taken over by another
-// run (this one was silent too long): stop writing.
+// Lost is closed when the heartbeat or Check finds the lock taken over by
+// another run: stop writing.
 func (l *RunLock) Lost() <-chan struct{} { return l.lost }
 
 // Release stops the heartbeat and frees the lock. Releasing twice is
@@ -139,8 +148,11 @@ func (l *RunLock) Release() error {
 // processes and hosts that share the file. If another live run holds it, it
 // retries until wait has passed (0: once) and then returns a *LockedError
 // naming the holder. A lock whose holder is dead (same host, process gone)
-// or silent (no heartbeat for the staleness bound) is taken over, its run
-// marked abandoned, and TookOver reports it.
+// is taken over; so is one whose holder's liveness cannot be checked
+// (another host) and that is silent (no heartbeat for the staleness
+// bound). A holder running on this host is never displaced, however old
+// its heartbeat. A lock taken over has its run marked abandoned, and
+// TookOver reports it.
 func (s *Store) AcquireRunLock(ctx context.Context, holder LockHolder, wait time.Duration) (*RunLock, error) {
 	if err := s.writable("acquire run lock"); err != nil {
 		return nil, err
@@ -201,7 +213,12 @@ func (s *Store) tryLock(ctx context.Context, holder LockHolder) (*RunLock, error
 		if found {
 			reason := s.staleReason(cur, now)
 			if reason == "" {
-				return &LockedError{Holder: cur.holder, Since: cur.since, Heartbeat: cur.heartbeat, Now: now}
+				le := &LockedError{Holder: cur.holder, Since: cur.since, Heartbeat: cur.heartbeat, Now: now}
+				if silent := now.Sub(cur.heartbeat); silent > s.staleAfter {
+					le.Note = fmt.Sprintf("its last heartbeat is %s old, but pid %d is running on this host: a live run is never taken over",
+						silent.Round(time.Second), cur.holder.PID)
+				}
+				return le
 			}
 			stale = &StaleLock{Holder: cur.holder, Since: cur.since, Heartbeat: cur.heartbeat, Reason: reason, RunID: cur.runID.Int64}
 			if cur.runID.Valid {
@@ -248,9 +265,19 @@ func readLock(ctx context.Context, tx *sql.Tx) (lockRow, bool, error) {
 
 // staleReason says why the lock's holder is presumed gone, or "" if it may
 // be alive.
+//
+// On this host the process table decides: a holder whose pid is running
+// keeps the lock whatever its heartbeat says. A heartbeat ages by a clock
+// jump, a suspended VM or a stalled disk as well as by death, and taking
+// the lock from a live run makes two writers (issue 11 §2). Only where
+// liveness cannot be checked (another host, or a platform that cannot
+// tell) does the heartbeat decide.
 func (s *Store) staleReason(r lockRow, now time.Time) string {
 	if r.holder.Host == s.host {
-		if alive, known := s.alive(r.holder.PID); known && !alive {
+		if alive, known := s.alive(r.holder.PID); known {
+			if alive {
+				return ""
+			}
 			return fmt.Sprintf("pid %d is no longer running on %s", r.holder.PID, r.holder.Host)
 		}
 	}
@@ -283,10 +310,91 @@ func (l *RunLock) heartbeat(ctx context.Context) {
 			continue
 		}
 		if n, err := res.RowsAffected(); err == nil && n == 0 {
-			close(l.lost)
+			l.lostOnce.Do(func() { close(l.lost) })
 			return
 		}
 	}
+}
+
+// LockLostError says that the run lock this run held was taken over by
+// another run (or is gone): the run must stop writing. It matches
+// ErrLockLost with errors.Is.
+type LockLostError struct {
+	Holder LockHolder // this run, as the lock named it
+	By     LockHolder // who holds the lock now; zero if nobody does
+	Since  time.Time  // when By took it
+	Found  bool       // whether any run holds the lock now
+}
+
+func (e *LockLostError) Error() string {
+	if !e.Found {
+		return fmt.Sprintf("the run lock of this run (%s) was taken away: no run holds the database now; stopped writing, nothing more is sent", e.Holder)
+	}
+	return fmt.Sprintf("the run lock of this run (%s) was taken over by another doorsync run (%s, since %s); stopped writing, nothing more is sent",
+		e.Holder, e.By, e.Since.Local().Format("2006-01-02 15:04:05"))
+}
+
+func (e *LockLostError) Is(target error) bool { return target == ErrLockLost }
+
+// Check reports whether this run still holds the lock: nil when the lock
+// row still carries its token, a *LockLostError naming who holds it now
+// otherwise (and Lost is closed). One indexed read of the one-row table.
+func (l *RunLock) Check(ctx context.Context) error {
+	return l.check(ctx, l.s.db)
+}
+
+// querier is what check reads through: the pool or a transaction.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (l *RunLock) check(ctx context.Context, q querier) error {
+	var token string
+	var by LockHolder
+	var since string
+	err := q.QueryRowContext(ctx, `SELECT token, user, host, pid, mode, started_at FROM run_lock WHERE id = 1`).
+		Scan(&token, &by.User, &by.Host, &by.PID, &by.Mode, &since)
+	found := true
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		found = false
+	case err != nil:
+		return fmt.Errorf("store: check run lock: %w", err)
+	case token == l.token:
+		return nil
+	}
+	e := &LockLostError{Holder: l.holder, Found: found}
+	if found {
+		e.By = by
+		e.Since, _ = parseTime(since)
+	}
+	l.lostOnce.Do(func() { close(l.lost) })
+	return e
+}
+
+// CheckLock is Check of the lock this store holds; nil when it holds none
+// (a store used without the run lock: tools, tests of other parts). The
+// engine calls it before each chunk of writes and before each write.
+func (s *Store) CheckLock(ctx context.Context) error {
+	s.mu.Lock()
+	l := s.lock
+	s.mu.Unlock()
+	if l == nil {
+		return nil
+	}
+	return l.Check(ctx)
+}
+
+// checkLockTx is CheckLock inside a write transaction, so that what the
+// transaction writes is written only while the lock is held.
+func (s *Store) checkLockTx(ctx context.Context, tx *sql.Tx) error {
+	s.mu.Lock()
+	l := s.lock
+	s.mu.Unlock()
+	if l == nil {
+		return nil
+	}
+	return l.check(ctx, tx)
 }
 
 // lockToken is the token of the lock this store holds, or "".

@@ -139,7 +139,10 @@ func TestStaleLockTakeover(t *testing.T) {
 		{"dead pid on this host", me, false, true, 0, "pid 4242 is no longer running on this-host"},
 		{"live pid on this host", me, true, true, time.Minute, ""},
 		{"liveness unknown, fresh heartbeat", me, false, false, time.Minute, ""},
-		{"pid reused: alive but silent", me, true, true, 10 * time.Minute, "no heartbeat for 10m0s"},
+		// A live pid keeps the lock whatever its heartbeat says (a clock
+		// jump ages it as well as death does): issue 11 §2.
+		{"live pid on this host, silent for hours", me, true, true, 10 * time.Hour, ""},
+		{"liveness unknown, old heartbeat", me, false, false, 10 * time.Minute, "no heartbeat for 10m0s"},
 		{"other host, fresh heartbeat", "gym-box", false, true, 2 * time.Minute, ""},
 		{"other host, old heartbeat", "gym-box", true, true, 3*time.Minute + time.Second, "no heartbeat for 3m1s"},
 	} {

@@ -1,0 +1,158 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/clock"
+)
+
+// The attack of issue 11 §2: a clock jump (or a long suspend) ages the
+// heartbeat of a run that is still running on this host; a second run must
+// not take the lock over from it, whatever the heartbeat says.
+func TestLiveHolderOnThisHostKeepsLockWhateverHeartbeat(t *testing.T) {
+	ctx := context.Background()
+	a, _, path := newStore(t)
+	// This very process holds the lock (host and pid default to it), with
+	// the real liveness check.
+	la, err := a.AcquireRunLock(ctx, LockHolder{User: "cron", Mode: "auto"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer la.Release()
+	run := startRun(t, a, "auto")
+	if h := la.Holder(); h.PID != os.Getpid() {
+		t.Fatalf("holder pid %d, want this process %d", h.PID, os.Getpid())
+	}
+	for _, jump := range []time.Duration{defaultStaleAfter + time.Second, 5 * time.Hour, 400 * 24 * time.Hour} {
+		b := openAgain(t, path, clock.NewManual(t0().Add(jump)))
+		_, err := b.AcquireRunLock(ctx, LockHolder{User: "cron", Mode: "auto"}, 0)
+		var locked *LockedError
+		if !errors.As(err, &locked) || locked.Holder.PID != os.Getpid() {
+			t.Fatalf("clock %s ahead: AcquireRunLock = %v, want refused (the holder is alive on this host)", jump, err)
+		}
+		if !strings.Contains(err.Error(), "is running on this host") {
+			t.Errorf("message %q does not say why an old heartbeat is not taken over", err)
+		}
+		if r, _ := b.Run(ctx, run); r.Outcome != OutcomeRunning {
+			t.Fatalf("clock %s ahead: the live run's outcome became %q (%s)", jump, r.Outcome, r.Error)
+		}
+	}
+	if err := a.CheckLock(ctx); err != nil {
+		t.Errorf("the holder's CheckLock after refused takeovers = %v", err)
+	}
+}
+
+// A dead process on this host loses its lock at once, heartbeat or not; a
+// holder on another host (whose liveness cannot be checked) loses it when
+// its heartbeat is older than the bound.
+func TestDeadOrSilentRemoteHolderIsTakenOver(t *testing.T) {
+	ctx := context.Background()
+	t.Run("dead pid on this host, aged heartbeat", func(t *testing.T) {
+		s0, _, path := newStore(t)
+		s0.Close()
+		pid := killedRun(t, path) // held the lock at t0, then SIGKILL
+		b := openAgain(t, path, clock.NewManual(t0().Add(5*time.Hour)))
+		lb, err := b.AcquireRunLock(ctx, LockHolder{Mode: "auto"}, 0)
+		if err != nil {
+			t.Fatalf("lock of dead pid %d: %v", pid, err)
+		}
+		defer lb.Release()
+		if st, ok := lb.TookOver(); !ok || st.Holder.PID != pid || !strings.Contains(st.Reason, "no longer running") {
+			t.Errorf("TookOver = %+v %v", st, ok)
+		}
+	})
+	t.Run("other host, aged heartbeat", func(t *testing.T) {
+		a, _, path := newStore(t)
+		if _, err := a.AcquireRunLock(ctx, LockHolder{Mode: "auto", Host: "other-box", PID: os.Getpid()}, 0); err != nil {
+			t.Fatal(err)
+		}
+		b := openAgain(t, path, clock.NewManual(t0().Add(5*time.Hour)))
+		lb, err := b.AcquireRunLock(ctx, LockHolder{Mode: "auto"}, 0)
+		if err != nil {
+			t.Fatalf("lock of a silent holder on another host: %v", err)
+		}
+		defer lb.Release()
+		if st, ok := lb.TookOver(); !ok || !strings.Contains(st.Reason, "no heartbeat for 5h0m0s") {
+			t.Errorf("TookOver = %+v %v", st, ok)
+		}
+	})
+	t.Run("other host, fresh heartbeat", func(t *testing.T) {
+		a, clk, path := newStore(t)
+		if _, err := a.AcquireRunLock(ctx, LockHolder{Mode: "auto", Host: "other-box", PID: 1}, 0); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(defaultStaleAfter - time.Second)
+		b := openAgain(t, path, clk)
+		if _, err := b.AcquireRunLock(ctx, LockHolder{Mode: "auto"}, 0); !errors.Is(err, ErrLocked) {
+			t.Fatalf("AcquireRunLock = %v, want refused", err)
+		}
+	})
+}
+
+// takeOverRow plays another run taking the lock over behind the holder's
+// back: the row gets another token and holder, as tryLock would write it.
+func takeOverRow(t *testing.T, path string, host string, pid int) {
+	t.Helper()
+	mustExec(t, rawDB(t, path), `UPDATE run_lock SET token = 'intruder', host = ?, pid = ?, user = 'root', mode = 'auto', started_at = ? WHERE id = 1`,
+		host, pid, t0().Add(time.Hour).UTC().Format(timeLayout))
+}
+
+func TestCheckLockNoticesTakeover(t *testing.T) {
+	ctx := context.Background()
+	s, _, path := newStore(t)
+	l, err := s.AcquireRunLock(ctx, LockHolder{Mode: "auto"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := startRun(t, s, "auto")
+	if err := s.CheckLock(ctx); err != nil {
+		t.Fatalf("CheckLock while held = %v", err)
+	}
+	id, err := s.OpenJournal(ctx, JournalEntry{RunID: run, ItemID: "i1", Target: "entrance", Account: "1", Want: t0()})
+	if err != nil {
+		t.Fatalf("OpenJournal while held = %v", err)
+	}
+
+	takeOverRow(t, path, "gym-box", 4242)
+	err = s.CheckLock(ctx)
+	var lost *LockLostError
+	if !errors.As(err, &lost) || !errors.Is(err, ErrLockLost) {
+		t.Fatalf("CheckLock after takeover = %v, want *LockLostError", err)
+	}
+	if lost.By.PID != 4242 || lost.By.Host != "gym-box" || !strings.Contains(err.Error(), "pid 4242 on gym-box") {
+		t.Errorf("LockLostError = %+v (%q): must name who took it", lost, err)
+	}
+	select {
+	case <-l.Lost():
+	default:
+		t.Error("Lost not closed after CheckLock found the takeover")
+	}
+	// No journal entry is opened without the lock: the check and the
+	// insert are one transaction.
+	if _, err := s.OpenJournal(ctx, JournalEntry{RunID: run, ItemID: "i2", Target: "entrance", Account: "2", Want: t0()}); !errors.Is(err, ErrLockLost) {
+		t.Errorf("OpenJournal after takeover = %v, want ErrLockLost", err)
+	}
+	if es, _ := s.Journal(ctx, run); len(es) != 1 || es[0].ID != id {
+		t.Errorf("journal after takeover = %+v, want only the entry opened before", es)
+	}
+
+	// A deleted row (the intruder finished and released) is lost too.
+	mustExec(t, rawDB(t, path), `DELETE FROM run_lock`)
+	if err := s.CheckLock(ctx); !errors.Is(err, ErrLockLost) || !strings.Contains(err.Error(), "no run holds") {
+		t.Errorf("CheckLock with no lock row = %v", err)
+	}
+}
+
+func TestCheckLockWithoutLock(t *testing.T) {
+	// A store that never took the lock (tools, tests of other parts) has
+	// nothing to check.
+	s, _, _ := newStore(t)
+	if err := s.CheckLock(context.Background()); err != nil {
+		t.Errorf("CheckLock without a lock = %v", err)
+	}
+}
