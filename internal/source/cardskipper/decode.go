@@ -160,10 +160,13 @@ func (d *exportDecoder) fail(err error) error {
 		after = fmt.Sprintf(", the last one member %s", d.lastID)
 	}
 	var se *xmlSyntaxError
+	var le *xmlLimitError
 	var ce *charsetError
 	switch {
 	case errors.As(err, &ce):
 		return ce
+	case errors.As(err, &le):
+		return fmt.Errorf("%w: %s at line %d (byte %d) after %d members%s", ErrTooLarge, le.msg, le.line, d.s.offset(), n, after)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("export %w after %d members%s (input ends at line %d, byte %d)", ErrTruncated, n, after, d.s.line, d.s.offset())
 	case errors.As(err, &se):

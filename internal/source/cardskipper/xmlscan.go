@@ -23,6 +23,9 @@ import (
 //     malformed.
 //   - An XML declaration with a version other than 1.0 is malformed
 //     (encoding/xml's error there is unclassified).
+//   - A document beyond a cap of limits.go (nesting depth, length of a
+//     name, value, text or start tag, number of attributes) fails with an
+//     xmlLimitError where encoding/xml would read on without bound.
 //
 // It is allocation-lean: it reads straight out of the bufio.Reader's buffer,
 // and the current token's name, attribute names and values live in one
@@ -150,6 +153,21 @@ func (s *xmlScanner) offset() int64 { return s.off + int64(s.pos) }
 
 func (s *xmlScanner) syntax(msg string) error { return &xmlSyntaxError{msg: msg, line: s.line} }
 
+// xmlLimitError is a document beyond one of the caps of limits.go. msg says
+// which ("elements nested deeper than 256").
+type xmlLimitError struct {
+	msg  string
+	line int
+}
+
+func (e *xmlLimitError) Error() string {
+	return fmt.Sprintf("XML beyond a cap on line %d: %s", e.line, e.msg)
+}
+
+func (s *xmlScanner) limit(format string, args ...any) error {
+	return &xmlLimitError{msg: fmt.Sprintf(format, args...), line: s.line}
+}
+
 // fill makes win hold unread bytes, consuming the ones read so far. It
 // reports false at the end of the input (or on a read error, kept in rerr).
 func (s *xmlScanner) fill() bool {
@@ -266,6 +284,9 @@ func (s *xmlScanner) startTag() error {
 			break
 		}
 		s.pos-- // c is not white space, so no line to take back
+		if len(s.attrs) == maxAttrs {
+			return s.limit("more than %d attributes in one element", maxAttrs)
+		}
 		a := attrSpan{nameStart: len(s.tok)}
 		if err := s.qname("expected attribute name in element"); err != nil {
 			return err
@@ -290,6 +311,9 @@ func (s *xmlScanner) startTag() error {
 		}
 		a.valueEnd = len(s.tok)
 		s.attrs = append(s.attrs, a)
+	}
+	if len(s.ends) == maxDepth {
+		return s.limit("elements nested deeper than %d", maxDepth)
 	}
 	s.open = append(s.open, s.tok[:s.nameEnd]...)
 	s.ends = append(s.ends, len(s.open))
@@ -372,14 +396,21 @@ func (s *xmlScanner) readName() (bool, error) {
 	if c < utf8.RuneSelf && !isNameByte(c) {
 		return false, nil
 	}
+	start := len(s.tok)
 	for {
 		win := s.win[s.pos:]
 		i := 0
 		for i < len(win) && (win[i] >= utf8.RuneSelf || isNameByte(win[i])) {
 			i++
 		}
+		if len(s.tok)-start+i > maxName {
+			return false, s.limit("a name longer than %d bytes", maxName)
+		}
 		s.tok = append(s.tok, win[:i]...)
 		s.pos += i
+		if len(s.tok) > maxTag {
+			return false, s.limit("a start tag longer than %d bytes", maxTag)
+		}
 		if i < len(win) {
 			return true, nil
 		}

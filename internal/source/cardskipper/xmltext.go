@@ -22,7 +22,11 @@ func (s *xmlScanner) text(quote byte, cdata, keep bool) error {
 	bad := noBadRune // the first forbidden character
 	brackets := 0    // how many ']' were just read, for "]]>"
 	cr := false      // the last byte was '\r'
+	start := s.offset()
 	for {
+		if err := s.textLimit(quote, start); err != nil {
+			return err
+		}
 		if s.pos >= len(s.win) && !s.fill() {
 			switch {
 			case s.rerr != io.EOF || cdata:
@@ -151,6 +155,24 @@ func (s *xmlScanner) text(quote byte, cdata, keep bool) error {
 			s.tok = append(s.tok, c)
 		}
 	}
+}
+
+// textLimit checks the text being read against maxValue (counted in
+// bytes of input, references as written) and an attribute value's start tag
+// against maxTag. The text's bytes are read a buffer at a time, so the
+// token may overshoot maxValue by one buffer (readBufSize) before this
+// notices.
+func (s *xmlScanner) textLimit(quote byte, start int64) error {
+	if s.offset()-start <= maxValue {
+		if quote != 0 && len(s.tok) > maxTag {
+			return s.limit("a start tag longer than %d bytes", maxTag)
+		}
+		return nil
+	}
+	if quote != 0 {
+		return s.limit("an attribute value longer than %d bytes", maxValue)
+	}
+	return s.limit("a text longer than %d bytes", maxValue)
 }
 
 // noBadRune is text.bad when all characters so far were allowed.
@@ -329,6 +351,9 @@ func (s *xmlScanner) procInst() error {
 			return err
 		}
 		if decl {
+			if len(s.tok)-data >= maxValue {
+				return s.limit("an XML declaration longer than %d bytes", maxValue)
+			}
 			s.tok = append(s.tok, c)
 		}
 		if b0 == '?' && c == '>' {
