@@ -45,6 +45,7 @@ func DecodeExport(r io.Reader, zone *time.Location) ([]member.Member, error) {
 // decodeMembers decodes a sniffed export.
 func decodeMembers(br *bufio.Reader, zone *time.Location) ([]member.Member, error) {
 	d := &exportDecoder{s: newXMLScanner(br), zone: zone, strs: make(map[string]string)}
+	d.s.lenientValues = true
 	if err := d.document(); err != nil {
 		return nil, err
 	}
@@ -77,6 +78,12 @@ type exportDecoder struct {
 	org []byte
 	// label and text collect a <Tag>'s label and text.
 	label, text []byte
+	// inMember is set while a <Member> is decoded: a forbidden character
+	// in an attribute value is then that member's problem. stray is such a
+	// character's error outside any member, returned by the next call of
+	// next unless member claims the start tag (its own attributes).
+	inMember bool
+	stray    error
 	// strs interns short values that repeat from member to member (names,
 	// tags, free fields), so that 50,000 members do not carry 50,000
 	// copies of "student".
@@ -132,10 +139,24 @@ func (d *exportDecoder) intern(b []byte) string {
 
 // next returns the next token; the scanner has matched end tags to start
 // tags. An error becomes a message saying how far the export got.
+//
+// A start tag with a character XML forbids in an attribute value (the
+// scanner is lenient about those) is a problem of the member it is in, or,
+// outside any member, a malformed document.
 func (d *exportDecoder) next() (tokKind, error) {
+	if d.stray != nil {
+		return 0, d.stray
+	}
 	k, err := d.s.next()
 	if err != nil {
 		return 0, d.fail(err)
+	}
+	if k == tokStart && d.s.badValues > 0 {
+		if d.inMember {
+			d.badValues(false)
+		} else {
+			d.stray = d.fail(d.s.badValueError())
+		}
 	}
 	return k, nil
 }
@@ -201,7 +222,13 @@ func (d *exportDecoder) root() error {
 		switch k {
 		case tokStart:
 			d.s.keepText = false
-			return checkRoot(string(localName(d.s.name())))
+			if err := checkRoot(string(localName(d.s.name()))); err != nil {
+				return err
+			}
+			if d.s.badValues > 0 {
+				return d.fail(d.s.badValueError())
+			}
+			return nil
 		case tokText:
 			if err := checkProlog(d.s.textBytes()); err != nil {
 				return err

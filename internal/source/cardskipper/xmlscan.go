@@ -45,6 +45,14 @@ type xmlScanner struct {
 	// keepText makes text tokens carry their text; otherwise text is only
 	// validated (nearly all of it is indentation).
 	keepText bool
+	// lenientValues lets a start tag's attribute values carry characters
+	// XML forbids (control characters, U+FFFE, invalid UTF-8, raw or as
+	// references): each becomes U+FFFD in the value and the attribute's bad
+	// says which was first, instead of the document failing. One member's
+	// bad name must not stop everyone's renewal.
+	lenientValues bool
+	valueBad      rune // set by text: an attribute value's first forbidden character
+	badValues     int  // how many of the current start tag's attributes have one
 
 	// The current token. tok holds the element name (tok[:nameEnd]), then
 	// each attribute's name and value, or the text of a text token.
@@ -59,8 +67,13 @@ type xmlScanner struct {
 }
 
 // attrSpan locates one attribute in xmlScanner.tok: its name is
-// tok[nameStart:nameEnd], its value tok[nameEnd:valueEnd].
-type attrSpan struct{ nameStart, nameEnd, valueEnd int }
+// tok[nameStart:nameEnd], its value tok[nameEnd:valueEnd]. bad is the first
+// character XML forbids in the value (only with lenientValues), or
+// noBadRune.
+type attrSpan struct {
+	nameStart, nameEnd, valueEnd int
+	bad                          rune
+}
 
 // tokKind is the kind of a token next returns.
 type tokKind uint8
@@ -92,12 +105,12 @@ func (s *xmlScanner) next() (tokKind, error) {
 	if s.selfClose {
 		// The name of <x/> is still in tok.
 		s.selfClose = false
-		s.attrs = s.attrs[:0]
+		s.attrs, s.badValues = s.attrs[:0], 0
 		s.pop()
 		return tokEnd, nil
 	}
 	for {
-		s.tok, s.attrs, s.nameEnd = s.tok[:0], s.attrs[:0], 0
+		s.tok, s.attrs, s.nameEnd, s.badValues = s.tok[:0], s.attrs[:0], 0, 0
 		c, ok := s.peek()
 		if !ok {
 			return 0, s.rerr
@@ -140,6 +153,17 @@ func (s *xmlScanner) name() []byte { return s.tok[:s.nameEnd] }
 func (s *xmlScanner) attr(i int) (name, value []byte) {
 	a := s.attrs[i]
 	return s.tok[a.nameStart:a.nameEnd], s.tok[a.nameEnd:a.valueEnd]
+}
+
+// badValueError is the error a strict scanner gives for the current start
+// tag's first attribute with a forbidden character, or nil.
+func (s *xmlScanner) badValueError() error {
+	for _, a := range s.attrs {
+		if a.bad != noBadRune {
+			return s.badText(a.bad)
+		}
+	}
+	return nil
 }
 
 // text is the current text token's text (empty unless keepText was set).
@@ -309,7 +333,10 @@ func (s *xmlScanner) startTag() error {
 		if err := s.text(c, false, true); err != nil {
 			return err
 		}
-		a.valueEnd = len(s.tok)
+		a.valueEnd, a.bad = len(s.tok), s.valueBad
+		if a.bad != noBadRune {
+			s.badValues++
+		}
 		s.attrs = append(s.attrs, a)
 	}
 	if len(s.ends) == maxDepth {
