@@ -24,9 +24,17 @@ const readBufSize = 64 << 10
 // Problems, naming the member; the member is still returned. A document
 // without a Members element, or with <Members/>, has zero members.
 //
+// One exception to well-formedness is made for one member's sake: a
+// character XML forbids (a control character such as ESC, U+FFFE, invalid
+// UTF-8; raw or as a reference like &#27;) in an attribute value anywhere
+// inside a <Member> is that member's problem, naming it and the field
+// ("Firstname", "ContactInfo.EMail"), and the character is kept as U+FFFD,
+// so that it never reaches a terminal or report; the other members are used.
+//
 // Decoding is strict about form: an HTML page, text that is not XML, a root
-// other than <Cardskipper>, malformed or truncated XML fail the whole export
-// and no members are returned.
+// other than <Cardskipper>, malformed or truncated XML (a forbidden
+// character in text or outside a member included), a reply beyond a cap of
+// limits.go fail the whole export and no members are returned.
 func DecodeExport(r io.Reader, zone *time.Location) ([]member.Member, error) {
 	if zone == nil {
 		return nil, errors.New("cardskipper: member export: no time zone")
