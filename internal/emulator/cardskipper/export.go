@@ -347,11 +347,34 @@ func (x *xmlWriter) raw(s string) {
 
 // attr writes ` name="value"` with value escaped for an attribute
 // (xml.EscapeText escapes quotes and line breaks too).
+//
+// A character XML 1.0 does not allow at all (a control character such as
+// ESC, U+FFFE) is written as a character reference, &#x1B;: what a .NET
+// service that does not check characters sends, and the only way such a
+// name can reach a client through XML at all (raw, it would make the
+// document not well-formed; xml.EscapeText would silently turn it into
+// U+FFFD). Invalid UTF-8 still becomes U+FFFD.
 func (x *xmlWriter) attr(name, value string) {
 	x.raw(" ")
 	x.raw(name)
 	x.raw(`="`)
-	if strings.ContainsAny(value, "<>&'\"\t\n\r") || !utf8.ValidString(value) {
+	if strings.IndexFunc(value, notXMLChar) >= 0 {
+		for len(value) > 0 {
+			i := strings.IndexFunc(value, notXMLChar)
+			if i < 0 {
+				i = len(value)
+			}
+			if x.err == nil {
+				x.err = xml.EscapeText(x.w, []byte(value[:i]))
+			}
+			if i == len(value) {
+				break
+			}
+			r, size := utf8.DecodeRuneInString(value[i:])
+			x.raw(fmt.Sprintf("&#x%X;", r))
+			value = value[i+size:]
+		}
+	} else if strings.ContainsAny(value, "<>&'\"\t\n\r") || !utf8.ValidString(value) {
 		if x.err == nil {
 			x.err = xml.EscapeText(x.w, []byte(value))
 		}
@@ -359,4 +382,11 @@ func (x *xmlWriter) attr(name, value string) {
 		x.raw(value) // nothing to escape: spare the copy
 	}
 	x.raw(`"`)
+}
+
+// notXMLChar reports whether XML 1.0 does not allow r (the Char production)
+// while it is a valid character: a C0 control other than tab and line
+// breaks, U+FFFE or U+FFFF. Invalid UTF-8 decodes as U+FFFD, allowed.
+func notXMLChar(r rune) bool {
+	return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF
 }

@@ -487,3 +487,22 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("Exports() = %d, want 20", f.srv.Exports())
 	}
 }
+
+// TestExportControlCharacters: a name with characters XML does not allow
+// (ESC, BEL, U+FFFE) goes out as character references, as a .NET service
+// that does not check characters writes them; the rest of the document
+// stays well-formed, and tab and line breaks stay as before.
+func TestExportControlCharacters(t *testing.T) {
+	f := start(t)
+	f.srv.SetMembers([]Member{{OrganisationMemberID: "7", FirstName: "Ana\x1b[31m", LastName: "Novak\x07\uFFFE", Email: "ana@example.si",
+		Extra: [3]string{"a\tb", "", ""}, Roles: []MemberRole{role(1, 3126, "2025-10-01", "2025-11-01")}}})
+	a := f.do(t, "POST", "/Member/Export/", search(`<OrganisationId value="1"/>`))
+	for _, want := range []string{`Firstname="Ana&#x1B;[31m"`, `Lastname="Novak&#x7;&#xFFFE;"`, `Extra1="a&#x9;b"`} {
+		if !strings.Contains(a.body, want) {
+			t.Errorf("export lacks %s:\n%s", want, a.body)
+		}
+	}
+	if strings.ContainsAny(a.body, "\x1b\x07\uFFFE") {
+		t.Errorf("export carries a raw forbidden character:\n%q", a.body)
+	}
+}

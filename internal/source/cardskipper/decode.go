@@ -24,9 +24,17 @@ const readBufSize = 64 << 10
 // Problems, naming the member; the member is still returned. A document
 // without a Members element, or with <Members/>, has zero members.
 //
+// One exception to well-formedness is made for one member's sake: a
+// character XML forbids (a control character such as ESC, U+FFFE, invalid
+// UTF-8; raw or as a reference like &#27;) in an attribute value anywhere
+// inside a <Member> is that member's problem, naming it and the field
+// ("Firstname", "ContactInfo.EMail"), and the character is kept as U+FFFD,
+// so that it never reaches a terminal or report; the other members are used.
+//
 // Decoding is strict about form: an HTML page, text that is not XML, a root
-// other than <Cardskipper>, malformed or truncated XML fail the whole export
-// and no members are returned.
+// other than <Cardskipper>, malformed or truncated XML (a forbidden
+// character in text or outside a member included), a reply beyond a cap of
+// limits.go fail the whole export and no members are returned.
 func DecodeExport(r io.Reader, zone *time.Location) ([]member.Member, error) {
 	if zone == nil {
 		return nil, errors.New("cardskipper: member export: no time zone")
@@ -45,6 +53,7 @@ func DecodeExport(r io.Reader, zone *time.Location) ([]member.Member, error) {
 // decodeMembers decodes a sniffed export.
 func decodeMembers(br *bufio.Reader, zone *time.Location) ([]member.Member, error) {
 	d := &exportDecoder{s: newXMLScanner(br), zone: zone, strs: make(map[string]string)}
+	d.s.lenientValues = true
 	if err := d.document(); err != nil {
 		return nil, err
 	}
@@ -77,6 +86,12 @@ type exportDecoder struct {
 	org []byte
 	// label and text collect a <Tag>'s label and text.
 	label, text []byte
+	// inMember is set while a <Member> is decoded: a forbidden character
+	// in an attribute value is then that member's problem. stray is such a
+	// character's error outside any member, returned by the next call of
+	// next unless member claims the start tag (its own attributes).
+	inMember bool
+	stray    error
 	// strs interns short values that repeat from member to member (names,
 	// tags, free fields), so that 50,000 members do not carry 50,000
 	// copies of "student".
@@ -132,10 +147,24 @@ func (d *exportDecoder) intern(b []byte) string {
 
 // next returns the next token; the scanner has matched end tags to start
 // tags. An error becomes a message saying how far the export got.
+//
+// A start tag with a character XML forbids in an attribute value (the
+// scanner is lenient about those) is a problem of the member it is in, or,
+// outside any member, a malformed document.
 func (d *exportDecoder) next() (tokKind, error) {
+	if d.stray != nil {
+		return 0, d.stray
+	}
 	k, err := d.s.next()
 	if err != nil {
 		return 0, d.fail(err)
+	}
+	if k == tokStart && d.s.badValues > 0 {
+		if d.inMember {
+			d.badValues(false)
+		} else {
+			d.stray = d.fail(d.s.badValueError())
+		}
 	}
 	return k, nil
 }
@@ -160,10 +189,13 @@ func (d *exportDecoder) fail(err error) error {
 		after = fmt.Sprintf(", the last one member %s", d.lastID)
 	}
 	var se *xmlSyntaxError
+	var le *xmlLimitError
 	var ce *charsetError
 	switch {
 	case errors.As(err, &ce):
 		return ce
+	case errors.As(err, &le):
+		return fmt.Errorf("%w: %s at line %d (byte %d) after %d members%s", ErrTooLarge, le.msg, le.line, d.s.offset(), n, after)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("export %w after %d members%s (input ends at line %d, byte %d)", ErrTruncated, n, after, d.s.line, d.s.offset())
 	case errors.As(err, &se):
@@ -198,7 +230,13 @@ func (d *exportDecoder) root() error {
 		switch k {
 		case tokStart:
 			d.s.keepText = false
-			return checkRoot(string(localName(d.s.name())))
+			if err := checkRoot(string(localName(d.s.name()))); err != nil {
+				return err
+			}
+			if d.s.badValues > 0 {
+				return d.fail(d.s.badValueError())
+			}
+			return nil
 		case tokText:
 			if err := checkProlog(d.s.textBytes()); err != nil {
 				return err

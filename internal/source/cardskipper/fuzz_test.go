@@ -32,6 +32,9 @@ func FuzzDecodeExport(f *testing.F) {
 	seedFixtures(f, "export-")
 	f.Add([]byte(`<Cardskipper><Members><Member><Organisations><Organisation><Roles><Role StartDate="2025-01-01T00:00:00+14:00" EndDate="9999-12-31T23:59:59-12:00"/></Roles></Organisation></Organisations></Member></Members></Cardskipper>`))
 	f.Add([]byte("<Cardskipper><Members><Member Firstname=\"\u200b\" ><ContactInfo EMail=\"\u00a0A@B.SI\u00a0\"/></Member></Members></Cardskipper>"))
+	for _, doc := range hostileSeeds() {
+		f.Add([]byte(doc))
+	}
 	zone := ljubljana(f)
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		ms, err := DecodeExport(bytes.NewReader(doc), zone)
@@ -49,6 +52,7 @@ func FuzzDecodeExport(f *testing.F) {
 		}
 		for _, m := range ms {
 			checkMember(t, m)
+			checkClean(t, m)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/doorsync/doorsync/internal/member"
 )
@@ -12,6 +13,13 @@ import (
 func (d *exportDecoder) member() error {
 	var m member.Member
 	d.problems, d.curRoles, d.curTags = d.problems[:0], d.curRoles[:0], d.curTags[:0]
+	d.inMember = true
+	defer func() { d.inMember = false }()
+	if d.stray != nil {
+		// The forbidden characters are in this member's own attributes.
+		d.stray = nil
+		d.badValues(true)
+	}
 	// ContactInfo's EMail, read after the Member's attributes, wins.
 	var rawEmail string
 	for i := range d.s.attrs {
@@ -115,6 +123,31 @@ func (d *exportDecoder) finish(m *member.Member, rawEmail string) {
 	d.lastID = m.ID
 	if d.lastID == "" {
 		d.lastID = fmt.Sprintf("#%d (no OrganisationMemberId)", d.count())
+	}
+}
+
+// badValues makes each attribute of the current start tag that had a
+// character XML forbids a problem of the member, naming the field: the
+// attribute, after its element's name unless it is the <Member>'s own
+// (own). The value itself already carries U+FFFD for each such character,
+// so nothing the character would do reaches a terminal or a report.
+func (d *exportDecoder) badValues(own bool) {
+	for _, a := range d.s.attrs {
+		if a.bad == noBadRune {
+			continue
+		}
+		field := string(localName(d.s.tok[a.nameStart:a.nameEnd]))
+		if !own {
+			field = string(localName(d.s.name())) + "." + field
+		}
+		switch {
+		case a.bad == utf8.RuneError:
+			d.problem("%s has invalid UTF-8 (replaced by U+FFFD)", field)
+		case a.bad < 0x20:
+			d.problem("%s has the control character %U, which XML does not allow (replaced by U+FFFD)", field, a.bad)
+		default:
+			d.problem("%s has the character %U, which XML does not allow (replaced by U+FFFD)", field, a.bad)
+		}
 	}
 }
 

@@ -23,6 +23,9 @@ import (
 //     malformed.
 //   - An XML declaration with a version other than 1.0 is malformed
 //     (encoding/xml's error there is unclassified).
+//   - A document beyond a cap of limits.go (nesting depth, length of a
+//     name, value, text or start tag, number of attributes) fails with an
+//     xmlLimitError where encoding/xml would read on without bound.
 //
 // It is allocation-lean: it reads straight out of the bufio.Reader's buffer,
 // and the current token's name, attribute names and values live in one
@@ -42,6 +45,14 @@ type xmlScanner struct {
 	// keepText makes text tokens carry their text; otherwise text is only
 	// validated (nearly all of it is indentation).
 	keepText bool
+	// lenientValues lets a start tag's attribute values carry characters
+	// XML forbids (control characters, U+FFFE, invalid UTF-8, raw or as
+	// references): each becomes U+FFFD in the value and the attribute's bad
+	// says which was first, instead of the document failing. One member's
+	// bad name must not stop everyone's renewal.
+	lenientValues bool
+	valueBad      rune // set by text: an attribute value's first forbidden character
+	badValues     int  // how many of the current start tag's attributes have one
 
 	// The current token. tok holds the element name (tok[:nameEnd]), then
 	// each attribute's name and value, or the text of a text token.
@@ -56,8 +67,13 @@ type xmlScanner struct {
 }
 
 // attrSpan locates one attribute in xmlScanner.tok: its name is
-// tok[nameStart:nameEnd], its value tok[nameEnd:valueEnd].
-type attrSpan struct{ nameStart, nameEnd, valueEnd int }
+// tok[nameStart:nameEnd], its value tok[nameEnd:valueEnd]. bad is the first
+// character XML forbids in the value (only with lenientValues), or
+// noBadRune.
+type attrSpan struct {
+	nameStart, nameEnd, valueEnd int
+	bad                          rune
+}
 
 // tokKind is the kind of a token next returns.
 type tokKind uint8
@@ -89,12 +105,12 @@ func (s *xmlScanner) next() (tokKind, error) {
 	if s.selfClose {
 		// The name of <x/> is still in tok.
 		s.selfClose = false
-		s.attrs = s.attrs[:0]
+		s.attrs, s.badValues = s.attrs[:0], 0
 		s.pop()
 		return tokEnd, nil
 	}
 	for {
-		s.tok, s.attrs, s.nameEnd = s.tok[:0], s.attrs[:0], 0
+		s.tok, s.attrs, s.nameEnd, s.badValues = s.tok[:0], s.attrs[:0], 0, 0
 		c, ok := s.peek()
 		if !ok {
 			return 0, s.rerr
@@ -139,6 +155,17 @@ func (s *xmlScanner) attr(i int) (name, value []byte) {
 	return s.tok[a.nameStart:a.nameEnd], s.tok[a.nameEnd:a.valueEnd]
 }
 
+// badValueError is the error a strict scanner gives for the current start
+// tag's first attribute with a forbidden character, or nil.
+func (s *xmlScanner) badValueError() error {
+	for _, a := range s.attrs {
+		if a.bad != noBadRune {
+			return s.badText(a.bad)
+		}
+	}
+	return nil
+}
+
 // text is the current text token's text (empty unless keepText was set).
 func (s *xmlScanner) textBytes() []byte { return s.tok }
 
@@ -149,6 +176,21 @@ func (s *xmlScanner) depth() int { return len(s.ends) }
 func (s *xmlScanner) offset() int64 { return s.off + int64(s.pos) }
 
 func (s *xmlScanner) syntax(msg string) error { return &xmlSyntaxError{msg: msg, line: s.line} }
+
+// xmlLimitError is a document beyond one of the caps of limits.go. msg says
+// which ("elements nested deeper than 256").
+type xmlLimitError struct {
+	msg  string
+	line int
+}
+
+func (e *xmlLimitError) Error() string {
+	return fmt.Sprintf("XML beyond a cap on line %d: %s", e.line, e.msg)
+}
+
+func (s *xmlScanner) limit(format string, args ...any) error {
+	return &xmlLimitError{msg: fmt.Sprintf(format, args...), line: s.line}
+}
 
 // fill makes win hold unread bytes, consuming the ones read so far. It
 // reports false at the end of the input (or on a read error, kept in rerr).
@@ -266,6 +308,9 @@ func (s *xmlScanner) startTag() error {
 			break
 		}
 		s.pos-- // c is not white space, so no line to take back
+		if len(s.attrs) == maxAttrs {
+			return s.limit("more than %d attributes in one element", maxAttrs)
+		}
 		a := attrSpan{nameStart: len(s.tok)}
 		if err := s.qname("expected attribute name in element"); err != nil {
 			return err
@@ -288,8 +333,14 @@ func (s *xmlScanner) startTag() error {
 		if err := s.text(c, false, true); err != nil {
 			return err
 		}
-		a.valueEnd = len(s.tok)
+		a.valueEnd, a.bad = len(s.tok), s.valueBad
+		if a.bad != noBadRune {
+			s.badValues++
+		}
 		s.attrs = append(s.attrs, a)
+	}
+	if len(s.ends) == maxDepth {
+		return s.limit("elements nested deeper than %d", maxDepth)
 	}
 	s.open = append(s.open, s.tok[:s.nameEnd]...)
 	s.ends = append(s.ends, len(s.open))
@@ -372,14 +423,21 @@ func (s *xmlScanner) readName() (bool, error) {
 	if c < utf8.RuneSelf && !isNameByte(c) {
 		return false, nil
 	}
+	start := len(s.tok)
 	for {
 		win := s.win[s.pos:]
 		i := 0
 		for i < len(win) && (win[i] >= utf8.RuneSelf || isNameByte(win[i])) {
 			i++
 		}
+		if len(s.tok)-start+i > maxName {
+			return false, s.limit("a name longer than %d bytes", maxName)
+		}
 		s.tok = append(s.tok, win[:i]...)
 		s.pos += i
+		if len(s.tok) > maxTag {
+			return false, s.limit("a start tag longer than %d bytes", maxTag)
+		}
 		if i < len(win) {
 			return true, nil
 		}

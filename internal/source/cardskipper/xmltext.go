@@ -17,12 +17,20 @@ import (
 // Like encoding/xml, it reports characters that XML forbids (invalid UTF-8,
 // control characters) only once the text has ended (at the end of the
 // input too), after the errors found while reading it: a broken reference
-// or an unescaped '<' is reported first.
+// or an unescaped '<' is reported first. With lenientValues, such a
+// character in an attribute value is no error: it is kept as U+FFFD and the
+// first one is left in valueBad for the caller to report.
 func (s *xmlScanner) text(quote byte, cdata, keep bool) error {
+	lenient := quote != 0 && s.lenientValues
+	s.valueBad = noBadRune
 	bad := noBadRune // the first forbidden character
 	brackets := 0    // how many ']' were just read, for "]]>"
 	cr := false      // the last byte was '\r'
+	start := s.offset()
 	for {
+		if err := s.textLimit(quote, start); err != nil {
+			return err
+		}
 		if s.pos >= len(s.win) && !s.fill() {
 			switch {
 			case s.rerr != io.EOF || cdata:
@@ -77,6 +85,10 @@ func (s *xmlScanner) text(quote byte, cdata, keep bool) error {
 			if bad == noBadRune {
 				return nil
 			}
+			if lenient {
+				s.valueBad = bad
+				return nil
+			}
 			return s.badText(bad)
 		case c == '<' && !cdata:
 			if quote != 0 {
@@ -92,8 +104,13 @@ func (s *xmlScanner) text(quote byte, cdata, keep bool) error {
 			if err != nil {
 				return err
 			}
-			if !isInCharacterRange(r) && bad == noBadRune {
-				bad = r
+			if !isInCharacterRange(r) {
+				if bad == noBadRune {
+					bad = r
+				}
+				if lenient {
+					r = utf8.RuneError
+				}
 			}
 			if keep {
 				s.tok = utf8.AppendRune(s.tok, r)
@@ -131,16 +148,30 @@ func (s *xmlScanner) text(quote byte, cdata, keep bool) error {
 			brackets, cr = 0, true
 		case c < ' ':
 			s.pos++
-			if c != '\t' && bad == noBadRune {
+			brackets, cr = 0, false
+			if c == '\t' {
+				break
+			}
+			if bad == noBadRune {
 				bad = rune(c)
 			}
-			brackets, cr = 0, false
+			if lenient {
+				if keep {
+					s.tok = utf8.AppendRune(s.tok, utf8.RuneError)
+				}
+				continue
+			}
 		default: // not ASCII
 			r, size := s.decodeRune()
-			if (r == utf8.RuneError && size == 1 || !isInCharacterRange(r)) && bad == noBadRune {
+			forbidden := r == utf8.RuneError && size == 1 || !isInCharacterRange(r)
+			if forbidden && bad == noBadRune {
 				bad = r
 			}
-			if keep {
+			switch {
+			case !keep:
+			case forbidden && lenient:
+				s.tok = utf8.AppendRune(s.tok, utf8.RuneError)
+			default:
 				s.tok = append(s.tok, s.win[s.pos:s.pos+size]...)
 			}
 			s.pos += size
@@ -151,6 +182,24 @@ func (s *xmlScanner) text(quote byte, cdata, keep bool) error {
 			s.tok = append(s.tok, c)
 		}
 	}
+}
+
+// textLimit checks the text being read against maxValue (counted in
+// bytes of input, references as written) and an attribute value's start tag
+// against maxTag. The text's bytes are read a buffer at a time, so the
+// token may overshoot maxValue by one buffer (readBufSize) before this
+// notices.
+func (s *xmlScanner) textLimit(quote byte, start int64) error {
+	if s.offset()-start <= maxValue {
+		if quote != 0 && len(s.tok) > maxTag {
+			return s.limit("a start tag longer than %d bytes", maxTag)
+		}
+		return nil
+	}
+	if quote != 0 {
+		return s.limit("an attribute value longer than %d bytes", maxValue)
+	}
+	return s.limit("a text longer than %d bytes", maxValue)
 }
 
 // noBadRune is text.bad when all characters so far were allowed.
@@ -329,6 +378,9 @@ func (s *xmlScanner) procInst() error {
 			return err
 		}
 		if decl {
+			if len(s.tok)-data >= maxValue {
+				return s.limit("an XML declaration longer than %d bytes", maxValue)
+			}
 			s.tok = append(s.tok, c)
 		}
 		if b0 == '?' && c == '>' {

@@ -1,0 +1,186 @@
+package cardskipper
+
+import (
+	"errors"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/doorsync/doorsync/internal/member"
+)
+
+// hostileReader streams head, then unit repeated until n bytes in all have
+// been read, then tail: a reply as big as the body cap allows without
+// holding it in memory.
+type hostileReader struct {
+	head, unit, tail []byte
+	n, read          int64
+	tailDone         int
+}
+
+func hostile(head, unit, tail string, n int64) *hostileReader {
+	return &hostileReader{head: []byte(head), unit: []byte(unit), tail: []byte(tail), n: n}
+}
+
+func (h *hostileReader) Read(p []byte) (int, error) {
+	w := 0
+	for w < len(p) {
+		switch {
+		case h.read < int64(len(h.head)):
+			c := copy(p[w:], h.head[h.read:])
+			w += c
+			h.read += int64(c)
+		case h.read < h.n-int64(len(h.tail)):
+			i := (h.read - int64(len(h.head))) % int64(len(h.unit))
+			c := copy(p[w:], h.unit[i:])
+			if rest := h.n - int64(len(h.tail)) - h.read; int64(c) > rest {
+				c = int(rest)
+			}
+			w += c
+			h.read += int64(c)
+		case h.tailDone < len(h.tail):
+			c := copy(p[w:], h.tail[h.tailDone:])
+			w += c
+			h.tailDone += c
+		default:
+			if w == 0 {
+				return 0, io.EOF
+			}
+			return w, nil
+		}
+	}
+	return w, nil
+}
+
+// hostileSize is how big each hostile reply is: far beyond every cap, small
+// enough for the test to stream in a moment if a cap does not hold.
+const hostileSize = 64 << 20
+
+// boundsBudget is what decoding a hostile reply may allocate in all
+// (runtime.MemStats.TotalAlloc, an upper bound on the peak): the read
+// buffer, the token buffer grown to maxTag and the message. The package
+// doc states it.
+const boundsBudget = 2 << 20
+
+const memberHead = `<?xml version="1.0"?><Cardskipper><Members>` +
+	`<Member OrganisationMemberId="1" Firstname="Ana" Lastname="Novak"><ContactInfo EMail="ana@example.si"/></Member>` +
+	`<Member OrganisationMemberId="2" Firstname="Bor" Lastname="Kos">`
+
+// TestHostileRepliesAreBounded decodes replies built to exhaust memory: each
+// fails with ErrTooLarge naming the cap and where, returns no members and
+// allocates at most boundsBudget while streaming far more than that.
+func TestHostileRepliesAreBounded(t *testing.T) {
+	zone := ljubljana(t)
+	for _, tt := range []struct {
+		name   string
+		r      *hostileReader
+		errHas []string
+	}{
+		{name: "deep nesting", r: hostile(memberHead, "<a>", "", hostileSize),
+			errHas: []string{"elements nested deeper than 256", "after 1 members, the last one member 1", "byte "}},
+		{name: "deep nesting of self-named elements", r: hostile(memberHead, "<Member>", "", hostileSize),
+			errHas: []string{"elements nested deeper than 256"}},
+		{name: "one huge attribute", r: hostile(memberHead+`<Extra Extra1="`, "x", `"/></Member></Members></Cardskipper>`, hostileSize),
+			errHas: []string{"an attribute value longer than 65536 bytes", "after 1 members, the last one member 1"}},
+		{name: "one huge attribute of references", r: hostile(memberHead+`<Extra Extra1="`, "&#x17E;", `"/></Member></Members></Cardskipper>`, hostileSize),
+			errHas: []string{"an attribute value longer than 65536 bytes"}},
+		{name: "one huge text", r: hostile(memberHead+`<Tags><Tag>`, "student ", `</Tag></Tags></Member></Members></Cardskipper>`, hostileSize),
+			errHas: []string{"a text longer than 65536 bytes"}},
+		{name: "one huge run of white space", r: hostile(memberHead, " \n", `</Member></Members></Cardskipper>`, hostileSize),
+			errHas: []string{"a text longer than 65536 bytes"}},
+		{name: "one huge CDATA section", r: hostile(memberHead+`<Tags><Tag><![CDATA[`, "x", `]]></Tag></Tags></Member></Members></Cardskipper>`, hostileSize),
+			errHas: []string{"a text longer than 65536 bytes"}},
+		{name: "attributes without end", r: hostile(memberHead+`<Extra`, ` a=""`, `/></Member></Members></Cardskipper>`, hostileSize),
+			errHas: []string{"more than 256 attributes"}},
+		{name: "one huge element name", r: hostile(memberHead+`<E`, "x", `/></Member></Members></Cardskipper>`, hostileSize),
+			errHas: []string{"a name longer than 1024 bytes"}},
+		{name: "one huge attribute name", r: hostile(memberHead+`<Extra a`, "x", `=""/></Member></Members></Cardskipper>`, hostileSize),
+			errHas: []string{"a name longer than 1024 bytes"}},
+		{name: "one huge start tag", r: hostile(memberHead+`<Extra`, ` a="`+strings.Repeat("x", 60_000)+`"`, `/></Member></Members></Cardskipper>`, hostileSize),
+			errHas: []string{"a start tag longer than 262144 bytes"}},
+		{name: "one huge XML declaration", r: hostile(`<?xml version="1.0" `, "x", `?><Cardskipper/>`, hostileSize),
+			errHas: []string{"an XML declaration longer than 65536 bytes"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var ms []member.Member
+			var err error
+			alloc := allocated(func() { ms, err = DecodeExport(tt.r, zone) })
+			if err == nil {
+				t.Fatalf("decoded %d members, want an error", len(ms))
+			}
+			if ms != nil {
+				t.Errorf("error %v with %d members", err, len(ms))
+			}
+			if !errors.Is(err, ErrTooLarge) || Retryable(err) {
+				t.Errorf("error %v: want ErrTooLarge, not retryable", err)
+			}
+			for _, s := range tt.errHas {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not say %q", err, s)
+				}
+			}
+			if alloc > boundsBudget {
+				t.Errorf("allocated %d bytes (%.1f MiB), budget %d", alloc, float64(alloc)/(1<<20), boundsBudget)
+			}
+			if tt.r.read >= hostileSize {
+				t.Errorf("read the whole %d-byte reply before failing", tt.r.read)
+			}
+			t.Logf("%v\nallocated %d KiB, read %d KiB", err, alloc>>10, tt.r.read>>10)
+		})
+	}
+}
+
+// TestBoundsLeaveRealExportsAlone: a document at the caps still decodes.
+func TestBoundsLeaveRealExportsAlone(t *testing.T) {
+	zone := ljubljana(t)
+	deep := strings.Repeat("<a>", maxDepth-3) + strings.Repeat("</a>", maxDepth-3)
+	long := strings.Repeat("ž", maxValue/2)
+	doc := `<Cardskipper><Members><Member OrganisationMemberId="1" Firstname="` + long + `">` + deep +
+		`<Tags><Tag>` + strings.Repeat(" ", maxValue-10) + `vip</Tag></Tags></Member></Members></Cardskipper>`
+	ms, err := DecodeExport(strings.NewReader(doc), zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 1 || ms[0].FirstName != long || len(ms[0].Tags) != 1 || ms[0].Tags[0] != "vip" {
+		t.Fatalf("members %+v", ms)
+	}
+	// One level deeper fails.
+	deeper := strings.Replace(doc, deep, "<a>"+deep+"</a>", 1)
+	if _, err := DecodeExport(strings.NewReader(deeper), zone); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("%d levels: %v, want ErrTooLarge", maxDepth+1, err)
+	}
+}
+
+// allocated is how many bytes f allocates in all.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// BenchmarkHostileDeepNesting decodes a 64 MiB reply of nested elements:
+// with the caps it stops after about a kilobyte (see -benchmem).
+func BenchmarkHostileDeepNesting(b *testing.B) {
+	zone := ljubljana(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeExport(hostile(memberHead, "<a>", "", hostileSize), zone); !errors.Is(err, ErrTooLarge) {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHostileAttribute decodes a 64 MiB reply that is one attribute.
+func BenchmarkHostileAttribute(b *testing.B) {
+	zone := ljubljana(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeExport(hostile(memberHead+`<Extra Extra1="`, "x", `"/>`, hostileSize), zone); !errors.Is(err, ErrTooLarge) {
+			b.Fatal(err)
+		}
+	}
+}
