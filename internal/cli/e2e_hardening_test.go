@@ -101,3 +101,25 @@ func TestHostileTerminalNamesReachNoOutput(t *testing.T) {
 		t.Errorf("the name is gone altogether:\n%s", outputs["plan --all"])
 	}
 }
+
+// A member's name from Cardskipper carrying what XML allows but a terminal
+// obeys (a C1 CSI, a bidi override, zero-width characters) reaches no
+// output; the member is renewed as usual.
+func TestHostileMemberNamesReachNoOutput(t *testing.T) {
+	s := startIdentitySite(t)
+	s.CardskipperServer.SetMembers([]csemu.Member{s.member("1001", "Vid\u009b31m\u200b", "\u202EVidmar", "vid@example.si", 40)})
+	s.term.SetPersons([]hikemu.Person{s.person("3001", "Vid Vidmar", "vid@example.si", 10)})
+	outputs := map[string]string{}
+	for _, args := range [][]string{{"plan", "--all"}, {"plan", "--json", "--all"}, {"--auto"}, {"history", "--run", "1"}} {
+		r := s.run(t, args...)
+		outputs[strings.Join(args, " ")] = r.stdout + r.stderr
+	}
+	for what, out := range outputs {
+		if bad := outsideControl(out); bad != "" || strings.ContainsRune(out, '\u200b') {
+			t.Errorf("%s carries %s from the member's name:\n%.600q", what, bad, out)
+		}
+	}
+	if got := s.endOf(t, "3001"); got != s.end(40) {
+		t.Errorf("Vid was not renewed: 3001 ends %s", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 // member decodes one <Member> whose start tag was just read.
@@ -28,9 +29,12 @@ func (d *exportDecoder) member() error {
 		case "OrganisationMemberId":
 			m.ID = string(bytes.TrimSpace(v))
 		case "Firstname":
-			m.FirstName = d.intern(bytes.TrimSpace(v))
+			// Characters XML allows but a terminal obeys (C1 controls such
+			// as \x9b, bidi overrides, zero-width) are stripped where the
+			// name enters: it reaches the console, reports and mail.
+			m.FirstName = textclean.Clean(d.intern(bytes.TrimSpace(v)))
 		case "Lastname":
-			m.LastName = d.intern(bytes.TrimSpace(v))
+			m.LastName = textclean.Clean(d.intern(bytes.TrimSpace(v)))
 		case "Inactive":
 			b, ok := parseBool(v)
 			if !ok {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 // oracleDecodeExport decodes a Member/Export reply as a stream: one <Member> at a
@@ -281,9 +282,9 @@ func (d *oracleDecoder) member(start xml.StartElement) error {
 		case "OrganisationMemberId":
 			m.ID = strings.TrimSpace(a.Value)
 		case "Firstname":
-			m.FirstName = strings.TrimSpace(a.Value)
+			m.FirstName = textclean.Clean(strings.TrimSpace(a.Value)) // as the decoder: no control from outside
 		case "Lastname":
-			m.LastName = strings.TrimSpace(a.Value)
+			m.LastName = textclean.Clean(strings.TrimSpace(a.Value))
 		case "Inactive":
 			v, ok := oracleParseBool(a.Value)
 			if !ok {
