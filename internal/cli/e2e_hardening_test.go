@@ -4,11 +4,14 @@ package cli
 // own output.
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 
 	csemu "github.com/doorsync/doorsync/internal/emulator/cardskipper"
 	hikemu "github.com/doorsync/doorsync/internal/emulator/hikvision"
@@ -92,6 +95,7 @@ func TestHostileTerminalNamesReachNoOutput(t *testing.T) {
 		}
 		outputs["report "+format] = string(b)
 	}
+	outputs["console"] = s.consoleFrame(t)
 	for what, out := range outputs {
 		if bad := outsideControl(out); bad != "" {
 			t.Errorf("%s carries %s from the terminal's name:\n%.600q", what, bad, out)
@@ -114,6 +118,7 @@ func TestHostileMemberNamesReachNoOutput(t *testing.T) {
 		r := s.run(t, args...)
 		outputs[strings.Join(args, " ")] = r.stdout + r.stderr
 	}
+	outputs["console"] = s.consoleFrame(t)
 	for what, out := range outputs {
 		if bad := outsideControl(out); bad != "" || strings.ContainsRune(out, '\u200b') {
 			t.Errorf("%s carries %s from the member's name:\n%.600q", what, bad, out)
@@ -122,4 +127,18 @@ func TestHostileMemberNamesReachNoOutput(t *testing.T) {
 	if got := s.endOf(t, "3001"); got != s.end(40) {
 		t.Errorf("Vid was not renewed: 3001 ends %s", got)
 	}
+}
+
+// consoleFrame is the console's first frame (160×48, all rows) on this
+// site's stored data, as an admin would see it.
+func (s *identitySite) consoleFrame(t *testing.T) string {
+	t.Helper()
+	be := s.consoleBackend(t)
+	m := firstFrame(t, context.Background(), be.app, be.ses, nil)
+	m.Update(tea.KeyPressMsg{Code: '0', Text: "0"}) // the "all" tab
+	frame := m.Render()
+	if !strings.Contains(frame, "Vidmar") {
+		t.Errorf("the console does not show the member:\n%s", frame)
+	}
+	return frame
 }
