@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/target"
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 const (
@@ -82,8 +83,9 @@ func (t *Target) eventsOut(evs []Event, names map[string]string) []target.Event 
 	// Newest registered first; the sort below keeps that order for equal
 	// times.
 	for _, e := range slices.Backward(evs) {
-		ev := target.Event{Time: e.Sent, Account: e.Person, Reason: e.Headline, Door: e.AccessPoint,
-			Code: fmt.Sprintf("event %d [%s]", e.ID, strings.Join(e.Tags, " "))}
+		// The platform's texts reach the console's detail: cleaned here.
+		ev := target.Event{Time: e.Sent, Account: e.Person, Reason: textclean.Clean(e.Headline), Door: textclean.Clean(e.AccessPoint),
+			Code: textclean.Clean(fmt.Sprintf("event %d [%s]", e.ID, strings.Join(e.Tags, " ")))}
 		if ev.Time.IsZero() {
 			ev.Time = e.Registered
 		}
@@ -94,7 +96,7 @@ func (t *Target) eventsOut(evs []Event, names map[string]string) []target.Event 
 			ev.Outcome = target.OutcomeDenied
 		}
 		if n := names[e.AccessPoint]; n != "" {
-			ev.Door = n
+			ev.Door = textclean.Clean(n)
 		}
 		out = append(out, ev)
 	}
