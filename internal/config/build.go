@@ -16,14 +16,15 @@ import (
 // problem instead of stopping at the first (an operator fixes them all in
 // one go).
 type builder struct {
-	file     string
-	dir      string // relative paths in the file are relative to it
-	idx      *index
-	env      func(string) (string, bool)
-	readFile func(string) ([]byte, error)
-	problems []Problem
-	literals []literalSecret
-	warnings []string
+	file        string
+	dir         string // relative paths in the file are relative to it
+	idx         *index
+	env         func(string) (string, bool)
+	readFile    func(string) ([]byte, error)
+	problems    []Problem
+	literals    []literalSecret
+	secretFiles []secretFile
+	warnings    []string
 }
 
 // key returns base + name as a new path (never sharing base's array).
@@ -128,7 +129,7 @@ func (b *builder) secret(base []string, what string, val, file *string, required
 		return Secret{}
 	}
 	if file != nil {
-		return b.secretFile(fpath, file)
+		return b.secretFile(fpath, what, file)
 	}
 	t := b.str(vpath, val)
 	switch {
@@ -145,7 +146,7 @@ func (b *builder) secret(base []string, what string, val, file *string, required
 	case len(t.vars) > 0:
 		return NewSecret(t.val, "${"+strings.Join(t.vars, "}, ${")+"}")
 	}
-	b.literals = append(b.literals, literalSecret{key: display(vpath), what: what, file: what + "_file"})
+	b.literals = append(b.literals, literalSecret{key: display(vpath), what: what, use: "${VAR} or " + what + "_file"})
 	return NewSecret(t.val, "literal")
 }
 
@@ -153,7 +154,7 @@ func (b *builder) secret(base []string, what string, val, file *string, required
 // anything bigger is the wrong file.
 const maxSecretFile = 64 << 10
 
-func (b *builder) secretFile(path []string, file *string) Secret {
+func (b *builder) secretFile(path []string, what string, file *string) Secret {
 	t := b.str(path, file)
 	if t.bad {
 		return Secret{}
@@ -185,6 +186,7 @@ func (b *builder) secretFile(path []string, file *string) Secret {
 		b.fail(path, "file %s holds more than one line; a secret file holds the secret alone", name)
 		return Secret{}
 	}
+	b.secretFiles = append(b.secretFiles, secretFile{key: display(path), what: what, name: name})
 	return NewSecret(v, "file "+name)
 }
 

@@ -74,12 +74,22 @@ type Config struct {
 	// file (not ${VAR}, not *_file); Load warns about them when the file is
 	// readable by others. It holds key names only, never values.
 	literals []literalSecret
+	// secretFiles lists the files secrets were read from (paths only).
+	secretFiles []secretFile
 }
 
 type literalSecret struct {
-	key  string // "cardskipper.password"
+	key  string // "cardskipper.password", "notify.webhook (in the URL)"
 	what string // "password" or "token"
-	file string // the *_file key that would replace it
+	use  string // what would replace it: "${VAR} or password_file"
+}
+
+// secretFile is a *_file a secret was read from; Load warns when it is
+// readable by others.
+type secretFile struct {
+	key  string // "hikvision.password_file"
+	what string // "password" or "token"
+	name string // the file's path
 }
 
 // Cardskipper is the membership system (source).

@@ -8,7 +8,9 @@ import (
 
 // Load reads and parses the configuration file at path; env looks up
 // ${VAR}s (os.LookupEnv in production). Besides Parse's checks it warns
-// when the file is readable by group or others and holds a literal secret.
+// when the file is readable by group or others and holds a literal secret
+// (a password, a token, a webhook URL carrying one), and when a *_file
+// holding a secret is readable by group or others.
 func Load(path string, env func(string) (string, bool)) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -33,8 +35,14 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 	if info.Mode().Perm()&0o044 != 0 {
 		for _, l := range cfg.literals {
 			cfg.Warnings = append(cfg.Warnings, fmt.Sprintf(
-				"%s is readable by others and holds a literal %s for %s; use ${VAR} or %s",
-				path, l.what, l.key, l.file))
+				"%s is readable by others and holds a literal %s for %s; use %s",
+				path, l.what, l.key, l.use))
+		}
+	}
+	for _, sf := range cfg.secretFiles {
+		if fi, err := os.Stat(sf.name); err == nil && fi.Mode().Perm()&0o044 != 0 {
+			cfg.Warnings = append(cfg.Warnings, fmt.Sprintf(
+				"%s is readable by others and holds the %s for %s; chmod 600 it", sf.name, sf.what, sf.key))
 		}
 	}
 	return cfg, nil

@@ -72,7 +72,7 @@ func TestParseGoodFixtures(t *testing.T) {
 			eq(t, "smtp", *c.Notify.SMTP, SMTP{Host: "mail.example.si", Port: 465, Username: "doorsync",
 				Password: NewSecret(envSMTP, "${SMTP_PASSWORD}"), From: "Doorsync <doorsync@example.si>",
 				To: []string{"admin@example.si", "owner@example.si"}})
-			eq(t, "literals", c.literals, []literalSecret{{key: "hikvision.password", what: "password", file: "password_file"}})
+			eq(t, "literals", c.literals, []literalSecret{{key: "hikvision.password", what: "password", use: "${VAR} or password_file"}})
 			eq(t, "warnings", c.Warnings, []string(nil))
 		},
 		"ntk-only.toml": func(t *testing.T, c *Config) {

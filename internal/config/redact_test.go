@@ -59,7 +59,7 @@ func normalized(c *Config) Config {
 	if n.Notify.Webhook != "" {
 		n.Notify.Webhook = redactURL(n.Notify.Webhook)
 	}
-	n.literals, n.Warnings = nil, nil
+	n.literals, n.secretFiles, n.Warnings = nil, nil, nil
 	return n
 }
 

@@ -39,6 +39,7 @@ func (b *builder) build(raw *rawConfig) *Config {
 	cfg.Policy = b.policy(raw.Policy)
 	cfg.Notify = b.notify(raw.Notify)
 	cfg.literals = b.literals
+	cfg.secretFiles = b.secretFiles
 	cfg.Warnings = b.warnings
 	return cfg
 }
@@ -166,7 +167,11 @@ func (b *builder) notify(r *rawNotify) Notify {
 		if strings.TrimSpace(w.val) == "" {
 			b.empty(key(base, "webhook"), "; remove the key for no webhook")
 		} else {
-			n.Webhook, _ = b.checkURL(key(base, "webhook"), w, true)
+			var u *url.URL
+			n.Webhook, u = b.checkURL(key(base, "webhook"), w, true)
+			if u != nil && len(w.vars) == 0 && carriesToken(u) {
+				b.literals = append(b.literals, literalSecret{key: display(key(base, "webhook")) + " (in the URL)", what: "token", use: "${VAR}"})
+			}
 		}
 	}
 	if r.SMTP != nil {
@@ -178,7 +183,12 @@ func (b *builder) notify(r *rawNotify) Notify {
 func (b *builder) smtp(r *rawSMTP) *SMTP {
 	base := []string{"notify", "smtp"}
 	s := &SMTP{}
-	s.Host = strings.TrimSpace(b.required(key(base, "host"), r.Host, " (the mail relay)").val)
+	host := b.required(key(base, "host"), r.Host, " (the mail relay)")
+	s.Host = strings.TrimSpace(host.val)
+	if strings.Contains(s.Host, "@") && len(host.vars) == 0 {
+		// "user:token@relay": a login where the host belongs.
+		b.literals = append(b.literals, literalSecret{key: display(key(base, "host")) + " (in the URL)", what: "token", use: "${VAR}"})
+	}
 	s.Port = b.intIn(key(base, "port"), r.Port, DefaultSMTPPort, 1, 65535)
 	s.Username = strings.TrimSpace(b.str(key(base, "username"), r.Username).val)
 	s.Password = b.secret(base, "password", r.Password, r.PasswordFile, false)
@@ -207,4 +217,34 @@ func (b *builder) smtp(r *rawSMTP) *SMTP {
 		s.To = append(s.To, to)
 	}
 	return s
+}
+
+// carriesToken reports whether a webhook URL looks like it carries a token,
+// as chat webhooks do: a query, or a path segment of 12 or more characters
+// with a digit or both cases ("/services/T0001/B0002/Xy7…"); a plain name
+// like "/doorsync" is not one.
+func carriesToken(u *url.URL) bool {
+	if u.RawQuery != "" {
+		return true
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if len(seg) < 12 {
+			continue
+		}
+		var digit, lower, upper bool
+		for _, r := range seg {
+			switch {
+			case r >= '0' && r <= '9':
+				digit = true
+			case r >= 'a' && r <= 'z':
+				lower = true
+			case r >= 'A' && r <= 'Z':
+				upper = true
+			}
+		}
+		if digit || lower && upper {
+			return true
+		}
+	}
+	return false
 }

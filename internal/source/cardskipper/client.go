@@ -26,7 +26,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -37,6 +36,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/doorsync/doorsync/internal/redact"
 )
 
 // DefaultMaxBody bounds a reply's size unless Config.MaxBody says otherwise.
@@ -93,6 +94,7 @@ type Client struct {
 	http     *http.Client
 	lang     string
 	maxBody  int64
+	redact   redact.Scrubber // the credentials, out of what servers send back
 }
 
 // New checks cfg and returns a client. It does no I/O.
@@ -139,10 +141,17 @@ func New(cfg Config) (*Client, error) {
 		http:     cfg.HTTP,
 		lang:     cfg.Language,
 		maxBody:  cfg.MaxBody,
+		redact:   redact.Basic(cfg.Username, cfg.Password),
 	}
 	if c.http == nil {
 		c.http = defaultHTTPClient()
 	}
+	// The service does not redirect; a redirect (to plain http, to a login
+	// page) is reported instead of followed with the Basic credentials. A
+	// copy, so that the caller's client is left as it is.
+	hc := *c.http
+	hc.CheckRedirect = redact.RefuseRedirect
+	c.http = &hc
 	if c.lang == "" {
 		c.lang = "en"
 	}
@@ -262,47 +271,26 @@ func checkContentType(ct string, br *bufio.Reader) error {
 // its body.
 func (c *Client) statusError(cl call, resp *http.Response) error {
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, sniffLen))
-	return &StatusError{
+	se := &StatusError{
 		Call:   cl.name,
 		Status: resp.StatusCode,
 		User:   c.user,
-		Detail: c.scrubText(describeBody(head)),
+		// Scrubbed before it is cut: a credential cut in two is no longer
+		// recognised as one.
+		Detail: describeBody(c.redact.Bytes(head)),
 	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		se.Location = c.redact.String(resp.Header.Get("Location"))
+		if u, err := url.Parse(se.Location); err == nil {
+			se.Location = u.Redacted()
+		}
+	}
+	return se
 }
 
-// scrubText removes the password (and the Basic credential built from it)
-// from text that came from the server or the network, in case a broken proxy
-// or server echoes the request.
-func (c *Client) scrubText(s string) string {
-	if c.password == "" {
-		return s
-	}
-	s = strings.ReplaceAll(s, c.password, "[redacted]")
-	cred := base64.StdEncoding.EncodeToString([]byte(c.user + ":" + c.password))
-	return strings.ReplaceAll(s, cred, "[redacted]")
-}
-
-func (c *Client) scrub(err error) error {
-	if err == nil || c.password == "" {
-		return err
-	}
-	msg := err.Error()
-	if clean := c.scrubText(msg); clean != msg {
-		return &scrubbedError{msg: clean, err: err}
-	}
-	return err
-}
-
-// scrubbedError is an error whose text had the password removed. It answers
-// errors.Is for the original but does not unwrap to it, so the original text
-// cannot be printed through it.
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string        { return e.msg }
-func (e *scrubbedError) Is(target error) bool { return errors.Is(e.err, target) }
+// scrub removes the credentials from an error's text (see redact.Scrubber),
+// in case a broken proxy or server echoes the request.
+func (c *Client) scrub(err error) error { return c.redact.Error(err) }
 
 // boundedReader fails with ErrTooLarge once more than limit bytes arrive.
 type boundedReader struct {

@@ -39,6 +39,8 @@ type StatusError struct {
 	Status int
 	User   string // the API account, to say whose rights are missing
 	Detail string // the page's <title> or the body's first line; may be ""
+	// Location is where a redirect (3xx) pointed, without user information.
+	Location string
 }
 
 func (e *StatusError) Error() string {
@@ -50,6 +52,11 @@ func (e *StatusError) Error() string {
 		fmt.Fprintf(&b, ": credentials rejected for user %q (or the account lacks the API right for %s)", e.User, e.Call)
 	case http.StatusForbidden:
 		fmt.Fprintf(&b, ": the account %q lacks the API right for %s", e.User, e.Call)
+	}
+	if e.Status >= 300 && e.Status < 400 {
+		// Not followed: the Basic credentials would go with it, perhaps in
+		// clear text or to another host.
+		fmt.Fprintf(&b, ": the service redirected to %q, which doorsync does not follow with the credentials; set the base url to the address the API answers at", e.Location)
 	}
 	if e.Detail != "" {
 		fmt.Fprintf(&b, " (server says: %s)", e.Detail)

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/redact"
 )
 
 // Defaults for Config's zero values.
@@ -83,6 +84,7 @@ type Client struct {
 	timeout    time.Duration
 	clock      clock.Clock
 	http       *http.Client
+	redact     redact.Scrubber // the password, out of what the terminal sends back
 
 	sem  chan struct{} // one exchange in flight
 	auth authState
@@ -166,11 +168,12 @@ func NewClient(cfg Config) (*Client, error) {
 		timeout: cfg.Timeout,
 		clock:   cfg.Clock,
 		sem:     make(chan struct{}, 1),
+		redact:  redact.New(cfg.Password),
 		http: &http.Client{
 			Transport: rt,
 			// ISAPI does not redirect; a redirect (http→https, a login
 			// page) is reported instead of followed with our credentials.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			CheckRedirect: redact.RefuseRedirect,
 		},
 	}
 	if c.timeout <= 0 {

@@ -279,7 +279,10 @@ func (c *Client) send(ctx context.Context, cl call) (*reply, signature, error) {
 	if len(b) > maxBody {
 		return nil, sig, c.fail(target.Malformed, cl.op, "", fmt.Sprintf("reply larger than %d MiB", maxBody>>20), nil)
 	}
-	return &reply{status: resp.StatusCode, header: resp.Header, body: b}, sig, nil
+	// A proxy or error page echoing the request's headers must not get the
+	// Digest answer (or the password) into a message: scrubbed whole, before
+	// anything cuts it. The Digest challenge is read from the raw header.
+	return &reply{status: resp.StatusCode, header: c.redactHeader(resp.Header), body: c.redact.Bytes(b)}, sig, nil
 }
 
 // netError classifies a failed request: the caller's cancellation, our
@@ -294,5 +297,15 @@ func (c *Client) netError(parent, rctx context.Context, op string, err error) er
 	if msg, ok := isCertError(err); ok {
 		return c.fail(target.Permanent, op, CodeTLS, msg, nil)
 	}
-	return c.fail(target.Transient, op, "", "", err)
+	return c.fail(target.Transient, op, "", "", c.redact.Error(err))
+}
+
+// redactHeader scrubs a reply's headers except the Digest challenge, which
+// the client answers.
+func (c *Client) redactHeader(h http.Header) http.Header {
+	out := c.redact.Header(h)
+	if v, ok := h["Www-Authenticate"]; ok {
+		out["Www-Authenticate"] = v
+	}
+	return out
 }

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/doorsync/doorsync/internal/redact"
 )
 
 // Defaults for Config's zero values.
@@ -67,6 +69,7 @@ type Client struct {
 	batch   int
 	limit   int
 	http    *http.Client
+	redact  redact.Scrubber // the token, out of what the platform sends back
 
 	stop      atomic.Pointer[stopInfo] // set at the first rejected token; never cleared
 	useGET    atomic.Bool              // the platform wants GET for the single-person read
@@ -136,11 +139,12 @@ func NewClient(cfg Config) (*Client, error) {
 		timeout: cfg.Timeout,
 		batch:   cfg.Batch,
 		limit:   cfg.PageLimit,
+		redact:  redact.New(token),
 		http: &http.Client{
 			Transport: rt,
 			// The API does not redirect; a redirect (http→https, a login
 			// page) is reported instead of followed with the token.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			CheckRedirect: redact.RefuseRedirect,
 		},
 	}
 	if c.timeout <= 0 {

@@ -347,7 +347,7 @@ func TestTokenEchoMasked(t *testing.T) {
 	b := newBench(t, emu.Config{})
 	b.srv.ScriptReply(pathCount, 401, `{"error":"bad header: Bearer `+token+`"}`)
 	_, err := b.client.Count(ctxT(t))
-	if err == nil || strings.Contains(err.Error(), token) || !strings.Contains(err.Error(), "Bearer ***") {
+	if err == nil || strings.Contains(err.Error(), token) || !strings.Contains(err.Error(), "Bearer [redacted]") {
 		t.Errorf("error %v", err)
 	}
 	b2 := newBench(t, emu.Config{})

@@ -159,13 +159,9 @@ func (c *Client) send(ctx context.Context, cl call) (*reply, error) {
 	if buf.Len() > maxBody {
 		return nil, c.fail(target.Malformed, cl.op, "", fmt.Sprintf("reply larger than %d MiB", maxBody>>20), nil)
 	}
-	got := buf.Bytes()
-	if tok := []byte(c.token); bytes.Contains(got, tok) {
-		// A proxy or error page echoing the request's headers: the token
-		// must not reach a message.
-		got = bytes.ReplaceAll(got, tok, []byte("***"))
-	}
-	return &reply{status: resp.StatusCode, header: resp.Header, body: got}, nil
+	// A proxy or error page echoing the request's headers: the token must
+	// not reach a message. Scrubbed whole, before anything cuts it.
+	return &reply{status: resp.StatusCode, header: c.redact.Header(resp.Header), body: c.redact.Bytes(buf.Bytes())}, nil
 }
 
 // netError classifies a failed request: the caller's cancellation, our
@@ -178,7 +174,7 @@ func (c *Client) netError(parent, rctx context.Context, op string, err error) er
 	case errors.Is(rctx.Err(), context.DeadlineExceeded):
 		return c.fail(target.Transient, op, CodeTimeout, fmt.Sprintf("no answer within %s", c.timeout), nil)
 	}
-	return c.fail(target.Transient, op, "", "", err)
+	return c.fail(target.Transient, op, "", "", c.redact.Error(err))
 }
 
 // bodyHint names what an error reply said: the platform's "error" or

@@ -19,6 +19,7 @@ import (
 
 	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/config"
+	"github.com/doorsync/doorsync/internal/redact"
 	"github.com/doorsync/doorsync/internal/target"
 )
 
@@ -62,6 +63,7 @@ type Client struct {
 	timeout    time.Duration
 	clock      clock.Clock
 	http       *http.Client
+	redact     redact.Scrubber // the credentials, out of what NTK sends back
 
 	// stop is the first rejection of the credentials: from then on the
 	// client sends nothing (Basic authentication has no challenge to
@@ -105,7 +107,7 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, fail("password is empty")
 	}
 	c := &Client{name: name, url: u.String(), user: cfg.Username, pass: cfg.Password,
-		timeout: cfg.Timeout, clock: cfg.Clock}
+		timeout: cfg.Timeout, clock: cfg.Clock, redact: redact.Basic(cfg.Username, cfg.Password)}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}
@@ -119,7 +121,7 @@ func NewClient(cfg Config) (*Client, error) {
 	c.http = &http.Client{
 		Transport: rt,
 		// A redirect is reported, not followed with our credentials.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		CheckRedirect: redact.RefuseRedirect,
 	}
 	return c, nil
 }
@@ -206,7 +208,9 @@ func (c *Client) once(ctx context.Context, body []byte, ctype string) (string, e
 	if err != nil {
 		return "", c.transportError(ctx, actx, fmt.Errorf("reading the reply (HTTP %d): %w", resp.StatusCode, err))
 	}
-	name, te := parseReply(resp.StatusCode, resp.Header, reply)
+	// A server or proxy that echoes the request quotes the Authorization
+	// header: scrubbed whole, before parseReply cuts it for a message.
+	name, te := parseReply(resp.StatusCode, c.redact.Header(resp.Header), c.redact.Bytes(reply))
 	if te == nil {
 		return name, nil // accepted, even if the caller gave up meanwhile
 	}
@@ -250,18 +254,19 @@ func (c *Client) stopWith(err error) error {
 }
 
 // transportError classifies a failure without an HTTP answer. url.Error
-// quotes the URL, which holds no credentials (NewClient refuses them).
+// quotes the URL, which holds no credentials (NewClient refuses them); the
+// cause is scrubbed all the same.
 func (c *Client) transportError(ctx, actx context.Context, err error) error {
 	switch {
 	case ctx.Err() != nil:
-		return c.fail(target.Transient, CodeCancelled, "upload cancelled", err)
+		return c.fail(target.Transient, CodeCancelled, "upload cancelled", c.redact.Error(err))
 	case errors.Is(actx.Err(), context.DeadlineExceeded):
 		return c.fail(target.Transient, CodeTimeout, fmt.Sprintf("no answer within %s; NTK may still have received the list", c.timeout), nil)
 	}
 	if msg, ok := certError(err); ok {
-		return c.fail(target.Permanent, CodeTLS, msg, nil)
+		return c.fail(target.Permanent, CodeTLS, c.redact.String(msg), nil)
 	}
-	return c.fail(target.Transient, "", "", err)
+	return c.fail(target.Transient, "", "", c.redact.Error(err))
 }
 
 func (c *Client) fail(class target.Class, code, msg string, cause error) error {

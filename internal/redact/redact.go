@@ -1,0 +1,314 @@
+// Package redact keeps a client's credentials out of what it shows and away
+// from where it was not asked to send them. Every client of an external
+// system (the Cardskipper source, the Hikvision, NEYROSS and NTK targets)
+// quotes what a server answered in its errors; a broken server or proxy that
+// echoes the request puts the Authorization header into that text, and from
+// there into the console, the database, reports and notifications. A
+// Scrubber removes it before the text is quoted. RefuseRedirect keeps the
+// credentials from following a redirect to another address or scheme.
+package redact
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// Mark is what replaces a secret.
+const Mark = "[redacted]"
+
+// Scrubber removes credentials from text a server sent back: the configured
+// secrets themselves (also percent-, JSON- and base64-encoded as they may
+// be echoed), the value of any Authorization header, Basic and Bearer
+// credentials, and the user information of URLs ("https://user:pass@host").
+// The zero value removes the patterns only. A Scrubber is immutable and safe
+// for concurrent use.
+//
+// Scrub whole texts before cutting them for a message: a credential cut in
+// two is no longer recognised as one.
+type Scrubber struct {
+	secrets []string // the literal forms, longest first
+}
+
+// New returns a scrubber for the given secrets (a password, an API token);
+// empty ones are ignored.
+func New(secrets ...string) Scrubber {
+	var s Scrubber
+	for _, sec := range secrets {
+		s.secrets = addForms(s.secrets, sec)
+	}
+	return s.sorted()
+}
+
+// Basic returns a scrubber for an HTTP Basic login: the password, and the
+// credential "user:pass" in the encodings it travels and is echoed in, plus
+// any further secrets.
+func Basic(user, pass string, more ...string) Scrubber {
+	s := New(append([]string{pass}, more...)...)
+	if pass != "" {
+		cred := []byte(user + ":" + pass)
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+			s.secrets = addForms(s.secrets, enc.EncodeToString(cred))
+		}
+		s.secrets = addForms(s.secrets, user+":"+pass)
+	}
+	return s.sorted()
+}
+
+// addForms adds secret and the forms it takes when a server quotes it in a
+// URL or in JSON.
+func addForms(list []string, secret string) []string {
+	if secret == "" {
+		return list
+	}
+	forms := []string{secret, url.QueryEscape(secret), url.PathEscape(secret)}
+	if j, err := json.Marshal(secret); err == nil && len(j) >= 2 {
+		forms = append(forms, string(j[1:len(j)-1]))
+	}
+	for _, f := range forms {
+		if f != "" && !slices.Contains(list, f) {
+			list = append(list, f)
+		}
+	}
+	return list
+}
+
+// sorted puts longer secrets first, so that a secret containing another is
+// replaced whole.
+func (s Scrubber) sorted() Scrubber {
+	slices.SortStableFunc(s.secrets, func(a, b string) int { return len(b) - len(a) })
+	return s
+}
+
+// String returns text without credentials.
+func (s Scrubber) String(text string) string {
+	for _, sec := range s.secrets {
+		if strings.Contains(text, sec) {
+			text = strings.ReplaceAll(text, sec, Mark)
+		}
+	}
+	return scrubPatterns(text)
+}
+
+// Bytes returns b without credentials; b itself when there were none.
+func (s Scrubber) Bytes(b []byte) []byte {
+	text := string(b)
+	if clean := s.String(text); clean != text {
+		return []byte(clean)
+	}
+	return b
+}
+
+// Header returns a copy of h whose values are scrubbed, and whose
+// Authorization values are dropped.
+func (s Scrubber) Header(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		if strings.Contains(strings.ToLower(k), "authorization") {
+			out[k] = []string{Mark}
+			continue
+		}
+		clean := make([]string, len(vs))
+		for i, v := range vs {
+			clean[i] = s.String(v)
+		}
+		out[k] = clean
+	}
+	return out
+}
+
+// Error returns err, or when its text holds a credential an error with the
+// text scrubbed. The scrubbed error answers errors.Is for err's chain but
+// neither unwraps to it nor answers errors.As, so the original text cannot
+// be printed through it.
+func (s Scrubber) Error(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if clean := s.String(msg); clean != msg {
+		return &scrubbedError{msg: clean, err: err}
+	}
+	return err
+}
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string        { return e.msg }
+func (e *scrubbedError) Is(target error) bool { return errors.Is(e.err, target) }
+
+// scrubPatterns removes Authorization header values, Basic and Bearer
+// credentials and URL user information, whoever they belong to.
+func scrubPatterns(t string) string {
+	var b strings.Builder
+	last := 0
+	cut := func(start, end int) {
+		b.WriteString(t[last:start])
+		b.WriteString(Mark)
+		last = end
+	}
+	for i := 0; i < len(t); i++ {
+		switch t[i] | 0x20 {
+		case 'a':
+			if hasFoldAt(t, i, "authorization") {
+				if start, end := headerValue(t, i+len("authorization")); end > start {
+					cut(start, end)
+					i = end - 1
+				}
+			}
+		case 'b':
+			if i > 0 && isWordByte(t[i-1]) {
+				continue
+			}
+			for _, scheme := range []string{"basic", "bearer"} {
+				if hasFoldAt(t, i, scheme) {
+					if start, end := credential(t, i+len(scheme)); end > start {
+						cut(start, end)
+						i = end - 1
+					}
+					break
+				}
+			}
+		case ':':
+			if strings.HasPrefix(t[i:], "://") {
+				if start, end := userinfo(t, i+3); end > start {
+					cut(start, end)
+					i = end - 1
+				}
+			}
+		}
+	}
+	if last == 0 {
+		return t
+	}
+	b.WriteString(t[last:])
+	return b.String()
+}
+
+// hasFoldAt reports whether t has word (lower case ASCII) at i, in any case.
+func hasFoldAt(t string, i int, word string) bool {
+	if len(t)-i < len(word) {
+		return false
+	}
+	for k := 0; k < len(word); k++ {
+		if t[i+k]|0x20 != word[k] {
+			return false
+		}
+	}
+	return true
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z'
+}
+
+// headerValue finds the value after an "Authorization" name at j: an
+// optional closing quote, a ':' or '=', and the value, quoted (to its
+// closing quote) or not (to the end of the line or a tag: a Digest value
+// holds quotes, and an echo cut too late only hides more). It
+// returns start == end when there is none.
+func headerValue(t string, j int) (start, end int) {
+	skip := func(set string) {
+		for j < len(t) && strings.IndexByte(set, t[j]) >= 0 {
+			j++
+		}
+	}
+	skip(`"'`)
+	skip(" \t")
+	if j >= len(t) || (t[j] != ':' && t[j] != '=') {
+		return 0, 0
+	}
+	j++
+	skip(" \t")
+	if j < len(t) && t[j] == '[' && !strings.HasPrefix(t[j:], Mark) {
+		j++ // a list of values: ["Basic …"], [Basic …]
+	}
+	if strings.HasPrefix(t[j:], Mark) {
+		return 0, 0 // scrubbed before
+	}
+	if j < len(t) && (t[j] == '"' || t[j] == '\'') {
+		q := t[j]
+		j++
+		start, end = j, j
+		for end < len(t) && t[end] != '\n' && t[end] != '\r' {
+			if t[end] == '\\' {
+				end += 2
+				continue
+			}
+			if t[end] == q {
+				break
+			}
+			end++
+		}
+		return start, min(end, len(t))
+	}
+	start, end = j, j
+	for end < len(t) && strings.IndexByte("\r\n<", t[end]) < 0 {
+		end++
+	}
+	for end > start && (t[end-1] == ' ' || t[end-1] == '\t') {
+		end--
+	}
+	return start, end
+}
+
+// credential finds a Basic or Bearer credential after the scheme name at j:
+// white space, then a token68 that is not an ordinary lower-case word ("basic
+// information" stays as it is).
+func credential(t string, j int) (start, end int) {
+	start = j
+	for start < len(t) && (t[start] == ' ' || t[start] == '\t') {
+		start++
+	}
+	if start == j {
+		return 0, 0
+	}
+	end = start
+	word := true
+	for end < len(t) && isToken68(t[end]) {
+		if t[end] < 'a' || t[end] > 'z' {
+			word = false
+		}
+		end++
+	}
+	for end < len(t) && t[end] == '=' {
+		end++
+		word = false
+	}
+	if word {
+		return 0, 0
+	}
+	return start, end
+}
+
+func isToken68(c byte) bool {
+	return isWordByte(c) || strings.IndexByte("-.~+/", c) >= 0
+}
+
+// userinfo finds the user information of a URL whose authority starts at j:
+// what stands before an '@' ahead of the first '/', '?', '#', white space or
+// quote.
+func userinfo(t string, j int) (start, end int) {
+	for end = j; end < len(t); end++ {
+		switch c := t[end]; {
+		case c == '@':
+			return j, end
+		case c <= ' ' || strings.IndexByte(`/?#"'<>\`, c) >= 0:
+			return 0, 0
+		}
+	}
+	return 0, 0
+}
+
+// RefuseRedirect is the CheckRedirect of every client that sends
+// credentials: a redirect comes back as the 3xx answer, for the client to
+// report, instead of being followed with the credentials, perhaps to plain
+// http or another host.
+func RefuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

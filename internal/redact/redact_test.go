@@ -1,0 +1,134 @@
+package redact
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+const (
+	user = "doorsync"
+	pass = "s3cr:et/p@ss word"
+)
+
+func TestScrubberRemovesCredentials(t *testing.T) {
+	cred := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+	s := Basic(user, pass, "tok-EN.123")
+	cases := []struct{ name, in string }{
+		{"header line", "HTTP 500\r\nAuthorization: Basic " + cred + "\r\nUser-Agent: doorsync"},
+		{"lower case header", "authorization: basic " + cred},
+		{"json echo", `{"headers":{"Authorization":["Basic ` + cred + `"],"User-Agent":["doorsync"]}}`},
+		{"json string", `{"Authorization": "Basic ` + cred + `"}`},
+		{"html table", "<tr><td>Authorization</td><td>Basic " + cred + "</td></tr>"},
+		{"credential alone", "you sent " + cred},
+		{"credential raw base64", "you sent " + strings.TrimRight(cred, "=")},
+		{"password", "the password " + pass + " is wrong"},
+		{"password percent-encoded", "GET /x?p=s3cr%3Aet%2Fp%40ss+word"},
+		{"password json-escaped", `{"p":"` + pass + `"}`},
+		{"user:pass", "login " + user + ":" + pass},
+		{"bearer token", "Authorization: Bearer tok-EN.123"},
+		{"token alone", "token tok-EN.123 rejected"},
+		{"other bearer", "proxy says Bearer eyJhbGciOi.J9.x"},
+		{"other basic", "proxy got Basic YWRtaW46MTIzNDU="},
+		{"proxy header", "Proxy-Authorization: Basic YWRtaW46MTIzNDU="},
+		{"digest header", `Authorization: Digest username="admin", realm="x", response="6629fae49393a05397450978507c4ef1"`},
+		{"url userinfo", "redirected to https://admin:hunter2@example.com/x"},
+		{"url token user", "see http://abcdef123@hooks.example/x"},
+	}
+	secrets := []string{cred, strings.TrimRight(cred, "="), pass, "s3cr%3Aet", "tok-EN.123", "eyJhbGciOi", "YWRtaW46MTIzNDU", "hunter2", "abcdef123", "6629fae4"}
+	for _, c := range cases {
+		got := s.String(c.in)
+		for _, sec := range secrets {
+			if strings.Contains(got, sec) {
+				t.Errorf("%s: %q still holds %q", c.name, got, sec)
+			}
+		}
+		if !strings.Contains(got, Mark) {
+			t.Errorf("%s: %q has no %s", c.name, got, Mark)
+		}
+		if b := s.Bytes([]byte(c.in)); string(b) != got {
+			t.Errorf("%s: Bytes = %q, String = %q", c.name, b, got)
+		}
+	}
+}
+
+func TestScrubberKeepsOrdinaryText(t *testing.T) {
+	s := Basic(user, pass)
+	for _, in := range []string{
+		"",
+		"HTTP 400. NTK says: ERROR line 3: card 0042 unknown",
+		"basic information about the authorization process",
+		"authorization failed for user doorsync",
+		"see https://example.com/path?q=1 and mailto:x@example.com",
+		`{"error":"plugin not licensed"}`,
+	} {
+		if got := s.String(in); got != in {
+			t.Errorf("String(%q) = %q, want it unchanged", in, got)
+		}
+	}
+	var zero Scrubber
+	if got := zero.String("Authorization: Basic YWRtaW46MTIzNDU="); got != "Authorization: "+Mark {
+		t.Errorf("zero Scrubber: %q", got)
+	}
+}
+
+func TestScrubberError(t *testing.T) {
+	s := New("hunter2")
+	base := fmt.Errorf("dial: password hunter2: %w", context.DeadlineExceeded)
+	err := s.Error(base)
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("Error() = %q", err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Error("errors.Is lost the cause")
+	}
+	if errors.Unwrap(err) != nil {
+		t.Error("the scrubbed error unwraps to the original text")
+	}
+	clean := errors.New("nothing to hide")
+	if s.Error(clean) != clean || s.Error(nil) != nil {
+		t.Error("an error without a secret should come back as it is")
+	}
+}
+
+func TestScrubberHeader(t *testing.T) {
+	s := New("hunter2")
+	h := http.Header{"Authorization": {"Basic x"}, "Location": {"https://u:hunter2@h/"}, "X-Echo": {"hunter2"}}
+	got := s.Header(h)
+	for k, vs := range got {
+		for _, v := range vs {
+			if strings.Contains(v, "hunter2") || strings.Contains(v, "Basic x") {
+				t.Errorf("%s: %q", k, v)
+			}
+		}
+	}
+	if h.Get("X-Echo") != "hunter2" {
+		t.Error("Header changed its argument")
+	}
+}
+
+func TestRefuseRedirect(t *testing.T) {
+	if err := RefuseRedirect(nil, nil); !errors.Is(err, http.ErrUseLastResponse) {
+		t.Errorf("RefuseRedirect = %v", err)
+	}
+}
+
+func FuzzScrubber(f *testing.F) {
+	for _, seed := range []string{"Authorization: Basic ZG9vcnN5bmM6cw==", `{"Authorization":["Bearer x"]}`, "https://a:b@c", "://@", "authorization=\"\\", "Basic \t"} {
+		f.Add(seed)
+	}
+	s := Basic(user, pass)
+	f.Fuzz(func(t *testing.T, in string) {
+		out := s.String(in)
+		if strings.Contains(out, pass) {
+			t.Fatalf("%q -> %q holds the password", in, out)
+		}
+		if s.String(out) != s.String(s.String(out)) {
+			t.Fatalf("not stable on %q", in)
+		}
+	})
+}
