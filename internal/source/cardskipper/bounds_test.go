@@ -2,6 +2,7 @@ package cardskipper
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"strings"
@@ -129,6 +130,50 @@ func TestHostileRepliesAreBounded(t *testing.T) {
 			t.Logf("%v\nallocated %d KiB, read %d KiB", err, alloc>>10, tt.r.read>>10)
 		})
 	}
+}
+
+// TestCountsAreBounded: millions of tiny elements within the body cap
+// stop at the count caps, with no member list, and the tags of one member
+// are told apart in linear time.
+func TestCountsAreBounded(t *testing.T) {
+	zone := ljubljana(t)
+	for _, tt := range []struct {
+		name   string
+		r      io.Reader
+		errHas string
+		budget uint64
+	}{
+		{name: "members without end", r: hostile(memberHead+`</Member>`, `<Member/>`, `</Members></Cardskipper>`, hostileSize),
+			errHas: "more than 250000 members", budget: 256 << 20},
+		{name: "roles without end", r: hostile(memberHead+`<Organisations><Organisation Id="1"><Roles>`, `<Role Id="5"/>`, `</Roles></Organisation></Organisations></Member></Members></Cardskipper>`, hostileSize),
+			errHas: "more than 1024 roles in one member", budget: 4 << 20},
+		{name: "unique tags without end", r: uniqueTags(5000),
+			errHas: "more than 1024 tags in one member", budget: 4 << 20},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var ms []member.Member
+			var err error
+			alloc := allocated(func() { ms, err = DecodeExport(tt.r, zone) })
+			if err == nil || ms != nil || !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), tt.errHas) {
+				t.Fatalf("%d members, error %v; want ErrTooLarge saying %q", len(ms), err, tt.errHas)
+			}
+			if alloc > tt.budget {
+				t.Errorf("allocated %d MiB, budget %d MiB", alloc>>20, tt.budget>>20)
+			}
+			t.Logf("%v\nallocated %d KiB", err, alloc>>10)
+		})
+	}
+}
+
+// uniqueTags is a reply whose second member has n tags, all different.
+func uniqueTags(n int) io.Reader {
+	var b strings.Builder
+	b.WriteString(memberHead + `<Tags>`)
+	for i := range n {
+		fmt.Fprintf(&b, `<Tag Label="t%d"/>`, i)
+	}
+	b.WriteString(`</Tags></Member></Members></Cardskipper>`)
+	return strings.NewReader(b.String())
 }
 
 // TestBoundsLeaveRealExportsAlone: a document at the caps still decodes.

@@ -80,8 +80,12 @@ type exportDecoder struct {
 	// their exact size.
 	curRoles []member.Role
 	curTags  []string
-	lastID   string   // member number of the last complete member, for messages
-	problems []string // the current member's problems, reused between members
+	// tagSet holds curTags once a member has many (hasTag);
+	// rolesAndTags counts them over all members (maxRolesAndTags).
+	tagSet       map[string]bool
+	rolesAndTags int
+	lastID       string   // member number of the last complete member, for messages
+	problems     []string // the current member's problems, reused between members
 	// org is the current organisation's Id as written, for messages.
 	org []byte
 	// label and text collect a <Tag>'s label and text.

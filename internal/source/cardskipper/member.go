@@ -12,8 +12,12 @@ import (
 
 // member decodes one <Member> whose start tag was just read.
 func (d *exportDecoder) member() error {
+	if d.count() >= maxMembers {
+		return d.overCap("more than %d members", maxMembers)
+	}
 	var m member.Member
 	d.problems, d.curRoles, d.curTags = d.problems[:0], d.curRoles[:0], d.curTags[:0]
+	clear(d.tagSet)
 	d.inMember = true
 	defer func() { d.inMember = false }()
 	if d.stray != nil {
@@ -230,7 +234,11 @@ func (d *exportDecoder) role(orgID int) error {
 	if !idSeen {
 		d.problem("organisation %s: a role without Id", d.org)
 	}
+	if len(d.curRoles) >= maxMemberRoles || d.rolesAndTags >= maxRolesAndTags {
+		return d.overCap("more than %d roles in one member or %d roles and tags in all", maxMemberRoles, maxRolesAndTags)
+	}
 	d.curRoles = append(d.curRoles, r)
+	d.rolesAndTags++
 	return d.skip()
 }
 
@@ -278,11 +286,42 @@ func (d *exportDecoder) tags() error {
 		if len(label) == 0 {
 			label = text
 		}
-		if label = bytes.TrimSpace(label); len(label) > 0 && !slices.Contains(d.curTags, string(label)) {
-			d.curTags = append(d.curTags, d.intern(label))
+		if label = bytes.TrimSpace(label); len(label) > 0 && !d.hasTag(label) {
+			if len(d.curTags) >= maxMemberTags || d.rolesAndTags >= maxRolesAndTags {
+				return d.overCap("more than %d tags in one member or %d roles and tags in all", maxMemberTags, maxRolesAndTags)
+			}
+			tag := d.intern(label)
+			d.curTags = append(d.curTags, tag)
+			d.rolesAndTags++
+			if d.tagSet != nil {
+				d.tagSet[tag] = true
+			}
 		}
 		return nil
 	})
+}
+
+// overCap is the error of a count cap of limits.go, saying where.
+func (d *exportDecoder) overCap(format string, args ...any) error {
+	return d.fail(d.s.limit(format, args...))
+}
+
+// hasTag reports whether the current member has the tag already: by
+// comparing while it has few, by a set once it has many (many unique tags
+// compared one by one took quadratic time).
+func (d *exportDecoder) hasTag(label []byte) bool {
+	if len(d.curTags) < smallTagSetLookup {
+		return slices.Contains(d.curTags, string(label))
+	}
+	if d.tagSet == nil {
+		d.tagSet = make(map[string]bool, 2*smallTagSetLookup)
+	}
+	if len(d.tagSet) == 0 {
+		for _, t := range d.curTags {
+			d.tagSet[t] = true
+		}
+	}
+	return d.tagSet[string(label)]
 }
 
 // maxTagText is about how much text of a <Tag> is kept.
