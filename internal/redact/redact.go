@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"html"
 	"net/http"
 	"net/url"
 	"slices"
@@ -32,6 +33,7 @@ const Mark = "[redacted]"
 // two is no longer recognised as one.
 type Scrubber struct {
 	secrets []string // the literal forms, longest first
+	raw     []string // the secrets as configured (for fragments, Error)
 }
 
 // New returns a scrubber for the given secrets (a password, an API token);
@@ -40,6 +42,9 @@ func New(secrets ...string) Scrubber {
 	var s Scrubber
 	for _, sec := range secrets {
 		s.secrets = addForms(s.secrets, sec)
+		if sec != "" {
+			s.raw = append(s.raw, sec)
+		}
 	}
 	return s.sorted()
 }
@@ -65,7 +70,8 @@ func addForms(list []string, secret string) []string {
 	if secret == "" {
 		return list
 	}
-	forms := []string{secret, url.QueryEscape(secret), url.PathEscape(secret)}
+	forms := []string{secret, url.QueryEscape(secret), url.PathEscape(secret), html.EscapeString(secret),
+		base64.StdEncoding.EncodeToString([]byte(secret)), base64.RawStdEncoding.EncodeToString([]byte(secret))}
 	if j, err := json.Marshal(secret); err == nil && len(j) >= 2 {
 		forms = append(forms, string(j[1:len(j)-1]))
 	}
@@ -93,6 +99,11 @@ func (s Scrubber) String(text string) string {
 	}
 	return scrubPatterns(text)
 }
+
+// Short is String for a short text that goes into a message (a quote of a
+// reply cut short, a decoded title): any run of minFragment or more of a
+// secret's characters goes too.
+func (s Scrubber) Short(text string) string { return s.fragments(s.String(text)) }
 
 // Bytes returns b without credentials; b itself when there were none.
 func (s Scrubber) Bytes(b []byte) []byte {
@@ -130,7 +141,9 @@ func (s Scrubber) Error(err error) error {
 		return nil
 	}
 	msg := err.Error()
-	if clean := s.String(msg); clean != msg {
+	// An error's text is short and may quote a reply cut short, or decoded
+	// after it was scrubbed: a fragment of a secret goes too.
+	if clean := s.fragments(s.String(msg)); clean != msg {
 		return &scrubbedError{msg: clean, err: err}
 	}
 	return err
@@ -143,6 +156,46 @@ type scrubbedError struct {
 
 func (e *scrubbedError) Error() string        { return e.msg }
 func (e *scrubbedError) Is(target error) bool { return errors.Is(e.err, target) }
+
+// minFragment is the shortest run of a secret's characters that Error
+// removes wherever it stands in an error's text (a quote cut through the
+// secret, a secret decoded from entities after the reply was scrubbed).
+// Shorter runs are too common to tell apart from ordinary text.
+const minFragment = 5
+
+// fragments replaces every run of at least minFragment bytes of text that
+// also stands in a secret. Meant for short texts (errors): the work grows
+// with len(text) × len(secret).
+func (s Scrubber) fragments(text string) string {
+	for _, sec := range s.raw {
+		if len(sec) < minFragment {
+			continue
+		}
+		for i := 0; i+minFragment <= len(text); {
+			n := longestIn(text[i:], sec)
+			if n < minFragment {
+				i++
+				continue
+			}
+			text = text[:i] + Mark + text[i+n:]
+			i += len(Mark)
+		}
+	}
+	return text
+}
+
+// longestIn is the length of the longest prefix of t that stands in sec.
+func longestIn(t, sec string) int {
+	best := 0
+	for j := 0; j < len(sec); j++ {
+		n := 0
+		for n < len(t) && j+n < len(sec) && t[n] == sec[j+n] {
+			n++
+		}
+		best = max(best, n)
+	}
+	return best
+}
 
 // scrubPatterns removes Authorization header values, Basic and Bearer
 // credentials and URL user information, whoever they belong to.

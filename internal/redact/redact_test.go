@@ -132,3 +132,21 @@ func FuzzScrubber(f *testing.F) {
 		}
 	})
 }
+
+// An error's text may quote a reply cut through the secret, or decoded
+// after it was scrubbed (HTML entities): fragments of five characters or
+// more go too (issue 11 review).
+func TestShortRemovesFragments(t *testing.T) {
+	s := Basic("api-admin", `Ab&12<>"'xyz9Q`, "s3cret-Pa55!word")
+	for _, tt := range []struct{ in, want string }{
+		{`server says: login Ab&12<>"'xyz9Q`, "server says: login " + Mark},
+		{`it starts with "xxx…s3cret-Pa5"`, `it starts with "xxx…` + Mark + `"`},
+		{`invalid character entity &s3cret-Pa55 (no semicolon)`, `invalid character entity &` + Mark + ` (no semicolon)`},
+		{`server says: word and Pa55 are fine`, `server says: word and Pa55 are fine`}, // shorter than 5
+		{`login Ab&amp;12&lt;&gt;&#34;&#39;xyz9Q`, `login ` + Mark},                    // HTML-escaped as html.EscapeString does
+	} {
+		if got := s.Short(tt.in); got != tt.want {
+			t.Errorf("Short(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -20,6 +20,9 @@ type LockHolder struct {
 	// play another host or a dead process.)
 	Host string
 	PID  int
+	// PIDNamespace is the holder's PID namespace on Linux ("" elsewhere,
+	// or unknown): its pid is checked only from the same one.
+	PIDNamespace string
 }
 
 func (h LockHolder) String() string {
@@ -163,6 +166,9 @@ func (s *Store) AcquireRunLock(ctx context.Context, holder LockHolder, wait time
 	if holder.PID == 0 {
 		holder.PID = s.pid
 	}
+	if holder.PIDNamespace == "" {
+		holder.PIDNamespace = s.pidns
+	}
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	poll := min(500*time.Millisecond, max(wait/10, 10*time.Millisecond))
@@ -228,8 +234,8 @@ func (s *Store) tryLock(ctx context.Context, holder LockHolder) (*RunLock, error
 				}
 			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO run_lock (id, token, user, host, pid, mode, run_id, started_at, heartbeat_at)
-			VALUES (1, ?, ?, ?, ?, ?, NULL, ?, ?)`, token, holder.User, holder.Host, holder.PID, holder.Mode, nowText, nowText)
+		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO run_lock (id, token, user, host, pid, pidns, mode, run_id, started_at, heartbeat_at)
+			VALUES (1, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`, token, holder.User, holder.Host, holder.PID, holder.PIDNamespace, holder.Mode, nowText, nowText)
 		return err
 	})
 	if err != nil {
@@ -248,8 +254,8 @@ func (s *Store) tryLock(ctx context.Context, holder LockHolder) (*RunLock, error
 func readLock(ctx context.Context, tx *sql.Tx) (lockRow, bool, error) {
 	var r lockRow
 	var since, hb string
-	err := tx.QueryRowContext(ctx, `SELECT token, user, host, pid, mode, run_id, started_at, heartbeat_at FROM run_lock WHERE id = 1`).
-		Scan(&r.token, &r.holder.User, &r.holder.Host, &r.holder.PID, &r.holder.Mode, &r.runID, &since, &hb)
+	err := tx.QueryRowContext(ctx, `SELECT token, user, host, pid, pidns, mode, run_id, started_at, heartbeat_at FROM run_lock WHERE id = 1`).
+		Scan(&r.token, &r.holder.User, &r.holder.Host, &r.holder.PID, &r.holder.PIDNamespace, &r.holder.Mode, &r.runID, &since, &hb)
 	if errors.Is(err, sql.ErrNoRows) {
 		return lockRow{}, false, nil
 	}
@@ -273,7 +279,9 @@ func readLock(ctx context.Context, tx *sql.Tx) (lockRow, bool, error) {
 // liveness cannot be checked (another host, or a platform that cannot
 // tell) does the heartbeat decide.
 func (s *Store) staleReason(r lockRow, now time.Time) string {
-	if r.holder.Host == s.host {
+	// A pid means something only in the process table that wrote it: the
+	// same host name and PID namespace (containers may share a name).
+	if r.holder.Host == s.host && r.holder.PIDNamespace == s.pidns {
 		if alive, known := s.alive(r.holder.PID); known {
 			if alive {
 				return ""

@@ -145,6 +145,9 @@ func TestStaleLockTakeover(t *testing.T) {
 		{"liveness unknown, old heartbeat", me, false, false, 10 * time.Minute, "no heartbeat for 10m0s"},
 		{"other host, fresh heartbeat", "gym-box", false, true, 2 * time.Minute, ""},
 		{"other host, old heartbeat", "gym-box", true, true, 3*time.Minute + time.Second, "no heartbeat for 3m1s"},
+		// Containers sharing a host name (and the database) have process
+		// tables of their own: a pid not seen here is not dead there.
+		{"same host name, another PID namespace, fresh heartbeat", me, false, true, time.Minute, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, _, path := newStore(t)
@@ -157,7 +160,11 @@ func TestStaleLockTakeover(t *testing.T) {
 				}
 				return tc.alive, tc.known
 			}
-			la, err := a.AcquireRunLock(ctx, LockHolder{Mode: "auto", Host: tc.host, PID: 4242}, 0)
+			holder := LockHolder{Mode: "auto", Host: tc.host, PID: 4242}
+			if strings.Contains(tc.name, "another PID namespace") {
+				holder.PIDNamespace = "pid:[4026532999]"
+			}
+			la, err := a.AcquireRunLock(ctx, holder, 0)
 			if err != nil {
 				t.Fatal(err)
 			}

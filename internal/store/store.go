@@ -77,6 +77,7 @@ type Store struct {
 	// This process as the run lock sees it, and how it checks whether a
 	// holder on this host is still running (tests replace them).
 	host           string
+	pidns          string // this process's PID namespace ("" unknown)
 	pid            int
 	alive          func(pid int) (alive, known bool)
 	heartbeatEvery time.Duration
@@ -231,9 +232,10 @@ func openDB(ctx context.Context, abs string, q url.Values, clk clock.Clock, read
 		return nil, err
 	}
 	host, _ := os.Hostname()
+	pidns, _ := os.Readlink("/proc/self/ns/pid") // "" where there is none: then the host alone
 	return &Store{
 		db: db, path: abs, clk: clk, readOnly: readOnly,
-		host: host, pid: os.Getpid(), alive: processAlive,
+		host: host, pidns: pidns, pid: os.Getpid(), alive: processAlive,
 		heartbeatEvery: defaultHeartbeat, staleAfter: defaultStaleAfter,
 	}, nil
 }

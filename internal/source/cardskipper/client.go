@@ -281,14 +281,19 @@ func (c *Client) statusError(cl call, resp *http.Response) error {
 		Call:   cl.name,
 		Status: resp.StatusCode,
 		User:   c.user,
-		// Scrubbed before it is cut: a credential cut in two is no longer
-		// recognised as one.
-		Detail: describeBody(c.redact.Bytes(head)),
+		// Scrubbed before it is cut (a credential cut in two is no longer
+		// recognised as one) and after (the title is HTML-decoded, and a
+		// cut may leave a fragment).
+		Detail: c.redact.Short(describeBody(c.redact.Bytes(head))),
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		se.Location = c.redact.String(resp.Header.Get("Location"))
+		loc := resp.Header.Get("Location")
+		se.Location = c.redact.Short(loc)
 		if u, err := url.Parse(se.Location); err == nil {
 			se.Location = u.Redacted()
+		}
+		if dec, err := url.PathUnescape(se.Location); err == nil && c.redact.Short(dec) != dec {
+			se.Location = redact.Mark // the secret, percent-encoded in a way of its own
 		}
 	}
 	return se

@@ -24,6 +24,11 @@ CREATE TABLE resolutions (
 
 CREATE INDEX resolutions_member ON resolutions (member_id) WHERE member_id <> '';
 
+-- The run lock's PID namespace (Linux /proc/self/ns/pid): containers that
+-- share a hostname and a database have separate process tables, so a pid
+-- is checked only within the namespace that wrote it (issue 11 review).
+ALTER TABLE run_lock ADD COLUMN pidns TEXT NOT NULL DEFAULT '';
+
 -- An item's identity change (held for the admin) and the member's e-mail at
 -- the last run when it changed under the same resolution: history shows
 -- both, and an in_sync item carrying either is recorded.

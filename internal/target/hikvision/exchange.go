@@ -45,8 +45,10 @@ type reply struct {
 
 // fail builds a classified error: "terminal entrance: search page 3: …".
 func (c *Client) fail(class target.Class, op, code, msg string, cause error) error {
-	return wrapTerminal(&target.Error{Class: class, Target: c.name, Op: op, Code: code, Message: msg,
-		RetryTimes: -1, LockSeconds: -1, Err: cause})
+	// The texts quote a reply decoded after it was scrubbed: scrubbed
+	// again, fragments of a secret included.
+	return wrapTerminal(&target.Error{Class: class, Target: c.name, Op: op, Code: c.redact.Short(code), Message: c.redact.Short(msg),
+		RetryTimes: -1, LockSeconds: -1, Err: c.redact.Error(cause)})
 }
 
 // wrapTerminal prefixes a classified error with "terminal ", keeping it

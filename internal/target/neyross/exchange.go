@@ -45,8 +45,10 @@ type reply struct {
 
 // fail builds a classified error: "neyross pacs: persons page offset 2000: …".
 func (c *Client) fail(class target.Class, op, code, msg string, cause error) error {
-	return wrap(&target.Error{Class: class, Target: c.name, Op: op, Code: code, Message: msg,
-		RetryTimes: -1, LockSeconds: -1, Err: cause})
+	// The texts quote a reply decoded after it was scrubbed: scrubbed
+	// again, fragments of a secret included.
+	return wrap(&target.Error{Class: class, Target: c.name, Op: op, Code: c.redact.Short(code), Message: c.redact.Short(msg),
+		RetryTimes: -1, LockSeconds: -1, Err: c.redact.Error(cause)})
 }
 
 // wrap prefixes a classified error with "neyross ", keeping it reachable

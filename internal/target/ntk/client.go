@@ -270,7 +270,9 @@ func (c *Client) transportError(ctx, actx context.Context, err error) error {
 }
 
 func (c *Client) fail(class target.Class, code, msg string, cause error) error {
-	return &target.Error{Class: class, Target: c.name, Op: "upload", Code: code, Message: msg, RetryTimes: -1, LockSeconds: -1, Err: cause}
+	// The texts quote a reply: scrubbed again, fragments of a secret included.
+	return &target.Error{Class: class, Target: c.name, Op: "upload", Code: c.redact.Short(code), Message: c.redact.Short(msg),
+		RetryTimes: -1, LockSeconds: -1, Err: c.redact.Error(cause)}
 }
 
 // Resendable reports whether an upload that failed with err may be sent
