@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 // Status of one check or event line.
@@ -50,12 +51,14 @@ type textPrinter struct {
 func (p *textPrinter) Print(l Line) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	subject := l.Subject
+	// Subjects and details quote servers and names: never a control
+	// character or bidi override from outside on the operator's terminal.
+	subject := textclean.Clean(l.Subject)
 	if l.Check != "" {
-		subject += ": " + l.Check
+		subject += ": " + textclean.Clean(l.Check)
 	}
 	if l.Detail != "" {
-		fmt.Fprintf(p.w, "%-4s  %-40s %s\n", l.Status, subject, l.Detail)
+		fmt.Fprintf(p.w, "%-4s  %-40s %s\n", l.Status, subject, textclean.Clean(l.Detail))
 	} else {
 		fmt.Fprintf(p.w, "%-4s  %s\n", l.Status, subject)
 	}

@@ -160,7 +160,7 @@ func (e *Engine) fetch(ctx context.Context, retries *apply.Retries) Snapshot {
 	}
 	wg.Wait()
 	snap.Targets = append(snap.Targets, e.Held...)
-	if e.Store != nil && !e.Store.ReadOnly() {
+	if e.Store != nil && !e.Store.ReadOnly() && e.stillHolding(ctx, "save the snapshots") {
 		if snap.SourceErr == nil && len(snap.Members) > 0 {
 			if err := e.Store.SaveMembers(ctx, snap.Members, snap.TakenAt); err != nil {
 				e.emit(Event{Phase: "source", Err: fmt.Errorf("save member snapshot: %w", err)})

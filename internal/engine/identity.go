@@ -23,7 +23,7 @@ import (
 // A failure is reported, never fatal: the next run then compares with
 // older resolutions and holds more, never less.
 func (e *Engine) acceptIdentities(ctx context.Context, runID int64, p plan.Plan, full *Snapshot, results []apply.Result, approved map[string]bool) {
-	if e.Store == nil || e.Store.ReadOnly() {
+	if e.Store == nil || e.Store.ReadOnly() || !e.stillHolding(ctx, "remember who the accounts belong to") {
 		return
 	}
 	byTarget := map[string][]identity.Resolution{}

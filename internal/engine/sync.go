@@ -283,7 +283,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 // then shows the renewals as done, not as still to do until its refresh.
 // The snapshots keep the fetch's time, so the console can reuse the plan.
 func (e *Engine) keepWritten(ctx context.Context, snap *Snapshot, results []apply.Result) {
-	if e.Store == nil || e.Store.ReadOnly() || snap.SourceErr != nil || len(snap.Members) == 0 {
+	if e.Store == nil || e.Store.ReadOnly() || snap.SourceErr != nil || len(snap.Members) == 0 || !e.stillHolding(ctx, "keep what was written") {
 		return
 	}
 	written := map[string]map[string]time.Time{}
@@ -328,7 +328,7 @@ func (e *Engine) keepWritten(ctx context.Context, snap *Snapshot, results []appl
 // failed is not kept (the last good one stays); a read-only database or a
 // failure to save changes nothing else.
 func (e *Engine) RememberPlan(ctx context.Context, p plan.Plan, takenAt time.Time) {
-	if e.Store == nil || e.Store.ReadOnly() || p.Source.Error != "" || p.Source.Members == 0 {
+	if e.Store == nil || e.Store.ReadOnly() || p.Source.Error != "" || p.Source.Members == 0 || !e.stillHolding(ctx, "keep the plan") {
 		return
 	}
 	tag, err := e.InputsTag(ctx)
@@ -357,6 +357,18 @@ func (e *Engine) hintSizes(p plan.Plan) {
 			}
 		}
 	}
+}
+
+// stillHolding reports whether this run may still write its state (a run
+// without the lock — the console's refresh — may; one whose lock another
+// run took may not: its snapshots and plan would overwrite the new
+// holder's). A loss is reported once per call.
+func (e *Engine) stillHolding(ctx context.Context, what string) bool {
+	if err := e.Store.CheckLock(context.WithoutCancel(ctx)); err != nil {
+		e.emit(Event{Phase: "plan", Err: fmt.Errorf("%s: %w", what, err)})
+		return false
+	}
+	return true
 }
 
 // markTargetFailed returns targets with the named one's error set (a copy:

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 // Sentinel errors; test with errors.Is. Messages carry the details.
@@ -199,7 +201,7 @@ func describeBody(body []byte) string {
 func tidy(s string, n int) string {
 	var b strings.Builder
 	space, count := false, 0
-	for _, r := range strings.TrimSpace(s) {
+	for _, r := range strings.TrimSpace(textclean.Clean(s)) { // no bidi or zero-width either
 		if count >= n {
 			b.WriteString("…")
 			break
