@@ -142,3 +142,14 @@ func (s *identitySite) consoleFrame(t *testing.T) string {
 	}
 	return frame
 }
+
+// The headless printer quotes servers' replies and names: never a control
+// character or bidi override from outside on the operator's terminal.
+func TestPrinterCleansWhatItQuotes(t *testing.T) {
+	var b strings.Builder
+	p := newPrinter("text", &b, nil)
+	p.Print(Line{Status: "fail", Subject: "source\x1b]8;;x\x1b\\", Check: "export\u202E", Detail: "invalid XML name: \u009b31m \x1b]52;c;YQ==\a"})
+	if bad := outsideControl(b.String()); bad != "" {
+		t.Errorf("printed %s: %q", bad, b.String())
+	}
+}
