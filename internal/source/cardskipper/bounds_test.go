@@ -229,3 +229,29 @@ func BenchmarkHostileAttribute(b *testing.B) {
 		}
 	}
 }
+
+// Organisation/Info is decoded by encoding/xml: a reply of tiny elements
+// is stopped at 1 MiB, and names are cleaned where they enter.
+func TestOrganisationInfoIsBounded(t *testing.T) {
+	big := hostile(`<?xml version="1.0"?><Cardskipper><Organisations>`, `<Organisation Id="1"/>`, `</Organisations></Cardskipper>`, hostileSize)
+	var err error
+	alloc := allocated(func() { _, err = DecodeOrganisationInfo(big) })
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("error %v, want ErrTooLarge", err)
+	}
+	if alloc > 128<<20 {
+		t.Errorf("allocated %d MiB for a reply stopped at 1 MiB", alloc>>20)
+	}
+	if big.read > 4<<20 {
+		t.Errorf("read %d MiB", big.read>>20)
+	}
+	orgs, err := DecodeOrganisationInfo(strings.NewReader(`<?xml version="1.0"?><Cardskipper><Organisations>` +
+		`<Organisation Id="1" Name="Fit&#x9b;31m&#x202e;nes"><Roles><Role Id="5" Name="Mese&#x200b;čna" Description="&#x85;x"/></Roles></Organisation>` +
+		`</Organisations></Cardskipper>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := orgs[0]; o.Name != "Fit31mnes" || o.Roles[0].Name != "Mesečna" || o.Roles[0].Description != "x" {
+		t.Errorf("names not cleaned: %+v", o)
+	}
+}

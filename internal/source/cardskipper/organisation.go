@@ -9,11 +9,16 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 // maxInfoBody bounds an Organisation/Info reply: a handful of organisations
-// and roles, never megabytes.
-const maxInfoBody = 16 << 20
+// and roles, never megabytes. encoding/xml's struct mapping takes some 26×
+// the reply while decoding one of tiny elements (16 MiB of <Organisation/>
+// held 423 MB live, allocated 1.1 GB), so the bound is kept small: 1 MiB
+// costs at most some 70 MB.
+const maxInfoBody = 1 << 20
 
 // Organisation is an organisation the API account may see, with its roles
 // (membership types), child organisations and units. A child listed under
@@ -180,13 +185,15 @@ func (o infoOrg) convert(parent string) (Organisation, error) {
 		return Organisation{}, fmt.Errorf("%w: %s: Id: %v", ErrMalformed, where, err)
 	}
 	where = strings.TrimSpace(fmt.Sprintf("%s organisation %d (%s)", parent, id, o.Name))
-	org := Organisation{ID: id, Name: o.Name}
+	// Names reach doctor's output and the console: cleaned where they
+	// enter (no control character or bidi override from outside).
+	org := Organisation{ID: id, Name: textclean.Clean(o.Name)}
 	for _, r := range o.Roles {
 		rid, err := atoiField(r.ID)
 		if err != nil {
 			return Organisation{}, fmt.Errorf("%w: %s: role %q: Id: %v", ErrMalformed, where, r.Name, err)
 		}
-		org.Roles = append(org.Roles, RoleType{ID: rid, Name: r.Name, Description: r.Description})
+		org.Roles = append(org.Roles, RoleType{ID: rid, Name: textclean.Clean(r.Name), Description: textclean.Clean(r.Description)})
 	}
 	for _, ch := range append(o.Children, o.ChildOrgs...) {
 		child, err := ch.convert(where + ", child")
@@ -206,7 +213,7 @@ func (o infoOrg) convert(parent string) (Organisation, error) {
 				return Organisation{}, fmt.Errorf("%w: %s: unit %q: OrganisationId: %v", ErrMalformed, where, u.Value, err)
 			}
 		}
-		org.Units = append(org.Units, Unit{ID: uid, Value: u.Value, OrganisationID: unitOrg})
+		org.Units = append(org.Units, Unit{ID: uid, Value: textclean.Clean(u.Value), OrganisationID: unitOrg})
 	}
 	return org, nil
 }
