@@ -255,3 +255,24 @@ func TestOrganisationInfoIsBounded(t *testing.T) {
 		t.Errorf("names not cleaned: %+v", o)
 	}
 }
+
+// One organisation's name with a character XML forbids, as a reference,
+// does not fail every organisation (with child organisations, every
+// member's renewal): it reads as U+FFFD.
+func TestOrganisationInfoForbiddenReference(t *testing.T) {
+	orgs, err := DecodeOrganisationInfo(strings.NewReader(`<?xml version="1.0"?><Cardskipper><Organisations>` +
+		`<Organisation Id="1" Name="Fit&#27;[31mnes &#x1B; &#X1b; &amp;#27; &#65;"/><Organisation Id="2" Name="Kids"/>` +
+		`</Organisations></Cardskipper>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(orgs) != 2 || orgs[0].Name != "Fit\uFFFD[31mnes \uFFFD \uFFFD &#27; A" || orgs[1].Name != "Kids" {
+		t.Errorf("organisations: %+v", orgs)
+	}
+	for _, bad := range []string{`<Cardskipper><Organisations><Organisation Id="1" Name="&#27"/></Organisations></Cardskipper>`,
+		"<Cardskipper><Organisations><Organisation Id=\"1\" Name=\"\x1b\"/></Organisations></Cardskipper>"} {
+		if _, err := DecodeOrganisationInfo(strings.NewReader(bad)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%q: error %v, want malformed (not well-formed XML)", bad, err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package cardskipper
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -112,7 +113,18 @@ type infoBody struct {
 }
 
 func decodeInfo(br *bufio.Reader) ([]Organisation, error) {
-	dec := xml.NewDecoder(io.LimitReader(br, maxInfoBody+1))
+	// Read whole (it is small) so that a character reference XML forbids
+	// (&#x1b; in one organisation's name) can be made U+FFFD first: one
+	// bad name must not fail every organisation, and with child
+	// organisations every member's renewal.
+	raw, err := io.ReadAll(io.LimitReader(br, maxInfoBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the organisation info: %w", err)
+	}
+	if len(raw) > maxInfoBody {
+		return nil, fmt.Errorf("%w: more than %s", ErrTooLarge, byteSize(maxInfoBody))
+	}
+	dec := xml.NewDecoder(bytes.NewReader(forbiddenReferences(raw)))
 	dec.CharsetReader = charsetReader
 	fail := func(err error) error { return infoFailure(dec, err) }
 	if err := rootElement(dec, fail); err != nil {
@@ -124,9 +136,6 @@ func decodeInfo(br *bufio.Reader) ([]Organisation, error) {
 	if err := dec.DecodeElement(&body, &xml.StartElement{Name: xml.Name{Local: "Cardskipper"}}); err != nil {
 		return nil, fail(err)
 	}
-	if dec.InputOffset() > maxInfoBody {
-		return nil, fmt.Errorf("%w: more than %s", ErrTooLarge, byteSize(maxInfoBody))
-	}
 	orgs := make([]Organisation, 0, len(body.Organisations))
 	for _, o := range body.Organisations {
 		org, err := o.convert("")
@@ -136,6 +145,51 @@ func decodeInfo(br *bufio.Reader) ([]Organisation, error) {
 		orgs = append(orgs, org)
 	}
 	return orgs, nil
+}
+
+// forbiddenReferences returns b with every numeric character reference to
+// a character XML forbids (&#27;, &#x1B;) written as &#xFFFD; (b itself
+// when there is none).
+func forbiddenReferences(b []byte) []byte {
+	if !bytes.Contains(b, []byte("&#")) {
+		return b
+	}
+	var out []byte
+	last := 0
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] != '&' || b[i+1] != '#' {
+			continue
+		}
+		j, base := i+2, 10
+		if j < len(b) && (b[j] == 'x' || b[j] == 'X') {
+			j, base = j+1, 16
+		}
+		k := j
+		for k < len(b) && k-j < 8 && isDigitIn(b[k], base) {
+			k++
+		}
+		if k == j || k >= len(b) || b[k] != ';' {
+			continue
+		}
+		n, err := strconv.ParseInt(string(b[j:k]), base, 32)
+		if err == nil && isInCharacterRange(rune(n)) {
+			continue
+		}
+		out = append(append(out, b[last:i]...), "&#xFFFD;"...)
+		last = k + 1
+		i = k
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
+}
+
+func isDigitIn(c byte, base int) bool {
+	if c >= '0' && c <= '9' {
+		return true
+	}
+	return base == 16 && (c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')
 }
 
 // rootElement reads up to the root start element of a decoder driven by
