@@ -357,7 +357,7 @@ func isStaffName(k *nameKey) bool {
 }
 
 // Name is a person's name prepared for the identity checks of a plan
-// (NamesAgree, SameName), made once per member or account.
+// (Agrees, Same, Score), made once per member or account.
 type Name struct{ key nameKey }
 
 // ParseName prepares a name.
