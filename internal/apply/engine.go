@@ -348,15 +348,29 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 	}
 	for _, p := range live {
 		if !open[p.i] {
-			if err := w.e.Recorder.CloseIntent(ctx, p.journal, res[p.i]); err != nil {
+			if err := w.e.Recorder.CloseIntent(ctx, p.journal, res[p.i]); err != nil && !w.refusedForLostLock(ctx) {
 				return stop, fmt.Errorf("close journal of item %s on %s: %w", items[p.i].ID, w.name, err)
 			}
 		}
-		if err := w.finish(ctx, &res[p.i]); err != nil {
+		if err := w.finish(ctx, &res[p.i]); err != nil && !w.refusedForLostLock(ctx) {
 			return stop, err
 		}
 	}
+	if w.lost != nil {
+		// The chunk is settled as far as this run may record it; nothing
+		// more is sent.
+		return stop, w.lost
+	}
 	return stop, nil
+}
+
+// refusedForLostLock tells whether a recording failure is the store
+// refusing a run that lost its lock (it keeps the journal and what was
+// written for the run that holds the database now): the chunk's results
+// are still settled, its journal entries stay open for that run to read
+// back, and the worker stops. Any other recording failure is fatal.
+func (w *worker) refusedForLostLock(ctx context.Context) bool {
+	return w.holding(ctx) != nil
 }
 
 // verify settles one item from the read-back; maxEnd is the target's
@@ -410,7 +424,9 @@ func (w *worker) write(ctx context.Context, t target.Target, updates []target.Up
 		for j, i := range open {
 			batch[j] = updates[i]
 		}
-		got := t.Write(ctx, batch)
+		// The target asks again before each of its requests: a lock
+		// taken over in the middle of the batch stops the rest of it.
+		got := t.Write(target.WithSendGate(ctx, w.holding), batch)
 		var again []int
 		answered, progressed := false, false
 		for j, i := range open {

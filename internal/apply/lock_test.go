@@ -16,10 +16,9 @@ import (
 var errTakenOver = errors.New("the run lock was taken over by pid 4242 on gym-box")
 
 // A run that loses its lock while a busy terminal makes it retry a write
-// sends nothing more: no retry, no read-back, no further chunk. (The check
-// is made before each write call, a chunk's requests: the call in flight
-// completes.) The write
-// sent is failed as unconfirmed (its journal entry stays open for the next
+// sends nothing more: no retry, no read-back, no further request. (The
+// check is made before each request the target sends.) The write sent is
+// failed as unconfirmed (its journal entry stays open for the next
 // run), the rest are skipped with the reason, and Run returns it.
 func TestApplyStopsRetriesWhenTheLockIsLost(t *testing.T) {
 	w := newWorld(t, 300, nil)
@@ -59,10 +58,11 @@ func TestApplyStopsRetriesWhenTheLockIsLost(t *testing.T) {
 	if n := ep.Log.Count(nil); n != sentAtLoss {
 		t.Errorf("%d requests reached the terminal after the lock was lost; want none", n-sentAtLoss)
 	}
-	// The first chunk's write call (5 Modify requests, one per account)
-	// was checked and sent; its retries were not.
-	if n := ep.Log.Count(isModify); n != 5 {
-		t.Errorf("%d Modify requests; want the first chunk's 5, sent before the loss", n)
+	// The first Modify request was checked and sent; the target asked
+	// again before the second, and neither the rest of the chunk nor a
+	// retry was sent.
+	if n := ep.Log.Count(isModify); n != 1 {
+		t.Errorf("%d Modify requests; want the first one, sent before the loss", n)
 	}
 	var unconfirmed, skipped int
 	for _, r := range results {
@@ -75,8 +75,8 @@ func TestApplyStopsRetriesWhenTheLockIsLost(t *testing.T) {
 			t.Errorf("%s: %s (%d attempts) %v", r.Item.Account, r.Status, r.Attempts, r.Err)
 		}
 	}
-	if unconfirmed != 5 || skipped != len(entrance)-5 {
-		t.Errorf("%d unconfirmed, %d skipped of %d; want the first chunk's 5 and the rest", unconfirmed, skipped, len(entrance))
+	if unconfirmed != 1 || skipped != len(entrance)-1 {
+		t.Errorf("%d unconfirmed, %d skipped of %d; want the first write and the rest", unconfirmed, skipped, len(entrance))
 	}
 	// Every result is recorded; the journal entries of the first chunk
 	// stay open (the next run reads them back), none is opened after.

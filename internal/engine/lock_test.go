@@ -37,7 +37,7 @@ func intruder(t *testing.T, path string) {
 
 // takeoverAt wraps a terminal target and takes the lock over once, right
 // after the call the test names ("lookup" n: the n-th Lookup returned;
-// "write" n: the n-th Write returned), remembering how many Modify
+// "write" n: the n-th Write returned; "send" n: see Write), remembering how many Modify
 // requests the terminal had received then.
 type takeoverAt struct {
 	target.Target
@@ -72,6 +72,13 @@ func (w *takeoverAt) Lookup(ctx context.Context, ids []string) (map[string]targe
 }
 
 func (w *takeoverAt) Write(ctx context.Context, ups []target.Update) []error {
+	// "send" n: the takeover happens right before the n-th request of a
+	// write is sent, when the target asks the run's send gate.
+	outer := ctx
+	ctx = target.WithSendGate(ctx, func(context.Context) error {
+		w.after("send")
+		return target.CheckSend(outer)
+	})
 	errs := w.Target.Write(ctx, ups)
 	w.after("write")
 	return errs
@@ -96,6 +103,9 @@ func TestRunStopsWhenItsLockIsTakenOver(t *testing.T) {
 		// After the first chunk's write (its read-back completes): the
 		// next chunk is never journalled nor sent.
 		{name: "between chunks", call: "write", n: 1, minApplied: 1},
+		// In the middle of the first chunk: the requests sent before stay
+		// open in the journal (not read back), the rest are not sent.
+		{name: "between two requests of one chunk", call: "send", n: 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var wrap *takeoverAt

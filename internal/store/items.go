@@ -171,7 +171,10 @@ func (s *Store) AddItems(ctx context.Context, runID int64, items []ItemRecord) e
 // Status, Attempts, Error, Before and After replace the stored ones. What
 // the plan said (kind, member, account, desired end, reason) is kept as it
 // was added. ApprovedBy is set when given and never cleared: an approval is
-// part of the audit trail.
+// part of the audit trail. It does not ask for the run lock: a run's own
+// items say what it did, also after another run took the lock over (no
+// other run writes them); what runs share (journal, last written ends,
+// snapshots) is refused to a run without the lock.
 func (s *Store) UpdateItem(ctx context.Context, rec ItemRecord) error {
 	if err := s.writable(fmt.Sprintf("update %s of run %d", rec.label(), rec.RunID)); err != nil {
 		return err

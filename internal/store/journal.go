@@ -112,6 +112,12 @@ func (s *Store) CloseJournal(ctx context.Context, id int64, state string, readBa
 			return err
 		}
 		return s.inTx(ctx, func(tx *sql.Tx) error {
+			// A run that lost its lock leaves its entries open: the run
+			// that holds the database now reads them back (and may be
+			// doing so right now).
+			if err := s.checkLockTx(ctx, tx); err != nil {
+				return err
+			}
 			var cur string
 			err := tx.QueryRowContext(ctx, `SELECT state FROM journal WHERE id = ?`, id).Scan(&cur)
 			if errors.Is(err, sql.ErrNoRows) {

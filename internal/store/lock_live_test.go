@@ -140,6 +140,20 @@ func TestCheckLockNoticesTakeover(t *testing.T) {
 	if es, _ := s.Journal(ctx, run); len(es) != 1 || es[0].ID != id {
 		t.Errorf("journal after takeover = %+v, want only the entry opened before", es)
 	}
+	// The entry opened before stays open for the new holder to read back,
+	// and what the sync last wrote is the new holder's to set.
+	if err := s.CloseJournal(ctx, id, JournalDone, t0(), ""); !errors.Is(err, ErrLockLost) {
+		t.Errorf("CloseJournal after takeover = %v, want ErrLockLost", err)
+	}
+	if es, _ := s.OpenEntries(ctx); len(es) != 1 || es[0].ID != id {
+		t.Errorf("open entries after takeover = %+v, want the entry opened before", es)
+	}
+	if err := s.SetLastWritten(ctx, "entrance", "1", t0(), run); !errors.Is(err, ErrLockLost) {
+		t.Errorf("SetLastWritten after takeover = %v, want ErrLockLost", err)
+	}
+	if lw, _ := s.LastWritten(ctx); len(lw) != 0 {
+		t.Errorf("last written after takeover = %v, want nothing", lw)
+	}
 
 	// A deleted row (the intruder finished and released) is lost too.
 	mustExec(t, rawDB(t, path), `DELETE FROM run_lock`)

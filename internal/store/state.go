@@ -30,10 +30,17 @@ func (s *Store) SetLastWritten(ctx context.Context, targetName, account string, 
 			return err
 		}
 		run := runRef(runID)
-		_, err = s.db.ExecContext(ctx, `INSERT INTO last_written (target, account, end_at, run_id, written_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (target, account) DO UPDATE SET end_at = excluded.end_at, run_id = excluded.run_id, written_at = excluded.written_at`,
-			targetName, account, e, run, now)
-		return err
+		return s.inTx(ctx, func(tx *sql.Tx) error {
+			// What the sync last wrote belongs to the run holding the
+			// database: a run that lost its lock must not overwrite it.
+			if err := s.checkLockTx(ctx, tx); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO last_written (target, account, end_at, run_id, written_at) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (target, account) DO UPDATE SET end_at = excluded.end_at, run_id = excluded.run_id, written_at = excluded.written_at`,
+				targetName, account, e, run, now)
+			return err
+		})
 	}()
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)

@@ -149,7 +149,8 @@ func (t *Target) account(p Person) target.Account {
 // batches, and maps the platform's successList/errorList to the updates.
 // A person the EIS no longer sees gets class NotFound and is never sent (an
 // upsert of an unknown uuid would create it). After a rejected token every
-// update gets the stop error; after ctx ends, its error.
+// update gets the stop error; after ctx ends, its error. Each batch is sent
+// only if the context's send gate allows it (target.CheckSend).
 func (t *Target) Write(ctx context.Context, updates []target.Update) []error {
 	errs := make([]error, len(updates))
 	if t.c.Stopped() {
@@ -231,6 +232,13 @@ func (t *Target) Write(ctx context.Context, updates []target.Update) []error {
 		if err := ctx.Err(); err != nil {
 			for j, i := range where {
 				errs[i] = t.c.fail(target.Transient, "upsert "+batch[j].UUID, "", "not attempted", err)
+			}
+			continue
+		}
+		if err := target.CheckSend(ctx); err != nil {
+			// The run may send nothing more (it lost its lock).
+			for j, i := range where {
+				errs[i] = fmt.Errorf("upsert %s: %w: %w", batch[j].UUID, target.ErrNotSent, err)
 			}
 			continue
 		}
