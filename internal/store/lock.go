@@ -23,6 +23,11 @@ type LockHolder struct {
 	// PIDNamespace is the holder's PID namespace on Linux ("" elsewhere,
 	// or unknown): its pid is checked only from the same one.
 	PIDNamespace string
+	// Boot and Started tell the holder's process from a later one with
+	// the same pid: the host's boot id and the process's start time (Linux;
+	// "" elsewhere or unknown, then the pid alone decides).
+	Boot    string
+	Started string
 }
 
 func (h LockHolder) String() string {
@@ -169,6 +174,12 @@ func (s *Store) AcquireRunLock(ctx context.Context, holder LockHolder, wait time
 	if holder.PIDNamespace == "" {
 		holder.PIDNamespace = s.pidns
 	}
+	if holder.Boot == "" {
+		holder.Boot = s.boot
+	}
+	if holder.Started == "" && holder.PID == s.pid {
+		holder.Started = s.startOf(s.pid)
+	}
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	poll := min(500*time.Millisecond, max(wait/10, 10*time.Millisecond))
@@ -234,8 +245,9 @@ func (s *Store) tryLock(ctx context.Context, holder LockHolder) (*RunLock, error
 				}
 			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO run_lock (id, token, user, host, pid, pidns, mode, run_id, started_at, heartbeat_at)
-			VALUES (1, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`, token, holder.User, holder.Host, holder.PID, holder.PIDNamespace, holder.Mode, nowText, nowText)
+		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO run_lock (id, token, user, host, pid, pidns, boot_id, pid_start, mode, run_id, started_at, heartbeat_at)
+			VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`, token, holder.User, holder.Host, holder.PID, holder.PIDNamespace,
+			holder.Boot, holder.Started, holder.Mode, nowText, nowText)
 		return err
 	})
 	if err != nil {
@@ -254,8 +266,9 @@ func (s *Store) tryLock(ctx context.Context, holder LockHolder) (*RunLock, error
 func readLock(ctx context.Context, tx *sql.Tx) (lockRow, bool, error) {
 	var r lockRow
 	var since, hb string
-	err := tx.QueryRowContext(ctx, `SELECT token, user, host, pid, pidns, mode, run_id, started_at, heartbeat_at FROM run_lock WHERE id = 1`).
-		Scan(&r.token, &r.holder.User, &r.holder.Host, &r.holder.PID, &r.holder.PIDNamespace, &r.holder.Mode, &r.runID, &since, &hb)
+	err := tx.QueryRowContext(ctx, `SELECT token, user, host, pid, pidns, boot_id, pid_start, mode, run_id, started_at, heartbeat_at FROM run_lock WHERE id = 1`).
+		Scan(&r.token, &r.holder.User, &r.holder.Host, &r.holder.PID, &r.holder.PIDNamespace, &r.holder.Boot, &r.holder.Started,
+			&r.holder.Mode, &r.runID, &since, &hb)
 	if errors.Is(err, sql.ErrNoRows) {
 		return lockRow{}, false, nil
 	}
@@ -273,7 +286,8 @@ func readLock(ctx context.Context, tx *sql.Tx) (lockRow, bool, error) {
 // be alive.
 //
 // On this host the process table decides: a holder whose pid is running
-// keeps the lock whatever its heartbeat says. A heartbeat ages by a clock
+// (the same process: same boot, same start time) keeps the lock whatever
+// its heartbeat says. A heartbeat ages by a clock
 // jump, a suspended VM or a stalled disk as well as by death, and taking
 // the lock from a live run makes two writers (issue 11 §2). Only where
 // liveness cannot be checked (another host, or a platform that cannot
@@ -282,11 +296,21 @@ func (s *Store) staleReason(r lockRow, now time.Time) string {
 	// A pid means something only in the process table that wrote it: the
 	// same host name and PID namespace (containers may share a name).
 	if r.holder.Host == s.host && r.holder.PIDNamespace == s.pidns {
+		// A pid of an earlier boot, or one now given to a later process,
+		// names nobody: the run that took the lock has ended.
+		if r.holder.Boot != "" && s.boot != "" && r.holder.Boot != s.boot {
+			return fmt.Sprintf("%s has restarted since pid %d took the lock", r.holder.Host, r.holder.PID)
+		}
 		if alive, known := s.alive(r.holder.PID); known {
-			if alive {
-				return ""
+			if !alive {
+				return fmt.Sprintf("pid %d is no longer running on %s", r.holder.PID, r.holder.Host)
 			}
-			return fmt.Sprintf("pid %d is no longer running on %s", r.holder.PID, r.holder.Host)
+			if r.holder.Started != "" {
+				if now := s.startOf(r.holder.PID); now != "" && now != r.holder.Started {
+					return fmt.Sprintf("pid %d on %s is now another process (the run that took the lock has ended)", r.holder.PID, r.holder.Host)
+				}
+			}
+			return ""
 		}
 	}
 	if silent := now.Sub(r.heartbeat); silent > s.staleAfter {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +169,28 @@ func TestCheckLockWithoutLock(t *testing.T) {
 	s, _, _ := newStore(t)
 	if err := s.CheckLock(context.Background()); err != nil {
 		t.Errorf("CheckLock without a lock = %v", err)
+	}
+}
+
+// The lock records this process as the kernel knows it (boot id, start
+// time), and reads it back as the same live holder.
+func TestLockNamesThisProcess(t *testing.T) {
+	ctx := context.Background()
+	s, _, path := newStore(t)
+	l, err := s.AcquireRunLock(ctx, LockHolder{Mode: "auto"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	var boot, started string
+	if err := rawDB(t, path).QueryRow(`SELECT boot_id, pid_start FROM run_lock`).Scan(&boot, &started); err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS == "linux" && (boot == "" || started == "" || started != processStart(os.Getpid())) {
+		t.Errorf("lock row boot %q start %q; want this boot and this process's start %q", boot, started, processStart(os.Getpid()))
+	}
+	other := openAgain(t, path, clock.NewManual(t0()))
+	if _, err := other.AcquireRunLock(ctx, LockHolder{Mode: "auto"}, 0); !errors.Is(err, ErrLocked) {
+		t.Errorf("second AcquireRunLock from this live process = %v, want refused", err)
 	}
 }

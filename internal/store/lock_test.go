@@ -148,12 +148,25 @@ func TestStaleLockTakeover(t *testing.T) {
 		// Containers sharing a host name (and the database) have process
 		// tables of their own: a pid not seen here is not dead there.
 		{"same host name, another PID namespace, fresh heartbeat", me, false, true, time.Minute, ""},
+		// A pid running now is not the holder's when the host restarted
+		// since, or when the process with that pid started later: a
+		// reused pid does not keep a dead run's lock.
+		{"live pid of an earlier boot", me, true, true, time.Minute, "this-host has restarted since pid 4242 took the lock"},
+		{"live pid reused by another process", me, true, true, time.Minute, "pid 4242 on this-host is now another process"},
+		{"live pid, same process", me, true, true, time.Minute, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, _, path := newStore(t)
 			clkB := clock.NewManual(t0().Add(tc.silentFor))
 			b := openAgain(t, path, clkB)
 			b.host = me
+			b.boot = "boot-1"
+			b.startOf = func(pid int) string {
+				if strings.Contains(tc.name, "reused") {
+					return "777"
+				}
+				return "555"
+			}
 			b.alive = func(pid int) (bool, bool) {
 				if pid != 4242 {
 					t.Errorf("liveness asked for pid %d", pid)
@@ -163,6 +176,10 @@ func TestStaleLockTakeover(t *testing.T) {
 			holder := LockHolder{Mode: "auto", Host: tc.host, PID: 4242}
 			if strings.Contains(tc.name, "another PID namespace") {
 				holder.PIDNamespace = "pid:[4026532999]"
+			}
+			holder.Boot, holder.Started = "boot-1", "555"
+			if strings.Contains(tc.name, "earlier boot") {
+				holder.Boot = "boot-0"
 			}
 			la, err := a.AcquireRunLock(ctx, holder, 0)
 			if err != nil {

@@ -80,6 +80,8 @@ type Store struct {
 	pidns          string // this process's PID namespace ("" unknown)
 	pid            int
 	alive          func(pid int) (alive, known bool)
+	boot           string               // this boot's id ("" unknown)
+	startOf        func(pid int) string // a process's start time ("" unknown)
 	heartbeatEvery time.Duration
 	staleAfter     time.Duration
 
@@ -235,7 +237,7 @@ func openDB(ctx context.Context, abs string, q url.Values, clk clock.Clock, read
 	pidns, _ := os.Readlink("/proc/self/ns/pid") // "" where there is none: then the host alone
 	return &Store{
 		db: db, path: abs, clk: clk, readOnly: readOnly,
-		host: host, pidns: pidns, pid: os.Getpid(), alive: processAlive,
+		host: host, pidns: pidns, pid: os.Getpid(), alive: processAlive, boot: bootID(), startOf: processStart,
 		heartbeatEvery: defaultHeartbeat, staleAfter: defaultStaleAfter,
 	}, nil
 }
