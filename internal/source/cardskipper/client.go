@@ -234,11 +234,11 @@ func (c *Client) do(ctx context.Context, cl call) (reply, error) {
 		return reply{}, fmt.Errorf("%w: Content-Length %d is over the limit of %s", ErrTooLarge, resp.ContentLength, byteSize(c.maxBody))
 	}
 	br := bufio.NewReaderSize(&boundedReader{r: resp.Body, left: c.maxBody, limit: c.maxBody}, readBufSize)
-	if err := checkContentType(resp.Header.Get("Content-Type"), br); err != nil {
+	if err := checkContentType(resp.Header.Get("Content-Type"), br, c.quoteable); err != nil {
 		resp.Body.Close()
 		return reply{}, c.scrub(err)
 	}
-	if err := sniff(br); err != nil {
+	if err := sniff(br, c.quoteable); err != nil {
 		resp.Body.Close()
 		return reply{}, c.scrub(err)
 	}
@@ -248,7 +248,7 @@ func (c *Client) do(ctx context.Context, cl call) (reply, error) {
 // checkContentType rejects replies declared as HTML or JSON. Other types
 // (application/xml, text/xml, text/plain, none) are judged by sniff: real
 // servers are sloppy with the header.
-func checkContentType(ct string, br *bufio.Reader) error {
+func checkContentType(ct string, br *bufio.Reader, scrub scrubFunc) error {
 	if ct == "" {
 		return nil
 	}
@@ -265,10 +265,10 @@ func checkContentType(ct string, br *bufio.Reader) error {
 		if !isHTML(t) && (hasPrefixFold(t, "<?xml") || hasPrefixFold(t, "<cardskipper")) {
 			return nil
 		}
-		return htmlError(head)
+		return htmlError(scrub.of(head))
 	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-		head, _ := br.Peek(64)
-		return fmt.Errorf("%w: it is JSON (Content-Type %s, starts with %q)", ErrNotXML, mt, clip(head, 40))
+		head, _ := br.Peek(sniffLen)
+		return fmt.Errorf("%w: it is JSON (Content-Type %s, starts with %q)", ErrNotXML, mt, scrub.quote(head, 40))
 	}
 	return nil
 }
@@ -298,6 +298,11 @@ func (c *Client) statusError(cl call, resp *http.Response) error {
 	}
 	return se
 }
+
+// quoteable is a piece of a reply without credentials nor a run of a
+// secret's characters, ready to be cut for a quote (scrubFunc): the whole
+// piece is scrubbed, so that no start of a secret is left at the cut.
+func (c *Client) quoteable(b []byte) []byte { return []byte(c.redact.Short(string(b))) }
 
 // scrub removes the credentials from an error's text (see redact.Scrubber),
 // in case a broken proxy or server echoes the request.

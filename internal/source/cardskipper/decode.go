@@ -40,10 +40,10 @@ func DecodeExport(r io.Reader, zone *time.Location) ([]member.Member, error) {
 		return nil, errors.New("cardskipper: member export: no time zone")
 	}
 	br := bufio.NewReaderSize(r, readBufSize)
-	if err := sniff(br); err != nil {
+	if err := sniff(br, nil); err != nil {
 		return nil, fmt.Errorf("cardskipper: member export: %w", err)
 	}
-	ms, err := decodeMembers(br, zone)
+	ms, err := decodeMembers(br, zone, nil)
 	if err != nil {
 		return nil, fmt.Errorf("cardskipper: member export: %w", err)
 	}
@@ -51,8 +51,9 @@ func DecodeExport(r io.Reader, zone *time.Location) ([]member.Member, error) {
 }
 
 // decodeMembers decodes a sniffed export.
-func decodeMembers(br *bufio.Reader, zone *time.Location) ([]member.Member, error) {
+func decodeMembers(br *bufio.Reader, zone *time.Location, scrub scrubFunc) ([]member.Member, error) {
 	d := &exportDecoder{s: newXMLScanner(br), zone: zone, strs: make(map[string]string)}
+	d.s.scrub = scrub
 	d.s.lenientValues = true
 	if err := d.document(); err != nil {
 		return nil, err
@@ -242,7 +243,7 @@ func (d *exportDecoder) root() error {
 			}
 			return nil
 		case tokText:
-			if err := checkProlog(d.s.textBytes()); err != nil {
+			if err := checkProlog(d.s.textBytes(), d.s.scrub); err != nil {
 				return err
 			}
 		}
@@ -261,9 +262,9 @@ func checkRoot(local string) error {
 }
 
 // checkProlog refuses text before the root element.
-func checkProlog(text []byte) error {
+func checkProlog(text []byte, scrub scrubFunc) error {
 	if s := bytes.TrimSpace(text); len(s) > 0 {
-		return fmt.Errorf("%w: text %q before the root element", ErrNotXML, clip(s, 40))
+		return fmt.Errorf("%w: text %q before the root element", ErrNotXML, scrub.quote(s, 40))
 	}
 	return nil
 }

@@ -107,7 +107,11 @@ var (
 // empty body, an HTML page or plain text gets a message that says so instead
 // of an XML syntax error. It drops a UTF-8 byte order mark (which
 // encoding/xml does not accept) and leaves everything else unread.
-func sniff(br *bufio.Reader) error {
+//
+// What it quotes of the reply is scrubbed by scrub (nil: as it is) before
+// it is cut: a credential a server echoed is recognised whole, and no
+// fragment of it is left at the cut.
+func sniff(br *bufio.Reader, scrub scrubFunc) error {
 	if head, _ := br.Peek(3); bytes.HasPrefix(head, bomUTF8) {
 		_, _ = br.Discard(3)
 	}
@@ -129,10 +133,10 @@ func sniff(br *bufio.Reader) error {
 		return fmt.Errorf("%w: it starts with %d bytes of white space", ErrNotXML, len(head))
 	}
 	if isHTML(t) {
-		return htmlError(t)
+		return htmlError(scrub.of(t))
 	}
 	if t[0] != '<' {
-		return fmt.Errorf("%w: it starts with %q", ErrNotXML, clip(t, 40))
+		return fmt.Errorf("%w: it starts with %q", ErrNotXML, scrub.quote(t, 40))
 	}
 	return nil
 }
@@ -225,6 +229,21 @@ func tidy(s string, n int) string {
 	}
 	return strings.TrimSpace(b.String())
 }
+
+// scrubFunc removes credentials, and runs of a secret's characters, from a
+// piece of a reply about to be quoted (the client's quoteable); nil leaves
+// it as it is. Only error paths call it.
+type scrubFunc func([]byte) []byte
+
+func (f scrubFunc) of(b []byte) []byte {
+	if f == nil {
+		return b
+	}
+	return f(b)
+}
+
+// quote is clip of b scrubbed whole first.
+func (f scrubFunc) quote(b []byte, n int) string { return clip(f.of(b), n) }
 
 // clip returns at most n bytes of b, for quoting with %q.
 func clip(b []byte, n int) string {

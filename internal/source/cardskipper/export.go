@@ -115,7 +115,7 @@ func (c *Client) export(ctx context.Context, q ExportQuery) ([]member.Member, er
 		return nil, err
 	}
 	defer r.Close()
-	ms, err := decodeMembers(r.br, c.zone)
+	ms, err := decodeMembers(r.br, c.zone, c.quoteable)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 			err = fmt.Errorf("%w (%w)", err, ctxErr)

@@ -41,7 +41,7 @@ func oracleDecodeExport(r io.Reader, zone *time.Location) ([]member.Member, erro
 		return nil, errors.New("cardskipper: member export: no time zone")
 	}
 	br := bufio.NewReaderSize(r, readBufSize)
-	if err := sniff(br); err != nil {
+	if err := sniff(br, nil); err != nil {
 		return nil, fmt.Errorf("cardskipper: member export: %w", err)
 	}
 	ms, err := oracleDecodeMembers(br, zone)

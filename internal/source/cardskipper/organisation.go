@@ -61,7 +61,7 @@ func (c *Client) organisationInfo(ctx context.Context) ([]Organisation, error) {
 		return nil, err
 	}
 	defer r.Close()
-	orgs, err := decodeInfo(r.br)
+	orgs, err := decodeInfo(r.br, c.quoteable)
 	if err != nil {
 		return nil, c.scrub(err)
 	}
@@ -73,10 +73,10 @@ func (c *Client) organisationInfo(ctx context.Context) ([]Organisation, error) {
 // Id is not a number fails the decode with a message naming it.
 func DecodeOrganisationInfo(r io.Reader) ([]Organisation, error) {
 	br := bufio.NewReaderSize(r, readBufSize)
-	if err := sniff(br); err != nil {
+	if err := sniff(br, nil); err != nil {
 		return nil, fmt.Errorf("cardskipper: organisation info: %w", err)
 	}
-	orgs, err := decodeInfo(br)
+	orgs, err := decodeInfo(br, nil)
 	if err != nil {
 		return nil, fmt.Errorf("cardskipper: organisation info: %w", err)
 	}
@@ -112,7 +112,7 @@ type infoBody struct {
 	Organisations []infoOrg `xml:"Organisations>Organisation"`
 }
 
-func decodeInfo(br *bufio.Reader) ([]Organisation, error) {
+func decodeInfo(br *bufio.Reader, scrub scrubFunc) ([]Organisation, error) {
 	// Read whole (it is small) so that a character reference XML forbids
 	// (&#x1b; in one organisation's name) can be made U+FFFD first: one
 	// bad name must not fail every organisation, and with child
@@ -127,7 +127,7 @@ func decodeInfo(br *bufio.Reader) ([]Organisation, error) {
 	dec := xml.NewDecoder(bytes.NewReader(forbiddenReferences(raw)))
 	dec.CharsetReader = charsetReader
 	fail := func(err error) error { return infoFailure(dec, err) }
-	if err := rootElement(dec, fail); err != nil {
+	if err := rootElement(dec, fail, scrub); err != nil {
 		return nil, err
 	}
 	var body infoBody
@@ -194,7 +194,7 @@ func isDigitIn(c byte, base int) bool {
 
 // rootElement reads up to the root start element of a decoder driven by
 // Token and checks that it is <Cardskipper>.
-func rootElement(dec *xml.Decoder, fail func(error) error) error {
+func rootElement(dec *xml.Decoder, fail func(error) error, scrub scrubFunc) error {
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -207,7 +207,7 @@ func rootElement(dec *xml.Decoder, fail func(error) error) error {
 		case xml.StartElement:
 			return checkRoot(t.Name.Local)
 		case xml.CharData:
-			if err := checkProlog(t); err != nil {
+			if err := checkProlog(t, scrub); err != nil {
 				return err
 			}
 		}

@@ -35,12 +35,15 @@ import (
 // skipped, and entities it declares stay unknown) are read and validated as
 // encoding/xml does, but never returned.
 type xmlScanner struct {
-	r    *bufio.Reader
-	win  []byte // r's buffered bytes, peeked; win[pos:] is not yet consumed
-	pos  int
-	off  int64 // input offset of win[0]
-	line int
-	rerr error // the read error that ended the input (io.EOF at its end); sticky
+	// scrub takes credentials out of what a syntax error quotes, before
+	// it is cut (nil: quoted as it is).
+	scrub scrubFunc
+	r     *bufio.Reader
+	win   []byte // r's buffered bytes, peeked; win[pos:] is not yet consumed
+	pos   int
+	off   int64 // input offset of win[0]
+	line  int
+	rerr  error // the read error that ended the input (io.EOF at its end); sticky
 
 	// keepText makes text tokens carry their text; otherwise text is only
 	// validated (nearly all of it is indentation).
@@ -404,7 +407,7 @@ func (s *xmlScanner) qname(missing string) error {
 	name := s.tok[start:]
 	ok, colons := isXMLName(name)
 	if !ok {
-		return s.syntax("invalid XML name: " + clip(name, 80))
+		return s.syntax("invalid XML name: " + s.scrub.quote(name, 80))
 	}
 	if colons > 1 {
 		return s.syntax(missing)

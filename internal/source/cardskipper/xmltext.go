@@ -366,7 +366,7 @@ func (s *xmlScanner) procInst() error {
 		return s.syntax("expected target name after <?")
 	}
 	if ok, _ := isXMLName(s.tok[start:]); !ok {
-		return s.syntax("invalid XML name: " + clip(s.tok[start:], 80))
+		return s.syntax("invalid XML name: " + s.scrub.quote(s.tok[start:], 80))
 	}
 	decl := string(s.tok[start:]) == "xml"
 	s.space()
