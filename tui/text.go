@@ -5,6 +5,8 @@ import (
 
 	"charm.land/bubbles/v2/textinput"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 // fit makes s exactly w cells wide: truncated with an ellipsis, padded with
@@ -15,6 +17,9 @@ func fit(s string, w int) string {
 		return ""
 	}
 	n, plain := width(s)
+	if !plain {
+		s = textclean.Frame(s)
+	}
 	if n > w {
 		if plain {
 			s, n = s[:w-1]+"…", w
@@ -31,11 +36,15 @@ func fit(s string, w int) string {
 
 // width is s's width in cells, and whether s is plain printable ASCII (one
 // cell a byte): most cells of the table are (dates, e-mails, numbers), and
-// measuring graphemes for them was half of a keypress's time.
+// measuring graphemes for them was half of a keypress's time. Text that is
+// not plain is measured as textclean.Frame leaves it (the console's own
+// colours, nothing else that steers the terminal): the helpers below cut
+// and pad that, so that an escape sequence in a name can neither reach the
+// terminal nor widen a line once Render drops it.
 func width(s string) (int, bool) {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f {
-			return ansi.StringWidth(s), false
+			return ansi.StringWidth(textclean.Frame(s)), false
 		}
 	}
 	return len(s), true
@@ -43,16 +52,23 @@ func width(s string) (int, bool) {
 
 // fitRight is fit aligned to the right (numbers).
 func fitRight(s string, w int) string {
-	n, _ := width(s)
+	n, plain := width(s)
 	if n >= w {
 		return fit(s, w)
+	}
+	if !plain {
+		s = textclean.Frame(s)
 	}
 	return strings.Repeat(" ", w-n) + s
 }
 
 // pad fills s with spaces to w cells, never cutting it (dates).
 func pad(s string, w int) string {
-	if n, _ := width(s); n < w {
+	n, plain := width(s)
+	if !plain {
+		s = textclean.Frame(s)
+	}
+	if n < w {
 		return s + strings.Repeat(" ", w-n)
 	}
 	return s
@@ -63,7 +79,7 @@ func clip(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	return ansi.Truncate(s, w, "…")
+	return ansi.Truncate(textclean.Frame(s), w, "…")
 }
 
 // newInput is a text input with a steady cursor (a blinking one redraws the

@@ -8,6 +8,8 @@ import (
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 // View draws the whole screen; only the root returns a tea.View.
@@ -37,7 +39,9 @@ func (m *Model) Render() string {
 	for i, l := range lines {
 		lines[i] = clip(l, w)
 	}
-	return strings.Join(lines, "\n")
+	// Nothing from outside steers the terminal, whatever reached a screen
+	// (issue 11 §6): only the console's own colours stay.
+	return textclean.Frame(strings.Join(lines, "\n"))
 }
 
 // bodyHeight is the screen less the title, status and footer lines.

@@ -70,3 +70,75 @@ func unwanted(r rune) bool {
 	}
 	return false
 }
+
+// Frame is Clean for a whole screen the console drew: line breaks stay, and
+// so do its own colours, SGR sequences (ESC [ digits ; : m) — everything
+// else Clean removes goes, an ESC that does not start one included. It is
+// the console's last line of defence: names are cleaned where they enter,
+// but a database written by an older version may still hold raw ones.
+func Frame(s string) string {
+	if !hasOutsideSGR(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		if n := sgrLen(s[i:]); n > 0 {
+			b.WriteString(s[i : i+n])
+			i += n
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\n':
+			b.WriteByte('\n')
+		case r == utf8.RuneError && size == 1:
+			b.WriteRune(utf8.RuneError)
+		case isBreak(r):
+			b.WriteByte(' ')
+		case unwanted(r):
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// hasOutsideSGR reports whether s holds anything Frame changes.
+func hasOutsideSGR(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f || c == '\n' {
+			i++
+			continue
+		}
+		if n := sgrLen(s[i:]); n > 0 {
+			i += n
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || unwanted(r) {
+			return true
+		}
+		i += size
+	}
+	return false
+}
+
+// sgrLen is the length of the SGR sequence s starts with, or 0.
+func sgrLen(s string) int {
+	if len(s) < 3 || s[0] != 0x1b || s[1] != '[' {
+		return 0
+	}
+	for i := 2; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9', c == ';', c == ':':
+		case c == 'm':
+			return i + 1
+		default:
+			return 0
+		}
+	}
+	return 0
+}

@@ -68,3 +68,51 @@ func FuzzClean(f *testing.F) {
 		}
 	})
 }
+
+// Frame keeps the console's own colours and line breaks and drops every
+// other sequence and character Clean removes.
+func TestFrame(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"\x1b[1mAna\x1b[0m Novak\n\x1b[38;2;1;2;3mrow\x1b[m", "\x1b[1mAna\x1b[0m Novak\n\x1b[38;2;1;2;3mrow\x1b[m"},
+		{"\x1b[4:3mcurly\x1b[m", "\x1b[4:3mcurly\x1b[m"},
+		{"\x1b]8;;https://evil.example/\x1b\\Ana\x1b]8;;\x1b\\", "]8;;https://evil.example/\\Ana]8;;\\"},
+		{"\x1b]52;c;ZWNobyBoaQ==\x07Ana", "]52;c;ZWNobyBoaQ==Ana"},
+		{"\x1b[2J\x1b[HAna", "[2J[HAna"}, // clear screen, cursor home: not SGR
+		{"Ana\u009b31mNovak\u202E\u200b", "Ana31mNovak"},
+		{"a\tb\r\nc", "a b \nc"},
+		{"\x1b[", "["},
+		{"bad\xffbyte", "bad\uFFFDbyte"},
+	} {
+		if got := Frame(tt.in); got != tt.want {
+			t.Errorf("Frame(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	s := "\x1b[1mŽiga Čeh\x1b[0m │ 2026-01-01\n"
+	if n := testing.AllocsPerRun(100, func() { _ = Frame(s) }); n != 0 {
+		t.Errorf("Frame of a clean frame allocates %v times", n)
+	}
+}
+
+func FuzzFrame(f *testing.F) {
+	for _, s := range []string{"\x1b[1mA\x1b[0m", "\x1b]8;;x\x1b\\", "\u009b", "\u202E", "a\tb\n", "\xff", "\x1b[", "\x1b[38;5;1m"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c := Frame(s)
+		if Frame(c) != c {
+			t.Fatalf("not idempotent: %q → %q → %q", s, c, Frame(c))
+		}
+		// What is left is text, line breaks and SGR sequences only.
+		rest := c
+		for i := strings.IndexByte(rest, 0x1b); i >= 0; i = strings.IndexByte(rest, 0x1b) {
+			n := sgrLen(rest[i:])
+			if n == 0 {
+				t.Fatalf("an ESC that starts no SGR survived: %q → %q", s, c)
+			}
+			rest = rest[:i] + rest[i+n:]
+		}
+		if Has(strings.ReplaceAll(rest, "\n", " ")) {
+			t.Fatalf("Frame(%q) = %q keeps what Clean removes", s, c)
+		}
+	})
+}
