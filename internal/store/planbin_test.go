@@ -466,3 +466,22 @@ func BenchmarkLastPlan75k(b *testing.B) {
 		b.ReportMetric(float64(inflatedSize(b, blob)), "inflated-bytes")
 	})
 }
+
+// A last plan an earlier version saved with a raw name (in the item, the
+// account, the reason) is read back clean.
+func TestLastPlanRawNamesAreReadClean(t *testing.T) {
+	p := bigPlan(t, 10)
+	const raw, clean = "\x1b[2J\u009bAna\u202E", "[2JAna"
+	p.Items[0].Name, p.Items[0].AccountName, p.Items[0].Reason = raw, raw+"X", "name differs: "+raw
+	blob, err := encodeLastPlan(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeLastPlan(blob, zonesFor(p.Zone()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := got.Items[0]; it.Name != clean || it.AccountName != clean+"X" || it.Reason != "name differs: "+clean {
+		t.Errorf("item read back as name %q, account name %q, reason %q", it.Name, it.AccountName, it.Reason)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 // Reading the last plan (format: planbin.go). Everything read is checked:
@@ -306,7 +307,7 @@ func (r *binReader) item(it, prev *plan.Item, zone *time.Location) {
 		}
 		it.Email, it.MemberID, it.Name = prev.Email, prev.MemberID, prev.Name
 	} else {
-		it.Email, it.MemberID, it.Name = member.Email(r.str()), r.str(), r.str()
+		it.Email, it.MemberID, it.Name = member.Email(r.str()), r.str(), textclean.Clean(r.str())
 	}
 	it.Target, it.System, it.Account = r.sym(), r.sym(), r.str()
 	it.AccountName = it.Name

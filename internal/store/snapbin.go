@@ -13,6 +13,7 @@ import (
 
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/target"
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 // Snapshot format 2: a compact binary encoding, gzipped. Format 1 (gzipped
@@ -228,7 +229,10 @@ func (r *binReader) sym() string {
 	case r.err != nil:
 		return ""
 	case n == 0:
-		s := r.str()
+		// A symbol is a name, tag, kind or reason: cleaned once, where it
+		// is defined, so that one written raw by an earlier version (before
+		// names were cleaned where they enter) reaches no output raw.
+		s := textclean.Clean(r.str())
 		if r.err == nil {
 			r.syms = append(r.syms, s)
 		}

@@ -320,3 +320,35 @@ func TestBinaryRoundTripOfRepeats(t *testing.T) {
 		}
 	}
 }
+
+// Names a version before issue 11 stored raw (escape sequences, C1, bidi
+// overrides) are read back clean, from snapshots and from the last plan:
+// the console and every output then start from clean text.
+func TestRawNamesOfEarlierVersionsAreReadClean(t *testing.T) {
+	ms, as := bigClub(t)
+	ms, as = ms[:3], as[:3]
+	const raw, clean = "\x1b]8;;https://evil.example/\x1b\\Ana\u009b\u202E", "]8;;https://evil.example/\\Ana"
+	ms[1].FirstName, ms[2].LastName, as[1].Name = raw, raw, raw
+	bm, err := encodeMembers(ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gm, err := decodeMembers(bm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gm[1].FirstName != clean || gm[2].LastName != clean {
+		t.Errorf("member names read as %q, %q; want %q", gm[1].FirstName, gm[2].LastName, clean)
+	}
+	ba, err := encodeAccounts(as)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ga, err := decodeAccounts(ba)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ga[1].Name != clean {
+		t.Errorf("account name read as %q; want %q", ga[1].Name, clean)
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/target"
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 const (
@@ -179,8 +180,9 @@ func decodeMembersJSON(data []byte) ([]member.Member, error) {
 	}
 	out := make([]member.Member, len(in))
 	for i, j := range in {
-		m := member.Member{ID: j.ID, Email: member.Email(j.Email), RawEmail: j.RawEmail, FirstName: j.First,
-			LastName: j.Last, Inactive: j.Inactive, Tags: nilIfEmpty(j.Tags), Extra: j.Extra, Problems: nilIfEmpty(j.Problems)}
+		// Names written raw by an earlier version are cleaned as they are read.
+		m := member.Member{ID: j.ID, Email: member.Email(j.Email), RawEmail: j.RawEmail, FirstName: textclean.Clean(j.First),
+			LastName: textclean.Clean(j.Last), Inactive: j.Inactive, Tags: nilIfEmpty(j.Tags), Extra: j.Extra, Problems: nilIfEmpty(j.Problems)}
 		if j.Email != "" {
 			// The key of everything: a damaged one must not join the wrong accounts.
 			if norm, err := member.NormalizeEmail(j.Email); err != nil || string(norm) != j.Email {
@@ -203,7 +205,7 @@ func decodeAccountsJSON(data []byte) ([]target.Account, error) {
 	}
 	out := make([]target.Account, len(in))
 	for i, j := range in {
-		a := target.Account{ID: j.ID, Name: j.Name, Email: member.Email(j.Email), Begin: j.Begin, End: j.End,
+		a := target.Account{ID: j.ID, Name: textclean.Clean(j.Name), Email: member.Email(j.Email), Begin: j.Begin, End: j.End,
 			Permanent: j.Permanent, Attrs: j.Attrs, Problems: nilIfEmpty(j.Problems)}
 		if len(a.Attrs) == 0 {
 			a.Attrs = nil
