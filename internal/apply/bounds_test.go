@@ -48,7 +48,7 @@ func TestApplyAcceptsADayBelowARefusedMaximum(t *testing.T) {
 	it := plan.Item{ID: "i1", Kind: plan.Extend, Target: "entrance", Account: "1042", Clamped: true,
 		CurrentEnd: plan.LocalTime{Time: time.Date(2026, 10, 1, 23, 59, 59, 0, zone)},
 		DesiredEnd: plan.LocalTime{Time: maxEnd.In(zone)}, Reason: "renewed in Cardskipper"}
-	eng := apply.Engine{Targets: map[string]target.Target{"entrance": tg}, Recorder: newRecorder(nil), RunID: 1, Retry: instant()}
+	eng := apply.Runner{Targets: map[string]target.Target{"entrance": tg}, Recorder: newRecorder(nil), RunID: 1, Retry: instant()}
 	res, err := eng.Run(context.Background(), []plan.Item{it})
 	if err != nil {
 		t.Fatal(err)

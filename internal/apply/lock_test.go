@@ -49,7 +49,7 @@ func TestApplyStopsRetriesWhenTheLockIsLost(t *testing.T) {
 	retry := instant()
 	retry.Budget = time.Hour
 	rec := newRecorder(w.site)
-	eng := apply.Engine{Targets: map[string]target.Target{"entrance": w.targets["entrance"]}, Recorder: rec,
+	eng := apply.Runner{Targets: map[string]target.Target{"entrance": w.targets["entrance"]}, Recorder: rec,
 		RunID: 1, Retry: retry, Batch: 5, Holding: holding}
 	results, err := eng.Run(context.Background(), entrance)
 	if !errors.Is(err, errTakenOver) {

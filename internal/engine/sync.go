@@ -192,7 +192,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		selected = rest
 	}
 	if len(selected) > 0 {
-		ae := apply.Engine{Recorder: recorder{st: e.Store, approvedBy: o.ApprovedBy}, RunID: runID, Retries: o.retries,
+		ae := apply.Runner{Recorder: recorder{st: e.Store, approvedBy: o.ApprovedBy}, RunID: runID, Retries: o.retries,
 			Holding: e.Store.CheckLock,
 			Progress: func(ev apply.Event) {
 				e.emit(Event{Phase: "apply", Target: ev.Target, Done: ev.Done, Total: ev.Total, Apply: &ev, Err: ev.Err})

@@ -7,7 +7,7 @@ type sendGateKey struct{}
 
 // WithSendGate returns ctx carrying gate: a target asks it (CheckSend)
 // right before each request that changes the system, and sends nothing
-// more once it fails. The apply engine's gate is "this run still holds
+// more once it fails. The apply runner's gate is "this run still holds
 // the database's run lock" (issue 11 §2), so that a run whose lock was
 // taken over stops between two requests of one chunk, not only between
 // chunks. It travels in the context because it belongs to one Write call

@@ -177,7 +177,7 @@ func TestApplyWritesOnlyValidityAndReadsInBatches(t *testing.T) {
 		t.Fatalf("data set gave only %d write items", len(items))
 	}
 	rec := newRecorder(w.site)
-	eng := apply.Engine{Targets: w.targets, Recorder: rec, RunID: 1, Retry: instant()}
+	eng := apply.Runner{Targets: w.targets, Recorder: rec, RunID: 1, Retry: instant()}
 	results, err := eng.Run(context.Background(), items)
 	if err != nil {
 		t.Fatal(err)
@@ -250,7 +250,7 @@ func TestApplySkipsAccountsChangedSincePlanning(t *testing.T) {
 	term.SetPersons(persons)
 
 	rec := newRecorder(w.site)
-	eng := apply.Engine{Targets: w.targets, Recorder: rec, RunID: 1, Retry: instant()}
+	eng := apply.Runner{Targets: w.targets, Recorder: rec, RunID: 1, Retry: instant()}
 	results, err := eng.Run(context.Background(), items)
 	if err != nil {
 		t.Fatal(err)
@@ -279,7 +279,7 @@ func TestApplyConvergesUnderTransientFaults(t *testing.T) {
 		ep.Faults.SetRate(emulator.FaultReset, 0.05)
 	}
 	items := w.writes(plan.Extend, plan.Reactivate)
-	eng := apply.Engine{Targets: w.targets, Recorder: newRecorder(w.site), RunID: 1, Retry: instant()}
+	eng := apply.Runner{Targets: w.targets, Recorder: newRecorder(w.site), RunID: 1, Retry: instant()}
 	results, err := eng.Run(context.Background(), items)
 	if err != nil {
 		t.Fatal(err)
@@ -310,7 +310,7 @@ func TestApplyStopsATerminalAfterAuthFailure(t *testing.T) {
 	w := newWorld(t, 300, nil)
 	w.site.TerminalServers["entrance"].SetPassword("changed-by-someone")
 	items := w.writes(plan.Extend, plan.Reactivate)
-	eng := apply.Engine{Targets: w.targets, Recorder: newRecorder(w.site), RunID: 1, Retry: instant()}
+	eng := apply.Runner{Targets: w.targets, Recorder: newRecorder(w.site), RunID: 1, Retry: instant()}
 	results, err := eng.Run(context.Background(), items)
 	if err != nil {
 		t.Fatal(err)
@@ -345,7 +345,7 @@ func TestApplyNeverWritesWithoutJournal(t *testing.T) {
 	items := w.writes(plan.Extend, plan.Reactivate)
 	rec := newRecorder(w.site)
 	rec.failOn = items[0].ID
-	eng := apply.Engine{Targets: w.targets, Recorder: rec, RunID: 1, Retry: instant()}
+	eng := apply.Runner{Targets: w.targets, Recorder: rec, RunID: 1, Retry: instant()}
 	_, err := eng.Run(context.Background(), items)
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("want the journal failure reported, got %v", err)
@@ -360,7 +360,7 @@ func TestApplyCancelStopsAfterInFlightChunk(t *testing.T) {
 	items := w.writes(plan.Extend, plan.Reactivate)
 	ctx, cancel := context.WithCancel(context.Background())
 	var once sync.Once
-	eng := apply.Engine{Targets: w.targets, Recorder: newRecorder(w.site), RunID: 1, Retry: instant(), Batch: 5,
+	eng := apply.Runner{Targets: w.targets, Recorder: newRecorder(w.site), RunID: 1, Retry: instant(), Batch: 5,
 		Progress: func(e apply.Event) {
 			if e.Result != nil && e.Result.Status == apply.Applied {
 				once.Do(cancel)
@@ -421,7 +421,7 @@ func TestApplyCancelStopsRetries(t *testing.T) {
 		return sleep(c, d)
 	}
 	retry.Budget = time.Hour
-	eng := apply.Engine{Targets: map[string]target.Target{"entrance": w.targets["entrance"]}, Recorder: newRecorder(w.site),
+	eng := apply.Runner{Targets: map[string]target.Target{"entrance": w.targets["entrance"]}, Recorder: newRecorder(w.site),
 		RunID: 1, Retry: retry}
 	results, err := eng.Run(ctx, entrance)
 	if err != nil {
@@ -452,7 +452,7 @@ func TestApplyGivesUpASilentTerminal(t *testing.T) {
 		t.Fatalf("only %d writes on the entrance", len(entrance))
 	}
 	ep := w.site.Terminals[0]
-	eng := apply.Engine{Targets: map[string]target.Target{"entrance": w.targets["entrance"]}, Recorder: newRecorder(w.site),
+	eng := apply.Runner{Targets: map[string]target.Target{"entrance": w.targets["entrance"]}, Recorder: newRecorder(w.site),
 		RunID: 1, Retry: instant(), Batch: 1,
 		Progress: func(e apply.Event) {
 			if e.Phase == apply.PhaseWrite && e.Result == nil && e.Err == nil {
@@ -487,7 +487,7 @@ func TestApplyGivesUpASilentTerminal(t *testing.T) {
 	}
 }
 
-// The ownership re-check (Engine.Recheck) is asked with the account as
+// The ownership re-check (Runner.Recheck) is asked with the account as
 // re-read before writing, costs no request of its own, and an item it
 // refuses is stale, journalled never and not written.
 func TestApplyRecheckSkipsAccountsNoLongerTheMembers(t *testing.T) {
@@ -498,7 +498,7 @@ func TestApplyRecheckSkipsAccountsNoLongerTheMembers(t *testing.T) {
 	rec := newRecorder(w.site)
 	var mu sync.Mutex
 	asked := map[string]target.Account{}
-	eng := apply.Engine{Targets: w.targets, Recorder: rec, RunID: 1, Retry: instant(),
+	eng := apply.Runner{Targets: w.targets, Recorder: rec, RunID: 1, Retry: instant(),
 		Recheck: func(it plan.Item, acc target.Account) error {
 			mu.Lock()
 			defer mu.Unlock()

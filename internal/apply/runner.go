@@ -17,8 +17,9 @@ import (
 // EmployeeNoList maximum); chunks of writes are read back together.
 const DefaultBatch = 30
 
-// Engine applies plan items.
-type Engine struct {
+// Runner applies the write items of a plan to the targets: batched re-read,
+// journal before each write, read-back, retries within a budget.
+type Runner struct {
 	Targets  map[string]target.Target
 	Recorder Recorder
 	RunID    int64
@@ -51,7 +52,7 @@ type Engine struct {
 //
 // The returned error is a recording failure (the database), which the caller
 // must treat as fatal for the run; target failures are in the results.
-func (e *Engine) Run(ctx context.Context, items []plan.Item) ([]Result, error) {
+func (e *Runner) Run(ctx context.Context, items []plan.Item) ([]Result, error) {
 	byTarget := map[string][]int{}
 	var order []string
 	for i, it := range items {
@@ -111,7 +112,7 @@ func (e *Engine) Run(ctx context.Context, items []plan.Item) ([]Result, error) {
 }
 
 type worker struct {
-	e       *Engine
+	e       *Runner
 	retries *Retries
 	// runCtx is the caller's context. Requests of the chunk in flight are
 	// sent on one that cannot be cancelled (they complete and are read
@@ -127,7 +128,7 @@ type worker struct {
 	lost error
 }
 
-// holding asks Engine.Holding; once it failed, the worker stops sending.
+// holding asks Runner.Holding; once it failed, the worker stops sending.
 func (w *worker) holding(ctx context.Context) error {
 	if w.lost != nil {
 		return w.lost
