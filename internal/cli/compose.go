@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/apply"
+	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/engine"
 	"github.com/doorsync/doorsync/internal/member"
@@ -104,7 +105,7 @@ func (a *App) newEngine(cfg *config.Config, st *store.Store) (*engine.Engine, fu
 		// by error class within each target's budget per run.
 		Retry: apply.Retry{Budget: cfg.RetryBudget, Budgets: cfg.RetryBudgets(), Clock: a.Clock},
 	}
-	if n := notify.FromConfig(cfg.Notify, &http.Client{Timeout: 30 * time.Second}, a.Clock); len(n) > 0 {
+	if n := notifiersFrom(cfg.Notify, &http.Client{Timeout: 30 * time.Second}, a.Clock); len(n) > 0 {
 		e.Notifier = n
 	}
 	if cfg.NTK != nil {
@@ -135,4 +136,21 @@ func (a *App) currentUser() string {
 func hostname() string {
 	h, _ := os.Hostname()
 	return h
+}
+
+// notifiersFrom builds the notifiers of the [notify] table (notify knows
+// no configuration); an empty table gives an empty Multi, which notifies
+// no one. client may be nil.
+func notifiersFrom(n config.Notify, client *http.Client, clk clock.Clock) notify.Multi {
+	var m notify.Multi
+	if n.Webhook != "" {
+		m = append(m, notify.Webhook{URL: n.Webhook, Client: client})
+	}
+	if s := n.SMTP; s != nil {
+		m = append(m, notify.SMTP{
+			Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password.Value(),
+			From: s.From, To: append([]string(nil), s.To...), Clock: clk,
+		})
+	}
+	return m
 }
