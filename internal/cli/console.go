@@ -292,20 +292,7 @@ func (b *consoleBackend) Refresh(ctx context.Context, progress func(tui.Progress
 		return tui.Data{}, err
 	}
 	defer done()
-	var mu sync.Mutex
-	sourceStarted := false
-	eng.Events = func(ev engine.Event) {
-		switch ev.Phase {
-		case "source":
-			mu.Lock()
-			over := sourceStarted || ev.Err != nil
-			sourceStarted = true
-			mu.Unlock()
-			progress(tui.Progress{System: "cardskipper", Done: ev.Done, Total: ev.Total, Err: ev.Err, Over: over})
-		case "target":
-			progress(tui.Progress{System: ev.Target, Done: ev.Done, Total: ev.Total, Err: ev.Err, Over: ev.Note == "done" || ev.Err != nil})
-		}
-	}
+	eng.Observer = fetchProgress{progress: progress}
 	snap := eng.Fetch(ctx)
 	if err := ctx.Err(); err != nil {
 		return tui.Data{}, err
@@ -331,16 +318,7 @@ func (b *consoleBackend) Apply(ctx context.Context, p plan.Plan, approved []stri
 		return tui.ApplyResult{}, err
 	}
 	defer done()
-	eng.Events = func(ev engine.Event) {
-		if ev.Phase != "apply" || ev.Apply == nil {
-			return
-		}
-		ap := tui.ApplyProgress{Target: ev.Target, Done: ev.Done, Total: ev.Total, Err: ev.Err}
-		if r := ev.Apply.Result; r != nil {
-			ap.ItemID, ap.Status, ap.Err = r.Item.ID, string(r.Status), r.Err
-		}
-		progress(ap)
-	}
+	eng.Observer = applyProgress{progress: progress}
 	ids := make(map[string]bool, len(approved))
 	for _, id := range approved {
 		ids[id] = true
@@ -747,4 +725,48 @@ func (b *loggedBackend) Events(ctx context.Context, refs []tui.AccountRef, limit
 		b.log.Info("door events: left out", "note", n)
 	}
 	return res, err
+}
+
+// fetchProgress shows a refresh's reads in the console.
+type fetchProgress struct {
+	engine.NopObserver
+	progress func(tui.Progress)
+}
+
+func (f fetchProgress) SourceReading() { f.progress(tui.Progress{System: "cardskipper"}) }
+
+func (f fetchProgress) SourceRead(members int, err error) {
+	f.progress(tui.Progress{System: "cardskipper", Done: members, Total: members, Err: err, Over: true})
+}
+
+func (f fetchProgress) TargetPage(target string, done, total int) {
+	f.progress(tui.Progress{System: target, Done: done, Total: total})
+}
+
+func (f fetchProgress) TargetRead(target string, accounts int, err error) {
+	f.progress(tui.Progress{System: target, Done: accounts, Total: accounts, Err: err, Over: true})
+}
+
+// Warning shows a snapshot that could not be kept on its side's line.
+func (f fetchProgress) Warning(w engine.Warning) {
+	switch {
+	case w.Stage == engine.StageSource:
+		f.progress(tui.Progress{System: "cardskipper", Err: w.Err, Over: true})
+	case w.Stage == engine.StageTarget && w.Target != "":
+		f.progress(tui.Progress{System: w.Target, Err: w.Err, Over: true})
+	}
+}
+
+// applyProgress shows an apply's writes in the console.
+type applyProgress struct {
+	engine.NopObserver
+	progress func(tui.ApplyProgress)
+}
+
+func (a applyProgress) Applying(ev apply.Event) {
+	ap := tui.ApplyProgress{Target: ev.Target, Done: ev.Done, Total: ev.Total, Err: ev.Err}
+	if r := ev.Result; r != nil {
+		ap.ItemID, ap.Status, ap.Err = r.Item.ID, string(r.Status), r.Err
+	}
+	a.progress(ap)
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,11 +86,11 @@ func benchSite(b *testing.B) (string, clock.Clock) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var keepErr error
-	ses.engine.Events = func(ev engine.Event) { keepErr = cmp.Or(keepErr, ev.Err) }
+	warnings := &warningsSeen{}
+	ses.engine.Observer = warnings
 	ses.engine.RememberPlan(ctx, d.Plan, now.Add(-3*time.Minute))
-	if keepErr != nil {
-		b.Fatal(keepErr)
+	if warnings.first != nil {
+		b.Fatal(warnings.first)
 	}
 	if ok, err := ses.engine.KeptPlanCurrent(ctx); !ok || err != nil {
 		b.Fatalf("the kept plan is not current: %v", err)
@@ -345,4 +346,17 @@ func benchSession(b *testing.B) (*session, func()) {
 		b.Fatal(err)
 	}
 	return ses, ses.close
+}
+
+// warningsSeen keeps the first warning a run reported.
+type warningsSeen struct {
+	engine.NopObserver
+	mu    sync.Mutex
+	first error
+}
+
+func (w *warningsSeen) Warning(x engine.Warning) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.first = cmp.Or(w.first, x.Err)
 }

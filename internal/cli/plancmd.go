@@ -74,7 +74,7 @@ func (a *App) computePlan(ctx context.Context, g *globalOptions) (plan.Plan, err
 		return plan.Plan{}, err
 	}
 	defer s.close()
-	s.engine.Events = a.eventPrinter(newPrinter(g.logFormat, a.Stderr, a.Clock), s.cfg, g.debug)
+	s.engine.Observer = a.progressPrinter(newPrinter(g.logFormat, a.Stderr, a.Clock), s.cfg, g.debug)
 	snap := s.engine.Fetch(ctx)
 	p, err := s.engine.Plan(ctx, snap)
 	if err != nil {
@@ -262,7 +262,7 @@ func (a *App) applyCommand(g *globalOptions) *cobra.Command {
 				return usageError(fmt.Errorf("%s was planned for %s, today is %s: Cardskipper may have changed since; make a fresh plan (or --force)", args[0], p.Today, today))
 			}
 			pr := newPrinter(g.logFormat, a.Stdout, a.Clock)
-			s.engine.Events = a.eventPrinter(pr, s.cfg, g.debug)
+			s.engine.Observer = a.progressPrinter(pr, s.cfg, g.debug)
 			out, err := s.engine.Sync(cmd.Context(), engine.Options{Mode: engine.ModeApply, Plan: &p, Approved: approved,
 				ApprovedBy: s.engine.User, LockWait: o.lockWait})
 			if err != nil && engine.IsLocked(err) {

@@ -7,9 +7,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/doorsync/doorsync/internal/apply"
 	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/engine"
 	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/store"
 )
 
 type syncOptions struct {
@@ -47,7 +49,7 @@ func (a *App) runAuto(ctx context.Context, g *globalOptions, mode string, lockWa
 	}
 	defer s.close()
 	p := newPrinter(g.logFormat, a.Stdout, a.Clock)
-	s.engine.Events = a.eventPrinter(p, s.cfg, g.debug)
+	s.engine.Observer = a.progressPrinter(p, s.cfg, g.debug)
 	out, err := s.engine.Sync(ctx, engine.Options{Mode: mode, LockWait: lockWait})
 	if err != nil && engine.IsLocked(err) {
 		return failedError(fmt.Errorf("%w; this run did nothing", err))
@@ -63,36 +65,88 @@ func (a *App) runAuto(ctx context.Context, g *globalOptions, mode string, lockWa
 	return nil
 }
 
-// eventPrinter reports progress headlessly: target-level lines only (a
-// line per item would drown a cron mail), everything with --debug.
+// progressPrinter reports a run's progress headlessly: target-level lines
+// only (a line per item would drown a cron mail), everything with --debug.
 //
-// Notes of a target as a whole (NTK's upload decisions) are printed too:
+// Notes of a whole-list target (NTK's upload decisions) are printed too:
 // whoever reads the cron mail must see why a changed list was not sent.
-func (a *App) eventPrinter(p Printer, cfg *config.Config, debug bool) func(engine.Event) {
-	subject := func(ev engine.Event) string {
-		if ev.Target == "" {
-			return ev.Phase
-		}
-		c, _ := credentialsOf(cfg, ev.Target)
-		return targetSubject(c.system, ev.Target)
+// Failures the outcome reports anyway (a source or target not read, an
+// item not written) are printed here only with --debug.
+type progressPrinter struct {
+	engine.NopObserver
+	p     Printer
+	cfg   *config.Config
+	debug bool
+}
+
+func (a *App) progressPrinter(p Printer, cfg *config.Config, debug bool) engine.Observer {
+	return progressPrinter{p: p, cfg: cfg, debug: debug}
+}
+
+// subject names a target in a line ("terminal entrance"), or the stage.
+func (o progressPrinter) subject(stage, target string) string {
+	if target == "" {
+		return stage
 	}
-	return func(ev engine.Event) {
-		switch {
-		case ev.Err != nil && (debug || (ev.Phase != "target" && ev.Phase != "source" && ev.Phase != "apply")):
-			p.Print(Line{Status: StatusWarn, Subject: subject(ev), Detail: ev.Err.Error()})
-		case ev.Phase == "recover" && ev.Note != "":
-			p.Print(Line{Status: StatusInfo, Subject: "journal", Detail: ev.Note})
-		case ev.Phase == "apply" && ev.Note != "" && ev.Apply == nil && ev.Target != "":
-			p.Print(Line{Status: StatusInfo, Subject: subject(ev), Detail: ev.Note})
-		case debug && ev.Apply != nil && ev.Apply.Result != nil:
-			r := ev.Apply.Result
-			detail := fmt.Sprintf("%s %s account %s <%s>: %s", r.Item.Kind, r.Item.Target, r.Item.Account, r.Item.Email, r.Status)
-			if r.Err != nil {
-				detail += ": " + r.Err.Error()
-			}
-			p.Print(Line{Status: StatusInfo, Subject: "apply", Detail: detail})
-		}
+	c, _ := credentialsOf(o.cfg, target)
+	return targetSubject(c.system, target)
+}
+
+func (o progressPrinter) warn(stage, target string, err error) {
+	o.p.Print(Line{Status: StatusWarn, Subject: o.subject(stage, target), Detail: err.Error()})
+}
+
+func (o progressPrinter) SourceRead(_ int, err error) {
+	if err != nil && o.debug {
+		o.warn("source", "", err)
 	}
+}
+
+func (o progressPrinter) TargetRead(target string, _ int, err error) {
+	if err != nil && o.debug {
+		o.warn("target", target, err)
+	}
+}
+
+func (o progressPrinter) Applying(ev apply.Event) {
+	switch {
+	case ev.Err != nil && o.debug:
+		o.warn("apply", ev.Target, ev.Err)
+	case o.debug && ev.Result != nil:
+		r := ev.Result
+		detail := fmt.Sprintf("%s %s account %s <%s>: %s", r.Item.Kind, r.Item.Target, r.Item.Account, r.Item.Email, r.Status)
+		if r.Err != nil {
+			detail += ": " + r.Err.Error()
+		}
+		o.p.Print(Line{Status: StatusInfo, Subject: "apply", Detail: detail})
+	}
+}
+
+func (o progressPrinter) ListNote(target, note string) {
+	o.p.Print(Line{Status: StatusInfo, Subject: o.subject("apply", target), Detail: note})
+}
+
+func (o progressPrinter) ListFailed(target string, err error) {
+	if o.debug {
+		o.warn("apply", target, err)
+	}
+}
+
+func (o progressPrinter) TookOver(stale store.StaleLock) {
+	o.p.Print(Line{Status: StatusInfo, Subject: "journal", Detail: stale.String()})
+}
+
+func (o progressPrinter) Recovering(entries int) {
+	o.p.Print(Line{Status: StatusInfo, Subject: "journal", Detail: fmt.Sprintf("finishing %d journal entries an earlier run left open", entries)})
+}
+
+func (o progressPrinter) Warning(w engine.Warning) {
+	// A snapshot not kept is a --debug matter (the next run reads again);
+	// the rest concern the admin.
+	if (w.Stage == engine.StageSource || w.Stage == engine.StageTarget) && !o.debug {
+		return
+	}
+	o.warn(string(w.Stage), w.Target, w.Err)
 }
 
 func (a *App) printOutcome(p Printer, out engine.Outcome) {

@@ -70,7 +70,7 @@ func (a *App) runWatch(ctx context.Context, g *globalOptions, o watchOptions) er
 		if err != nil {
 			return usageError(err)
 		}
-		eng.Events = a.eventPrinter(p, cfgSession.cfg, g.debug)
+		eng.Observer = a.progressPrinter(p, cfgSession.cfg, g.debug)
 		full := lastFull.IsZero() || now.Sub(lastFull) >= o.fullEvery
 		// Terminals that rejected their credentials stay out (see
 		// authhold.go); one whose hold ended missed the incremental passes

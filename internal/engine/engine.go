@@ -55,26 +55,9 @@ type Engine struct {
 	// budget of it. Its Clock defaults to Clock.
 	Retry      apply.Retry
 	User, Host string
-	// Events receives progress (fetch and apply); nil: none. Called from
-	// several goroutines.
-	Events func(Event)
-}
-
-// Event is progress of a run.
-type Event struct {
-	Phase  string // "source", "target", "apply", "recover"
-	Target string
-	Done   int
-	Total  int
-	Apply  *apply.Event
-	Err    error
-	Note   string
-}
-
-func (e *Engine) emit(ev Event) {
-	if e.Events != nil {
-		e.Events(ev)
-	}
+	// Observer is told what happens (fetch, apply, recovery, warnings);
+	// nil: nobody.
+	Observer Observer
 }
 
 // Snapshot is what one fetch read.
@@ -133,7 +116,7 @@ func (e *Engine) fetch(ctx context.Context, retries *apply.Retries) Snapshot {
 	wg.Add(1 + len(e.Targets))
 	go func() {
 		defer wg.Done()
-		e.emit(Event{Phase: "source"})
+		e.observer().SourceReading()
 		// Without OnlyActive: lapsed and inactive members must be seen to
 		// be revoked.
 		ms, err := e.Source.Export(ctx, cardskipper.ExportQuery{OrganisationID: e.OrganisationID})
@@ -147,7 +130,7 @@ func (e *Engine) fetch(ctx context.Context, retries *apply.Retries) Snapshot {
 				snap.Organisations = cardskipper.Subtree(orgs, e.OrganisationID)
 			}
 		}
-		e.emit(Event{Phase: "source", Done: len(ms), Total: len(ms), Err: err})
+		e.observer().SourceRead(len(ms), err)
 	}()
 	for i, t := range e.Targets {
 		go func() {
@@ -155,7 +138,7 @@ func (e *Engine) fetch(ctx context.Context, retries *apply.Retries) Snapshot {
 			name := t.Info().Name
 			accs, err := e.inventory(ctx, t, name, retries)
 			snap.Targets[i] = plan.TargetState{Info: t.Info(), Accounts: accs, Err: err}
-			e.emit(Event{Phase: "target", Target: name, Done: len(accs), Total: len(accs), Err: err, Note: "done"})
+			e.observer().TargetRead(name, len(accs), err)
 		}()
 	}
 	wg.Wait()
@@ -163,13 +146,13 @@ func (e *Engine) fetch(ctx context.Context, retries *apply.Retries) Snapshot {
 	if e.Store != nil && !e.Store.ReadOnly() && e.stillHolding(ctx, "save the snapshots") {
 		if snap.SourceErr == nil && len(snap.Members) > 0 {
 			if err := e.Store.SaveMembers(ctx, snap.Members, snap.TakenAt); err != nil {
-				e.emit(Event{Phase: "source", Err: fmt.Errorf("save member snapshot: %w", err)})
+				e.warn(StageSource, "", fmt.Errorf("save member snapshot: %w", err))
 			}
 		}
 		for _, ts := range snap.Targets {
 			if ts.Err == nil {
 				if err := e.Store.SaveAccounts(ctx, ts.Info.Name, ts.Accounts, snap.TakenAt); err != nil {
-					e.emit(Event{Phase: "target", Target: ts.Info.Name, Err: fmt.Errorf("save account snapshot: %w", err)})
+					e.warn(StageTarget, ts.Info.Name, fmt.Errorf("save account snapshot: %w", err))
 				}
 			}
 		}
@@ -188,7 +171,7 @@ func (e *Engine) inventory(ctx context.Context, t target.Target, name string, re
 	for {
 		accs, err := t.Inventory(ctx, func(p target.Progress) {
 			tries.Progress()
-			e.emit(Event{Phase: "target", Target: name, Done: p.Done, Total: p.Total})
+			e.observer().TargetPage(name, p.Done, p.Total)
 		})
 		if err == nil {
 			return accs, nil

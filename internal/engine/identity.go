@@ -38,7 +38,7 @@ func (e *Engine) acceptIdentities(ctx context.Context, runID int64, p plan.Plan,
 		}
 		if it.Kind == plan.Unlinked {
 			if err := e.Store.IgnoreEmail(ctx, runID, it.Target, it.Account, it.Email); err != nil {
-				e.emit(Event{Phase: "plan", Target: it.Target, Err: fmt.Errorf("set the e-mail aside: %w", err)})
+				e.warn(StagePlan, it.Target, fmt.Errorf("set the e-mail aside: %w", err))
 			}
 			continue
 		}
@@ -87,7 +87,7 @@ func (e *Engine) acceptIdentities(ctx context.Context, runID int64, p plan.Plan,
 	}
 	for n := range names {
 		if err := e.Store.AcceptResolutions(ctx, runID, n, accounts[n], byTarget[n]); err != nil {
-			e.emit(Event{Phase: "plan", Target: n, Err: fmt.Errorf("remember who the accounts belong to: %w", err)})
+			e.warn(StagePlan, n, fmt.Errorf("remember who the accounts belong to: %w", err))
 		}
 	}
 }

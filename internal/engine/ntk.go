@@ -134,7 +134,7 @@ func (e *Engine) applyNTK(ctx context.Context, runID int64, items []plan.Item, m
 			waiting++
 		}
 		if waiting > 0 {
-			e.emit(Event{Phase: "apply", Target: e.NTK.Config.Name, Note: fmt.Sprintf("%d change(s) to the NTK access list wait: %s", waiting, why)})
+			e.observer().ListNote(e.NTK.Config.Name, fmt.Sprintf("%d change(s) to the NTK access list wait: %s", waiting, why))
 		}
 		return results, waiting, nil, nil
 	}
@@ -185,7 +185,7 @@ func (e *Engine) applyNTK(ctx context.Context, runID int64, items []plan.Item, m
 			return results, 0, nil, fmt.Errorf("remember the list NTK accepted (%s): %w", name, err)
 		}
 	}
-	e.emit(Event{Phase: "apply", Target: e.NTK.Config.Name, Note: fmt.Sprintf("NTK accepted the access list as %s (%d lines): %s", name, next.Len(), why)})
+	e.observer().ListNote(e.NTK.Config.Name, fmt.Sprintf("NTK accepted the access list as %s (%d lines): %s", name, next.Len(), why))
 	for i := range results {
 		if r, ok := stale[results[i].Item.ID]; ok {
 			results[i].Status, results[i].Err = apply.Stale, errors.New(r)

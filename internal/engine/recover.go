@@ -29,7 +29,7 @@ func (e *Engine) recover(ctx context.Context, retries *apply.Retries) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	e.emit(Event{Phase: "recover", Total: len(entries), Note: fmt.Sprintf("finishing %d journal entries an earlier run left open", len(entries))})
+	e.observer().Recovering(len(entries))
 	byTarget := map[string][]store.JournalEntry{}
 	for _, en := range entries {
 		byTarget[en.Target] = append(byTarget[en.Target], en)
@@ -52,12 +52,12 @@ func (e *Engine) recover(ctx context.Context, retries *apply.Retries) error {
 		if herr := held[name]; herr != nil {
 			// Reading back would contact a target held after rejected
 			// credentials: the entries wait for the hold to end.
-			e.emit(Event{Phase: "recover", Target: name, Err: fmt.Errorf("%d interrupted writes stay open until the target is contacted again: %w", len(ens), herr)})
+			e.warn(StageRecover, name, fmt.Errorf("%d interrupted writes stay open until the target is contacted again: %w", len(ens), herr))
 			continue
 		}
 		t := e.targetByName(name)
 		if t == nil {
-			e.emit(Event{Phase: "recover", Target: name, Err: fmt.Errorf("journal names target %s, which is no longer configured; %d entries stay open", name, len(ens))})
+			e.warn(StageRecover, name, fmt.Errorf("journal names target %s, which is no longer configured; %d entries stay open", name, len(ens)))
 			continue
 		}
 		ids := make([]string, 0, len(ens))
@@ -71,7 +71,7 @@ func (e *Engine) recover(ctx context.Context, retries *apply.Retries) error {
 			return err
 		})
 		if err != nil {
-			e.emit(Event{Phase: "recover", Target: name, Err: fmt.Errorf("read back %d interrupted writes: %w; they stay open for the next run", len(ens), err)})
+			e.warn(StageRecover, name, fmt.Errorf("read back %d interrupted writes: %w; they stay open for the next run", len(ens), err))
 			continue
 		}
 		for _, en := range ens {
@@ -86,7 +86,7 @@ func (e *Engine) recover(ctx context.Context, retries *apply.Retries) error {
 				return err
 			}
 			done++
-			e.emit(Event{Phase: "recover", Target: name, Done: done, Total: len(entries)})
+			e.observer().Recovered(name, done, len(entries))
 		}
 	}
 	return nil

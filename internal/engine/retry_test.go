@@ -456,11 +456,11 @@ func TestSyncInterruptedWhileReading(t *testing.T) {
 	// The interrupt comes while the busy terminal is being retried, once
 	// Cardskipper's export has been read (the two are read concurrently).
 	sourceRead := make(chan struct{})
-	r.eng.Events = func(ev engine.Event) {
-		if ev.Phase == "source" && ev.Total > 0 {
+	r.eng.Observer = observeFunc{sourceRead: func(members int, _ error) {
+		if members > 0 {
 			close(sourceRead)
 		}
-	}
+	}}
 	pauses := 0
 	r.eng.Retry.Sleep = func(c context.Context, d time.Duration) error {
 		if pauses++; pauses == 3 {
@@ -491,11 +491,11 @@ func TestSyncInterruptedWhileReading(t *testing.T) {
 func TestSyncInterruptedWhileApplying(t *testing.T) {
 	r := newRig(t, rigOptions{members: 300, seed: 4})
 	ctx, cancel := context.WithCancel(context.Background())
-	r.eng.Events = func(ev engine.Event) {
-		if ev.Apply != nil && ev.Apply.Result != nil && ev.Apply.Result.Status == apply.Applied {
+	r.eng.Observer = observeFunc{applying: func(ev apply.Event) {
+		if ev.Result != nil && ev.Result.Status == apply.Applied {
 			cancel()
 		}
-	}
+	}}
 	out, err := r.eng.Sync(ctx, engine.Options{Mode: engine.ModeAuto})
 	if err == nil || !strings.Contains(err.Error(), "interrupted while applying") || out.Code != 1 {
 		t.Fatalf("outcome code %d, %v; want exit 1 and the interruption", out.Code, err)
@@ -514,5 +514,24 @@ func TestSyncInterruptedWhileApplying(t *testing.T) {
 	}
 	if !strings.Contains(run.Error, "interrupted while applying") || run.ExitCode != 1 {
 		t.Errorf("recorded run: exit %d, error %q", run.ExitCode, run.Error)
+	}
+}
+
+// observeFunc observes the source's read and the writes through funcs.
+type observeFunc struct {
+	engine.NopObserver
+	sourceRead func(members int, err error)
+	applying   func(apply.Event)
+}
+
+func (o observeFunc) SourceRead(members int, err error) {
+	if o.sourceRead != nil {
+		o.sourceRead(members, err)
+	}
+}
+
+func (o observeFunc) Applying(ev apply.Event) {
+	if o.applying != nil {
+		o.applying(ev)
 	}
 }

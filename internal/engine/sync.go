@@ -100,7 +100,7 @@ func (e *Engine) lock(ctx context.Context, o Options) (release func(), err error
 	}
 	release = func() { _ = lock.Release() }
 	if stale, ok := lock.TookOver(); ok {
-		e.emit(Event{Phase: "recover", Note: stale.String()})
+		e.observer().TookOver(stale)
 	}
 	if err := e.recover(ctx, o.retries); err != nil {
 		release()
@@ -193,10 +193,8 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	}
 	if len(selected) > 0 {
 		ae := apply.Runner{Recorder: recorder{st: e.Store, approvedBy: o.ApprovedBy}, RunID: runID, Retries: o.retries,
-			Holding: e.Store.CheckLock,
-			Progress: func(ev apply.Event) {
-				e.emit(Event{Phase: "apply", Target: ev.Target, Done: ev.Done, Total: ev.Total, Apply: &ev, Err: ev.Err})
-			}}
+			Holding:  e.Store.CheckLock,
+			Progress: e.observer().Applying}
 		ae.Targets = map[string]target.Target{}
 		for _, t := range e.Targets {
 			ae.Targets[t.Info().Name] = t
@@ -245,7 +243,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		if failed != nil && len(ntkItems) == 0 {
 			// The daily upload of an unchanged list failed: no item says
 			// so, the target's line must (NTK keeps the last list it took).
-			e.emit(Event{Phase: "apply", Target: e.NTK.Config.Name, Err: failed})
+			e.observer().ListFailed(e.NTK.Config.Name, failed)
 			out.Plan.Targets = markTargetFailed(out.Plan.Targets, e.NTK.Config.Name, fmt.Errorf("daily upload of the unchanged access list: %w", failed))
 		}
 		rec := recorder{st: e.Store, approvedBy: o.ApprovedBy}
@@ -311,13 +309,13 @@ func (e *Engine) keepWritten(ctx context.Context, snap *Snapshot, results []appl
 			}
 		}
 		if err := e.Store.SaveAccounts(ctx, ts.Info.Name, ts.Accounts, snap.TakenAt); err != nil {
-			e.emit(Event{Phase: "target", Target: ts.Info.Name, Err: fmt.Errorf("save account snapshot after writing: %w", err)})
+			e.warn(StageTarget, ts.Info.Name, fmt.Errorf("save account snapshot after writing: %w", err))
 			return
 		}
 	}
 	p, err := e.Plan(ctx, *snap)
 	if err != nil {
-		e.emit(Event{Phase: "plan", Err: fmt.Errorf("keep the plan after writing: %w", err)})
+		e.warn(StagePlan, "", fmt.Errorf("keep the plan after writing: %w", err))
 		return
 	}
 	e.RememberPlan(ctx, p, snap.TakenAt)
@@ -339,7 +337,7 @@ func (e *Engine) RememberPlan(ctx context.Context, p plan.Plan, takenAt time.Tim
 		err = e.Store.SetState(ctx, lastPlanInputsKey, tag)
 	}
 	if err != nil {
-		e.emit(Event{Phase: "plan", Err: fmt.Errorf("keep the last plan for the console: %w", err)})
+		e.warn(StagePlan, "", fmt.Errorf("keep the last plan for the console: %w", err))
 	}
 }
 
@@ -365,7 +363,7 @@ func (e *Engine) hintSizes(p plan.Plan) {
 // holder's). A loss is reported once per call.
 func (e *Engine) stillHolding(ctx context.Context, what string) bool {
 	if err := e.Store.CheckLock(context.WithoutCancel(ctx)); err != nil {
-		e.emit(Event{Phase: "plan", Err: fmt.Errorf("%s: %w", what, err)})
+		e.warn(StagePlan, "", fmt.Errorf("%s: %w", what, err))
 		return false
 	}
 	return true
@@ -581,7 +579,7 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 			Identity: identities}
 		// A failing notification is reported, never fatal.
 		if err := e.Notifier.Notify(context.WithoutCancel(ctx), ev); err != nil {
-			e.emit(Event{Phase: "notify", Err: fmt.Errorf("notification failed: %w", err)})
+			e.warn(StageNotify, "", fmt.Errorf("notification failed: %w", err))
 		}
 	}
 	return out, errors.Join(fatal, ferr)

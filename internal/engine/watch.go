@@ -45,7 +45,7 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	} else if err != nil {
 		return Outcome{}, 0, err
 	}
-	e.emit(Event{Phase: "source", Note: "changes since " + since.Format(time.RFC3339)})
+	e.observer().SourceChanges(since)
 	changed, err := e.Source.Export(ctx, cardskipper.ExportQuery{OrganisationID: e.OrganisationID, ChangedAt: since})
 	if err != nil {
 		return Outcome{}, 0, fmt.Errorf("poll Cardskipper for changes: %w", err)

@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/doorsync/doorsync/internal/apply"
+	"github.com/doorsync/doorsync/internal/store"
+)
+
+// Observer is told what happens during a run, as it happens: one method
+// per thing, so that a face (the headless printer, the console) handles
+// what it cares about and the compiler checks that every face still fits
+// when something new is reported. Methods are called from several
+// goroutines at once and must not block for long. Embed NopObserver to
+// implement only some.
+type Observer interface {
+	// SourceReading: the member export is being read.
+	SourceReading()
+	// SourceChanges: watch mode reads the members changed since since.
+	SourceChanges(since time.Time)
+	// SourceRead: the export was read (members) or failed (err).
+	SourceRead(members int, err error)
+	// TargetPage: a page of a target's accounts was read; done of total
+	// accounts so far (total 0: unknown).
+	TargetPage(target string, done, total int)
+	// TargetRead: a target's accounts were read (accounts) or not (err).
+	TargetRead(target string, accounts int, err error)
+	// Applying: progress of the writes on one target — a chunk re-read,
+	// written, read back, an item settled (ev.Result), or a failure of
+	// the whole target (ev.Err).
+	Applying(ev apply.Event)
+	// ListNote: what became of a whole-list target's list this run (sent,
+	// accepted, waiting for its minimum interval).
+	ListNote(target, note string)
+	// ListFailed: the upload of a whole-list target's unchanged list (its
+	// daily refresh) failed; no item carries the error.
+	ListFailed(target string, err error)
+	// TookOver: this run took the database over from a run that stopped.
+	TookOver(stale store.StaleLock)
+	// Recovering: entries journal entries an earlier run left open are
+	// being finished.
+	Recovering(entries int)
+	// Recovered: done of total open entries are settled (target's).
+	Recovered(target string, done, total int)
+	// Warning: something failed that the run carries on without (a
+	// snapshot not saved, a notification not delivered, interrupted
+	// writes left open). Target is "" when it concerns no one target.
+	Warning(w Warning)
+}
+
+// Stage says where in a run a Warning arose.
+type Stage string
+
+const (
+	StageSource  Stage = "source"  // reading or keeping the member export
+	StageTarget  Stage = "target"  // reading or keeping a target's accounts
+	StagePlan    Stage = "plan"    // keeping the plan, identities, resolutions
+	StageRecover Stage = "recover" // finishing an earlier run's journal
+	StageNotify  Stage = "notify"  // telling the admin
+)
+
+// Warning is a failure the run carries on without.
+type Warning struct {
+	Stage  Stage
+	Target string
+	Err    error
+}
+
+// NopObserver ignores everything; embed it to observe only some things.
+type NopObserver struct{}
+
+func (NopObserver) SourceReading()                {}
+func (NopObserver) SourceChanges(time.Time)       {}
+func (NopObserver) SourceRead(int, error)         {}
+func (NopObserver) TargetPage(string, int, int)   {}
+func (NopObserver) TargetRead(string, int, error) {}
+func (NopObserver) Applying(apply.Event)          {}
+func (NopObserver) ListNote(string, string)       {}
+func (NopObserver) ListFailed(string, error)      {}
+func (NopObserver) TookOver(store.StaleLock)      {}
+func (NopObserver) Recovering(int)                {}
+func (NopObserver) Recovered(string, int, int)    {}
+func (NopObserver) Warning(Warning)               {}
+
+var _ Observer = NopObserver{}
+
+// observer is the engine's Observer, never nil.
+func (e *Engine) observer() Observer {
+	if e.Observer == nil {
+		return NopObserver{}
+	}
+	return e.Observer
+}
+
+// warn reports a failure the run carries on without.
+func (e *Engine) warn(stage Stage, target string, err error) {
+	e.observer().Warning(Warning{Stage: stage, Target: target, Err: err})
+}
