@@ -142,3 +142,23 @@ func sgrLen(s string) int {
 	}
 	return 0
 }
+
+// Mark is Clean for an identifier (a member id, a terminal's employee
+// number): each character Clean would remove becomes U+FFFD instead, so
+// that two identifiers that differ only there stay apart, and the reader
+// sees that something was there. Text without such characters is returned
+// as it is.
+func Mark(s string) string {
+	if !has(s, false) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if unwanted(r) {
+			r = utf8.RuneError
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

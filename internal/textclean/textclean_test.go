@@ -116,3 +116,20 @@ func FuzzFrame(f *testing.F) {
 		}
 	})
 }
+
+func TestMark(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"1001", "1001"},
+		{"1001\u009b31m\u202e", "1001\uFFFD31m\uFFFD"},
+		{"8\x1b]8;;x\x07", "8\uFFFD]8;;x\uFFFD"},
+		{"a\tb", "a\uFFFDb"},
+		{"bad\xff", "bad\uFFFD"},
+	} {
+		if got := Mark(tt.in); got != tt.want {
+			t.Errorf("Mark(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if Has(Mark(tt.in)) {
+			t.Errorf("Mark(%q) still has what Clean removes", tt.in)
+		}
+	}
+}

@@ -171,6 +171,13 @@ func (d *exportDecoder) next() (tokKind, error) {
 			d.stray = d.fail(d.s.badValueError())
 		}
 	}
+	if k == tokText && d.s.textBad != noBadRune {
+		if d.inMember {
+			d.badText()
+		} else {
+			d.stray = d.fail(d.s.badText(d.s.textBad))
+		}
+	}
 	return k, nil
 }
 

@@ -223,7 +223,7 @@ func TestDecodeExportEdgeCases(t *testing.T) {
 		{name: "stray end tag", doc: `<Cardskipper></Members></Cardskipper>`, wantErr: ErrMalformed, errHas: "element <Cardskipper> closed by </Members>"},
 		{name: "bad entity", doc: `<Cardskipper><Members><Member Firstname="A &bogus; B"/></Members></Cardskipper>`, wantErr: ErrMalformed, errHas: "line 1"},
 		// In an attribute value it is the member's problem (controlchars_test.go).
-		{name: "invalid UTF-8 in text", doc: "<Cardskipper><Members><Member><Tags><Tag>\xff</Tag></Tags></Member></Members></Cardskipper>", wantErr: ErrMalformed, errHas: "UTF-8"},
+		{name: "invalid UTF-8 in text outside members", doc: "<Cardskipper><Info>\xff</Info><Members><Member/></Members></Cardskipper>", wantErr: ErrMalformed, errHas: "UTF-8"},
 		{name: "unsupported encoding", doc: `<?xml version="1.0" encoding="windows-1250"?><Cardskipper/>`, wantErr: ErrNotXML, errHas: `unsupported character encoding "windows-1250"`},
 		{name: "UTF-16 body", doc: "\xff\xfe<\x00C\x00", wantErr: ErrNotXML, errHas: "UTF-16"},
 		{name: "tag text instead of Label", doc: `<Cardskipper><Members><Member><Tags><Tag> vip </Tag><Tag Label="vip"/></Tags></Member></Members></Cardskipper>`, n: 1},

@@ -32,6 +32,12 @@ func (d *exportDecoder) member() error {
 		switch canon(localName(name), "OrganisationMemberId", "Firstname", "Lastname", "Inactive", "EMail") {
 		case "OrganisationMemberId":
 			m.ID = string(bytes.TrimSpace(v))
+			if textclean.Has(m.ID) {
+				// Characters XML allows but a terminal obeys: the member
+				// is invalid (its id is the identity key), shown marked.
+				d.problem("OrganisationMemberId %+q has control or formatting characters", m.ID)
+				m.ID = textclean.Mark(m.ID)
+			}
 		case "Firstname":
 			// Characters XML allows but a terminal obeys (C1 controls such
 			// as \x9b, bidi overrides, zero-width) are stripped where the
@@ -148,14 +154,26 @@ func (d *exportDecoder) badValues(own bool) {
 		if !own {
 			field = string(localName(d.s.name())) + "." + field
 		}
-		switch {
-		case a.bad == utf8.RuneError:
-			d.problem("%s has invalid UTF-8 (replaced by U+FFFD)", field)
-		case a.bad < 0x20:
-			d.problem("%s has the control character %U, which XML does not allow (replaced by U+FFFD)", field, a.bad)
-		default:
-			d.problem("%s has the character %U, which XML does not allow (replaced by U+FFFD)", field, a.bad)
-		}
+		d.badCharacter(field, a.bad)
+	}
+}
+
+// badText makes a character XML forbids in the text of an element of a
+// member (a <Tag>, or one doorsync ignores) a problem of the member.
+func (d *exportDecoder) badText() {
+	d.badCharacter(string(localName(d.s.top()))+" text", d.s.textBad)
+}
+
+func (d *exportDecoder) badCharacter(field string, bad rune) {
+	switch {
+	case bad == utf8.RuneError:
+		d.problem("%s has invalid UTF-8 (replaced by U+FFFD)", field)
+	case bad == surrogateRef:
+		d.problem("%s has a character reference to a surrogate, which XML does not allow (replaced by U+FFFD)", field)
+	case bad < 0x20:
+		d.problem("%s has the control character %U, which XML does not allow (replaced by U+FFFD)", field, bad)
+	default:
+		d.problem("%s has the character %U, which XML does not allow (replaced by U+FFFD)", field, bad)
 	}
 }
 

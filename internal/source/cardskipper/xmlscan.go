@@ -55,6 +55,7 @@ type xmlScanner struct {
 	// bad name must not stop everyone's renewal.
 	lenientValues bool
 	valueBad      rune // set by text: an attribute value's first forbidden character
+	textBad       rune // set by text: a text token's first forbidden character (lenientValues)
 	badValues     int  // how many of the current start tag's attributes have one
 
 	// The current token. tok holds the element name (tok[:nameEnd]), then
@@ -113,7 +114,7 @@ func (s *xmlScanner) next() (tokKind, error) {
 		return tokEnd, nil
 	}
 	for {
-		s.tok, s.attrs, s.nameEnd, s.badValues = s.tok[:0], s.attrs[:0], 0, 0
+		s.tok, s.attrs, s.nameEnd, s.badValues, s.textBad = s.tok[:0], s.attrs[:0], 0, 0, noBadRune
 		c, ok := s.peek()
 		if !ok {
 			return 0, s.rerr

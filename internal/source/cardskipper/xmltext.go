@@ -18,10 +18,11 @@ import (
 // control characters) only once the text has ended (at the end of the
 // input too), after the errors found while reading it: a broken reference
 // or an unescaped '<' is reported first. With lenientValues, such a
-// character in an attribute value is no error: it is kept as U+FFFD and the
-// first one is left in valueBad for the caller to report.
+// character is no error: it is kept as U+FFFD and the first one is left in
+// valueBad (an attribute value) or textBad (text, CDATA) for the caller to
+// report; it reports a character reference to a surrogate (U+FFFD) too.
 func (s *xmlScanner) text(quote byte, cdata, keep bool) error {
-	lenient := quote != 0 && s.lenientValues
+	lenient := s.lenientValues
 	s.valueBad = noBadRune
 	bad := noBadRune // the first forbidden character
 	brackets := 0    // how many ']' were just read, for "]]>"
@@ -35,6 +36,9 @@ func (s *xmlScanner) text(quote byte, cdata, keep bool) error {
 			switch {
 			case s.rerr != io.EOF || cdata:
 				return s.eofInToken()
+			case bad != noBadRune && lenient && quote == 0:
+				s.textBad = bad
+				return nil
 			case bad != noBadRune:
 				return s.badText(bad)
 			case quote != 0:
@@ -97,6 +101,10 @@ func (s *xmlScanner) text(quote byte, cdata, keep bool) error {
 			if bad == noBadRune {
 				return nil // the '<' starts the next token
 			}
+			if lenient {
+				s.textBad = bad
+				return nil
+			}
 			return s.badText(bad)
 		case c == '&' && !cdata:
 			s.pos++
@@ -104,7 +112,16 @@ func (s *xmlScanner) text(quote byte, cdata, keep bool) error {
 			if err != nil {
 				return err
 			}
-			if !isInCharacterRange(r) {
+			switch {
+			case r == surrogateRef:
+				// U+FFFD, as encoding/xml reads it; the lenient scanner
+				// (the export) reports it like a forbidden character, so
+				// that a name does not change without a word.
+				if lenient && bad == noBadRune {
+					bad = r
+				}
+				r = utf8.RuneError
+			case !isInCharacterRange(r):
 				if bad == noBadRune {
 					bad = r
 				}
@@ -129,6 +146,10 @@ func (s *xmlScanner) text(quote byte, cdata, keep bool) error {
 				}
 				if keep {
 					s.tok = s.tok[:len(s.tok)-2] // the "]]"
+				}
+				if bad != noBadRune && lenient {
+					s.textBad = bad
+					return nil
 				}
 				return s.badText(bad)
 			}
@@ -205,6 +226,10 @@ func (s *xmlScanner) textLimit(quote byte, start int64) error {
 // noBadRune is text.bad when all characters so far were allowed.
 const noBadRune rune = -1
 
+// surrogateRef is what reference returns for a reference to a surrogate
+// (&#xD800;): no character, and one XML does not allow.
+const surrogateRef rune = -2
+
 // badText is the error for text with a forbidden character (utf8.RuneError
 // standing for invalid UTF-8), or nil.
 func (s *xmlScanner) badText(bad rune) error {
@@ -213,6 +238,8 @@ func (s *xmlScanner) badText(bad rune) error {
 		return nil
 	case utf8.RuneError:
 		return s.syntax("invalid UTF-8")
+	case surrogateRef:
+		return s.syntax("a character reference to a surrogate")
 	}
 	return s.syntax(fmt.Sprintf("illegal character code %U", bad))
 }
@@ -286,7 +313,7 @@ func (s *xmlScanner) reference() (rune, error) {
 		}
 		r := rune(n)
 		if !utf8.ValidRune(r) {
-			r = utf8.RuneError // a surrogate: string(rune(n)) in encoding/xml
+			return surrogateRef, nil // string(rune(n)) in encoding/xml is U+FFFD
 		}
 		return r, nil
 	}

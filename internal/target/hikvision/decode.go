@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/doorsync/doorsync/internal/textclean"
 )
 
 // maxEmployeeNo is the longest employeeNo ISAPI allows.
@@ -157,6 +159,13 @@ func decodeUser(raw json.RawMessage) (UserInfo, error) {
 		return UserInfo{}, errors.New("no employeeNo")
 	case len(u.EmployeeNo) > 4*maxEmployeeNo:
 		return UserInfo{}, fmt.Errorf("employeeNo %.20q… is not an employee number", u.EmployeeNo)
+	case textclean.Has(u.EmployeeNo):
+		// Typed in iVMS with characters a terminal obeys (an escape
+		// sequence, a bidi override): shown marked, never written (the
+		// marked number is not the person's), and the rest of the page
+		// is used.
+		u.Problems = append(u.Problems, fmt.Sprintf("employeeNo %+q has control or formatting characters: not written", u.EmployeeNo))
+		u.EmployeeNo = textclean.Mark(u.EmployeeNo)
 	}
 	str := func(key string, v json.RawMessage) string {
 		if v == nil {

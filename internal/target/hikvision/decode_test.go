@@ -218,3 +218,22 @@ func BenchmarkDecodePage(b *testing.B) {
 		}
 	}
 }
+
+// An employee number typed in iVMS with an escape sequence or a C1 byte
+// (issue 11 review): the page is read, the person is shown marked and has
+// a problem (never written), and the other persons are used.
+func TestHostileEmployeeNo(t *testing.T) {
+	hostile := strings.Replace(person("HOSTILE", "Ana", "2025-10-01T23:59:59"), `"employeeNo":"HOSTILE"`, `"employeeNo":"8\u001b]8;;http://e.vil/\u0007X"`, 1)
+	body := searchReply("OK", 2, 2, hostile, person("1042", "Ziga Ceh", "2025-10-01T23:59:59"))
+	p, err := decodeSearch([]byte(body))
+	if err != nil || len(p.Users) != 2 {
+		t.Fatalf("decodeSearch = %d users, %v; want both", len(p.Users), err)
+	}
+	u := p.Users[0]
+	if u.EmployeeNo != "8\uFFFD]8;;http://e.vil/\uFFFDX" || len(u.Problems) != 1 || !strings.Contains(u.Problems[0], "not written") {
+		t.Errorf("hostile person read as %q with problems %q", u.EmployeeNo, u.Problems)
+	}
+	if p.Users[1].EmployeeNo != "1042" || len(p.Users[1].Problems) != 0 {
+		t.Errorf("the other person: %q %q", p.Users[1].EmployeeNo, p.Users[1].Problems)
+	}
+}
