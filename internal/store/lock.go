@@ -295,12 +295,14 @@ func readLock(ctx context.Context, tx *sql.Tx) (lockRow, bool, error) {
 func (s *Store) staleReason(r lockRow, now time.Time) string {
 	// A pid means something only in the process table that wrote it: the
 	// same host name and PID namespace (containers may share a name).
-	if r.holder.Host == s.host && r.holder.PIDNamespace == s.pidns {
-		// A pid of an earlier boot, or one now given to a later process,
-		// names nobody: the run that took the lock has ended.
-		if r.holder.Boot != "" && s.boot != "" && r.holder.Boot != s.boot {
-			return fmt.Sprintf("%s has restarted since pid %d took the lock", r.holder.Host, r.holder.PID)
-		}
+	// Another boot id is another boot of this host, or another machine that
+	// shares its host name (a cloned VM, containers on two hosts with one
+	// fixed name and the same initial PID namespace id): its pid is
+	// checked nowhere here, and the heartbeat decides.
+	otherBoot := r.holder.Boot != "" && s.boot != "" && r.holder.Boot != s.boot
+	if r.holder.Host == s.host && r.holder.PIDNamespace == s.pidns && !otherBoot {
+		// A pid now given to a later process names nobody: the run that
+		// took the lock has ended.
 		if alive, known := s.alive(r.holder.PID); known {
 			if !alive {
 				return fmt.Sprintf("pid %d is no longer running on %s", r.holder.PID, r.holder.Host)
@@ -314,7 +316,11 @@ func (s *Store) staleReason(r lockRow, now time.Time) string {
 		}
 	}
 	if silent := now.Sub(r.heartbeat); silent > s.staleAfter {
-		return fmt.Sprintf("no heartbeat for %s (bound %s)", silent.Round(time.Second), s.staleAfter)
+		reason := fmt.Sprintf("no heartbeat for %s (bound %s)", silent.Round(time.Second), s.staleAfter)
+		if otherBoot && r.holder.Host == s.host {
+			reason += fmt.Sprintf("; pid %d ran under another boot of %s (a restart, or another machine of that name)", r.holder.PID, r.holder.Host)
+		}
+		return reason
 	}
 	return ""
 }

@@ -151,7 +151,12 @@ func TestStaleLockTakeover(t *testing.T) {
 		// A pid running now is not the holder's when the host restarted
 		// since, or when the process with that pid started later: a
 		// reused pid does not keep a dead run's lock.
-		{"live pid of an earlier boot", me, true, true, time.Minute, "this-host has restarted since pid 4242 took the lock"},
+		// Another boot id: a restart of this host, or another machine
+		// with this host name (issue 11 review: cloned VMs took each
+		// other's live locks). Its pid means nothing here; the heartbeat
+		// decides.
+		{"pid of another boot, fresh heartbeat", me, true, true, time.Minute, ""},
+		{"pid of another boot, silent", me, true, true, 3*time.Minute + time.Second, "no heartbeat for 3m1s (bound 3m0s); pid 4242 ran under another boot of this-host"},
 		{"live pid reused by another process", me, true, true, time.Minute, "pid 4242 on this-host is now another process"},
 		{"live pid, same process", me, true, true, time.Minute, ""},
 	} {
@@ -178,7 +183,7 @@ func TestStaleLockTakeover(t *testing.T) {
 				holder.PIDNamespace = "pid:[4026532999]"
 			}
 			holder.Boot, holder.Started = "boot-1", "555"
-			if strings.Contains(tc.name, "earlier boot") {
+			if strings.Contains(tc.name, "another boot") {
 				holder.Boot = "boot-0"
 			}
 			la, err := a.AcquireRunLock(ctx, holder, 0)
