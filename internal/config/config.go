@@ -157,7 +157,7 @@ func (n NTK) ZonesFor(roleID int) []int { return n.Zones[strconv.Itoa(roleID)] }
 // Policy decides what --auto applies.
 type Policy struct {
 	Auto                 []string // kinds applied unattended (KindExtend …)
-	MaxRevocations       int      // guard: more shorten+revoke items than this holds everything
+	MaxRevocations       int      // guard: more members with a shorten or revoke than this holds everything
 	MaxRevocationPercent float64  // guard: same, as a percentage of linked members (0..100)
 }
 

@@ -37,6 +37,18 @@ func TestLoadWarnsOfReadableSecrets(t *testing.T) {
 			extra: "\n[notify]\nwebhook = \"https://hooks.example.com/services/T0001/B0002/hook-token-4242\"\n"},
 		{name: "webhook token from the environment", mode: 0o644, passMode: 0o600,
 			extra: "\n[notify]\nwebhook = \"https://hooks.example.com/services/${HOOK_TOKEN}\"\n", env: map[string]string{"HOOK_TOKEN": "hook-token-4242"}},
+		// Issue 11 review: a secret topic, a literal
+		// token beside a ${VAR} were not warned of.
+		{name: "webhook to a secret topic, readable by others", mode: 0o644, passMode: 0o600,
+			extra:     "\n[notify]\nwebhook = \"https://ntfy.sh/gym-doors-secret-topic\"\n",
+			warnings:  []string{"%s is readable by others and holds a literal token for notify.webhook (in the URL); use ${VAR}"},
+			forbidden: []string{"gym-doors-secret-topic"}},
+		{name: "webhook with a literal token beside a variable", mode: 0o644, passMode: 0o600,
+			extra: "\n[notify]\nwebhook = \"https://${HOOK_HOST}/services/T0001/B0002/hook-token-4242\"\n", env: map[string]string{"HOOK_HOST": "hooks.example.com"},
+			warnings:  []string{"%s is readable by others and holds a literal token for notify.webhook (in the URL); use ${VAR}"},
+			forbidden: []string{"hook-token-4242"}},
+		{name: "webhook with a plain path", mode: 0o644, passMode: 0o600,
+			extra: "\n[notify]\nwebhook = \"https://hooks.example.com/doorsync\"\n"},
 		{name: "webhook without a path", mode: 0o644, passMode: 0o600,
 			extra: "\n[notify]\nwebhook = \"https://hooks.example.com\"\n"},
 		{name: "smtp host carrying a login, readable by others", mode: 0o644, passMode: 0o600,

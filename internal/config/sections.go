@@ -169,7 +169,7 @@ func (b *builder) notify(r *rawNotify) Notify {
 		} else {
 			var u *url.URL
 			n.Webhook, u = b.checkURL(key(base, "webhook"), w, true)
-			if u != nil && len(w.vars) == 0 && carriesToken(u) {
+			if u != nil && literalToken(*r.Webhook) {
 				b.literals = append(b.literals, literalSecret{key: display(key(base, "webhook")) + " (in the URL)", what: "token", use: "${VAR}"})
 			}
 		}
@@ -219,15 +219,30 @@ func (b *builder) smtp(r *rawSMTP) *SMTP {
 	return s
 }
 
+// literalToken reports whether the webhook URL as written (its ${VAR}
+// parts left out: they are not in the file) carries a token.
+func literalToken(raw string) bool {
+	literal, _, err := expand(raw, func(string) (string, bool) { return "v", true })
+	if err != nil {
+		return false
+	}
+	u, err := url.Parse(strings.TrimSpace(literal))
+	return err == nil && carriesToken(u)
+}
+
 // carriesToken reports whether a webhook URL looks like it carries a token,
-// as chat webhooks do: a query, or a path segment of 12 or more characters
-// with a digit or both cases ("/services/T0001/B0002/Xy7…"); a plain name
-// like "/doorsync" is not one.
+// as chat and push webhooks do: a login (user:pass@), a query, a path
+// segment of 16 or more characters (an ntfy topic is its secret:
+// "/gym-doors-secret-topic"), or of 12 or more with a digit or both cases
+// ("/services/T0001/B0002/Xy7…"); a plain name like "/doorsync" is not one.
 func carriesToken(u *url.URL) bool {
-	if u.RawQuery != "" {
+	if u.RawQuery != "" || u.User != nil {
 		return true
 	}
 	for _, seg := range strings.Split(u.Path, "/") {
+		if len(seg) >= 16 {
+			return true
+		}
 		if len(seg) < 12 {
 			continue
 		}
