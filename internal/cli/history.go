@@ -98,7 +98,7 @@ func (a *App) printRuns(runs []store.Run, zone *time.Location) {
 			note = "guard: " + r.GuardReason
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s@%s\t%s\t%d\t%d\t%s\t%s\n", r.ID, r.StartedAt.In(zone).Format("2006-01-02 15:04"), r.Mode,
-			cell(r.User), cell(r.Host), r.Outcome, r.ExitCode, r.Members, countsText(r.Counts), oneLine(note))
+			cell(r.User), cell(r.Host), r.Outcome, r.ExitCode, r.Members, countsText(r.Counts), lastCell(note))
 	}
 	tw.Flush()
 }
@@ -135,7 +135,7 @@ func (a *App) printItems(g *globalOptions, items []store.ItemRecord, zone *time.
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", it.RunID, it.Kind, it.Status, cell(string(it.Email)),
 			cell(it.Target), cell(it.Account), timeText(it.Before, zone), timeText(it.After, zone), timeText(it.Desired, zone),
-			it.Attempts, cell(it.ApprovedBy), oneLine(note))
+			it.Attempts, cell(it.ApprovedBy), lastCell(note))
 	}
 	return tw.Flush()
 }

@@ -61,7 +61,7 @@ func (a *App) linksListCommand(g *globalOptions) *cobra.Command {
 			fmt.Fprintln(tw, "email\ttarget\taccount\tmember\torigin\tcreated\tby\tnote")
 			for _, l := range shown {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cell(string(l.Email)), cell(l.Target), cell(l.Account), cell(l.MemberID), l.Origin,
-					timeText(l.CreatedAt, s.cfg.Zone), cell(l.CreatedBy), oneLine(l.Note))
+					timeText(l.CreatedAt, s.cfg.Zone), cell(l.CreatedBy), lastCell(l.Note))
 			}
 			return tw.Flush()
 		},

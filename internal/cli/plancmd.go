@@ -133,7 +133,7 @@ func printPlanText(w io.Writer, p plan.Plan, all bool) {
 	fmt.Fprintln(tw, "kind\temail\tname\ttarget\taccount\tcurrent end\tdesired end\treason")
 	for _, it := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.Kind, cell(string(it.Email)), cell(it.Name), cell(it.Target), cell(it.Account),
-			endText(it.CurrentEnd, it.Permanent), endText(it.DesiredEnd, false), oneLine(it.Reason))
+			endText(it.CurrentEnd, it.Permanent), endText(it.DesiredEnd, false), lastCell(it.Reason))
 	}
 	tw.Flush()
 }
@@ -205,21 +205,32 @@ func dash(s string) string {
 // escape sequences from outside off the operator's terminal.
 func oneLine(s string) string { return textclean.Clean(s) }
 
+// maxLastCell bounds the last column of a row (a reason, a note), which is
+// not padded: a reason that quotes a 20,000-character name must not make a
+// line of 20,000 (plan --json keeps it whole).
+const maxLastCell = 400
+
+// lastCell is a value for the last column of a row: one line, at most
+// maxLastCell characters (cut with …).
+func lastCell(s string) string { return cut(oneLine(s), maxLastCell) }
+
+// cut shortens s to n characters, the last one "…", when it is longer.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
 // maxCell is the widest a text column gets in the tables printed (plan,
 // history, links): one 20,000-character name padded every row to it.
 const maxCell = 60
 
 // cell is a value for a padded column: one line, "-" when empty, at most
 // maxCell characters (cut with …). The last column of a row (a reason, a
-// note) is not padded and stays whole.
-func cell(s string) string {
-	s = dash(oneLine(s))
-	if utf8.RuneCountInString(s) <= maxCell {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:maxCell-1]) + "…"
-}
+// note) is not padded: lastCell.
+func cell(s string) string { return cut(dash(oneLine(s)), maxCell) }
 
 type applyOptions struct {
 	lockWait time.Duration
