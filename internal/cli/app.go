@@ -17,6 +17,7 @@ import (
 	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/engine"
+	"github.com/doorsync/doorsync/internal/homepath"
 )
 
 // App holds everything a command may touch from the outside world.
@@ -110,6 +111,17 @@ Start with "doorsync demo" to see it against built-in emulators, and
 		if g.logFormat != "text" && g.logFormat != "json" {
 			return usageError(fmt.Errorf("--log-format must be text or json, not %q", g.logFormat))
 		}
+		// Where no shell expanded ~ (systemd's ExecStart, --db=~/x.db).
+		for _, f := range []struct {
+			flag string
+			path *string
+		}{{"--config", &g.configPath}, {"--db", &g.dbPath}} {
+			p, err := a.expandHome(*f.path)
+			if err != nil {
+				return usageError(fmt.Errorf("%s: %w", f.flag, err))
+			}
+			*f.path = p
+		}
 		return nil
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
@@ -138,4 +150,13 @@ func isUsage(err error) bool {
 		}
 	}
 	return false
+}
+
+// expandHome makes a leading ~ of a path given on the command line the home
+// directory ($HOME), as a shell would.
+func (a *App) expandHome(p string) (string, error) {
+	return homepath.Expand(p, func() (string, error) {
+		h, _ := a.LookupEnv("HOME")
+		return h, nil
+	})
 }

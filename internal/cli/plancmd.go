@@ -34,6 +34,11 @@ need attention, or the whole plan as JSON (--json). --out FILE saves the plan as
 "doorsync apply FILE". in_sync items are counted but listed only with --all.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			out, err := a.expandHome(o.out)
+			if err != nil {
+				return usageError(fmt.Errorf("--out: %w", err))
+			}
+			o.out = out
 			p, err := a.computePlan(cmd.Context(), g)
 			if err != nil {
 				return err

@@ -29,6 +29,9 @@ func (a *App) reportCommand(g *globalOptions) *cobra.Command {
 extension; to stdout the default is Markdown. Files are written atomically with mode 0640.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
+			if o.out, err = a.expandHome(o.out); err != nil {
+				return usageError(fmt.Errorf("--out: %w", err))
+			}
 			format, err := o.resolveFormat()
 			if err != nil {
 				return usageError(err)

@@ -24,8 +24,13 @@ func Expand(p string, home func() (string, error)) (string, error) {
 		return "", fmt.Errorf("path %q: no home directory to expand ~ to", p)
 	}
 	h, err := home()
-	if err == nil && h == "" {
+	switch {
+	case err == nil && h == "":
 		err = errors.New("it is not set")
+	case err == nil && !filepath.IsAbs(h):
+		// A relative $HOME would put the file beside wherever doorsync
+		// runs (cron's directory, /): never what was meant.
+		err = fmt.Errorf("%q is not an absolute path", h)
 	}
 	if err != nil {
 		return "", fmt.Errorf("path %q: the home directory for ~: %w", p, err)

@@ -34,4 +34,7 @@ func TestExpand(t *testing.T) {
 	if _, err := Expand("~/x", func() (string, error) { return "", nil }); err == nil || !strings.Contains(err.Error(), "it is not set") {
 		t.Errorf("empty home: %v", err)
 	}
+	if _, err := Expand("~/x", func() (string, error) { return "relative/dir", nil }); err == nil || !strings.Contains(err.Error(), `"relative/dir" is not an absolute path`) {
+		t.Errorf("relative home: %v", err)
+	}
 }
