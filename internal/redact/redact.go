@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -57,7 +58,14 @@ func Basic(user, pass string, more ...string) Scrubber {
 	if pass != "" {
 		cred := []byte(user + ":" + pass)
 		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-			s.secrets = addForms(s.secrets, enc.EncodeToString(cred))
+			b64 := enc.EncodeToString(cred)
+			s.secrets = addForms(s.secrets, b64)
+			// A quote cut through the header value leaves a piece of
+			// it, which decodes to the user and the start of the
+			// password: its runs go as the password's do.
+			if !slices.Contains(s.raw, b64) {
+				s.raw = append(s.raw, b64)
+			}
 		}
 		s.secrets = addForms(s.secrets, user+":"+pass)
 	}
@@ -143,10 +151,31 @@ func (s Scrubber) Error(err error) error {
 	msg := err.Error()
 	// An error's text is short and may quote a reply cut short, or decoded
 	// after it was scrubbed: a fragment of a secret goes too.
-	if clean := s.fragments(s.String(msg)); clean != msg {
+	clean := s.fragments(s.String(msg))
+	if s.encodedLeak(clean) {
+		// The secret in an encoding of the server's own (every character
+		// as an HTML entity, lower-case percent escapes): the text cannot
+		// be cut around it, so none of it is shown.
+		clean = "the reply quoted a credential in an encoding of its own: not shown (" + Mark + ")"
+	}
+	if clean != msg {
 		return &scrubbedError{msg: clean, err: err}
 	}
 	return err
+}
+
+// encodedLeak reports whether text, once HTML entities or percent escapes
+// are decoded, still shows a secret or a run of one.
+func (s Scrubber) encodedLeak(text string) bool {
+	if len(s.raw) == 0 || !strings.ContainsAny(text, "&%") {
+		return false
+	}
+	for _, dec := range []func(string) string{html.UnescapeString, percentDecoded} {
+		if d := dec(text); d != text && s.fragments(d) != d {
+			return true
+		}
+	}
+	return false
 }
 
 type scrubbedError struct {
@@ -365,3 +394,20 @@ func userinfo(t string, j int) (start, end int) {
 // report, instead of being followed with the credentials, perhaps to plain
 // http or another host.
 func RefuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// percentDecoded decodes each valid %XX escape of t (either case) and
+// leaves anything else as it is ("100%" stays).
+func percentDecoded(t string) string {
+	var b strings.Builder
+	for i := 0; i < len(t); i++ {
+		if t[i] == '%' && i+2 < len(t) {
+			if v, err := strconv.ParseUint(t[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(t[i])
+	}
+	return b.String()
+}

@@ -150,3 +150,32 @@ func TestShortRemovesFragments(t *testing.T) {
 		}
 	}
 }
+
+// Issue 11 review: a piece of the Basic credential cut by a quote, and the
+// password in encodings of the server's own, reached errors.
+func TestErrorCatchesCutCredentialsAndOddEncodings(t *testing.T) {
+	s := Basic("api-admin", "s3cret-Pa55!word")
+	cred := base64.StdEncoding.EncodeToString([]byte("api-admin:s3cret-Pa55!word"))
+	var entities, lowerPct strings.Builder
+	for _, r := range "s3cret-Pa55!word" {
+		fmt.Fprintf(&entities, "&#%d;", r)
+		fmt.Fprintf(&lowerPct, "%%%02x", r)
+	}
+	for _, tc := range []struct{ name, msg, leak string }{
+		{"a cut base64 credential", "HTTP 500: cred " + cred[:20], cred[8:20]},
+		{"a cut base64 credential after Basic", "HTTP 500: Basic\u0020" + cred[:16], cred[8:16]},
+		{"every character an HTML entity", "HTTP 500: password " + entities.String() + " is wrong", entities.String()[:20]},
+		{"lower-case percent escapes", "HTTP 500: GET /login?p=" + lowerPct.String(), lowerPct.String()[:12]},
+	} {
+		got := s.Error(errors.New(tc.msg)).Error()
+		if strings.Contains(got, tc.leak) {
+			t.Errorf("%s: %q keeps %q", tc.name, got, tc.leak)
+		}
+	}
+	// Ordinary percent signs and entities stay.
+	for _, msg := range []string{"HTTP 500: disk 100% full", "HTTP 500: Tom &amp; Jerry", "credentials rejected for user \"api-admin\""} {
+		if got := s.Error(errors.New(msg)).Error(); got != msg {
+			t.Errorf("%q became %q", msg, got)
+		}
+	}
+}
