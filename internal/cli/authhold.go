@@ -167,7 +167,7 @@ func (a *App) checkHold(ctx context.Context, s *session, name string) (held erro
 
 // holdTargets leaves out of this run the targets held after rejected
 // credentials: terminals and NEYROSS are reported in the plan as failed
-// targets (engine.Held), NTK is marked on engine.NTK.Held. Holds whose
+// targets (engine.Held), NTK is marked on its engine.ListTarget's Held. Holds whose
 // credentials changed or whose time ran out are lifted. It returns the
 // names of targets whose hold was lifted (watch reconciles them fully).
 func (a *App) holdTargets(ctx context.Context, s *session) ([]string, error) {
@@ -189,15 +189,16 @@ func (a *App) holdTargets(ctx context.Context, s *session) ([]string, error) {
 		s.engine.Held = append(s.engine.Held, plan.TargetState{Info: t.Info(), Err: held})
 	}
 	s.engine.Targets = kept
-	if n := s.engine.NTK; n != nil {
-		held, wasLifted, err := a.checkHold(ctx, s, n.Config.Name)
+	for _, l := range s.engine.Lists {
+		name := l.Target.Info().Name
+		held, wasLifted, err := a.checkHold(ctx, s, name)
 		if err != nil {
 			return nil, err
 		}
 		if wasLifted {
-			lifted = append(lifted, n.Config.Name)
+			lifted = append(lifted, name)
 		}
-		n.Held = held
+		l.Held = held
 	}
 	return lifted, nil
 }
@@ -239,12 +240,16 @@ func (a *App) recordHolds(ctx context.Context, s *session, p Printer, readErrs m
 			stops = append(stops, stop{t.Info().Name, err})
 		}
 	}
-	if n := s.engine.NTK; n != nil && n.Held == nil {
+	for _, l := range s.engine.Lists {
+		st, ok := l.Target.(target.Stopper)
+		if l.Held != nil || !ok {
+			continue
+		}
 		// A 403 may be NTK's allow list, not the password: fixing the list
 		// must not wait for a hold to end, so only a 401 is held.
 		var te *target.Error
-		if err := n.Client.Stopped(); err != nil && !(errors.As(err, &te) && te.Code == ntk.CodeForbidden) {
-			stops = append(stops, stop{n.Config.Name, err})
+		if err := st.Stopped(); err != nil && !(errors.As(err, &te) && te.Code == ntk.CodeForbidden) {
+			stops = append(stops, stop{l.Target.Info().Name, err})
 		}
 	}
 	now := a.Clock.Now()

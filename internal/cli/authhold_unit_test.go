@@ -19,6 +19,7 @@ import (
 	neyemu "github.com/doorsync/doorsync/internal/emulator/neyross"
 	ntkemu "github.com/doorsync/doorsync/internal/emulator/ntk"
 	"github.com/doorsync/doorsync/internal/engine"
+	"github.com/doorsync/doorsync/internal/plan/accesslist"
 	"github.com/doorsync/doorsync/internal/store"
 	"github.com/doorsync/doorsync/internal/target"
 	"github.com/doorsync/doorsync/internal/target/neyross"
@@ -82,12 +83,12 @@ func (b *holdBench) session(t *testing.T) *session {
 		t.Fatal(err)
 	}
 	t.Cleanup(nt.Close)
-	nc, err := ntk.NewClient(ntk.FromConfig(*b.cfg.NTK))
+	nc, err := ntk.NewClient(ntkClientConfig(*b.cfg.NTK))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	return &session{cfg: b.cfg, store: b.st, engine: &engine.Engine{Targets: []target.Target{nt}, NTK: &engine.NTK{Config: *b.cfg.NTK, Client: nc}}}
+	return &session{cfg: b.cfg, store: b.st, engine: &engine.Engine{Targets: []target.Target{nt}, Lists: []*engine.ListTarget{{Target: nc}}}}
 }
 
 // reject runs one session in which both targets refuse the credentials
@@ -99,18 +100,18 @@ func (b *holdBench) reject(t *testing.T) {
 	if _, err := b.app.holdTargets(ctx, s); err != nil {
 		t.Fatal(err)
 	}
-	if len(s.engine.Targets) != 1 || s.engine.NTK.Held != nil {
-		t.Fatalf("a fresh database holds something: %d targets, NTK held %v", len(s.engine.Targets), s.engine.NTK.Held)
+	if len(s.engine.Targets) != 1 || s.engine.Lists[0].Held != nil {
+		t.Fatalf("a fresh database holds something: %d targets, NTK held %v", len(s.engine.Targets), s.engine.Lists[0].Held)
 	}
 	errs := s.engine.Targets[0].Write(ctx, []target.Update{{Account: target.Account{ID: "21e10f5d-7af7-44ba-b1a3-d0b9cf429437"}, End: b.clk.Now()}})
 	if target.ClassOf(errs[0]) != target.Auth {
 		t.Fatalf("NEYROSS write with a wrong token: %v", errs[0])
 	}
-	list, err := ntk.NewList([]ntk.Line{{Card: "44491AD2", Zone: 55}})
+	list, err := accesslist.NewList([]accesslist.Line{{Card: "44491AD2", Zone: 55}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.engine.NTK.Client.Upload(ctx, list); target.ClassOf(err) != target.Auth {
+	if _, err := s.engine.Lists[0].Target.Upload(ctx, list.Bytes()); target.ClassOf(err) != target.Auth {
 		t.Fatalf("NTK upload with a wrong password: %v", err)
 	}
 	b.app.recordHolds(ctx, s, newPrinter("text", b.app.Stdout, b.clk), nil)
@@ -174,8 +175,8 @@ func TestAuthHoldLifecycle(t *testing.T) {
 			if neyHeld == slices.Contains(tt.lifts, "neyross") {
 				t.Errorf("NEYROSS held %v (held %v, targets %d), lifted %v", neyHeld, s.engine.Held, len(s.engine.Targets), tt.lifts)
 			}
-			if (s.engine.NTK.Held != nil) == slices.Contains(tt.lifts, "ntk") {
-				t.Errorf("NTK held: %v, lifted %v", s.engine.NTK.Held, tt.lifts)
+			if (s.engine.Lists[0].Held != nil) == slices.Contains(tt.lifts, "ntk") {
+				t.Errorf("NTK held: %v, lifted %v", s.engine.Lists[0].Held, tt.lifts)
 			}
 			if neyHeld {
 				msg := s.engine.Held[0].Err.Error()
@@ -186,9 +187,9 @@ func TestAuthHoldLifecycle(t *testing.T) {
 					}
 				}
 			}
-			if s.engine.NTK.Held != nil {
+			if s.engine.Lists[0].Held != nil {
 				want := "NTK: not contacted: it refused the upload credentials at 2025-11-01 09:00 (upload login rejected); doorsync leaves it alone until 2025-11-01 15:00 or until its password in the configuration changes"
-				if msg := s.engine.NTK.Held.Error(); !strings.HasPrefix(msg, want) {
+				if msg := s.engine.Lists[0].Held.Error(); !strings.HasPrefix(msg, want) {
 					t.Errorf("NTK hold says %q, want it to start with %q", msg, want)
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/user"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/doorsync/doorsync/internal/apply"
@@ -16,6 +17,7 @@ import (
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/notify"
 	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/plan/accesslist"
 	"github.com/doorsync/doorsync/internal/store"
 	"github.com/doorsync/doorsync/internal/target"
 	"github.com/doorsync/doorsync/internal/target/hikvision"
@@ -108,14 +110,18 @@ func (a *App) newEngine(cfg *config.Config, st *store.Store) (*engine.Engine, fu
 	if n := notifiersFrom(cfg.Notify, &http.Client{Timeout: 30 * time.Second}, a.Clock); len(n) > 0 {
 		e.Notifier = n
 	}
-	if cfg.NTK != nil {
-		nc := ntk.FromConfig(*cfg.NTK)
+	if n := cfg.NTK; n != nil {
+		nc := ntkClientConfig(*n)
 		nc.Clock = a.Clock
 		client, err := ntk.NewClient(nc)
 		if err != nil {
 			return nil, nil, err
 		}
-		e.NTK = &engine.NTK{Config: *cfg.NTK, Client: client}
+		settings, err := ntkListSettings(*n)
+		if err != nil {
+			return nil, nil, err
+		}
+		e.Lists = append(e.Lists, &engine.ListTarget{Target: client, List: settings})
 		closers = append(closers, client.Close)
 	}
 	return e, func() {
@@ -136,6 +142,29 @@ func (a *App) currentUser() string {
 func hostname() string {
 	h, _ := os.Hostname()
 	return h
+}
+
+// ntkClientConfig makes the NTK client's Config of the [ntk] table (the
+// client knows no configuration).
+func ntkClientConfig(n config.NTK) ntk.Config {
+	return ntk.Config{Name: n.Name, URL: n.URL, Username: n.Username, Password: n.Password.Value(), Timeout: n.Timeout}
+}
+
+// ntkListSettings makes the settings of NTK's access list of the [ntk]
+// table (plan/accesslist knows no configuration). The loader has checked
+// the zone map's keys; one that is not a role id is still an error here,
+// never a silently lost zone.
+func ntkListSettings(n config.NTK) (accesslist.Settings, error) {
+	zones := make(map[int][]int, len(n.Zones))
+	for k, zs := range n.Zones {
+		id, err := strconv.Atoi(k)
+		if err != nil {
+			return accesslist.Settings{}, fmt.Errorf("ntk %s: zones: %q is not a role id", n.Name, k)
+		}
+		zones[id] = slices.Clone(zs)
+	}
+	return accesslist.Settings{Name: n.Name, System: ntk.System, CardField: n.CardField, Zones: zones,
+		StudentRoles: slices.Clone(n.StudentRoles), StudentTags: slices.Clone(n.StudentTags), MinInterval: n.MinInterval}, nil
 }
 
 // notifiersFrom builds the notifiers of the [notify] table (notify knows

@@ -18,6 +18,7 @@ import (
 	"github.com/doorsync/doorsync/internal/emulator/site"
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/plan/accesslist"
 	"github.com/doorsync/doorsync/internal/source/cardskipper"
 	"github.com/doorsync/doorsync/internal/target"
 	"github.com/doorsync/doorsync/internal/target/hikvision"
@@ -292,7 +293,11 @@ func neyrossOverview(ctx context.Context, cfg *config.Config, emails map[member.
 // ntkOverview builds today's access list from the members, as a sync would
 // before uploading it; nothing is sent.
 func ntkOverview(members []member.Member, cfg *config.Config, rule member.Rule, today member.Date) (Line, error) {
-	res, err := ntk.Build(members, *cfg.NTK, rule, today)
+	settings, err := ntkListSettings(*cfg.NTK)
+	if err != nil {
+		return Line{}, err
+	}
+	res, err := accesslist.Build(members, settings, rule, today)
 	if err != nil {
 		return Line{}, err
 	}

@@ -56,7 +56,7 @@ func ntkChecks(ctx context.Context, cfg *config.Config) []Line {
 	line := func(st Status, check, detail string) Line {
 		return Line{Status: st, Subject: subject, Check: check, Detail: detail}
 	}
-	c, err := ntk.NewClient(ntk.FromConfig(*n))
+	c, err := ntk.NewClient(ntkClientConfig(*n))
 	if err != nil {
 		return []Line{line(StatusFail, "client", err.Error())}
 	}

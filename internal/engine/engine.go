@@ -2,6 +2,12 @@
 // policy allows, apply, record, notify — fetch → plan → approve → apply →
 // record, in that order and no other. The CLI (--auto, plan, apply, watch)
 // and the console drive it; it owns no terminal I/O.
+//
+// Targets come in two shapes, and a run loops over both: Targets are read
+// and written account by account (target.Target); Lists take their whole
+// list at once and cannot be read (target.ListTarget, NTK), so they are
+// planned against the last list they accepted, kept in the database
+// (lists.go), and applied by one upload each (listapply.go).
 package engine
 
 import (
@@ -19,7 +25,6 @@ import (
 	"github.com/doorsync/doorsync/internal/source/cardskipper"
 	"github.com/doorsync/doorsync/internal/store"
 	"github.com/doorsync/doorsync/internal/target"
-	"github.com/doorsync/doorsync/internal/target/ntk"
 )
 
 // Source is the membership system.
@@ -33,13 +38,15 @@ type Source interface {
 type Engine struct {
 	Source         Source
 	OrganisationID int
-	Targets        []target.Target
-	// NTK is the NTK access-list target, when configured.
-	NTK *NTK
+	// Targets are the targets read and written account by account.
+	Targets []target.Target
+	// Lists are the whole-list targets (NTK): each takes its whole list
+	// at once and cannot be read.
+	Lists []*ListTarget
 	// Held are targets left out of this run (a terminal or NEYROSS that
 	// rejected its credentials earlier); they appear in the plan as failed
 	// targets, and items of a saved plan for them are skipped with their
-	// error. A held NTK is marked on NTK.Held.
+	// error. A held whole-list target is marked on its ListTarget.Held.
 	Held  []plan.TargetState
 	Store *store.Store
 	Clock clock.Clock
@@ -186,13 +193,19 @@ func (e *Engine) inventory(ctx context.Context, t target.Target, name string, re
 // Plan builds the plan from a snapshot with the stored links and the ends
 // the sync wrote before (for drift).
 func (e *Engine) Plan(ctx context.Context, snap Snapshot) (plan.Plan, error) {
+	return e.plan(ctx, snap, nil)
+}
+
+// plan is Plan keeping the whole-list targets' lists it builds in built
+// (nil: not kept), for the rest of the run.
+func (e *Engine) plan(ctx context.Context, snap Snapshot, built builtLists) (plan.Plan, error) {
 	rule := e.Rule
 	if len(snap.Organisations) > 0 {
 		rule.OrganisationIDs = snap.Organisations
 	}
 	today := member.DateOf(snap.TakenAt, e.Zone)
 	in := plan.Input{Members: snap.Members, SourceErr: snap.SourceErr, Targets: snap.Targets,
-		Rule: rule, Policy: e.Policy, Zone: e.Zone, Now: snap.TakenAt, Today: member.DateOf(snap.TakenAt, e.Zone)}
+		Rule: rule, Policy: e.Policy, Zone: e.Zone, Now: snap.TakenAt, Today: today}
 	if e.Store != nil {
 		links, err := e.Store.Links(ctx)
 		if err != nil {
@@ -210,18 +223,8 @@ func (e *Engine) Plan(ctx context.Context, snap Snapshot) (plan.Plan, error) {
 		}
 		in.Previous = prev
 	}
-	if e.NTK != nil {
-		switch {
-		case e.NTK.Held != nil:
-			// Like a held terminal: a failed target without items, so
-			// nothing is selected for it and the run says why.
-			in.ExtraTargets = []plan.TargetSummary{{Name: e.NTK.Config.Name, System: ntk.System, Error: e.NTK.Held.Error()}}
-		case snap.SourceErr != nil || len(snap.Members) == 0:
-			in.ExtraTargets = []plan.TargetSummary{{Name: e.NTK.Config.Name, System: ntk.System}}
-		default:
-			items, sum, _, _ := e.planNTK(ctx, snap.Members, rule, today)
-			in.Extra, in.ExtraTargets = items, []plan.TargetSummary{sum}
-		}
+	for _, l := range e.Lists {
+		in.Lists = append(in.Lists, e.planList(ctx, l, snap, rule, today, built))
 	}
 	return plan.Build(in), nil
 }
@@ -234,8 +237,10 @@ func (e *Engine) heldErrs() map[string]error {
 			held[h.Info.Name] = h.Err
 		}
 	}
-	if e.NTK != nil && e.NTK.Held != nil {
-		held[e.NTK.Config.Name] = e.NTK.Held
+	for _, l := range e.Lists {
+		if l.Held != nil {
+			held[l.info().Name] = l.Held
+		}
 	}
 	return held
 }

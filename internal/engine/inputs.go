@@ -12,7 +12,8 @@ const lastPlanInputsKey = "lastplan.inputs"
 
 // InputsTag fingerprints what a plan is made of besides the snapshots and
 // the day: the links, the rule, the policy, the zone, the targets (read or
-// held), the NTK settings and the list NTK last accepted. A kept plan whose
+// held), the whole-list targets' settings and the lists they last
+// accepted. A kept plan whose
 // tag differs from the current one would mislead (a link removed since, a
 // target taken out). The ends the sync wrote are left out on purpose: its
 // own writes after the plan was made change them, and planning the same
@@ -36,11 +37,10 @@ func (e *Engine) InputsTag(ctx context.Context) (string, error) {
 	for _, t := range e.Held {
 		fmt.Fprintf(h, "held %q\n", t.Info.Name)
 	}
-	if e.NTK != nil {
-		c := e.NTK.Config // settings only: the password is not part of a plan
-		fmt.Fprintf(h, "ntk %q %q %v %v %v %v\n", c.Name, c.CardField, c.Zones, c.StudentRoles, c.StudentTags, e.NTK.Held != nil)
-		kList, _, _ := ntkKeys(c.Name)
-		accepted, _, err := e.Store.State(ctx, kList)
+	for _, l := range e.Lists {
+		s := l.settings()
+		fmt.Fprintf(h, "%s %q %q %v %v %v %v\n", s.System, s.Name, s.CardField, s.Zones, s.StudentRoles, s.StudentTags, l.Held != nil)
+		accepted, _, err := e.Store.State(ctx, l.keys().accepted)
 		if err != nil {
 			return "", fmt.Errorf("inputs of the plan: %w", err)
 		}

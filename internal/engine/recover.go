@@ -38,10 +38,10 @@ func (e *Engine) recover(ctx context.Context, retries *apply.Retries) error {
 	items := map[int64][]store.ItemRecord{} // per interrupted run, read once
 	held := e.heldErrs()
 	for name, ens := range byTarget {
-		if e.NTK != nil && name == e.NTK.Config.Name {
-			// Whether NTK received an interrupted upload cannot be read
-			// back; the list is sent again whenever it differs from the
-			// last one known to be accepted.
+		if e.listTarget(name) != nil {
+			// Whether a whole-list target received an interrupted upload
+			// cannot be read back; the list is sent again whenever it
+			// differs from the last one known to be accepted.
 			for _, en := range ens {
 				if err := e.Store.CloseJournal(ctx, en.ID, store.JournalFailed, time.Time{}, "upload interrupted; the list is sent again when it differs from the last accepted one"); err != nil {
 					return err

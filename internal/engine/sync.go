@@ -14,7 +14,6 @@ import (
 	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/store"
 	"github.com/doorsync/doorsync/internal/target"
-	"github.com/doorsync/doorsync/internal/target/ntk"
 )
 
 // Run modes, as recorded in the history.
@@ -49,6 +48,10 @@ type Options struct {
 	// full is the snapshot a given plan was made from in full (a watch
 	// pass): its resolutions are accepted as a fresh fetch's are.
 	full *Snapshot
+	// built are the whole-list targets' lists built when planning this
+	// run's plan (a fetch, a watch pass); the upload uses them. Nil (a
+	// saved plan): built from the stored snapshot when applying.
+	built builtLists
 }
 
 // Outcome is what a run did.
@@ -147,7 +150,8 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			return e.finish(ctx, run, out, o, fmt.Errorf("interrupted while reading Cardskipper and the targets: nothing was planned or written: %w",
 				context.Cause(ctx)))
 		}
-		p, err := e.Plan(ctx, snap)
+		o.built = builtLists{}
+		p, err := e.plan(ctx, snap, o.built)
 		if err != nil {
 			return e.finish(ctx, run, out, o, err)
 		}
@@ -179,18 +183,9 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	if err != nil {
 		return e.finish(ctx, run, out, o, err)
 	}
-	var ntkItems []plan.Item
-	if e.NTK != nil {
-		rest := selected[:0:0]
-		for _, it := range selected {
-			if it.System == ntk.System && it.Target == e.NTK.Config.Name {
-				ntkItems = append(ntkItems, it)
-			} else {
-				rest = append(rest, it)
-			}
-		}
-		selected = rest
-	}
+	// The whole-list targets' items are applied after the others, by
+	// uploading each target's next list.
+	selected, byList := e.splitLists(selected)
 	if len(selected) > 0 {
 		ae := apply.Runner{Recorder: recorder{st: e.Store, approvedBy: o.ApprovedBy}, RunID: runID, Retries: o.retries,
 			Holding:  e.Store.CheckLock,
@@ -214,56 +209,23 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			return e.finish(ctx, run, out, o, err)
 		}
 	}
-	if ctx.Err() != nil && len(ntkItems) > 0 {
-		// Interrupted: the list is not uploaded; its items say so (in the
-		// database, which must still be written: hence WithoutCancel).
-		rec := recorder{st: e.Store, approvedBy: o.ApprovedBy}
-		for _, it := range ntkItems {
-			r := apply.Result{Item: it, Status: apply.Skipped, Err: fmt.Errorf("not uploaded: %w", context.Cause(ctx))}
-			if err := rec.Record(context.WithoutCancel(ctx), runID, r); err != nil {
-				return e.finish(ctx, run, out, o, err)
-			}
-			out.Results = append(out.Results, r)
+	if ctx.Err() != nil {
+		// Interrupted: no list is uploaded; the items say so.
+		if err := e.skipLists(ctx, runID, o, byList, &out); err != nil {
+			return e.finish(ctx, run, out, o, err)
 		}
-		ntkItems = nil
 	}
 	if err := e.Store.CheckLock(context.WithoutCancel(ctx)); err != nil {
 		// Lost after the terminals' writes: no upload, no snapshot.
 		return e.finish(ctx, run, out, o, err)
 	}
-	if ctx.Err() == nil && (len(ntkItems) > 0 || e.ntkRefreshDue(out.Plan, o)) {
-		members, rule, err := e.ntkSource(ctx, snapMembers, snapOrgs)
-		if err != nil {
+	if ctx.Err() == nil {
+		if err := e.applyLists(ctx, runID, o, byList, snapMembers, snapOrgs, &out); err != nil {
 			return e.finish(ctx, run, out, o, err)
-		}
-		res, waiting, failed, err := e.applyNTK(ctx, runID, ntkItems, members, rule, member.DateOf(e.Clock.Now(), e.Zone), o.retries)
-		if err != nil {
-			return e.finish(ctx, run, out, o, err)
-		}
-		if failed != nil && len(ntkItems) == 0 {
-			// The daily upload of an unchanged list failed: no item says
-			// so, the target's line must (NTK keeps the last list it took).
-			e.observer().ListFailed(e.NTK.Config.Name, failed)
-			out.Plan.Targets = markTargetFailed(out.Plan.Targets, e.NTK.Config.Name, fmt.Errorf("daily upload of the unchanged access list: %w", failed))
-		}
-		rec := recorder{st: e.Store, approvedBy: o.ApprovedBy}
-		for _, r := range res {
-			if r.Status == apply.Skipped && r.Err != nil && waiting > 0 {
-				// Waiting for NTK's minimum interval is not a failure.
-				if err := rec.Record(ctx, runID, r); err != nil {
-					return e.finish(ctx, run, out, o, err)
-				}
-				out.Held++
-				continue
-			}
-			if err := rec.Record(ctx, runID, r); err != nil {
-				return e.finish(ctx, run, out, o, err)
-			}
-			out.Results = append(out.Results, r)
 		}
 	}
 	if fetched != nil {
-		e.keepWritten(context.WithoutCancel(ctx), fetched, out.Results)
+		e.keepWritten(context.WithoutCancel(ctx), fetched, out.Results, o.built)
 	}
 	e.acceptIdentities(context.WithoutCancel(ctx), runID, out.Plan, o.full, out.Results, o.Approved)
 	var interrupted error
@@ -280,13 +242,14 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 // back into the account snapshots it saved, and keeps the plan of them: the console's stored view
 // then shows the renewals as done, not as still to do until its refresh.
 // The snapshots keep the fetch's time, so the console can reuse the plan.
-func (e *Engine) keepWritten(ctx context.Context, snap *Snapshot, results []apply.Result) {
+// built are the whole-list targets' lists built for snap in this run.
+func (e *Engine) keepWritten(ctx context.Context, snap *Snapshot, results []apply.Result, built builtLists) {
 	if e.Store == nil || e.Store.ReadOnly() || snap.SourceErr != nil || len(snap.Members) == 0 || !e.stillHolding(ctx, "keep what was written") {
 		return
 	}
 	written := map[string]map[string]time.Time{}
 	for _, r := range results {
-		if r.Status != apply.Applied || r.After.IsZero() || r.Item.System == ntk.System {
+		if r.Status != apply.Applied || r.After.IsZero() || e.isListItem(r.Item) {
 			continue
 		}
 		if written[r.Item.Target] == nil {
@@ -313,7 +276,7 @@ func (e *Engine) keepWritten(ctx context.Context, snap *Snapshot, results []appl
 			return
 		}
 	}
-	p, err := e.Plan(ctx, *snap)
+	p, err := e.plan(ctx, *snap, built)
 	if err != nil {
 		e.warn(StagePlan, "", fmt.Errorf("keep the plan after writing: %w", err))
 		return
@@ -379,23 +342,6 @@ func markTargetFailed(targets []plan.TargetSummary, name string, err error) []pl
 		}
 	}
 	return out
-}
-
-// ntkRefreshDue says whether an unattended run with no NTK change to send
-// still lets applyNTK decide on an upload: NTK expects the (unchanged) list
-// once a day, and ntk.ShouldUpload decides when. Never when an operator
-// picked the items (apply FILE, the console), when the guard stopped the
-// run, when the source failed or NTK could not be planned or is held.
-func (e *Engine) ntkRefreshDue(p plan.Plan, o Options) bool {
-	if e.NTK == nil || e.NTK.Held != nil || o.Approved != nil || p.Guard.Tripped || p.Source.Error != "" {
-		return false
-	}
-	for _, t := range p.Targets {
-		if t.Name == e.NTK.Config.Name && t.System == ntk.System {
-			return t.Error == ""
-		}
-	}
-	return false
 }
 
 // skipHeld takes out of selected the items of targets held out of this run

@@ -140,7 +140,8 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 		snap.Targets = append(snap.Targets, ts)
 	}
 	snap.Targets = append(snap.Targets, e.Held...)
-	p, err := e.Plan(ctx, snap)
+	built := builtLists{}
+	p, err := e.plan(ctx, snap, built)
 	if err != nil {
 		return Outcome{}, 0, err
 	}
@@ -150,12 +151,13 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	}
 	o.Plan = &p
 	o.full = &snap
+	o.built = built
 	// By member id too: a member whose e-mail was removed is planned by
 	// the account anchored to them.
 	o.Only = func(it plan.Item) bool { return emails[it.Email] || (it.MemberID != "" && changedIDs[it.MemberID]) }
 	out, err := e.syncLocked(ctx, o)
 	if err == nil {
-		e.keepWritten(ctx, &snap, out.Results)
+		e.keepWritten(ctx, &snap, out.Results, built)
 	}
 	out.Retried = retried
 	out.TargetErrs = map[string]error{}

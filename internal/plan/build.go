@@ -35,11 +35,18 @@ type Input struct {
 	// account per target): an item whose resolution differs is held with
 	// what changed (identity.go).
 	Previous []identity.Resolution
-	// Extra are items planned by targets that plan on their own (the NTK
-	// access list compares card lists, not accounts by e-mail), with their
-	// target summaries. They are counted, sorted and guarded like the rest.
-	Extra        []Item
-	ExtraTargets []TargetSummary
+	// Lists are the whole-list targets (target.ListTarget), planned on
+	// their own: their list is compared with the last one they accepted
+	// (plan/accesslist), not accounts by e-mail. Their items are counted,
+	// sorted and guarded like the rest.
+	Lists []ListPlan
+}
+
+// ListPlan is a whole-list target as planned for this plan: its summary
+// and its items (none when it failed or is held, or the source failed).
+type ListPlan struct {
+	Target TargetSummary
+	Items  []Item
 }
 
 // TargetState is one target as read for this plan.
@@ -80,7 +87,9 @@ func Build(in Input) Plan {
 		lists, linked = b.plan()
 		p.Items = mergeSorted(lists)
 	}
-	p.Targets = append(p.Targets, in.ExtraTargets...)
+	for _, l := range in.Lists {
+		p.Targets = append(p.Targets, l.Target)
+	}
 	for _, it := range p.Items {
 		p.Summary[it.Kind]++
 	}
@@ -164,7 +173,11 @@ func (b *builder) plan() ([][]Item, int) {
 		lists = append(lists, tp.items, tp.unlinkedItems)
 		linked[i] = tp.linked
 	}
-	return append(lists, sortItems(b.in.Extra)), countDistinct(linked)
+	var listItems []Item
+	for _, l := range b.in.Lists {
+		listItems = append(listItems, l.Items...)
+	}
+	return append(lists, sortItems(listItems)), countDistinct(linked)
 }
 
 // group collects the members by e-mail and plans those without one.

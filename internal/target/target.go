@@ -1,8 +1,13 @@
 // Package target defines what the sync engine needs of an access-control
-// system that receives member validity: list its accounts, read some of them,
-// and change their end of validity. Each system (Hikvision terminal, NEYROSS,
-// NTK) implements Target in its own sub-package; all of them pass the
-// conformance suite in targettest.
+// system that receives member validity. Systems come in two shapes:
+//
+//   - Target: list its accounts, read some of them, and change their end of
+//     validity (Hikvision terminals, NEYROSS);
+//   - ListTarget: take the whole list at once, without a way to read it
+//     back (NTK).
+//
+// Each system implements its shape in its own sub-package and passes the
+// conformance suite in targettest (RunUpload for the whole-list shape).
 package target
 
 import (

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	ntklist "github.com/doorsync/doorsync/internal/target/ntk"
+	"github.com/doorsync/doorsync/internal/plan/accesslist"
 )
 
 // FuzzCheckHead runs NTK's receive check on arbitrary files. It must never
@@ -32,7 +32,7 @@ func FuzzCheckHead(f *testing.F) {
 			}
 			return
 		}
-		_, clientErr := ntklist.ParseList(data)
+		_, clientErr := accesslist.ParseList(data)
 		if (err == nil) != (clientErr == nil) {
 			t.Fatalf("%q: NTK's check says %v, the client's validator %v", data, err, clientErr)
 		}

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/doorsync/doorsync/internal/member"
-	"github.com/doorsync/doorsync/internal/target/ntk"
+	"github.com/doorsync/doorsync/internal/plan/accesslist"
 )
 
 // Cardskipper member XML as third parties copied it from Cardskipper's own
@@ -59,7 +59,7 @@ func TestRealworldMemberXML(t *testing.T) {
 				if !v.ValidToday || v.End != date("2026-09-30") || len(v.Invalid) != 0 {
 					t.Errorf("validity %+v", v)
 				}
-				if card, err := ntk.NormalizeCard(" "); card != "" || err != nil {
+				if card, err := accesslist.NormalizeCard(" "); card != "" || err != nil {
 					t.Errorf("a blank Extra1 is card %q, %v; want none", card, err)
 				}
 			}},

@@ -18,14 +18,13 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/clock"
-	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/redact"
 	"github.com/doorsync/doorsync/internal/target"
 )
 
 // Defaults for Config's zero values.
 const (
-	DefaultTimeout = config.DefaultNTKTimeout
+	DefaultTimeout = 60 * time.Second // one upload of the whole list
 	// FormField is the multipart field NTK reads the list from (seed 003, 2).
 	FormField = "file"
 )
@@ -40,11 +39,6 @@ type Config struct {
 	// with the system's certificate verification.
 	Transport http.RoundTripper
 	Clock     clock.Clock // names the uploaded file; nil = the system clock
-}
-
-// FromConfig makes a client Config of the [ntk] configuration.
-func FromConfig(n config.NTK) Config {
-	return Config{Name: n.Name, URL: n.URL, Username: n.Username, Password: n.Password.Value(), Timeout: n.Timeout}
 }
 
 // String describes the config without its password.
@@ -137,8 +131,9 @@ func loopback(host string) bool {
 // Close releases idle connections.
 func (c *Client) Close() { c.http.CloseIdleConnections() }
 
-// Upload sends the whole list (multipart/form-data, field "file", HTTP Basic
-// authentication) and returns the file name NTK processes it under. Errors
+// Upload sends the whole list, the file's bytes as given (multipart/form-data,
+// field "file", HTTP Basic authentication), and returns the file name NTK
+// processes it under (target.ListTarget). Errors
 // are *target.Error: Permanent for a 400 (Message quotes NTK's ERROR text),
 // Auth for 401/403, Transient for 5xx and network failures, Busy for 408
 // and 429, Malformed for a success status without "OK". An empty list is
@@ -148,11 +143,11 @@ func (c *Client) Close() { c.http.CloseIdleConnections() }
 // Once NTK refused the credentials (401/403) the client is stopped: every
 // later Upload fails with class Auth wrapping target.ErrStopped, without a
 // request, until a new client is made with other credentials.
-func (c *Client) Upload(ctx context.Context, list List) (string, error) {
+func (c *Client) Upload(ctx context.Context, list []byte) (string, error) {
 	if err := c.Stopped(); err != nil {
 		return "", err
 	}
-	if list.Len() == 0 {
+	if len(list) == 0 {
 		return "", c.fail(target.Permanent, CodeEmpty, "refusing to send an empty list: NTK would take away every card's access", nil)
 	}
 	body, ctype, err := c.form(list)
@@ -168,7 +163,7 @@ func (c *Client) Upload(ctx context.Context, list List) (string, error) {
 
 // form builds the multipart body. The file name is free (seed 003, 2); a
 // dated one helps whoever reads NTK's logs.
-func (c *Client) form(list List) ([]byte, string, error) {
+func (c *Client) form(list []byte) ([]byte, string, error) {
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	h := textproto.MIMEHeader{}
@@ -179,7 +174,7 @@ func (c *Client) form(list List) ([]byte, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if _, err := part.Write(list.Bytes()); err != nil {
+	if _, err := part.Write(list); err != nil {
 		return nil, "", err
 	}
 	if err := w.Close(); err != nil {

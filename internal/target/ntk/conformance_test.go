@@ -25,16 +25,13 @@ func TestConformance(t *testing.T) {
 		return targettest.UploadFixture{
 			Name: "library",
 			Upload: func(ctx context.Context, n int) (string, []byte, error) {
-				lines := make([]Line, n)
-				for i := range lines {
-					lines[i] = Line{Card: fmt.Sprintf("%08X", 0x44490000+i), Zone: 55 + i%2, MemberID: fmt.Sprint(150000 + i)}
-				}
-				list, err := NewList(lines)
-				if err != nil {
-					t.Fatal(err)
+				// One line per card, cards ascending: a canonical list.
+				var list []byte
+				for i := range n {
+					list = fmt.Appendf(list, "%08X;%d;%d\n", 0x44490000+i, 55+i%2, 150000+i)
 				}
 				name, err := c.Upload(ctx, list)
-				return name, list.Bytes(), err
+				return name, list, err
 			},
 			Accepted: func() [][]byte {
 				var out [][]byte

@@ -1,39 +1,18 @@
-// Package ntk builds, validates and uploads the NTK access list
-// (ntk-access-list.md; the customer's seed 003 is the authority).
+// Package ntk is the client of the NTK access-list upload
+// (ntk-access-list.md; the customer's seed 003 is the authority), a
+// target.ListTarget.
 //
 // NTK, the National Technical Library in Prague, cannot be read and takes no
 // per-person updates: it receives the whole list of card chip numbers and
-// access zones, one `card;zone` line per pair, over HTTPS with Basic auth as
-// a multipart upload. So this package is a set of pure functions around one
-// HTTP call:
+// access zones over HTTPS with Basic auth as a multipart upload. This
+// package is that one HTTP call and the classification of its reply:
 //
-//	Build      members valid today → the list plus per-member problems
-//	Diff       the list against the last list NTK accepted → plan items
-//	NextList   the last accepted list plus the approved items → what to send
-//	ShouldUpload  whether to send now (changed, interval, daily refresh)
-//	Client.Upload the one POST, with its 202/400/401/5xx classification
+//	Client.Upload  the one POST, with its 202/400/401/5xx classification
+//	Resendable     whether a failed upload may be sent again in the run
 //
-// The caller keeps the last accepted list (List.Bytes) in the database; this
-// package does no I/O except Upload and never reads the wall clock.
-//
-// Decisions where the specification is silent (each is also explained where
-// it is implemented):
-//   - Card numbers: surrounding and inner white space, ':' and '-' separators
-//     and a "0x" prefix are removed, letters upper-cased; the result must be
-//     8 or 14 hex digits. Nothing else is converted: a decimal-looking value
-//     of another length (a chip number printed in decimal, "2856963140") is
-//     reported as invalid, never converted, and byte order is never reversed.
-//   - Lines are sorted by card, then zone; one line per (card, zone); a third
-//     column carries the member id (the spec allows columns for the access
-//     user's own use), so that a phone call from NTK about a card can be
-//     traced, and so that the last accepted list says whose card was revoked.
-//     Lines end in "\n".
-//   - A valid member without a card number but with a zone is reported as
-//     plan.Missing; a card on two members valid today leaves the list and
-//     each member is reported as plan.Ambiguous; bad data as plan.Invalid.
-//   - Zone changes of a listed card are plan.Extend when zones are only added
-//     and plan.Shorten when any is removed, so that policy and the
-//     blast-radius guard treat loss of access like a shortened date.
-//   - The list is uploaded when it changed (subject to the minimum interval)
-//     and, unchanged, once a day: the seed's standard period.
+// The list itself — building it from the members, validating every line,
+// the diff against the last accepted list, when to upload — is planned in
+// plan/accesslist; the engine keeps the last accepted list in the database.
+// This package knows neither the plan nor the configuration: the
+// composition root makes its Config.
 package ntk

@@ -1,4 +1,4 @@
-package ntk
+package accesslist
 
 import (
 	"strings"

@@ -1,10 +1,9 @@
-package ntk
+package accesslist
 
 import (
 	"testing"
 	"time"
 
-	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/member"
 )
 
@@ -16,10 +15,10 @@ const org = 1
 
 func today() member.Date { return member.NewDate(2025, time.November, 1) }
 
-func testConfig() config.NTK {
-	return config.NTK{
-		Name: "ntk", CardField: "extra2",
-		Zones:        map[string][]int{"10": {55}, "11": {55, 56}, "12": {7}, "20": {55}},
+func testSettings() Settings {
+	return Settings{
+		Name: "library", System: "ntk", CardField: "extra2",
+		Zones:        map[int][]int{10: {55}, 11: {55, 56}, 12: {7}, 20: {55}},
 		StudentRoles: []int{20},
 		StudentTags:  []string{" Student "},
 	}
@@ -47,7 +46,7 @@ func mem(id, card string, roles ...member.Role) member.Member {
 
 func build(t *testing.T, ms ...member.Member) Result {
 	t.Helper()
-	r, err := Build(ms, testConfig(), testRule(), today())
+	r, err := Build(ms, testSettings(), testRule(), today())
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}

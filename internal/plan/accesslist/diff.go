@@ -1,4 +1,4 @@
-package ntk
+package accesslist
 
 import (
 	"cmp"
@@ -21,7 +21,7 @@ type change struct {
 
 // Diff compares the built list with the last list NTK accepted and returns
 // one plan item per card (the Account is the card number) plus one per
-// problem, for the target named name. The kinds:
+// problem, for the target of the Settings it was built with. The kinds:
 //
 //   - reactivate: the card is not on the accepted list and is on the new one;
 //   - revoke: the card is on the accepted list and no longer on the new one
@@ -34,18 +34,18 @@ type change struct {
 //
 // Auto is set for writing kinds listed in auto (the policy), as plan.Build
 // does. Items are sorted by card, then kind, then member.
-func Diff(res Result, last List, name string, auto []plan.Kind) []plan.Item {
+func Diff(res Result, last List, auto []plan.Kind) []plan.Item {
 	changes := res.changes(last)
 	items := make([]plan.Item, 0, len(changes)+len(res.Problems))
 	for _, c := range changes {
-		it := plan.Item{Kind: c.kind, Target: name, System: System, Account: c.card, MemberID: c.memberID, Reason: c.reason}
+		it := plan.Item{Kind: c.kind, Target: res.name, System: res.system, Account: c.card, MemberID: c.memberID, Reason: c.reason}
 		if s := c.holder; s != nil {
 			it.Email, it.Name, it.MemberID, it.SourceEnd = s.email, s.name(), s.id, s.end
 		}
 		items = append(items, finish(it, auto))
 	}
 	for _, p := range res.Problems {
-		it := plan.Item{Kind: p.Kind, Email: p.Email, Name: p.Name, MemberID: p.MemberID, Target: name, System: System,
+		it := plan.Item{Kind: p.Kind, Email: p.Email, Name: p.Name, MemberID: p.MemberID, Target: res.name, System: res.system,
 			Account: p.Card, SourceEnd: p.End, Reason: p.Reason}
 		items = append(items, finish(it, auto))
 	}
@@ -212,7 +212,7 @@ type Skipped struct {
 // same kind and, for cards that stay on the list, the same reason (which
 // spells out the zones); otherwise it is returned as skipped (stale) and its
 // card keeps its accepted lines. Items of kinds that do not write are ignored.
-func NextList(res Result, last List, name string, apply []plan.Item) (List, []Skipped) {
+func NextList(res Result, last List, apply []plan.Item) (List, []Skipped) {
 	changes := res.changes(last)
 	byCard := make(map[string]change, len(changes))
 	for _, c := range changes {
@@ -226,8 +226,8 @@ func NextList(res Result, last List, name string, apply []plan.Item) (List, []Sk
 		}
 		c, ok := byCard[it.Account]
 		switch {
-		case it.Target != name || it.System != System:
-			skipped = append(skipped, Skipped{it, fmt.Sprintf("item of %s %q, not of NTK %q", it.System, it.Target, name)})
+		case it.Target != res.name || it.System != res.system:
+			skipped = append(skipped, Skipped{it, fmt.Sprintf("item of %s %q, not of NTK %q", it.System, it.Target, res.name)})
 		case !ok:
 			skipped = append(skipped, Skipped{it, fmt.Sprintf("stale: card %s is on neither list now", it.Account)})
 		case c.kind != it.Kind:

@@ -1,4 +1,4 @@
-package ntk
+package accesslist
 
 import (
 	"cmp"
@@ -7,13 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
 )
-
-// System is the plan.Item System of NTK items.
-const System = "ntk"
 
 // maxMemberIDColumn bounds the member-id column: a longer id is left out of
 // the line rather than sent (the column is only for our own tracing).
@@ -42,6 +38,8 @@ type Result struct {
 	Problems []Problem
 	Today    member.Date
 
+	name   string            // the target's name and system (Settings), for the items
+	system string            //
 	field  string            // the card field, for messages ("extra2")
 	states []state           // one per member, in member order
 	byCard map[string]*state // normalised card → first member holding it (valid or not), chained by next
@@ -73,24 +71,21 @@ func (s *state) label() string {
 
 // Build makes the access list of the day: the members valid today (rule),
 // each card from the configured member field with the zones of its roles
-// valid today (cfg.Zones, union over the roles) plus zone 0 for students
-// (cfg.StudentRoles held today, or a tag in cfg.StudentTags). Every line is
+// valid today (set.Zones, union over the roles) plus zone 0 for students
+// (set.StudentRoles held today, or a tag in set.StudentTags). Every line is
 // validated by the spec; members whose data cannot make a valid line are
 // reported in Problems instead and never sent.
 //
-// Only a misconfiguration (an unknown card field, a zone map key that is
-// not a role id) is an error; bad member data never is. The Result refers
-// to the members' strings; it does not keep the slice.
-func Build(members []member.Member, cfg config.NTK, rule member.Rule, today member.Date) (Result, error) {
-	fieldIdx, err := cardField(cfg.CardField)
+// Only a misconfiguration (an unknown card field) is an error; bad member
+// data never is. The Result refers to the members' strings; it does not
+// keep the slice.
+func Build(members []member.Member, set Settings, rule member.Rule, today member.Date) (Result, error) {
+	fieldIdx, err := set.cardField()
 	if err != nil {
-		return Result{}, fmt.Errorf("ntk %s: %w", cfg.Name, err)
+		return Result{}, err
 	}
-	zr, err := newZoneRule(cfg, rule)
-	if err != nil {
-		return Result{}, fmt.Errorf("ntk %s: %w", cfg.Name, err)
-	}
-	r := Result{Today: today, field: cfg.CardField, states: make([]state, len(members)),
+	zr := newZoneRule(set, rule)
+	r := Result{Today: today, name: set.Name, system: set.System, field: set.CardField, states: make([]state, len(members)),
 		byCard: make(map[string]*state, len(members))}
 	tails := make(map[string]*state) // last member of each card's chain, when it has more than one
 	var arena []int                  // backing store of every member's zones
@@ -122,11 +117,11 @@ func Build(members []member.Member, cfg config.NTK, rule member.Rule, today memb
 		s.zones = arena[start:len(arena):len(arena)]
 		switch {
 		case cerr != nil:
-			s.why = "its card number in " + cfg.CardField + " is invalid"
-			r.report(s, plan.Invalid, "", fmt.Sprintf("%s: %v; not on the NTK list", cfg.CardField, cerr))
+			s.why = "its card number in " + set.CardField + " is invalid"
+			r.report(s, plan.Invalid, "", fmt.Sprintf("%s: %v; not on the NTK list", set.CardField, cerr))
 		case card == "" && len(s.zones) > 0:
 			r.report(s, plan.Missing, "", fmt.Sprintf("valid today with NTK zone(s) %s but no card number in %s; not on the NTK list",
-				zoneList(s.zones), cfg.CardField))
+				zoneList(s.zones), set.CardField))
 		case card == "":
 			// Valid, but neither a card nor a zone: not an NTK user at all.
 		default:
@@ -222,20 +217,6 @@ func (r *Result) listedHolder(card string) *state {
 	return nil
 }
 
-// cardField checks the configured field; config.NTK.CardExtra would panic
-// on a value the config loader never produces but a hand-built config can.
-func cardField(f string) (int, error) {
-	switch f {
-	case "extra1":
-		return 0, nil
-	case "extra2":
-		return 1, nil
-	case "extra3":
-		return 2, nil
-	}
-	return 0, fmt.Errorf("card_field %q: want extra1, extra2 or extra3", f)
-}
-
 func (r *Result) report(s *state, kind plan.Kind, card, reason string) {
 	r.Problems = append(r.Problems, Problem{Kind: kind, MemberID: s.id, Name: s.name(), Email: s.email,
 		Label: s.label(), Card: card, End: s.end, Reason: reason})
@@ -244,27 +225,20 @@ func (r *Result) report(s *state, kind plan.Kind, card, reason string) {
 // zoneRule turns a member's roles and tags into zones.
 type zoneRule struct {
 	rule         member.Rule
-	zones        map[int][]int // role id → zones (config.NTK.Zones, keys parsed once)
+	zones        map[int][]int // role id → zones (Settings.Zones)
 	studentRoles []int
 	studentTags  map[string]bool
 }
 
-func newZoneRule(cfg config.NTK, rule member.Rule) (zoneRule, error) {
-	zr := zoneRule{rule: rule, zones: make(map[int][]int, len(cfg.Zones)), studentRoles: cfg.StudentRoles,
-		studentTags: make(map[string]bool, len(cfg.StudentTags))}
-	for k, zs := range cfg.Zones {
-		id, err := strconv.Atoi(k)
-		if err != nil {
-			return zoneRule{}, fmt.Errorf("zones: %q is not a role id", k)
-		}
-		zr.zones[id] = zs
-	}
-	for _, t := range cfg.StudentTags {
+func newZoneRule(set Settings, rule member.Rule) zoneRule {
+	zr := zoneRule{rule: rule, zones: set.Zones, studentRoles: set.StudentRoles,
+		studentTags: make(map[string]bool, len(set.StudentTags))}
+	for _, t := range set.StudentTags {
 		if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
 			zr.studentTags[t] = true
 		}
 	}
-	return zr, nil
+	return zr
 }
 
 // appendZones appends the union of the zones of the member's roles that

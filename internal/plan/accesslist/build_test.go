@@ -1,10 +1,9 @@
-package ntk
+package accesslist
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
 )
@@ -22,7 +21,7 @@ func TestBuild(t *testing.T) {
 	noEmail := func(m member.Member) member.Member { m.Email, m.RawEmail = "", ""; return m }
 	cases := []struct {
 		name     string
-		cfg      func(*config.NTK)
+		cfg      func(*Settings)
 		members  []member.Member
 		want     string
 		problems []wantProblem
@@ -56,7 +55,7 @@ func TestBuild(t *testing.T) {
 		},
 		{
 			name:    "zone 100000 from a hand-built config: that line left out, reported",
-			cfg:     func(c *config.NTK) { c.Zones = map[string][]int{"10": {55, 100000}} },
+			cfg:     func(c *Settings) { c.Zones = map[int][]int{10: {55, 100000}} },
 			members: []member.Member{mem("1", "44491AD2", role(10))},
 			want:    "44491AD2;55;1\n",
 			problems: []wantProblem{
@@ -65,7 +64,7 @@ func TestBuild(t *testing.T) {
 		},
 		{
 			name:    "negative zone: the member's only line, so not listed",
-			cfg:     func(c *config.NTK) { c.Zones = map[string][]int{"10": {-1}} },
+			cfg:     func(c *Settings) { c.Zones = map[int][]int{10: {-1}} },
 			members: []member.Member{mem("1", "44491AD2", role(10))},
 			want:    "",
 			problems: []wantProblem{
@@ -179,7 +178,7 @@ func TestBuild(t *testing.T) {
 		},
 		{
 			name:    "card in extra1",
-			cfg:     func(c *config.NTK) { c.CardField = "extra1" },
+			cfg:     func(c *Settings) { c.CardField = "extra1" },
 			members: []member.Member{func() member.Member { m := mem("1", "44491AD2", role(10)); m.Extra[0] = "AABBCCDD"; return m }()},
 			want:    "AABBCCDD;55;1\n",
 		},
@@ -192,7 +191,7 @@ func TestBuild(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cfg := testConfig()
+			cfg := testSettings()
 			if c.cfg != nil {
 				c.cfg(&cfg)
 			}
@@ -240,7 +239,7 @@ func problemText(ps []Problem) string {
 
 func TestBuildBadCardField(t *testing.T) {
 	for _, f := range []string{"", "extra", "extra4", "email"} {
-		cfg := testConfig()
+		cfg := testSettings()
 		cfg.CardField = f
 		_, err := Build([]member.Member{mem("1", "44491AD2", role(10))}, cfg, testRule(), today())
 		if err == nil || !strings.Contains(err.Error(), "card_field") {

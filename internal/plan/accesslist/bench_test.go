@@ -1,4 +1,4 @@
-package ntk
+package accesslist
 
 import (
 	"fmt"
@@ -31,7 +31,7 @@ func members100k() []member.Member {
 
 func BenchmarkBuildList100k(b *testing.B) {
 	ms := members100k()
-	cfg, rule, day := testConfig(), testRule(), today()
+	cfg, rule, day := testSettings(), testRule(), today()
 	if r, err := Build(ms, cfg, rule, day); err != nil || r.List.Len() != 100_000 || len(r.Problems) != 0 {
 		b.Fatalf("fixture: %d lines, %d problems, %v", r.List.Len(), len(r.Problems), err)
 	}
@@ -45,7 +45,7 @@ func BenchmarkBuildList100k(b *testing.B) {
 
 // BenchmarkEncodeHash100k: the file and its hash, done once per run.
 func BenchmarkEncodeHash100k(b *testing.B) {
-	r, err := Build(members100k(), testConfig(), testRule(), today())
+	r, err := Build(members100k(), testSettings(), testRule(), today())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -59,13 +59,13 @@ func BenchmarkEncodeHash100k(b *testing.B) {
 // BenchmarkDiff100k: planning a day's changes against yesterday's list.
 func BenchmarkDiff100k(b *testing.B) {
 	ms := members100k()
-	r, err := Build(ms, testConfig(), testRule(), today())
+	r, err := Build(ms, testSettings(), testRule(), today())
 	if err != nil {
 		b.Fatal(err)
 	}
 	last, _ := NewList(r.List.Lines()[:99_000])
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = Diff(r, last, "ntk", nil)
+		_ = Diff(r, last, nil)
 	}
 }

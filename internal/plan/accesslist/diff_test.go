@@ -1,4 +1,4 @@
-package ntk
+package accesslist
 
 import (
 	"regexp"
@@ -58,7 +58,7 @@ type wantItem struct {
 
 func TestDiffKinds(t *testing.T) {
 	res, last := diffFixture(t)
-	items := Diff(res, last, "library", []plan.Kind{plan.Extend, plan.Reactivate})
+	items := Diff(res, last, []plan.Kind{plan.Extend, plan.Reactivate})
 	want := []wantItem{
 		{"", "", "14", false, "extra2"}, // the invalid card: no account (sorted first)
 		{plan.InSync, "000000A1", "1", false, "on the accepted NTK list with zone(s) 55"},
@@ -112,7 +112,7 @@ func TestDiffKinds(t *testing.T) {
 		t.Errorf("source ends: %v, %v", items[2].SourceEnd, items[8].SourceEnd)
 	}
 	// Ids are stable across runs.
-	again := Diff(res, last, "library", []plan.Kind{plan.Extend, plan.Reactivate})
+	again := Diff(res, last, []plan.Kind{plan.Extend, plan.Reactivate})
 	for i := range items {
 		if again[i].ID != items[i].ID {
 			t.Fatalf("item %d id changed between runs", i)
@@ -122,13 +122,13 @@ func TestDiffKinds(t *testing.T) {
 
 func TestDiffFirstUploadAndEmpty(t *testing.T) {
 	res := build(t, mem("1", "44491AD2", role(10)))
-	items := Diff(res, List{}, "ntk", nil)
+	items := Diff(res, List{}, nil)
 	if len(items) != 1 || items[0].Kind != plan.Reactivate || items[0].Auto {
 		t.Fatalf("first upload: %+v", items)
 	}
 	// A member set that empties the list revokes every card: the plan's
 	// guard counts them.
-	items = Diff(build(t), mustList(t, "44491AD2;55;1\n44491AD3;55;2\n"), "ntk", []plan.Kind{plan.Revoke})
+	items = Diff(build(t), mustList(t, "44491AD2;55;1\n44491AD3;55;2\n"), []plan.Kind{plan.Revoke})
 	if len(items) != 2 || items[0].Kind != plan.Revoke || items[1].Kind != plan.Revoke || !items[0].Auto {
 		t.Fatalf("emptied: %+v", items)
 	}
@@ -136,7 +136,7 @@ func TestDiffFirstUploadAndEmpty(t *testing.T) {
 
 func TestNextList(t *testing.T) {
 	res, last := diffFixture(t)
-	items := Diff(res, last, "library", []plan.Kind{plan.Extend, plan.Reactivate})
+	items := Diff(res, last, []plan.Kind{plan.Extend, plan.Reactivate})
 	pick := func(kinds ...plan.Kind) []plan.Item {
 		var out []plan.Item
 		for _, it := range items {
@@ -147,13 +147,13 @@ func TestNextList(t *testing.T) {
 		return out
 	}
 	t.Run("nothing approved keeps the accepted list", func(t *testing.T) {
-		got, skipped := NextList(res, last, "library", nil)
+		got, skipped := NextList(res, last, nil)
 		if !got.Equal(last) || len(skipped) != 0 {
 			t.Fatalf("got\n%s\nskipped %v", got.Bytes(), skipped)
 		}
 	})
 	t.Run("auto kinds only: held revokes and shortens keep their lines", func(t *testing.T) {
-		got, skipped := NextList(res, last, "library", pick(plan.Extend, plan.Reactivate, plan.InSync, plan.Invalid))
+		got, skipped := NextList(res, last, pick(plan.Extend, plan.Reactivate, plan.InSync, plan.Invalid))
 		if len(skipped) != 0 {
 			t.Fatalf("skipped %v", skipped)
 		}
@@ -167,7 +167,7 @@ func TestNextList(t *testing.T) {
 		}
 	})
 	t.Run("everything approved is the built list", func(t *testing.T) {
-		got, skipped := NextList(res, last, "library", items)
+		got, skipped := NextList(res, last, items)
 		if len(skipped) != 0 || string(got.Bytes()) != string(res.List.Bytes()) {
 			t.Fatalf("got\n%s\nwant\n%s\nskipped %v", got.Bytes(), res.List.Bytes(), skipped)
 		}
@@ -182,7 +182,7 @@ func TestNextList(t *testing.T) {
 		foreign.Target = "entrance"
 		gone := ext
 		gone.Account = "FFFFFFFF"
-		got, skipped := NextList(res, last, "library", []plan.Item{wrongKind, changed, foreign, gone})
+		got, skipped := NextList(res, last, []plan.Item{wrongKind, changed, foreign, gone})
 		if !got.Equal(last) {
 			t.Errorf("a skipped item changed the list:\n%s", got.Bytes())
 		}

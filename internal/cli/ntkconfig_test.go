@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/config"
+	"github.com/doorsync/doorsync/internal/plan/accesslist"
+	"github.com/doorsync/doorsync/internal/target/ntk"
+)
+
+// The [ntk] table becomes the client's Config, the password read from its
+// secret (the client knows no configuration).
+func TestNTKClientConfig(t *testing.T) {
+	const pass = "Pa55-very-secret"
+	n := config.NTK{Name: "library", URL: "https://ntk.example.cz/upload", Username: "knihovna",
+		Password: config.NewSecret(pass, "${NTK_PASSWORD}"), Timeout: 5 * time.Second}
+	c := ntkClientConfig(n)
+	if c.Name != "library" || c.URL != n.URL || c.Username != "knihovna" || c.Password != pass || c.Timeout != 5*time.Second {
+		t.Fatalf("ntkClientConfig = %s", c)
+	}
+}
+
+// The [ntk] table becomes the access list's settings: role ids parsed,
+// everything copied (the planner must not share the configuration's
+// slices and maps).
+func TestNTKListSettings(t *testing.T) {
+	n := config.NTK{Name: "library", CardField: "extra2", Zones: map[string][]int{"3126": {55}, "3127": {55, 56}},
+		StudentRoles: []int{20}, StudentTags: []string{"Student"}, MinInterval: 2 * time.Hour}
+	got, err := ntkListSettings(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := accesslist.Settings{Name: "library", System: ntk.System, CardField: "extra2",
+		Zones: map[int][]int{3126: {55}, 3127: {55, 56}}, StudentRoles: []int{20}, StudentTags: []string{"Student"}, MinInterval: 2 * time.Hour}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("settings = %+v\nwant %+v", got, want)
+	}
+	got.Zones[3126][0], got.StudentRoles[0], got.StudentTags[0] = 1, 1, "x"
+	if n.Zones["3126"][0] != 55 || n.StudentRoles[0] != 20 || n.StudentTags[0] != "Student" {
+		t.Fatal("the settings share the configuration's values")
+	}
+	n.Zones = map[string][]int{"x": {55}}
+	if _, err := ntkListSettings(n); err == nil || !strings.Contains(err.Error(), `"x" is not a role id`) {
+		t.Fatalf("a zone key that is no role id: %v", err)
+	}
+}
