@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -126,6 +127,11 @@ func FuzzDecodeMatchesOracle(f *testing.F) {
 	}
 	f.Add([]byte(`<Cardskipper><Members><Member><Organisations><Organisation><Roles><Role StartDate="2025-01-01T00:00:00+14:00" EndDate="9999-12-31T23:59:59-12:00"/></Roles></Organisation></Organisations></Member></Members></Cardskipper>`))
 	f.Add([]byte("<Cardskipper><Members><Member Firstname=\"\u200b\" ><ContactInfo EMail=\"\u00a0A@B.SI\u00a0\"/></Member></Members></Cardskipper>"))
+	// Issue 11 review: forbidden characters in a member's text, a
+	// surrogate reference, C1 in the member id.
+	f.Add([]byte("<Cardskipper><Members><Member OrganisationMemberId=\"7\"><Tags><Tag>a\x1bb</Tag></Tags><Note>&#27;</Note></Member></Members></Cardskipper>"))
+	f.Add([]byte(`<Cardskipper><Members><Member OrganisationMemberId="7" Firstname="A&#xD800;"/></Members></Cardskipper>`))
+	f.Add([]byte("<Cardskipper><Members><Member OrganisationMemberId=\"1001\u009b31m\u202e\"/></Members></Cardskipper>"))
 	zone := ljubljana(f)
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		want, werr := oracleDecodeExport(bytes.NewReader(doc), zone)
@@ -136,6 +142,11 @@ func FuzzDecodeMatchesOracle(f *testing.F) {
 		case werr == nil && err != nil:
 			t.Fatalf("the oracle decodes %d members, DecodeExport fails: %v", len(want), err)
 		case werr == nil:
+			if surrogateReference.Match(doc) {
+				// encoding/xml reads a reference to a surrogate as U+FFFD
+				// without a word; the decoder makes it a problem.
+				got = withoutSurrogateProblems(got)
+			}
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("members differ\n got: %+v\nwant: %+v", got, want)
 			}
@@ -409,4 +420,24 @@ func scannerTokens(r *bufio.Reader) ([]string, error) {
 		}
 	}
 	return toks, nil
+}
+
+// surrogateReference finds a character reference to a surrogate (U+D800–U+DFFF).
+var surrogateReference = regexp.MustCompile(`&#([xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*5[5-7][0-9]{3});`)
+
+// withoutSurrogateProblems drops the decoder's problems about surrogate
+// references, which the oracle does not see.
+func withoutSurrogateProblems(ms []member.Member) []member.Member {
+	out := make([]member.Member, len(ms))
+	for i, m := range ms {
+		var keep []string // nil when none is left, as the decoder leaves it
+		for _, p := range m.Problems {
+			if !strings.Contains(p, "a character reference to a surrogate") {
+				keep = append(keep, p)
+			}
+		}
+		m.Problems = keep
+		out[i] = m
+	}
+	return out
 }

@@ -281,6 +281,10 @@ func (d *oracleDecoder) member(start xml.StartElement) error {
 		switch oracleCanon(a.Name.Local, "OrganisationMemberId", "Firstname", "Lastname", "Inactive", "EMail") {
 		case "OrganisationMemberId":
 			m.ID = strings.TrimSpace(a.Value)
+			if textclean.Has(m.ID) { // as the decoder: marked, the member invalid
+				d.problem("OrganisationMemberId %+q has control or formatting characters", m.ID)
+				m.ID = textclean.Mark(m.ID)
+			}
 		case "Firstname":
 			m.FirstName = textclean.Clean(strings.TrimSpace(a.Value)) // as the decoder: no control from outside
 		case "Lastname":
