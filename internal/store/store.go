@@ -15,6 +15,20 @@
 //
 // Times are stored as fixed-width RFC 3339 text in UTC (sortable, readable in
 // the sqlite3 shell) and read back in UTC: equal by time.Equal, not by ==.
+//
+// Snapshots and the last plan are blobs in hand-written binary formats
+// (snapbin.go, planbin.go, planread.go), not rows or a general encoding,
+// because the console's first frame waits for them. Measured for issue 12
+// (2 cores, 50,000 members and 2 × 25,000 accounts, medians; details in
+// docs/status.md → Figures): the console's first frame in a fresh process
+// was 379 ms with these formats on a loaded VM, 421–984 ms with
+// encoding/gob or CBOR (github.com/fxamacker/cbor/v2) records, gzipped or
+// not, with or without a string table; peak RSS 128 MB against 187–219 MB
+// (budget 200 MB, with no room left for planning the snapshots again); the
+// last plan's 75,000 items read in 96 ms against 197–360 ms, and as SQLite
+// rows in 833 ms. The reflective decoders allocate every string and a
+// record per entry; these formats let the strings share one inflated body
+// and decode the plan in parts on all cores.
 package store
 
 import (
