@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/doorsync/doorsync/internal/lenient"
 	"github.com/doorsync/doorsync/internal/textclean"
 )
 
@@ -112,35 +113,35 @@ func TestDecodeUserFields(t *testing.T) {
 func TestLenientScalars(t *testing.T) {
 	bools := map[string]bool{`true`: true, `"true"`: true, `"1"`: true, `1`: true, `"False"`: false, `0`: false, `"no"`: false}
 	for in, want := range bools {
-		var b flexBool
+		var b lenient.Bool
 		if err := json.Unmarshal([]byte(in), &b); err != nil || bool(b) != want {
-			t.Errorf("flexBool %s = %v, %v", in, b, err)
+			t.Errorf("lenient.Bool %s = %v, %v", in, b, err)
 		}
 	}
 	for _, bad := range []string{`"maybe"`, `[]`, `{}`, `2`} {
-		var b flexBool
+		var b lenient.Bool
 		if err := json.Unmarshal([]byte(bad), &b); err == nil {
-			t.Errorf("flexBool %s accepted", bad)
+			t.Errorf("lenient.Bool %s accepted", bad)
 		}
 	}
 	ints := map[string]int{`30`: 30, `"30"`: 30, `" 7 "`: 7, `30.0`: 30, `-1`: -1}
 	for in, want := range ints {
-		var n flexInt
+		var n lenient.Int
 		if err := json.Unmarshal([]byte(in), &n); err != nil || int(n) != want {
-			t.Errorf("flexInt %s = %v, %v", in, n, err)
+			t.Errorf("lenient.Int %s = %v, %v", in, n, err)
 		}
 	}
 	for _, bad := range []string{`"x"`, `1.5`, `true`, `{}`, `1e30`} {
-		var n flexInt
+		var n lenient.Int
 		if err := json.Unmarshal([]byte(bad), &n); err == nil {
-			t.Errorf("flexInt %s accepted", bad)
+			t.Errorf("lenient.Int %s accepted", bad)
 		}
 	}
 	strs := map[string]string{`"a"`: "a", `1042`: "1042", `true`: "true", `null`: ""}
 	for in, want := range strs {
-		var s flexString
+		var s lenient.String
 		if err := json.Unmarshal([]byte(in), &s); err != nil || string(s) != want {
-			t.Errorf("flexString %s = %q, %v", in, s, err)
+			t.Errorf("lenient.String %s = %q, %v", in, s, err)
 		}
 	}
 }
