@@ -46,7 +46,7 @@ type URLError struct {
 func (e *URLError) Error() string {
 	switch e.Problem {
 	case NotURL:
-		return "not a URL"
+		return "is not a URL"
 	case UserInfo:
 		// Never echoed: it may hold the password.
 		if e.credentials == "" {
@@ -56,7 +56,7 @@ func (e *URLError) Error() string {
 	case BadScheme:
 		return fmt.Sprintf("%q: want http:// or https://", e.URL)
 	case NotHTTPS:
-		return fmt.Sprintf("%q: want https://", e.URL)
+		return fmt.Sprintf("%q: want https:// (the credentials must not cross the network in clear text; plain http only to this machine)", e.URL)
 	case NoHost:
 		return fmt.Sprintf("%q: no host", e.URL)
 	case HasQuery:
