@@ -52,11 +52,10 @@ func Text(raw []byte) (string, bool) {
 // no UTF-8 repair, without encoding/json; ok is false for any other value
 // (Text reads those).
 func Plain(raw []byte) (string, bool) {
-	t := bytes.TrimSpace(raw)
-	if len(t) < 2 || t[0] != '"' || t[len(t)-1] != '"' {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
 		return "", false
 	}
-	in := t[1 : len(t)-1]
+	in := raw[1 : len(raw)-1]
 	for _, c := range in {
 		if c == '\\' || c == '"' || c < 0x20 {
 			return "", false

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/doorsync/doorsync/internal/lenient"
 	"github.com/doorsync/doorsync/internal/textclean"
 )
 
@@ -107,42 +106,6 @@ func TestDecodeUserFields(t *testing.T) {
 	var raw map[string]any
 	if err := json.Unmarshal(u.Raw, &raw); err != nil || raw["doorRight"] != "1" {
 		t.Errorf("raw copy lost: %v %v", err, raw["doorRight"])
-	}
-}
-
-func TestLenientScalars(t *testing.T) {
-	bools := map[string]bool{`true`: true, `"true"`: true, `"1"`: true, `1`: true, `"False"`: false, `0`: false, `"no"`: false}
-	for in, want := range bools {
-		var b lenient.Bool
-		if err := json.Unmarshal([]byte(in), &b); err != nil || bool(b) != want {
-			t.Errorf("lenient.Bool %s = %v, %v", in, b, err)
-		}
-	}
-	for _, bad := range []string{`"maybe"`, `[]`, `{}`, `2`} {
-		var b lenient.Bool
-		if err := json.Unmarshal([]byte(bad), &b); err == nil {
-			t.Errorf("lenient.Bool %s accepted", bad)
-		}
-	}
-	ints := map[string]int{`30`: 30, `"30"`: 30, `" 7 "`: 7, `30.0`: 30, `-1`: -1}
-	for in, want := range ints {
-		var n lenient.Int
-		if err := json.Unmarshal([]byte(in), &n); err != nil || int(n) != want {
-			t.Errorf("lenient.Int %s = %v, %v", in, n, err)
-		}
-	}
-	for _, bad := range []string{`"x"`, `1.5`, `true`, `{}`, `1e30`} {
-		var n lenient.Int
-		if err := json.Unmarshal([]byte(bad), &n); err == nil {
-			t.Errorf("lenient.Int %s accepted", bad)
-		}
-	}
-	strs := map[string]string{`"a"`: "a", `1042`: "1042", `true`: "true", `null`: ""}
-	for in, want := range strs {
-		var s lenient.String
-		if err := json.Unmarshal([]byte(in), &s); err != nil || string(s) != want {
-			t.Errorf("lenient.String %s = %q, %v", in, s, err)
-		}
 	}
 }
 
