@@ -1,11 +1,9 @@
 package hikvision
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -225,45 +223,25 @@ func (c *Client) stopError(op string, s *stopInfo, first bool) error {
 // send performs one HTTP request (signed when a challenge is cached) and
 // reads the whole reply within the per-request timeout.
 func (c *Client) send(ctx context.Context, cl call) (*reply, signature, error) {
-	rctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	var body io.Reader
-	if cl.body != nil {
-		body = bytes.NewReader(cl.body)
-	}
-	req, err := http.NewRequestWithContext(rctx, cl.method, c.base+cl.path, body)
-	if err != nil {
-		return nil, signature{}, c.errs.Fail(target.Permanent, cl.op, "", "cannot build the request", err)
-	}
-	if cl.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("User-Agent", "doorsync")
-	sig, err := c.auth.sign(req, c.user, c.pass)
-	if err != nil {
-		// digest errors name the algorithm or qop, never the password.
-		return nil, sig, c.errs.Fail(target.Auth, cl.op, CodeNoChallenge, "cannot answer the terminal's Digest challenge", err)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, sig, c.errs.Net(ctx, rctx, cl.op, c.timeout, err)
-	}
-	defer resp.Body.Close()
-	b, err := c.errs.Body(ctx, rctx, cl.op, c.timeout, resp, maxBody)
+	var sig signature
+	r, err := c.errs.Do(ctx, c.http, c.timeout, maxBody,
+		httpx.Call{Op: cl.op, Method: cl.method, URL: c.base + cl.path, Body: cl.body, ContentType: "application/json"},
+		func(req *http.Request) error {
+			var err error
+			if sig, err = c.auth.sign(req, c.user, c.pass); err != nil {
+				// digest errors name the algorithm or qop, never the password.
+				return c.errs.Fail(target.Auth, cl.op, CodeNoChallenge, "cannot answer the terminal's Digest challenge", err)
+			}
+			return nil
+		})
 	if err != nil {
 		return nil, sig, err
 	}
-	// The Digest challenge is read from the raw header; the rest is
-	// scrubbed like the body.
-	return &reply{status: resp.StatusCode, header: c.redactHeader(resp.Header), body: b}, sig, nil
-}
-
-// redactHeader scrubs a reply's headers except the Digest challenge, which
-// the client answers.
-func (c *Client) redactHeader(h http.Header) http.Header {
-	out := c.errs.Scrub.Header(h)
-	if v, ok := h["Www-Authenticate"]; ok {
-		out["Www-Authenticate"] = v
+	// The Digest challenge is answered as the terminal sent it; the rest of
+	// the headers, like the body, is scrubbed (a proxy or error page
+	// echoing the request must not get the Digest answer into a message).
+	if r.Challenge != nil {
+		r.Header["Www-Authenticate"] = r.Challenge
 	}
-	return out
+	return &reply{status: r.Status, header: r.Header, body: r.Body}, sig, nil
 }

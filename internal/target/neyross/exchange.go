@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -111,36 +110,20 @@ func pathOnly(p string) string {
 // send performs one HTTP request with the bearer token and reads the whole
 // reply within the per-request timeout.
 func (c *Client) send(ctx context.Context, cl call) (*reply, error) {
-	rctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	var body io.Reader
-	if cl.body != nil {
-		body = bytes.NewReader(cl.body)
-	}
-	req, err := http.NewRequestWithContext(rctx, cl.method, c.base+cl.path, body)
-	if err != nil {
-		return nil, c.errs.Fail(target.Permanent, cl.op, "", "cannot build the request", err)
-	}
-	if cl.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "doorsync")
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		// Go's error quotes the URL, which holds no secret: the token
-		// travels in a header.
-		return nil, c.errs.Net(ctx, rctx, cl.op, c.timeout, err)
-	}
-	defer resp.Body.Close()
-	// A proxy or error page echoing the request's headers: the token must
-	// not reach a message. Body scrubbed whole, before anything cuts it.
-	b, err := c.errs.Body(ctx, rctx, cl.op, c.timeout, resp, maxBody)
+	// Go's error quotes the URL, which holds no secret: the token travels
+	// in a header. A proxy or error page may echo that header: the reply
+	// comes back scrubbed whole, before anything cuts it.
+	r, err := c.errs.Do(ctx, c.http, c.timeout, maxBody,
+		httpx.Call{Op: cl.op, Method: cl.method, URL: c.base + cl.path, Body: cl.body,
+			ContentType: "application/json", Accept: "application/json"},
+		func(req *http.Request) error {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+			return nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	return &reply{status: resp.StatusCode, header: c.errs.Scrub.Header(resp.Header), body: b}, nil
+	return &reply{status: r.Status, header: r.Header, body: r.Body}, nil
 }
 
 // bodyHint names what an error reply said: the platform's "error" or
