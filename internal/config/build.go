@@ -1,8 +1,8 @@
 package config
 
 import (
+	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/homepath"
+	"github.com/doorsync/doorsync/internal/httpx"
 )
 
 // builder turns the raw decoded file into a Config, collecting every
@@ -315,26 +316,27 @@ func (b *builder) checkURL(path []string, t text, quiet bool) (string, *url.URL)
 		show = "the URL"
 	}
 	raw := strings.TrimSpace(t.val)
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		b.fail(path, "%s is not a valid URL", show)
-	case u.Scheme != "http" && u.Scheme != "https":
-		b.fail(path, "%s must start with http:// or https://", show)
-	case u.Host == "" || u.Hostname() == "":
-		b.fail(path, "%s has no host", show)
-	case u.User != nil:
-		b.fail(path, "the URL must not hold credentials; use the username and password keys")
-	case !quiet && (u.RawQuery != "" || u.Fragment != "" || u.ForceQuery):
-		b.fail(path, "the URL must not have a query (?…) or fragment (#…): give the base address")
-	default:
-		if p := u.Port(); p != "" {
-			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-				b.fail(path, "%s has an invalid port", show)
-				return "", nil
-			}
-		}
+	// A webhook is a whole address (its query may hold its token); a base
+	// URL gets paths added.
+	u, err := httpx.ParseBase(raw, httpx.Rules{AllowQuery: quiet, AllowFragment: quiet})
+	var ue *httpx.URLError
+	if !errors.As(err, &ue) {
 		return strings.TrimRight(raw, "/"), u
+	}
+	switch ue.Problem {
+	case httpx.UserInfo:
+		// Checked first: the value is not shown, it may hold the password.
+		b.fail(path, "the URL must not hold credentials; use the username and password keys")
+	case httpx.BadScheme:
+		b.fail(path, "%s must start with http:// or https://", show)
+	case httpx.NoHost:
+		b.fail(path, "%s has no host", show)
+	case httpx.HasQuery, httpx.HasFragment:
+		b.fail(path, "the URL must not have a query (?…) or fragment (#…): give the base address")
+	case httpx.BadPort:
+		b.fail(path, "%s has an invalid port", show)
+	default:
+		b.fail(path, "%s is not a valid URL", show)
 	}
 	return "", nil
 }
@@ -342,19 +344,11 @@ func (b *builder) checkURL(path []string, t text, quiet bool) (string, *url.URL)
 // cleartext warns when a credential would cross the network unencrypted.
 // Loopback (demo, emulators) is fine.
 func (b *builder) cleartext(path []string, u *url.URL, what string) {
-	if u == nil || u.Scheme != "http" || isLoopback(u.Hostname()) {
+	if u == nil || u.Scheme != "http" || httpx.IsLoopback(u.Hostname()) {
 		return
 	}
 	b.warnings = append(b.warnings, fmt.Sprintf("%s: %s uses plain http: the %s crosses the network readable by anyone on the way; use https",
 		b.where(path), display(path), what))
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // where is "file:line" for warnings.

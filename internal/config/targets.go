@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/doorsync/doorsync/internal/httpx"
 )
 
 // The targets: Hikvision terminals, NEYROSS and NTK. Their names share one
@@ -49,23 +51,19 @@ func (b *builder) hikvision(i int, r *rawHikvision, names map[string][]string) H
 }
 
 // normalizeFingerprint accepts "sha256:AB:CD:…" or "sha256:abcd…" (the
-// prefix in any case) and returns "sha256:" + 64 lower-case hex digits.
+// prefix in any case, required here so that the file says what it pins)
+// and returns "sha256:" + 64 lower-case hex digits, read as the client
+// reads it.
 func normalizeFingerprint(s string) (string, bool) {
 	s = strings.TrimSpace(s)
-	prefix, hexPart, ok := strings.Cut(s, ":")
-	if !ok || !strings.EqualFold(prefix, "sha256") {
+	if prefix, _, ok := strings.Cut(s, ":"); !ok || !strings.EqualFold(prefix, "sha256") {
 		return "", false
 	}
-	hexPart = strings.ToLower(strings.ReplaceAll(hexPart, ":", ""))
-	if len(hexPart) != 64 {
+	pin, err := httpx.ParseFingerprint(s)
+	if err != nil {
 		return "", false
 	}
-	for _, c := range hexPart {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return "", false
-		}
-	}
-	return "sha256:" + hexPart, true
+	return httpx.FormatFingerprint(pin), true
 }
 
 // uniqueName checks a target name and that no other target has it (names
@@ -143,7 +141,7 @@ func (b *builder) ntk(r *rawNTK, names map[string][]string) *NTK {
 	u := b.required(key(base, "url"), r.URL, " (the upload address agreed with NTK)")
 	var parsed *url.URL
 	n.URL, parsed = b.checkURL(key(base, "url"), u, false)
-	if parsed != nil && parsed.Scheme == "http" && !isLoopback(parsed.Hostname()) {
+	if parsed != nil && parsed.Scheme == "http" && !httpx.IsLoopback(parsed.Hostname()) {
 		// The upload client refuses it: better said now than at every run.
 		b.fail(key(base, "url"), "NTK takes the list and the password over https only (plain http only to this machine, as the demo does)")
 	}

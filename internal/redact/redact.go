@@ -4,8 +4,8 @@
 // quotes what a server answered in its errors; a broken server or proxy that
 // echoes the request puts the Authorization header into that text, and from
 // there into the console, the database, reports and notifications. A
-// Scrubber removes it before the text is quoted. RefuseRedirect keeps the
-// credentials from following a redirect to another address or scheme.
+// Scrubber removes it before the text is quoted. (Keeping credentials from
+// following a redirect is httpx.RefuseRedirect's.)
 package redact
 
 import (
@@ -388,12 +388,6 @@ func userinfo(t string, j int) (start, end int) {
 	}
 	return 0, 0
 }
-
-// RefuseRedirect is the CheckRedirect of every client that sends
-// credentials: a redirect comes back as the 3xx answer, for the client to
-// report, instead of being followed with the credentials, perhaps to plain
-// http or another host.
-func RefuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // percentDecoded decodes each valid %XX escape of t (either case) and
 // leaves anything else as it is ("100%" stays).

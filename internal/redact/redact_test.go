@@ -111,12 +111,6 @@ func TestScrubberHeader(t *testing.T) {
 	}
 }
 
-func TestRefuseRedirect(t *testing.T) {
-	if err := RefuseRedirect(nil, nil); !errors.Is(err, http.ErrUseLastResponse) {
-		t.Errorf("RefuseRedirect = %v", err)
-	}
-}
-
 func FuzzScrubber(f *testing.F) {
 	for _, seed := range []string{"Authorization: Basic ZG9vcnN5bmM6cw==", `{"Authorization":["Bearer x"]}`, "https://a:b@c", "://@", "authorization=\"\\", "Basic \t"} {
 		f.Add(seed)

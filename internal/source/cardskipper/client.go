@@ -36,13 +36,13 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/doorsync/doorsync/internal/httpx"
 	"github.com/doorsync/doorsync/internal/redact"
 )
 
@@ -50,11 +50,10 @@ import (
 // A 100,000-member export is ~150 MB; anything far beyond that is a runaway.
 const DefaultMaxBody = 512 << 20
 
-// Timeouts of the default HTTP client. A big organisation's export may take
-// the server a while before the first byte and minutes to download over a
-// slow line, so the overall bound is generous; the context bounds it too.
+// Timeouts of the default HTTP client.
 const (
 	defaultHeaderTimeout = 2 * time.Minute
+	defaultDialTimeout   = 30 * time.Second
 	defaultTotalTimeout  = 10 * time.Minute
 )
 
@@ -108,22 +107,14 @@ func New(cfg Config) (*Client, error) {
 	if strings.TrimSpace(cfg.BaseURL) == "" {
 		return nil, errors.New("cardskipper: no base URL")
 	}
-	u, err := url.Parse(strings.TrimSpace(cfg.BaseURL))
-	if err != nil {
-		return nil, fmt.Errorf("cardskipper: base URL: %w", err)
-	}
-	if u.Scheme != "https" && u.Scheme != "http" {
-		return nil, fmt.Errorf("cardskipper: base URL %q: want an http or https URL", u.Redacted())
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("cardskipper: base URL %q: no host", u.Redacted())
-	}
-	if u.User != nil {
-		// Credentials in the URL would end up in error messages and logs.
-		return nil, fmt.Errorf("cardskipper: base URL %q: put the credentials in username and password, not in the URL", u.Redacted())
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("cardskipper: base URL %q: must not have a query or fragment", u.Redacted())
+	// Credentials in the URL would end up in error messages and logs.
+	u, err := httpx.ParseBase(cfg.BaseURL, httpx.Rules{Credentials: "username and password"})
+	var ue *httpx.URLError
+	switch {
+	case errors.As(err, &ue) && ue.Problem == httpx.BadScheme:
+		return nil, fmt.Errorf("cardskipper: base URL %q: want an http or https URL", ue.URL)
+	case err != nil:
+		return nil, fmt.Errorf("cardskipper: base URL %w", err)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
@@ -150,14 +141,18 @@ func New(cfg Config) (*Client, error) {
 		redact:   redact.Basic(cfg.Username, cfg.Password),
 	}
 	if c.http == nil {
-		c.http = defaultHTTPClient()
+		// A big organisation's export may take the server a while before
+		// the first byte and minutes to download over a slow line, so the
+		// overall bound is generous; the context bounds it too.
+		if c.http, err = httpx.NewClient(httpx.Transport{HeaderTimeout: defaultHeaderTimeout, DialTimeout: defaultDialTimeout},
+			defaultTotalTimeout); err != nil {
+			return nil, fmt.Errorf("cardskipper: %w", err)
+		}
 	}
 	// The service does not redirect; a redirect (to plain http, to a login
 	// page) is reported instead of followed with the Basic credentials. A
 	// copy, so that the caller's client is left as it is.
-	hc := *c.http
-	hc.CheckRedirect = redact.RefuseRedirect
-	c.http = &hc
+	c.http = httpx.Refusing(c.http)
 	if c.lang == "" {
 		c.lang = "en"
 	}
@@ -165,13 +160,6 @@ func New(cfg Config) (*Client, error) {
 		c.maxBody = DefaultMaxBody
 	}
 	return c, nil
-}
-
-func defaultHTTPClient() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.ResponseHeaderTimeout = defaultHeaderTimeout
-	tr.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	return &http.Client{Transport: tr, Timeout: defaultTotalTimeout}
 }
 
 // String names the client without its password.
@@ -229,11 +217,11 @@ func (c *Client) do(ctx context.Context, cl call) (reply, error) {
 		defer resp.Body.Close()
 		return reply{}, c.statusError(cl, resp)
 	}
-	if resp.ContentLength > c.maxBody {
+	if err := httpx.CheckLength(resp.ContentLength, c.maxBody); err != nil {
 		resp.Body.Close()
-		return reply{}, fmt.Errorf("%w: Content-Length %d is over the limit of %s", ErrTooLarge, resp.ContentLength, byteSize(c.maxBody))
+		return reply{}, err
 	}
-	br := bufio.NewReaderSize(&boundedReader{r: resp.Body, left: c.maxBody, limit: c.maxBody}, readBufSize)
+	br := bufio.NewReaderSize(httpx.NewBoundedReader(resp.Body, c.maxBody), readBufSize)
 	if err := checkContentType(resp.Header.Get("Content-Type"), br, c.quoteable); err != nil {
 		resp.Body.Close()
 		return reply{}, c.scrub(err)
@@ -307,38 +295,3 @@ func (c *Client) quoteable(b []byte) []byte { return []byte(c.redact.Short(strin
 // scrub removes the credentials from an error's text (see redact.Scrubber),
 // in case a broken proxy or server echoes the request.
 func (c *Client) scrub(err error) error { return c.redact.Error(err) }
-
-// boundedReader fails with ErrTooLarge once more than limit bytes arrive.
-type boundedReader struct {
-	r     io.Reader
-	left  int64
-	limit int64
-}
-
-func (b *boundedReader) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		// Probe for one more byte: exactly limit bytes is fine.
-		var one [1]byte
-		n, err := b.r.Read(one[:])
-		if n > 0 {
-			return 0, fmt.Errorf("%w: more than %s", ErrTooLarge, byteSize(b.limit))
-		}
-		return 0, err
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.r.Read(p)
-	b.left -= int64(n)
-	return n, err
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}

@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/doorsync/doorsync/internal/httpx"
 	"github.com/doorsync/doorsync/internal/textclean"
 )
 
@@ -32,7 +33,7 @@ var (
 	// document.
 	ErrMalformed = errors.New("malformed XML")
 	// ErrTooLarge: the reply is larger than the configured bound.
-	ErrTooLarge = errors.New("reply too large")
+	ErrTooLarge = httpx.ErrTooLarge
 )
 
 // StatusError is a non-2xx answer.

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/doorsync/doorsync/internal/httpx"
 	"github.com/doorsync/doorsync/internal/textclean"
 )
 
@@ -122,7 +123,7 @@ func decodeInfo(br *bufio.Reader, scrub scrubFunc) ([]Organisation, error) {
 		return nil, fmt.Errorf("reading the organisation info: %w", err)
 	}
 	if len(raw) > maxInfoBody {
-		return nil, fmt.Errorf("%w: more than %s", ErrTooLarge, byteSize(maxInfoBody))
+		return nil, &httpx.TooLargeError{Limit: maxInfoBody}
 	}
 	dec := xml.NewDecoder(bytes.NewReader(forbiddenReferences(raw)))
 	dec.CharsetReader = charsetReader
@@ -220,7 +221,7 @@ func infoFailure(dec *xml.Decoder, err error) error {
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), isSyntax && se.Msg == "unexpected EOF":
 		if dec.InputOffset() > maxInfoBody {
-			return fmt.Errorf("%w: more than %s", ErrTooLarge, byteSize(maxInfoBody))
+			return &httpx.TooLargeError{Limit: maxInfoBody}
 		}
 		return fmt.Errorf("organisation info %w at byte %d", ErrTruncated, dec.InputOffset())
 	case isSyntax:

@@ -260,12 +260,12 @@ func (t *Target) Write(ctx context.Context, updates []target.Update) []error {
 			errs[i] = fmt.Errorf("modify %s: %w, the previous write got no answer: %w", u.Account.ID, target.ErrNotSent, silent)
 			continue
 		case stop != nil:
-			errs[i] = wrapTerminal(&target.Error{Class: target.Auth, Target: t.c.name, Op: op, Code: stop.Code,
+			errs[i] = t.c.errs.Wrap(&target.Error{Class: target.Auth, Target: t.c.name, Op: op, Code: stop.Code,
 				Message:    "not attempted: the terminal was stopped earlier in this run after an authentication failure",
 				RetryTimes: stop.RetryTimes, LockSeconds: stop.LockSeconds, Err: target.ErrStopped})
 			continue
 		case ctx.Err() != nil:
-			errs[i] = t.c.fail(target.Transient, op, "", "not attempted", ctx.Err())
+			errs[i] = t.c.errs.Fail(target.Transient, op, "", "not attempted", ctx.Err())
 			continue
 		}
 		errs[i] = t.write(ctx, u, info)
@@ -285,17 +285,17 @@ func (t *Target) write(ctx context.Context, u target.Update, info target.Info) e
 	op := "modify " + a.ID
 	switch {
 	case strings.TrimSpace(a.ID) == "":
-		return t.c.fail(target.Permanent, "modify", "", "update without an account id", nil)
+		return t.c.errs.Fail(target.Permanent, "modify", "", "update without an account id", nil)
 	case u.End.IsZero():
-		return t.c.fail(target.Permanent, op, "", "update without an end", nil)
+		return t.c.errs.Fail(target.Permanent, op, "", "update without an end", nil)
 	case !info.MaxEnd.IsZero() && u.End.After(info.MaxEnd):
-		return t.c.fail(target.Permanent, op, "", fmt.Sprintf("end %s is after the latest the terminal holds (%s): it should have been clamped",
+		return t.c.errs.Fail(target.Permanent, op, "", fmt.Sprintf("end %s is after the latest the terminal holds (%s): it should have been clamped",
 			formatLocalTime(u.End, t.c.zone), formatLocalTime(info.MaxEnd, t.c.zone)), nil)
 	case !info.MinEnd.IsZero() && u.End.Before(info.MinEnd):
-		return t.c.fail(target.Permanent, op, "", fmt.Sprintf("end %s is before the earliest the terminal holds (%s)",
+		return t.c.errs.Fail(target.Permanent, op, "", fmt.Sprintf("end %s is before the earliest the terminal holds (%s)",
 			formatLocalTime(u.End, t.c.zone), formatLocalTime(info.MinEnd, t.c.zone)), nil)
 	case len(a.Problems) > 0:
-		return t.c.fail(target.Permanent, op, "", "not written: the account has data problems: "+strings.Join(a.Problems, "; "), nil)
+		return t.c.errs.Fail(target.Permanent, op, "", "not written: the account has data problems: "+strings.Join(a.Problems, "; "), nil)
 	}
 	return t.c.Modify(ctx, ModifyRequest{EmployeeNo: a.ID, UserType: a.Attrs["userType"], Begin: a.Begin,
 		BeginText: a.Attrs[attrBegin], End: u.End})

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/lenient"
 	"github.com/doorsync/doorsync/internal/target"
 )
 
@@ -40,7 +41,7 @@ func (c *Client) Capabilities(ctx context.Context) (Capabilities, error) {
 	}
 	caps, err := decodeCapabilities(body, c.zone)
 	if err != nil {
-		return Capabilities{}, c.fail(target.Malformed, op, "", "reply not understood", err)
+		return Capabilities{}, c.errs.Fail(target.Malformed, op, "", "reply not understood", err)
 	}
 	c.capsMu.Lock()
 	c.caps = &caps
@@ -184,10 +185,10 @@ func lookup(v any, path ...string) any {
 func limit(v any) (int, bool) {
 	switch x := v.(type) {
 	case json.Number:
-		n, err := parseInt(x.String())
+		n, err := lenient.ParseInt(x.String())
 		return n, err == nil
 	case string:
-		n, err := parseInt(x)
+		n, err := lenient.ParseInt(x)
 		return n, err == nil
 	case map[string]any:
 		if m := lookup(x, "@max"); m != nil {

@@ -24,13 +24,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/httpx"
 	"github.com/doorsync/doorsync/internal/redact"
 )
 
@@ -84,7 +84,7 @@ type Client struct {
 	timeout    time.Duration
 	clock      clock.Clock
 	http       *http.Client
-	redact     redact.Scrubber // the password, out of what the terminal sends back
+	errs       httpx.Errors // classified errors, the password scrubbed out of what the terminal sends back
 
 	sem  chan struct{} // one exchange in flight
 	auth authState
@@ -115,22 +115,9 @@ func NewClient(cfg Config) (*Client, error) {
 	fail := func(format string, a ...any) error {
 		return fmt.Errorf("terminal %s: "+format, append([]any{name}, a...)...)
 	}
-	u, err := url.Parse(strings.TrimSpace(cfg.BaseURL))
+	u, err := httpx.ParseBase(cfg.BaseURL, httpx.Rules{Credentials: "username and password"})
 	if err != nil {
-		return nil, fail("url: not a URL")
-	}
-	if u.User != nil {
-		// Never echo it: it may hold the password.
-		return nil, fail("url must not contain credentials: set username and password instead")
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fail("url %q: want http:// or https://", u.Redacted())
-	}
-	if u.Host == "" {
-		return nil, fail("url %q: no host", u.Redacted())
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fail("url %q: must not have a query or fragment", u.Redacted())
+		return nil, fail("url %v", err)
 	}
 	if cfg.Username == "" {
 		return nil, fail("username is empty")
@@ -151,11 +138,14 @@ func NewClient(cfg Config) (*Client, error) {
 		if u.Scheme != "https" {
 			return nil, fail("tls_fingerprint is set but the url is not https://")
 		}
-		if pin, err = parseFingerprint(cfg.TLSFingerprint); err != nil {
+		if pin, err = httpx.ParseFingerprint(cfg.TLSFingerprint); err != nil {
 			return nil, fail("%v", err)
 		}
 	}
-	rt, err := newTransport(cfg.Transport, pin)
+	// ISAPI does not redirect; a redirect (http→https, a login page) is
+	// reported instead of followed with our credentials (NewClient). One
+	// request is in flight per terminal, so one idle connection is kept.
+	hc, err := httpx.NewClient(httpx.Transport{Base: cfg.Transport, Pin: pin, OneConn: true}, 0)
 	if err != nil {
 		return nil, fail("%v", err)
 	}
@@ -168,13 +158,9 @@ func NewClient(cfg Config) (*Client, error) {
 		timeout: cfg.Timeout,
 		clock:   cfg.Clock,
 		sem:     make(chan struct{}, 1),
-		redact:  redact.New(cfg.Password),
-		http: &http.Client{
-			Transport: rt,
-			// ISAPI does not redirect; a redirect (http→https, a login
-			// page) is reported instead of followed with our credentials.
-			CheckRedirect: redact.RefuseRedirect,
-		},
+		http:    hc,
+		errs: httpx.Errors{System: "terminal", Target: name, Who: "the terminal",
+			Scrub: redact.New(cfg.Password), Cert: certHints()},
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout

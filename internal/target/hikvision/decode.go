@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/doorsync/doorsync/internal/lenient"
 	"github.com/doorsync/doorsync/internal/textclean"
 )
 
@@ -34,10 +35,10 @@ func normalizeStatus(s string) (string, error) {
 // person's Problems, so one odd record does not hide the others.
 func decodeSearch(body []byte) (SearchPage, error) {
 	type head struct {
-		SearchID           flexString `json:"searchID"`
-		ResponseStatusStrg flexString `json:"responseStatusStrg"`
-		NumOfMatches       *flexInt   `json:"numOfMatches"`
-		TotalMatches       *flexInt   `json:"totalMatches"`
+		SearchID           lenient.String `json:"searchID"`
+		ResponseStatusStrg lenient.String `json:"responseStatusStrg"`
+		NumOfMatches       *lenient.Int   `json:"numOfMatches"`
+		TotalMatches       *lenient.Int   `json:"totalMatches"`
 	}
 	// The usual page has UserInfo as an array: split it in the same pass.
 	var fast struct {
@@ -66,7 +67,7 @@ func decodeSearch(body []byte) (SearchPage, error) {
 		}
 		if w.UserInfoSearch != nil {
 			s = &w.UserInfoSearch.head
-			if raws, err = objects(w.UserInfoSearch.UserInfo); err != nil {
+			if raws, err = lenient.Objects(w.UserInfoSearch.UserInfo); err != nil {
 				return SearchPage{}, fmt.Errorf("UserInfo: %w", err)
 			}
 		}
@@ -128,12 +129,12 @@ type wireUser struct {
 	PersonInfoExtends json.RawMessage `json:"PersonInfoExtends"`
 }
 
-// scalar reads a lenient string (flexString).
+// scalar reads a lenient string (lenient.String).
 func scalar(raw json.RawMessage) (string, error) {
-	if v, ok := plainString(raw); ok {
+	if v, ok := lenient.Plain(raw); ok {
 		return v, nil
 	}
-	var s flexString
+	var s lenient.String
 	err := json.Unmarshal(raw, &s)
 	return string(s), err
 }
@@ -182,10 +183,10 @@ func decodeUser(raw json.RawMessage) (UserInfo, error) {
 	u.UserType = str("userType", w.UserType)
 	if v := w.Valid; v != nil && string(v) != "null" {
 		var wv struct {
-			Enable    *flexBool  `json:"enable"`
-			BeginTime flexString `json:"beginTime"`
-			EndTime   flexString `json:"endTime"`
-			TimeType  flexString `json:"timeType"`
+			Enable    *lenient.Bool  `json:"enable"`
+			BeginTime lenient.String `json:"beginTime"`
+			EndTime   lenient.String `json:"endTime"`
+			TimeType  lenient.String `json:"timeType"`
 		}
 		if err := json.Unmarshal(v, &wv); err != nil {
 			u.Problems = append(u.Problems, fmt.Sprintf("Valid: %v", err))
@@ -201,14 +202,14 @@ func decodeUser(raw json.RawMessage) (UserInfo, error) {
 	}
 	if v := w.PersonInfoExtends; v != nil {
 		type wireExtend struct {
-			Name  flexString `json:"name"`
-			Value flexString `json:"value"`
+			Name  lenient.String `json:"name"`
+			Value lenient.String `json:"value"`
 		}
 		var list []wireExtend
 		if err := json.Unmarshal(v, &list); err != nil {
 			// Not a clean array: read what can be read, one by one.
 			list = nil
-			raws, err := objects(v)
+			raws, err := lenient.Objects(v)
 			if err != nil {
 				u.Problems = append(u.Problems, fmt.Sprintf("PersonInfoExtends: %v", err))
 			}

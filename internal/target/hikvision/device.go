@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/lenient"
 	"github.com/doorsync/doorsync/internal/target"
 )
 
@@ -44,20 +45,20 @@ func (c *Client) DeviceInfo(ctx context.Context) (DeviceInfo, error) {
 	}
 	di, err := decodeDeviceInfo(body)
 	if err != nil {
-		return DeviceInfo{}, c.fail(target.Malformed, op, "", "reply not understood", err)
+		return DeviceInfo{}, c.errs.Fail(target.Malformed, op, "", "reply not understood", err)
 	}
 	return di, nil
 }
 
 type wireDeviceInfo struct {
-	DeviceName           flexString `json:"deviceName" xml:"deviceName"`
-	DeviceID             flexString `json:"deviceID" xml:"deviceID"`
-	Model                flexString `json:"model" xml:"model"`
-	SerialNumber         flexString `json:"serialNumber" xml:"serialNumber"`
-	MACAddress           flexString `json:"macAddress" xml:"macAddress"`
-	FirmwareVersion      flexString `json:"firmwareVersion" xml:"firmwareVersion"`
-	FirmwareReleasedDate flexString `json:"firmwareReleasedDate" xml:"firmwareReleasedDate"`
-	DeviceType           flexString `json:"deviceType" xml:"deviceType"`
+	DeviceName           lenient.String `json:"deviceName" xml:"deviceName"`
+	DeviceID             lenient.String `json:"deviceID" xml:"deviceID"`
+	Model                lenient.String `json:"model" xml:"model"`
+	SerialNumber         lenient.String `json:"serialNumber" xml:"serialNumber"`
+	MACAddress           lenient.String `json:"macAddress" xml:"macAddress"`
+	FirmwareVersion      lenient.String `json:"firmwareVersion" xml:"firmwareVersion"`
+	FirmwareReleasedDate lenient.String `json:"firmwareReleasedDate" xml:"firmwareReleasedDate"`
+	DeviceType           lenient.String `json:"deviceType" xml:"deviceType"`
 }
 
 func decodeDeviceInfo(body []byte) (DeviceInfo, error) {
@@ -104,16 +105,6 @@ func decodeDeviceInfo(body []byte) (DeviceInfo, error) {
 	return di, nil
 }
 
-// UnmarshalXML lets flexString be an XML element's text.
-func (s *flexString) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	var v string
-	if err := d.DecodeElement(&v, &start); err != nil {
-		return err
-	}
-	*s = flexString(strings.TrimSpace(v))
-	return nil
-}
-
 // Time reads the terminal's clock; Skew compares it with ours.
 func (c *Client) Time(ctx context.Context) (DeviceTime, error) {
 	const op = "device time"
@@ -125,7 +116,7 @@ func (c *Client) Time(ctx context.Context) (DeviceTime, error) {
 	after := c.clock.Now()
 	dt, err := decodeTime(body, c.zone)
 	if err != nil {
-		return DeviceTime{}, c.fail(target.Malformed, op, "", "reply not understood", err)
+		return DeviceTime{}, c.errs.Fail(target.Malformed, op, "", "reply not understood", err)
 	}
 	mid := before.Add(after.Sub(before) / 2)
 	dt.Skew = dt.Local.Sub(mid)
@@ -133,9 +124,9 @@ func (c *Client) Time(ctx context.Context) (DeviceTime, error) {
 }
 
 type wireTime struct {
-	TimeMode  flexString `json:"timeMode" xml:"timeMode"`
-	LocalTime flexString `json:"localTime" xml:"localTime"`
-	TimeZone  flexString `json:"timeZone" xml:"timeZone"`
+	TimeMode  lenient.String `json:"timeMode" xml:"timeMode"`
+	LocalTime lenient.String `json:"localTime" xml:"localTime"`
+	TimeZone  lenient.String `json:"timeZone" xml:"timeZone"`
 }
 
 // decodeTime reads <Time> (or {"Time":{…}}). A localTime without an offset
@@ -186,14 +177,14 @@ func (c *Client) Count(ctx context.Context) (int, error) {
 	}
 	var x struct {
 		UserInfoCount *struct {
-			UserNumber *flexInt `json:"userNumber"`
+			UserNumber *lenient.Int `json:"userNumber"`
 		} `json:"UserInfoCount"`
 	}
 	if err := json.Unmarshal(body, &x); err != nil {
-		return 0, c.fail(target.Malformed, op, "", "reply not understood", err)
+		return 0, c.errs.Fail(target.Malformed, op, "", "reply not understood", err)
 	}
 	if x.UserInfoCount == nil || x.UserInfoCount.UserNumber == nil || *x.UserInfoCount.UserNumber < 0 {
-		return 0, c.fail(target.Malformed, op, "", "reply has no UserInfoCount.userNumber", nil)
+		return 0, c.errs.Fail(target.Malformed, op, "", "reply has no UserInfoCount.userNumber", nil)
 	}
 	return int(*x.UserInfoCount.UserNumber), nil
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/doorsync/doorsync/internal/httpx"
+	"github.com/doorsync/doorsync/internal/lenient"
 	"github.com/doorsync/doorsync/internal/target"
 	"github.com/doorsync/doorsync/internal/textclean"
 )
@@ -164,14 +166,12 @@ func trimBody(b []byte) []byte {
 	return bytes.TrimSpace(b)
 }
 
-// snippet quotes the start of a body for an error message.
-func snippet(b []byte) string {
-	const n = 40
-	if len(b) > n {
-		return strconv.Quote(string(b[:n])) + "…"
-	}
-	return strconv.Quote(string(b))
-}
+// quoteLen is how much of a body an error message quotes: enough to
+// recognise a login page or a proxy's error.
+const quoteLen = 40
+
+// snippet quotes the start of a (scrubbed) body for an error message.
+func snippet(b []byte) string { return httpx.Quote(b, quoteLen) }
 
 func clip(s string) string {
 	s = strings.TrimSpace(s)
@@ -190,7 +190,7 @@ func parseJSONEnvelope(b []byte) (*envelope, error) {
 	}
 	// Some firmware wraps the status in a named object.
 	for _, wrap := range []string{"ResponseStatus", "userCheck"} {
-		if inner, ok := field(top, wrap); ok && len(top) == 1 {
+		if inner, ok := lenient.Field(top, wrap); ok && len(top) == 1 {
 			var m map[string]json.RawMessage
 			if err := json.Unmarshal(inner, &m); err != nil {
 				return nil, fmt.Errorf("%s: %w", wrap, err)
@@ -198,12 +198,12 @@ func parseJSONEnvelope(b []byte) (*envelope, error) {
 			top = m
 		}
 	}
-	if out, ok := field(top, "UserInfoOutList"); ok {
+	if out, ok := lenient.Field(top, "UserInfoOutList"); ok {
 		return parseOutList(top, out)
 	}
 	isStatus := false
 	for _, k := range []string{"statusCode", "subStatusCode", "statusString", "statusValue", "lockStatus", "retryTimes", "retryLoginTime"} {
-		if _, ok := field(top, k); ok {
+		if _, ok := lenient.Field(top, k); ok {
 			isStatus = true
 			break
 		}
@@ -220,19 +220,19 @@ func parseOutList(top map[string]json.RawMessage, out json.RawMessage) (*envelop
 	if err := json.Unmarshal(out, &list); err != nil {
 		return nil, fmt.Errorf("UserInfoOutList: %w", err)
 	}
-	items, _ := field(list, "UserInfoOut")
-	objs, err := objects(items)
+	items, _ := lenient.Field(list, "UserInfoOut")
+	objs, err := lenient.Objects(items)
 	if err != nil {
 		return nil, fmt.Errorf("UserInfoOutList.UserInfoOut: %w", err)
 	}
 	for i, raw := range objs {
 		var w struct {
-			EmployeeNo    flexString `json:"employeeNo"`
-			StatusCode    *flexInt   `json:"statusCode"`
-			StatusString  flexString `json:"statusString"`
-			SubStatusCode flexString `json:"subStatusCode"`
-			ErrorCode     flexString `json:"errorCode"`
-			ErrorMsg      flexString `json:"errorMsg"`
+			EmployeeNo    lenient.String `json:"employeeNo"`
+			StatusCode    *lenient.Int   `json:"statusCode"`
+			StatusString  lenient.String `json:"statusString"`
+			SubStatusCode lenient.String `json:"subStatusCode"`
+			ErrorCode     lenient.String `json:"errorCode"`
+			ErrorMsg      lenient.String `json:"errorMsg"`
 		}
 		if err := json.Unmarshal(raw, &w); err != nil {
 			return nil, fmt.Errorf("UserInfoOut[%d]: %w", i, err)
@@ -257,11 +257,11 @@ func parseOutList(top map[string]json.RawMessage, out json.RawMessage) (*envelop
 
 func fillEnvelopeFromMap(e *envelope, top map[string]json.RawMessage) (*envelope, error) {
 	err := fillEnvelope(e, func(key string) (string, bool, error) {
-		raw, ok := field(top, key)
+		raw, ok := lenient.Field(top, key)
 		if !ok {
 			return "", false, nil
 		}
-		var s flexString
+		var s lenient.String
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", true, fmt.Errorf("%s: %w", key, err)
 		}
@@ -288,7 +288,7 @@ func fillEnvelope(e *envelope, get func(key string) (string, bool, error)) error
 			if !ok || strings.TrimSpace(v) == "" {
 				continue
 			}
-			n, err := parseInt(v)
+			n, err := lenient.ParseInt(v)
 			if err != nil {
 				return -1, fmt.Errorf("%s: %w", k, err)
 			}

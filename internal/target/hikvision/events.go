@@ -79,13 +79,13 @@ func (c *Client) searchEvents(ctx context.Context, q EventSearch, op string) (Ev
 	no := strings.TrimSpace(q.EmployeeNo)
 	switch {
 	case no == "":
-		return EventPage{}, c.fail(target.Permanent, op, "", "no employeeNo to search events of", nil)
+		return EventPage{}, c.errs.Fail(target.Permanent, op, "", "no employeeNo to search events of", nil)
 	case len(no) > maxEmployeeNo:
-		return EventPage{}, c.fail(target.Permanent, op, "", fmt.Sprintf("employeeNo %.40q is longer than %d characters", no, maxEmployeeNo), nil)
+		return EventPage{}, c.errs.Fail(target.Permanent, op, "", fmt.Sprintf("employeeNo %.40q is longer than %d characters", no, maxEmployeeNo), nil)
 	case q.Position < 0:
-		return EventPage{}, c.fail(target.Permanent, op, "", fmt.Sprintf("negative search position %d", q.Position), nil)
+		return EventPage{}, c.errs.Fail(target.Permanent, op, "", fmt.Sprintf("negative search position %d", q.Position), nil)
 	case q.Start.IsZero() || q.End.IsZero() || !q.Start.Before(q.End):
-		return EventPage{}, c.fail(target.Permanent, op, "", fmt.Sprintf("bad time range %s … %s: want a start before the end",
+		return EventPage{}, c.errs.Fail(target.Permanent, op, "", fmt.Sprintf("bad time range %s … %s: want a start before the end",
 			q.Start.In(c.zone).Format(time.DateTime), q.End.In(c.zone).Format(time.DateTime)), nil)
 	}
 	if q.SearchID == "" {
@@ -120,7 +120,7 @@ func (c *Client) eventPage(ctx context.Context, cond eventCond, op string) (Even
 		Cond eventCond `json:"AcsEventCond"`
 	}{cond})
 	if err != nil {
-		return EventPage{}, c.fail(target.Permanent, op, "", "cannot encode the event search", err)
+		return EventPage{}, c.errs.Fail(target.Permanent, op, "", "cannot encode the event search", err)
 	}
 	cl := call{op: op, method: http.MethodPost, path: pathAcsEvent, body: b, read: true}
 	rep, err := c.do(ctx, cl)
@@ -133,11 +133,11 @@ func (c *Client) eventPage(ctx context.Context, cond eventCond, op string) (Even
 	}
 	p, err := decodeEventPage(payload, c.zone)
 	if err != nil {
-		return EventPage{}, c.fail(target.Malformed, op, "", "event reply not understood", err)
+		return EventPage{}, c.errs.Fail(target.Malformed, op, "", "event reply not understood", err)
 	}
 	for _, e := range p.Events {
 		if e.EmployeeNo != cond.EmployeeNoString {
-			return EventPage{}, c.fail(target.Malformed, op, "ignoredEmployeeNoString",
+			return EventPage{}, c.errs.Fail(target.Malformed, op, "ignoredEmployeeNoString",
 				fmt.Sprintf("the terminal returned an event of employeeNo %q, which was not asked for (firmware that ignores employeeNoString?)", e.EmployeeNo), nil)
 		}
 	}
@@ -211,7 +211,7 @@ func (c *Client) LatestEvents(ctx context.Context, employeeNo string, start, end
 	no := strings.TrimSpace(employeeNo)
 	op := "events of " + no
 	if limit < 1 || limit > MaxEventLimit {
-		return EventRead{}, c.fail(target.Permanent, op, "", fmt.Sprintf("limit %d: want 1…%d events", limit, MaxEventLimit), nil)
+		return EventRead{}, c.errs.Fail(target.Permanent, op, "", fmt.Sprintf("limit %d: want 1…%d events", limit, MaxEventLimit), nil)
 	}
 	var last *listChanged
 	for range maxScans {
@@ -222,7 +222,7 @@ func (c *Client) LatestEvents(ctx context.Context, employeeNo string, start, end
 		}
 		return r, err
 	}
-	return EventRead{}, c.fail(target.Transient, op, CodeListChanged,
+	return EventRead{}, c.errs.Fail(target.Transient, op, CodeListChanged,
 		fmt.Sprintf("the event log changed during each of %d reads (last: %s); try again", maxScans, last), nil)
 }
 

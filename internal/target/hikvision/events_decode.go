@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/doorsync/doorsync/internal/lenient"
 )
 
 // AcsEvent is one entry of a terminal's access event log (AcsEvent
@@ -83,10 +85,10 @@ type EventPage struct {
 func decodeEventPage(body []byte, zone *time.Location) (EventPage, error) {
 	var w struct {
 		AcsEvent *struct {
-			SearchID           flexString      `json:"searchID"`
-			ResponseStatusStrg flexString      `json:"responseStatusStrg"`
-			NumOfMatches       *flexInt        `json:"numOfMatches"`
-			TotalMatches       *flexInt        `json:"totalMatches"`
+			SearchID           lenient.String  `json:"searchID"`
+			ResponseStatusStrg lenient.String  `json:"responseStatusStrg"`
+			NumOfMatches       *lenient.Int    `json:"numOfMatches"`
+			TotalMatches       *lenient.Int    `json:"totalMatches"`
 			InfoList           json.RawMessage `json:"InfoList"`
 		} `json:"AcsEvent"`
 	}
@@ -101,7 +103,7 @@ func decodeEventPage(body []byte, zone *time.Location) (EventPage, error) {
 	if err != nil {
 		return EventPage{}, err
 	}
-	raws, err := objects(a.InfoList)
+	raws, err := lenient.Objects(a.InfoList)
 	if err != nil {
 		return EventPage{}, fmt.Errorf("InfoList: %w", err)
 	}
@@ -141,17 +143,17 @@ func decodeEventPage(body []byte, zone *time.Location) (EventPage, error) {
 
 func decodeAcsEvent(raw json.RawMessage, zone *time.Location) (AcsEvent, error) {
 	var w struct {
-		Major            *flexInt   `json:"major"`
-		Minor            *flexInt   `json:"minor"`
-		Time             flexString `json:"time"`
-		EmployeeNoString flexString `json:"employeeNoString"`
-		EmployeeNo       flexString `json:"employeeNo"`
-		Name             flexString `json:"name"`
-		CardNo           flexString `json:"cardNo"`
-		DoorNo           flexInt    `json:"doorNo"`
-		CardReaderNo     flexInt    `json:"cardReaderNo"`
-		VerifyMode       flexString `json:"currentVerifyMode"`
-		SerialNo         flexString `json:"serialNo"`
+		Major            *lenient.Int   `json:"major"`
+		Minor            *lenient.Int   `json:"minor"`
+		Time             lenient.String `json:"time"`
+		EmployeeNoString lenient.String `json:"employeeNoString"`
+		EmployeeNo       lenient.String `json:"employeeNo"`
+		Name             lenient.String `json:"name"`
+		CardNo           lenient.String `json:"cardNo"`
+		DoorNo           lenient.Int    `json:"doorNo"`
+		CardReaderNo     lenient.Int    `json:"cardReaderNo"`
+		VerifyMode       lenient.String `json:"currentVerifyMode"`
+		SerialNo         lenient.String `json:"serialNo"`
 	}
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return AcsEvent{}, fmt.Errorf("want an object: %w", err)

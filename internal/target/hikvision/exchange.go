@@ -1,28 +1,27 @@
 package hikvision
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
+	"github.com/doorsync/doorsync/internal/httpx"
 	"github.com/doorsync/doorsync/internal/target"
 )
 
 // Error codes this client sets on *target.Error (the terminal's own
 // subStatusCode otherwise).
 const (
-	CodeTimeout     = target.CodeTimeout     // no answer within Config.Timeout
-	CodeTLS         = "tls"                  // certificate refused (pin mismatch, unknown CA)
+	CodeTimeout     = httpx.CodeTimeout      // no answer within Config.Timeout
+	CodeTLS         = httpx.CodeTLS          // certificate refused (pin mismatch, unknown CA)
 	CodeNoChallenge = "noChallenge"          // 401 without a usable Digest challenge
 	CodeLoginFailed = "loginFailed"          // credentials rejected (terminal sent no code)
 	CodeLocked      = "locked"               // the terminal says the account is locked
 	CodeListChanged = target.CodeListChanged // persons changed during every scan attempt
-	CodeRedirect    = "redirect"             // the terminal redirected
-	CodeHTTP        = "http"                 // an HTTP error without a status envelope
+	CodeRedirect    = httpx.CodeRedirect     // the terminal redirected
+	CodeHTTP        = httpx.CodeHTTP         // an HTTP error without a status envelope
 )
 
 // call is one ISAPI request.
@@ -43,18 +42,6 @@ type reply struct {
 	parseErr error     // why the body is not an envelope (errNotEnvelope: a payload)
 }
 
-// fail builds a classified error: "terminal entrance: search page 3: …".
-func (c *Client) fail(class target.Class, op, code, msg string, cause error) error {
-	// The texts quote a reply decoded after it was scrubbed: scrubbed
-	// again, fragments of a secret included.
-	return wrapTerminal(&target.Error{Class: class, Target: c.name, Op: op, Code: c.redact.Short(code), Message: c.redact.Short(msg),
-		RetryTimes: -1, LockSeconds: -1, Err: c.redact.Error(cause)})
-}
-
-// wrapTerminal prefixes a classified error with "terminal ", keeping it
-// reachable with errors.As.
-func wrapTerminal(te *target.Error) error { return fmt.Errorf("terminal %w", te) }
-
 // do sends one call. It never retries: a busy or failing terminal comes
 // back as a classified error at once, and the engine decides (apply.Retry),
 // so retries are not stacked. With an error status the reply is returned
@@ -72,7 +59,7 @@ func (c *Client) once(ctx context.Context, cl call) (*reply, error) {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
-		return nil, c.fail(target.Transient, cl.op, "", "cancelled while waiting for the terminal", ctx.Err())
+		return nil, c.errs.Fail(target.Transient, cl.op, "", "cancelled while waiting for the terminal", ctx.Err())
 	}
 	defer func() { <-c.sem }()
 	// Another call may have stopped the client while this one waited.
@@ -91,22 +78,13 @@ func (c *Client) once(ctx context.Context, cl call) (*reply, error) {
 func (c *Client) check(cl call, rep *reply) error {
 	rep.env, rep.parseErr = parseEnvelope(rep.body)
 	if rep.env != nil && !rep.env.OK() {
-		return wrapTerminal(rep.env.Error(c.name, cl.op, rep.status))
+		return c.errs.Wrap(rep.env.Error(c.name, cl.op, rep.status))
 	}
-	switch {
-	case rep.status >= 300 && rep.status < 400:
-		return c.fail(target.Permanent, cl.op, CodeRedirect,
-			fmt.Sprintf("the terminal redirected (HTTP %d) to %q: set the url to where it points", rep.status, rep.header.Get("Location")), nil)
-	case rep.status >= 500:
-		return c.fail(target.Transient, cl.op, CodeHTTP, fmt.Sprintf("HTTP %d %s", rep.status, bodyHint(rep.body)), nil)
-	case rep.status == http.StatusNotFound:
-		return c.fail(target.Permanent, cl.op, CodeHTTP, "HTTP 404: the terminal does not offer "+pathOnly(cl.path), nil)
-	case rep.status >= 400:
-		return c.fail(target.Permanent, cl.op, CodeHTTP, fmt.Sprintf("HTTP %d %s", rep.status, bodyHint(rep.body)), nil)
-	case rep.status < 200:
-		return c.fail(target.Malformed, cl.op, CodeHTTP, fmt.Sprintf("unexpected HTTP %d", rep.status), nil)
+	if rep.status >= 200 && rep.status < 300 {
+		return nil
 	}
-	return nil
+	return c.errs.Status(cl.op, rep.status, rep.header.Get("Location"), bodyHint(rep.body),
+		"the terminal does not offer "+pathOnly(cl.path))
 }
 
 func pathOnly(p string) string {
@@ -126,9 +104,9 @@ func bodyHint(b []byte) string {
 func (c *Client) payload(cl call, rep *reply) ([]byte, error) {
 	switch {
 	case rep.env != nil:
-		return nil, c.fail(target.Malformed, cl.op, "", "the terminal answered with a status ("+rep.env.StatusString+") instead of data", nil)
+		return nil, c.errs.Fail(target.Malformed, cl.op, "", "the terminal answered with a status ("+rep.env.StatusString+") instead of data", nil)
 	case rep.parseErr != nil && !errors.Is(rep.parseErr, errNotEnvelope):
-		return nil, c.fail(target.Malformed, cl.op, "", "reply not understood", rep.parseErr)
+		return nil, c.errs.Fail(target.Malformed, cl.op, "", "reply not understood", rep.parseErr)
 	}
 	return rep.body, nil
 }
@@ -164,7 +142,7 @@ func (c *Client) exchange(ctx context.Context, cl call) (*reply, error) {
 			// No credentials were sent: this is the challenge, not a failure.
 			unsigned++
 			if chal == nil || unsigned > 1 {
-				return nil, c.fail(target.Auth, cl.op, CodeNoChallenge,
+				return nil, c.errs.Fail(target.Auth, cl.op, CodeNoChallenge,
 					"the terminal asked for authentication but offered no usable Digest challenge", cerr)
 			}
 			c.auth.adopt(chal)
@@ -222,7 +200,7 @@ func (c *Client) authFailure(op string, env *envelope, total int, locked bool) e
 			Message: fmt.Sprintf("login rejected (%d of %d allowed in a run): check the username and password configured for it",
 				total, maxAuthFailures),
 			RetryTimes: s.retryTimes, LockSeconds: s.lockSeconds}
-		return wrapTerminal(te)
+		return c.errs.Wrap(te)
 	}
 	if s.message == "" {
 		s.message = fmt.Sprintf("login rejected %d times: stopped talking to this terminal for this run to avoid locking the account out; check the username and password configured for it, and in the terminal's web page whether the account is locked", total)
@@ -238,76 +216,32 @@ func (c *Client) stopError(op string, s *stopInfo, first bool) error {
 	if !first {
 		msg = "not sent: " + msg
 	}
-	return wrapTerminal(&target.Error{Class: target.Auth, Target: c.name, Op: op, Code: s.code, Message: msg,
+	return c.errs.Wrap(&target.Error{Class: target.Auth, Target: c.name, Op: op, Code: s.code, Message: msg,
 		RetryTimes: s.retryTimes, LockSeconds: s.lockSeconds, Err: target.ErrStopped})
 }
 
 // send performs one HTTP request (signed when a challenge is cached) and
 // reads the whole reply within the per-request timeout.
 func (c *Client) send(ctx context.Context, cl call) (*reply, signature, error) {
-	rctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	var body io.Reader
-	if cl.body != nil {
-		body = bytes.NewReader(cl.body)
-	}
-	req, err := http.NewRequestWithContext(rctx, cl.method, c.base+cl.path, body)
+	var sig signature
+	r, err := c.errs.Do(ctx, c.http, c.timeout, maxBody,
+		httpx.Call{Op: cl.op, Method: cl.method, URL: c.base + cl.path, Body: cl.body, ContentType: "application/json"},
+		func(req *http.Request) error {
+			var err error
+			if sig, err = c.auth.sign(req, c.user, c.pass); err != nil {
+				// digest errors name the algorithm or qop, never the password.
+				return c.errs.Fail(target.Auth, cl.op, CodeNoChallenge, "cannot answer the terminal's Digest challenge", err)
+			}
+			return nil
+		})
 	if err != nil {
-		return nil, signature{}, c.fail(target.Permanent, cl.op, "", "cannot build the request", err)
+		return nil, sig, err
 	}
-	if cl.body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	// The Digest challenge is answered as the terminal sent it; the rest of
+	// the headers, like the body, is scrubbed (a proxy or error page
+	// echoing the request must not get the Digest answer into a message).
+	if r.Challenge != nil {
+		r.Header["Www-Authenticate"] = r.Challenge
 	}
-	req.Header.Set("User-Agent", "doorsync")
-	sig, err := c.auth.sign(req, c.user, c.pass)
-	if err != nil {
-		// digest errors name the algorithm or qop, never the password.
-		return nil, sig, c.fail(target.Auth, cl.op, CodeNoChallenge, "cannot answer the terminal's Digest challenge", err)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, sig, c.netError(ctx, rctx, cl.op, err)
-	}
-	defer resp.Body.Close()
-	// Size the buffer from Content-Length (bounded): a page is read in one
-	// allocation instead of a chain of doublings.
-	var buf bytes.Buffer
-	buf.Grow(int(min(max(resp.ContentLength+1, 4096), maxBody+1)))
-	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
-	b := buf.Bytes()
-	if err != nil {
-		return nil, sig, c.netError(ctx, rctx, cl.op, fmt.Errorf("reading the reply: %w", err))
-	}
-	if len(b) > maxBody {
-		return nil, sig, c.fail(target.Malformed, cl.op, "", fmt.Sprintf("reply larger than %d MiB", maxBody>>20), nil)
-	}
-	// A proxy or error page echoing the request's headers must not get the
-	// Digest answer (or the password) into a message: scrubbed whole, before
-	// anything cuts it. The Digest challenge is read from the raw header.
-	return &reply{status: resp.StatusCode, header: c.redactHeader(resp.Header), body: c.redact.Bytes(b)}, sig, nil
-}
-
-// netError classifies a failed request: the caller's cancellation, our
-// per-request timeout, a refused certificate, or a network failure.
-func (c *Client) netError(parent, rctx context.Context, op string, err error) error {
-	switch {
-	case parent.Err() != nil:
-		return c.fail(target.Transient, op, "", "cancelled", parent.Err())
-	case errors.Is(rctx.Err(), context.DeadlineExceeded):
-		return c.fail(target.Transient, op, CodeTimeout, fmt.Sprintf("no answer within %s", c.timeout), nil)
-	}
-	if msg, ok := isCertError(err); ok {
-		return c.fail(target.Permanent, op, CodeTLS, msg, nil)
-	}
-	return c.fail(target.Transient, op, "", "", c.redact.Error(err))
-}
-
-// redactHeader scrubs a reply's headers except the Digest challenge, which
-// the client answers.
-func (c *Client) redactHeader(h http.Header) http.Header {
-	out := c.redact.Header(h)
-	if v, ok := h["Www-Authenticate"]; ok {
-		out["Www-Authenticate"] = v
-	}
-	return out
+	return &reply{status: r.Status, header: r.Header, body: r.Body}, sig, nil
 }

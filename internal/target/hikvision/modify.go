@@ -40,10 +40,10 @@ func (c *Client) Modify(ctx context.Context, req ModifyRequest) error {
 	no := strings.TrimSpace(req.EmployeeNo)
 	op := "modify " + no
 	if no == "" {
-		return c.fail(target.Permanent, "modify", "", "no employeeNo", nil)
+		return c.errs.Fail(target.Permanent, "modify", "", "no employeeNo", nil)
 	}
 	if req.End.IsZero() {
-		return c.fail(target.Permanent, op, "", "no end time", nil)
+		return c.errs.Fail(target.Permanent, op, "", "no end time", nil)
 	}
 	begin, beginText := req.Begin, strings.TrimSpace(req.BeginText)
 	if begin.IsZero() {
@@ -167,7 +167,7 @@ func lackingName(env *envelope) string {
 func (c *Client) modifyOnce(ctx context.Context, op string, user map[string]any) (*reply, error) {
 	b, err := json.Marshal(map[string]any{"UserInfo": user})
 	if err != nil {
-		return nil, c.fail(target.Permanent, op, "", "cannot encode the change", err)
+		return nil, c.errs.Fail(target.Permanent, op, "", "cannot encode the change", err)
 	}
 	cl := call{op: op, method: http.MethodPut, path: pathModify, body: b}
 	rep, err := c.do(ctx, cl)
@@ -181,7 +181,7 @@ func (c *Client) modifyOnce(ctx context.Context, op string, user map[string]any)
 		if rep.parseErr != nil && !errors.Is(rep.parseErr, errNotEnvelope) {
 			why = rep.parseErr.Error()
 		}
-		return rep, c.fail(target.Malformed, op, "", "reply not understood, the change may or may not have been made: "+why, nil)
+		return rep, c.errs.Fail(target.Malformed, op, "", "reply not understood, the change may or may not have been made: "+why, nil)
 	}
 	return rep, nil
 }

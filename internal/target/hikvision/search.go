@@ -65,7 +65,7 @@ func (c *Client) search(ctx context.Context, q SearchQuery, op string) (SearchPa
 		q.MaxResults = defaultMaxResults
 	}
 	if q.Position < 0 {
-		return SearchPage{}, c.fail(target.Permanent, op, "", fmt.Sprintf("negative search position %d", q.Position), nil)
+		return SearchPage{}, c.errs.Fail(target.Permanent, op, "", fmt.Sprintf("negative search position %d", q.Position), nil)
 	}
 	body := searchBody{Cond: searchCond{SearchID: q.SearchID, Position: q.Position, MaxResults: q.MaxResults}}
 	asked := make(map[string]bool, len(q.EmployeeNos))
@@ -75,7 +75,7 @@ func (c *Client) search(ctx context.Context, q SearchQuery, op string) (SearchPa
 	}
 	b, err := json.Marshal(body)
 	if err != nil {
-		return SearchPage{}, c.fail(target.Permanent, op, "", "cannot encode the search", err)
+		return SearchPage{}, c.errs.Fail(target.Permanent, op, "", "cannot encode the search", err)
 	}
 	cl := call{op: op, method: http.MethodPost, path: pathSearch, body: b, read: true}
 	rep, err := c.do(ctx, cl)
@@ -88,7 +88,7 @@ func (c *Client) search(ctx context.Context, q SearchQuery, op string) (SearchPa
 	}
 	p, err := decodeSearch(payload)
 	if err != nil {
-		return SearchPage{}, c.fail(target.Malformed, op, "", "search reply not understood", err)
+		return SearchPage{}, c.errs.Fail(target.Malformed, op, "", "search reply not understood", err)
 	}
 	if p.Status == StatusMore && p.NumOfMatches < q.MaxResults && p.NumOfMatches >= minLearnedPage {
 		c.learnPageCap(p.NumOfMatches)
@@ -96,7 +96,7 @@ func (c *Client) search(ctx context.Context, q SearchQuery, op string) (SearchPa
 	if len(asked) > 0 {
 		for _, u := range p.Users {
 			if !asked[u.EmployeeNo] {
-				return SearchPage{}, c.fail(target.Malformed, op, "ignoredEmployeeNoList",
+				return SearchPage{}, c.errs.Fail(target.Malformed, op, "ignoredEmployeeNoList",
 					fmt.Sprintf("the terminal returned employeeNo %q, which was not asked for (firmware that ignores EmployeeNoList?)", u.EmployeeNo), nil)
 			}
 		}
@@ -183,7 +183,7 @@ func (c *Client) searchAll(ctx context.Context, progress func(done, total, items
 		}
 		return users, err
 	}
-	return nil, c.fail(target.Transient, "search", CodeListChanged,
+	return nil, c.errs.Fail(target.Transient, "search", CodeListChanged,
 		fmt.Sprintf("the person list changed during each of %d scans (last: %s): someone is editing persons, or the terminal pages inconsistently; the next run reads it again", maxScans, last), nil)
 }
 
@@ -208,7 +208,7 @@ func (c *Client) scan(ctx context.Context, pageSize, limit int, progress func(do
 		page := st.page
 		op := fmt.Sprintf("search page %d", page)
 		if st.maxPages > 0 && page > st.maxPages {
-			return nil, c.fail(target.Malformed, op, "",
+			return nil, c.errs.Fail(target.Malformed, op, "",
 				fmt.Sprintf("more than %d pages for %d persons: the terminal keeps saying MORE", st.maxPages, st.total), nil)
 		}
 		pos := st.pos
@@ -239,7 +239,7 @@ func (c *Client) scan(ctx context.Context, pageSize, limit int, progress func(do
 			if p.TotalMatches > limit {
 				// The page bound below comes from totalMatches: a terminal
 				// claiming millions would keep a run paging for hours.
-				return nil, c.fail(target.Malformed, op, "",
+				return nil, c.errs.Fail(target.Malformed, op, "",
 					fmt.Sprintf("totalMatches %d is more persons than the terminal can hold (at most %d)", p.TotalMatches, limit), nil)
 			}
 			st.total, st.perPage = p.TotalMatches, max(p.NumOfMatches, 1)
@@ -297,9 +297,9 @@ func (c *Client) SearchEmployees(ctx context.Context, nos []string) ([]UserInfo,
 		no = strings.TrimSpace(no)
 		switch {
 		case no == "":
-			return nil, c.fail(target.Permanent, "lookup", "", fmt.Sprintf("employeeNo #%d is empty", i+1), nil)
+			return nil, c.errs.Fail(target.Permanent, "lookup", "", fmt.Sprintf("employeeNo #%d is empty", i+1), nil)
 		case len(no) > maxEmployeeNo:
-			return nil, c.fail(target.Permanent, "lookup", "", fmt.Sprintf("employeeNo %.40q is longer than %d characters", no, maxEmployeeNo), nil)
+			return nil, c.errs.Fail(target.Permanent, "lookup", "", fmt.Sprintf("employeeNo %.40q is longer than %d characters", no, maxEmployeeNo), nil)
 		case dup[no]:
 			continue
 		}
@@ -351,13 +351,13 @@ func (c *Client) lookupBatch(ctx context.Context, part []string, pageSize int, o
 			return users, nil
 		}
 		if total >= 0 && p.TotalMatches != total {
-			return nil, c.fail(target.Transient, pop, CodeListChanged,
+			return nil, c.errs.Fail(target.Transient, pop, CodeListChanged,
 				fmt.Sprintf("totalMatches went from %d to %d while reading", total, p.TotalMatches), nil)
 		}
 		total = p.TotalMatches
 		for _, u := range p.Users {
 			if seen[u.EmployeeNo] {
-				return nil, c.fail(target.Malformed, pop, "", fmt.Sprintf("employeeNo %q returned twice", u.EmployeeNo), nil)
+				return nil, c.errs.Fail(target.Malformed, pop, "", fmt.Sprintf("employeeNo %q returned twice", u.EmployeeNo), nil)
 			}
 			seen[u.EmployeeNo] = true
 			users = append(users, u)
@@ -367,5 +367,5 @@ func (c *Client) lookupBatch(ctx context.Context, part []string, pageSize int, o
 			return users, nil
 		}
 	}
-	return nil, c.fail(target.Malformed, op, "", fmt.Sprintf("more pages than the %d persons asked for: the terminal keeps saying MORE", len(part)), nil)
+	return nil, c.errs.Fail(target.Malformed, op, "", fmt.Sprintf("more pages than the %d persons asked for: the terminal keeps saying MORE", len(part)), nil)
 }

@@ -82,20 +82,6 @@ func TestTLSPinning(t *testing.T) {
 	}
 }
 
-func TestParseFingerprint(t *testing.T) {
-	h := strings.Repeat("ab", 32)
-	for _, ok := range []string{"sha256:" + h, "SHA-256:" + h, h, withColons(h), " sha256:" + withColons(h) + " "} {
-		if _, err := parseFingerprint(ok); err != nil {
-			t.Errorf("%q: %v", ok, err)
-		}
-	}
-	for _, bad := range []string{"sha1:" + h[:40], "sha256:" + h[:62], "sha256:" + h + "00", "sha256:zz" + h[2:], ""} {
-		if _, err := parseFingerprint(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-}
-
 func TestNewClientRejectsBadConfig(t *testing.T) {
 	base := testConfig(t, "http://127.0.0.1:1")
 	cases := []struct {

@@ -161,7 +161,7 @@ func (t *Target) Write(ctx context.Context, updates []target.Update) []error {
 	}
 	if err := ctx.Err(); err != nil {
 		for i, u := range updates {
-			errs[i] = t.c.fail(target.Transient, "upsert "+u.Account.ID, "", "not attempted", err)
+			errs[i] = t.c.errs.Fail(target.Transient, "upsert "+u.Account.ID, "", "not attempted", err)
 		}
 		return errs
 	}
@@ -173,7 +173,7 @@ func (t *Target) Write(ctx context.Context, updates []target.Update) []error {
 			continue
 		}
 		if j, dup := seen[u.Account.ID]; dup {
-			errs[i] = t.c.fail(target.Permanent, "upsert "+u.Account.ID, "", fmt.Sprintf("the same person is update #%d too: one end per person and write", j+1), nil)
+			errs[i] = t.c.errs.Fail(target.Permanent, "upsert "+u.Account.ID, "", fmt.Sprintf("the same person is update #%d too: one end per person and write", j+1), nil)
 			continue
 		}
 		seen[u.Account.ID] = i
@@ -208,13 +208,13 @@ func (t *Target) Write(ctx context.Context, updates []target.Update) []error {
 		op := "upsert " + u.Account.ID
 		p, ok := fresh[u.Account.ID]
 		if !ok {
-			errs[i] = t.c.fail(target.NotFound, op, "",
+			errs[i] = t.c.errs.Fail(target.NotFound, op, "",
 				"the person is no longer in the EIS subset (deleted, or no EIS access level left): not written, as an upsert would create it anew", nil)
 			continue
 		}
 		w, err := p.WithExpiration(u.End.In(t.c.zone))
 		if err != nil {
-			errs[i] = t.c.fail(target.Permanent, op, "", err.Error(), nil)
+			errs[i] = t.c.errs.Fail(target.Permanent, op, "", err.Error(), nil)
 			continue
 		}
 		writes = append(writes, w)
@@ -231,7 +231,7 @@ func (t *Target) Write(ctx context.Context, updates []target.Update) []error {
 		}
 		if err := ctx.Err(); err != nil {
 			for j, i := range where {
-				errs[i] = t.c.fail(target.Transient, "upsert "+batch[j].UUID, "", "not attempted", err)
+				errs[i] = t.c.errs.Fail(target.Transient, "upsert "+batch[j].UUID, "", "not attempted", err)
 			}
 			continue
 		}
@@ -270,13 +270,13 @@ func (t *Target) send(ctx context.Context, batch []PersonWrite, where []int, err
 		msg, bad := failed[id]
 		switch {
 		case bad && ok[id]:
-			errs[i] = t.c.fail(target.Malformed, op, "", "the platform lists the person as both changed and failed: "+msg, nil)
+			errs[i] = t.c.errs.Fail(target.Malformed, op, "", "the platform lists the person as both changed and failed: "+msg, nil)
 		case bad:
-			errs[i] = t.c.fail(target.Permanent, op, "", "the platform refused: "+msg, nil)
+			errs[i] = t.c.errs.Fail(target.Permanent, op, "", "the platform refused: "+msg, nil)
 		case ok[id]:
 			errs[i] = nil
 		default:
-			errs[i] = t.c.fail(target.Malformed, op, "", "the platform's answer names the person in neither successList nor errorList", nil)
+			errs[i] = t.c.errs.Fail(target.Malformed, op, "", "the platform's answer names the person in neither successList nor errorList", nil)
 		}
 	}
 }
@@ -287,16 +287,16 @@ func (t *Target) check(u target.Update) error {
 	op := "upsert " + a.ID
 	switch {
 	case strings.TrimSpace(a.ID) == "":
-		return t.c.fail(target.Permanent, "upsert", "", "update without an account id", nil)
+		return t.c.errs.Fail(target.Permanent, "upsert", "", "update without an account id", nil)
 	case u.End.IsZero():
-		return t.c.fail(target.Permanent, op, "", "update without an end", nil)
+		return t.c.errs.Fail(target.Permanent, op, "", "update without an end", nil)
 	case u.End.After(t.info.MaxEnd):
-		return t.c.fail(target.Permanent, op, "", fmt.Sprintf("end %s is after the latest the platform holds (%s): it should have been clamped",
+		return t.c.errs.Fail(target.Permanent, op, "", fmt.Sprintf("end %s is after the latest the platform holds (%s): it should have been clamped",
 			u.End.In(t.c.zone).Format(time.DateTime), t.info.MaxEnd.Format(time.DateTime)), nil)
 	case u.End.Before(t.info.MinEnd):
-		return t.c.fail(target.Permanent, op, "", fmt.Sprintf("end %s is before 1970: not a Unix time the platform holds", u.End.In(t.c.zone).Format(time.DateTime)), nil)
+		return t.c.errs.Fail(target.Permanent, op, "", fmt.Sprintf("end %s is before 1970: not a Unix time the platform holds", u.End.In(t.c.zone).Format(time.DateTime)), nil)
 	case len(a.Problems) > 0:
-		return t.c.fail(target.Permanent, op, "", "not written: the account has data problems: "+strings.Join(a.Problems, "; "), nil)
+		return t.c.errs.Fail(target.Permanent, op, "", "not written: the account has data problems: "+strings.Join(a.Problems, "; "), nil)
 	}
 	return nil
 }

@@ -33,11 +33,11 @@ func (t *Target) Events(ctx context.Context, q target.EventQuery) ([]target.Even
 	op := "events of " + person
 	switch {
 	case person == "":
-		return nil, c.fail(target.Permanent, "events", "", "no person uuid to read events of", nil)
+		return nil, c.errs.Fail(target.Permanent, "events", "", "no person uuid to read events of", nil)
 	case q.Limit < 1 || q.Limit > MaxEventLimit:
-		return nil, c.fail(target.Permanent, op, "", fmt.Sprintf("limit %d: want 1…%d events", q.Limit, MaxEventLimit), nil)
+		return nil, c.errs.Fail(target.Permanent, op, "", fmt.Sprintf("limit %d: want 1…%d events", q.Limit, MaxEventLimit), nil)
 	case q.Since.IsZero() || q.Until.IsZero() || !q.Since.Before(q.Until):
-		return nil, c.fail(target.Permanent, op, "", "bad time range: want a start before the end", nil)
+		return nil, c.errs.Fail(target.Permanent, op, "", "bad time range: want a start before the end", nil)
 	}
 	points, err := c.AccessPoints(ctx)
 	if err != nil {
@@ -57,7 +57,7 @@ func (t *Target) Events(ctx context.Context, q target.EventQuery) ([]target.Even
 		}
 		for _, e := range evs {
 			if lastID > 0 && e.ID <= lastID {
-				return nil, c.fail(target.Malformed, op, "",
+				return nil, c.errs.Fail(target.Malformed, op, "",
 					fmt.Sprintf("eventId %d after %d: the history is not in eventId order, or changed while it was read", e.ID, lastID), nil)
 			}
 			lastID = e.ID
@@ -73,7 +73,7 @@ func (t *Target) Events(ctx context.Context, q target.EventQuery) ([]target.Even
 			return t.eventsOut(kept, names), nil
 		}
 	}
-	return nil, c.fail(target.Permanent, op, "",
+	return nil, c.errs.Fail(target.Permanent, op, "",
 		fmt.Sprintf("more than %d events since %s: ask for a shorter period", maxEventPages*DefaultEventLimit, q.Since.In(c.zone).Format(time.DateTime)), nil)
 }
 

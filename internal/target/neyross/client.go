@@ -15,11 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/httpx"
 	"github.com/doorsync/doorsync/internal/redact"
 )
 
@@ -69,7 +69,7 @@ type Client struct {
 	batch   int
 	limit   int
 	http    *http.Client
-	redact  redact.Scrubber // the token, out of what the platform sends back
+	errs    httpx.Errors // classified errors, the token scrubbed out of what the platform sends back
 
 	stop      atomic.Pointer[stopInfo] // set at the first rejected token; never cleared
 	useGET    atomic.Bool              // the platform wants GET for the single-person read
@@ -94,18 +94,9 @@ func NewClient(cfg Config) (*Client, error) {
 	fail := func(format string, a ...any) error {
 		return fmt.Errorf("neyross %s: "+format, append([]any{name}, a...)...)
 	}
-	u, err := url.Parse(strings.TrimSpace(cfg.BaseURL))
-	switch {
-	case err != nil:
-		return nil, fail("url: not a URL")
-	case u.User != nil:
-		return nil, fail("url must not contain credentials: set token instead")
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fail("url %q: want http:// or https://", u.Redacted())
-	case u.Host == "":
-		return nil, fail("url %q: no host", u.Redacted())
-	case u.RawQuery != "" || u.Fragment != "":
-		return nil, fail("url %q: must not have a query or fragment", u.Redacted())
+	u, err := httpx.ParseBase(cfg.BaseURL, httpx.Rules{Credentials: "token"})
+	if err != nil {
+		return nil, fail("url %v", err)
 	}
 	token := strings.TrimSpace(cfg.Token)
 	switch {
@@ -127,9 +118,11 @@ func NewClient(cfg Config) (*Client, error) {
 	// An operator may paste the plugin's URL rather than the platform's.
 	path := strings.TrimRight(u.EscapedPath(), "/")
 	path = strings.TrimSuffix(path, strings.TrimRight(pluginPath, "/"))
-	rt := cfg.Transport
-	if rt == nil {
-		rt = http.DefaultTransport.(*http.Transport).Clone()
+	// The API does not redirect; a redirect (http→https, a login page) is
+	// reported instead of followed with the token (NewClient).
+	hc, err := httpx.NewClient(httpx.Transport{Base: cfg.Transport}, 0)
+	if err != nil {
+		return nil, fail("%v", err)
 	}
 	c := &Client{
 		name:    name,
@@ -139,13 +132,8 @@ func NewClient(cfg Config) (*Client, error) {
 		timeout: cfg.Timeout,
 		batch:   cfg.Batch,
 		limit:   cfg.PageLimit,
-		redact:  redact.New(token),
-		http: &http.Client{
-			Transport: rt,
-			// The API does not redirect; a redirect (http→https, a login
-			// page) is reported instead of followed with the token.
-			CheckRedirect: redact.RefuseRedirect,
-		},
+		http:    hc,
+		errs:    httpx.Errors{System: "neyross", Target: name, Who: "the platform", Scrub: redact.New(token)},
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/doorsync/doorsync/internal/lenient"
 )
 
 // maxCount bounds persons/count/: more is not a count of pass holders.
@@ -167,7 +169,7 @@ func decodePerson(o object, zone *time.Location) (Person, error) {
 // as their JSON text.
 func decodeInfo(raw json.RawMessage) (map[string]string, error) {
 	var m map[string]json.RawMessage
-	if k := kind(raw); k != "an object" {
+	if k := lenient.Kind(raw); k != "an object" {
 		return nil, fmt.Errorf("want an object, got %s", k)
 	}
 	if err := json.Unmarshal(raw, &m); err != nil {
@@ -175,7 +177,7 @@ func decodeInfo(raw json.RawMessage) (map[string]string, error) {
 	}
 	out := make(map[string]string, len(m))
 	for k, v := range m {
-		if s, ok := jsonString(v); ok {
+		if s, ok := lenient.Text(v); ok {
 			out[k] = s
 		} else {
 			out[k] = string(bytes.TrimSpace(v))
@@ -207,8 +209,8 @@ func decodeUpsertMultiple(b []byte) (UpsertResult, error) {
 		return res, nil
 	}
 	var items []json.RawMessage
-	if kind(o.m["errorList"]) != "an array" || json.Unmarshal(o.m["errorList"], &items) != nil {
-		return UpsertResult{}, fmt.Errorf("upsert reply: errorList: want an array, got %s", kind(o.m["errorList"]))
+	if lenient.Kind(o.m["errorList"]) != "an array" || json.Unmarshal(o.m["errorList"], &items) != nil {
+		return UpsertResult{}, fmt.Errorf("upsert reply: errorList: want an array, got %s", lenient.Kind(o.m["errorList"]))
 	}
 	for i, it := range items {
 		e, err := parseObject(it, fmt.Sprintf("upsert reply: errorList #%d", i+1))

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/doorsync/doorsync/internal/lenient"
 )
 
 // errNoEvent is what EventByID's decoder returns for a reply that holds no
@@ -69,7 +71,7 @@ func decodePoints(b []byte) ([]AccessPoint, error) {
 		if p.Name, err = o.str("name", false); err != nil {
 			return p, err
 		}
-		if kind(o.m["tags"]) == "a string" {
+		if lenient.Kind(o.m["tags"]) == "a string" {
 			tag, _ := o.str("tags", false)
 			p.Tags = strings.FieldsFunc(tag, func(r rune) bool { return r == ',' || r == ' ' })
 			return p, nil
@@ -130,10 +132,10 @@ func DecodeEvent(b []byte, zone *time.Location) (Event, error) {
 // decodeEventByID reads history_events_by_id/: an event, or nothing.
 func decodeEventByID(b []byte, zone *time.Location) (Event, error) {
 	t := bytes.TrimSpace(b)
-	if len(t) == 0 || isNull(t) || bytes.Equal(t, []byte("{}")) || bytes.Equal(t, []byte("[]")) {
+	if len(t) == 0 || lenient.IsNull(t) || bytes.Equal(t, []byte("{}")) || bytes.Equal(t, []byte("[]")) {
 		return Event{}, errNoEvent
 	}
-	if kind(t) == "an array" {
+	if lenient.Kind(t) == "an array" {
 		// Some platform builds answer with the by_ids shape.
 		evs, err := decodeEvents(t, zone)
 		switch {

@@ -67,7 +67,7 @@ func (c *Client) EventByID(ctx context.Context, id int64) (ev Event, ok bool, er
 	case err != nil:
 		return Event{}, false, c.decodeFail(cl.op, err)
 	case ev.ID != id:
-		return Event{}, false, c.fail(target.Malformed, cl.op, "", fmt.Sprintf("asked for event %d, the platform answered with event %d", id, ev.ID), nil)
+		return Event{}, false, c.errs.Fail(target.Malformed, cl.op, "", fmt.Sprintf("asked for event %d, the platform answered with event %d", id, ev.ID), nil)
 	}
 	return ev, true, nil
 }
@@ -79,7 +79,7 @@ func (c *Client) EventsByIDs(ctx context.Context, ids []int64) ([]Event, error) 
 	}
 	body, err := json.Marshal(map[string][]int64{"eventIds": ids})
 	if err != nil {
-		return nil, c.fail(target.Permanent, "events by ids", "", "cannot encode the request", err)
+		return nil, c.errs.Fail(target.Permanent, "events by ids", "", "cannot encode the request", err)
 	}
 	cl := call{op: fmt.Sprintf("events by ids (%d)", len(ids)), method: http.MethodPost,
 		path: "events/history_events_by_ids/", body: body, read: true}
@@ -98,7 +98,7 @@ func (c *Client) EventsByTime(ctx context.Context, from, to time.Time, limit, of
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
-		return nil, c.fail(target.Permanent, "events by time", "", "cannot encode the request", err)
+		return nil, c.errs.Fail(target.Permanent, "events by time", "", "cannot encode the request", err)
 	}
 	cl := call{op: fmt.Sprintf("events from %s to %s offset %d", from.In(c.zone).Format(time.DateTime), to.In(c.zone).Format(time.DateTime), offset),
 		method: http.MethodPost, path: "events/history_events_by_date_time/", body: body, read: true}
@@ -116,7 +116,7 @@ func (c *Client) EventsBetween(ctx context.Context, from, to time.Time) ([]Event
 		}
 		for _, e := range evs {
 			if n := len(out); n > 0 && e.ID <= out[n-1].ID {
-				return nil, c.fail(target.Malformed, "events between", "",
+				return nil, c.errs.Fail(target.Malformed, "events between", "",
 					fmt.Sprintf("eventId %d after %d: the history is not in eventId order, or changed while it was read", e.ID, out[n-1].ID), nil)
 			}
 			out = append(out, e)
@@ -125,7 +125,7 @@ func (c *Client) EventsBetween(ctx context.Context, from, to time.Time) ([]Event
 			return out, nil
 		}
 	}
-	return nil, c.fail(target.Permanent, "events between", "", fmt.Sprintf("more than %d events: ask for a shorter period", maxEventPages*DefaultEventLimit), nil)
+	return nil, c.errs.Fail(target.Permanent, "events between", "", fmt.Sprintf("more than %d events: ask for a shorter period", maxEventPages*DefaultEventLimit), nil)
 }
 
 func (c *Client) events(ctx context.Context, cl call) ([]Event, error) {
@@ -145,11 +145,11 @@ func (c *Client) events(ctx context.Context, cl call) ([]Event, error) {
 func (c *Client) Subscribe(ctx context.Context, consumer string) (string, error) {
 	u, err := url.Parse(consumer)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", c.fail(target.Permanent, "subscribe", "", fmt.Sprintf("consumer %q is not a full http(s) URL", consumer), nil)
+		return "", c.errs.Fail(target.Permanent, "subscribe", "", fmt.Sprintf("consumer %q is not a full http(s) URL", consumer), nil)
 	}
 	body, err := json.Marshal(map[string]string{"consumerReference": u.String()})
 	if err != nil {
-		return "", c.fail(target.Permanent, "subscribe", "", "cannot encode the request", err)
+		return "", c.errs.Fail(target.Permanent, "subscribe", "", "cannot encode the request", err)
 	}
 	cl := call{op: "subscribe", method: http.MethodPost, path: "events/subscriptions", body: body}
 	rep, err := c.do(ctx, cl)
@@ -172,7 +172,7 @@ func (c *Client) Unsubscribe(ctx context.Context, id string) error {
 		return err
 	}
 	if rep.status == http.StatusNotFound {
-		return c.fail(target.NotFound, op, "", "no such subscription", nil)
+		return c.errs.Fail(target.NotFound, op, "", "no such subscription", nil)
 	}
 	return nil
 }
@@ -183,7 +183,7 @@ func (c *Client) Unsubscribe(ctx context.Context, id string) error {
 func (c *Client) Transaction(ctx context.Context, person, accessPoint string) (Transaction, error) {
 	body, err := json.Marshal(map[string]string{"person": person, "accessPoint": accessPoint})
 	if err != nil {
-		return Transaction{}, c.fail(target.Permanent, "transaction", "", "cannot encode the request", err)
+		return Transaction{}, c.errs.Fail(target.Permanent, "transaction", "", "cannot encode the request", err)
 	}
 	cl := call{op: "transaction for " + person, method: http.MethodPost, path: "pacs-transaction/", body: body}
 	rep, err := c.do(ctx, cl)

@@ -4,23 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/doorsync/doorsync/internal/httpx"
 	"github.com/doorsync/doorsync/internal/target"
 )
 
 // Error codes this client sets on *target.Error.
 const (
-	CodeTimeout       = target.CodeTimeout     // no answer within Config.Timeout
+	CodeTimeout       = httpx.CodeTimeout      // no answer within Config.Timeout
 	CodeTokenRejected = "tokenRejected"        // 401/403: the API token was refused
-	CodeRedirect      = "redirect"             // the platform redirected
-	CodeHTTP          = "http"                 // an HTTP error status
+	CodeRedirect      = httpx.CodeRedirect     // the platform redirected
+	CodeHTTP          = httpx.CodeHTTP         // an HTTP error status
 	CodeListChanged   = target.CodeListChanged // the listing disagreed with the count on every scan
 )
 
@@ -43,18 +40,6 @@ type reply struct {
 	body   []byte
 }
 
-// fail builds a classified error: "neyross pacs: persons page offset 2000: …".
-func (c *Client) fail(class target.Class, op, code, msg string, cause error) error {
-	// The texts quote a reply decoded after it was scrubbed: scrubbed
-	// again, fragments of a secret included.
-	return wrap(&target.Error{Class: class, Target: c.name, Op: op, Code: c.redact.Short(code), Message: c.redact.Short(msg),
-		RetryTimes: -1, LockSeconds: -1, Err: c.redact.Error(cause)})
-}
-
-// wrap prefixes a classified error with "neyross ", keeping it reachable
-// with errors.As.
-func wrap(te *target.Error) error { return fmt.Errorf("neyross %w", te) }
-
 // do sends one call. It never retries: a failure comes back classified at
 // once and the engine decides (apply.Retry), so retries are not stacked.
 func (c *Client) do(ctx context.Context, cl call) (*reply, error) {
@@ -68,7 +53,7 @@ func (c *Client) once(ctx context.Context, cl call) (*reply, error) {
 		return nil, c.stopError(cl.op, false)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, c.fail(target.Transient, cl.op, "", "not sent", err)
+		return nil, c.errs.Fail(target.Transient, cl.op, "", "not sent", err)
 	}
 	rep, err := c.send(ctx, cl)
 	if err != nil {
@@ -85,30 +70,24 @@ func (c *Client) check(cl call, rep *reply) error {
 			return nil
 		}
 	}
-	switch {
-	case st >= 200 && st < 300:
+	if st >= 200 && st < 300 {
 		return nil
+	}
+	hint := bodyHint(rep.body)
+	switch {
 	case st == http.StatusUnauthorized || st == http.StatusForbidden:
 		// Bearer tokens do not lock out, but a wrong one must not cause a
 		// request storm: the first rejection stops the client for good.
 		// The platform's words are kept: a 403 may say the plugin is not
 		// licensed.
-		c.stop.CompareAndSwap(nil, &stopInfo{status: st, code: CodeTokenRejected, hint: bodyHint(rep.body)})
+		c.stop.CompareAndSwap(nil, &stopInfo{status: st, code: CodeTokenRejected, hint: hint})
 		return c.stopError(cl.op, true)
-	case st >= 300 && st < 400:
-		return c.fail(target.Permanent, cl.op, CodeRedirect,
-			fmt.Sprintf("the platform redirected (HTTP %d) to %q: set the url to where it points", st, rep.header.Get("Location")), nil)
 	case st == http.StatusTooManyRequests:
-		return c.fail(target.Busy, cl.op, CodeHTTP, "HTTP 429: the platform asks to slow down "+bodyHint(rep.body), nil)
-	case st >= 500:
-		return c.fail(target.Transient, cl.op, CodeHTTP, fmt.Sprintf("HTTP %d %s", st, bodyHint(rep.body)), nil)
-	case st == http.StatusNotFound:
-		return c.fail(target.Permanent, cl.op, CodeHTTP, fmt.Sprintf("HTTP 404: the platform does not offer %s (is the EIS plugin installed, and the url the platform's address?) %s",
-			pathOnly(cl.path), bodyHint(rep.body)), nil)
-	case st >= 400:
-		return c.fail(target.Permanent, cl.op, CodeHTTP, fmt.Sprintf("HTTP %d %s", st, bodyHint(rep.body)), nil)
+		return c.errs.Fail(target.Busy, cl.op, CodeHTTP, "HTTP 429: the platform asks to slow down "+hint, nil)
 	}
-	return c.fail(target.Malformed, cl.op, CodeHTTP, fmt.Sprintf("unexpected HTTP %d", st), nil)
+	return c.errs.Status(cl.op, st, rep.header.Get("Location"), hint,
+		fmt.Sprintf("the platform does not offer %s (is the EIS plugin installed, and the url the platform's address?) %s",
+			pathOnly(cl.path), hint))
 }
 
 // stopError is what every call returns once the token was rejected: at once
@@ -119,7 +98,7 @@ func (c *Client) stopError(op string, first bool) error {
 	if !first {
 		msg = "not sent: " + msg
 	}
-	return wrap(&target.Error{Class: target.Auth, Target: c.name, Op: op, Code: s.code, Message: msg,
+	return c.errs.Wrap(&target.Error{Class: target.Auth, Target: c.name, Op: op, Code: s.code, Message: msg,
 		RetryTimes: -1, LockSeconds: -1, Err: target.ErrStopped})
 }
 
@@ -131,52 +110,20 @@ func pathOnly(p string) string {
 // send performs one HTTP request with the bearer token and reads the whole
 // reply within the per-request timeout.
 func (c *Client) send(ctx context.Context, cl call) (*reply, error) {
-	rctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	var body io.Reader
-	if cl.body != nil {
-		body = bytes.NewReader(cl.body)
-	}
-	req, err := http.NewRequestWithContext(rctx, cl.method, c.base+cl.path, body)
+	// Go's error quotes the URL, which holds no secret: the token travels
+	// in a header. A proxy or error page may echo that header: the reply
+	// comes back scrubbed whole, before anything cuts it.
+	r, err := c.errs.Do(ctx, c.http, c.timeout, maxBody,
+		httpx.Call{Op: cl.op, Method: cl.method, URL: c.base + cl.path, Body: cl.body,
+			ContentType: "application/json", Accept: "application/json"},
+		func(req *http.Request) error {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+			return nil
+		})
 	if err != nil {
-		return nil, c.fail(target.Permanent, cl.op, "", "cannot build the request", err)
+		return nil, err
 	}
-	if cl.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "doorsync")
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, c.netError(ctx, rctx, cl.op, err)
-	}
-	defer resp.Body.Close()
-	var buf bytes.Buffer
-	buf.Grow(int(min(max(resp.ContentLength+1, 4096), maxBody+1)))
-	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return nil, c.netError(ctx, rctx, cl.op, fmt.Errorf("reading the reply: %w", err))
-	}
-	if buf.Len() > maxBody {
-		return nil, c.fail(target.Malformed, cl.op, "", fmt.Sprintf("reply larger than %d MiB", maxBody>>20), nil)
-	}
-	// A proxy or error page echoing the request's headers: the token must
-	// not reach a message. Scrubbed whole, before anything cuts it.
-	return &reply{status: resp.StatusCode, header: c.redact.Header(resp.Header), body: c.redact.Bytes(buf.Bytes())}, nil
-}
-
-// netError classifies a failed request: the caller's cancellation, our
-// per-request timeout, or a network failure. The URL in Go's error holds no
-// secret (the token travels in a header).
-func (c *Client) netError(parent, rctx context.Context, op string, err error) error {
-	switch {
-	case parent.Err() != nil:
-		return c.fail(target.Transient, op, "", "cancelled", parent.Err())
-	case errors.Is(rctx.Err(), context.DeadlineExceeded):
-		return c.fail(target.Transient, op, CodeTimeout, fmt.Sprintf("no answer within %s", c.timeout), nil)
-	}
-	return c.fail(target.Transient, op, "", "", c.redact.Error(err))
+	return &reply{status: r.Status, header: r.Header, body: r.Body}, nil
 }
 
 // bodyHint names what an error reply said: the platform's "error" or
@@ -202,19 +149,8 @@ func bodyHint(b []byte) string {
 	return "(body " + snippet(b) + ")"
 }
 
-// snippet quotes at most 200 bytes of b, cut at a rune boundary.
-func snippet(b []byte) string {
-	const max = 200
-	cut := false
-	if len(b) > max {
-		b, cut = b[:max], true
-		for len(b) > 0 && !utf8.Valid(b) {
-			b = b[:len(b)-1]
-		}
-	}
-	s := strconv.Quote(string(b))
-	if cut {
-		s += "…"
-	}
-	return s
-}
+// quoteLen is how much of a body a message quotes.
+const quoteLen = 200
+
+// snippet quotes the start of a (scrubbed) body for a message.
+func snippet(b []byte) string { return httpx.Quote(b, quoteLen) }

@@ -5,37 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/doorsync/doorsync/internal/lenient"
 )
 
 // Reading JSON leniently but never blindly: every decoder names what it
 // could not read (which person, which field, what it got instead).
-
-// kind names the JSON type of raw for messages.
-func kind(raw []byte) string {
-	t := bytes.TrimSpace(raw)
-	if len(t) == 0 {
-		return "nothing"
-	}
-	switch t[0] {
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
-}
-
-func isNull(raw []byte) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }
 
 // notJSON says why a reply body is not the JSON document expected.
 func notJSON(b []byte, err error) error {
@@ -61,7 +37,7 @@ func parseTop(b []byte, want string) (json.RawMessage, error) {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, notJSON(b, err)
 	}
-	if got := kind(raw); got != want {
+	if got := lenient.Kind(raw); got != want {
 		return nil, fmt.Errorf("want %s, got %s: %s", want, got, snippet(bytes.TrimSpace(b)))
 	}
 	return raw, nil
@@ -75,7 +51,7 @@ type object struct {
 }
 
 func parseObject(raw []byte, what string) (object, error) {
-	if k := kind(raw); k != "an object" {
+	if k := lenient.Kind(raw); k != "an object" {
 		return object{}, fmt.Errorf("%s: want an object, got %s", what, k)
 	}
 	var m map[string]json.RawMessage
@@ -94,16 +70,16 @@ func decodeArray(b []byte, name string) ([]map[string]json.RawMessage, error) {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case err == nil && items == nil:
-		return nil, fmt.Errorf("want an array, got %s", kind(b))
+		return nil, fmt.Errorf("want an array, got %s", lenient.Kind(b))
 	case errors.As(err, &typeErr):
 		// The document is JSON but of another shape: say where.
-		if k := kind(b); k != "an array" {
+		if k := lenient.Kind(b); k != "an array" {
 			return nil, fmt.Errorf("want an array, got %s: %s", k, snippet(bytes.TrimSpace(b)))
 		}
 		var raws []json.RawMessage
 		if json.Unmarshal(b, &raws) == nil {
 			for i, r := range raws {
-				if k := kind(r); k != "an object" {
+				if k := lenient.Kind(r); k != "an object" {
 					return nil, fmt.Errorf(name+": want an object, got %s", i+1, k)
 				}
 			}
@@ -123,7 +99,7 @@ func decodeArray(b []byte, name string) ([]map[string]json.RawMessage, error) {
 // has reports whether key is present and not null.
 func (o object) has(key string) bool {
 	raw, ok := o.m[key]
-	return ok && !isNull(raw)
+	return ok && !lenient.IsNull(raw)
 }
 
 // str reads a string field; absent or null is "" (an error if required).
@@ -134,38 +110,11 @@ func (o object) str(key string, required bool) (string, error) {
 		}
 		return "", nil
 	}
-	s, ok := jsonString(o.m[key])
+	s, ok := lenient.Text(o.m[key])
 	if !ok {
-		return "", fmt.Errorf("%s: %s: want a string, got %s", o.what, key, kind(o.m[key]))
+		return "", fmt.Errorf("%s: %s: want a string, got %s", o.what, key, lenient.Kind(o.m[key]))
 	}
 	return s, nil
-}
-
-// jsonString reads a JSON string. Most strings have no escapes: those are
-// taken as they are, without a second pass of encoding/json (a page of
-// 1000 persons holds some 20,000 of them).
-func jsonString(raw json.RawMessage) (string, bool) {
-	t := bytes.TrimSpace(raw)
-	if len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"' {
-		in := t[1 : len(t)-1]
-		if bytes.IndexByte(in, '\\') < 0 && bytes.IndexByte(in, '"') < 0 && utf8.Valid(in) && !hasControl(in) {
-			return string(in), true
-		}
-	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		return "", false
-	}
-	return s, true
-}
-
-func hasControl(b []byte) bool {
-	for _, c := range b {
-		if c < 0x20 {
-			return true
-		}
-	}
-	return false
 }
 
 // strs reads an array of strings; absent or null is nil.
@@ -184,14 +133,14 @@ func (o object) strs(key string, required bool) ([]string, error) {
 }
 
 func kindOfArray(raw json.RawMessage) string {
-	k := kind(raw)
+	k := lenient.Kind(raw)
 	if k != "an array" {
 		return k
 	}
 	var items []json.RawMessage
 	if json.Unmarshal(raw, &items) == nil {
 		for _, it := range items {
-			if ik := kind(it); ik != "a string" {
+			if ik := lenient.Kind(it); ik != "a string" {
 				return "an array holding " + ik
 			}
 		}
@@ -205,30 +154,9 @@ func (o object) long(key string) (int64, bool, error) {
 	if !o.has(key) {
 		return 0, false, nil
 	}
-	v, err := parseLong(o.m[key])
+	v, err := lenient.ParseLong(o.m[key])
 	if err != nil {
 		return 0, false, fmt.Errorf("%s: %s: %w", o.what, key, err)
 	}
 	return v, true, nil
-}
-
-func parseLong(raw json.RawMessage) (int64, error) {
-	t := string(bytes.TrimSpace(raw))
-	if strings.HasPrefix(t, `"`) {
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return 0, fmt.Errorf("want an integer, got %s", snippet([]byte(t)))
-		}
-		t = strings.TrimSpace(s)
-	} else if k := kind(raw); k != "a number" {
-		return 0, fmt.Errorf("want an integer, got %s", k)
-	}
-	if v, err := strconv.ParseInt(t, 10, 64); err == nil {
-		return v, nil
-	}
-	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return 0, fmt.Errorf("want an integer, got %s", snippet([]byte(t)))
-	}
-	return int64(f), nil
 }

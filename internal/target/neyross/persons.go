@@ -19,7 +19,7 @@ type ListProgress struct {
 
 // decodeFail classifies a body that could not be decoded.
 func (c *Client) decodeFail(op string, err error) error {
-	return c.fail(target.Malformed, op, "", "reply not understood", err)
+	return c.errs.Fail(target.Malformed, op, "", "reply not understood", err)
 }
 
 // Count reads persons/count/: how many persons the EIS sees.
@@ -88,7 +88,7 @@ func (c *Client) list(ctx context.Context, known int, progress func(ListProgress
 			return ps, nil
 		}
 	}
-	return nil, c.fail(target.Transient, "persons listing", CodeListChanged,
+	return nil, c.errs.Fail(target.Transient, "persons listing", CodeListChanged,
 		why+", on two scans in a row: persons are changing right now, or the platform's count disagrees with its listing", nil)
 }
 
@@ -165,7 +165,7 @@ func (p *listProgress) finish(persons int) {
 func (c *Client) Person(ctx context.Context, uuid string) (Person, error) {
 	op := "person " + uuid
 	if strings.TrimSpace(uuid) == "" {
-		return Person{}, c.fail(target.Permanent, "person", "", "empty uuid", nil)
+		return Person{}, c.errs.Fail(target.Permanent, "person", "", "empty uuid", nil)
 	}
 	path := "persons/" + url.PathEscape(uuid)
 	method := http.MethodPost
@@ -174,7 +174,7 @@ func (c *Client) Person(ctx context.Context, uuid string) (Person, error) {
 	}
 	postSaid404 := false
 	notFound := func() (Person, error) {
-		return Person{}, c.fail(target.NotFound, op, "",
+		return Person{}, c.errs.Fail(target.NotFound, op, "",
 			"no such person in the EIS subset (unknown uuid, or the pass no longer holds an EIS access level)", nil)
 	}
 	for {
@@ -192,7 +192,7 @@ func (c *Client) Person(ctx context.Context, uuid string) (Person, error) {
 			c.postWorks.Store(true)
 			return notFound()
 		case rep.status == http.StatusMethodNotAllowed:
-			return Person{}, c.fail(target.Permanent, op, CodeHTTP,
+			return Person{}, c.errs.Fail(target.Permanent, op, CodeHTTP,
 				fmt.Sprintf("HTTP 405 to both POST and GET of %s (allowed: %q)", pathOnly(path), rep.header.Get("Allow")), nil)
 		case rep.status == http.StatusNotFound && method == http.MethodPost && !c.postWorks.Load():
 			postSaid404, method = true, http.MethodGet

@@ -70,7 +70,7 @@ func (p Person) WithExpiration(end time.Time) (PersonWrite, error) {
 func (c *Client) Upsert(ctx context.Context, w PersonWrite) error {
 	op := "upsert " + w.UUID
 	if w.body == nil {
-		return c.fail(target.Permanent, op, "", "not a person read from the platform", nil)
+		return c.errs.Fail(target.Permanent, op, "", "not a person read from the platform", nil)
 	}
 	rep, err := c.do(ctx, call{op: op, method: http.MethodPost, path: "persons/upsert/", body: w.body})
 	if err != nil {
@@ -81,7 +81,7 @@ func (c *Client) Upsert(ctx context.Context, w PersonWrite) error {
 	case err != nil:
 		return c.decodeFail(op, err)
 	case msg != "":
-		return c.fail(target.Permanent, op, "", msg, nil)
+		return c.errs.Fail(target.Permanent, op, "", msg, nil)
 	}
 	return nil
 }
@@ -98,7 +98,7 @@ func (c *Client) UpsertMultiple(ctx context.Context, ws []PersonWrite) (UpsertRe
 	b.WriteByte('[')
 	for i, w := range ws {
 		if w.body == nil {
-			return UpsertResult{}, c.fail(target.Permanent, op, "", fmt.Sprintf("person #%d (%s) was not read from the platform", i+1, w.UUID), nil)
+			return UpsertResult{}, c.errs.Fail(target.Permanent, op, "", fmt.Sprintf("person #%d (%s) was not read from the platform", i+1, w.UUID), nil)
 		}
 		if i > 0 {
 			b.WriteByte(',')

@@ -3,21 +3,19 @@ package ntk
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/textproto"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/httpx"
 	"github.com/doorsync/doorsync/internal/redact"
 	"github.com/doorsync/doorsync/internal/target"
 )
@@ -57,7 +55,7 @@ type Client struct {
 	timeout    time.Duration
 	clock      clock.Clock
 	http       *http.Client
-	redact     redact.Scrubber // the credentials, out of what NTK sends back
+	errs       httpx.Errors // classified errors, the credentials scrubbed out of what NTK sends back
 
 	// stop is the first rejection of the credentials: from then on the
 	// client sends nothing (Basic authentication has no challenge to
@@ -75,24 +73,12 @@ func NewClient(cfg Config) (*Client, error) {
 	fail := func(format string, a ...any) error {
 		return fmt.Errorf("ntk %s: "+format, append([]any{name}, a...)...)
 	}
-	u, err := url.Parse(strings.TrimSpace(cfg.URL))
+	// The list and the password travel together: https, plain http only
+	// to this machine (the emulator of `doorsync demo`). The upload
+	// address is a whole URL, so it may have a query.
+	u, err := httpx.ParseBase(cfg.URL, httpx.Rules{HTTPSOnly: true, AllowQuery: true, Credentials: "username and password"})
 	if err != nil {
-		return nil, fail("url: not a URL")
-	}
-	if u.User != nil {
-		return nil, fail("url must not contain credentials: set username and password instead")
-	}
-	switch {
-	case u.Host == "":
-		return nil, fail("url %q: no host", u.Redacted())
-	case u.Scheme == "https":
-	case u.Scheme == "http" && loopback(u.Hostname()):
-		// The emulator of `doorsync demo`: the password never leaves the machine.
-	default:
-		return nil, fail("url %q: want https:// (the list and the password must not travel in clear text)", u.Redacted())
-	}
-	if u.Fragment != "" {
-		return nil, fail("url %q: must not have a fragment", u.Redacted())
+		return nil, fail("url %v", err)
 	}
 	if cfg.Username == "" || strings.Contains(cfg.Username, ":") {
 		return nil, fail("username is empty or contains ':' (impossible with HTTP Basic authentication)")
@@ -100,32 +86,21 @@ func NewClient(cfg Config) (*Client, error) {
 	if cfg.Password == "" {
 		return nil, fail("password is empty")
 	}
+	// A redirect is reported, not followed with our credentials (NewClient).
+	hc, err := httpx.NewClient(httpx.Transport{Base: cfg.Transport}, 0)
+	if err != nil {
+		return nil, fail("%v", err)
+	}
 	c := &Client{name: name, url: u.String(), user: cfg.Username, pass: cfg.Password,
-		timeout: cfg.Timeout, clock: cfg.Clock, redact: redact.Basic(cfg.Username, cfg.Password)}
+		timeout: cfg.Timeout, clock: cfg.Clock, http: hc,
+		errs: httpx.Errors{Target: name, Who: "NTK", Scrub: redact.Basic(cfg.Username, cfg.Password), Cert: certHints()}}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}
 	if c.clock == nil {
 		c.clock = clock.System{}
 	}
-	rt := cfg.Transport
-	if rt == nil {
-		rt = http.DefaultTransport.(*http.Transport).Clone()
-	}
-	c.http = &http.Client{
-		Transport: rt,
-		// A redirect is reported, not followed with our credentials.
-		CheckRedirect: redact.RefuseRedirect,
-	}
 	return c, nil
-}
-
-func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Close releases idle connections.
@@ -205,7 +180,7 @@ func (c *Client) once(ctx context.Context, body []byte, ctype string) (string, e
 	}
 	// A server or proxy that echoes the request quotes the Authorization
 	// header: scrubbed whole, before parseReply cuts it for a message.
-	name, te := parseReply(resp.StatusCode, c.redact.Header(resp.Header), c.redact.Bytes(reply))
+	name, te := parseReply(resp.StatusCode, c.errs.Scrub.Header(resp.Header), c.errs.Scrub.Bytes(reply))
 	if te == nil {
 		return name, nil // accepted, even if the caller gave up meanwhile
 	}
@@ -250,24 +225,22 @@ func (c *Client) stopWith(err error) error {
 
 // transportError classifies a failure without an HTTP answer. url.Error
 // quotes the URL, which holds no credentials (NewClient refuses them); the
-// cause is scrubbed all the same.
+// cause is scrubbed all the same (fail).
 func (c *Client) transportError(ctx, actx context.Context, err error) error {
-	switch {
-	case ctx.Err() != nil:
-		return c.fail(target.Transient, CodeCancelled, "upload cancelled", c.redact.Error(err))
-	case errors.Is(actx.Err(), context.DeadlineExceeded):
+	switch f, msg := httpx.Classify(ctx, actx, err, c.errs.Cert); f {
+	case httpx.Cancelled:
+		return c.fail(target.Transient, CodeCancelled, "upload cancelled", err)
+	case httpx.TimedOut:
 		return c.fail(target.Transient, CodeTimeout, fmt.Sprintf("no answer within %s; NTK may still have received the list", c.timeout), nil)
+	case httpx.CertRefused:
+		return c.fail(target.Permanent, CodeTLS, msg, nil)
 	}
-	if msg, ok := certError(err); ok {
-		return c.fail(target.Permanent, CodeTLS, c.redact.String(msg), nil)
-	}
-	return c.fail(target.Transient, "", "", c.redact.Error(err))
+	return c.fail(target.Transient, "", "", err)
 }
 
+// fail builds a classified error of the one operation, the upload.
 func (c *Client) fail(class target.Class, code, msg string, cause error) error {
-	// The texts quote a reply: scrubbed again, fragments of a secret included.
-	return &target.Error{Class: class, Target: c.name, Op: "upload", Code: c.redact.Short(code), Message: c.redact.Short(msg),
-		RetryTimes: -1, LockSeconds: -1, Err: c.redact.Error(cause)}
+	return c.errs.Fail(class, "upload", code, msg, cause)
 }
 
 // Resendable reports whether an upload that failed with err may be sent
@@ -280,18 +253,12 @@ func Resendable(err error) bool {
 	return errors.As(err, &te) && te.Code != CodeTimeout && te.Code != CodeCancelled
 }
 
-// certError reports a certificate the client refused: retrying cannot help.
-func certError(err error) (string, bool) {
-	var ua x509.UnknownAuthorityError
-	var he x509.HostnameError
-	var ce *tls.CertificateVerificationError
-	switch {
-	case errors.As(err, &ua):
-		return "NTK's certificate is from an unknown authority: " + ua.Error(), true
-	case errors.As(err, &he):
-		return he.Error() + " (check the ntk url's host name)", true
-	case errors.As(err, &ce):
-		return ce.Error(), true
+// certHints say what a refused certificate means for NTK's address.
+func certHints() *httpx.CertHints {
+	return &httpx.CertHints{
+		Unknown: func(_ *x509.Certificate, err error) string {
+			return "NTK's certificate is from an unknown authority: " + err.Error()
+		},
+		Hostname: " (check the ntk url's host name)",
 	}
-	return "", false
 }

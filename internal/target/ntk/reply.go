@@ -8,17 +8,18 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/doorsync/doorsync/internal/httpx"
 	"github.com/doorsync/doorsync/internal/target"
 )
 
 // Error codes this package sets on *target.Error.
 const (
 	CodeRejected  = "rejected"         // 400: NTK's check of the first 4 KB failed
-	CodeHTTP      = "http"             // another HTTP error status
-	CodeTimeout   = target.CodeTimeout // no answer within Config.Timeout
+	CodeHTTP      = httpx.CodeHTTP     // another HTTP error status
+	CodeTimeout   = httpx.CodeTimeout  // no answer within Config.Timeout
 	CodeCancelled = "cancelled"        // the caller's context ended
-	CodeTLS       = "tls"              // certificate refused
-	CodeRedirect  = "redirect"         // NTK redirected
+	CodeTLS       = httpx.CodeTLS      // certificate refused
+	CodeRedirect  = httpx.CodeRedirect // NTK redirected
 	CodeReply     = "reply"            // a success status without "OK"
 	CodeEmpty     = "empty"            // refused to send an empty list
 	// CodeForbidden: 403, which NTK may also answer for an address not on
