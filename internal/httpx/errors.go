@@ -35,15 +35,17 @@ type Errors struct {
 
 // Fail builds a classified error.
 func (e Errors) Fail(class target.Class, op, code, msg string, cause error) error {
-	// The texts may quote a reply decoded after it was scrubbed: scrubbed
-	// again, fragments of a secret included.
-	return e.Wrap(&target.Error{Class: class, Target: e.Target, Op: op, Code: e.Scrub.Short(code), Message: e.Scrub.Short(msg),
-		RetryTimes: -1, LockSeconds: -1, Err: e.Scrub.Error(cause)})
+	return e.Wrap(&target.Error{Class: class, Target: e.Target, Op: op, Code: code, Message: msg,
+		RetryTimes: -1, LockSeconds: -1, Err: cause})
 }
 
-// Wrap prefixes te with the system's name, keeping it reachable with
-// errors.As.
+// Wrap scrubs te's texts and prefixes it with the system's name, keeping it
+// reachable with errors.As. Every classified error a client returns passes
+// here: its texts may quote a reply decoded after it was scrubbed (an
+// errorMsg with \u escapes, a hint cut short), so they are scrubbed again,
+// runs of a secret's characters included (issue 11 review).
 func (e Errors) Wrap(te *target.Error) error {
+	te.Code, te.Message, te.Err = e.Scrub.Short(te.Code), e.Scrub.Message(te.Message), e.Scrub.Error(te.Err)
 	if e.System == "" {
 		return te
 	}

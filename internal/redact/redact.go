@@ -113,6 +113,12 @@ func (s Scrubber) String(text string) string {
 // secret's characters goes too.
 func (s Scrubber) Short(text string) string { return s.fragments(s.String(text)) }
 
+// Message is Short for a message: what stands in double quotes (a server's
+// words) as Short; the message's own wording loses a run of a secret's
+// letters only from minLetterFragment on (and any run with another
+// character from minFragment).
+func (s Scrubber) Message(text string) string { return s.fragmentsIn(s.String(text), true) }
+
 // Bytes returns b without credentials; b itself when there were none.
 func (s Scrubber) Bytes(b []byte) []byte {
 	text := string(b)
@@ -151,7 +157,7 @@ func (s Scrubber) Error(err error) error {
 	msg := err.Error()
 	// An error's text is short and may quote a reply cut short, or decoded
 	// after it was scrubbed: a fragment of a secret goes too.
-	clean := s.fragments(s.String(msg))
+	clean := s.Message(msg)
 	if s.encodedLeak(clean) {
 		// The secret in an encoding of the server's own (every character
 		// as an HTML entity, lower-case percent escapes): the text cannot
@@ -192,17 +198,32 @@ func (e *scrubbedError) Is(target error) bool { return errors.Is(e.err, target) 
 // Shorter runs are too common to tell apart from ordinary text.
 const minFragment = 5
 
+// minLetterFragment is the shortest run of a secret's characters that goes
+// from a message's own words (outside quotes) when the run is letters
+// only: a password holding "password" must not turn "check the username
+// and password" into "check the username and [redacted]".
+const minLetterFragment = 10
+
 // fragments replaces every run of at least minFragment bytes of text that
 // also stands in a secret. Meant for short texts (errors): the work grows
-// with len(text) × len(secret).
-func (s Scrubber) fragments(text string) string {
+// with len(text) × len(secret). With inQuotesOnly, text outside double
+// quotes is a message's own wording, where a run of letters only must be
+// minLetterFragment long to go; quoted text (what a server said) loses
+// every run of minFragment.
+func (s Scrubber) fragments(text string) string { return s.fragmentsIn(text, false) }
+
+func (s Scrubber) fragmentsIn(text string, inQuotesOnly bool) string {
 	for _, sec := range s.raw {
 		if len(sec) < minFragment {
 			continue
 		}
+		quoted := !inQuotesOnly // text is all quote (Short)
 		for i := 0; i+minFragment <= len(text); {
+			if inQuotesOnly && text[i] == '"' && (i == 0 || text[i-1] != '\\') {
+				quoted = !quoted
+			}
 			n := longestIn(text[i:], sec)
-			if n < minFragment {
+			if n < minFragment || !quoted && n < minLetterFragment && lettersOnly(text[i:i+n]) {
 				i++
 				continue
 			}
@@ -211,6 +232,15 @@ func (s Scrubber) fragments(text string) string {
 		}
 	}
 	return text
+}
+
+func lettersOnly(t string) bool {
+	for i := 0; i < len(t); i++ {
+		if c := t[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // longestIn is the length of the longest prefix of t that stands in sec.

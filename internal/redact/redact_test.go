@@ -173,3 +173,18 @@ func TestErrorCatchesCutCredentialsAndOddEncodings(t *testing.T) {
 		}
 	}
 }
+
+// Message keeps a message's own words even where the password holds them,
+// and still takes every run of the password from what a server said.
+func TestMessageKeepsOwnWords(t *testing.T) {
+	s := Basic("knihovna", "Password123")
+	msg := `NTK refused the credentials (HTTP 401): check the ntk username and password; NTK says "login Passw failed"`
+	got := s.Message(msg)
+	want := `NTK refused the credentials (HTTP 401): check the ntk username and password; NTK says "login [redacted] failed"`
+	if got != want {
+		t.Errorf("Message =\n %q\nwant\n %q", got, want)
+	}
+	if got := s.Message("the server said ord123 and assword12"); strings.Contains(got, "ord123") || strings.Contains(got, "assword12") {
+		t.Errorf("runs with digits outside quotes kept: %q", got)
+	}
+}

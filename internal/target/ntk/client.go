@@ -191,7 +191,7 @@ func (c *Client) once(ctx context.Context, body []byte, ctype string) (string, e
 		return "", c.transportError(ctx, actx, actx.Err())
 	}
 	te.Target, te.Op = c.name, "upload"
-	return "", te
+	return "", c.errs.Wrap(te) // NTK's words, scrubbed again after parseReply cut them
 }
 
 // Stopped returns the stop error once NTK refused the credentials, else nil
