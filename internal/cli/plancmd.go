@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -270,22 +269,7 @@ func (a *App) applyCommand(g *globalOptions) *cobra.Command {
 			pr := newPrinter(g.logFormat, a.Stdout, a.Clock)
 			out, stops, err := s.svc.Sync(cmd.Context(), service.SyncRequest{Mode: engine.ModeApply, Plan: &p, Approved: approved,
 				LockWait: o.lockWait, Observer: a.progressPrinter(pr, s.cfg, g.debug)})
-			if err != nil && engine.IsLocked(err) {
-				return failedError(fmt.Errorf("%w; nothing was applied", err))
-			}
-			var ce *service.ConfigError
-			if errors.As(err, &ce) {
-				return usageError(err)
-			}
-			printStops(pr, stops)
-			a.printOutcome(pr, out)
-			if err != nil {
-				return failedError(err)
-			}
-			if out.Code != ExitOK {
-				return &exitError{code: out.Code, err: errSilent} // printOutcome said it
-			}
-			return nil
+			return a.finishRun(pr, out, stops, err, "nothing was applied")
 		},
 	}
 	cmd.Flags().DurationVar(&o.lockWait, "lock-wait", 0, "wait this long for another run to finish instead of exiting")

@@ -52,8 +52,14 @@ func (a *App) runAuto(ctx context.Context, g *globalOptions, mode string, lockWa
 	defer s.close()
 	p := newPrinter(g.logFormat, a.Stdout, a.Clock)
 	out, stops, err := s.svc.Sync(ctx, service.SyncRequest{Mode: mode, LockWait: lockWait, Observer: a.progressPrinter(p, s.cfg, g.debug)})
+	return a.finishRun(p, out, stops, err, "this run did nothing")
+}
+
+// finishRun prints what a run did and gives its exit code; nothing says
+// what a run that found the database locked did.
+func (a *App) finishRun(p Printer, out engine.Outcome, stops []service.Stop, err error, nothing string) error {
 	if err != nil && engine.IsLocked(err) {
-		return failedError(fmt.Errorf("%w; this run did nothing", err))
+		return failedError(fmt.Errorf("%w; %s", err, nothing))
 	}
 	var ce *service.ConfigError
 	if errors.As(err, &ce) {
