@@ -1,7 +1,8 @@
 // Package tui is the reconciliation console (`doorsync`, `doorsync demo`): a
-// Bubble Tea v2 program over a Backend interface that the CLI implements
-// with the engine and the store (internal/cli/console.go), so this package
-// imports neither net/http nor database/sql.
+// Bubble Tea v2 program over the Backend interface of internal/backend, which
+// the application service implements with the engine and the store
+// (internal/service), so this package imports neither net/http nor
+// database/sql.
 //
 // Shape: Model is the root and the only component returning a tea.View.
 // Each screen (table, detail, approval, apply, help, history, export,

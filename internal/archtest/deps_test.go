@@ -91,6 +91,25 @@ var forbidden = []struct {
 	{from: "tui/...", dep: "internal/cli", why: "the composition root uses the console, never the reverse"},
 	{from: "tui/...", dep: "net/http", why: "the console sees interfaces and messages only"},
 	{from: "tui/...", dep: "database/sql", why: "the console sees interfaces and messages only"},
+	{from: "tui/...", dep: "internal/service", why: "the console sees its Backend interface; the service implements it"},
+	{from: "internal/backend", dep: "internal/store", why: "the console's types are a leaf: the console must not reach storage through them"},
+	{from: "internal/backend", dep: "internal/engine", why: "the console's types are a leaf: the service maps the engine's results into them"},
+	{from: "internal/backend", dep: "internal/config", why: "the console's types are a leaf: the configuration is the service's"},
+	{from: "internal/backend", dep: "internal/apply", why: "the console's types are a leaf: the service maps apply's events into them"},
+	{from: "internal/backend", dep: "internal/service", why: "the service implements the backend, never the reverse"},
+	{from: "internal/backend", dep: "internal/source/...", why: "the console's types are a leaf: no client behind them"},
+	{from: "internal/backend", dep: "net/http", why: "the console's types are a leaf: no network behind them"},
+	{from: "internal/backend", dep: "database/sql", why: "the console's types are a leaf: no database behind them"},
+	{from: "internal/service", dep: "internal/cli", why: "the composition root builds the service, never the reverse"},
+	{from: "internal/service", dep: "tui/...", why: "the service serves the console through backend.Backend without knowing it"},
+	{from: "internal/engine", dep: "internal/service", why: "a run is below the application that builds it"},
+	{from: "internal/engine", dep: "internal/config", why: "the service translates the configuration into a run's engine"},
+}
+
+// onlyImportedBy names packages only one package may import, with why.
+var onlyImportedBy = map[string]struct{ by, why string }{
+	"internal/service": {"internal/cli", "the application is built once, by the composition root, and handed to a face; " +
+		"other packages are below it (engine, store, clients) or see it through an interface (tui: backend.Backend)"},
 }
 
 // allowedForNow lists violations of the table being removed, each with the
@@ -140,6 +159,11 @@ func TestDependencyRules(t *testing.T) {
 				t.Errorf("%s imports %s: nothing under internal/ may import the Charm stack", r, dep)
 			case dep == module+"/tui" && r != "internal/cli" && !strings.HasPrefix(r, "tui") && slices.Contains(p.Imports, dep):
 				t.Errorf("%s imports tui: only the composition root (internal/cli) may", r)
+			}
+		}
+		for _, dep := range p.Imports {
+			if only, ok := onlyImportedBy[rel(dep)]; ok && dep != rel(dep) && r != only.by {
+				t.Errorf("%s imports %s: only %s may (%s)", r, rel(dep), only.by, only.why)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/doorsync/doorsync/internal/service"
 	"github.com/doorsync/doorsync/internal/store"
 	"github.com/doorsync/doorsync/tui"
 )
@@ -71,7 +72,15 @@ func (e *e2eSite) consoleBackend(t *testing.T) *consoleBackend {
 		t.Fatal(err)
 	}
 	t.Cleanup(ses.close)
-	return &consoleBackend{app: app, ses: ses}
+	return &consoleBackend{Service: ses.svc, ses: ses, app: app}
+}
+
+// consoleBackend is the console's backend in tests: the session's service,
+// with the session and the App for reaching the database and the console.
+type consoleBackend struct {
+	*service.Service
+	ses *session
+	app *App
 }
 
 // The detail's history follows the member: items recorded under the same

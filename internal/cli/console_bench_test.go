@@ -82,17 +82,17 @@ func benchSite(b *testing.B) (string, clock.Clock) {
 		b.Fatal(err)
 	}
 	defer ses.close()
-	d, err := (&consoleBackend{app: app, ses: ses}).Stored(ctx, nil)
+	d, err := (&consoleBackend{Service: ses.svc, ses: ses}).Stored(ctx, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	warnings := &warningsSeen{}
-	ses.engine.Observer = warnings
-	ses.engine.RememberPlan(ctx, d.Plan, now.Add(-3*time.Minute))
+	ses.svc.SessionEngine().Observer = warnings
+	ses.svc.SessionEngine().RememberPlan(ctx, d.Plan, now.Add(-3*time.Minute))
 	if warnings.first != nil {
 		b.Fatal(warnings.first)
 	}
-	if ok, err := ses.engine.KeptPlanCurrent(ctx); !ok || err != nil {
+	if ok, err := ses.svc.SessionEngine().KeptPlanCurrent(ctx); !ok || err != nil {
 		b.Fatalf("the kept plan is not current: %v", err)
 	}
 	return cfgPath, clk
@@ -203,8 +203,8 @@ func startConsole(b testing.TB, ctx context.Context, clk clock.Clock, cfgPath st
 // commands until none is left; drawn is called once, as soon as the
 // console has data to draw.
 func firstFrame(b testing.TB, ctx context.Context, app *App, ses *session, drawn func(*tui.Model)) *tui.Model {
-	m := tui.New(tui.Options{Backend: &consoleBackend{app: app, ses: ses}, Clock: app.Clock, Context: ctx,
-		User: ses.engine.User, Dark: true, NoRefresh: true})
+	m := tui.New(tui.Options{Backend: &consoleBackend{Service: ses.svc, ses: ses}, Clock: app.Clock, Context: ctx,
+		User: ses.svc.User(), Dark: true, NoRefresh: true})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	cmds := []tea.Cmd{m.Init()}
 	for len(cmds) > 0 {
@@ -322,8 +322,8 @@ func BenchmarkStoredPlan50k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	snap := engine.Snapshot{Members: ms, TakenAt: ses.engine.Clock.Now(), Organisations: ses.engine.Rule.OrganisationIDs}
-	for _, t := range ses.engine.Targets {
+	snap := engine.Snapshot{Members: ms, TakenAt: ses.svc.SessionEngine().Clock.Now(), Organisations: ses.svc.SessionEngine().Rule.OrganisationIDs}
+	for _, t := range ses.svc.SessionEngine().Targets {
 		as, _, err := ses.store.Accounts(ctx, t.Info().Name)
 		if err != nil {
 			b.Fatal(err)
@@ -331,7 +331,7 @@ func BenchmarkStoredPlan50k(b *testing.B) {
 		snap.Targets = append(snap.Targets, plan.TargetState{Info: t.Info(), Accounts: as})
 	}
 	for b.Loop() {
-		p, err := ses.engine.Plan(ctx, snap)
+		p, err := ses.svc.SessionEngine().Plan(ctx, snap)
 		if err != nil || p.Source.Members != benchMembers || len(p.Items) < benchAccounts {
 			b.Fatalf("plan of %d members, %d items: %v", p.Source.Members, len(p.Items), err)
 		}

@@ -49,7 +49,7 @@ func TestConsoleDebugLog(t *testing.T) {
 	// An earlier session's refresh left the stored snapshot to start from,
 	// and held the gym terminal, which rejected its password: the console
 	// does not contact it again.
-	if _, err := (&consoleBackend{app: app, ses: ses}).Refresh(ctx, func(tui.Progress) {}); err != nil {
+	if _, err := (&consoleBackend{Service: ses.svc, ses: ses}).Refresh(ctx, func(tui.Progress) {}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -156,7 +156,7 @@ func TestConsoleStoredStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ses.close()
-	be := &consoleBackend{app: app, ses: ses}
+	be := &consoleBackend{Service: ses.svc, ses: ses}
 	if _, err := be.Stored(ctx, nil); !errors.Is(err, tui.ErrNoSnapshot) {
 		t.Fatalf("empty database: %v, want ErrNoSnapshot", err)
 	}
@@ -295,9 +295,9 @@ func TestConsoleLinksConfirmSuggestion(t *testing.T) {
 	}
 	l := links[0]
 	if l.Email != sg.Email || l.Target != sg.Target || l.Account != sg.Account || l.Origin != identity.Confirmed ||
-		l.CreatedBy != ses.engine.User || l.CreatedBy == "" ||
+		l.CreatedBy != ses.svc.User() || l.CreatedBy == "" ||
 		l.MemberID != sg.MemberID || l.MemberID == "" || l.MemberName != sg.MemberName || l.AccountName != sg.AccountName {
-		t.Fatalf("stored link %+v, want %s → %s/%s confirmed by %q", l, sg.Email, sg.Target, sg.Account, ses.engine.User)
+		t.Fatalf("stored link %+v, want %s → %s/%s confirmed by %q", l, sg.Email, sg.Target, sg.Account, ses.svc.User())
 	}
 }
 
@@ -313,7 +313,7 @@ func TestConsoleLinksImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ses.close()
-	be := &consoleBackend{app: app, ses: ses}
+	be := &consoleBackend{Service: ses.svc, ses: ses}
 	d, err := be.Refresh(ctx, func(tui.Progress) {})
 	if err != nil {
 		t.Fatal(err)
@@ -377,7 +377,7 @@ func TestConsoleLinksImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(links) != 1 || links[0].Email != email || links[0].Target != "entrance" || links[0].Account != account ||
-		links[0].Origin != identity.Imported || links[0].CreatedBy != ses.engine.User {
+		links[0].Origin != identity.Imported || links[0].CreatedBy != ses.svc.User() {
 		t.Fatalf("stored links %+v", links)
 	}
 	nd, err := be.Replan(ctx, d)
@@ -449,7 +449,7 @@ func TestConsoleDoorEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ses.close()
-	be := &consoleBackend{app: app, ses: ses}
+	be := &consoleBackend{Service: ses.svc, ses: ses}
 	d, err := be.Refresh(ctx, func(tui.Progress) {})
 	if err != nil {
 		t.Fatal(err)

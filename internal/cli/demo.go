@@ -19,6 +19,7 @@ import (
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/plan/accesslist"
+	"github.com/doorsync/doorsync/internal/service"
 	"github.com/doorsync/doorsync/internal/source/cardskipper"
 	"github.com/doorsync/doorsync/internal/target"
 	"github.com/doorsync/doorsync/internal/target/hikvision"
@@ -197,7 +198,7 @@ func (a *App) printEndpoints(s *site.Site, written string) {
 // holds: the raw material the planner works on. NTK cannot be read: its
 // line is the access list doorsync would upload today.
 func (a *App) demoOverview(ctx context.Context, cfg *config.Config, p Printer) error {
-	client, err := newCardskipper(cfg)
+	client, err := service.NewCardskipper(cfg)
 	if err != nil {
 		return err
 	}
@@ -225,7 +226,7 @@ func (a *App) demoOverview(ctx context.Context, cfg *config.Config, p Printer) e
 	p.Print(Line{Status: StatusInfo, Subject: "cardskipper", Check: "members",
 		Detail: fmt.Sprintf("%d exported, %d valid today, %d with e-mail (%d distinct), %d with data problems", len(members), valid, withEmail, len(emails), problems)})
 	for _, h := range cfg.Hikvision {
-		t, err := hikvision.NewTarget(hikvisionConfig(cfg, h, a.Clock))
+		t, err := hikvision.NewTarget(service.HikvisionConfig(cfg, h, a.Clock))
 		if err != nil {
 			return err
 		}
@@ -293,7 +294,7 @@ func neyrossOverview(ctx context.Context, cfg *config.Config, emails map[member.
 // ntkOverview builds today's access list from the members, as a sync would
 // before uploading it; nothing is sent.
 func ntkOverview(members []member.Member, cfg *config.Config, rule member.Rule, today member.Date) (Line, error) {
-	settings, err := ntkListSettings(*cfg.NTK)
+	settings, err := service.NTKListSettings(*cfg.NTK)
 	if err != nil {
 		return Line{}, err
 	}

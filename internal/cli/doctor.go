@@ -17,6 +17,7 @@ import (
 	"github.com/doorsync/doorsync/internal/backoff"
 	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/config"
+	"github.com/doorsync/doorsync/internal/service"
 	"github.com/doorsync/doorsync/internal/source/cardskipper"
 	"github.com/doorsync/doorsync/internal/target"
 	"github.com/doorsync/doorsync/internal/target/hikvision"
@@ -86,7 +87,7 @@ func (a *App) doctor(ctx context.Context, cfg *config.Config, p Printer) int {
 	for i, h := range cfg.Hikvision {
 		go func() {
 			defer wg.Done()
-			groups[i+1] = terminalChecks(ctx, hikvisionConfig(cfg, h, a.Clock), doctorRetry(a.Clock))
+			groups[i+1] = terminalChecks(ctx, service.HikvisionConfig(cfg, h, a.Clock), doctorRetry(a.Clock))
 		}()
 	}
 	wg.Wait()
@@ -147,7 +148,7 @@ func cardskipperChecks(ctx context.Context, cfg *config.Config, now time.Time) [
 	fail := func(check string, err error) Line {
 		return Line{Status: StatusFail, Subject: subject, Check: check, Detail: err.Error()}
 	}
-	client, err := newCardskipper(cfg)
+	client, err := service.NewCardskipper(cfg)
 	if err != nil {
 		return []Line{fail("client", err)}
 	}
@@ -276,7 +277,7 @@ func listRoles(known map[int]string) string {
 // run would, but the operator is not kept waiting for minutes, and a
 // terminal that does not answer at all is reported after one timeout.
 func doctorRetry(clk clock.Clock) *backoff.Budget {
-	return backoff.Policy{Budget: interactiveRetry, Clock: clk}.NewBudget()
+	return backoff.Policy{Budget: service.InteractiveRetry, Clock: clk}.NewBudget()
 }
 
 // doctorTry calls op within the doctor's budget: busy and failing answers

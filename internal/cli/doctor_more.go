@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/config"
+	"github.com/doorsync/doorsync/internal/service"
 	"github.com/doorsync/doorsync/internal/target/neyross"
 	"github.com/doorsync/doorsync/internal/target/ntk"
 )
@@ -56,7 +57,7 @@ func ntkChecks(ctx context.Context, cfg *config.Config) []Line {
 	line := func(st Status, check, detail string) Line {
 		return Line{Status: st, Subject: subject, Check: check, Detail: detail}
 	}
-	c, err := ntk.NewClient(ntkClientConfig(*n))
+	c, err := ntk.NewClient(service.NTKClientConfig(*n))
 	if err != nil {
 		return []Line{line(StatusFail, "client", err.Error())}
 	}

@@ -53,7 +53,7 @@ func TestCoreFlowAtAwkwardInstants(t *testing.T) {
 			rn := pickRenewal(t, s.Site)
 			since := s.Clock.Now().Add(-time.Second)
 			rn.apply(s.Site)
-			if _, n, err := be.ses.engine.Incremental(context.Background(), since); err != nil || n == 0 {
+			if _, n, err := be.ses.svc.SessionEngine().Incremental(context.Background(), since); err != nil || n == 0 {
 				t.Fatalf("incremental pass: %d changed, %v", n, err)
 			}
 			if !rn.arrived(s.Site)() {

@@ -12,6 +12,7 @@ import (
 	"github.com/doorsync/doorsync/internal/emulator"
 	"github.com/doorsync/doorsync/internal/emulator/site"
 	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/service"
 	"github.com/doorsync/doorsync/tui"
 )
 
@@ -185,12 +186,12 @@ func TestE2EConsoleEventsWithClockReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ses.close()
-	be := &consoleBackend{app: app, ses: ses}
+	be := &consoleBackend{Service: ses.svc, ses: ses}
 	ep, term := e.terminal(t, "entrance")
 	// The account with the most events logged in 1970. The site seeds two
 	// weeks of events, all inside the console's window, and the read below
 	// asks for more events than anyone has: every one is read.
-	since := clk.Now().AddDate(0, 0, -eventsWindowDays)
+	since := clk.Now().AddDate(0, 0, -service.EventsWindowDays)
 	resets := map[string]int{}
 	for _, ev := range term.Events() {
 		if ev.ClockReset && !ev.Time.Before(since) {

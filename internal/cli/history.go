@@ -32,28 +32,24 @@ func (a *App) historyCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := store.OpenReadOnly(ctx, cfg.Database, a.Clock)
+			s, err := a.sessionOn(ctx, cfg, true)
 			if err != nil {
-				return failedError(fmt.Errorf("database %s: %w", cfg.Database, err))
+				return err
 			}
-			defer st.Close()
+			defer s.close()
 			switch {
 			case o.email != "":
 				e, err := member.NormalizeEmail(o.email)
 				if err != nil || e == "" {
 					return usageError(fmt.Errorf("--email %q is not an e-mail address", o.email))
 				}
-				items, err := st.ItemsForEmail(ctx, e, o.limit)
+				items, err := s.svc.ItemsForEmail(ctx, e, o.limit)
 				if err != nil {
 					return failedError(err)
 				}
 				return a.printItems(g, items, cfg.Zone)
 			case o.run > 0:
-				run, err := st.Run(ctx, o.run)
-				if err != nil {
-					return failedError(err)
-				}
-				items, err := st.Items(ctx, o.run)
+				run, items, err := s.svc.Run(ctx, o.run)
 				if err != nil {
 					return failedError(err)
 				}
@@ -67,7 +63,7 @@ func (a *App) historyCommand(g *globalOptions) *cobra.Command {
 				fmt.Fprintln(a.Stdout)
 				return a.printItems(g, items, cfg.Zone)
 			}
-			runs, err := st.Runs(ctx, o.limit)
+			runs, err := s.svc.RunLog(ctx, o.limit)
 			if err != nil {
 				return failedError(err)
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -13,7 +12,7 @@ import (
 	"github.com/doorsync/doorsync/internal/identity"
 	"github.com/doorsync/doorsync/internal/identity/ivms"
 	"github.com/doorsync/doorsync/internal/member"
-	"github.com/doorsync/doorsync/internal/target"
+	"github.com/doorsync/doorsync/internal/service"
 )
 
 func (a *App) linksCommand(g *globalOptions) *cobra.Command {
@@ -40,7 +39,7 @@ func (a *App) linksListCommand(g *globalOptions) *cobra.Command {
 				return err
 			}
 			defer s.close()
-			links, err := s.store.Links(cmd.Context())
+			links, err := s.svc.Links(cmd.Context())
 			if err != nil {
 				return failedError(err)
 			}
@@ -72,16 +71,10 @@ func (a *App) linksListCommand(g *globalOptions) *cobra.Command {
 
 // checkTarget makes sure a target name is configured.
 func (s *session) checkTarget(name string) error {
-	for _, t := range s.engine.Targets {
-		if t.Info().Name == name {
-			return nil
-		}
+	if err := s.svc.CheckTarget(name); err != nil {
+		return usageError(err)
 	}
-	var names []string
-	for _, t := range s.engine.Targets {
-		names = append(names, t.Info().Name)
-	}
-	return usageError(fmt.Errorf("no target named %q is configured (targets: %v)", name, names))
+	return nil
 }
 
 // linkSession checks the e-mail argument of links add/remove and opens a
@@ -115,39 +108,18 @@ share no word are refused until you add --force (the link then records that you 
 			if err := s.checkTarget(args[1]); err != nil {
 				return err
 			}
-			checked, err := s.engine.CheckLink(cmd.Context(), engine.LinkRequest{Email: e, Target: args[1], Account: args[2], MemberID: memberID, Force: force})
-			if err != nil {
-				return failedError(fmt.Errorf("not linked: %w", err))
-			}
-			for _, w := range checked.Warnings {
+			added, err := s.svc.Link(cmd.Context(), engine.LinkRequest{Email: e, Target: args[1], Account: args[2], MemberID: memberID, Force: force}, note)
+			for _, w := range added.Warnings {
 				fmt.Fprintf(a.Stderr, "doorsync: warning: %s\n", w)
 			}
-			existing, err := s.store.Links(cmd.Context())
 			if err != nil {
-				return failedError(err)
-			}
-			for _, x := range existing {
-				// Two members on one account: the planner holds both as
-				// ambiguous. The same member's older link is no conflict.
-				other := x.MemberID != checked.Link.MemberID && (x.MemberID != "" || x.Email != e)
-				if x.MemberID == "" && checked.Link.MemberID == "" {
-					other = x.Email != e
-				}
-				if x.Target == args[1] && x.Account == args[2] && other {
-					fmt.Fprintf(a.Stderr, "doorsync: warning: account %s on %s is also linked to %s%s; until one link is removed both members are ambiguous and nothing is written to the account\n",
-						args[2], args[1], x.Email, memberSuffix(x.MemberID))
-				}
-			}
-			l := checked.Link
-			l.CreatedAt, l.CreatedBy, l.Note = a.Clock.Now(), s.engine.User, note
-			if err := s.store.AddLink(cmd.Context(), l); err != nil {
 				return failedError(err)
 			}
 			who, acc := string(e), args[2]
-			if m := checked.Member; m != nil {
+			if m := added.Member; m != nil {
 				who = fmt.Sprintf("%s (member %s, %s)", e, m.ID, m.Name())
 			}
-			if x := checked.Account; x != nil && x.Name != "" {
+			if x := added.Account; x != nil && x.Name != "" {
 				acc += " (" + x.Name + ")"
 			}
 			fmt.Fprintf(a.Stdout, "linked %s → %s account %s\n", who, args[1], acc)
@@ -158,13 +130,6 @@ share no word are refused until you add --force (the link then records that you 
 	cmd.Flags().BoolVar(&force, "force", false, "link although no member has the e-mail, the terminal cannot be read, or the names differ")
 	cmd.Flags().StringVar(&note, "note", "", "why")
 	return cmd
-}
-
-func memberSuffix(id string) string {
-	if id == "" {
-		return ""
-	}
-	return " (member " + id + ")"
 }
 
 func (a *App) linksRemoveCommand(g *globalOptions) *cobra.Command {
@@ -178,7 +143,7 @@ func (a *App) linksRemoveCommand(g *globalOptions) *cobra.Command {
 				return err
 			}
 			defer s.close()
-			n, err := s.store.RemoveLink(cmd.Context(), e, args[1], args[2])
+			n, err := s.svc.RemoveLinks(cmd.Context(), e, args[1], args[2])
 			if err != nil {
 				return failedError(err)
 			}
@@ -202,14 +167,9 @@ see docs/links-import.md), reads each terminal's persons, and links every row wh
 on the terminal. It reports what it linked, left unchanged and skipped, and why.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := os.Open(args[0])
+			res, err := service.ReadExport(args[0])
 			if err != nil {
 				return usageError(err)
-			}
-			res, err := ivms.ReadExport(f, args[0])
-			f.Close()
-			if err != nil {
-				return usageError(fmt.Errorf("%s: %w", args[0], err))
 			}
 			s, err := a.openSession(cmd.Context(), g, false)
 			if err != nil {
@@ -229,62 +189,44 @@ on the terminal. It reports what it linked, left unchanged and skipped, and why.
 	return cmd
 }
 
+// importLinks imports the export to every target read now (or the one
+// asked for) and says, per target, what it linked, left unchanged and
+// skipped.
 func (a *App) importLinks(ctx context.Context, s *session, res ivms.ImportResult, onlyTarget string, dryRun bool) error {
 	// Rows the file itself rules out are carried into every target's
 	// import plan and reported there, once per target.
 	fmt.Fprintf(a.Stdout, "export: %d rows read (%s, header on line %d)\n", len(res.Rows)+len(res.Skipped), res.Format, res.HeaderLine)
-	existing, err := s.store.Links(ctx)
-	if err != nil {
-		return failedError(err)
+	rep, err := s.svc.Import(ctx, service.ImportRequest{Export: res, Only: onlyTarget, DryRun: dryRun})
+	if rep.MembersNote != "" {
+		fmt.Fprintf(a.Stderr, "doorsync: warning: %s\n", rep.MembersNote)
 	}
-	// Imported links belong to members too: each is pinned to the one
-	// member with its e-mail.
-	members, warn, membersErr := s.engine.CurrentMembers(ctx)
-	if warn != "" {
-		fmt.Fprintf(a.Stderr, "doorsync: warning: %s\n", warn)
+	if rep.MembersErr != nil {
+		fmt.Fprintf(a.Stderr, "doorsync: warning: %v: the links are not pinned to members (they match by e-mail until a run accepts them)\n", rep.MembersErr)
 	}
-	if membersErr != nil {
-		fmt.Fprintf(a.Stderr, "doorsync: warning: %v: the links are not pinned to members (they match by e-mail until a run accepts them)\n", err)
+	verb := "linked"
+	if dryRun {
+		verb = "would link"
 	}
 	failed := false
-	for _, t := range s.engine.Targets {
-		name := t.Info().Name
-		if onlyTarget != "" && name != onlyTarget {
-			continue
-		}
-		var accounts []target.Account
-		err := s.engine.Try(ctx, name, 0, func() error {
-			var err error
-			accounts, err = t.Inventory(ctx, func(target.Progress) {})
-			return err
-		})
-		if err != nil {
-			fmt.Fprintf(a.Stdout, "%s: cannot read the terminal: %v\n", name, err)
+	for _, t := range rep.Targets {
+		if t.Err != nil {
+			fmt.Fprintf(a.Stdout, "%s: cannot read the terminal: %v\n", t.Target, t.Err)
 			failed = true
 			continue
 		}
-		ip := ivms.PlanImport(res, name, accounts, existing, a.Clock.Now(), s.engine.User)
-		if membersErr == nil {
-			for _, n := range engine.PinMembers(ip.Add, members) {
-				fmt.Fprintf(a.Stdout, "  %s: %s\n", name, n)
-			}
+		for _, n := range t.PinNotes {
+			fmt.Fprintf(a.Stdout, "  %s: %s\n", t.Target, n)
 		}
-		verb := "linked"
-		if dryRun {
-			verb = "would link"
+		for _, l := range t.Added {
+			fmt.Fprintf(a.Stdout, "  %s: %s %s → account %s\n", t.Target, verb, l.Email, l.Account)
 		}
-		for _, l := range ip.Add {
-			if !dryRun {
-				if err := s.store.AddLink(ctx, l); err != nil {
-					return failedError(err)
-				}
-			}
-			fmt.Fprintf(a.Stdout, "  %s: %s %s → account %s\n", name, verb, l.Email, l.Account)
+		for _, sk := range t.Skipped {
+			fmt.Fprintf(a.Stdout, "  %s: skipped %s\n", t.Target, sk)
 		}
-		for _, sk := range ip.Skipped {
-			fmt.Fprintf(a.Stdout, "  %s: skipped %s\n", name, sk)
-		}
-		fmt.Fprintf(a.Stdout, "%s: %d %s, %d unchanged, %d skipped\n", name, len(ip.Add), verb, len(ip.Unchanged), len(ip.Skipped))
+		fmt.Fprintf(a.Stdout, "%s: %d %s, %d unchanged, %d skipped\n", t.Target, len(t.Added), verb, t.Unchanged, len(t.Skipped))
+	}
+	if err != nil {
+		return failedError(err)
 	}
 	if failed {
 		return failedError(fmt.Errorf("some terminals could not be read; their links were not imported"))

@@ -13,8 +13,8 @@ import (
 
 	"github.com/doorsync/doorsync/internal/atomicfile"
 	"github.com/doorsync/doorsync/internal/engine"
-	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/service"
 	"github.com/doorsync/doorsync/internal/textclean"
 )
 
@@ -72,25 +72,19 @@ need attention, or the whole plan as JSON (--json). --out FILE saves the plan as
 }
 
 // computePlan fetches both sides and plans, holding no run lock: it writes
-// only snapshots to the local database.
+// only snapshots to the local database. Progress and holds go to stderr.
 func (a *App) computePlan(ctx context.Context, g *globalOptions) (plan.Plan, error) {
 	s, err := a.openSession(ctx, g, false)
 	if err != nil {
 		return plan.Plan{}, err
 	}
 	defer s.close()
-	s.engine.Observer = a.progressPrinter(newPrinter(g.logFormat, a.Stderr, a.Clock), s.cfg, g.debug)
-	snap := s.engine.Fetch(ctx)
-	p, err := s.engine.Plan(ctx, snap)
+	pr := newPrinter(g.logFormat, a.Stderr, a.Clock)
+	p, stops, err := s.svc.Plan(ctx, a.progressPrinter(pr, s.cfg, g.debug))
 	if err != nil {
-		return plan.Plan{}, failedError(err)
+		return plan.Plan{}, serviceError(err)
 	}
-	s.engine.RememberPlan(ctx, p, snap.TakenAt)
-	readErrs := map[string]error{}
-	for _, ts := range snap.Targets {
-		readErrs[ts.Info.Name] = ts.Err
-	}
-	a.recordHolds(ctx, s, newPrinter(g.logFormat, a.Stderr, a.Clock), readErrs)
+	printStops(pr, stops)
 	return p, nil
 }
 
@@ -269,30 +263,13 @@ func (a *App) applyCommand(g *globalOptions) *cobra.Command {
 				return err
 			}
 			defer s.close()
-			if s.cfg.Timezone != p.Timezone {
-				return usageError(fmt.Errorf("%s was planned in %s, the configuration uses %s", args[0], p.Timezone, s.cfg.Timezone))
-			}
-			// Only the terminal side is checked again before writing (stale);
-			// a membership may have changed since an old plan was made.
-			if today := member.Today(a.Clock.Now(), s.cfg.Zone); p.Today != today && !o.force {
-				return usageError(fmt.Errorf("%s was planned for %s, today is %s: Cardskipper may have changed since; make a fresh plan (or --force)", args[0], p.Today, today))
+			if err := s.svc.CheckSavedPlan(p, o.force); err != nil {
+				return usageError(fmt.Errorf("%s %w", args[0], err))
 			}
 			pr := newPrinter(g.logFormat, a.Stdout, a.Clock)
-			s.engine.Observer = a.progressPrinter(pr, s.cfg, g.debug)
-			out, err := s.engine.Sync(cmd.Context(), engine.Options{Mode: engine.ModeApply, Plan: &p, Approved: approved,
-				ApprovedBy: s.engine.User, LockWait: o.lockWait})
-			if err != nil && engine.IsLocked(err) {
-				return failedError(fmt.Errorf("%w; nothing was applied", err))
-			}
-			a.recordHolds(cmd.Context(), s, pr, out.TargetErrs)
-			a.printOutcome(pr, out)
-			if err != nil {
-				return failedError(err)
-			}
-			if out.Code != ExitOK {
-				return &exitError{code: out.Code, err: errSilent} // printOutcome said it
-			}
-			return nil
+			out, stops, err := s.svc.Sync(cmd.Context(), service.SyncRequest{Mode: engine.ModeApply, Plan: &p, Approved: approved,
+				LockWait: o.lockWait, Observer: a.progressPrinter(pr, s.cfg, g.debug)})
+			return a.finishRun(pr, out, stops, err, "nothing was applied")
 		},
 	}
 	cmd.Flags().DurationVar(&o.lockWait, "lock-wait", 0, "wait this long for another run to finish instead of exiting")

@@ -10,6 +10,7 @@ import (
 	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/engine"
 	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/service"
 	"github.com/doorsync/doorsync/internal/store"
 )
 
@@ -65,5 +66,22 @@ func TestProgressPrinter(t *testing.T) {
 		if !reflect.DeepEqual(p.lines, want) {
 			t.Errorf("debug %v: printed\n%+v\nwant\n%+v", debug, p.lines, want)
 		}
+	}
+}
+
+// A target stopped after rejected credentials is a failure line; a hold
+// that could not be remembered is a warning (the next run tries again).
+func TestPrintStops(t *testing.T) {
+	p := &linesPrinter{}
+	printStops(p, []service.Stop{
+		{Target: "neyross", Subject: "NEYROSS", Detail: "stopped after it rejected the API token; later runs leave it alone until 2025-11-01 15:00 or until its token in the configuration changes"},
+		{Target: "ntk", Subject: "NTK", Err: errors.New("database is locked")},
+	})
+	want := []Line{
+		{Status: StatusFail, Subject: "NEYROSS", Detail: "stopped after it rejected the API token; later runs leave it alone until 2025-11-01 15:00 or until its token in the configuration changes"},
+		{Status: StatusWarn, Subject: "NTK", Detail: "could not remember the authentication stop: database is locked"},
+	}
+	if !reflect.DeepEqual(p.lines, want) {
+		t.Errorf("printed\n%+v\nwant\n%+v", p.lines, want)
 	}
 }

@@ -2,14 +2,10 @@ package cli
 
 import (
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/report"
-	"github.com/doorsync/doorsync/internal/store"
 )
 
 type reportOptions struct {
@@ -91,45 +87,14 @@ func (a *App) runReport(cmd *cobra.Command, g *globalOptions, id int64) (report.
 	if err != nil {
 		return report.Report{}, err
 	}
-	st, err := store.OpenReadOnly(cmd.Context(), cfg.Database, a.Clock)
+	s, err := a.sessionOn(cmd.Context(), cfg, true)
 	if err != nil {
-		return report.Report{}, failedError(fmt.Errorf("database %s: %w", cfg.Database, err))
+		return report.Report{}, err
 	}
-	defer st.Close()
-	run, err := st.Run(cmd.Context(), id)
-	if err != nil {
-		return report.Report{}, failedError(err)
-	}
-	items, err := st.Items(cmd.Context(), id)
+	defer s.close()
+	r, err := s.svc.RunReport(cmd.Context(), id)
 	if err != nil {
 		return report.Report{}, failedError(err)
-	}
-	r := report.Report{
-		Title:       fmt.Sprintf("doorsync run %d (%s, %s)", run.ID, run.Mode, run.Outcome),
-		GeneratedAt: a.Clock.Now(), Timezone: cfg.Timezone, Today: run.StartedAt.In(cfg.Zone).Format(time.DateOnly),
-		RunID: run.ID, Summary: run.Counts, Guard: run.GuardReason,
-	}
-	if !run.GuardTripped {
-		r.Guard = ""
-	}
-	for _, it := range items {
-		row := report.Row{Kind: string(it.Kind), Email: string(it.Email), Name: it.Name, MemberID: it.MemberID, Target: it.Target,
-			System: it.System, Account: it.Account, SourceEnd: it.SourceEnd.String(), CurrentEnd: wall(it.Before, cfg.Zone),
-			DesiredEnd: wall(it.Desired, cfg.Zone), Status: string(it.Status), Reason: it.Reason, Drift: it.Drift}
-		if it.Error != "" {
-			row.Reason = strings.TrimSpace(it.Reason + "; " + it.Error)
-		}
-		if !it.Before.IsZero() && !it.Desired.IsZero() {
-			row.DaysDiff = member.DateOf(it.Before, cfg.Zone).DaysUntil(member.DateOf(it.Desired, cfg.Zone))
-		}
-		r.Rows = append(r.Rows, row)
 	}
 	return r, nil
-}
-
-func wall(t time.Time, zone *time.Location) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(zone).Format("2006-01-02T15:04:05")
 }

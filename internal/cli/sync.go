@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/engine"
 	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/service"
 	"github.com/doorsync/doorsync/internal/store"
 )
 
@@ -49,12 +51,21 @@ func (a *App) runAuto(ctx context.Context, g *globalOptions, mode string, lockWa
 	}
 	defer s.close()
 	p := newPrinter(g.logFormat, a.Stdout, a.Clock)
-	s.engine.Observer = a.progressPrinter(p, s.cfg, g.debug)
-	out, err := s.engine.Sync(ctx, engine.Options{Mode: mode, LockWait: lockWait})
+	out, stops, err := s.svc.Sync(ctx, service.SyncRequest{Mode: mode, LockWait: lockWait, Observer: a.progressPrinter(p, s.cfg, g.debug)})
+	return a.finishRun(p, out, stops, err, "this run did nothing")
+}
+
+// finishRun prints what a run did and gives its exit code; nothing says
+// what a run that found the database locked did.
+func (a *App) finishRun(p Printer, out engine.Outcome, stops []service.Stop, err error, nothing string) error {
 	if err != nil && engine.IsLocked(err) {
-		return failedError(fmt.Errorf("%w; this run did nothing", err))
+		return failedError(fmt.Errorf("%w; %s", err, nothing))
 	}
-	a.recordHolds(ctx, s, p, out.TargetErrs)
+	var ce *service.ConfigError
+	if errors.As(err, &ce) {
+		return usageError(err)
+	}
+	printStops(p, stops)
 	a.printOutcome(p, out)
 	if err != nil {
 		return failedError(err)
@@ -88,8 +99,7 @@ func (o progressPrinter) subject(stage, target string) string {
 	if target == "" {
 		return stage
 	}
-	c, _ := credentialsOf(o.cfg, target)
-	return targetSubject(c.system, target)
+	return service.SubjectOf(o.cfg, target)
 }
 
 func (o progressPrinter) warn(stage, target string, err error) {
@@ -161,7 +171,7 @@ func (a *App) printOutcome(p Printer, out engine.Outcome) {
 	p.Print(Line{Status: StatusInfo, Subject: "plan", Detail: summaryText(pl)})
 	for _, t := range pl.Targets {
 		if t.Error != "" {
-			p.Print(Line{Status: StatusFail, Subject: targetSubject(t.System, t.Name), Detail: t.Error})
+			p.Print(Line{Status: StatusFail, Subject: service.TargetSubject(t.System, t.Name), Detail: t.Error})
 		}
 	}
 	if pl.Source.Error != "" {
@@ -191,4 +201,16 @@ func summaryText(p plan.Plan) string {
 		}
 	}
 	return s
+}
+
+// printStops says which targets rejected their credentials in the run and
+// are left alone by later runs, one line each.
+func printStops(p Printer, stops []service.Stop) {
+	for _, st := range stops {
+		if st.Err != nil {
+			p.Print(Line{Status: StatusWarn, Subject: st.Subject, Detail: "could not remember the authentication stop: " + st.Err.Error()})
+			continue
+		}
+		p.Print(Line{Status: StatusFail, Subject: st.Subject, Detail: st.Detail})
+	}
 }

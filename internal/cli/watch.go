@@ -2,13 +2,11 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/service"
 	"github.com/spf13/cobra"
-
-	"github.com/doorsync/doorsync/internal/engine"
 )
 
 type watchOptions struct {
@@ -17,9 +15,6 @@ type watchOptions struct {
 	overlap   time.Duration
 	maxWait   time.Duration
 }
-
-// watchStateKey remembers, across restarts, when Cardskipper was last polled.
-const watchStateKey = "watch.last_poll"
 
 func (a *App) watchCommand(g *globalOptions) *cobra.Command {
 	o := watchOptions{}
@@ -51,97 +46,36 @@ is reported and retried with a growing pause (up to --max-wait); watch keeps goi
 
 func (a *App) runWatch(ctx context.Context, g *globalOptions, o watchOptions) error {
 	p := newPrinter(g.logFormat, a.Stdout, a.Clock)
-	// The configuration is read once; clients are built for every pass, so a
-	// terminal stopped after authentication failures is retried only at the
-	// next pass, never in a loop within one.
-	cfgSession, err := a.openSession(ctx, g, false)
+	// The configuration is read once; the service builds the clients for
+	// every pass.
+	s, err := a.openSession(ctx, g, false)
 	if err != nil {
 		return err
 	}
-	st := cfgSession.store
-	defer cfgSession.close()
+	defer s.close()
 	p.Print(Line{Status: StatusInfo, Subject: "watch", Detail: fmt.Sprintf("started: poll every %s, full reconcile every %s", o.interval, o.fullEvery)})
-
-	var lastFull time.Time
-	failures := 0
+	w := s.svc.Watch(service.WatchOptions{Interval: o.interval, FullEvery: o.fullEvery, Overlap: o.overlap, MaxWait: o.maxWait})
+	obs := a.progressPrinter(p, s.cfg, g.debug)
 	for {
-		now := a.Clock.Now()
-		eng, closeTargets, err := a.newEngine(cfgSession.cfg, st)
+		pass, err := w.Pass(ctx, obs)
 		if err != nil {
-			return usageError(err)
+			return serviceError(err)
 		}
-		eng.Observer = a.progressPrinter(p, cfgSession.cfg, g.debug)
-		full := lastFull.IsZero() || now.Sub(lastFull) >= o.fullEvery
-		// Terminals that rejected their credentials stay out (see
-		// authhold.go); one whose hold ended missed the incremental passes
-		// meanwhile, so it comes back with a full reconcile.
-		pass := &session{cfg: cfgSession.cfg, store: st, engine: eng}
-		lifted, err := a.holdTargets(ctx, pass)
-		if err != nil {
-			closeTargets()
-			return failedError(err)
-		}
-		if len(lifted) > 0 {
-			full = true
-		}
-		var passErr error
-		var out engine.Outcome
-		ran := false
-		if !full {
-			since := now.Add(-o.interval - o.overlap)
-			if v, ok, _ := st.State(ctx, watchStateKey); ok {
-				if t, perr := time.Parse(time.RFC3339Nano, v); perr == nil {
-					since = t.Add(-o.overlap)
-				}
-			}
-			var n int
-			out, n, err = eng.Incremental(ctx, since)
-			switch {
-			case errors.Is(err, engine.ErrNeedFull):
-				full = true
-			case err != nil:
-				passErr = err
-			case n > 0 || out.Retried > 0:
-				ran = true
-				detail := fmt.Sprintf("%d member(s) changed", n)
+		if out := pass.Outcome; out != nil {
+			if !pass.Full {
+				detail := fmt.Sprintf("%d member(s) changed", pass.Changed)
 				if out.Retried > 0 {
 					detail += fmt.Sprintf("; %d more whose items failed earlier are tried again", out.Retried)
 				}
 				p.Print(Line{Status: StatusInfo, Subject: "watch", Detail: detail})
-				a.printOutcome(p, out)
 			}
+			a.printOutcome(p, *out)
 		}
-		if full {
-			out, err = eng.Sync(ctx, engine.Options{Mode: engine.ModeWatch})
-			ran = true
-			if err != nil {
-				passErr = err
-			} else {
-				a.printOutcome(p, out)
-			}
+		printStops(p, pass.Stops)
+		if pass.Err != nil && ctx.Err() == nil {
+			p.Print(Line{Status: StatusWarn, Subject: "watch", Detail: fmt.Sprintf("pass failed (%d in a row): %v; retrying", pass.Failures, pass.Err)})
 		}
-		// A pass counts as done only when it did all it could (held items
-		// are fine): otherwise the same changes are asked for again.
-		if passErr == nil && ran && out.Code != ExitOK && out.Code != ExitHeld {
-			passErr = fmt.Errorf("pass %s: %s", out.Status, out.Summary())
-		}
-		a.recordHolds(ctx, pass, p, out.TargetErrs)
-		closeTargets()
-		if passErr == nil {
-			_ = st.SetState(ctx, watchStateKey, now.Format(time.RFC3339Nano))
-			if full {
-				lastFull = now
-			}
-			failures = 0
-		} else if ctx.Err() == nil {
-			failures++
-			p.Print(Line{Status: StatusWarn, Subject: "watch", Detail: fmt.Sprintf("pass failed (%d in a row): %v; retrying", failures, passErr)})
-		}
-		wait := o.interval
-		if failures > 0 {
-			wait = min(o.interval<<min(failures, 10), o.maxWait)
-		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(pass.Wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()

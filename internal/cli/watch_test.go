@@ -57,7 +57,7 @@ func TestWatchAppliesARenewalIncrementally(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ses.close()
-	be := &consoleBackend{app: app2, ses: ses}
+	be := &consoleBackend{Service: ses.svc, ses: ses}
 	waitFor(t, 10*time.Second, func() bool {
 		kept, err := be.LastPlan(ctx)
 		if err != nil {

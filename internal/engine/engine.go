@@ -1,7 +1,9 @@
 // Package engine composes one sync run: fetch both sides, plan, decide what
 // policy allows, apply, record, notify — fetch → plan → approve → apply →
-// record, in that order and no other. The CLI (--auto, plan, apply, watch)
-// and the console drive it; it owns no terminal I/O.
+// record, in that order and no other. The application service
+// (internal/service) builds one per run, with fresh clients, for the CLI
+// (--auto, plan, apply, watch) and the console alike; it owns no terminal
+// I/O.
 //
 // Targets come in two shapes, and a run loops over both: Targets are read
 // and written account by account (target.Target); Lists take their whole

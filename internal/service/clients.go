@@ -1,4 +1,4 @@
-package cli
+package service
 
 import (
 	"net/http"
@@ -9,8 +9,8 @@ import (
 	"github.com/doorsync/doorsync/internal/target/hikvision"
 )
 
-// newCardskipper builds the source client from the configuration.
-func newCardskipper(cfg *config.Config) (*cardskipper.Client, error) {
+// NewCardskipper builds the source client from the configuration.
+func NewCardskipper(cfg *config.Config) (*cardskipper.Client, error) {
 	return cardskipper.New(cardskipper.Config{
 		BaseURL:  cfg.Cardskipper.URL,
 		Username: cfg.Cardskipper.Username,
@@ -20,8 +20,8 @@ func newCardskipper(cfg *config.Config) (*cardskipper.Client, error) {
 	})
 }
 
-// hikvisionConfig is the client configuration of one configured terminal.
-func hikvisionConfig(cfg *config.Config, h config.Hikvision, c clock.Clock) hikvision.Config {
+// HikvisionConfig is the client configuration of one configured terminal.
+func HikvisionConfig(cfg *config.Config, h config.Hikvision, c clock.Clock) hikvision.Config {
 	return hikvision.Config{
 		Name:           h.Name,
 		BaseURL:        h.URL,

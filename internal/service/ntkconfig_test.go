@@ -1,4 +1,4 @@
-package cli
+package service
 
 import (
 	"reflect"
@@ -17,9 +17,9 @@ func TestNTKClientConfig(t *testing.T) {
 	const pass = "Pa55-very-secret"
 	n := config.NTK{Name: "library", URL: "https://ntk.example.cz/upload", Username: "knihovna",
 		Password: config.NewSecret(pass, "${NTK_PASSWORD}"), Timeout: 5 * time.Second}
-	c := ntkClientConfig(n)
+	c := NTKClientConfig(n)
 	if c.Name != "library" || c.URL != n.URL || c.Username != "knihovna" || c.Password != pass || c.Timeout != 5*time.Second {
-		t.Fatalf("ntkClientConfig = %s", c)
+		t.Fatalf("NTKClientConfig = %s", c)
 	}
 }
 
@@ -29,7 +29,7 @@ func TestNTKClientConfig(t *testing.T) {
 func TestNTKListSettings(t *testing.T) {
 	n := config.NTK{Name: "library", CardField: "extra2", Zones: map[string][]int{"3126": {55}, "3127": {55, 56}},
 		StudentRoles: []int{20}, StudentTags: []string{"Student"}, MinInterval: 2 * time.Hour}
-	got, err := ntkListSettings(n)
+	got, err := NTKListSettings(n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestNTKListSettings(t *testing.T) {
 		t.Fatal("the settings share the configuration's values")
 	}
 	n.Zones = map[string][]int{"x": {55}}
-	if _, err := ntkListSettings(n); err == nil || !strings.Contains(err.Error(), `"x" is not a role id`) {
+	if _, err := NTKListSettings(n); err == nil || !strings.Contains(err.Error(), `"x" is not a role id`) {
 		t.Fatalf("a zone key that is no role id: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package cli
+package service
 
 import (
 	"context"
@@ -36,11 +36,10 @@ const (
 // holdBench is one installation with NEYROSS and NTK emulators that refuse
 // the configured credentials, a database and a manual clock.
 type holdBench struct {
-	app   *App
 	clk   *clock.Manual
 	st    *store.Store
 	cfg   *config.Config
-	out   *lockedBuffer
+	stops []Stop // what the rejected run recorded
 	neyLg *emulator.RequestLog
 	ntkLg *emulator.RequestLog
 }
@@ -70,12 +69,14 @@ func newHoldBench(t *testing.T) *holdBench {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.st.Close() })
-	b.app, b.out, _ = newTestApp(clk, nil)
 	return b
 }
 
-// session builds one run's engine from the configuration as it is now.
-func (b *holdBench) session(t *testing.T) *session {
+// holds is the policy over the configuration as it is now.
+func (b *holdBench) holds() holds { return holds{cfg: b.cfg, store: b.st, clock: b.clk} }
+
+// engine builds one run's engine from the configuration as it is now.
+func (b *holdBench) engine(t *testing.T) *engine.Engine {
 	t.Helper()
 	n := b.cfg.Neyross
 	nt, err := neyross.NewTarget(neyross.Config{Name: n.Name, BaseURL: n.URL, Token: n.Token.Value(), Zone: b.cfg.Zone})
@@ -83,12 +84,12 @@ func (b *holdBench) session(t *testing.T) *session {
 		t.Fatal(err)
 	}
 	t.Cleanup(nt.Close)
-	nc, err := ntk.NewClient(ntkClientConfig(*b.cfg.NTK))
+	nc, err := ntk.NewClient(NTKClientConfig(*b.cfg.NTK))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	return &session{cfg: b.cfg, store: b.st, engine: &engine.Engine{Targets: []target.Target{nt}, Lists: []*engine.ListTarget{{Target: nc}}}}
+	return &engine.Engine{Targets: []target.Target{nt}, Lists: []*engine.ListTarget{{Target: nc}}}
 }
 
 // reject runs one session in which both targets refuse the credentials
@@ -96,14 +97,14 @@ func (b *holdBench) session(t *testing.T) *session {
 func (b *holdBench) reject(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	s := b.session(t)
-	if _, err := b.app.holdTargets(ctx, s); err != nil {
+	eng := b.engine(t)
+	if _, err := b.holds().apply(ctx, eng); err != nil {
 		t.Fatal(err)
 	}
-	if len(s.engine.Targets) != 1 || s.engine.Lists[0].Held != nil {
-		t.Fatalf("a fresh database holds something: %d targets, NTK held %v", len(s.engine.Targets), s.engine.Lists[0].Held)
+	if len(eng.Targets) != 1 || eng.Lists[0].Held != nil {
+		t.Fatalf("a fresh database holds something: %d targets, NTK held %v", len(eng.Targets), eng.Lists[0].Held)
 	}
-	errs := s.engine.Targets[0].Write(ctx, []target.Update{{Account: target.Account{ID: "21e10f5d-7af7-44ba-b1a3-d0b9cf429437"}, End: b.clk.Now()}})
+	errs := eng.Targets[0].Write(ctx, []target.Update{{Account: target.Account{ID: "21e10f5d-7af7-44ba-b1a3-d0b9cf429437"}, End: b.clk.Now()}})
 	if target.ClassOf(errs[0]) != target.Auth {
 		t.Fatalf("NEYROSS write with a wrong token: %v", errs[0])
 	}
@@ -111,10 +112,10 @@ func (b *holdBench) reject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.engine.Lists[0].Target.Upload(ctx, list.Bytes()); target.ClassOf(err) != target.Auth {
+	if _, err := eng.Lists[0].Target.Upload(ctx, list.Bytes()); target.ClassOf(err) != target.Auth {
 		t.Fatalf("NTK upload with a wrong password: %v", err)
 	}
-	b.app.recordHolds(ctx, s, newPrinter("text", b.app.Stdout, b.clk), nil)
+	b.stops = b.holds().record(ctx, eng, nil)
 }
 
 // TestAuthHoldLifecycle: holds of NEYROSS and NTK keep them out of later
@@ -139,10 +140,16 @@ func TestAuthHoldLifecycle(t *testing.T) {
 			ctx := context.Background()
 			b := newHoldBench(t)
 			b.reject(t)
-			printed := b.out.String()
-			for _, want := range []string{"fail  NEYROSS ", "stopped after it rejected the API token", "fail  NTK ", "stopped after it refused the upload credentials"} {
-				if !strings.Contains(printed, want) {
-					t.Errorf("recordHolds printed no %q:\n%s", want, printed)
+			said := map[string]string{}
+			for _, st := range b.stops {
+				if st.Err != nil {
+					t.Errorf("%s: the hold was not remembered: %v", st.Subject, st.Err)
+				}
+				said[st.Subject] = st.Detail
+			}
+			for subject, want := range map[string]string{"NEYROSS": "stopped after it rejected the API token", "NTK": "stopped after it refused the upload credentials"} {
+				if !strings.Contains(said[subject], want) {
+					t.Errorf("the stop of %s says %q, lacks %q (stops %+v)", subject, said[subject], want, b.stops)
 				}
 			}
 			if n := b.neyLg.Count(nil); n != 1 {
@@ -163,23 +170,23 @@ func TestAuthHoldLifecycle(t *testing.T) {
 			}
 
 			tt.change(b)
-			s := b.session(t)
-			lifted, err := b.app.holdTargets(ctx, s)
+			eng := b.engine(t)
+			lifted, err := b.holds().apply(ctx, eng)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if strings.Join(lifted, ",") != strings.Join(tt.lifts, ",") {
 				t.Errorf("lifted %v, want %v", lifted, tt.lifts)
 			}
-			neyHeld := len(s.engine.Held) == 1 && len(s.engine.Targets) == 0
+			neyHeld := len(eng.Held) == 1 && len(eng.Targets) == 0
 			if neyHeld == slices.Contains(tt.lifts, "neyross") {
-				t.Errorf("NEYROSS held %v (held %v, targets %d), lifted %v", neyHeld, s.engine.Held, len(s.engine.Targets), tt.lifts)
+				t.Errorf("NEYROSS held %v (held %v, targets %d), lifted %v", neyHeld, eng.Held, len(eng.Targets), tt.lifts)
 			}
-			if (s.engine.Lists[0].Held != nil) == slices.Contains(tt.lifts, "ntk") {
-				t.Errorf("NTK held: %v, lifted %v", s.engine.Lists[0].Held, tt.lifts)
+			if (eng.Lists[0].Held != nil) == slices.Contains(tt.lifts, "ntk") {
+				t.Errorf("NTK held: %v, lifted %v", eng.Lists[0].Held, tt.lifts)
 			}
 			if neyHeld {
-				msg := s.engine.Held[0].Err.Error()
+				msg := eng.Held[0].Err.Error()
 				for _, want := range []string{"NEYROSS: not contacted: it rejected the API token at 2025-11-01 09:00 (API token rejected)",
 					"until 2025-11-01 15:00 or until its token in the configuration changes"} {
 					if !strings.Contains(msg, want) {
@@ -187,9 +194,9 @@ func TestAuthHoldLifecycle(t *testing.T) {
 					}
 				}
 			}
-			if s.engine.Lists[0].Held != nil {
+			if eng.Lists[0].Held != nil {
 				want := "NTK: not contacted: it refused the upload credentials at 2025-11-01 09:00 (upload login rejected); doorsync leaves it alone until 2025-11-01 15:00 or until its password in the configuration changes"
-				if msg := s.engine.Lists[0].Held.Error(); !strings.HasPrefix(msg, want) {
+				if msg := eng.Lists[0].Held.Error(); !strings.HasPrefix(msg, want) {
 					t.Errorf("NTK hold says %q, want it to start with %q", msg, want)
 				}
 			}

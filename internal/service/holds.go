@@ -1,4 +1,4 @@
-package cli
+package service
 
 import (
 	"context"
@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/config"
+	"github.com/doorsync/doorsync/internal/engine"
 	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/store"
 	"github.com/doorsync/doorsync/internal/target"
@@ -41,6 +43,13 @@ type authHold struct {
 	Reason      string    `json:"reason"`
 }
 
+// holds is the credential-hold policy over one configuration and database.
+type holds struct {
+	cfg   *config.Config
+	store *store.Store
+	clock clock.Clock
+}
+
 // hikvisionSystem is target.Info().System of a terminal.
 const hikvisionSystem = "hikvision"
 
@@ -66,6 +75,17 @@ func credentialsOf(cfg *config.Config, name string) (credentials, bool) {
 		return credentials{system: ntk.System, name: name, url: n.URL, user: n.Username, secret: n.Password.Value()}, true
 	}
 	return credentials{}, false
+}
+
+// TargetSubject names a target in printed lines: see targetSubject.
+func TargetSubject(system, name string) string { return targetSubject(system, name) }
+
+// SubjectOf names the target of cfg called name in printed lines
+// ("terminal entrance", "NTK"); a name not configured is spoken of as a
+// terminal.
+func SubjectOf(cfg *config.Config, name string) string {
+	c, _ := credentialsOf(cfg, name)
+	return targetSubject(c.system, name)
 }
 
 // targetSubject names a target in printed lines: "terminal entrance",
@@ -137,23 +157,23 @@ func credentialTag(ctx context.Context, st *store.Store, c credentials) (string,
 // error that keeps the target out of this run (nil: not held), and whether
 // a stored hold was lifted because the credentials changed, the time ran
 // out, or the record could not be read.
-func (a *App) checkHold(ctx context.Context, s *session, name string) (held error, lifted bool, err error) {
-	c, ok := credentialsOf(s.cfg, name)
+func (h holds) check(ctx context.Context, name string) (held error, lifted bool, err error) {
+	c, ok := credentialsOf(h.cfg, name)
 	if !ok {
 		return nil, false, nil
 	}
-	raw, found, err := s.store.State(ctx, authHoldPrefix+name)
+	raw, found, err := h.store.State(ctx, authHoldPrefix+name)
 	if err != nil || !found {
 		return nil, false, err
 	}
-	tag, err := credentialTag(ctx, s.store, c)
+	tag, err := credentialTag(ctx, h.store, c)
 	if err != nil {
 		return nil, false, err
 	}
 	var hold authHold
-	if json.Unmarshal([]byte(raw), &hold) != nil || hold.Credentials != tag || !a.Clock.Now().Before(hold.Until) {
-		if !s.store.ReadOnly() {
-			if err := s.store.DeleteState(ctx, authHoldPrefix+name); err != nil {
+	if json.Unmarshal([]byte(raw), &hold) != nil || hold.Credentials != tag || !h.clock.Now().Before(hold.Until) {
+		if !h.store.ReadOnly() {
+			if err := h.store.DeleteState(ctx, authHoldPrefix+name); err != nil {
 				return nil, false, err
 			}
 		}
@@ -161,21 +181,21 @@ func (a *App) checkHold(ctx context.Context, s *session, name string) (held erro
 	}
 	w := wordingOf(c.system)
 	return fmt.Errorf("%s: not contacted: it %s at %s (%s); doorsync leaves it alone until %s or until its %s in the configuration changes — %s",
-		targetSubject(c.system, name), w.rejected, hold.Since.In(s.cfg.Zone).Format("2006-01-02 15:04"), hold.Reason,
-		hold.Until.In(s.cfg.Zone).Format("2006-01-02 15:04"), w.secret, w.advice), false, nil
+		targetSubject(c.system, name), w.rejected, hold.Since.In(h.cfg.Zone).Format("2006-01-02 15:04"), hold.Reason,
+		hold.Until.In(h.cfg.Zone).Format("2006-01-02 15:04"), w.secret, w.advice), false, nil
 }
 
-// holdTargets leaves out of this run the targets held after rejected
+// apply leaves out of this run the targets held after rejected
 // credentials: terminals and NEYROSS are reported in the plan as failed
 // targets (engine.Held), NTK is marked on its engine.ListTarget's Held. Holds whose
 // credentials changed or whose time ran out are lifted. It returns the
 // names of targets whose hold was lifted (watch reconciles them fully).
-func (a *App) holdTargets(ctx context.Context, s *session) ([]string, error) {
+func (h holds) apply(ctx context.Context, eng *engine.Engine) ([]string, error) {
 	var kept []target.Target
 	var lifted []string
-	for _, t := range s.engine.Targets {
+	for _, t := range eng.Targets {
 		name := t.Info().Name
-		held, wasLifted, err := a.checkHold(ctx, s, name)
+		held, wasLifted, err := h.check(ctx, name)
 		if err != nil {
 			return nil, err
 		}
@@ -186,12 +206,12 @@ func (a *App) holdTargets(ctx context.Context, s *session) ([]string, error) {
 			kept = append(kept, t)
 			continue
 		}
-		s.engine.Held = append(s.engine.Held, plan.TargetState{Info: t.Info(), Err: held})
+		eng.Held = append(eng.Held, plan.TargetState{Info: t.Info(), Err: held})
 	}
-	s.engine.Targets = kept
-	for _, l := range s.engine.Lists {
+	eng.Targets = kept
+	for _, l := range eng.Lists {
 		name := l.Target.Info().Name
-		held, wasLifted, err := a.checkHold(ctx, s, name)
+		held, wasLifted, err := h.check(ctx, name)
 		if err != nil {
 			return nil, err
 		}
@@ -227,20 +247,34 @@ func stopOf(t target.Target, readErr error) error {
 	return nil
 }
 
-// recordHolds remembers the targets that rejected their credentials in
-// this run — terminals, NEYROSS, NTK — and says so, one line each.
-func (a *App) recordHolds(ctx context.Context, s *session, p Printer, readErrs map[string]error) {
+// Stop is a target that rejected its credentials in a run, and the hold
+// that keeps it out of later runs.
+type Stop struct {
+	Target  string
+	Subject string // "terminal entrance", "NEYROSS", "NTK"
+	Until   time.Time
+	// Detail says what happened and until when the target is left alone.
+	Detail string
+	// Err is set when the hold could not be remembered (Detail is then
+	// empty): the next run will try the target again.
+	Err error
+}
+
+// record remembers the targets that rejected their credentials in this
+// run — terminals, NEYROSS, NTK — and returns one Stop each, for the face
+// to show.
+func (h holds) record(ctx context.Context, eng *engine.Engine, readErrs map[string]error) []Stop {
 	type stop struct {
 		name string
 		err  error
 	}
 	var stops []stop
-	for _, t := range s.engine.Targets {
+	for _, t := range eng.Targets {
 		if err := stopOf(t, readErrs[t.Info().Name]); err != nil {
 			stops = append(stops, stop{t.Info().Name, err})
 		}
 	}
-	for _, l := range s.engine.Lists {
+	for _, l := range eng.Lists {
 		st, ok := l.Target.(target.Stopper)
 		if l.Held != nil || !ok {
 			continue
@@ -252,9 +286,10 @@ func (a *App) recordHolds(ctx context.Context, s *session, p Printer, readErrs m
 			stops = append(stops, stop{l.Target.Info().Name, err})
 		}
 	}
-	now := a.Clock.Now()
+	now := h.clock.Now()
+	var out []Stop
 	for _, st := range stops {
-		c, ok := credentialsOf(s.cfg, st.name)
+		c, ok := credentialsOf(h.cfg, st.name)
 		if !ok {
 			continue
 		}
@@ -266,20 +301,21 @@ func (a *App) recordHolds(ctx context.Context, s *session, p Printer, readErrs m
 				until = now.Add(lock)
 			}
 		}
-		tag, err := credentialTag(ctx, s.store, c)
+		tag, err := credentialTag(ctx, h.store, c)
 		if err == nil {
 			var b []byte
 			b, err = json.Marshal(authHold{Credentials: tag, Since: now, Until: until, Reason: w.reason})
 			if err == nil {
-				err = s.store.SetState(ctx, authHoldPrefix+st.name, string(b))
+				err = h.store.SetState(ctx, authHoldPrefix+st.name, string(b))
 			}
 		}
 		if err != nil {
-			p.Print(Line{Status: StatusWarn, Subject: subject, Detail: "could not remember the authentication stop: " + err.Error()})
+			out = append(out, Stop{Target: st.name, Subject: subject, Err: err})
 			continue
 		}
-		p.Print(Line{Status: StatusFail, Subject: subject,
+		out = append(out, Stop{Target: st.name, Subject: subject, Until: until,
 			Detail: fmt.Sprintf("stopped after it %s; later runs leave it alone until %s or until its %s in the configuration changes",
-				w.rejected, until.In(s.cfg.Zone).Format("2006-01-02 15:04"), w.secret)})
+				w.rejected, until.In(h.cfg.Zone).Format("2006-01-02 15:04"), w.secret)})
 	}
+	return out
 }

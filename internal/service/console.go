@@ -1,0 +1,240 @@
+package service
+
+// The console's side of the service (backend.Backend): the stored last
+// plan and snapshots for the first frame, refresh, apply, re-planning.
+// Every refresh and apply builds a fresh run engine, as the commands' runs
+// do.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/apply"
+	"github.com/doorsync/doorsync/internal/backend"
+	"github.com/doorsync/doorsync/internal/engine"
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/store"
+	"github.com/doorsync/doorsync/internal/target"
+)
+
+// lastSync is when the last run finished (zero: none, or unreadable).
+func (s *Service) lastSync(ctx context.Context) time.Time {
+	runs, err := s.store.Runs(ctx, 1)
+	if err != nil || len(runs) == 0 {
+		return time.Time{}
+	}
+	return runs[0].FinishedAt
+}
+
+// autoHeldWindow is how far back the console looks for items an
+// unattended run held for approval (older holds were seen in a week of
+// cron mails, or the item has changed since).
+const autoHeldWindow = 7 * 24 * time.Hour
+
+// LastPlan is the plan the last fetch made, as stored: the console's first
+// frame.
+func (s *Service) LastPlan(ctx context.Context) (backend.Data, error) {
+	p, takenAt, err := s.store.LastPlan(ctx, time.LoadLocation)
+	if errors.Is(err, store.ErrNoSnapshot) {
+		return backend.Data{}, fmt.Errorf("%w: %w", backend.ErrNoSnapshot, err)
+	} else if err != nil {
+		return backend.Data{}, err
+	}
+	held, err := s.store.HeldSince(ctx, s.clock.Now().Add(-autoHeldWindow), engine.ModeAuto, engine.ModeWatch)
+	if err != nil {
+		return backend.Data{}, err
+	}
+	return backend.Data{Plan: p, TakenAt: takenAt, Stored: true, Preview: true, LastSync: s.lastSync(ctx), AutoHeld: held}, nil
+}
+
+// Stored plans against the snapshots the last fetch saved. A target without
+// one is planned as unreadable, so nothing is offered for it.
+func (s *Service) Stored(ctx context.Context, shown *backend.Data) (backend.Data, error) {
+	r, err := s.newRun(ctx, nil)
+	if err != nil {
+		return backend.Data{}, err
+	}
+	defer r.close()
+	eng := r.eng
+	// The snapshots are read and decoded concurrently: on two cores this is
+	// a fifth of the first frame at 50,000 members.
+	st := s.store
+	var members []member.Member
+	var takenAt time.Time
+	var membersErr error
+	targets := make([]plan.TargetState, len(eng.Targets))
+	taken := make([]time.Time, len(eng.Targets))
+	var wg sync.WaitGroup
+	wg.Go(func() { members, takenAt, membersErr = st.Members(ctx) })
+	for i, t := range eng.Targets {
+		wg.Go(func() {
+			accs, at, err := st.Accounts(ctx, t.Info().Name)
+			targets[i] = plan.TargetState{Info: t.Info(), Accounts: accs}
+			if err != nil {
+				targets[i] = plan.TargetState{Info: t.Info(), Err: fmt.Errorf("stored snapshot: %w", err)}
+			}
+			taken[i] = at
+		})
+	}
+	wg.Wait()
+	// Targets held after rejected credentials are shown as such.
+	targets = append(targets, eng.Held...)
+	taken = append(taken, make([]time.Time, len(eng.Held))...)
+	if errors.Is(membersErr, store.ErrNoSnapshot) {
+		return backend.Data{}, fmt.Errorf("%w: %w", backend.ErrNoSnapshot, membersErr)
+	} else if membersErr != nil {
+		return backend.Data{}, membersErr
+	}
+	now := s.clock.Now()
+	snap := engine.Snapshot{Members: members, Targets: targets, TakenAt: now, Organisations: eng.Rule.OrganisationIDs}
+	oldest := takenAt
+	for i, t := range targets {
+		if t.Err == nil && taken[i].Before(oldest) {
+			oldest = taken[i]
+		}
+	}
+	if shown != nil && madeFrom(shown, takenAt, taken, targets, member.DateOf(now, eng.Zone)) && keptPlanCurrent(ctx, eng) {
+		// The plan on screen is the one the fetch that saved these
+		// snapshots made, today: planning them again would give the same
+		// (and cost as much memory as the first frame).
+		return s.dataWith(ctx, &shown.Plan, eng, snap, oldest, true)
+	}
+	return s.data(ctx, eng, snap, oldest, true)
+}
+
+// keptPlanCurrent: the kept plan was made with today's links, configuration
+// and written ends (engine.InputsTag); any doubt plans again.
+func keptPlanCurrent(ctx context.Context, eng *engine.Engine) bool {
+	ok, err := eng.KeptPlanCurrent(ctx)
+	return ok && err == nil
+}
+
+// madeFrom says whether the stored last plan shown was made from exactly
+// the snapshots read (same read time for every side, none missing) on the
+// same day: then, with the same other inputs (keptPlanCurrent), it is the
+// plan of these snapshots.
+func madeFrom(shown *backend.Data, membersAt time.Time, taken []time.Time, targets []plan.TargetState, today member.Date) bool {
+	p := &shown.Plan
+	if !shown.Preview || !shown.TakenAt.Equal(membersAt) || p.Source.Error != "" || p.Today != today {
+		return false
+	}
+	read := map[string]bool{}
+	for _, t := range p.Targets {
+		if t.Error == "" {
+			read[t.Name] = true
+		}
+	}
+	for i, t := range targets {
+		if t.Err != nil || !taken[i].Equal(membersAt) || !read[t.Info.Name] {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Service) data(ctx context.Context, eng *engine.Engine, snap engine.Snapshot, takenAt time.Time, stored bool) (backend.Data, error) {
+	return s.dataWith(ctx, nil, eng, snap, takenAt, stored)
+}
+
+// dataWith is data with the plan given (nil: planned now).
+func (s *Service) dataWith(ctx context.Context, given *plan.Plan, eng *engine.Engine, snap engine.Snapshot, takenAt time.Time, stored bool) (backend.Data, error) {
+	var p plan.Plan
+	if given != nil {
+		p = *given
+	} else {
+		var err error
+		if p, err = eng.Plan(ctx, snap); err != nil {
+			return backend.Data{}, err
+		}
+	}
+	links, err := s.store.Links(ctx)
+	if err != nil {
+		return backend.Data{}, err
+	}
+	held, err := s.store.HeldSince(ctx, s.clock.Now().Add(-autoHeldWindow), engine.ModeAuto, engine.ModeWatch)
+	if err != nil {
+		return backend.Data{}, err
+	}
+	accs := make(map[string][]target.Account, len(snap.Targets))
+	for _, t := range snap.Targets {
+		accs[t.Info.Name] = t.Accounts
+	}
+	return backend.Data{Plan: p, Members: snap.Members, Accounts: accs, Links: links, TakenAt: takenAt,
+		Stored: stored, LastSync: s.lastSync(ctx), Targets: snap.Targets, Organisations: snap.Organisations, AutoHeld: held}, nil
+}
+
+// Replan plans the console's data again with the links stored now: the
+// members and accounts it holds, the same moment (so only the links
+// differ), no read of either side.
+func (s *Service) Replan(ctx context.Context, d backend.Data) (backend.Data, error) {
+	if len(d.Targets) == 0 && len(d.Members) == 0 {
+		return backend.Data{}, errors.New("nothing read to plan again from: refresh")
+	}
+	snap := engine.Snapshot{Members: d.Members, Targets: d.Targets, TakenAt: d.Plan.CreatedAt, Organisations: d.Organisations}
+	if e := d.Plan.Source.Error; e != "" {
+		snap.SourceErr = errors.New(e)
+	}
+	if snap.TakenAt.IsZero() {
+		snap.TakenAt = s.clock.Now()
+	}
+	return s.data(ctx, s.session, snap, d.TakenAt, d.Stored)
+}
+
+// Refresh fetches both sides concurrently (the engine does) and plans.
+func (s *Service) Refresh(ctx context.Context, progress func(backend.Progress)) (backend.Data, error) {
+	r, err := s.newRun(ctx, fetchProgress{progress: progress})
+	if err != nil {
+		return backend.Data{}, err
+	}
+	defer r.close()
+	eng := r.eng
+	snap := eng.Fetch(ctx)
+	if err := ctx.Err(); err != nil {
+		return backend.Data{}, err
+	}
+	// The console shows the failures itself.
+	s.remember(ctx, r, readErrs(snap))
+	d, err := s.data(ctx, eng, snap, snap.TakenAt, false)
+	if err == nil {
+		eng.RememberPlan(ctx, d.Plan, snap.TakenAt)
+	}
+	return d, err
+}
+
+// Apply runs the approved items through the engine as a console run.
+func (s *Service) Apply(ctx context.Context, p plan.Plan, approved []string, progress func(backend.ApplyProgress)) (backend.ApplyResult, error) {
+	r, err := s.newRun(ctx, applyProgress{progress: progress})
+	if err != nil {
+		return backend.ApplyResult{}, err
+	}
+	defer r.close()
+	eng := r.eng
+	ids := make(map[string]bool, len(approved))
+	for _, id := range approved {
+		ids[id] = true
+	}
+	out, err := eng.Sync(ctx, engine.Options{Mode: engine.ModeConsole, Plan: &p, Approved: ids, ApprovedBy: s.session.User})
+	s.remember(ctx, r, out.TargetErrs)
+	res := backend.ApplyResult{RunID: out.RunID, Applied: out.Applied, Failed: out.Failed, Stale: out.Stale,
+		Acknowledged: out.Acknowledged, Summary: out.Summary(), Errors: out.Errors}
+	got := map[string]bool{}
+	for _, ar := range out.Results {
+		got[ar.Item.ID] = true
+		if ar.Status == apply.Failed || ar.Status == apply.Skipped {
+			res.FailedIDs = append(res.FailedIDs, ar.Item.ID)
+		}
+	}
+	// Items the run never reached (it stopped early) stay selected too.
+	if err != nil || ctx.Err() != nil {
+		for _, id := range approved {
+			if !got[id] {
+				res.FailedIDs = append(res.FailedIDs, id)
+			}
+		}
+	}
+	return res, err
+}

@@ -1,0 +1,51 @@
+package service
+
+import (
+	"github.com/doorsync/doorsync/internal/apply"
+	"github.com/doorsync/doorsync/internal/backend"
+	"github.com/doorsync/doorsync/internal/engine"
+)
+
+// fetchProgress shows a refresh's reads in the console.
+type fetchProgress struct {
+	engine.NopObserver
+	progress func(backend.Progress)
+}
+
+func (f fetchProgress) SourceReading() { f.progress(backend.Progress{System: "cardskipper"}) }
+
+func (f fetchProgress) SourceRead(members int, err error) {
+	f.progress(backend.Progress{System: "cardskipper", Done: members, Total: members, Err: err, Over: true})
+}
+
+func (f fetchProgress) TargetPage(target string, done, total int) {
+	f.progress(backend.Progress{System: target, Done: done, Total: total})
+}
+
+func (f fetchProgress) TargetRead(target string, accounts int, err error) {
+	f.progress(backend.Progress{System: target, Done: accounts, Total: accounts, Err: err, Over: true})
+}
+
+// Warning shows a snapshot that could not be kept on its side's line.
+func (f fetchProgress) Warning(w engine.Warning) {
+	switch {
+	case w.Stage == engine.StageSource:
+		f.progress(backend.Progress{System: "cardskipper", Err: w.Err, Over: true})
+	case w.Stage == engine.StageTarget && w.Target != "":
+		f.progress(backend.Progress{System: w.Target, Err: w.Err, Over: true})
+	}
+}
+
+// applyProgress shows an apply's writes in the console.
+type applyProgress struct {
+	engine.NopObserver
+	progress func(backend.ApplyProgress)
+}
+
+func (a applyProgress) Applying(ev apply.Event) {
+	ap := backend.ApplyProgress{Target: ev.Target, Done: ev.Done, Total: ev.Total, Err: ev.Err}
+	if r := ev.Result; r != nil {
+		ap.ItemID, ap.Status, ap.Err = r.Item.ID, string(r.Status), r.Err
+	}
+	a.progress(ap)
+}

@@ -1,0 +1,134 @@
+// Package service is the application: what the console and the commands
+// both need, built once from the configuration. It builds the clients and a
+// fresh run engine for every run (terminals count authentication failures
+// for their whole life), keeps targets that rejected their credentials out
+// of later runs (holds.go), and offers sync, plan, refresh, the stored last
+// plan, history, links (add, remove, iVMS import), door events and watch
+// passes. It implements the console's backend.Backend; the CLI only parses
+// options, calls it and prints.
+package service
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/backend"
+	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/config"
+	"github.com/doorsync/doorsync/internal/engine"
+	"github.com/doorsync/doorsync/internal/store"
+)
+
+// Deps are what the service takes from the outside world besides the
+// configuration.
+type Deps struct {
+	// Store is the database, opened read-only or not by the caller, who
+	// closes it after the service.
+	Store *store.Store
+	Clock clock.Clock
+	// User and Host are recorded with every run and every link.
+	User, Host string
+	// NotifyHTTP is the webhook notifier's HTTP client; nil: one with a
+	// 30-second timeout.
+	NotifyHTTP *http.Client
+}
+
+// Service is the application over one configuration and one database.
+// Its methods are safe to call from several goroutines (the console does).
+type Service struct {
+	cfg        *config.Config
+	store      *store.Store
+	clock      clock.Clock
+	user, host string
+	notifyHTTP *http.Client
+	holds      holds
+	// session is the engine whose clients live as long as the service:
+	// what is not a run uses it (links add and import, door events,
+	// re-planning), so a terminal that rejected the credentials twice
+	// stays stopped for the rest of the session rather than being asked
+	// again each time a detail opens.
+	session      *engine.Engine
+	closeSession func()
+}
+
+var _ backend.Backend = (*Service)(nil)
+
+// ConfigError is a configuration the clients cannot be built from (a
+// usage error for the CLI, exit 2).
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// New builds the service: the session's clients, with the targets held
+// after rejected credentials left out when the database is writable.
+// Close releases the clients.
+func New(ctx context.Context, cfg *config.Config, deps Deps) (*Service, error) {
+	if deps.Store == nil || deps.Clock == nil {
+		return nil, errors.New("service: a store and a clock are needed")
+	}
+	s := &Service{cfg: cfg, store: deps.Store, clock: deps.Clock, user: deps.User, host: deps.Host, notifyHTTP: deps.NotifyHTTP}
+	if s.notifyHTTP == nil {
+		s.notifyHTTP = &http.Client{Timeout: 30 * time.Second}
+	}
+	s.holds = holds{cfg: cfg, store: deps.Store, clock: deps.Clock}
+	eng, done, err := s.newEngine()
+	if err != nil {
+		return nil, &ConfigError{err}
+	}
+	s.session, s.closeSession = eng, done
+	if !s.store.ReadOnly() {
+		if _, err := s.holds.apply(ctx, eng); err != nil {
+			done()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Close releases the session's clients; the store stays the caller's.
+func (s *Service) Close() { s.closeSession() }
+
+// User is who the service records runs and links as.
+func (s *Service) User() string { return s.user }
+
+// SessionEngine is the engine whose clients live as long as the service.
+// Benchmarks and tests of the fast start reach the run machinery through
+// it; the faces never need it.
+func (s *Service) SessionEngine() *engine.Engine { return s.session }
+
+// run is one run's engine with its own clients.
+type run struct {
+	eng    *engine.Engine
+	close  func()
+	lifted []string // targets whose hold was lifted for this run
+}
+
+// newRun builds a fresh engine for one run, with the targets held after
+// rejected credentials left out (holds.go).
+func (s *Service) newRun(ctx context.Context, obs engine.Observer) (*run, error) {
+	eng, done, err := s.newEngine()
+	if err != nil {
+		return nil, &ConfigError{err}
+	}
+	eng.Observer = obs
+	r := &run{eng: eng, close: done}
+	if !s.store.ReadOnly() {
+		if r.lifted, err = s.holds.apply(ctx, eng); err != nil {
+			done()
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// remember records the holds of the targets that rejected their
+// credentials in the run (readErrs: why each target could not be read).
+func (s *Service) remember(ctx context.Context, r *run, readErrs map[string]error) []Stop {
+	if s.store.ReadOnly() {
+		return nil
+	}
+	return s.holds.record(ctx, r.eng, readErrs)
+}

@@ -1,0 +1,411 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/backend"
+	"github.com/doorsync/doorsync/internal/clock"
+	"github.com/doorsync/doorsync/internal/config"
+	"github.com/doorsync/doorsync/internal/emulator"
+	"github.com/doorsync/doorsync/internal/emulator/dataset"
+	"github.com/doorsync/doorsync/internal/emulator/site"
+	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/store"
+)
+
+// rig is a whole emulated site on loopback, its configuration and a
+// database, on a manual clock: time moves only when the test says.
+type rig struct {
+	site *site.Site
+	cfg  *config.Config
+	clk  *clock.Manual
+	dir  string
+}
+
+func newRig(t *testing.T, members int) *rig {
+	t.Helper()
+	zone, err := time.LoadLocation("Europe/Ljubljana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewManual(time.Date(2026, 5, 12, 10, 30, 0, 0, zone))
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := site.Start(ctx, site.Options{Members: members, Seed: 5, Zone: zone, Clock: clk,
+		CardskipperPassword: "cs-secret-4711", TerminalPassword: "term-secret-0815"})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); s.Close() })
+	r := &rig{site: s, clk: clk, dir: t.TempDir()}
+	path := filepath.Join(r.dir, "doorsync.toml")
+	if err := s.WriteConfig(path, filepath.Join(r.dir, "doorsync.db")); err != nil {
+		t.Fatal(err)
+	}
+	if r.cfg, err = config.Load(path, func(string) (string, bool) { return "", false }); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// service builds a service over the database called db in the rig's
+// folder, closed when the test ends.
+func (r *rig) service(t *testing.T, db string) (*Service, *store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(r.dir, db), r.clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc, err := New(ctx, r.cfg, Deps{Store: st, Clock: r.clk, User: "tester", Host: "box"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Close)
+	return svc, st
+}
+
+// setTerminalPassword changes the configured password of a terminal.
+func (r *rig) setTerminalPassword(name, password string) {
+	for i := range r.cfg.Hikvision {
+		if r.cfg.Hikvision[i].Name == name {
+			r.cfg.Hikvision[i].Password = config.NewSecret(password, "literal")
+		}
+	}
+}
+
+func (r *rig) terminal(t *testing.T, name string) site.Endpoint {
+	t.Helper()
+	for _, ep := range r.site.Terminals {
+		if ep.Name == name {
+			return ep
+		}
+	}
+	t.Fatalf("no terminal %s", name)
+	return site.Endpoint{}
+}
+
+func isModify(q emulator.Request) bool { return strings.HasSuffix(q.Path, "/UserInfo/Modify") }
+
+func nop[T any](T) {}
+
+// Refresh then Apply, as the console does: what was approved is written,
+// and nothing else — no other item, no other target.
+func TestRefreshAndApplyWriteWhatWasApproved(t *testing.T) {
+	r := newRig(t, 60)
+	svc, st := r.service(t, "doorsync.db")
+	ctx := context.Background()
+	d, err := svc.Refresh(ctx, nop[backend.Progress])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var writes, approved []string
+	for _, it := range d.Plan.Items {
+		if !it.Kind.Writes() || it.Identity != "" {
+			continue
+		}
+		writes = append(writes, it.ID)
+		if it.Target == "entrance" && it.System == "hikvision" && len(approved) < 2 {
+			approved = append(approved, it.ID)
+		}
+	}
+	if len(approved) < 2 || len(writes) <= len(approved) {
+		t.Fatalf("the data set has %d write items, %d on the entrance to approve", len(writes), len(approved))
+	}
+	for _, ep := range r.site.Terminals {
+		ep.Log.Reset()
+	}
+	r.site.Neyross.Log.Reset()
+	r.site.NTK.Log.Reset()
+	var progressed int
+	res, err := svc.Apply(ctx, d.Plan, approved, func(p backend.ApplyProgress) {
+		if p.ItemID != "" {
+			progressed++
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Applied != len(approved) || res.Failed != 0 || len(res.FailedIDs) != 0 || progressed != len(approved) {
+		t.Fatalf("apply: %+v, %d items reported", res, progressed)
+	}
+	if n := r.terminal(t, "entrance").Log.Count(isModify); n != len(approved) {
+		t.Errorf("%d writes to the entrance, want %d", n, len(approved))
+	}
+	if n := r.terminal(t, "gym").Log.Count(isModify); n != 0 {
+		t.Errorf("%d writes to the gym, which had nothing approved", n)
+	}
+	if n := r.site.NTK.Log.Count(nil); n != 0 {
+		t.Errorf("%d requests to NTK, which had nothing approved", n)
+	}
+	if n := r.site.Neyross.Log.Count(func(q emulator.Request) bool { return q.Method != "GET" }); n != 0 {
+		t.Errorf("%d writing requests to NEYROSS, which had nothing approved", n)
+	}
+	items, err := st.Items(ctx, res.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recorded []string
+	for _, it := range items {
+		recorded = append(recorded, it.ItemID)
+		if it.Status != store.StatusApplied || it.ApprovedBy != "tester" {
+			t.Errorf("recorded %s %s approved by %q", it.ItemID, it.Status, it.ApprovedBy)
+		}
+	}
+	slices.Sort(recorded)
+	slices.Sort(approved)
+	if !slices.Equal(recorded, approved) {
+		t.Errorf("the run recorded %v, want exactly the approved %v", recorded, approved)
+	}
+	// Read again: the approved items are done, every other write waits.
+	again, err := svc.Refresh(ctx, nop[backend.Progress])
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := map[string]bool{}
+	for _, it := range again.Plan.Items {
+		if it.Kind.Writes() && it.Identity == "" {
+			left[it.ID] = true
+		}
+	}
+	for _, id := range writes {
+		if left[id] == slices.Contains(approved, id) {
+			t.Errorf("item %s: still to write %v, approved %v", id, left[id], slices.Contains(approved, id))
+		}
+	}
+}
+
+// A terminal that rejects the credentials is held: the next run does not
+// contact it and says why; a corrected password lifts the hold at once.
+func TestHeldTargetIsLeftAloneUntilItsCredentialsChange(t *testing.T) {
+	r := newRig(t, 30)
+	gym := r.terminal(t, "gym")
+	r.setTerminalPassword("gym", "wrong-pass-1234")
+	svc, st := r.service(t, "doorsync.db")
+	ctx := context.Background()
+	targetErr := func(d backend.Data, name string) string {
+		for _, ts := range d.Plan.Targets {
+			if ts.Name == name {
+				return ts.Error
+			}
+		}
+		t.Fatalf("no target %s in the plan", name)
+		return ""
+	}
+	d, err := svc.Refresh(ctx, nop[backend.Progress])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := targetErr(d, "gym"); e == "" || targetErr(d, "entrance") != "" {
+		t.Fatalf("gym read with a wrong password: %q; entrance: %q", e, targetErr(d, "entrance"))
+	}
+	if _, ok, err := st.State(ctx, authHoldPrefix+"gym"); !ok || err != nil {
+		t.Fatalf("no hold stored for the gym: %v", err)
+	}
+
+	gym.Log.Reset()
+	r.clk.Advance(time.Hour)
+	out, stops, err := svc.Sync(ctx, SyncRequest{Mode: "auto"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := gym.Log.Count(nil); n != 0 {
+		t.Errorf("the held gym got %d requests", n)
+	}
+	if len(stops) != 0 {
+		t.Errorf("a held target is recorded as stopped again: %+v", stops)
+	}
+	var held string
+	for _, ts := range out.Plan.Targets {
+		if ts.Name == "gym" {
+			held = ts.Error
+		}
+	}
+	if !strings.Contains(held, "terminal gym: not contacted: it rejected these credentials") {
+		t.Errorf("the held gym's error says %q", held)
+	}
+
+	r.setTerminalPassword("gym", "term-secret-0815")
+	d, err = svc.Refresh(ctx, nop[backend.Progress])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := targetErr(d, "gym"); e != "" || gym.Log.Count(nil) == 0 {
+		t.Errorf("after the password was corrected the gym reads %q (%d requests)", e, gym.Log.Count(nil))
+	}
+	if _, ok, _ := st.State(ctx, authHoldPrefix+"gym"); ok {
+		t.Error("the lifted hold is still stored")
+	}
+}
+
+// The console's import (the accounts as read, no network) and `links
+// import` (the terminals read now) are one flow: the same export stores
+// the same links, pinned to the same members.
+func TestImportFromConsoleAndCommandStoresTheSameLinks(t *testing.T) {
+	r := newRig(t, 80)
+	path := filepath.Join(r.dir, "persons.csv")
+	if err := os.WriteFile(path, []byte(exportOf(t, r.site)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	console, cst := r.service(t, "console.db")
+	d, err := console.Refresh(ctx, nop[backend.Progress])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ep := range r.site.Terminals {
+		ep.Log.Reset()
+	}
+	sum, err := console.ImportLinks(ctx, path, d.Targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ep := range r.site.Terminals {
+		if n := ep.Log.Count(nil); n != 0 {
+			t.Errorf("the console's import sent %d requests to %s", n, ep.Name)
+		}
+	}
+
+	command, kst := r.service(t, "command.db")
+	res, err := ReadExport(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := command.Import(ctx, ImportRequest{Export: res})
+	if err != nil || rep.MembersErr != nil {
+		t.Fatal(err, rep.MembersErr)
+	}
+
+	fromConsole, fromCommand := storedLinks(t, cst), storedLinks(t, kst)
+	if len(fromConsole) == 0 || sum.Linked() != len(fromConsole) {
+		t.Fatalf("the console linked %d (summary %d)", len(fromConsole), sum.Linked())
+	}
+	if !slices.Equal(fromConsole, fromCommand) {
+		t.Errorf("console import stored\n%s\nlinks import stored\n%s", strings.Join(fromConsole, "\n"), strings.Join(fromCommand, "\n"))
+	}
+	pinned := 0
+	for _, l := range fromConsole {
+		if !strings.Contains(l, "member=-") {
+			pinned++
+		}
+	}
+	if pinned == 0 {
+		t.Error("no imported link is pinned to a member")
+	}
+}
+
+// exportOf is an iVMS-4200 person export of the entrance's persons whose
+// member has an e-mail of their own, with a row for no one and a row
+// without e-mail.
+func exportOf(t *testing.T, s *site.Site) string {
+	t.Helper()
+	shared := map[string]int{}
+	for _, m := range s.Data.Members {
+		shared[strings.ToLower(m.Email)]++
+	}
+	var csv strings.Builder
+	csv.WriteString("\ufeffPerson Information\r\nPerson ID;Person Name;Email;Organization\r\n")
+	n, rows := 0, 0
+	for _, m := range s.Data.Members {
+		if s.Data.Truth[m.OrganisationMemberID] == dataset.Missing {
+			continue
+		}
+		n++
+		emp := fmt.Sprint(1000 + n)
+		p, ok := s.TerminalServers["entrance"].Person(emp)
+		if !ok || len(p.Extends) > 0 || m.Email == "" || shared[strings.ToLower(m.Email)] > 1 {
+			continue
+		}
+		fmt.Fprintf(&csv, "%s;%s;%s;Fitnes\r\n", emp, p.Name, m.Email)
+		rows++
+	}
+	if rows < 3 {
+		t.Fatalf("only %d persons to export", rows)
+	}
+	csv.WriteString("99999;Ghost Person;ghost@example.si;Fitnes\r\n1001;No Mail;;Fitnes\r\n")
+	return csv.String()
+}
+
+// storedLinks are the stored links, one line each, sorted.
+func storedLinks(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	links, err := st.Links(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range links {
+		out = append(out, linkLine(l))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func linkLine(l identity.Link) string {
+	member := l.MemberID
+	if member == "" {
+		member = "-"
+	}
+	return fmt.Sprintf("%s %s/%s member=%s origin=%s by=%s at=%s note=%q", l.Email, l.Target, l.Account, member, l.Origin,
+		l.CreatedBy, l.CreatedAt.Format(time.RFC3339), l.Note)
+}
+
+// Door events are read from every target asked, in parallel: a terminal
+// that fails is named in Failed while the others' events still come.
+func TestEventsNameTheFailingTarget(t *testing.T) {
+	r := newRig(t, 40)
+	r.setTerminalPassword("gym", "wrong-pass-1234")
+	svc, _ := r.service(t, "doorsync.db")
+	var refs []backend.AccountRef
+	for _, name := range []string{"entrance", "gym"} {
+		evs := r.site.TerminalServers[name].Events()
+		if len(evs) == 0 {
+			t.Fatalf("the site seeded no events on %s", name)
+		}
+		refs = append(refs, backend.AccountRef{Target: name, Account: evs[len(evs)-1].EmployeeNo})
+	}
+	res, err := svc.Events(context.Background(), refs, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Read, []string{"entrance"}) || len(res.Entries) == 0 {
+		t.Errorf("read %v, %d events", res.Read, len(res.Entries))
+	}
+	if len(res.Failed) != 1 || !strings.Contains(res.Failed[0], "gym") {
+		t.Errorf("failed %q, want one line naming the gym", res.Failed)
+	}
+	for _, e := range res.Entries {
+		if e.Target != "entrance" || e.Account != refs[0].Account {
+			t.Errorf("an event of %s account %s", e.Target, e.Account)
+		}
+	}
+}
+
+// A service on a read-only database builds its clients but records
+// nothing: no hold is checked or stored.
+func TestReadOnlyServiceRecordsNoHolds(t *testing.T) {
+	r := newRig(t, 10)
+	r.service(t, "doorsync.db") // creates the database
+	ro, err := store.OpenReadOnly(context.Background(), filepath.Join(r.dir, "doorsync.db"), r.clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	svc, err := New(context.Background(), r.cfg, Deps{Store: ro, Clock: r.clk, User: "tester"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	if runs, err := svc.RunLog(context.Background(), 5); err != nil || len(runs) != 0 {
+		t.Fatalf("runs %v, %v", runs, err)
+	}
+}
