@@ -126,8 +126,6 @@ type fakeBackend struct {
 	stored    Data
 	storedErr error
 	preview   *Data // LastPlan's answer; nil: ErrNoSnapshot
-	// storedShown is what the console passed to the last Stored call.
-	storedShown *Data
 	fresh       Data
 	refreshErr  error
 	// gate, when set, holds Refresh until closed (stale-result tests).
@@ -168,19 +166,19 @@ type fakeBackend struct {
 	importErr  error
 }
 
-func (f *fakeBackend) Stored(_ context.Context, shown *Data) (Data, error) {
-	f.mu.Lock()
-	f.storedShown = shown
-	f.mu.Unlock()
+func (f *fakeBackend) Stored(context.Context) (Data, error) {
 	return f.stored, f.storedErr
 }
 
-// LastPlan: the preview when the test set one, else none.
+// LastPlan: the preview when the test set one (marked, as a backend marks
+// it), else none.
 func (f *fakeBackend) LastPlan(context.Context) (Data, error) {
 	if f.preview == nil {
 		return Data{}, ErrNoSnapshot
 	}
-	return *f.preview, nil
+	d := *f.preview
+	d.Preview = true
+	return d, nil
 }
 
 func (f *fakeBackend) Refresh(ctx context.Context, progress func(Progress)) (Data, error) {

@@ -185,7 +185,6 @@ func (m *Model) loadPreview() tea.Cmd {
 	be, ctx := m.opt.Backend, m.ctx
 	return func() tea.Msg {
 		d, err := be.LastPlan(ctx)
-		d.Preview = true
 		return previewMsg{req: req, data: d, err: err}
 	}
 }
@@ -226,12 +225,8 @@ func (m *Model) waitsForData() bool {
 func (m *Model) loadStoredAs(req int) tea.Cmd {
 	m.storedReq = req
 	be, ctx := m.opt.Backend, m.ctx
-	var shown *Data
-	if m.data != nil && m.data.Preview {
-		shown = m.data
-	}
 	return func() tea.Msg {
-		d, err := be.Stored(ctx, shown)
+		d, err := be.Stored(ctx)
 		return storedMsg{req: req, data: d, err: err}
 	}
 }

@@ -23,15 +23,15 @@ import (
 // Update.
 type Backend interface {
 	// LastPlan is the plan the last fetch made, as stored: the console
-	// draws it first (Data.Preview set, only the plan and its times), while
-	// Stored plans the saved snapshots again. ErrNoSnapshot (wrapped) when
-	// there is none yet.
+	// draws it first (Data.Preview set: only the plan and its times; what
+	// needs the members and accounts waits for Stored). ErrNoSnapshot
+	// (wrapped) when there is none yet.
 	LastPlan(ctx context.Context) (Data, error)
-	// Stored plans against the snapshots saved by the last fetch, for an
-	// instant start. ErrNoSnapshot (wrapped) when there is none yet. shown,
-	// when set, is the stored last plan on screen (LastPlan's): its plan is
-	// used as is when it was made from these very snapshots today.
-	Stored(ctx context.Context, shown *Data) (Data, error)
+	// Stored is the data of the snapshots saved by the last fetch, for an
+	// instant start: members, accounts and their plan (the backend reuses
+	// the plan LastPlan gave when it still holds). ErrNoSnapshot (wrapped)
+	// when there is none yet.
+	Stored(ctx context.Context) (Data, error)
 	// Refresh reads the source and every target concurrently and plans.
 	// progress is called from several goroutines. A failing side is part of
 	// the Data (Plan.Source.Error, Plan.Targets[i].Error), not an error; an

@@ -149,9 +149,9 @@ func dataAttrs(d tui.Data) []any {
 	return attrs
 }
 
-func (b *loggedBackend) Stored(ctx context.Context, shown *tui.Data) (tui.Data, error) {
+func (b *loggedBackend) Stored(ctx context.Context) (tui.Data, error) {
 	start := b.clock.Now()
-	d, err := b.Backend.Stored(ctx, shown)
+	d, err := b.Backend.Stored(ctx)
 	if err == nil {
 		age := start.Sub(d.TakenAt).Round(time.Second)
 		b.log.Info("stored snapshot loaded", append([]any{b.since(start), "taken_at", d.TakenAt, "age", age}, dataAttrs(d)...)...)

@@ -39,7 +39,7 @@ func TestConsoleDataMarksItemsHeldByAuto(t *testing.T) {
 	if len(want) == 0 {
 		t.Fatal("the run held nothing: the test proves nothing")
 	}
-	d, err := be.Stored(ctx, nil)
+	d, err := be.Stored(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,7 +82,7 @@ func benchSite(b *testing.B) (string, clock.Clock) {
 		b.Fatal(err)
 	}
 	defer ses.close()
-	d, err := (&consoleBackend{Service: ses.svc, ses: ses}).Stored(ctx, nil)
+	d, err := (&consoleBackend{Service: ses.svc, ses: ses}).Stored(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}

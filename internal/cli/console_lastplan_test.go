@@ -26,8 +26,9 @@ func TestConsoleLastPlanFirstThenStored(t *testing.T) {
 	if !preview.Preview || !preview.Stored || preview.Plan.Source.Members != 80 || len(preview.Plan.Items) == 0 {
 		t.Fatalf("last plan: preview %v stored %v, %d members, %d items", preview.Preview, preview.Stored, preview.Plan.Source.Members, len(preview.Plan.Items))
 	}
-	// The stored plan is what planning the stored snapshots gives.
-	replanned, err := be.Stored(ctx, nil)
+	// The stored plan is what planning the stored snapshots gives (a
+	// console that was served no last plan plans them).
+	replanned, err := s.consoleBackend(t).Stored(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func TestConsoleLastPlanFirstThenStored(t *testing.T) {
 		t.Errorf("last plan read at %v, snapshots at %v", preview.TakenAt, replanned.TakenAt)
 	}
 
-	reused, err := be.Stored(ctx, &preview)
+	reused, err := be.Stored(ctx) // after the LastPlan above
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,10 @@ func TestConsoleLastPlanFirstThenStored(t *testing.T) {
 	if acct == "" {
 		t.Fatal("no unlinked account to link")
 	}
-	relinked, err := be.Stored(ctx, &preview)
+	if preview, err = be.LastPlan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	relinked, err := be.Stored(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +83,10 @@ func TestConsoleLastPlanFirstThenStored(t *testing.T) {
 	if _, err := be.ses.store.RemoveLink(ctx, "someone.else@example.org", tgt, acct); err != nil {
 		t.Fatal(err)
 	}
-	if again, err := be.Stored(ctx, &preview); err != nil || &again.Plan.Items[0] != &preview.Plan.Items[0] {
+	if preview, err = be.LastPlan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := be.Stored(ctx); err != nil || &again.Plan.Items[0] != &preview.Plan.Items[0] {
 		t.Fatalf("with the link removed again the kept plan is current again: reused %v, %v", err == nil && &again.Plan.Items[0] == &preview.Plan.Items[0], err)
 	}
 
@@ -92,12 +99,25 @@ func TestConsoleLastPlanFirstThenStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	again, err := be.Stored(ctx, &preview)
+	if preview, err = be.LastPlan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again, err := be.Stored(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if &again.Plan.Items[0] == &preview.Plan.Items[0] {
 		t.Error("newer snapshots were not planned again")
+	}
+	// A last plan is reused once: a second Stored plans again.
+	if preview, err = be.LastPlan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := be.Stored(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if second, err := be.Stored(ctx); err != nil || &second.Plan.Items[0] == &preview.Plan.Items[0] {
+		t.Errorf("the served last plan was reused twice (%v)", err)
 	}
 }
 
@@ -139,14 +159,14 @@ func TestKeptPlanShowsWhatTheRunWrote(t *testing.T) {
 	if done != len(writes) {
 		t.Errorf("%d of the %d written accounts are in the kept plan", done, len(writes))
 	}
-	stored, err := be.Stored(ctx, &kept)
+	stored, err := be.Stored(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if &stored.Plan.Items[0] != &kept.Plan.Items[0] {
 		t.Error("the console did not reuse the plan kept after the run")
 	}
-	replanned, err := be.Stored(ctx, nil)
+	replanned, err := s.consoleBackend(t).Stored(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

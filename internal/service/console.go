@@ -48,12 +48,30 @@ func (s *Service) LastPlan(ctx context.Context) (backend.Data, error) {
 	if err != nil {
 		return backend.Data{}, err
 	}
-	return backend.Data{Plan: p, TakenAt: takenAt, Stored: true, Preview: true, LastSync: s.lastSync(ctx), AutoHeld: held}, nil
+	d := backend.Data{Plan: p, TakenAt: takenAt, Stored: true, Preview: true, LastSync: s.lastSync(ctx), AutoHeld: held}
+	s.served.Lock()
+	s.served.data = &d
+	s.served.Unlock()
+	return d, nil
+}
+
+// takeServed returns the plan LastPlan served, once.
+func (s *Service) takeServed() *backend.Data {
+	s.served.Lock()
+	defer s.served.Unlock()
+	d := s.served.data
+	s.served.data = nil
+	return d
 }
 
 // Stored plans against the snapshots the last fetch saved. A target without
-// one is planned as unreadable, so nothing is offered for it.
-func (s *Service) Stored(ctx context.Context, shown *backend.Data) (backend.Data, error) {
+// one is planned as unreadable, so nothing is offered for it. The plan
+// LastPlan served is used as it is when it was made from these very
+// snapshots, today, with today's links, configuration and written ends
+// (madeFrom, keptPlanCurrent): planning them again would give the same and
+// cost as much memory as the first frame.
+func (s *Service) Stored(ctx context.Context) (backend.Data, error) {
+	shown := s.takeServed()
 	r, err := s.newRun(ctx, nil)
 	if err != nil {
 		return backend.Data{}, err
@@ -98,9 +116,6 @@ func (s *Service) Stored(ctx context.Context, shown *backend.Data) (backend.Data
 		}
 	}
 	if shown != nil && madeFrom(shown, takenAt, taken, targets, member.DateOf(now, eng.Zone)) && keptPlanCurrent(ctx, eng) {
-		// The plan on screen is the one the fetch that saved these
-		// snapshots made, today: planning them again would give the same
-		// (and cost as much memory as the first frame).
 		return s.dataWith(ctx, &shown.Plan, eng, snap, oldest, true)
 	}
 	return s.data(ctx, eng, snap, oldest, true)

@@ -9,6 +9,7 @@
 package service
 
 import (
+	"sync"
 	"context"
 	"errors"
 	"net/http"
@@ -51,6 +52,13 @@ type Service struct {
 	// again each time a detail opens.
 	session      *engine.Engine
 	closeSession func()
+	// served is the kept last plan LastPlan gave the console (the fast
+	// start's first frame), until Stored reuses it or plans again: the
+	// console never hands it back.
+	served struct {
+		sync.Mutex
+		data *backend.Data
+	}
 }
 
 var _ backend.Backend = (*Service)(nil)
