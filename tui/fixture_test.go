@@ -122,12 +122,12 @@ func fixtureInputOn(t testing.TB, n int, targets ...string) plan.Input {
 
 // fakeBackend serves fixed data and records what the console asked.
 type fakeBackend struct {
-	mu        sync.Mutex
-	stored    Data
-	storedErr error
-	preview   *Data // LastPlan's answer; nil: ErrNoSnapshot
-	fresh       Data
-	refreshErr  error
+	mu         sync.Mutex
+	stored     Data
+	storedErr  error
+	preview    *Data // LastPlan's answer; nil: ErrNoSnapshot
+	fresh      Data
+	refreshErr error
 	// gate, when set, holds Refresh until closed (stale-result tests).
 	gate     chan struct{}
 	refresh  int

@@ -9,10 +9,10 @@
 package service
 
 import (
-	"sync"
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/doorsync/doorsync/internal/backend"
