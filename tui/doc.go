@@ -1,103 +1,164 @@
-// Package tui is the reconciliation console (`doorsync`, `doorsync demo`): a
-// Bubble Tea v2 program over the Backend interface of internal/backend, which
-// the application service implements with the engine and the store
-// (internal/service), so this package imports neither net/http nor
-// database/sql.
+// Package tui is the reconciliation console (`doorsync`, `doorsync demo`):
+// the admin sees Cardskipper's members and every target's accounts side by
+// side, inspects a row, links accounts to members, approves and applies
+// changes, reads the history and exports a report. It is a Bubble Tea v2
+// program over the Backend interface of internal/backend (aliased here in
+// backend.go, so the code reads tui.Backend, tui.Data), which the
+// application service (internal/service) implements with the engine and the
+// store. The console therefore imports neither net/http, database/sql, the
+// store, the engine nor the service; internal/archtest enforces it, and only
+// the composition root (internal/cli) imports this package.
 //
-// Shape: Model is the root and the only component returning a tea.View.
-// Each screen (table, detail, approval, apply, help, history, export,
-// identity view) is a component (component.go, soft-serve's contract:
-// Update(msg) tea.Cmd, View() string, SetSize, help.KeyMap) holding a
-// pointer to the root for what the screens share: the data, the rows as
-// filtered with the cursor and the selection, the keymap, the styles, the
-// backend. The root only routes — its own messages (size, colours, the
-// data, the apply) to itself, a result meant for one screen to that
-// screen, the keys that apply everywhere to itself unless the focused
-// screen takes every key (a dialog, a prompt, the search: capturer), the
-// rest to the focused screen — and composes the frame: title and status
-// lines, the focused screen's View, and a footer of its ShortHelp drawn by
-// bubbles' help. Every screen gets SetSize with the body's size on each
-// tea.WindowSizeMsg and draws to it; the help screen is the root's keys
-// and every screen's FullHelp under titles. Keys are declared once
-// (KeyMap: one binding per meaning, so esc is Back, ClearSearch and Stop)
-// and matched with key.Matches, never compared as strings
-// (TestKeysMatchedThroughKeyMap); the help lists every binding with all
-// its keys and every kind's letter, scrolling at 80×24, and the footer
-// drops its least important hints first so "? help" and "q quit" stay on
-// every screen where they work. Lists (table, identity view, history runs
-// and a run's items) clamp their cursors for empty lists. Styles are built
-// per console (NewStyles) for the terminal's background. Every call that waits
-// runs in a tea.Cmd; refresh and apply stream their progress through a
-// stream (never blocking the engine's goroutines, never dropping a
-// result), and every result carries its request id so stale ones are
-// dropped.
+// # Shape
 //
-// Done (issue 4, items 1–10): instant start from the stored snapshot with
-// its age, concurrent refresh with progress per system and per-side errors;
-// the side-by-side table (one column per target, or a compact column with
-// details under the table when narrow), badges with letters, counts per
-// kind, last sync; tabs per kind, search folding case and diacritics, sort;
-// row inspection with accounts, roles, link origin, drift and history;
-// selection, approval dialog with counts per kind and target and --auto
-// holds; live apply with per-target progress, per-item results, cancel
-// after the requests in flight, failed items kept selected; the identity
-// view (L: links.go) with members without an account beside accounts
-// without a member, identity.Suggest suggestions ranked per member with
-// score and why, confirm (a confirmed link by the console's user), reject
-// (hidden for the session), undo, import of an iVMS-4200 export by path,
-// the plan made again at once from the data already read (Backend.Replan);
-// runs history with items; report export of the view or all; help, quit
-// that asks while applying, refresh.
+// Model (model.go) is the root and the only component returning a tea.View
+// (view.go). Each screen is a component (component.go, soft-serve's
+// contract: Update(msg) tea.Cmd, View() string, SetSize, help.KeyMap)
+// holding a pointer to the root for what the screens share: the data, the
+// rows as filtered with the cursor and the selection, the keymap, the
+// styles, the backend. The root only routes — its own messages (size,
+// colours, the data, the apply) to itself, a result meant for one screen to
+// that screen even when it lacks the focus, the keys that apply everywhere
+// to itself unless the focused screen takes every key (a dialog, a prompt,
+// the search: capturer), the rest to the focused screen — and composes the
+// frame: title and status lines, the focused screen's View, and a footer of
+// its ShortHelp drawn by bubbles' help. Every screen gets SetSize with the
+// body's size on each tea.WindowSizeMsg and draws to it.
 //
-// Suggestions are ranked in the console (identity.Suggest is pure) inside a
-// command; the iVMS import runs behind Backend.ImportLinks because package
-// ivms imports net/http through excelize.
+// Where things live:
 //
-// Start: the stored last plan is drawn first (Backend.LastPlan, a
-// Data with Preview set: what needs members and accounts waits), then the
-// stored snapshots (Backend.Stored, given the plan shown so that it can be
-// reused), while the refresh reads both sides; request ids keep a newer
-// result from being replaced by an older one.
+//	model.go      Model, Options, start-up, routing of messages and keys
+//	view.go       the frame: title, status, body, footer
+//	component.go  the screen contract
+//	keys.go       KeyMap: every key, declared once
+//	styles.go     Styles for the terminal's background
+//	rows.go       rows of the table (one per e-mail, an item per target), filter, sort
+//	table.go      the home screen: tabs per kind, the table, the search
+//	detail.go     one row: accounts, roles, link origin, drift, history, door events
+//	approve.go    the approval dialog
+//	apply.go      a running apply: progress per target, item results, summary
+//	history.go    past runs and the items of one
+//	export.go     the report prompt
+//	links*.go     the identity view: members without an account beside
+//	              accounts without a member, suggestions, confirm, reject,
+//	              undo, iVMS import (links_view.go draws, links_ops.go changes)
+//	pick.go       linking a row by hand
+//	help.go       the help screen and the footer's hints
+//	msgs.go       results of background calls, each with its request id
+//	stream.go     progress of a refresh or an apply carried to the program
+//	state.go      a read-only summary (State) for tests and tooling
+//	run.go        Run: the program on a terminal
 //
-// Speed at 50,000 members (benchmarks): key presses in tui's
-// BenchmarkKeypress50k; the first frame and the console process's resident
-// memory in internal/cli (BenchmarkConsoleFirstFrame50k,
-// BenchmarkConsoleResident50k).
-// The styles start from COLORFGBG (dark when unset) until the terminal
-// reports its background.
+// # What the operator can do
 //
-// Issue 10 §6 (pick.go, links*.go): an ambiguous or missing row is linked
-// by hand where it is shown (p in the table, the detail or the identity
-// view): the member and target when the row holds several (a family), then
-// an account from the target's list searched as the table is, then a
-// question with both names; every link the console stores carries the
-// member id and the names shown. The identity view searches both lists
-// (/). A suggestion other members match equally asks first, naming them.
-// A key that links acts only on what was drawn: View records the row (and
-// suggestion or account) under the cursor, and the key is refused with a
-// message while suggestions are ranked or when the cursor's row changed
-// since the last frame. Rows with an identity change (plan.Item.Identity)
-// sort first in every order and tab that holds them, marked I, counted
-// under the table; the detail shows the change in full. An identity
-// change is selectable whatever its kind (approvable): approving one that
-// writes nothing (in sync, unlinked, invalid, ambiguous on an account)
-// accepts it as shown (the engine's acknowledged); the approval dialog
-// names every identity change it approves with its text and says plainly
-// what approving does (the account given to the member, or the e-mail set
-// aside on an account it also finds), counts those accepted with nothing
-// written apart from the writes, wraps every line to its width (never
-// wider than the screen), scrolls (↓/j, pgdn, space, G; ↑/k, pgup, g)
-// keeping a change's header above its text, and applies only once every
-// line was drawn in full: y before only says what is left; the run's
-// summary (with ApplyResult.Acknowledged), wrapped, is shown after it. A
-// row is titled with its member's name, never with that of an account
-// the member's e-mail also finds. The picker lists the
-// member's own name first (identity.Name.Score), then what the e-mail
-// finds (a family shares it), then names sharing a word; it warns when the
-// names are not the same, asks which target when several have accounts,
-// and never offers one without an account list (NTK). A row's history
-// follows its members by id (Backend.History, HistoryQuery).
+// The console starts at once from what the last fetch stored, shows its
+// age, and refreshes both sides concurrently with progress per system and
+// errors per side. The table has one column per target, or a compact column
+// with the details under the table when the screen is narrow; badges carry
+// a letter per kind, with counts per kind and the last sync above. There
+// are tabs per kind, a search that folds case and diacritics, and sorting.
+// A row opens its detail: accounts, roles, link origin, drift, its history
+// (followed by member id: Backend.History, HistoryQuery) and the door
+// events of its accounts. Rows are selected and approved in a dialog with
+// counts per kind and target and the items --auto would hold; items held
+// by an unattended run are marked (H). An apply shows progress per target
+// and each item's result, can be cancelled after the requests in flight,
+// and leaves failed and skipped items selected for a retry; quitting asks
+// while it runs. The identity view (L) lists members without an account
+// beside accounts without a member, with identity.Suggest's suggestions
+// ranked per member with score and why; a suggestion is confirmed (a
+// confirmed link by the console's user), rejected (hidden for the session)
+// or undone, and an iVMS-4200 export is imported by path; after each change
+// the plan is made again at once from the data already read
+// (Backend.Replan). The history screen lists runs and their items; the
+// export writes the rows shown or all of them; help and refresh are a key
+// away.
 //
-// Left open:
-//   - mouse support (not needed over SSH).
+// Linking by hand (pick.go, links*.go): an ambiguous or missing row is
+// linked where it is shown (p in the table, the detail or the identity
+// view): first the member and target when the row holds several (a family
+// sharing an e-mail), then an account from the target's list, searched as
+// the table is, then a question showing both names; every link the console
+// stores carries the member id and the names shown. The picker lists the
+// member's own name first (identity.Name.Score), then what the e-mail finds,
+// then names sharing a word; it warns when the names are not the same, asks
+// which target when several have accounts, and never offers a target
+// without an account list (a whole-list target such as NTK). The identity
+// view searches both lists (/). A suggestion that other members match
+// equally asks first, naming them.
+//
+// # Rules it keeps, and why
+//
+//   - A key that links acts only on what was drawn: View records the row
+//     (and the suggestion or account) under the cursor, and the key is
+//     refused with a message while suggestions are ranked or when the
+//     cursor's row changed since the last frame: a link stored for the
+//     wrong row would give one member's validity to another's account.
+//   - Identity changes (plan.Item.Identity) are where the admin looks
+//     first: such rows sort first in every order and in every tab that holds
+//     them, are marked I and counted under the table, and the detail shows
+//     the change in full. An identity change is selectable whatever its kind;
+//     approving one that writes nothing (in sync, unlinked, invalid,
+//     ambiguous on an account) accepts it as shown (the engine's
+//     acknowledged). A row is titled with its member's name, never with that
+//     of an account the member's e-mail also finds.
+//   - The approval dialog names every identity change it approves with its
+//     text and says plainly what approving does (the account given to the
+//     member, or the e-mail set aside on an account it also finds), counts
+//     those accepted with nothing written apart from the writes, wraps every
+//     line to its width (never wider than the screen) and scrolls (↓/j, pgdn,
+//     space, G; ↑/k, pgup, g) keeping a change's header above its text. It
+//     applies only once every line was drawn in full: y before that only says
+//     what is left to read. The run's summary (with
+//     ApplyResult.Acknowledged), wrapped, is shown after it.
+//   - Keys are declared once (KeyMap: one binding per meaning, so esc is
+//     Back, ClearSearch and Stop) and matched with key.Matches, never
+//     compared as strings (TestKeysMatchedThroughKeyMap). The help lists
+//     every binding with all its keys and every kind's letter, scrolling at
+//     80×24; the footer drops its least important hints first, so "? help"
+//     and "q quit" stay on every screen where they work.
+//   - Nothing blocks Update: every call that waits runs in a tea.Cmd; a
+//     refresh and an apply send their progress through a stream, which never
+//     blocks the engine's goroutines and never drops a result. Every result
+//     carries its request id, so a stale one (a refresh after a refresh, the
+//     history of a row no longer shown) is dropped.
+//   - Suggestions are ranked in the console (identity.Suggest is pure),
+//     inside a command; the iVMS import runs behind Backend.ImportLinks
+//     because package ivms imports net/http through excelize.
+//   - Text from outside never steers the terminal: names and messages are
+//     cleaned where they enter (textclean), and the whole frame is cleaned
+//     again before it is drawn (view.go, textclean.Frame: a database written
+//     by an older version may still hold raw names), so only the console's
+//     own colours stay.
+//   - Lists (the table, the identity view, history runs and a run's items)
+//     clamp their cursors, so an empty list is drawn and moved in safely.
+//   - Styles are built per console (NewStyles) for the terminal's
+//     background; they start from COLORFGBG (dark when unset) until the
+//     terminal reports its background. Nothing depends on colour alone.
+//   - No mouse support: the console is used over SSH.
+//
+// # Start-up
+//
+// The stored last plan is drawn first (Backend.LastPlan: a Data with
+// Preview set, holding only the plan and its times, so what needs members
+// and accounts waits), then the stored snapshots are planned
+// (Backend.Stored, given the plan shown so that the service can reuse it
+// when it was made from those very snapshots today), while the refresh
+// reads both sides. The stored data's request id is taken before the
+// refresh's, so a refresh shown first is never replaced by older data.
+//
+// # Where it is measured and tested
+//
+// Speed at 50,000 members: key presses in BenchmarkKeypress50k (and
+// BenchmarkKey*, BenchmarkLinks*, BenchmarkFirstFrame here); the first
+// frame and the console process's resident memory against the service and
+// the store in internal/cli (BenchmarkConsoleFirstFrame50k,
+// BenchmarkConsoleResident50k). Screens are pinned by golden frames at
+// 80×24 and 160×48 (TestGolden, TestGoldenANSI16; testdata, `make
+// golden`); colours are checked for contrast on common themes and for
+// meaning without colour (colour_test.go); hostile names from outside are
+// checked never to reach the terminal (TestHostileNamesNeverReachTheTerminal);
+// the start-up order in preview_test.go. internal/cli drives the console end
+// to end against the emulated site (TestConsoleEndToEnd and the other
+// TestConsole tests).
 package tui

@@ -19,7 +19,7 @@ import (
 //   - nothing depends on colour alone: kinds carry a letter, the cursor a
 //     "›" and reverse video, selection a "●";
 //   - text on the terminal's own background uses only colours that read on
-//     that background in common themes (contrast_test.go checks xterm, the
+//     that background in common themes (colour_test.go checks xterm, the
 //     Linux console, Windows Terminal, GNOME, macOS Terminal and Solarized):
 //     bright colours on dark, dark colours on light; green and yellow text
 //     on white is unreadable in most themes, so on light those notices are

@@ -40,7 +40,8 @@ func (m *Model) Render() string {
 		lines[i] = clip(l, w)
 	}
 	// Nothing from outside steers the terminal, whatever reached a screen
-	// (issue 11 §6): only the console's own colours stay.
+	// (a name an older version stored raw included): only the console's
+	// own colours stay.
 	return textclean.Frame(strings.Join(lines, "\n"))
 }
 

@@ -4,12 +4,31 @@
 // back, and records the outcome. Terminals run in parallel, one request at a
 // time per terminal (the targets serialise their own requests).
 //
-// Retries live here and nowhere else (Retry): targets send each request
-// once and classify its failure; this package tries busy and transient
-// failures again with capped exponential backoff and jitter until the
-// target's time budget for the run is spent, as long as the target answers.
-// The engine shares a run's budgets (Retries) between the inventory, the
-// re-reads, the writes and the read-backs of each target.
+// The retry policy of target calls lives here (Retry, retry.go): targets
+// send each request once and classify its failure; this package tries busy
+// and transient failures again with capped exponential backoff and jitter
+// (internal/backoff) until the target's time budget for the run is spent,
+// as long as the target answers, so retries are decided by class in one
+// place and never stacked. The engine shares a run's budgets (Retries)
+// between the inventory, the re-reads, the writes and the read-backs of
+// each target; reads an operator waits for (door events, the doctor's
+// checks) use the same classification (Classify) with a short budget.
+//
+// A write is journalled (Recorder.OpenIntent) before it is sent and closed
+// after the read-back, so a killed run leaves an open entry that the next
+// run's recovery reads back (engine.Recover). Before each request that
+// changes a system, a target asks the context's send gate
+// (target.CheckSend), which the runner sets to Runner.Holding: "this run
+// still holds the database's run lock", so a run whose lock was taken over
+// stops between two requests, not only between chunks.
+//
+// Where things live: types.go the results, statuses, events and the
+// Recorder; runner.go the Runner; retry.go Retry, Retries and Classify.
+// runner_test.go checks against the emulated terminal that only validity is
+// written, in batched reads, that a changed account is skipped, that
+// nothing is written without a journal entry, convergence under faults,
+// the stop after an authentication failure, cancellation and a silent
+// terminal; lock_test.go that retries stop once the lock is lost.
 package apply
 
 import (

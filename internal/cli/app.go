@@ -1,7 +1,29 @@
-// Package cli is the composition root: it builds the commands, reads the
-// configuration, wires clients, emulators and printers together and maps
-// outcomes to exit codes. Each command is an options struct plus a run
-// function with injected I/O, so tests drive it without a process.
+// Package cli is the composition root and the command-line face. It builds
+// the commands (cobra), finds and reads the configuration, opens the
+// database, builds the application service (internal/service) once over
+// them (session.go) and hands it to a command or to the console (tui), and
+// maps outcomes to the documented exit codes (exit.go, internal/exitcode).
+// Each command is an options struct plus a run function with injected I/O
+// (App: the output streams, the environment, the clock, the configuration
+// directories), so tests drive it without a process.
+//
+// Where things live: app.go the root command and its global options;
+// sync.go --auto, the engine.Observer that prints a run's progress
+// (progressPrinter) and how every run ends (finishRun); plancmd.go plan
+// and apply FILE; watch.go watch's loop,
+// timer and printing (the pass itself is the service's); links.go,
+// history.go, reportcmd.go their commands; console.go the console's start
+// (a terminal is needed; the background's colour; the --debug log that
+// wraps the service's backend); doctor.go and doctor_more.go the checks
+// of each system; demo.go the demo (the emulated site of
+// internal/emulator/site, its configuration, an overview); printer.go the
+// headless Printer (text or JSON lines); loadconfig.go the configuration's
+// search order.
+//
+// Most end-to-end tests of doorsync live here (e2e_*_test.go, against the
+// emulated site), with the console's end to end tests and its first-frame
+// and resident-memory benchmarks (console_bench_test.go,
+// console_rss_test.go).
 package cli
 
 import (

@@ -1,15 +1,56 @@
-// Package engine composes one sync run: fetch both sides, plan, decide what
-// policy allows, apply, record, notify — fetch → plan → approve → apply →
-// record, in that order and no other. The application service
-// (internal/service) builds one per run, with fresh clients, for the CLI
-// (--auto, plan, apply, watch) and the console alike; it owns no terminal
-// I/O.
+// Package engine composes one sync run: fetch both sides, plan, decide
+// what policy allows, apply, record, notify — fetch → plan → approve →
+// apply → record, in that order and no other. The application service
+// (internal/service) builds an Engine per run, with fresh clients (a
+// terminal counts authentication failures for its client's whole life),
+// for the CLI (--auto, plan, apply, watch) and the console alike; the
+// engine owns no terminal I/O and never reads the configuration: the
+// service sets its exported fields when it builds it.
 //
-// Targets come in two shapes, and a run loops over both: Targets are read
-// and written account by account (target.Target); Lists take their whole
-// list at once and cannot be read (target.ListTarget, NTK), so they are
-// planned against the last list they accepted, kept in the database
-// (lists.go), and applied by one upload each (listapply.go).
+// A run (Sync) takes the database's run lock, finishes what a killed run
+// left in the journal (Recover), fetches (Fetch: the source and every
+// target concurrently, each target within its retry budget, and saves the
+// snapshots), plans (Plan: the pure plan.Build with the stored links, the
+// resolutions earlier runs accepted and the ends the sync last wrote),
+// keeps the plan for the console's first frame (RememberPlan), decides
+// which items are applied (policy and the guard for --auto and watch, the
+// operator's approval for apply FILE and the console), applies them
+// (apply.Runner, journalling each write before it is sent and reading it
+// back), records every item, accepts the identities the run saw, and
+// notifies. Watch's incremental pass (Incremental) asks Cardskipper only
+// for the members changed since the last poll, re-reads only their
+// accounts and plans against the stored snapshots of everything else (so
+// the guard still sees the whole site); it applies the items of those
+// members and of members whose items failed since.
+//
+// Targets come in two shapes, and a run loops over both with no branch
+// for any one system: Targets are read and written account by account
+// (target.Target); Lists take their whole list at once and cannot be read
+// (target.ListTarget, such as NTK), so they are planned against the last
+// list they accepted, kept in the database (lists.go), and applied by one
+// upload each (listapply.go).
+//
+// What happens is told to an Observer (observer.go), one method per thing
+// (a source read, a target page, an item applied, a recovery, a warning);
+// the headless printer and the console implement it.
+//
+// Where things live: engine.go the Engine, Fetch and Plan; sync.go Sync,
+// the decision and the run's record; watch.go Incremental; recover.go the
+// journal's recovery; recorder.go the journal and records apply writes
+// through; identity.go the identities accepted after a run and the
+// ownership recheck before each write of a saved plan; links.go the checks
+// of `links add` (CheckLink) and the members' pinning to links; inputs.go
+// InputsTag, the one key that says whether the kept plan may be reused;
+// lists.go and listapply.go the whole-list targets; observer.go the
+// Observer.
+//
+// Tested against the emulators: convergence under the fault mix and a
+// bursting terminal, a spent retry budget, an interrupted run, an
+// incremental pass retrying earlier failures (retry_test.go), a lock taken
+// over mid-run (lock_test.go), the whole-list round trip over two days
+// (listroundtrip_test.go); BenchmarkSyncUnderFaults measures a whole run
+// per firmware profile. The service's tests and the CLI's end-to-end tests
+// drive it too.
 package engine
 
 import (

@@ -43,7 +43,7 @@ func (e Errors) Fail(class target.Class, op, code, msg string, cause error) erro
 // reachable with errors.As. Every classified error a client returns passes
 // here: its texts may quote a reply decoded after it was scrubbed (an
 // errorMsg with \u escapes, a hint cut short), so they are scrubbed again,
-// runs of a secret's characters included (issue 11 review).
+// runs of a secret's characters included.
 func (e Errors) Wrap(te *target.Error) error {
 	te.Code, te.Message, te.Err = e.Scrub.Short(te.Code), e.Scrub.Message(te.Message), e.Scrub.Error(te.Err)
 	if e.System == "" {

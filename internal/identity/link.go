@@ -2,6 +2,14 @@
 // e-mail. Terminals have no e-mail field (hikvision-isapi.md → The e-mail
 // problem), so the sync keeps a link table; confirmed links win over an
 // e-mail found on the terminal; name matches are only ever suggestions.
+//
+// Where things live: link.go Link and its origins; resolve.go the Resolver
+// (links first, then e-mails found on the target); suggest.go and names.go
+// the ranked, folded-name suggestions (Suggest, pure, so the console ranks
+// them itself); recheck.go Owners, the check before a saved plan's write
+// that the account still belongs to the item's member (a hand-edited plan
+// cannot write one member's dates to someone else's account). Reading
+// iVMS-4200 exports is in the sub-package ivms.
 package identity
 
 import (

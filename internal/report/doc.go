@@ -1,8 +1,10 @@
 // Package report writes the mismatch report of a plan or of a past run
-// (`doorsync report --format csv|json|md|html [--out FILE] [--run ID]`).
+// (`doorsync report --format csv|json|md|html [--out FILE] [--run ID]`, and
+// the console's export).
 //
-// The CLI builds a Report (FromPlan for the current plan, or rows of a
-// recorded run) and hands it to Write or WriteFile. Every format carries the
+// A Report is built with FromPlan for a plan (the report command, the
+// console's export of the rows shown or of all) or from the items of a
+// recorded run (service.RunReport), and handed to Write or WriteFile. Every format carries the
 // same fields; the formats differ only in presentation:
 //
 //   - CSV: one header row and one row per item, RFC 4180 (comma, CRLF, quotes

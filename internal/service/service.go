@@ -1,11 +1,36 @@
 // Package service is the application: what the console and the commands
-// both need, built once from the configuration. It builds the clients and a
-// fresh run engine for every run (terminals count authentication failures
-// for their whole life), keeps targets that rejected their credentials out
-// of later runs (holds.go), and offers sync, plan, refresh, the stored last
-// plan, history, links (add, remove, iVMS import), door events and watch
-// passes. It implements the console's backend.Backend; the CLI only parses
-// options, calls it and prints.
+// both need, built once from the configuration and the database with
+// New(ctx, cfg, Deps) (its fields unexported; Close releases its
+// clients, the store stays the caller's). It implements the console's
+// backend.Backend; the CLI only parses options, calls it and prints.
+//
+// It keeps one session engine whose clients live as long as the service,
+// for what is not a run (links add and import, door events, re-planning):
+// a terminal that rejected the credentials twice stays stopped for the
+// session instead of being asked again each time a detail opens. Every run
+// (a refresh, an apply, --auto, plan, a watch pass) gets a fresh engine
+// with fresh clients, because terminals count authentication failures for
+// their client's whole life. A target that rejected its credentials is kept
+// out of later runs until its credentials change or the hold ends
+// (holds.go): every run would otherwise cost failed logins and keep the
+// account locked out.
+//
+// Where things live: service.go New and the runs' engines; compose.go and
+// clients.go the clients and a run's engine from the configuration (the
+// clients know no configuration: each table is translated here); holds.go
+// the credential holds; sync.go Sync, Plan and the checks of a saved plan;
+// console.go and progress.go the console's backend (first frame, refresh,
+// apply, re-planning); watch.go watch's passes (full or incremental, the
+// poll time, the pause after failures); links.go the links; import.go the
+// one iVMS import flow, for `links import` and the console alike;
+// events.go door events fanned out over the targets that keep a log;
+// history.go the history mapped to the console's types and run reports.
+//
+// Tested against the emulated site on a manual clock (service_test.go:
+// refresh and apply write what was approved, a held target is left alone
+// until its credentials change, the console and the command import the
+// same links, door events name a failing target), and through the CLI's
+// end-to-end tests.
 package service
 
 import (

@@ -16,10 +16,19 @@
 // Times are stored as fixed-width RFC 3339 text in UTC (sortable, readable in
 // the sqlite3 shell) and read back in UTC: equal by time.Equal, not by ==.
 //
+// Where things live: store.go opens the file and sets the mode; migrate.go
+// and migrations/ hold the schema; runs.go and items.go the history of runs
+// and items; journal.go the journal; links.go and resolutions.go the
+// identity links and the resolutions runs accepted; state.go the last
+// written ends and the key/value state; snapshot.go, snapbin.go the
+// snapshots; lastplan.go, planbin.go, planread.go the last plan; lock.go
+// (with alive_*.go and process_*.go) the run lock; timefmt.go the time
+// format.
+//
 // Snapshots and the last plan are blobs in hand-written binary formats
 // (snapbin.go, planbin.go, planread.go), not rows or a general encoding,
-// because the console's first frame waits for them. Measured for issue 12
-// (2 cores, 50,000 members and 2 × 25,000 accounts, medians; details in
+// because the console's first frame waits for them. Measured (2 cores,
+// 50,000 members and 2 × 25,000 accounts, medians; details in
 // docs/status.md → Figures): the console's first frame in a fresh process
 // was 379 ms with these formats on a loaded VM, 421–984 ms with
 // encoding/gob or CBOR (github.com/fxamacker/cbor/v2) records, gzipped or
@@ -28,7 +37,10 @@
 // last plan's 75,000 items read in 96 ms against 197–360 ms, and as SQLite
 // rows in 833 ms. The reflective decoders allocate every string and a
 // record per entry; these formats let the strings share one inflated body
-// and decode the plan in parts on all cores.
+// and decode the plan in parts on all cores. Every blob read is checked: a
+// damaged one is an error, never a panic or part of a result (the fuzz
+// targets FuzzDecodeMembers, FuzzDecodeAccounts, FuzzDecodeLastPlan;
+// BenchmarkSnapshotRead50k, BenchmarkLastPlan75k measure them).
 package store
 
 import (

@@ -6,8 +6,24 @@
 //   - ListTarget: take the whole list at once, without a way to read it
 //     back (NTK).
 //
-// Each system implements its shape in its own sub-package and passes the
-// conformance suite in targettest (RunUpload for the whole-list shape).
+// A Target may also implement the small optional interfaces the engine
+// asks for: SizeHinter (the cheapest read depends on the account count),
+// Stopper (it stops itself after rejected credentials; a ListTarget may
+// too), EventReader and EventNoter (it keeps a door-event log).
+//
+// Every failure is a classified *Error (errors.go: transient, busy, auth,
+// permanent, not found, malformed), decided once in the client; the engine
+// decides retries by class only (apply.Retry), and a target never retries
+// on its own. A target asks the context's send gate (CheckSend, gate.go)
+// right before each request that changes the system, so a run that lost
+// the database's run lock stops between two requests.
+//
+// Where things live: target.go Target, Account, Info and the optional
+// interfaces; list.go ListTarget; errors.go Error and its classes; gate.go
+// the send gate. Each system implements its shape in its own sub-package,
+// which imports neither the planner, the configuration, the store nor the
+// engine (internal/archtest), and passes the conformance suite in
+// targettest (RunUpload for the whole-list shape).
 package target
 
 import (

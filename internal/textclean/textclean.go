@@ -5,8 +5,17 @@
 // survives: no OSC 8 hyperlink, no OSC 52 clipboard write, no colour),
 // DEL, bidirectional embeddings, overrides, isolates and marks, and
 // zero-width format characters. Line breaks and tabs become spaces, and
-// bytes that are not UTF-8 U+FFFD. The
-// decoders call it where such text enters; every output can then print it.
+// bytes that are not UTF-8 U+FFFD. The decoders call it where such text
+// enters; every output can then print it.
+//
+// The variants: Text keeps line breaks and tabs (a report's reason); Mark
+// turns each removed character into U+FFFD, for identifiers (member ids,
+// employee numbers) that must stay apart and show that something was
+// there; Has reports whether Clean would change a text; Frame cleans a
+// whole screen the console drew, keeping its lines and its own SGR colours
+// (the console's last line of defence). Clean text, almost all text, is
+// returned as it is, without allocating (TestCleanDoesNotAllocateForCleanText;
+// FuzzClean, FuzzFrame).
 package textclean
 
 import (

@@ -1,6 +1,11 @@
-// Package site runs a whole emulated site on loopback: Cardskipper and two
-// Hikvision terminals filled from a generated data set, with the door events
-// of the last two weeks. `doorsync demo` and the end-to-end tests use it.
+// Package site runs a whole emulated site on loopback, each system on its
+// own 127.0.0.1 port and filled from one generated data set (package
+// dataset): Cardskipper, the Hikvision terminals (by default "entrance" and
+// "gym", each with a firmware profile of its own when asked), a NEYROSS EIS
+// platform and the NTK access-list upload, with the door events of the last
+// two weeks on the terminals and the platform. `doorsync demo` and the
+// end-to-end tests use it; every emulator shares the site's clock, so a
+// test's site and App see the same "now".
 package site
 
 import (

@@ -13,7 +13,7 @@
 // back as a classified error (target.Busy, target.Transient) and the engine
 // retries by class within the terminal's time budget (apply.Retry), so
 // retries are decided in one place and never stacked (5 client tries inside
-// each of 5 engine tries were 25 requests for one lookup). A paged
+// each of 5 engine tries would be 25 requests for one lookup). A paged
 // inventory would make such retries expensive — one busy page of 50 would
 // start it over — so the adapter keeps the pages read and the next
 // Inventory continues from the failed page while the list is unchanged

@@ -4,8 +4,9 @@ import "sync"
 
 // recentReads keeps the persons of the latest Lookup so that a Write right
 // after it (the apply engine re-reads each chunk, then writes it) sends
-// those copies back instead of reading every person a second time: the issue
-// budgets min(k, ⌈N/limit⌉+1) reads before a write, not twice that. Entries
+// those copies back instead of reading every person a second time: writing
+// k persons of N costs at most min(k, ⌈N/limit⌉+1) reads before the write
+// (the budget BenchmarkWriteK holds it to), not twice that. Entries
 // are used once and only from the latest Lookup; anything else is re-read.
 type recentReads struct {
 	mu      sync.Mutex
