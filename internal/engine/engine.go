@@ -31,8 +31,9 @@
 // upload each (listapply.go).
 //
 // What happens is told to an Observer (observer.go), one method per thing
-// (a source read, a target page, an item applied, a recovery, a warning);
-// the headless printer and the console implement it.
+// (a source read, a target page, an item applied, a recovery, a warning):
+// the CLI's headless printer implements it, and the service turns it into
+// the console's progress (internal/service/progress.go).
 //
 // Where things live: engine.go the Engine, Fetch and Plan; sync.go Sync,
 // the decision and the run's record; watch.go Incremental; recover.go the
