@@ -141,11 +141,11 @@
 //
 // The stored last plan is drawn first (Backend.LastPlan: a Data with
 // Preview set, holding only the plan and its times, so what needs members
-// and accounts waits), then the stored snapshots are planned
-// (Backend.Stored, given the plan shown so that the service can reuse it
-// when it was made from those very snapshots today), while the refresh
-// reads both sides. The stored data's request id is taken before the
-// refresh's, so a refresh shown first is never replaced by older data.
+// and accounts waits), then the stored data (Backend.Stored: members,
+// accounts and their plan; whether the plan drawn first is reused is the
+// service's business), while the refresh reads both sides. The stored
+// data's request id is taken before the refresh's, so a refresh shown
+// first is never replaced by older data.
 //
 // # Where it is measured and tested
 //

@@ -24,7 +24,9 @@
 //
 // Tests: every testdata/*.json holds an input and the expected plan
 // together (fixture_test.go; -update rewrites the expected sections after a
-// deliberate change, for review).
+// deliberate change, for review). BenchmarkBuild50kThreeTargets measures
+// Build on 50,000 members with an account each on three terminals (budget
+// 200 ms on 2 cores).
 package plan
 
 // Kind classifies an item (product.md → Core model).
