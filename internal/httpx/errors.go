@@ -120,10 +120,12 @@ func (e Errors) Net(parent, rctx context.Context, op string, timeout time.Durati
 	return e.Fail(target.Transient, op, "", "", err)
 }
 
-// Body reads a reply whole, at most limit bytes, and returns it scrubbed
-// whole, before anything cuts it for a message (a proxy or error page may
-// echo the request's credentials). A failed read is classified by Net; a
-// reply over limit is malformed.
+// Body reads a reply whole, at most limit bytes, and returns it as it came:
+// data are decoded unchanged (a person named "Basic Ana" or "Authorization:
+// see desk" is a name, and scrubbing a data page broke its JSON). What an
+// error quotes of a reply is scrubbed whole before it is cut (Scrub.Bytes
+// at the call, Quote), and every classified error again in Wrap. A failed
+// read is classified by Net; a reply over limit is malformed.
 func (e Errors) Body(parent, rctx context.Context, op string, timeout time.Duration, resp *http.Response, limit int64) ([]byte, error) {
 	b, err := ReadAll(resp.Body, resp.ContentLength, limit)
 	var big *TooLargeError
@@ -133,5 +135,5 @@ func (e Errors) Body(parent, rctx context.Context, op string, timeout time.Durat
 	case err != nil:
 		return nil, e.Net(parent, rctx, op, timeout, fmt.Errorf("reading the reply: %w", err))
 	}
-	return e.Scrub.Bytes(b), nil
+	return b, nil
 }

@@ -3,13 +3,19 @@ package httpx
 import (
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/doorsync/doorsync/internal/redact"
 )
 
 // Quote quotes at most max bytes of b for a message, cut at a rune
-// boundary and marked "…" when cut. b must be scrubbed already, whole
-// (redact.Scrubber.Bytes): a secret cut in two is no longer recognised as
-// one, so a quote of an unscrubbed reply could keep the start of it.
+// boundary and marked "…" when cut. Credentials of any shape (Authorization
+// values, Basic and Bearer credentials, user:pass@ in URLs) are removed
+// first; the target's own secrets should be too (redact.Scrubber.Bytes of
+// the whole reply before the call): a secret cut in two is no longer
+// recognised as one. (Errors.Wrap takes every run of a secret from quoted
+// text again.)
 func Quote(b []byte, max int) string {
+	b = redact.Scrubber{}.Bytes(b)
 	cut := false
 	if len(b) > max {
 		b, cut = dropPartialRune(b[:max]), true

@@ -83,7 +83,7 @@ func (c *Client) check(cl call, rep *reply) error {
 	if rep.status >= 200 && rep.status < 300 {
 		return nil
 	}
-	return c.errs.Status(cl.op, rep.status, rep.header.Get("Location"), bodyHint(rep.body),
+	return c.errs.Status(cl.op, rep.status, rep.header.Get("Location"), bodyHint(c.errs.Scrub.Bytes(rep.body)),
 		"the terminal does not offer "+pathOnly(cl.path))
 }
 

@@ -73,7 +73,7 @@ func (c *Client) check(cl call, rep *reply) error {
 	if st >= 200 && st < 300 {
 		return nil
 	}
-	hint := bodyHint(rep.body)
+	hint := bodyHint(c.errs.Scrub.Bytes(rep.body)) // scrubbed whole, before bodyHint cuts it
 	switch {
 	case st == http.StatusUnauthorized || st == http.StatusForbidden:
 		// Bearer tokens do not lock out, but a wrong one must not cause a
