@@ -111,13 +111,61 @@ func (s Scrubber) String(text string) string {
 // Short is String for a short text that goes into a message (a quote of a
 // reply cut short, a decoded title): any run of minFragment or more of a
 // secret's characters goes too.
-func (s Scrubber) Short(text string) string { return s.fragments(s.String(text)) }
+func (s Scrubber) Short(text string) string {
+	clean := s.fragments(s.String(text))
+	if s.encodedLeak(clean) {
+		return Mark // the secret in an encoding of the server's own
+	}
+	return clean
+}
 
 // Message is Short for a message: what stands in double quotes (a server's
 // words) as Short; the message's own wording loses a run of a secret's
 // letters only from minLetterFragment on (and any run with another
 // character from minFragment).
-func (s Scrubber) Message(text string) string { return s.fragmentsIn(s.String(text), true) }
+func (s Scrubber) Message(text string) string {
+	clean := s.fragmentsIn(s.String(text), true)
+	if !s.encodedLeak(clean) {
+		return clean
+	}
+	// The secret in an encoding of the server's own (entities, escapes):
+	// the quoted part that shows it goes, or the whole text when it is not
+	// in a quote.
+	clean = s.quotedWithout(clean, s.encodedLeak)
+	if s.encodedLeak(clean) {
+		return encodedNotShown
+	}
+	return clean
+}
+
+// encodedNotShown replaces a text that shows a secret in an encoding of
+// the server's own outside any quote.
+const encodedNotShown = "the reply quoted a credential in an encoding of its own: not shown (" + Mark + ")"
+
+// quotedWithout replaces each double-quoted part of text for which bad is
+// true by a quoted Mark.
+func (s Scrubber) quotedWithout(text string, bad func(string) bool) string {
+	var b strings.Builder
+	start := -1 // index of the opening quote, -1 outside quotes
+	last := 0
+	for i := 0; i < len(text); i++ {
+		if text[i] != '"' || i > 0 && text[i-1] == '\\' {
+			continue
+		}
+		if start < 0 {
+			start = i
+			continue
+		}
+		if bad(text[start+1 : i]) {
+			b.WriteString(text[last:start])
+			b.WriteString(`"` + Mark + `"`)
+			last = i + 1
+		}
+		start = -1
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
 
 // Bytes returns b without credentials; b itself when there were none.
 func (s Scrubber) Bytes(b []byte) []byte {
@@ -158,12 +206,6 @@ func (s Scrubber) Error(err error) error {
 	// An error's text is short and may quote a reply cut short, or decoded
 	// after it was scrubbed: a fragment of a secret goes too.
 	clean := s.Message(msg)
-	if s.encodedLeak(clean) {
-		// The secret in an encoding of the server's own (every character
-		// as an HTML entity, lower-case percent escapes): the text cannot
-		// be cut around it, so none of it is shown.
-		clean = "the reply quoted a credential in an encoding of its own: not shown (" + Mark + ")"
-	}
 	if clean != msg {
 		return &scrubbedError{msg: clean, err: err}
 	}

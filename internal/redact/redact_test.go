@@ -188,3 +188,29 @@ func TestMessageKeepsOwnWords(t *testing.T) {
 		t.Errorf("runs with digits outside quotes kept: %q", got)
 	}
 }
+
+// A secret spelled in an encoding of the server's own (entities in either
+// case of x, percent escapes in either case) goes from quotes (Short,
+// Message) too, not only from whole errors (issue 11 re-review).
+func TestEncodedSecretsLeaveQuotes(t *testing.T) {
+	const pw = "Correcthorsebattery"
+	s := Basic("knihovna", pw)
+	var dec, hexLower, hexUpper, pctLower, pctUpper strings.Builder
+	for _, r := range pw {
+		fmt.Fprintf(&dec, "&#%d;", r)
+		fmt.Fprintf(&hexLower, "&#x%x;", r)
+		fmt.Fprintf(&hexUpper, "&#X%X;", r)
+		fmt.Fprintf(&pctLower, "%%%02x", r)
+		fmt.Fprintf(&pctUpper, "%%%02X", r)
+	}
+	for _, enc := range []string{dec.String(), hexLower.String(), hexUpper.String(), pctLower.String(), pctUpper.String()} {
+		if got := s.Short("login refused: password " + enc + " wrong"); strings.Contains(got, enc[:12]) {
+			t.Errorf("Short kept %q: %q", enc[:12], got)
+		}
+		msg := `HTTP 500. NTK says: "login refused: password ` + enc + ` wrong"`
+		got := s.Message(msg)
+		if strings.Contains(got, enc[:12]) || !strings.HasPrefix(got, "HTTP 500. NTK says: ") {
+			t.Errorf("Message = %q", got)
+		}
+	}
+}

@@ -115,7 +115,7 @@ func TestUploadFailures(t *testing.T) {
 				f.emu.ScriptReply(400, "ERROR: line 7: card number \"44491AD\" is not a hexadecimal number of 8 or 14 digits")
 			},
 			class: target.Permanent, code: CodeRejected, requests: 1,
-			msg: `NTK rejected the list (HTTP 400). NTK says: ERROR: line 7: card number "44491AD" is not a hexadecimal number of 8 or 14 digits`},
+			msg: `NTK rejected the list (HTTP 400). NTK says: "ERROR: line 7: card number \"44491AD\" is not a hexadecimal number of 8 or 14 digits"`},
 		{name: "401: credentials, no retry",
 			mod:   func(c *Config) { c.Password = "wrong-password" },
 			class: target.Auth, code: CodeHTTP, msg: "check the ntk username and password", requests: 1},

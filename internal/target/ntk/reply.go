@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -50,7 +51,9 @@ func parseReply(status int, header http.Header, body []byte) (string, *target.Er
 		if text == "" {
 			return "(empty body)"
 		}
-		return "NTK says: " + text
+		// Quoted, so that what NTK said is told from doorsync's words,
+		// and the scrub takes every run of a secret from it.
+		return "NTK says: " + strconv.Quote(text)
 	}
 	switch {
 	case status == http.StatusAccepted || status == http.StatusOK || status == http.StatusCreated:
