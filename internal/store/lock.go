@@ -315,6 +315,14 @@ func (s *Store) staleReason(r lockRow, now time.Time) string {
 			return ""
 		}
 	}
+	// A heartbeat further in the future than the bound was written by a
+	// clock that was ahead (then corrected, or another host's): waiting
+	// for this clock to catch up would block every run for as long. The
+	// bound assumes hosts sharing the database agree on the time within
+	// it, either way.
+	if ahead := r.heartbeat.Sub(now); ahead > s.staleAfter {
+		return fmt.Sprintf("its last heartbeat is %s in the future (the holder's clock was ahead; bound %s)", ahead.Round(time.Second), s.staleAfter)
+	}
 	if silent := now.Sub(r.heartbeat); silent > s.staleAfter {
 		reason := fmt.Sprintf("no heartbeat for %s (bound %s)", silent.Round(time.Second), s.staleAfter)
 		if otherBoot && r.holder.Host == s.host {

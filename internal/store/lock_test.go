@@ -156,6 +156,10 @@ func TestStaleLockTakeover(t *testing.T) {
 		// other's live locks). Its pid means nothing here; the heartbeat
 		// decides.
 		{"pid of another boot, fresh heartbeat", me, true, true, time.Minute, ""},
+		// A heartbeat written by a clock that was ahead (issue 11
+		// re-review: a day ahead blocked every run for a day).
+		{"other host, heartbeat a day in the future", "gym-box", true, true, -24 * time.Hour, "its last heartbeat is 24h0m0s in the future"},
+		{"other host, heartbeat a minute in the future", "gym-box", true, true, -time.Minute, ""},
 		{"pid of another boot, silent", me, true, true, 3*time.Minute + time.Second, "no heartbeat for 3m1s (bound 3m0s); pid 4242 ran under another boot of this-host"},
 		{"live pid reused by another process", me, true, true, time.Minute, "pid 4242 on this-host is now another process"},
 		{"live pid, same process", me, true, true, time.Minute, ""},
