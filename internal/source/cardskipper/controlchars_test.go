@@ -117,6 +117,10 @@ func TestControlCharacterEdgeCases(t *testing.T) {
 		// Characters XML allows but a terminal obeys, in the identity key.
 		{name: "C1 and a bidi override in the member id", doc: "<Cardskipper><Members><Member OrganisationMemberId=\"1001\u009b31m\u202e\"/></Members></Cardskipper>",
 			problems: []string{"member 1001\uFFFD31m\uFFFD: OrganisationMemberId \"1001\\u009b31m\\u202e\" has control or formatting characters"}},
+		{name: "a reference beyond Unicode in a name", doc: `<Cardskipper><Members><Member OrganisationMemberId="7" Firstname="B&#x110000;"/></Members></Cardskipper>`,
+			problems: []string{"B\uFFFD member 7: Firstname has a character reference beyond Unicode, which XML does not allow (replaced by U+FFFD)"}},
+		{name: "a reference beyond Unicode in a tag", doc: `<Cardskipper><Members><Member OrganisationMemberId="7"><Tags><Tag>&#1114112;</Tag></Tags></Member></Members></Cardskipper>`,
+			problems: []string{"member 7: Tag text has a character reference beyond Unicode, which XML does not allow (replaced by U+FFFD)"}},
 		{name: "in text outside members", doc: "<Cardskipper><Info>\x1b</Info><Members><Member/></Members></Cardskipper>", wantErr: ErrMalformed, errHas: "illegal character code U+001B"},
 		{name: "in the root", doc: "<Cardskipper Version=\"\x1b\"><Members/></Cardskipper>", wantErr: ErrMalformed, errHas: "illegal character code U+001B"},
 		{name: "in Members", doc: "<Cardskipper><Members Count=\"&#27;\"><Member/></Members></Cardskipper>", wantErr: ErrMalformed, errHas: "after 0 members: illegal character code U+001B"},

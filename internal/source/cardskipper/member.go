@@ -168,6 +168,8 @@ func (d *exportDecoder) badCharacter(field string, bad rune) {
 	switch {
 	case bad == utf8.RuneError:
 		d.problem("%s has invalid UTF-8 (replaced by U+FFFD)", field)
+	case bad == beyondRef:
+		d.problem("%s has a character reference beyond Unicode, which XML does not allow (replaced by U+FFFD)", field)
 	case bad == surrogateRef:
 		d.problem("%s has a character reference to a surrogate, which XML does not allow (replaced by U+FFFD)", field)
 	case bad < 0x20:

@@ -191,8 +191,13 @@ func allowedDifference(oracleErr error) bool {
 // or fail later in it, for another reason.
 func forbiddenCharacter(oracleErr error) bool {
 	msg := oracleErr.Error()
-	return strings.Contains(msg, "illegal character code") || strings.HasSuffix(msg, "invalid UTF-8")
+	return strings.Contains(msg, "illegal character code") || strings.HasSuffix(msg, "invalid UTF-8") ||
+		beyondUnicode.MatchString(msg) // the decoder makes it one member's problem too
 }
+
+// beyondUnicode is encoding/xml's error for a numeric reference to no
+// character.
+var beyondUnicode = regexp.MustCompile(`invalid character entity &#([xX][0-9a-fA-F]+|[0-9]+);$`)
 
 // someMemberHasBadValue reports whether a member has the problem of a
 // forbidden character in a value.

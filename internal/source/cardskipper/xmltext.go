@@ -113,6 +113,11 @@ func (s *xmlScanner) text(quote byte, cdata, keep bool) error {
 				return err
 			}
 			switch {
+			case r == beyondRef:
+				if bad == noBadRune {
+					bad = r
+				}
+				r = utf8.RuneError
 			case r == surrogateRef:
 				// U+FFFD, as encoding/xml reads it; the lenient scanner
 				// (the export) reports it like a forbidden character, so
@@ -230,6 +235,10 @@ const noBadRune rune = -1
 // (&#xD800;): no character, and one XML does not allow.
 const surrogateRef rune = -2
 
+// beyondRef is what a lenient scanner's reference returns for a reference
+// beyond Unicode (&#x110000;).
+const beyondRef rune = -3
+
 // badText is the error for text with a forbidden character (utf8.RuneError
 // standing for invalid UTF-8), or nil.
 func (s *xmlScanner) badText(bad rune) error {
@@ -240,6 +249,8 @@ func (s *xmlScanner) badText(bad rune) error {
 		return s.syntax("invalid UTF-8")
 	case surrogateRef:
 		return s.syntax("a character reference to a surrogate")
+	case beyondRef:
+		return s.syntax("a character reference beyond Unicode")
 	}
 	return s.syntax(fmt.Sprintf("illegal character code %U", bad))
 }
@@ -307,6 +318,11 @@ func (s *xmlScanner) reference() (rune, error) {
 		if c != ';' {
 			s.unread(c)
 			return 0, bad(false)
+		}
+		if ndigits > 0 && n > unicode.MaxRune && s.lenientValues {
+			// A well-formed reference to no character: as forbidden as
+			// &#27;, so one member's field, not the export.
+			return beyondRef, nil
 		}
 		if ndigits == 0 || n > unicode.MaxRune {
 			return 0, bad(true)
