@@ -165,6 +165,11 @@ func lackingName(env *envelope) string {
 }
 
 func (c *Client) modifyOnce(ctx context.Context, op string, user map[string]any) (*reply, error) {
+	// Every PUT, the ones sent again after a refusal included, only while
+	// the run may send (it holds the database's lock).
+	if err := target.CheckSend(ctx); err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", op, target.ErrNotSent, err)
+	}
 	b, err := json.Marshal(map[string]any{"UserInfo": user})
 	if err != nil {
 		return nil, c.errs.Fail(target.Permanent, op, "", "cannot encode the change", err)

@@ -277,3 +277,25 @@ func TestModifyMessageParametersLack(t *testing.T) {
 		})
 	}
 }
+
+// A Modify sent again (here with the field a MessageParametersLack named)
+// asks the run's send gate again: a run that lost its lock in between sends
+// nothing more (issue 11 re-review).
+func TestModifyAgainAsksTheSendGate(t *testing.T) {
+	zone := testZone(t)
+	m, c, _ := newModifier(t, [2]string{"400", `{"statusCode":6,"statusString":"Invalid Content","subStatusCode":"MessageParametersLack","errorMsg":"userType"}`})
+	asked := 0
+	ctx := target.WithSendGate(context.Background(), func(context.Context) error {
+		if asked++; asked > 1 {
+			return errors.New("the run lock was taken over")
+		}
+		return nil
+	})
+	err := c.Modify(ctx, ModifyRequest{EmployeeNo: "1042", Begin: time.Date(2024, 3, 4, 0, 0, 0, 0, zone), End: time.Date(2025, 11, 1, 23, 59, 59, 0, zone)})
+	if !errors.Is(err, target.ErrNotSent) || !strings.Contains(err.Error(), "taken over") {
+		t.Fatalf("Modify = %v, want not sent once the gate closed", err)
+	}
+	if n := len(m.sent()); n != 1 {
+		t.Errorf("%d Modify requests, want the first only", n)
+	}
+}
