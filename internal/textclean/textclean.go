@@ -4,7 +4,8 @@
 // C0 and C1 control characters (ESC and CSI included, so no escape sequence
 // survives: no OSC 8 hyperlink, no OSC 52 clipboard write, no colour),
 // DEL, bidirectional embeddings, overrides, isolates and marks, and
-// zero-width format characters. Line breaks and tabs become spaces, and
+// invisible characters (zero-width format characters, tag characters,
+// variation selectors, the soft hyphen). Line breaks and tabs become spaces, and
 // bytes that are not UTF-8 U+FFFD. The decoders call it where such text
 // enters; every output can then print it.
 //
@@ -74,7 +75,12 @@ func unwanted(r rune) bool {
 		r == 0x200e || r == 0x200f || r == 0x061c, // marks
 		r >= 0x200b && r <= 0x200d,                // zero-width space, non-joiner, joiner
 		r == 0x2060 || r == 0xfeff,                // word joiner, BOM
-		r >= 0xfff9 && r <= 0xfffb:                // interlinear annotation
+		r >= 0xfff9 && r <= 0xfffb,                // interlinear annotation
+		r >= 0x2061 && r <= 0x2064,                // invisible math operators
+		r == 0x180e || r == 0x034f || r == 0x00ad, // Mongolian vowel separator, grapheme joiner, soft hyphen
+		r >= 0xfe00 && r <= 0xfe0f,                // variation selectors
+		r >= 0xe0000 && r <= 0xe007f,              // tag characters (hidden text)
+		r >= 0xe0100 && r <= 0xe01ef:              // variation selectors supplement
 		return true
 	}
 	return false

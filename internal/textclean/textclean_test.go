@@ -24,6 +24,11 @@ func TestClean(t *testing.T) {
 		{"del\x7f", "del"},
 		{"bad\xffbyte", "bad\uFFFDbyte"},
 		{"", ""},
+		// Invisible characters (issue 11 re-review): tag characters hide
+		// text, the rest change nothing a reader sees.
+		{"Ana\U000E0041\U000E0042", "Ana"},
+		{"A\u2062na\u00ad\u034f\u180e", "Ana"},
+		{"❤\ufe0f Ana\U000E0100", "❤ Ana"},
 	} {
 		got := Clean(tt.in)
 		if got != tt.want {
