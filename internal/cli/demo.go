@@ -109,6 +109,9 @@ func (a *App) runDemo(ctx context.Context, g *globalOptions, o demoOptions) erro
 		return failedError(err)
 	}
 	defer os.RemoveAll(dir)
+	if o.writeConfig, err = a.expandHome(o.writeConfig); err != nil {
+		return usageError(fmt.Errorf("--write-config: %w", err))
+	}
 	cfgPath := o.writeConfig
 	if cfgPath == "" {
 		cfgPath = filepath.Join(dir, "doorsync.toml")

@@ -37,6 +37,12 @@ func TestHomeInPathFlags(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, `--config: path "~/doorsync.toml": the home directory for ~: "relative/dir" is not an absolute path`) {
 		t.Errorf("relative HOME: exit %d\n%s", r.code, r.stderr)
 	}
+	// $DOORSYNC_CONFIG (crontab, systemd's Environment=) and a file
+	// argument: ~ too.
+	r = runApp(t, s.Clock, map[string]string{"HOME": home, "DOORSYNC_CONFIG": "~/doorsync.toml"}, "apply", "--db=~/gym.db", "~/plan.json")
+	if r.code != 0 && r.code != 4 {
+		t.Fatalf("apply ~/plan.json with $DOORSYNC_CONFIG=~/doorsync.toml: exit %d\n%s", r.code, r.stderr)
+	}
 	r = runApp(t, s.Clock, env, "report", "--config=~/doorsync.toml", "--db=~/gym.db", "--out=~/r.csv")
 	if r.code != 0 {
 		t.Fatalf("report: exit %d\n%s", r.code, r.stderr)

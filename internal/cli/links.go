@@ -167,7 +167,11 @@ see docs/links-import.md), reads each terminal's persons, and links every row wh
 on the terminal. It reports what it linked, left unchanged and skipped, and why.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := service.ReadExport(args[0])
+			path, err := a.expandHome(args[0])
+			if err != nil {
+				return usageError(err)
+			}
+			res, err := service.ReadExport(path)
 			if err != nil {
 				return usageError(err)
 			}

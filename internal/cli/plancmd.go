@@ -243,7 +243,11 @@ func (a *App) applyCommand(g *globalOptions) *cobra.Command {
 		Short: "Apply exactly the write items of a saved plan (items whose account changed since are skipped as stale)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := os.Open(args[0])
+			path, err := a.expandHome(args[0])
+			if err != nil {
+				return usageError(err)
+			}
+			f, err := os.Open(path)
 			if err != nil {
 				return usageError(err)
 			}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/doorsync/doorsync/internal/homepath"
 )
 
 const (
@@ -32,7 +34,15 @@ func Find(flag string, env func(string) (string, bool), userConfigDir, systemDir
 	}
 	if env != nil {
 		if v, ok := env(EnvConfig); ok && v != "" {
-			return v, mustBeFile("$"+EnvConfig+" ("+v+")", v)
+			// crontab and systemd's Environment= do not expand ~.
+			p, err := homepath.Expand(v, func() (string, error) {
+				h, _ := env("HOME")
+				return h, nil
+			})
+			if err != nil {
+				return "", fmt.Errorf("$%s: %w", EnvConfig, err)
+			}
+			return p, mustBeFile("$"+EnvConfig+" ("+v+")", p)
 		}
 	}
 	candidates := []string{FileName}
