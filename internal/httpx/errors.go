@@ -45,7 +45,7 @@ func (e Errors) Fail(class target.Class, op, code, msg string, cause error) erro
 // errorMsg with \u escapes, a hint cut short), so they are scrubbed again,
 // runs of a secret's characters included.
 func (e Errors) Wrap(te *target.Error) error {
-	te.Code, te.Message, te.Err = e.Scrub.Short(te.Code), e.Scrub.Message(te.Message), e.Scrub.Error(te.Err)
+	te.Code, te.Message, te.Err = e.Scrub.Message(te.Code), e.Scrub.Message(te.Message), e.Scrub.Error(te.Err)
 	if e.System == "" {
 		return te
 	}

@@ -276,9 +276,11 @@ func (s Scrubber) fragmentsIn(text string, inQuotesOnly bool) string {
 	return text
 }
 
+// lettersOnly: t is words (ASCII letters and spaces), as a message's own
+// wording is; a passphrase's "r the " must not eat "check the username".
 func lettersOnly(t string) bool {
 	for i := 0; i < len(t); i++ {
-		if c := t[i] | 0x20; c < 'a' || c > 'z' {
+		if c := t[i] | 0x20; (c < 'a' || c > 'z') && t[i] != ' ' {
 			return false
 		}
 	}

@@ -214,3 +214,19 @@ func TestEncodedSecretsLeaveQuotes(t *testing.T) {
 		}
 	}
 }
+
+// A passphrase with spaces, or a token holding a word of a code, leaves a
+// message's own words alone (issue 11 re-review).
+func TestMessageKeepsWordsOfPassphrases(t *testing.T) {
+	s := Basic("knihovna", "over the moon 42")
+	if got := s.Message("check the ntk username and password"); got != "check the ntk username and password" {
+		t.Errorf("Message = %q", got)
+	}
+	if got := s.Message(`NTK says: "over the moon 4"`); strings.Contains(got, "over the moon") {
+		t.Errorf("quoted passphrase kept: %q", got)
+	}
+	tok := New("7f3a-token-99")
+	if got := tok.Message("tokenRejected"); got != "tokenRejected" {
+		t.Errorf("code = %q", got)
+	}
+}
