@@ -343,10 +343,15 @@ func (tp *targetPlan) pair(m entry, matches []identity.Match, changes []string) 
 	v := m.v
 	it.SourceEnd = v.End
 	// Accounts named by links that are gone from the target.
-	var present []identity.Match
+	var one [1]identity.Match
+	present := one[:0]      // almost always one account: not allocated
+	var acc *target.Account // present[0]'s
 	var gone []string
 	for _, x := range matches {
-		if tp.use(x.Account) {
+		if a := tp.use(x.Account); a != nil {
+			if len(present) == 0 {
+				acc = a
+			}
 			present = append(present, x)
 		} else {
 			gone = append(gone, x.Account)
@@ -356,7 +361,7 @@ func (tp *targetPlan) pair(m entry, matches []identity.Match, changes []string) 
 		it.Kind = Invalid
 		it.Reason = strings.Join(append(slices.Clone(m.Problems), v.Invalid...), "; ")
 		if len(present) == 1 {
-			tp.setAccount(&it, present[0])
+			tp.setAccount(&it, present[0], acc)
 		}
 		tp.hold(&it, changes)
 		tp.add(it)
@@ -393,8 +398,8 @@ func (tp *targetPlan) pair(m entry, matches []identity.Match, changes []string) 
 		return
 	}
 	tp.link(m.linkKey())
-	tp.setAccount(&it, present[0])
-	tp.compare(&it, m, v)
+	tp.setAccount(&it, present[0], acc)
+	tp.compare(&it, m, v, acc)
 	tp.checkIdentity(&it, m, accountRef{it.Account, it.AccountName}, changes)
 	tp.add(it)
 }
@@ -409,14 +414,15 @@ func (tp *targetPlan) account(id string) (*target.Account, bool) {
 	return &tp.list[i], true
 }
 
-// use marks an account as resolved to a member; false when it is not on
-// the target.
-func (tp *targetPlan) use(id string) bool {
+// use marks an account as resolved to a member and returns it (as account
+// does); nil when it is not on the target.
+func (tp *targetPlan) use(id string) *target.Account {
 	i, ok := tp.index[id]
-	if ok {
-		tp.used[i] = true
+	if !ok {
+		return nil
 	}
-	return ok
+	tp.used[i] = true
+	return &tp.list[i]
 }
 
 // linkKey counts a member among the linked: by e-mail, or by member id
@@ -436,8 +442,8 @@ func (tp *targetPlan) link(e member.Email) {
 	}
 }
 
-func (tp *targetPlan) setAccount(it *Item, x identity.Match) {
-	a, _ := tp.account(x.Account)
+// setAccount puts account a, found as x, on the item.
+func (tp *targetPlan) setAccount(it *Item, x identity.Match, a *target.Account) {
 	it.Account = a.ID
 	it.AccountName = a.Name
 	it.LinkOrigin = string(x.Origin)
@@ -447,10 +453,9 @@ func (tp *targetPlan) setAccount(it *Item, x identity.Match) {
 	}
 }
 
-// compare classifies a member against its one account.
-func (tp *targetPlan) compare(it *Item, m entry, v member.Validity) {
+// compare classifies a member against its one account, acc.
+func (tp *targetPlan) compare(it *Item, m entry, v member.Validity, acc *target.Account) {
 	info := tp.info
-	acc, _ := tp.account(it.Account)
 	zone := tp.in.Zone
 	startOfToday := tp.in.Today.StartOfDay(zone)
 	if len(acc.Problems) > 0 {
@@ -582,6 +587,9 @@ func formatEnd(a target.Account, zone *time.Location) string {
 // resolved to (two e-mails linked to one Person ID, a mistyped link) into
 // ambiguous: writing both would let one member's lapse lock the other out.
 func (tp *targetPlan) sharedAccounts() {
+	if !tp.anyShared() {
+		return
+	}
 	owners := make(map[string][]int, len(tp.list))
 	for i, it := range tp.items {
 		if it.Account != "" && it.Kind != Unlinked {
@@ -609,6 +617,33 @@ func (tp *targetPlan) sharedAccounts() {
 	}
 }
 
+// anyShared reports whether some account is on the items of several
+// members. It counts by the account's position in the list, without the
+// map of slices sharedAccounts makes (one slice per account: 50,000 of a
+// target's allocations when no account is shared, as almost always).
+func (tp *targetPlan) anyShared() bool {
+	count := make([]uint8, len(tp.list))
+	var gone map[string]bool // accounts a link names that the target no longer lists
+	for _, it := range tp.items {
+		if it.Account == "" || it.Kind == Unlinked {
+			continue
+		}
+		i, ok := tp.index[it.Account]
+		switch {
+		case ok && count[i] > 0, !ok && gone[it.Account]:
+			return true
+		case ok:
+			count[i] = 1
+		default:
+			if gone == nil {
+				gone = map[string]bool{}
+			}
+			gone[it.Account] = true
+		}
+	}
+	return false
+}
+
 // unlinked reports accounts no member resolved to.
 func (tp *targetPlan) unlinked() []Item {
 	n := 0
@@ -618,8 +653,12 @@ func (tp *targetPlan) unlinked() []Item {
 		}
 	}
 	items := make([]Item, 0, n)
-	for _, a := range tp.list {
-		if tp.used[tp.index[a.ID]] {
+	unique := len(tp.index) == len(tp.list) // no id listed twice
+	for i, a := range tp.list {
+		if !unique {
+			i = tp.index[a.ID] // the last of an id listed twice stands for all
+		}
+		if tp.used[i] {
 			continue
 		}
 		it := Item{Kind: Unlinked, Target: tp.info.Name, System: tp.info.System, Account: a.ID, AccountName: a.Name,

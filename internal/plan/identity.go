@@ -142,7 +142,7 @@ func (tp *targetPlan) resolve(m entry, matches []identity.Match) {
 				}
 				continue
 			}
-			if tp.use(x.Account) {
+			if tp.use(x.Account) != nil {
 				extra = append(extra, x.Account)
 			}
 		}
