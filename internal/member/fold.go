@@ -74,10 +74,14 @@ func AppendFoldName(dst []byte, s string) []byte {
 	space := false
 	word := func() { space = false }
 	for _, r := range s {
-		if sp := cmp.Or(foldCommon(r), foldSpecial(r)); sp != "" {
-			dst = append(dst, sp...)
-			word()
-			continue
+		// Every special spelling is of a non-ASCII letter: ASCII, most of
+		// a name, skips both look-ups.
+		if r >= utf8.RuneSelf {
+			if sp := cmp.Or(foldCommon(r), foldSpecial(r)); sp != "" {
+				dst = append(dst, sp...)
+				word()
+				continue
+			}
 		}
 		switch {
 		case r < utf8.RuneSelf:
