@@ -136,6 +136,12 @@ type targetPlan struct {
 	index    map[string]int // account id → position in list
 	anchors
 	used []bool // by position: accounts some member resolved to
+	// mayShare: some account was resolved to twice, or a family shares
+	// an e-mail, so sharedAccounts must look. Every item with an account
+	// got it through use (or is a family's): when mayShare is false no
+	// account is on two items, and the look, a map of 50,000 accounts to
+	// their items, is skipped.
+	mayShare bool
 	// linked are the e-mails with an account here, in order (e-mails are
 	// visited in order), to count the linked members across targets.
 	linked        []member.Email
@@ -300,6 +306,7 @@ func (tp *targetPlan) email(ms []entry) {
 	// A shared e-mail (a family): a link pinned to a member id (or what an
 	// earlier run accepted for it) resolves that member; every other
 	// member of the address is ambiguous.
+	tp.mayShare = true
 	for _, m := range ms {
 		if pinned := tp.anchors.byMember[m.ID]; len(pinned) > 0 {
 			tp.pair(m, pinned, nil)
@@ -421,6 +428,7 @@ func (tp *targetPlan) use(id string) *target.Account {
 	if !ok {
 		return nil
 	}
+	tp.mayShare = tp.mayShare || tp.used[i]
 	tp.used[i] = true
 	return &tp.list[i]
 }
@@ -587,8 +595,8 @@ func formatEnd(a target.Account, zone *time.Location) string {
 // resolved to (two e-mails linked to one Person ID, a mistyped link) into
 // ambiguous: writing both would let one member's lapse lock the other out.
 func (tp *targetPlan) sharedAccounts() {
-	if !tp.anyShared() {
-		return
+	if !tp.mayShare {
+		return // no account was resolved twice: none is on two items
 	}
 	owners := make(map[string][]int, len(tp.list))
 	for i, it := range tp.items {
@@ -615,33 +623,6 @@ func (tp *targetPlan) sharedAccounts() {
 			it.ID = ItemID(*it)
 		}
 	}
-}
-
-// anyShared reports whether some account is on the items of several
-// members. It counts by the account's position in the list, without the
-// map of slices sharedAccounts makes (one slice per account: 50,000 of a
-// target's allocations when no account is shared, as almost always).
-func (tp *targetPlan) anyShared() bool {
-	count := make([]uint8, len(tp.list))
-	var gone map[string]bool // accounts a link names that the target no longer lists
-	for _, it := range tp.items {
-		if it.Account == "" || it.Kind == Unlinked {
-			continue
-		}
-		i, ok := tp.index[it.Account]
-		switch {
-		case ok && count[i] > 0, !ok && gone[it.Account]:
-			return true
-		case ok:
-			count[i] = 1
-		default:
-			if gone == nil {
-				gone = map[string]bool{}
-			}
-			gone[it.Account] = true
-		}
-	}
-	return false
 }
 
 // unlinked reports accounts no member resolved to.
