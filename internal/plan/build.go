@@ -133,7 +133,7 @@ type targetPlan struct {
 	info     target.Info
 	resolver *identity.Resolver // this target's
 	list     []target.Account
-	index    map[string]int // account id → position in list
+	byID     map[string]int // account id → position in list
 	anchors
 	used []bool // by position: accounts some member resolved to
 	// mayShare: some account was resolved to twice, or a family shares
@@ -175,18 +175,29 @@ func (b *builder) targets() []TargetSummary {
 	for _, r := range b.in.Previous {
 		b.previousOf[r.Target] = append(b.previousOf[r.Target], r)
 	}
+	return sums
+}
+
+// indexMembers makes exists.
+func (b *builder) indexMembers() {
 	b.exists = make(map[string]bool, len(b.in.Members))
 	for i := range b.in.Members {
 		b.exists[b.in.Members[i].ID] = true
 	}
-	return sums
 }
 
 // plan returns the sorted item lists (members without e-mail, each target,
 // the targets that plan on their own) and the number of linked e-mails.
 func (b *builder) plan() ([][]Item, int) {
-	noEmail := b.group()
+	// The indexes need not wait for the members to be sorted: they are
+	// made meanwhile, on the other core.
 	var wg sync.WaitGroup
+	wg.Go(b.indexMembers)
+	for _, tp := range b.live {
+		wg.Go(tp.index)
+	}
+	noEmail := b.group()
+	wg.Wait()
 	for _, tp := range b.live {
 		wg.Go(tp.plan)
 	}
@@ -238,21 +249,26 @@ func (b *builder) group() []Item {
 	return noEmail
 }
 
+// index makes what planning this target looks accounts up in: its
+// resolver, its accounts by id and its anchors.
+func (tp *targetPlan) index() {
+	// The resolver of this target alone, made on the target's own
+	// goroutine: it answers for this target as one of all targets would.
+	name := tp.info.Name
+	tp.resolver = identity.NewResolver(tp.linksOf[name], map[string][]target.Account{name: tp.accountsOf[name]})
+	tp.byID = make(map[string]int, len(tp.list))
+	for i, a := range tp.list {
+		tp.byID[a.ID] = i
+	}
+	tp.makeAnchors()
+}
+
 // plan plans every e-mail against this target, then its shared and
 // unlinked accounts, and sorts the result.
 func (tp *targetPlan) plan() {
-	// The resolver of this target alone is built here, on the target's
-	// own goroutine: it answers for this target as one of all targets would.
-	name := tp.info.Name
-	tp.resolver = identity.NewResolver(tp.linksOf[name], map[string][]target.Account{name: tp.accountsOf[name]})
-	tp.index = make(map[string]int, len(tp.list))
-	for i, a := range tp.list {
-		tp.index[a.ID] = i
-	}
 	tp.used = make([]bool, len(tp.list))
 	tp.linked = make([]member.Email, 0, len(tp.list))
 	tp.items = make([]Item, 0, len(tp.sorted)) // at most one per member
-	tp.makeAnchors()
 	for i := 0; i < len(tp.sorted); {
 		j := i + 1
 		// Members without an e-mail (planned by member id alone) share
@@ -414,7 +430,7 @@ func (tp *targetPlan) pair(m entry, matches []identity.Match, changes []string) 
 // account is the account with this id (the last, should the target list
 // one id twice).
 func (tp *targetPlan) account(id string) (*target.Account, bool) {
-	i, ok := tp.index[id]
+	i, ok := tp.byID[id]
 	if !ok {
 		return &target.Account{}, false
 	}
@@ -424,7 +440,7 @@ func (tp *targetPlan) account(id string) (*target.Account, bool) {
 // use marks an account as resolved to a member and returns it (as account
 // does); nil when it is not on the target.
 func (tp *targetPlan) use(id string) *target.Account {
-	i, ok := tp.index[id]
+	i, ok := tp.byID[id]
 	if !ok {
 		return nil
 	}
@@ -634,10 +650,10 @@ func (tp *targetPlan) unlinked() []Item {
 		}
 	}
 	items := make([]Item, 0, n)
-	unique := len(tp.index) == len(tp.list) // no id listed twice
+	unique := len(tp.byID) == len(tp.list) // no id listed twice
 	for i, a := range tp.list {
 		if !unique {
-			i = tp.index[a.ID] // the last of an id listed twice stands for all
+			i = tp.byID[a.ID] // the last of an id listed twice stands for all
 		}
 		if tp.used[i] {
 			continue
