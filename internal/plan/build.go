@@ -239,7 +239,8 @@ func (b *builder) group() []Item {
 	}
 	// Equal e-mail and id keep the export's order. Sorting with that as
 	// the last key rather than with a stable sort: on 50,000 members in
-	// the store's order the stable sort was 10 % of BenchmarkStoredPlan50k's CPU profile.
+	// the store's order, the stable sort was 10 % of the CPU profile of
+	// BenchmarkStoredPlan50k.
 	slices.SortFunc(b.sorted, func(x, y entry) int {
 		if c := cmp.Compare(x.Email, y.Email); c != 0 {
 			return c
