@@ -27,14 +27,21 @@ type Resolver struct {
 }
 
 // NewResolver indexes links and the accounts of each target.
+//
+// The indexes are sized from the accounts up front, and the matches of
+// e-mails found on accounts share one array per target (almost every
+// e-mail finds one account; a second match makes append copy out): on
+// 3 × 50,000 accounts this took NewResolver from 150,000 allocations and
+// its maps' growth to a handful (BenchmarkBuild50kThreeTargets).
 func NewResolver(links []Link, accounts map[string][]target.Account) *Resolver {
-	r := &Resolver{byTarget: map[string]map[member.Email][]Match{}, owner: map[string]map[string]member.Email{}}
+	r := &Resolver{byTarget: make(map[string]map[member.Email][]Match, len(accounts)),
+		owner: make(map[string]map[string]member.Email, len(accounts))}
 	index := func(t string) map[member.Email][]Match {
 		m := r.byTarget[t]
 		if m == nil {
-			m = map[member.Email][]Match{}
+			m = make(map[member.Email][]Match, len(accounts[t]))
 			r.byTarget[t] = m
-			r.owner[t] = map[string]member.Email{}
+			r.owner[t] = make(map[string]member.Email, len(accounts[t]))
 		}
 		return m
 	}
@@ -55,19 +62,25 @@ func NewResolver(links []Link, accounts map[string][]target.Account) *Resolver {
 	}
 	for t, accs := range accounts {
 		m := index(t)
+		owner := r.owner[t]
+		spare := make([]Match, len(accs)) // one first match per account at most
 		for _, a := range accs {
 			if a.Email == "" {
 				continue
 			}
-			if _, taken := r.owner[t][a.ID]; taken {
+			if _, taken := owner[a.ID]; taken {
 				continue
 			}
+			ms := m[a.Email]
 			// A stored link for this e-mail wins over the terminal's field.
-			if hasStored(m[a.Email]) {
+			if hasStored(ms) {
 				continue
 			}
-			m[a.Email] = append(m[a.Email], Match{Account: a.ID, Origin: Terminal})
-			r.owner[t][a.ID] = a.Email
+			if ms == nil {
+				ms, spare = spare[:0:1], spare[1:]
+			}
+			m[a.Email] = append(ms, Match{Account: a.ID, Origin: Terminal})
+			owner[a.ID] = a.Email
 		}
 	}
 	return r

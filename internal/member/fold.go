@@ -73,12 +73,15 @@ func AppendFoldName(dst []byte, s string) []byte {
 	start := len(dst)
 	space := false
 	word := func() { space = false }
-	var dec [32]byte
 	for _, r := range s {
-		if sp := cmp.Or(foldCommon(r), foldSpecial(r)); sp != "" {
-			dst = append(dst, sp...)
-			word()
-			continue
+		// Every special spelling is of a non-ASCII letter: ASCII, most of
+		// a name, skips both look-ups.
+		if r >= utf8.RuneSelf {
+			if sp := cmp.Or(foldCommon(r), foldSpecial(r)); sp != "" {
+				dst = append(dst, sp...)
+				word()
+				continue
+			}
 		}
 		switch {
 		case r < utf8.RuneSelf:
@@ -93,14 +96,7 @@ func AppendFoldName(dst []byte, s string) []byte {
 		case unicode.Is(unicode.Mn, r):
 			continue // a combining mark of a decomposed input: dropped
 		case unicode.IsLetter(r) && unicode.Is(unicode.Latin, r):
-			var one [utf8.UTFMax]byte
-			for _, d := range string(norm.NFKD.Append(dec[:0], utf8.AppendRune(one[:0], r)...)) {
-				if sp := foldSpecial(d); sp != "" { // Ǣ is Æ and a macron
-					dst = append(dst, sp...)
-				} else if !unicode.Is(unicode.Mn, d) {
-					dst = utf8.AppendRune(dst, unicode.ToLower(d))
-				}
-			}
+			dst = appendFoldDecomposed(dst, r)
 			word()
 			continue
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
@@ -115,6 +111,24 @@ func AppendFoldName(dst []byte, s string) []byte {
 	}
 	for len(dst) > start && dst[len(dst)-1] == ' ' {
 		dst = dst[:len(dst)-1]
+	}
+	return dst
+}
+
+// appendFoldDecomposed appends a Latin letter's base letters (Ż → z, Ǣ →
+// ae). It is a function of its own because norm's Append makes its buffers
+// escape: inside AppendFoldName they cost two allocations on every call,
+// even for plain ASCII names (300,000 of the 950,000 allocations of
+// BenchmarkBuild50kThreeTargets).
+func appendFoldDecomposed(dst []byte, r rune) []byte {
+	var one [utf8.UTFMax]byte
+	var dec [32]byte
+	for _, d := range string(norm.NFKD.Append(dec[:0], utf8.AppendRune(one[:0], r)...)) {
+		if sp := foldSpecial(d); sp != "" { // Ǣ is Æ and a macron
+			dst = append(dst, sp...)
+		} else if !unicode.Is(unicode.Mn, d) {
+			dst = utf8.AppendRune(dst, unicode.ToLower(d))
+		}
 	}
 	return dst
 }

@@ -43,8 +43,8 @@ func (tp *targetPlan) makeAnchors() {
 	name := tp.info.Name
 	a := anchors{prev: map[string]identity.Resolution{}, pinned: map[string]string{},
 		byMember: map[string][]identity.Match{}, prevOf: map[string][]string{}, confirmed: map[string][]identity.Link{}}
-	for _, l := range tp.in.Links {
-		if l.Target != name || l.Account == "" {
+	for _, l := range tp.linksOf[name] {
+		if l.Account == "" {
 			continue
 		}
 		if l.Origin == identity.Confirmed || l.Origin == "" {
@@ -59,10 +59,7 @@ func (tp *targetPlan) makeAnchors() {
 			a.byMember[l.MemberID] = append(a.byMember[l.MemberID], identity.Match{Account: l.Account, MemberID: l.MemberID, Origin: origin})
 		}
 	}
-	for _, r := range tp.in.Previous {
-		if r.Target != name {
-			continue
-		}
+	for _, r := range tp.previousOf[name] {
 		a.known = true
 		a.prev[r.Account] = r
 		if r.MemberID == "" {
@@ -72,7 +69,7 @@ func (tp *targetPlan) makeAnchors() {
 		if pin, ok := a.pinned[r.Account]; ok && pin != r.MemberID {
 			continue // the admin linked it to someone else since
 		}
-		if _, ok := tp.index[r.Account]; !ok {
+		if _, ok := tp.byID[r.Account]; !ok {
 			continue // gone from the target: history, not an account
 		}
 		if !slices.ContainsFunc(a.byMember[r.MemberID], func(x identity.Match) bool { return x.Account == r.Account }) {
@@ -145,7 +142,7 @@ func (tp *targetPlan) resolve(m entry, matches []identity.Match) {
 				}
 				continue
 			}
-			if tp.use(x.Account) {
+			if tp.use(x.Account) != nil {
 				extra = append(extra, x.Account)
 			}
 		}
