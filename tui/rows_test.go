@@ -80,7 +80,7 @@ func FuzzFitMatchesGraphemeWidths(f *testing.F) {
 			want = textclean.Frame(s)
 			n := ansi.StringWidth(want)
 			if n > w {
-				want = ansi.Truncate(s, w, "…")
+				want = ansi.Truncate(want, w, "…")
 				n = ansi.StringWidth(want)
 			}
 			if n < w {
