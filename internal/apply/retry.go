@@ -45,6 +45,22 @@ func (r Retry) BudgetFor(name string) time.Duration {
 	return backoff.DefaultBudget
 }
 
+// Interactive is the policy of calls an operator waits for outside a run
+// (doctor, the console's door events): the named target's budget cut to
+// limit when limit is positive and smaller, and a target that did not
+// answer once (each try costs a whole timeout) reported at once, not
+// asked again. A zero limit leaves the policy as it is.
+func (r Retry) Interactive(name string, limit time.Duration) Retry {
+	if limit <= 0 {
+		return r
+	}
+	if b := r.BudgetFor(name); limit < b {
+		r.Budget, r.Budgets = limit, nil
+	}
+	r.Silent = 1
+	return r
+}
+
 // Start begins a run: every target gets a fresh budget, shared by all of
 // its calls in the run (inventory, re-reads, writes, read-backs).
 func (r Retry) Start() *Retries {
@@ -74,8 +90,21 @@ func (rs *Retries) Budget(name string) *backoff.Budget {
 
 // Do calls op on the named target until it succeeds or Classify says to
 // stop, within the target's budget. It returns the number of calls made.
+//
+// With Silent 1 a call that got no answer is not tried again and its error
+// is returned as it is, not as an *backoff.ExhaustedError: nothing was
+// retried, so nothing was given up.
 func (rs *Retries) Do(ctx context.Context, name string, op func() error) (int, error) {
-	return rs.Budget(name).Do(ctx, op, Classify)
+	classify := Classify
+	if rs.r.Silent == 1 {
+		classify = func(err error) backoff.Verdict {
+			if v := Classify(err); v != backoff.AgainSilent {
+				return v
+			}
+			return backoff.Stop
+		}
+	}
+	return rs.Budget(name).Do(ctx, op, classify)
 }
 
 // Classify is the retry decision by error class.

@@ -14,8 +14,8 @@
 // timer and printing (the pass itself is the service's); links.go,
 // history.go, reportcmd.go their commands; console.go the console's start
 // (a terminal is needed; the background's colour; the --debug log that
-// wraps the service's backend); doctor.go and doctor_more.go the checks
-// of each system; demo.go the demo (the emulated site of
+// wraps the service's backend); doctor.go doctor's options and the
+// printing of the service's checks (service.Doctor); demo.go the demo (the emulated site of
 // internal/emulator/site, its configuration, an overview); printer.go the
 // headless Printer (text or JSON lines); loadconfig.go the configuration's
 // search order.

@@ -290,7 +290,7 @@ func neyrossOverview(ctx context.Context, cfg *config.Config, emails map[member.
 		return Line{}, err
 	}
 	mailed, known, validNow := accountCounts(accounts, emails, now)
-	return Line{Status: StatusInfo, Subject: systemSubject("neyross", n.Name), Check: "persons",
+	return Line{Status: StatusInfo, Subject: service.CheckSubject(service.SystemNeyross, n.Name), Check: "persons",
 		Detail: fmt.Sprintf("%d EIS persons, %d valid now, %d carry an e-mail (%d of them a member's)", len(accounts), validNow, mailed, known)}, nil
 }
 
@@ -313,7 +313,7 @@ func ntkOverview(members []member.Member, cfg *config.Config, rule member.Rule, 
 	for _, pr := range res.Problems {
 		byKind[pr.Kind]++
 	}
-	return Line{Status: StatusInfo, Subject: systemSubject("ntk", cfg.NTK.Name), Check: "access list",
+	return Line{Status: StatusInfo, Subject: service.CheckSubject(service.SystemNTK, cfg.NTK.Name), Check: "access list",
 		Detail: fmt.Sprintf("%d line(s) for %d card(s) of members valid today; left out: %d missing, %d ambiguous, %d invalid; not uploaded (NTK cannot be read: the list is all doorsync knows of it)",
 			res.List.Len(), len(cards), byKind[plan.Missing], byKind[plan.Ambiguous], byKind[plan.Invalid])}, nil
 }

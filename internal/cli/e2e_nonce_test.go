@@ -54,13 +54,6 @@ func TestDoctorReportsNonceLimit(t *testing.T) {
 	}
 }
 
-func TestNonceLimitDetailOnce(t *testing.T) {
-	want := "Digest nonce accepted once, then refused: doorsync fetches a fresh one before use 2 (an unsigned request; not a failed login)"
-	if got := nonceLimitDetail(1); got != want {
-		t.Errorf("nonceLimitDetail(1) = %q, want %q", got, want)
-	}
-}
-
 // autoRequests runs --auto once on a site whose terminals play the given
 // firmware, checks that it wrote what the plan says without a failed login,
 // and returns the requests each terminal received in the run.

@@ -138,16 +138,10 @@ func (e *Engine) startRetries() *apply.Retries { return e.retryPolicy().Start() 
 // Try makes one call to the named target outside a run (the console's door
 // events, a links import) under the same retry policy, with a budget of
 // its own: limit when positive and smaller than the target's, so an
-// operator waiting at a screen is not kept for minutes.
+// operator waiting at a screen is not kept for minutes, and a target that
+// did not answer once is reported, not asked again (apply.Retry.Interactive).
 func (e *Engine) Try(ctx context.Context, name string, limit time.Duration, op func() error) error {
-	r := e.retryPolicy()
-	if b := r.BudgetFor(name); limit > 0 && limit < b {
-		r.Budget, r.Budgets = limit, nil
-		// Someone is waiting: a target that did not answer once (a
-		// whole timeout) is reported, not asked again.
-		r.Silent = 1
-	}
-	_, err := r.Start().Do(ctx, name, op)
+	_, err := e.retryPolicy().Interactive(name, limit).Start().Do(ctx, name, op)
 	return err
 }
 

@@ -61,7 +61,7 @@ func (s *Service) newEngine() (*engine.Engine, func(), error) {
 		ChildOrganisations: cfg.Cardskipper.IncludeChildren, User: s.user, Host: s.host,
 		// The one retry policy: the clients send once, the engine retries
 		// by error class within each target's budget per run.
-		Retry: apply.Retry{Budget: cfg.RetryBudget, Budgets: cfg.RetryBudgets(), Clock: s.clock},
+		Retry: retryPolicy(cfg, s.clock),
 	}
 	if n := notifiersFrom(cfg.Notify, s.notifyHTTP, s.clock); len(n) > 0 {
 		e.Notifier = n
@@ -85,6 +85,12 @@ func (s *Service) newEngine() (*engine.Engine, func(), error) {
 			c()
 		}
 	}, nil
+}
+
+// retryPolicy is the configured retry policy: the run's budget per target,
+// time measured by clk.
+func retryPolicy(cfg *config.Config, clk clock.Clock) apply.Retry {
+	return apply.Retry{Budget: cfg.RetryBudget, Budgets: cfg.RetryBudgets(), Clock: clk}
 }
 
 // NTKClientConfig makes the NTK client's Config of the [ntk] table (the

@@ -24,13 +24,17 @@
 // poll time, the pause after failures); links.go the links; import.go the
 // one iVMS import flow, for `links import` and the console alike;
 // events.go door events fanned out over the targets that keep a log;
-// history.go the history mapped to the console's types and run reports.
+// history.go the history mapped to the console's types and run reports;
+// doctor.go doctor's read-only checks of every system (a function, not a
+// method: it needs no database).
 //
 // Tested against the emulated site on a manual clock (service_test.go:
 // refresh and apply write what was approved, a held target is left alone
 // until its credentials change, the console and the command import the
-// same links, door events name a failing target), and through the CLI's
-// end-to-end tests.
+// same links, door events name a failing target; doctor_test.go: doctor
+// checks every system in order without writing, stops at a rejected
+// login, retries a busy terminal and reports a silent one after one try),
+// and through the CLI's end-to-end tests.
 package service
 
 import (
