@@ -19,8 +19,10 @@ import (
 	"github.com/doorsync/doorsync/internal/engine"
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/service"
 	"github.com/doorsync/doorsync/internal/store"
 	"github.com/doorsync/doorsync/internal/target"
+	"github.com/doorsync/doorsync/internal/target/hikvision"
 	"github.com/doorsync/doorsync/tui"
 )
 
@@ -75,7 +77,9 @@ func benchSite(b *testing.B) (string, clock.Clock) {
 		}
 	}
 	st.Close()
-	// The last plan, as the fetch that saved these snapshots kept it.
+	// The last plan, as the fetch that saved these snapshots kept it: an
+	// engine built as the service builds a run's keeps the plan of the
+	// stored snapshots.
 	app, _, _ := newTestApp(clk, nil)
 	ses, err := app.openSession(ctx, &globalOptions{configPath: cfgPath}, false)
 	if err != nil {
@@ -87,13 +91,23 @@ func benchSite(b *testing.B) (string, clock.Clock) {
 		b.Fatal(err)
 	}
 	warnings := &warningsSeen{}
-	ses.svc.SessionEngine().Observer = warnings
-	ses.svc.SessionEngine().RememberPlan(ctx, d.Plan, now.Add(-3*time.Minute))
+	eng := benchEngine(b, ses, clk, warnings)
+	eng.RememberPlan(ctx, d.Plan, now.Add(-3*time.Minute))
 	if warnings.first != nil {
 		b.Fatal(warnings.first)
 	}
-	if ok, err := ses.svc.SessionEngine().KeptPlanCurrent(ctx); !ok || err != nil {
+	if ok, err := eng.KeptPlanCurrent(ctx); !ok || err != nil {
 		b.Fatalf("the kept plan is not current: %v", err)
+	}
+	// The console's start reuses it: the plan the first frame draws is the
+	// one the stored snapshots give.
+	shown, err := ses.svc.LastPlan(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	reused, err := ses.svc.Stored(ctx)
+	if err != nil || len(shown.Plan.Items) == 0 || &reused.Plan.Items[0] != &shown.Plan.Items[0] {
+		b.Fatalf("the console's start does not reuse the kept plan: %v", err)
 	}
 	return cfgPath, clk
 }
@@ -294,7 +308,7 @@ func reportPercentiles(b *testing.B, d []time.Duration, unit string, per time.Du
 // BenchmarkStoredSnapshotsRead50k: the members and both terminals' accounts
 // read back from the database.
 func BenchmarkStoredSnapshotsRead50k(b *testing.B) {
-	ses, done := benchSession(b)
+	ses, _, done := benchSession(b)
 	defer done()
 	ctx := context.Background()
 	for b.Loop() {
@@ -315,15 +329,16 @@ func BenchmarkStoredSnapshotsRead50k(b *testing.B) {
 // console's backend builds it (links and last written ends read from the
 // database too).
 func BenchmarkStoredPlan50k(b *testing.B) {
-	ses, done := benchSession(b)
+	ses, clk, done := benchSession(b)
 	defer done()
 	ctx := context.Background()
 	ms, _, err := ses.store.Members(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
-	snap := engine.Snapshot{Members: ms, TakenAt: ses.svc.SessionEngine().Clock.Now(), Organisations: ses.svc.SessionEngine().Rule.OrganisationIDs}
-	for _, t := range ses.svc.SessionEngine().Targets {
+	eng := benchEngine(b, ses, clk, nil)
+	snap := engine.Snapshot{Members: ms, TakenAt: clk.Now(), Organisations: service.EngineConfig(ses.cfg).Rule.OrganisationIDs}
+	for _, t := range benchTargets(b, ses, clk) {
 		as, _, err := ses.store.Accounts(ctx, t.Info().Name)
 		if err != nil {
 			b.Fatal(err)
@@ -331,21 +346,44 @@ func BenchmarkStoredPlan50k(b *testing.B) {
 		snap.Targets = append(snap.Targets, plan.TargetState{Info: t.Info(), Accounts: as})
 	}
 	for b.Loop() {
-		p, err := ses.svc.SessionEngine().Plan(ctx, snap)
+		p, err := eng.Plan(ctx, snap)
 		if err != nil || p.Source.Members != benchMembers || len(p.Items) < benchAccounts {
 			b.Fatalf("plan of %d members, %d items: %v", p.Source.Members, len(p.Items), err)
 		}
 	}
 }
 
-func benchSession(b *testing.B) (*session, func()) {
+func benchSession(b *testing.B) (*session, clock.Clock, func()) {
 	cfgPath, clk := benchSite(b)
 	app, _, _ := newTestApp(clk, nil)
 	ses, err := app.openSession(context.Background(), &globalOptions{configPath: cfgPath}, false)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return ses, ses.close
+	return ses, clk, ses.close
+}
+
+// benchTargets are the configured terminals' targets; nothing is asked of
+// them.
+func benchTargets(b testing.TB, ses *session, clk clock.Clock) []target.Target {
+	var targets []target.Target
+	for _, h := range ses.cfg.Hikvision {
+		t, err := hikvision.NewTarget(service.HikvisionConfig(ses.cfg, h, clk))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(t.Close)
+		targets = append(targets, t)
+	}
+	return targets
+}
+
+// benchEngine is an engine over the session's database built from the
+// configuration as the service builds a run's (the benchmark's
+// configuration has terminals only), told what happens by obs: it keeps
+// and plans what a fetch would, without one.
+func benchEngine(b testing.TB, ses *session, clk clock.Clock, obs engine.Observer) *engine.Engine {
+	return engine.New(service.EngineConfig(ses.cfg), engine.Deps{Targets: benchTargets(b, ses, clk), Store: ses.store, Clock: clk, Observer: obs})
 }
 
 // warningsSeen keeps the first warning a run reported.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/clock/clocktest"
+	"github.com/doorsync/doorsync/internal/service"
 )
 
 // The core flow at each awkward instant (DST changes, a leap day, a minute
@@ -50,11 +51,16 @@ func TestCoreFlowAtAwkwardInstants(t *testing.T) {
 			// A renewal reaches the entrance through watch's incremental
 			// pass (asking Cardskipper for the changes since the last poll,
 			// which in autumn's repeated hour is a wall time read twice).
+			// Watch starts with a full reconcile (nothing left to write), then
+			// polls for the changes since it.
+			w := be.ses.svc.Watch(service.WatchOptions{Interval: time.Minute, FullEvery: 24 * time.Hour, Overlap: time.Second, MaxWait: time.Hour})
+			if full, err := w.Pass(context.Background(), nil); err != nil || full.Err != nil || !full.Full {
+				t.Fatalf("watch's first pass: full %v, %v, %v", full.Full, err, full.Err)
+			}
 			rn := pickRenewal(t, s.Site)
-			since := s.Clock.Now().Add(-time.Second)
 			rn.apply(s.Site)
-			if _, n, err := be.ses.svc.SessionEngine().Incremental(context.Background(), since); err != nil || n == 0 {
-				t.Fatalf("incremental pass: %d changed, %v", n, err)
+			if p, err := w.Pass(context.Background(), nil); err != nil || p.Err != nil || p.Full || p.Changed == 0 {
+				t.Fatalf("incremental pass: full %v, %d changed, %v, %v", p.Full, p.Changed, err, p.Err)
 			}
 			if !rn.arrived(s.Site)() {
 				p, _ := s.TerminalServers["entrance"].Person(rn.account)

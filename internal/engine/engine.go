@@ -4,8 +4,13 @@
 // (internal/service) builds an Engine per run, with fresh clients (a
 // terminal counts authentication failures for its client's whole life),
 // for the CLI (--auto, plan, apply, watch) and the console alike; the
-// engine owns no terminal I/O and never reads the configuration: the
-// service sets its exported fields when it builds it.
+// engine owns no terminal I/O and never reads the configuration. It is
+// built with New(Config, Deps): the settings the service translates from
+// the configuration (rule, policy, zone, the retry policy, who runs), and
+// what a run works with (the source, the targets of both shapes, the
+// store, the clock, the notifier, the Observer). Its fields are
+// unexported; the one thing a caller decides after building it is which
+// targets are left out (Hold: credentials rejected in an earlier run).
 //
 // A run (Sync) takes the database's run lock, finishes what a killed run
 // left in the journal (Recover), fetches (Fetch: the source and every
@@ -35,7 +40,7 @@
 // the CLI's headless printer implements it, and the service turns it into
 // the console's progress (internal/service/progress.go).
 //
-// Where things live: engine.go the Engine, Fetch and Plan; sync.go Sync,
+// Where things live: engine.go the Engine, New, Hold, Fetch and Plan; sync.go Sync,
 // the decision and the run's record; watch.go Incremental; recover.go the
 // journal's recovery; recorder.go the journal and records apply writes
 // through; identity.go the identities accepted after a run and the
@@ -45,7 +50,9 @@
 // lists.go and listapply.go the whole-list targets; observer.go the
 // Observer.
 //
-// Tested against the emulators: convergence under the fault mix and a
+// Tested against the emulators (built through a rig, retry_test.go, that
+// rebuilds its engine with a shorter budget, an observer or a retry pause
+// that interrupts): convergence under the fault mix and a
 // bursting terminal, a spent retry budget, an interrupted run, an
 // incremental pass retrying earlier failures (retry_test.go), a lock taken
 // over mid-run (lock_test.go), the whole-list round trip over two days
@@ -58,6 +65,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -77,38 +85,105 @@ type Source interface {
 	OrganisationInfo(ctx context.Context) ([]cardskipper.Organisation, error)
 }
 
-// Engine holds what a run needs. Build one per run (targets count their
-// authentication failures for their whole life).
-type Engine struct {
-	Source         Source
+// Config are a run's settings, as the service translates them from the
+// configuration.
+type Config struct {
 	OrganisationID int
+	// ChildOrganisations: roles in the organisation's children count too;
+	// their ids are read from Cardskipper at every fetch.
+	ChildOrganisations bool
+	Rule               member.Rule
+	Policy             plan.Policy
+	Zone               *time.Location
+	// Retry is the one retry policy for target calls; each run (Sync,
+	// Incremental, a standalone Fetch) gives every target a fresh time
+	// budget of it. Its Clock defaults to Deps.Clock; tests set its Sleep
+	// to pause on a manual clock.
+	Retry apply.Retry
+	// User and Host are recorded with every run.
+	User, Host string
+}
+
+// Deps are what a run works with: the clients, the database, the clock and
+// who is told.
+type Deps struct {
+	Source Source
 	// Targets are the targets read and written account by account.
 	Targets []target.Target
 	// Lists are the whole-list targets (NTK): each takes its whole list
 	// at once and cannot be read.
-	Lists []*ListTarget
-	// Held are targets left out of this run (a terminal or NEYROSS that
-	// rejected its credentials earlier); they appear in the plan as failed
-	// targets, and items of a saved plan for them are skipped with their
-	// error. A held whole-list target is marked on its ListTarget.Held.
-	Held  []plan.TargetState
+	Lists []ListTarget
 	Store *store.Store
 	Clock clock.Clock
-	Zone  *time.Location
-	Rule  member.Rule
-	// ChildOrganisations: roles in the organisation's children count too;
-	// their ids are read from Cardskipper at every fetch.
-	ChildOrganisations bool
-	Policy             plan.Policy
-	Notifier           notify.Notifier // nil: none
-	// Retry is the one retry policy for target calls; each run (Sync,
-	// Incremental, a standalone Fetch) gives every target a fresh time
-	// budget of it. Its Clock defaults to Clock.
-	Retry      apply.Retry
-	User, Host string
+	// Notifier tells the admin about a run's failures; nil: no one.
+	Notifier notify.Notifier
 	// Observer is told what happens (fetch, apply, recovery, warnings);
 	// nil: nobody.
 	Observer Observer
+}
+
+// Engine holds what a run needs. Build one per run with New (targets count
+// their authentication failures for their whole life); Hold leaves a
+// target out of it.
+type Engine struct {
+	source   Source
+	orgID    int
+	children bool
+	rule     member.Rule
+	policy   plan.Policy
+	zone     *time.Location
+	retry    apply.Retry
+	user     string
+	host     string
+	targets  []target.Target
+	lists    []*ListTarget
+	// held are the targets Hold left out of this run, in the order they
+	// were held; they appear in the plan as failed targets, and items of
+	// a saved plan for them are skipped with their error. A held
+	// whole-list target is marked on its ListTarget instead.
+	held     []plan.TargetState
+	store    *store.Store
+	clock    clock.Clock
+	notifier notify.Notifier
+	obs      Observer
+}
+
+// New builds an engine of the settings and what it works with. The
+// engine keeps its own copies of the target lists; the clients stay the
+// caller's to close.
+func New(cfg Config, deps Deps) *Engine {
+	e := &Engine{
+		source: deps.Source, orgID: cfg.OrganisationID, children: cfg.ChildOrganisations, rule: cfg.Rule,
+		policy: cfg.Policy, zone: cfg.Zone, retry: cfg.Retry, user: cfg.User, host: cfg.Host,
+		targets: slices.Clone(deps.Targets), store: deps.Store, clock: deps.Clock,
+		notifier: deps.Notifier, obs: deps.Observer,
+	}
+	for _, l := range deps.Lists {
+		e.lists = append(e.lists, &l)
+	}
+	return e
+}
+
+// Hold leaves the named target out of this run because of why (its
+// credentials were rejected in an earlier run: every call would be one
+// more failed login). A target read account by account is not contacted
+// and appears in the plan as a failed target with why; a whole-list target
+// uploads nothing and its summary carries why. Items of a saved plan for
+// either are skipped with why. A name the engine does not know is ignored.
+func (e *Engine) Hold(name string, why error) {
+	if why == nil {
+		return
+	}
+	for i, t := range e.targets {
+		if t.Info().Name == name {
+			e.held = append(e.held, plan.TargetState{Info: t.Info(), Err: why})
+			e.targets = slices.Delete(slices.Clone(e.targets), i, i+1)
+			return
+		}
+	}
+	if l := e.listTarget(name); l != nil {
+		l.held = why
+	}
 }
 
 // Snapshot is what one fetch read.
@@ -125,9 +200,9 @@ type Snapshot struct {
 // retryPolicy is Retry measuring time with the engine's clock unless it has
 // its own.
 func (e *Engine) retryPolicy() apply.Retry {
-	r := e.Retry
+	r := e.retry
 	if r.Clock == nil {
-		r.Clock = e.Clock
+		r.Clock = e.clock
 	}
 	return r
 }
@@ -156,28 +231,28 @@ func (e *Engine) Fetch(ctx context.Context) Snapshot {
 // a busy or failing page is called again within the target's budget; the
 // targets resume such a scan where it failed (hikvision.Target).
 func (e *Engine) fetch(ctx context.Context, retries *apply.Retries) Snapshot {
-	snap := Snapshot{TakenAt: e.Clock.Now(), Targets: make([]plan.TargetState, len(e.Targets))}
+	snap := Snapshot{TakenAt: e.clock.Now(), Targets: make([]plan.TargetState, len(e.targets))}
 	var wg sync.WaitGroup
-	wg.Add(1 + len(e.Targets))
+	wg.Add(1 + len(e.targets))
 	go func() {
 		defer wg.Done()
 		e.observer().SourceReading()
 		// Without OnlyActive: lapsed and inactive members must be seen to
 		// be revoked.
-		ms, err := e.Source.Export(ctx, cardskipper.ExportQuery{OrganisationID: e.OrganisationID})
+		ms, err := e.source.Export(ctx, cardskipper.ExportQuery{OrganisationID: e.orgID})
 		snap.Members, snap.SourceErr = ms, err
-		snap.Organisations = e.Rule.OrganisationIDs
-		if err == nil && e.ChildOrganisations {
-			orgs, oerr := e.Source.OrganisationInfo(ctx)
+		snap.Organisations = e.rule.OrganisationIDs
+		if err == nil && e.children {
+			orgs, oerr := e.source.OrganisationInfo(ctx)
 			if oerr != nil {
 				snap.Members, snap.SourceErr = nil, fmt.Errorf("organisation tree for child organisations: %w", oerr)
 			} else {
-				snap.Organisations = cardskipper.Subtree(orgs, e.OrganisationID)
+				snap.Organisations = cardskipper.Subtree(orgs, e.orgID)
 			}
 		}
 		e.observer().SourceRead(len(ms), err)
 	}()
-	for i, t := range e.Targets {
+	for i, t := range e.targets {
 		go func() {
 			defer wg.Done()
 			name := t.Info().Name
@@ -187,16 +262,16 @@ func (e *Engine) fetch(ctx context.Context, retries *apply.Retries) Snapshot {
 		}()
 	}
 	wg.Wait()
-	snap.Targets = append(snap.Targets, e.Held...)
-	if e.Store != nil && !e.Store.ReadOnly() && e.stillHolding(ctx, "save the snapshots") {
+	snap.Targets = append(snap.Targets, e.held...)
+	if e.store != nil && !e.store.ReadOnly() && e.stillHolding(ctx, "save the snapshots") {
 		if snap.SourceErr == nil && len(snap.Members) > 0 {
-			if err := e.Store.SaveMembers(ctx, snap.Members, snap.TakenAt); err != nil {
+			if err := e.store.SaveMembers(ctx, snap.Members, snap.TakenAt); err != nil {
 				e.warn(StageSource, "", fmt.Errorf("save member snapshot: %w", err))
 			}
 		}
 		for _, ts := range snap.Targets {
 			if ts.Err == nil {
-				if err := e.Store.SaveAccounts(ctx, ts.Info.Name, ts.Accounts, snap.TakenAt); err != nil {
+				if err := e.store.SaveAccounts(ctx, ts.Info.Name, ts.Accounts, snap.TakenAt); err != nil {
 					e.warn(StageTarget, ts.Info.Name, fmt.Errorf("save account snapshot: %w", err))
 				}
 			}
@@ -237,31 +312,31 @@ func (e *Engine) Plan(ctx context.Context, snap Snapshot) (plan.Plan, error) {
 // plan is Plan keeping the whole-list targets' lists it builds in built
 // (nil: not kept), for the rest of the run.
 func (e *Engine) plan(ctx context.Context, snap Snapshot, built builtLists) (plan.Plan, error) {
-	rule := e.Rule
+	rule := e.rule
 	if len(snap.Organisations) > 0 {
 		rule.OrganisationIDs = snap.Organisations
 	}
-	today := member.DateOf(snap.TakenAt, e.Zone)
+	today := member.DateOf(snap.TakenAt, e.zone)
 	in := plan.Input{Members: snap.Members, SourceErr: snap.SourceErr, Targets: snap.Targets,
-		Rule: rule, Policy: e.Policy, Zone: e.Zone, Now: snap.TakenAt, Today: today}
-	if e.Store != nil {
-		links, err := e.Store.Links(ctx)
+		Rule: rule, Policy: e.policy, Zone: e.zone, Now: snap.TakenAt, Today: today}
+	if e.store != nil {
+		links, err := e.store.Links(ctx)
 		if err != nil {
 			return plan.Plan{}, fmt.Errorf("read links: %w", err)
 		}
 		in.Links = links
-		last, err := e.Store.LastWritten(ctx)
+		last, err := e.store.LastWritten(ctx)
 		if err != nil {
 			return plan.Plan{}, fmt.Errorf("read last written ends: %w", err)
 		}
 		in.LastWritten = last
-		prev, err := e.Store.Resolutions(ctx)
+		prev, err := e.store.Resolutions(ctx)
 		if err != nil {
 			return plan.Plan{}, fmt.Errorf("read accepted resolutions: %w", err)
 		}
 		in.Previous = prev
 	}
-	for _, l := range e.Lists {
+	for _, l := range e.lists {
 		in.Lists = append(in.Lists, e.planList(ctx, l, snap, rule, today, built))
 	}
 	return plan.Build(in), nil
@@ -270,21 +345,21 @@ func (e *Engine) plan(ctx context.Context, snap Snapshot, built builtLists) (pla
 // heldErrs names the targets left out of this run and why.
 func (e *Engine) heldErrs() map[string]error {
 	held := map[string]error{}
-	for _, h := range e.Held {
+	for _, h := range e.held {
 		if h.Err != nil {
 			held[h.Info.Name] = h.Err
 		}
 	}
-	for _, l := range e.Lists {
-		if l.Held != nil {
-			held[l.info().Name] = l.Held
+	for _, l := range e.lists {
+		if l.held != nil {
+			held[l.info().Name] = l.held
 		}
 	}
 	return held
 }
 
 func (e *Engine) targetByName(name string) target.Target {
-	for _, t := range e.Targets {
+	for _, t := range e.targets {
 		if t.Info().Name == name {
 			return t
 		}

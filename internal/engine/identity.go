@@ -23,7 +23,7 @@ import (
 // A failure is reported, never fatal: the next run then compares with
 // older resolutions and holds more, never less.
 func (e *Engine) acceptIdentities(ctx context.Context, runID int64, p plan.Plan, full *Snapshot, results []apply.Result, approved map[string]bool) {
-	if e.Store == nil || e.Store.ReadOnly() || !e.stillHolding(ctx, "remember who the accounts belong to") {
+	if e.store == nil || e.store.ReadOnly() || !e.stillHolding(ctx, "remember who the accounts belong to") {
 		return
 	}
 	byTarget := map[string][]identity.Resolution{}
@@ -37,7 +37,7 @@ func (e *Engine) acceptIdentities(ctx context.Context, runID int64, p plan.Plan,
 			continue
 		}
 		if it.Kind == plan.Unlinked {
-			if err := e.Store.IgnoreEmail(ctx, runID, it.Target, it.Account, it.Email); err != nil {
+			if err := e.store.IgnoreEmail(ctx, runID, it.Target, it.Account, it.Email); err != nil {
 				e.warn(StagePlan, it.Target, fmt.Errorf("set the e-mail aside: %w", err))
 			}
 			continue
@@ -86,7 +86,7 @@ func (e *Engine) acceptIdentities(ctx context.Context, runID int64, p plan.Plan,
 		names[n] = true
 	}
 	for n := range names {
-		if err := e.Store.AcceptResolutions(ctx, runID, n, accounts[n], byTarget[n]); err != nil {
+		if err := e.store.AcceptResolutions(ctx, runID, n, accounts[n], byTarget[n]); err != nil {
 			e.warn(StagePlan, n, fmt.Errorf("remember who the accounts belong to: %w", err))
 		}
 	}
@@ -113,21 +113,21 @@ func resolutionOf(it plan.Item) identity.Resolution {
 func (e *Engine) recheck(ctx context.Context) (func(plan.Item, target.Account) error, error) {
 	var links []identity.Link
 	var accepted []identity.Resolution
-	if e.Store != nil {
+	if e.store != nil {
 		var err error
-		if links, err = e.Store.Links(ctx); err != nil {
+		if links, err = e.store.Links(ctx); err != nil {
 			return nil, fmt.Errorf("read links to re-check the plan: %w", err)
 		}
-		if accepted, err = e.Store.Resolutions(ctx); err != nil {
+		if accepted, err = e.store.Resolutions(ctx); err != nil {
 			return nil, fmt.Errorf("read accepted resolutions to re-check the plan: %w", err)
 		}
 	}
 	owners := identity.NewOwners(links, accepted)
-	if e.Store != nil {
+	if e.store != nil {
 		// The members of the last export: an item of a member not among
 		// them is nobody's; an account of one still among them is never
 		// handed to another. No snapshot: not checked.
-		if members, _, err := e.Store.Members(ctx); err == nil {
+		if members, _, err := e.store.Members(ctx); err == nil {
 			byID := make(map[string]member.Email, len(members))
 			for _, m := range members {
 				byID[m.ID] = m.Email
@@ -138,9 +138,9 @@ func (e *Engine) recheck(ctx context.Context) (func(plan.Item, target.Account) e
 		// refresh and plan save them): an account the member had that is
 		// gone is not "their account here".
 		present := map[string]map[string]bool{}
-		for _, t := range e.Targets {
+		for _, t := range e.targets {
 			name := t.Info().Name
-			if accs, _, err := e.Store.Accounts(ctx, name); err == nil {
+			if accs, _, err := e.store.Accounts(ctx, name); err == nil {
 				ids := make(map[string]bool, len(accs))
 				for _, a := range accs {
 					ids[a.ID] = true

@@ -20,27 +20,27 @@ const lastPlanInputsKey = "lastplan.inputs"
 // snapshots again would only mark those accounts as drifted.
 func (e *Engine) InputsTag(ctx context.Context) (string, error) {
 	h := sha256.New()
-	links, err := e.Store.Links(ctx)
+	links, err := e.store.Links(ctx)
 	if err != nil {
 		return "", fmt.Errorf("inputs of the plan: %w", err)
 	}
 	for _, l := range links {
 		fmt.Fprintf(h, "link %q %q %q %q %q\n", l.Email, l.Target, l.Account, l.MemberID, l.Origin)
 	}
-	fmt.Fprintf(h, "rule %v %v %v\npolicy %v\nzone %s\n", e.Rule.OrganisationIDs, e.Rule.RoleIDs, e.ChildOrganisations, e.Policy, e.Zone)
-	for _, t := range e.Targets {
+	fmt.Fprintf(h, "rule %v %v %v\npolicy %v\nzone %s\n", e.rule.OrganisationIDs, e.rule.RoleIDs, e.children, e.policy, e.zone)
+	for _, t := range e.targets {
 		// Name and system only: the range a terminal advertises is known
 		// only once it was asked (the kept plan had it).
 		i := t.Info()
 		fmt.Fprintf(h, "target %q %q\n", i.Name, i.System)
 	}
-	for _, t := range e.Held {
+	for _, t := range e.held {
 		fmt.Fprintf(h, "held %q\n", t.Info.Name)
 	}
-	for _, l := range e.Lists {
+	for _, l := range e.lists {
 		s := l.settings()
-		fmt.Fprintf(h, "%s %q %q %v %v %v %v\n", s.System, s.Name, s.CardField, s.Zones, s.StudentRoles, s.StudentTags, l.Held != nil)
-		accepted, _, err := e.Store.State(ctx, l.keys().accepted)
+		fmt.Fprintf(h, "%s %q %q %v %v %v %v\n", s.System, s.Name, s.CardField, s.Zones, s.StudentRoles, s.StudentTags, l.held != nil)
+		accepted, _, err := e.store.State(ctx, l.keys().accepted)
 		if err != nil {
 			return "", fmt.Errorf("inputs of the plan: %w", err)
 		}
@@ -52,7 +52,7 @@ func (e *Engine) InputsTag(ctx context.Context) (string, error) {
 // KeptPlanCurrent says whether the plan RememberPlan kept was made from the
 // inputs the engine would use now (InputsTag).
 func (e *Engine) KeptPlanCurrent(ctx context.Context) (bool, error) {
-	kept, ok, err := e.Store.State(ctx, lastPlanInputsKey)
+	kept, ok, err := e.store.State(ctx, lastPlanInputsKey)
 	if err != nil || !ok {
 		return false, err
 	}

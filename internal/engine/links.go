@@ -123,14 +123,14 @@ func (e *Engine) CheckLink(ctx context.Context, req LinkRequest) (CheckedLink, e
 // target belongs to now — by a link pinning it, or by what the runs
 // accepted — or nil.
 func (e *Engine) accountOwner(ctx context.Context, targetName, account string, members []member.Member) (*member.Member, error) {
-	if e.Store == nil {
+	if e.store == nil {
 		return nil, nil
 	}
-	links, err := e.Store.Links(ctx)
+	links, err := e.store.Links(ctx)
 	if err != nil {
 		return nil, err
 	}
-	accepted, err := e.Store.Resolutions(ctx)
+	accepted, err := e.store.Resolutions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (e *Engine) CurrentMembers(ctx context.Context) ([]member.Member, string, e
 	var ms []member.Member
 	err := e.Try(ctx, "cardskipper", linkCheckLimit, func() error {
 		var err error
-		ms, err = e.Source.Export(ctx, cardskipper.ExportQuery{OrganisationID: e.OrganisationID})
+		ms, err = e.source.Export(ctx, cardskipper.ExportQuery{OrganisationID: e.orgID})
 		return err
 	})
 	if err == nil && len(ms) > 0 {
@@ -179,14 +179,14 @@ func (e *Engine) CurrentMembers(ctx context.Context) ([]member.Member, string, e
 	if err == nil {
 		err = errors.New("Cardskipper returned no members")
 	}
-	if e.Store == nil {
+	if e.store == nil {
 		return nil, "", fmt.Errorf("read the members: %w", err)
 	}
-	stored, taken, serr := e.Store.Members(ctx)
+	stored, taken, serr := e.store.Members(ctx)
 	if serr != nil || len(stored) == 0 {
 		return nil, "", fmt.Errorf("read the members: %w", err)
 	}
-	return stored, fmt.Sprintf("Cardskipper could not be read (%v): the members of %s were used", err, taken.In(e.Zone).Format("2006-01-02 15:04")), nil
+	return stored, fmt.Sprintf("Cardskipper could not be read (%v): the members of %s were used", err, taken.In(e.zone).Format("2006-01-02 15:04")), nil
 }
 
 // pickMember finds the one member a link belongs to.

@@ -33,7 +33,7 @@ type listApplied struct {
 // splitLists takes the items of whole-list targets out of selected, by
 // target name.
 func (e *Engine) splitLists(selected []plan.Item) ([]plan.Item, map[string][]plan.Item) {
-	if len(e.Lists) == 0 {
+	if len(e.lists) == 0 {
 		return selected, nil
 	}
 	byList := map[string][]plan.Item{}
@@ -52,8 +52,8 @@ func (e *Engine) splitLists(selected []plan.Item) ([]plan.Item, map[string][]pla
 // run was interrupted. The database must still be written: hence
 // WithoutCancel.
 func (e *Engine) skipLists(ctx context.Context, runID int64, o Options, byList map[string][]plan.Item, out *Outcome) error {
-	rec := recorder{st: e.Store, approvedBy: o.ApprovedBy}
-	for _, l := range e.Lists {
+	rec := recorder{st: e.store, approvedBy: o.ApprovedBy}
+	for _, l := range e.lists {
 		for _, it := range byList[l.info().Name] {
 			r := apply.Result{Item: it, Status: apply.Skipped, Err: fmt.Errorf("not uploaded: %w", context.Cause(ctx))}
 			if err := rec.Record(context.WithoutCancel(ctx), runID, r); err != nil {
@@ -72,8 +72,8 @@ func (e *Engine) skipLists(ctx context.Context, runID int64, o Options, byList m
 // error means the run cannot go on (the database, the lock).
 func (e *Engine) applyLists(ctx context.Context, runID int64, o Options, byList map[string][]plan.Item, members []member.Member, orgs []int, out *Outcome) error {
 	var loaded *listSource // read once, for the lists not built when planning
-	rec := recorder{st: e.Store, approvedBy: o.ApprovedBy}
-	for _, l := range e.Lists {
+	rec := recorder{st: e.store, approvedBy: o.ApprovedBy}
+	for _, l := range e.lists {
 		name := l.info().Name
 		items := byList[name]
 		if len(items) == 0 && !e.listRefreshDue(l, out.Plan, o) {
@@ -138,7 +138,7 @@ func (e *Engine) uploadList(ctx context.Context, runID int64, l *ListTarget, ite
 	if err != nil {
 		return fail(err)
 	}
-	res, err := e.buildList(l, src.members, src.rule, member.DateOf(e.Clock.Now(), e.Zone), built)
+	res, err := e.buildList(l, src.members, src.rule, member.DateOf(e.clock.Now(), e.zone), built)
 	if err != nil {
 		return fail(err)
 	}
@@ -147,7 +147,7 @@ func (e *Engine) uploadList(ctx context.Context, runID int64, l *ListTarget, ite
 	for _, s := range skipped {
 		stale[s.Item.ID] = s.Reason
 	}
-	now := e.Clock.Now()
+	now := e.clock.Now()
 	send, why := accesslist.ShouldUpload(next, last, lastAt, now, l.List.MinInterval)
 	if !send {
 		waiting := 0
@@ -166,7 +166,7 @@ func (e *Engine) uploadList(ctx context.Context, runID int64, l *ListTarget, ite
 		return out, nil
 	}
 	k := l.keys()
-	jid, err := e.Store.OpenJournal(ctx, store.JournalEntry{RunID: runID, ItemID: "upload-" + next.Hash()[7:19],
+	jid, err := e.store.OpenJournal(ctx, store.JournalEntry{RunID: runID, ItemID: "upload-" + next.Hash()[7:19],
 		Target: name, Account: "access list", Want: now})
 	if err != nil {
 		return out, fmt.Errorf("journal the %s upload: %w", label, err)
@@ -178,7 +178,7 @@ func (e *Engine) uploadList(ctx context.Context, runID int64, l *ListTarget, ite
 	var lost error
 	tries, upErr := retries.Budget(name).Do(ctx, func() error {
 		// Each attempt only while this run holds the lock.
-		if lost = e.Store.CheckLock(context.WithoutCancel(ctx)); lost != nil {
+		if lost = e.store.CheckLock(context.WithoutCancel(ctx)); lost != nil {
 			return lost
 		}
 		var err error
@@ -199,14 +199,14 @@ func (e *Engine) uploadList(ctx context.Context, runID int64, l *ListTarget, ite
 	if upErr != nil {
 		state, msg = store.JournalFailed, upErr.Error()
 	}
-	if err := e.Store.CloseJournal(ctx, jid, state, now, msg); err != nil {
+	if err := e.store.CloseJournal(ctx, jid, state, now, msg); err != nil {
 		return out, fmt.Errorf("close the %s upload journal: %w", label, err)
 	}
 	if upErr != nil {
 		return fail(upErr)
 	}
 	for _, kv := range [][2]string{{k.accepted, string(next.Bytes())}, {k.acceptedAt, now.Format(time.RFC3339Nano)}, {k.file, accepted}} {
-		if err := e.Store.SetState(ctx, kv[0], kv[1]); err != nil {
+		if err := e.store.SetState(ctx, kv[0], kv[1]); err != nil {
 			return out, fmt.Errorf("remember the list %s accepted (%s): %w", label, accepted, err)
 		}
 	}
@@ -231,23 +231,23 @@ type listSource struct {
 // listSource is the members just fetched, or (a saved plan, the console)
 // the stored snapshot, with the rule of the organisations that count.
 func (e *Engine) listSource(ctx context.Context, members []member.Member, orgs []int) (listSource, error) {
-	rule := e.Rule
+	rule := e.rule
 	if len(orgs) > 0 {
 		rule.OrganisationIDs = orgs
 	}
 	if members != nil {
 		return listSource{members, rule}, nil
 	}
-	ms, _, err := e.Store.Members(ctx)
+	ms, _, err := e.store.Members(ctx)
 	if err != nil {
 		return listSource{}, fmt.Errorf("members for the access list: %w", err)
 	}
-	if e.ChildOrganisations {
-		info, err := e.Source.OrganisationInfo(ctx)
+	if e.children {
+		info, err := e.source.OrganisationInfo(ctx)
 		if err != nil {
 			return listSource{}, fmt.Errorf("organisation tree: %w", err)
 		}
-		rule.OrganisationIDs = cardskipper.Subtree(info, e.OrganisationID)
+		rule.OrganisationIDs = cardskipper.Subtree(info, e.orgID)
 	}
 	return listSource{ms, rule}, nil
 }

@@ -21,12 +21,11 @@ type ListTarget struct {
 	// List says how members become its lines. Its Name and System are
 	// the target's (Target.Info): the engine sets them.
 	List accesslist.Settings
-	// Held, when set, keeps the target out of this run: nothing is
-	// uploaded, the plan's summary of it carries Held as its error (a
-	// failed target), and its items of a saved plan are skipped with it.
-	// The caller sets it for credentials the target rejected in an
-	// earlier run: every upload would be one more failed login.
-	Held error
+	// held, when set, keeps the target out of this run (Engine.Hold):
+	// nothing is uploaded, the plan's summary of it carries held as its
+	// error (a failed target), and its items of a saved plan are skipped
+	// with it.
+	held error
 }
 
 func (l *ListTarget) info() target.Info { return l.Target.Info() }
@@ -62,7 +61,7 @@ func (l *ListTarget) keys() listKeys {
 
 // listTarget is the whole-list target of that name, or nil.
 func (e *Engine) listTarget(name string) *ListTarget {
-	for _, l := range e.Lists {
+	for _, l := range e.lists {
 		if l.info().Name == name {
 			return l
 		}
@@ -85,7 +84,7 @@ type builtLists map[string]accesslist.Result
 // never).
 func (e *Engine) lastAccepted(ctx context.Context, l *ListTarget) (accesslist.List, time.Time, error) {
 	k := l.keys()
-	raw, ok, err := e.Store.State(ctx, k.accepted)
+	raw, ok, err := e.store.State(ctx, k.accepted)
 	if err != nil || !ok {
 		return accesslist.List{}, time.Time{}, err
 	}
@@ -94,7 +93,7 @@ func (e *Engine) lastAccepted(ctx context.Context, l *ListTarget) (accesslist.Li
 		return accesslist.List{}, time.Time{}, fmt.Errorf("%s: the stored last accepted list is damaged: %w", l.subject(), err)
 	}
 	var at time.Time
-	if v, ok, err := e.Store.State(ctx, k.acceptedAt); err == nil && ok {
+	if v, ok, err := e.store.State(ctx, k.acceptedAt); err == nil && ok {
 		at, _ = time.Parse(time.RFC3339Nano, v)
 	}
 	return list, at, nil
@@ -125,10 +124,10 @@ func (e *Engine) planList(ctx context.Context, l *ListTarget, snap Snapshot, rul
 	i := l.info()
 	lp := plan.ListPlan{Target: plan.TargetSummary{Name: i.Name, System: i.System}}
 	switch {
-	case l.Held != nil:
+	case l.held != nil:
 		// Like a held terminal: a failed target without items, so
 		// nothing is selected for it and the run says why.
-		lp.Target.Error = l.Held.Error()
+		lp.Target.Error = l.held.Error()
 		return lp
 	case snap.SourceErr != nil || len(snap.Members) == 0:
 		return lp
@@ -144,9 +143,9 @@ func (e *Engine) planList(ctx context.Context, l *ListTarget, snap Snapshot, rul
 		lp.Target.Error = err.Error()
 		return lp
 	}
-	lp.Items = accesslist.Diff(res, last, e.Policy.Auto)
+	lp.Items = accesslist.Diff(res, last, e.policy.Auto)
 	for i := range lp.Items {
-		withListEnd(&lp.Items[i], today, e.Zone)
+		withListEnd(&lp.Items[i], today, e.zone)
 	}
 	return lp
 }
@@ -173,7 +172,7 @@ func withListEnd(it *plan.Item, today member.Date, zone *time.Location) {
 // console), when the guard stopped the run, when the source failed or the
 // target could not be planned or is held.
 func (e *Engine) listRefreshDue(l *ListTarget, p plan.Plan, o Options) bool {
-	if l.Held != nil || o.Approved != nil || p.Guard.Tripped || p.Source.Error != "" {
+	if l.held != nil || o.Approved != nil || p.Guard.Tripped || p.Source.Error != "" {
 		return false
 	}
 	i := l.info()

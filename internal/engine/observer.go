@@ -86,10 +86,10 @@ var _ Observer = NopObserver{}
 
 // observer is the engine's Observer, never nil.
 func (e *Engine) observer() Observer {
-	if e.Observer == nil {
+	if e.obs == nil {
 		return NopObserver{}
 	}
-	return e.Observer
+	return e.obs
 }
 
 // warn reports a failure the run carries on without.

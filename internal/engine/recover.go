@@ -22,7 +22,7 @@ func (e *Engine) Recover(ctx context.Context) error {
 
 // recover is Recover within a run's retry budgets.
 func (e *Engine) recover(ctx context.Context, retries *apply.Retries) error {
-	entries, err := e.Store.OpenEntries(ctx)
+	entries, err := e.store.OpenEntries(ctx)
 	if err != nil {
 		return fmt.Errorf("read open journal entries: %w", err)
 	}
@@ -43,7 +43,7 @@ func (e *Engine) recover(ctx context.Context, retries *apply.Retries) error {
 			// cannot be read back; the list is sent again whenever it
 			// differs from the last one known to be accepted.
 			for _, en := range ens {
-				if err := e.Store.CloseJournal(ctx, en.ID, store.JournalFailed, time.Time{}, "upload interrupted; the list is sent again when it differs from the last accepted one"); err != nil {
+				if err := e.store.CloseJournal(ctx, en.ID, store.JournalFailed, time.Time{}, "upload interrupted; the list is sent again when it differs from the last accepted one"); err != nil {
 					return err
 				}
 			}
@@ -76,7 +76,7 @@ func (e *Engine) recover(ctx context.Context, retries *apply.Retries) error {
 		}
 		for _, en := range ens {
 			if _, ok := items[en.RunID]; !ok {
-				recs, err := e.Store.Items(ctx, en.RunID)
+				recs, err := e.store.Items(ctx, en.RunID)
 				if err != nil {
 					return fmt.Errorf("read items of interrupted run %d: %w", en.RunID, err)
 				}
@@ -101,7 +101,7 @@ func (e *Engine) closeInterrupted(ctx context.Context, en store.JournalEntry, ac
 	case acc.Permanent || !acc.End.Equal(en.Want):
 		state, status, msg = store.JournalFailed, store.StatusFailed, "interrupted before the write was confirmed; the account was re-planned"
 	}
-	if err := e.Store.CloseJournal(ctx, en.ID, state, acc.End, msg); err != nil {
+	if err := e.store.CloseJournal(ctx, en.ID, state, acc.End, msg); err != nil {
 		return fmt.Errorf("close interrupted journal entry %d: %w", en.ID, err)
 	}
 	for _, it := range items {
@@ -109,11 +109,11 @@ func (e *Engine) closeInterrupted(ctx context.Context, en store.JournalEntry, ac
 			continue
 		}
 		it.Status, it.Error, it.After = status, msg, acc.End
-		if err := e.Store.UpdateItem(ctx, it); err != nil {
+		if err := e.store.UpdateItem(ctx, it); err != nil {
 			return fmt.Errorf("update item %s of interrupted run %d: %w", it.ItemID, en.RunID, err)
 		}
 		if status == store.StatusApplied {
-			if err := e.Store.SetLastWritten(ctx, en.Target, en.Account, acc.End, en.RunID); err != nil {
+			if err := e.store.SetLastWritten(ctx, en.Target, en.Account, acc.End, en.RunID); err != nil {
 				return err
 			}
 		}

@@ -60,11 +60,22 @@ func (c *runningClock) Now() time.Time { return c.from.Add(time.Since(c.began)) 
 
 // rig is an emulated site with an engine pointed at its terminals.
 type rig struct {
-	site  *site.Site
-	eng   *engine.Engine
-	clk   *clock.Manual
-	store *store.Store
-	zone  *time.Location
+	site    *site.Site
+	eng     *engine.Engine
+	cfg     engine.Config
+	deps    engine.Deps
+	targets []target.Target // the terminals' targets, as the engine has them
+	clk     *clock.Manual
+	store   *store.Store
+	zone    *time.Location
+}
+
+// rebuild builds the rig's engine again, over the same clients, with its
+// settings and dependencies as edit leaves them (a shorter retry budget,
+// an observer, a retry pause that interrupts).
+func (r *rig) rebuild(edit func(*engine.Config, *engine.Deps)) {
+	edit(&r.cfg, &r.deps)
+	r.eng = engine.New(r.cfg, r.deps)
 }
 
 type rigOptions struct {
@@ -127,10 +138,13 @@ func newRig(tb testing.TB, o rigOptions) *rig {
 		}
 		targets = append(targets, tt)
 	}
-	r.eng = &engine.Engine{Source: src, OrganisationID: dataset.OrganisationID, Targets: targets, Store: st,
-		Clock: clk, Zone: zone, Rule: member.Rule{OrganisationIDs: []int{dataset.OrganisationID}},
+	r.targets = targets
+	r.cfg = engine.Config{OrganisationID: dataset.OrganisationID, Zone: zone,
+		Rule:   member.Rule{OrganisationIDs: []int{dataset.OrganisationID}},
 		Policy: plan.Policy{Auto: []plan.Kind{plan.Extend, plan.Reactivate}, MaxRevocations: 1 << 20, MaxRevocationPercent: 100},
 		Retry:  retry, User: "test", Host: "test"}
+	r.deps = engine.Deps{Source: src, Targets: targets, Store: st, Clock: clk}
+	r.eng = engine.New(r.cfg, r.deps)
 	return r
 }
 
@@ -252,7 +266,7 @@ func TestOneRunConvergesOnABurstingTerminal(t *testing.T) {
 // failed with the last error, and the budget bounds the time spent.
 func TestBudgetSpentRecordsTheLastError(t *testing.T) {
 	r := newRig(t, rigOptions{members: 150, seed: 3})
-	r.eng.Retry.Budget = 20 * time.Second
+	r.rebuild(func(c *engine.Config, _ *engine.Deps) { c.Retry.Budget = 20 * time.Second })
 	snap := r.eng.Fetch(context.Background())
 	p, err := r.eng.Plan(context.Background(), snap)
 	if err != nil {
@@ -412,7 +426,7 @@ func TestIncrementalPassRetriesEarlierFailures(t *testing.T) {
 func TestTryRetriesWithinItsLimit(t *testing.T) {
 	r := newRig(t, rigOptions{members: 60, seed: 2})
 	ctx := context.Background()
-	entrance := r.eng.Targets[0]
+	entrance := r.targets[0]
 	ep := r.site.Terminals[0]
 	lookup := func() error { _, err := entrance.Lookup(ctx, []string{"1"}); return err }
 	if err := lookup(); err != nil { // the challenge and capabilities are known from here on
@@ -456,19 +470,21 @@ func TestSyncInterruptedWhileReading(t *testing.T) {
 	// The interrupt comes while the busy terminal is being retried, once
 	// Cardskipper's export has been read (the two are read concurrently).
 	sourceRead := make(chan struct{})
-	r.eng.Observer = observeFunc{sourceRead: func(members int, _ error) {
-		if members > 0 {
-			close(sourceRead)
-		}
-	}}
 	pauses := 0
-	r.eng.Retry.Sleep = func(c context.Context, d time.Duration) error {
-		if pauses++; pauses == 3 {
-			<-sourceRead
-			cancel()
+	r.rebuild(func(c *engine.Config, d *engine.Deps) {
+		d.Observer = observeFunc{sourceRead: func(members int, _ error) {
+			if members > 0 {
+				close(sourceRead)
+			}
+		}}
+		c.Retry.Sleep = func(c context.Context, d time.Duration) error {
+			if pauses++; pauses == 3 {
+				<-sourceRead
+				cancel()
+			}
+			return vt.sleep(c, d)
 		}
-		return vt.sleep(c, d)
-	}
+	})
 	out, err := r.eng.Sync(ctx, engine.Options{Mode: engine.ModeAuto})
 	if err == nil || !strings.Contains(err.Error(), "interrupted while reading") || out.Selected != 0 || len(out.Results) != 0 {
 		t.Fatalf("outcome %+v, %v; want an interrupted run that selected nothing", out, err)
@@ -491,11 +507,13 @@ func TestSyncInterruptedWhileReading(t *testing.T) {
 func TestSyncInterruptedWhileApplying(t *testing.T) {
 	r := newRig(t, rigOptions{members: 300, seed: 4})
 	ctx, cancel := context.WithCancel(context.Background())
-	r.eng.Observer = observeFunc{applying: func(ev apply.Event) {
-		if ev.Result != nil && ev.Result.Status == apply.Applied {
-			cancel()
-		}
-	}}
+	r.rebuild(func(_ *engine.Config, d *engine.Deps) {
+		d.Observer = observeFunc{applying: func(ev apply.Event) {
+			if ev.Result != nil && ev.Result.Status == apply.Applied {
+				cancel()
+			}
+		}}
+	})
 	out, err := r.eng.Sync(ctx, engine.Options{Mode: engine.ModeAuto})
 	if err == nil || !strings.Contains(err.Error(), "interrupted while applying") || out.Code != 1 {
 		t.Fatalf("outcome code %d, %v; want exit 1 and the interruption", out.Code, err)

@@ -97,7 +97,7 @@ func (e *Engine) Sync(ctx context.Context, o Options) (Outcome, error) {
 // in the journal. Everything that reads terminals for a write, or writes
 // snapshots, happens while holding it.
 func (e *Engine) lock(ctx context.Context, o Options) (release func(), err error) {
-	lock, err := e.Store.AcquireRunLock(ctx, store.LockHolder{User: e.User, Mode: o.Mode}, o.LockWait)
+	lock, err := e.store.AcquireRunLock(ctx, store.LockHolder{User: e.user, Mode: o.Mode}, o.LockWait)
 	if err != nil {
 		return nil, err
 	}
@@ -117,13 +117,13 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	if o.retries == nil {
 		o.retries = e.startRetries()
 	}
-	run := store.Run{Mode: o.Mode, User: e.User, Host: e.Host}
-	runID, err := e.Store.StartRun(ctx, run)
+	run := store.Run{Mode: o.Mode, User: e.user, Host: e.host}
+	runID, err := e.store.StartRun(ctx, run)
 	if err != nil {
 		return Outcome{Status: notify.OutcomeFailed, Code: exitcode.Failed}, err
 	}
 	run.ID = runID
-	run.StartedAt = e.Clock.Now()
+	run.StartedAt = e.clock.Now()
 	out := Outcome{RunID: runID}
 
 	var fetched *Snapshot // this run's fetch; nil for a given plan
@@ -161,12 +161,12 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	}
 	// Fetching and planning take a while: a run that lost the lock
 	// meanwhile records nothing more than why it stopped.
-	if err := e.Store.CheckLock(context.WithoutCancel(ctx)); err != nil {
+	if err := e.store.CheckLock(context.WithoutCancel(ctx)); err != nil {
 		return e.finish(ctx, run, out, o, err)
 	}
 	selected, records := e.decide(runID, out.Plan, o)
 	out.Selected = len(selected)
-	if err := e.Store.AddItems(ctx, runID, records); err != nil {
+	if err := e.store.AddItems(ctx, runID, records); err != nil {
 		return e.finish(ctx, run, out, o, err)
 	}
 	for _, r := range records {
@@ -187,11 +187,11 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	// uploading each target's next list.
 	selected, byList := e.splitLists(selected)
 	if len(selected) > 0 {
-		ae := apply.Runner{Recorder: recorder{st: e.Store, approvedBy: o.ApprovedBy}, RunID: runID, Retries: o.retries,
-			Holding:  e.Store.CheckLock,
+		ae := apply.Runner{Recorder: recorder{st: e.store, approvedBy: o.ApprovedBy}, RunID: runID, Retries: o.retries,
+			Holding:  e.store.CheckLock,
 			Progress: e.observer().Applying}
 		ae.Targets = map[string]target.Target{}
-		for _, t := range e.Targets {
+		for _, t := range e.targets {
 			ae.Targets[t.Info().Name] = t
 		}
 		if o.Plan != nil && o.Approved != nil {
@@ -215,7 +215,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			return e.finish(ctx, run, out, o, err)
 		}
 	}
-	if err := e.Store.CheckLock(context.WithoutCancel(ctx)); err != nil {
+	if err := e.store.CheckLock(context.WithoutCancel(ctx)); err != nil {
 		// Lost after the terminals' writes: no upload, no snapshot.
 		return e.finish(ctx, run, out, o, err)
 	}
@@ -244,7 +244,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 // The snapshots keep the fetch's time, so the console can reuse the plan.
 // built are the whole-list targets' lists built for snap in this run.
 func (e *Engine) keepWritten(ctx context.Context, snap *Snapshot, results []apply.Result, built builtLists) {
-	if e.Store == nil || e.Store.ReadOnly() || snap.SourceErr != nil || len(snap.Members) == 0 || !e.stillHolding(ctx, "keep what was written") {
+	if e.store == nil || e.store.ReadOnly() || snap.SourceErr != nil || len(snap.Members) == 0 || !e.stillHolding(ctx, "keep what was written") {
 		return
 	}
 	written := map[string]map[string]time.Time{}
@@ -271,7 +271,7 @@ func (e *Engine) keepWritten(ctx context.Context, snap *Snapshot, results []appl
 				ts.Accounts[j].End, ts.Accounts[j].Permanent = end, false
 			}
 		}
-		if err := e.Store.SaveAccounts(ctx, ts.Info.Name, ts.Accounts, snap.TakenAt); err != nil {
+		if err := e.store.SaveAccounts(ctx, ts.Info.Name, ts.Accounts, snap.TakenAt); err != nil {
 			e.warn(StageTarget, ts.Info.Name, fmt.Errorf("save account snapshot after writing: %w", err))
 			return
 		}
@@ -289,15 +289,15 @@ func (e *Engine) keepWritten(ctx context.Context, snap *Snapshot, results []appl
 // failed is not kept (the last good one stays); a read-only database or a
 // failure to save changes nothing else.
 func (e *Engine) RememberPlan(ctx context.Context, p plan.Plan, takenAt time.Time) {
-	if e.Store == nil || e.Store.ReadOnly() || p.Source.Error != "" || p.Source.Members == 0 || !e.stillHolding(ctx, "keep the plan") {
+	if e.store == nil || e.store.ReadOnly() || p.Source.Error != "" || p.Source.Members == 0 || !e.stillHolding(ctx, "keep the plan") {
 		return
 	}
 	tag, err := e.InputsTag(ctx)
 	if err == nil {
-		err = e.Store.SaveLastPlan(ctx, p, takenAt)
+		err = e.store.SaveLastPlan(ctx, p, takenAt)
 	}
 	if err == nil {
-		err = e.Store.SetState(ctx, lastPlanInputsKey, tag)
+		err = e.store.SetState(ctx, lastPlanInputsKey, tag)
 	}
 	if err != nil {
 		e.warn(StagePlan, "", fmt.Errorf("keep the last plan for the console: %w", err))
@@ -307,7 +307,7 @@ func (e *Engine) RememberPlan(ctx context.Context, p plan.Plan, takenAt time.Tim
 // hintSizes tells the targets that want it how many accounts the plan
 // read of them (target.SizeHinter), for a plan made by another process.
 func (e *Engine) hintSizes(p plan.Plan) {
-	for _, t := range e.Targets {
+	for _, t := range e.targets {
 		h, ok := t.(target.SizeHinter)
 		if !ok {
 			continue
@@ -325,7 +325,7 @@ func (e *Engine) hintSizes(p plan.Plan) {
 // run took may not: its snapshots and plan would overwrite the new
 // holder's). A loss is reported once per call.
 func (e *Engine) stillHolding(ctx context.Context, what string) bool {
-	if err := e.Store.CheckLock(context.WithoutCancel(ctx)); err != nil {
+	if err := e.store.CheckLock(context.WithoutCancel(ctx)); err != nil {
 		e.warn(StagePlan, "", fmt.Errorf("%s: %w", what, err))
 		return false
 	}
@@ -352,7 +352,7 @@ func (e *Engine) skipHeld(ctx context.Context, runID int64, selected []plan.Item
 	if len(held) == 0 {
 		return selected, nil
 	}
-	rec := recorder{st: e.Store, approvedBy: o.ApprovedBy}
+	rec := recorder{st: e.store, approvedBy: o.ApprovedBy}
 	rest := selected[:0:0]
 	for _, it := range selected {
 		herr, ok := held[it.Target]
@@ -499,7 +499,7 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 		out.Status = "ok"
 	}
 
-	run.FinishedAt = e.Clock.Now()
+	run.FinishedAt = e.clock.Now()
 	run.Outcome = out.Status
 	run.ExitCode = out.Code
 	run.Members = p.Source.Members
@@ -517,14 +517,14 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 	if len(identities) > 0 {
 		run.Counts["identity"] = len(identities)
 	}
-	ferr := e.Store.FinishRun(context.WithoutCancel(ctx), run)
+	ferr := e.store.FinishRun(context.WithoutCancel(ctx), run)
 
-	if e.Notifier != nil && notify.ShouldNotify(out.Status) {
-		ev := notify.Event{RunID: run.ID, Outcome: out.Status, Mode: run.Mode, Host: e.Host, StartedAt: run.StartedAt,
+	if e.notifier != nil && notify.ShouldNotify(out.Status) {
+		ev := notify.Event{RunID: run.ID, Outcome: out.Status, Mode: run.Mode, Host: e.host, StartedAt: run.StartedAt,
 			FinishedAt: run.FinishedAt, Counts: run.Counts, Errors: out.Errors, GuardReason: p.Guard.Reason, Summary: out.Summary(),
 			Identity: identities}
 		// A failing notification is reported, never fatal.
-		if err := e.Notifier.Notify(context.WithoutCancel(ctx), ev); err != nil {
+		if err := e.notifier.Notify(context.WithoutCancel(ctx), ev); err != nil {
 			e.warn(StageNotify, "", fmt.Errorf("notification failed: %w", err))
 		}
 	}

@@ -39,18 +39,18 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 		return Outcome{}, 0, err
 	}
 	defer release()
-	members, _, err := e.Store.Members(ctx)
+	members, _, err := e.store.Members(ctx)
 	if errors.Is(err, store.ErrNoSnapshot) {
 		return Outcome{}, 0, ErrNeedFull
 	} else if err != nil {
 		return Outcome{}, 0, err
 	}
 	e.observer().SourceChanges(since)
-	changed, err := e.Source.Export(ctx, cardskipper.ExportQuery{OrganisationID: e.OrganisationID, ChangedAt: since})
+	changed, err := e.source.Export(ctx, cardskipper.ExportQuery{OrganisationID: e.orgID, ChangedAt: since})
 	if err != nil {
 		return Outcome{}, 0, fmt.Errorf("poll Cardskipper for changes: %w", err)
 	}
-	failed, err := e.Store.FailedSince(ctx, since)
+	failed, err := e.store.FailedSince(ctx, since)
 	if err != nil {
 		return Outcome{}, 0, err
 	}
@@ -59,13 +59,13 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	}
 	// Organisations whose roles count, read now like a full fetch does:
 	// without them a renewal in a child organisation would look like a lapse.
-	orgs := e.Rule.OrganisationIDs
-	if e.ChildOrganisations {
-		info, err := e.Source.OrganisationInfo(ctx)
+	orgs := e.rule.OrganisationIDs
+	if e.children {
+		info, err := e.source.OrganisationInfo(ctx)
 		if err != nil {
 			return Outcome{}, 0, fmt.Errorf("organisation tree for child organisations: %w", err)
 		}
-		orgs = cardskipper.Subtree(info, e.OrganisationID)
+		orgs = cardskipper.Subtree(info, e.orgID)
 	}
 	byID := map[string]int{}
 	for i, m := range members {
@@ -101,13 +101,13 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 			retried++
 		}
 	}
-	links, err := e.Store.Links(ctx)
+	links, err := e.store.Links(ctx)
 	if err != nil {
 		return Outcome{}, 0, err
 	}
 	// The accounts anchored to a changed member by id are read again too:
 	// a member whose e-mail changed or went keeps them (docs/identity.md).
-	accepted, err := e.Store.Resolutions(ctx)
+	accepted, err := e.store.Resolutions(ctx)
 	if err != nil {
 		return Outcome{}, 0, err
 	}
@@ -130,23 +130,23 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	// snapshots are current as of now (every change since the last poll is
 	// in), and the console reuses the pass's plan only when the snapshots'
 	// times and the plan's agree.
-	now := e.Clock.Now()
+	now := e.clock.Now()
 	snap := Snapshot{Members: members, TakenAt: now, Organisations: orgs}
-	for _, t := range e.Targets {
+	for _, t := range e.targets {
 		ts, err := e.refreshAccounts(ctx, t, links, emails, anchored[t.Info().Name], now, o.retries)
 		if err != nil {
 			return Outcome{}, 0, err
 		}
 		snap.Targets = append(snap.Targets, ts)
 	}
-	snap.Targets = append(snap.Targets, e.Held...)
+	snap.Targets = append(snap.Targets, e.held...)
 	built := builtLists{}
 	p, err := e.plan(ctx, snap, built)
 	if err != nil {
 		return Outcome{}, 0, err
 	}
 	e.RememberPlan(ctx, p, snap.TakenAt)
-	if err := e.Store.SaveMembers(ctx, members, now); err != nil {
+	if err := e.store.SaveMembers(ctx, members, now); err != nil {
 		return Outcome{}, 0, err
 	}
 	o.Plan = &p
@@ -173,7 +173,7 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 // e-mails and the anchored ones, and merges them into the stored snapshot.
 func (e *Engine) refreshAccounts(ctx context.Context, t target.Target, links []identity.Link, emails map[member.Email]bool, anchored []string, now time.Time, retries *apply.Retries) (plan.TargetState, error) {
 	name := t.Info().Name
-	accs, _, err := e.Store.Accounts(ctx, name)
+	accs, _, err := e.store.Accounts(ctx, name)
 	if errors.Is(err, store.ErrNoSnapshot) {
 		return plan.TargetState{}, ErrNeedFull
 	} else if err != nil {
@@ -214,7 +214,7 @@ func (e *Engine) refreshAccounts(ctx context.Context, t target.Target, links []i
 			merged = append(merged, f)
 		} // asked and gone: dropped
 	}
-	if err := e.Store.SaveAccounts(ctx, name, merged, now); err != nil {
+	if err := e.store.SaveAccounts(ctx, name, merged, now); err != nil {
 		return plan.TargetState{}, err
 	}
 	return plan.TargetState{Info: t.Info(), Accounts: merged}, nil

@@ -23,68 +23,132 @@ import (
 	"github.com/doorsync/doorsync/internal/target/ntk"
 )
 
-// newEngine builds one run's engine: fresh clients (terminals count
-// authentication failures for their whole life, so one set per run).
-func (s *Service) newEngine() (*engine.Engine, func(), error) {
-	cfg, st := s.cfg, s.store
+// clients are one set of clients built from the configuration, and the
+// targets the credential holds leave out of the run they serve (holds.go).
+// The service keeps them beside the engine it builds of them: the holds,
+// the console's stored snapshots, door events and imports name targets.
+type clients struct {
+	source  engine.Source
+	targets []target.Target
+	lists   []engine.ListTarget
+	// held says, by target name, why a target is left out (nil: none).
+	held  map[string]error
+	close func()
+}
+
+// reading are the targets read and written account by account that are
+// not held, in the configuration's order.
+func (c *clients) reading() []target.Target {
+	var out []target.Target
+	for _, t := range c.targets {
+		if c.held[t.Info().Name] == nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// heldStates are the held targets read account by account, as the plan
+// shows them: failed, with why.
+func (c *clients) heldStates() []plan.TargetState {
+	var out []plan.TargetState
+	for _, t := range c.targets {
+		if err := c.held[t.Info().Name]; err != nil {
+			out = append(out, plan.TargetState{Info: t.Info(), Err: err})
+		}
+	}
+	return out
+}
+
+// newClients builds fresh clients (terminals count authentication
+// failures for their whole life, so one set per run).
+func (s *Service) newClients() (*clients, error) {
+	cfg := s.cfg
 	src, err := NewCardskipper(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var targets []target.Target
+	c := &clients{source: src, held: map[string]error{}}
 	var closers []func()
+	c.close = func() {
+		for _, f := range closers {
+			f()
+		}
+	}
+	fail := func(err error) (*clients, error) { c.close(); return nil, err }
 	for _, h := range cfg.Hikvision {
 		t, err := hikvision.NewTarget(HikvisionConfig(cfg, h, s.clock))
 		if err != nil {
-			return nil, nil, err
+			return fail(err)
 		}
-		targets = append(targets, t)
+		c.targets = append(c.targets, t)
 		closers = append(closers, t.Close)
 	}
 	if n := cfg.Neyross; n != nil {
 		t, err := neyross.NewTarget(neyross.Config{Name: n.Name, BaseURL: n.URL, Token: n.Token.Value(), Zone: cfg.Zone,
 			Timeout: n.Timeout, Batch: n.Batch})
 		if err != nil {
-			return nil, nil, err
+			return fail(err)
 		}
-		targets = append(targets, t)
+		c.targets = append(c.targets, t)
 		closers = append(closers, t.Close)
-	}
-	orgs := []int{cfg.Cardskipper.OrganisationID}
-	policy := plan.Policy{MaxRevocations: cfg.Policy.MaxRevocations, MaxRevocationPercent: cfg.Policy.MaxRevocationPercent}
-	for _, k := range cfg.Policy.Auto {
-		policy.Auto = append(policy.Auto, plan.Kind(k))
-	}
-	e := &engine.Engine{
-		Source: src, OrganisationID: cfg.Cardskipper.OrganisationID, Targets: targets, Store: st, Clock: s.clock, Zone: cfg.Zone,
-		Rule: member.Rule{OrganisationIDs: orgs, RoleIDs: slices.Clone(cfg.Cardskipper.Roles)}, Policy: policy,
-		ChildOrganisations: cfg.Cardskipper.IncludeChildren, User: s.user, Host: s.host,
-		// The one retry policy: the clients send once, the engine retries
-		// by error class within each target's budget per run.
-		Retry: retryPolicy(cfg, s.clock),
-	}
-	if n := notifiersFrom(cfg.Notify, s.notifyHTTP, s.clock); len(n) > 0 {
-		e.Notifier = n
 	}
 	if n := cfg.NTK; n != nil {
 		nc := NTKClientConfig(*n)
 		nc.Clock = s.clock
 		client, err := ntk.NewClient(nc)
 		if err != nil {
-			return nil, nil, err
+			return fail(err)
 		}
+		closers = append(closers, client.Close)
 		settings, err := NTKListSettings(*n)
 		if err != nil {
-			return nil, nil, err
+			return fail(err)
 		}
-		e.Lists = append(e.Lists, &engine.ListTarget{Target: client, List: settings})
-		closers = append(closers, client.Close)
+		c.lists = append(c.lists, engine.ListTarget{Target: client, List: settings})
 	}
-	return e, func() {
-		for _, c := range closers {
-			c()
-		}
-	}, nil
+	return c, nil
+}
+
+// EngineConfig makes a run's settings of the configuration (the engine
+// knows no configuration): the rule, the policy, the zone and the one
+// retry policy. Who runs (User, Host) is the caller's to add.
+func EngineConfig(cfg *config.Config) engine.Config {
+	policy := plan.Policy{MaxRevocations: cfg.Policy.MaxRevocations, MaxRevocationPercent: cfg.Policy.MaxRevocationPercent}
+	for _, k := range cfg.Policy.Auto {
+		policy.Auto = append(policy.Auto, plan.Kind(k))
+	}
+	return engine.Config{
+		OrganisationID:     cfg.Cardskipper.OrganisationID,
+		ChildOrganisations: cfg.Cardskipper.IncludeChildren,
+		Rule:               member.Rule{OrganisationIDs: []int{cfg.Cardskipper.OrganisationID}, RoleIDs: slices.Clone(cfg.Cardskipper.Roles)},
+		Policy:             policy,
+		Zone:               cfg.Zone,
+		// The one retry policy: the clients send once, the engine retries
+		// by error class within each target's budget per run.
+		// (its Clock is the engine's unless the caller sets one).
+		Retry: retryPolicy(cfg, nil),
+	}
+}
+
+// newEngine builds an engine of the clients, told what happens by obs
+// (nil: nobody), with the targets they hold left out.
+func (s *Service) newEngine(c *clients, obs engine.Observer) *engine.Engine {
+	ec := EngineConfig(s.cfg)
+	ec.Retry.Clock = s.clock
+	ec.User, ec.Host = s.user, s.host
+	deps := engine.Deps{Source: c.source, Targets: c.targets, Lists: c.lists, Store: s.store, Clock: s.clock, Observer: obs}
+	if n := notifiersFrom(s.cfg.Notify, s.notifyHTTP, s.clock); len(n) > 0 {
+		deps.Notifier = n
+	}
+	eng := engine.New(ec, deps)
+	for _, t := range c.targets {
+		eng.Hold(t.Info().Name, c.held[t.Info().Name])
+	}
+	for _, l := range c.lists {
+		eng.Hold(l.Target.Info().Name, c.held[l.Target.Info().Name])
+	}
+	return eng
 }
 
 // retryPolicy is the configured retry policy: the run's budget per target,

@@ -77,18 +77,18 @@ func (s *Service) Stored(ctx context.Context) (backend.Data, error) {
 		return backend.Data{}, err
 	}
 	defer r.close()
-	eng := r.eng
+	eng, reading := r.eng, r.clients.reading()
 	// The snapshots are read and decoded concurrently: on two cores this is
 	// a fifth of the first frame at 50,000 members.
 	st := s.store
 	var members []member.Member
 	var takenAt time.Time
 	var membersErr error
-	targets := make([]plan.TargetState, len(eng.Targets))
-	taken := make([]time.Time, len(eng.Targets))
+	targets := make([]plan.TargetState, len(reading))
+	taken := make([]time.Time, len(reading))
 	var wg sync.WaitGroup
 	wg.Go(func() { members, takenAt, membersErr = st.Members(ctx) })
-	for i, t := range eng.Targets {
+	for i, t := range reading {
 		wg.Go(func() {
 			accs, at, err := st.Accounts(ctx, t.Info().Name)
 			targets[i] = plan.TargetState{Info: t.Info(), Accounts: accs}
@@ -100,22 +100,23 @@ func (s *Service) Stored(ctx context.Context) (backend.Data, error) {
 	}
 	wg.Wait()
 	// Targets held after rejected credentials are shown as such.
-	targets = append(targets, eng.Held...)
-	taken = append(taken, make([]time.Time, len(eng.Held))...)
+	held := r.clients.heldStates()
+	targets = append(targets, held...)
+	taken = append(taken, make([]time.Time, len(held))...)
 	if errors.Is(membersErr, store.ErrNoSnapshot) {
 		return backend.Data{}, fmt.Errorf("%w: %w", backend.ErrNoSnapshot, membersErr)
 	} else if membersErr != nil {
 		return backend.Data{}, membersErr
 	}
 	now := s.clock.Now()
-	snap := engine.Snapshot{Members: members, Targets: targets, TakenAt: now, Organisations: eng.Rule.OrganisationIDs}
+	snap := engine.Snapshot{Members: members, Targets: targets, TakenAt: now, Organisations: EngineConfig(s.cfg).Rule.OrganisationIDs}
 	oldest := takenAt
 	for i, t := range targets {
 		if t.Err == nil && taken[i].Before(oldest) {
 			oldest = taken[i]
 		}
 	}
-	if shown != nil && madeFrom(shown, takenAt, taken, targets, member.DateOf(now, eng.Zone)) && keptPlanCurrent(ctx, eng) {
+	if shown != nil && madeFrom(shown, takenAt, taken, targets, member.DateOf(now, s.cfg.Zone)) && keptPlanCurrent(ctx, eng) {
 		return s.dataWith(ctx, &shown.Plan, eng, snap, oldest, true)
 	}
 	return s.data(ctx, eng, snap, oldest, true)
@@ -196,7 +197,7 @@ func (s *Service) Replan(ctx context.Context, d backend.Data) (backend.Data, err
 	if snap.TakenAt.IsZero() {
 		snap.TakenAt = s.clock.Now()
 	}
-	return s.data(ctx, s.session, snap, d.TakenAt, d.Stored)
+	return s.data(ctx, s.session.eng, snap, d.TakenAt, d.Stored)
 }
 
 // Refresh fetches both sides concurrently (the engine does) and plans.
@@ -232,7 +233,7 @@ func (s *Service) Apply(ctx context.Context, p plan.Plan, approved []string, pro
 	for _, id := range approved {
 		ids[id] = true
 	}
-	out, err := eng.Sync(ctx, engine.Options{Mode: engine.ModeConsole, Plan: &p, Approved: ids, ApprovedBy: s.session.User})
+	out, err := eng.Sync(ctx, engine.Options{Mode: engine.ModeConsole, Plan: &p, Approved: ids, ApprovedBy: s.user})
 	s.remember(ctx, r, out.TargetErrs)
 	res := backend.ApplyResult{RunID: out.RunID, Applied: out.Applied, Failed: out.Failed, Stale: out.Stale,
 		Acknowledged: out.Acknowledged, Summary: out.Summary(), Errors: out.Errors}

@@ -33,15 +33,15 @@ func (s *Service) Events(ctx context.Context, refs []backend.AccountRef, limit i
 	now := s.clock.Now()
 	since := now.AddDate(0, 0, -EventsWindowDays)
 	res := backend.EventsResult{Since: since}
-	eng := s.session
+	eng, ses := s.session.eng, s.session.clients
 	readers := map[string]target.EventReader{}
-	for _, t := range eng.Targets {
+	for _, t := range ses.reading() {
 		if er, ok := t.(target.EventReader); ok {
 			readers[t.Info().Name] = er
 		}
 	}
 	held := map[string]error{}
-	for _, h := range eng.Held {
+	for _, h := range ses.heldStates() {
 		held[h.Info.Name] = h.Err
 	}
 	var names []string

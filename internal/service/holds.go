@@ -13,8 +13,6 @@ import (
 
 	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/config"
-	"github.com/doorsync/doorsync/internal/engine"
-	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/store"
 	"github.com/doorsync/doorsync/internal/target"
 	"github.com/doorsync/doorsync/internal/target/neyross"
@@ -185,32 +183,21 @@ func (h holds) check(ctx context.Context, name string) (held error, lifted bool,
 		hold.Until.In(h.cfg.Zone).Format("2006-01-02 15:04"), w.secret, w.advice), false, nil
 }
 
-// apply leaves out of this run the targets held after rejected
-// credentials: terminals and NEYROSS are reported in the plan as failed
-// targets (engine.Held), NTK is marked on its engine.ListTarget's Held. Holds whose
+// apply marks in c.held the targets held after rejected credentials; the
+// engine built of c leaves them out (engine.Hold): terminals and NEYROSS
+// are reported in the plan as failed targets, NTK uploads nothing. Holds whose
 // credentials changed or whose time ran out are lifted. It returns the
 // names of targets whose hold was lifted (watch reconciles them fully).
-func (h holds) apply(ctx context.Context, eng *engine.Engine) ([]string, error) {
-	var kept []target.Target
-	var lifted []string
-	for _, t := range eng.Targets {
-		name := t.Info().Name
-		held, wasLifted, err := h.check(ctx, name)
-		if err != nil {
-			return nil, err
-		}
-		if wasLifted {
-			lifted = append(lifted, name)
-		}
-		if held == nil {
-			kept = append(kept, t)
-			continue
-		}
-		eng.Held = append(eng.Held, plan.TargetState{Info: t.Info(), Err: held})
+func (h holds) apply(ctx context.Context, c *clients) ([]string, error) {
+	var names []string
+	for _, t := range c.targets {
+		names = append(names, t.Info().Name)
 	}
-	eng.Targets = kept
-	for _, l := range eng.Lists {
-		name := l.Target.Info().Name
+	for _, l := range c.lists {
+		names = append(names, l.Target.Info().Name)
+	}
+	var lifted []string
+	for _, name := range names {
 		held, wasLifted, err := h.check(ctx, name)
 		if err != nil {
 			return nil, err
@@ -218,7 +205,7 @@ func (h holds) apply(ctx context.Context, eng *engine.Engine) ([]string, error) 
 		if wasLifted {
 			lifted = append(lifted, name)
 		}
-		l.Held = held
+		c.held[name] = held
 	}
 	return lifted, nil
 }
@@ -263,20 +250,20 @@ type Stop struct {
 // record remembers the targets that rejected their credentials in this
 // run — terminals, NEYROSS, NTK — and returns one Stop each, for the face
 // to show.
-func (h holds) record(ctx context.Context, eng *engine.Engine, readErrs map[string]error) []Stop {
+func (h holds) record(ctx context.Context, c *clients, readErrs map[string]error) []Stop {
 	type stop struct {
 		name string
 		err  error
 	}
 	var stops []stop
-	for _, t := range eng.Targets {
+	for _, t := range c.reading() {
 		if err := stopOf(t, readErrs[t.Info().Name]); err != nil {
 			stops = append(stops, stop{t.Info().Name, err})
 		}
 	}
-	for _, l := range eng.Lists {
+	for _, l := range c.lists {
 		st, ok := l.Target.(target.Stopper)
-		if l.Held != nil || !ok {
+		if c.held[l.Target.Info().Name] != nil || !ok {
 			continue
 		}
 		// A 403 may be NTK's allow list, not the password: fixing the list

@@ -75,8 +75,8 @@ func newHoldBench(t *testing.T) *holdBench {
 // holds is the policy over the configuration as it is now.
 func (b *holdBench) holds() holds { return holds{cfg: b.cfg, store: b.st, clock: b.clk} }
 
-// engine builds one run's engine from the configuration as it is now.
-func (b *holdBench) engine(t *testing.T) *engine.Engine {
+// clients builds one run's clients from the configuration as it is now.
+func (b *holdBench) clients(t *testing.T) *clients {
 	t.Helper()
 	n := b.cfg.Neyross
 	nt, err := neyross.NewTarget(neyross.Config{Name: n.Name, BaseURL: n.URL, Token: n.Token.Value(), Zone: b.cfg.Zone})
@@ -89,7 +89,7 @@ func (b *holdBench) engine(t *testing.T) *engine.Engine {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	return &engine.Engine{Targets: []target.Target{nt}, Lists: []*engine.ListTarget{{Target: nc}}}
+	return &clients{targets: []target.Target{nt}, lists: []engine.ListTarget{{Target: nc}}, held: map[string]error{}, close: func() {}}
 }
 
 // reject runs one session in which both targets refuse the credentials
@@ -97,14 +97,14 @@ func (b *holdBench) engine(t *testing.T) *engine.Engine {
 func (b *holdBench) reject(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	eng := b.engine(t)
-	if _, err := b.holds().apply(ctx, eng); err != nil {
+	c := b.clients(t)
+	if _, err := b.holds().apply(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	if len(eng.Targets) != 1 || eng.Lists[0].Held != nil {
-		t.Fatalf("a fresh database holds something: %d targets, NTK held %v", len(eng.Targets), eng.Lists[0].Held)
+	if len(c.reading()) != 1 || c.held["ntk"] != nil {
+		t.Fatalf("a fresh database holds something: %d targets, NTK held %v", len(c.reading()), c.held["ntk"])
 	}
-	errs := eng.Targets[0].Write(ctx, []target.Update{{Account: target.Account{ID: "21e10f5d-7af7-44ba-b1a3-d0b9cf429437"}, End: b.clk.Now()}})
+	errs := c.reading()[0].Write(ctx, []target.Update{{Account: target.Account{ID: "21e10f5d-7af7-44ba-b1a3-d0b9cf429437"}, End: b.clk.Now()}})
 	if target.ClassOf(errs[0]) != target.Auth {
 		t.Fatalf("NEYROSS write with a wrong token: %v", errs[0])
 	}
@@ -112,10 +112,10 @@ func (b *holdBench) reject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eng.Lists[0].Target.Upload(ctx, list.Bytes()); target.ClassOf(err) != target.Auth {
+	if _, err := c.lists[0].Target.Upload(ctx, list.Bytes()); target.ClassOf(err) != target.Auth {
 		t.Fatalf("NTK upload with a wrong password: %v", err)
 	}
-	b.stops = b.holds().record(ctx, eng, nil)
+	b.stops = b.holds().record(ctx, c, nil)
 }
 
 // TestAuthHoldLifecycle: holds of NEYROSS and NTK keep them out of later
@@ -170,23 +170,24 @@ func TestAuthHoldLifecycle(t *testing.T) {
 			}
 
 			tt.change(b)
-			eng := b.engine(t)
-			lifted, err := b.holds().apply(ctx, eng)
+			c := b.clients(t)
+			lifted, err := b.holds().apply(ctx, c)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if strings.Join(lifted, ",") != strings.Join(tt.lifts, ",") {
 				t.Errorf("lifted %v, want %v", lifted, tt.lifts)
 			}
-			neyHeld := len(eng.Held) == 1 && len(eng.Targets) == 0
+			held, ntkHeld := c.heldStates(), c.held["ntk"]
+			neyHeld := len(held) == 1 && len(c.reading()) == 0
 			if neyHeld == slices.Contains(tt.lifts, "neyross") {
-				t.Errorf("NEYROSS held %v (held %v, targets %d), lifted %v", neyHeld, eng.Held, len(eng.Targets), tt.lifts)
+				t.Errorf("NEYROSS held %v (held %v, targets %d), lifted %v", neyHeld, held, len(c.reading()), tt.lifts)
 			}
-			if (eng.Lists[0].Held != nil) == slices.Contains(tt.lifts, "ntk") {
-				t.Errorf("NTK held: %v, lifted %v", eng.Lists[0].Held, tt.lifts)
+			if (ntkHeld != nil) == slices.Contains(tt.lifts, "ntk") {
+				t.Errorf("NTK held: %v, lifted %v", ntkHeld, tt.lifts)
 			}
 			if neyHeld {
-				msg := eng.Held[0].Err.Error()
+				msg := held[0].Err.Error()
 				for _, want := range []string{"NEYROSS: not contacted: it rejected the API token at 2025-11-01 09:00 (API token rejected)",
 					"until 2025-11-01 15:00 or until its token in the configuration changes"} {
 					if !strings.Contains(msg, want) {
@@ -194,9 +195,9 @@ func TestAuthHoldLifecycle(t *testing.T) {
 					}
 				}
 			}
-			if eng.Lists[0].Held != nil {
+			if ntkHeld != nil {
 				want := "NTK: not contacted: it refused the upload credentials at 2025-11-01 09:00 (upload login rejected); doorsync leaves it alone until 2025-11-01 15:00 or until its password in the configuration changes"
-				if msg := eng.Lists[0].Held.Error(); !strings.HasPrefix(msg, want) {
+				if msg := ntkHeld.Error(); !strings.HasPrefix(msg, want) {
 					t.Errorf("NTK hold says %q, want it to start with %q", msg, want)
 				}
 			}

@@ -82,7 +82,7 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (ImportReport, 
 	var members []member.Member
 	if read == nil {
 		read = s.readTargets(ctx, req.Only)
-		members, rep.MembersNote, rep.MembersErr = s.session.CurrentMembers(ctx)
+		members, rep.MembersNote, rep.MembersErr = s.session.eng.CurrentMembers(ctx)
 	} else {
 		// What the console shows was planned from the stored snapshot.
 		var serr error
@@ -123,13 +123,13 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (ImportReport, 
 // one after another, each within the retry policy.
 func (s *Service) readTargets(ctx context.Context, only string) []plan.TargetState {
 	var out []plan.TargetState
-	for _, t := range s.session.Targets {
+	for _, t := range s.session.clients.reading() {
 		name := t.Info().Name
 		if only != "" && name != only {
 			continue
 		}
 		var accounts []target.Account
-		err := s.session.Try(ctx, name, 0, func() error {
+		err := s.session.eng.Try(ctx, name, 0, func() error {
 			var err error
 			accounts, err = t.Inventory(ctx, func(target.Progress) {})
 			return err

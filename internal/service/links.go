@@ -17,7 +17,7 @@ func (s *Service) Links(ctx context.Context) ([]identity.Link, error) { return s
 // the session).
 func (s *Service) CheckTarget(name string) error {
 	var names []string
-	for _, t := range s.session.Targets {
+	for _, t := range s.session.clients.reading() {
 		if t.Info().Name == name {
 			return nil
 		}
@@ -40,7 +40,7 @@ type LinkAdded struct {
 // another member's too is stored with a warning (the planner then holds
 // both as ambiguous). The link is recorded as made by the service's user.
 func (s *Service) Link(ctx context.Context, req engine.LinkRequest, note string) (LinkAdded, error) {
-	checked, err := s.session.CheckLink(ctx, req)
+	checked, err := s.session.eng.CheckLink(ctx, req)
 	if err != nil {
 		return LinkAdded{}, fmt.Errorf("not linked: %w", err)
 	}

@@ -74,13 +74,12 @@ type Service struct {
 	user, host string
 	notifyHTTP *http.Client
 	holds      holds
-	// session is the engine whose clients live as long as the service:
-	// what is not a run uses it (links add and import, door events,
-	// re-planning), so a terminal that rejected the credentials twice
-	// stays stopped for the rest of the session rather than being asked
-	// again each time a detail opens.
-	session      *engine.Engine
-	closeSession func()
+	// session is the engine, with its clients, that lives as long as the
+	// service: what is not a run uses it (links add and import, door
+	// events, re-planning), so a terminal that rejected the credentials
+	// twice stays stopped for the rest of the session rather than being
+	// asked again each time a detail opens.
+	session *run
 	// served is the kept last plan LastPlan gave the console (the fast
 	// start's first frame), until Stored reuses it or plans again: the
 	// console never hands it back.
@@ -111,53 +110,45 @@ func New(ctx context.Context, cfg *config.Config, deps Deps) (*Service, error) {
 		s.notifyHTTP = &http.Client{Timeout: 30 * time.Second}
 	}
 	s.holds = holds{cfg: cfg, store: deps.Store, clock: deps.Clock}
-	eng, done, err := s.newEngine()
+	ses, err := s.newRun(ctx, nil)
 	if err != nil {
-		return nil, &ConfigError{err}
+		return nil, err
 	}
-	s.session, s.closeSession = eng, done
-	if !s.store.ReadOnly() {
-		if _, err := s.holds.apply(ctx, eng); err != nil {
-			done()
-			return nil, err
-		}
-	}
+	s.session = ses
 	return s, nil
 }
 
 // Close releases the session's clients; the store stays the caller's.
-func (s *Service) Close() { s.closeSession() }
+func (s *Service) Close() { s.session.close() }
 
 // User is who the service records runs and links as.
 func (s *Service) User() string { return s.user }
 
-// SessionEngine is the engine whose clients live as long as the service.
-// Benchmarks and tests of the fast start reach the run machinery through
-// it; the faces never need it.
-func (s *Service) SessionEngine() *engine.Engine { return s.session }
-
-// run is one run's engine with its own clients.
+// run is an engine with its own clients: one run's, or the session's.
 type run struct {
-	eng    *engine.Engine
-	close  func()
-	lifted []string // targets whose hold was lifted for this run
+	eng     *engine.Engine
+	clients *clients
+	lifted  []string // targets whose hold was lifted for this run
 }
 
-// newRun builds a fresh engine for one run, with the targets held after
-// rejected credentials left out (holds.go).
+func (r *run) close() { r.clients.close() }
+
+// newRun builds a fresh engine with fresh clients for one run, told what
+// happens by obs (nil: nobody), with the targets held after rejected
+// credentials left out (holds.go) when the database is writable.
 func (s *Service) newRun(ctx context.Context, obs engine.Observer) (*run, error) {
-	eng, done, err := s.newEngine()
+	c, err := s.newClients()
 	if err != nil {
 		return nil, &ConfigError{err}
 	}
-	eng.Observer = obs
-	r := &run{eng: eng, close: done}
+	r := &run{clients: c}
 	if !s.store.ReadOnly() {
-		if r.lifted, err = s.holds.apply(ctx, eng); err != nil {
-			done()
+		if r.lifted, err = s.holds.apply(ctx, c); err != nil {
+			c.close()
 			return nil, err
 		}
 	}
+	r.eng = s.newEngine(c, obs)
 	return r, nil
 }
 
@@ -167,5 +158,5 @@ func (s *Service) remember(ctx context.Context, r *run, readErrs map[string]erro
 	if s.store.ReadOnly() {
 		return nil
 	}
-	return s.holds.record(ctx, r.eng, readErrs)
+	return s.holds.record(ctx, r.clients, readErrs)
 }
