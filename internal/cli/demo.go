@@ -16,14 +16,7 @@ import (
 	hikemu "github.com/doorsync/doorsync/internal/emulator/hikvision"
 	neyemu "github.com/doorsync/doorsync/internal/emulator/neyross"
 	"github.com/doorsync/doorsync/internal/emulator/site"
-	"github.com/doorsync/doorsync/internal/member"
-	"github.com/doorsync/doorsync/internal/plan"
-	"github.com/doorsync/doorsync/internal/plan/accesslist"
 	"github.com/doorsync/doorsync/internal/service"
-	"github.com/doorsync/doorsync/internal/source/cardskipper"
-	"github.com/doorsync/doorsync/internal/target"
-	"github.com/doorsync/doorsync/internal/target/hikvision"
-	"github.com/doorsync/doorsync/internal/target/neyross"
 	"github.com/doorsync/doorsync/internal/target/ntk"
 )
 
@@ -197,125 +190,14 @@ func (a *App) printEndpoints(s *site.Site, written string) {
 	}
 }
 
-// demoOverview reads every side through the real clients and says what each
-// holds: the raw material the planner works on. NTK cannot be read: its
-// line is the access list doorsync would upload today.
+// demoOverview prints what each system holds (service.Overview), one line
+// each; the rows read before an error are printed before it is returned.
 func (a *App) demoOverview(ctx context.Context, cfg *config.Config, p Printer) error {
-	client, err := service.NewCardskipper(cfg)
-	if err != nil {
-		return err
+	rows, err := service.Overview(ctx, cfg, service.OverviewOptions{Clock: a.Clock})
+	for _, r := range rows {
+		p.Print(Line{Status: StatusInfo, Subject: r.Subject(), Check: r.Name, Detail: r.Detail})
 	}
-	members, err := client.Export(ctx, cardskipper.ExportQuery{OrganisationID: cfg.Cardskipper.OrganisationID})
-	if err != nil {
-		return err
-	}
-	today := member.Today(a.Clock.Now(), cfg.Zone)
-	rule := member.Rule{OrganisationIDs: []int{cfg.Cardskipper.OrganisationID}, RoleIDs: cfg.Cardskipper.Roles}
-	var withEmail, valid, problems int
-	emails := map[member.Email]bool{}
-	for _, m := range members {
-		if m.Email != "" {
-			withEmail++
-			emails[m.Email] = true
-		}
-		v := rule.Evaluate(m, today)
-		if v.ValidToday {
-			valid++
-		}
-		if len(m.Problems) > 0 || len(v.Invalid) > 0 {
-			problems++
-		}
-	}
-	p.Print(Line{Status: StatusInfo, Subject: "cardskipper", Check: "members",
-		Detail: fmt.Sprintf("%d exported, %d valid today, %d with e-mail (%d distinct), %d with data problems", len(members), valid, withEmail, len(emails), problems)})
-	for _, h := range cfg.Hikvision {
-		t, err := hikvision.NewTarget(service.HikvisionConfig(cfg, h, a.Clock))
-		if err != nil {
-			return err
-		}
-		accounts, err := t.Inventory(ctx, nil)
-		if err != nil {
-			return err
-		}
-		mailed, known, validNow := accountCounts(accounts, emails, a.Clock.Now())
-		p.Print(Line{Status: StatusInfo, Subject: "terminal " + h.Name, Check: "persons",
-			Detail: fmt.Sprintf("%d persons, %d valid now, %d carry an e-mail (%d of them a member's); the rest need links", len(accounts), validNow, mailed, known)})
-	}
-	if cfg.Neyross != nil {
-		l, err := neyrossOverview(ctx, cfg, emails, a.Clock.Now())
-		if err != nil {
-			return err
-		}
-		p.Print(l)
-	}
-	if cfg.NTK != nil {
-		l, err := ntkOverview(members, cfg, rule, today)
-		if err != nil {
-			return err
-		}
-		p.Print(l)
-	}
-	return nil
-}
-
-// accountCounts counts a target's accounts that carry an e-mail, those whose
-// e-mail is a member's, and those valid at now.
-func accountCounts(accounts []target.Account, emails map[member.Email]bool, now time.Time) (mailed, known, validNow int) {
-	for _, acc := range accounts {
-		if acc.Email != "" {
-			mailed++
-			if emails[acc.Email] {
-				known++
-			}
-		}
-		if acc.Permanent || acc.End.After(now) {
-			validNow++
-		}
-	}
-	return mailed, known, validNow
-}
-
-// neyrossOverview lists the EIS persons: persons carry their e-mail, so
-// matching needs no links.
-func neyrossOverview(ctx context.Context, cfg *config.Config, emails map[member.Email]bool, now time.Time) (Line, error) {
-	n := cfg.Neyross
-	t, err := neyross.NewTarget(neyross.Config{Name: n.Name, BaseURL: n.URL, Token: n.Token.Value(), Zone: cfg.Zone,
-		Timeout: n.Timeout, Batch: n.Batch})
-	if err != nil {
-		return Line{}, err
-	}
-	defer t.Close()
-	accounts, err := t.Inventory(ctx, nil)
-	if err != nil {
-		return Line{}, err
-	}
-	mailed, known, validNow := accountCounts(accounts, emails, now)
-	return Line{Status: StatusInfo, Subject: service.CheckSubject(service.SystemNeyross, n.Name), Check: "persons",
-		Detail: fmt.Sprintf("%d EIS persons, %d valid now, %d carry an e-mail (%d of them a member's)", len(accounts), validNow, mailed, known)}, nil
-}
-
-// ntkOverview builds today's access list from the members, as a sync would
-// before uploading it; nothing is sent.
-func ntkOverview(members []member.Member, cfg *config.Config, rule member.Rule, today member.Date) (Line, error) {
-	settings, err := service.NTKListSettings(*cfg.NTK)
-	if err != nil {
-		return Line{}, err
-	}
-	res, err := accesslist.Build(members, settings, rule, today)
-	if err != nil {
-		return Line{}, err
-	}
-	cards := map[string]bool{}
-	for _, l := range res.List.Lines() {
-		cards[l.Card] = true
-	}
-	byKind := map[plan.Kind]int{}
-	for _, pr := range res.Problems {
-		byKind[pr.Kind]++
-	}
-	return Line{Status: StatusInfo, Subject: service.CheckSubject(service.SystemNTK, cfg.NTK.Name), Check: "access list",
-		Detail: fmt.Sprintf("%d line(s) for %d card(s) of members valid today; left out: %d missing, %d ambiguous, %d invalid; not uploaded (NTK cannot be read: the list is all doorsync knows of it)",
-			res.List.Len(), len(cards), byKind[plan.Missing], byKind[plan.Ambiguous], byKind[plan.Invalid])}, nil
+	return err
 }
 
 // parseFirmware reads --firmware terminal=profile values.
