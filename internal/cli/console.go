@@ -76,11 +76,18 @@ func (a *App) runConsole(ctx context.Context, g *globalOptions) error {
 		defer dl.close(a.Stderr)
 		log = dl.log
 	}
+	signalled := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	m := a.newConsole(ctx, ses, log)
 	if err := tui.Run(ctx, m, a.Stderr); err != nil {
 		return failedError(fmt.Errorf("console: %w", err))
+	}
+	// Told to stop by a signal while applying: the apply stops after its
+	// requests in flight and is recorded before the database closes, and
+	// the exit says it was interrupted.
+	if interrupted := ses.svc.Wait(); interrupted && signalled.Err() != nil {
+		return failedError(errors.New("interrupted while applying: the writes in flight were completed and recorded; see doorsync history"))
 	}
 	return nil
 }

@@ -223,6 +223,7 @@ func (s *Service) Refresh(ctx context.Context, progress func(backend.Progress)) 
 
 // Apply runs the approved items through the engine as a console run.
 func (s *Service) Apply(ctx context.Context, p plan.Plan, approved []string, progress func(backend.ApplyProgress)) (backend.ApplyResult, error) {
+	defer s.running(ctx)()
 	r, err := s.newRun(ctx, applyProgress{progress: progress})
 	if err != nil {
 		return backend.ApplyResult{}, err

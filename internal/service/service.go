@@ -42,6 +42,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/doorsync/doorsync/internal/backend"
@@ -87,6 +88,10 @@ type Service struct {
 		sync.Mutex
 		data *backend.Data
 	}
+	// inFlight counts the console's applies still running; interrupted is
+	// set when one ended because its context did (Close, Wait).
+	inFlight    sync.WaitGroup
+	interrupted atomic.Bool
 }
 
 var _ backend.Backend = (*Service)(nil)
@@ -118,8 +123,35 @@ func New(ctx context.Context, cfg *config.Config, deps Deps) (*Service, error) {
 	return s, nil
 }
 
-// Close releases the session's clients; the store stays the caller's.
-func (s *Service) Close() { s.session.close() }
+// Close waits for the runs still in flight (a console apply stopping
+// after its requests in flight, when the console was told to quit by a
+// signal), so that each is recorded as finished before the caller closes
+// the store, then releases the session's clients; the store stays the
+// caller's.
+func (s *Service) Close() {
+	s.Wait()
+	s.session.close()
+}
+
+// Wait waits for the runs in flight and reports whether one of them was
+// interrupted (its context ended while it ran): the face says so and
+// exits 1, as an interrupted --auto does.
+func (s *Service) Wait() (interrupted bool) {
+	s.inFlight.Wait()
+	return s.interrupted.Load()
+}
+
+// running marks a run in flight until the returned func is called; ctx is
+// the run's, to tell whether it was interrupted.
+func (s *Service) running(ctx context.Context) func() {
+	s.inFlight.Add(1)
+	return func() {
+		if ctx.Err() != nil {
+			s.interrupted.Store(true)
+		}
+		s.inFlight.Done()
+	}
+}
 
 // User is who the service records runs and links as.
 func (s *Service) User() string { return s.user }

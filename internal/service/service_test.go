@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -407,5 +408,54 @@ func TestReadOnlyServiceRecordsNoHolds(t *testing.T) {
 	defer svc.Close()
 	if runs, err := svc.RunLog(context.Background(), 5); err != nil || len(runs) != 0 {
 		t.Fatalf("runs %v, %v", runs, err)
+	}
+}
+
+// A console told to stop by a signal while applying (issue 12 review: the
+// database was closed under the apply, exit 0, the run left "running"):
+// Wait and Close wait for the apply to stop after its requests in flight,
+// it is recorded as finished, and Wait says it was interrupted.
+func TestCloseWaitsForAnInterruptedApply(t *testing.T) {
+	r := newRig(t, 120)
+	svc, st := r.service(t, "doorsync.db")
+	d, err := svc.Refresh(context.Background(), nop[backend.Progress])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var approved []string
+	for _, it := range d.Plan.Items {
+		if it.Kind.Writes() && it.Identity == "" && it.System == "hikvision" {
+			approved = append(approved, it.ID)
+		}
+	}
+	if len(approved) < 2 {
+		t.Fatalf("%d writes to approve", len(approved))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan backend.ApplyResult, 1)
+	settled := make(chan struct{})
+	var once sync.Once
+	go func() {
+		res, _ := svc.Apply(ctx, d.Plan, approved, func(p backend.ApplyProgress) {
+			if p.ItemID != "" {
+				once.Do(func() {
+					cancel() // the signal, once the first write is settled
+					close(settled)
+				})
+			}
+		})
+		done <- res
+	}()
+	<-settled // the apply is in flight
+	if !svc.Wait() {
+		t.Error("Wait did not report the interrupted apply")
+	}
+	res := <-done
+	run, err := st.Run(context.Background(), res.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Outcome == store.OutcomeRunning || run.FinishedAt.IsZero() {
+		t.Errorf("the interrupted run is recorded as %q, finished %v", run.Outcome, run.FinishedAt)
 	}
 }
