@@ -33,7 +33,7 @@ Exit codes: 0 done, 1 failed, 2 configuration, 3 partial, 4 held or guard trippe
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !o.auto {
-				return usageError(fmt.Errorf("sync needs --auto (the interactive console is not built yet)"))
+				return usageError(fmt.Errorf("sync needs --auto (the interactive console is `doorsync` without arguments)"))
 			}
 			return a.runAuto(cmd.Context(), g, engine.ModeAuto, o.lockWait)
 		},

@@ -13,7 +13,7 @@
 //	NextList      the last accepted list plus the approved items → what to send
 //	ShouldUpload  whether to send now (changed, interval, daily refresh)
 //
-// Settings says how members become lines; the composition root makes them
+// Settings says how members become lines; the service makes them (internal/service, NTKListSettings)
 // of the [ntk] configuration.
 //
 // Decisions where the specification is silent (each is also explained where

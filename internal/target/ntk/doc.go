@@ -14,5 +14,5 @@
 // the diff against the last accepted list, when to upload — is planned in
 // plan/accesslist; the engine keeps the last accepted list in the database.
 // This package knows neither the plan nor the configuration: the
-// composition root makes its Config.
+// service makes its Config (internal/service, NTKClientConfig).
 package ntk
