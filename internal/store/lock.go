@@ -245,6 +245,13 @@ func (s *Store) tryLock(ctx context.Context, holder LockHolder) (*RunLock, error
 				}
 			}
 		}
+		// Runs start only under the lock: one still "running" when nobody
+		// holds it (a process that closed the database under its run)
+		// has stopped without finishing.
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET outcome = ?, error = ? WHERE outcome = ?`,
+			OutcomeAbandoned, "stopped without finishing: no run held the database any more", OutcomeRunning); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO run_lock (id, token, user, host, pid, pidns, boot_id, pid_start, mode, run_id, started_at, heartbeat_at)
 			VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`, token, holder.User, holder.Host, holder.PID, holder.PIDNamespace,
 			holder.Boot, holder.Started, holder.Mode, nowText, nowText)

@@ -194,3 +194,27 @@ func TestLockNamesThisProcess(t *testing.T) {
 		t.Errorf("second AcquireRunLock from this live process = %v, want refused", err)
 	}
 }
+
+// A run left "running" while no run holds the database (its process closed
+// the database under it) is marked abandoned by the next run to take the
+// lock (issue 12 review).
+func TestOrphanedRunningRunIsAbandoned(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	l, err := s.AcquireRunLock(ctx, LockHolder{Mode: "console"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := startRun(t, s, "console")
+	if err := l.Release(); err != nil { // as the console's early close did
+		t.Fatal(err)
+	}
+	l2, err := s.AcquireRunLock(ctx, LockHolder{Mode: "auto"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Release()
+	if r, _ := s.Run(ctx, run); r.Outcome != OutcomeAbandoned || !strings.Contains(r.Error, "stopped without finishing") {
+		t.Errorf("orphaned run = %q %q, want abandoned", r.Outcome, r.Error)
+	}
+}
