@@ -443,7 +443,10 @@ func (m *Model) setStatus(ok bool, s string) { m.status, m.statusOK = textclean.
 func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, m.keys.ForceQuit):
-		if m.apply.running {
+		switch {
+		case m.apply.running && m.quitAsk:
+			return m.onQuitAnswer(k) // a second ctrl+c confirms
+		case m.apply.running:
 			return m.askQuit()
 		}
 		return m.quit()
@@ -488,6 +491,9 @@ func (m *Model) askQuit() tea.Cmd {
 func (m *Model) onQuitAnswer(k tea.KeyPressMsg) tea.Cmd {
 	m.quitAsk = false
 	if key.Matches(k, m.keys.Confirm) || key.Matches(k, m.keys.ForceQuit) {
+		if !m.apply.running {
+			return m.quit() // the apply ended while the question was shown
+		}
 		// Stop after the requests in flight; quit when the apply says it
 		// has stopped, so the run is recorded.
 		m.apply.quitAfter = true

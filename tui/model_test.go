@@ -284,3 +284,31 @@ func TestSearchTypesJAndK(t *testing.T) {
 		t.Fatal("enter must end the search")
 	}
 }
+
+// ctrl+c while applying asks; a second ctrl+c confirms (it could not
+// before: every ctrl+c asked again); y after the apply ended quits at once
+// (issue 12 review).
+func TestSecondCtrlCConfirmsQuitWhileApplying(t *testing.T) {
+	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
+	ctx, cancel := context.WithCancel(context.Background())
+	m.apply = applyState{req: 99, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	m.screen = screenApply
+	press(t, m, "ctrl+c")
+	if !m.quitAsk || ctx.Err() != nil {
+		t.Fatal("the first ctrl+c did not ask")
+	}
+	press(t, m, "ctrl+c")
+	if ctx.Err() == nil || !m.apply.quitAfter {
+		t.Fatal("the second ctrl+c did not stop the apply to quit")
+	}
+
+	m2 := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
+	_, cancel2 := context.WithCancel(context.Background())
+	m2.apply = applyState{req: 7, running: true, end: cancel2, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	press(t, m2, "q")
+	m2.apply.running = false // the apply ended while the question was shown
+	press(t, m2, "y")
+	if !m2.quitting {
+		t.Fatal("y after the apply ended did not quit")
+	}
+}
