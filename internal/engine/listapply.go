@@ -100,10 +100,13 @@ func (e *Engine) applyLists(ctx context.Context, runID int64, o Options, byList 
 			e.observer().ListFailed(name, res.Failed)
 			out.Plan.Targets = markTargetFailed(out.Plan.Targets, name, fmt.Errorf("daily upload of the unchanged access list: %w", res.Failed))
 		}
-		for _, r := range res.Results {
+		for i, r := range res.Results {
 			if err := rec.Record(ctx, runID, r); err != nil {
 				return err
 			}
+			// Each item settled, as the account-by-account targets report
+			// theirs: the console shows the list's items too.
+			e.observer().Applying(apply.Event{Target: name, Phase: apply.PhaseWrite, Done: i + 1, Total: len(res.Results), Result: &res.Results[i]})
 			if res.Waiting && r.Status == apply.Skipped {
 				// Waiting for the minimum interval is not a failure.
 				out.Held++

@@ -459,3 +459,39 @@ func TestCloseWaitsForAnInterruptedApply(t *testing.T) {
 		t.Errorf("the interrupted run is recorded as %q, finished %v", run.Outcome, run.FinishedAt)
 	}
 }
+
+// An approved NTK item is reported as it settles, as a terminal's items
+// are: the console showed "0 applied" and no line for it (issue 12 review).
+func TestApplyReportsWholeListItems(t *testing.T) {
+	r := newRig(t, 60)
+	svc, _ := r.service(t, "doorsync.db")
+	ctx := context.Background()
+	d, err := svc.Refresh(ctx, nop[backend.Progress])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var approved []string
+	for _, it := range d.Plan.Items {
+		if it.Kind.Writes() && it.System == "ntk" && it.Identity == "" {
+			approved = append(approved, it.ID)
+			break
+		}
+	}
+	if len(approved) == 0 {
+		t.Fatal("no NTK write item in the data set")
+	}
+	var mu sync.Mutex
+	seen := map[string]string{}
+	if _, err := svc.Apply(ctx, d.Plan, approved, func(p backend.ApplyProgress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p.ItemID != "" {
+			seen[p.ItemID] = p.Status
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if st, ok := seen[approved[0]]; !ok || st == "" {
+		t.Errorf("the NTK item was not reported: %v", seen)
+	}
+}
