@@ -495,3 +495,38 @@ func TestApplyReportsWholeListItems(t *testing.T) {
 		t.Errorf("the NTK item was not reported: %v", seen)
 	}
 }
+
+// A terminal held after its credentials were rejected does not make every
+// watch pass a failure (issue 12 review: watch backed off into full passes
+// for hours): once it is held, the passes succeed for the others and keep
+// the interval.
+func TestWatchKeepsItsIntervalWithAHeldTerminal(t *testing.T) {
+	r := newRig(t, 40)
+	r.setTerminalPassword("entrance", "wrong-password-1")
+	svc, _ := r.service(t, "doorsync.db")
+	ctx := context.Background()
+	w := svc.Watch(WatchOptions{Interval: time.Minute, FullEvery: time.Hour, Overlap: time.Minute, MaxWait: 10 * time.Minute})
+	first, err := w.Pass(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Err == nil || len(first.Stops) == 0 {
+		t.Fatalf("the first pass: %v, %d stops; want the rejected login to fail it and hold the terminal", first.Err, len(first.Stops))
+	}
+	r.clk.Advance(first.Wait)
+	second, err := w.Pass(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Err != nil || second.Wait != time.Minute {
+		t.Fatalf("with the terminal held the pass failed (%v) or waits %v", second.Err, second.Wait)
+	}
+	r.clk.Advance(second.Wait)
+	third, err := w.Pass(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Full || third.Err != nil || third.Wait != time.Minute {
+		t.Errorf("third pass: full %v, %v, waits %v; want an incremental pass at the interval", third.Full, third.Err, third.Wait)
+	}
+}

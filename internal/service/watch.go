@@ -108,7 +108,7 @@ func (w *Watch) Pass(ctx context.Context, obs engine.Observer) (Pass, error) {
 	}
 	// A pass counts as done only when it did all it could (held items are
 	// fine): otherwise the same changes are asked for again.
-	if res.Err == nil && ran && out.Code != exitcode.OK && out.Code != exitcode.Held {
+	if res.Err == nil && ran && out.Code != exitcode.OK && out.Code != exitcode.Held && !onlyHeldLeftOut(out, r.clients.held) {
 		res.Err = fmt.Errorf("pass %s: %s", out.Status, out.Summary())
 	}
 	res.Stops = s.remember(ctx, r, out.TargetErrs)
@@ -127,4 +127,22 @@ func (w *Watch) Pass(ctx context.Context, obs engine.Observer) (Pass, error) {
 		res.Wait = min(o.Interval<<min(w.failures, 10), o.MaxWait)
 	}
 	return res, nil
+}
+
+// onlyHeldLeftOut reports whether a partial pass is partial only because
+// of targets left out on purpose (held after rejected credentials): the
+// others did all they could, so the pass is done — its changes are not
+// asked for again, and watch keeps its interval instead of backing off
+// into full passes (issue 12 review). A held target comes back with a
+// full reconcile when its hold is lifted.
+func onlyHeldLeftOut(out engine.Outcome, held map[string]error) bool {
+	if out.Code != exitcode.Partial || out.Failed > 0 || len(out.TargetErrs) == 0 {
+		return false
+	}
+	for name := range out.TargetErrs {
+		if held[name] == nil {
+			return false
+		}
+	}
+	return true
 }
