@@ -236,24 +236,18 @@ func (t *Target) email(u UserInfo, a *target.Account) member.Email {
 // authentication error the remaining updates are not attempted and get a
 // stop error (class Auth, wrapping target.ErrStopped); after a write that
 // got no answer (a timeout, a broken connection) they are not sent and get
-// that error; after the context ends they get its error. Before each
-// request it asks the context's send gate (target.CheckSend); once that
-// refuses, the rest are not sent and get ErrNotSent wrapping its error.
+// that error; after the context ends they get its error. Every request
+// asks the context's send gate first (target.CheckSend, in modifyOnce);
+// once that refuses, nothing more is sent and each update gets ErrNotSent
+// wrapping its error.
 func (t *Target) Write(ctx context.Context, updates []target.Update) []error {
 	errs := make([]error, len(updates))
 	info := t.Info()
 	var stop *target.Error
 	var silent error // a write that got no answer: the terminal is down or hanging
-	var closed error // the send gate refused (the run lost its lock)
 	for i, u := range updates {
 		op := "modify " + u.Account.ID
-		if closed == nil && silent == nil && stop == nil && ctx.Err() == nil {
-			closed = target.CheckSend(ctx)
-		}
 		switch {
-		case closed != nil:
-			errs[i] = fmt.Errorf("modify %s: %w: %w", u.Account.ID, target.ErrNotSent, closed)
-			continue
 		case silent != nil:
 			// Each further write would cost a whole timeout; the engine
 			// decides whether to send them again (by the same error).
