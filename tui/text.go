@@ -16,10 +16,7 @@ func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	n, plain := width(s)
-	if !plain {
-		s = textclean.Frame(s)
-	}
+	s, n, plain := cleaned(s)
 	if n > w {
 		if plain {
 			s, n = s[:w-1]+"…", w
@@ -34,40 +31,42 @@ func fit(s string, w int) string {
 	return s
 }
 
-// width is s's width in cells, and whether s is plain printable ASCII (one
-// cell a byte): most cells of the table are (dates, e-mails, numbers), and
-// measuring graphemes for them was half of a keypress's time. Text that is
-// not plain is measured as textclean.Frame leaves it (the console's own
-// colours, nothing else that steers the terminal): the helpers below cut
-// and pad that, so that an escape sequence in a name can neither reach the
-// terminal nor widen a line once Render drops it.
-func width(s string) (int, bool) {
+// cleaned is s as the console may print it, its width in cells, and
+// whether s is plain printable ASCII (one cell a byte): most cells of the
+// table are (dates, e-mails, numbers), and measuring graphemes for them was
+// half of a keypress's time. Text that is not plain is taken as
+// textclean.Frame leaves it (the console's own colours, nothing else that
+// steers the terminal) and measured so: the helpers below cut and pad that,
+// so that an escape sequence in a name can neither reach the terminal nor
+// widen a line once Render drops it.
+func cleaned(s string) (string, int, bool) {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f {
-			return ansi.StringWidth(textclean.Frame(s)), false
+			s = textclean.Frame(s)
+			return s, ansi.StringWidth(s), false
 		}
 	}
-	return len(s), true
+	return s, len(s), true
+}
+
+// width is s's width in cells as cleaned leaves it, and whether s is plain.
+func width(s string) (int, bool) {
+	_, n, plain := cleaned(s)
+	return n, plain
 }
 
 // fitRight is fit aligned to the right (numbers).
 func fitRight(s string, w int) string {
-	n, plain := width(s)
+	s, n, _ := cleaned(s)
 	if n >= w {
 		return fit(s, w)
-	}
-	if !plain {
-		s = textclean.Frame(s)
 	}
 	return strings.Repeat(" ", w-n) + s
 }
 
 // pad fills s with spaces to w cells, never cutting it (dates).
 func pad(s string, w int) string {
-	n, plain := width(s)
-	if !plain {
-		s = textclean.Frame(s)
-	}
+	s, n, _ := cleaned(s)
 	if n < w {
 		return s + strings.Repeat(" ", w-n)
 	}
