@@ -22,7 +22,7 @@ func benchModel(b *testing.B) *Model {
 	be := &fakeBackend{stored: fixtureData(b, benchRows)}
 	m := New(Options{Backend: be, Clock: clock.NewManual(fixtureNow), NoRefresh: true})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
-	m.Update(storedMsg{req: m.storedReq, data: be.stored})
+	m.Update(m.opened(be.stored))
 	press(b, m, "0") // every row
 	return m
 }
@@ -80,7 +80,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 	for b.Loop() {
 		m := New(Options{Backend: be, Clock: clock.NewManual(fixtureNow), NoRefresh: true})
 		m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
-		m.Update(storedMsg{req: m.loadStoredReq(), data: d})
+		m.Update(m.opened(d))
 		_ = m.Render()
 	}
 }
@@ -114,7 +114,7 @@ func benchLinksModel(b *testing.B) *Model {
 	d := dataOf(in)
 	m := New(Options{Backend: &fakeBackend{stored: d}, Clock: clock.NewManual(fixtureNow), NoRefresh: true})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
-	m.Update(storedMsg{req: m.loadStoredReq(), data: d})
+	m.Update(m.opened(d))
 	_ = m.links.open() // the ranking command is not run
 	m.Update(suggestMsg{req: m.links.sugReq, gen: m.gen, sugs: sugs})
 	if len(m.links.missing) < benchRows/7 || m.links.chosen() == nil {

@@ -139,13 +139,12 @@
 //
 // # Start-up
 //
-// The stored last plan is drawn first (Backend.LastPlan: a Data with
-// Preview set, holding only the plan and its times, so what needs members
-// and accounts waits), then the stored data (Backend.Stored: members,
-// accounts and their plan; whether the plan drawn first is reused is the
-// service's business), while the refresh reads both sides. The stored
-// data's request id is taken before the refresh's, so a refresh shown
-// first is never replaced by older data.
+// What the last fetch saved is drawn first (Backend.Open: first its plan
+// alone, a Data with Partial set, so what needs members and accounts
+// waits; then the whole data — how it is kept and when it is planned again
+// is the service's business), while the refresh reads both sides. Open's
+// request id is taken before the refresh's, so a refresh shown first is
+// never replaced by older data.
 //
 // # Where it is measured and tested
 //

@@ -125,7 +125,8 @@ type fakeBackend struct {
 	mu         sync.Mutex
 	stored     Data
 	storedErr  error
-	preview    *Data // LastPlan's answer; nil: ErrNoSnapshot
+	lastPlan   *Data         // Open's first answer; nil: none stored
+	openGate   chan struct{} // when set, Open returns the stored data once it is closed
 	fresh      Data
 	refreshErr error
 	// gate, when set, holds Refresh until closed (stale-result tests).
@@ -166,19 +167,23 @@ type fakeBackend struct {
 	importErr  error
 }
 
-func (f *fakeBackend) Stored(context.Context) (Data, error) {
-	return f.stored, f.storedErr
-}
-
-// LastPlan: the preview when the test set one (marked, as a backend marks
-// it), else none.
-func (f *fakeBackend) LastPlan(context.Context) (Data, error) {
-	if f.preview == nil {
-		return Data{}, ErrNoSnapshot
+// Open gives the last plan alone first when the test set one (marked, as
+// the service marks it), then, once openGate (when set) is closed, the
+// stored data.
+func (f *fakeBackend) Open(ctx context.Context, first func(Data)) (Data, error) {
+	if f.lastPlan != nil && first != nil {
+		d := *f.lastPlan
+		d.Partial = true
+		first(d)
 	}
-	d := *f.preview
-	d.Preview = true
-	return d, nil
+	if f.openGate != nil {
+		select {
+		case <-f.openGate:
+		case <-ctx.Done():
+			return Data{}, ctx.Err()
+		}
+	}
+	return f.stored, f.storedErr
 }
 
 func (f *fakeBackend) Refresh(ctx context.Context, progress func(Progress)) (Data, error) {
@@ -337,7 +342,7 @@ func newTestModel(t testing.TB, be *fakeBackend, w, h int) *Model {
 	t.Helper()
 	m := New(Options{Backend: be, Clock: clock.NewManual(fixtureNow), NoRefresh: true, ExportDir: t.TempDir()})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-	run(t, m, m.loadStoredAs(m.nextReq()))
+	run(t, m, m.open()) // request 1
 	return m
 }
 
@@ -434,9 +439,10 @@ func typeText(t testing.TB, m *Model, s string) {
 func tea_WindowSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
 
 // loadStoredReq registers a stored-snapshot request without running it.
-func (m *Model) loadStoredReq() int {
-	_ = m.loadStoredAs(m.nextReq())
-	return m.storedReq
+// opened is what the backend's Open returns, as the console receives it
+// for a request taken now.
+func (m *Model) opened(d Data) openedMsg {
+	return openedMsg{req: m.nextReq(), data: d, last: true}
 }
 
 // identityInput is fixtureInput(40) with accounts on the gym that carry no

@@ -99,15 +99,14 @@ type Model struct {
 	// background requests
 	seq      int
 	shownReq int // request whose data is shown
-	// storedFailed: the stored snapshots could not be read (the preview, if
-	// shown, stays until a refresh)
-	storedFailed bool
-	storedReq    int
-	refreshReq   int
-	refreshing   bool
-	refreshEnd   context.CancelFunc
-	progress     map[string]Progress
-	sideOrder    []string
+	// openFailed: what the last fetch saved could not be read (its plan,
+	// if shown, stays until a refresh)
+	openFailed bool
+	refreshReq int
+	refreshing bool
+	refreshEnd context.CancelFunc
+	progress   map[string]Progress
+	sideOrder  []string
 
 	apply applyState // the apply running or last run
 
@@ -156,13 +155,9 @@ func New(o Options) *Model {
 
 // Init loads the stored snapshot and starts a refresh of both sides at once.
 func (m *Model) Init() tea.Cmd {
-	// The stored last plan first; the stored snapshots are planned again
-	// once it is shown (onPreview), so that the cheap first frame does not
-	// share the two cores with the expensive second one.
-	// The stored data's request id is taken now, before the refresh's:
-	// a refresh shown before it arrives must win.
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadPreview()}
-	m.storedReq = m.nextReq()
+	// What the last fetch saved first; its request id is taken before the
+	// refresh's: a refresh shown before it arrives must win.
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.open()}
 	if !m.opt.NoRefresh {
 		cmds = append(cmds, m.startRefresh())
 	}
@@ -180,55 +175,30 @@ func (m *Model) logErr(what string, err error) {
 	}
 }
 
-func (m *Model) loadPreview() tea.Cmd {
+// open has the backend read what the last fetch saved: its plan comes
+// first, to draw at once, then the whole data.
+func (m *Model) open() tea.Cmd {
 	req := m.nextReq()
-	be, ctx := m.opt.Backend, m.ctx
-	return func() tea.Msg {
-		d, err := be.LastPlan(ctx)
-		return previewMsg{req: req, data: d, err: err}
-	}
+	be, ctx, s := m.opt.Backend, m.ctx, newStream()
+	go func() {
+		d, err := be.Open(ctx, func(first Data) { s.push(openedMsg{req: req, data: first}) })
+		s.push(openedMsg{req: req, data: d, err: err, last: true})
+	}()
+	return s.next()
 }
 
-// onPreview shows the stored last plan unless anything newer is shown,
-// then has the stored snapshots planned again.
-func (m *Model) onPreview(msg previewMsg) tea.Cmd {
-	if msg.err != nil {
-		if !errors.Is(msg.err, ErrNoSnapshot) {
-			m.logErr("stored last plan", msg.err)
-		}
-		return m.loadStoredAs(m.storedReq)
-	}
-	if m.shownReq != 0 {
-		return nil // a refresh is shown already: the stored data is older
-	}
-	m.shownReq = msg.req
-	cmd := m.setData(msg.data)
-	return tea.Batch(cmd, m.loadStoredAs(m.storedReq))
-}
-
-// waitsForData says so, and is true, while the preview is shown: what
-// needs the members and accounts waits for the stored snapshots.
+// waitsForData says so, and is true, while only the stored plan is shown:
+// what needs the members and accounts waits for the rest.
 func (m *Model) waitsForData() bool {
-	if m.data == nil || !m.data.Preview {
+	if m.data == nil || !m.data.Partial {
 		return false
 	}
-	if m.storedFailed {
+	if m.openFailed {
 		m.setStatus(false, "the stored data could not be read: r reads both sides")
 	} else {
 		m.setStatus(false, "loading the stored data: a moment")
 	}
 	return true
-}
-
-// loadStoredAs reads the stored snapshots under a request id taken when
-// the console started (Init), so that a refresh shown first wins.
-func (m *Model) loadStoredAs(req int) tea.Cmd {
-	m.storedReq = req
-	be, ctx := m.opt.Backend, m.ctx
-	return func() tea.Msg {
-		d, err := be.Stored(ctx)
-		return storedMsg{req: req, data: d, err: err}
-	}
 }
 
 // startRefresh reads both sides; a refresh already running is cancelled
@@ -268,10 +238,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onKey(msg)
 	case streamMsg:
 		return m, m.onStream(msg)
-	case previewMsg:
-		return m, m.onPreview(msg)
-	case storedMsg:
-		return m, m.onStored(msg)
+	case openedMsg:
+		return m, m.onOpened(msg)
 	case refreshProgressMsg:
 		if msg.req == m.refreshReq {
 			m.onProgress(msg.p)
@@ -311,9 +279,11 @@ func (m *Model) onStream(msg streamMsg) tea.Cmd {
 	var cmds []tea.Cmd
 	last := false
 	for _, x := range msg.msgs {
-		switch x.(type) {
+		switch x := x.(type) {
 		case refreshDoneMsg, applyDoneMsg:
 			last = true
+		case openedMsg:
+			last = x.last
 		}
 		_, c := m.Update(x)
 		cmds = append(cmds, c)
@@ -324,12 +294,13 @@ func (m *Model) onStream(msg streamMsg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-func (m *Model) onStored(msg storedMsg) tea.Cmd {
-	if msg.req != m.storedReq || m.shownReq > msg.req {
+// onOpened shows what the last fetch saved, unless newer data is shown.
+func (m *Model) onOpened(msg openedMsg) tea.Cmd {
+	if m.shownReq > msg.req {
 		return nil // a refresh has already shown newer data
 	}
 	if msg.err != nil {
-		m.storedFailed = true
+		m.openFailed = true
 		m.logErr("stored snapshot", msg.err)
 		if !errors.Is(msg.err, ErrNoSnapshot) {
 			m.setStatus(false, "stored snapshot: "+msg.err.Error())

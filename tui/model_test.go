@@ -58,7 +58,7 @@ func TestStaleResultsAreDropped(t *testing.T) {
 	}
 	// A stored snapshot arriving after a refresh showed data is dropped too.
 	m.Update(refreshDoneMsg{req: m.refreshReq, data: newer})
-	m.Update(storedMsg{req: m.storedReq, data: fixtureData(t, 5)})
+	m.Update(openedMsg{req: 1, data: fixtureData(t, 5), last: true}) // newTestModel's Open
 	if m.data.Plan.Source.Members != 33 {
 		t.Fatalf("stored snapshot overwrote fresher data: %d members", m.data.Plan.Source.Members)
 	}

@@ -6,17 +6,13 @@ import "github.com/doorsync/doorsync/internal/identity"
 // asked for it; the console drops results of requests it has since
 // replaced (a refresh after a refresh, history of a row no longer shown).
 
-// previewMsg carries the stored last plan (Backend.LastPlan).
-type previewMsg struct {
+// openedMsg carries what the last fetch saved (Backend.Open): its plan
+// alone first (Data.Partial), then the whole data (last).
+type openedMsg struct {
 	req  int
 	data Data
 	err  error
-}
-
-type storedMsg struct {
-	req  int
-	data Data
-	err  error
+	last bool
 }
 
 type refreshProgressMsg struct {

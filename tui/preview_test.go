@@ -10,11 +10,12 @@ import (
 	"github.com/doorsync/doorsync/internal/clock"
 )
 
-// initMsgs runs the model's Init commands once, without following what
-// their messages ask next, and returns the messages.
-func initMsgs(t *testing.T, m *Model) []tea.Msg {
+// openFirst runs the model's Init commands once, without following what
+// their messages ask next, and returns the message that carries Open's
+// first answer (the stored plan alone); the rest of Open waits for the
+// backend's gate.
+func openFirst(t *testing.T, m *Model) streamMsg {
 	t.Helper()
-	var out []tea.Msg
 	queue := []tea.Cmd{m.Init()}
 	for len(queue) > 0 {
 		c := queue[0]
@@ -25,65 +26,51 @@ func initMsgs(t *testing.T, m *Model) []tea.Msg {
 		switch msg := c().(type) {
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
-		case nil:
-		default:
-			out = append(out, msg)
+		case streamMsg:
+			for _, x := range msg.msgs {
+				if o, ok := x.(openedMsg); ok && !o.last {
+					return msg
+				}
+			}
 		}
 	}
-	return out
-}
-
-func previewOf[T any](msgs []tea.Msg) (T, bool) {
-	for _, msg := range msgs {
-		if v, ok := msg.(T); ok {
-			return v, true
-		}
-	}
-	var zero T
-	return zero, false
+	t.Fatal("Init did not give the stored last plan first")
+	return streamMsg{}
 }
 
 // The console draws the stored last plan first, marked as such; what needs
-// the members and accounts waits; then the stored snapshots planned again
-// replace it.
+// the members and accounts waits; then the whole stored data replaces it.
 func TestLastPlanDrawnFirstThenStoredReplacesIt(t *testing.T) {
 	last := fixtureData(t, 12)
 	last.Stored = true
 	stored := fixtureData(t, 18)
 	stored.Stored = true
-	be := &fakeBackend{stored: stored, preview: &last}
+	be := &fakeBackend{stored: stored, lastPlan: &last, openGate: make(chan struct{})}
 	m := New(Options{Backend: be, Clock: clock.NewManual(fixtureNow), NoRefresh: true})
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
-	msgs := initMsgs(t, m)
-	if _, ok := previewOf[storedMsg](msgs); ok {
-		t.Fatal("Init planned the stored snapshots at once: the first frame would share the cores with it")
-	}
-	pm, ok := previewOf[previewMsg](msgs)
-	if !ok {
-		t.Fatal("Init did not ask for the stored last plan")
-	}
-	_, next := m.Update(pm)
+	_, next := m.Update(openFirst(t, m))
 	st := m.State()
-	if !st.Loaded || !st.Preview || st.Plan.Source.Members != 15 || st.Rows == 0 {
-		t.Fatalf("preview not shown: %+v", st)
+	if !st.Loaded || !st.Partial || st.Plan.Source.Members != 15 || st.Rows == 0 {
+		t.Fatalf("the stored plan is not shown: %+v", st)
 	}
 	if frame := ansi.Strip(m.Render()); !strings.Contains(frame, "last plan, read 5 min ago, loading…") {
-		t.Errorf("the preview is not marked:\n%s", frame)
+		t.Errorf("the stored plan is not marked:\n%s", frame)
 	}
 	for _, k := range []string{"enter", "L", "e"} {
 		press(t, m, k)
 		if m.screen != screenTable || !strings.Contains(m.status, "loading the stored data") {
-			t.Errorf("%s in the preview: screen %v, status %q", k, m.screen, m.status)
+			t.Errorf("%s on the stored plan alone: screen %v, status %q", k, m.screen, m.status)
 		}
 	}
 	press(t, m, "space", "a")
 	if m.screen != screenTable {
-		t.Errorf("approve opened on the preview")
+		t.Errorf("approve opened on the stored plan alone")
 	}
+	close(be.openGate)
 	run(t, m, next)
 	st = m.State()
-	if st.Preview || st.Plan.Source.Members != 21 {
-		t.Fatalf("the stored snapshots did not replace the preview: preview %v, %d members", st.Preview, st.Plan.Source.Members)
+	if st.Partial || st.Plan.Source.Members != 21 {
+		t.Fatalf("the stored data did not replace the plan: partial %v, %d members", st.Partial, st.Plan.Source.Members)
 	}
 	press(t, m, "enter")
 	if m.screen != screenDetail {
@@ -91,32 +78,32 @@ func TestLastPlanDrawnFirstThenStoredReplacesIt(t *testing.T) {
 	}
 }
 
-// A refresh shown before the stored snapshots are planned wins over them.
+// A refresh shown before the stored data arrives wins over it.
 func TestRefreshShownBeforeStoredWins(t *testing.T) {
 	last := fixtureData(t, 12)
-	be := &fakeBackend{stored: fixtureData(t, 18), fresh: fixtureData(t, 30), preview: &last}
+	be := &fakeBackend{stored: fixtureData(t, 18), fresh: fixtureData(t, 30), lastPlan: &last, openGate: make(chan struct{})}
 	m := New(Options{Backend: be, Clock: clock.NewManual(fixtureNow), NoRefresh: true})
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
-	pm, _ := previewOf[previewMsg](initMsgs(t, m))
-	_, loadStored := m.Update(pm)
+	_, rest := m.Update(openFirst(t, m))
 	run(t, m, m.startRefresh())
 	if m.State().Plan.Source.Members != 33 {
 		t.Fatalf("refresh not shown: %d members", m.State().Plan.Source.Members)
 	}
-	run(t, m, loadStored)
+	close(be.openGate)
+	run(t, m, rest)
 	if got := m.State().Plan.Source.Members; got != 33 {
-		t.Fatalf("the stored snapshots replaced the fresher refresh: %d members", got)
+		t.Fatalf("the stored data replaced the fresher refresh: %d members", got)
 	}
 }
 
-// No stored plan yet (first start after an upgrade): the stored snapshots
-// are planned as before.
+// No stored plan yet (first start after an upgrade): the stored data comes
+// alone.
 func TestNoLastPlanFallsBackToStored(t *testing.T) {
 	be := &fakeBackend{stored: fixtureData(t, 18)}
 	m := New(Options{Backend: be, Clock: clock.NewManual(fixtureNow), NoRefresh: true})
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	run(t, m, m.Init())
-	if st := m.State(); !st.Loaded || st.Preview || st.Plan.Source.Members != 21 {
+	if st := m.State(); !st.Loaded || st.Partial || st.Plan.Source.Members != 21 {
 		t.Fatalf("state %+v", st)
 	}
 }

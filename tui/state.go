@@ -10,7 +10,7 @@ import (
 type State struct {
 	Loaded     bool // some data is shown
 	Stored     bool // the data shown comes from the stored snapshot
-	Preview    bool // the data shown is the stored last plan, before the snapshot is planned again
+	Partial    bool // the data shown is the stored last plan alone, before the rest of what was saved
 	Refreshing bool
 	Applying   bool
 	Rows       int // rows visible in the current tab and search
@@ -42,7 +42,7 @@ func (m *Model) State() State {
 	s := State{Loaded: m.data != nil, Refreshing: m.refreshing, Applying: m.apply.running, Rows: len(m.view),
 		Selected: len(m.sel), LastApply: m.apply.result, Status: m.status, Screen: m.screen.String()}
 	if m.data != nil {
-		s.Stored, s.Preview, s.Plan = m.data.Stored, m.data.Preview, m.data.Plan
+		s.Stored, s.Partial, s.Plan = m.data.Stored, m.data.Partial, m.data.Plan
 	}
 	l := &m.links
 	s.Links = LinksState{Missing: len(l.missing), Unlinked: len(l.unlinked), Ranked: l.sugGen == m.gen && !l.ranking,

@@ -66,7 +66,7 @@ func (m *Model) titleLine() string {
 	parts := []string{fmt.Sprintf("%d members", p.Source.Members), fmt.Sprintf("%d targets", len(p.Targets))}
 	read := "read " + age(now, m.data.TakenAt)
 	switch {
-	case m.data.Preview:
+	case m.data.Partial:
 		read = "last plan, " + read + ", loading…"
 	case m.data.Stored:
 		read = "stored snapshot, " + read

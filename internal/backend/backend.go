@@ -22,16 +22,12 @@ import (
 // method may block; the console calls each one inside a tea.Cmd, never in
 // Update.
 type Backend interface {
-	// LastPlan is the plan the last fetch made, as stored: the console
-	// draws it first (Data.Preview set: only the plan and its times; what
-	// needs the members and accounts waits for Stored). ErrNoSnapshot
-	// (wrapped) when there is none yet.
-	LastPlan(ctx context.Context) (Data, error)
-	// Stored is the data of the snapshots saved by the last fetch, for an
-	// instant start: members, accounts and their plan (the backend reuses
-	// the plan LastPlan gave when it still holds). ErrNoSnapshot (wrapped)
-	// when there is none yet.
-	Stored(ctx context.Context) (Data, error)
+	// Open is what the last fetch saved, for an instant start: members,
+	// accounts and their plan. Before it returns, first (when not nil) gets
+	// the stored last plan alone as soon as it is read (Data.Partial), to
+	// draw while the rest is read. ErrNoSnapshot (wrapped) when nothing was
+	// saved yet.
+	Open(ctx context.Context, first func(Data)) (Data, error)
 	// Refresh reads the source and every target concurrently and plans.
 	// progress is called from several goroutines. A failing side is part of
 	// the Data (Plan.Source.Error, Plan.Targets[i].Error), not an error; an
@@ -120,10 +116,10 @@ type Data struct {
 	// Replan plans again from them.
 	Targets       []plan.TargetState
 	Organisations []int
-	// Preview marks the stored last plan drawn before the stored
-	// snapshots are planned again: Members, Accounts, Links and Targets
-	// are empty, so what needs them waits.
-	Preview bool
+	// Partial marks the stored last plan given before the rest of what
+	// was saved (Backend.Open): Members, Accounts, Links and Targets are
+	// empty, so what needs them waits.
+	Partial bool
 	// AutoHeld maps the ids of items that an unattended run (--auto,
 	// watch) held for approval to when the latest such run started: they
 	// wait for an operator, and the console marks them.

@@ -156,9 +156,14 @@ func dataAttrs(d tui.Data) []any {
 	return attrs
 }
 
-func (b *loggedBackend) Stored(ctx context.Context) (tui.Data, error) {
+func (b *loggedBackend) Open(ctx context.Context, first func(tui.Data)) (tui.Data, error) {
 	start := b.clock.Now()
-	d, err := b.Backend.Stored(ctx)
+	d, err := b.Backend.Open(ctx, func(d tui.Data) {
+		b.log.Info("stored last plan loaded", b.since(start), "taken_at", d.TakenAt, "items", len(d.Plan.Items))
+		if first != nil {
+			first(d)
+		}
+	})
 	if err == nil {
 		age := start.Sub(d.TakenAt).Round(time.Second)
 		b.log.Info("stored snapshot loaded", append([]any{b.since(start), "taken_at", d.TakenAt, "age", age}, dataAttrs(d)...)...)

@@ -39,10 +39,7 @@ func TestConsoleDataMarksItemsHeldByAuto(t *testing.T) {
 	if len(want) == 0 {
 		t.Fatal("the run held nothing: the test proves nothing")
 	}
-	d, err := be.Stored(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, d := be.open(t)
 	got := slices.Sorted(maps.Keys(d.AutoHeld))
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
@@ -73,6 +70,21 @@ func (e *e2eSite) consoleBackend(t *testing.T) *consoleBackend {
 	}
 	t.Cleanup(ses.close)
 	return &consoleBackend{Service: ses.svc, ses: ses, app: app}
+}
+
+// open is the console's start: what Open gives first (the stored plan
+// alone) and its whole data.
+func (b *consoleBackend) open(t testing.TB) (first, whole tui.Data) {
+	t.Helper()
+	var firsts []tui.Data
+	whole, err := b.Open(context.Background(), func(d tui.Data) { firsts = append(firsts, d) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(firsts) != 1 {
+		t.Fatalf("Open gave the stored plan %d times before its data, want once", len(firsts))
+	}
+	return firsts[0], whole
 }
 
 // consoleBackend is the console's backend in tests: the session's service,

@@ -86,7 +86,8 @@ func benchSite(b *testing.B) (string, clock.Clock) {
 		b.Fatal(err)
 	}
 	defer ses.close()
-	d, err := (&consoleBackend{Service: ses.svc, ses: ses}).Stored(ctx)
+	be := &consoleBackend{Service: ses.svc, ses: ses}
+	d, err := be.Open(ctx, nil) // nothing kept yet: planned
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -101,13 +102,9 @@ func benchSite(b *testing.B) (string, clock.Clock) {
 	}
 	// The console's start reuses it: the plan the first frame draws is the
 	// one the stored snapshots give.
-	shown, err := ses.svc.LastPlan(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	reused, err := ses.svc.Stored(ctx)
-	if err != nil || len(shown.Plan.Items) == 0 || &reused.Plan.Items[0] != &shown.Plan.Items[0] {
-		b.Fatalf("the console's start does not reuse the kept plan: %v", err)
+	shown, reused := be.open(b)
+	if len(shown.Plan.Items) == 0 || &reused.Plan.Items[0] != &shown.Plan.Items[0] {
+		b.Fatal("the console's start does not reuse the kept plan")
 	}
 	return cfgPath, clk
 }
@@ -253,14 +250,14 @@ func BenchmarkConsoleFirstFrame50k(b *testing.B) {
 	ctx := context.Background()
 	check := func(cs consoleStart) {
 		st, frame := cs.firstState, cs.first
-		if !st.Loaded || !st.Stored || !st.Preview || st.Plan.Source.Members != benchMembers || st.Rows == 0 ||
+		if !st.Loaded || !st.Stored || !st.Partial || st.Plan.Source.Members != benchMembers || st.Rows == 0 ||
 			!strings.Contains(frame, fmt.Sprintf("%d members", benchMembers)) {
-			b.Fatalf("first frame not from the stored last plan: loaded %v stored %v preview %v, %d members, %d rows\n%s",
-				st.Loaded, st.Stored, st.Preview, st.Plan.Source.Members, st.Rows, frame)
+			b.Fatalf("first frame not from the stored last plan: loaded %v stored %v partial %v, %d members, %d rows\n%s",
+				st.Loaded, st.Stored, st.Partial, st.Plan.Source.Members, st.Rows, frame)
 		}
-		if f := cs.final; f.Preview || !f.Stored || f.Plan.Source.Members != benchMembers || len(f.Plan.Items) != len(st.Plan.Items) {
-			b.Fatalf("the stored snapshots did not replace the preview: preview %v, %d members, %d items (preview %d)",
-				f.Preview, f.Plan.Source.Members, len(f.Plan.Items), len(st.Plan.Items))
+		if f := cs.final; f.Partial || !f.Stored || f.Plan.Source.Members != benchMembers || len(f.Plan.Items) != len(st.Plan.Items) {
+			b.Fatalf("the stored snapshots did not replace the preview: partial %v, %d members, %d items (preview %d)",
+				f.Partial, f.Plan.Source.Members, len(f.Plan.Items), len(st.Plan.Items))
 		}
 		for _, tg := range st.Plan.Targets {
 			if tg.Error != "" {

@@ -19,16 +19,12 @@ func TestConsoleLastPlanFirstThenStored(t *testing.T) {
 	}
 	ctx := context.Background()
 	be := s.consoleBackend(t)
-	preview, err := be.LastPlan(ctx)
-	if err != nil {
-		t.Fatal(err)
+	preview, reused := be.open(t)
+	if !preview.Partial || !preview.Stored || preview.Plan.Source.Members != 80 || len(preview.Plan.Items) == 0 {
+		t.Fatalf("last plan: partial %v stored %v, %d members, %d items", preview.Partial, preview.Stored, preview.Plan.Source.Members, len(preview.Plan.Items))
 	}
-	if !preview.Preview || !preview.Stored || preview.Plan.Source.Members != 80 || len(preview.Plan.Items) == 0 {
-		t.Fatalf("last plan: preview %v stored %v, %d members, %d items", preview.Preview, preview.Stored, preview.Plan.Source.Members, len(preview.Plan.Items))
-	}
-	// The stored plan is what planning the stored snapshots gives (a
-	// console that was served no last plan plans them).
-	replanned, err := s.consoleBackend(t).Stored(ctx)
+	// The stored plan is what planning the stored snapshots again gives.
+	replanned, err := be.Replan(ctx, reused)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,13 +41,9 @@ func TestConsoleLastPlanFirstThenStored(t *testing.T) {
 		t.Errorf("last plan read at %v, snapshots at %v", preview.TakenAt, replanned.TakenAt)
 	}
 
-	reused, err := be.Stored(ctx) // after the LastPlan above
-	if err != nil {
-		t.Fatal(err)
-	}
-	if reused.Preview || len(reused.Members) != 80 || len(reused.Targets) == 0 || &reused.Plan.Items[0] != &preview.Plan.Items[0] {
-		t.Fatalf("stored data did not reuse the plan shown: preview %v, %d members, same items %v",
-			reused.Preview, len(reused.Members), &reused.Plan.Items[0] == &preview.Plan.Items[0])
+	if reused.Partial || len(reused.Members) != 80 || len(reused.Targets) == 0 || &reused.Plan.Items[0] != &preview.Plan.Items[0] {
+		t.Fatalf("stored data did not reuse the plan shown: partial %v, %d members, same items %v",
+			reused.Partial, len(reused.Members), &reused.Plan.Items[0] == &preview.Plan.Items[0])
 	}
 
 	// A link changed since the plan was kept: planned again (the kept plan
@@ -70,24 +62,15 @@ func TestConsoleLastPlanFirstThenStored(t *testing.T) {
 	if acct == "" {
 		t.Fatal("no unlinked account to link")
 	}
-	if preview, err = be.LastPlan(ctx); err != nil {
-		t.Fatal(err)
-	}
-	relinked, err := be.Stored(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	preview, relinked := be.open(t)
 	if &relinked.Plan.Items[0] == &preview.Plan.Items[0] {
 		t.Fatal("a link added since the plan was kept did not make the console plan again")
 	}
 	if _, err := be.ses.store.RemoveLink(ctx, "someone.else@example.org", tgt, acct); err != nil {
 		t.Fatal(err)
 	}
-	if preview, err = be.LastPlan(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if again, err := be.Stored(ctx); err != nil || &again.Plan.Items[0] != &preview.Plan.Items[0] {
-		t.Fatalf("with the link removed again the kept plan is current again: reused %v, %v", err == nil && &again.Plan.Items[0] == &preview.Plan.Items[0], err)
+	if preview, again := be.open(t); &again.Plan.Items[0] != &preview.Plan.Items[0] {
+		t.Fatal("with the link removed again the kept plan is not current again")
 	}
 
 	// Snapshots saved since (a watch pass): planned again.
@@ -99,25 +82,8 @@ func TestConsoleLastPlanFirstThenStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	if preview, err = be.LastPlan(ctx); err != nil {
-		t.Fatal(err)
-	}
-	again, err := be.Stored(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if &again.Plan.Items[0] == &preview.Plan.Items[0] {
+	if preview, again := be.open(t); &again.Plan.Items[0] == &preview.Plan.Items[0] {
 		t.Error("newer snapshots were not planned again")
-	}
-	// A last plan is reused once: a second Stored plans again.
-	if preview, err = be.LastPlan(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := be.Stored(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if second, err := be.Stored(ctx); err != nil || &second.Plan.Items[0] == &preview.Plan.Items[0] {
-		t.Errorf("the served last plan was reused twice (%v)", err)
 	}
 }
 
@@ -140,12 +106,8 @@ func TestKeptPlanShowsWhatTheRunWrote(t *testing.T) {
 	if r := s.run(t, "--auto"); r.code != ExitOK && r.code != ExitHeld {
 		t.Fatalf("--auto: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	ctx := context.Background()
 	be := s.consoleBackend(t)
-	kept, err := be.LastPlan(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kept, stored := be.open(t)
 	done := 0
 	for _, it := range kept.Plan.Items {
 		if !writes[it.Target+"\x00"+it.Account] {
@@ -159,14 +121,10 @@ func TestKeptPlanShowsWhatTheRunWrote(t *testing.T) {
 	if done != len(writes) {
 		t.Errorf("%d of the %d written accounts are in the kept plan", done, len(writes))
 	}
-	stored, err := be.Stored(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if &stored.Plan.Items[0] != &kept.Plan.Items[0] {
 		t.Error("the console did not reuse the plan kept after the run")
 	}
-	replanned, err := s.consoleBackend(t).Stored(ctx)
+	replanned, err := be.Replan(context.Background(), stored)
 	if err != nil {
 		t.Fatal(err)
 	}

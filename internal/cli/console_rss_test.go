@@ -75,7 +75,7 @@ func TestConsoleResidentChild(t *testing.T) {
 		_ = m.Render()
 		took = time.Since(start) // wall clock: measuring
 	})
-	if st := m.State(); st.Preview || !st.Stored {
+	if st := m.State(); st.Partial || !st.Stored {
 		t.Fatalf("the stored data did not replace the preview: %+v", st)
 	}
 	keys := []tea.KeyPressMsg{{Code: tea.KeyEnd}, {Code: tea.KeyHome}}

@@ -157,7 +157,7 @@ func TestConsoleStoredStart(t *testing.T) {
 	}
 	defer ses.close()
 	be := &consoleBackend{Service: ses.svc, ses: ses}
-	if _, err := be.Stored(ctx); !errors.Is(err, tui.ErrNoSnapshot) {
+	if _, err := be.Open(ctx, nil); !errors.Is(err, tui.ErrNoSnapshot) {
 		t.Fatalf("empty database: %v, want ErrNoSnapshot", err)
 	}
 	var mu sync.Mutex
@@ -177,7 +177,7 @@ func TestConsoleStoredStart(t *testing.T) {
 			t.Errorf("no finished progress for %s: %v", sys, seen)
 		}
 	}
-	stored, err := be.Stored(ctx)
+	stored, err := be.Open(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,7 +109,7 @@ func printPlanText(w io.Writer, p plan.Plan, all bool) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "kind\titems\tin --auto")
 	for _, k := range plan.Kinds() {
-		fmt.Fprintf(tw, "%s\t%d\t%s\n", k, p.Summary[k], autoText(p, k))
+		fmt.Fprintf(tw, "%s\t%d\t%s\n", k, p.Summary[k], autoText(&p, k))
 	}
 	tw.Flush()
 	if p.Guard.Tripped {
@@ -137,7 +137,9 @@ func printPlanText(w io.Writer, p plan.Plan, all bool) {
 	tw.Flush()
 }
 
-func autoText(p plan.Plan, k plan.Kind) string {
+// autoText says what --auto does with the items of kind k, by the rule the
+// engine decides with (plan.AppliedUnattended).
+func autoText(p *plan.Plan, k plan.Kind) string {
 	identity := 0
 	auto, held := 0, 0
 	for _, it := range p.Items {
@@ -147,7 +149,7 @@ func autoText(p plan.Plan, k plan.Kind) string {
 		switch {
 		case it.Identity != "":
 			identity++
-		case it.Auto:
+		case p.AppliedUnattended(it):
 			auto++
 		default:
 			held++
@@ -256,12 +258,6 @@ func (a *App) applyCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return usageError(fmt.Errorf("%s: %w", args[0], err))
 			}
-			approved := map[string]bool{}
-			for _, it := range p.Items {
-				if it.Kind.Writes() {
-					approved[it.ID] = true
-				}
-			}
 			s, err := a.openSession(cmd.Context(), g, false)
 			if err != nil {
 				return err
@@ -271,7 +267,7 @@ func (a *App) applyCommand(g *globalOptions) *cobra.Command {
 				return usageError(fmt.Errorf("%s %w", args[0], err))
 			}
 			pr := newPrinter(g.logFormat, a.Stdout, a.Clock)
-			out, stops, err := s.svc.Sync(cmd.Context(), service.SyncRequest{Mode: engine.ModeApply, Plan: &p, Approved: approved,
+			out, stops, err := s.svc.Sync(cmd.Context(), service.SyncRequest{Mode: engine.ModeApply, Saved: &p,
 				LockWait: o.lockWait, Observer: a.progressPrinter(pr, s.cfg, g.debug)})
 			return a.finishRun(pr, out, stops, err, "nothing was applied")
 		},

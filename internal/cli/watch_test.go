@@ -12,6 +12,7 @@ import (
 	hikemu "github.com/doorsync/doorsync/internal/emulator/hikvision"
 	"github.com/doorsync/doorsync/internal/emulator/site"
 	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/tui"
 )
 
 // TestWatchAppliesARenewalIncrementally: after the start-up reconcile, a
@@ -59,8 +60,8 @@ func TestWatchAppliesARenewalIncrementally(t *testing.T) {
 	defer ses.close()
 	be := &consoleBackend{Service: ses.svc, ses: ses}
 	waitFor(t, 10*time.Second, func() bool {
-		kept, err := be.LastPlan(ctx)
-		if err != nil {
+		var kept tui.Data
+		if _, err := be.Open(ctx, func(d tui.Data) { kept = d }); err != nil {
 			return false
 		}
 		for _, it := range kept.Plan.Items {

@@ -393,7 +393,7 @@ func (e *Engine) decide(runID int64, p plan.Plan, o Options) ([]plan.Item, []sto
 			if o.Approved != nil {
 				ok = o.Approved[it.ID]
 			} else {
-				ok = it.Auto && !p.Guard.Tripped && p.Source.Error == ""
+				ok = p.AppliedUnattended(it)
 			}
 			status = store.StatusHeld
 			if ok {

@@ -156,3 +156,12 @@ func WithZone(p Plan, zone *time.Location) Plan {
 	p.zone = zone
 	return p
 }
+
+// AppliedUnattended says whether an unattended run (--auto, watch) writes
+// it without an operator: a write its kind's policy allows (Item.Auto, never
+// set for an identity change), in a plan whose source was read and whose
+// guard did not trip. The one place that rule stands: the engine decides by
+// it, and the plan's text and reports say what it decided.
+func (p *Plan) AppliedUnattended(it Item) bool {
+	return it.Kind.Writes() && it.Auto && !p.Guard.Tripped && p.Source.Error == ""
+}

@@ -102,13 +102,14 @@ func FromPlan(p plan.Plan, includeInSync bool) Report {
 		if it.Kind == plan.InSync && !includeInSync {
 			continue
 		}
-		r.Rows = append(r.Rows, rowOf(it, p.Zone(), p.Guard.Tripped))
+		r.Rows = append(r.Rows, rowOf(&p, it))
 	}
 	slices.SortStableFunc(r.Rows, func(a, b Row) int { return cmp.Compare(kindRank(a.Kind), kindRank(b.Kind)) })
 	return r
 }
 
-func rowOf(it plan.Item, zone *time.Location, guard bool) Row {
+func rowOf(p *plan.Plan, it plan.Item) Row {
+	zone := p.Zone()
 	r := Row{
 		Kind: string(it.Kind), Email: string(it.Email), Name: it.Name, MemberID: it.MemberID,
 		Target: it.Target, System: it.System, Account: it.Account, AccountName: it.AccountName,
@@ -126,7 +127,7 @@ func rowOf(it plan.Item, zone *time.Location, guard bool) Row {
 		cur, des := it.CurrentEnd.Time, it.DesiredEnd.Time
 		r.DaysDiff = member.DateOf(cur, cur.Location()).DaysUntil(member.DateOf(des, des.Location()))
 	}
-	r.Status = statusOf(it, guard)
+	r.Status = statusOf(p, it)
 	return r
 }
 
@@ -137,13 +138,13 @@ func formatEnd(t plan.LocalTime) string {
 	return t.Format(endLayout)
 }
 
-func statusOf(it plan.Item, guard bool) string {
+func statusOf(p *plan.Plan, it plan.Item) string {
 	switch {
 	case it.Kind == plan.InSync:
 		return StatusOK
-	case it.Kind.Writes() && guard:
+	case it.Kind.Writes() && p.Guard.Tripped:
 		return StatusGuard
-	case it.Kind.Writes() && it.Auto:
+	case p.AppliedUnattended(it):
 		return StatusAuto
 	case it.Kind.Writes() || it.Kind == plan.Ambiguous:
 		return StatusHeld

@@ -35,43 +35,43 @@ func (s *Service) lastSync(ctx context.Context) time.Time {
 // cron mails, or the item has changed since).
 const autoHeldWindow = 7 * 24 * time.Hour
 
-// LastPlan is the plan the last fetch made, as stored: the console's first
-// frame.
-func (s *Service) LastPlan(ctx context.Context) (backend.Data, error) {
+// Open is what the last fetch saved, for the console's instant start
+// (backend.Backend). The stored last plan is cheap to read and goes to
+// first at once (Data.Partial); the stored snapshots are then planned —
+// or, when the plan was made from these very snapshots, today, with
+// today's links, configuration and written ends (madeFrom,
+// keptPlanCurrent), that plan is used as it is: planning them again would
+// give the same and cost as much memory as the first frame. A target
+// without a snapshot is planned as unreadable, so nothing is offered for
+// it.
+func (s *Service) Open(ctx context.Context, first func(backend.Data)) (backend.Data, error) {
+	kept, err := s.lastPlan(ctx)
+	if err != nil {
+		// Only a slower start: the snapshots are what the plan is made of.
+		return s.stored(ctx, nil)
+	}
+	if first != nil {
+		first(kept)
+	}
+	return s.stored(ctx, &kept)
+}
+
+// lastPlan is the plan the last fetch made, as stored, alone.
+func (s *Service) lastPlan(ctx context.Context) (backend.Data, error) {
 	p, takenAt, err := s.store.LastPlan(ctx, time.LoadLocation)
-	if errors.Is(err, store.ErrNoSnapshot) {
-		return backend.Data{}, fmt.Errorf("%w: %w", backend.ErrNoSnapshot, err)
-	} else if err != nil {
+	if err != nil {
 		return backend.Data{}, err
 	}
 	held, err := s.store.HeldSince(ctx, s.clock.Now().Add(-autoHeldWindow), engine.ModeAuto, engine.ModeWatch)
 	if err != nil {
 		return backend.Data{}, err
 	}
-	d := backend.Data{Plan: p, TakenAt: takenAt, Stored: true, Preview: true, LastSync: s.lastSync(ctx), AutoHeld: held}
-	s.served.Lock()
-	s.served.data = &d
-	s.served.Unlock()
-	return d, nil
+	return backend.Data{Plan: p, TakenAt: takenAt, Stored: true, Partial: true, LastSync: s.lastSync(ctx), AutoHeld: held}, nil
 }
 
-// takeServed returns the plan LastPlan served, once.
-func (s *Service) takeServed() *backend.Data {
-	s.served.Lock()
-	defer s.served.Unlock()
-	d := s.served.data
-	s.served.data = nil
-	return d
-}
-
-// Stored plans against the snapshots the last fetch saved. A target without
-// one is planned as unreadable, so nothing is offered for it. The plan
-// LastPlan served is used as it is when it was made from these very
-// snapshots, today, with today's links, configuration and written ends
-// (madeFrom, keptPlanCurrent): planning them again would give the same and
-// cost as much memory as the first frame.
-func (s *Service) Stored(ctx context.Context) (backend.Data, error) {
-	shown := s.takeServed()
+// stored plans against the snapshots the last fetch saved, using kept (the
+// stored last plan, nil: none) when it still holds.
+func (s *Service) stored(ctx context.Context, kept *backend.Data) (backend.Data, error) {
 	r, err := s.newRun(ctx, nil)
 	if err != nil {
 		return backend.Data{}, err
@@ -116,8 +116,8 @@ func (s *Service) Stored(ctx context.Context) (backend.Data, error) {
 			oldest = taken[i]
 		}
 	}
-	if shown != nil && madeFrom(shown, takenAt, taken, targets, member.DateOf(now, s.cfg.Zone)) && keptPlanCurrent(ctx, eng) {
-		return s.dataWith(ctx, &shown.Plan, eng, snap, oldest, true)
+	if kept != nil && madeFrom(kept, takenAt, taken, targets, member.DateOf(now, s.cfg.Zone)) && keptPlanCurrent(ctx, eng) {
+		return s.dataWith(ctx, &kept.Plan, eng, snap, oldest, true)
 	}
 	return s.data(ctx, eng, snap, oldest, true)
 }
@@ -129,13 +129,13 @@ func keptPlanCurrent(ctx context.Context, eng *engine.Engine) bool {
 	return ok && err == nil
 }
 
-// madeFrom says whether the stored last plan shown was made from exactly
-// the snapshots read (same read time for every side, none missing) on the
-// same day: then, with the same other inputs (keptPlanCurrent), it is the
-// plan of these snapshots.
-func madeFrom(shown *backend.Data, membersAt time.Time, taken []time.Time, targets []plan.TargetState, today member.Date) bool {
-	p := &shown.Plan
-	if !shown.Preview || !shown.TakenAt.Equal(membersAt) || p.Source.Error != "" || p.Today != today {
+// madeFrom says whether the stored last plan was made from exactly the
+// snapshots read (same read time for every side, none missing) on the same
+// day: then, with the same other inputs (keptPlanCurrent), it is the plan
+// of these snapshots.
+func madeFrom(kept *backend.Data, membersAt time.Time, taken []time.Time, targets []plan.TargetState, today member.Date) bool {
+	p := &kept.Plan
+	if !kept.TakenAt.Equal(membersAt) || p.Source.Error != "" || p.Today != today {
 		return false
 	}
 	read := map[string]bool{}

@@ -81,13 +81,6 @@ type Service struct {
 	// twice stays stopped for the rest of the session rather than being
 	// asked again each time a detail opens.
 	session *run
-	// served is the kept last plan LastPlan gave the console (the fast
-	// start's first frame), until Stored reuses it or plans again: the
-	// console never hands it back.
-	served struct {
-		sync.Mutex
-		data *backend.Data
-	}
 	// inFlight counts the console's applies still running; interrupted is
 	// set when one ended because its context did (Close, Wait).
 	inFlight    sync.WaitGroup

@@ -11,13 +11,14 @@ import (
 )
 
 // SyncRequest shapes one run of the commands: --auto (policy decides) or
-// apply FILE (the operator approved the plan's write items).
+// apply FILE (the operator approved the saved plan's write items).
 type SyncRequest struct {
 	Mode string // engine.ModeAuto, engine.ModeApply
-	// Plan and Approved: a saved plan and the items approved in it; nil:
-	// fetch and plan now, policy decides.
-	Plan     *plan.Plan
-	Approved map[string]bool
+	// Saved is the plan of apply FILE: saving it and naming it approves
+	// every write item in it ("apply exactly the write items of a saved
+	// plan"); the others were reported when it was made. nil: fetch and
+	// plan now, and policy decides.
+	Saved *plan.Plan
 	// LockWait is how long to wait for another run (0: do not wait).
 	LockWait time.Duration
 	Observer engine.Observer // nil: nobody
@@ -32,15 +33,26 @@ func (s *Service) Sync(ctx context.Context, req SyncRequest) (engine.Outcome, []
 		return engine.Outcome{}, nil, err
 	}
 	defer r.close()
-	o := engine.Options{Mode: req.Mode, Plan: req.Plan, Approved: req.Approved, LockWait: req.LockWait}
-	if req.Approved != nil {
-		o.ApprovedBy = s.user
+	o := engine.Options{Mode: req.Mode, LockWait: req.LockWait}
+	if req.Saved != nil {
+		o.Plan, o.Approved, o.ApprovedBy = req.Saved, writeIDs(req.Saved), s.user
 	}
 	out, err := r.eng.Sync(ctx, o)
 	if err != nil && engine.IsLocked(err) {
 		return out, nil, err // nothing was contacted
 	}
 	return out, s.remember(ctx, r, out.TargetErrs), err
+}
+
+// writeIDs are the ids of p's write items.
+func writeIDs(p *plan.Plan) map[string]bool {
+	ids := map[string]bool{}
+	for _, it := range p.Items {
+		if it.Kind.Writes() {
+			ids[it.ID] = true
+		}
+	}
+	return ids
 }
 
 // Plan fetches both sides and plans, holding no run lock: it writes only
