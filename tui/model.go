@@ -181,7 +181,16 @@ func (m *Model) open() tea.Cmd {
 	req := m.nextReq()
 	be, ctx, s := m.opt.Backend, m.ctx, newStream()
 	go func() {
-		d, err := be.Open(ctx, func(first Data) { s.push(openedMsg{req: req, data: first}) })
+		d, err := be.Open(ctx, func(first Data) {
+			// The rest is read once the plan is shown, so that the cheap
+			// first frame does not share the two cores with it.
+			shown := make(chan struct{})
+			s.push(openedMsg{req: req, data: first, shown: shown})
+			select {
+			case <-shown:
+			case <-ctx.Done():
+			}
+		})
 		s.push(openedMsg{req: req, data: d, err: err, last: true})
 	}()
 	return s.next()
@@ -296,6 +305,9 @@ func (m *Model) onStream(msg streamMsg) tea.Cmd {
 
 // onOpened shows what the last fetch saved, unless newer data is shown.
 func (m *Model) onOpened(msg openedMsg) tea.Cmd {
+	if msg.shown != nil {
+		defer close(msg.shown)
+	}
 	if m.shownReq > msg.req {
 		return nil // a refresh has already shown newer data
 	}

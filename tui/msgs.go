@@ -13,6 +13,9 @@ type openedMsg struct {
 	data Data
 	err  error
 	last bool
+	// shown, with the plan alone, is closed once the console shows it (or
+	// drops it): Open reads the rest then.
+	shown chan struct{}
 }
 
 type refreshProgressMsg struct {
