@@ -178,31 +178,33 @@ func (w *worker) run(ctx context.Context, t target.Target, items []plan.Item) ([
 	}
 	for start := 0; start < len(all); start += w.batch {
 		if ctx.Err() != nil {
-			return w.skipRest(ctx, res, all[start:], fmt.Errorf("cancelled: %w", ctx.Err()))
+			return w.settleRest(ctx, res, all[start:], Cancelled, errCancelledBeforeSent(ctx))
 		}
 		chunk := all[start:min(start+w.batch, len(all))]
 		if err := w.holding(ctx); err != nil {
 			// Another run holds the database now: this one sends nothing
 			// more.
 			w.emit(Event{Phase: PhaseWrite, Err: err})
-			w.skipRest(ctx, res, all[start:], err)
+			w.settleRest(ctx, res, all[start:], Skipped, err)
 			return res, err
 		}
-		// The chunk in flight completes even if ctx is cancelled meanwhile
-		// (but is not retried after that: see worker.runCtx).
+		// The chunk's requests go out on a context a cancel does not end,
+		// so the one in flight completes and is read back; the send gate
+		// (sendGate) keeps the rest of the chunk from being sent, and
+		// nothing is retried (worker.runCtx).
 		w.runCtx = ctx
 		stop, err := w.chunk(context.WithoutCancel(ctx), t, items, res, chunk)
 		if err != nil {
 			if w.lost != nil {
 				// The chunk's items are settled; the rest are not sent.
 				w.emit(Event{Phase: PhaseWrite, Err: err})
-				w.skipRest(ctx, res, all[start+len(chunk):], err)
+				w.settleRest(ctx, res, all[start+len(chunk):], Skipped, err)
 			}
 			return res, err
 		}
 		if stop != nil {
 			w.emit(Event{Phase: PhaseWrite, Err: stop})
-			return w.skipRest(ctx, res, all[start+len(chunk):], stop)
+			return w.settleRest(ctx, res, all[start+len(chunk):], Skipped, stop)
 		}
 	}
 	return res, nil
@@ -225,7 +227,7 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 		// Cancelled meanwhile: nothing was written, the items are skipped.
 		st, why := Failed, fmt.Errorf("re-read before writing: %w", err)
 		if w.cancelled() {
-			st, why = Skipped, fmt.Errorf("cancelled before writing: %w", err)
+			st, why = Cancelled, errCancelledBeforeSent(w.runCtx)
 		}
 		for _, i := range chunk {
 			res[i].Status, res[i].Err = st, why
@@ -234,6 +236,12 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 			}
 		}
 		return err, nil
+	}
+	if w.cancelled() {
+		// Stopped while the accounts were read: nothing of the chunk is
+		// sent.
+		_, err := w.settleRest(ctx, res, chunk, Cancelled, errCancelledBeforeSent(w.runCtx))
+		return nil, err
 	}
 	type pending struct {
 		i       int
@@ -301,6 +309,30 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 		}
 		return nil, w.notSent(ctx, res, chunk, w.lost)
 	}
+	if w.cancelled() {
+		// Stopped while writing: what never left is cancelled (its journal
+		// entry closes, nothing was written); what was sent is read back.
+		sent := live[:0:0]
+		var sentErrs []error
+		var sentAttempts []int
+		for j, p := range live {
+			if attempts[j] > 0 {
+				sent, sentErrs, sentAttempts = append(sent, p), append(sentErrs, errs[j]), append(sentAttempts, attempts[j])
+				continue
+			}
+			res[p.i].Status, res[p.i].Err = Cancelled, errCancelledBeforeSent(w.runCtx)
+			if err := w.e.Recorder.CloseIntent(ctx, p.journal, res[p.i]); err != nil {
+				return nil, fmt.Errorf("close journal of item %s on %s: %w", items[p.i].ID, w.name, err)
+			}
+			if err := w.finish(ctx, &res[p.i]); err != nil {
+				return nil, err
+			}
+		}
+		live, errs, attempts = sent, sentErrs, sentAttempts
+		if len(live) == 0 {
+			return nil, nil
+		}
+	}
 	var spent error // the target's retry budget ran out, or it stopped answering
 	for j, p := range live {
 		res[p.i].Attempts = attempts[j]
@@ -328,8 +360,15 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 		}
 		after, err := w.lookup(ctx, t, ids)
 		maxEnd := t.Info().MaxEnd
-		for _, p := range live {
+		for j, p := range live {
 			w.verify(&res[p.i], after, err, open, p.i, maxEnd)
+			if w.cancelled() && err == nil && res[p.i].Status == Failed && !open[p.i] && retryable(errs[j]) {
+				// Sent, refused for now (busy, no answer) and not sent
+				// again because the operator stopped the run: not
+				// written, and not a failure.
+				res[p.i].Status = Cancelled
+				res[p.i].Err = fmt.Errorf("not written (%w); not sent again: %w", errs[j], context.Cause(w.runCtx))
+			}
 		}
 		if err != nil && target.ClassOf(err) == target.Auth {
 			stop = err
@@ -417,7 +456,7 @@ func (w *worker) write(ctx context.Context, t target.Target, updates []target.Up
 	tries := w.retries.Budget(w.name).Begin()
 	defer tries.Done()
 	for len(open) > 0 {
-		if w.holding(ctx) != nil {
+		if w.sendGate(ctx) != nil {
 			// Not sent: the caller settles the items.
 			break
 		}
@@ -427,7 +466,7 @@ func (w *worker) write(ctx context.Context, t target.Target, updates []target.Up
 		}
 		// The target asks again before each of its requests: a lock
 		// taken over in the middle of the batch stops the rest of it.
-		got := t.Write(target.WithSendGate(ctx, w.holding), batch)
+		got := t.Write(target.WithSendGate(ctx, w.sendGate), batch)
 		var again []int
 		answered, progressed := false, false
 		for j, i := range open {
@@ -492,6 +531,29 @@ func (w *worker) retryContext(ctx context.Context) context.Context {
 // cancelled reports whether the caller cancelled the run.
 func (w *worker) cancelled() bool { return w.runCtx != nil && w.runCtx.Err() != nil }
 
+// sendGate is what a target asks before each request that changes it
+// (target.CheckSend): the operator has not stopped the run, and the run
+// still holds its lock. A cancel thus stops a chunk between two requests:
+// the one in flight completes and is read back, the rest are cancelled.
+func (w *worker) sendGate(ctx context.Context) error {
+	if w.cancelled() {
+		return errCancelledBeforeSent(w.runCtx)
+	}
+	return w.holding(ctx)
+}
+
+// errCancelledBeforeSent is why an item was not sent: the run was
+// stopped (context.Canceled, or the cause given).
+func errCancelledBeforeSent(ctx context.Context) error {
+	return fmt.Errorf("cancelled before it was sent: %w", context.Cause(ctx))
+}
+
+// retryable: err is a refusal that would have been sent again (busy, no
+// answer), not a definitive one.
+func retryable(err error) bool {
+	return err != nil && (errors.Is(err, target.ErrNotSent) || Classify(err) != backoff.Stop)
+}
+
 // lookup reads accounts, trying again within the target's budget.
 func (w *worker) lookup(ctx context.Context, t target.Target, ids []string) (map[string]target.Account, error) {
 	var got map[string]target.Account
@@ -532,9 +594,10 @@ func (w *worker) failAll(ctx context.Context, res []Result, st Status, err error
 	return res, nil
 }
 
-func (w *worker) skipRest(ctx context.Context, res []Result, rest []int, why error) ([]Result, error) {
+// settleRest settles the items not tried with st and why, and records them.
+func (w *worker) settleRest(ctx context.Context, res []Result, rest []int, st Status, why error) ([]Result, error) {
 	for _, i := range rest {
-		res[i].Status, res[i].Err = Skipped, why
+		res[i].Status, res[i].Err = st, why
 		if err := w.finish(context.WithoutCancel(ctx), &res[i]); err != nil {
 			return res, err
 		}

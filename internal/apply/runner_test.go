@@ -79,6 +79,19 @@ func (m *memRecorder) CloseIntent(_ context.Context, id int64, r apply.Result) e
 	return nil
 }
 
+// openCount is how many journal entries were opened and not closed.
+func (m *memRecorder) openCount() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for id := range m.open {
+		if _, ok := m.closed[id]; !ok {
+			n++
+		}
+	}
+	return n
+}
+
 func (m *memRecorder) Record(_ context.Context, _ int64, r apply.Result) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -355,46 +368,91 @@ func TestApplyNeverWritesWithoutJournal(t *testing.T) {
 	}
 }
 
-func TestApplyCancelStopsAfterInFlightChunk(t *testing.T) {
+// Cancelling stops sending at once (issue 13 §1): the write in flight
+// completes and is read back, nothing more is sent to any terminal — not
+// even the rest of the chunk already re-read and journalled — and the items
+// not sent are cancelled, not failed or skipped. The operator stops when
+// the first write reaches the entrance; each terminal may receive at most
+// the one write it had in flight.
+func TestApplyCancelStopsWithinTheChunk(t *testing.T) {
 	w := newWorld(t, 600, nil)
 	items := w.writes(plan.Extend, plan.Reactivate)
 	ctx, cancel := context.WithCancel(context.Background())
-	var once sync.Once
-	eng := apply.Runner{Targets: w.targets, Recorder: newRecorder(w.site), RunID: 1, Retry: instant(), Batch: 5,
-		Progress: func(e apply.Event) {
-			if e.Result != nil && e.Result.Status == apply.Applied {
-				once.Do(cancel)
+	defer cancel()
+	isModify := func(r emulator.Request) bool { return strings.HasSuffix(r.Path, "/UserInfo/Modify") }
+	var mu sync.Mutex
+	cancelled := false
+	after := map[string]int{} // per terminal: writes that arrived after the cancel
+	for _, ep := range w.site.Terminals {
+		ep.Log.Watch(func(r emulator.Request) {
+			if !isModify(r) {
+				return
 			}
-		}}
+			mu.Lock()
+			defer mu.Unlock()
+			if cancelled {
+				after[ep.Name]++
+			} else if ep.Name == "entrance" {
+				cancelled = true
+				cancel()
+			}
+		})
+	}
+	rec := newRecorder(w.site)
+	eng := apply.Runner{Targets: w.targets, Recorder: rec, RunID: 1, Retry: instant()}
 	results, err := eng.Run(ctx, items)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var applied, skipped int
-	for _, r := range results {
-		switch r.Status {
-		case apply.Applied:
-			applied++
-			if got := endOnTerminal(w, r.Item.Target, r.Item.Account); got != r.Item.DesiredEnd.Format("2006-01-02T15:04:05") {
-				t.Errorf("applied item not on the terminal: %s", got)
-			}
-		case apply.Skipped:
-			skipped++
-			if got := endOnTerminal(w, r.Item.Target, r.Item.Account); got == r.Item.DesiredEnd.Format("2006-01-02T15:04:05") {
-				t.Errorf("skipped item %s was written", r.Item.Account)
-			}
-		default:
-			t.Errorf("%s: %s %v", r.Item.Account, r.Status, r.Err)
+	mu.Lock()
+	defer mu.Unlock()
+	if !cancelled {
+		t.Fatal("no write reached the entrance: the test proves nothing")
+	}
+	for name, n := range after {
+		if n > 1 {
+			t.Errorf("%s received %d writes after the cancel; at most the one in flight may follow", name, n)
 		}
 	}
-	if applied == 0 || skipped == 0 {
-		t.Fatalf("applied %d, skipped %d: cancel must stop between chunks", applied, skipped)
+	count := map[apply.Status]int{}
+	for _, r := range results {
+		count[r.Status]++
+		want := r.Item.DesiredEnd.Format("2006-01-02T15:04:05")
+		switch got := endOnTerminal(w, r.Item.Target, r.Item.Account); r.Status {
+		case apply.Applied:
+			if got != want {
+				t.Errorf("applied item %s not on %s: %s", r.Item.Account, r.Item.Target, got)
+			}
+		case apply.Cancelled:
+			if got == want {
+				t.Errorf("cancelled item %s was written on %s", r.Item.Account, r.Item.Target)
+			}
+			if !errors.Is(r.Err, context.Canceled) {
+				t.Errorf("cancelled item %s: %v", r.Item.Account, r.Err)
+			}
+		default:
+			t.Errorf("%s on %s: %s %v; want applied or cancelled", r.Item.Account, r.Item.Target, r.Status, r.Err)
+		}
+	}
+	// What was sent (before the cancel, and the one in flight) is applied;
+	// everything else is cancelled.
+	sent := 0
+	for _, ep := range w.site.Terminals {
+		sent += ep.Log.Count(func(r emulator.Request) bool { return isModify(r) && r.Status != http.StatusUnauthorized })
+	}
+	if count[apply.Applied] != sent || count[apply.Cancelled] != len(items)-sent {
+		t.Fatalf("%d items, %d writes sent: %v; want those sent applied and the rest cancelled", len(items), sent, count)
+	}
+	// Every journal entry opened is closed: nothing is left for the next
+	// run to read back.
+	if open := rec.openCount(); open != 0 {
+		t.Errorf("%d journal entries left open", open)
 	}
 }
 
 // Cancelling while a busy terminal is being retried stops the retries at
 // once: the request in flight completes, nothing more is sent, and the
-// items that were not written are skipped, not failed. Before, the chunk in
+// items that were not written are cancelled, not failed. Before, the chunk in
 // flight kept retrying until the target's whole budget was spent.
 func TestApplyCancelStopsRetries(t *testing.T) {
 	w := newWorld(t, 200, nil)
@@ -431,8 +489,8 @@ func TestApplyCancelStopsRetries(t *testing.T) {
 		t.Errorf("%d requests reached the busy terminal; after the cancel none may follow", sent)
 	}
 	for _, r := range results {
-		if r.Status != apply.Skipped || !errors.Is(r.Err, context.Canceled) {
-			t.Errorf("%s: %s %v; want skipped as cancelled", r.Item.Account, r.Status, r.Err)
+		if r.Status != apply.Cancelled || !errors.Is(r.Err, context.Canceled) {
+			t.Errorf("%s: %s %v; want cancelled", r.Item.Account, r.Status, r.Err)
 		}
 	}
 }

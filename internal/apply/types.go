@@ -45,7 +45,11 @@ const (
 	Applied Status = "applied" // written and confirmed by read-back
 	Failed  Status = "failed"  // the target refused, or read-back disagreed
 	Stale   Status = "stale"   // the account changed, or is no longer the member's, since planning: not written
-	Skipped Status = "skipped" // not attempted (target stopped, run cancelled)
+	Skipped Status = "skipped" // not attempted (target stopped, lock lost)
+	// Cancelled: not sent, because the operator stopped the run first
+	// (Esc in the console, a signal): neither failed nor to be retried
+	// by itself.
+	Cancelled Status = "cancelled"
 )
 
 // Result is what happened to one item.

@@ -126,6 +126,21 @@ func e2eRunItems(t *testing.T, s *e2eSite, runID int64) []store.ItemRecord {
 	return items
 }
 
+// e2eRun reads one recorded run.
+func e2eRun(t *testing.T, s *e2eSite, runID int64) store.Run {
+	t.Helper()
+	st, err := store.OpenReadOnly(context.Background(), s.db, s.Clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r, err := st.Run(context.Background(), runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // A terminal whose password is wrong, from the start or changed on the
 // device during the writes, gets at most two authenticated attempts, is not
 // locked out, receives no further writes, and the other terminal is synced;

@@ -2,17 +2,23 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/doorsync/doorsync/internal/emulator"
 	"github.com/doorsync/doorsync/internal/store"
 )
 
-// SIGTERM while --auto writes, with NTK configured: the writes in flight
-// complete, the NTK list is not uploaded and its items say so (skipped, not
-// left "planned"), and the run is recorded as interrupted with exit 1 —
-// not as a raw "store: … context canceled" error.
+// SIGTERM while --auto writes, with NTK configured (issue 13 §1: stop means
+// stop): the write in flight on each terminal completes and nothing more
+// reaches any terminal; the NTK list is not uploaded; every item not sent
+// is recorded cancelled (not failed, not left "planned"); the run is
+// recorded as cancelled with counts that agree with its items, and the
+// exit is 1 with "interrupted", not a raw "store: … context canceled".
 func TestAutoInterruptedWhileWritingWithNTK(t *testing.T) {
 	s := startE2ESiteAll(t, 200, 5)
 	for _, ep := range s.Terminals {
@@ -21,31 +27,24 @@ func TestAutoInterruptedWhileWritingWithNTK(t *testing.T) {
 	app, out, errb := newTestApp(s.Clock, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan int, 1)
-	go func() { done <- app.Run(ctx, []string{"--auto", "--config", s.cfg}) }()
-	ep := s.Terminals[0]
-	deadline := time.Now().Add(30 * time.Second) // wall clock: a polling deadline
-	for ep.Log.Count(e2eIsModify) == 0 {
-		if time.Now().After(deadline) { // wall clock: as above
-			t.Fatal("no write reached the entrance")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	cancel() // what SIGTERM does
-	code := <-done
+	stop := cancelAtFirstWrite(s, cancel) // what SIGTERM does
+	code := app.Run(ctx, []string{"--auto", "--config", s.cfg})
 	text := out.String() + errb.String()
 	if code != ExitFailed || !strings.Contains(text, "interrupted while applying") || strings.Contains(text, "context canceled") && strings.Contains(text, "store:") {
 		t.Fatalf("exit %d:\n%s", code, text)
 	}
+	stop.check(t)
 	if n := len(s.NTKServer.Accepted()); n != 0 {
 		t.Errorf("NTK accepted %d lists after the interrupt", n)
 	}
 	var ntk, planned int
+	count := map[store.ItemStatus]int{}
 	for _, it := range e2eRunItems(t, s, 1) {
+		count[it.Status]++
 		if it.System == "ntk" && it.Kind.Writes() {
 			ntk++
-			if it.Status != store.StatusSkipped || !strings.Contains(it.Error, "not uploaded") {
-				t.Errorf("NTK item %s: %s %q; want skipped, not uploaded", it.Account, it.Status, it.Error)
+			if it.Status != store.StatusCancelled || !strings.Contains(it.Error, "not uploaded") {
+				t.Errorf("NTK item %s: %s %q; want cancelled, not uploaded", it.Account, it.Status, it.Error)
 			}
 		}
 		if it.Status == store.StatusPlanned {
@@ -57,5 +56,72 @@ func TestAutoInterruptedWhileWritingWithNTK(t *testing.T) {
 	}
 	if planned != 0 {
 		t.Errorf("%d items left planned", planned)
+	}
+	if count[store.StatusFailed] != 0 || count[store.StatusSkipped] != 0 || count[store.StatusCancelled] == 0 {
+		t.Errorf("items by status %v: want none failed or skipped, the rest cancelled", count)
+	}
+	run := e2eRun(t, s, 1)
+	if run.Outcome != "cancelled" || run.Counts["applied"] != count[store.StatusApplied] ||
+		run.Counts["cancelled"] != count[store.StatusCancelled] || run.Counts["failed"] != 0 {
+		t.Errorf("run %s, counts %v; its items: %v", run.Outcome, run.Counts, count)
+	}
+	if !strings.Contains(text, fmt.Sprintf("%d applied, 0 failed", count[store.StatusApplied])) ||
+		!strings.Contains(text, fmt.Sprintf("%d cancelled", count[store.StatusCancelled])) {
+		t.Errorf("the summary does not say what the history says (%v):\n%s", count, text)
+	}
+}
+
+// writesAfterCancel counts, per target, the writes that reached it after
+// the run was cancelled.
+type writesAfterCancel struct {
+	mu        sync.Mutex
+	cancelled bool
+	after     map[string]int
+}
+
+// cancelAtFirstWrite calls cancel the moment the first write reaches the
+// site's first terminal (watching every terminal's and NEYROSS's requests
+// as they arrive), and counts every write that arrives after it.
+func cancelAtFirstWrite(s *e2eSite, cancel func()) *writesAfterCancel {
+	w := &writesAfterCancel{after: map[string]int{}}
+	first := s.Terminals[0].Name
+	watch := func(name string, isWrite func(emulator.Request) bool) func(emulator.Request) {
+		return func(r emulator.Request) {
+			if !isWrite(r) {
+				return
+			}
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			switch {
+			case w.cancelled:
+				w.after[name]++
+			case name == first:
+				w.cancelled = true
+				cancel()
+			}
+		}
+	}
+	for _, ep := range s.Terminals {
+		ep.Log.Watch(watch(ep.Name, e2eIsModify))
+	}
+	if s.Neyross.Log != nil {
+		s.Neyross.Log.Watch(watch("neyross", func(r emulator.Request) bool { return r.Method != http.MethodGet }))
+	}
+	return w
+}
+
+// check: the run was cancelled, and each target received at most the one
+// write it had in flight.
+func (w *writesAfterCancel) check(t *testing.T) {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.cancelled {
+		t.Fatal("no write reached the first terminal: the test proves nothing")
+	}
+	for name, n := range w.after {
+		if n > 1 {
+			t.Errorf("%s received %d writes after the cancel; at most the one in flight may follow", name, n)
+		}
 	}
 }

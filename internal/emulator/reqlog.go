@@ -27,8 +27,18 @@ type Request struct {
 
 // RequestLog records requests. Safe for concurrent use.
 type RequestLog struct {
-	mu   sync.Mutex
-	reqs []Request
+	mu    sync.Mutex
+	reqs  []Request
+	watch func(Request)
+}
+
+// Watch has f called with each request as it arrives, before it is
+// answered (on the request's goroutine): a test acts at an exact point of
+// an exchange, e.g. cancels a run when its first write reaches a terminal.
+func (l *RequestLog) Watch(f func(Request)) {
+	l.mu.Lock()
+	l.watch = f
+	l.mu.Unlock()
 }
 
 // Entries returns a copy of everything logged so far.
@@ -60,9 +70,13 @@ func (l *RequestLog) Reset() {
 
 func (l *RequestLog) add(r Request) int {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.reqs = append(l.reqs, r)
-	return len(l.reqs) - 1
+	i, watch := len(l.reqs)-1, l.watch
+	l.mu.Unlock()
+	if watch != nil {
+		watch(r)
+	}
+	return i
 }
 
 func (l *RequestLog) setOutcome(i, status int, fault string) {

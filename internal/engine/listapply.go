@@ -48,14 +48,14 @@ func (e *Engine) splitLists(selected []plan.Item) ([]plan.Item, map[string][]pla
 	return rest, byList
 }
 
-// skipLists records the items of whole-list targets as not uploaded: the
-// run was interrupted. The database must still be written: hence
+// skipLists records the items of whole-list targets as cancelled (not
+// uploaded): the run was stopped. The database must still be written: hence
 // WithoutCancel.
 func (e *Engine) skipLists(ctx context.Context, runID int64, o Options, byList map[string][]plan.Item, out *Outcome) error {
 	rec := recorder{st: e.store, approvedBy: o.ApprovedBy}
 	for _, l := range e.lists {
 		for _, it := range byList[l.info().Name] {
-			r := apply.Result{Item: it, Status: apply.Skipped, Err: fmt.Errorf("not uploaded: %w", context.Cause(ctx))}
+			r := apply.Result{Item: it, Status: apply.Cancelled, Err: fmt.Errorf("not uploaded: cancelled: %w", context.Cause(ctx))}
 			if err := rec.Record(context.WithoutCancel(ctx), runID, r); err != nil {
 				return err
 			}

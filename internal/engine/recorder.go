@@ -60,6 +60,8 @@ func itemStatus(s apply.Status) store.ItemStatus {
 		return store.StatusFailed
 	case apply.Stale:
 		return store.StatusStale
+	case apply.Cancelled:
+		return store.StatusCancelled
 	}
 	return store.StatusSkipped
 }

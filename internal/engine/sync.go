@@ -64,9 +64,12 @@ type Outcome struct {
 	Applied  int
 	Failed   int // failed or skipped because of an error
 	Stale    int
-	Status   string // notify.Outcome… or "ok"
-	Errors   []string
-	Code     int // exit code by the contract
+	// Cancelled counts the items not sent because the run was stopped
+	// (Esc, a signal): neither failed nor stale.
+	Cancelled int
+	Status    string // notify.Outcome… or "ok"
+	Errors    []string
+	Code      int // exit code by the contract
 	// TargetErrs holds, per target name, why it could not be read in this
 	// run (the plan has the same as text).
 	TargetErrs map[string]error
@@ -79,6 +82,14 @@ type Outcome struct {
 }
 
 const maxErrors = 10
+
+// ErrInterrupted is wrapped by the error of a run stopped while reading or
+// applying (its context ended: Esc in the console, a signal); the run's
+// outcome is OutcomeCancelled.
+var ErrInterrupted = errors.New("interrupted")
+
+// OutcomeCancelled is the outcome of a stopped run.
+const OutcomeCancelled = "cancelled"
 
 // Sync runs fetch → plan → approve → apply → record under the database's
 // run lock. A returned error means the run could not start or could not be
@@ -147,8 +158,8 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			// was busy): nothing is planned or written, and the run says
 			// so rather than fail on its next database read.
 			out.Plan.Source.Members = len(snap.Members)
-			return e.finish(ctx, run, out, o, fmt.Errorf("interrupted while reading Cardskipper and the targets: nothing was planned or written: %w",
-				context.Cause(ctx)))
+			return e.finish(ctx, run, out, o, fmt.Errorf("%w while reading Cardskipper and the targets: nothing was planned or written: %w",
+				ErrInterrupted, context.Cause(ctx)))
 		}
 		o.built = builtLists{}
 		p, err := e.plan(ctx, snap, o.built)
@@ -231,9 +242,9 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	var interrupted error
 	if ctx.Err() != nil {
 		// The writes in flight were completed and read back; the rest
-		// were not attempted (skipped). The run says so, and fails.
-		interrupted = fmt.Errorf("interrupted while applying: the writes in flight were completed and read back, the rest not attempted: %w",
-			context.Cause(ctx))
+		// were not sent (cancelled). The run says so.
+		interrupted = fmt.Errorf("%w while applying: the writes in flight were completed and read back, the rest cancelled: %w",
+			ErrInterrupted, context.Cause(ctx))
 	}
 	return e.finish(ctx, run, out, o, interrupted)
 }
@@ -459,6 +470,8 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 			out.Applied++
 		case apply.Stale:
 			out.Stale++
+		case apply.Cancelled:
+			out.Cancelled++
 		case apply.Failed, apply.Skipped:
 			out.Failed++
 			if r.Err != nil {
@@ -498,6 +511,12 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 	default:
 		out.Status = "ok"
 	}
+	if errors.Is(fatal, ErrInterrupted) {
+		// Someone stopped it (Esc, Ctrl-C, systemctl stop): the history
+		// says so, and nobody is notified of their own act; the next run
+		// takes up what was cancelled.
+		out.Status = OutcomeCancelled
+	}
 
 	run.FinishedAt = e.clock.Now()
 	run.Outcome = out.Status
@@ -513,6 +532,9 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 		run.Counts[string(k)] = n
 	}
 	run.Counts["applied"], run.Counts["failed"], run.Counts["stale"], run.Counts["held"] = out.Applied, out.Failed, out.Stale, out.Held
+	if out.Cancelled > 0 {
+		run.Counts["cancelled"] = out.Cancelled
+	}
 	identities := identityChanges(p)
 	if len(identities) > 0 {
 		run.Counts["identity"] = len(identities)
@@ -534,6 +556,9 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 // Summary is a one-line account of the outcome.
 func (o Outcome) Summary() string {
 	s := fmt.Sprintf("%d applied, %d failed, %d stale, %d held", o.Applied, o.Failed, o.Stale, o.Held)
+	if o.Cancelled > 0 {
+		s += fmt.Sprintf(", %d cancelled", o.Cancelled)
+	}
 	if o.Acknowledged > 0 {
 		s += fmt.Sprintf(", %s accepted", identityChangesText(o.Acknowledged))
 	} else if n := len(identityChanges(o.Plan)); n > 0 && o.Held > 0 {

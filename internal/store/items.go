@@ -21,7 +21,9 @@ const (
 	StatusApplied ItemStatus = "applied" // written and confirmed by read-back
 	StatusFailed  ItemStatus = "failed"  // refused, or read-back disagreed
 	StatusStale   ItemStatus = "stale"   // the account changed since planning: not written
-	StatusSkipped ItemStatus = "skipped" // not attempted (target stopped, run cancelled)
+	StatusSkipped ItemStatus = "skipped" // not attempted (target stopped, lock lost)
+	// StatusCancelled: not sent, because the operator stopped the run.
+	StatusCancelled ItemStatus = "cancelled"
 	// StatusReported: a kind the sync never writes (missing, unlinked,
 	// no_email, invalid), recorded so the history shows what was reported.
 	StatusReported ItemStatus = "reported"
@@ -30,7 +32,7 @@ const (
 // Valid reports whether st is a known status.
 func (st ItemStatus) Valid() bool {
 	switch st {
-	case StatusPlanned, StatusHeld, StatusApplied, StatusFailed, StatusStale, StatusSkipped, StatusReported:
+	case StatusPlanned, StatusHeld, StatusApplied, StatusFailed, StatusStale, StatusSkipped, StatusCancelled, StatusReported:
 		return true
 	}
 	return false

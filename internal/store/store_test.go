@@ -164,7 +164,7 @@ func TestMigrateFromEmpty(t *testing.T) {
 		versions = append(versions, v)
 	}
 	rows.Close()
-	if want := []int{1, 2, 3, 4}; !slices.Equal(versions, want) {
+	if want := []int{1, 2, 3, 4, 5}; !slices.Equal(versions, want) {
 		t.Errorf("applied versions %v, want %v", versions, want)
 	}
 	// Reopening applies nothing twice.
