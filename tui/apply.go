@@ -39,6 +39,7 @@ func (m *Model) startApply(ids []string) tea.Cmd {
 	req := m.nextReq()
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.apply = applyState{req: req, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	m.setStatus(false, "") // what it said (e.g. "89 items selected") was about before the apply
 	be, s, p := m.opt.Backend, newStream(), m.data.Plan
 	go func() {
 		defer cancel()
@@ -90,14 +91,19 @@ func (m *Model) onApply(msg tea.Msg) tea.Cmd {
 		a.running = false
 		a.result, a.err = &msg.res, msg.err
 		m.logErr("apply", msg.err)
-		// Failed and skipped items stay selected for a retry; applied ones
-		// leave the selection.
+		// Failed, skipped and cancelled items stay selected to approve
+		// again; applied ones leave the selection.
 		clear(m.sel)
-		for _, id := range msg.res.FailedIDs {
+		for _, id := range slices.Concat(msg.res.FailedIDs, msg.res.CancelledIDs) {
 			m.sel[id] = true
 		}
 		if a.quitAfter {
 			return m.quit()
+		}
+		if m.quitAsk {
+			// The question was about stopping this apply: it has ended.
+			m.quitAsk = false
+			m.setStatus(false, "the apply ended before the answer: the console stays open")
 		}
 		// The plan changed on the terminals: read both sides again.
 		return m.startRefresh()
@@ -173,15 +179,22 @@ func (v *applyScreen) View() string {
 	case a.running:
 		b.WriteString(s.Title.Render("Applying") + s.Dim.Render("   esc stops after the requests in flight") + "\n")
 	case a.err != nil:
-		b.WriteString(s.Err.Render("Apply failed: "+a.err.Error()) + "\n")
+		for _, l := range wrapHang("Apply failed: "+printable(a.err.Error()), max(20, v.width), "", "  ") {
+			b.WriteString(s.Err.Render(clip(l, v.width)) + "\n")
+		}
+		if a.result != nil && a.result.Summary != "" {
+			// What was done before it failed is still done.
+			b.WriteString(clip("  "+a.result.Summary, v.width) + "\n")
+		}
 	default:
-		// The run's own summary (it counts the identity changes accepted),
-		// wrapped rather than cut.
-		for i, l := range wrap("Done: "+a.result.Summary, max(20, v.width), "") {
-			if i > 0 {
-				l = "  " + l
-			}
-			b.WriteString(s.Title.Render(clip(l, v.width)) + "\n")
+		// The run's own summary (it counts the identity changes accepted
+		// and the items cancelled), wrapped rather than cut.
+		head, style := "Done: ", s.Title
+		if a.result.Stopped {
+			head, style = "Stopped: ", s.Warn
+		}
+		for _, l := range wrapHang(head+a.result.Summary, max(20, v.width), "", "  ") {
+			b.WriteString(style.Render(clip(l, v.width)) + "\n")
 		}
 		if n := a.result.Acknowledged; n > 0 {
 			for _, l := range wrapHang(fmt.Sprintf("%s accepted as shown: nothing written; the next runs compare with %s",
@@ -204,8 +217,10 @@ func (v *applyScreen) View() string {
 				b.WriteString(s.Err.Render(clip(l, v.width)) + "\n")
 			}
 		}
-		if n := len(a.result.FailedIDs); n > 0 {
-			b.WriteString(clip(s.Warn.Render(fmt.Sprintf("%s selected: a approves %s again", plural(n, "failed item")+pick(n == 1, " stays", " stay"), pick(n == 1, "it", "them"))), v.width) + "\n")
+		if line := keptSelected(len(a.result.FailedIDs), len(a.result.CancelledIDs)); line != "" {
+			for _, l := range wrapHang(line, max(20, v.width), "", "  ") {
+				b.WriteString(s.Warn.Render(clip(l, v.width)) + "\n")
+			}
 		}
 	}
 	used := strings.Count(b.String(), "\n")
@@ -215,6 +230,25 @@ func (v *applyScreen) View() string {
 		b.WriteString(clip(r, v.width) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// keptSelected says which items of the apply stay selected: "3 failed
+// items stay selected…", "28 cancelled items…", "3 failed and 28
+// cancelled items…" ("" when none).
+func keptSelected(failed, cancelled int) string {
+	n := failed + cancelled
+	var what string
+	switch {
+	case n == 0:
+		return ""
+	case cancelled == 0:
+		what = plural(failed, "failed item")
+	case failed == 0:
+		what = plural(cancelled, "cancelled item")
+	default:
+		what = fmt.Sprintf("%d failed and %d cancelled items", failed, cancelled)
+	}
+	return fmt.Sprintf("%s selected: a approves %s again", what+pick(n == 1, " stays", " stay"), pick(n == 1, "it", "them"))
 }
 
 // bar is a progress bar of plain characters (readable without colour).

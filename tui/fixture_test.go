@@ -125,6 +125,8 @@ type fakeBackend struct {
 	mu         sync.Mutex
 	stored     Data
 	storedErr  error
+	applyGate  chan struct{} // when set, Apply starts once it is closed
+	stopAfter  int           // Apply: the items after the first stopAfter are cancelled, as after Esc (0: none)
 	lastPlan   *Data         // Open's first answer; nil: none stored
 	openGate   chan struct{} // when set, Open returns the stored data once it is closed
 	fresh      Data
@@ -207,7 +209,14 @@ func (f *fakeBackend) Refresh(ctx context.Context, progress func(Progress)) (Dat
 func (f *fakeBackend) Apply(ctx context.Context, p plan.Plan, ids []string, progress func(ApplyProgress)) (ApplyResult, error) {
 	f.mu.Lock()
 	f.applied = append(f.applied, ids)
+	gate := f.applyGate
 	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+		}
+	}
 	var res ApplyResult
 	byID := map[string]plan.Item{}
 	for _, it := range p.Items {
@@ -224,6 +233,14 @@ func (f *fakeBackend) Apply(ctx context.Context, p plan.Plan, ids []string, prog
 		}
 		st := "applied"
 		var err error
+		if f.stopAfter > 0 && i >= f.stopAfter {
+			// Stopped (Esc): what was not sent is cancelled, as the engine
+			// records it.
+			res.Stopped = true
+			res.Cancelled++
+			res.CancelledIDs = append(res.CancelledIDs, id)
+			continue
+		}
 		if f.failIDs[id] {
 			st, err = "failed", errors.New("deviceBusy")
 			res.Failed++
@@ -234,6 +251,9 @@ func (f *fakeBackend) Apply(ctx context.Context, p plan.Plan, ids []string, prog
 		progress(ApplyProgress{Target: it.Target, Done: i + 1, Total: len(ids), ItemID: id, Status: st, Err: err})
 	}
 	res.Summary = fmt.Sprintf("%d applied, %d failed, 0 stale, 0 held", res.Applied, res.Failed)
+	if res.Cancelled > 0 {
+		res.Summary += fmt.Sprintf(", %d cancelled", res.Cancelled)
+	}
 	if res.Acknowledged > 0 {
 		res.Summary += ", " + plural(res.Acknowledged, "identity change") + " accepted"
 	}
@@ -516,6 +536,21 @@ func identityChangesInput(t testing.TB) plan.Input {
 		{Target: "gym", Account: "1006", MemberID: "150998", Email: "old.owner@example.si", Name: "Luka Horvat", AccountName: "LUKA HORVAT"},
 	}
 	return in
+}
+
+// stoppedBackend applies the first two items of an apply, the first of
+// them failing, and cancels the rest: the operator pressed Esc.
+func stoppedBackend(t testing.TB) *fakeBackend {
+	t.Helper()
+	d := fixtureData(t, 12)
+	be := &fakeBackend{stored: d, fresh: d, stopAfter: 2, failIDs: map[string]bool{}}
+	for _, it := range d.Plan.Items {
+		if it.Kind == plan.Extend {
+			be.failIDs[it.ID] = true
+			break
+		}
+	}
+	return be
 }
 
 func identityChangesBackend(t testing.TB) *fakeBackend {

@@ -43,6 +43,9 @@ func TestGolden(t *testing.T) {
 		{name: "detail", keys: []string{"enter"}},
 		{name: "help", keys: []string{"?"}},
 		{name: "applied", keys: []string{"space", "a", "y"}},
+		// stopped with Esc after two items, one of them failed: the rest
+		// cancelled, and selected still
+		{name: "applied_stopped", keys: []string{"2", "A", "a", "y"}, be: stoppedBackend},
 		{name: "links", keys: []string{"L", "down", "down", "down", "x"}, links: true},
 		{name: "links_import", keys: []string{"L", "y", "i"}, links: true, prep: func(m *Model) {
 			typeText(t, m, "/srv/exports/persons.csv")

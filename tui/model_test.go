@@ -312,3 +312,53 @@ func TestSecondCtrlCConfirmsQuitWhileApplying(t *testing.T) {
 		t.Fatal("y after the apply ended did not quit")
 	}
 }
+
+// The quit question is about stopping the apply: when the apply ends while
+// it is shown, the question goes and the status line says so (issue 13
+// §2: it outlived the apply).
+func TestQuitQuestionEndsWithTheApply(t *testing.T) {
+	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
+	_, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m.apply = applyState{req: 7, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	m.screen = screenApply
+	press(t, m, "q")
+	if !strings.Contains(ansi.Strip(m.Render()), "Quit") {
+		t.Fatalf("q while applying did not ask:\n%s", ansi.Strip(m.Render()))
+	}
+	m.Update(applyDoneMsg{req: 7, res: ApplyResult{Summary: "3 applied, 0 failed, 0 stale, 0 held"}})
+	frame := ansi.Strip(m.Render())
+	if m.quitAsk || m.quitting || strings.Contains(frame, "stop after the requests in flight?") {
+		t.Fatalf("the question outlived the apply (asking %v, quitting %v):\n%s", m.quitAsk, m.quitting, frame)
+	}
+	if !strings.Contains(m.status, "the apply ended before the answer") {
+		t.Errorf("the status does not say what became of the question: %q", m.status)
+	}
+}
+
+// What the status line said before an apply ("4 items selected") is gone
+// during the apply, after it and back in the table (issue 13 §8).
+func TestApplyClearsTheOldStatus(t *testing.T) {
+	d := fixtureData(t, 12)
+	be := &fakeBackend{stored: d, fresh: d, applyGate: make(chan struct{})}
+	m := newTestModel(t, be, 80, 24)
+	press(t, m, "2", "A")
+	if !strings.Contains(m.status, "selected") {
+		t.Fatalf("select all said %q", m.status)
+	}
+	old := m.status
+	press(t, m, "a")
+	_, next := m.Update(keyMsg("y"))
+	if strings.Contains(ansi.Strip(m.Render()), old) {
+		t.Errorf("%q shown during the apply:\n%s", old, ansi.Strip(m.Render()))
+	}
+	close(be.applyGate)
+	run(t, m, next)
+	if strings.Contains(ansi.Strip(m.Render()), old) {
+		t.Errorf("%q shown after the apply:\n%s", old, ansi.Strip(m.Render()))
+	}
+	press(t, m, "esc")
+	if m.screen != screenTable || strings.Contains(ansi.Strip(m.Render()), old) {
+		t.Errorf("%q back in the table:\n%s", old, ansi.Strip(m.Render()))
+	}
+}

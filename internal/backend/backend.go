@@ -182,14 +182,20 @@ type ApplyResult struct {
 	Applied int
 	Failed  int
 	Stale   int
+	// Cancelled counts the items not sent because the apply was stopped
+	// (Stopped): the requests in flight finished and were read back.
+	Cancelled int
+	Stopped   bool
 	// Acknowledged counts the identity changes approved with nothing to
 	// write: the run accepted them as shown (engine.Outcome.Acknowledged).
 	Acknowledged int
 	// Summary is the run's own account ("… 2 identity changes accepted").
 	Summary string
-	// Failed lists the ids of items that failed or were skipped: the console
-	// keeps them selected for a retry.
-	FailedIDs []string
+	// FailedIDs lists the items that failed or were skipped, CancelledIDs
+	// those not sent because the apply was stopped: the console keeps
+	// both selected to approve again.
+	FailedIDs    []string
+	CancelledIDs []string
 	Errors    []string
 }
 
@@ -221,6 +227,6 @@ type RunEntry struct {
 	Error      string
 }
 
-// ErrNoSnapshot is returned (wrapped) by Backend.Stored when nothing was
+// ErrNoSnapshot is returned (wrapped) by Backend.Open when nothing was
 // saved yet: the console then waits for the first refresh.
 var ErrNoSnapshot = errors.New("no stored snapshot yet")

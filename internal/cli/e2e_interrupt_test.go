@@ -11,6 +11,7 @@ import (
 
 	"github.com/doorsync/doorsync/internal/emulator"
 	"github.com/doorsync/doorsync/internal/store"
+	"github.com/doorsync/doorsync/tui"
 )
 
 // SIGTERM while --auto writes, with NTK configured (issue 13 §1: stop means
@@ -123,5 +124,70 @@ func (w *writesAfterCancel) check(t *testing.T) {
 		if n > 1 {
 			t.Errorf("%s received %d writes after the cancel; at most the one in flight may follow", name, n)
 		}
+	}
+}
+
+// Esc in the console while it applies, with 150 ms per request (issue 13
+// §1: before, both terminals still reached 24/24 after the operator asked
+// to stop): the write in flight on each terminal completes and nothing
+// more reaches any terminal; the result says "stopped", not "failed"; its
+// numbers, the run's summary and the history agree; the items not sent
+// are cancelled and stay selected, none failed.
+func TestConsoleEscStopsTheApply(t *testing.T) {
+	s := startE2ESiteAll(t, 120, 7)
+	s.raiseGuard(t)
+	be := s.consoleBackend(t)
+	d, err := be.Refresh(context.Background(), func(tui.Progress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var approve []string
+	for _, it := range d.Plan.Items {
+		if it.Kind.Writes() && it.Identity == "" {
+			approve = append(approve, it.ID)
+		}
+	}
+	if len(approve) < 10 {
+		t.Fatalf("only %d write items: the test proves little", len(approve))
+	}
+	for _, ep := range s.Terminals {
+		ep.Faults.SetLatency(150 * time.Millisecond)
+	}
+	ctx, esc := context.WithCancel(context.Background())
+	defer esc()
+	stop := cancelAtFirstWrite(s, esc)
+	res, err := be.Apply(ctx, d.Plan, approve, func(tui.ApplyProgress) {})
+	if err != nil {
+		t.Fatalf("a stopped apply is not a failed one: %v", err)
+	}
+	stop.check(t)
+	if !res.Stopped || res.Failed != 0 || len(res.FailedIDs) != 0 || res.Cancelled == 0 ||
+		res.Applied+res.Stale+res.Cancelled != len(approve) || len(res.CancelledIDs) != res.Cancelled {
+		t.Fatalf("%d approved: %+v", len(approve), res)
+	}
+	want := fmt.Sprintf("%d applied, 0 failed, %d stale, 0 held, %d cancelled", res.Applied, res.Stale, res.Cancelled)
+	if res.Summary != want {
+		t.Errorf("summary %q, want %q", res.Summary, want)
+	}
+	for _, e := range res.Errors {
+		t.Errorf("error shown for a stop: %s", e)
+	}
+	runs, err := be.Runs(context.Background(), 1)
+	if err != nil || len(runs) != 1 || runs[0].ID != res.RunID {
+		t.Fatalf("runs %+v, %v", runs, err)
+	}
+	if c := runs[0].Counts; runs[0].Outcome != "cancelled" || c["applied"] != res.Applied || c["cancelled"] != res.Cancelled || c["failed"] != 0 {
+		t.Errorf("history: %s %v; the console said %+v", runs[0].Outcome, c, res)
+	}
+	items, err := be.RunItems(context.Background(), res.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byStatus := map[string]int{}
+	for _, it := range items {
+		byStatus[it.Status]++
+	}
+	if byStatus["applied"] != res.Applied || byStatus["cancelled"] != res.Cancelled || byStatus["failed"] != 0 {
+		t.Errorf("the run's items %v; the console said %+v", byStatus, res)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -236,21 +238,35 @@ func (s *Service) Apply(ctx context.Context, p plan.Plan, approved []string, pro
 	}
 	out, err := eng.Sync(ctx, engine.Options{Mode: engine.ModeConsole, Plan: &p, Approved: ids, ApprovedBy: s.user})
 	s.remember(ctx, r, out.TargetErrs)
-	res := backend.ApplyResult{RunID: out.RunID, Applied: out.Applied, Failed: out.Failed, Stale: out.Stale,
+	res := backend.ApplyResult{RunID: out.RunID, Applied: out.Applied, Failed: out.Failed, Stale: out.Stale, Cancelled: out.Cancelled,
 		Acknowledged: out.Acknowledged, Summary: out.Summary(), Errors: out.Errors}
+	if errors.Is(err, engine.ErrInterrupted) {
+		// Stopped by the operator: not a failure of the apply. The run's
+		// summary and history say what was applied and what cancelled;
+		// its errors list the interruption first, which the console says
+		// in its own words.
+		res.Stopped, err = true, nil
+		res.Errors = slices.DeleteFunc(res.Errors, func(e string) bool { return strings.HasPrefix(e, engine.ErrInterrupted.Error()) })
+	}
 	got := map[string]bool{}
 	for _, ar := range out.Results {
 		got[ar.Item.ID] = true
-		if ar.Status == apply.Failed || ar.Status == apply.Skipped {
+		switch ar.Status {
+		case apply.Failed, apply.Skipped:
 			res.FailedIDs = append(res.FailedIDs, ar.Item.ID)
+		case apply.Cancelled:
+			res.CancelledIDs = append(res.CancelledIDs, ar.Item.ID)
 		}
 	}
-	// Items the run never reached (it stopped early) stay selected too.
-	if err != nil || ctx.Err() != nil {
-		for _, id := range approved {
-			if !got[id] {
-				res.FailedIDs = append(res.FailedIDs, id)
-			}
+	// Items the run never reached (it failed or was stopped early) stay
+	// selected too.
+	for _, id := range approved {
+		switch {
+		case got[id]:
+		case res.Stopped:
+			res.CancelledIDs = append(res.CancelledIDs, id)
+		case err != nil:
+			res.FailedIDs = append(res.FailedIDs, id)
 		}
 	}
 	return res, err
