@@ -85,8 +85,7 @@ func (s *Service) newClients() (*clients, error) {
 		closers = append(closers, t.Close)
 	}
 	if n := cfg.Neyross; n != nil {
-		t, err := neyross.NewTarget(neyross.Config{Name: n.Name, BaseURL: n.URL, Token: n.Token.Value(), Zone: cfg.Zone,
-			Timeout: n.Timeout, Batch: n.Batch})
+		t, err := neyross.NewTarget(NeyrossConfig(cfg))
 		if err != nil {
 			return fail(err)
 		}
@@ -155,6 +154,14 @@ func (s *Service) newEngine(c *clients, obs engine.Observer) *engine.Engine {
 // time measured by clk.
 func retryPolicy(cfg *config.Config, clk clock.Clock) apply.Retry {
 	return apply.Retry{Budget: cfg.RetryBudget, Budgets: cfg.RetryBudgets(), Clock: clk}
+}
+
+// NeyrossConfig makes the NEYROSS client's Config of the [neyross] table
+// and the site's zone (the client knows no configuration): one translation
+// for runs, doctor and the demo's overview. cfg.Neyross must be set.
+func NeyrossConfig(cfg *config.Config) neyross.Config {
+	n := cfg.Neyross
+	return neyross.Config{Name: n.Name, BaseURL: n.URL, Token: n.Token.Value(), Zone: cfg.Zone, Timeout: n.Timeout, Batch: n.Batch}
 }
 
 // NTKClientConfig makes the NTK client's Config of the [ntk] table (the

@@ -78,8 +78,7 @@ func (b *holdBench) holds() holds { return holds{cfg: b.cfg, store: b.st, clock:
 // clients builds one run's clients from the configuration as it is now.
 func (b *holdBench) clients(t *testing.T) *clients {
 	t.Helper()
-	n := b.cfg.Neyross
-	nt, err := neyross.NewTarget(neyross.Config{Name: n.Name, BaseURL: n.URL, Token: n.Token.Value(), Zone: b.cfg.Zone})
+	nt, err := neyross.NewTarget(NeyrossConfig(b.cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
