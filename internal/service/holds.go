@@ -210,13 +210,10 @@ func (h holds) apply(ctx context.Context, c *clients) ([]string, error) {
 	return lifted, nil
 }
 
-// errTokenRejected stands for a NEYROSS stop whose error this run did not
-// keep (a token rejected while writing): only its being there matters.
-var errTokenRejected = errors.New("the platform rejected the API token")
-
 // stopOf says whether a target stopped in this run because its
-// credentials were rejected: stopped itself (terminals: after two
-// failures), or failed to be read because of one.
+// credentials were rejected: stopped itself (target.Stopper: a terminal
+// after two failures, NEYROSS at the first rejected token, also while
+// writing), or failed to be read because of one.
 func stopOf(t target.Target, readErr error) error {
 	if st, ok := t.(target.Stopper); ok {
 		if err := st.Stopped(); err != nil {
@@ -225,11 +222,6 @@ func stopOf(t target.Target, readErr error) error {
 	}
 	if readErr != nil && target.ClassOf(readErr) == target.Auth {
 		return readErr
-	}
-	// NEYROSS's client stops at the first rejected token; its target does
-	// not report it as a target.Stopper.
-	if nt, ok := t.(*neyross.Target); ok && nt.Client().Stopped() {
-		return errTokenRejected
 	}
 	return nil
 }
