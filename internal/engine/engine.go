@@ -358,6 +358,14 @@ func (e *Engine) heldErrs() map[string]error {
 	return held
 }
 
+// inZone is t in the site's zone (as it is when the engine has none).
+func (e *Engine) inZone(t time.Time) time.Time {
+	if e.zone == nil {
+		return t
+	}
+	return t.In(e.zone)
+}
+
 func (e *Engine) targetByName(name string) target.Target {
 	for _, t := range e.targets {
 		if t.Info().Name == name {
