@@ -191,7 +191,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			Holding:  e.store.CheckLock,
 			Progress: e.observer().Applying}
 		ae.Targets = map[string]target.Target{}
-		for _, t := range e.targets {
+		for _, t := range e.active() {
 			ae.Targets[t.Info().Name] = t
 		}
 		if o.Plan != nil && o.Approved != nil {
@@ -307,7 +307,7 @@ func (e *Engine) RememberPlan(ctx context.Context, p plan.Plan, takenAt time.Tim
 // hintSizes tells the targets that want it how many accounts the plan
 // read of them (target.SizeHinter), for a plan made by another process.
 func (e *Engine) hintSizes(p plan.Plan) {
-	for _, t := range e.targets {
+	for _, t := range e.active() {
 		h, ok := t.(target.SizeHinter)
 		if !ok {
 			continue

@@ -48,18 +48,6 @@ func (c *clients) reading() []target.Target {
 	return out
 }
 
-// heldStates are the held targets read account by account, as the plan
-// shows them: failed, with why.
-func (c *clients) heldStates() []plan.TargetState {
-	var out []plan.TargetState
-	for _, t := range c.targets {
-		if err := c.held[t.Info().Name]; err != nil {
-			out = append(out, plan.TargetState{Info: t.Info(), Err: err})
-		}
-	}
-	return out
-}
-
 // newClients builds fresh clients (terminals count authentication
 // failures for their whole life, so one set per run).
 func (s *Service) newClients() (*clients, error) {

@@ -77,18 +77,23 @@ func (s *Service) Stored(ctx context.Context) (backend.Data, error) {
 		return backend.Data{}, err
 	}
 	defer r.close()
-	eng, reading := r.eng, r.clients.reading()
+	eng, all := r.eng, r.clients.targets
 	// The snapshots are read and decoded concurrently: on two cores this is
 	// a fifth of the first frame at 50,000 members.
 	st := s.store
 	var members []member.Member
 	var takenAt time.Time
 	var membersErr error
-	targets := make([]plan.TargetState, len(reading))
-	taken := make([]time.Time, len(reading))
+	targets := make([]plan.TargetState, len(all))
+	taken := make([]time.Time, len(all))
 	var wg sync.WaitGroup
 	wg.Go(func() { members, takenAt, membersErr = st.Members(ctx) })
-	for i, t := range reading {
+	for i, t := range all {
+		if why := r.clients.held[t.Info().Name]; why != nil {
+			// Held after rejected credentials: shown as such, in its place.
+			targets[i] = plan.TargetState{Info: t.Info(), Err: why}
+			continue
+		}
 		wg.Go(func() {
 			accs, at, err := st.Accounts(ctx, t.Info().Name)
 			targets[i] = plan.TargetState{Info: t.Info(), Accounts: accs}
@@ -99,10 +104,6 @@ func (s *Service) Stored(ctx context.Context) (backend.Data, error) {
 		})
 	}
 	wg.Wait()
-	// Targets held after rejected credentials are shown as such.
-	held := r.clients.heldStates()
-	targets = append(targets, held...)
-	taken = append(taken, make([]time.Time, len(held))...)
 	if errors.Is(membersErr, store.ErrNoSnapshot) {
 		return backend.Data{}, fmt.Errorf("%w: %w", backend.ErrNoSnapshot, membersErr)
 	} else if membersErr != nil {

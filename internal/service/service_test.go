@@ -17,7 +17,9 @@ import (
 	"github.com/doorsync/doorsync/internal/emulator"
 	"github.com/doorsync/doorsync/internal/emulator/dataset"
 	"github.com/doorsync/doorsync/internal/emulator/site"
+	"github.com/doorsync/doorsync/internal/engine"
 	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/store"
 )
 
@@ -528,5 +530,55 @@ func TestWatchKeepsItsIntervalWithAHeldTerminal(t *testing.T) {
 	}
 	if third.Full || third.Err != nil || third.Wait != time.Minute {
 		t.Errorf("third pass: full %v, %v, waits %v; want an incremental pass at the interval", third.Full, third.Err, third.Wait)
+	}
+}
+
+// A held target keeps its place among the targets: the plan, the run and
+// the console's stored view list them in the configuration's order (issue
+// 12 review: a held target moved to the end).
+func TestHeldTargetKeepsItsPlace(t *testing.T) {
+	r := newRig(t, 30)
+	first := r.cfg.Hikvision[0].Name
+	r.setTerminalPassword(first, "wrong-pass-1234")
+	svc, _ := r.service(t, "doorsync.db")
+	ctx := context.Background()
+	names := func(p plan.Plan) []string {
+		var out []string
+		for _, ts := range p.Targets {
+			out = append(out, ts.Name)
+		}
+		return out
+	}
+	stopped, stops, err := svc.Sync(ctx, SyncRequest{Mode: engine.ModeAuto})
+	if err != nil || len(stops) != 1 {
+		t.Fatalf("the rejected run: %v, stops %+v", err, stops)
+	}
+	want := names(stopped.Plan)
+	if len(want) < 3 || want[0] != first {
+		t.Fatalf("the rejected run's targets %v: want %s first, as configured", want, first)
+	}
+	held, _, err := svc.Sync(ctx, SyncRequest{Mode: engine.ModeAuto})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(held.Plan); !slices.Equal(got, want) {
+		t.Errorf("with %s held the run's targets are %v, want %v", first, got, want)
+	}
+	if e := held.Plan.Targets[0].Error; !strings.Contains(e, "not contacted") {
+		t.Errorf("the held %s's place says %q", first, e)
+	}
+	p, _, err := svc.Plan(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(p); !slices.Equal(got, want) {
+		t.Errorf("with %s held plan's targets are %v, want %v", first, got, want)
+	}
+	d, err := svc.Stored(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(d.Plan); !slices.Equal(got, want) {
+		t.Errorf("with %s held the console's stored targets are %v, want %v", first, got, want)
 	}
 }
