@@ -64,9 +64,14 @@ type Outcome struct {
 	Applied  int
 	Failed   int // failed or skipped because of an error
 	Stale    int
-	Status   string // notify.Outcome… or "ok"
-	Errors   []string
-	Code     int // exit code by the contract
+	// Skipped counts the approved items not attempted because their
+	// target is held (Hold: its credentials were rejected in an earlier
+	// run): they are not failures of their own, and the target's hold
+	// says why.
+	Skipped int
+	Status  string // notify.Outcome… or "ok"
+	Errors  []string
+	Code    int // exit code by the contract
 	// TargetErrs holds, per target name, why it could not be read in this
 	// run (the plan has the same as text).
 	TargetErrs map[string]error
@@ -439,20 +444,13 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 		codes = append(codes, exitcode.Failed)
 		addErr(p.Source.Error)
 	}
-	broken := 0
 	for _, t := range p.Targets {
 		if t.Error != "" {
-			broken++
 			addErr(t.Error)
 		}
 	}
-	if broken > 0 {
-		if broken == len(p.Targets) {
-			codes = append(codes, exitcode.Failed)
-		} else {
-			codes = append(codes, exitcode.Partial)
-		}
-	}
+	held := e.heldErrs()
+	skipped := map[string]int{} // by target: items skipped because it is held
 	for _, r := range out.Results {
 		switch r.Status {
 		case apply.Applied:
@@ -460,19 +458,21 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 		case apply.Stale:
 			out.Stale++
 		case apply.Failed, apply.Skipped:
+			if why := held[r.Item.Target]; why != nil && r.Status == apply.Skipped {
+				// Left alone with its target: the hold says why, once.
+				out.Skipped++
+				if skipped[r.Item.Target]++; skipped[r.Item.Target] == 1 && !slices.Contains(out.Errors, why.Error()) {
+					addErr(why.Error())
+				}
+				continue
+			}
 			out.Failed++
 			if r.Err != nil {
 				addErr(fmt.Sprintf("%s account %s <%s>: %v", r.Item.Target, r.Item.Account, r.Item.Email, r.Err))
 			}
 		}
 	}
-	if out.Failed > 0 {
-		if out.Applied == 0 && out.Stale == 0 {
-			codes = append(codes, exitcode.Failed)
-		} else {
-			codes = append(codes, exitcode.Partial)
-		}
-	}
+	codes = append(codes, e.targetCodes(p, out, skipped, nil)...)
 	// An operator's explicit approval (apply FILE, the console) is not
 	// held back by the guard.
 	guard := p.Guard.Tripped && o.Approved == nil
@@ -513,6 +513,9 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 		run.Counts[string(k)] = n
 	}
 	run.Counts["applied"], run.Counts["failed"], run.Counts["stale"], run.Counts["held"] = out.Applied, out.Failed, out.Stale, out.Held
+	if out.Skipped > 0 {
+		run.Counts["skipped"] = out.Skipped
+	}
 	identities := identityChanges(p)
 	if len(identities) > 0 {
 		run.Counts["identity"] = len(identities)
@@ -531,9 +534,52 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 	return out, errors.Join(fatal, ferr)
 }
 
+// targetCodes are the exit codes the targets' state and the items' results
+// call for: failed targets (all failed: Failed, else Partial), and failed
+// items or items skipped with their held target (none applied: Failed,
+// else Partial). skipped counts by target the items skipped because it is
+// held. The targets in ignore count as fine (held quietly: see Quiet).
+func (e *Engine) targetCodes(p plan.Plan, out Outcome, skipped map[string]int, ignore map[string]bool) []int {
+	var codes []int
+	broken, counted := 0, 0
+	for _, t := range p.Targets {
+		if ignore[t.Name] {
+			continue
+		}
+		counted++
+		if t.Error != "" {
+			broken++
+		}
+	}
+	if broken > 0 {
+		if broken == counted {
+			codes = append(codes, exitcode.Failed)
+		} else {
+			codes = append(codes, exitcode.Partial)
+		}
+	}
+	notDone := out.Failed
+	for name, n := range skipped {
+		if !ignore[name] {
+			notDone += n
+		}
+	}
+	if notDone > 0 {
+		if out.Applied == 0 && out.Stale == 0 {
+			codes = append(codes, exitcode.Failed)
+		} else {
+			codes = append(codes, exitcode.Partial)
+		}
+	}
+	return codes
+}
+
 // Summary is a one-line account of the outcome.
 func (o Outcome) Summary() string {
 	s := fmt.Sprintf("%d applied, %d failed, %d stale, %d held", o.Applied, o.Failed, o.Stale, o.Held)
+	if o.Skipped > 0 {
+		s += fmt.Sprintf(", %d skipped (target held)", o.Skipped)
+	}
 	if o.Acknowledged > 0 {
 		s += fmt.Sprintf(", %s accepted", identityChangesText(o.Acknowledged))
 	} else if n := len(identityChanges(o.Plan)); n > 0 && o.Held > 0 {

@@ -582,3 +582,65 @@ func TestHeldTargetKeepsItsPlace(t *testing.T) {
 		t.Errorf("with %s held the console's stored targets are %v, want %v", first, got, want)
 	}
 }
+
+// Items of a saved plan whose target is held are skipped, never sent, and
+// counted as skipped, not failed: in the outcome, its summary and the
+// run's recorded counts that history shows (issue 12 review).
+func TestHeldTargetsItemsAreSkippedNotFailed(t *testing.T) {
+	r := newRig(t, 60)
+	r.cfg.Policy.MaxRevocations, r.cfg.Policy.MaxRevocationPercent = 100000, 100
+	svc, _ := r.service(t, "doorsync.db")
+	ctx := context.Background()
+	saved, _, err := svc.Plan(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const held = "entrance"
+	approved := map[string]bool{}
+	onHeld := 0
+	for _, it := range saved.Items {
+		if it.Kind.Writes() && it.Identity == "" {
+			approved[it.ID] = true
+			if it.Target == held {
+				onHeld++
+			}
+		}
+	}
+	if onHeld == 0 {
+		t.Fatalf("the data set has no write item for %s", held)
+	}
+	r.setTerminalPassword(held, "wrong-pass-1234")
+	if _, stops, err := svc.Sync(ctx, SyncRequest{Mode: engine.ModeAuto}); err != nil || len(stops) != 1 {
+		t.Fatalf("the rejected run: %v, stops %+v", err, stops)
+	}
+	ep := r.terminal(t, held)
+	ep.Log.Reset()
+	out, _, err := svc.Sync(ctx, SyncRequest{Mode: engine.ModeApply, Plan: &saved, Approved: approved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ep.Log.Count(nil); n != 0 {
+		t.Errorf("the held %s got %d requests", held, n)
+	}
+	if out.Skipped != onHeld || out.Failed != 0 {
+		t.Errorf("outcome: %d skipped, %d failed; want %d skipped (the held target's items), 0 failed", out.Skipped, out.Failed, onHeld)
+	}
+	if want := fmt.Sprintf("%d skipped (target held)", onHeld); !strings.Contains(out.Summary(), want) || !strings.Contains(out.Summary(), "0 failed") {
+		t.Errorf("summary %q, want 0 failed and %q", out.Summary(), want)
+	}
+	run, items, err := svc.Run(ctx, out.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Counts["failed"] != 0 || run.Counts["skipped"] != onHeld {
+		t.Errorf("recorded counts %v: want failed 0, skipped %d", run.Counts, onHeld)
+	}
+	for _, it := range items {
+		if it.Target == held && (it.Status != store.StatusSkipped || !strings.Contains(it.Error, "not contacted")) {
+			t.Errorf("item %s on the held %s: %s, %q; want skipped with the hold's reason", it.ItemID, held, it.Status, it.Error)
+		}
+	}
+	if out.Code != 3 {
+		t.Errorf("exit code %d, want 3 (partial: the held target's renewals are not done)", out.Code)
+	}
+}
