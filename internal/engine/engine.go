@@ -145,7 +145,10 @@ type Engine struct {
 	// their place, and items of a saved plan for them are skipped with
 	// their error. A held whole-list target is marked on its ListTarget
 	// instead.
-	held     map[string]error
+	held map[string]error
+	// quiet are the held targets the admin was already told about
+	// (Quiet): a run notifies only when something else is worth it.
+	quiet    map[string]bool
 	store    *store.Store
 	clock    clock.Clock
 	notifier notify.Notifier
@@ -191,6 +194,25 @@ func (e *Engine) Hold(name string, why error) {
 		l.held = why
 	}
 }
+
+// Quiet marks the hold of the named target as known to the admin (the
+// caller told them, or tells them on its own cadence): the run still
+// leaves the target out and reports it as failed, with its exit code, but
+// a run whose only trouble is quiet holds notifies no one — cron and watch
+// would otherwise send the same news every few minutes. Call it after
+// Hold; a target not held is ignored.
+func (e *Engine) Quiet(name string) {
+	if e.heldErrs()[name] == nil {
+		return
+	}
+	if e.quiet == nil {
+		e.quiet = map[string]bool{}
+	}
+	e.quiet[name] = true
+}
+
+// quietHolds are the held targets Quiet marked.
+func (e *Engine) quietHolds() map[string]bool { return e.quiet }
 
 // Snapshot is what one fetch read.
 type Snapshot struct {

@@ -81,6 +81,9 @@ type Outcome struct {
 	// Acknowledged counts identity changes an operator approved that write
 	// nothing (accepted as shown).
 	Acknowledged int
+	// Notified: the run's notification was sent (a run needs one when its
+	// status is worth it and not only because of targets held quietly).
+	Notified bool
 }
 
 const maxErrors = 10
@@ -472,7 +475,6 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 			}
 		}
 	}
-	codes = append(codes, e.targetCodes(p, out, skipped, nil)...)
 	// An operator's explicit approval (apply FILE, the console) is not
 	// held back by the guard.
 	guard := p.Guard.Tripped && o.Approved == nil
@@ -484,19 +486,13 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 		// operator must look again.
 		codes = append(codes, exitcode.Held)
 	}
-	out.Code = exitcode.Worst(codes...)
-	switch out.Code {
-	case exitcode.Failed:
-		out.Status = notify.OutcomeFailed
-	case exitcode.Partial:
-		out.Status = notify.OutcomePartial
-	case exitcode.Held:
-		out.Status = notify.OutcomeHeld
-		if guard {
-			out.Status = notify.OutcomeGuard
-		}
-	default:
-		out.Status = "ok"
+	out.Code = exitcode.Worst(append(codes, e.targetCodes(p, out, skipped, nil)...)...)
+	out.Status = statusOf(out.Code, guard)
+	tell := notify.ShouldNotify(out.Status)
+	if quiet := e.quietHolds(); tell && len(quiet) > 0 {
+		// Targets held quietly (the admin was told of their holds) are
+		// no news: the run notifies only when something else is.
+		tell = notify.ShouldNotify(statusOf(exitcode.Worst(append(codes, e.targetCodes(p, out, skipped, quiet)...)...), guard))
 	}
 
 	run.FinishedAt = e.clock.Now()
@@ -522,16 +518,35 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 	}
 	ferr := e.store.FinishRun(context.WithoutCancel(ctx), run)
 
-	if e.notifier != nil && notify.ShouldNotify(out.Status) {
+	if e.notifier != nil && tell {
 		ev := notify.Event{RunID: run.ID, Outcome: out.Status, Mode: run.Mode, Host: e.host, StartedAt: run.StartedAt,
 			FinishedAt: run.FinishedAt, Counts: run.Counts, Errors: out.Errors, GuardReason: p.Guard.Reason, Summary: out.Summary(),
 			Identity: identities}
 		// A failing notification is reported, never fatal.
 		if err := e.notifier.Notify(context.WithoutCancel(ctx), ev); err != nil {
 			e.warn(StageNotify, "", fmt.Errorf("notification failed: %w", err))
+		} else {
+			out.Notified = true
 		}
 	}
 	return out, errors.Join(fatal, ferr)
+}
+
+// statusOf is the run's status (notify.Outcome…, "ok") of its exit code;
+// guard: the guard held the run back.
+func statusOf(code int, guard bool) string {
+	switch code {
+	case exitcode.Failed:
+		return notify.OutcomeFailed
+	case exitcode.Partial:
+		return notify.OutcomePartial
+	case exitcode.Held:
+		if guard {
+			return notify.OutcomeGuard
+		}
+		return notify.OutcomeHeld
+	}
+	return "ok"
 }
 
 // targetCodes are the exit codes the targets' state and the items' results

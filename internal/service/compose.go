@@ -32,7 +32,10 @@ type clients struct {
 	targets []target.Target
 	lists   []engine.ListTarget
 	// held says, by target name, why a target is left out (nil: none).
-	held  map[string]error
+	held map[string]error
+	// tell says, by target name, that the admin is to be told of its hold
+	// in this run (else it is left out quietly: engine.Quiet).
+	tell  map[string]bool
 	close func()
 }
 
@@ -56,7 +59,7 @@ func (s *Service) newClients() (*clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &clients{source: src, held: map[string]error{}}
+	c := &clients{source: src, held: map[string]error{}, tell: map[string]bool{}}
 	var closers []func()
 	c.close = func() {
 		for _, f := range closers {
@@ -129,11 +132,18 @@ func (s *Service) newEngine(c *clients, obs engine.Observer) *engine.Engine {
 		deps.Notifier = n
 	}
 	eng := engine.New(ec, deps)
+	var names []string
 	for _, t := range c.targets {
-		eng.Hold(t.Info().Name, c.held[t.Info().Name])
+		names = append(names, t.Info().Name)
 	}
 	for _, l := range c.lists {
-		eng.Hold(l.Target.Info().Name, c.held[l.Target.Info().Name])
+		names = append(names, l.Target.Info().Name)
+	}
+	for _, name := range names {
+		eng.Hold(name, c.held[name])
+		if c.held[name] != nil && !c.tell[name] {
+			eng.Quiet(name)
+		}
 	}
 	return eng
 }

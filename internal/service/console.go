@@ -214,7 +214,7 @@ func (s *Service) Refresh(ctx context.Context, progress func(backend.Progress)) 
 		return backend.Data{}, err
 	}
 	// The console shows the failures itself.
-	s.remember(ctx, r, readErrs(snap))
+	s.remember(ctx, r, runFacts{readErrs: readErrs(snap), full: true})
 	d, err := s.data(ctx, eng, snap, snap.TakenAt, false)
 	if err == nil {
 		eng.RememberPlan(ctx, d.Plan, snap.TakenAt)
@@ -236,7 +236,7 @@ func (s *Service) Apply(ctx context.Context, p plan.Plan, approved []string, pro
 		ids[id] = true
 	}
 	out, err := eng.Sync(ctx, engine.Options{Mode: engine.ModeConsole, Plan: &p, Approved: ids, ApprovedBy: s.user})
-	s.remember(ctx, r, out.TargetErrs)
+	s.remember(ctx, r, runFacts{readErrs: out.TargetErrs, outcome: &out})
 	res := backend.ApplyResult{RunID: out.RunID, Applied: out.Applied, Failed: out.Failed, Stale: out.Stale,
 		Acknowledged: out.Acknowledged, Summary: out.Summary(), Errors: out.Errors}
 	got := map[string]bool{}
