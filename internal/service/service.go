@@ -11,7 +11,7 @@
 // (a refresh, an apply, --auto, plan, a watch pass) gets a fresh engine
 // with fresh clients, because terminals count authentication failures for
 // their client's whole life. A target that rejected its credentials is kept
-// out of later runs until its credentials change or the hold ends
+// out of later runs with the same credentials until the hold ends
 // (holds.go): every run would otherwise cost failed logins and keep the
 // account locked out.
 //
