@@ -503,17 +503,24 @@ func (h *holds) record(ctx context.Context, c *clients, r runFacts) []Stop {
 // worked remembers that the target's configured credentials worked at
 // now. Failing to is no harm: a stale process's hold then ends by time.
 func (h *holds) worked(ctx context.Context, name string, now time.Time) {
-	c, ok := credentialsOf(h.cfg, name)
+	tag, ok := h.tagOf(ctx, name)
 	if !ok {
-		return
-	}
-	tag, err := credentialTag(ctx, h.store, c)
-	if err != nil || tag == "" {
 		return
 	}
 	if b, err := json.Marshal(authGood{Credentials: tag, At: now}); err == nil {
 		_ = h.store.SetState(ctx, authGoodPrefix+name, string(b))
 	}
+}
+
+// tagOf is the fingerprint of the credentials configured for the target
+// called name (false: none, or it cannot be had now).
+func (h *holds) tagOf(ctx context.Context, name string) (string, bool) {
+	c, ok := credentialsOf(h.cfg, name)
+	if !ok {
+		return "", false
+	}
+	tag, err := credentialTag(ctx, h.store, c)
+	return tag, err == nil && tag != ""
 }
 
 // told remembers that a notification told of the target's hold at now
@@ -524,12 +531,8 @@ func (h *holds) told(ctx context.Context, name string, now time.Time) {
 		sup.hold.Told = now
 	}
 	h.mu.Unlock()
-	c, ok := credentialsOf(h.cfg, name)
+	tag, ok := h.tagOf(ctx, name)
 	if !ok {
-		return
-	}
-	tag, err := credentialTag(ctx, h.store, c)
-	if err != nil || tag == "" {
 		return
 	}
 	hold, found, err := h.read(ctx, name, tag)
