@@ -196,7 +196,7 @@ type ApplyResult struct {
 	// both selected to approve again.
 	FailedIDs    []string
 	CancelledIDs []string
-	Errors    []string
+	Errors       []string
 }
 
 // HistoryEntry is one recorded item of a past run.

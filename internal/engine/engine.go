@@ -65,6 +65,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -135,13 +136,19 @@ type Engine struct {
 	retry    apply.Retry
 	user     string
 	host     string
-	targets  []target.Target
-	lists    []*ListTarget
-	// held are the targets Hold left out of this run, in the order they
-	// were held; they appear in the plan as failed targets, and items of
-	// a saved plan for them are skipped with their error. A held
-	// whole-list target is marked on its ListTarget instead.
-	held     []plan.TargetState
+	// targets are every target read account by account, in the
+	// configuration's order, held ones included.
+	targets []target.Target
+	lists   []*ListTarget
+	// held are the targets Hold left out of this run, by name, and why;
+	// they are not contacted and appear in the plan as failed targets in
+	// their place, and items of a saved plan for them are skipped with
+	// their error. A held whole-list target is marked on its ListTarget
+	// instead.
+	held map[string]error
+	// quiet are the held targets the admin was already told about
+	// (Quiet): a run notifies only when something else is worth it.
+	quiet    map[string]bool
 	store    *store.Store
 	clock    clock.Clock
 	notifier notify.Notifier
@@ -174,10 +181,12 @@ func (e *Engine) Hold(name string, why error) {
 	if why == nil {
 		return
 	}
-	for i, t := range e.targets {
+	for _, t := range e.targets {
 		if t.Info().Name == name {
-			e.held = append(e.held, plan.TargetState{Info: t.Info(), Err: why})
-			e.targets = slices.Delete(slices.Clone(e.targets), i, i+1)
+			if e.held == nil {
+				e.held = map[string]error{}
+			}
+			e.held[name] = why
 			return
 		}
 	}
@@ -185,6 +194,25 @@ func (e *Engine) Hold(name string, why error) {
 		l.held = why
 	}
 }
+
+// Quiet marks the hold of the named target as known to the admin (the
+// caller told them, or tells them on its own cadence): the run still
+// leaves the target out and reports it as failed, with its exit code, but
+// a run whose only trouble is quiet holds notifies no one — cron and watch
+// would otherwise send the same news every few minutes. Call it after
+// Hold; a target not held is ignored.
+func (e *Engine) Quiet(name string) {
+	if e.heldErrs()[name] == nil {
+		return
+	}
+	if e.quiet == nil {
+		e.quiet = map[string]bool{}
+	}
+	e.quiet[name] = true
+}
+
+// quietHolds are the held targets Quiet marked.
+func (e *Engine) quietHolds() map[string]bool { return e.quiet }
 
 // Snapshot is what one fetch read.
 type Snapshot struct {
@@ -233,7 +261,7 @@ func (e *Engine) Fetch(ctx context.Context) Snapshot {
 func (e *Engine) fetch(ctx context.Context, retries *apply.Retries) Snapshot {
 	snap := Snapshot{TakenAt: e.clock.Now(), Targets: make([]plan.TargetState, len(e.targets))}
 	var wg sync.WaitGroup
-	wg.Add(1 + len(e.targets))
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		e.observer().SourceReading()
@@ -253,6 +281,12 @@ func (e *Engine) fetch(ctx context.Context, retries *apply.Retries) Snapshot {
 		e.observer().SourceRead(len(ms), err)
 	}()
 	for i, t := range e.targets {
+		if why := e.held[t.Info().Name]; why != nil {
+			// Held: not contacted, failed with why in its place.
+			snap.Targets[i] = plan.TargetState{Info: t.Info(), Err: why}
+			continue
+		}
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			name := t.Info().Name
@@ -262,7 +296,6 @@ func (e *Engine) fetch(ctx context.Context, retries *apply.Retries) Snapshot {
 		}()
 	}
 	wg.Wait()
-	snap.Targets = append(snap.Targets, e.held...)
 	if e.store != nil && !e.store.ReadOnly() && e.stillHolding(ctx, "save the snapshots") {
 		if snap.SourceErr == nil && len(snap.Members) > 0 {
 			if err := e.store.SaveMembers(ctx, snap.Members, snap.TakenAt); err != nil {
@@ -344,11 +377,9 @@ func (e *Engine) plan(ctx context.Context, snap Snapshot, built builtLists) (pla
 
 // heldErrs names the targets left out of this run and why.
 func (e *Engine) heldErrs() map[string]error {
-	held := map[string]error{}
-	for _, h := range e.held {
-		if h.Err != nil {
-			held[h.Info.Name] = h.Err
-		}
+	held := maps.Clone(e.held)
+	if held == nil {
+		held = map[string]error{}
 	}
 	for _, l := range e.lists {
 		if l.held != nil {
@@ -358,8 +389,32 @@ func (e *Engine) heldErrs() map[string]error {
 	return held
 }
 
-func (e *Engine) targetByName(name string) target.Target {
+// inZone is t in the site's zone (as it is when the engine has none).
+func (e *Engine) inZone(t time.Time) time.Time {
+	if e.zone == nil {
+		return t
+	}
+	return t.In(e.zone)
+}
+
+// active are the targets read account by account that are not held, in
+// the configuration's order.
+func (e *Engine) active() []target.Target {
+	if len(e.held) == 0 {
+		return e.targets
+	}
+	out := make([]target.Target, 0, len(e.targets))
 	for _, t := range e.targets {
+		if e.held[t.Info().Name] == nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// targetByName is the named target unless it is held (nil: none).
+func (e *Engine) targetByName(name string) target.Target {
+	for _, t := range e.active() {
 		if t.Info().Name == name {
 			return t
 		}

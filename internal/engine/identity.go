@@ -138,7 +138,7 @@ func (e *Engine) recheck(ctx context.Context) (func(plan.Item, target.Account) e
 		// refresh and plan save them): an account the member had that is
 		// gone is not "their account here".
 		present := map[string]map[string]bool{}
-		for _, t := range e.targets {
+		for _, t := range e.active() {
 			name := t.Info().Name
 			if accs, _, err := e.store.Accounts(ctx, name); err == nil {
 				ids := make(map[string]bool, len(accs))

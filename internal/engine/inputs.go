@@ -32,10 +32,11 @@ func (e *Engine) InputsTag(ctx context.Context) (string, error) {
 		// Name and system only: the range a terminal advertises is known
 		// only once it was asked (the kept plan had it).
 		i := t.Info()
+		if e.held[i.Name] != nil {
+			fmt.Fprintf(h, "held %q\n", i.Name)
+			continue
+		}
 		fmt.Fprintf(h, "target %q %q\n", i.Name, i.System)
-	}
-	for _, t := range e.held {
-		fmt.Fprintf(h, "held %q\n", t.Info.Name)
 	}
 	for _, l := range e.lists {
 		s := l.settings()

@@ -151,7 +151,9 @@ func (e *Engine) uploadList(ctx context.Context, runID int64, l *ListTarget, ite
 		stale[s.Item.ID] = s.Reason
 	}
 	now := e.clock.Now()
-	send, why := accesslist.ShouldUpload(next, last, lastAt, now, l.List.MinInterval)
+	// The reason's times are read in now's location: the site's zone, as
+	// every time in history (the system clock may read UTC).
+	send, why := accesslist.ShouldUpload(next, last, lastAt, e.inZone(now), l.List.MinInterval)
 	if !send {
 		waiting := 0
 		for i := range out.Results {

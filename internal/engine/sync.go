@@ -64,6 +64,11 @@ type Outcome struct {
 	Applied  int
 	Failed   int // failed or skipped because of an error
 	Stale    int
+	// Skipped counts the approved items not attempted because their
+	// target is held (Hold: its credentials were rejected in an earlier
+	// run): they are not failures of their own, and the target's hold
+	// says why.
+	Skipped int
 	// Cancelled counts the items not sent because the run was stopped
 	// (Esc, a signal): neither failed nor stale.
 	Cancelled int
@@ -79,6 +84,9 @@ type Outcome struct {
 	// Acknowledged counts identity changes an operator approved that write
 	// nothing (accepted as shown).
 	Acknowledged int
+	// Notified: the run's notification was sent (a run needs one when its
+	// status is worth it and not only because of targets held quietly).
+	Notified bool
 }
 
 const maxErrors = 10
@@ -202,7 +210,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			Holding:  e.store.CheckLock,
 			Progress: e.observer().Applying}
 		ae.Targets = map[string]target.Target{}
-		for _, t := range e.targets {
+		for _, t := range e.active() {
 			ae.Targets[t.Info().Name] = t
 		}
 		if o.Plan != nil && o.Approved != nil {
@@ -318,7 +326,7 @@ func (e *Engine) RememberPlan(ctx context.Context, p plan.Plan, takenAt time.Tim
 // hintSizes tells the targets that want it how many accounts the plan
 // read of them (target.SizeHinter), for a plan made by another process.
 func (e *Engine) hintSizes(p plan.Plan) {
-	for _, t := range e.targets {
+	for _, t := range e.active() {
 		h, ok := t.(target.SizeHinter)
 		if !ok {
 			continue
@@ -450,20 +458,13 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 		codes = append(codes, exitcode.Failed)
 		addErr(p.Source.Error)
 	}
-	broken := 0
 	for _, t := range p.Targets {
 		if t.Error != "" {
-			broken++
 			addErr(t.Error)
 		}
 	}
-	if broken > 0 {
-		if broken == len(p.Targets) {
-			codes = append(codes, exitcode.Failed)
-		} else {
-			codes = append(codes, exitcode.Partial)
-		}
-	}
+	held := e.heldErrs()
+	skipped := map[string]int{} // by target: items skipped because it is held
 	for _, r := range out.Results {
 		switch r.Status {
 		case apply.Applied:
@@ -473,17 +474,18 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 		case apply.Cancelled:
 			out.Cancelled++
 		case apply.Failed, apply.Skipped:
+			if why := held[r.Item.Target]; why != nil && r.Status == apply.Skipped {
+				// Left alone with its target: the hold says why, once.
+				out.Skipped++
+				if skipped[r.Item.Target]++; skipped[r.Item.Target] == 1 && !slices.Contains(out.Errors, why.Error()) {
+					addErr(why.Error())
+				}
+				continue
+			}
 			out.Failed++
 			if r.Err != nil {
 				addErr(fmt.Sprintf("%s account %s <%s>: %v", r.Item.Target, r.Item.Account, r.Item.Email, r.Err))
 			}
-		}
-	}
-	if out.Failed > 0 {
-		if out.Applied == 0 && out.Stale == 0 {
-			codes = append(codes, exitcode.Failed)
-		} else {
-			codes = append(codes, exitcode.Partial)
 		}
 	}
 	// An operator's explicit approval (apply FILE, the console) is not
@@ -497,19 +499,13 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 		// operator must look again.
 		codes = append(codes, exitcode.Held)
 	}
-	out.Code = exitcode.Worst(codes...)
-	switch out.Code {
-	case exitcode.Failed:
-		out.Status = notify.OutcomeFailed
-	case exitcode.Partial:
-		out.Status = notify.OutcomePartial
-	case exitcode.Held:
-		out.Status = notify.OutcomeHeld
-		if guard {
-			out.Status = notify.OutcomeGuard
-		}
-	default:
-		out.Status = "ok"
+	out.Code = exitcode.Worst(append(codes, e.targetCodes(p, out, skipped, nil)...)...)
+	out.Status = statusOf(out.Code, guard)
+	tell := notify.ShouldNotify(out.Status)
+	if quiet := e.quietHolds(); tell && len(quiet) > 0 {
+		// Targets held quietly (the admin was told of their holds) are
+		// no news: the run notifies only when something else is.
+		tell = notify.ShouldNotify(statusOf(exitcode.Worst(append(codes, e.targetCodes(p, out, skipped, quiet)...)...), guard))
 	}
 	if errors.Is(fatal, ErrInterrupted) {
 		// Someone stopped it (Esc, Ctrl-C, systemctl stop): the history
@@ -532,6 +528,9 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 		run.Counts[string(k)] = n
 	}
 	run.Counts["applied"], run.Counts["failed"], run.Counts["stale"], run.Counts["held"] = out.Applied, out.Failed, out.Stale, out.Held
+	if out.Skipped > 0 {
+		run.Counts["skipped"] = out.Skipped
+	}
 	if out.Cancelled > 0 {
 		run.Counts["cancelled"] = out.Cancelled
 	}
@@ -541,21 +540,83 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 	}
 	ferr := e.store.FinishRun(context.WithoutCancel(ctx), run)
 
-	if e.notifier != nil && notify.ShouldNotify(out.Status) {
+	if e.notifier != nil && tell {
 		ev := notify.Event{RunID: run.ID, Outcome: out.Status, Mode: run.Mode, Host: e.host, StartedAt: run.StartedAt,
 			FinishedAt: run.FinishedAt, Counts: run.Counts, Errors: out.Errors, GuardReason: p.Guard.Reason, Summary: out.Summary(),
 			Identity: identities}
 		// A failing notification is reported, never fatal.
 		if err := e.notifier.Notify(context.WithoutCancel(ctx), ev); err != nil {
 			e.warn(StageNotify, "", fmt.Errorf("notification failed: %w", err))
+		} else {
+			out.Notified = true
 		}
 	}
 	return out, errors.Join(fatal, ferr)
 }
 
+// statusOf is the run's status (notify.Outcome…, "ok") of its exit code;
+// guard: the guard held the run back.
+func statusOf(code int, guard bool) string {
+	switch code {
+	case exitcode.Failed:
+		return notify.OutcomeFailed
+	case exitcode.Partial:
+		return notify.OutcomePartial
+	case exitcode.Held:
+		if guard {
+			return notify.OutcomeGuard
+		}
+		return notify.OutcomeHeld
+	}
+	return "ok"
+}
+
+// targetCodes are the exit codes the targets' state and the items' results
+// call for: failed targets (all failed: Failed, else Partial), and failed
+// items or items skipped with their held target (none applied: Failed,
+// else Partial). skipped counts by target the items skipped because it is
+// held. The targets in ignore count as fine (held quietly: see Quiet).
+func (e *Engine) targetCodes(p plan.Plan, out Outcome, skipped map[string]int, ignore map[string]bool) []int {
+	var codes []int
+	broken, counted := 0, 0
+	for _, t := range p.Targets {
+		if ignore[t.Name] {
+			continue
+		}
+		counted++
+		if t.Error != "" {
+			broken++
+		}
+	}
+	if broken > 0 {
+		if broken == counted {
+			codes = append(codes, exitcode.Failed)
+		} else {
+			codes = append(codes, exitcode.Partial)
+		}
+	}
+	notDone := out.Failed
+	for name, n := range skipped {
+		if !ignore[name] {
+			notDone += n
+		}
+	}
+	if notDone > 0 {
+		if out.Applied == 0 && out.Stale == 0 {
+			codes = append(codes, exitcode.Failed)
+		} else {
+			codes = append(codes, exitcode.Partial)
+		}
+	}
+	return codes
+}
+
 // Summary is a one-line account of the outcome.
 func (o Outcome) Summary() string {
 	s := fmt.Sprintf("%d applied, %d failed, %d stale, %d held", o.Applied, o.Failed, o.Stale, o.Held)
+	if o.Skipped > 0 {
+		s += fmt.Sprintf(", %d skipped (target held)", o.Skipped)
+	}
 	if o.Cancelled > 0 {
 		s += fmt.Sprintf(", %d cancelled", o.Cancelled)
 	}

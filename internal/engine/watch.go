@@ -133,13 +133,17 @@ func (e *Engine) Incremental(ctx context.Context, since time.Time) (Outcome, int
 	now := e.clock.Now()
 	snap := Snapshot{Members: members, TakenAt: now, Organisations: orgs}
 	for _, t := range e.targets {
+		if why := e.held[t.Info().Name]; why != nil {
+			// Held: not contacted, failed with why in its place.
+			snap.Targets = append(snap.Targets, plan.TargetState{Info: t.Info(), Err: why})
+			continue
+		}
 		ts, err := e.refreshAccounts(ctx, t, links, emails, anchored[t.Info().Name], now, o.retries)
 		if err != nil {
 			return Outcome{}, 0, err
 		}
 		snap.Targets = append(snap.Targets, ts)
 	}
-	snap.Targets = append(snap.Targets, e.held...)
 	built := builtLists{}
 	p, err := e.plan(ctx, snap, built)
 	if err != nil {

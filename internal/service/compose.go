@@ -32,7 +32,10 @@ type clients struct {
 	targets []target.Target
 	lists   []engine.ListTarget
 	// held says, by target name, why a target is left out (nil: none).
-	held  map[string]error
+	held map[string]error
+	// tell says, by target name, that the admin is to be told of its hold
+	// in this run (else it is left out quietly: engine.Quiet).
+	tell  map[string]bool
 	close func()
 }
 
@@ -48,18 +51,6 @@ func (c *clients) reading() []target.Target {
 	return out
 }
 
-// heldStates are the held targets read account by account, as the plan
-// shows them: failed, with why.
-func (c *clients) heldStates() []plan.TargetState {
-	var out []plan.TargetState
-	for _, t := range c.targets {
-		if err := c.held[t.Info().Name]; err != nil {
-			out = append(out, plan.TargetState{Info: t.Info(), Err: err})
-		}
-	}
-	return out
-}
-
 // newClients builds fresh clients (terminals count authentication
 // failures for their whole life, so one set per run).
 func (s *Service) newClients() (*clients, error) {
@@ -68,7 +59,7 @@ func (s *Service) newClients() (*clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &clients{source: src, held: map[string]error{}}
+	c := &clients{source: src, held: map[string]error{}, tell: map[string]bool{}}
 	var closers []func()
 	c.close = func() {
 		for _, f := range closers {
@@ -85,8 +76,7 @@ func (s *Service) newClients() (*clients, error) {
 		closers = append(closers, t.Close)
 	}
 	if n := cfg.Neyross; n != nil {
-		t, err := neyross.NewTarget(neyross.Config{Name: n.Name, BaseURL: n.URL, Token: n.Token.Value(), Zone: cfg.Zone,
-			Timeout: n.Timeout, Batch: n.Batch})
+		t, err := neyross.NewTarget(NeyrossConfig(cfg))
 		if err != nil {
 			return fail(err)
 		}
@@ -142,11 +132,18 @@ func (s *Service) newEngine(c *clients, obs engine.Observer) *engine.Engine {
 		deps.Notifier = n
 	}
 	eng := engine.New(ec, deps)
+	var names []string
 	for _, t := range c.targets {
-		eng.Hold(t.Info().Name, c.held[t.Info().Name])
+		names = append(names, t.Info().Name)
 	}
 	for _, l := range c.lists {
-		eng.Hold(l.Target.Info().Name, c.held[l.Target.Info().Name])
+		names = append(names, l.Target.Info().Name)
+	}
+	for _, name := range names {
+		eng.Hold(name, c.held[name])
+		if c.held[name] != nil && !c.tell[name] {
+			eng.Quiet(name)
+		}
 	}
 	return eng
 }
@@ -155,6 +152,14 @@ func (s *Service) newEngine(c *clients, obs engine.Observer) *engine.Engine {
 // time measured by clk.
 func retryPolicy(cfg *config.Config, clk clock.Clock) apply.Retry {
 	return apply.Retry{Budget: cfg.RetryBudget, Budgets: cfg.RetryBudgets(), Clock: clk}
+}
+
+// NeyrossConfig makes the NEYROSS client's Config of the [neyross] table
+// and the site's zone (the client knows no configuration): one translation
+// for runs, doctor and the demo's overview. cfg.Neyross must be set.
+func NeyrossConfig(cfg *config.Config) neyross.Config {
+	n := cfg.Neyross
+	return neyross.Config{Name: n.Name, BaseURL: n.URL, Token: n.Token.Value(), Zone: cfg.Zone, Timeout: n.Timeout, Batch: n.Batch}
 }
 
 // NTKClientConfig makes the NTK client's Config of the [ntk] table (the

@@ -79,18 +79,23 @@ func (s *Service) stored(ctx context.Context, kept *backend.Data) (backend.Data,
 		return backend.Data{}, err
 	}
 	defer r.close()
-	eng, reading := r.eng, r.clients.reading()
+	eng, all := r.eng, r.clients.targets
 	// The snapshots are read and decoded concurrently: on two cores this is
 	// a fifth of the first frame at 50,000 members.
 	st := s.store
 	var members []member.Member
 	var takenAt time.Time
 	var membersErr error
-	targets := make([]plan.TargetState, len(reading))
-	taken := make([]time.Time, len(reading))
+	targets := make([]plan.TargetState, len(all))
+	taken := make([]time.Time, len(all))
 	var wg sync.WaitGroup
 	wg.Go(func() { members, takenAt, membersErr = st.Members(ctx) })
-	for i, t := range reading {
+	for i, t := range all {
+		if why := r.clients.held[t.Info().Name]; why != nil {
+			// Held after rejected credentials: shown as such, in its place.
+			targets[i] = plan.TargetState{Info: t.Info(), Err: why}
+			continue
+		}
 		wg.Go(func() {
 			accs, at, err := st.Accounts(ctx, t.Info().Name)
 			targets[i] = plan.TargetState{Info: t.Info(), Accounts: accs}
@@ -101,10 +106,6 @@ func (s *Service) stored(ctx context.Context, kept *backend.Data) (backend.Data,
 		})
 	}
 	wg.Wait()
-	// Targets held after rejected credentials are shown as such.
-	held := r.clients.heldStates()
-	targets = append(targets, held...)
-	taken = append(taken, make([]time.Time, len(held))...)
 	if errors.Is(membersErr, store.ErrNoSnapshot) {
 		return backend.Data{}, fmt.Errorf("%w: %w", backend.ErrNoSnapshot, membersErr)
 	} else if membersErr != nil {
@@ -215,7 +216,7 @@ func (s *Service) Refresh(ctx context.Context, progress func(backend.Progress)) 
 		return backend.Data{}, err
 	}
 	// The console shows the failures itself.
-	s.remember(ctx, r, readErrs(snap))
+	s.remember(ctx, r, runFacts{readErrs: readErrs(snap), full: true})
 	d, err := s.data(ctx, eng, snap, snap.TakenAt, false)
 	if err == nil {
 		eng.RememberPlan(ctx, d.Plan, snap.TakenAt)
@@ -237,7 +238,7 @@ func (s *Service) Apply(ctx context.Context, p plan.Plan, approved []string, pro
 		ids[id] = true
 	}
 	out, err := eng.Sync(ctx, engine.Options{Mode: engine.ModeConsole, Plan: &p, Approved: ids, ApprovedBy: s.user})
-	s.remember(ctx, r, out.TargetErrs)
+	s.remember(ctx, r, runFacts{readErrs: out.TargetErrs, outcome: &out})
 	res := backend.ApplyResult{RunID: out.RunID, Applied: out.Applied, Failed: out.Failed, Stale: out.Stale, Cancelled: out.Cancelled,
 		Acknowledged: out.Acknowledged, Summary: out.Summary(), Errors: out.Errors}
 	if errors.Is(err, engine.ErrInterrupted) {

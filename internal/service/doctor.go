@@ -434,7 +434,7 @@ func neyrossChecks(ctx context.Context, cfg *config.Config) []Check {
 	line := func(st CheckStatus, name, detail string) Check {
 		return Check{System: SystemNeyross, Target: n.Name, Name: name, Status: st, Detail: detail}
 	}
-	c, err := neyross.NewClient(neyross.Config{Name: n.Name, BaseURL: n.URL, Token: n.Token.Value(), Zone: cfg.Zone, Timeout: n.Timeout, Batch: n.Batch})
+	c, err := neyross.NewClient(NeyrossConfig(cfg))
 	if err != nil {
 		return []Check{line(CheckFail, "client", err.Error())}
 	}

@@ -40,10 +40,7 @@ func (s *Service) Events(ctx context.Context, refs []backend.AccountRef, limit i
 			readers[t.Info().Name] = er
 		}
 	}
-	held := map[string]error{}
-	for _, h := range ses.heldStates() {
-		held[h.Info.Name] = h.Err
-	}
+	held := ses.held
 	var names []string
 	accounts := map[string][]string{}
 	for _, r := range refs {

@@ -39,7 +39,9 @@ type holdBench struct {
 	clk   *clock.Manual
 	st    *store.Store
 	cfg   *config.Config
-	stops []Stop // what the rejected run recorded
+	stops []Stop            // what the rejected run recorded
+	keys  map[string]string // where the holds were stored, by target
+	h     *holds
 	neyLg *emulator.RequestLog
 	ntkLg *emulator.RequestLog
 }
@@ -72,14 +74,41 @@ func newHoldBench(t *testing.T) *holdBench {
 	return b
 }
 
-// holds is the policy over the configuration as it is now.
-func (b *holdBench) holds() holds { return holds{cfg: b.cfg, store: b.st, clock: b.clk} }
+// holds is the policy over the configuration as it is now, in this
+// process.
+func (b *holdBench) holds() *holds {
+	if b.h == nil {
+		b.h = newHolds(b.cfg, b.st, b.clk)
+	}
+	return b.h
+}
+
+// holdKeyOf is where the hold of the target's credentials as configured
+// now is kept.
+func (b *holdBench) holdKeyOf(t *testing.T, name string) string {
+	t.Helper()
+	return holdKeyNow(t, b.st, b.cfg, name)
+}
+
+// holdKeyNow is where the hold of the credentials cfg gives the target
+// called name is kept in st.
+func holdKeyNow(t *testing.T, st *store.Store, cfg *config.Config, name string) string {
+	t.Helper()
+	c, ok := credentialsOf(cfg, name)
+	if !ok {
+		t.Fatalf("no target %s", name)
+	}
+	tag, err := credentialTag(context.Background(), st, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return holdKey(name, tag)
+}
 
 // clients builds one run's clients from the configuration as it is now.
 func (b *holdBench) clients(t *testing.T) *clients {
 	t.Helper()
-	n := b.cfg.Neyross
-	nt, err := neyross.NewTarget(neyross.Config{Name: n.Name, BaseURL: n.URL, Token: n.Token.Value(), Zone: b.cfg.Zone})
+	nt, err := neyross.NewTarget(NeyrossConfig(b.cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +118,7 @@ func (b *holdBench) clients(t *testing.T) *clients {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	return &clients{targets: []target.Target{nt}, lists: []engine.ListTarget{{Target: nc}}, held: map[string]error{}, close: func() {}}
+	return &clients{targets: []target.Target{nt}, lists: []engine.ListTarget{{Target: nc}}, held: map[string]error{}, tell: map[string]bool{}, close: func() {}}
 }
 
 // reject runs one session in which both targets refuse the credentials
@@ -115,25 +144,29 @@ func (b *holdBench) reject(t *testing.T) {
 	if _, err := c.lists[0].Target.Upload(ctx, list.Bytes()); target.ClassOf(err) != target.Auth {
 		t.Fatalf("NTK upload with a wrong password: %v", err)
 	}
-	b.stops = b.holds().record(ctx, c, nil)
+	b.stops = b.holds().record(ctx, c, runFacts{})
+	b.keys = map[string]string{"neyross": b.holdKeyOf(t, "neyross"), "ntk": b.holdKeyOf(t, "ntk")}
 }
 
 // TestAuthHoldLifecycle: holds of NEYROSS and NTK keep them out of later
-// runs (no request), and lift when the time runs out or when what they log
-// in with changes in the configuration — and only then.
+// runs (no request) while they log in with the credentials that failed;
+// the hold ends when its time runs out; other credentials (the
+// configuration fixed) are not held and leave the hold of the old ones
+// alone, for a process that may still run with them.
 func TestAuthHoldLifecycle(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(b *holdBench)
-		lifts  []string // targets whose hold lifts
+		free   []string // targets no longer held
+		lifted bool     // their holds ended (else: other credentials)
 	}{
-		{"nothing changed, 5h59m later", func(b *holdBench) { b.clk.Advance(6*time.Hour - time.Minute) }, nil},
-		{"6 hours later", func(b *holdBench) { b.clk.Advance(6 * time.Hour) }, []string{"neyross", "ntk"}},
-		{"NEYROSS token corrected", func(b *holdBench) { b.cfg.Neyross.Token = config.NewSecret(unitToken, "literal") }, []string{"neyross"}},
-		{"NEYROSS url changed", func(b *holdBench) { b.cfg.Neyross.URL += "/" }, []string{"neyross"}},
-		{"NTK password corrected", func(b *holdBench) { b.cfg.NTK.Password = config.NewSecret(unitNTKPass, "literal") }, []string{"ntk"}},
-		{"NTK username changed", func(b *holdBench) { b.cfg.NTK.Username = "gym2" }, []string{"ntk"}},
-		{"another NTK endpoint", func(b *holdBench) { b.cfg.NTK.URL += "?x=1" }, []string{"ntk"}},
+		{"nothing changed, 5h59m later", func(b *holdBench) { b.clk.Advance(6*time.Hour - time.Minute) }, nil, false},
+		{"6 hours later", func(b *holdBench) { b.clk.Advance(6 * time.Hour) }, []string{"neyross", "ntk"}, true},
+		{"NEYROSS token corrected", func(b *holdBench) { b.cfg.Neyross.Token = config.NewSecret(unitToken, "literal") }, []string{"neyross"}, false},
+		{"NEYROSS url changed", func(b *holdBench) { b.cfg.Neyross.URL += "/" }, []string{"neyross"}, false},
+		{"NTK password corrected", func(b *holdBench) { b.cfg.NTK.Password = config.NewSecret(unitNTKPass, "literal") }, []string{"ntk"}, false},
+		{"NTK username changed", func(b *holdBench) { b.cfg.NTK.Username = "gym2" }, []string{"ntk"}, false},
+		{"another NTK endpoint", func(b *holdBench) { b.cfg.NTK.URL += "?x=1" }, []string{"ntk"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,7 +191,7 @@ func TestAuthHoldLifecycle(t *testing.T) {
 			b.neyLg.Reset()
 			b.ntkLg.Reset()
 			for _, name := range []string{"neyross", "ntk"} {
-				raw, ok, err := b.st.State(ctx, authHoldPrefix+name)
+				raw, ok, err := b.st.State(ctx, b.keys[name])
 				if err != nil || !ok {
 					t.Fatalf("no hold stored for %s: %v", name, err)
 				}
@@ -175,19 +208,23 @@ func TestAuthHoldLifecycle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if strings.Join(lifted, ",") != strings.Join(tt.lifts, ",") {
-				t.Errorf("lifted %v, want %v", lifted, tt.lifts)
+			var wantLifted []string
+			if tt.lifted {
+				wantLifted = tt.free
 			}
-			held, ntkHeld := c.heldStates(), c.held["ntk"]
-			neyHeld := len(held) == 1 && len(c.reading()) == 0
-			if neyHeld == slices.Contains(tt.lifts, "neyross") {
-				t.Errorf("NEYROSS held %v (held %v, targets %d), lifted %v", neyHeld, held, len(c.reading()), tt.lifts)
+			if strings.Join(lifted, ",") != strings.Join(wantLifted, ",") {
+				t.Errorf("lifted %v, want %v", lifted, wantLifted)
 			}
-			if (ntkHeld != nil) == slices.Contains(tt.lifts, "ntk") {
-				t.Errorf("NTK held: %v, lifted %v", ntkHeld, tt.lifts)
+			neyErr, ntkHeld := c.held["neyross"], c.held["ntk"]
+			neyHeld := neyErr != nil && len(c.reading()) == 0
+			if neyHeld == slices.Contains(tt.free, "neyross") {
+				t.Errorf("NEYROSS held %v (%v, targets %d), free %v", neyHeld, neyErr, len(c.reading()), tt.free)
+			}
+			if (ntkHeld != nil) == slices.Contains(tt.free, "ntk") {
+				t.Errorf("NTK held: %v, free %v", ntkHeld, tt.free)
 			}
 			if neyHeld {
-				msg := held[0].Err.Error()
+				msg := neyErr.Error()
 				for _, want := range []string{"NEYROSS: not contacted: it rejected the API token at 2025-11-01 09:00 (API token rejected)",
 					"until 2025-11-01 15:00 or until its token in the configuration changes"} {
 					if !strings.Contains(msg, want) {
@@ -201,9 +238,9 @@ func TestAuthHoldLifecycle(t *testing.T) {
 					t.Errorf("NTK hold says %q, want it to start with %q", msg, want)
 				}
 			}
-			for _, name := range tt.lifts {
-				if _, ok, _ := b.st.State(ctx, authHoldPrefix+name); ok {
-					t.Errorf("the lifted hold of %s is still stored", name)
+			for _, name := range tt.free {
+				if _, ok, _ := b.st.State(ctx, b.keys[name]); ok == tt.lifted {
+					t.Errorf("the hold of %s stored: %v; want it kept only while it lasts, for a process with the old credentials", name, ok)
 				}
 			}
 			if n := b.neyLg.Count(nil) + b.ntkLg.Count(nil); n != 0 {

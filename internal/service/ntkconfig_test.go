@@ -8,6 +8,7 @@ import (
 
 	"github.com/doorsync/doorsync/internal/config"
 	"github.com/doorsync/doorsync/internal/plan/accesslist"
+	"github.com/doorsync/doorsync/internal/target/neyross"
 	"github.com/doorsync/doorsync/internal/target/ntk"
 )
 
@@ -45,5 +46,20 @@ func TestNTKListSettings(t *testing.T) {
 	n.Zones = map[string][]int{"x": {55}}
 	if _, err := NTKListSettings(n); err == nil || !strings.Contains(err.Error(), `"x" is not a role id`) {
 		t.Fatalf("a zone key that is no role id: %v", err)
+	}
+}
+
+// The [neyross] table and the site's zone become the client's Config, the
+// token read from its secret: the one translation runs, doctor and the
+// overview use.
+func TestNeyrossConfig(t *testing.T) {
+	const token = "eis-token-very-secret"
+	zone := time.FixedZone("CET", 3600)
+	cfg := &config.Config{Zone: zone, Neyross: &config.Neyross{Name: "main", URL: "https://neyross.local",
+		Token: config.NewSecret(token, "${NEYROSS_TOKEN}"), Timeout: 7 * time.Second, Batch: 50}}
+	got := NeyrossConfig(cfg)
+	want := neyross.Config{Name: "main", BaseURL: "https://neyross.local", Token: token, Zone: zone, Timeout: 7 * time.Second, Batch: 50}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("NeyrossConfig = %s (%v, %d), want %s", got, got.Timeout, got.Batch, want)
 	}
 }

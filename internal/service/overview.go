@@ -167,8 +167,7 @@ func countAccounts(accounts []target.Account, emails map[member.Email]bool, now 
 // matching needs no links.
 func neyrossOverview(ctx context.Context, cfg *config.Config, emails map[member.Email]bool, now time.Time) (OverviewRow, error) {
 	n := cfg.Neyross
-	t, err := neyross.NewTarget(neyross.Config{Name: n.Name, BaseURL: n.URL, Token: n.Token.Value(), Zone: cfg.Zone,
-		Timeout: n.Timeout, Batch: n.Batch})
+	t, err := neyross.NewTarget(NeyrossConfig(cfg))
 	if err != nil {
 		return OverviewRow{}, err
 	}

@@ -11,7 +11,7 @@
 // (a refresh, an apply, --auto, plan, a watch pass) gets a fresh engine
 // with fresh clients, because terminals count authentication failures for
 // their client's whole life. A target that rejected its credentials is kept
-// out of later runs until its credentials change or the hold ends
+// out of later runs with the same credentials until the hold ends
 // (holds.go): every run would otherwise cost failed logins and keep the
 // account locked out.
 //
@@ -74,7 +74,7 @@ type Service struct {
 	clock      clock.Clock
 	user, host string
 	notifyHTTP *http.Client
-	holds      holds
+	holds      *holds
 	// session is the engine, with its clients, that lives as long as the
 	// service: what is not a run uses it (links add and import, door
 	// events, re-planning), so a terminal that rejected the credentials
@@ -107,7 +107,7 @@ func New(ctx context.Context, cfg *config.Config, deps Deps) (*Service, error) {
 	if s.notifyHTTP == nil {
 		s.notifyHTTP = &http.Client{Timeout: 30 * time.Second}
 	}
-	s.holds = holds{cfg: cfg, store: deps.Store, clock: deps.Clock}
+	s.holds = newHolds(cfg, deps.Store, deps.Clock)
 	ses, err := s.newRun(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -178,10 +178,11 @@ func (s *Service) newRun(ctx context.Context, obs engine.Observer) (*run, error)
 }
 
 // remember records the holds of the targets that rejected their
-// credentials in the run (readErrs: why each target could not be read).
-func (s *Service) remember(ctx context.Context, r *run, readErrs map[string]error) []Stop {
+// credentials in the run, the credentials that worked, and whether the
+// admin was told of the holds (what tells what the run learnt).
+func (s *Service) remember(ctx context.Context, r *run, what runFacts) []Stop {
 	if s.store.ReadOnly() {
 		return nil
 	}
-	return s.holds.record(ctx, r.clients, readErrs)
+	return s.holds.record(ctx, r.clients, what)
 }

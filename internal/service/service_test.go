@@ -17,7 +17,9 @@ import (
 	"github.com/doorsync/doorsync/internal/emulator"
 	"github.com/doorsync/doorsync/internal/emulator/dataset"
 	"github.com/doorsync/doorsync/internal/emulator/site"
+	"github.com/doorsync/doorsync/internal/engine"
 	"github.com/doorsync/doorsync/internal/identity"
+	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/store"
 )
 
@@ -208,7 +210,8 @@ func TestHeldTargetIsLeftAloneUntilItsCredentialsChange(t *testing.T) {
 	if e := targetErr(d, "gym"); e == "" || targetErr(d, "entrance") != "" {
 		t.Fatalf("gym read with a wrong password: %q; entrance: %q", e, targetErr(d, "entrance"))
 	}
-	if _, ok, err := st.State(ctx, authHoldPrefix+"gym"); !ok || err != nil {
+	wrongKey := holdKeyNow(t, st, r.cfg, "gym")
+	if _, ok, err := st.State(ctx, wrongKey); !ok || err != nil {
 		t.Fatalf("no hold stored for the gym: %v", err)
 	}
 
@@ -242,8 +245,10 @@ func TestHeldTargetIsLeftAloneUntilItsCredentialsChange(t *testing.T) {
 	if e := targetErr(d, "gym"); e != "" || gym.Log.Count(nil) == 0 {
 		t.Errorf("after the password was corrected the gym reads %q (%d requests)", e, gym.Log.Count(nil))
 	}
-	if _, ok, _ := st.State(ctx, authHoldPrefix+"gym"); ok {
-		t.Error("the lifted hold is still stored")
+	// The wrong password's hold stays until it ends, for a process that
+	// may still run with it.
+	if _, ok, _ := st.State(ctx, wrongKey); !ok {
+		t.Error("the hold of the wrong password is gone: a process still running with it would try it again")
 	}
 }
 
@@ -528,5 +533,117 @@ func TestWatchKeepsItsIntervalWithAHeldTerminal(t *testing.T) {
 	}
 	if third.Full || third.Err != nil || third.Wait != time.Minute {
 		t.Errorf("third pass: full %v, %v, waits %v; want an incremental pass at the interval", third.Full, third.Err, third.Wait)
+	}
+}
+
+// A held target keeps its place among the targets: the plan, the run and
+// the console's stored view list them in the configuration's order (issue
+// 12 review: a held target moved to the end).
+func TestHeldTargetKeepsItsPlace(t *testing.T) {
+	r := newRig(t, 30)
+	first := r.cfg.Hikvision[0].Name
+	r.setTerminalPassword(first, "wrong-pass-1234")
+	svc, _ := r.service(t, "doorsync.db")
+	ctx := context.Background()
+	names := func(p plan.Plan) []string {
+		var out []string
+		for _, ts := range p.Targets {
+			out = append(out, ts.Name)
+		}
+		return out
+	}
+	stopped, stops, err := svc.Sync(ctx, SyncRequest{Mode: engine.ModeAuto})
+	if err != nil || len(stops) != 1 {
+		t.Fatalf("the rejected run: %v, stops %+v", err, stops)
+	}
+	want := names(stopped.Plan)
+	if len(want) < 3 || want[0] != first {
+		t.Fatalf("the rejected run's targets %v: want %s first, as configured", want, first)
+	}
+	held, _, err := svc.Sync(ctx, SyncRequest{Mode: engine.ModeAuto})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(held.Plan); !slices.Equal(got, want) {
+		t.Errorf("with %s held the run's targets are %v, want %v", first, got, want)
+	}
+	if e := held.Plan.Targets[0].Error; !strings.Contains(e, "not contacted") {
+		t.Errorf("the held %s's place says %q", first, e)
+	}
+	p, _, err := svc.Plan(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(p); !slices.Equal(got, want) {
+		t.Errorf("with %s held plan's targets are %v, want %v", first, got, want)
+	}
+	d, err := svc.Open(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(d.Plan); !slices.Equal(got, want) {
+		t.Errorf("with %s held the console's stored targets are %v, want %v", first, got, want)
+	}
+}
+
+// Items of a saved plan whose target is held are skipped, never sent, and
+// counted as skipped, not failed: in the outcome, its summary and the
+// run's recorded counts that history shows (issue 12 review).
+func TestHeldTargetsItemsAreSkippedNotFailed(t *testing.T) {
+	r := newRig(t, 60)
+	r.cfg.Policy.MaxRevocations, r.cfg.Policy.MaxRevocationPercent = 100000, 100
+	svc, _ := r.service(t, "doorsync.db")
+	ctx := context.Background()
+	saved, _, err := svc.Plan(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const held = "entrance"
+	approved := map[string]bool{}
+	onHeld := 0
+	for _, it := range saved.Items {
+		if it.Kind.Writes() && it.Identity == "" {
+			approved[it.ID] = true
+			if it.Target == held {
+				onHeld++
+			}
+		}
+	}
+	if onHeld == 0 {
+		t.Fatalf("the data set has no write item for %s", held)
+	}
+	r.setTerminalPassword(held, "wrong-pass-1234")
+	if _, stops, err := svc.Sync(ctx, SyncRequest{Mode: engine.ModeAuto}); err != nil || len(stops) != 1 {
+		t.Fatalf("the rejected run: %v, stops %+v", err, stops)
+	}
+	ep := r.terminal(t, held)
+	ep.Log.Reset()
+	out, _, err := svc.Sync(ctx, SyncRequest{Mode: engine.ModeApply, Saved: &saved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ep.Log.Count(nil); n != 0 {
+		t.Errorf("the held %s got %d requests", held, n)
+	}
+	if out.Skipped != onHeld || out.Failed != 0 {
+		t.Errorf("outcome: %d skipped, %d failed; want %d skipped (the held target's items), 0 failed", out.Skipped, out.Failed, onHeld)
+	}
+	if want := fmt.Sprintf("%d skipped (target held)", onHeld); !strings.Contains(out.Summary(), want) || !strings.Contains(out.Summary(), "0 failed") {
+		t.Errorf("summary %q, want 0 failed and %q", out.Summary(), want)
+	}
+	run, items, err := svc.Run(ctx, out.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Counts["failed"] != 0 || run.Counts["skipped"] != onHeld {
+		t.Errorf("recorded counts %v: want failed 0, skipped %d", run.Counts, onHeld)
+	}
+	for _, it := range items {
+		if it.Target == held && (it.Status != store.StatusSkipped || !strings.Contains(it.Error, "not contacted")) {
+			t.Errorf("item %s on the held %s: %s, %q; want skipped with the hold's reason", it.ItemID, held, it.Status, it.Error)
+		}
+	}
+	if out.Code != 3 {
+		t.Errorf("exit code %d, want 3 (partial: the held target's renewals are not done)", out.Code)
 	}
 }

@@ -41,7 +41,7 @@ func (s *Service) Sync(ctx context.Context, req SyncRequest) (engine.Outcome, []
 	if err != nil && engine.IsLocked(err) {
 		return out, nil, err // nothing was contacted
 	}
-	return out, s.remember(ctx, r, out.TargetErrs), err
+	return out, s.remember(ctx, r, runFacts{readErrs: out.TargetErrs, full: req.Saved == nil, outcome: &out}), err
 }
 
 // writeIDs are the ids of p's write items.
@@ -69,7 +69,7 @@ func (s *Service) Plan(ctx context.Context, obs engine.Observer) (plan.Plan, []S
 		return plan.Plan{}, nil, err
 	}
 	r.eng.RememberPlan(ctx, p, snap.TakenAt)
-	return p, s.remember(ctx, r, readErrs(snap)), nil
+	return p, s.remember(ctx, r, runFacts{readErrs: readErrs(snap), full: true}), nil
 }
 
 // CheckSavedPlan says why a saved plan must not be applied now: it was

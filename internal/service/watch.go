@@ -111,7 +111,7 @@ func (w *Watch) Pass(ctx context.Context, obs engine.Observer) (Pass, error) {
 	if res.Err == nil && ran && out.Code != exitcode.OK && out.Code != exitcode.Held && !onlyHeldLeftOut(out, r.clients.held) {
 		res.Err = fmt.Errorf("pass %s: %s", out.Status, out.Summary())
 	}
-	res.Stops = s.remember(ctx, r, out.TargetErrs)
+	res.Stops = s.remember(ctx, r, runFacts{readErrs: out.TargetErrs, full: res.Full && res.Outcome != nil, outcome: &out})
 	if res.Err == nil {
 		_ = s.store.SetState(ctx, watchStateKey, now.Format(time.RFC3339Nano))
 		if res.Full {

@@ -29,7 +29,9 @@ const stampLayout = "2006-01-02 15:04"
 //   - A last upload in the future (the clock was set back) does not hold a
 //     changed list: waiting on a wrong clock would hold renewals for hours.
 //
-// The reason says what was decided, for logs and the console.
+// The reason says what was decided, for logs, the console and the history;
+// its times are read in now's location (the caller passes now in the
+// site's zone).
 func ShouldUpload(list, lastAccepted List, lastUploadAt, now time.Time, minInterval time.Duration) (bool, string) {
 	if minInterval <= 0 {
 		minInterval = DefaultMinInterval

@@ -48,6 +48,18 @@ func (t *Target) Client() *Client { return t.c }
 // Close releases idle connections.
 func (t *Target) Close() { t.c.Close() }
 
+// Stopped is the stop after the platform rejected the token (class Auth,
+// target.ErrStopped), nil while the target may be used (target.Stopper):
+// the caller keeps the target out of later runs without knowing its type.
+func (t *Target) Stopped() error {
+	if !t.c.Stopped() {
+		return nil
+	}
+	return t.c.stopError("", true)
+}
+
+var _ target.Stopper = (*Target)(nil)
+
 // Info describes the platform. The bounds are fixed: Unix seconds from 1970
 // to the end of 9999.
 func (t *Target) Info() target.Info { return t.info }

@@ -309,7 +309,19 @@ func TestTokenRejectedStopsAtOnce(t *testing.T) {
 				b.srv.ScriptReply(pathCount, 403, `{"error":"plugin not licensed"}`)
 			}
 			ctx := ctxT(t)
+			var st target.Target = b.target
+			stopper, ok := st.(target.Stopper)
+			if !ok {
+				t.Fatal("the NEYROSS target is no target.Stopper: callers would have to know its type")
+			}
+			if err := stopper.Stopped(); err != nil {
+				t.Fatalf("stopped before any request: %v", err)
+			}
 			_, err := b.target.Inventory(ctx, nil)
+			if serr := stopper.Stopped(); target.ClassOf(serr) != target.Auth || !errors.Is(serr, target.ErrStopped) ||
+				strings.Contains(serr.Error(), token) {
+				t.Errorf("after the rejected token Stopped() = %v, want the stop (class auth, no token)", serr)
+			}
 			te := classOf(t, err)
 			if te.Class != target.Auth || !errors.Is(err, target.ErrStopped) || te.Code != neyross.CodeTokenRejected {
 				t.Fatalf("want a stopping auth error, got %v", err)
