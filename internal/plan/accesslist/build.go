@@ -19,7 +19,7 @@ const maxMemberIDColumn = 64
 type Problem struct {
 	// Kind is plan.Invalid (bad card number or zone), plan.Ambiguous (the
 	// card is on several members valid today) or plan.Missing (valid today
-	// without a card number, or with a card but no zone).
+	// with NTK zones but without a card number).
 	Kind     plan.Kind
 	MemberID string
 	Name     string
@@ -146,8 +146,10 @@ func Build(members []member.Member, set Settings, rule member.Rule, today member
 			continue
 		}
 		if len(s.zones) == 0 {
+			// A card, but no role valid today that grants an NTK zone:
+			// not eligible, so not missing either (issue 13 §15); only a
+			// card that leaves the list says why.
 			s.why = "none of its roles valid today maps to an NTK zone"
-			r.report(s, plan.Missing, s.card, fmt.Sprintf("has card %s but none of its roles valid today maps to an NTK zone and it is not a student; not on the NTK list", s.card))
 			continue
 		}
 		col := memberColumn(s.id)
