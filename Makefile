@@ -6,6 +6,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X $(MODULE)/internal/build.Version=$(VERSION) \
            -X $(MODULE)/internal/build.Commit=$(COMMIT) -X $(MODULE)/internal/build.Date=$(DATE)
+GO_BUILD = CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/doorsync
 BENCH   ?= .
 COUNT   ?= 5
 
@@ -17,7 +18,7 @@ help: ## show this help
 
 .PHONY: build
 build: ## build ./doorsync for this machine (CGO off, version stamped)
-	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/doorsync
+	$(GO_BUILD)
 
 .PHONY: test
 test: lint ## everything CI runs: gofmt, go vet, and all tests (with -race, fuzz seed corpora included)
@@ -65,7 +66,12 @@ fuzz: ## fuzz every parser for FUZZTIME each (default 30s); local only, CI runs 
 
 .PHONY: demo
 demo: ## start the built-in emulators and show doorsync working against them
-	go run ./cmd/doorsync demo
+	@# `go run` compiled for a minute in silence before the console drew
+	@# anything (issue 13 §16): say so, build, then start.
+	@echo "doorsync demo: building doorsync first (the first build takes about a minute)…"
+	@$(GO_BUILD)
+	@echo "doorsync demo: starting the emulators and the console…"
+	./$(BIN) demo
 
 .PHONY: snapshot
 snapshot: ## cross-build release archives locally with goreleaser (no publishing)
