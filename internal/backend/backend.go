@@ -172,8 +172,11 @@ type ApplyProgress struct {
 	Done   int
 	Total  int
 	ItemID string // set when one item finished
-	Status string // applied, failed, stale, skipped
+	Status string // applied, failed, stale, skipped, cancelled
 	Err    error  // the item's or the target's error
+	// Note says what became of a whole-list target's list (sent,
+	// accepted, waiting for its minimum interval), with no item.
+	Note string
 }
 
 // ApplyResult is what an apply did.

@@ -90,6 +90,10 @@ func (e *Engine) applyLists(ctx context.Context, runID int64, o Options, byList 
 			}
 			src = *loaded
 		}
+		if len(items) > 0 {
+			// The target's line shows while its list is built and sent.
+			e.observer().Applying(apply.Event{Target: name, Phase: apply.PhaseWrite, Total: len(items)})
+		}
 		res, err := e.uploadList(ctx, runID, l, items, src, o.built, o.retries)
 		if err != nil {
 			return err

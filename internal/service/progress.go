@@ -49,3 +49,14 @@ func (a applyProgress) Applying(ev apply.Event) {
 	}
 	a.progress(ap)
 }
+
+// ListNote shows what became of a whole-list target's list on its line.
+func (a applyProgress) ListNote(target, note string) {
+	a.progress(backend.ApplyProgress{Target: target, Note: note})
+}
+
+// ListFailed shows a failed daily upload of an unchanged list, which no
+// item carries.
+func (a applyProgress) ListFailed(target string, err error) {
+	a.progress(backend.ApplyProgress{Target: target, Err: err})
+}
