@@ -202,10 +202,12 @@ func (w *worker) run(ctx context.Context, t target.Target, items []plan.Item) ([
 			}
 			return res, err
 		}
-		if stop != nil {
+		if stop != nil && !w.cancelled() {
 			w.emit(Event{Phase: PhaseWrite, Err: stop})
 			return w.settleRest(ctx, res, all[start+len(chunk):], Skipped, stop)
 		}
+		// Stopped meanwhile: the loop's next turn cancels the rest,
+		// whatever made the chunk give up (its retries were cut short).
 	}
 	return res, nil
 }
@@ -225,17 +227,19 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 		// The target cannot be read (after retries): nothing of this chunk
 		// is written, and the rest of the target's items are not tried.
 		// Cancelled meanwhile: nothing was written, the items are skipped.
-		st, why := Failed, fmt.Errorf("re-read before writing: %w", err)
+		st, why, stop := Failed, fmt.Errorf("re-read before writing: %w", err), err
 		if w.cancelled() {
-			st, why = Cancelled, errCancelledBeforeSent(w.runCtx)
+			// Not the target's fault: the rest are cancelled, not skipped
+			// for a stopped target (run settles them).
+			st, why, stop = Cancelled, errCancelledBeforeSent(w.runCtx), nil
 		}
 		for _, i := range chunk {
 			res[i].Status, res[i].Err = st, why
 			if rerr := w.finish(ctx, &res[i]); rerr != nil {
-				return err, rerr
+				return stop, rerr
 			}
 		}
-		return err, nil
+		return stop, nil
 	}
 	if w.cancelled() {
 		// Stopped while the accounts were read: nothing of the chunk is

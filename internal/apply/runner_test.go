@@ -455,6 +455,15 @@ func TestApplyCancelStopsWithinTheChunk(t *testing.T) {
 // items that were not written are cancelled, not failed. Before, the chunk in
 // flight kept retrying until the target's whole budget was spent.
 func TestApplyCancelStopsRetries(t *testing.T) {
+	for _, batch := range []int{0, 5} {
+		// 5: several chunks, the cancel arriving during the re-read
+		// before one: the later chunks were "skipped" for a stopped
+		// target (review of issue 13 §1).
+		t.Run(fmt.Sprintf("batch %d", batch), func(t *testing.T) { cancelStopsRetries(t, batch) })
+	}
+}
+
+func cancelStopsRetries(t *testing.T, batch int) {
 	w := newWorld(t, 200, nil)
 	items := w.writes(plan.Extend, plan.Reactivate)
 	var entrance []plan.Item
@@ -480,7 +489,7 @@ func TestApplyCancelStopsRetries(t *testing.T) {
 	}
 	retry.Budget = time.Hour
 	eng := apply.Runner{Targets: map[string]target.Target{"entrance": w.targets["entrance"]}, Recorder: newRecorder(w.site),
-		RunID: 1, Retry: retry}
+		RunID: 1, Retry: retry, Batch: batch}
 	results, err := eng.Run(ctx, entrance)
 	if err != nil {
 		t.Fatal(err)

@@ -191,3 +191,98 @@ func TestConsoleEscStopsTheApply(t *testing.T) {
 		t.Errorf("the run's items %v; the console said %+v", byStatus, res)
 	}
 }
+
+// SIGTERM while the NTK list is being uploaded (review of issue 13 §1: the
+// upload was aborted, its journal could not be closed, the run failed and
+// notified, the NTK items stayed "planned"): the upload in flight
+// completes and is recorded — NTK took the list, its items are applied —
+// and the run is cancelled with counts that agree with its items.
+func TestAutoInterruptedWhileUploadingTheNTKList(t *testing.T) {
+	s := startE2ESiteAll(t, 200, 5)
+	s.NTK.Faults.SetLatency(300 * time.Millisecond)
+	app, out, errb := newTestApp(s.Clock, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s.NTK.Log.Watch(func(r emulator.Request) {
+		if r.Method == http.MethodPost {
+			cancel() // SIGTERM while the list is on its way
+		}
+	})
+	code := app.Run(ctx, []string{"--auto", "--config", s.cfg})
+	text := out.String() + errb.String()
+	if code != ExitFailed || !strings.Contains(text, "interrupted while applying") || strings.Contains(text, "journal") {
+		t.Fatalf("exit %d:\n%s", code, text)
+	}
+	if n := len(s.NTKServer.Accepted()); n != 1 {
+		t.Fatalf("NTK accepted %d lists; the upload in flight must complete", n)
+	}
+	count := map[store.ItemStatus]int{}
+	ntk := 0
+	for _, it := range e2eRunItems(t, s, 1) {
+		count[it.Status]++
+		if it.System == "ntk" && it.Kind.Writes() {
+			ntk++
+			if it.Status != store.StatusApplied && it.Status != store.StatusStale {
+				t.Errorf("NTK item %s: %s %q; the list that holds it was accepted", it.Account, it.Status, it.Error)
+			}
+		}
+	}
+	if ntk == 0 {
+		t.Fatal("the plan had no NTK items: the test proves nothing")
+	}
+	if count[store.StatusPlanned] != 0 || count[store.StatusFailed] != 0 {
+		t.Errorf("items by status %v: none may stay planned or fail", count)
+	}
+	run := e2eRun(t, s, 1)
+	if run.Outcome != "cancelled" || run.Counts["applied"] != count[store.StatusApplied] {
+		t.Errorf("run %s, counts %v; its items: %v", run.Outcome, run.Counts, count)
+	}
+}
+
+// Esc right after y, before anything was sent (review of issue 13 §1: the
+// console said "Apply failed: store: … context canceled" and the run was
+// failed or not recorded at all): the apply is stopped, every approved item
+// is cancelled and stays selected, nothing reached a terminal, and the run
+// is recorded as cancelled.
+func TestConsoleEscBeforeAnythingWasSent(t *testing.T) {
+	s := startE2ESiteAll(t, 80, 7)
+	s.raiseGuard(t)
+	be := s.consoleBackend(t)
+	d, err := be.Refresh(context.Background(), func(tui.Progress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var approve []string
+	for _, it := range d.Plan.Items {
+		if it.Kind.Writes() && it.Identity == "" {
+			approve = append(approve, it.ID)
+		}
+	}
+	if len(approve) == 0 {
+		t.Fatal("no write items: the test proves nothing")
+	}
+	before := 0
+	for _, ep := range s.Terminals {
+		before += ep.Log.Count(e2eIsModify)
+	}
+	ctx, esc := context.WithCancel(context.Background())
+	esc()
+	res, err := be.Apply(ctx, d.Plan, approve, func(tui.ApplyProgress) {})
+	if err != nil {
+		t.Fatalf("a stopped apply is not a failed one: %v", err)
+	}
+	if !res.Stopped || res.Applied != 0 || res.Failed != 0 || res.Cancelled+res.Stale != len(approve) || len(res.CancelledIDs) != res.Cancelled {
+		t.Fatalf("%d approved: %+v", len(approve), res)
+	}
+	after := 0
+	for _, ep := range s.Terminals {
+		after += ep.Log.Count(e2eIsModify)
+	}
+	if after != before {
+		t.Errorf("%d writes sent after the stop", after-before)
+	}
+	runs, err := be.Runs(context.Background(), 1)
+	if err != nil || len(runs) != 1 || runs[0].ID != res.RunID || runs[0].Outcome != "cancelled" || runs[0].Counts["cancelled"] != res.Cancelled {
+		t.Fatalf("history %+v, %v; the console said %+v", runs, err, res)
+	}
+}

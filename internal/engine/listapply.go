@@ -54,15 +54,35 @@ func (e *Engine) splitLists(selected []plan.Item) ([]plan.Item, map[string][]pla
 func (e *Engine) skipLists(ctx context.Context, runID int64, o Options, byList map[string][]plan.Item, out *Outcome) error {
 	rec := recorder{st: e.store, approvedBy: o.ApprovedBy}
 	for _, l := range e.lists {
-		for _, it := range byList[l.info().Name] {
-			r := apply.Result{Item: it, Status: apply.Cancelled, Err: fmt.Errorf("not uploaded: cancelled: %w", context.Cause(ctx))}
+		name := l.info().Name
+		items := byList[name]
+		for i, it := range items {
+			r := apply.Result{Item: it, Status: apply.Cancelled, Err: listCancelled(ctx)}
 			if err := rec.Record(context.WithoutCancel(ctx), runID, r); err != nil {
 				return err
 			}
+			// Shown as the other targets' items are: the console lists
+			// what was cancelled.
+			e.observer().Applying(apply.Event{Target: name, Phase: apply.PhaseWrite, Done: i + 1, Total: len(items), Result: &r})
 			out.Results = append(out.Results, r)
 		}
 	}
 	return nil
+}
+
+// listsFrom is byList limited to the given whole-list targets.
+func listsFrom(lists []*ListTarget, byList map[string][]plan.Item) map[string][]plan.Item {
+	out := map[string][]plan.Item{}
+	for _, l := range lists {
+		out[l.info().Name] = byList[l.info().Name]
+	}
+	return out
+}
+
+// listCancelled is why a whole-list target's item was not uploaded: the
+// run was stopped first.
+func listCancelled(ctx context.Context) error {
+	return fmt.Errorf("not uploaded: cancelled before the list was sent: %w", context.Cause(ctx))
 }
 
 // applyLists uploads each whole-list target's next list when it has
@@ -73,7 +93,13 @@ func (e *Engine) skipLists(ctx context.Context, runID int64, o Options, byList m
 func (e *Engine) applyLists(ctx context.Context, runID int64, o Options, byList map[string][]plan.Item, members []member.Member, orgs []int, out *Outcome) error {
 	var loaded *listSource // read once, for the lists not built when planning
 	rec := recorder{st: e.store, approvedBy: o.ApprovedBy}
-	for _, l := range e.lists {
+	db := context.WithoutCancel(ctx) // the records are kept whatever the stop
+	for li, l := range e.lists {
+		if ctx.Err() != nil {
+			// Stopped during an earlier list's upload: the rest are not
+			// sent.
+			return e.skipLists(ctx, runID, o, listsFrom(e.lists[li:], byList), out)
+		}
 		name := l.info().Name
 		items := byList[name]
 		if len(items) == 0 && !e.listRefreshDue(l, out.Plan, o) {
@@ -82,7 +108,7 @@ func (e *Engine) applyLists(ctx context.Context, runID int64, o Options, byList 
 		var src listSource
 		if _, ok := o.built[name]; !ok {
 			if loaded == nil {
-				s, err := e.listSource(ctx, members, orgs)
+				s, err := e.listSource(db, members, orgs)
 				if err != nil {
 					return fmt.Errorf("%s: %w", l.subject(), err)
 				}
@@ -105,7 +131,7 @@ func (e *Engine) applyLists(ctx context.Context, runID int64, o Options, byList 
 			out.Plan.Targets = markTargetFailed(out.Plan.Targets, name, fmt.Errorf("daily upload of the unchanged access list: %w", res.Failed))
 		}
 		for i, r := range res.Results {
-			if err := rec.Record(ctx, runID, r); err != nil {
+			if err := rec.Record(db, runID, r); err != nil {
 				return err
 			}
 			// Each item settled, as the account-by-account targets report
@@ -114,6 +140,10 @@ func (e *Engine) applyLists(ctx context.Context, runID int64, o Options, byList 
 			if res.Waiting && r.Status == apply.Skipped {
 				// Waiting for the minimum interval is not a failure.
 				out.Held++
+				continue
+			}
+			if r.Status == apply.Cancelled {
+				out.Results = append(out.Results, r)
 				continue
 			}
 			out.Results = append(out.Results, r)
@@ -141,7 +171,11 @@ func (e *Engine) uploadList(ctx context.Context, runID int64, l *ListTarget, ite
 		out.Failed = err
 		return out, nil
 	}
-	last, lastAt, err := e.lastAccepted(ctx, l)
+	// Only the decision to send waits on the run's context: a stop before
+	// the journal entry is opened sends nothing; the upload in flight and
+	// its records complete on db.
+	db := context.WithoutCancel(ctx)
+	last, lastAt, err := e.lastAccepted(db, l)
 	if err != nil {
 		return fail(err)
 	}
@@ -174,8 +208,16 @@ func (e *Engine) uploadList(ctx context.Context, runID int64, l *ListTarget, ite
 		}
 		return out, nil
 	}
+	if ctx.Err() != nil {
+		for i := range out.Results {
+			if _, ok := stale[out.Results[i].Item.ID]; !ok {
+				out.Results[i].Status, out.Results[i].Err = apply.Cancelled, listCancelled(ctx)
+			}
+		}
+		return out, nil
+	}
 	k := l.keys()
-	jid, err := e.store.OpenJournal(ctx, store.JournalEntry{RunID: runID, ItemID: "upload-" + next.Hash()[7:19],
+	jid, err := e.store.OpenJournal(db, store.JournalEntry{RunID: runID, ItemID: "upload-" + next.Hash()[7:19],
 		Target: name, Account: "access list", Want: now})
 	if err != nil {
 		return out, fmt.Errorf("journal the %s upload: %w", label, err)
@@ -191,7 +233,7 @@ func (e *Engine) uploadList(ctx context.Context, runID int64, l *ListTarget, ite
 			return lost
 		}
 		var err error
-		accepted, err = l.Target.Upload(ctx, next.Bytes())
+		accepted, err = l.Target.Upload(db, next.Bytes())
 		return err
 	}, func(err error) backoff.Verdict {
 		if lost != nil || !l.Target.Resendable(err) {
@@ -208,14 +250,25 @@ func (e *Engine) uploadList(ctx context.Context, runID int64, l *ListTarget, ite
 	if upErr != nil {
 		state, msg = store.JournalFailed, upErr.Error()
 	}
-	if err := e.store.CloseJournal(ctx, jid, state, now, msg); err != nil {
+	if err := e.store.CloseJournal(db, jid, state, now, msg); err != nil {
 		return out, fmt.Errorf("close the %s upload journal: %w", label, err)
+	}
+	if upErr != nil && ctx.Err() != nil && l.Target.Resendable(upErr) && apply.Classify(upErr) != backoff.Stop {
+		// Refused for now, and not sent again because the run was
+		// stopped: cancelled, not failed.
+		for i := range out.Results {
+			if _, ok := stale[out.Results[i].Item.ID]; !ok {
+				out.Results[i].Status, out.Results[i].Attempts = apply.Cancelled, tries
+				out.Results[i].Err = fmt.Errorf("not uploaded (%w); not sent again: %w", upErr, context.Cause(ctx))
+			}
+		}
+		return out, nil
 	}
 	if upErr != nil {
 		return fail(upErr)
 	}
 	for _, kv := range [][2]string{{k.accepted, string(next.Bytes())}, {k.acceptedAt, now.Format(time.RFC3339Nano)}, {k.file, accepted}} {
-		if err := e.store.SetState(ctx, kv[0], kv[1]); err != nil {
+		if err := e.store.SetState(db, kv[0], kv[1]); err != nil {
 			return out, fmt.Errorf("remember the list %s accepted (%s): %w", label, accepted, err)
 		}
 	}

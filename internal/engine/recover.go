@@ -22,7 +22,10 @@ func (e *Engine) Recover(ctx context.Context) error {
 
 // recover is Recover within a run's retry budgets.
 func (e *Engine) recover(ctx context.Context, retries *apply.Retries) error {
-	entries, err := e.store.OpenEntries(ctx)
+	// The journal is read and closed whatever the stop; only the read-back
+	// waits on the network, and a stop leaves its entries open.
+	db := context.WithoutCancel(ctx)
+	entries, err := e.store.OpenEntries(db)
 	if err != nil {
 		return fmt.Errorf("read open journal entries: %w", err)
 	}
@@ -43,7 +46,7 @@ func (e *Engine) recover(ctx context.Context, retries *apply.Retries) error {
 			// cannot be read back; the list is sent again whenever it
 			// differs from the last one known to be accepted.
 			for _, en := range ens {
-				if err := e.store.CloseJournal(ctx, en.ID, store.JournalFailed, time.Time{}, "upload interrupted; the list is sent again when it differs from the last accepted one"); err != nil {
+				if err := e.store.CloseJournal(db, en.ID, store.JournalFailed, time.Time{}, "upload interrupted; the list is sent again when it differs from the last accepted one"); err != nil {
 					return err
 				}
 			}
@@ -76,13 +79,13 @@ func (e *Engine) recover(ctx context.Context, retries *apply.Retries) error {
 		}
 		for _, en := range ens {
 			if _, ok := items[en.RunID]; !ok {
-				recs, err := e.store.Items(ctx, en.RunID)
+				recs, err := e.store.Items(db, en.RunID)
 				if err != nil {
 					return fmt.Errorf("read items of interrupted run %d: %w", en.RunID, err)
 				}
 				items[en.RunID] = recs
 			}
-			if err := e.closeInterrupted(ctx, en, accs, items[en.RunID]); err != nil {
+			if err := e.closeInterrupted(db, en, accs, items[en.RunID]); err != nil {
 				return err
 			}
 			done++

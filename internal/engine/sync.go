@@ -116,7 +116,13 @@ func (e *Engine) Sync(ctx context.Context, o Options) (Outcome, error) {
 // in the journal. Everything that reads terminals for a write, or writes
 // snapshots, happens while holding it.
 func (e *Engine) lock(ctx context.Context, o Options) (release func(), err error) {
-	lock, err := e.store.AcquireRunLock(ctx, store.LockHolder{User: e.user, Mode: o.Mode}, o.LockWait)
+	lockCtx := ctx
+	if o.LockWait == 0 {
+		// Taking a free lock waits for nobody: a stop just after the
+		// start still gets its run recorded (as cancelled).
+		lockCtx = context.WithoutCancel(ctx)
+	}
+	lock, err := e.store.AcquireRunLock(lockCtx, store.LockHolder{User: e.user, Mode: o.Mode}, o.LockWait)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +143,11 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		o.retries = e.startRetries()
 	}
 	run := store.Run{Mode: o.Mode, User: e.user, Host: e.host}
-	runID, err := e.store.StartRun(ctx, run)
+	// The run's own records are written whatever becomes of it: a stop
+	// (Esc, a signal) ends what waits on the network, never the history
+	// of what was done.
+	db := context.WithoutCancel(ctx)
+	runID, err := e.store.StartRun(db, run)
 	if err != nil {
 		return Outcome{Status: notify.OutcomeFailed, Code: exitcode.Failed}, err
 	}
@@ -170,22 +180,22 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 				ErrInterrupted, context.Cause(ctx)))
 		}
 		o.built = builtLists{}
-		p, err := e.plan(ctx, snap, o.built)
+		p, err := e.plan(db, snap, o.built)
 		if err != nil {
 			return e.finish(ctx, run, out, o, err)
 		}
-		e.RememberPlan(ctx, p, snap.TakenAt)
+		e.RememberPlan(db, p, snap.TakenAt)
 		out.Plan = p
 		o.full = fetched
 	}
 	// Fetching and planning take a while: a run that lost the lock
 	// meanwhile records nothing more than why it stopped.
-	if err := e.store.CheckLock(context.WithoutCancel(ctx)); err != nil {
+	if err := e.store.CheckLock(db); err != nil {
 		return e.finish(ctx, run, out, o, err)
 	}
 	selected, records := e.decide(runID, out.Plan, o)
 	out.Selected = len(selected)
-	if err := e.store.AddItems(ctx, runID, records); err != nil {
+	if err := e.store.AddItems(db, runID, records); err != nil {
 		return e.finish(ctx, run, out, o, err)
 	}
 	for _, r := range records {
@@ -198,7 +208,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			out.Acknowledged++
 		}
 	}
-	selected, err = e.skipHeld(ctx, runID, selected, o, &out)
+	selected, err = e.skipHeld(db, runID, selected, o, &out)
 	if err != nil {
 		return e.finish(ctx, run, out, o, err)
 	}
@@ -216,7 +226,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		if o.Plan != nil && o.Approved != nil {
 			// A plan made earlier (apply FILE, the console): each
 			// account must still be its item's member's.
-			check, err := e.recheck(ctx)
+			check, err := e.recheck(db)
 			if err != nil {
 				return e.finish(ctx, run, out, o, err)
 			}
@@ -234,7 +244,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			return e.finish(ctx, run, out, o, err)
 		}
 	}
-	if err := e.store.CheckLock(context.WithoutCancel(ctx)); err != nil {
+	if err := e.store.CheckLock(db); err != nil {
 		// Lost after the terminals' writes: no upload, no snapshot.
 		return e.finish(ctx, run, out, o, err)
 	}
@@ -244,9 +254,9 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 		}
 	}
 	if fetched != nil {
-		e.keepWritten(context.WithoutCancel(ctx), fetched, out.Results, o.built)
+		e.keepWritten(db, fetched, out.Results, o.built)
 	}
-	e.acceptIdentities(context.WithoutCancel(ctx), runID, out.Plan, o.full, out.Results, o.Approved)
+	e.acceptIdentities(db, runID, out.Plan, o.full, out.Results, o.Approved)
 	var interrupted error
 	if ctx.Err() != nil {
 		// The writes in flight were completed and read back; the rest

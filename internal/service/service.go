@@ -168,7 +168,8 @@ func (s *Service) newRun(ctx context.Context, obs engine.Observer) (*run, error)
 	}
 	r := &run{clients: c}
 	if !s.store.ReadOnly() {
-		if r.lifted, err = s.holds.apply(ctx, c); err != nil {
+		// Bookkeeping of the local database: done whatever the stop.
+		if r.lifted, err = s.holds.apply(context.WithoutCancel(ctx), c); err != nil {
 			c.close()
 			return nil, err
 		}
@@ -184,5 +185,5 @@ func (s *Service) remember(ctx context.Context, r *run, what runFacts) []Stop {
 	if s.store.ReadOnly() {
 		return nil
 	}
-	return s.holds.record(ctx, r.clients, what)
+	return s.holds.record(context.WithoutCancel(ctx), r.clients, what)
 }
