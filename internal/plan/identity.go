@@ -228,7 +228,7 @@ func (tp *targetPlan) alsoFound(m entry, account, own string) Item {
 	}
 	tp.hold(&it, []string{fmt.Sprintf("the e-mail %s of %s now also finds this account (%s), but their account here is %s; "+
 		"approve to set the e-mail aside on this account, or fix it on the terminal", m.Email, memberText(m), was, own)})
-	return tp.item(it)
+	return it // never writes: no decision to make
 }
 
 func accountsOf(ms []identity.Match) []string {
