@@ -12,6 +12,12 @@ type Match struct {
 	Account  string
 	MemberID string // set when the link pins one member
 	Origin   Origin
+	// At is the position, plus one, of the account in the target's
+	// accounts given to NewResolver that the e-mail was found on (the
+	// first, should they list its id twice; 0 for a stored link's match):
+	// a caller can take the account from there instead of looking its id
+	// up again (Position gives the last of a repeated id).
+	At int
 }
 
 // Resolver answers "which accounts on target T belong to e-mail E" from the
@@ -64,7 +70,7 @@ func NewResolver(links []Link, accounts map[string][]target.Account) *Resolver {
 		m := index(t)
 		owner := r.owner[t]
 		spare := make([]Match, len(accs)) // one first match per account at most
-		for _, a := range accs {
+		for i, a := range accs {
 			if a.Email == "" {
 				continue
 			}
@@ -79,7 +85,7 @@ func NewResolver(links []Link, accounts map[string][]target.Account) *Resolver {
 			if ms == nil {
 				ms, spare = spare[:0:1], spare[1:]
 			}
-			m[a.Email] = append(ms, Match{Account: a.ID, Origin: Terminal})
+			m[a.Email] = append(ms, Match{Account: a.ID, Origin: Terminal, At: i + 1})
 			owner[a.ID] = a.Email
 		}
 	}

@@ -133,6 +133,10 @@ type targetPlan struct {
 	resolver *identity.Resolver // this target's
 	list     []target.Account
 	byID     map[string]int // account id → position in list
+	// resolvedAt: the resolver's match positions (identity.Match.At) are
+	// positions in list, and byID would give the same: the resolver
+	// indexed this very list, whose ids are unique.
+	resolvedAt bool
 	anchors
 	used []bool // by position: accounts some member resolved to
 	// mayShare: some account was resolved to twice, or a family shares
@@ -268,6 +272,8 @@ func (tp *targetPlan) index() {
 	for i, a := range tp.list {
 		tp.byID[a.ID] = i
 	}
+	indexed := tp.accountsOf[name] // another target's, should two share the name
+	tp.resolvedAt = len(tp.byID) == len(tp.list) && len(indexed) == len(tp.list) && (len(tp.list) == 0 || &indexed[0] == &tp.list[0])
 	tp.makeAnchors()
 }
 
@@ -371,7 +377,7 @@ func (tp *targetPlan) email(ms []entry) {
 		it.Kind = Ambiguous
 		it.Reason = fmt.Sprintf("%d members share this e-mail (%s); link each member to its account", len(ms), memberIDs(ms))
 		for _, x := range matches {
-			tp.use(x.Account)
+			tp.use(x)
 		}
 		// The accounts a sibling is linked to are not this member's
 		// candidates: naming one would make both ambiguous.
@@ -410,7 +416,7 @@ func (tp *targetPlan) pair(m entry, matches []identity.Match, changes []string) 
 	var acc *target.Account // present[0]'s
 	var gone []string
 	for _, x := range matches {
-		if a := tp.use(x.Account); a != nil {
+		if a := tp.use(x); a != nil {
 			if len(present) == 0 {
 				acc = a
 			}
@@ -476,10 +482,13 @@ func (tp *targetPlan) account(id string) (*target.Account, bool) {
 	return &tp.list[i], true
 }
 
-// use marks an account as resolved to a member and returns it (as account
-// does); nil when it is not on the target.
-func (tp *targetPlan) use(id string) *target.Account {
-	i, ok := tp.byID[id]
+// use marks the account of a match as resolved to a member and returns it
+// (as account does); nil when it is not on the target.
+func (tp *targetPlan) use(x identity.Match) *target.Account {
+	i, ok := x.At-1, x.At > 0 && tp.resolvedAt // no second look-up by id
+	if !ok {
+		i, ok = tp.byID[x.Account]
+	}
 	if !ok {
 		return nil
 	}

@@ -142,7 +142,7 @@ func (tp *targetPlan) resolve(m entry, matches []identity.Match) {
 				}
 				continue
 			}
-			if tp.use(x.Account) != nil {
+			if tp.use(x) != nil {
 				extra = append(extra, x.Account)
 			}
 		}
