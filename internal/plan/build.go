@@ -90,8 +90,8 @@ func Build(in Input) Plan {
 	for _, l := range in.Lists {
 		p.Targets = append(p.Targets, l.Target)
 	}
-	for _, it := range p.Items {
-		p.Summary[it.Kind]++
+	for i := range p.Items { // by index: ranging by value copies each item
+		p.Summary[p.Items[i].Kind]++
 	}
 	p.Guard = guard(in, p.Items, linked)
 	return p
@@ -310,13 +310,6 @@ func (b *builder) decide(it *Item) {
 	}
 }
 
-// add appends an item and decides it where it lies: an item is ~330
-// bytes, and each copy of it costs at 150,000 items.
-func (tp *targetPlan) add(it Item) {
-	tp.items = append(tp.items, it)
-	tp.decide(&tp.items[len(tp.items)-1])
-}
-
 // ItemID is stable across runs for the same pair, so a saved plan's items
 // can be found again (apply FILE) and history grouped. Targets that plan on
 // their own (NTK) use it too.
@@ -373,7 +366,7 @@ func (tp *targetPlan) email(ms []entry) {
 			tp.pair(m, pinned, nil)
 			continue
 		}
-		it := tp.base(m)
+		it := tp.newItem(m)
 		it.Kind = Ambiguous
 		it.Reason = fmt.Sprintf("%d members share this e-mail (%s); link each member to its account", len(ms), memberIDs(ms))
 		for _, x := range matches {
@@ -387,7 +380,7 @@ func (tp *targetPlan) email(ms []entry) {
 				it.AccountName = a.Name
 			}
 		}
-		tp.add(it)
+		tp.decide(it)
 	}
 }
 
@@ -399,17 +392,20 @@ func memberIDs(ms []entry) string {
 	return strings.Join(ids, ", ")
 }
 
-func (tp *targetPlan) base(m entry) Item {
-	t := tp.info
-	return Item{Email: m.Email, Name: m.name, MemberID: m.ID, Target: t.Name, System: t.System}
+// newItem appends the member's item on this target, to be filled where it
+// lies: an item is ~330 bytes, and each copy of it costs at 150,000 items.
+// Nothing else may be appended to items until it is complete.
+func (tp *targetPlan) newItem(m entry) *Item {
+	tp.items = append(tp.items, Item{})
+	it := &tp.items[len(tp.items)-1]
+	it.Email, it.Name, it.MemberID, it.Target, it.System = m.Email, m.name, m.ID, tp.info.Name, tp.info.System
+	return it
 }
 
 // pair plans one member against the accounts it resolved to on one
 // target; changes are the identity changes that hold the item.
 func (tp *targetPlan) pair(m entry, matches []identity.Match, changes []string) {
-	it := tp.base(m)
 	v := m.v
-	it.SourceEnd = v.End
 	// Accounts named by links that are gone from the target.
 	var one [1]identity.Match
 	present := one[:0]      // almost always one account: not allocated
@@ -425,14 +421,21 @@ func (tp *targetPlan) pair(m entry, matches []identity.Match, changes []string) 
 			gone = append(gone, x.Account)
 		}
 	}
-	if len(m.Problems) > 0 || len(v.Invalid) > 0 {
+	invalid := len(m.Problems) > 0 || len(v.Invalid) > 0
+	active := !m.Inactive && !v.End.IsZero() && !v.End.Before(tp.in.Today)
+	if !invalid && len(present) == 0 && !active {
+		return // not a member any more and no account: nothing to do
+	}
+	it := tp.newItem(m)
+	it.SourceEnd = v.End
+	if invalid {
 		it.Kind = Invalid
 		it.Reason = strings.Join(append(slices.Clone(m.Problems), v.Invalid...), "; ")
 		if len(present) == 1 {
-			tp.setAccount(&it, present[0], acc)
+			tp.setAccount(it, present[0], acc)
 		}
-		tp.hold(&it, changes)
-		tp.add(it)
+		tp.hold(it, changes)
+		tp.decide(it)
 		return
 	}
 	switch {
@@ -445,14 +448,10 @@ func (tp *targetPlan) pair(m entry, matches []identity.Match, changes []string) 
 		slices.Sort(ids) // not the order the target happens to list them in
 		it.Reason = "e-mail matches several accounts: " + strings.Join(ids, ", ") + "; confirm one link"
 		tp.link(m.linkKey())
-		tp.hold(&it, changes)
-		tp.add(it)
+		tp.hold(it, changes)
+		tp.decide(it)
 		return
-	case len(present) == 0:
-		active := !m.Inactive && !v.End.IsZero() && !v.End.Before(tp.in.Today)
-		if !active {
-			return // not a member any more and no account: nothing to do
-		}
+	case len(present) == 0: // an active member: others returned above
 		it.Kind = Missing
 		it.Reason = "valid member with no account on this target (accounts are never created)"
 		if !v.ValidToday {
@@ -462,14 +461,14 @@ func (tp *targetPlan) pair(m entry, matches []identity.Match, changes []string) 
 			it.Reason = fmt.Sprintf("linked account %s is no longer on the target", strings.Join(gone, ", "))
 		}
 		it.DesiredEnd = LocalTime{v.End.EndOfDay(tp.in.Zone)}
-		tp.add(it)
+		tp.decide(it)
 		return
 	}
 	tp.link(m.linkKey())
-	tp.setAccount(&it, present[0], acc)
-	tp.compare(&it, m, v, acc)
-	tp.checkIdentity(&it, m, accountRef{it.Account, it.AccountName}, changes)
-	tp.add(it)
+	tp.setAccount(it, present[0], acc)
+	tp.compare(it, m, v, acc)
+	tp.checkIdentity(it, m, accountRef{it.Account, it.AccountName}, changes)
+	tp.decide(it)
 }
 
 // account is the account with this id (the last, should the target list
@@ -728,8 +727,8 @@ func guard(in Input, items []Item, linked int) Guard {
 	// revocation, compared with the number of linked members.
 	g := Guard{Linked: linked}
 	revoked := map[string]bool{}
-	for _, it := range items {
-		if it.Kind == Shorten || it.Kind == Revoke {
+	for i := range items {
+		if it := &items[i]; it.Kind == Shorten || it.Kind == Revoke {
 			revoked[string(it.Email)+"\x00"+it.MemberID] = true
 		}
 	}
