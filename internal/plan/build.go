@@ -132,9 +132,13 @@ type targetPlan struct {
 	info     target.Info
 	resolver *identity.Resolver // this target's
 	list     []target.Account
-	byID     map[string]int // account id → position in list
+	// byID: account id → position in list, made only when the resolver
+	// indexed another list (a target of the same name): else the resolver
+	// answers (position).
+	byID     map[string]int
+	distinct int // how many ids list holds
 	// resolvedAt: the resolver's match positions (identity.Match.At) are
-	// positions in list, and byID would give the same: the resolver
+	// positions in list, and position would give the same: the resolver
 	// indexed this very list, whose ids are unique.
 	resolvedAt bool
 	anchors
@@ -268,12 +272,16 @@ func (tp *targetPlan) index() {
 	// goroutine: it answers for this target as one of all targets would.
 	name := tp.info.Name
 	tp.resolver = identity.NewResolver(tp.linksOf[name], map[string][]target.Account{name: tp.accountsOf[name]})
-	tp.byID = make(map[string]int, len(tp.list))
-	for i, a := range tp.list {
-		tp.byID[a.ID] = i
+	if indexed := tp.accountsOf[name]; len(indexed) == len(tp.list) && (len(tp.list) == 0 || &indexed[0] == &tp.list[0]) {
+		tp.distinct = tp.resolver.Distinct(name)
+	} else { // the resolver indexed another target of this name
+		tp.byID = make(map[string]int, len(tp.list))
+		for i, a := range tp.list {
+			tp.byID[a.ID] = i
+		}
+		tp.distinct = len(tp.byID)
 	}
-	indexed := tp.accountsOf[name] // another target's, should two share the name
-	tp.resolvedAt = len(tp.byID) == len(tp.list) && len(indexed) == len(tp.list) && (len(tp.list) == 0 || &indexed[0] == &tp.list[0])
+	tp.resolvedAt = tp.byID == nil && tp.distinct == len(tp.list)
 	tp.makeAnchors()
 }
 
@@ -474,11 +482,21 @@ func (tp *targetPlan) pair(m entry, matches []identity.Match, changes []string) 
 // account is the account with this id (the last, should the target list
 // one id twice).
 func (tp *targetPlan) account(id string) (*target.Account, bool) {
-	i, ok := tp.byID[id]
+	i, ok := tp.position(id)
 	if !ok {
 		return &target.Account{}, false
 	}
 	return &tp.list[i], true
+}
+
+// position is where the account with this id stands in list (the last,
+// should the target list one id twice).
+func (tp *targetPlan) position(id string) (int, bool) {
+	if tp.byID == nil {
+		return tp.resolver.Position(tp.info.Name, id)
+	}
+	i, ok := tp.byID[id]
+	return i, ok
 }
 
 // use marks the account of a match as resolved to a member and returns it
@@ -486,7 +504,7 @@ func (tp *targetPlan) account(id string) (*target.Account, bool) {
 func (tp *targetPlan) use(x identity.Match) *target.Account {
 	i, ok := x.At-1, x.At > 0 && tp.resolvedAt // no second look-up by id
 	if !ok {
-		i, ok = tp.byID[x.Account]
+		i, ok = tp.position(x.Account)
 	}
 	if !ok {
 		return nil
@@ -696,10 +714,10 @@ func (tp *targetPlan) unlinked() []Item {
 		}
 	}
 	items := make([]Item, 0, n)
-	unique := len(tp.byID) == len(tp.list) // no id listed twice
+	unique := tp.distinct == len(tp.list) // no id listed twice
 	for i, a := range tp.list {
 		if !unique {
-			i = tp.byID[a.ID] // the last of an id listed twice stands for all
+			i, _ = tp.position(a.ID) // the last of an id listed twice stands for all
 		}
 		if tp.used[i] {
 			continue

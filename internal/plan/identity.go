@@ -69,7 +69,7 @@ func (tp *targetPlan) makeAnchors() {
 		if pin, ok := a.pinned[r.Account]; ok && pin != r.MemberID {
 			continue // the admin linked it to someone else since
 		}
-		if _, ok := tp.byID[r.Account]; !ok {
+		if _, ok := tp.position(r.Account); !ok {
 			continue // gone from the target: history, not an account
 		}
 		if !slices.ContainsFunc(a.byMember[r.MemberID], func(x identity.Match) bool { return x.Account == r.Account }) {
