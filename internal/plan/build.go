@@ -90,8 +90,8 @@ func Build(in Input) Plan {
 	for _, l := range in.Lists {
 		p.Targets = append(p.Targets, l.Target)
 	}
-	for _, it := range p.Items {
-		p.Summary[it.Kind]++
+	for i := range p.Items { // by index: ranging by value copies each item
+		p.Summary[p.Items[i].Kind]++
 	}
 	p.Guard = guard(in, p.Items, linked)
 	return p
@@ -122,9 +122,8 @@ type builder struct {
 // per target.
 type entry struct {
 	*member.Member
-	name  string
-	v     member.Validity
-	order int // position in Input.Members
+	name string
+	v    member.Validity
 }
 
 // targetPlan is the planning of one readable target.
@@ -133,7 +132,15 @@ type targetPlan struct {
 	info     target.Info
 	resolver *identity.Resolver // this target's
 	list     []target.Account
-	byID     map[string]int // account id → position in list
+	// byID: account id → position in list, made only when the resolver
+	// indexed another list (a target of the same name): else the resolver
+	// answers (position).
+	byID     map[string]int
+	distinct int // how many ids list holds
+	// resolvedAt: the resolver's match positions (identity.Match.At) are
+	// positions in list, and position would give the same: the resolver
+	// indexed this very list, whose ids are unique.
+	resolvedAt bool
 	anchors
 	used []bool // by position: accounts some member resolved to
 	// mayShare: some account was resolved to twice, or a family shares
@@ -197,6 +204,7 @@ func (b *builder) plan() ([][]Item, int) {
 		wg.Go(tp.index)
 	}
 	noEmail := b.group()
+	setIDs(noEmail) // never writes: no decision to make
 	wg.Wait()
 	for _, tp := range b.live {
 		wg.Go(tp.plan)
@@ -218,7 +226,7 @@ func (b *builder) plan() ([][]Item, int) {
 // group collects the members by e-mail and plans those without one.
 func (b *builder) group() []Item {
 	var noEmail []Item
-	b.sorted = make([]entry, 0, len(b.in.Members))
+	planned := make([]int32, 0, len(b.in.Members)) // positions in Input.Members
 	anchored := b.anchoredMembers()
 	for i := range b.in.Members {
 		m := &b.in.Members[i]
@@ -232,21 +240,28 @@ func (b *builder) group() []Item {
 					kind = Invalid
 				}
 			}
-			noEmail = append(noEmail, b.item(Item{Kind: kind, Name: m.Name(), MemberID: m.ID, Reason: reason}))
+			noEmail = append(noEmail, Item{Kind: kind, Name: m.Name(), MemberID: m.ID, Reason: reason})
 			continue
 		}
-		b.sorted = append(b.sorted, entry{Member: m, name: m.Name(), v: b.in.Rule.Evaluate(*m, b.in.Today), order: i})
+		planned = append(planned, int32(i))
 	}
 	// Equal e-mail and id keep the export's order. Sorting with that as
 	// the last key rather than with a stable sort: on 50,000 members in
 	// the store's order, the stable sort was 10 % of the CPU profile of
-	// BenchmarkStoredPlan50k.
-	slices.SortFunc(b.sorted, func(x, y entry) int {
-		if c := cmp.Compare(x.Email, y.Email); c != 0 {
+	// BenchmarkStoredPlan50k. Positions are sorted, not entries: moving
+	// 120-byte entries was most of the sort's time.
+	slices.SortFunc(planned, func(x, y int32) int {
+		mx, my := &b.in.Members[x], &b.in.Members[y]
+		if c := cmp.Compare(mx.Email, my.Email); c != 0 {
 			return c
 		}
-		return cmp.Or(cmp.Compare(x.ID, y.ID), cmp.Compare(x.order, y.order))
+		return cmp.Or(cmp.Compare(mx.ID, my.ID), cmp.Compare(x, y))
 	})
+	b.sorted = make([]entry, len(planned))
+	for k, i := range planned {
+		m := &b.in.Members[i]
+		b.sorted[k] = entry{Member: m, name: m.Name(), v: b.in.Rule.Evaluate(*m, b.in.Today)}
+	}
 	return noEmail
 }
 
@@ -257,10 +272,16 @@ func (tp *targetPlan) index() {
 	// goroutine: it answers for this target as one of all targets would.
 	name := tp.info.Name
 	tp.resolver = identity.NewResolver(tp.linksOf[name], map[string][]target.Account{name: tp.accountsOf[name]})
-	tp.byID = make(map[string]int, len(tp.list))
-	for i, a := range tp.list {
-		tp.byID[a.ID] = i
+	if indexed := tp.accountsOf[name]; len(indexed) == len(tp.list) && (len(tp.list) == 0 || &indexed[0] == &tp.list[0]) {
+		tp.distinct = tp.resolver.Distinct(name)
+	} else { // the resolver indexed another target of this name
+		tp.byID = make(map[string]int, len(tp.list))
+		for i, a := range tp.list {
+			tp.byID[a.ID] = i
+		}
+		tp.distinct = len(tp.byID)
 	}
+	tp.resolvedAt = tp.byID == nil && tp.distinct == len(tp.list)
 	tp.makeAnchors()
 }
 
@@ -281,26 +302,34 @@ func (tp *targetPlan) plan() {
 		i = j
 	}
 	tp.sharedAccounts()
+	setIDs(tp.items)
 	tp.items = sortItems(tp.items)
-	tp.unlinkedItems = sortItems(append(tp.unlinked(), tp.extraItems...))
+	unlinked := append(tp.unlinked(), tp.extraItems...)
+	setIDs(unlinked)
+	tp.unlinkedItems = sortItems(unlinked)
 }
 
-// item completes an item: its stable id and whether --auto may apply it.
-func (b *builder) item(it Item) Item {
-	it.ID = ItemID(it)
+// decide sets whether --auto may apply an item. Its id is set when its
+// list is complete (setIDs): the kind may still change (sharedAccounts).
+func (b *builder) decide(it *Item) {
 	if it.Kind.Writes() {
 		// An identity the admin has not seen is never applied by policy.
 		it.Auto = it.Identity == "" && slices.Contains(b.in.Policy.Auto, it.Kind)
 	}
-	return it
 }
-
-func (tp *targetPlan) add(it Item) { tp.items = append(tp.items, tp.item(it)) }
 
 // ItemID is stable across runs for the same pair, so a saved plan's items
 // can be found again (apply FILE) and history grouped. Targets that plan on
 // their own (NTK) use it too.
 func ItemID(it Item) string {
+	var buf [itemIDLen]byte
+	return string(appendItemID(buf[:0], &it))
+}
+
+// itemIDLen is the length of an ItemID: 8 bytes of SHA-256 in hex.
+const itemIDLen = 16
+
+func appendItemID(dst []byte, it *Item) []byte {
 	var buf [256]byte // most keys fit: no allocation for them
 	key := buf[:0]
 	for i, part := range []string{string(it.Email), it.MemberID, it.Target, it.Account, string(it.Kind)} {
@@ -310,7 +339,23 @@ func ItemID(it Item) string {
 		key = append(key, part...)
 	}
 	h := sha256.Sum256(key)
-	return hex.EncodeToString(h[:8])
+	return hex.AppendEncode(dst, h[:itemIDLen/2])
+}
+
+// setIDs sets the ids of a finished list of items, all cut from one
+// string: one allocation for a target's 50,000 ids instead of one each
+// (they live as long as the plan anyway).
+func setIDs(items []Item) {
+	var all strings.Builder // its String() does not copy
+	all.Grow(itemIDLen * len(items))
+	for i := range items {
+		var id [itemIDLen]byte
+		all.Write(appendItemID(id[:0], &items[i]))
+	}
+	ids := all.String()
+	for i := range items {
+		items[i].ID = ids[i*itemIDLen : (i+1)*itemIDLen]
+	}
 }
 
 // email plans one e-mail against this target.
@@ -329,11 +374,11 @@ func (tp *targetPlan) email(ms []entry) {
 			tp.pair(m, pinned, nil)
 			continue
 		}
-		it := tp.base(m)
+		it := tp.newItem(m)
 		it.Kind = Ambiguous
 		it.Reason = fmt.Sprintf("%d members share this e-mail (%s); link each member to its account", len(ms), memberIDs(ms))
 		for _, x := range matches {
-			tp.use(x.Account)
+			tp.use(x)
 		}
 		// The accounts a sibling is linked to are not this member's
 		// candidates: naming one would make both ambiguous.
@@ -343,7 +388,7 @@ func (tp *targetPlan) email(ms []entry) {
 				it.AccountName = a.Name
 			}
 		}
-		tp.add(it)
+		tp.decide(it)
 	}
 }
 
@@ -355,24 +400,27 @@ func memberIDs(ms []entry) string {
 	return strings.Join(ids, ", ")
 }
 
-func (tp *targetPlan) base(m entry) Item {
-	t := tp.info
-	return Item{Email: m.Email, Name: m.name, MemberID: m.ID, Target: t.Name, System: t.System}
+// newItem appends the member's item on this target, to be filled where it
+// lies: an item is ~330 bytes, and each copy of it costs at 150,000 items.
+// Nothing else may be appended to items until it is complete.
+func (tp *targetPlan) newItem(m entry) *Item {
+	tp.items = append(tp.items, Item{})
+	it := &tp.items[len(tp.items)-1]
+	it.Email, it.Name, it.MemberID, it.Target, it.System = m.Email, m.name, m.ID, tp.info.Name, tp.info.System
+	return it
 }
 
 // pair plans one member against the accounts it resolved to on one
 // target; changes are the identity changes that hold the item.
 func (tp *targetPlan) pair(m entry, matches []identity.Match, changes []string) {
-	it := tp.base(m)
 	v := m.v
-	it.SourceEnd = v.End
 	// Accounts named by links that are gone from the target.
 	var one [1]identity.Match
 	present := one[:0]      // almost always one account: not allocated
 	var acc *target.Account // present[0]'s
 	var gone []string
 	for _, x := range matches {
-		if a := tp.use(x.Account); a != nil {
+		if a := tp.use(x); a != nil {
 			if len(present) == 0 {
 				acc = a
 			}
@@ -381,14 +429,21 @@ func (tp *targetPlan) pair(m entry, matches []identity.Match, changes []string) 
 			gone = append(gone, x.Account)
 		}
 	}
-	if len(m.Problems) > 0 || len(v.Invalid) > 0 {
+	invalid := len(m.Problems) > 0 || len(v.Invalid) > 0
+	active := !m.Inactive && !v.End.IsZero() && !v.End.Before(tp.in.Today)
+	if !invalid && len(present) == 0 && !active {
+		return // not a member any more and no account: nothing to do
+	}
+	it := tp.newItem(m)
+	it.SourceEnd = v.End
+	if invalid {
 		it.Kind = Invalid
 		it.Reason = strings.Join(append(slices.Clone(m.Problems), v.Invalid...), "; ")
 		if len(present) == 1 {
-			tp.setAccount(&it, present[0], acc)
+			tp.setAccount(it, present[0], acc)
 		}
-		tp.hold(&it, changes)
-		tp.add(it)
+		tp.hold(it, changes)
+		tp.decide(it)
 		return
 	}
 	switch {
@@ -401,14 +456,10 @@ func (tp *targetPlan) pair(m entry, matches []identity.Match, changes []string) 
 		slices.Sort(ids) // not the order the target happens to list them in
 		it.Reason = "e-mail matches several accounts: " + strings.Join(ids, ", ") + "; confirm one link"
 		tp.link(m.linkKey())
-		tp.hold(&it, changes)
-		tp.add(it)
+		tp.hold(it, changes)
+		tp.decide(it)
 		return
-	case len(present) == 0:
-		active := !m.Inactive && !v.End.IsZero() && !v.End.Before(tp.in.Today)
-		if !active {
-			return // not a member any more and no account: nothing to do
-		}
+	case len(present) == 0: // an active member: others returned above
 		it.Kind = Missing
 		it.Reason = "valid member with no account on this target (accounts are never created)"
 		if !v.ValidToday {
@@ -418,30 +469,43 @@ func (tp *targetPlan) pair(m entry, matches []identity.Match, changes []string) 
 			it.Reason = fmt.Sprintf("linked account %s is no longer on the target", strings.Join(gone, ", "))
 		}
 		it.DesiredEnd = LocalTime{v.End.EndOfDay(tp.in.Zone)}
-		tp.add(it)
+		tp.decide(it)
 		return
 	}
 	tp.link(m.linkKey())
-	tp.setAccount(&it, present[0], acc)
-	tp.compare(&it, m, v, acc)
-	tp.checkIdentity(&it, m, accountRef{it.Account, it.AccountName}, changes)
-	tp.add(it)
+	tp.setAccount(it, present[0], acc)
+	tp.compare(it, m, v, acc)
+	tp.checkIdentity(it, m, accountRef{it.Account, it.AccountName}, changes)
+	tp.decide(it)
 }
 
 // account is the account with this id (the last, should the target list
 // one id twice).
 func (tp *targetPlan) account(id string) (*target.Account, bool) {
-	i, ok := tp.byID[id]
+	i, ok := tp.position(id)
 	if !ok {
 		return &target.Account{}, false
 	}
 	return &tp.list[i], true
 }
 
-// use marks an account as resolved to a member and returns it (as account
-// does); nil when it is not on the target.
-func (tp *targetPlan) use(id string) *target.Account {
+// position is where the account with this id stands in list (the last,
+// should the target list one id twice).
+func (tp *targetPlan) position(id string) (int, bool) {
+	if tp.byID == nil {
+		return tp.resolver.Position(tp.info.Name, id)
+	}
 	i, ok := tp.byID[id]
+	return i, ok
+}
+
+// use marks the account of a match as resolved to a member and returns it
+// (as account does); nil when it is not on the target.
+func (tp *targetPlan) use(x identity.Match) *target.Account {
+	i, ok := x.At-1, x.At > 0 && tp.resolvedAt // no second look-up by id
+	if !ok {
+		i, ok = tp.position(x.Account)
+	}
 	if !ok {
 		return nil
 	}
@@ -637,7 +701,6 @@ func (tp *targetPlan) sharedAccounts() {
 			it.DesiredEnd = LocalTime{}
 			it.Clamped = false
 			it.Reason = fmt.Sprintf("account %s on %s is found for several members: %s; link it to one", account, tp.info.Name, strings.Join(who, ", "))
-			it.ID = ItemID(*it)
 		}
 	}
 }
@@ -651,10 +714,10 @@ func (tp *targetPlan) unlinked() []Item {
 		}
 	}
 	items := make([]Item, 0, n)
-	unique := len(tp.byID) == len(tp.list) // no id listed twice
+	unique := tp.distinct == len(tp.list) // no id listed twice
 	for i, a := range tp.list {
 		if !unique {
-			i = tp.byID[a.ID] // the last of an id listed twice stands for all
+			i, _ = tp.position(a.ID) // the last of an id listed twice stands for all
 		}
 		if tp.used[i] {
 			continue
@@ -671,7 +734,7 @@ func (tp *targetPlan) unlinked() []Item {
 		if !a.End.IsZero() {
 			it.CurrentEnd = LocalTime{a.End.In(tp.in.Zone)}
 		}
-		items = append(items, tp.item(it))
+		items = append(items, it) // never writes: no decision to make
 	}
 	return items
 }
@@ -682,8 +745,8 @@ func guard(in Input, items []Item, linked int) Guard {
 	// revocation, compared with the number of linked members.
 	g := Guard{Linked: linked}
 	revoked := map[string]bool{}
-	for _, it := range items {
-		if it.Kind == Shorten || it.Kind == Revoke {
+	for i := range items {
+		if it := &items[i]; it.Kind == Shorten || it.Kind == Revoke {
 			revoked[string(it.Email)+"\x00"+it.MemberID] = true
 		}
 	}

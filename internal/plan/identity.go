@@ -69,7 +69,7 @@ func (tp *targetPlan) makeAnchors() {
 		if pin, ok := a.pinned[r.Account]; ok && pin != r.MemberID {
 			continue // the admin linked it to someone else since
 		}
-		if _, ok := tp.byID[r.Account]; !ok {
+		if _, ok := tp.position(r.Account); !ok {
 			continue // gone from the target: history, not an account
 		}
 		if !slices.ContainsFunc(a.byMember[r.MemberID], func(x identity.Match) bool { return x.Account == r.Account }) {
@@ -142,7 +142,7 @@ func (tp *targetPlan) resolve(m entry, matches []identity.Match) {
 				}
 				continue
 			}
-			if tp.use(x.Account) != nil {
+			if tp.use(x) != nil {
 				extra = append(extra, x.Account)
 			}
 		}
@@ -228,7 +228,7 @@ func (tp *targetPlan) alsoFound(m entry, account, own string) Item {
 	}
 	tp.hold(&it, []string{fmt.Sprintf("the e-mail %s of %s now also finds this account (%s), but their account here is %s; "+
 		"approve to set the e-mail aside on this account, or fix it on the terminal", m.Email, memberText(m), was, own)})
-	return tp.item(it)
+	return it // never writes: no decision to make
 }
 
 func accountsOf(ms []identity.Match) []string {
