@@ -37,10 +37,10 @@ func (a *applyState) cancel() {
 // startApply applies the items ids of the plan shown, streaming progress.
 func (m *Model) startApply(ids []string) tea.Cmd {
 	req := m.nextReq()
-	ctx, cancel := context.WithCancel(m.ctx)
+	ctx, cancel := context.WithCancel(m.c.ctx)
 	m.apply = applyState{req: req, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
 	m.setStatus(false, "") // what it said (e.g. "89 items selected") was about before the apply
-	be, s, p := m.opt.Backend, newStream(), m.data.Plan
+	be, s, p := m.c.opt.Backend, newStream(), m.data.Plan
 	go func() {
 		defer cancel()
 		res, err := be.Apply(ctx, p, ids, func(ev ApplyProgress) { s.push(applyProgressMsg{req: req, p: ev}) })
@@ -82,7 +82,7 @@ func (m *Model) onApply(msg tea.Msg) tea.Cmd {
 			a.results = append(a.results, fmt.Sprintf("%s: %v", p.Target, p.Err))
 		}
 		if p.Err != nil {
-			m.logErr("apply "+p.Target, p.Err)
+			m.c.logErr("apply "+p.Target, p.Err)
 		}
 	case applyDoneMsg:
 		if msg.req != a.req {
@@ -90,7 +90,7 @@ func (m *Model) onApply(msg tea.Msg) tea.Cmd {
 		}
 		a.running = false
 		a.result, a.err = &msg.res, msg.err
-		m.logErr("apply", msg.err)
+		m.c.logErr("apply", msg.err)
 		// Failed, skipped and cancelled items stay selected to approve
 		// again; applied ones leave the selection.
 		clear(m.sel)
@@ -132,6 +132,7 @@ func (m *Model) resultLine(p ApplyProgress) string {
 // latest item results, then the summary.
 type applyScreen struct {
 	m             *Model
+	c             *common
 	width, height int
 }
 
@@ -147,18 +148,18 @@ func (v *applyScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	m, a := v.m, &v.m.apply
 	switch {
-	case a.running && key.Matches(k, m.keys.Quit):
+	case a.running && key.Matches(k, m.c.keys.Quit):
 		return m.askQuit()
-	case a.running && key.Matches(k, m.keys.Stop):
+	case a.running && key.Matches(k, m.c.keys.Stop):
 		a.cancel()
-	case !a.running && key.Matches(k, m.keys.Back, m.keys.Inspect, m.keys.Quit):
+	case !a.running && key.Matches(k, m.c.keys.Back, m.c.keys.Inspect, m.c.keys.Quit):
 		m.focus(screenTable)
 	}
 	return nil
 }
 
 func (v *applyScreen) ShortHelp() []key.Binding {
-	k := &v.m.keys
+	k := &v.c.keys
 	if v.m.apply.running {
 		return fitHints(always(k.Stop, k.Quit), v.width)
 	}
@@ -166,12 +167,12 @@ func (v *applyScreen) ShortHelp() []key.Binding {
 }
 
 func (v *applyScreen) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{v.m.keys.Stop}}
+	return [][]key.Binding{{v.c.keys.Stop}}
 }
 
 func (v *applyScreen) View() string {
 	m, a := v.m, &v.m.apply
-	s := m.styles
+	s := m.c.styles
 	var b strings.Builder
 	switch {
 	case a.running && a.stopping:

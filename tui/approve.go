@@ -26,6 +26,7 @@ import (
 // left to read.
 type approveScreen struct {
 	m             *Model
+	c             *common
 	width, height int
 
 	offset int // the first middle line shown
@@ -132,10 +133,10 @@ func (d *approveScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	m := d.m
 	switch {
-	case key.Matches(k, m.keys.Cancel):
+	case key.Matches(k, m.c.keys.Cancel):
 		d.close()
 		return nil
-	case key.Matches(k, m.keys.Confirm):
+	case key.Matches(k, m.c.keys.Confirm):
 		a := d.approval()
 		if len(a.ids) == 0 {
 			d.close()
@@ -162,8 +163,8 @@ func (d *approveScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	from, to, _ := frame(mid, h, d.offset)
 	page := max(1, to-from-1)
-	pos, ok := moved(m.keys, k, d.offset, page, len(mid))
-	if key.Matches(k, m.keys.ReadOn) {
+	pos, ok := moved(m.c.keys, k, d.offset, page, len(mid))
+	if key.Matches(k, m.c.keys.ReadOn) {
 		pos, ok = d.offset+page, true
 	}
 	if ok {
@@ -300,12 +301,12 @@ func lastOffset(mid []dline, h int) int {
 func selKey(ids []string) string { return strings.Join(ids, "\x00") }
 
 func (d *approveScreen) ShortHelp() []key.Binding {
-	k := &d.m.keys
+	k := &d.c.keys
 	return fitHints([]hint{{k.Confirm, 0}, {k.Cancel, 0}, {k.Down, 1}, {k.ReadOn, 2}, {k.Bottom, 3}}, d.width)
 }
 
 func (d *approveScreen) FullHelp() [][]key.Binding {
-	k := &d.m.keys
+	k := &d.c.keys
 	return [][]key.Binding{{k.Confirm, k.Cancel, k.ReadOn, k.PageDown, k.Bottom, k.Top}}
 }
 
@@ -357,7 +358,7 @@ func (a *approval) title() string {
 // wrapped to the dialog's width.
 func (d *approveScreen) middle(a *approval) []dline {
 	m := d.m
-	s := m.styles
+	s := m.c.styles
 	w := d.innerWidth()
 	var out []dline
 	plain := func(t ...string) string { return strings.Join(t, "") }
@@ -476,7 +477,7 @@ func (m *Model) approvalEffect(it *plan.Item) string {
 func (d *approveScreen) View() string {
 	m := d.m
 	a := d.approval()
-	s := m.styles
+	s := m.c.styles
 	w := d.innerWidth()
 	mid := d.middle(&a)
 	var sig strings.Builder

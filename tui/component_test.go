@@ -83,7 +83,7 @@ func TestFooterIsTheFocusedScreensShortHelp(t *testing.T) {
 				t.Fatalf("footer %q, want the screen's ShortHelp %q", got, want)
 			}
 			first := short[0].Help()
-			keyMapField(t, &m.keys, short[0]).SetHelp("F9", first.Desc)
+			keyMapField(t, &m.c.keys, short[0]).SetHelp("F9", first.Desc)
 			got := footer()
 			if !strings.Contains(got, "F9 "+first.Desc) || strings.Contains(got, first.Key+" "+first.Desc) {
 				t.Fatalf("after rebinding %q to F9 the footer is %q", first.Key+" "+first.Desc, got)

@@ -26,6 +26,7 @@ const (
 // detailScreen is the inspection of the row under the table's cursor.
 type detailScreen struct {
 	m             *Model
+	c             *common
 	width, height int
 
 	key     string
@@ -83,7 +84,7 @@ func (d *detailScreen) loadHistory(r *row) tea.Cmd {
 	}
 	req := m.nextReq()
 	d.req, d.loading = req, true
-	be, ctx := m.opt.Backend, m.ctx
+	be, ctx := m.c.opt.Backend, m.c.ctx
 	return func() tea.Msg {
 		es, err := be.History(ctx, q, historyLimit)
 		return historyMsg{req: req, entries: es, err: err}
@@ -100,9 +101,9 @@ func (d *detailScreen) loadEvents(r *row) tea.Cmd {
 	}
 	req := m.nextReq()
 	d.evReq, d.evLoading = req, true
-	ctx, cancel := context.WithCancel(m.ctx)
+	ctx, cancel := context.WithCancel(m.c.ctx)
 	d.evCancel = cancel
-	be, refs := m.opt.Backend, d.evRefs
+	be, refs := m.c.opt.Backend, d.evRefs
 	return func() tea.Msg {
 		defer cancel()
 		res, err := be.Events(ctx, refs, eventsLimit)
@@ -166,33 +167,33 @@ func (d *detailScreen) Update(msg tea.Msg) tea.Cmd {
 func (d *detailScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 	m := d.m
 	switch {
-	case key.Matches(k, m.keys.Back, m.keys.Inspect, m.keys.Quit):
+	case key.Matches(k, m.c.keys.Back, m.c.keys.Inspect, m.c.keys.Quit):
 		m.focus(screenTable)
 		d.stopEvents()
 		if d.evLoading {
 			// Its answer is dropped; opening the detail again reads anew.
 			d.evReq, d.evLoading = 0, false
 		}
-	case key.Matches(k, m.keys.Down):
+	case key.Matches(k, m.c.keys.Down):
 		d.scroll++
-	case key.Matches(k, m.keys.Up):
+	case key.Matches(k, m.c.keys.Up):
 		d.scroll = max(0, d.scroll-1)
-	case key.Matches(k, m.keys.Toggle):
+	case key.Matches(k, m.c.keys.Toggle):
 		if r := m.current(); r != nil {
 			m.toggleRow(r)
 		}
-	case key.Matches(k, m.keys.Pick):
+	case key.Matches(k, m.c.keys.Pick):
 		if r := m.current(); r != nil {
 			d.stopEvents()
 			return m.pick.open(m.candidates(r), screenDetail, rowLabel(r))
 		}
-	case key.Matches(k, m.keys.NextRow):
+	case key.Matches(k, m.c.keys.NextRow):
 		// the next row, without leaving the detail
 		m.cursor++
 		m.clampCursor()
 		d.scroll = 0
 		return d.load()
-	case key.Matches(k, m.keys.PrevRow):
+	case key.Matches(k, m.c.keys.PrevRow):
 		m.cursor--
 		m.clampCursor()
 		d.scroll = 0
@@ -202,7 +203,7 @@ func (d *detailScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (d *detailScreen) ShortHelp() []key.Binding {
-	k := &d.m.keys
+	k := &d.c.keys
 	h := []hint{{k.Back, 1}, {k.Up, 3}, {k.Down, 3}, {k.Toggle, 2}, {k.NextRow, 2}}
 	if r := d.m.current(); r != nil && r.kinds&(kindBit(plan.Ambiguous)|kindBit(plan.Missing)) != 0 {
 		h = append(h, hint{k.Pick, 2})
@@ -213,7 +214,7 @@ func (d *detailScreen) ShortHelp() []key.Binding {
 // FullHelp: the moves between rows (scrolling and selecting are the
 // table's keys).
 func (d *detailScreen) FullHelp() [][]key.Binding {
-	k := &d.m.keys
+	k := &d.c.keys
 	return [][]key.Binding{{k.NextRow, k.PrevRow}}
 }
 
@@ -238,7 +239,7 @@ func (d *detailScreen) View() string {
 
 func (d *detailScreen) lines(r *row) []string {
 	m := d.m
-	s := m.styles
+	s := m.c.styles
 	p := &m.data.Plan
 	zone := p.Zone()
 	var out []string
@@ -399,7 +400,7 @@ func (m *Model) linkNote(it *plan.Item) string {
 // came (granted, or denied and why), newest first.
 func (d *detailScreen) eventLines() []string {
 	m := d.m
-	s := m.styles
+	s := m.c.styles
 	zone := m.data.Plan.Zone()
 	res := d.evRes
 	var out []string

@@ -19,13 +19,14 @@ import (
 // opened from.
 type exportScreen struct {
 	m             *Model
+	c             *common
 	width, height int
 	input         textinput.Model
 	all           bool // every item (with in_sync) instead of the rows shown
 }
 
 func newExportScreen(m *Model) exportScreen {
-	return exportScreen{m: m, input: newInput("file: ")}
+	return exportScreen{m: m, c: m.c, input: newInput("file: ")}
 }
 
 func (e *exportScreen) open() tea.Cmd {
@@ -34,8 +35,8 @@ func (e *exportScreen) open() tea.Cmd {
 		m.setStatus(false, "nothing to export yet")
 		return nil
 	}
-	name := fmt.Sprintf("doorsync-report-%s.csv", m.opt.Clock.Now().In(m.zone()).Format("20060102-1504"))
-	e.input.SetValue(filepath.Join(m.opt.ExportDir, name))
+	name := fmt.Sprintf("doorsync-report-%s.csv", m.c.opt.Clock.Now().In(m.c.zone).Format("20060102-1504"))
+	e.input.SetValue(filepath.Join(m.c.opt.ExportDir, name))
 	e.input.CursorEnd()
 	m.overlay(screenExport)
 	return e.input.Focus()
@@ -65,13 +66,13 @@ func (e *exportScreen) Update(msg tea.Msg) tea.Cmd {
 func (e *exportScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 	m := e.m
 	switch {
-	case key.Matches(k, m.keys.Back):
+	case key.Matches(k, m.c.keys.Back):
 		m.back()
 		return nil
-	case key.Matches(k, m.keys.ExportScope):
+	case key.Matches(k, m.c.keys.ExportScope):
 		e.all = !e.all
 		return nil
-	case key.Matches(k, m.keys.Write):
+	case key.Matches(k, m.c.keys.Write):
 		m.back()
 		return e.writeReport(strings.TrimSpace(e.input.Value()), e.all)
 	}
@@ -81,12 +82,12 @@ func (e *exportScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (e *exportScreen) ShortHelp() []key.Binding {
-	k := &e.m.keys
+	k := &e.c.keys
 	return fitHints(always(k.ExportScope, k.Write, k.Back), e.width)
 }
 
 func (e *exportScreen) FullHelp() [][]key.Binding {
-	k := &e.m.keys
+	k := &e.c.keys
 	return [][]key.Binding{{k.ExportScope, k.Write}}
 }
 
@@ -98,13 +99,13 @@ func (e *exportScreen) View() string {
 		scope = "every item, in sync included"
 	}
 	var b strings.Builder
-	b.WriteString(m.styles.Title.Render("Export the report") + "\n\n")
+	b.WriteString(m.c.styles.Title.Render("Export the report") + "\n\n")
 	b.WriteString(e.input.View() + "\n\n")
-	k := m.keys
+	k := m.c.keys
 	fmt.Fprintf(&b, "of: %s  (%s switches)\n", scope, strings.ReplaceAll(keysLabel(k.ExportScope), "/", " or "))
 	b.WriteString("format from the extension: .csv .json .md .html\n\n")
-	b.WriteString(m.styles.Bold.Render(fmt.Sprintf("%s: %s   %s: %s", k.Write.Help().Key, k.Write.Help().Desc, k.Back.Help().Key, k.Back.Help().Desc)))
-	return lipgloss.Place(e.width, e.height, lipgloss.Center, lipgloss.Center, m.styles.Dialog.Render(b.String()))
+	b.WriteString(m.c.styles.Bold.Render(fmt.Sprintf("%s: %s   %s: %s", k.Write.Help().Key, k.Write.Help().Desc, k.Back.Help().Key, k.Back.Help().Desc)))
+	return lipgloss.Place(e.width, e.height, lipgloss.Center, lipgloss.Center, m.c.styles.Dialog.Render(b.String()))
 }
 
 // writeReport writes the report in a command (file I/O never runs in
@@ -130,7 +131,7 @@ func (e *exportScreen) writeReport(path string, all bool) tea.Cmd {
 		}
 		p.Items = keep
 	}
-	home := m.home()
+	home := m.c.home()
 	return func() tea.Msg {
 		path, err := homepath.Expand(path, home) // ~/report.csv: in the home directory
 		if err != nil {
@@ -151,7 +152,7 @@ func (e *exportScreen) writeReport(path string, all bool) tea.Cmd {
 func (e *exportScreen) onExported(msg exportDoneMsg) {
 	m := e.m
 	if msg.err != nil {
-		m.logErr("export", msg.err)
+		m.c.logErr("export", msg.err)
 		m.setStatus(false, fmt.Sprintf("export to %s failed: %v", msg.path, msg.err))
 		return
 	}

@@ -20,6 +20,7 @@ import (
 // FullHelp, each group under a title, then the kinds and the marks.
 type helpScreen struct {
 	m             *Model
+	c             *common
 	width, height int
 	top           int // the first line shown (it scrolls when the screen is short)
 }
@@ -44,7 +45,7 @@ func (h *helpScreen) SetSize(w, ht int) { h.width, h.height = w, ht }
 func (h *helpScreen) capturing() bool { return true }
 
 func (h *helpScreen) ShortHelp() []key.Binding {
-	k := &h.m.keys
+	k := &h.c.keys
 	return fitHints([]hint{{k.Down, 2}, {k.PageDown, 1}, {b: k.Back}}, h.width)
 }
 
@@ -56,7 +57,7 @@ func (h *helpScreen) FullHelp() [][]key.Binding { return nil }
 // under their titles (a group without one is titled by its screen).
 func (h *helpScreen) sections() []helpSection {
 	m := h.m
-	k := &m.keys
+	k := &m.c.keys
 	out := []helpSection{{title: "Anywhere", keys: []key.Binding{k.Back, k.Help, k.Quit, k.ForceQuit, k.Refresh, k.History, k.Export}}}
 	titled := func(s screen, titles ...helpSection) {
 		for i, g := range m.screens[s].FullHelp() {
@@ -211,7 +212,7 @@ func wrapHang(text string, w int, first, rest string) []string {
 
 // lines is the whole help at the screen's width.
 func (h *helpScreen) lines() []string {
-	s := h.m.styles
+	s := h.c.styles
 	w := h.width
 	keyCell := func(b key.Binding) helpCell {
 		return helpCell{key: s.Help.FullKey.Render(keysLabel(b)), desc: s.Help.FullDesc.Render(b.Help().Desc)}
@@ -263,7 +264,7 @@ func (h *helpScreen) View() string {
 	default:
 		where = fmt.Sprintf("lines %d–%d of %d · end of help · ↑ pgup home", top+1, end, len(lines))
 	}
-	shown = append(shown, h.m.styles.Dim.Render(where))
+	shown = append(shown, h.c.styles.Dim.Render(where))
 	return clipLines(shown, h.width)
 }
 
@@ -273,7 +274,7 @@ func (h *helpScreen) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	keys := h.m.keys
+	keys := h.c.keys
 	if key.Matches(k, keys.Back, keys.Help, keys.Quit) {
 		h.m.back()
 		return nil

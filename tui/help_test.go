@@ -240,8 +240,8 @@ func TestPromptKeysFollowTheKeyMap(t *testing.T) {
 	}
 	press(t, m, "esc")
 
-	m.keys.ExportScope = key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "rows shown / all"))
-	m.keys.Write = key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "write"))
+	m.c.keys.ExportScope = key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "rows shown / all"))
+	m.c.keys.Write = key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "write"))
 	press(t, m, "e")
 	m.export.input.SetValue("")
 	press(t, m, "tab", "f")
@@ -257,7 +257,7 @@ func TestPromptKeysFollowTheKeyMap(t *testing.T) {
 		t.Fatalf("the rebound write key: screen %v, status %q", m.screen, m.status)
 	}
 
-	m.keys.EndSearch = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep the filter"))
+	m.c.keys.EndSearch = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep the filter"))
 	press(t, m, "/", "down")
 	if !m.finding {
 		t.Fatal("down ended the search after EndSearch was rebound to enter only")

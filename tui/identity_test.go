@@ -235,7 +235,7 @@ func itemOf(t *testing.T, m *Model, memberID, targetName string) plan.Item {
 func TestPickResolvesASharedEmailByHand(t *testing.T) {
 	be := ambiguousBackend(t)
 	m := newTestModel(t, be, 80, 24)
-	m.opt.User = "mojca"
+	m.c.opt.User = "mojca"
 	if it := itemOf(t, m, "990002", "gym"); it.Kind != plan.Ambiguous {
 		t.Fatalf("before: Mama Kos on the gym is %s", it.Kind)
 	}

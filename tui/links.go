@@ -60,6 +60,7 @@ func rejectKey(s identity.Suggestion) string {
 // or reject, and the import of an iVMS-4200 export.
 type linksScreen struct {
 	m             *Model
+	c             *common
 	width, height int
 
 	active bool // open (also under help or export): follows data changes
@@ -140,7 +141,7 @@ func newLinksScreen(m *Model) linksScreen {
 	in.Placeholder = "path of the iVMS-4200 person export (.csv or .xlsx)"
 	search := newInput("/")
 	search.Placeholder = "member name or e-mail, account name or id"
-	return linksScreen{m: m, builtGen: -1, sugGen: -1, sugForGen: -1, sugs: map[string][]identity.Suggestion{}, rejected: map[string]bool{},
+	return linksScreen{m: m, c: m.c, builtGen: -1, sugGen: -1, sugForGen: -1, sugs: map[string][]identity.Suggestion{}, rejected: map[string]bool{},
 		pending: map[string]bool{}, pendingAcc: map[string]bool{}, free: map[string]bool{}, input: in, search: search}
 }
 
@@ -393,7 +394,7 @@ func (l *linksScreen) Update(msg tea.Msg) tea.Cmd {
 // ShortHelp: the prompt's keys while a path is typed; else the view's,
 // with undo once a link was made here.
 func (l *linksScreen) ShortHelp() []key.Binding {
-	k := &l.m.keys
+	k := &l.c.keys
 	switch {
 	case l.ask != nil:
 		return fitHints(always(k.Confirm, k.Cancel), l.width)
@@ -410,12 +411,12 @@ func (l *linksScreen) ShortHelp() []key.Binding {
 }
 
 func (l *linksScreen) FullHelp() [][]key.Binding {
-	k := &l.m.keys
+	k := &l.c.keys
 	return [][]key.Binding{{k.Link, k.Reject, k.NextSuggestion, k.PrevSuggestion, k.Import, k.Submit, k.Undo}}
 }
 
 func (l *linksScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
-	keys := l.m.keys
+	keys := l.c.keys
 	h := l.listHeight()
 	move := func(to int) {
 		l.cursor, l.pick = to, 0
@@ -475,13 +476,13 @@ func (l *linksScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 func (l *linksScreen) onSearchKey(k tea.KeyPressMsg) tea.Cmd {
 	m := l.m
 	switch {
-	case key.Matches(k, m.keys.ClearSearch):
+	case key.Matches(k, m.c.keys.ClearSearch):
 		l.finding = false
 		l.search.Blur()
 		l.search.SetValue("")
 		l.setWords()
 		return nil
-	case key.Matches(k, m.keys.EndSearch):
+	case key.Matches(k, m.c.keys.EndSearch):
 		l.finding = false
 		l.search.Blur()
 		return nil
@@ -507,11 +508,11 @@ func (l *linksScreen) setWords() {
 func (l *linksScreen) onInputKey(k tea.KeyPressMsg) tea.Cmd {
 	m := l.m
 	switch {
-	case key.Matches(k, m.keys.Back):
+	case key.Matches(k, m.c.keys.Back):
 		l.typing = false
 		l.input.Blur()
 		return nil
-	case key.Matches(k, m.keys.Submit):
+	case key.Matches(k, m.c.keys.Submit):
 		l.typing = false
 		l.input.Blur()
 		return l.startImport(strings.TrimSpace(l.input.Value()))

@@ -92,10 +92,10 @@ func (l *linksScreen) onAskKey(k tea.KeyPressMsg) tea.Cmd {
 	m := l.m
 	a := l.ask
 	switch {
-	case key.Matches(k, m.keys.Cancel):
+	case key.Matches(k, m.c.keys.Cancel):
 		l.ask = nil
 		m.setStatus(true, fmt.Sprintf("not linked: %s → %s account %s", a.sug.Email, a.sug.Target, a.sug.Account))
-	case key.Matches(k, m.keys.Confirm):
+	case key.Matches(k, m.c.keys.Confirm):
 		if !l.askDrawn {
 			return nil // not seen yet: the question stays
 		}
@@ -127,7 +127,7 @@ func (l *linksScreen) link(rowKey string, s identity.Suggestion) tea.Cmd {
 	// was shown: the suggestion's member and account names.
 	ln := identity.Link{Email: s.Email, Target: s.Target, Account: s.Account, MemberID: s.MemberID,
 		MemberName: s.MemberName, AccountName: s.AccountName, Origin: identity.Confirmed,
-		CreatedAt: m.opt.Clock.Now(), CreatedBy: m.opt.User,
+		CreatedAt: m.c.opt.Clock.Now(), CreatedBy: m.c.opt.User,
 		Note: fmt.Sprintf("console: name match %.2f (%s), account name %q", s.Score, s.Why, s.AccountName)}
 	return l.queueAdd(ln, rowKey)
 }
@@ -182,7 +182,7 @@ func (l *linksScreen) startImport(path string) tea.Cmd {
 		m.setStatus(false, "import: no file name")
 		return nil
 	}
-	path, err := homepath.Expand(path, m.home()) // ~/persons.csv: in the home directory
+	path, err := homepath.Expand(path, m.c.home()) // ~/persons.csv: in the home directory
 	if err != nil {
 		m.setStatus(false, "import: "+err.Error())
 		return nil
@@ -209,7 +209,7 @@ func (l *linksScreen) next() tea.Cmd {
 	l.busy = true
 	req := m.nextReq()
 	l.opReq = req
-	be, ctx, gen, d := m.opt.Backend, m.ctx, m.gen, *m.data
+	be, ctx, gen, d := m.c.opt.Backend, m.c.ctx, m.gen, *m.data
 	return func() tea.Msg {
 		out := linkOpMsg{req: req, gen: gen, op: op}
 		switch op.kind {
@@ -240,7 +240,7 @@ func (l *linksScreen) onOp(msg linkOpMsg) tea.Cmd {
 		delete(l.pending, op.rowKey)
 		delete(l.pendingAcc, accountKey(ln.Target, ln.Account))
 		if msg.err != nil {
-			m.logErr("add link", msg.err)
+			m.c.logErr("add link", msg.err)
 			m.setStatus(false, fmt.Sprintf("link %s → %s account %s: %v", ln.Email, ln.Target, ln.Account, msg.err))
 			break
 		}
@@ -250,7 +250,7 @@ func (l *linksScreen) onOp(msg linkOpMsg) tea.Cmd {
 	case opRemove:
 		if msg.err != nil {
 			l.done = append(l.done, ln) // still stored: undo may be tried again
-			m.logErr("remove link", msg.err)
+			m.c.logErr("remove link", msg.err)
 			m.setStatus(false, fmt.Sprintf("remove link %s → %s account %s: %v", ln.Email, ln.Target, ln.Account, msg.err))
 			break
 		}
@@ -264,7 +264,7 @@ func (l *linksScreen) onOp(msg linkOpMsg) tea.Cmd {
 			l.seq++
 		}
 		if msg.err != nil {
-			m.logErr("import links", msg.err)
+			m.c.logErr("import links", msg.err)
 			l.importErr = msg.err.Error()
 			m.setStatus(false, fmt.Sprintf("import of %s: %v", op.path, msg.err))
 			break
@@ -284,7 +284,7 @@ func (l *linksScreen) onOp(msg linkOpMsg) tea.Cmd {
 	cmds := []tea.Cmd{}
 	switch {
 	case msg.replanErr != nil:
-		m.logErr("replan", msg.replanErr)
+		m.c.logErr("replan", msg.replanErr)
 		m.setStatus(false, m.status+fmt.Sprintf("; the plan could not be made again (%v): r refreshes", msg.replanErr))
 	case msg.replanned && msg.gen == m.gen:
 		m.shownReq = max(m.shownReq, msg.req)
@@ -305,7 +305,7 @@ func (m *Model) replan() tea.Cmd {
 	}
 	req := m.nextReq()
 	m.links.replanReq = req
-	be, ctx, gen, d := m.opt.Backend, m.ctx, m.gen, *m.data
+	be, ctx, gen, d := m.c.opt.Backend, m.c.ctx, m.gen, *m.data
 	return func() tea.Msg {
 		nd, err := be.Replan(ctx, d)
 		return replanMsg{req: req, gen: gen, data: nd, err: err}
@@ -317,7 +317,7 @@ func (m *Model) onReplan(msg replanMsg) tea.Cmd {
 		return nil
 	}
 	if msg.err != nil {
-		m.logErr("replan", msg.err)
+		m.c.logErr("replan", msg.err)
 		m.setStatus(false, fmt.Sprintf("the plan could not be made again after the link change (%v): r refreshes", msg.err))
 		return nil
 	}

@@ -52,7 +52,7 @@ func chosen(t *testing.T, m *Model) identity.Suggestion {
 func openLinks(t *testing.T, be *fakeBackend) *Model {
 	t.Helper()
 	m := newTestModel(t, be, 80, 24)
-	m.opt.User = "mojca"
+	m.c.opt.User = "mojca"
 	press(t, m, "L")
 	if m.screen != screenLinks {
 		t.Fatalf("L opened %v", m.screen)

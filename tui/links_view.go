@@ -23,7 +23,7 @@ func (l *linksScreen) importLines(h int) int { return len(l.importBlock(nil, h/4
 
 func (l *linksScreen) View() string {
 	m := l.m
-	s := m.styles
+	s := m.c.styles
 	w, h := l.width, l.height
 	if m.data == nil {
 		return s.Dim.Render("nothing loaded yet")
@@ -104,7 +104,7 @@ func (l *linksScreen) View() string {
 			l.drawn.sug, l.drawn.has = *sg, true
 		}
 	}
-	out = append(out, l.importBlock(&m.styles, h/4, tw)...)
+	out = append(out, l.importBlock(&m.c.styles, h/4, tw)...)
 	for i, line := range out {
 		out[i] = clip(line, w)
 	}
@@ -112,7 +112,7 @@ func (l *linksScreen) View() string {
 }
 
 func (l *linksScreen) heading() string {
-	s := l.m.styles
+	s := l.c.styles
 	with := 0
 	for i := range l.missing {
 		if len(l.missing[i].sugs) > 0 {
@@ -166,7 +166,7 @@ func (l *linksScreen) missingLine(r *missingRow, cur bool, w, tw int) string {
 	line := mark(cur) + " " + who + " " + fit(r.target, tw) + " " + score
 	line = fit(line, w)
 	if cur {
-		return l.m.styles.Cursor.Render(line)
+		return l.c.styles.Cursor.Render(line)
 	}
 	return line
 }
@@ -189,13 +189,13 @@ func (l *linksScreen) unlinkedLine(u *unlinkedRow, sugMark string, w, tw int) st
 	}
 	line = fit(line, w)
 	if sugMark == "◆" {
-		return l.m.styles.Selected.Render(line)
+		return l.c.styles.Selected.Render(line)
 	}
 	return line
 }
 
 func (l *linksScreen) suggestionLines(n int) []string {
-	s := l.m.styles
+	s := l.c.styles
 	r := l.current()
 	if r == nil {
 		return append([]string{s.Bold.Render("Suggestions")}, make([]string, n)...)
@@ -226,7 +226,7 @@ func (l *linksScreen) suggestionLines(n int) []string {
 // members match equally, in n+1 lines (the suggestions' place): the pair,
 // how many match, and who they are.
 func (l *linksScreen) askLines(n int) []string {
-	s := l.m.styles
+	s := l.c.styles
 	a := l.ask
 	out := []string{s.Warn.Render(fmt.Sprintf("Link %s <%s> → %s account %s %q?", a.sug.MemberName, a.sug.Email, a.sug.Target, a.sug.Account, a.sug.AccountName)),
 		fmt.Sprintf("  %d members match this account equally; y links the one marked ›:", len(a.rivals))}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -40,24 +39,14 @@ type Options struct {
 	Home func() (string, error)
 }
 
-// home is Options.Home or the process's home directory.
-func (m *Model) home() func() (string, error) {
-	if m.opt.Home != nil {
-		return m.opt.Home
-	}
-	return os.UserHomeDir
-}
-
 // Model is the console's root model: the only component that returns a
 // tea.View. It routes messages to the screen that has the focus, answers
 // the keys that apply everywhere, and composes the frame: title and status
 // lines, the focused screen's View, and a footer of its ShortHelp. It is
 // used through a pointer.
 type Model struct {
-	opt    Options
-	ctx    context.Context
-	keys   KeyMap
-	styles Styles
+	// c is what the screens share and read: options, keys, styles, zone.
+	c *common
 	// helpModel draws the footer (bubbles' help over a screen's ShortHelp).
 	helpModel help.Model
 	width     int
@@ -127,22 +116,19 @@ func New(o Options) *Model {
 	if o.Clock == nil {
 		o.Clock = clock.System{}
 	}
-	ctx := o.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	m := &Model{opt: o, ctx: ctx, keys: DefaultKeyMap(), styles: NewStyles(o.Dark), helpModel: help.New(),
+	c := newCommon(o)
+	m := &Model{c: c, helpModel: help.New(),
 		tabs: tabs(), sel: map[string]bool{}, progress: map[string]Progress{}}
 	m.helpModel.Styles = help.DefaultStyles(o.Dark)
 	m.search = newInput("/")
 	m.search.Placeholder = "e-mail or name"
 	m.counts = make([]int, len(m.tabs))
-	m.table = tableScreen{m: m}
-	m.detail = detailScreen{m: m}
-	m.approve = approveScreen{m: m}
-	m.applying = applyScreen{m: m}
-	m.help = helpScreen{m: m}
-	m.hist = historyScreen{m: m}
+	m.table = tableScreen{m: m, c: c}
+	m.detail = detailScreen{m: m, c: c}
+	m.approve = approveScreen{m: m, c: c}
+	m.applying = applyScreen{m: m, c: c}
+	m.help = helpScreen{m: m, c: c}
+	m.hist = historyScreen{m: m, c: c}
 	m.export = newExportScreen(m)
 	m.links = newLinksScreen(m)
 	m.pick = newPickScreen(m)
@@ -158,7 +144,7 @@ func (m *Model) Init() tea.Cmd {
 	// What the last fetch saved first; its request id is taken before the
 	// refresh's: a refresh shown before it arrives must win.
 	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.open()}
-	if !m.opt.NoRefresh {
+	if !m.c.opt.NoRefresh {
 		cmds = append(cmds, m.startRefresh())
 	}
 	return tea.Batch(cmds...)
@@ -169,17 +155,11 @@ func (m *Model) nextReq() int {
 	return m.seq
 }
 
-func (m *Model) logErr(what string, err error) {
-	if m.opt.Log != nil && err != nil {
-		m.opt.Log.Error(what, "err", err)
-	}
-}
-
 // open has the backend read what the last fetch saved: its plan comes
 // first, to draw at once, then the whole data.
 func (m *Model) open() tea.Cmd {
 	req := m.nextReq()
-	be, ctx, s := m.opt.Backend, m.ctx, newStream()
+	be, ctx, s := m.c.opt.Backend, m.c.ctx, newStream()
 	go func() {
 		d, err := be.Open(ctx, func(first Data) {
 			// The rest is read once the plan is shown, so that the cheap
@@ -220,9 +200,9 @@ func (m *Model) startRefresh() tea.Cmd {
 	m.refreshReq, m.refreshing = req, true
 	m.refreshLinks = m.links.seq
 	m.progress, m.sideOrder = map[string]Progress{}, nil
-	ctx, cancel := context.WithCancel(m.ctx)
+	ctx, cancel := context.WithCancel(m.c.ctx)
 	m.refreshEnd = cancel
-	be, s := m.opt.Backend, newStream()
+	be, s := m.c.opt.Backend, newStream()
 	go func() {
 		defer cancel()
 		d, err := be.Refresh(ctx, func(p Progress) { s.push(refreshProgressMsg{req: req, p: p}) })
@@ -240,7 +220,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.setSize(msg.Width, msg.Height)
 		return m, nil
 	case tea.BackgroundColorMsg:
-		m.styles = NewStyles(msg.IsDark())
+		m.c.styles = NewStyles(msg.IsDark())
 		m.helpModel.Styles = help.DefaultStyles(msg.IsDark())
 		return m, nil
 	case tea.KeyPressMsg:
@@ -313,7 +293,7 @@ func (m *Model) onOpened(msg openedMsg) tea.Cmd {
 	}
 	if msg.err != nil {
 		m.openFailed = true
-		m.logErr("stored snapshot", msg.err)
+		m.c.logErr("stored snapshot", msg.err)
 		if !errors.Is(msg.err, ErrNoSnapshot) {
 			m.setStatus(false, "stored snapshot: "+msg.err.Error())
 		}
@@ -329,7 +309,7 @@ func (m *Model) onProgress(p Progress) {
 	}
 	m.progress[p.System] = p
 	if p.Err != nil {
-		m.logErr("refresh "+p.System, p.Err)
+		m.c.logErr("refresh "+p.System, p.Err)
 	}
 }
 
@@ -339,7 +319,7 @@ func (m *Model) onRefreshed(msg refreshDoneMsg) tea.Cmd {
 	}
 	m.refreshing = false
 	if msg.err != nil {
-		m.logErr("refresh", msg.err)
+		m.c.logErr("refresh", msg.err)
 		if !errors.Is(msg.err, context.Canceled) {
 			m.setStatus(false, "refresh failed: "+msg.err.Error())
 		}
@@ -368,6 +348,10 @@ func (m *Model) setData(d Data) tea.Cmd {
 		curKey = r.key
 	}
 	m.data = &d
+	m.c.zone = time.Local
+	if z := d.Plan.Zone(); z != nil {
+		m.c.zone = z
+	}
 	m.rows = buildRows(&m.data.Plan)
 	markAutoHeld(m.rows, &m.data.Plan, d.AutoHeld)
 	sortRows(m.rows, m.sortBy)
@@ -425,7 +409,7 @@ func (m *Model) setStatus(ok bool, s string) { m.status, m.statusOK = textclean.
 // the rest to the focused screen.
 func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
-	case key.Matches(k, m.keys.ForceQuit):
+	case key.Matches(k, m.c.keys.ForceQuit):
 		switch {
 		case m.apply.running && m.quitAsk:
 			return m.onQuitAnswer(k) // a second ctrl+c confirms
@@ -439,19 +423,19 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.focused().Update(k)
 	}
 	switch {
-	case key.Matches(k, m.keys.Quit):
+	case key.Matches(k, m.c.keys.Quit):
 		return m.quit()
-	case key.Matches(k, m.keys.Help):
+	case key.Matches(k, m.c.keys.Help):
 		return m.help.open()
-	case key.Matches(k, m.keys.Refresh):
+	case key.Matches(k, m.c.keys.Refresh):
 		m.setStatus(true, "")
 		return m.startRefresh()
-	case key.Matches(k, m.keys.Export):
+	case key.Matches(k, m.c.keys.Export):
 		if m.waitsForData() {
 			return nil
 		}
 		return m.export.open()
-	case key.Matches(k, m.keys.History) && m.screen != screenHistory:
+	case key.Matches(k, m.c.keys.History) && m.screen != screenHistory:
 		m.links.active = false // left, not covered as by help or export
 		return m.hist.open()
 	}
@@ -473,7 +457,7 @@ func (m *Model) askQuit() tea.Cmd {
 
 func (m *Model) onQuitAnswer(k tea.KeyPressMsg) tea.Cmd {
 	m.quitAsk = false
-	if key.Matches(k, m.keys.Confirm) || key.Matches(k, m.keys.ForceQuit) {
+	if key.Matches(k, m.c.keys.Confirm) || key.Matches(k, m.c.keys.ForceQuit) {
 		if !m.apply.running {
 			return m.quit() // the apply ended while the question was shown
 		}

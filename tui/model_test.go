@@ -242,7 +242,7 @@ func TestExportWritesWhereItSays(t *testing.T) {
 func TestExportToHome(t *testing.T) {
 	home := t.TempDir()
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
-	m.opt.Home = func() (string, error) { return home, nil }
+	m.c.opt.Home = func() (string, error) { return home, nil }
 	press(t, m, "e")
 	m.export.input.SetValue("~/view.md")
 	press(t, m, "enter")

@@ -24,6 +24,7 @@ import (
 // shown. Like the identity view, it acts only on what it drew.
 type pickScreen struct {
 	m             *Model
+	c             *common
 	width, height int
 
 	back  screen // where esc and a link return
@@ -79,7 +80,7 @@ type pickAcc struct {
 }
 
 func newPickScreen(m *Model) pickScreen {
-	return pickScreen{m: m, search: newInput("/")}
+	return pickScreen{m: m, c: m.c, search: newInput("/")}
 }
 
 // pickSearchHint is drawn in place of the empty search: the input's own
@@ -198,7 +199,7 @@ func (p *pickScreen) toAccounts() {
 		}
 	}
 	who := identity.ParseName(c.name)
-	zone := m.zone()
+	zone := m.c.zone
 	f := folder{seen: map[string]string{}}
 	p.accs = p.accs[:0]
 	for _, a := range m.data.Accounts[c.target] {
@@ -312,7 +313,7 @@ func (p *pickScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (p *pickScreen) onMemberKey(k tea.KeyPressMsg) tea.Cmd {
-	keys := &p.m.keys
+	keys := &p.c.keys
 	switch {
 	case key.Matches(k, keys.Back):
 		p.close()
@@ -333,7 +334,7 @@ func (p *pickScreen) onMemberKey(k tea.KeyPressMsg) tea.Cmd {
 // onAccountKey: printable keys are the search's (j, k and y are letters
 // of names); the rest move, choose or go back.
 func (p *pickScreen) onAccountKey(k tea.KeyPressMsg) tea.Cmd {
-	keys := &p.m.keys
+	keys := &p.c.keys
 	if k.Text != "" {
 		var c tea.Cmd
 		p.search, c = p.search.Update(k)
@@ -395,10 +396,10 @@ func (p *pickScreen) setWords() {
 func (p *pickScreen) onConfirmKey(k tea.KeyPressMsg) tea.Cmd {
 	m := p.m
 	switch {
-	case key.Matches(k, m.keys.Cancel):
+	case key.Matches(k, m.c.keys.Cancel):
 		p.step = stepAccount
 		return p.search.Focus()
-	case key.Matches(k, m.keys.Confirm):
+	case key.Matches(k, m.c.keys.Confirm):
 		if !p.seen() {
 			return nil
 		}
@@ -407,7 +408,7 @@ func (p *pickScreen) onConfirmKey(k tea.KeyPressMsg) tea.Cmd {
 		// in the question: the member's and the account's as listed.
 		ln := identity.Link{Email: c.email, Target: c.target, Account: a.id, MemberID: c.memberID,
 			MemberName: c.name, AccountName: a.name, Origin: identity.Confirmed,
-			CreatedAt: m.opt.Clock.Now(), CreatedBy: m.opt.User,
+			CreatedAt: m.c.opt.Clock.Now(), CreatedBy: m.c.opt.User,
 			Note: fmt.Sprintf("console: picked by hand (%s), account name %q", kindLabel(c.kind), a.name)}
 		p.close()
 		return m.links.queueAdd(ln, missingKey(c.email, c.memberID, c.target))
@@ -419,7 +420,7 @@ func (p *pickScreen) onConfirmKey(k tea.KeyPressMsg) tea.Cmd {
 func (p *pickScreen) listHeight() int { return max(1, p.height-5) }
 
 func (p *pickScreen) ShortHelp() []key.Binding {
-	k := &p.m.keys
+	k := &p.c.keys
 	switch p.step {
 	case stepMember:
 		return fitHints([]hint{{k.Choose, 0}, {k.Down, 2}, {k.Back, 0}}, p.width)
@@ -431,7 +432,7 @@ func (p *pickScreen) ShortHelp() []key.Binding {
 
 // FullHelp: choosing (the moves are the table's; typing searches).
 func (p *pickScreen) FullHelp() [][]key.Binding {
-	k := &p.m.keys
+	k := &p.c.keys
 	return [][]key.Binding{{k.Choose}}
 }
 
@@ -457,7 +458,7 @@ func (p *pickScreen) View() string {
 }
 
 func (p *pickScreen) memberLines() []string {
-	s := p.m.styles
+	s := p.c.styles
 	c0 := p.cands[0]
 	question := "which member, on which target?"
 	if !slices.ContainsFunc(p.cands, func(c pickCand) bool { return c.memberID != c0.memberID }) {
@@ -479,7 +480,7 @@ func (p *pickScreen) memberLines() []string {
 }
 
 func (p *pickScreen) accountLines() []string {
-	s := p.m.styles
+	s := p.c.styles
 	c := p.cands[p.ci]
 	w := p.width
 	out := []string{s.Title.Render("Link by hand") + "  " + fmt.Sprintf("%s <%s>, member %s, on %s", c.name, c.email, c.memberID, c.target),
@@ -529,13 +530,13 @@ func (p *pickScreen) accountLines() []string {
 // searchLine is the search box, or a hint while nothing is typed.
 func (p *pickScreen) searchLine() string {
 	if p.search.Value() == "" {
-		return p.search.Prompt + p.m.styles.Dim.Render("("+pickSearchHint+")")
+		return p.search.Prompt + p.c.styles.Dim.Render("("+pickSearchHint+")")
 	}
 	return p.search.View()
 }
 
 func (p *pickScreen) confirmLines() []string {
-	s := p.m.styles
+	s := p.c.styles
 	c, a := p.cands[p.ci], p.chosen
 	out := []string{s.Title.Render("Link by hand") + "  " + s.Warn.Render("link this member to this account?"), "",
 		fmt.Sprintf("  member   %s <%s>, member %s", c.name, c.email, c.memberID),
@@ -567,5 +568,5 @@ func (p *pickScreen) confirmLines() []string {
 		// (docs/identity.md): the one it belonged to loses it.
 		warn(fmt.Sprintf("account %s is %s's now: linking it takes it from them", a.id, a.owner))
 	}
-	return append(out, "  y stores a confirmed link by "+cmp.Or(p.m.opt.User, "you")+"; n goes back to the list")
+	return append(out, "  y stores a confirmed link by "+cmp.Or(p.c.opt.User, "you")+"; n goes back to the list")
 }

@@ -19,6 +19,7 @@ import (
 // far it is scrolled and its size.
 type tableScreen struct {
 	m             *Model
+	c             *common
 	width, height int
 	offset        int // the first row shown
 }
@@ -79,65 +80,65 @@ func (t *tableScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	h := t.rowsHeight()
 	switch {
-	case key.Matches(k, m.keys.Up):
+	case key.Matches(k, m.c.keys.Up):
 		m.cursor--
-	case key.Matches(k, m.keys.Down):
+	case key.Matches(k, m.c.keys.Down):
 		m.cursor++
-	case key.Matches(k, m.keys.PageUp):
+	case key.Matches(k, m.c.keys.PageUp):
 		m.cursor -= h
-	case key.Matches(k, m.keys.PageDown):
+	case key.Matches(k, m.c.keys.PageDown):
 		m.cursor += h
-	case key.Matches(k, m.keys.Top):
+	case key.Matches(k, m.c.keys.Top):
 		m.cursor = 0
-	case key.Matches(k, m.keys.Bottom):
+	case key.Matches(k, m.c.keys.Bottom):
 		m.cursor = len(m.view) - 1
-	case key.Matches(k, m.keys.NextTab):
+	case key.Matches(k, m.c.keys.NextTab):
 		t.setTab((m.tab + 1) % len(m.tabs))
-	case key.Matches(k, m.keys.PrevTab):
+	case key.Matches(k, m.c.keys.PrevTab):
 		t.setTab((m.tab + len(m.tabs) - 1) % len(m.tabs))
-	case key.Matches(k, m.keys.TabKeys):
+	case key.Matches(k, m.c.keys.TabKeys):
 		// The binding's keys in order: the first nine jump to the first
 		// nine tabs, the tenth to "all" (see DefaultKeyMap).
-		switch n := slices.Index(m.keys.TabKeys.Keys(), k.String()); {
+		switch n := slices.Index(m.c.keys.TabKeys.Keys(), k.String()); {
 		case n == 9:
 			t.setTab(len(m.tabs) - 1)
 		case n >= 0:
 			t.setTab(n)
 		}
-	case key.Matches(k, m.keys.Search):
+	case key.Matches(k, m.c.keys.Search):
 		m.finding = true
 		return m.search.Focus()
-	case key.Matches(k, m.keys.ClearSearch) && len(m.words) > 0:
+	case key.Matches(k, m.c.keys.ClearSearch) && len(m.words) > 0:
 		m.search.SetValue("")
 		m.words = nil
 		m.refilter()
-	case key.Matches(k, m.keys.Sort):
+	case key.Matches(k, m.c.keys.Sort):
 		m.sortBy = (m.sortBy + 1) % sortKeys
 		t.resort()
-	case key.Matches(k, m.keys.Toggle):
+	case key.Matches(k, m.c.keys.Toggle):
 		if r := m.current(); r != nil {
 			m.toggleRow(r)
 			m.cursor++
 		}
-	case key.Matches(k, m.keys.SelectAll):
+	case key.Matches(k, m.c.keys.SelectAll):
 		m.selectVisible()
-	case key.Matches(k, m.keys.Clear):
+	case key.Matches(k, m.c.keys.Clear):
 		clear(m.sel)
-	case key.Matches(k, m.keys.Approve, m.keys.Links, m.keys.Inspect, m.keys.Pick) && m.waitsForData():
+	case key.Matches(k, m.c.keys.Approve, m.c.keys.Links, m.c.keys.Inspect, m.c.keys.Pick) && m.waitsForData():
 		return nil
-	case key.Matches(k, m.keys.Approve):
+	case key.Matches(k, m.c.keys.Approve):
 		if len(m.sel) == 0 {
 			m.setStatus(false, "nothing selected: space selects a row, A every visible row that can be applied or accepted")
 			return nil
 		}
 		m.approve.open()
-	case key.Matches(k, m.keys.Links):
+	case key.Matches(k, m.c.keys.Links):
 		return m.links.open()
-	case key.Matches(k, m.keys.Pick):
+	case key.Matches(k, m.c.keys.Pick):
 		if r := m.current(); r != nil {
 			return m.pick.open(m.candidates(r), screenTable, rowLabel(r))
 		}
-	case key.Matches(k, m.keys.Inspect):
+	case key.Matches(k, m.c.keys.Inspect):
 		if m.current() != nil {
 			m.focus(screenDetail)
 			return m.detail.open()
@@ -150,14 +151,14 @@ func (t *tableScreen) Update(msg tea.Msg) tea.Cmd {
 func (t *tableScreen) onSearchKey(k tea.KeyPressMsg) tea.Cmd {
 	m := t.m
 	switch {
-	case key.Matches(k, m.keys.ClearSearch):
+	case key.Matches(k, m.c.keys.ClearSearch):
 		m.finding = false
 		m.search.Blur()
 		m.search.SetValue("")
 		m.words = nil
 		m.refilter()
 		return nil
-	case key.Matches(k, m.keys.EndSearch):
+	case key.Matches(k, m.c.keys.EndSearch):
 		// enter (or an arrow) keeps the filter and gives the keys back to
 		// the table; letters (j, k) are typed (see EndSearch).
 		m.finding = false
@@ -200,7 +201,7 @@ func (t *tableScreen) resort() {
 // approve once something is selected and the identity view's key when
 // there is something to link.
 func (t *tableScreen) ShortHelp() []key.Binding {
-	m, k := t.m, &t.m.keys
+	m, k := t.m, &t.c.keys
 	if m.finding {
 		return fitHints(always(k.EndSearch, k.ClearSearch), t.width)
 	}
@@ -221,7 +222,7 @@ func (t *tableScreen) ShortHelp() []key.Binding {
 // FullHelp: the moves (the lists, the detail and the help share them), the
 // table's own keys, and the search's.
 func (t *tableScreen) FullHelp() [][]key.Binding {
-	k := &t.m.keys
+	k := &t.c.keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.NextTab, k.PrevTab, k.TabKeys, k.Sort, k.Toggle, k.SelectAll, k.Clear, k.Approve, k.Inspect, k.Links, k.Pick},
@@ -234,7 +235,7 @@ func (t *tableScreen) FullHelp() [][]key.Binding {
 func (t *tableScreen) View() string {
 	m := t.m
 	if m.data == nil {
-		return m.styles.Dim.Render("reading the stored snapshot and both sides…")
+		return m.c.styles.Dim.Render("reading the stored snapshot and both sides…")
 	}
 	c := t.layout()
 	out := []string{t.tabBar(), t.headerLine(c)}
@@ -245,7 +246,7 @@ func (t *tableScreen) View() string {
 		out = append(out, t.rowLine(&m.rows[m.view[i]], i == m.cursor, c))
 	}
 	if len(m.view) == 0 {
-		out = append(out, m.styles.Dim.Render("  nothing here"))
+		out = append(out, m.c.styles.Dim.Render("  nothing here"))
 	}
 	for len(out) < rowsH+2 {
 		out = append(out, "")
@@ -257,7 +258,7 @@ func (t *tableScreen) View() string {
 // tabBar lists the tabs with their counts, scrolled so the active one shows.
 func (t *tableScreen) tabBar() string {
 	m := t.m
-	s := m.styles
+	s := m.c.styles
 	items := make([]string, len(m.tabs))
 	for i, tb := range m.tabs {
 		label := fmt.Sprintf("%s %d", tb.label, m.counts[i])
@@ -283,7 +284,7 @@ func (t *tableScreen) tabBar() string {
 // position, the selection and the sort.
 func (t *tableScreen) infoLines(c columns) []string {
 	m := t.m
-	s := m.styles
+	s := m.c.styles
 	var out []string
 	if !c.perTarget {
 		out = t.compactDetails(m.current(), c.detailLines)
@@ -423,7 +424,7 @@ func (t *tableScreen) headerLine(c columns) string {
 		b.WriteString(" " + fit("terminals", dateW+2))
 	}
 	b.WriteString(fitRight("days", diffW))
-	return m.styles.Header.Render(fit(b.String(), t.width))
+	return m.c.styles.Header.Render(fit(b.String(), t.width))
 }
 
 func (t *tableScreen) rowLine(r *row, cur bool, c columns) string {
@@ -438,7 +439,7 @@ func (t *tableScreen) rowLine(r *row, cur bool, c columns) string {
 	case any:
 		gutter += "◐"
 	case r.identity:
-		gutter += m.styles.Warn.Render("I")
+		gutter += m.c.styles.Warn.Render("I")
 	case r.autoHeld:
 		gutter += "H"
 	default:
@@ -465,12 +466,12 @@ func (t *tableScreen) rowLine(r *row, cur bool, c columns) string {
 	// The badge keeps its colour; the cursor's reverse video covers the rest.
 	rest := fit(b.String(), max(0, t.width-5))
 	if cur {
-		rest = m.styles.Cursor.Render(rest)
+		rest = m.c.styles.Cursor.Render(rest)
 	}
 	if any, _ := m.rowSelected(r); any {
-		gutter = m.styles.Selected.Render(gutter)
+		gutter = m.c.styles.Selected.Render(gutter)
 	}
-	return gutter + m.styles.Badge(r.kind) + rest
+	return gutter + m.c.styles.Badge(r.kind) + rest
 }
 
 func dateText(s string, zero bool) string {
