@@ -153,7 +153,8 @@ func (d *approveScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		m.setStatus(true, "")
 		m.focus(screenApply)
-		return m.startApply(a.ids)
+		m.c.send(applyMsg{ids: a.ids, plan: m.data.Plan})
+		return nil
 	}
 	a := d.approval()
 	mid := d.middle(&a)

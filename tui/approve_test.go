@@ -72,8 +72,8 @@ func TestIdentityChangeWithNothingToWriteIsApproved(t *testing.T) {
 	if len(be.applied) != 1 || !slices.Equal(be.applied[0], []string{insync.ID}) {
 		t.Fatalf("y approved %v", be.applied)
 	}
-	if m.apply.result == nil || m.apply.result.Acknowledged != 1 {
-		t.Fatalf("apply result %+v", m.apply.result)
+	if m.State().LastApply == nil || m.State().LastApply.Acknowledged != 1 {
+		t.Fatalf("apply result %+v", m.State().LastApply)
 	}
 	m.focus(screenApply)
 	out = ansi.Strip(m.Render())

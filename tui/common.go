@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"os"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // common is what every screen reads and none changes: the options (the
@@ -22,6 +24,11 @@ type common struct {
 	// times are shown in the site's zone, not the server's.
 	zone *time.Location
 	log  *slog.Logger
+	// send tells the root and the other screens what changed (tell.go);
+	// nextReq numbers a background request: the root keeps one order, so
+	// that a result older than the data shown is dropped.
+	send    func(tea.Msg)
+	nextReq func() int
 }
 
 func newCommon(o Options) *common {

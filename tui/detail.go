@@ -43,6 +43,8 @@ type detailScreen struct {
 	evRes     EventsResult
 	evErr     error
 	evCancel  context.CancelFunc // ends the read in flight (row changed, detail left)
+
+	applied map[string]string // each item's status in the last apply
 }
 
 func (d *detailScreen) open() tea.Cmd {
@@ -158,6 +160,8 @@ func (d *detailScreen) Update(msg tea.Msg) tea.Cmd {
 		d.onHistory(msg)
 	case eventsMsg:
 		d.onEvents(msg)
+	case applyEndMsg:
+		d.applied = msg.status
 	case tea.KeyPressMsg:
 		return d.onKey(msg)
 	}
@@ -305,7 +309,7 @@ func (d *detailScreen) lines(r *row) []string {
 		if it.Drift {
 			add("  %s", s.Warn.Render("drift: changed on the terminal after the sync set it; re-asserted"))
 		}
-		if st, ok := m.apply.status[it.ID]; ok {
+		if st, ok := d.applied[it.ID]; ok {
 			add("  last apply: %s", st)
 		}
 	}

@@ -97,7 +97,9 @@ type Model struct {
 	progress   map[string]Progress
 	sideOrder  []string
 
-	apply applyState // the apply running or last run
+	// inbox holds what the screens told while a message was handled
+	// (tell.go).
+	inbox []tea.Msg
 
 	// gen counts the data sets shown: work started on one generation
 	// (suggestions, a re-plan) is not applied to another.
@@ -119,6 +121,7 @@ func New(o Options) *Model {
 	c := newCommon(o)
 	m := &Model{c: c, helpModel: help.New(),
 		tabs: tabs(), sel: map[string]bool{}, progress: map[string]Progress{}}
+	c.send, c.nextReq = m.send, m.nextReq
 	m.helpModel.Styles = help.DefaultStyles(o.Dark)
 	m.search = newInput("/")
 	m.search.Placeholder = "e-mail or name"
@@ -126,7 +129,7 @@ func New(o Options) *Model {
 	m.table = tableScreen{m: m, c: c}
 	m.detail = detailScreen{m: m, c: c}
 	m.approve = approveScreen{m: m, c: c}
-	m.applying = applyScreen{m: m, c: c}
+	m.applying = applyScreen{c: c}
 	m.help = helpScreen{m: m, c: c}
 	m.hist = historyScreen{m: m, c: c}
 	m.export = newExportScreen(m)
@@ -215,6 +218,28 @@ func (m *Model) startRefresh() tea.Cmd {
 // the apply), results meant for one screen to that screen whether it has
 // the focus or not, keys to onKey, anything else to the focused screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	return m, m.deliver(m.route(msg))
+}
+
+// route is Update without delivering what the screens tell (deliver).
+func (m *Model) route(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case statusMsg:
+		m.setStatus(msg.ok, msg.text)
+		return nil
+	case focusMsg:
+		m.focus(msg.to)
+		return nil
+	case askQuitMsg:
+		return m.askQuit()
+	case applyEndMsg:
+		return m.onApplyEnd(msg)
+	}
+	_, c := m.update(msg)
+	return c
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.setSize(msg.Width, msg.Height)
@@ -237,7 +262,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case refreshDoneMsg:
 		return m, m.onRefreshed(msg)
 	case applyProgressMsg, applyDoneMsg:
-		return m, m.onApply(msg)
+		return m, m.applying.Update(msg)
 	case replanMsg:
 		return m, m.onReplan(msg)
 	case historyMsg, eventsMsg:
@@ -411,9 +436,9 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, m.c.keys.ForceQuit):
 		switch {
-		case m.apply.running && m.quitAsk:
+		case m.applying.running() && m.quitAsk:
 			return m.onQuitAnswer(k) // a second ctrl+c confirms
-		case m.apply.running:
+		case m.applying.running():
 			return m.askQuit()
 		}
 		return m.quit()
@@ -442,6 +467,26 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	return m.focused().Update(k)
 }
 
+// onApplyEnd keeps the failed and cancelled items selected, and reads
+// both sides again (or quits, when asked to while applying).
+func (m *Model) onApplyEnd(msg applyEndMsg) tea.Cmd {
+	clear(m.sel)
+	for _, id := range msg.keep {
+		m.sel[id] = true
+	}
+	m.detail.Update(msg)
+	if msg.quit {
+		return m.quit()
+	}
+	if m.quitAsk {
+		// The question was about stopping this apply: it has ended.
+		m.quitAsk = false
+		m.setStatus(false, "the apply ended before the answer: the console stays open")
+	}
+	// The plan changed on the terminals: read both sides again.
+	return m.startRefresh()
+}
+
 func (m *Model) quit() tea.Cmd {
 	m.quitting = true
 	if m.refreshEnd != nil {
@@ -458,13 +503,12 @@ func (m *Model) askQuit() tea.Cmd {
 func (m *Model) onQuitAnswer(k tea.KeyPressMsg) tea.Cmd {
 	m.quitAsk = false
 	if key.Matches(k, m.c.keys.Confirm) || key.Matches(k, m.c.keys.ForceQuit) {
-		if !m.apply.running {
+		if !m.applying.running() {
 			return m.quit() // the apply ended while the question was shown
 		}
 		// Stop after the requests in flight; quit when the apply says it
 		// has stopped, so the run is recorded.
-		m.apply.quitAfter = true
-		m.apply.cancel()
+		m.send(stopApplyMsg{quit: true})
 		m.setStatus(false, "stopping after the requests in flight…")
 	}
 	return nil

@@ -184,7 +184,7 @@ func TestQuitAsksWhileApplying(t *testing.T) {
 	d := fixtureData(t, 12)
 	m := newTestModel(t, &fakeBackend{stored: d}, 80, 24)
 	ctx, cancel := context.WithCancel(context.Background())
-	m.apply = applyState{req: 99, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	m.applying.a = applyState{req: 99, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
 	m.screen = screenApply
 	press(t, m, "q")
 	if !m.quitAsk || m.quitting {
@@ -291,22 +291,22 @@ func TestSearchTypesJAndK(t *testing.T) {
 func TestSecondCtrlCConfirmsQuitWhileApplying(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
 	ctx, cancel := context.WithCancel(context.Background())
-	m.apply = applyState{req: 99, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	m.applying.a = applyState{req: 99, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
 	m.screen = screenApply
 	press(t, m, "ctrl+c")
 	if !m.quitAsk || ctx.Err() != nil {
 		t.Fatal("the first ctrl+c did not ask")
 	}
 	press(t, m, "ctrl+c")
-	if ctx.Err() == nil || !m.apply.quitAfter {
+	if ctx.Err() == nil || !m.applying.a.quitAfter {
 		t.Fatal("the second ctrl+c did not stop the apply to quit")
 	}
 
 	m2 := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
 	_, cancel2 := context.WithCancel(context.Background())
-	m2.apply = applyState{req: 7, running: true, end: cancel2, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	m2.applying.a = applyState{req: 7, running: true, end: cancel2, targets: map[string]ApplyProgress{}, status: map[string]string{}}
 	press(t, m2, "q")
-	m2.apply.running = false // the apply ended while the question was shown
+	m2.applying.a.running = false // the apply ended while the question was shown
 	press(t, m2, "y")
 	if !m2.quitting {
 		t.Fatal("y after the apply ended did not quit")
@@ -320,7 +320,7 @@ func TestQuitQuestionEndsWithTheApply(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
 	_, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	m.apply = applyState{req: 7, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	m.applying.a = applyState{req: 7, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
 	m.screen = screenApply
 	press(t, m, "q")
 	if !strings.Contains(ansi.Strip(m.Render()), "Quit") {
