@@ -187,12 +187,12 @@ func TestRowTitledWithItsMember(t *testing.T) {
 	be := alsoFindsBackend(t)
 	m := newTestModel(t, be, 80, 24)
 	var r *row
-	for i := range m.rows {
-		if m.rows[i].email == "ana.1@example.si" {
-			r = &m.rows[i]
+	for i := range m.table.rows {
+		if m.table.rows[i].email == "ana.1@example.si" {
+			r = &m.table.rows[i]
 		}
 	}
-	if r == nil || len(r.items) < 2 || m.item(r.items[0]).Kind != plan.Unlinked {
+	if r == nil || len(r.items) < 2 || m.table.item(r.items[0]).Kind != plan.Unlinked {
 		t.Fatalf("the fixture's row of ana.1: %+v", r)
 	}
 	if r.name != "Ana Novak" {
@@ -204,9 +204,9 @@ func TestRowTitledWithItsMember(t *testing.T) {
 			t.Errorf("the table's row of ana.1: %q", l)
 		}
 	}
-	for i, ri := range m.view {
-		if &m.rows[ri] == r {
-			m.cursor = i
+	for i, ri := range m.table.view {
+		if &m.table.rows[ri] == r {
+			m.table.cursor = i
 		}
 	}
 	m.Render()

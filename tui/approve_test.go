@@ -45,12 +45,12 @@ func TestIdentityChangeWithNothingToWriteIsApproved(t *testing.T) {
 		t.Fatalf("the second identity change is %s %s", insync.Kind, insync.Email)
 	}
 	press(t, m, "down")
-	if r := m.current(); r == nil || r.email != insync.Email {
+	if r := m.table.current(); r == nil || r.email != insync.Email {
 		t.Fatalf("cursor on %+v", r)
 	}
 	press(t, m, "space")
-	if len(m.sel) != 1 || !m.sel[insync.ID] {
-		t.Fatalf("space on the in-sync identity row selected %v (status %q)", m.sel, m.status)
+	if len(m.table.sel) != 1 || !m.table.sel[insync.ID] {
+		t.Fatalf("space on the in-sync identity row selected %v (status %q)", m.table.sel, m.status)
 	}
 	press(t, m, "a")
 	if m.screen != screenApprove {
@@ -94,7 +94,7 @@ func TestApprovalNamesEveryIdentityChange(t *testing.T) {
 	its := identityItems(t, m)
 	press(t, m, "A")
 	for _, it := range its {
-		if !m.sel[it.ID] {
+		if !m.table.sel[it.ID] {
 			t.Fatalf("A left %s %s unselected", it.Kind, it.Email)
 		}
 	}
@@ -158,16 +158,16 @@ func TestRowWithoutIdentityOrWriteIsNotSelected(t *testing.T) {
 	be := identityChangesBackend(t)
 	m := newTestModel(t, be, 80, 24)
 	press(t, m, "0") // all
-	for i, ri := range m.view {
-		r := &m.rows[ri]
+	for i, ri := range m.table.view {
+		r := &m.table.rows[ri]
 		if r.identity || r.kinds&actionBits() != 0 || r.kind != plan.InSync {
 			continue
 		}
-		m.cursor = i
+		m.table.cursor = i
 		m.Render()
 		press(t, m, "space")
-		if len(m.sel) != 0 || !strings.Contains(m.status, "nothing to apply or accept") {
-			t.Fatalf("space on %s: sel %v, status %q", r.email, m.sel, m.status)
+		if len(m.table.sel) != 0 || !strings.Contains(m.status, "nothing to apply or accept") {
+			t.Fatalf("space on %s: sel %v, status %q", r.email, m.table.sel, m.status)
 		}
 		return
 	}

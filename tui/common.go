@@ -53,3 +53,16 @@ func (c *common) home() func() (string, error) {
 	}
 	return os.UserHomeDir
 }
+
+// status shows a notice in the status line (ok: not an error).
+func (c *common) status(ok bool, text string) { c.send(statusMsg{ok: ok, text: text}) }
+
+// waits is true, and has the root say why, while only the stored plan is
+// shown: what needs the members and accounts waits for the rest.
+func (c *common) waits(d *Data) bool {
+	if d == nil || !d.Partial {
+		return false
+	}
+	c.send(waitingMsg{})
+	return true
+}

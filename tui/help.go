@@ -19,10 +19,12 @@ import (
 // helpScreen is the help: the console's keys and every screen's
 // FullHelp, each group under a title, then the kinds and the marks.
 type helpScreen struct {
-	m             *Model
 	c             *common
 	width, height int
 	top           int // the first line shown (it scrolls when the screen is short)
+	// sections are the console's keys and every screen's, as the root
+	// gathered them when the help opened.
+	sections []helpSection
 }
 
 // helpSection is a titled group of bindings, with an optional note.
@@ -32,10 +34,10 @@ type helpSection struct {
 	note  string
 }
 
-// open shows the help over the screen that has the focus, from its top.
-func (h *helpScreen) open() tea.Cmd {
-	h.top = 0
-	h.m.overlay(screenHelp)
+// open shows the sections from the top (the root opens the help over the
+// screen that has the focus).
+func (h *helpScreen) open(sections []helpSection) tea.Cmd {
+	h.top, h.sections = 0, sections
 	return nil
 }
 
@@ -55,8 +57,7 @@ func (h *helpScreen) FullHelp() [][]key.Binding { return nil }
 
 // sections are the console's keys, then each screen's FullHelp groups
 // under their titles (a group without one is titled by its screen).
-func (h *helpScreen) sections() []helpSection {
-	m := h.m
+func (m *Model) helpSections() []helpSection {
 	k := &m.c.keys
 	out := []helpSection{{title: "Anywhere", keys: []key.Binding{k.Back, k.Help, k.Quit, k.ForceQuit, k.Refresh, k.History, k.Export}}}
 	titled := func(s screen, titles ...helpSection) {
@@ -218,7 +219,7 @@ func (h *helpScreen) lines() []string {
 		return helpCell{key: s.Help.FullKey.Render(keysLabel(b)), desc: s.Help.FullDesc.Render(b.Help().Desc)}
 	}
 	var out []string
-	for _, sec := range h.sections() {
+	for _, sec := range h.sections {
 		cells := make([]helpCell, len(sec.keys))
 		for i, b := range sec.keys {
 			cells[i] = keyCell(b)
@@ -276,7 +277,7 @@ func (h *helpScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	keys := h.c.keys
 	if key.Matches(k, keys.Back, keys.Help, keys.Quit) {
-		h.m.back()
+		h.c.send(backMsg{})
 		return nil
 	}
 	room := max(1, h.height-1)

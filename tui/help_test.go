@@ -259,11 +259,11 @@ func TestPromptKeysFollowTheKeyMap(t *testing.T) {
 
 	m.c.keys.EndSearch = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep the filter"))
 	press(t, m, "/", "down")
-	if !m.finding {
+	if !m.table.finding {
 		t.Fatal("down ended the search after EndSearch was rebound to enter only")
 	}
 	press(t, m, "enter")
-	if m.finding {
+	if m.table.finding {
 		t.Fatal("enter did not end the search")
 	}
 }

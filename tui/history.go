@@ -17,7 +17,6 @@ const runsShown = 50
 // The keys move the runs' cursor until enter opens a run's items; then
 // they scroll the items, and esc gives them back to the runs.
 type historyScreen struct {
-	m             *Model
 	c             *common
 	width, height int
 
@@ -38,12 +37,11 @@ type historyScreen struct {
 
 // open shows the history and reads the runs again.
 func (h *historyScreen) open() tea.Cmd {
-	m := h.m
-	m.focus(screenHistory)
-	req := m.nextReq()
+	h.c.send(focusMsg{screenHistory})
+	req := h.c.nextReq()
 	h.req, h.loading, h.err = req, true, nil
 	h.itemsOf, h.items, h.itemsErr, h.itemsLoading, h.inItems = 0, nil, nil, false, false
-	be, ctx := m.c.opt.Backend, m.c.ctx
+	be, ctx := h.c.opt.Backend, h.c.ctx
 	return func() tea.Msg {
 		rs, err := be.Runs(ctx, runsShown)
 		return runsMsg{req: req, runs: rs, err: err}
@@ -53,14 +51,13 @@ func (h *historyScreen) open() tea.Cmd {
 // loadItems asks for the items of the run under the cursor (none without
 // runs) and gives them the keys.
 func (h *historyScreen) loadItems() tea.Cmd {
-	m := h.m
 	if h.cursor < 0 || h.cursor >= len(h.runs) {
 		return nil
 	}
-	req, id := m.nextReq(), h.runs[h.cursor].ID
+	req, id := h.c.nextReq(), h.runs[h.cursor].ID
 	h.itemsReq, h.itemsOf, h.items, h.itemsErr = req, id, nil, nil
 	h.itemsLoading, h.itemsTop, h.inItems = true, 0, true
-	be, ctx := m.c.opt.Backend, m.c.ctx
+	be, ctx := h.c.opt.Backend, h.c.ctx
 	return func() tea.Msg {
 		es, err := be.RunItems(ctx, id)
 		return runItemsMsg{req: req, run: id, entries: es, err: err}
@@ -116,7 +113,7 @@ func (h *historyScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 		if h.inItems {
 			h.inItems = false
 		} else {
-			h.m.focus(screenTable)
+			h.c.send(focusMsg{screenTable})
 		}
 		return nil
 	}
@@ -184,8 +181,7 @@ func runUserWidth(runs []RunEntry, w int) int {
 }
 
 func (h *historyScreen) View() string {
-	m := h.m
-	s := m.c.styles
+	s := h.c.styles
 	w := h.width
 	title := s.Title.Render("History")
 	switch {
@@ -216,7 +212,7 @@ func (h *historyScreen) View() string {
 		hdr += " " + c
 	}
 	out = append(out, s.Header.Render(fit(hdr, w)))
-	zone := m.c.zone
+	zone := h.c.zone
 	start := max(0, min(h.cursor-lay.runs/2, len(h.runs)-lay.runs))
 	for i := start; i < start+lay.runs && i < len(h.runs); i++ {
 		r := h.runs[i]
@@ -243,8 +239,7 @@ func (h *historyScreen) View() string {
 // error in full when it has one (the list has room for little of it at 80
 // columns), else when it finished.
 func (h *historyScreen) runNote() string {
-	m := h.m
-	s := m.c.styles
+	s := h.c.styles
 	r := h.runs[h.cursor]
 	switch {
 	case r.Error != "":
@@ -252,7 +247,7 @@ func (h *historyScreen) runNote() string {
 	case r.FinishedAt.IsZero():
 		return s.Dim.Render(fmt.Sprintf("run %d did not finish", r.ID))
 	}
-	return s.Dim.Render(fmt.Sprintf("run %d finished %s, after %s", r.ID, timeText(r.FinishedAt, m.c.zone),
+	return s.Dim.Render(fmt.Sprintf("run %d finished %s, after %s", r.ID, timeText(r.FinishedAt, h.c.zone),
 		r.FinishedAt.Sub(r.StartedAt).Round(time.Second)))
 }
 

@@ -41,7 +41,7 @@ func TestIdentityChangesComeFirst(t *testing.T) {
 	it := identityItem(t, &d)
 	t.Logf("identity: %s", it.Identity)
 	m := newTestModel(t, &fakeBackend{stored: d, fresh: d}, 80, 24)
-	if m.tab != 0 || len(m.view) == 0 || m.rows[m.view[0]].email != it.Email {
+	if m.table.tab != 0 || len(m.table.view) == 0 || m.table.rows[m.table.view[0]].email != it.Email {
 		t.Fatalf("the first row is %v, want %s", visibleKeys(m), it.Email)
 	}
 	out := ansi.Strip(m.Render())
@@ -55,8 +55,8 @@ func TestIdentityChangesComeFirst(t *testing.T) {
 	// Every sort keeps it first.
 	for range sortKeys {
 		press(t, m, "s")
-		if m.rows[m.view[0]].email != it.Email {
-			t.Fatalf("sorted by %s, the first row is %s", m.sortBy, m.rows[m.view[0]].email)
+		if m.table.rows[m.table.view[0]].email != it.Email {
+			t.Fatalf("sorted by %s, the first row is %s", m.table.sortBy, m.table.rows[m.table.view[0]].email)
 		}
 	}
 	press(t, m, "g", "enter")
@@ -240,7 +240,7 @@ func TestPickResolvesASharedEmailByHand(t *testing.T) {
 		t.Fatalf("before: Mama Kos on the gym is %s", it.Kind)
 	}
 	press(t, m, "8") // the ambiguous tab
-	if r := m.current(); r == nil || r.email != "druzina@example.si" {
+	if r := m.table.current(); r == nil || r.email != "druzina@example.si" {
 		t.Fatalf("cursor on %+v", r)
 	}
 	press(t, m, "p")

@@ -22,10 +22,9 @@ func (l *linksScreen) sugLines(h int) int { return max(2, min(6, h/5)) }
 func (l *linksScreen) importLines(h int) int { return len(l.importBlock(nil, h/4, 0)) }
 
 func (l *linksScreen) View() string {
-	m := l.m
-	s := m.c.styles
+	s := l.c.styles
 	w, h := l.width, l.height
-	if m.data == nil {
+	if l.data == nil {
 		return s.Dim.Render("nothing loaded yet")
 	}
 	listH := max(1, h-3-l.sugLines(h)-l.importLines(h))
@@ -70,7 +69,7 @@ func (l *linksScreen) View() string {
 	}
 	l.accOffset = max(0, min(l.accOffset, len(l.unlinked)-listH))
 
-	tw := targetWidth(m.data.Plan.Targets)
+	tw := targetWidth(l.data.Plan.Targets)
 	for i := range listH {
 		left, right := strings.Repeat(" ", lw), strings.Repeat(" ", rw)
 		if mi := l.offset + i; mi < len(l.missing) {
@@ -97,14 +96,14 @@ func (l *linksScreen) View() string {
 		out = append(out, l.suggestionLines(l.sugLines(h))...)
 	}
 	// What a link key acts on: the row and suggestion drawn now.
-	l.drawn = drawnPick{gen: m.gen}
+	l.drawn = drawnPick{gen: l.gen}
 	if r := l.current(); r != nil {
 		l.drawn.row = r.key
-		if sg := l.chosen(); sg != nil && l.sugGen == m.gen && !l.ranking {
+		if sg := l.chosen(); sg != nil && l.sugGen == l.gen && !l.ranking {
 			l.drawn.sug, l.drawn.has = *sg, true
 		}
 	}
-	out = append(out, l.importBlock(&m.c.styles, h/4, tw)...)
+	out = append(out, l.importBlock(&l.c.styles, h/4, tw)...)
 	for i, line := range out {
 		out[i] = clip(line, w)
 	}

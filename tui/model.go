@@ -9,11 +9,9 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/doorsync/doorsync/internal/clock"
-	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/textclean"
 )
 
@@ -67,23 +65,8 @@ type Model struct {
 	links    linksScreen
 	pick     pickScreen
 
-	// the data shown and the rows as the operator filtered them, shared by
-	// the screens: the detail moves the cursor, the approval reads the
-	// selection, the export writes the view
-	data    *Data
-	rows    []row
-	view    []int32 // indices into rows: the current tab and search
-	tabs    []tab
-	tab     int
-	counts  []int
-	sortBy  sortKey
-	words   []string
-	search  textinput.Model
-	finding bool
-	cursor  int
-	sel     map[string]bool // approved item ids
-	// identityRows counts the rows with an identity change (shown first).
-	identityRows int
+	// the data shown (the screens are told of it: dataMsg)
+	data *Data
 
 	// background requests
 	seq      int
@@ -104,9 +87,12 @@ type Model struct {
 	// gen counts the data sets shown: work started on one generation
 	// (suggestions, a re-plan) is not applied to another.
 	gen int
-	// refreshLinks is links.seq when the refresh started: a link changed
+	// linkChanges counts the link changes stored (linkStoredMsg);
+	// refreshLinks is its value when the refresh started: a link changed
 	// since then may be missing from the refresh's plan.
+	linkChanges  int
 	refreshLinks int
+	replanReq    int
 	status       string // last notice (export written, errors)
 	statusOK     bool
 	quitAsk      bool
@@ -119,22 +105,18 @@ func New(o Options) *Model {
 		o.Clock = clock.System{}
 	}
 	c := newCommon(o)
-	m := &Model{c: c, helpModel: help.New(),
-		tabs: tabs(), sel: map[string]bool{}, progress: map[string]Progress{}}
+	m := &Model{c: c, helpModel: help.New(), progress: map[string]Progress{}}
 	c.send, c.nextReq = m.send, m.nextReq
 	m.helpModel.Styles = help.DefaultStyles(o.Dark)
-	m.search = newInput("/")
-	m.search.Placeholder = "e-mail or name"
-	m.counts = make([]int, len(m.tabs))
-	m.table = tableScreen{m: m, c: c}
-	m.detail = detailScreen{m: m, c: c}
-	m.approve = approveScreen{m: m, c: c}
+	m.table = newTableScreen(c)
+	m.detail = detailScreen{c: c}
+	m.approve = approveScreen{c: c}
 	m.applying = applyScreen{c: c}
-	m.help = helpScreen{m: m, c: c}
-	m.hist = historyScreen{m: m, c: c}
-	m.export = newExportScreen(m)
-	m.links = newLinksScreen(m)
-	m.pick = newPickScreen(m)
+	m.help = helpScreen{c: c}
+	m.hist = historyScreen{c: c}
+	m.export = newExportScreen(c)
+	m.links = newLinksScreen(c)
+	m.pick = newPickScreen(c)
 	m.screens = [screenCount]component{screenTable: &m.table, screenDetail: &m.detail, screenApprove: &m.approve,
 		screenApply: &m.applying, screenHelp: &m.help, screenHistory: &m.hist, screenExport: &m.export, screenLinks: &m.links,
 		screenPick: &m.pick}
@@ -201,7 +183,7 @@ func (m *Model) startRefresh() tea.Cmd {
 	}
 	req := m.nextReq()
 	m.refreshReq, m.refreshing = req, true
-	m.refreshLinks = m.links.seq
+	m.refreshLinks = m.linkChanges
 	m.progress, m.sideOrder = map[string]Progress{}, nil
 	ctx, cancel := context.WithCancel(m.c.ctx)
 	m.refreshEnd = cancel
@@ -234,6 +216,38 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return m.askQuit()
 	case applyEndMsg:
 		return m.onApplyEnd(msg)
+	case waitingMsg:
+		m.waitsForData()
+		return nil
+	case overlayMsg:
+		m.overlay(msg.to)
+		return nil
+	case backMsg:
+		m.back()
+		return nil
+	case linkStoredMsg:
+		m.linkChanges++
+		return nil
+	case replannedMsg:
+		if msg.gen != m.gen {
+			return m.replan() // a refresh replaced the data meanwhile
+		}
+		m.shownReq = max(m.shownReq, msg.req)
+		return m.setData(msg.data)
+	case rowMsg, loadRowMsg:
+		return m.detail.Update(msg)
+	case stepRowMsg, toggleRowMsg, exportRowsMsg:
+		return m.table.Update(msg)
+	case approveMsg:
+		return m.approve.Update(msg)
+	case openLinksMsg, addLinkMsg, nextLinkOpMsg:
+		return m.links.Update(msg)
+	case pickMsg:
+		return m.pick.Update(msg)
+	case writeReportMsg:
+		return m.export.Update(msg)
+	case applyMsg, stopApplyMsg:
+		return m.applying.Update(msg)
 	}
 	_, c := m.update(msg)
 	return c
@@ -352,78 +366,34 @@ func (m *Model) onRefreshed(msg refreshDoneMsg) tea.Cmd {
 	}
 	m.shownReq = msg.req
 	cmds := []tea.Cmd{m.setData(msg.data)}
-	if m.links.seq != m.refreshLinks {
+	if m.linkChanges != m.refreshLinks {
 		// A link changed while the sides were read: its plan may predate it.
 		cmds = append(cmds, m.replan())
 	}
 	if m.screen == screenDetail {
-		cmds = append(cmds, m.detail.load())
+		m.send(loadRowMsg{})
 	}
 	return tea.Batch(cmds...)
 }
 
-// setData replaces the plan shown, keeping the cursor on the same row and
-// only the selected items that still exist and can still be approved
-// (approvable). The identity
-// view, when open, follows (its suggestions come from the returned command).
+// setData replaces the data shown and tells every screen: the table keeps
+// its cursor's row and the selected items that still exist; the identity
+// view, when open, follows (its suggestions come from the returned
+// command).
 func (m *Model) setData(d Data) tea.Cmd {
 	m.gen++
-	var curKey string
-	if r := m.current(); r != nil {
-		curKey = r.key
-	}
 	m.data = &d
 	m.c.zone = time.Local
 	if z := d.Plan.Zone(); z != nil {
 		m.c.zone = z
 	}
-	m.rows = buildRows(&m.data.Plan)
-	markAutoHeld(m.rows, &m.data.Plan, d.AutoHeld)
-	sortRows(m.rows, m.sortBy)
-	m.counts = tabCounts(m.rows, m.tabs)
-	m.identityRows = 0
-	for i := range m.rows {
-		if m.rows[i].identity {
-			m.identityRows++
-		}
+	msg := dataMsg{data: m.data, gen: m.gen}
+	var cmds []tea.Cmd
+	for _, c := range m.screens {
+		cmds = append(cmds, c.Update(msg))
 	}
-	keep := map[string]bool{}
-	for _, it := range m.data.Plan.Items {
-		if m.sel[it.ID] && approvable(&it) {
-			keep[it.ID] = true
-		}
-	}
-	m.sel = keep
-	m.refilter()
-	if curKey != "" {
-		for i, ri := range m.view {
-			if m.rows[ri].key == curKey {
-				m.cursor = i
-				break
-			}
-		}
-	}
-	m.clampCursor()
-	if m.links.active {
-		return m.links.onData()
-	}
-	return nil
+	return tea.Batch(cmds...)
 }
-
-// refilter recomputes the visible rows after a tab, search or data change.
-func (m *Model) refilter() {
-	m.view = filterRows(m.rows, m.tabs[m.tab], m.words, m.view)
-	m.clampCursor()
-}
-
-func (m *Model) current() *row {
-	if m.cursor < 0 || m.cursor >= len(m.view) {
-		return nil
-	}
-	return &m.rows[m.view[m.cursor]]
-}
-
-func (m *Model) item(ix int32) *plan.Item { return &m.data.Plan.Items[ix] }
 
 // setStatus shows a message; errors quote servers' replies and paths, so
 // it never prints a control character or bidi override from outside.
@@ -451,7 +421,8 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.c.keys.Quit):
 		return m.quit()
 	case key.Matches(k, m.c.keys.Help):
-		return m.help.open()
+		m.overlay(screenHelp)
+		return m.help.open(m.helpSections())
 	case key.Matches(k, m.c.keys.Refresh):
 		m.setStatus(true, "")
 		return m.startRefresh()
@@ -461,7 +432,7 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return m.export.open()
 	case key.Matches(k, m.c.keys.History) && m.screen != screenHistory:
-		m.links.active = false // left, not covered as by help or export
+		m.links.Update(leaveMsg{}) // left, not covered as by help or export
 		return m.hist.open()
 	}
 	return m.focused().Update(k)
@@ -470,10 +441,7 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 // onApplyEnd keeps the failed and cancelled items selected, and reads
 // both sides again (or quits, when asked to while applying).
 func (m *Model) onApplyEnd(msg applyEndMsg) tea.Cmd {
-	clear(m.sel)
-	for _, id := range msg.keep {
-		m.sel[id] = true
-	}
+	m.table.Update(msg)
 	m.detail.Update(msg)
 	if msg.quit {
 		return m.quit()
@@ -526,4 +494,34 @@ func age(now, then time.Time) string {
 		return fmt.Sprintf("%d h ago", int(d.Hours()))
 	}
 	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+}
+
+// replan plans the data shown again with the links stored now.
+func (m *Model) replan() tea.Cmd {
+	if m.data == nil {
+		return nil
+	}
+	req := m.nextReq()
+	m.replanReq = req
+	be, ctx, gen, d := m.c.opt.Backend, m.c.ctx, m.gen, *m.data
+	return func() tea.Msg {
+		nd, err := be.Replan(ctx, d)
+		return replanMsg{req: req, gen: gen, data: nd, err: err}
+	}
+}
+
+func (m *Model) onReplan(msg replanMsg) tea.Cmd {
+	if msg.req != m.replanReq {
+		return nil
+	}
+	if msg.err != nil {
+		m.c.logErr("replan", msg.err)
+		m.setStatus(false, fmt.Sprintf("the plan could not be made again after the link change (%v): r refreshes", msg.err))
+		return nil
+	}
+	if msg.gen != m.gen {
+		return m.replan()
+	}
+	m.shownReq = max(m.shownReq, msg.req)
+	return m.setData(msg.data)
 }

@@ -16,8 +16,8 @@ import (
 
 func visibleKeys(m *Model) []string {
 	var out []string
-	for _, ri := range m.view {
-		out = append(out, m.rows[ri].key)
+	for _, ri := range m.table.view {
+		out = append(out, m.table.rows[ri].key)
 	}
 	return out
 }
@@ -73,7 +73,7 @@ func TestFailedTargetShowsErrorAndRestStaysUsable(t *testing.T) {
 		t.Fatalf("target error not shown:\n%s", out)
 	}
 	press(t, m, "down", "space")
-	if len(m.sel) == 0 {
+	if len(m.table.sel) == 0 {
 		t.Fatal("the table is not usable with a failed target")
 	}
 }
@@ -81,36 +81,36 @@ func TestFailedTargetShowsErrorAndRestStaysUsable(t *testing.T) {
 func TestTabsSearchAndSort(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 40)}, 80, 24)
 	for _, k := range visibleKeys(m) {
-		r := m.rows[slices.IndexFunc(m.rows, func(r row) bool { return r.key == k })]
+		r := m.table.rows[slices.IndexFunc(m.table.rows, func(r row) bool { return r.key == k })]
 		if r.kinds&actionBits() == 0 {
 			t.Errorf("needs action shows %s of kind %s", k, r.kind)
 		}
 	}
 	press(t, m, "4") // shorten
-	for _, ri := range m.view {
-		if m.rows[ri].kinds&kindBit(plan.Shorten) == 0 {
-			t.Errorf("shorten tab shows %s", m.rows[ri].key)
+	for _, ri := range m.table.view {
+		if m.table.rows[ri].kinds&kindBit(plan.Shorten) == 0 {
+			t.Errorf("shorten tab shows %s", m.table.rows[ri].key)
 		}
 	}
-	if len(m.view) != 7 {
-		t.Errorf("shorten tab has %d rows, want 7", len(m.view))
+	if len(m.table.view) != 7 {
+		t.Errorf("shorten tab has %d rows, want 7", len(m.table.view))
 	}
 	press(t, m, "0", "/")
 	typeText(t, m, "ČEH žiga") // any case and diacritics, any order
-	if len(m.view) != 5 {
-		t.Fatalf("search found %d rows, want the 5 Žiga Čeh: %v", len(m.view), visibleKeys(m))
+	if len(m.table.view) != 5 {
+		t.Fatalf("search found %d rows, want the 5 Žiga Čeh: %v", len(m.table.view), visibleKeys(m))
 	}
 	press(t, m, "enter", "esc")
-	if len(m.view) != 43 {
-		t.Fatalf("esc did not clear the search: %d rows", len(m.view))
+	if len(m.table.view) != 43 {
+		t.Fatalf("esc did not clear the search: %d rows", len(m.table.view))
 	}
 	press(t, m, "/")
 	typeText(t, m, "дмитрий")
-	if len(m.view) != 5 {
-		t.Fatalf("Cyrillic search found %d rows", len(m.view))
+	if len(m.table.view) != 5 {
+		t.Fatalf("Cyrillic search found %d rows", len(m.table.view))
 	}
 	press(t, m, "esc", "s", "s", "s") // difference: largest first
-	first := m.rows[m.view[0]]
+	first := m.table.rows[m.table.view[0]]
 	if abs(first.diff) != 40 {
 		t.Fatalf("sort by difference puts %s (%+d) first", first.key, first.diff)
 	}
@@ -130,16 +130,16 @@ func TestSelectApproveApplyAndRetryFailed(t *testing.T) {
 	for _, it := range d.Plan.Items {
 		if it.Kind == plan.Extend {
 			ext++
-			if !m.sel[it.ID] {
+			if !m.table.sel[it.ID] {
 				t.Errorf("select all missed %s on %s", it.Email, it.Target)
 			}
 		}
 	}
-	if len(m.sel) != ext {
-		t.Fatalf("select all chose %d items, want the %d extend items", len(m.sel), ext)
+	if len(m.table.sel) != ext {
+		t.Fatalf("select all chose %d items, want the %d extend items", len(m.table.sel), ext)
 	}
 	var failing string
-	for id := range m.sel {
+	for id := range m.table.sel {
 		failing = id
 		break
 	}
@@ -159,8 +159,8 @@ func TestSelectApproveApplyAndRetryFailed(t *testing.T) {
 	if len(be.applied) != 1 || len(be.applied[0]) != ext {
 		t.Fatalf("backend got %v", be.applied)
 	}
-	if len(m.sel) != 1 || !m.sel[failing] {
-		t.Fatalf("after apply the selection is %v, want only the failed item", m.sel)
+	if len(m.table.sel) != 1 || !m.table.sel[failing] {
+		t.Fatalf("after apply the selection is %v, want only the failed item", m.table.sel)
 	}
 	out = ansi.Strip(m.Render())
 	if !strings.Contains(out, "failed") || !strings.Contains(out, "deviceBusy") {
@@ -175,8 +175,8 @@ func TestToggleOnRowWithoutWritesSaysWhy(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
 	press(t, m, "6") // missing
 	press(t, m, "space")
-	if len(m.sel) != 0 || !strings.Contains(m.status, "nothing to apply") {
-		t.Fatalf("toggle on a missing row: sel %v status %q", m.sel, m.status)
+	if len(m.table.sel) != 0 || !strings.Contains(m.status, "nothing to apply") {
+		t.Fatalf("toggle on a missing row: sel %v status %q", m.table.sel, m.status)
 	}
 }
 
@@ -273,14 +273,14 @@ func TestResizeKeepsFrame(t *testing.T) {
 func TestSearchTypesJAndK(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
 	press(t, m, "/", "j", "k")
-	if got := m.search.Value(); got != "jk" {
+	if got := m.table.search.Value(); got != "jk" {
 		t.Fatalf("search holds %q after typing j and k, want %q", got, "jk")
 	}
-	if !m.finding {
+	if !m.table.finding {
 		t.Fatal("typing j or k ended the search")
 	}
 	press(t, m, "enter")
-	if m.finding {
+	if m.table.finding {
 		t.Fatal("enter must end the search")
 	}
 }

@@ -13,9 +13,9 @@ import (
 func cursorOn(t *testing.T, m *Model, email string) {
 	t.Helper()
 	press(t, m, "0")
-	for i, ri := range m.view {
-		if string(m.rows[ri].email) == email {
-			m.cursor = i
+	for i, ri := range m.table.view {
+		if string(m.table.rows[ri].email) == email {
+			m.table.cursor = i
 			m.Render()
 			return
 		}
@@ -136,9 +136,9 @@ func TestDetailHistoryFollowsTheMembers(t *testing.T) {
 		t.Fatalf("asked for %+v", q)
 	}
 	press(t, m, "esc")
-	for i, ri := range m.view {
-		if m.rows[ri].key == "member:990001" {
-			m.cursor = i
+	for i, ri := range m.table.view {
+		if m.table.rows[ri].key == "member:990001" {
+			m.table.cursor = i
 		}
 	}
 	m.Render()

@@ -86,14 +86,13 @@ func (m *Model) statusLine() string {
 	switch {
 	case m.quitAsk:
 		return s.Warn.Render("Applying. Quit and stop after the requests in flight? y/n")
-	case m.finding:
-		return m.search.View()
-	case m.screen == screenLinks && m.links.typing:
-		return m.links.input.View()
-	case m.screen == screenPick && m.pick.step == stepConfirm:
-		return s.Warn.Render("Link by hand? y/n")
-	case m.screen == screenLinks && m.links.finding:
-		return m.links.search.View()
+	}
+	if p, ok := m.focused().(prompter); ok {
+		if line := p.prompt(); line != "" {
+			return line
+		}
+	}
+	switch {
 	case m.refreshing:
 		return m.progressLine()
 	case m.status != "":
@@ -116,10 +115,7 @@ func (m *Model) statusLine() string {
 			return s.Err.Render(strings.Join(errs, " · "))
 		}
 	}
-	if len(m.words) > 0 {
-		return s.Dim.Render("search: " + m.search.Value() + "  (esc clears)")
-	}
-	return ""
+	return m.table.searchNote()
 }
 
 func (m *Model) progressLine() string {
