@@ -179,8 +179,8 @@ func BenchmarkKeypress50k(b *testing.B) {
 			}
 			return keyMsg("backspace")
 		}, func(m *Model, i int) {
-			if i%(2*len(query)) == len(query)-1 && (m.table.search.Value() != string(query) || len(m.table.view) == 0 || len(m.table.view) >= len(m.table.rows)) {
-				b.Fatalf("after typing %q: query %q, %d of %d rows", string(query), m.table.search.Value(), len(m.table.view), len(m.table.rows))
+			if i%(2*len(query)) == len(query)-1 && (m.table.search.Value() != string(query) || m.State().Rows == 0 || m.State().Rows >= len(m.table.rows)) {
+				b.Fatalf("after typing %q: query %q, %d of %d rows", string(query), m.table.search.Value(), m.State().Rows, len(m.table.rows))
 			}
 		}},
 		{"select", func(m *Model) { press(b, m, "1") }, func(i int) tea.KeyPressMsg {
@@ -189,8 +189,8 @@ func BenchmarkKeypress50k(b *testing.B) {
 			}
 			return up
 		}, func(m *Model, i int) {
-			if want := i%4 == 0; i%2 == 0 && (len(m.table.sel) > 0) != want {
-				b.Fatalf("after space %d: %d items selected", i/2+1, len(m.table.sel))
+			if want := i%4 == 0; i%2 == 0 && (len(m.selectedIDs()) > 0) != want {
+				b.Fatalf("after space %d: %d items selected", i/2+1, len(m.selectedIDs()))
 			}
 		}},
 	}
@@ -212,7 +212,7 @@ func BenchmarkKeypress50k(b *testing.B) {
 					b.StartTimer()
 				}
 			}
-			if len(m.table.view) == 0 {
+			if m.State().Rows == 0 {
 				b.Fatal("no rows left")
 			}
 			reportPercentiles(b, took)

@@ -171,8 +171,8 @@ func TestDetailLeavingCancelsTheRead(t *testing.T) {
 	for _, msg := range msgs {
 		m.Update(msg)
 	}
-	if m.screen != screenTable || m.detail.evLoading || m.detail.evErr != nil {
-		t.Fatalf("after esc: screen %s, loading %v, error %v", m.screen, m.detail.evLoading, m.detail.evErr)
+	if m.focusedScreen() != screenTable || m.detail.evLoading || m.detail.evErr != nil {
+		t.Fatalf("after esc: screen %s, loading %v, error %v", m.focusedScreen(), m.detail.evLoading, m.detail.evErr)
 	}
 	// Opening the detail again reads again.
 	be.eventsGate = nil

@@ -31,8 +31,8 @@ func TestPickListsTheMembersOwnNameFirst(t *testing.T) {
 	m := newTestModel(t, be, 80, 24)
 	cursorOn(t, m, "kralj@example.si")
 	press(t, m, "p")
-	if m.screen != screenPick || m.pick.step != stepMember {
-		t.Fatalf("p: screen %v, step %v (%q)", m.screen, m.pick.step, m.status)
+	if m.focusedScreen() != screenPick || m.pick.step != stepMember {
+		t.Fatalf("p: screen %v, step %v (%q)", m.focusedScreen(), m.pick.step, m.State().Status)
 	}
 	for m.pick.cands[m.pick.ci].name != "Sin Kralj" || m.pick.cands[m.pick.ci].target != "gym" {
 		if m.pick.ci == len(m.pick.cands)-1 {
@@ -80,8 +80,8 @@ func TestPickListsTheMembersOwnNameFirst(t *testing.T) {
 	if len(be.links) != 1 || be.links[0].Account != "2042" || be.links[0].MemberID != "990011" {
 		t.Fatalf("links %+v", be.links)
 	}
-	if want := "linked kralj@example.si (member 990011, Sin Kralj) → gym account 2042 (SIN KRALJ)"; !strings.Contains(m.status, want) {
-		t.Errorf("status %q, want %q", m.status, want)
+	if want := "linked kralj@example.si (member 990011, Sin Kralj) → gym account 2042 (SIN KRALJ)"; !strings.Contains(m.State().Status, want) {
+		t.Errorf("status %q, want %q", m.State().Status, want)
 	}
 }
 
@@ -93,22 +93,22 @@ func TestPickAsksForTheTargetAndSkipsNTK(t *testing.T) {
 	m := newTestModel(t, withoutAccount(t, []string{"entrance", "gym", "ntk"}, "gym", "ntk"), 80, 24)
 	cursorOn(t, m, email)
 	press(t, m, "p")
-	if m.screen != screenPick || m.pick.step != stepAccount || len(m.pick.cands) != 1 || m.pick.cands[0].target != "gym" {
-		t.Fatalf("p: screen %v, step %v, candidates %+v", m.screen, m.pick.step, m.pick.cands)
+	if m.focusedScreen() != screenPick || m.pick.step != stepAccount || len(m.pick.cands) != 1 || m.pick.cands[0].target != "gym" {
+		t.Fatalf("p: screen %v, step %v, candidates %+v", m.focusedScreen(), m.pick.step, m.pick.cands)
 	}
 	// Missing on NTK only: nothing to pick from, said so.
 	m = newTestModel(t, withoutAccount(t, []string{"entrance", "ntk"}, "ntk"), 80, 24)
 	cursorOn(t, m, email)
 	press(t, m, "p")
-	if m.screen != screenTable || !strings.Contains(m.status, "ntk has no accounts to pick from") {
-		t.Fatalf("p with NTK only: screen %v, status %q", m.screen, m.status)
+	if m.focusedScreen() != screenTable || !strings.Contains(m.State().Status, "ntk has no accounts to pick from") {
+		t.Fatalf("p with NTK only: screen %v, status %q", m.focusedScreen(), m.State().Status)
 	}
 	// Missing on the gym and NEYROSS: which target?
 	m = newTestModel(t, withoutAccount(t, []string{"entrance", "gym", "neyross", "ntk"}, "gym", "neyross", "ntk"), 80, 24)
 	cursorOn(t, m, email)
 	press(t, m, "p")
-	if m.screen != screenPick || m.pick.step != stepMember || len(m.pick.cands) != 2 {
-		t.Fatalf("p on two targets: screen %v, step %v, candidates %+v", m.screen, m.pick.step, m.pick.cands)
+	if m.focusedScreen() != screenPick || m.pick.step != stepMember || len(m.pick.cands) != 2 {
+		t.Fatalf("p on two targets: screen %v, step %v, candidates %+v", m.focusedScreen(), m.pick.step, m.pick.cands)
 	}
 	out := ansi.Strip(m.Render())
 	checkFrame(t, out, 80, 24)

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"maps"
+
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/doorsync/doorsync/internal/plan"
@@ -139,6 +141,9 @@ func (t *tableScreen) shown() int { return len(t.view) }
 
 // selectedCount is the number of items selected for approval.
 func (t *tableScreen) selectedCount() int { return len(t.sel) }
+
+// selected is a copy of the selection.
+func (t *tableScreen) selected() map[string]bool { return maps.Clone(t.sel) }
 
 // isSelected reports whether the item is selected for approval.
 func (t *tableScreen) isSelected(id string) bool { return t.sel[id] }
