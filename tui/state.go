@@ -18,7 +18,7 @@ type State struct {
 	Plan       plan.Plan
 	LastApply  *ApplyResult
 	Status     string
-	StatusOK   bool // the status is news, not an error
+	StatusOK   bool   // the status is news, not an error
 	Screen     string // table, detail, approve, apply, help, history, export, links, pick
 	Links      LinksState
 }
