@@ -8,17 +8,19 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/doorsync/doorsync/internal/plan"
 )
 
 // applyState follows one apply: progress per target, the latest item
-// results, and the summary. The console keeps it (quit asks while it runs,
-// the detail shows each item's last status); applyScreen draws it.
+// results, and the summary.
 type applyState struct {
 	req       int
 	running   bool
 	stopping  bool
 	quitAfter bool
 	end       context.CancelFunc
+	plan      plan.Plan // what is applied: its items name the results
 	targets   map[string]ApplyProgress
 	order     []string
 	results   []string // newest last
@@ -34,13 +36,14 @@ func (a *applyState) cancel() {
 	}
 }
 
-// startApply applies the items ids of the plan shown, streaming progress.
-func (m *Model) startApply(ids []string) tea.Cmd {
-	req := m.nextReq()
-	ctx, cancel := context.WithCancel(m.ctx)
-	m.apply = applyState{req: req, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
-	m.setStatus(false, "") // what it said (e.g. "89 items selected") was about before the apply
-	be, s, p := m.opt.Backend, newStream(), m.data.Plan
+// start applies the items ids of the plan, streaming progress.
+func (v *applyScreen) start(msg applyMsg) tea.Cmd {
+	c := v.c
+	req := c.nextReq()
+	ctx, cancel := context.WithCancel(c.ctx)
+	v.a = applyState{req: req, running: true, end: cancel, plan: msg.plan, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	c.send(statusMsg{}) // what it said (e.g. "89 items selected") was about before the apply
+	be, s, p, ids := c.opt.Backend, newStream(), msg.plan, msg.ids
 	go func() {
 		defer cancel()
 		res, err := be.Apply(ctx, p, ids, func(ev ApplyProgress) { s.push(applyProgressMsg{req: req, p: ev}) })
@@ -51,74 +54,57 @@ func (m *Model) startApply(ids []string) tea.Cmd {
 
 const keepResults = 200
 
-// onApply follows the apply's progress; at its end the failed items stay
-// selected and both sides are read again (or the console quits, when asked
-// to while applying).
-func (m *Model) onApply(msg tea.Msg) tea.Cmd {
-	a := &m.apply
-	switch msg := msg.(type) {
-	case applyProgressMsg:
-		if msg.req != a.req {
-			return nil
-		}
-		p := msg.p
-		if _, ok := a.targets[p.Target]; !ok && p.Target != "" {
-			a.order = append(a.order, p.Target)
-		}
-		if p.Target != "" {
-			prev := a.targets[p.Target]
-			if p.Total == 0 {
-				p.Total = prev.Total
-			}
-			a.targets[p.Target] = p
-		}
-		if p.ItemID != "" {
-			a.status[p.ItemID] = p.Status
-			a.results = append(a.results, m.resultLine(p))
-			if len(a.results) > keepResults {
-				a.results = slices.Delete(a.results, 0, len(a.results)-keepResults)
-			}
-		} else if p.Err != nil {
-			a.results = append(a.results, fmt.Sprintf("%s: %v", p.Target, p.Err))
-		}
-		if p.Err != nil {
-			m.logErr("apply "+p.Target, p.Err)
-		}
-	case applyDoneMsg:
-		if msg.req != a.req {
-			return nil
-		}
-		a.running = false
-		a.result, a.err = &msg.res, msg.err
-		m.logErr("apply", msg.err)
-		// Failed, skipped and cancelled items stay selected to approve
-		// again; applied ones leave the selection.
-		clear(m.sel)
-		for _, id := range slices.Concat(msg.res.FailedIDs, msg.res.CancelledIDs) {
-			m.sel[id] = true
-		}
-		if a.quitAfter {
-			return m.quit()
-		}
-		if m.quitAsk {
-			// The question was about stopping this apply: it has ended.
-			m.quitAsk = false
-			m.setStatus(false, "the apply ended before the answer: the console stays open")
-		}
-		// The plan changed on the terminals: read both sides again.
-		return m.startRefresh()
+// onProgress follows the apply's progress.
+func (v *applyScreen) onProgress(msg applyProgressMsg) {
+	a := &v.a
+	if msg.req != a.req {
+		return
 	}
-	return nil
+	p := msg.p
+	if _, ok := a.targets[p.Target]; !ok && p.Target != "" {
+		a.order = append(a.order, p.Target)
+	}
+	if p.Target != "" {
+		prev := a.targets[p.Target]
+		if p.Total == 0 {
+			p.Total = prev.Total
+		}
+		a.targets[p.Target] = p
+	}
+	if p.ItemID != "" {
+		a.status[p.ItemID] = p.Status
+		a.results = append(a.results, a.resultLine(p))
+		if len(a.results) > keepResults {
+			a.results = slices.Delete(a.results, 0, len(a.results)-keepResults)
+		}
+	} else if p.Err != nil {
+		a.results = append(a.results, fmt.Sprintf("%s: %v", p.Target, p.Err))
+	}
+	if p.Err != nil {
+		v.c.logErr("apply "+p.Target, p.Err)
+	}
 }
 
-func (m *Model) resultLine(p ApplyProgress) string {
+// onDone ends the apply: failed, skipped and cancelled items stay selected
+// to approve again, applied ones leave the selection (the table is told);
+// the root reads both sides again, or quits when asked to while applying.
+func (v *applyScreen) onDone(msg applyDoneMsg) {
+	a := &v.a
+	if msg.req != a.req {
+		return
+	}
+	a.running = false
+	a.result, a.err = &msg.res, msg.err
+	v.c.logErr("apply", msg.err)
+	v.c.send(applyEndMsg{keep: slices.Concat(msg.res.FailedIDs, msg.res.CancelledIDs), status: a.status, quit: a.quitAfter})
+}
+
+func (a *applyState) resultLine(p ApplyProgress) string {
 	label := p.ItemID
-	if m.data != nil {
-		for i := range m.data.Plan.Items {
-			if it := &m.data.Plan.Items[i]; it.ID == p.ItemID {
-				label = fmt.Sprintf("%s %s → %s", rowLabelItem(it), kindLabel(it.Kind), endText(it.DesiredEnd, false))
-				break
-			}
+	for i := range a.plan.Items {
+		if it := &a.plan.Items[i]; it.ID == p.ItemID {
+			label = fmt.Sprintf("%s %s → %s", rowLabelItem(it), kindLabel(it.Kind), endText(it.DesiredEnd, false))
+			break
 		}
 	}
 	s := fmt.Sprintf("%-7s %s on %s", p.Status, label, p.Target)
@@ -131,47 +117,64 @@ func (m *Model) resultLine(p ApplyProgress) string {
 // applyScreen shows the apply running or last run: a bar per target, the
 // latest item results, then the summary.
 type applyScreen struct {
-	m             *Model
+	c             *common
 	width, height int
+	a             applyState // the apply running or last run
 }
+
+// running reports whether an apply runs (the root asks before quitting).
+func (v *applyScreen) running() bool { return v.a.running }
+
+// result is the last apply's (nil: none yet).
+func (v *applyScreen) result() *ApplyResult { return v.a.result }
 
 func (v *applyScreen) SetSize(w, h int) { v.width, v.height = w, h }
 
 // capturing: while applying, q asks first; after, only back leaves.
 func (v *applyScreen) capturing() bool { return true }
 
+// Update starts an apply, follows it, stops it, and takes keys.
 func (v *applyScreen) Update(msg tea.Msg) tea.Cmd {
-	k, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		return nil
-	}
-	m, a := v.m, &v.m.apply
-	switch {
-	case a.running && key.Matches(k, m.keys.Quit):
-		return m.askQuit()
-	case a.running && key.Matches(k, m.keys.Stop):
+	a := &v.a
+	switch msg := msg.(type) {
+	case applyMsg:
+		return v.start(msg)
+	case applyProgressMsg:
+		v.onProgress(msg)
+	case applyDoneMsg:
+		v.onDone(msg)
+	case stopApplyMsg:
+		a.quitAfter = a.quitAfter || msg.quit
 		a.cancel()
-	case !a.running && key.Matches(k, m.keys.Back, m.keys.Inspect, m.keys.Quit):
-		m.focus(screenTable)
+	case tea.KeyPressMsg:
+		k, keys := msg, &v.c.keys
+		switch {
+		case a.running && key.Matches(k, keys.Quit):
+			v.c.send(askQuitMsg{})
+		case a.running && key.Matches(k, keys.Stop):
+			a.cancel()
+		case !a.running && key.Matches(k, keys.Back, keys.Inspect, keys.Quit):
+			v.c.send(focusMsg{screenTable})
+		}
 	}
 	return nil
 }
 
 func (v *applyScreen) ShortHelp() []key.Binding {
-	k := &v.m.keys
-	if v.m.apply.running {
+	k := &v.c.keys
+	if v.a.running {
 		return fitHints(always(k.Stop, k.Quit), v.width)
 	}
 	return fitHints(always(k.Back), v.width)
 }
 
 func (v *applyScreen) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{v.m.keys.Stop}}
+	return [][]key.Binding{{v.c.keys.Stop}}
 }
 
 func (v *applyScreen) View() string {
-	m, a := v.m, &v.m.apply
-	s := m.styles
+	a := &v.a
+	s := v.c.styles
 	var b strings.Builder
 	switch {
 	case a.running && a.stopping:

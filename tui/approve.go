@@ -25,8 +25,11 @@ import (
 // applies only once every line was drawn: before, it only says what is
 // left to read.
 type approveScreen struct {
-	m             *Model
+	c             *common
 	width, height int
+
+	data *Data           // the data shown (dataMsg)
+	sel  map[string]bool // the selection the table asked approval for
 
 	offset int // the first middle line shown
 	// sig is the middle the last View drew (its lines joined); seen, per
@@ -69,15 +72,14 @@ type approval struct {
 }
 
 func (d *approveScreen) approval() approval {
-	m := d.m
 	a := approval{byKind: map[plan.Kind]int{}, byTarget: map[string]int{}, acceptKinds: map[plan.Kind]int{}}
-	if m.data == nil {
+	if d.data == nil {
 		return a
 	}
-	p := &m.data.Plan
+	p := &d.data.Plan
 	for i := range p.Items {
 		it := &p.Items[i]
-		if !m.sel[it.ID] || !approvable(it) {
+		if !d.sel[it.ID] || !approvable(it) {
 			continue
 		}
 		a.ids = append(a.ids, it.ID)
@@ -95,7 +97,7 @@ func (d *approveScreen) approval() approval {
 		if !it.Auto || p.Guard.Tripped {
 			a.held++
 		}
-		if at, ok := m.data.AutoHeld[it.ID]; ok {
+		if at, ok := d.data.AutoHeld[it.ID]; ok {
 			a.autoHeld++
 			if at.After(a.lastHeld) {
 				a.lastHeld = at
@@ -108,16 +110,17 @@ func (d *approveScreen) approval() approval {
 	return a
 }
 
-// open shows the dialog from its top.
-func (d *approveScreen) open() {
+// open shows the dialog over the selection from its top.
+func (d *approveScreen) open(sel map[string]bool) {
+	d.sel = sel
 	d.offset, d.sig, d.seen, d.warned, d.drawnSel = 0, "", nil, false, ""
-	d.m.focus(screenApprove)
+	d.c.send(focusMsg{screenApprove})
 }
 
 // close returns to the table, clearing what the dialog said.
 func (d *approveScreen) close() {
-	d.m.setStatus(true, "")
-	d.m.focus(screenTable)
+	d.c.status(true, "")
+	d.c.send(focusMsg{screenTable})
 }
 
 func (d *approveScreen) SetSize(w, h int) { d.width, d.height = w, h }
@@ -126,33 +129,39 @@ func (d *approveScreen) SetSize(w, h int) { d.width, d.height = w, h }
 func (d *approveScreen) capturing() bool { return true }
 
 func (d *approveScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case dataMsg:
+		d.data = msg.data
+	case approveMsg:
+		d.open(msg.sel)
+	}
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return nil
 	}
-	m := d.m
 	switch {
-	case key.Matches(k, m.keys.Cancel):
+	case key.Matches(k, d.c.keys.Cancel):
 		d.close()
 		return nil
-	case key.Matches(k, m.keys.Confirm):
+	case key.Matches(k, d.c.keys.Confirm):
 		a := d.approval()
 		if len(a.ids) == 0 {
 			d.close()
 			return nil
 		}
 		if d.drawnSel != selKey(a.ids) {
-			m.setStatus(false, "the selection changed since the dialog was drawn: look at it, then press y again")
+			d.c.status(false, "the selection changed since the dialog was drawn: look at it, then press y again")
 			return nil
 		}
 		if n, above := d.unseen(); len(a.identity) > 0 && n > 0 {
 			d.warned = true
-			m.setStatus(false, "read every identity change first: "+unseenText(n, above))
+			d.c.status(false, "read every identity change first: "+unseenText(n, above))
 			return nil
 		}
-		m.setStatus(true, "")
-		m.focus(screenApply)
-		return m.startApply(a.ids)
+		d.c.status(true, "")
+		d.c.send(focusMsg{screenApply})
+		d.c.send(applyMsg{ids: a.ids, plan: d.data.Plan})
+		return nil
 	}
 	a := d.approval()
 	mid := d.middle(&a)
@@ -162,8 +171,8 @@ func (d *approveScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	from, to, _ := frame(mid, h, d.offset)
 	page := max(1, to-from-1)
-	pos, ok := moved(m.keys, k, d.offset, page, len(mid))
-	if key.Matches(k, m.keys.ReadOn) {
+	pos, ok := moved(d.c.keys, k, d.offset, page, len(mid))
+	if key.Matches(k, d.c.keys.ReadOn) {
 		pos, ok = d.offset+page, true
 	}
 	if ok {
@@ -221,9 +230,9 @@ func (d *approveScreen) markSeen(mid []dline, h int) (from, to int, pin []int) {
 	}
 	if d.warned {
 		if n, above := d.unseen(); n > 0 {
-			d.m.setStatus(false, "read every identity change first: "+unseenText(n, above))
+			d.c.status(false, "read every identity change first: "+unseenText(n, above))
 		} else {
-			d.m.setStatus(true, "every line was shown: y approves")
+			d.c.status(true, "every line was shown: y approves")
 		}
 	}
 	return from, to, pin
@@ -300,12 +309,12 @@ func lastOffset(mid []dline, h int) int {
 func selKey(ids []string) string { return strings.Join(ids, "\x00") }
 
 func (d *approveScreen) ShortHelp() []key.Binding {
-	k := &d.m.keys
+	k := &d.c.keys
 	return fitHints([]hint{{k.Confirm, 0}, {k.Cancel, 0}, {k.Down, 1}, {k.ReadOn, 2}, {k.Bottom, 3}}, d.width)
 }
 
 func (d *approveScreen) FullHelp() [][]key.Binding {
-	k := &d.m.keys
+	k := &d.c.keys
 	return [][]key.Binding{{k.Confirm, k.Cancel, k.ReadOn, k.PageDown, k.Bottom, k.Top}}
 }
 
@@ -356,8 +365,7 @@ func (a *approval) title() string {
 // middle is the dialog between its title and its answer, every line
 // wrapped to the dialog's width.
 func (d *approveScreen) middle(a *approval) []dline {
-	m := d.m
-	s := m.styles
+	s := d.c.styles
 	w := d.innerWidth()
 	var out []dline
 	plain := func(t ...string) string { return strings.Join(t, "") }
@@ -394,7 +402,7 @@ func (d *approveScreen) middle(a *approval) []dline {
 			}
 			para(plain, " I ", "   ", fmt.Sprintf("%s account %s %s (%s)", it.Target, it.Account, rowLabelItem(it), what), bi, true)
 			para(s.Warn.Render, "   ", "   ", printable(it.Identity), bi, false)
-			if e := m.approvalEffect(it); e != "" {
+			if e := approvalEffect(d.data, it); e != "" {
 				para(plain, "   ", "   ", e, bi, false)
 			}
 		}
@@ -424,17 +432,17 @@ func (d *approveScreen) middle(a *approval) []dline {
 	}
 	if a.autoHeld > 0 {
 		para(s.Warn.Render, "  ", "  ", fmt.Sprintf("%d of them held by --auto (H), the latest run at %s",
-			a.autoHeld, timeText(a.lastHeld, m.data.Plan.Zone())), -1, false)
+			a.autoHeld, timeText(a.lastHeld, d.data.Plan.Zone())), -1, false)
 	}
-	if m.data.Plan.Guard.Tripped {
-		para(s.Warn.Render, "  ", "  ", "guard tripped: "+printable(m.data.Plan.Guard.Reason), -1, false)
+	if d.data.Plan.Guard.Tripped {
+		para(s.Warn.Render, "  ", "  ", "guard tripped: "+printable(d.data.Plan.Guard.Reason), -1, false)
 	}
 	if len(a.first) > 0 {
 		blank()
 	}
 	for _, it := range a.first {
 		mark := " "
-		if _, ok := m.data.AutoHeld[it.ID]; ok {
+		if _, ok := d.data.AutoHeld[it.ID]; ok {
 			mark = "H"
 		}
 		para(plain, " "+mark+kindLetter(it.Kind)+" ", "    ", fmt.Sprintf("%s %s → %s on %s", rowLabelItem(it),
@@ -449,7 +457,7 @@ func (d *approveScreen) middle(a *approval) []dline {
 // approvalEffect says plainly what approving an identity change does to
 // the account: a member's gets it for good (the run accepts it for them),
 // an account a member's e-mail also finds has that e-mail set aside.
-func (m *Model) approvalEffect(it *plan.Item) string {
+func approvalEffect(d *Data, it *plan.Item) string {
 	switch {
 	case it.Account == "":
 		return ""
@@ -458,7 +466,7 @@ func (m *Model) approvalEffect(it *plan.Item) string {
 	case it.MemberID != "":
 		name := it.Name
 		if name == "" {
-			name = m.memberName(it.MemberID)
+			name = memberName(d, it.MemberID)
 		}
 		who := "member " + it.MemberID
 		if name != "" {
@@ -474,9 +482,8 @@ func (m *Model) approvalEffect(it *plan.Item) string {
 // the screen scrolls, with a line saying how much is above and below (and
 // how much is not read yet, once y asked for it).
 func (d *approveScreen) View() string {
-	m := d.m
 	a := d.approval()
-	s := m.styles
+	s := d.c.styles
 	w := d.innerWidth()
 	mid := d.middle(&a)
 	var sig strings.Builder

@@ -83,7 +83,7 @@ func TestApprovalDialogWrapsLongLines(t *testing.T) {
 		}
 		press(t, m, "y")
 		if len(be.applied) != 1 {
-			t.Fatalf("%dx%d: y after reading everything applied %v (status %q)", size[0], size[1], be.applied, m.status)
+			t.Fatalf("%dx%d: y after reading everything applied %v (status %q)", size[0], size[1], be.applied, m.State().Status)
 		}
 		m.focus(screenApply)
 		out := ansi.Strip(m.Render())
@@ -111,8 +111,8 @@ func TestApprovalYWaitsForEveryLine(t *testing.T) {
 		t.Fatalf("y scrolled or applied: offset %d, applied %v", m.approve.offset, be.applied)
 	}
 	press(t, m, "esc")
-	if m.screen != screenTable || m.status != "" {
-		t.Fatalf("esc: screen %v, status %q", m.screen, m.status)
+	if m.focusedScreen() != screenTable || m.State().Status != "" {
+		t.Fatalf("esc: screen %v, status %q", m.focusedScreen(), m.State().Status)
 	}
 	if out := ansi.Strip(m.Render()); strings.Contains(out, "read every identity change") {
 		t.Errorf("the dialog's warning stays on the table:\n%s", out)
@@ -120,8 +120,8 @@ func TestApprovalYWaitsForEveryLine(t *testing.T) {
 	press(t, m, "a", "G", "y")
 	out := ansi.Strip(m.Render())
 	checkFrame(t, out, 80, 24)
-	if len(be.applied) != 0 || !strings.Contains(m.status, "not shown yet (↑/pgup/g)") || !strings.Contains(out, "not shown yet: ↑/pgup/g") {
-		t.Fatalf("y after G: applied %v, status %q\n%s", be.applied, m.status, out)
+	if len(be.applied) != 0 || !strings.Contains(m.State().Status, "not shown yet (↑/pgup/g)") || !strings.Contains(out, "not shown yet: ↑/pgup/g") {
+		t.Fatalf("y after G: applied %v, status %q\n%s", be.applied, m.State().Status, out)
 	}
 	press(t, m, "g")
 	if m.approve.offset != 0 {
@@ -133,12 +133,12 @@ func TestApprovalYWaitsForEveryLine(t *testing.T) {
 		}
 		press(t, m, "space")
 	}
-	if !strings.Contains(m.status, "every line was shown") {
-		t.Errorf("status once everything was read: %q", m.status)
+	if !strings.Contains(m.State().Status, "every line was shown") {
+		t.Errorf("status once everything was read: %q", m.State().Status)
 	}
 	press(t, m, "y")
 	if len(be.applied) != 1 {
-		t.Fatalf("y after reading everything applied %v (status %q)", be.applied, m.status)
+		t.Fatalf("y after reading everything applied %v (status %q)", be.applied, m.State().Status)
 	}
 }
 
@@ -187,12 +187,12 @@ func TestRowTitledWithItsMember(t *testing.T) {
 	be := alsoFindsBackend(t)
 	m := newTestModel(t, be, 80, 24)
 	var r *row
-	for i := range m.rows {
-		if m.rows[i].email == "ana.1@example.si" {
-			r = &m.rows[i]
+	for i := range m.table.rows {
+		if m.table.rows[i].email == "ana.1@example.si" {
+			r = &m.table.rows[i]
 		}
 	}
-	if r == nil || len(r.items) < 2 || m.item(r.items[0]).Kind != plan.Unlinked {
+	if r == nil || len(r.items) < 2 || m.table.item(r.items[0]).Kind != plan.Unlinked {
 		t.Fatalf("the fixture's row of ana.1: %+v", r)
 	}
 	if r.name != "Ana Novak" {
@@ -204,9 +204,9 @@ func TestRowTitledWithItsMember(t *testing.T) {
 			t.Errorf("the table's row of ana.1: %q", l)
 		}
 	}
-	for i, ri := range m.view {
-		if &m.rows[ri] == r {
-			m.cursor = i
+	for i, ri := range m.table.view {
+		if &m.table.rows[ri] == r {
+			m.table.cursor = i
 		}
 	}
 	m.Render()

@@ -45,16 +45,16 @@ func TestIdentityChangeWithNothingToWriteIsApproved(t *testing.T) {
 		t.Fatalf("the second identity change is %s %s", insync.Kind, insync.Email)
 	}
 	press(t, m, "down")
-	if r := m.current(); r == nil || r.email != insync.Email {
+	if r := m.cursorRow(); r == nil || r.email != insync.Email {
 		t.Fatalf("cursor on %+v", r)
 	}
 	press(t, m, "space")
-	if len(m.sel) != 1 || !m.sel[insync.ID] {
-		t.Fatalf("space on the in-sync identity row selected %v (status %q)", m.sel, m.status)
+	if len(m.selectedIDs()) != 1 || !m.selectedIDs()[insync.ID] {
+		t.Fatalf("space on the in-sync identity row selected %v (status %q)", m.selectedIDs(), m.State().Status)
 	}
 	press(t, m, "a")
-	if m.screen != screenApprove {
-		t.Fatalf("a opened %v: %q", m.screen, m.status)
+	if m.focusedScreen() != screenApprove {
+		t.Fatalf("a opened %v: %q", m.focusedScreen(), m.State().Status)
 	}
 	out := ansi.Strip(m.Render())
 	checkFrame(t, out, 80, 24)
@@ -72,8 +72,8 @@ func TestIdentityChangeWithNothingToWriteIsApproved(t *testing.T) {
 	if len(be.applied) != 1 || !slices.Equal(be.applied[0], []string{insync.ID}) {
 		t.Fatalf("y approved %v", be.applied)
 	}
-	if m.apply.result == nil || m.apply.result.Acknowledged != 1 {
-		t.Fatalf("apply result %+v", m.apply.result)
+	if m.State().LastApply == nil || m.State().LastApply.Acknowledged != 1 {
+		t.Fatalf("apply result %+v", m.State().LastApply)
 	}
 	m.focus(screenApply)
 	out = ansi.Strip(m.Render())
@@ -94,7 +94,7 @@ func TestApprovalNamesEveryIdentityChange(t *testing.T) {
 	its := identityItems(t, m)
 	press(t, m, "A")
 	for _, it := range its {
-		if !m.sel[it.ID] {
+		if !m.selectedIDs()[it.ID] {
 			t.Fatalf("A left %s %s unselected", it.Kind, it.Email)
 		}
 	}
@@ -111,8 +111,8 @@ func TestApprovalNamesEveryIdentityChange(t *testing.T) {
 	// y never scrolls: held down, it only says what is left to read.
 	for range 10 {
 		press(t, m, "y")
-		if len(be.applied) != 0 || !strings.Contains(m.status, "read every identity change first") {
-			t.Fatalf("y before every identity change was shown: applied %v, status %q", be.applied, m.status)
+		if len(be.applied) != 0 || !strings.Contains(m.State().Status, "read every identity change first") {
+			t.Fatalf("y before every identity change was shown: applied %v, status %q", be.applied, m.State().Status)
 		}
 	}
 	if out := ansi.Strip(m.Render()); !strings.Contains(out, "not shown yet") {
@@ -133,7 +133,7 @@ func TestApprovalNamesEveryIdentityChange(t *testing.T) {
 	}
 	press(t, m, "y")
 	if len(be.applied) != 1 {
-		t.Fatalf("y after reading everything applied %v (status %q)", be.applied, m.status)
+		t.Fatalf("y after reading everything applied %v (status %q)", be.applied, m.State().Status)
 	}
 	for _, it := range its {
 		for _, l := range wrap(it.Identity, 76, "   ") {
@@ -158,16 +158,16 @@ func TestRowWithoutIdentityOrWriteIsNotSelected(t *testing.T) {
 	be := identityChangesBackend(t)
 	m := newTestModel(t, be, 80, 24)
 	press(t, m, "0") // all
-	for i, ri := range m.view {
-		r := &m.rows[ri]
+	for i, ri := range m.table.view {
+		r := &m.table.rows[ri]
 		if r.identity || r.kinds&actionBits() != 0 || r.kind != plan.InSync {
 			continue
 		}
-		m.cursor = i
+		m.table.cursor = i
 		m.Render()
 		press(t, m, "space")
-		if len(m.sel) != 0 || !strings.Contains(m.status, "nothing to apply or accept") {
-			t.Fatalf("space on %s: sel %v, status %q", r.email, m.sel, m.status)
+		if len(m.selectedIDs()) != 0 || !strings.Contains(m.State().Status, "nothing to apply or accept") {
+			t.Fatalf("space on %s: sel %v, status %q", r.email, m.selectedIDs(), m.State().Status)
 		}
 		return
 	}

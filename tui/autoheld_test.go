@@ -28,7 +28,7 @@ func TestItemsHeldByAutoAreMarked(t *testing.T) {
 	m := newTestModel(t, be, 160, 48)
 
 	press(t, m, "5") // the revoke tab
-	r := m.current()
+	r := m.cursorRow()
 	if r == nil || r.email != revoke.Email {
 		t.Fatalf("cursor on %v, want the revoked member %s", r, revoke.Email)
 	}
@@ -37,7 +37,7 @@ func TestItemsHeldByAutoAreMarked(t *testing.T) {
 		t.Errorf("the held row is not marked H in the gutter: %q", line)
 	}
 	others := 0
-	for _, row := range m.rows {
+	for _, row := range m.table.rows {
 		if row.autoHeld {
 			others++
 		}
@@ -52,7 +52,7 @@ func TestItemsHeldByAutoAreMarked(t *testing.T) {
 		t.Errorf("the detail does not say %q:\n%s", want, m.Render())
 	}
 	press(t, m, "esc", "space", "a")
-	if m.screen != screenApprove {
+	if m.focusedScreen() != screenApprove {
 		t.Fatal("a did not open the approval dialog")
 	}
 	if frame := m.Render(); !strings.Contains(frame, "1 of them held by --auto (H)") {

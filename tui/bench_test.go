@@ -115,7 +115,7 @@ func benchLinksModel(b *testing.B) *Model {
 	m := New(Options{Backend: &fakeBackend{stored: d}, Clock: clock.NewManual(fixtureNow), NoRefresh: true})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	m.Update(m.opened(d))
-	_ = m.links.open() // the ranking command is not run
+	m.Update(openLinksMsg{follow: m.table.missingKey()}) // the ranking command is not run
 	m.Update(suggestMsg{req: m.links.sugReq, gen: m.gen, sugs: sugs})
 	if len(m.links.missing) < benchRows/7 || m.links.chosen() == nil {
 		b.Fatalf("links view: %d members, chosen %v", len(m.links.missing), m.links.chosen())
@@ -145,7 +145,7 @@ func BenchmarkLinksReplanned(b *testing.B) {
 	m := benchLinksModel(b)
 	d := *m.data
 	for b.Loop() {
-		m.Update(replanMsg{req: m.links.replanReq, gen: m.gen, data: d})
+		m.Update(replanMsg{req: m.replanReq, gen: m.gen, data: d})
 		_ = m.Render()
 	}
 }
@@ -179,8 +179,8 @@ func BenchmarkKeypress50k(b *testing.B) {
 			}
 			return keyMsg("backspace")
 		}, func(m *Model, i int) {
-			if i%(2*len(query)) == len(query)-1 && (m.search.Value() != string(query) || len(m.view) == 0 || len(m.view) >= len(m.rows)) {
-				b.Fatalf("after typing %q: query %q, %d of %d rows", string(query), m.search.Value(), len(m.view), len(m.rows))
+			if i%(2*len(query)) == len(query)-1 && (m.table.search.Value() != string(query) || m.State().Rows == 0 || m.State().Rows >= len(m.table.rows)) {
+				b.Fatalf("after typing %q: query %q, %d of %d rows", string(query), m.table.search.Value(), m.State().Rows, len(m.table.rows))
 			}
 		}},
 		{"select", func(m *Model) { press(b, m, "1") }, func(i int) tea.KeyPressMsg {
@@ -189,8 +189,8 @@ func BenchmarkKeypress50k(b *testing.B) {
 			}
 			return up
 		}, func(m *Model, i int) {
-			if want := i%4 == 0; i%2 == 0 && (len(m.sel) > 0) != want {
-				b.Fatalf("after space %d: %d items selected", i/2+1, len(m.sel))
+			if want := i%4 == 0; i%2 == 0 && (len(m.selectedIDs()) > 0) != want {
+				b.Fatalf("after space %d: %d items selected", i/2+1, len(m.selectedIDs()))
 			}
 		}},
 	}
@@ -212,7 +212,7 @@ func BenchmarkKeypress50k(b *testing.B) {
 					b.StartTimer()
 				}
 			}
-			if len(m.view) == 0 {
+			if m.State().Rows == 0 {
 				b.Fatal("no rows left")
 			}
 			reportPercentiles(b, took)

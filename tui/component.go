@@ -7,9 +7,9 @@ import (
 
 // component is the contract of every screen (soft-serve's): it takes the
 // messages meant for it, draws into the size it was given, and says which
-// keys it takes. Only the root (Model) returns a tea.View; a screen keeps a
-// pointer to the root for what the screens share (the data, the rows as
-// filtered, the selection, the keymap, the styles, the backend).
+// keys it takes. Only the root (Model) returns a tea.View. A screen owns
+// its state, reads what all share from common (never the root or another
+// screen), and tells what changed with messages (tell.go).
 type component interface {
 	Update(msg tea.Msg) tea.Cmd
 	View() string
@@ -27,6 +27,10 @@ type component interface {
 // prompt, text being typed — so that q, ?, r, e and H are its to answer
 // rather than the console's.
 type capturer interface{ capturing() bool }
+
+// prompter is a screen that, at times, asks or takes text in the status
+// line (a search, a path, a question): prompt is that line ("": none).
+type prompter interface{ prompt() string }
 
 // screen names the component that has the focus.
 type screen int

@@ -68,14 +68,14 @@ func TestFooterIsTheFocusedScreensShortHelp(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m := newTestModel(t, c.be(t), 100, 24)
 			press(t, m, c.keys...)
-			if m.screen != c.want {
-				t.Fatalf("%v opened %v, want %v", c.keys, m.screen, c.want)
+			if m.focusedScreen() != c.want {
+				t.Fatalf("%v opened %v, want %v", c.keys, m.focusedScreen(), c.want)
 			}
 			footer := func() string {
 				lines := strings.Split(ansi.Strip(m.Render()), "\n")
 				return lines[len(lines)-1]
 			}
-			short := m.screens[m.screen].ShortHelp()
+			short := m.screens[m.focusedScreen()].ShortHelp()
 			if len(short) == 0 {
 				t.Fatal("the screen names no key for the footer")
 			}
@@ -83,13 +83,13 @@ func TestFooterIsTheFocusedScreensShortHelp(t *testing.T) {
 				t.Fatalf("footer %q, want the screen's ShortHelp %q", got, want)
 			}
 			first := short[0].Help()
-			keyMapField(t, &m.keys, short[0]).SetHelp("F9", first.Desc)
+			keyMapField(t, &m.c.keys, short[0]).SetHelp("F9", first.Desc)
 			got := footer()
 			if !strings.Contains(got, "F9 "+first.Desc) || strings.Contains(got, first.Key+" "+first.Desc) {
 				t.Fatalf("after rebinding %q to F9 the footer is %q", first.Key+" "+first.Desc, got)
 			}
-			if m.screen != c.want {
-				t.Fatalf("rendering moved the focus to %v", m.screen)
+			if m.focusedScreen() != c.want {
+				t.Fatalf("rendering moved the focus to %v", m.focusedScreen())
 			}
 		})
 	}

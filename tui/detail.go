@@ -25,8 +25,15 @@ const (
 
 // detailScreen is the inspection of the row under the table's cursor.
 type detailScreen struct {
-	m             *Model
+	c             *common
 	width, height int
+
+	// the data shown, the table's row under its cursor (the table tells:
+	// rowMsg) and which of its items are selected
+	data *Data
+	row  row
+	has  bool
+	sel  map[string]bool
 
 	key     string
 	req     int
@@ -42,18 +49,24 @@ type detailScreen struct {
 	evRes     EventsResult
 	evErr     error
 	evCancel  context.CancelFunc // ends the read in flight (row changed, detail left)
+
+	applied map[string]string // each item's status in the last apply
 }
 
-func (d *detailScreen) open() tea.Cmd {
-	d.scroll = 0
-	return d.load()
+func (d *detailScreen) current() *row {
+	if !d.has {
+		return nil
+	}
+	return &d.row
 }
+
+func (d *detailScreen) item(ix int32) *plan.Item { return &d.data.Plan.Items[ix] }
 
 // load asks for the row's history and door events; a result for another
 // row (the cursor moved, the data refreshed) is dropped by its request id,
 // and the events read it replaces is cancelled: it talks to terminals.
 func (d *detailScreen) load() tea.Cmd {
-	r := d.m.current()
+	r := d.current()
 	if r == nil {
 		return nil
 	}
@@ -64,10 +77,10 @@ func (d *detailScreen) load() tea.Cmd {
 // historyQuery is whose history the row shows: its members' (by id, so
 // that an e-mail another member held before brings none of theirs) and
 // its e-mail's records without a member id.
-func historyQuery(m *Model, r *row) HistoryQuery {
+func historyQuery(d *Data, r *row) HistoryQuery {
 	q := HistoryQuery{Email: r.email}
 	for _, ix := range r.items {
-		if id := m.item(ix).MemberID; id != "" && !slices.Contains(q.Members, id) {
+		if id := d.Plan.Items[ix].MemberID; id != "" && !slices.Contains(q.Members, id) {
 			q.Members = append(q.Members, id)
 		}
 	}
@@ -75,15 +88,14 @@ func historyQuery(m *Model, r *row) HistoryQuery {
 }
 
 func (d *detailScreen) loadHistory(r *row) tea.Cmd {
-	m := d.m
-	q := historyQuery(m, r)
+	q := historyQuery(d.data, r)
 	if q.Email == "" && len(q.Members) == 0 {
 		d.loading = false
 		return nil
 	}
-	req := m.nextReq()
+	req := d.c.nextReq()
 	d.req, d.loading = req, true
-	be, ctx := m.opt.Backend, m.ctx
+	be, ctx := d.c.opt.Backend, d.c.ctx
 	return func() tea.Msg {
 		es, err := be.History(ctx, q, historyLimit)
 		return historyMsg{req: req, entries: es, err: err}
@@ -91,18 +103,17 @@ func (d *detailScreen) loadHistory(r *row) tea.Cmd {
 }
 
 func (d *detailScreen) loadEvents(r *row) tea.Cmd {
-	m := d.m
 	d.stopEvents()
-	d.evRefs, d.evRes, d.evErr = accountRefs(m, r), EventsResult{}, nil
+	d.evRefs, d.evRes, d.evErr = accountRefs(d.data, r), EventsResult{}, nil
 	if len(d.evRefs) == 0 {
 		d.evLoading = false
 		return nil
 	}
-	req := m.nextReq()
+	req := d.c.nextReq()
 	d.evReq, d.evLoading = req, true
-	ctx, cancel := context.WithCancel(m.ctx)
+	ctx, cancel := context.WithCancel(d.c.ctx)
 	d.evCancel = cancel
-	be, refs := m.opt.Backend, d.evRefs
+	be, refs := d.c.opt.Backend, d.evRefs
 	return func() tea.Msg {
 		defer cancel()
 		res, err := be.Events(ctx, refs, eventsLimit)
@@ -119,11 +130,11 @@ func (d *detailScreen) stopEvents() {
 }
 
 // accountRefs are the accounts of a row's items, each once, in item order.
-func accountRefs(m *Model, r *row) []AccountRef {
+func accountRefs(d *Data, r *row) []AccountRef {
 	var out []AccountRef
 	seen := map[AccountRef]bool{}
 	for _, ix := range r.items {
-		it := m.item(ix)
+		it := &d.Plan.Items[ix]
 		ref := AccountRef{Target: it.Target, Account: it.Account}
 		if it.Account == "" || seen[ref] {
 			continue
@@ -157,6 +168,18 @@ func (d *detailScreen) Update(msg tea.Msg) tea.Cmd {
 		d.onHistory(msg)
 	case eventsMsg:
 		d.onEvents(msg)
+	case applyEndMsg:
+		d.applied = msg.status
+	case dataMsg:
+		d.data = msg.data
+	case rowMsg:
+		d.row, d.has, d.sel = msg.row, msg.has, msg.sel
+		if msg.load {
+			d.scroll = 0
+			return d.load()
+		}
+	case loadRowMsg:
+		return d.load()
 	case tea.KeyPressMsg:
 		return d.onKey(msg)
 	}
@@ -164,47 +187,41 @@ func (d *detailScreen) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (d *detailScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
-	m := d.m
 	switch {
-	case key.Matches(k, m.keys.Back, m.keys.Inspect, m.keys.Quit):
-		m.focus(screenTable)
+	case key.Matches(k, d.c.keys.Back, d.c.keys.Inspect, d.c.keys.Quit):
+		d.c.send(focusMsg{screenTable})
 		d.stopEvents()
 		if d.evLoading {
 			// Its answer is dropped; opening the detail again reads anew.
 			d.evReq, d.evLoading = 0, false
 		}
-	case key.Matches(k, m.keys.Down):
+	case key.Matches(k, d.c.keys.Down):
 		d.scroll++
-	case key.Matches(k, m.keys.Up):
+	case key.Matches(k, d.c.keys.Up):
 		d.scroll = max(0, d.scroll-1)
-	case key.Matches(k, m.keys.Toggle):
-		if r := m.current(); r != nil {
-			m.toggleRow(r)
+	case key.Matches(k, d.c.keys.Toggle):
+		if d.current() != nil {
+			d.c.send(toggleRowMsg{})
 		}
-	case key.Matches(k, m.keys.Pick):
-		if r := m.current(); r != nil {
+	case key.Matches(k, d.c.keys.Pick):
+		if r := d.current(); r != nil {
 			d.stopEvents()
-			return m.pick.open(m.candidates(r), screenDetail, rowLabel(r))
+			d.c.send(pickMsg{cands: candidates(d.data, r), from: screenDetail, what: rowLabel(r)})
 		}
-	case key.Matches(k, m.keys.NextRow):
-		// the next row, without leaving the detail
-		m.cursor++
-		m.clampCursor()
-		d.scroll = 0
-		return d.load()
-	case key.Matches(k, m.keys.PrevRow):
-		m.cursor--
-		m.clampCursor()
-		d.scroll = 0
-		return d.load()
+	case key.Matches(k, d.c.keys.NextRow):
+		// the next row, without leaving the detail: the table moves and
+		// tells the row (rowMsg)
+		d.c.send(stepRowMsg{by: 1})
+	case key.Matches(k, d.c.keys.PrevRow):
+		d.c.send(stepRowMsg{by: -1})
 	}
 	return nil
 }
 
 func (d *detailScreen) ShortHelp() []key.Binding {
-	k := &d.m.keys
+	k := &d.c.keys
 	h := []hint{{k.Back, 1}, {k.Up, 3}, {k.Down, 3}, {k.Toggle, 2}, {k.NextRow, 2}}
-	if r := d.m.current(); r != nil && r.kinds&(kindBit(plan.Ambiguous)|kindBit(plan.Missing)) != 0 {
+	if r := d.current(); r != nil && r.kinds&(kindBit(plan.Ambiguous)|kindBit(plan.Missing)) != 0 {
 		h = append(h, hint{k.Pick, 2})
 	}
 	return fitHints(withHelpQuit(k, h...), d.width)
@@ -213,15 +230,14 @@ func (d *detailScreen) ShortHelp() []key.Binding {
 // FullHelp: the moves between rows (scrolling and selecting are the
 // table's keys).
 func (d *detailScreen) FullHelp() [][]key.Binding {
-	k := &d.m.keys
+	k := &d.c.keys
 	return [][]key.Binding{{k.NextRow, k.PrevRow}}
 }
 
 // View is the row's lines from scroll, as many as fit.
 func (d *detailScreen) View() string {
-	m := d.m
-	r := m.current()
-	if r == nil || m.data == nil {
+	r := d.current()
+	if r == nil || d.data == nil {
 		return "nothing to inspect"
 	}
 	lines := d.lines(r)
@@ -237,14 +253,13 @@ func (d *detailScreen) View() string {
 }
 
 func (d *detailScreen) lines(r *row) []string {
-	m := d.m
-	s := m.styles
-	p := &m.data.Plan
+	s := d.c.styles
+	p := &d.data.Plan
 	zone := p.Zone()
 	var out []string
 	add := func(f string, a ...any) { out = append(out, fmt.Sprintf(f, a...)) }
 	add("%s %s  %s", s.Badge(r.kind), s.Title.Render(rowLabel(r)), r.name)
-	for _, mb := range m.membersOf(r) {
+	for _, mb := range d.membersOf(r) {
 		add("member %s  %s%s", mb.ID, mb.Name(), inactive(mb))
 		for _, ro := range mb.Roles {
 			add("  role %d in organisation %d: %s … %s", ro.RoleID, ro.OrganisationID, dateText(ro.Start.String(), ro.Start.IsZero()), dateText(ro.End.String(), ro.End.IsZero()))
@@ -257,10 +272,10 @@ func (d *detailScreen) lines(r *row) []string {
 		add("Cardskipper end %s", r.src)
 	}
 	for _, ix := range r.items {
-		it := m.item(ix)
+		it := d.item(ix)
 		add("")
 		sel := " "
-		if m.sel[it.ID] {
+		if d.sel[it.ID] {
 			sel = "●"
 		}
 		reason := it.Reason
@@ -279,7 +294,7 @@ func (d *detailScreen) lines(r *row) []string {
 			add("  e-mail was %s at the last run: same member, same account", it.EmailWas)
 		}
 		if it.Account != "" {
-			acc, ok := m.account(it.Target, it.Account)
+			acc, ok := d.account(it.Target, it.Account)
 			add("  account %s  name on terminal %q", it.Account, it.AccountName)
 			if ok {
 				add("  begin %s  end %s", timeText(acc.Begin, zone), accEnd(acc, zone))
@@ -290,13 +305,13 @@ func (d *detailScreen) lines(r *row) []string {
 			if !it.Auto || p.Guard.Tripped {
 				auto = "no: held for approval"
 			}
-			if at, ok := m.data.AutoHeld[it.ID]; ok {
+			if at, ok := d.data.AutoHeld[it.ID]; ok {
 				auto = "held for approval by the run of " + timeText(at, zone)
 			}
 			add("  %s → %s  (%+d days)  --auto: %s", endText(it.CurrentEnd, it.Permanent), endText(it.DesiredEnd, false), it.DaysDiff(zone), auto)
 		}
 		if it.LinkOrigin != "" {
-			add("  link: %s%s", it.LinkOrigin, m.linkNote(it))
+			add("  link: %s%s", it.LinkOrigin, d.linkNote(it))
 		}
 		if it.Clamped {
 			add("  %s", s.Warn.Render("clamped to the target's latest end"))
@@ -304,7 +319,7 @@ func (d *detailScreen) lines(r *row) []string {
 		if it.Drift {
 			add("  %s", s.Warn.Render("drift: changed on the terminal after the sync set it; re-asserted"))
 		}
-		if st, ok := m.apply.status[it.ID]; ok {
+		if st, ok := d.applied[it.ID]; ok {
 			add("  last apply: %s", st)
 		}
 	}
@@ -312,7 +327,7 @@ func (d *detailScreen) lines(r *row) []string {
 	out = append(out, d.eventLines()...)
 	add("")
 	switch {
-	case r.email == "" && len(historyQuery(m, r).Members) == 0:
+	case r.email == "" && len(historyQuery(d.data, r).Members) == 0:
 		add("%s", s.Dim.Render("no e-mail and no member: no history"))
 	case d.loading:
 		add("%s", s.Dim.Render("history: loading…"))
@@ -351,15 +366,15 @@ func inactive(m member.Member) string {
 	return ""
 }
 
-func (m *Model) membersOf(r *row) []member.Member {
+func (d *detailScreen) membersOf(r *row) []member.Member {
 	var out []member.Member
 	ids := map[string]bool{}
 	for _, ix := range r.items {
-		if id := m.item(ix).MemberID; id != "" {
+		if id := d.item(ix).MemberID; id != "" {
 			ids[id] = true
 		}
 	}
-	for _, mb := range m.data.Members {
+	for _, mb := range d.data.Members {
 		if (r.email != "" && mb.Email == r.email) || ids[mb.ID] {
 			out = append(out, mb)
 		}
@@ -367,8 +382,8 @@ func (m *Model) membersOf(r *row) []member.Member {
 	return out
 }
 
-func (m *Model) account(targetName, id string) (target.Account, bool) {
-	for _, a := range m.data.Accounts[targetName] {
+func (d *detailScreen) account(targetName, id string) (target.Account, bool) {
+	for _, a := range d.data.Accounts[targetName] {
 		if a.ID == id {
 			return a, true
 		}
@@ -376,8 +391,8 @@ func (m *Model) account(targetName, id string) (target.Account, bool) {
 	return target.Account{}, false
 }
 
-func (m *Model) linkNote(it *plan.Item) string {
-	for _, l := range m.data.Links {
+func (d *detailScreen) linkNote(it *plan.Item) string {
+	for _, l := range d.data.Links {
 		if l.Email == it.Email && l.Target == it.Target && l.Account == it.Account {
 			n := ""
 			if l.CreatedBy != "" {
@@ -398,9 +413,8 @@ func (m *Model) linkNote(it *plan.Item) string {
 // eventLines shows the door events: what the terminals saw when the member
 // came (granted, or denied and why), newest first.
 func (d *detailScreen) eventLines() []string {
-	m := d.m
-	s := m.styles
-	zone := m.data.Plan.Zone()
+	s := d.c.styles
+	zone := d.data.Plan.Zone()
 	res := d.evRes
 	var out []string
 	add := func(f string, a ...any) { out = append(out, fmt.Sprintf(f, a...)) }

@@ -137,9 +137,9 @@ func TestDetailWithoutAccountsAsksNothing(t *testing.T) {
 	m := newTestModel(t, be, 160, 48)
 	press(t, m, "0") // every row
 	found := false
-	for i, ri := range m.view {
-		if len(accountRefs(m, &m.rows[ri])) == 0 {
-			m.cursor, found = i, true
+	for i, ri := range m.table.view {
+		if len(accountRefs(m.data, &m.table.rows[ri])) == 0 {
+			m.table.cursor, found = i, true
 			break
 		}
 	}
@@ -171,8 +171,8 @@ func TestDetailLeavingCancelsTheRead(t *testing.T) {
 	for _, msg := range msgs {
 		m.Update(msg)
 	}
-	if m.screen != screenTable || m.detail.evLoading || m.detail.evErr != nil {
-		t.Fatalf("after esc: screen %s, loading %v, error %v", m.screen, m.detail.evLoading, m.detail.evErr)
+	if m.focusedScreen() != screenTable || m.detail.evLoading || m.detail.evErr != nil {
+		t.Fatalf("after esc: screen %s, loading %v, error %v", m.focusedScreen(), m.detail.evLoading, m.detail.evErr)
 	}
 	// Opening the detail again reads again.
 	be.eventsGate = nil

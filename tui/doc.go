@@ -13,15 +13,27 @@
 //
 // Model (model.go) is the root and the only component returning a tea.View
 // (view.go). Each screen is a component (component.go, soft-serve's
-// contract: Update(msg) tea.Cmd, View() string, SetSize, help.KeyMap)
-// holding a pointer to the root for what the screens share: the data, the
-// rows as filtered with the cursor and the selection, the keymap, the
-// styles, the backend. The root only routes — its own messages (size,
-// colours, the data, the apply) to itself, a result meant for one screen to
-// that screen even when it lacks the focus, the keys that apply everywhere
-// to itself unless the focused screen takes every key (a dialog, a prompt,
-// the search: capturer), the rest to the focused screen — and composes the
-// frame: title and status lines, the focused screen's View, and a footer of
+// contract: Update(msg) tea.Cmd, View() string, SetSize, help.KeyMap) that
+// owns its state and holds one common value (common.go) for what all read:
+// the options (backend, clock, user), the context, the keys, the styles,
+// the data's zone and the logger; only the root writes it. The table owns
+// the rows, their filter (tab, search words, sort), the cursor and the
+// selection; the apply screen owns the apply. Screens tell each other what
+// changed by messages (tell.go) that the root routes before the Update that
+// sent them returns: new data is announced to every screen (dataMsg), the
+// table gives the detail its row (rowMsg) and the approval dialog the
+// selected ids (approveMsg), the detail moves and toggles the table's row
+// (stepRowMsg, toggleRowMsg), the approval starts the apply (applyMsg),
+// whose end says which items stay selected (applyEndMsg), the export asks
+// the table for the rows shown (exportRowsMsg), the picker hands a link to
+// the identity view (addLinkMsg), whose re-plan goes to the root
+// (replannedMsg). The root keeps what is the console's own — the data
+// shown and the order of requests, focus, quitting, the refresh's progress,
+// the status line — routes (a result meant for one screen to that screen
+// even when it lacks the focus, the keys that apply everywhere to itself
+// unless the focused screen takes every key: capturer, the rest to the
+// focused screen) and composes the frame: title and status lines (a
+// screen's prompt: prompter), the focused screen's View, and a footer of
 // its ShortHelp drawn by bubbles' help. Every screen gets SetSize with the
 // body's size on each tea.WindowSizeMsg and draws to it.
 //
@@ -30,10 +42,13 @@
 //	model.go      Model, Options, start-up, routing of messages and keys
 //	view.go       the frame: title, status, body, footer
 //	component.go  the screen contract
+//	common.go     what every screen reads (common)
+//	tell.go       the messages screens tell each other, and their delivery
 //	keys.go       KeyMap: every key, declared once
 //	styles.go     Styles for the terminal's background
 //	rows.go       rows of the table (one per e-mail, an item per target), filter, sort
 //	table.go      the home screen: tabs per kind, the table, the search
+//	table_state.go  the table's rows, cursor and selection as told and asked
 //	detail.go     one row: accounts, roles, link origin, drift, history, door events
 //	approve.go    the approval dialog
 //	apply.go      a running apply: progress per target, item results, summary
@@ -47,6 +62,7 @@
 //	msgs.go       results of background calls, each with its request id
 //	stream.go     progress of a refresh or an apply carried to the program
 //	state.go      a read-only summary (State) for tests and tooling
+//	read.go       small read methods beside State (focus, rows shown, selection)
 //	run.go        Run: the program on a terminal
 //
 // # What the operator can do

@@ -18,26 +18,26 @@ import (
 // exportScreen is the "write a report" prompt, over the screen it was
 // opened from.
 type exportScreen struct {
-	m             *Model
+	c             *common
 	width, height int
 	input         textinput.Model
 	all           bool // every item (with in_sync) instead of the rows shown
+	data          *Data
 }
 
-func newExportScreen(m *Model) exportScreen {
-	return exportScreen{m: m, input: newInput("file: ")}
+func newExportScreen(c *common) exportScreen {
+	return exportScreen{c: c, input: newInput("file: ")}
 }
 
 func (e *exportScreen) open() tea.Cmd {
-	m := e.m
-	if m.data == nil {
-		m.setStatus(false, "nothing to export yet")
+	if e.data == nil {
+		e.c.status(false, "nothing to export yet")
 		return nil
 	}
-	name := fmt.Sprintf("doorsync-report-%s.csv", m.opt.Clock.Now().In(m.zone()).Format("20060102-1504"))
-	e.input.SetValue(filepath.Join(m.opt.ExportDir, name))
+	name := fmt.Sprintf("doorsync-report-%s.csv", e.c.opt.Clock.Now().In(e.c.zone).Format("20060102-1504"))
+	e.input.SetValue(filepath.Join(e.c.opt.ExportDir, name))
 	e.input.CursorEnd()
-	m.overlay(screenExport)
+	e.c.send(overlayMsg{screenExport})
 	return e.input.Focus()
 }
 
@@ -49,6 +49,10 @@ func (e *exportScreen) capturing() bool { return true }
 // Update takes keys and says where the report went (or why not).
 func (e *exportScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case dataMsg:
+		e.data = msg.data
+	case writeReportMsg:
+		return e.writeReport(msg.path, msg.plan)
 	case exportDoneMsg:
 		e.onExported(msg)
 	case tea.KeyPressMsg:
@@ -63,17 +67,16 @@ func (e *exportScreen) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (e *exportScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
-	m := e.m
 	switch {
-	case key.Matches(k, m.keys.Back):
-		m.back()
+	case key.Matches(k, e.c.keys.Back):
+		e.c.send(backMsg{})
 		return nil
-	case key.Matches(k, m.keys.ExportScope):
+	case key.Matches(k, e.c.keys.ExportScope):
 		e.all = !e.all
 		return nil
-	case key.Matches(k, m.keys.Write):
-		m.back()
-		return e.writeReport(strings.TrimSpace(e.input.Value()), e.all)
+	case key.Matches(k, e.c.keys.Write):
+		e.c.send(backMsg{})
+		return e.ask(strings.TrimSpace(e.input.Value()), e.all)
 	}
 	var c tea.Cmd
 	e.input, c = e.input.Update(k)
@@ -81,56 +84,51 @@ func (e *exportScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (e *exportScreen) ShortHelp() []key.Binding {
-	k := &e.m.keys
+	k := &e.c.keys
 	return fitHints(always(k.ExportScope, k.Write, k.Back), e.width)
 }
 
 func (e *exportScreen) FullHelp() [][]key.Binding {
-	k := &e.m.keys
+	k := &e.c.keys
 	return [][]key.Binding{{k.ExportScope, k.Write}}
 }
 
 // View is the prompt in the middle of the screen.
 func (e *exportScreen) View() string {
-	m := e.m
 	scope := "the rows shown"
 	if e.all {
 		scope = "every item, in sync included"
 	}
 	var b strings.Builder
-	b.WriteString(m.styles.Title.Render("Export the report") + "\n\n")
+	b.WriteString(e.c.styles.Title.Render("Export the report") + "\n\n")
 	b.WriteString(e.input.View() + "\n\n")
-	k := m.keys
+	k := e.c.keys
 	fmt.Fprintf(&b, "of: %s  (%s switches)\n", scope, strings.ReplaceAll(keysLabel(k.ExportScope), "/", " or "))
 	b.WriteString("format from the extension: .csv .json .md .html\n\n")
-	b.WriteString(m.styles.Bold.Render(fmt.Sprintf("%s: %s   %s: %s", k.Write.Help().Key, k.Write.Help().Desc, k.Back.Help().Key, k.Back.Help().Desc)))
-	return lipgloss.Place(e.width, e.height, lipgloss.Center, lipgloss.Center, m.styles.Dialog.Render(b.String()))
+	b.WriteString(e.c.styles.Bold.Render(fmt.Sprintf("%s: %s   %s: %s", k.Write.Help().Key, k.Write.Help().Desc, k.Back.Help().Key, k.Back.Help().Desc)))
+	return lipgloss.Place(e.width, e.height, lipgloss.Center, lipgloss.Center, e.c.styles.Dialog.Render(b.String()))
 }
 
-// writeReport writes the report in a command (file I/O never runs in
-// Update) and says where it went.
-func (e *exportScreen) writeReport(path string, all bool) tea.Cmd {
-	m := e.m
+// ask checks the path and asks the table for the rows to write (it answers
+// with writeReportMsg).
+func (e *exportScreen) ask(path string, all bool) tea.Cmd {
 	if path == "" {
-		m.setStatus(false, "export: no file name")
+		e.c.status(false, "export: no file name")
 		return nil
 	}
-	format, ok := report.FormatFromPath(path)
-	if !ok {
-		m.setStatus(false, fmt.Sprintf("export: %s: unknown extension (use .csv, .json, .md or .html)", path))
+	if _, ok := report.FormatFromPath(path); !ok {
+		e.c.status(false, fmt.Sprintf("export: %s: unknown extension (use .csv, .json, .md or .html)", path))
 		return nil
 	}
-	p := m.data.Plan
-	if !all {
-		keep := make([]plan.Item, 0, len(m.view))
-		for _, ri := range m.view {
-			for _, ix := range m.rows[ri].items {
-				keep = append(keep, p.Items[ix])
-			}
-		}
-		p.Items = keep
-	}
-	home := m.home()
+	e.c.send(exportRowsMsg{path: path, all: all})
+	return nil
+}
+
+// writeReport writes the report of p in a command (file I/O never runs in
+// Update) and says where it went.
+func (e *exportScreen) writeReport(path string, p plan.Plan) tea.Cmd {
+	format, _ := report.FormatFromPath(path)
+	home := e.c.home()
 	return func() tea.Msg {
 		path, err := homepath.Expand(path, home) // ~/report.csv: in the home directory
 		if err != nil {
@@ -149,11 +147,10 @@ func (e *exportScreen) writeReport(path string, all bool) tea.Cmd {
 }
 
 func (e *exportScreen) onExported(msg exportDoneMsg) {
-	m := e.m
 	if msg.err != nil {
-		m.logErr("export", msg.err)
-		m.setStatus(false, fmt.Sprintf("export to %s failed: %v", msg.path, msg.err))
+		e.c.logErr("export", msg.err)
+		e.c.status(false, fmt.Sprintf("export to %s failed: %v", msg.path, msg.err))
 		return
 	}
-	m.setStatus(true, fmt.Sprintf("report written to %s (%d rows)", msg.path, msg.rows))
+	e.c.status(true, fmt.Sprintf("report written to %s (%d rows)", msg.path, msg.rows))
 }

@@ -19,9 +19,12 @@ import (
 // helpScreen is the help: the console's keys and every screen's
 // FullHelp, each group under a title, then the kinds and the marks.
 type helpScreen struct {
-	m             *Model
+	c             *common
 	width, height int
 	top           int // the first line shown (it scrolls when the screen is short)
+	// sections are the console's keys and every screen's, as the root
+	// gathered them when the help opened.
+	sections []helpSection
 }
 
 // helpSection is a titled group of bindings, with an optional note.
@@ -31,10 +34,10 @@ type helpSection struct {
 	note  string
 }
 
-// open shows the help over the screen that has the focus, from its top.
-func (h *helpScreen) open() tea.Cmd {
-	h.top = 0
-	h.m.overlay(screenHelp)
+// open shows the sections from the top (the root opens the help over the
+// screen that has the focus).
+func (h *helpScreen) open(sections []helpSection) tea.Cmd {
+	h.top, h.sections = 0, sections
 	return nil
 }
 
@@ -44,7 +47,7 @@ func (h *helpScreen) SetSize(w, ht int) { h.width, h.height = w, ht }
 func (h *helpScreen) capturing() bool { return true }
 
 func (h *helpScreen) ShortHelp() []key.Binding {
-	k := &h.m.keys
+	k := &h.c.keys
 	return fitHints([]hint{{k.Down, 2}, {k.PageDown, 1}, {b: k.Back}}, h.width)
 }
 
@@ -54,9 +57,8 @@ func (h *helpScreen) FullHelp() [][]key.Binding { return nil }
 
 // sections are the console's keys, then each screen's FullHelp groups
 // under their titles (a group without one is titled by its screen).
-func (h *helpScreen) sections() []helpSection {
-	m := h.m
-	k := &m.keys
+func (m *Model) helpSections() []helpSection {
+	k := &m.c.keys
 	out := []helpSection{{title: "Anywhere", keys: []key.Binding{k.Back, k.Help, k.Quit, k.ForceQuit, k.Refresh, k.History, k.Export}}}
 	titled := func(s screen, titles ...helpSection) {
 		for i, g := range m.screens[s].FullHelp() {
@@ -211,13 +213,13 @@ func wrapHang(text string, w int, first, rest string) []string {
 
 // lines is the whole help at the screen's width.
 func (h *helpScreen) lines() []string {
-	s := h.m.styles
+	s := h.c.styles
 	w := h.width
 	keyCell := func(b key.Binding) helpCell {
 		return helpCell{key: s.Help.FullKey.Render(keysLabel(b)), desc: s.Help.FullDesc.Render(b.Help().Desc)}
 	}
 	var out []string
-	for _, sec := range h.sections() {
+	for _, sec := range h.sections {
 		cells := make([]helpCell, len(sec.keys))
 		for i, b := range sec.keys {
 			cells[i] = keyCell(b)
@@ -263,7 +265,7 @@ func (h *helpScreen) View() string {
 	default:
 		where = fmt.Sprintf("lines %d–%d of %d · end of help · ↑ pgup home", top+1, end, len(lines))
 	}
-	shown = append(shown, h.m.styles.Dim.Render(where))
+	shown = append(shown, h.c.styles.Dim.Render(where))
 	return clipLines(shown, h.width)
 }
 
@@ -273,9 +275,9 @@ func (h *helpScreen) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	keys := h.m.keys
+	keys := h.c.keys
 	if key.Matches(k, keys.Back, keys.Help, keys.Quit) {
-		h.m.back()
+		h.c.send(backMsg{})
 		return nil
 	}
 	room := max(1, h.height-1)

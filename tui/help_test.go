@@ -35,8 +35,8 @@ func helpText(t *testing.T, w, h int) (text string, frames int) {
 		prev = out
 		press(t, m, "pgdown")
 	}
-	if m.screen != screenHelp {
-		t.Fatalf("scrolling the help left it for %v", m.screen)
+	if m.focusedScreen() != screenHelp {
+		t.Fatalf("scrolling the help left it for %v", m.focusedScreen())
 	}
 	return strings.Join(seen, "\n"), frames
 }
@@ -138,8 +138,8 @@ func TestHelpScrollsAndCloses(t *testing.T) {
 	}
 	for _, k := range []string{"esc", "?", "q"} {
 		press(t, m, "?", k)
-		if m.screen != screenTable || m.quitting {
-			t.Fatalf("%s in the help: screen %v, quitting %v", k, m.screen, m.quitting)
+		if m.focusedScreen() != screenTable || m.quitDone() {
+			t.Fatalf("%s in the help: screen %v, quitting %v", k, m.focusedScreen(), m.quitDone())
 		}
 	}
 }
@@ -240,8 +240,8 @@ func TestPromptKeysFollowTheKeyMap(t *testing.T) {
 	}
 	press(t, m, "esc")
 
-	m.keys.ExportScope = key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "rows shown / all"))
-	m.keys.Write = key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "write"))
+	m.c.keys.ExportScope = key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "rows shown / all"))
+	m.c.keys.Write = key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "write"))
 	press(t, m, "e")
 	m.export.input.SetValue("")
 	press(t, m, "tab", "f")
@@ -249,21 +249,21 @@ func TestPromptKeysFollowTheKeyMap(t *testing.T) {
 		t.Fatal("the rebound scope key did not switch the export (or tab still does)")
 	}
 	press(t, m, "enter")
-	if m.screen != screenExport {
+	if m.focusedScreen() != screenExport {
 		t.Fatal("enter wrote the report after Write was rebound")
 	}
 	press(t, m, "W")
-	if m.screen != screenTable || !strings.Contains(m.status, "export: no file name") {
-		t.Fatalf("the rebound write key: screen %v, status %q", m.screen, m.status)
+	if m.focusedScreen() != screenTable || !strings.Contains(m.State().Status, "export: no file name") {
+		t.Fatalf("the rebound write key: screen %v, status %q", m.focusedScreen(), m.State().Status)
 	}
 
-	m.keys.EndSearch = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep the filter"))
+	m.c.keys.EndSearch = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep the filter"))
 	press(t, m, "/", "down")
-	if !m.finding {
+	if !m.table.finding {
 		t.Fatal("down ended the search after EndSearch was rebound to enter only")
 	}
 	press(t, m, "enter")
-	if m.finding {
+	if m.table.finding {
 		t.Fatal("enter did not end the search")
 	}
 }

@@ -17,7 +17,7 @@ const runsShown = 50
 // The keys move the runs' cursor until enter opens a run's items; then
 // they scroll the items, and esc gives them back to the runs.
 type historyScreen struct {
-	m             *Model
+	c             *common
 	width, height int
 
 	req     int
@@ -37,12 +37,11 @@ type historyScreen struct {
 
 // open shows the history and reads the runs again.
 func (h *historyScreen) open() tea.Cmd {
-	m := h.m
-	m.focus(screenHistory)
-	req := m.nextReq()
+	h.c.send(focusMsg{screenHistory})
+	req := h.c.nextReq()
 	h.req, h.loading, h.err = req, true, nil
 	h.itemsOf, h.items, h.itemsErr, h.itemsLoading, h.inItems = 0, nil, nil, false, false
-	be, ctx := m.opt.Backend, m.ctx
+	be, ctx := h.c.opt.Backend, h.c.ctx
 	return func() tea.Msg {
 		rs, err := be.Runs(ctx, runsShown)
 		return runsMsg{req: req, runs: rs, err: err}
@@ -52,14 +51,13 @@ func (h *historyScreen) open() tea.Cmd {
 // loadItems asks for the items of the run under the cursor (none without
 // runs) and gives them the keys.
 func (h *historyScreen) loadItems() tea.Cmd {
-	m := h.m
 	if h.cursor < 0 || h.cursor >= len(h.runs) {
 		return nil
 	}
-	req, id := m.nextReq(), h.runs[h.cursor].ID
+	req, id := h.c.nextReq(), h.runs[h.cursor].ID
 	h.itemsReq, h.itemsOf, h.items, h.itemsErr = req, id, nil, nil
 	h.itemsLoading, h.itemsTop, h.inItems = true, 0, true
-	be, ctx := m.opt.Backend, m.ctx
+	be, ctx := h.c.opt.Backend, h.c.ctx
 	return func() tea.Msg {
 		es, err := be.RunItems(ctx, id)
 		return runItemsMsg{req: req, run: id, entries: es, err: err}
@@ -110,12 +108,12 @@ func (h *historyScreen) layout(height int) historyLayout {
 }
 
 func (h *historyScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
-	keys := h.m.keys
+	keys := h.c.keys
 	if key.Matches(k, keys.Back) {
 		if h.inItems {
 			h.inItems = false
 		} else {
-			h.m.focus(screenTable)
+			h.c.send(focusMsg{screenTable})
 		}
 		return nil
 	}
@@ -136,7 +134,7 @@ func (h *historyScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 // ShortHelp: the moves and enter while there are runs; the items' moves
 // once a run's items have the keys.
 func (h *historyScreen) ShortHelp() []key.Binding {
-	k := &h.m.keys
+	k := &h.c.keys
 	if h.inItems {
 		return fitHints(withHelpQuit(k, hint{k.Up, 3}, hint{k.Down, 3}, hint{k.PageDown, 2}, hint{k.Back, 1}), h.width)
 	}
@@ -148,7 +146,7 @@ func (h *historyScreen) ShortHelp() []key.Binding {
 }
 
 func (h *historyScreen) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{h.m.keys.OpenRun}}
+	return [][]key.Binding{{h.c.keys.OpenRun}}
 }
 
 // Fixed columns of the runs list: id, start, mode, outcome and the counts
@@ -183,8 +181,7 @@ func runUserWidth(runs []RunEntry, w int) int {
 }
 
 func (h *historyScreen) View() string {
-	m := h.m
-	s := m.styles
+	s := h.c.styles
 	w := h.width
 	title := s.Title.Render("History")
 	switch {
@@ -215,7 +212,7 @@ func (h *historyScreen) View() string {
 		hdr += " " + c
 	}
 	out = append(out, s.Header.Render(fit(hdr, w)))
-	zone := m.zone()
+	zone := h.c.zone
 	start := max(0, min(h.cursor-lay.runs/2, len(h.runs)-lay.runs))
 	for i := start; i < start+lay.runs && i < len(h.runs); i++ {
 		r := h.runs[i]
@@ -242,8 +239,7 @@ func (h *historyScreen) View() string {
 // error in full when it has one (the list has room for little of it at 80
 // columns), else when it finished.
 func (h *historyScreen) runNote() string {
-	m := h.m
-	s := m.styles
+	s := h.c.styles
 	r := h.runs[h.cursor]
 	switch {
 	case r.Error != "":
@@ -251,7 +247,7 @@ func (h *historyScreen) runNote() string {
 	case r.FinishedAt.IsZero():
 		return s.Dim.Render(fmt.Sprintf("run %d did not finish", r.ID))
 	}
-	return s.Dim.Render(fmt.Sprintf("run %d finished %s, after %s", r.ID, timeText(r.FinishedAt, m.zone()),
+	return s.Dim.Render(fmt.Sprintf("run %d finished %s, after %s", r.ID, timeText(r.FinishedAt, h.c.zone),
 		r.FinishedAt.Sub(r.StartedAt).Round(time.Second)))
 }
 
@@ -259,7 +255,7 @@ func (h *historyScreen) runNote() string {
 // and up to n items from itemsTop. Dates keep their width; e-mails and
 // targets give way (with an ellipsis) at narrow widths.
 func (h *historyScreen) itemLines(n int) []string {
-	s := h.m.styles
+	s := h.c.styles
 	w := h.width
 	head := fmt.Sprintf("Items of run %d", h.itemsOf)
 	switch {

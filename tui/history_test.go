@@ -76,8 +76,8 @@ func TestHistoryEmptyKeysAreHarmless(t *testing.T) {
 		m := newTestModel(t, be, 80, 24)
 		press(t, m, "H")
 		press(t, m, keys...)
-		if m.screen != screenHistory {
-			t.Fatalf("%v: left the history for %v", keys, m.screen)
+		if m.focusedScreen() != screenHistory {
+			t.Fatalf("%v: left the history for %v", keys, m.focusedScreen())
 		}
 		if len(be.itemsAsked) != 0 {
 			t.Fatalf("%v: asked for the items of runs %v of an empty history", keys, be.itemsAsked)
@@ -88,8 +88,8 @@ func TestHistoryEmptyKeysAreHarmless(t *testing.T) {
 			t.Fatalf("%v: the empty history does not say what fills it:\n%s", keys, out)
 		}
 		press(t, m, "esc")
-		if m.screen != screenTable {
-			t.Fatalf("%v: esc from the empty history went to %v", keys, m.screen)
+		if m.focusedScreen() != screenTable {
+			t.Fatalf("%v: esc from the empty history went to %v", keys, m.focusedScreen())
 		}
 	}
 }
@@ -210,8 +210,8 @@ func TestHistoryRunItemsScroll(t *testing.T) {
 	}
 	// esc: the keys move the runs again; the next run's items replace these.
 	press(t, m, "esc")
-	if m.screen != screenHistory {
-		t.Fatalf("esc from the items left the history for %v", m.screen)
+	if m.focusedScreen() != screenHistory {
+		t.Fatalf("esc from the items left the history for %v", m.focusedScreen())
 	}
 	press(t, m, "down", "enter")
 	if !slices.Equal(be.itemsAsked, []int64{12, 11}) {
@@ -224,8 +224,8 @@ func TestHistoryRunItemsScroll(t *testing.T) {
 		t.Fatalf("the items of run 11 are not shown:\n%s", out)
 	}
 	press(t, m, "esc", "esc")
-	if m.screen != screenTable {
-		t.Fatalf("esc twice from the items went to %v", m.screen)
+	if m.focusedScreen() != screenTable {
+		t.Fatalf("esc twice from the items went to %v", m.focusedScreen())
 	}
 }
 

@@ -41,7 +41,7 @@ func TestIdentityChangesComeFirst(t *testing.T) {
 	it := identityItem(t, &d)
 	t.Logf("identity: %s", it.Identity)
 	m := newTestModel(t, &fakeBackend{stored: d, fresh: d}, 80, 24)
-	if m.tab != 0 || len(m.view) == 0 || m.rows[m.view[0]].email != it.Email {
+	if m.table.tab != 0 || m.State().Rows == 0 || (*m.shownRows()[0]).email != it.Email {
 		t.Fatalf("the first row is %v, want %s", visibleKeys(m), it.Email)
 	}
 	out := ansi.Strip(m.Render())
@@ -55,8 +55,8 @@ func TestIdentityChangesComeFirst(t *testing.T) {
 	// Every sort keeps it first.
 	for range sortKeys {
 		press(t, m, "s")
-		if m.rows[m.view[0]].email != it.Email {
-			t.Fatalf("sorted by %s, the first row is %s", m.sortBy, m.rows[m.view[0]].email)
+		if (*m.shownRows()[0]).email != it.Email {
+			t.Fatalf("sorted by %s, the first row is %s", m.table.sortBy, (*m.shownRows()[0]).email)
 		}
 	}
 	press(t, m, "g", "enter")
@@ -111,12 +111,12 @@ func TestLinksSearchBothSides(t *testing.T) {
 	press(t, m, "/")
 	typeText(t, m, "nika.23@")
 	press(t, m, "enter", "esc")
-	if m.screen != screenLinks || len(m.links.words) != 0 {
-		t.Fatalf("esc with a kept search: screen %v, words %v", m.screen, m.links.words)
+	if m.focusedScreen() != screenLinks || len(m.links.words) != 0 {
+		t.Fatalf("esc with a kept search: screen %v, words %v", m.focusedScreen(), m.links.words)
 	}
 	press(t, m, "esc")
-	if m.screen != screenTable {
-		t.Fatalf("esc without a search left the view on %v", m.screen)
+	if m.focusedScreen() != screenTable {
+		t.Fatalf("esc without a search left the view on %v", m.focusedScreen())
 	}
 }
 
@@ -133,8 +133,8 @@ func TestLinkKeysActOnlyOnTheRowDrawn(t *testing.T) {
 	}
 	m.Render()
 	press(t, m, "y")
-	if len(be.links) != 0 || !strings.Contains(m.status, "suggestions are still being ranked") || m.statusOK {
-		t.Fatalf("y during the ranking: links %v, status %q", be.links, m.status)
+	if len(be.links) != 0 || !strings.Contains(m.State().Status, "suggestions are still being ranked") || m.State().StatusOK {
+		t.Fatalf("y during the ranking: links %v, status %q", be.links, m.State().Status)
 	}
 	if out := ansi.Strip(m.Render()); !strings.Contains(out, "suggestions are still being ranked") || !strings.Contains(out, "ranking…") {
 		t.Errorf("the refusal is not in the status line:\n%s", out)
@@ -145,13 +145,13 @@ func TestLinkKeysActOnlyOnTheRowDrawn(t *testing.T) {
 	m.Update(keyMsg("down"))
 	m.Update(keyMsg("down"))
 	m.Update(keyMsg("y"))
-	if len(be.links) != 0 || m.links.ask != nil || !strings.Contains(m.status, "changed since it was drawn") {
-		t.Fatalf("y on a row not drawn: links %v, status %q", be.links, m.status)
+	if len(be.links) != 0 || m.links.ask != nil || !strings.Contains(m.State().Status, "changed since it was drawn") {
+		t.Fatalf("y on a row not drawn: links %v, status %q", be.links, m.State().Status)
 	}
 	m.Render()
 	press(t, m, "y") // now seen: Špela (spela.35) asks first, she has a rival
 	if m.links.ask == nil || m.links.ask.sug.Email != "spela.35@example.si" {
-		t.Fatalf("after drawing, y did not act on the drawn row: ask %+v, status %q", m.links.ask, m.status)
+		t.Fatalf("after drawing, y did not act on the drawn row: ask %+v, status %q", m.links.ask, m.State().Status)
 	}
 }
 
@@ -176,12 +176,12 @@ func TestRivalsAskBeforeLinking(t *testing.T) {
 		}
 	}
 	press(t, m, "q") // the question takes every key: q does not quit
-	if m.quitting || m.links.ask == nil {
+	if m.quitDone() || m.links.ask == nil {
 		t.Fatal("q left the question")
 	}
 	press(t, m, "n")
-	if len(be.links) != 0 || m.links.ask != nil || !strings.Contains(m.status, "not linked") {
-		t.Fatalf("n: links %v, status %q", be.links, m.status)
+	if len(be.links) != 0 || m.links.ask != nil || !strings.Contains(m.State().Status, "not linked") {
+		t.Fatalf("n: links %v, status %q", be.links, m.State().Status)
 	}
 	// y twice in one read: the second does not answer a question not drawn.
 	m.Update(keyMsg("y"))
@@ -235,17 +235,17 @@ func itemOf(t *testing.T, m *Model, memberID, targetName string) plan.Item {
 func TestPickResolvesASharedEmailByHand(t *testing.T) {
 	be := ambiguousBackend(t)
 	m := newTestModel(t, be, 80, 24)
-	m.opt.User = "mojca"
+	m.c.opt.User = "mojca"
 	if it := itemOf(t, m, "990002", "gym"); it.Kind != plan.Ambiguous {
 		t.Fatalf("before: Mama Kos on the gym is %s", it.Kind)
 	}
 	press(t, m, "8") // the ambiguous tab
-	if r := m.current(); r == nil || r.email != "druzina@example.si" {
+	if r := m.cursorRow(); r == nil || r.email != "druzina@example.si" {
 		t.Fatalf("cursor on %+v", r)
 	}
 	press(t, m, "p")
-	if m.screen != screenPick || m.pick.step != stepMember || len(m.pick.cands) != 4 {
-		t.Fatalf("p: screen %v, step %v, %d candidates", m.screen, m.pick.step, len(m.pick.cands))
+	if m.focusedScreen() != screenPick || m.pick.step != stepMember || len(m.pick.cands) != 4 {
+		t.Fatalf("p: screen %v, step %v, %d candidates", m.focusedScreen(), m.pick.step, len(m.pick.cands))
 	}
 	press(t, m, "down", "enter")
 	if m.pick.step != stepAccount || m.pick.cands[m.pick.ci].target != "gym" || m.pick.cands[m.pick.ci].memberID != "990002" {
@@ -262,8 +262,8 @@ func TestPickResolvesASharedEmailByHand(t *testing.T) {
 	// A key read before its row was drawn does nothing.
 	m.Update(keyMsg("down"))
 	m.Update(keyMsg("enter"))
-	if m.pick.step != stepAccount || !strings.Contains(m.status, "changed since it was drawn") {
-		t.Fatalf("enter on an account not drawn: step %v, status %q", m.pick.step, m.status)
+	if m.pick.step != stepAccount || !strings.Contains(m.State().Status, "changed since it was drawn") {
+		t.Fatalf("enter on an account not drawn: step %v, status %q", m.pick.step, m.State().Status)
 	}
 	m.Render()
 	press(t, m, "up", "enter")
@@ -286,8 +286,8 @@ func TestPickResolvesASharedEmailByHand(t *testing.T) {
 		l.CreatedBy != "mojca" || !l.CreatedAt.Equal(fixtureNow) {
 		t.Fatalf("stored link %+v", l)
 	}
-	if m.screen != screenTable || be.replans != 1 {
-		t.Fatalf("after y: screen %v, %d re-plans", m.screen, be.replans)
+	if m.focusedScreen() != screenTable || be.replans != 1 {
+		t.Fatalf("after y: screen %v, %d re-plans", m.focusedScreen(), be.replans)
 	}
 	// Sin Kos next: until every member of the address is linked, the
 	// planner counts the pinned account against the unpinned member too
@@ -316,8 +316,8 @@ func TestPickResolvesASharedEmailByHand(t *testing.T) {
 		}
 	}
 	press(t, m, "esc")
-	if m.screen != screenTable {
-		t.Fatalf("esc left the picker on %v", m.screen)
+	if m.focusedScreen() != screenTable {
+		t.Fatalf("esc left the picker on %v", m.focusedScreen())
 	}
 }
 
@@ -327,8 +327,8 @@ func TestPickElsewhere(t *testing.T) {
 	be := newLinksBackend(t)
 	m := newTestModel(t, be, 80, 24)
 	press(t, m, "2", "p") // an extend row
-	if m.screen != screenTable || !strings.Contains(m.status, "no ambiguous or missing member here") {
-		t.Fatalf("p on an extend row: screen %v, status %q", m.screen, m.status)
+	if m.focusedScreen() != screenTable || !strings.Contains(m.State().Status, "no ambiguous or missing member here") {
+		t.Fatalf("p on an extend row: screen %v, status %q", m.focusedScreen(), m.State().Status)
 	}
 	press(t, m, "L", "down", "down", "down", "down") // a Maximiliana: no suggestion
 	cur := m.links.current()
@@ -337,8 +337,8 @@ func TestPickElsewhere(t *testing.T) {
 	}
 	r := *cur // the list is made again when the link is stored
 	press(t, m, "p")
-	if m.screen != screenPick || m.pick.step != stepAccount {
-		t.Fatalf("p in the identity view: screen %v", m.screen)
+	if m.focusedScreen() != screenPick || m.pick.step != stepAccount {
+		t.Fatalf("p in the identity view: screen %v", m.focusedScreen())
 	}
 	typeText(t, m, "peter zupan")
 	press(t, m, "enter", "y")
@@ -349,7 +349,7 @@ func TestPickElsewhere(t *testing.T) {
 	if l.Email != r.email || l.MemberID != r.memberID || l.MemberName != r.name || l.Account != "2099" || l.AccountName != "PETER ZUPAN" {
 		t.Fatalf("stored link %+v for %+v", l, r)
 	}
-	if m.screen != screenLinks {
-		t.Fatalf("the picker returned to %v", m.screen)
+	if m.focusedScreen() != screenLinks {
+		t.Fatalf("the picker returned to %v", m.focusedScreen())
 	}
 }

@@ -59,10 +59,13 @@ func rejectKey(s identity.Suggestion) string {
 // accounts without a member, name-match suggestions per member to confirm
 // or reject, and the import of an iVMS-4200 export.
 type linksScreen struct {
-	m             *Model
+	c             *common
 	width, height int
 
 	active bool // open (also under help or export): follows data changes
+
+	data *Data // the data shown (dataMsg), of generation gen
+	gen  int
 
 	// rows built from the plan (base) and what is shown (without rows whose
 	// link is being stored)
@@ -93,7 +96,6 @@ type linksScreen struct {
 	busy      bool
 	opReq     int
 	replanReq int
-	seq       int             // link changes that succeeded
 	done      []identity.Link // confirmed in this session, newest last (undo)
 
 	// drawn is what the last View showed under the cursor: a key that
@@ -135,54 +137,62 @@ type rivalAsk struct {
 	rivals []missingRow // every member it matches equally, this one included
 }
 
-func newLinksScreen(m *Model) linksScreen {
+func newLinksScreen(c *common) linksScreen {
 	in := newInput("iVMS export: ")
 	in.Placeholder = "path of the iVMS-4200 person export (.csv or .xlsx)"
 	search := newInput("/")
 	search.Placeholder = "member name or e-mail, account name or id"
-	return linksScreen{m: m, builtGen: -1, sugGen: -1, sugForGen: -1, sugs: map[string][]identity.Suggestion{}, rejected: map[string]bool{},
+	return linksScreen{c: c, builtGen: -1, sugGen: -1, sugForGen: -1, sugs: map[string][]identity.Suggestion{}, rejected: map[string]bool{},
 		pending: map[string]bool{}, pendingAcc: map[string]bool{}, free: map[string]bool{}, input: in, search: search}
 }
 
-// open shows the view, on the member of the table's row when it has no
-// account somewhere.
-func (l *linksScreen) open() tea.Cmd {
-	m := l.m
-	if m.data == nil {
-		m.setStatus(false, "nothing loaded yet")
+// open shows the view, on the member row follow (the table's row's member
+// when it has no account somewhere; "": from the top).
+func (l *linksScreen) open(follow string) tea.Cmd {
+	if l.data == nil {
+		l.c.status(false, "nothing loaded yet")
 		return nil
 	}
-	m.focus(screenLinks)
+	l.c.send(focusMsg{screenLinks})
 	l.active = true
-	l.cursor, l.offset, l.pick, l.accOffset, l.follow = 0, 0, 0, 0, ""
-	if r := m.current(); r != nil {
-		for _, ix := range r.items {
-			if it := m.item(ix); it.Kind == plan.Missing {
-				l.follow = missingKey(it.Email, it.MemberID, it.Target)
-				break
-			}
-		}
-	}
+	l.cursor, l.offset, l.pick, l.accOffset, l.follow = 0, 0, 0, 0, follow
 	return l.onData()
+}
+
+// onMsg takes what the root and the other screens tell the view.
+func (l *linksScreen) onMsg(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case dataMsg:
+		l.data, l.gen = msg.data, msg.gen
+		if l.active {
+			return l.onData()
+		}
+	case openLinksMsg:
+		return l.open(msg.follow)
+	case leaveMsg:
+		l.active = false
+	case addLinkMsg:
+		return l.queueAdd(msg.link, msg.rowKey)
+	}
+	return nil
 }
 
 func (l *linksScreen) close() {
 	l.active, l.typing, l.finding, l.ask = false, false, false, nil
 	l.input.Blur()
 	l.search.Blur()
-	l.m.focus(screenTable)
+	l.c.send(focusMsg{screenTable})
 }
 
 // onData rebuilds the lists from the data shown and asks for its
 // suggestions (unless they are the data's already).
 func (l *linksScreen) onData() tea.Cmd {
-	m := l.m
-	if l.builtGen != m.gen {
-		l.build(m.data)
-		l.builtGen = m.gen
+	if l.builtGen != l.gen {
+		l.build(l.data)
+		l.builtGen = l.gen
 	}
 	l.arrange()
-	if l.sugGen == m.gen || (l.ranking && l.sugForGen == m.gen) {
+	if l.sugGen == l.gen || (l.ranking && l.sugForGen == l.gen) {
 		return nil // ranked, or being ranked, for this data already
 	}
 	return l.suggest()
@@ -290,8 +300,7 @@ func (l *linksScreen) chosen() *identity.Suggestion {
 // suggest ranks name matches for the data shown in a command: the pairing
 // is cheap, but never on the keystroke's path.
 func (l *linksScreen) suggest() tea.Cmd {
-	m := l.m
-	req, gen, d := m.nextReq(), m.gen, m.data
+	req, gen, d := l.c.nextReq(), l.gen, l.data
 	l.sugReq, l.sugForGen, l.ranking = req, gen, true
 	return func() tea.Msg {
 		return suggestMsg{req: req, gen: gen, sugs: suggestFor(d)}
@@ -363,6 +372,10 @@ func (l *linksScreen) Update(msg tea.Msg) tea.Cmd {
 		l.onSuggestions(msg)
 	case linkOpMsg:
 		return l.onOp(msg)
+	case dataMsg, openLinksMsg, leaveMsg, addLinkMsg:
+		return l.onMsg(msg)
+	case nextLinkOpMsg:
+		return l.next()
 	case tea.KeyPressMsg:
 		switch {
 		case l.ask != nil:
@@ -393,7 +406,7 @@ func (l *linksScreen) Update(msg tea.Msg) tea.Cmd {
 // ShortHelp: the prompt's keys while a path is typed; else the view's,
 // with undo once a link was made here.
 func (l *linksScreen) ShortHelp() []key.Binding {
-	k := &l.m.keys
+	k := &l.c.keys
 	switch {
 	case l.ask != nil:
 		return fitHints(always(k.Confirm, k.Cancel), l.width)
@@ -410,12 +423,12 @@ func (l *linksScreen) ShortHelp() []key.Binding {
 }
 
 func (l *linksScreen) FullHelp() [][]key.Binding {
-	k := &l.m.keys
+	k := &l.c.keys
 	return [][]key.Binding{{k.Link, k.Reject, k.NextSuggestion, k.PrevSuggestion, k.Import, k.Submit, k.Undo}}
 }
 
 func (l *linksScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
-	keys := l.m.keys
+	keys := l.c.keys
 	h := l.listHeight()
 	move := func(to int) {
 		l.cursor, l.pick = to, 0
@@ -473,15 +486,14 @@ func (l *linksScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 // onSearchKey: enter (or an arrow) keeps the filter, esc drops it, the
 // rest is typed (j and k too: names).
 func (l *linksScreen) onSearchKey(k tea.KeyPressMsg) tea.Cmd {
-	m := l.m
 	switch {
-	case key.Matches(k, m.keys.ClearSearch):
+	case key.Matches(k, l.c.keys.ClearSearch):
 		l.finding = false
 		l.search.Blur()
 		l.search.SetValue("")
 		l.setWords()
 		return nil
-	case key.Matches(k, m.keys.EndSearch):
+	case key.Matches(k, l.c.keys.EndSearch):
 		l.finding = false
 		l.search.Blur()
 		return nil
@@ -505,13 +517,12 @@ func (l *linksScreen) setWords() {
 }
 
 func (l *linksScreen) onInputKey(k tea.KeyPressMsg) tea.Cmd {
-	m := l.m
 	switch {
-	case key.Matches(k, m.keys.Back):
+	case key.Matches(k, l.c.keys.Back):
 		l.typing = false
 		l.input.Blur()
 		return nil
-	case key.Matches(k, m.keys.Submit):
+	case key.Matches(k, l.c.keys.Submit):
 		l.typing = false
 		l.input.Blur()
 		return l.startImport(strings.TrimSpace(l.input.Value()))
@@ -525,4 +536,15 @@ func (l *linksScreen) onInputKey(k tea.KeyPressMsg) tea.Cmd {
 func (l *linksScreen) listHeight() int {
 	h := l.height
 	return max(1, h-3-l.sugLines(h)-l.importLines(h))
+}
+
+// prompt is the path or the search being typed.
+func (l *linksScreen) prompt() string {
+	switch {
+	case l.typing:
+		return l.input.View()
+	case l.finding:
+		return l.search.View()
+	}
+	return ""
 }

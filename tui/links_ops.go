@@ -42,27 +42,26 @@ type linkOp struct {
 // only on the row and suggestion the view last drew under the cursor. A
 // suggestion that other members match equally asks first.
 func (l *linksScreen) confirm() tea.Cmd {
-	m := l.m
-	if l.ranking || l.sugGen != m.gen {
-		m.setStatus(false, "suggestions are still being ranked: y links once they are drawn")
+	if l.ranking || l.sugGen != l.gen {
+		l.c.status(false, "suggestions are still being ranked: y links once they are drawn")
 		return nil
 	}
 	r := l.current()
 	s := l.chosen()
 	switch {
 	case r == nil:
-		m.setStatus(false, "no member without an account")
+		l.c.status(false, "no member without an account")
 		return nil
 	case s == nil:
-		m.setStatus(false, fmt.Sprintf("%s on %s: no suggestion to confirm; p picks the account by hand", r.email, r.target))
+		l.c.status(false, fmt.Sprintf("%s on %s: no suggestion to confirm; p picks the account by hand", r.email, r.target))
 		return nil
-	case !l.drawn.has || l.drawn.gen != m.gen || l.drawn.row != r.key || l.drawn.sug != *s:
-		m.setStatus(false, "the row under the cursor changed since it was drawn: look at it, then press y again")
+	case !l.drawn.has || l.drawn.gen != l.gen || l.drawn.row != r.key || l.drawn.sug != *s:
+		l.c.status(false, "the row under the cursor changed since it was drawn: look at it, then press y again")
 		return nil
 	}
 	if rivals := l.rivalsOf(*s); len(rivals) > 1 {
 		l.ask, l.askDrawn = &rivalAsk{row: r.key, sug: *s, rivals: rivals}, false
-		m.setStatus(false, fmt.Sprintf("%d members match %s %s equally: link %s? y/n", len(rivals), s.Target, s.Account, s.MemberName))
+		l.c.status(false, fmt.Sprintf("%d members match %s %s equally: link %s? y/n", len(rivals), s.Target, s.Account, s.MemberName))
 		return nil
 	}
 	return l.link(r.key, *s)
@@ -89,19 +88,18 @@ func (l *linksScreen) rivalsOf(s identity.Suggestion) []missingRow {
 // onAskKey answers the rivals' question: y links once the question was
 // drawn and the suggestion is still open; n or esc drops it.
 func (l *linksScreen) onAskKey(k tea.KeyPressMsg) tea.Cmd {
-	m := l.m
 	a := l.ask
 	switch {
-	case key.Matches(k, m.keys.Cancel):
+	case key.Matches(k, l.c.keys.Cancel):
 		l.ask = nil
-		m.setStatus(true, fmt.Sprintf("not linked: %s → %s account %s", a.sug.Email, a.sug.Target, a.sug.Account))
-	case key.Matches(k, m.keys.Confirm):
+		l.c.status(true, fmt.Sprintf("not linked: %s → %s account %s", a.sug.Email, a.sug.Target, a.sug.Account))
+	case key.Matches(k, l.c.keys.Confirm):
 		if !l.askDrawn {
 			return nil // not seen yet: the question stays
 		}
 		l.ask = nil
 		if !l.stillOpen(a.row, a.sug) {
-			m.setStatus(false, fmt.Sprintf("%s account %s is no longer suggested for %s: nothing linked", a.sug.Target, a.sug.Account, a.sug.Email))
+			l.c.status(false, fmt.Sprintf("%s account %s is no longer suggested for %s: nothing linked", a.sug.Target, a.sug.Account, a.sug.Email))
 			return nil
 		}
 		return l.link(a.row, a.sug)
@@ -122,12 +120,11 @@ func (l *linksScreen) stillOpen(rowKey string, s identity.Suggestion) bool {
 // link stores the suggestion as a confirmed link of its member (id and the
 // names shown); the member row is hidden until the plan follows.
 func (l *linksScreen) link(rowKey string, s identity.Suggestion) tea.Cmd {
-	m := l.m
 	// The link is the member's (its id) and records the names the admin
 	// was shown: the suggestion's member and account names.
 	ln := identity.Link{Email: s.Email, Target: s.Target, Account: s.Account, MemberID: s.MemberID,
 		MemberName: s.MemberName, AccountName: s.AccountName, Origin: identity.Confirmed,
-		CreatedAt: m.opt.Clock.Now(), CreatedBy: m.opt.User,
+		CreatedAt: l.c.opt.Clock.Now(), CreatedBy: l.c.opt.User,
 		Note: fmt.Sprintf("console: name match %.2f (%s), account name %q", s.Score, s.Why, s.AccountName)}
 	return l.queueAdd(ln, rowKey)
 }
@@ -135,7 +132,6 @@ func (l *linksScreen) link(rowKey string, s identity.Suggestion) tea.Cmd {
 // queueAdd stores a link made here (a suggestion confirmed, an account
 // picked by hand): rowKey, when set, is the member row hidden meanwhile.
 func (l *linksScreen) queueAdd(ln identity.Link, rowKey string) tea.Cmd {
-	m := l.m
 	op := linkOp{kind: opAdd, link: ln, rowKey: rowKey}
 	if rowKey != "" {
 		l.pending[rowKey] = true
@@ -143,48 +139,45 @@ func (l *linksScreen) queueAdd(ln identity.Link, rowKey string) tea.Cmd {
 	l.pendingAcc[accountKey(ln.Target, ln.Account)] = true
 	l.follow, l.pick = "", 0 // the next member takes the row
 	l.arrange()
-	m.setStatus(true, fmt.Sprintf("linking %s → %s account %s…", ln.Email, ln.Target, ln.Account))
+	l.c.status(true, fmt.Sprintf("linking %s → %s account %s…", ln.Email, ln.Target, ln.Account))
 	l.queue = append(l.queue, op)
 	return l.next()
 }
 
 func (l *linksScreen) reject() {
-	m := l.m
 	s := l.chosen()
 	if s == nil {
-		m.setStatus(false, "no suggestion to reject")
+		l.c.status(false, "no suggestion to reject")
 		return
 	}
 	l.rejected[rejectKey(*s)] = true
 	if r := l.current(); r != nil {
 		l.follow = r.key // stay on the member: its next suggestion is the question now
 	}
-	m.setStatus(true, fmt.Sprintf("rejected %s ↔ %s account %s (%s) for this session", s.Email, s.Target, s.Account, s.AccountName))
+	l.c.status(true, fmt.Sprintf("rejected %s ↔ %s account %s (%s) for this session", s.Email, s.Target, s.Account, s.AccountName))
 	l.arrange()
 }
 
 func (l *linksScreen) undo() tea.Cmd {
-	m := l.m
 	if len(l.done) == 0 {
-		m.setStatus(false, "no link confirmed here to undo")
+		l.c.status(false, "no link confirmed here to undo")
 		return nil
 	}
 	ln := l.done[len(l.done)-1]
 	l.done = l.done[:len(l.done)-1]
-	m.setStatus(true, fmt.Sprintf("removing the link %s → %s account %s…", ln.Email, ln.Target, ln.Account))
+	l.c.status(true, fmt.Sprintf("removing the link %s → %s account %s…", ln.Email, ln.Target, ln.Account))
 	l.queue = append(l.queue, linkOp{kind: opRemove, link: ln})
 	return l.next()
 }
 
 func (l *linksScreen) startImport(path string) tea.Cmd {
-	m := l.m
 	if path == "" {
-		m.setStatus(false, "import: no file name")
+		l.c.status(false, "import: no file name")
 		return nil
 	}
-	path, err := homepath.Expand(path, m.home()) // ~/persons.csv: in the home directory
+	path, err := homepath.Expand(path, l.c.home()) // ~/persons.csv: in the home directory
 	if err != nil {
-		m.setStatus(false, "import: "+err.Error())
+		l.c.status(false, "import: "+err.Error())
 		return nil
 	}
 	if abs, err := filepath.Abs(path); err == nil {
@@ -192,24 +185,23 @@ func (l *linksScreen) startImport(path string) tea.Cmd {
 	}
 	l.input.SetValue(path)
 	l.importing = path
-	m.setStatus(true, "importing "+path+"…")
-	l.queue = append(l.queue, linkOp{kind: opImport, path: path, read: m.data.Targets})
+	l.c.status(true, "importing "+path+"…")
+	l.queue = append(l.queue, linkOp{kind: opImport, path: path, read: l.data.Targets})
 	return l.next()
 }
 
 // next starts the first queued change unless one is running. The command
 // stores the change, then plans again from the data shown.
 func (l *linksScreen) next() tea.Cmd {
-	m := l.m
-	if l.busy || len(l.queue) == 0 || m.data == nil {
+	if l.busy || len(l.queue) == 0 || l.data == nil {
 		return nil
 	}
 	op := l.queue[0]
 	l.queue = l.queue[1:]
 	l.busy = true
-	req := m.nextReq()
+	req := l.c.nextReq()
 	l.opReq = req
-	be, ctx, gen, d := m.opt.Backend, m.ctx, m.gen, *m.data
+	be, ctx, gen, d := l.c.opt.Backend, l.c.ctx, l.gen, *l.data
 	return func() tea.Msg {
 		out := linkOpMsg{req: req, gen: gen, op: op}
 		switch op.kind {
@@ -229,9 +221,14 @@ func (l *linksScreen) next() tea.Cmd {
 }
 
 func (l *linksScreen) onOp(msg linkOpMsg) tea.Cmd {
-	m := l.m
 	if msg.req != l.opReq {
 		return nil
+	}
+	// said is the notice given last: a failed re-plan adds to it.
+	said := ""
+	say := func(ok bool, text string) {
+		said = text
+		l.c.status(ok, text)
 	}
 	l.busy = false
 	op, ln := msg.op, msg.op.link
@@ -240,33 +237,33 @@ func (l *linksScreen) onOp(msg linkOpMsg) tea.Cmd {
 		delete(l.pending, op.rowKey)
 		delete(l.pendingAcc, accountKey(ln.Target, ln.Account))
 		if msg.err != nil {
-			m.logErr("add link", msg.err)
-			m.setStatus(false, fmt.Sprintf("link %s → %s account %s: %v", ln.Email, ln.Target, ln.Account, msg.err))
+			l.c.logErr("add link", msg.err)
+			say(false, fmt.Sprintf("link %s → %s account %s: %v", ln.Email, ln.Target, ln.Account, msg.err))
 			break
 		}
 		l.done = append(l.done, ln)
-		l.seq++
-		m.setStatus(true, "linked "+linkText(ln))
+		l.c.send(linkStoredMsg{})
+		say(true, "linked "+linkText(ln))
 	case opRemove:
 		if msg.err != nil {
 			l.done = append(l.done, ln) // still stored: undo may be tried again
-			m.logErr("remove link", msg.err)
-			m.setStatus(false, fmt.Sprintf("remove link %s → %s account %s: %v", ln.Email, ln.Target, ln.Account, msg.err))
+			l.c.logErr("remove link", msg.err)
+			say(false, fmt.Sprintf("remove link %s → %s account %s: %v", ln.Email, ln.Target, ln.Account, msg.err))
 			break
 		}
-		l.seq++
-		m.setStatus(true, fmt.Sprintf("removed the link %s → %s account %s", ln.Email, ln.Target, ln.Account))
+		l.c.send(linkStoredMsg{})
+		say(true, fmt.Sprintf("removed the link %s → %s account %s", ln.Email, ln.Target, ln.Account))
 	case opImport:
 		l.importing = ""
 		sum := msg.sum
 		l.imported, l.importErr = &sum, ""
 		if sum.Linked() > 0 {
-			l.seq++
+			l.c.send(linkStoredMsg{})
 		}
 		if msg.err != nil {
-			m.logErr("import links", msg.err)
+			l.c.logErr("import links", msg.err)
 			l.importErr = msg.err.Error()
-			m.setStatus(false, fmt.Sprintf("import of %s: %v", op.path, msg.err))
+			say(false, fmt.Sprintf("import of %s: %v", op.path, msg.err))
 			break
 		}
 		var unread []string
@@ -279,53 +276,22 @@ func (l *linksScreen) onOp(msg linkOpMsg) tea.Cmd {
 		if len(unread) > 0 {
 			msgText += "; nothing imported to " + strings.Join(unread, ", ") + " (not read)"
 		}
-		m.setStatus(len(unread) == 0, msgText)
+		say(len(unread) == 0, msgText)
 	}
-	cmds := []tea.Cmd{}
 	switch {
 	case msg.replanErr != nil:
-		m.logErr("replan", msg.replanErr)
-		m.setStatus(false, m.status+fmt.Sprintf("; the plan could not be made again (%v): r refreshes", msg.replanErr))
-	case msg.replanned && msg.gen == m.gen:
-		m.shownReq = max(m.shownReq, msg.req)
-		cmds = append(cmds, m.setData(msg.data))
+		l.c.logErr("replan", msg.replanErr)
+		say(false, said+fmt.Sprintf("; the plan could not be made again (%v): r refreshes", msg.replanErr))
 	case msg.replanned:
-		cmds = append(cmds, m.replan()) // a refresh replaced the data meanwhile
+		// The root shows it (or plans again when a refresh replaced the
+		// data meanwhile); the next change starts from the data shown then.
+		l.c.send(replannedMsg{req: msg.req, gen: msg.gen, data: msg.data})
+		l.c.send(nextLinkOpMsg{})
+		return nil
 	default:
 		l.arrange() // nothing changed: the pending row comes back
 	}
-	cmds = append(cmds, l.next())
-	return tea.Batch(cmds...)
-}
-
-// replan plans the data shown again with the links stored now.
-func (m *Model) replan() tea.Cmd {
-	if m.data == nil {
-		return nil
-	}
-	req := m.nextReq()
-	m.links.replanReq = req
-	be, ctx, gen, d := m.opt.Backend, m.ctx, m.gen, *m.data
-	return func() tea.Msg {
-		nd, err := be.Replan(ctx, d)
-		return replanMsg{req: req, gen: gen, data: nd, err: err}
-	}
-}
-
-func (m *Model) onReplan(msg replanMsg) tea.Cmd {
-	if msg.req != m.links.replanReq {
-		return nil
-	}
-	if msg.err != nil {
-		m.logErr("replan", msg.err)
-		m.setStatus(false, fmt.Sprintf("the plan could not be made again after the link change (%v): r refreshes", msg.err))
-		return nil
-	}
-	if msg.gen != m.gen {
-		return m.replan()
-	}
-	m.shownReq = max(m.shownReq, msg.req)
-	return m.setData(msg.data)
+	return l.next()
 }
 
 // linkText names a link as `links add` prints it: the e-mail, the member
@@ -357,17 +323,17 @@ func plural(n int, what string) string {
 // pickByHand links the cursor's member to an account chosen from its
 // target's list (p): for a member no suggestion fits.
 func (l *linksScreen) pickByHand() tea.Cmd {
-	m := l.m
 	r := l.current()
 	if r == nil {
-		m.setStatus(false, "no member without an account")
+		l.c.status(false, "no member without an account")
 		return nil
 	}
-	if l.drawn.gen != m.gen || !l.drawnRow(r.key) {
-		m.setStatus(false, "the row under the cursor changed since it was drawn: look at it, then press p again")
+	if l.drawn.gen != l.gen || !l.drawnRow(r.key) {
+		l.c.status(false, "the row under the cursor changed since it was drawn: look at it, then press p again")
 		return nil
 	}
 	c := pickCand{email: r.email, memberID: r.memberID, name: r.name, target: r.target, kind: plan.Missing,
 		reason: "valid member with no account on this target"}
-	return m.pick.open([]pickCand{c}, screenLinks, string(r.email))
+	l.c.send(pickMsg{cands: []pickCand{c}, from: screenLinks, what: string(r.email)})
+	return nil
 }

@@ -52,10 +52,10 @@ func chosen(t *testing.T, m *Model) identity.Suggestion {
 func openLinks(t *testing.T, be *fakeBackend) *Model {
 	t.Helper()
 	m := newTestModel(t, be, 80, 24)
-	m.opt.User = "mojca"
+	m.c.opt.User = "mojca"
 	press(t, m, "L")
-	if m.screen != screenLinks {
-		t.Fatalf("L opened %v", m.screen)
+	if m.focusedScreen() != screenLinks {
+		t.Fatalf("L opened %v", m.focusedScreen())
 	}
 	return m
 }
@@ -98,8 +98,8 @@ func TestLinksViewListsBothSidesWithRankedSuggestions(t *testing.T) {
 		t.Fatalf("a member without a match shows a suggestion:\n%s", ansi.Strip(m.Render()))
 	}
 	press(t, m, "esc")
-	if m.screen != screenTable || m.links.active {
-		t.Fatalf("esc left the view on %v (active %v)", m.screen, m.links.active)
+	if m.focusedScreen() != screenTable || m.links.active {
+		t.Fatalf("esc left the view on %v (active %v)", m.focusedScreen(), m.links.active)
 	}
 }
 
@@ -148,8 +148,8 @@ func TestLinksConfirmStoresTheLinkAndReplans(t *testing.T) {
 	if r := m.links.current(); r == nil || r.email != "spela.11@example.si" {
 		t.Fatalf("cursor on %+v after confirming", r)
 	}
-	if !strings.Contains(m.status, "linked nika.23@example.si (member 150023, Nika Krajnc) → gym account 2023 (NIKA KRAJNC)") {
-		t.Fatalf("status %q", m.status)
+	if !strings.Contains(m.State().Status, "linked nika.23@example.si (member 150023, Nika Krajnc) → gym account 2023 (NIKA KRAJNC)") {
+		t.Fatalf("status %q", m.State().Status)
 	}
 	// The main table shows the new plan too.
 	press(t, m, "esc", "6")
@@ -167,8 +167,8 @@ func TestLinksConfirmStoresTheLinkAndReplans(t *testing.T) {
 		t.Fatalf("after undo %s on gym is %s", it.Email, it.Kind)
 	}
 	press(t, m, "u")
-	if !strings.Contains(m.status, "no link confirmed here to undo") {
-		t.Fatalf("second undo: %q", m.status)
+	if !strings.Contains(m.State().Status, "no link confirmed here to undo") {
+		t.Fatalf("second undo: %q", m.State().Status)
 	}
 }
 
@@ -186,16 +186,16 @@ func TestLinksRejectHidesThePairForTheSession(t *testing.T) {
 	if c := chosen(t, m); c.Account != "2024" {
 		t.Fatalf("after rejecting 2023 the chosen suggestion is %+v, want 2024", c)
 	}
-	if !strings.Contains(m.status, "rejected nika.23@example.si ↔ gym account 2023") {
-		t.Fatalf("status %q", m.status)
+	if !strings.Contains(m.State().Status, "rejected nika.23@example.si ↔ gym account 2023") {
+		t.Fatalf("status %q", m.State().Status)
 	}
 	// The account stays without a member: rejecting links nothing.
 	if !slices.Contains(unlinkedIDs(m), "gym/2023") {
 		t.Fatal("a rejected account left the list")
 	}
 	press(t, m, "x", "y")
-	if len(be.links) != 0 || !strings.Contains(m.status, "no suggestion to confirm") {
-		t.Fatalf("confirm with every suggestion rejected: links %v, status %q", be.links, m.status)
+	if len(be.links) != 0 || !strings.Contains(m.State().Status, "no suggestion to confirm") {
+		t.Fatalf("confirm with every suggestion rejected: links %v, status %q", be.links, m.State().Status)
 	}
 	// Hidden while the console runs, across a re-plan and re-opening.
 	press(t, m, "esc", "L")
@@ -227,7 +227,7 @@ func TestLinksImportShowsCountsAndSkips(t *testing.T) {
 		t.Fatal("i did not ask for the export's path")
 	}
 	press(t, m, "q") // typed, not quitting
-	if m.quitting {
+	if m.quitDone() {
 		t.Fatal("q quit while typing a path")
 	}
 	press(t, m, "backspace")
@@ -262,8 +262,8 @@ func TestLinksErrorsAreShownAndChangeNothing(t *testing.T) {
 		be.addErr = errors.New("store: add link <nika.23@example.si> → gym account 2023: database is read-only")
 		m := openLinks(t, be)
 		press(t, m, "y")
-		if !strings.Contains(m.status, "database is read-only") || m.statusOK {
-			t.Fatalf("status %q", m.status)
+		if !strings.Contains(m.State().Status, "database is read-only") || m.State().StatusOK {
+			t.Fatalf("status %q", m.State().Status)
 		}
 		if !slices.Contains(missingKeys(m), "nika.23@example.si@gym") || m.links.busy {
 			t.Fatalf("the member did not come back: %v", missingKeys(m))
@@ -280,8 +280,8 @@ func TestLinksErrorsAreShownAndChangeNothing(t *testing.T) {
 		typeText(t, m, "/srv/none.csv")
 		press(t, m, "enter")
 		out := ansi.Strip(m.Render())
-		if !strings.Contains(m.status, "import of /srv/none.csv: open /srv/none.csv: no such file") || !strings.Contains(out, "no such file or directory") {
-			t.Fatalf("status %q\n%s", m.status, out)
+		if !strings.Contains(m.State().Status, "import of /srv/none.csv: open /srv/none.csv: no such file") || !strings.Contains(out, "no such file or directory") {
+			t.Fatalf("status %q\n%s", m.State().Status, out)
 		}
 		if be.replans != 0 || len(m.links.missing) != 6 {
 			t.Fatalf("a failed import changed the plan: %d re-plans, %d missing", be.replans, len(m.links.missing))
@@ -292,8 +292,8 @@ func TestLinksErrorsAreShownAndChangeNothing(t *testing.T) {
 		be.replanErr = errors.New("read links: database is locked")
 		m := openLinks(t, be)
 		press(t, m, "y")
-		if len(be.links) != 1 || !strings.Contains(m.status, "could not be made again") || !strings.Contains(m.status, "r refreshes") {
-			t.Fatalf("links %v, status %q", be.links, m.status)
+		if len(be.links) != 1 || !strings.Contains(m.State().Status, "could not be made again") || !strings.Contains(m.State().Status, "r refreshes") {
+			t.Fatalf("links %v, status %q", be.links, m.State().Status)
 		}
 	})
 }

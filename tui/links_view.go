@@ -22,10 +22,9 @@ func (l *linksScreen) sugLines(h int) int { return max(2, min(6, h/5)) }
 func (l *linksScreen) importLines(h int) int { return len(l.importBlock(nil, h/4, 0)) }
 
 func (l *linksScreen) View() string {
-	m := l.m
-	s := m.styles
+	s := l.c.styles
 	w, h := l.width, l.height
-	if m.data == nil {
+	if l.data == nil {
 		return s.Dim.Render("nothing loaded yet")
 	}
 	listH := max(1, h-3-l.sugLines(h)-l.importLines(h))
@@ -70,7 +69,7 @@ func (l *linksScreen) View() string {
 	}
 	l.accOffset = max(0, min(l.accOffset, len(l.unlinked)-listH))
 
-	tw := targetWidth(m.data.Plan.Targets)
+	tw := targetWidth(l.data.Plan.Targets)
 	for i := range listH {
 		left, right := strings.Repeat(" ", lw), strings.Repeat(" ", rw)
 		if mi := l.offset + i; mi < len(l.missing) {
@@ -97,14 +96,14 @@ func (l *linksScreen) View() string {
 		out = append(out, l.suggestionLines(l.sugLines(h))...)
 	}
 	// What a link key acts on: the row and suggestion drawn now.
-	l.drawn = drawnPick{gen: m.gen}
+	l.drawn = drawnPick{gen: l.gen}
 	if r := l.current(); r != nil {
 		l.drawn.row = r.key
-		if sg := l.chosen(); sg != nil && l.sugGen == m.gen && !l.ranking {
+		if sg := l.chosen(); sg != nil && l.sugGen == l.gen && !l.ranking {
 			l.drawn.sug, l.drawn.has = *sg, true
 		}
 	}
-	out = append(out, l.importBlock(&m.styles, h/4, tw)...)
+	out = append(out, l.importBlock(&l.c.styles, h/4, tw)...)
 	for i, line := range out {
 		out[i] = clip(line, w)
 	}
@@ -112,7 +111,7 @@ func (l *linksScreen) View() string {
 }
 
 func (l *linksScreen) heading() string {
-	s := l.m.styles
+	s := l.c.styles
 	with := 0
 	for i := range l.missing {
 		if len(l.missing[i].sugs) > 0 {
@@ -166,7 +165,7 @@ func (l *linksScreen) missingLine(r *missingRow, cur bool, w, tw int) string {
 	line := mark(cur) + " " + who + " " + fit(r.target, tw) + " " + score
 	line = fit(line, w)
 	if cur {
-		return l.m.styles.Cursor.Render(line)
+		return l.c.styles.Cursor.Render(line)
 	}
 	return line
 }
@@ -189,13 +188,13 @@ func (l *linksScreen) unlinkedLine(u *unlinkedRow, sugMark string, w, tw int) st
 	}
 	line = fit(line, w)
 	if sugMark == "◆" {
-		return l.m.styles.Selected.Render(line)
+		return l.c.styles.Selected.Render(line)
 	}
 	return line
 }
 
 func (l *linksScreen) suggestionLines(n int) []string {
-	s := l.m.styles
+	s := l.c.styles
 	r := l.current()
 	if r == nil {
 		return append([]string{s.Bold.Render("Suggestions")}, make([]string, n)...)
@@ -226,7 +225,7 @@ func (l *linksScreen) suggestionLines(n int) []string {
 // members match equally, in n+1 lines (the suggestions' place): the pair,
 // how many match, and who they are.
 func (l *linksScreen) askLines(n int) []string {
-	s := l.m.styles
+	s := l.c.styles
 	a := l.ask
 	out := []string{s.Warn.Render(fmt.Sprintf("Link %s <%s> → %s account %s %q?", a.sug.MemberName, a.sug.Email, a.sug.Target, a.sug.Account, a.sug.AccountName)),
 		fmt.Sprintf("  %d members match this account equally; y links the one marked ›:", len(a.rivals))}

@@ -5,16 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/doorsync/doorsync/internal/clock"
-	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/textclean"
 )
 
@@ -40,24 +37,14 @@ type Options struct {
 	Home func() (string, error)
 }
 
-// home is Options.Home or the process's home directory.
-func (m *Model) home() func() (string, error) {
-	if m.opt.Home != nil {
-		return m.opt.Home
-	}
-	return os.UserHomeDir
-}
-
 // Model is the console's root model: the only component that returns a
 // tea.View. It routes messages to the screen that has the focus, answers
 // the keys that apply everywhere, and composes the frame: title and status
 // lines, the focused screen's View, and a footer of its ShortHelp. It is
 // used through a pointer.
 type Model struct {
-	opt    Options
-	ctx    context.Context
-	keys   KeyMap
-	styles Styles
+	// c is what the screens share and read: options, keys, styles, zone.
+	c *common
 	// helpModel draws the footer (bubbles' help over a screen's ShortHelp).
 	helpModel help.Model
 	width     int
@@ -78,23 +65,8 @@ type Model struct {
 	links    linksScreen
 	pick     pickScreen
 
-	// the data shown and the rows as the operator filtered them, shared by
-	// the screens: the detail moves the cursor, the approval reads the
-	// selection, the export writes the view
-	data    *Data
-	rows    []row
-	view    []int32 // indices into rows: the current tab and search
-	tabs    []tab
-	tab     int
-	counts  []int
-	sortBy  sortKey
-	words   []string
-	search  textinput.Model
-	finding bool
-	cursor  int
-	sel     map[string]bool // approved item ids
-	// identityRows counts the rows with an identity change (shown first).
-	identityRows int
+	// the data shown (the screens are told of it: dataMsg)
+	data *Data
 
 	// background requests
 	seq      int
@@ -108,14 +80,19 @@ type Model struct {
 	progress   map[string]Progress
 	sideOrder  []string
 
-	apply applyState // the apply running or last run
+	// inbox holds what the screens told while a message was handled
+	// (tell.go).
+	inbox []tea.Msg
 
 	// gen counts the data sets shown: work started on one generation
 	// (suggestions, a re-plan) is not applied to another.
 	gen int
-	// refreshLinks is links.seq when the refresh started: a link changed
+	// linkChanges counts the link changes stored (linkStoredMsg);
+	// refreshLinks is its value when the refresh started: a link changed
 	// since then may be missing from the refresh's plan.
+	linkChanges  int
 	refreshLinks int
+	replanReq    int
 	status       string // last notice (export written, errors)
 	statusOK     bool
 	quitAsk      bool
@@ -127,25 +104,19 @@ func New(o Options) *Model {
 	if o.Clock == nil {
 		o.Clock = clock.System{}
 	}
-	ctx := o.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	m := &Model{opt: o, ctx: ctx, keys: DefaultKeyMap(), styles: NewStyles(o.Dark), helpModel: help.New(),
-		tabs: tabs(), sel: map[string]bool{}, progress: map[string]Progress{}}
+	c := newCommon(o)
+	m := &Model{c: c, helpModel: help.New(), progress: map[string]Progress{}}
+	c.send, c.nextReq = m.send, m.nextReq
 	m.helpModel.Styles = help.DefaultStyles(o.Dark)
-	m.search = newInput("/")
-	m.search.Placeholder = "e-mail or name"
-	m.counts = make([]int, len(m.tabs))
-	m.table = tableScreen{m: m}
-	m.detail = detailScreen{m: m}
-	m.approve = approveScreen{m: m}
-	m.applying = applyScreen{m: m}
-	m.help = helpScreen{m: m}
-	m.hist = historyScreen{m: m}
-	m.export = newExportScreen(m)
-	m.links = newLinksScreen(m)
-	m.pick = newPickScreen(m)
+	m.table = newTableScreen(c)
+	m.detail = detailScreen{c: c}
+	m.approve = approveScreen{c: c}
+	m.applying = applyScreen{c: c}
+	m.help = helpScreen{c: c}
+	m.hist = historyScreen{c: c}
+	m.export = newExportScreen(c)
+	m.links = newLinksScreen(c)
+	m.pick = newPickScreen(c)
 	m.screens = [screenCount]component{screenTable: &m.table, screenDetail: &m.detail, screenApprove: &m.approve,
 		screenApply: &m.applying, screenHelp: &m.help, screenHistory: &m.hist, screenExport: &m.export, screenLinks: &m.links,
 		screenPick: &m.pick}
@@ -158,7 +129,7 @@ func (m *Model) Init() tea.Cmd {
 	// What the last fetch saved first; its request id is taken before the
 	// refresh's: a refresh shown before it arrives must win.
 	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.open()}
-	if !m.opt.NoRefresh {
+	if !m.c.opt.NoRefresh {
 		cmds = append(cmds, m.startRefresh())
 	}
 	return tea.Batch(cmds...)
@@ -169,17 +140,11 @@ func (m *Model) nextReq() int {
 	return m.seq
 }
 
-func (m *Model) logErr(what string, err error) {
-	if m.opt.Log != nil && err != nil {
-		m.opt.Log.Error(what, "err", err)
-	}
-}
-
 // open has the backend read what the last fetch saved: its plan comes
 // first, to draw at once, then the whole data.
 func (m *Model) open() tea.Cmd {
 	req := m.nextReq()
-	be, ctx, s := m.opt.Backend, m.ctx, newStream()
+	be, ctx, s := m.c.opt.Backend, m.c.ctx, newStream()
 	go func() {
 		d, err := be.Open(ctx, func(first Data) {
 			// The rest is read once the plan is shown, so that the cheap
@@ -218,11 +183,11 @@ func (m *Model) startRefresh() tea.Cmd {
 	}
 	req := m.nextReq()
 	m.refreshReq, m.refreshing = req, true
-	m.refreshLinks = m.links.seq
+	m.refreshLinks = m.linkChanges
 	m.progress, m.sideOrder = map[string]Progress{}, nil
-	ctx, cancel := context.WithCancel(m.ctx)
+	ctx, cancel := context.WithCancel(m.c.ctx)
 	m.refreshEnd = cancel
-	be, s := m.opt.Backend, newStream()
+	be, s := m.c.opt.Backend, newStream()
 	go func() {
 		defer cancel()
 		d, err := be.Refresh(ctx, func(p Progress) { s.push(refreshProgressMsg{req: req, p: p}) })
@@ -235,12 +200,66 @@ func (m *Model) startRefresh() tea.Cmd {
 // the apply), results meant for one screen to that screen whether it has
 // the focus or not, keys to onKey, anything else to the focused screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	return m, m.deliver(m.route(msg))
+}
+
+// route is Update without delivering what the screens tell (deliver).
+func (m *Model) route(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case statusMsg:
+		m.setStatus(msg.ok, msg.text)
+		return nil
+	case focusMsg:
+		m.focus(msg.to)
+		return nil
+	case askQuitMsg:
+		return m.askQuit()
+	case applyEndMsg:
+		return m.onApplyEnd(msg)
+	case waitingMsg:
+		m.waitsForData()
+		return nil
+	case overlayMsg:
+		m.overlay(msg.to)
+		return nil
+	case backMsg:
+		m.back()
+		return nil
+	case linkStoredMsg:
+		m.linkChanges++
+		return nil
+	case replannedMsg:
+		if msg.gen != m.gen {
+			return m.replan() // a refresh replaced the data meanwhile
+		}
+		m.shownReq = max(m.shownReq, msg.req)
+		return m.setData(msg.data)
+	case rowMsg, loadRowMsg:
+		return m.detail.Update(msg)
+	case stepRowMsg, toggleRowMsg, exportRowsMsg:
+		return m.table.Update(msg)
+	case approveMsg:
+		return m.approve.Update(msg)
+	case openLinksMsg, addLinkMsg, nextLinkOpMsg:
+		return m.links.Update(msg)
+	case pickMsg:
+		return m.pick.Update(msg)
+	case writeReportMsg:
+		return m.export.Update(msg)
+	case applyMsg, stopApplyMsg:
+		return m.applying.Update(msg)
+	}
+	_, c := m.update(msg)
+	return c
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.setSize(msg.Width, msg.Height)
 		return m, nil
 	case tea.BackgroundColorMsg:
-		m.styles = NewStyles(msg.IsDark())
+		m.c.styles = NewStyles(msg.IsDark())
 		m.helpModel.Styles = help.DefaultStyles(msg.IsDark())
 		return m, nil
 	case tea.KeyPressMsg:
@@ -257,7 +276,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case refreshDoneMsg:
 		return m, m.onRefreshed(msg)
 	case applyProgressMsg, applyDoneMsg:
-		return m, m.onApply(msg)
+		return m, m.applying.Update(msg)
 	case replanMsg:
 		return m, m.onReplan(msg)
 	case historyMsg, eventsMsg:
@@ -313,7 +332,7 @@ func (m *Model) onOpened(msg openedMsg) tea.Cmd {
 	}
 	if msg.err != nil {
 		m.openFailed = true
-		m.logErr("stored snapshot", msg.err)
+		m.c.logErr("stored snapshot", msg.err)
 		if !errors.Is(msg.err, ErrNoSnapshot) {
 			m.setStatus(false, "stored snapshot: "+msg.err.Error())
 		}
@@ -329,7 +348,7 @@ func (m *Model) onProgress(p Progress) {
 	}
 	m.progress[p.System] = p
 	if p.Err != nil {
-		m.logErr("refresh "+p.System, p.Err)
+		m.c.logErr("refresh "+p.System, p.Err)
 	}
 }
 
@@ -339,7 +358,7 @@ func (m *Model) onRefreshed(msg refreshDoneMsg) tea.Cmd {
 	}
 	m.refreshing = false
 	if msg.err != nil {
-		m.logErr("refresh", msg.err)
+		m.c.logErr("refresh", msg.err)
 		if !errors.Is(msg.err, context.Canceled) {
 			m.setStatus(false, "refresh failed: "+msg.err.Error())
 		}
@@ -347,74 +366,34 @@ func (m *Model) onRefreshed(msg refreshDoneMsg) tea.Cmd {
 	}
 	m.shownReq = msg.req
 	cmds := []tea.Cmd{m.setData(msg.data)}
-	if m.links.seq != m.refreshLinks {
+	if m.linkChanges != m.refreshLinks {
 		// A link changed while the sides were read: its plan may predate it.
 		cmds = append(cmds, m.replan())
 	}
 	if m.screen == screenDetail {
-		cmds = append(cmds, m.detail.load())
+		m.send(loadRowMsg{})
 	}
 	return tea.Batch(cmds...)
 }
 
-// setData replaces the plan shown, keeping the cursor on the same row and
-// only the selected items that still exist and can still be approved
-// (approvable). The identity
-// view, when open, follows (its suggestions come from the returned command).
+// setData replaces the data shown and tells every screen: the table keeps
+// its cursor's row and the selected items that still exist; the identity
+// view, when open, follows (its suggestions come from the returned
+// command).
 func (m *Model) setData(d Data) tea.Cmd {
 	m.gen++
-	var curKey string
-	if r := m.current(); r != nil {
-		curKey = r.key
-	}
 	m.data = &d
-	m.rows = buildRows(&m.data.Plan)
-	markAutoHeld(m.rows, &m.data.Plan, d.AutoHeld)
-	sortRows(m.rows, m.sortBy)
-	m.counts = tabCounts(m.rows, m.tabs)
-	m.identityRows = 0
-	for i := range m.rows {
-		if m.rows[i].identity {
-			m.identityRows++
-		}
+	m.c.zone = time.Local
+	if z := d.Plan.Zone(); z != nil {
+		m.c.zone = z
 	}
-	keep := map[string]bool{}
-	for _, it := range m.data.Plan.Items {
-		if m.sel[it.ID] && approvable(&it) {
-			keep[it.ID] = true
-		}
+	msg := dataMsg{data: m.data, gen: m.gen}
+	var cmds []tea.Cmd
+	for _, c := range m.screens {
+		cmds = append(cmds, c.Update(msg))
 	}
-	m.sel = keep
-	m.refilter()
-	if curKey != "" {
-		for i, ri := range m.view {
-			if m.rows[ri].key == curKey {
-				m.cursor = i
-				break
-			}
-		}
-	}
-	m.clampCursor()
-	if m.links.active {
-		return m.links.onData()
-	}
-	return nil
+	return tea.Batch(cmds...)
 }
-
-// refilter recomputes the visible rows after a tab, search or data change.
-func (m *Model) refilter() {
-	m.view = filterRows(m.rows, m.tabs[m.tab], m.words, m.view)
-	m.clampCursor()
-}
-
-func (m *Model) current() *row {
-	if m.cursor < 0 || m.cursor >= len(m.view) {
-		return nil
-	}
-	return &m.rows[m.view[m.cursor]]
-}
-
-func (m *Model) item(ix int32) *plan.Item { return &m.data.Plan.Items[ix] }
 
 // setStatus shows a message; errors quote servers' replies and paths, so
 // it never prints a control character or bidi override from outside.
@@ -425,11 +404,11 @@ func (m *Model) setStatus(ok bool, s string) { m.status, m.statusOK = textclean.
 // the rest to the focused screen.
 func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
-	case key.Matches(k, m.keys.ForceQuit):
+	case key.Matches(k, m.c.keys.ForceQuit):
 		switch {
-		case m.apply.running && m.quitAsk:
+		case m.applying.running() && m.quitAsk:
 			return m.onQuitAnswer(k) // a second ctrl+c confirms
-		case m.apply.running:
+		case m.applying.running():
 			return m.askQuit()
 		}
 		return m.quit()
@@ -439,23 +418,41 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.focused().Update(k)
 	}
 	switch {
-	case key.Matches(k, m.keys.Quit):
+	case key.Matches(k, m.c.keys.Quit):
 		return m.quit()
-	case key.Matches(k, m.keys.Help):
-		return m.help.open()
-	case key.Matches(k, m.keys.Refresh):
+	case key.Matches(k, m.c.keys.Help):
+		m.overlay(screenHelp)
+		return m.help.open(m.helpSections())
+	case key.Matches(k, m.c.keys.Refresh):
 		m.setStatus(true, "")
 		return m.startRefresh()
-	case key.Matches(k, m.keys.Export):
+	case key.Matches(k, m.c.keys.Export):
 		if m.waitsForData() {
 			return nil
 		}
 		return m.export.open()
-	case key.Matches(k, m.keys.History) && m.screen != screenHistory:
-		m.links.active = false // left, not covered as by help or export
+	case key.Matches(k, m.c.keys.History) && m.screen != screenHistory:
+		m.links.Update(leaveMsg{}) // left, not covered as by help or export
 		return m.hist.open()
 	}
 	return m.focused().Update(k)
+}
+
+// onApplyEnd keeps the failed and cancelled items selected, and reads
+// both sides again (or quits, when asked to while applying).
+func (m *Model) onApplyEnd(msg applyEndMsg) tea.Cmd {
+	m.table.Update(msg)
+	m.detail.Update(msg)
+	if msg.quit {
+		return m.quit()
+	}
+	if m.quitAsk {
+		// The question was about stopping this apply: it has ended.
+		m.quitAsk = false
+		m.setStatus(false, "the apply ended before the answer: the console stays open")
+	}
+	// The plan changed on the terminals: read both sides again.
+	return m.startRefresh()
 }
 
 func (m *Model) quit() tea.Cmd {
@@ -473,14 +470,13 @@ func (m *Model) askQuit() tea.Cmd {
 
 func (m *Model) onQuitAnswer(k tea.KeyPressMsg) tea.Cmd {
 	m.quitAsk = false
-	if key.Matches(k, m.keys.Confirm) || key.Matches(k, m.keys.ForceQuit) {
-		if !m.apply.running {
+	if key.Matches(k, m.c.keys.Confirm) || key.Matches(k, m.c.keys.ForceQuit) {
+		if !m.applying.running() {
 			return m.quit() // the apply ended while the question was shown
 		}
 		// Stop after the requests in flight; quit when the apply says it
 		// has stopped, so the run is recorded.
-		m.apply.quitAfter = true
-		m.apply.cancel()
+		m.send(stopApplyMsg{quit: true})
 		m.setStatus(false, "stopping after the requests in flight…")
 	}
 	return nil
@@ -498,4 +494,34 @@ func age(now, then time.Time) string {
 		return fmt.Sprintf("%d h ago", int(d.Hours()))
 	}
 	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+}
+
+// replan plans the data shown again with the links stored now.
+func (m *Model) replan() tea.Cmd {
+	if m.data == nil {
+		return nil
+	}
+	req := m.nextReq()
+	m.replanReq = req
+	be, ctx, gen, d := m.c.opt.Backend, m.c.ctx, m.gen, *m.data
+	return func() tea.Msg {
+		nd, err := be.Replan(ctx, d)
+		return replanMsg{req: req, gen: gen, data: nd, err: err}
+	}
+}
+
+func (m *Model) onReplan(msg replanMsg) tea.Cmd {
+	if msg.req != m.replanReq {
+		return nil
+	}
+	if msg.err != nil {
+		m.c.logErr("replan", msg.err)
+		m.setStatus(false, fmt.Sprintf("the plan could not be made again after the link change (%v): r refreshes", msg.err))
+		return nil
+	}
+	if msg.gen != m.gen {
+		return m.replan()
+	}
+	m.shownReq = max(m.shownReq, msg.req)
+	return m.setData(msg.data)
 }

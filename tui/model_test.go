@@ -16,8 +16,8 @@ import (
 
 func visibleKeys(m *Model) []string {
 	var out []string
-	for _, ri := range m.view {
-		out = append(out, m.rows[ri].key)
+	for _, ri := range m.table.view {
+		out = append(out, m.table.rows[ri].key)
 	}
 	return out
 }
@@ -73,7 +73,7 @@ func TestFailedTargetShowsErrorAndRestStaysUsable(t *testing.T) {
 		t.Fatalf("target error not shown:\n%s", out)
 	}
 	press(t, m, "down", "space")
-	if len(m.sel) == 0 {
+	if len(m.selectedIDs()) == 0 {
 		t.Fatal("the table is not usable with a failed target")
 	}
 }
@@ -81,36 +81,36 @@ func TestFailedTargetShowsErrorAndRestStaysUsable(t *testing.T) {
 func TestTabsSearchAndSort(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 40)}, 80, 24)
 	for _, k := range visibleKeys(m) {
-		r := m.rows[slices.IndexFunc(m.rows, func(r row) bool { return r.key == k })]
+		r := m.table.rows[slices.IndexFunc(m.table.rows, func(r row) bool { return r.key == k })]
 		if r.kinds&actionBits() == 0 {
 			t.Errorf("needs action shows %s of kind %s", k, r.kind)
 		}
 	}
 	press(t, m, "4") // shorten
-	for _, ri := range m.view {
-		if m.rows[ri].kinds&kindBit(plan.Shorten) == 0 {
-			t.Errorf("shorten tab shows %s", m.rows[ri].key)
+	for _, ri := range m.table.view {
+		if m.table.rows[ri].kinds&kindBit(plan.Shorten) == 0 {
+			t.Errorf("shorten tab shows %s", m.table.rows[ri].key)
 		}
 	}
-	if len(m.view) != 7 {
-		t.Errorf("shorten tab has %d rows, want 7", len(m.view))
+	if m.State().Rows != 7 {
+		t.Errorf("shorten tab has %d rows, want 7", m.State().Rows)
 	}
 	press(t, m, "0", "/")
 	typeText(t, m, "ČEH žiga") // any case and diacritics, any order
-	if len(m.view) != 5 {
-		t.Fatalf("search found %d rows, want the 5 Žiga Čeh: %v", len(m.view), visibleKeys(m))
+	if m.State().Rows != 5 {
+		t.Fatalf("search found %d rows, want the 5 Žiga Čeh: %v", m.State().Rows, visibleKeys(m))
 	}
 	press(t, m, "enter", "esc")
-	if len(m.view) != 43 {
-		t.Fatalf("esc did not clear the search: %d rows", len(m.view))
+	if m.State().Rows != 43 {
+		t.Fatalf("esc did not clear the search: %d rows", m.State().Rows)
 	}
 	press(t, m, "/")
 	typeText(t, m, "дмитрий")
-	if len(m.view) != 5 {
-		t.Fatalf("Cyrillic search found %d rows", len(m.view))
+	if m.State().Rows != 5 {
+		t.Fatalf("Cyrillic search found %d rows", m.State().Rows)
 	}
 	press(t, m, "esc", "s", "s", "s") // difference: largest first
-	first := m.rows[m.view[0]]
+	first := (*m.shownRows()[0])
 	if abs(first.diff) != 40 {
 		t.Fatalf("sort by difference puts %s (%+d) first", first.key, first.diff)
 	}
@@ -121,8 +121,8 @@ func TestSelectApproveApplyAndRetryFailed(t *testing.T) {
 	be := &fakeBackend{stored: d, fresh: d}
 	m := newTestModel(t, be, 80, 24)
 	press(t, m, "a")
-	if m.screen != screenTable || !strings.Contains(m.status, "nothing selected") {
-		t.Fatalf("approve with nothing selected opened %v: %q", m.screen, m.status)
+	if m.focusedScreen() != screenTable || !strings.Contains(m.State().Status, "nothing selected") {
+		t.Fatalf("approve with nothing selected opened %v: %q", m.focusedScreen(), m.State().Status)
 	}
 	press(t, m, "2") // extend tab
 	press(t, m, "A")
@@ -130,22 +130,22 @@ func TestSelectApproveApplyAndRetryFailed(t *testing.T) {
 	for _, it := range d.Plan.Items {
 		if it.Kind == plan.Extend {
 			ext++
-			if !m.sel[it.ID] {
+			if !m.selectedIDs()[it.ID] {
 				t.Errorf("select all missed %s on %s", it.Email, it.Target)
 			}
 		}
 	}
-	if len(m.sel) != ext {
-		t.Fatalf("select all chose %d items, want the %d extend items", len(m.sel), ext)
+	if len(m.selectedIDs()) != ext {
+		t.Fatalf("select all chose %d items, want the %d extend items", len(m.selectedIDs()), ext)
 	}
 	var failing string
-	for id := range m.sel {
+	for id := range m.selectedIDs() {
 		failing = id
 		break
 	}
 	be.failIDs = map[string]bool{failing: true}
 	press(t, m, "a")
-	if m.screen != screenApprove {
+	if m.focusedScreen() != screenApprove {
 		t.Fatal("a did not open the approval dialog")
 	}
 	out := ansi.Strip(m.Render())
@@ -159,8 +159,8 @@ func TestSelectApproveApplyAndRetryFailed(t *testing.T) {
 	if len(be.applied) != 1 || len(be.applied[0]) != ext {
 		t.Fatalf("backend got %v", be.applied)
 	}
-	if len(m.sel) != 1 || !m.sel[failing] {
-		t.Fatalf("after apply the selection is %v, want only the failed item", m.sel)
+	if len(m.selectedIDs()) != 1 || !m.selectedIDs()[failing] {
+		t.Fatalf("after apply the selection is %v, want only the failed item", m.selectedIDs())
 	}
 	out = ansi.Strip(m.Render())
 	if !strings.Contains(out, "failed") || !strings.Contains(out, "deviceBusy") {
@@ -175,8 +175,8 @@ func TestToggleOnRowWithoutWritesSaysWhy(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
 	press(t, m, "6") // missing
 	press(t, m, "space")
-	if len(m.sel) != 0 || !strings.Contains(m.status, "nothing to apply") {
-		t.Fatalf("toggle on a missing row: sel %v status %q", m.sel, m.status)
+	if len(m.selectedIDs()) != 0 || !strings.Contains(m.State().Status, "nothing to apply") {
+		t.Fatalf("toggle on a missing row: sel %v status %q", m.selectedIDs(), m.State().Status)
 	}
 }
 
@@ -184,25 +184,25 @@ func TestQuitAsksWhileApplying(t *testing.T) {
 	d := fixtureData(t, 12)
 	m := newTestModel(t, &fakeBackend{stored: d}, 80, 24)
 	ctx, cancel := context.WithCancel(context.Background())
-	m.apply = applyState{req: 99, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
-	m.screen = screenApply
+	m.applying.a = applyState{req: 99, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	m.focus(screenApply)
 	press(t, m, "q")
-	if !m.quitAsk || m.quitting {
+	if !m.quitAsked() || m.quitDone() {
 		t.Fatal("q while applying did not ask")
 	}
 	press(t, m, "n")
-	if m.quitAsk || ctx.Err() != nil {
+	if m.quitAsked() || ctx.Err() != nil {
 		t.Fatal("n did not keep applying")
 	}
 	press(t, m, "q", "y")
 	if ctx.Err() == nil {
 		t.Fatal("y did not stop the apply")
 	}
-	if m.quitting {
+	if m.quitDone() {
 		t.Fatal("quit before the apply stopped")
 	}
 	_, c := m.Update(applyDoneMsg{req: 99})
-	if c == nil || !m.quitting {
+	if c == nil || !m.quitDone() {
 		t.Fatal("did not quit once the apply stopped")
 	}
 }
@@ -210,7 +210,7 @@ func TestQuitAsksWhileApplying(t *testing.T) {
 func TestExportWritesWhereItSays(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
 	press(t, m, "2", "e")
-	if m.screen != screenExport {
+	if m.focusedScreen() != screenExport {
 		t.Fatal("e did not open the export prompt")
 	}
 	def := m.export.input.Value()
@@ -220,8 +220,8 @@ func TestExportWritesWhereItSays(t *testing.T) {
 	path := filepath.Join(filepath.Dir(def), "view.md")
 	m.export.input.SetValue(path)
 	press(t, m, "enter")
-	if !strings.Contains(m.status, "report written to "+path) {
-		t.Fatalf("status %q", m.status)
+	if !strings.Contains(m.State().Status, "report written to "+path) {
+		t.Fatalf("status %q", m.State().Status)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -233,8 +233,8 @@ func TestExportWritesWhereItSays(t *testing.T) {
 	press(t, m, "e")
 	m.export.input.SetValue(filepath.Join(filepath.Dir(def), "x.pdf"))
 	press(t, m, "enter")
-	if !strings.Contains(m.status, "unknown extension") {
-		t.Fatalf("status %q", m.status)
+	if !strings.Contains(m.State().Status, "unknown extension") {
+		t.Fatalf("status %q", m.State().Status)
 	}
 }
 
@@ -242,13 +242,13 @@ func TestExportWritesWhereItSays(t *testing.T) {
 func TestExportToHome(t *testing.T) {
 	home := t.TempDir()
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
-	m.opt.Home = func() (string, error) { return home, nil }
+	m.c.opt.Home = func() (string, error) { return home, nil }
 	press(t, m, "e")
 	m.export.input.SetValue("~/view.md")
 	press(t, m, "enter")
 	want := filepath.Join(home, "view.md")
-	if !strings.Contains(m.status, "report written to "+want) {
-		t.Fatalf("status %q, want the report in %s", m.status, want)
+	if !strings.Contains(m.State().Status, "report written to "+want) {
+		t.Fatalf("status %q, want the report in %s", m.State().Status, want)
 	}
 	if _, err := os.Stat(want); err != nil {
 		t.Fatal(err)
@@ -256,8 +256,8 @@ func TestExportToHome(t *testing.T) {
 	press(t, m, "e")
 	m.export.input.SetValue("~ana/view.md")
 	press(t, m, "enter")
-	if !strings.Contains(m.status, `~user is not supported`) {
-		t.Fatalf("status %q", m.status)
+	if !strings.Contains(m.State().Status, `~user is not supported`) {
+		t.Fatalf("status %q", m.State().Status)
 	}
 }
 
@@ -273,14 +273,14 @@ func TestResizeKeepsFrame(t *testing.T) {
 func TestSearchTypesJAndK(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
 	press(t, m, "/", "j", "k")
-	if got := m.search.Value(); got != "jk" {
+	if got := m.table.search.Value(); got != "jk" {
 		t.Fatalf("search holds %q after typing j and k, want %q", got, "jk")
 	}
-	if !m.finding {
+	if !m.table.finding {
 		t.Fatal("typing j or k ended the search")
 	}
 	press(t, m, "enter")
-	if m.finding {
+	if m.table.finding {
 		t.Fatal("enter must end the search")
 	}
 }
@@ -291,24 +291,24 @@ func TestSearchTypesJAndK(t *testing.T) {
 func TestSecondCtrlCConfirmsQuitWhileApplying(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
 	ctx, cancel := context.WithCancel(context.Background())
-	m.apply = applyState{req: 99, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
-	m.screen = screenApply
+	m.applying.a = applyState{req: 99, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	m.focus(screenApply)
 	press(t, m, "ctrl+c")
-	if !m.quitAsk || ctx.Err() != nil {
+	if !m.quitAsked() || ctx.Err() != nil {
 		t.Fatal("the first ctrl+c did not ask")
 	}
 	press(t, m, "ctrl+c")
-	if ctx.Err() == nil || !m.apply.quitAfter {
+	if ctx.Err() == nil || !m.applying.a.quitAfter {
 		t.Fatal("the second ctrl+c did not stop the apply to quit")
 	}
 
 	m2 := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
 	_, cancel2 := context.WithCancel(context.Background())
-	m2.apply = applyState{req: 7, running: true, end: cancel2, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	m2.applying.a = applyState{req: 7, running: true, end: cancel2, targets: map[string]ApplyProgress{}, status: map[string]string{}}
 	press(t, m2, "q")
-	m2.apply.running = false // the apply ended while the question was shown
+	m2.applying.a.running = false // the apply ended while the question was shown
 	press(t, m2, "y")
-	if !m2.quitting {
+	if !m2.quitDone() {
 		t.Fatal("y after the apply ended did not quit")
 	}
 }
@@ -320,19 +320,19 @@ func TestQuitQuestionEndsWithTheApply(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
 	_, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	m.apply = applyState{req: 7, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
-	m.screen = screenApply
+	m.applying.a = applyState{req: 7, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	m.focus(screenApply)
 	press(t, m, "q")
 	if !strings.Contains(ansi.Strip(m.Render()), "Quit") {
 		t.Fatalf("q while applying did not ask:\n%s", ansi.Strip(m.Render()))
 	}
 	m.Update(applyDoneMsg{req: 7, res: ApplyResult{Summary: "3 applied, 0 failed, 0 stale, 0 held"}})
 	frame := ansi.Strip(m.Render())
-	if m.quitAsk || m.quitting || strings.Contains(frame, "stop after the requests in flight?") {
-		t.Fatalf("the question outlived the apply (asking %v, quitting %v):\n%s", m.quitAsk, m.quitting, frame)
+	if m.quitAsked() || m.quitDone() || strings.Contains(frame, "stop after the requests in flight?") {
+		t.Fatalf("the question outlived the apply (asking %v, quitting %v):\n%s", m.quitAsked(), m.quitDone(), frame)
 	}
-	if !strings.Contains(m.status, "the apply ended before the answer") {
-		t.Errorf("the status does not say what became of the question: %q", m.status)
+	if !strings.Contains(m.State().Status, "the apply ended before the answer") {
+		t.Errorf("the status does not say what became of the question: %q", m.State().Status)
 	}
 }
 
@@ -343,10 +343,10 @@ func TestApplyClearsTheOldStatus(t *testing.T) {
 	be := &fakeBackend{stored: d, fresh: d, applyGate: make(chan struct{})}
 	m := newTestModel(t, be, 80, 24)
 	press(t, m, "2", "A")
-	if !strings.Contains(m.status, "selected") {
-		t.Fatalf("select all said %q", m.status)
+	if !strings.Contains(m.State().Status, "selected") {
+		t.Fatalf("select all said %q", m.State().Status)
 	}
-	old := m.status
+	old := m.State().Status
 	press(t, m, "a")
 	_, next := m.Update(keyMsg("y"))
 	if strings.Contains(ansi.Strip(m.Render()), old) {
@@ -358,7 +358,7 @@ func TestApplyClearsTheOldStatus(t *testing.T) {
 		t.Errorf("%q shown after the apply:\n%s", old, ansi.Strip(m.Render()))
 	}
 	press(t, m, "esc")
-	if m.screen != screenTable || strings.Contains(ansi.Strip(m.Render()), old) {
+	if m.focusedScreen() != screenTable || strings.Contains(ansi.Strip(m.Render()), old) {
 		t.Errorf("%q back in the table:\n%s", old, ansi.Strip(m.Render()))
 	}
 }

@@ -22,8 +22,8 @@ func TestPastedPathsReachThePrompts(t *testing.T) {
 		t.Fatalf("export prompt holds %q after the paste, want %q", got, path)
 	}
 	press(t, m, "enter")
-	if !strings.Contains(m.status, "report written to "+path) {
-		t.Fatalf("status %q", m.status)
+	if !strings.Contains(m.State().Status, "report written to "+path) {
+		t.Fatalf("status %q", m.State().Status)
 	}
 
 	be := newLinksBackend(t)

@@ -23,14 +23,17 @@ import (
 // whose y stores a confirmed link carrying the member id and the names
 // shown. Like the identity view, it acts only on what it drew.
 type pickScreen struct {
-	m             *Model
+	c             *common
 	width, height int
 
-	back  screen // where esc and a link return
-	step  pickStep
-	gen   int // the data generation the lists were made from
-	cands []pickCand
-	ci    int // the chosen candidate (stepAccount, stepConfirm)
+	back screen // where esc and a link return
+	step pickStep
+	gen  int // the data generation the lists were made from
+	// the data shown and its generation (dataMsg)
+	data    *Data
+	dataGen int
+	cands   []pickCand
+	ci      int // the chosen candidate (stepAccount, stepConfirm)
 
 	accs           []pickAcc
 	view           []int // indices into accs matching the search
@@ -78,8 +81,8 @@ type pickAcc struct {
 	find  string  // folded id, name, e-mail and owner, for the search
 }
 
-func newPickScreen(m *Model) pickScreen {
-	return pickScreen{m: m, search: newInput("/")}
+func newPickScreen(c *common) pickScreen {
+	return pickScreen{c: c, search: newInput("/")}
 }
 
 // pickSearchHint is drawn in place of the empty search: the input's own
@@ -90,25 +93,25 @@ const pickSearchHint = "type to search by account name, id or e-mail"
 // hasAccountList reports whether a target has a list of accounts to pick
 // from: read, with accounts, and not NTK (an access list doorsync writes,
 // no accounts of its own).
-func (m *Model) hasAccountList(name string) bool {
-	for _, t := range m.data.Plan.Targets {
+func hasAccountList(d *Data, name string) bool {
+	for _, t := range d.Plan.Targets {
 		if t.Name == name && (t.System == "ntk" || t.Error != "") {
 			return false
 		}
 	}
-	return len(m.data.Accounts[name]) > 0
+	return len(d.Accounts[name]) > 0
 }
 
 // candidates are the row's items a link can resolve: ambiguous ones first,
 // then members without an account; each needs an e-mail and a member id.
-func (m *Model) candidates(r *row) []pickCand {
+func candidates(d *Data, r *row) []pickCand {
 	var out []pickCand
 	for _, ix := range r.items {
-		it := m.item(ix)
+		it := &d.Plan.Items[ix]
 		if (it.Kind != plan.Ambiguous && it.Kind != plan.Missing) || it.Email == "" || it.MemberID == "" {
 			continue
 		}
-		out = append(out, pickCand{email: it.Email, memberID: it.MemberID, name: cmp.Or(it.Name, m.memberName(it.MemberID)),
+		out = append(out, pickCand{email: it.Email, memberID: it.MemberID, name: cmp.Or(it.Name, memberName(d, it.MemberID)),
 			target: it.Target, kind: it.Kind, reason: it.Reason, account: it.Account})
 	}
 	slices.SortStableFunc(out, func(a, b pickCand) int {
@@ -118,8 +121,8 @@ func (m *Model) candidates(r *row) []pickCand {
 	return out
 }
 
-func (m *Model) memberName(id string) string {
-	for _, mb := range m.data.Members {
+func memberName(d *Data, id string) string {
+	for _, mb := range d.Members {
 		if mb.ID == id {
 			return mb.Name()
 		}
@@ -129,12 +132,11 @@ func (m *Model) memberName(id string) string {
 
 // openPick starts resolving the candidates by hand over the screen from.
 func (p *pickScreen) open(cands []pickCand, from screen, what string) tea.Cmd {
-	m := p.m
-	if m.waitsForData() {
+	if p.c.waits(p.data) {
 		return nil
 	}
 	if len(cands) == 0 {
-		m.setStatus(false, what+": no ambiguous or missing member here to link by hand")
+		p.c.status(false, what+": no ambiguous or missing member here to link by hand")
 		return nil
 	}
 	// Only targets with accounts to pick from are offered; several are
@@ -142,21 +144,21 @@ func (p *pickScreen) open(cands []pickCand, from screen, what string) tea.Cmd {
 	var none []string
 	kept := cands[:0:0]
 	for _, c := range cands {
-		if m.hasAccountList(c.target) {
+		if hasAccountList(p.data, c.target) {
 			kept = append(kept, c)
 		} else if !slices.Contains(none, c.target) {
 			none = append(none, c.target)
 		}
 	}
 	if len(kept) == 0 {
-		m.setStatus(false, fmt.Sprintf("%s: nothing to link by hand: %s %s no accounts to pick from", what, strings.Join(none, ", "),
+		p.c.status(false, fmt.Sprintf("%s: nothing to link by hand: %s %s no accounts to pick from", what, strings.Join(none, ", "),
 			map[bool]string{true: "has", false: "have"}[len(none) == 1]))
 		return nil
 	}
 	cands = kept
-	p.back, p.cands, p.gen, p.ci, p.cursor, p.offset, p.drawn = from, cands, m.gen, 0, 0, 0, ""
-	m.focus(screenPick)
-	m.setStatus(true, "")
+	p.back, p.cands, p.gen, p.ci, p.cursor, p.offset, p.drawn = from, cands, p.dataGen, 0, 0, 0, ""
+	p.c.send(focusMsg{screenPick})
+	p.c.status(true, "")
 	if len(cands) == 1 {
 		p.toAccounts()
 		return p.search.Focus()
@@ -171,7 +173,6 @@ func (p *pickScreen) open(cands []pickCand, from screen, what string) tea.Cmd {
 // whose names share a word with the member's, then the rest, each group
 // by name.
 func (p *pickScreen) toAccounts() {
-	m := p.m
 	c := p.cands[p.ci]
 	p.step, p.cursor, p.offset = stepAccount, 0, 0
 	p.search.SetValue("")
@@ -180,12 +181,12 @@ func (p *pickScreen) toAccounts() {
 	if c.account != "" {
 		finds[c.account] = true
 	}
-	for _, x := range identity.NewResolver(m.data.Links, m.data.Accounts).Resolve(c.target, c.email) {
+	for _, x := range identity.NewResolver(p.data.Links, p.data.Accounts).Resolve(c.target, c.email) {
 		finds[x.Account] = true
 	}
 	owners := map[string][]string{}
-	for i := range m.data.Plan.Items {
-		it := &m.data.Plan.Items[i]
+	for i := range p.data.Plan.Items {
+		it := &p.data.Plan.Items[i]
 		if it.Target == c.target && it.Account != "" && it.Kind != plan.Unlinked && it.MemberID != c.memberID {
 			// Named by e-mail, by name when it shares the member's (a family).
 			o := cmp.Or(string(it.Email), it.Name)
@@ -198,10 +199,10 @@ func (p *pickScreen) toAccounts() {
 		}
 	}
 	who := identity.ParseName(c.name)
-	zone := m.zone()
+	zone := p.c.zone
 	f := folder{seen: map[string]string{}}
 	p.accs = p.accs[:0]
-	for _, a := range m.data.Accounts[c.target] {
+	for _, a := range p.data.Accounts[c.target] {
 		pa := pickAcc{id: a.ID, name: a.Name, email: a.Email, end: accEnd(a, zone), owner: strings.Join(owners[a.ID], ", "),
 			fold: f.fold(a.Name)}
 		an := identity.ParseName(a.Name)
@@ -250,11 +251,15 @@ func (p *pickScreen) capturing() bool { return true }
 
 func (p *pickScreen) close() {
 	p.search.Blur()
-	p.m.focus(p.back)
+	p.c.send(focusMsg{p.back})
 }
 
 func (p *pickScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case dataMsg:
+		p.data, p.dataGen = msg.data, msg.gen
+	case pickMsg:
+		return p.open(msg.cands, msg.from, msg.what)
 	case tea.KeyPressMsg:
 		return p.onKey(msg)
 	case tea.PasteMsg:
@@ -289,13 +294,12 @@ func (p *pickScreen) drawnKey() string {
 // seen reports whether what the cursor is on was drawn, and says so when
 // not (two keys read in one go, or the data changed under the dialog).
 func (p *pickScreen) seen() bool {
-	m := p.m
 	switch {
-	case p.gen != m.gen:
-		m.setStatus(false, "the data changed while picking: esc, then p to pick again")
+	case p.gen != p.dataGen:
+		p.c.status(false, "the data changed while picking: esc, then p to pick again")
 		return false
 	case p.drawn == "" || p.drawn != p.drawnKey():
-		m.setStatus(false, "the row under the cursor changed since it was drawn: look at it, then press the key again")
+		p.c.status(false, "the row under the cursor changed since it was drawn: look at it, then press the key again")
 		return false
 	}
 	return true
@@ -312,7 +316,7 @@ func (p *pickScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (p *pickScreen) onMemberKey(k tea.KeyPressMsg) tea.Cmd {
-	keys := &p.m.keys
+	keys := &p.c.keys
 	switch {
 	case key.Matches(k, keys.Back):
 		p.close()
@@ -333,7 +337,7 @@ func (p *pickScreen) onMemberKey(k tea.KeyPressMsg) tea.Cmd {
 // onAccountKey: printable keys are the search's (j, k and y are letters
 // of names); the rest move, choose or go back.
 func (p *pickScreen) onAccountKey(k tea.KeyPressMsg) tea.Cmd {
-	keys := &p.m.keys
+	keys := &p.c.keys
 	if k.Text != "" {
 		var c tea.Cmd
 		p.search, c = p.search.Update(k)
@@ -364,7 +368,7 @@ func (p *pickScreen) onAccountKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.Choose):
 		a := p.current()
 		if a == nil {
-			p.m.setStatus(false, "no account matches the search")
+			p.c.status(false, "no account matches the search")
 			return nil
 		}
 		if !p.seen() {
@@ -393,12 +397,11 @@ func (p *pickScreen) setWords() {
 }
 
 func (p *pickScreen) onConfirmKey(k tea.KeyPressMsg) tea.Cmd {
-	m := p.m
 	switch {
-	case key.Matches(k, m.keys.Cancel):
+	case key.Matches(k, p.c.keys.Cancel):
 		p.step = stepAccount
 		return p.search.Focus()
-	case key.Matches(k, m.keys.Confirm):
+	case key.Matches(k, p.c.keys.Confirm):
 		if !p.seen() {
 			return nil
 		}
@@ -407,10 +410,11 @@ func (p *pickScreen) onConfirmKey(k tea.KeyPressMsg) tea.Cmd {
 		// in the question: the member's and the account's as listed.
 		ln := identity.Link{Email: c.email, Target: c.target, Account: a.id, MemberID: c.memberID,
 			MemberName: c.name, AccountName: a.name, Origin: identity.Confirmed,
-			CreatedAt: m.opt.Clock.Now(), CreatedBy: m.opt.User,
+			CreatedAt: p.c.opt.Clock.Now(), CreatedBy: p.c.opt.User,
 			Note: fmt.Sprintf("console: picked by hand (%s), account name %q", kindLabel(c.kind), a.name)}
 		p.close()
-		return m.links.queueAdd(ln, missingKey(c.email, c.memberID, c.target))
+		p.c.send(addLinkMsg{link: ln, rowKey: missingKey(c.email, c.memberID, c.target)})
+		return nil
 	}
 	return nil
 }
@@ -419,7 +423,7 @@ func (p *pickScreen) onConfirmKey(k tea.KeyPressMsg) tea.Cmd {
 func (p *pickScreen) listHeight() int { return max(1, p.height-5) }
 
 func (p *pickScreen) ShortHelp() []key.Binding {
-	k := &p.m.keys
+	k := &p.c.keys
 	switch p.step {
 	case stepMember:
 		return fitHints([]hint{{k.Choose, 0}, {k.Down, 2}, {k.Back, 0}}, p.width)
@@ -431,7 +435,7 @@ func (p *pickScreen) ShortHelp() []key.Binding {
 
 // FullHelp: choosing (the moves are the table's; typing searches).
 func (p *pickScreen) FullHelp() [][]key.Binding {
-	k := &p.m.keys
+	k := &p.c.keys
 	return [][]key.Binding{{k.Choose}}
 }
 
@@ -457,7 +461,7 @@ func (p *pickScreen) View() string {
 }
 
 func (p *pickScreen) memberLines() []string {
-	s := p.m.styles
+	s := p.c.styles
 	c0 := p.cands[0]
 	question := "which member, on which target?"
 	if !slices.ContainsFunc(p.cands, func(c pickCand) bool { return c.memberID != c0.memberID }) {
@@ -479,7 +483,7 @@ func (p *pickScreen) memberLines() []string {
 }
 
 func (p *pickScreen) accountLines() []string {
-	s := p.m.styles
+	s := p.c.styles
 	c := p.cands[p.ci]
 	w := p.width
 	out := []string{s.Title.Render("Link by hand") + "  " + fmt.Sprintf("%s <%s>, member %s, on %s", c.name, c.email, c.memberID, c.target),
@@ -529,13 +533,13 @@ func (p *pickScreen) accountLines() []string {
 // searchLine is the search box, or a hint while nothing is typed.
 func (p *pickScreen) searchLine() string {
 	if p.search.Value() == "" {
-		return p.search.Prompt + p.m.styles.Dim.Render("("+pickSearchHint+")")
+		return p.search.Prompt + p.c.styles.Dim.Render("("+pickSearchHint+")")
 	}
 	return p.search.View()
 }
 
 func (p *pickScreen) confirmLines() []string {
-	s := p.m.styles
+	s := p.c.styles
 	c, a := p.cands[p.ci], p.chosen
 	out := []string{s.Title.Render("Link by hand") + "  " + s.Warn.Render("link this member to this account?"), "",
 		fmt.Sprintf("  member   %s <%s>, member %s", c.name, c.email, c.memberID),
@@ -567,5 +571,13 @@ func (p *pickScreen) confirmLines() []string {
 		// (docs/identity.md): the one it belonged to loses it.
 		warn(fmt.Sprintf("account %s is %s's now: linking it takes it from them", a.id, a.owner))
 	}
-	return append(out, "  y stores a confirmed link by "+cmp.Or(p.m.opt.User, "you")+"; n goes back to the list")
+	return append(out, "  y stores a confirmed link by "+cmp.Or(p.c.opt.User, "you")+"; n goes back to the list")
+}
+
+// prompt asks the question of the last step.
+func (p *pickScreen) prompt() string {
+	if p.step == stepConfirm {
+		return p.c.styles.Warn.Render("Link by hand? y/n")
+	}
+	return ""
 }

@@ -13,9 +13,9 @@ import (
 func cursorOn(t *testing.T, m *Model, email string) {
 	t.Helper()
 	press(t, m, "0")
-	for i, ri := range m.view {
-		if string(m.rows[ri].email) == email {
-			m.cursor = i
+	for i, ri := range m.table.view {
+		if string(m.table.rows[ri].email) == email {
+			m.table.cursor = i
 			m.Render()
 			return
 		}
@@ -31,8 +31,8 @@ func TestPickListsTheMembersOwnNameFirst(t *testing.T) {
 	m := newTestModel(t, be, 80, 24)
 	cursorOn(t, m, "kralj@example.si")
 	press(t, m, "p")
-	if m.screen != screenPick || m.pick.step != stepMember {
-		t.Fatalf("p: screen %v, step %v (%q)", m.screen, m.pick.step, m.status)
+	if m.focusedScreen() != screenPick || m.pick.step != stepMember {
+		t.Fatalf("p: screen %v, step %v (%q)", m.focusedScreen(), m.pick.step, m.State().Status)
 	}
 	for m.pick.cands[m.pick.ci].name != "Sin Kralj" || m.pick.cands[m.pick.ci].target != "gym" {
 		if m.pick.ci == len(m.pick.cands)-1 {
@@ -80,8 +80,8 @@ func TestPickListsTheMembersOwnNameFirst(t *testing.T) {
 	if len(be.links) != 1 || be.links[0].Account != "2042" || be.links[0].MemberID != "990011" {
 		t.Fatalf("links %+v", be.links)
 	}
-	if want := "linked kralj@example.si (member 990011, Sin Kralj) → gym account 2042 (SIN KRALJ)"; !strings.Contains(m.status, want) {
-		t.Errorf("status %q, want %q", m.status, want)
+	if want := "linked kralj@example.si (member 990011, Sin Kralj) → gym account 2042 (SIN KRALJ)"; !strings.Contains(m.State().Status, want) {
+		t.Errorf("status %q, want %q", m.State().Status, want)
 	}
 }
 
@@ -93,22 +93,22 @@ func TestPickAsksForTheTargetAndSkipsNTK(t *testing.T) {
 	m := newTestModel(t, withoutAccount(t, []string{"entrance", "gym", "ntk"}, "gym", "ntk"), 80, 24)
 	cursorOn(t, m, email)
 	press(t, m, "p")
-	if m.screen != screenPick || m.pick.step != stepAccount || len(m.pick.cands) != 1 || m.pick.cands[0].target != "gym" {
-		t.Fatalf("p: screen %v, step %v, candidates %+v", m.screen, m.pick.step, m.pick.cands)
+	if m.focusedScreen() != screenPick || m.pick.step != stepAccount || len(m.pick.cands) != 1 || m.pick.cands[0].target != "gym" {
+		t.Fatalf("p: screen %v, step %v, candidates %+v", m.focusedScreen(), m.pick.step, m.pick.cands)
 	}
 	// Missing on NTK only: nothing to pick from, said so.
 	m = newTestModel(t, withoutAccount(t, []string{"entrance", "ntk"}, "ntk"), 80, 24)
 	cursorOn(t, m, email)
 	press(t, m, "p")
-	if m.screen != screenTable || !strings.Contains(m.status, "ntk has no accounts to pick from") {
-		t.Fatalf("p with NTK only: screen %v, status %q", m.screen, m.status)
+	if m.focusedScreen() != screenTable || !strings.Contains(m.State().Status, "ntk has no accounts to pick from") {
+		t.Fatalf("p with NTK only: screen %v, status %q", m.focusedScreen(), m.State().Status)
 	}
 	// Missing on the gym and NEYROSS: which target?
 	m = newTestModel(t, withoutAccount(t, []string{"entrance", "gym", "neyross", "ntk"}, "gym", "neyross", "ntk"), 80, 24)
 	cursorOn(t, m, email)
 	press(t, m, "p")
-	if m.screen != screenPick || m.pick.step != stepMember || len(m.pick.cands) != 2 {
-		t.Fatalf("p on two targets: screen %v, step %v, candidates %+v", m.screen, m.pick.step, m.pick.cands)
+	if m.focusedScreen() != screenPick || m.pick.step != stepMember || len(m.pick.cands) != 2 {
+		t.Fatalf("p on two targets: screen %v, step %v, candidates %+v", m.focusedScreen(), m.pick.step, m.pick.cands)
 	}
 	out := ansi.Strip(m.Render())
 	checkFrame(t, out, 80, 24)
@@ -136,9 +136,9 @@ func TestDetailHistoryFollowsTheMembers(t *testing.T) {
 		t.Fatalf("asked for %+v", q)
 	}
 	press(t, m, "esc")
-	for i, ri := range m.view {
-		if m.rows[ri].key == "member:990001" {
-			m.cursor = i
+	for i, ri := range m.table.view {
+		if m.table.rows[ri].key == "member:990001" {
+			m.table.cursor = i
 		}
 	}
 	m.Render()

@@ -58,12 +58,12 @@ func TestLastPlanDrawnFirstThenStoredReplacesIt(t *testing.T) {
 	}
 	for _, k := range []string{"enter", "L", "e"} {
 		press(t, m, k)
-		if m.screen != screenTable || !strings.Contains(m.status, "loading the stored data") {
-			t.Errorf("%s on the stored plan alone: screen %v, status %q", k, m.screen, m.status)
+		if m.focusedScreen() != screenTable || !strings.Contains(m.State().Status, "loading the stored data") {
+			t.Errorf("%s on the stored plan alone: screen %v, status %q", k, m.focusedScreen(), m.State().Status)
 		}
 	}
 	press(t, m, "space", "a")
-	if m.screen != screenTable {
+	if m.focusedScreen() != screenTable {
 		t.Errorf("approve opened on the stored plan alone")
 	}
 	close(be.openGate)
@@ -73,8 +73,8 @@ func TestLastPlanDrawnFirstThenStoredReplacesIt(t *testing.T) {
 		t.Fatalf("the stored data did not replace the plan: partial %v, %d members", st.Partial, st.Plan.Source.Members)
 	}
 	press(t, m, "enter")
-	if m.screen != screenDetail {
-		t.Errorf("enter after the stored data: screen %v", m.screen)
+	if m.focusedScreen() != screenDetail {
+		t.Errorf("enter after the stored data: screen %v", m.focusedScreen())
 	}
 }
 

@@ -18,6 +18,7 @@ type State struct {
 	Plan       plan.Plan
 	LastApply  *ApplyResult
 	Status     string
+	StatusOK   bool   // the status is news, not an error
 	Screen     string // table, detail, approve, apply, help, history, export, links, pick
 	Links      LinksState
 }
@@ -39,8 +40,8 @@ func (s screen) String() string {
 
 // State reports the console's state.
 func (m *Model) State() State {
-	s := State{Loaded: m.data != nil, Refreshing: m.refreshing, Applying: m.apply.running, Rows: len(m.view),
-		Selected: len(m.sel), LastApply: m.apply.result, Status: m.status, Screen: m.screen.String()}
+	s := State{Loaded: m.data != nil, Refreshing: m.refreshing, Applying: m.applying.running(), Rows: m.table.shown(),
+		Selected: m.table.selectedCount(), LastApply: m.applying.result(), Status: m.status, StatusOK: m.statusOK, Screen: m.screen.String()}
 	if m.data != nil {
 		s.Stored, s.Partial, s.Plan = m.data.Stored, m.data.Partial, m.data.Plan
 	}

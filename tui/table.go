@@ -2,10 +2,12 @@ package tui
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -13,24 +15,48 @@ import (
 )
 
 // tableScreen is the home screen: the rows of the plan under a tab bar,
-// with the search typed in the status line. The rows, their filter and
-// the cursor are the root's, which the other screens share (the detail
-// moves the cursor, the export writes the rows shown); the table keeps how
-// far it is scrolled and its size.
+// with the search typed in the status line. It owns the rows, their
+// filter (tab, search words, sort), the cursor and the selection; other
+// screens ask it by message (table_state.go): the detail moves the cursor
+// and toggles its row, the export asks for the rows shown, an apply's end
+// says which items stay selected.
 type tableScreen struct {
-	m             *Model
+	c             *common
 	width, height int
 	offset        int // the first row shown
+
+	data *Data // the data shown (nil: none yet)
+	rows []row
+	view []int32 // indices into rows: the current tab and search
+	tabs []tab
+	tab  int
+	// counts are the rows per tab, for the tab bar.
+	counts  []int
+	sortBy  sortKey
+	words   []string
+	search  textinput.Model
+	finding bool
+	cursor  int
+	sel     map[string]bool // approved item ids
+	// identityRows counts the rows with an identity change (shown first).
+	identityRows int
+}
+
+func newTableScreen(c *common) tableScreen {
+	t := tableScreen{c: c, tabs: tabs(), sel: map[string]bool{}, search: newInput("/")}
+	t.search.Placeholder = "e-mail or name"
+	t.counts = make([]int, len(t.tabs))
+	return t
 }
 
 // SetSize keeps the cursor's row in sight at the new size.
 func (t *tableScreen) SetSize(w, h int) {
 	t.width, t.height = w, h
-	t.m.clampCursor()
+	t.clampCursor()
 }
 
 // capturing: while a search is typed, every key is part of it.
-func (t *tableScreen) capturing() bool { return t.m.finding }
+func (t *tableScreen) capturing() bool { return t.finding }
 
 // rowsHeight is the number of rows the table shows: its height less the
 // tab bar and the column header, and the lines under the table
@@ -39,159 +65,159 @@ func (t *tableScreen) rowsHeight() int { return max(1, t.height-2-1-t.layout().d
 
 // clampCursor keeps the cursor on a row shown (0 without rows) and the
 // table scrolled to it.
-func (m *Model) clampCursor() {
-	if m.cursor >= len(m.view) {
-		m.cursor = len(m.view) - 1
+func (t *tableScreen) clampCursor() {
+	if t.cursor >= len(t.view) {
+		t.cursor = len(t.view) - 1
 	}
-	if m.cursor < 0 {
-		m.cursor = 0
+	if t.cursor < 0 {
+		t.cursor = 0
 	}
-	m.table.follow()
+	t.follow()
 }
 
 // follow scrolls the table as little as keeps the cursor's row in sight.
 func (t *tableScreen) follow() {
 	h := t.rowsHeight()
-	cur := t.m.cursor
+	cur := t.cursor
 	if cur < t.offset {
 		t.offset = cur
 	}
 	if cur >= t.offset+h {
 		t.offset = cur - h + 1
 	}
-	t.offset = max(0, min(t.offset, len(t.m.view)-h))
+	t.offset = max(0, min(t.offset, len(t.view)-h))
 }
 
 // Update takes keys (the search's while one is typed) and, while typing,
 // the search input's other messages.
 func (t *tableScreen) Update(msg tea.Msg) tea.Cmd {
-	m := t.m
+	switch msg.(type) {
+	case dataMsg, stepRowMsg, toggleRowMsg, applyEndMsg, exportRowsMsg:
+		return t.onMsg(msg)
+	}
 	k, ok := msg.(tea.KeyPressMsg)
 	switch {
-	case !ok && m.finding:
+	case !ok && t.finding:
 		var c tea.Cmd
-		m.search, c = m.search.Update(msg)
+		t.search, c = t.search.Update(msg)
 		return c
 	case !ok:
 		return nil
-	case m.finding:
+	case t.finding:
 		return t.onSearchKey(k)
 	}
 	h := t.rowsHeight()
 	switch {
-	case key.Matches(k, m.keys.Up):
-		m.cursor--
-	case key.Matches(k, m.keys.Down):
-		m.cursor++
-	case key.Matches(k, m.keys.PageUp):
-		m.cursor -= h
-	case key.Matches(k, m.keys.PageDown):
-		m.cursor += h
-	case key.Matches(k, m.keys.Top):
-		m.cursor = 0
-	case key.Matches(k, m.keys.Bottom):
-		m.cursor = len(m.view) - 1
-	case key.Matches(k, m.keys.NextTab):
-		t.setTab((m.tab + 1) % len(m.tabs))
-	case key.Matches(k, m.keys.PrevTab):
-		t.setTab((m.tab + len(m.tabs) - 1) % len(m.tabs))
-	case key.Matches(k, m.keys.TabKeys):
+	case key.Matches(k, t.c.keys.Up):
+		t.cursor--
+	case key.Matches(k, t.c.keys.Down):
+		t.cursor++
+	case key.Matches(k, t.c.keys.PageUp):
+		t.cursor -= h
+	case key.Matches(k, t.c.keys.PageDown):
+		t.cursor += h
+	case key.Matches(k, t.c.keys.Top):
+		t.cursor = 0
+	case key.Matches(k, t.c.keys.Bottom):
+		t.cursor = len(t.view) - 1
+	case key.Matches(k, t.c.keys.NextTab):
+		t.setTab((t.tab + 1) % len(t.tabs))
+	case key.Matches(k, t.c.keys.PrevTab):
+		t.setTab((t.tab + len(t.tabs) - 1) % len(t.tabs))
+	case key.Matches(k, t.c.keys.TabKeys):
 		// The binding's keys in order: the first nine jump to the first
 		// nine tabs, the tenth to "all" (see DefaultKeyMap).
-		switch n := slices.Index(m.keys.TabKeys.Keys(), k.String()); {
+		switch n := slices.Index(t.c.keys.TabKeys.Keys(), k.String()); {
 		case n == 9:
-			t.setTab(len(m.tabs) - 1)
+			t.setTab(len(t.tabs) - 1)
 		case n >= 0:
 			t.setTab(n)
 		}
-	case key.Matches(k, m.keys.Search):
-		m.finding = true
-		return m.search.Focus()
-	case key.Matches(k, m.keys.ClearSearch) && len(m.words) > 0:
-		m.search.SetValue("")
-		m.words = nil
-		m.refilter()
-	case key.Matches(k, m.keys.Sort):
-		m.sortBy = (m.sortBy + 1) % sortKeys
+	case key.Matches(k, t.c.keys.Search):
+		t.finding = true
+		return t.search.Focus()
+	case key.Matches(k, t.c.keys.ClearSearch) && len(t.words) > 0:
+		t.search.SetValue("")
+		t.words = nil
+		t.refilter()
+	case key.Matches(k, t.c.keys.Sort):
+		t.sortBy = (t.sortBy + 1) % sortKeys
 		t.resort()
-	case key.Matches(k, m.keys.Toggle):
-		if r := m.current(); r != nil {
-			m.toggleRow(r)
-			m.cursor++
+	case key.Matches(k, t.c.keys.Toggle):
+		if r := t.current(); r != nil {
+			t.toggleRow(r)
+			t.cursor++
 		}
-	case key.Matches(k, m.keys.SelectAll):
-		m.selectVisible()
-	case key.Matches(k, m.keys.Clear):
-		clear(m.sel)
-	case key.Matches(k, m.keys.Approve, m.keys.Links, m.keys.Inspect, m.keys.Pick) && m.waitsForData():
+	case key.Matches(k, t.c.keys.SelectAll):
+		t.selectVisible()
+	case key.Matches(k, t.c.keys.Clear):
+		clear(t.sel)
+	case key.Matches(k, t.c.keys.Approve, t.c.keys.Links, t.c.keys.Inspect, t.c.keys.Pick) && t.c.waits(t.data):
 		return nil
-	case key.Matches(k, m.keys.Approve):
-		if len(m.sel) == 0 {
-			m.setStatus(false, "nothing selected: space selects a row, A every visible row that can be applied or accepted")
+	case key.Matches(k, t.c.keys.Approve):
+		if len(t.sel) == 0 {
+			t.c.status(false, "nothing selected: space selects a row, A every visible row that can be applied or accepted")
 			return nil
 		}
-		m.approve.open()
-	case key.Matches(k, m.keys.Links):
-		return m.links.open()
-	case key.Matches(k, m.keys.Pick):
-		if r := m.current(); r != nil {
-			return m.pick.open(m.candidates(r), screenTable, rowLabel(r))
+		t.c.send(approveMsg{sel: maps.Clone(t.sel)})
+	case key.Matches(k, t.c.keys.Links):
+		t.c.send(openLinksMsg{follow: t.missingKey()})
+	case key.Matches(k, t.c.keys.Pick):
+		if r := t.current(); r != nil {
+			t.c.send(pickMsg{cands: candidates(t.data, r), from: screenTable, what: rowLabel(r)})
 		}
-	case key.Matches(k, m.keys.Inspect):
-		if m.current() != nil {
-			m.focus(screenDetail)
-			return m.detail.open()
+	case key.Matches(k, t.c.keys.Inspect):
+		if t.current() != nil {
+			t.c.send(focusMsg{screenDetail})
+			t.tellRow(true)
 		}
 	}
-	m.clampCursor()
+	t.clampCursor()
 	return nil
 }
 
 func (t *tableScreen) onSearchKey(k tea.KeyPressMsg) tea.Cmd {
-	m := t.m
 	switch {
-	case key.Matches(k, m.keys.ClearSearch):
-		m.finding = false
-		m.search.Blur()
-		m.search.SetValue("")
-		m.words = nil
-		m.refilter()
+	case key.Matches(k, t.c.keys.ClearSearch):
+		t.finding = false
+		t.search.Blur()
+		t.search.SetValue("")
+		t.words = nil
+		t.refilter()
 		return nil
-	case key.Matches(k, m.keys.EndSearch):
+	case key.Matches(k, t.c.keys.EndSearch):
 		// enter (or an arrow) keeps the filter and gives the keys back to
 		// the table; letters (j, k) are typed (see EndSearch).
-		m.finding = false
-		m.search.Blur()
+		t.finding = false
+		t.search.Blur()
 		return nil
 	}
 	var c tea.Cmd
-	m.search, c = m.search.Update(k)
-	m.words = queryWords(m.search.Value())
-	m.cursor, t.offset = 0, 0
-	m.refilter()
+	t.search, c = t.search.Update(k)
+	t.words = queryWords(t.search.Value())
+	t.cursor, t.offset = 0, 0
+	t.refilter()
 	return c
 }
 
 func (t *tableScreen) setTab(n int) {
-	m := t.m
-	if n < 0 || n >= len(m.tabs) {
+	if n < 0 || n >= len(t.tabs) {
 		return
 	}
-	m.tab, m.cursor, t.offset = n, 0, 0
-	m.refilter()
+	t.tab, t.cursor, t.offset = n, 0, 0
+	t.refilter()
 }
 
 func (t *tableScreen) resort() {
-	m := t.m
 	var curKey string
-	if r := m.current(); r != nil {
+	if r := t.current(); r != nil {
 		curKey = r.key
 	}
-	sortRows(m.rows, m.sortBy)
-	m.refilter()
-	for i, ri := range m.view {
-		if m.rows[ri].key == curKey {
-			m.cursor = i
+	sortRows(t.rows, t.sortBy)
+	t.refilter()
+	for i, ri := range t.view {
+		if t.rows[ri].key == curKey {
+			t.cursor = i
 		}
 	}
 }
@@ -200,19 +226,19 @@ func (t *tableScreen) resort() {
 // approve once something is selected and the identity view's key when
 // there is something to link.
 func (t *tableScreen) ShortHelp() []key.Binding {
-	m, k := t.m, &t.m.keys
-	if m.finding {
+	k := &t.c.keys
+	if t.finding {
 		return fitHints(always(k.EndSearch, k.ClearSearch), t.width)
 	}
 	h := []hint{{k.NextTab, 4}, {k.Search, 3}, {k.Toggle, 1}}
-	if len(m.sel) > 0 {
+	if len(t.sel) > 0 {
 		h = append(h, hint{k.Approve, 1})
 	}
 	h = append(h, hint{k.Inspect, 3})
-	if r := m.current(); r != nil && r.kinds&(kindBit(plan.Ambiguous)|kindBit(plan.Missing)) != 0 {
+	if r := t.current(); r != nil && r.kinds&(kindBit(plan.Ambiguous)|kindBit(plan.Missing)) != 0 {
 		h = append(h, hint{k.Pick, 2})
 	}
-	if m.data != nil && m.data.Plan.Summary[plan.Missing]+m.data.Plan.Summary[plan.Unlinked] > 0 {
+	if t.data != nil && t.data.Plan.Summary[plan.Missing]+t.data.Plan.Summary[plan.Unlinked] > 0 {
 		h = append(h, hint{k.Links, 2})
 	}
 	return fitHints(withHelpQuit(k, append(h, hint{k.Refresh, 5})...), t.width)
@@ -221,7 +247,7 @@ func (t *tableScreen) ShortHelp() []key.Binding {
 // FullHelp: the moves (the lists, the detail and the help share them), the
 // table's own keys, and the search's.
 func (t *tableScreen) FullHelp() [][]key.Binding {
-	k := &t.m.keys
+	k := &t.c.keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.NextTab, k.PrevTab, k.TabKeys, k.Sort, k.Toggle, k.SelectAll, k.Clear, k.Approve, k.Inspect, k.Links, k.Pick},
@@ -232,20 +258,19 @@ func (t *tableScreen) FullHelp() [][]key.Binding {
 // View is the tab bar, the column header, the rows from offset and the
 // lines under them.
 func (t *tableScreen) View() string {
-	m := t.m
-	if m.data == nil {
-		return m.styles.Dim.Render("reading the stored snapshot and both sides…")
+	if t.data == nil {
+		return t.c.styles.Dim.Render("reading the stored snapshot and both sides…")
 	}
 	c := t.layout()
 	out := []string{t.tabBar(), t.headerLine(c)}
 	under := t.infoLines(c)
 	rowsH := max(1, t.height-2-len(under))
-	end := min(len(m.view), t.offset+rowsH)
+	end := min(len(t.view), t.offset+rowsH)
 	for i := t.offset; i < end; i++ {
-		out = append(out, t.rowLine(&m.rows[m.view[i]], i == m.cursor, c))
+		out = append(out, t.rowLine(&t.rows[t.view[i]], i == t.cursor, c))
 	}
-	if len(m.view) == 0 {
-		out = append(out, m.styles.Dim.Render("  nothing here"))
+	if len(t.view) == 0 {
+		out = append(out, t.c.styles.Dim.Render("  nothing here"))
 	}
 	for len(out) < rowsH+2 {
 		out = append(out, "")
@@ -256,19 +281,18 @@ func (t *tableScreen) View() string {
 
 // tabBar lists the tabs with their counts, scrolled so the active one shows.
 func (t *tableScreen) tabBar() string {
-	m := t.m
-	s := m.styles
-	items := make([]string, len(m.tabs))
-	for i, tb := range m.tabs {
-		label := fmt.Sprintf("%s %d", tb.label, m.counts[i])
-		if i == m.tab {
+	s := t.c.styles
+	items := make([]string, len(t.tabs))
+	for i, tb := range t.tabs {
+		label := fmt.Sprintf("%s %d", tb.label, t.counts[i])
+		if i == t.tab {
 			items[i] = s.TabActive.Render("[" + label + "]")
 		} else {
 			items[i] = s.Tab.Render(" " + label + " ")
 		}
 	}
 	first := 0
-	for first < m.tab && lipgloss.Width(strings.Join(items[first:m.tab+1], "")) > t.width-2 {
+	for first < t.tab && lipgloss.Width(strings.Join(items[first:t.tab+1], "")) > t.width-2 {
 		first++
 	}
 	line := strings.Join(items[first:], "")
@@ -282,19 +306,18 @@ func (t *tableScreen) tabBar() string {
 // a column (layout's detailLines of them), then, in both layouts, the
 // position, the selection and the sort.
 func (t *tableScreen) infoLines(c columns) []string {
-	m := t.m
-	s := m.styles
+	s := t.c.styles
 	var out []string
 	if !c.perTarget {
-		out = t.compactDetails(m.current(), c.detailLines)
+		out = t.compactDetails(t.current(), c.detailLines)
 		for i, l := range out {
 			out[i] = s.Dim.Render(l)
 		}
 	}
-	pos := fmt.Sprintf("%d/%d", min(m.cursor+1, len(m.view)), len(m.view))
-	line := s.Dim.Render(fmt.Sprintf("%s · %d selected · sort: %s", pos, len(m.sel), m.sortBy))
-	if m.identityRows > 0 {
-		line += s.Dim.Render(" · ") + s.Warn.Render(fmt.Sprintf("I %s first", plural(m.identityRows, "identity change")))
+	pos := fmt.Sprintf("%d/%d", min(t.cursor+1, len(t.view)), len(t.view))
+	line := s.Dim.Render(fmt.Sprintf("%s · %d selected · sort: %s", pos, len(t.sel), t.sortBy))
+	if t.identityRows > 0 {
+		line += s.Dim.Render(" · ") + s.Warn.Render(fmt.Sprintf("I %s first", plural(t.identityRows, "identity change")))
 	}
 	return append(out, line)
 }
@@ -309,53 +332,53 @@ func approvable(it *plan.Item) bool {
 
 // toggleRow selects every approvable item of the row, or clears them when
 // all are selected already.
-func (m *Model) toggleRow(r *row) {
+func (t *tableScreen) toggleRow(r *row) {
 	all := true
 	n := 0
 	for _, ix := range r.items {
-		if it := m.item(ix); approvable(it) {
+		if it := t.item(ix); approvable(it) {
 			n++
-			all = all && m.sel[it.ID]
+			all = all && t.sel[it.ID]
 		}
 	}
 	if n == 0 {
-		m.setStatus(false, fmt.Sprintf("%s: nothing to apply or accept (%s)", rowLabel(r), kindLabel(r.kind)))
+		t.c.status(false, fmt.Sprintf("%s: nothing to apply or accept (%s)", rowLabel(r), kindLabel(r.kind)))
 		return
 	}
 	for _, ix := range r.items {
-		if it := m.item(ix); approvable(it) {
+		if it := t.item(ix); approvable(it) {
 			if all {
-				delete(m.sel, it.ID)
+				delete(t.sel, it.ID)
 			} else {
-				m.sel[it.ID] = true
+				t.sel[it.ID] = true
 			}
 		}
 	}
 }
 
-func (m *Model) selectVisible() {
+func (t *tableScreen) selectVisible() {
 	n := 0
-	for _, ri := range m.view {
-		for _, ix := range m.rows[ri].items {
-			if it := m.item(ix); approvable(it) {
-				m.sel[it.ID] = true
+	for _, ri := range t.view {
+		for _, ix := range t.rows[ri].items {
+			if it := t.item(ix); approvable(it) {
+				t.sel[it.ID] = true
 				n++
 			}
 		}
 	}
-	m.setStatus(true, plural(len(m.sel), "item")+" selected")
+	t.c.status(true, plural(len(t.sel), "item")+" selected")
 	if n == 0 {
-		m.setStatus(false, "no visible row has anything to apply or accept")
+		t.c.status(false, "no visible row has anything to apply or accept")
 	}
 }
 
-func (m *Model) rowSelected(r *row) (any, all bool) {
+func (t *tableScreen) rowSelected(r *row) (any, all bool) {
 	all = true
 	n := 0
 	for _, ix := range r.items {
-		if it := m.item(ix); approvable(it) {
+		if it := t.item(ix); approvable(it) {
 			n++
-			if m.sel[it.ID] {
+			if t.sel[it.ID] {
 				any = true
 			} else {
 				all = false
@@ -392,10 +415,9 @@ const (
 )
 
 func (t *tableScreen) layout() columns {
-	m := t.m
 	nt := 0
-	if m.data != nil {
-		nt = len(m.data.Plan.Targets)
+	if t.data != nil {
+		nt = len(t.data.Plan.Targets)
 	}
 	fixed := 2 + 4 + 1 + srcW + diffW // gutter, badge, gaps, Cardskipper end, difference
 	c := columns{targets: nt, perTarget: true}
@@ -412,33 +434,31 @@ func (t *tableScreen) layout() columns {
 }
 
 func (t *tableScreen) headerLine(c columns) string {
-	m := t.m
 	var b strings.Builder
 	b.WriteString("  " + fit("K", 4) + fit("e-mail", c.email) + " " + fit("name", c.name) + " " + fit("cardskipper", srcW))
 	if c.perTarget {
-		for _, ts := range m.data.Plan.Targets {
+		for _, ts := range t.data.Plan.Targets {
 			b.WriteString(" " + fit(ts.Name, dateW))
 		}
 	} else {
 		b.WriteString(" " + fit("terminals", dateW+2))
 	}
 	b.WriteString(fitRight("days", diffW))
-	return m.styles.Header.Render(fit(b.String(), t.width))
+	return t.c.styles.Header.Render(fit(b.String(), t.width))
 }
 
 func (t *tableScreen) rowLine(r *row, cur bool, c columns) string {
-	m := t.m
 	gutter := " "
 	if cur {
 		gutter = "›"
 	}
-	switch any, all := m.rowSelected(r); {
+	switch any, all := t.rowSelected(r); {
 	case all:
 		gutter += "●"
 	case any:
 		gutter += "◐"
 	case r.identity:
-		gutter += m.styles.Warn.Render("I")
+		gutter += t.c.styles.Warn.Render("I")
 	case r.autoHeld:
 		gutter += "H"
 	default:
@@ -465,12 +485,12 @@ func (t *tableScreen) rowLine(r *row, cur bool, c columns) string {
 	// The badge keeps its colour; the cursor's reverse video covers the rest.
 	rest := fit(b.String(), max(0, t.width-5))
 	if cur {
-		rest = m.styles.Cursor.Render(rest)
+		rest = t.c.styles.Cursor.Render(rest)
 	}
-	if any, _ := m.rowSelected(r); any {
-		gutter = m.styles.Selected.Render(gutter)
+	if any, _ := t.rowSelected(r); any {
+		gutter = t.c.styles.Selected.Render(gutter)
 	}
-	return gutter + m.styles.Badge(r.kind) + rest
+	return gutter + t.c.styles.Badge(r.kind) + rest
 }
 
 func dateText(s string, zero bool) string {
@@ -482,11 +502,10 @@ func dateText(s string, zero bool) string {
 
 // cellText is one target's current end for a row.
 func (t *tableScreen) cellText(ix int32) string {
-	m := t.m
 	if ix < 0 {
 		return "—"
 	}
-	it := m.item(ix)
+	it := t.item(ix)
 	switch {
 	case it.Permanent:
 		return "permanent"
@@ -501,10 +520,9 @@ func (t *tableScreen) cellText(ix int32) string {
 // compactCell summarises every target in one column: the end of the
 // headline item's target and how many targets differ.
 func (t *tableScreen) compactCell(r *row) string {
-	m := t.m
 	head := int32(-1)
 	for _, ix := range r.cells {
-		if ix >= 0 && (head < 0 || kindRank(m.item(ix).Kind) < kindRank(m.item(head).Kind)) {
+		if ix >= 0 && (head < 0 || kindRank(t.item(ix).Kind) < kindRank(t.item(head).Kind)) {
 			head = ix
 		}
 	}
@@ -514,7 +532,7 @@ func (t *tableScreen) compactCell(r *row) string {
 	s := t.cellText(head)
 	n := 0
 	for _, ix := range r.cells {
-		if ix >= 0 && m.item(ix).Kind != plan.InSync {
+		if ix >= 0 && t.item(ix).Kind != plan.InSync {
 			n++
 		}
 	}
@@ -533,13 +551,12 @@ const detailSep = "  "
 // ("name 2025-11-04 E"), so the grouping, and the table's height, does not
 // change as the cursor moves.
 func (t *tableScreen) packDetails() [][]int {
-	m := t.m
-	if m.data == nil {
+	if t.data == nil {
 		return nil
 	}
 	var lines [][]int
 	used := 0
-	for ti, ts := range m.data.Plan.Targets {
+	for ti, ts := range t.data.Plan.Targets {
 		n, _ := width(ts.Name)
 		n += 1 + dateW + 2
 		if len(lines) > 0 && used+len(detailSep)+n <= t.width {
@@ -556,7 +573,6 @@ func (t *tableScreen) packDetails() [][]int {
 // compactDetails lists every target's end and kind for the cursor row (r
 // may be nil: blank lines), in n lines grouped by packDetails.
 func (t *tableScreen) compactDetails(r *row, n int) []string {
-	m := t.m
 	out := make([]string, n)
 	if r == nil {
 		return out
@@ -570,9 +586,9 @@ func (t *tableScreen) compactDetails(r *row, n int) []string {
 			ix := r.cells[ti]
 			k := ""
 			if ix >= 0 {
-				k = " " + kindLetter(m.item(ix).Kind)
+				k = " " + kindLetter(t.item(ix).Kind)
 			}
-			parts = append(parts, m.data.Plan.Targets[ti].Name+" "+t.cellText(ix)+k)
+			parts = append(parts, t.data.Plan.Targets[ti].Name+" "+t.cellText(ix)+k)
 		}
 		out[li] = strings.Join(parts, detailSep)
 	}

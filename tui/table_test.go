@@ -35,14 +35,14 @@ func TestCompactLayoutKeepsSelectionAndSort(t *testing.T) {
 			t.Errorf("under the compact table %q is missing:\n%s", want, under)
 		}
 	}
-	if n := len(m.sel); n == 0 || !strings.Contains(under, " "+strconv.Itoa(n)+" selected") {
+	if n := len(m.selectedIDs()); n == 0 || !strings.Contains(under, " "+strconv.Itoa(n)+" selected") {
 		t.Errorf("the selection count (%d) is not under the table:\n%s", n, under)
 	}
 	for _, k := range []string{"end", "pgup", "up", "pgdown", "home", "pgdown", "pgdown"} {
 		press(t, m, k)
 		out := ansi.Strip(m.Render())
 		if !strings.Contains(out, "\n›") {
-			t.Fatalf("after %s the cursor row (%d) is off screen:\n%s", k, m.cursor, out)
+			t.Fatalf("after %s the cursor row (%d) is off screen:\n%s", k, m.cursorAt(), out)
 		}
 	}
 	// the same data at 160 columns: a column per target, one line under.
@@ -68,21 +68,21 @@ func TestEmptyListsKeysAreHarmless(t *testing.T) {
 		press(t, m, "0", "/")
 		typeText(t, m, "nobody by this name")
 		press(t, m, "enter")
-		if len(m.view) != 0 {
-			t.Fatalf("the search matched %d rows", len(m.view))
+		if m.State().Rows != 0 {
+			t.Fatalf("the search matched %d rows", m.State().Rows)
 		}
 		for _, k := range keys[:len(keys)-1] {
 			press(t, m, k)
-			if m.cursor != 0 || m.screen != screenTable || len(m.sel) != 0 {
-				t.Fatalf("%s on an empty table: cursor %d, screen %v, %d selected", k, m.cursor, m.screen, len(m.sel))
+			if m.cursorAt() != 0 || m.focusedScreen() != screenTable || len(m.selectedIDs()) != 0 {
+				t.Fatalf("%s on an empty table: cursor %d, screen %v, %d selected", k, m.cursorAt(), m.focusedScreen(), len(m.selectedIDs()))
 			}
 			checkFrame(t, ansi.Strip(m.Render()), sz[0], sz[1])
 		}
 		// the identity view of five members, each with both accounts
 		m = newTestModel(t, &fakeBackend{stored: fixtureData(t, 5)}, sz[0], sz[1])
 		press(t, m, "L")
-		if m.screen != screenLinks || len(m.links.missing) != 0 {
-			t.Fatalf("identity view: screen %v, %d members without an account", m.screen, len(m.links.missing))
+		if m.focusedScreen() != screenLinks || len(m.links.missing) != 0 {
+			t.Fatalf("identity view: screen %v, %d members without an account", m.focusedScreen(), len(m.links.missing))
 		}
 		for _, k := range append([]string{"y", "x", "u", "l"}, keys[:len(keys)-1]...) {
 			press(t, m, k)

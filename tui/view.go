@@ -3,7 +3,6 @@ package tui
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
@@ -48,21 +47,14 @@ func (m *Model) Render() string {
 // bodyHeight is the screen less the title, status and footer lines.
 func (m *Model) bodyHeight() int { return max(1, m.height-3) }
 
-func (m *Model) zone() *time.Location {
-	if m.data != nil && m.data.Plan.Zone() != nil {
-		return m.data.Plan.Zone()
-	}
-	return time.Local
-}
-
 func (m *Model) titleLine() string {
-	s := m.styles
+	s := m.c.styles
 	t := s.Title.Render("doorsync")
 	if m.data == nil {
 		return t + "  " + s.Dim.Render("no data yet")
 	}
 	p := &m.data.Plan
-	now := m.opt.Clock.Now()
+	now := m.c.opt.Clock.Now()
 	parts := []string{fmt.Sprintf("%d members", p.Source.Members), fmt.Sprintf("%d targets", len(p.Targets))}
 	read := "read " + age(now, m.data.TakenAt)
 	switch {
@@ -73,7 +65,7 @@ func (m *Model) titleLine() string {
 	}
 	parts = append(parts, read)
 	if !m.data.LastSync.IsZero() {
-		parts = append(parts, "last sync "+timeText(m.data.LastSync, m.zone()))
+		parts = append(parts, "last sync "+timeText(m.data.LastSync, m.c.zone))
 	}
 	if p.Guard.Tripped {
 		// Kept when the line is too narrow: the last sync gives way.
@@ -90,18 +82,17 @@ func (m *Model) titleLine() string {
 // statusLine shows, by priority: the search being typed, a question, the
 // refresh progress of each side, the last notice, errors of sides.
 func (m *Model) statusLine() string {
-	s := m.styles
+	s := m.c.styles
 	switch {
 	case m.quitAsk:
 		return s.Warn.Render("Applying. Quit and stop after the requests in flight? y/n")
-	case m.finding:
-		return m.search.View()
-	case m.screen == screenLinks && m.links.typing:
-		return m.links.input.View()
-	case m.screen == screenPick && m.pick.step == stepConfirm:
-		return s.Warn.Render("Link by hand? y/n")
-	case m.screen == screenLinks && m.links.finding:
-		return m.links.search.View()
+	}
+	if p, ok := m.focused().(prompter); ok {
+		if line := p.prompt(); line != "" {
+			return line
+		}
+	}
+	switch {
 	case m.refreshing:
 		return m.progressLine()
 	case m.status != "":
@@ -124,14 +115,11 @@ func (m *Model) statusLine() string {
 			return s.Err.Render(strings.Join(errs, " · "))
 		}
 	}
-	if len(m.words) > 0 {
-		return s.Dim.Render("search: " + m.search.Value() + "  (esc clears)")
-	}
-	return ""
+	return m.table.searchNote()
 }
 
 func (m *Model) progressLine() string {
-	s := m.styles
+	s := m.c.styles
 	parts := []string{"refreshing"}
 	for _, name := range m.sideOrder {
 		p := m.progress[name]
@@ -153,7 +141,7 @@ func (m *Model) progressLine() string {
 // question asked in the status line.
 func (m *Model) footer() string {
 	if m.quitAsk {
-		return m.keyHelp().ShortHelpView(fitHints(always(m.keys.Confirm, m.keys.Cancel), m.width))
+		return m.keyHelp().ShortHelpView(fitHints(always(m.c.keys.Confirm, m.c.keys.Cancel), m.width))
 	}
 	return m.keyHelp().ShortHelpView(m.focused().ShortHelp())
 }
@@ -162,7 +150,7 @@ func (m *Model) footer() string {
 // without a width: fitHints has already chosen what fits.
 func (m *Model) keyHelp() help.Model {
 	h := m.helpModel
-	h.Styles = m.styles.Help
+	h.Styles = m.c.styles.Help
 	h.SetWidth(0)
 	return h
 }
