@@ -136,6 +136,7 @@ func (s *Service) WhyWith(ctx context.Context, email member.Email, o WhyOptions)
 		return out
 	}
 	items := mineItems(p)
+	first := items
 
 	// The member's accounts, read live (held targets never), then the
 	// planner again on what was read when it differs from the snapshot.
@@ -164,7 +165,7 @@ func (s *Service) WhyWith(ctx context.Context, email member.Email, o WhyOptions)
 	w := whyContext{s: s, ctx: ctx, now: now, today: today, plan: &p, recs: recs, open: open, links: links, events: ev, eventsFailed: evFailed, membersAt: membersAt}
 	rep.GetsIn = true
 	for _, m := range mine {
-		wm := w.member(m, targets, items)
+		wm := w.member(m, targets, items, first)
 		rep.GetsIn = rep.GetsIn && wm.GetsIn
 		rep.Members = append(rep.Members, wm)
 	}
@@ -377,17 +378,31 @@ func (w *whyContext) stamp(t time.Time) string {
 	return t.In(w.s.cfg.Zone).Format("2006-01-02 15:04")
 }
 
-// member answers for one member on every target.
-func (w *whyContext) member(m member.Member, targets []*whyTarget, items []plan.Item) backend.WhyMember {
+// member answers for one member on every target. items are the plan's
+// (on the live reads), first the plan's on the snapshots alone: an account
+// the live read found gone is the one the snapshot's plan named.
+func (w *whyContext) member(m member.Member, targets []*whyTarget, items, first []plan.Item) backend.WhyMember {
 	src := w.source(m)
 	wm := backend.WhyMember{ID: m.ID, Name: m.Name(), Cardskipper: src, GetsIn: src.Valid}
-	for _, t := range targets {
+	itemOf := func(items []plan.Item, name string) *plan.Item {
 		var it *plan.Item
 		for i := range items {
 			x := &items[i]
-			if x.Target == t.info.Name && (x.MemberID == m.ID || (x.MemberID == "" && it == nil)) {
+			if x.Target == name && (x.MemberID == m.ID || (x.MemberID == "" && it == nil)) {
 				it = x
 			}
+		}
+		return it
+	}
+	for _, t := range targets {
+		it := itemOf(items, t.info.Name)
+		if was := itemOf(first, t.info.Name); was != nil && was.Account != "" && isGone(t.live[was.Account]) {
+			// Gone since the snapshot: answered for the account it was.
+			gone := *was
+			if it != nil {
+				gone.Kind, gone.Reason, gone.Auto = it.Kind, it.Reason, it.Auto
+			}
+			it = &gone
 		}
 		wt := w.target(m, src, t, it)
 		wm.GetsIn = wm.GetsIn && (wt.Status == backend.WhyIn || wt.Status == backend.WhyNotApplicable)
