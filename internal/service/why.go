@@ -359,14 +359,14 @@ func (s *Service) ago(t, now time.Time) string {
 
 // whyContext is what every member's answer reads.
 type whyContext struct {
-	s         *Service
-	ctx       context.Context
-	now       time.Time
-	today     member.Date
-	plan      *plan.Plan
-	recs      []store.ItemRecord
-	open      []store.JournalEntry
-	links     []identity.Link
+	s            *Service
+	ctx          context.Context
+	now          time.Time
+	today        member.Date
+	plan         *plan.Plan
+	recs         []store.ItemRecord
+	open         []store.JournalEntry
+	links        []identity.Link
 	events       map[backend.AccountRef][]target.Event
 	eventsFailed map[string]bool
 	membersAt    time.Time
