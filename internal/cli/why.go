@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -56,13 +57,11 @@ Exit 0 when the member should get in everywhere, 1 otherwise, 2 on a usage error
 				return failedError(err)
 			}
 			if o.json || g.logFormat == "json" {
-				enc := json.NewEncoder(a.Stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
+				if err := writeWhyJSON(a.Stdout, rep); err != nil {
 					return failedError(err)
 				}
 			} else {
-				a.printWhy(rep, cfg.Zone)
+				printWhy(a.Stdout, rep)
 			}
 			if !rep.GetsIn {
 				return failedError(errSilent)
@@ -76,13 +75,20 @@ Exit 0 when the member should get in everywhere, 1 otherwise, 2 on a usage error
 	return cmd
 }
 
+// writeWhyJSON writes the report as indented JSON (backend.WhyVersion).
+// JSON escapes control characters itself.
+func writeWhyJSON(w io.Writer, rep backend.WhyReport) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
 // printWhy prints the report for people: per member, per target, the
 // answer and then the evidence indented. Every text from outside is
 // cleaned of control and formatting characters.
-func (a *App) printWhy(rep backend.WhyReport, zone *time.Location) {
-	w := a.Stdout
+func printWhy(w io.Writer, rep backend.WhyReport) {
 	if rep.Answer != "" {
-		fmt.Fprintf(w, "%s: %s\n", rep.Email, textclean.Clean(rep.Answer))
+		fmt.Fprintf(w, "%s: %s\n", textclean.Clean(string(rep.Email)), textclean.Clean(rep.Answer))
 		return
 	}
 	for i, m := range rep.Members {
@@ -93,7 +99,7 @@ func (a *App) printWhy(rep backend.WhyReport, zone *time.Location) {
 		if !m.GetsIn {
 			verdict = "does NOT get in everywhere"
 		}
-		fmt.Fprintf(w, "%s, member %s <%s>: %s\n", textclean.Clean(m.Name), textclean.Clean(m.ID), rep.Email, verdict)
+		fmt.Fprintf(w, "%s, member %s <%s>: %s\n", textclean.Clean(m.Name), textclean.Clean(m.ID), textclean.Clean(string(rep.Email)), verdict)
 		fmt.Fprintf(w, "  Cardskipper: %s\n", textclean.Clean(m.Cardskipper.Answer))
 		for _, t := range m.Targets {
 			fmt.Fprintf(w, "  %-4s %s\n", mark(t.Status), textclean.Clean(t.Answer))
@@ -105,7 +111,6 @@ func (a *App) printWhy(rep backend.WhyReport, zone *time.Location) {
 			}
 		}
 	}
-	_ = zone
 }
 
 // mark is a target's status at the start of its answer line.
