@@ -43,11 +43,7 @@ Exit 0 when the member should get in everywhere, 1 otherwise, 2 on a usage error
 				return usageError(fmt.Errorf("--timeout must be positive, not %s", o.timeout))
 			}
 			ctx := cmd.Context()
-			cfg, err := a.loadConfig(g)
-			if err != nil {
-				return err
-			}
-			s, err := a.sessionOn(ctx, cfg, true)
+			s, err := a.openSession(ctx, g, true)
 			if err != nil {
 				return err
 			}
