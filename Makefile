@@ -40,7 +40,7 @@ test-dates: ## run the end-to-end suites with the tests' clock at each of TEST_D
 	if [ -n "$$failed" ]; then echo "test-dates failed at:$$failed"; exit 1; fi
 
 # Packages with golden files (testdata/**/*.golden written by charmbracelet/x/exp/golden).
-GOLDEN_PKGS := ./tui/
+GOLDEN_PKGS := ./tui/ ./internal/cli/
 
 .PHONY: golden
 golden: ## rewrite the golden files of the console screens ($(GOLDEN_PKGS)); review the diff

@@ -11,6 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/doorsync/doorsync/internal/backend"
 	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/identity"
 	"github.com/doorsync/doorsync/internal/member"
@@ -297,6 +298,11 @@ func (f *fakeBackend) Events(ctx context.Context, refs []AccountRef, limit int) 
 	res := f.events
 	res.Entries = res.Entries[:min(len(res.Entries), limit)]
 	return res, f.eventsErr
+}
+
+// Why is not shown by the console yet: the stub answers nothing.
+func (f *fakeBackend) Why(context.Context, member.Email) (backend.WhyReport, error) {
+	return backend.WhyReport{}, errors.New("why: not in the console yet")
 }
 
 func (f *fakeBackend) AddLink(_ context.Context, l identity.Link) error {

@@ -64,6 +64,11 @@ type Backend interface {
 	// A target that cannot be read is named in the result's Failed while
 	// the others still count; an error means nothing could be asked.
 	Events(ctx context.Context, accounts []AccountRef, limit int) (EventsResult, error)
+	// Why answers "why can't this member get in?" for one e-mail: per
+	// member holding it, per configured target, the answer first and the
+	// evidence (why.go). It reads only: it writes to no target and records
+	// no run. An error means nothing could be answered.
+	Why(ctx context.Context, email member.Email) (WhyReport, error)
 }
 
 // HistoryQuery names whose history the detail shows: the row's members

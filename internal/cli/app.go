@@ -158,6 +158,7 @@ Start with "doorsync demo" to see it against built-in emulators, and
 		a.historyCommand(g),
 		a.linksCommand(g),
 		a.watchCommand(g),
+		a.whyCommand(g),
 	)
 	return root
 }

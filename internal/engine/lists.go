@@ -183,3 +183,14 @@ func (e *Engine) listRefreshDue(l *ListTarget, p plan.Plan, o Options) bool {
 	}
 	return false
 }
+
+// ListAccepted is when the whole-list target called name last accepted a
+// list (zero: never, or no such target); it only reads the database.
+func (e *Engine) ListAccepted(ctx context.Context, name string) (time.Time, error) {
+	l := e.listTarget(name)
+	if l == nil {
+		return time.Time{}, nil
+	}
+	_, at, err := e.lastAccepted(ctx, l)
+	return at, err
+}

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/doorsync/doorsync/internal/identity"
 	"github.com/doorsync/doorsync/internal/member"
@@ -150,4 +152,22 @@ func (s *Store) IgnoreEmail(ctx context.Context, runID int64, targetName, accoun
 		return fmt.Errorf("store: %s: %w", what, err)
 	}
 	return nil
+}
+
+// ResolutionSince is when a run last accepted who account on targetName
+// belongs to (found false: no run did), for "linked how and since when".
+func (s *Store) ResolutionSince(ctx context.Context, targetName, account string) (time.Time, bool, error) {
+	var raw sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT updated_at FROM resolutions WHERE target = ? AND account = ?`, targetName, account).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("store: resolution of %s account %s: %w", targetName, account, err)
+	}
+	at, err := decTime(raw)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("store: resolution of %s account %s: %w", targetName, account, err)
+	}
+	return at, true, nil
 }

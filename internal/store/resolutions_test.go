@@ -117,3 +117,20 @@ func TestLinksKeepTheNamesShown(t *testing.T) {
 		t.Errorf("link = %+v; want the names shown kept, confirmed", g)
 	}
 }
+
+func TestResolutionSince(t *testing.T) {
+	st, clk, _ := newStore(t)
+	run := startRun(t, st, "auto")
+	ctx := context.Background()
+	if _, found, err := st.ResolutionSince(ctx, "gym", "1042"); err != nil || found {
+		t.Fatalf("before any run: found %v, %v", found, err)
+	}
+	at := clk.Now()
+	if err := st.AcceptResolutions(ctx, run, "gym", nil, []identity.Resolution{{Target: "gym", Account: "1042", MemberID: "150002", Email: "a@x.si"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, found, err := st.ResolutionSince(ctx, "gym", "1042")
+	if err != nil || !found || !got.Equal(at) {
+		t.Fatalf("got %v %v %v, want %v", got, found, err, at)
+	}
+}

@@ -203,3 +203,20 @@ type EventReader interface {
 type EventNoter interface {
 	EventsNoted(ctx context.Context, q EventQuery) ([]Event, []string, error)
 }
+
+// Enrolment is what a person holds on a target to be recognised at the
+// door: faces and cards (Hikvision numOfFace, numOfCard). A count the
+// target did not report is -1.
+type Enrolment struct {
+	Faces int
+	Cards int
+}
+
+// EnrolmentReader is implemented by targets that report, with a person's
+// period, what the person is enrolled with (Hikvision terminals): "why
+// can't this member get in?" needs both from one read. It only reads.
+type EnrolmentReader interface {
+	// LookupEnrolled is Lookup that also returns each account's
+	// enrolment, by account id, in the same requests.
+	LookupEnrolled(ctx context.Context, ids []string) (map[string]Account, map[string]Enrolment, error)
+}

@@ -47,6 +47,11 @@ type Set struct {
 	// Truth records, per member number, the situation the generator gave the
 	// member, so tests and the demo can check what a sync should do.
 	Truth map[string]Situation
+	// NoFace maps a terminal name to the employeeNos of members' persons
+	// it holds with no face enrolled: a card only (numOfCard 1) on the
+	// first terminal, neither face nor card on the others. Such a member
+	// cannot get in by face ("entrance: no face enrolled").
+	NoFace map[string][]string
 }
 
 // Situation is what the generator made of one member.
@@ -90,6 +95,7 @@ func Generate(o Options) (Set, error) {
 			Organisations: organisations(),
 			Terminals:     map[string][]hikemu.Person{},
 			Truth:         map[string]Situation{},
+			NoFace:        map[string][]string{},
 		},
 		used: map[string]int{},
 	}
@@ -271,8 +277,29 @@ func (g *generator) member(i int, terminals []string) {
 			DoorRight: "1", RightPlan: []hikemu.RightPlan{{DoorNo: 1, PlanTemplateNo: "1"}},
 			Extends: extends, NumOfCard: g.rng.IntN(2), NumOfFace: 1,
 		}
+		if noFace(g.nextEmpNo, ti) {
+			// Enrolled at the desk with a card, the photo never taken
+			// (first terminal), or pushed before the face was (others).
+			// Chosen by number, not drawn: the rest of the set stays
+			// as it was.
+			p.NumOfFace, p.NumOfCard = 0, 0
+			if ti == 0 {
+				p.NumOfCard = 1
+			}
+			g.set.NoFace[tn] = append(g.set.NoFace[tn], empNo)
+		}
 		g.set.Terminals[tn] = append(g.set.Terminals[tn], p)
 	}
+}
+
+// noFace says whether the person numbered n (the generator's count) is
+// held with no face on terminal ti: one in 29 on the first terminal, one in
+// 31 (others) on the rest.
+func noFace(n, ti int) bool {
+	if ti == 0 {
+		return n%29 == 7
+	}
+	return n%31 == 11
 }
 
 // terminalEnd is how a terminal holds a membership ending on d: through

@@ -154,3 +154,26 @@ func TestGenerateCapsTerminalEnds(t *testing.T) {
 		t.Error("no member's end was capped: the test proves nothing")
 	}
 }
+
+// Some members' persons have no face: a card only on the first terminal,
+// nothing on the others; every other member's person has a face.
+func TestGenerateHasPersonsWithoutAFace(t *testing.T) {
+	s := gen(t, 300, 1)
+	for ti, name := range []string{"entrance", "gym"} {
+		noFace := map[string]bool{}
+		for _, no := range s.NoFace[name] {
+			noFace[no] = true
+		}
+		if len(noFace) < 3 {
+			t.Fatalf("%s: %d persons without a face, want a few", name, len(noFace))
+		}
+		for _, p := range s.Terminals[name] {
+			switch {
+			case !noFace[p.EmployeeNo] && p.NumOfFace != 1:
+				t.Errorf("%s: %s has %d faces, want 1", name, p.EmployeeNo, p.NumOfFace)
+			case noFace[p.EmployeeNo] && (p.NumOfFace != 0 || (ti == 0) != (p.NumOfCard == 1)):
+				t.Errorf("%s: %s has %d faces and %d cards", name, p.EmployeeNo, p.NumOfFace, p.NumOfCard)
+			}
+		}
+	}
+}

@@ -42,6 +42,7 @@ func (t *Terminal) logged(e Event) time.Time {
 // Event major and minor codes the emulator's callers use.
 const (
 	MajorEvent          = 0x5
+	MinorCardPass       = 0x01 // MINOR_LEGAL_CARD_PASS
 	MinorFaceVerified   = 0x4b // MINOR_FACE_VERIFY_PASS
 	MinorFaceNotMatched = 0x4c // MINOR_FACE_VERIFY_FAIL
 	MinorInvalidPeriod  = 0x07 // MINOR_CARD_INVALID_PERIOD: "not in validity period"

@@ -375,9 +375,9 @@ func seedTerminalEvents(term *hikemu.Terminal, persons []hikemu.Person, zone *ti
 				evs = append(evs, hikemu.Event{Time: at, Minor: hikemu.MinorInvalidPeriod, EmployeeNo: p.EmployeeNo})
 			case rng.IntN(12) == 0:
 				evs = append(evs, hikemu.Event{Time: at.Add(-4 * time.Second), Minor: hikemu.MinorFaceNotMatched, EmployeeNo: p.EmployeeNo},
-					hikemu.Event{Time: at, Minor: hikemu.MinorFaceVerified, EmployeeNo: p.EmployeeNo})
+					hikemu.Event{Time: at, Minor: passMinor(p), EmployeeNo: p.EmployeeNo})
 			default:
-				evs = append(evs, hikemu.Event{Time: at, Minor: hikemu.MinorFaceVerified, EmployeeNo: p.EmployeeNo})
+				evs = append(evs, hikemu.Event{Time: at, Minor: passMinor(p), EmployeeNo: p.EmployeeNo})
 			}
 		}
 	}
@@ -389,6 +389,18 @@ func seedTerminalEvents(term *hikemu.Terminal, persons []hikemu.Person, zone *ti
 	for _, e := range evs {
 		term.AddEvent(e)
 	}
+}
+
+// passMinor is how a valid person passes: by face, by card when no face is
+// enrolled, and not at all (the face is not matched) with neither.
+func passMinor(p hikemu.Person) int {
+	switch {
+	case p.NumOfFace > 0:
+		return hikemu.MinorFaceVerified
+	case p.NumOfCard > 0:
+		return hikemu.MinorCardPass
+	}
+	return hikemu.MinorFaceNotMatched
 }
 
 // seedNeyrossEvents registers the passages of the platform's EIS persons at

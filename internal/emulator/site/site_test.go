@@ -60,7 +60,13 @@ func checkSeededEvents(t *testing.T, now time.Time) {
 			begin, _ := time.ParseInLocation("2006-01-02T15:04:05", p.Valid.BeginTime, zone)
 			valid := !e.Time.Before(begin) && !e.Time.After(end)
 			switch e.Minor {
-			case hikemu.MinorFaceVerified, hikemu.MinorFaceNotMatched:
+			case hikemu.MinorFaceVerified, hikemu.MinorFaceNotMatched, hikemu.MinorCardPass:
+				if e.Minor == hikemu.MinorFaceVerified && p.NumOfFace == 0 {
+					t.Errorf("%s: %s passed by face with no face enrolled", name, e.EmployeeNo)
+				}
+				if e.Minor == hikemu.MinorCardPass && (p.NumOfFace > 0 || p.NumOfCard == 0) {
+					t.Errorf("%s: %s passed by card with a face (%d) or no card (%d)", name, e.EmployeeNo, p.NumOfFace, p.NumOfCard)
+				}
 				if !valid {
 					t.Errorf("%s: %s let in at %v, outside %s … %s", name, e.EmployeeNo, e.Time, p.Valid.BeginTime, p.Valid.EndTime)
 				}

@@ -142,18 +142,38 @@ func (t *Target) Inventory(ctx context.Context, progress func(target.Progress)) 
 
 // Lookup reads the given persons in ⌈k/EmployeeNoList.maxSize⌉ requests.
 func (t *Target) Lookup(ctx context.Context, ids []string) (map[string]target.Account, error) {
+	out, _, err := t.lookup(ctx, ids, false)
+	return out, err
+}
+
+var _ target.EnrolmentReader = (*Target)(nil)
+
+// LookupEnrolled is Lookup with each person's faces and cards (numOfFace,
+// numOfCard of the same Search replies; -1 where the terminal sent none).
+func (t *Target) LookupEnrolled(ctx context.Context, ids []string) (map[string]target.Account, map[string]target.Enrolment, error) {
+	return t.lookup(ctx, ids, true)
+}
+
+func (t *Target) lookup(ctx context.Context, ids []string, enrolled bool) (map[string]target.Account, map[string]target.Enrolment, error) {
 	if err := t.prepare(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	users, err := t.c.SearchEmployees(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make(map[string]target.Account, len(users))
+	var en map[string]target.Enrolment
+	if enrolled {
+		en = make(map[string]target.Enrolment, len(users))
+	}
 	for _, u := range users {
 		out[u.EmployeeNo] = t.account(u)
+		if enrolled {
+			en[u.EmployeeNo] = target.Enrolment{Faces: u.NumOfFace, Cards: u.NumOfCard}
+		}
 	}
-	return out, nil
+	return out, en, nil
 }
 
 // account turns a listed person into the engine's view.

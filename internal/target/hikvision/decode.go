@@ -127,6 +127,21 @@ type wireUser struct {
 	UserType          json.RawMessage `json:"userType"`
 	Valid             json.RawMessage `json:"Valid"`
 	PersonInfoExtends json.RawMessage `json:"PersonInfoExtends"`
+	NumOfFace         json.RawMessage `json:"numOfFace"`
+	NumOfCard         json.RawMessage `json:"numOfCard"`
+}
+
+// count reads an enrolment counter (numOfFace, numOfCard) leniently: -1
+// when absent, unreadable or negative.
+func count(raw json.RawMessage) int {
+	if raw == nil {
+		return -1
+	}
+	var n lenient.Int
+	if json.Unmarshal(raw, &n) != nil || n < 0 {
+		return -1
+	}
+	return int(n)
 }
 
 // scalar reads a lenient string (lenient.String).
@@ -147,7 +162,7 @@ func decodeUser(raw json.RawMessage) (UserInfo, error) {
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return UserInfo{}, fmt.Errorf("want an object: %w", err)
 	}
-	u := UserInfo{Raw: raw}
+	u := UserInfo{Raw: raw, NumOfFace: count(w.NumOfFace), NumOfCard: count(w.NumOfCard)}
 	if w.EmployeeNo != nil {
 		no, err := scalar(w.EmployeeNo)
 		if err != nil {

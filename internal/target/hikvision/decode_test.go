@@ -124,6 +124,11 @@ func FuzzDecodeSearch(f *testing.F) {
 		searchReply("OK", 1, 1, person("66", "\u001b]8;;https://evil/\u001b\\Ana\u009b31m\u202eKos\u200b\u0007", "2025-10-01T23:59:59")),
 		searchReply("OK", 1, 1, person("67", "\u001b]52;c;ZWNobyBoaQ==\u0007Bor", "2025-10-01T23:59:59")),
 		searchReply("OK", 1, 1, person("68", strings.Repeat("Dolgo", 4000), "2025-10-01T23:59:59")),
+		// Enrolment counters as firmware sends them: numbers, strings,
+		// null, negative, fractions, far too large.
+		searchReply("OK", 1, 1, `{"employeeNo":"70","numOfFace":0,"numOfCard":"1","Valid":{"enable":true,"endTime":"2025-10-01T23:59:59"}}`),
+		searchReply("OK", 1, 1, `{"employeeNo":"71","numOfFace":null,"numOfCard":-3}`),
+		searchReply("OK", 1, 1, `{"employeeNo":"72","numOfFace":1.5,"numOfCard":99999999999}`),
 	} {
 		f.Add([]byte(s))
 	}
@@ -144,6 +149,9 @@ func FuzzDecodeSearch(f *testing.F) {
 		}
 		seen := map[string]bool{}
 		for _, u := range p.Users {
+			if u.NumOfFace < -1 || u.NumOfCard < -1 {
+				t.Fatalf("enrolment counters %d faces, %d cards: want -1 (unknown) or a count", u.NumOfFace, u.NumOfCard)
+			}
 			if u.EmployeeNo == "" || seen[u.EmployeeNo] {
 				t.Fatalf("employeeNo %q empty or repeated", u.EmployeeNo)
 			}
@@ -199,5 +207,40 @@ func TestHostileEmployeeNo(t *testing.T) {
 	}
 	if p.Users[1].EmployeeNo != "1042" || len(p.Users[1].Problems) != 0 {
 		t.Errorf("the other person: %q %q", p.Users[1].EmployeeNo, p.Users[1].Problems)
+	}
+}
+
+// numOfFace and numOfCard: read leniently, -1 when the terminal sent none
+// or nothing readable; an odd counter is no Problem (the period still is
+// right).
+func TestDecodeEnrolmentCounters(t *testing.T) {
+	cases := []struct {
+		name        string
+		fields      string
+		face, cards int
+	}{
+		{"numbers", `"numOfFace":1,"numOfCard":2`, 1, 2},
+		{"no face, card only", `"numOfFace":0,"numOfCard":1`, 0, 1},
+		{"strings", `"numOfFace":"0","numOfCard":"1"`, 0, 1},
+		{"absent", ``, -1, -1},
+		{"null and negative", `"numOfFace":null,"numOfCard":-1`, -1, -1},
+		{"not numbers", `"numOfFace":"many","numOfCard":{"n":1}`, -1, -1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fields := c.fields
+			if fields != "" {
+				fields += ","
+			}
+			body := searchReply("OK", 1, 1, `{"employeeNo":"5",`+fields+`"Valid":{"enable":true,"beginTime":"2025-01-01T00:00:00","endTime":"2025-10-01T23:59:59"}}`)
+			p, err := decodeSearch([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			u := p.Users[0]
+			if u.NumOfFace != c.face || u.NumOfCard != c.cards || len(u.Problems) != 0 {
+				t.Errorf("got %d faces, %d cards, problems %q; want %d, %d, none", u.NumOfFace, u.NumOfCard, u.Problems, c.face, c.cards)
+			}
+		})
 	}
 }

@@ -92,7 +92,12 @@ type UserInfo struct {
 	UserType   string
 	Valid      *Valid // nil when the terminal sent none
 	Extends    []Extend
-	Raw        json.RawMessage
+	// NumOfFace and NumOfCard are the faces and cards enrolled (numOfFace,
+	// numOfCard); -1 when the terminal sent no readable count. A count
+	// that cannot be read is not a Problem: the period is still right.
+	NumOfFace int
+	NumOfCard int
+	Raw       json.RawMessage
 	// Problems are fields that could not be decoded (named), so the person
 	// is reported rather than written to.
 	Problems []string

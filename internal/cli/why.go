@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/doorsync/doorsync/internal/backend"
+	"github.com/doorsync/doorsync/internal/member"
+	"github.com/doorsync/doorsync/internal/service"
+	"github.com/doorsync/doorsync/internal/textclean"
+)
+
+type whyOptions struct {
+	json    bool
+	timeout time.Duration
+}
+
+func (a *App) whyCommand(g *globalOptions) *cobra.Command {
+	o := whyOptions{}
+	cmd := &cobra.Command{
+		Use:   "why EMAIL [--json]",
+		Short: "Why can't this member get in? One answer per target, then the evidence (read-only)",
+		Long: `why answers, for every member with this e-mail (a family may share one) and every
+configured target: the answer first, in one line, then the evidence — the member's validity
+in Cardskipper (the stored snapshot, with its age), which account and how it is linked, the
+account's period now (read live within --timeout, else the last snapshot, said so), faces and
+cards enrolled on a terminal, the latest door events, the target's state (reachable, held after
+rejected credentials, busy), pending or held items and the last write with its read-back.
+It writes nothing anywhere: no target, no run, no run lock.
+Exit 0 when the member should get in everywhere, 1 otherwise, 2 on a usage error.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			email, err := member.NormalizeEmail(args[0])
+			if err != nil || email == "" || !member.LooksLikeEmail(string(email)) {
+				return usageError(fmt.Errorf("%q is not an e-mail address", textclean.Clean(args[0])))
+			}
+			if o.timeout <= 0 {
+				return usageError(fmt.Errorf("--timeout must be positive, not %s", o.timeout))
+			}
+			ctx := cmd.Context()
+			s, err := a.openSession(ctx, g, true)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			rep, err := s.svc.WhyWith(ctx, email, service.WhyOptions{Timeout: o.timeout})
+			if err != nil {
+				return failedError(err)
+			}
+			if o.json || g.logFormat == "json" {
+				if err := writeWhyJSON(a.Stdout, rep); err != nil {
+					return failedError(err)
+				}
+			} else {
+				printWhy(a.Stdout, rep)
+			}
+			if !rep.GetsIn {
+				return failedError(errSilent)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.json, "json", false, "print the answer as JSON (versioned)")
+	f.DurationVar(&o.timeout, "timeout", service.WhyTimeout, "how long each target may take to answer before the last snapshot is used")
+	return cmd
+}
+
+// writeWhyJSON writes the report as indented JSON (backend.WhyVersion).
+// JSON escapes control characters itself.
+func writeWhyJSON(w io.Writer, rep backend.WhyReport) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
+// printWhy prints the report for people: per member, per target, the
+// answer and then the evidence indented. Every text from outside is
+// cleaned of control and formatting characters.
+func printWhy(w io.Writer, rep backend.WhyReport) {
+	if rep.Answer != "" {
+		fmt.Fprintf(w, "%s: %s\n", textclean.Clean(string(rep.Email)), textclean.Clean(rep.Answer))
+		return
+	}
+	for i, m := range rep.Members {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		verdict := "gets in everywhere"
+		if !m.GetsIn {
+			verdict = "does NOT get in everywhere"
+		}
+		fmt.Fprintf(w, "%s, member %s <%s>: %s\n", textclean.Clean(m.Name), textclean.Clean(m.ID), textclean.Clean(string(rep.Email)), verdict)
+		fmt.Fprintf(w, "  Cardskipper: %s\n", textclean.Clean(m.Cardskipper.Answer))
+		for _, t := range m.Targets {
+			fmt.Fprintf(w, "  %-4s %s\n", mark(t.Status), textclean.Clean(t.Answer))
+			for _, e := range t.Evidence {
+				if strings.HasPrefix(e, "Cardskipper:") {
+					continue // said once per member
+				}
+				fmt.Fprintf(w, "         %s\n", textclean.Clean(e))
+			}
+		}
+	}
+}
+
+// mark is a target's status at the start of its answer line.
+func mark(s backend.WhyStatus) string {
+	switch s {
+	case backend.WhyIn:
+		return "ok"
+	case backend.WhyNotApplicable:
+		return "n/a"
+	case backend.WhyOpen:
+		return "open"
+	case backend.WhyUnknown:
+		return "?"
+	}
+	return "NO"
+}
