@@ -155,6 +155,7 @@ func (tp *targetPlan) resolve(m entry, matches []identity.Match) {
 					tp.accountText(x.Account), prevMember(p, tp.exists), originText(x.Origin, m), memberText(m)))
 			}
 		}
+		n := len(tp.items)
 		tp.pair(m, byID, changes)
 		if len(extra) > 0 {
 			// The member's own account goes on as usual; each other
@@ -165,8 +166,8 @@ func (tp *targetPlan) resolve(m entry, matches []identity.Match) {
 			for _, a := range extra {
 				tp.extraItems = append(tp.extraItems, tp.alsoFound(m, a, own))
 			}
-			if last := &tp.items[len(tp.items)-1]; last.MemberID == m.ID {
-				last.Reason += fmt.Sprintf("; its e-mail also finds %s, held there for the admin", tp.accountsText(extra))
+			if it := tp.itemSince(n); it != nil {
+				it.Reason += fmt.Sprintf("; its e-mail also finds %s, held there for the admin", tp.accountsText(extra))
 			}
 		}
 		return
@@ -185,11 +186,12 @@ func (tp *targetPlan) resolve(m entry, matches []identity.Match) {
 				strings.Join(olds, ", "), tp.accountsText(accountsOf(byEmail))))
 		}
 	}
+	n := len(tp.items)
 	tp.pair(m, byEmail, changes)
 	if len(byEmail) == 0 && len(matches) > 0 {
 		// The e-mail finds accounts that are someone else's: say whose,
 		// so that a missing item does not look like a forgotten link.
-		if last := &tp.items[len(tp.items)-1]; last.MemberID == m.ID && last.Kind == Missing {
+		if last := tp.itemSince(n); last != nil && last.Kind == Missing {
 			var whose []string
 			for _, x := range matches {
 				whose = append(whose, fmt.Sprintf("%s, which is %s", tp.accountText(x.Account), tp.ownerText(x.Account, m.Email)))
@@ -197,6 +199,17 @@ func (tp *targetPlan) resolve(m entry, matches []identity.Match) {
 			last.Reason += fmt.Sprintf("; the e-mail %s finds %s", m.Email, strings.Join(whose, "; "))
 		}
 	}
+}
+
+// itemSince is the item pair added for the member after the target's
+// list held n items, nil when it added none (an inactive member with no
+// account here gets none: the item before is another member's, or there
+// is none at all).
+func (tp *targetPlan) itemSince(n int) *Item {
+	if len(tp.items) == n {
+		return nil
+	}
+	return &tp.items[len(tp.items)-1]
 }
 
 // ownerText says whose an account claimed by another member is.
