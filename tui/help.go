@@ -101,6 +101,10 @@ func keysLabel(b key.Binding) string {
 			}
 		}
 		switch k {
+		case "alt+esc":
+			// Two Esc presses read as one (over SSH they arrive
+			// together): bound so that they still act, not a key to learn.
+			continue
 		case "up":
 			k = "↑"
 		case "down":

@@ -48,8 +48,8 @@ func keyShown(label, k string) bool {
 	if p, ok := pretty[k]; ok {
 		k = p
 	}
-	if label == k {
-		return true // "/" itself
+	if label == k || k == "alt+esc" {
+		return true // "/" itself; alt+esc is two Esc read as one, not listed
 	}
 	for _, part := range strings.Split(label, "/") {
 		if part == k {

@@ -64,9 +64,9 @@ func DefaultKeyMap() KeyMap {
 		Clear:     b([]string{"C"}, "C", "clear"),
 		Approve:   b([]string{"a"}, "a", "approve"),
 		Inspect:   b([]string{"enter"}, "enter", "inspect"),
-		Back:      b([]string{"esc"}, "esc", "back"),
+		Back:      b([]string{"esc", "alt+esc"}, "esc", "back"),
 		Confirm:   b([]string{"y", "enter"}, "y", "confirm"),
-		Cancel:    b([]string{"n", "esc"}, "n/esc", "cancel"),
+		Cancel:    b([]string{"n", "esc", "alt+esc"}, "n/esc", "cancel"),
 		Refresh:   b([]string{"r"}, "r", "refresh"),
 		History:   b([]string{"H"}, "H", "history"),
 		Export:    b([]string{"e"}, "e", "export"),
@@ -77,8 +77,8 @@ func DefaultKeyMap() KeyMap {
 		// Letters bound to table moves (j, k) are typed in the search:
 		// names like Novak or Jože must be searchable.
 		EndSearch:   b([]string{"enter", "up", "down"}, "enter", "keep the filter"),
-		ClearSearch: b([]string{"esc"}, "esc", "clear the search"),
-		Stop:        b([]string{"esc"}, "esc", "stop the apply"),
+		ClearSearch: b([]string{"esc", "alt+esc"}, "esc", "clear the search"),
+		Stop:        b([]string{"esc", "alt+esc"}, "esc", "stop the apply"),
 		NextRow:     b([]string{"tab", "right", "l"}, "tab", "next row"),
 		PrevRow:     b([]string{"shift+tab", "left", "h"}, "S-tab", "prev row"),
 		OpenRun:     b([]string{"enter"}, "enter", "items of the run"),

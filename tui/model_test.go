@@ -362,3 +362,18 @@ func TestApplyClearsTheOldStatus(t *testing.T) {
 		t.Errorf("%q back in the table:\n%s", old, ansi.Strip(m.Render()))
 	}
 }
+
+// Two Esc presses that arrive together (over SSH they often do) are read
+// as alt+esc: they stop the apply as one Esc does (review of issue 13 §1:
+// the apply ran to the end).
+func TestDoubleEscStopsTheApply(t *testing.T) {
+	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m.applying.a = applyState{req: 99, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	m.focus(screenApply)
+	m.Update(keyMsg("alt+esc"))
+	if ctx.Err() == nil {
+		t.Fatal("alt+esc (two Esc read as one) did not stop the apply")
+	}
+}

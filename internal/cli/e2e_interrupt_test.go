@@ -286,3 +286,32 @@ func TestConsoleEscBeforeAnythingWasSent(t *testing.T) {
 		t.Fatalf("history %+v, %v; the console said %+v", runs, err, res)
 	}
 }
+
+// The guard does not hold back an operator's approval, so the console's
+// summary of it does not mention it (review of issue 13 §1: "Stopped: …;
+// guard tripped: …" read as if the guard had stopped the apply).
+func TestConsoleSummaryDoesNotBlameTheGuard(t *testing.T) {
+	s := startE2ESiteAll(t, 300, 7)
+	s.editConfig(t, "max_revocations = 25", "max_revocations = 0")
+	be := s.consoleBackend(t)
+	d, err := be.Refresh(context.Background(), func(tui.Progress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Plan.Guard.Tripped {
+		t.Fatal("the guard did not trip: the test proves nothing")
+	}
+	var approve []string
+	for _, it := range d.Plan.Items {
+		if it.Kind.Writes() && it.Identity == "" && len(approve) < 3 {
+			approve = append(approve, it.ID)
+		}
+	}
+	res, err := be.Apply(context.Background(), d.Plan, approve, func(tui.ApplyProgress) {})
+	if err != nil || res.Applied == 0 {
+		t.Fatalf("apply: %+v, %v", res, err)
+	}
+	if strings.Contains(res.Summary, "guard") {
+		t.Errorf("summary %q blames the guard, which held nothing back", res.Summary)
+	}
+}

@@ -118,18 +118,21 @@ func (o progressPrinter) TargetRead(target string, _ int, err error) {
 	}
 }
 
-func (o progressPrinter) Applying(ev apply.Event) {
-	switch {
-	case ev.Err != nil && o.debug:
-		o.warn("apply", ev.Target, ev.Err)
-	case o.debug && ev.Result != nil:
-		r := ev.Result
-		detail := fmt.Sprintf("%s %s account %s <%s>: %s", r.Item.Kind, r.Item.Target, r.Item.Account, r.Item.Email, r.Status)
-		if r.Err != nil {
-			detail += ": " + r.Err.Error()
-		}
-		o.p.Print(Line{Status: StatusInfo, Subject: "apply", Detail: detail})
+func (o progressPrinter) TargetStopped(target string, err error) {
+	if o.debug {
+		o.warn("apply", target, err)
 	}
+}
+
+func (o progressPrinter) ItemSettled(_ string, _, _ int, r apply.Result) {
+	if !o.debug {
+		return
+	}
+	detail := fmt.Sprintf("%s %s account %s <%s>: %s", r.Item.Kind, r.Item.Target, r.Item.Account, r.Item.Email, r.Status)
+	if r.Err != nil {
+		detail += ": " + r.Err.Error()
+	}
+	o.p.Print(Line{Status: StatusInfo, Subject: "apply", Detail: detail})
 }
 
 func (o progressPrinter) ListNote(target, note string) {

@@ -63,7 +63,7 @@ func (e *Engine) skipLists(ctx context.Context, runID int64, o Options, byList m
 			}
 			// Shown as the other targets' items are: the console lists
 			// what was cancelled.
-			e.observer().Applying(apply.Event{Target: name, Phase: apply.PhaseWrite, Done: i + 1, Total: len(items), Result: &r})
+			e.observer().ItemSettled(name, i+1, len(items), r)
 			out.Results = append(out.Results, r)
 		}
 	}
@@ -118,7 +118,7 @@ func (e *Engine) applyLists(ctx context.Context, runID int64, o Options, byList 
 		}
 		if len(items) > 0 {
 			// The target's line shows while its list is built and sent.
-			e.observer().Applying(apply.Event{Target: name, Phase: apply.PhaseWrite, Total: len(items)})
+			e.observer().Writing(name, apply.PhaseWrite, 0, len(items))
 		}
 		res, err := e.uploadList(ctx, runID, l, items, src, o.built, o.retries)
 		if err != nil {
@@ -136,7 +136,7 @@ func (e *Engine) applyLists(ctx context.Context, runID int64, o Options, byList 
 			}
 			// Each item settled, as the account-by-account targets report
 			// theirs: the console shows the list's items too.
-			e.observer().Applying(apply.Event{Target: name, Phase: apply.PhaseWrite, Done: i + 1, Total: len(res.Results), Result: &res.Results[i]})
+			e.observer().ItemSettled(name, i+1, len(res.Results), res.Results[i])
 			if res.Waiting && r.Status == apply.Skipped {
 				// Waiting for the minimum interval is not a failure.
 				out.Held++

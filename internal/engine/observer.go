@@ -25,10 +25,16 @@ type Observer interface {
 	TargetPage(target string, done, total int)
 	// TargetRead: a target's accounts were read (accounts) or not (err).
 	TargetRead(target string, accounts int, err error)
-	// Applying: progress of the writes on one target — a chunk re-read,
-	// written, read back, an item settled (ev.Result), or a failure of
-	// the whole target (ev.Err).
-	Applying(ev apply.Event)
+	// Writing: a target's writes moved on to phase (re-reading before
+	// writing, writing, reading back); done of total items are settled.
+	Writing(target string, phase apply.Phase, done, total int)
+	// ItemSettled: one item's outcome on its target (r.Status, r.Err);
+	// done of total items of the target are settled.
+	ItemSettled(target string, done, total int, r apply.Result)
+	// TargetStopped: a target's writes stopped before its last item
+	// (authentication refused, the lock lost, its budget spent): err says
+	// why; its remaining items settle as skipped.
+	TargetStopped(target string, err error)
 	// ListNote: what became of a whole-list target's list this run (sent,
 	// accepted, waiting for its minimum interval).
 	ListNote(target, note string)
@@ -69,18 +75,20 @@ type Warning struct {
 // NopObserver ignores everything; embed it to observe only some things.
 type NopObserver struct{}
 
-func (NopObserver) SourceReading()                {}
-func (NopObserver) SourceChanges(time.Time)       {}
-func (NopObserver) SourceRead(int, error)         {}
-func (NopObserver) TargetPage(string, int, int)   {}
-func (NopObserver) TargetRead(string, int, error) {}
-func (NopObserver) Applying(apply.Event)          {}
-func (NopObserver) ListNote(string, string)       {}
-func (NopObserver) ListFailed(string, error)      {}
-func (NopObserver) TookOver(store.StaleLock)      {}
-func (NopObserver) Recovering(int)                {}
-func (NopObserver) Recovered(string, int, int)    {}
-func (NopObserver) Warning(Warning)               {}
+func (NopObserver) SourceReading()                             {}
+func (NopObserver) SourceChanges(time.Time)                    {}
+func (NopObserver) SourceRead(int, error)                      {}
+func (NopObserver) TargetPage(string, int, int)                {}
+func (NopObserver) TargetRead(string, int, error)              {}
+func (NopObserver) Writing(string, apply.Phase, int, int)      {}
+func (NopObserver) ItemSettled(string, int, int, apply.Result) {}
+func (NopObserver) TargetStopped(string, error)                {}
+func (NopObserver) ListNote(string, string)                    {}
+func (NopObserver) ListFailed(string, error)                   {}
+func (NopObserver) TookOver(store.StaleLock)                   {}
+func (NopObserver) Recovering(int)                             {}
+func (NopObserver) Recovered(string, int, int)                 {}
+func (NopObserver) Warning(Warning)                            {}
 
 var _ Observer = NopObserver{}
 
@@ -95,4 +103,18 @@ func (e *Engine) observer() Observer {
 // warn reports a failure the run carries on without.
 func (e *Engine) warn(stage Stage, target string, err error) {
 	e.observer().Warning(Warning{Stage: stage, Target: target, Err: err})
+}
+
+// applyEvents turns the apply runner's events into the observer's calls.
+func applyEvents(o Observer) func(apply.Event) {
+	return func(ev apply.Event) {
+		switch {
+		case ev.Result != nil:
+			o.ItemSettled(ev.Target, ev.Done, ev.Total, *ev.Result)
+		case ev.Err != nil:
+			o.TargetStopped(ev.Target, ev.Err)
+		case ev.Phase != apply.PhaseDone:
+			o.Writing(ev.Target, ev.Phase, ev.Done, ev.Total)
+		}
+	}
 }

@@ -508,8 +508,8 @@ func TestSyncInterruptedWhileApplying(t *testing.T) {
 	r := newRig(t, rigOptions{members: 300, seed: 4})
 	ctx, cancel := context.WithCancel(context.Background())
 	r.rebuild(func(_ *engine.Config, d *engine.Deps) {
-		d.Observer = observeFunc{applying: func(ev apply.Event) {
-			if ev.Result != nil && ev.Result.Status == apply.Applied {
+		d.Observer = observeFunc{settled: func(r apply.Result) {
+			if r.Status == apply.Applied {
 				cancel()
 			}
 		}}
@@ -539,7 +539,7 @@ func TestSyncInterruptedWhileApplying(t *testing.T) {
 type observeFunc struct {
 	engine.NopObserver
 	sourceRead func(members int, err error)
-	applying   func(apply.Event)
+	settled    func(apply.Result)
 }
 
 func (o observeFunc) SourceRead(members int, err error) {
@@ -548,8 +548,8 @@ func (o observeFunc) SourceRead(members int, err error) {
 	}
 }
 
-func (o observeFunc) Applying(ev apply.Event) {
-	if o.applying != nil {
-		o.applying(ev)
+func (o observeFunc) ItemSettled(_ string, _, _ int, r apply.Result) {
+	if o.settled != nil {
+		o.settled(r)
 	}
 }

@@ -69,6 +69,10 @@ type Outcome struct {
 	// run): they are not failures of their own, and the target's hold
 	// says why.
 	Skipped int
+	// GuardHeld: the blast-radius guard tripped and held the run's
+	// writes back (an operator's approval is not held: then the summary
+	// does not blame it).
+	GuardHeld bool
 	// Cancelled counts the items not sent because the run was stopped
 	// (Esc, a signal): neither failed nor stale.
 	Cancelled int
@@ -218,7 +222,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	if len(selected) > 0 {
 		ae := apply.Runner{Recorder: recorder{st: e.store, approvedBy: o.ApprovedBy}, RunID: runID, Retries: o.retries,
 			Holding:  e.store.CheckLock,
-			Progress: e.observer().Applying}
+			Progress: applyEvents(e.observer())}
 		ae.Targets = map[string]target.Target{}
 		for _, t := range e.active() {
 			ae.Targets[t.Info().Name] = t
@@ -501,6 +505,7 @@ func (e *Engine) finish(ctx context.Context, run store.Run, out Outcome, o Optio
 	// An operator's explicit approval (apply FILE, the console) is not
 	// held back by the guard.
 	guard := p.Guard.Tripped && o.Approved == nil
+	out.GuardHeld = guard
 	if out.Held > 0 || guard {
 		codes = append(codes, exitcode.Held)
 	}
@@ -635,7 +640,7 @@ func (o Outcome) Summary() string {
 	} else if n := len(identityChanges(o.Plan)); n > 0 && o.Held > 0 {
 		s += fmt.Sprintf(" (%s)", identityChangesText(n))
 	}
-	if o.Plan.Guard.Tripped {
+	if o.GuardHeld {
 		s += "; guard tripped: " + o.Plan.Guard.Reason
 	}
 	return s

@@ -42,12 +42,16 @@ type applyProgress struct {
 	progress func(backend.ApplyProgress)
 }
 
-func (a applyProgress) Applying(ev apply.Event) {
-	ap := backend.ApplyProgress{Target: ev.Target, Done: ev.Done, Total: ev.Total, Err: ev.Err}
-	if r := ev.Result; r != nil {
-		ap.ItemID, ap.Status, ap.Err = r.Item.ID, string(r.Status), r.Err
-	}
-	a.progress(ap)
+func (a applyProgress) Writing(target string, _ apply.Phase, done, total int) {
+	a.progress(backend.ApplyProgress{Target: target, Done: done, Total: total})
+}
+
+func (a applyProgress) ItemSettled(target string, done, total int, r apply.Result) {
+	a.progress(backend.ApplyProgress{Target: target, Done: done, Total: total, ItemID: r.Item.ID, Status: string(r.Status), Err: r.Err})
+}
+
+func (a applyProgress) TargetStopped(target string, err error) {
+	a.progress(backend.ApplyProgress{Target: target, Err: err})
 }
 
 // ListNote shows what became of a whole-list target's list on its line.
