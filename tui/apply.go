@@ -22,6 +22,7 @@ type applyState struct {
 	end       context.CancelFunc
 	plan      plan.Plan // what is applied: its items name the results
 	targets   map[string]ApplyProgress
+	tally     map[string]map[string]int // per target, items by status
 	order     []string
 	results   []string // newest last
 	status    map[string]string
@@ -41,7 +42,8 @@ func (v *applyScreen) start(msg applyMsg) tea.Cmd {
 	c := v.c
 	req := c.nextReq()
 	ctx, cancel := context.WithCancel(c.ctx)
-	v.a = applyState{req: req, running: true, end: cancel, plan: msg.plan, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	v.a = applyState{req: req, running: true, end: cancel, plan: msg.plan, targets: map[string]ApplyProgress{}, status: map[string]string{},
+		tally: map[string]map[string]int{}}
 	c.send(statusMsg{}) // what it said (e.g. "89 items selected") was about before the apply
 	be, s, p, ids := c.opt.Backend, newStream(), msg.plan, msg.ids
 	go func() {
@@ -67,18 +69,26 @@ func (v *applyScreen) onProgress(msg applyProgressMsg) {
 	if p.Target != "" {
 		prev := a.targets[p.Target]
 		if p.Total == 0 {
-			p.Total = prev.Total
+			// A note or a target's error says nothing of its count.
+			p.Done, p.Total = prev.Done, prev.Total
 		}
 		a.targets[p.Target] = p
 	}
-	if p.ItemID != "" {
+	switch {
+	case p.ItemID != "":
 		a.status[p.ItemID] = p.Status
-		a.results = append(a.results, a.resultLine(p))
-		if len(a.results) > keepResults {
-			a.results = slices.Delete(a.results, 0, len(a.results)-keepResults)
+		if a.tally == nil {
+			a.tally = map[string]map[string]int{}
 		}
-	} else if p.Err != nil {
-		a.results = append(a.results, fmt.Sprintf("%s: %v", p.Target, p.Err))
+		if a.tally[p.Target] == nil {
+			a.tally[p.Target] = map[string]int{}
+		}
+		a.tally[p.Target][p.Status]++
+		a.addResult(a.resultLine(p))
+	case p.Err != nil:
+		a.addResult(fmt.Sprintf("%s: %v", p.Target, p.Err))
+	case p.Note != "":
+		a.addResult(fmt.Sprintf("%s: %s", p.Target, p.Note))
 	}
 	if p.Err != nil {
 		v.c.logErr("apply "+p.Target, p.Err)
@@ -99,6 +109,33 @@ func (v *applyScreen) onDone(msg applyDoneMsg) {
 	v.c.send(applyEndMsg{keep: slices.Concat(msg.res.FailedIDs, msg.res.CancelledIDs), status: a.status, quit: a.quitAfter})
 }
 
+// addResult keeps a line of the apply's log, the latest keepResults.
+func (a *applyState) addResult(line string) {
+	a.results = append(a.results, line)
+	if len(a.results) > keepResults {
+		a.results = slices.Delete(a.results, 0, len(a.results)-keepResults)
+	}
+}
+
+// targetLine is a target's bar and counts: the bar fills with the items
+// tried (applied, failed, stale), not with those cancelled, so that a
+// stopped target does not look done; the counts say what became of each.
+func (a *applyState) targetLine(name string) string {
+	p, tally := a.targets[name], a.tally[name]
+	tried := p.Done - tally["cancelled"]
+	line := fmt.Sprintf("%-12s %s %d/%d", name, bar(tried, p.Total, 20), p.Done, p.Total)
+	var counts []string
+	for _, st := range []string{"applied", "failed", "stale", "skipped", "cancelled"} {
+		if n := tally[st]; n > 0 {
+			counts = append(counts, fmt.Sprintf("%d %s", n, st))
+		}
+	}
+	if len(counts) > 0 {
+		line += "  " + strings.Join(counts, " · ")
+	}
+	return line
+}
+
 func (a *applyState) resultLine(p ApplyProgress) string {
 	label := p.ItemID
 	for i := range a.plan.Items {
@@ -107,7 +144,7 @@ func (a *applyState) resultLine(p ApplyProgress) string {
 			break
 		}
 	}
-	s := fmt.Sprintf("%-7s %s on %s", p.Status, label, p.Target)
+	s := fmt.Sprintf("%-9s %s on %s", p.Status, label, p.Target) // "cancelled" is the longest
 	if p.Err != nil {
 		s += ": " + p.Err.Error()
 	}
@@ -208,7 +245,7 @@ func (v *applyScreen) View() string {
 	}
 	for _, t := range a.order {
 		p := a.targets[t]
-		line := fmt.Sprintf("%-12s %s %d/%d", t, bar(p.Done, p.Total, 20), p.Done, p.Total)
+		line := a.targetLine(t)
 		if p.Err != nil && p.ItemID == "" {
 			line += "  " + s.Err.Render(p.Err.Error())
 		}

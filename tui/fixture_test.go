@@ -223,6 +223,13 @@ func (f *fakeBackend) Apply(ctx context.Context, p plan.Plan, ids []string, prog
 	for _, it := range p.Items {
 		byID[it.ID] = it
 	}
+	// Counted per target, as the engine reports them.
+	total, done := map[string]int{}, map[string]int{}
+	for _, id := range ids {
+		if it, ok := byID[id]; ok && (it.Identity == "" || it.Kind.Writes()) {
+			total[it.Target]++
+		}
+	}
 	for i, id := range ids {
 		it, ok := byID[id]
 		if !ok {
@@ -234,22 +241,23 @@ func (f *fakeBackend) Apply(ctx context.Context, p plan.Plan, ids []string, prog
 		}
 		st := "applied"
 		var err error
-		if f.stopAfter > 0 && i >= f.stopAfter {
-			// Stopped (Esc): what was not sent is cancelled, as the engine
-			// records it.
+		switch {
+		case f.stopAfter > 0 && i >= f.stopAfter:
+			// Stopped (Esc): what was not sent is cancelled, as the
+			// engine records and reports it.
+			st, err = "cancelled", errors.New("cancelled before it was sent")
 			res.Stopped = true
 			res.Cancelled++
 			res.CancelledIDs = append(res.CancelledIDs, id)
-			continue
-		}
-		if f.failIDs[id] {
+		case f.failIDs[id]:
 			st, err = "failed", errors.New("deviceBusy")
 			res.Failed++
 			res.FailedIDs = append(res.FailedIDs, id)
-		} else {
+		default:
 			res.Applied++
 		}
-		progress(ApplyProgress{Target: it.Target, Done: i + 1, Total: len(ids), ItemID: id, Status: st, Err: err})
+		done[it.Target]++
+		progress(ApplyProgress{Target: it.Target, Done: done[it.Target], Total: total[it.Target], ItemID: id, Status: st, Err: err})
 	}
 	res.Summary = fmt.Sprintf("%d applied, %d failed, 0 stale, 0 held", res.Applied, res.Failed)
 	if res.Cancelled > 0 {

@@ -377,3 +377,19 @@ func TestDoubleEscStopsTheApply(t *testing.T) {
 		t.Fatal("alt+esc (two Esc read as one) did not stop the apply")
 	}
 }
+
+// What became of a whole-list target's list reaches the apply's log
+// (issue 13 §13: NTK's notes reached no console line).
+func TestApplyShowsAListNote(t *testing.T) {
+	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
+	_, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m.applying.a = applyState{req: 5, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	m.focus(screenApply)
+	m.Update(applyProgressMsg{req: 5, p: ApplyProgress{Target: "ntk", Total: 3}})
+	m.Update(applyProgressMsg{req: 5, p: ApplyProgress{Target: "ntk", Note: "NTK accepted the access list as list-7.csv (3 lines)"}})
+	frame := ansi.Strip(m.Render())
+	if !strings.Contains(frame, "ntk          [····················] 0/3") || !strings.Contains(frame, "ntk: NTK accepted the access list") {
+		t.Errorf("the NTK line or its note is missing:\n%s", frame)
+	}
+}

@@ -89,6 +89,11 @@ func (a *App) runConsole(ctx context.Context, g *globalOptions) error {
 	if interrupted := ses.svc.Wait(); interrupted && signalled.Err() != nil {
 		return failedError(errors.New("interrupted while applying: the writes in flight were completed and recorded; see doorsync history"))
 	}
+	// Quit while applying (the apply stopped first): the screen that said
+	// what was done is gone, so say it once more where it stays.
+	if r := m.State().LastApply; r != nil && r.Stopped {
+		fmt.Fprintf(a.Stderr, "doorsync: the apply was stopped: %s (run %d; see doorsync history)\n", oneLine(r.Summary), r.RunID)
+	}
 	return nil
 }
 
