@@ -371,7 +371,7 @@ func (w *worker) chunk(ctx context.Context, t target.Target, items []plan.Item, 
 				// again because the operator stopped the run: not
 				// written, and not a failure.
 				res[p.i].Status = Cancelled
-				res[p.i].Err = fmt.Errorf("not written (%w); not sent again: %w", errs[j], context.Cause(w.runCtx))
+				res[p.i].Err = fmt.Errorf("not written (%w); %w", errs[j], StopError(w.runCtx, "not sent again: the run was stopped"))
 			}
 		}
 		if err != nil && target.ClassOf(err) == target.Auth {
@@ -547,10 +547,33 @@ func (w *worker) sendGate(ctx context.Context) error {
 }
 
 // errCancelledBeforeSent is why an item was not sent: the run was
-// stopped (context.Canceled, or the cause given).
+// stopped. It says so in the operator's words and wraps the context's
+// cause (context.Canceled, or the cause given) for errors.Is.
 func errCancelledBeforeSent(ctx context.Context) error {
-	return fmt.Errorf("cancelled before it was sent: %w", context.Cause(ctx))
+	return StopError(ctx, "cancelled before it was sent")
 }
+
+// StopError is what, said of an item the stop of ctx's run kept from
+// being sent; errors.Is finds the context's cause in it.
+func StopError(ctx context.Context, what string) error {
+	return stopped{what: what, cause: context.Cause(ctx)}
+}
+
+// stopped is an item's error when the run was stopped: its text is what
+// the history and the console show ("…: context canceled" was noise).
+type stopped struct {
+	what  string
+	cause error
+}
+
+func (e stopped) Error() string {
+	if e.cause == nil || errors.Is(e.cause, context.Canceled) {
+		return e.what
+	}
+	return e.what + " (" + e.cause.Error() + ")"
+}
+
+func (e stopped) Unwrap() error { return e.cause }
 
 // retryable: err is a refusal that would have been sent again (busy, no
 // answer), not a definitive one.

@@ -82,7 +82,7 @@ func listsFrom(lists []*ListTarget, byList map[string][]plan.Item) map[string][]
 // listCancelled is why a whole-list target's item was not uploaded: the
 // run was stopped first.
 func listCancelled(ctx context.Context) error {
-	return fmt.Errorf("not uploaded: cancelled before the list was sent: %w", context.Cause(ctx))
+	return apply.StopError(ctx, "not uploaded: cancelled before the list was sent")
 }
 
 // applyLists uploads each whole-list target's next list when it has
@@ -259,7 +259,7 @@ func (e *Engine) uploadList(ctx context.Context, runID int64, l *ListTarget, ite
 		for i := range out.Results {
 			if _, ok := stale[out.Results[i].Item.ID]; !ok {
 				out.Results[i].Status, out.Results[i].Attempts = apply.Cancelled, tries
-				out.Results[i].Err = fmt.Errorf("not uploaded (%w); not sent again: %w", upErr, context.Cause(ctx))
+				out.Results[i].Err = fmt.Errorf("not uploaded (%w); %w", upErr, apply.StopError(ctx, "not sent again: the run was stopped"))
 			}
 		}
 		return out, nil

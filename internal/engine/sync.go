@@ -180,8 +180,8 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 			// was busy): nothing is planned or written, and the run says
 			// so rather than fail on its next database read.
 			out.Plan.Source.Members = len(snap.Members)
-			return e.finish(ctx, run, out, o, fmt.Errorf("%w while reading Cardskipper and the targets: nothing was planned or written: %w",
-				ErrInterrupted, context.Cause(ctx)))
+			return e.finish(ctx, run, out, o, fmt.Errorf("%w while reading Cardskipper and the targets: nothing was planned or written%w",
+				ErrInterrupted, apply.StopError(ctx, "")))
 		}
 		o.built = builtLists{}
 		p, err := e.plan(db, snap, o.built)
@@ -265,8 +265,8 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	if ctx.Err() != nil {
 		// The writes in flight were completed and read back; the rest
 		// were not sent (cancelled). The run says so.
-		interrupted = fmt.Errorf("%w while applying: the writes in flight were completed and read back, the rest cancelled: %w",
-			ErrInterrupted, context.Cause(ctx))
+		interrupted = fmt.Errorf("%w while applying: the writes in flight were completed and read back, the rest cancelled%w",
+			ErrInterrupted, apply.StopError(ctx, ""))
 	}
 	return e.finish(ctx, run, out, o, interrupted)
 }
