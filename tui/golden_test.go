@@ -66,6 +66,12 @@ func TestGolden(t *testing.T) {
 		// the runs, and the first items of a run of 30 (scrolled by keys)
 		{name: "history", keys: []string{"H", "enter"}, be: historyBackend},
 		{name: "history_empty", keys: []string{"H", "down", "enter"}},
+		// what changed since the last run: the headline under the title,
+		// the view, an item's row opened from it; none without a run
+		{name: "changes_headline", be: changesBackend},
+		{name: "changes", keys: []string{"c", "down"}, be: changesBackend},
+		{name: "changes_detail", keys: []string{"c", "G", "enter"}, be: changesBackend},
+		{name: "changes_empty", keys: []string{"c"}},
 		// the demo's four targets: one shared column at 80, one each at 160
 		{name: "table4", keys: []string{"space", "down"}, be: func(t testing.TB) *fakeBackend { return fourTargets(t, 40) }},
 	}

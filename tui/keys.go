@@ -38,6 +38,8 @@ type KeyMap struct {
 	Pick, Choose key.Binding
 	// ReadOn pages a dialog down (space: the approval dialog).
 	ReadOn key.Binding
+	// Changes opens what changed since the last run.
+	Changes key.Binding
 }
 
 // DefaultKeyMap is the console's keymap (a constructor, not a global: each
@@ -96,5 +98,6 @@ func DefaultKeyMap() KeyMap {
 		Pick:           b([]string{"p"}, "p", "link by hand"),
 		Choose:         b([]string{"enter"}, "enter", "choose"),
 		ReadOn:         b([]string{"space"}, "space", "read on"),
+		Changes:        b([]string{"c"}, "c", "what changed"),
 	}
 }
