@@ -65,6 +65,8 @@ func TestGolden(t *testing.T) {
 		{name: "pick_family_confirm", keys: []string{"8", "down", "p", "down", "down", "down", "enter", "down", "enter"}, be: familyBackend},
 		// the runs, and the first items of a run of 30 (scrolled by keys)
 		{name: "history", keys: []string{"H", "enter"}, be: historyBackend},
+		// a run's items narrowed to one kind on one target
+		{name: "history_narrowed", keys: []string{"H", "enter", "tab", "t"}, be: historyBackend},
 		{name: "history_empty", keys: []string{"H", "down", "enter"}},
 		// what changed since the last run: the headline under the title,
 		// the view, an item's row opened from it; none without a run
