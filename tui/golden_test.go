@@ -43,6 +43,8 @@ func TestGolden(t *testing.T) {
 		{name: "detail", keys: []string{"enter"}},
 		{name: "help", keys: []string{"?"}},
 		{name: "applied", keys: []string{"space", "a", "y"}},
+		// a log longer than the screen, scrolled back two lines
+		{name: "applied_scrolled", keys: []string{"A", "a", "G", "y", "up", "up"}},
 		// stopped with Esc after two items, one of them failed: the rest
 		// cancelled, and selected still
 		{name: "applied_stopped", keys: []string{"2", "A", "a", "y"}, be: stoppedBackend},
