@@ -28,9 +28,9 @@ type applyState struct {
 	// back is how many lines of the log are scrolled back from the
 	// newest (0: the newest show, and new ones come into view).
 	back   int
-	status    map[string]string
-	result    *ApplyResult
-	err       error
+	status map[string]string
+	result *ApplyResult
+	err    error
 }
 
 func (a *applyState) cancel() {
