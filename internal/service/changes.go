@@ -38,12 +38,17 @@ import (
 // as known: older records say little of today, and reading them costs.
 const changesWindow = 31 * 24 * time.Hour
 
+// changesRuns bounds the runs read to find the one compared with (watch
+// records a run only for a pass that found something): beyond them the
+// newest run read is compared with.
+const changesRuns = 10000
+
 // operatorModes are the runs an operator approved.
 var operatorModes = map[string]bool{engine.ModeConsole: true, engine.ModeApply: true}
 
 // changes compares p with what the runs recorded.
 func (s *Service) changes(ctx context.Context, p *plan.Plan) (backend.Changes, error) {
-	runs, err := s.store.Runs(ctx, 0)
+	runs, err := s.store.Runs(ctx, changesRuns)
 	if err != nil {
 		return backend.Changes{}, err
 	}
