@@ -25,9 +25,12 @@ type applyState struct {
 	tally     map[string]map[string]int // per target, items by status
 	order     []string
 	results   []string // newest last
-	status    map[string]string
-	result    *ApplyResult
-	err       error
+	// back is how many lines of the log are scrolled back from the
+	// newest (0: the newest show, and new ones come into view).
+	back   int
+	status map[string]string
+	result *ApplyResult
+	err    error
 }
 
 func (a *applyState) cancel() {
@@ -109,12 +112,42 @@ func (v *applyScreen) onDone(msg applyDoneMsg) {
 	v.c.send(applyEndMsg{keep: slices.Concat(msg.res.FailedIDs, msg.res.CancelledIDs), status: a.status, quit: a.quitAfter})
 }
 
-// addResult keeps a line of the apply's log, the latest keepResults.
+// addResult keeps a line of the apply's log, the latest keepResults. A
+// log scrolled back stays where it is as lines come in; at the newest, it
+// follows them.
 func (a *applyState) addResult(line string) {
 	a.results = append(a.results, line)
+	if a.back > 0 {
+		a.back++
+	}
 	if len(a.results) > keepResults {
 		a.results = slices.Delete(a.results, 0, len(a.results)-keepResults)
 	}
+	a.back = min(a.back, len(a.results)-1)
+}
+
+// scroll moves the log by a movement key (up: back, towards the oldest);
+// ok is false for any other key.
+func (v *applyScreen) scroll(k tea.KeyPressMsg) bool {
+	a := &v.a
+	room := v.logRoom(v.head())
+	// moved counts from the oldest line shown; back from the newest.
+	last := max(0, len(a.results)-room)
+	first, ok := moved(v.c.keys, k, last-a.back, room, last)
+	if ok {
+		a.back = last - max(0, min(first, last))
+	}
+	return ok
+}
+
+// logRoom is how many lines of the log fit under head, one of them taken
+// by the log's position when it does not fit whole.
+func (v *applyScreen) logRoom(head string) int {
+	room := max(0, v.height-strings.Count(head, "\n"))
+	if len(v.a.results) > room {
+		room = max(1, room-1)
+	}
+	return room
 }
 
 // targetLine is a target's bar and counts: the bar fills with the items
@@ -190,6 +223,7 @@ func (v *applyScreen) Update(msg tea.Msg) tea.Cmd {
 			v.c.send(askQuitMsg{})
 		case a.running && key.Matches(k, keys.Stop):
 			a.cancel()
+		case v.scroll(k):
 		case !a.running && key.Matches(k, keys.Back, keys.Inspect, keys.Quit):
 			v.c.send(focusMsg{screenTable})
 		}
@@ -199,10 +233,14 @@ func (v *applyScreen) Update(msg tea.Msg) tea.Cmd {
 
 func (v *applyScreen) ShortHelp() []key.Binding {
 	k := &v.c.keys
-	if v.a.running {
-		return fitHints(always(k.Stop, k.Quit), v.width)
+	var hs []hint
+	if len(v.a.results) > v.logRoom(v.head()) {
+		hs = []hint{{k.Up, 2}, {k.Down, 2}, {k.PageUp, 3}, {k.Bottom, 3}}
 	}
-	return fitHints(always(k.Back), v.width)
+	if v.a.running {
+		return fitHints(append(always(k.Stop, k.Quit), hs...), v.width)
+	}
+	return fitHints(append(always(k.Back), hs...), v.width)
 }
 
 func (v *applyScreen) FullHelp() [][]key.Binding {
@@ -210,6 +248,29 @@ func (v *applyScreen) FullHelp() [][]key.Binding {
 }
 
 func (v *applyScreen) View() string {
+	head := v.head()
+	a := &v.a
+	room := v.logRoom(head)
+	var b strings.Builder
+	b.WriteString(head)
+	end := max(min(room, len(a.results)), len(a.results)-a.back)
+	start := max(0, end-room)
+	for _, r := range a.results[start:end] {
+		b.WriteString(clip(r, v.width) + "\n")
+	}
+	if room < len(a.results) {
+		pos := fmt.Sprintf("log %d–%d of %d · ↑↓ pgup pgdn g G scroll", start+1, end, len(a.results))
+		if end < len(a.results) {
+			pos += fmt.Sprintf(" · %d newer below", len(a.results)-end)
+		}
+		b.WriteString(v.c.styles.Dim.Render(clip(pos, v.width)))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// head is what the apply screen shows above its log: the headline, a line
+// per target, errors and what stays selected, each line ended.
+func (v *applyScreen) head() string {
 	a := &v.a
 	s := v.c.styles
 	var b strings.Builder
@@ -263,13 +324,7 @@ func (v *applyScreen) View() string {
 			}
 		}
 	}
-	used := strings.Count(b.String(), "\n")
-	room := max(0, v.height-used)
-	start := max(0, len(a.results)-room)
-	for _, r := range a.results[start:] {
-		b.WriteString(clip(r, v.width) + "\n")
-	}
-	return strings.TrimRight(b.String(), "\n")
+	return b.String()
 }
 
 // keptSelected says which items of the apply stay selected: "3 failed

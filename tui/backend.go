@@ -19,6 +19,7 @@ type (
 	ApplyResult   = backend.ApplyResult
 	HistoryEntry  = backend.HistoryEntry
 	RunEntry      = backend.RunEntry
+	Changes       = backend.Changes
 )
 
 // ErrNoSnapshot is returned (wrapped) by Backend.Stored when nothing was

@@ -45,6 +45,7 @@ const (
 	screenExport
 	screenLinks
 	screenPick
+	screenChanges
 	screenCount
 )
 

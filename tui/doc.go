@@ -52,7 +52,8 @@
 //	detail.go     one row: accounts, roles, link origin, drift, history, door events
 //	approve.go    the approval dialog
 //	apply.go      a running apply: progress per target, item results, summary
-//	history.go    past runs and the items of one
+//	history.go    past runs and the items of one (narrowed by kind, target)
+//	changes.go    what changed since the last run (Data.Changes), its headline
 //	export.go     the report prompt
 //	links*.go     the identity view: members without an account beside
 //	              accounts without a member, suggestions, confirm, reject,
@@ -86,7 +87,11 @@
 // confirmed link by the console's user), rejected (hidden for the session)
 // or undone, and an iVMS-4200 export is imported by path; after each change
 // the plan is made again at once from the data already read
-// (Backend.Replan). The history screen lists runs and their items; the
+// (Backend.Replan). The history screen lists runs and their items, narrowed
+// by kind (tab) and target (t); what changed since the last run (c: new
+// mismatches, items that failed again, identity changes held, drift, as
+// the service found them) is counted in the status line and listed in a
+// view whose enter opens the item's row; the apply's log scrolls; the
 // export writes the rows shown or all of them; help and refresh are a key
 // away.
 //

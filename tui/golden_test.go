@@ -43,6 +43,8 @@ func TestGolden(t *testing.T) {
 		{name: "detail", keys: []string{"enter"}},
 		{name: "help", keys: []string{"?"}},
 		{name: "applied", keys: []string{"space", "a", "y"}},
+		// a log longer than the screen, scrolled back two lines
+		{name: "applied_scrolled", keys: []string{"A", "a", "G", "y", "up", "up"}},
 		// stopped with Esc after two items, one of them failed: the rest
 		// cancelled, and selected still
 		{name: "applied_stopped", keys: []string{"2", "A", "a", "y"}, be: stoppedBackend},
@@ -65,7 +67,15 @@ func TestGolden(t *testing.T) {
 		{name: "pick_family_confirm", keys: []string{"8", "down", "p", "down", "down", "down", "enter", "down", "enter"}, be: familyBackend},
 		// the runs, and the first items of a run of 30 (scrolled by keys)
 		{name: "history", keys: []string{"H", "enter"}, be: historyBackend},
+		// a run's items narrowed to one kind on one target
+		{name: "history_narrowed", keys: []string{"H", "enter", "tab", "t"}, be: historyBackend},
 		{name: "history_empty", keys: []string{"H", "down", "enter"}},
+		// what changed since the last run: the headline under the title,
+		// the view, an item's row opened from it; none without a run
+		{name: "changes_headline", be: changesBackend},
+		{name: "changes", keys: []string{"c", "down"}, be: changesBackend},
+		{name: "changes_detail", keys: []string{"c", "G", "enter"}, be: changesBackend},
+		{name: "changes_empty", keys: []string{"c"}},
 		// the demo's four targets: one shared column at 80, one each at 160
 		{name: "table4", keys: []string{"space", "down"}, be: func(t testing.TB) *fakeBackend { return fourTargets(t, 40) }},
 	}

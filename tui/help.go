@@ -59,7 +59,7 @@ func (h *helpScreen) FullHelp() [][]key.Binding { return nil }
 // under their titles (a group without one is titled by its screen).
 func (m *Model) helpSections() []helpSection {
 	k := &m.c.keys
-	out := []helpSection{{title: "Anywhere", keys: []key.Binding{k.Back, k.Help, k.Quit, k.ForceQuit, k.Refresh, k.History, k.Export}}}
+	out := []helpSection{{title: "Anywhere", keys: []key.Binding{k.Back, k.Help, k.Quit, k.ForceQuit, k.Refresh, k.History, k.Changes, k.Export}}}
 	titled := func(s screen, titles ...helpSection) {
 		for i, g := range m.screens[s].FullHelp() {
 			sec := helpSection{title: s.String()}
@@ -76,6 +76,7 @@ func (m *Model) helpSections() []helpSection {
 	titled(screenApprove, helpSection{title: "Approve (a) and quit while applying"})
 	titled(screenApply, helpSection{title: "Applying"})
 	titled(screenHistory, helpSection{title: "History (H)"})
+	titled(screenChanges, helpSection{title: "What changed (c)", note: "since the operator's last apply (else the last run): new mismatches, items that failed again, identity changes held, drift; enter opens the row"})
 	titled(screenExport, helpSection{title: "Export (e)"})
 	titled(screenLinks, helpSection{title: "Fix identities (L)", note: "x hides a suggestion until restart · u removes the last link made here · / searches both lists · p links the member by hand"})
 	titled(screenPick, helpSection{title: "Link by hand (p on an ambiguous or missing row)", note: "typing searches the accounts (↑ ↓ move); the member's own name comes first, then what the e-mail finds (a family shares it), then names sharing a word; NTK has no list"})

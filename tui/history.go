@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -9,6 +10,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/doorsync/doorsync/internal/plan"
 )
 
 const runsShown = 50
@@ -33,6 +36,12 @@ type historyScreen struct {
 	itemsLoading bool
 	itemsTop     int  // the first item shown
 	inItems      bool // the keys scroll the items
+	// The items are narrowed to one kind and one target ("": every one);
+	// the narrowing stays when another run is opened. shown are the
+	// indices of the items it leaves.
+	kind   plan.Kind
+	target string
+	shown  []int
 }
 
 // open shows the history and reads the runs again.
@@ -79,6 +88,7 @@ func (h *historyScreen) Update(msg tea.Msg) tea.Cmd {
 	case runItemsMsg:
 		if msg.req == h.itemsReq {
 			h.itemsLoading, h.items, h.itemsErr = false, msg.entries, msg.err
+			h.narrow()
 		}
 	}
 	return nil
@@ -119,8 +129,17 @@ func (h *historyScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 	}
 	lay := h.layout(h.height)
 	if h.inItems {
-		top, _ := moved(keys, k, h.itemsTop, lay.items, len(h.items))
-		h.itemsTop = max(0, min(top, len(h.items)-lay.items))
+		switch {
+		case key.Matches(k, keys.NextTab, keys.PrevTab):
+			h.kind = nextOf(itemKinds(h.items), h.kind, key.Matches(k, keys.NextTab))
+			h.narrow()
+		case key.Matches(k, keys.NextTarget):
+			h.target = nextOf(itemTargets(h.items), h.target, true)
+			h.narrow()
+		default:
+			top, _ := moved(keys, k, h.itemsTop, lay.items, len(h.shown))
+			h.itemsTop = max(0, min(top, len(h.shown)-lay.items))
+		}
 		return nil
 	}
 	if key.Matches(k, keys.OpenRun) {
@@ -131,12 +150,72 @@ func (h *historyScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// narrow keeps the items of the kind and target chosen, from the top.
+func (h *historyScreen) narrow() {
+	h.shown, h.itemsTop = h.shown[:0], 0
+	for i := range h.items {
+		if e := &h.items[i]; (h.kind == "" || e.Kind == h.kind) && (h.target == "" || e.Target == h.target) {
+			h.shown = append(h.shown, i)
+		}
+	}
+}
+
+// itemKinds are the kinds of the items, in the plan's order of kinds.
+func itemKinds(items []HistoryEntry) []plan.Kind {
+	var out []plan.Kind
+	for _, k := range plan.Kinds() {
+		if slices.ContainsFunc(items, func(e HistoryEntry) bool { return e.Kind == k }) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// itemTargets are the targets of the items, in the order first met.
+func itemTargets(items []HistoryEntry) []string {
+	var out []string
+	for i := range items {
+		if t := items[i].Target; t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// nextOf is the choice after (forward) or before cur in "every one" ("")
+// followed by choices; a choice no longer among them starts again.
+func nextOf[T comparable](choices []T, cur T, forward bool) T {
+	var every T
+	all := append([]T{every}, choices...)
+	i := slices.Index(all, cur)
+	switch {
+	case i < 0:
+		return every
+	case forward:
+		return all[(i+1)%len(all)]
+	}
+	return all[(i+len(all)-1)%len(all)]
+}
+
+// narrowing names the items' kind and target chosen ("": every one).
+func (h *historyScreen) narrowing() string {
+	var parts []string
+	if h.kind != "" {
+		parts = append(parts, kindLabel(h.kind))
+	}
+	if h.target != "" {
+		parts = append(parts, "on "+h.target)
+	}
+	return strings.Join(parts, " ")
+}
+
 // ShortHelp: the moves and enter while there are runs; the items' moves
-// once a run's items have the keys.
+// and narrowing once a run's items have the keys.
 func (h *historyScreen) ShortHelp() []key.Binding {
 	k := &h.c.keys
 	if h.inItems {
-		return fitHints(withHelpQuit(k, hint{k.Up, 3}, hint{k.Down, 3}, hint{k.PageDown, 2}, hint{k.Back, 1}), h.width)
+		return fitHints(withHelpQuit(k, hint{k.Up, 3}, hint{k.Down, 3}, hint{k.PageDown, 4}, hint{k.NextTab, 2}, hint{k.NextTarget, 2},
+			hint{k.Back, 1}), h.width)
 	}
 	var hs []hint
 	if len(h.runs) > 0 {
@@ -146,7 +225,7 @@ func (h *historyScreen) ShortHelp() []key.Binding {
 }
 
 func (h *historyScreen) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{h.c.keys.OpenRun}}
+	return [][]key.Binding{{h.c.keys.OpenRun, h.c.keys.NextTab, h.c.keys.PrevTab, h.c.keys.NextTarget}}
 }
 
 // Fixed columns of the runs list: id, start, mode, outcome and the counts
@@ -188,7 +267,7 @@ func (h *historyScreen) View() string {
 	case h.inItems:
 		title += s.Dim.Render(fmt.Sprintf("   items of run %d · esc: back to the runs", h.itemsOf))
 	case len(h.runs) > 0:
-		title += s.Dim.Render(fmt.Sprintf("   %d runs · enter: items of a run · esc: back", len(h.runs)))
+		title += s.Dim.Render(fmt.Sprintf("   %s · enter: items of a run · esc: back", plural(len(h.runs), "run")))
 	}
 	out := []string{title}
 	switch {
@@ -266,10 +345,19 @@ func (h *historyScreen) itemLines(n int) []string {
 	case len(h.items) == 0:
 		return []string{s.Bold.Render(head), fmt.Sprintf("run %d recorded no items", h.itemsOf)}
 	}
-	top := max(0, min(h.itemsTop, len(h.items)-n))
-	end := min(len(h.items), top+n)
-	pos := fmt.Sprintf("items %d–%d of %d", top+1, end, len(h.items))
-	if end-top < len(h.items) && h.inItems {
+	if what := h.narrowing(); what != "" {
+		head += " · " + what
+	}
+	if len(h.shown) == 0 {
+		return []string{s.Bold.Render(head), fmt.Sprintf("none of its %s: tab and t narrow otherwise", plural(len(h.items), "item"))}
+	}
+	top := max(0, min(h.itemsTop, len(h.shown)-n))
+	end := min(len(h.shown), top+n)
+	pos := fmt.Sprintf("items %d–%d of %d", top+1, end, len(h.shown))
+	if len(h.shown) < len(h.items) {
+		pos += fmt.Sprintf(" (%d in the run)", len(h.items))
+	}
+	if end-top < len(h.shown) && h.inItems {
 		pos += " · ↑↓ pgup pgdn home end scroll"
 	}
 	// kind, status, the two dates and the gaps are fixed; the target and
@@ -289,7 +377,8 @@ func (h *historyScreen) itemLines(n int) []string {
 	out := []string{s.Bold.Render(head) + "  " + s.Dim.Render(pos),
 		s.Header.Render(fit("  "+fit("kind", 10)+" "+fit("status", 8)+" "+fit("e-mail", ew)+" "+fit("target", tw)+" "+
 			fit("before", dateW)+"   "+"after", w))}
-	for _, e := range h.items[top:end] {
+	for _, i := range h.shown[top:end] {
+		e := h.items[i]
 		line := "  " + fit(kindLabel(e.Kind), 10) + " " + fit(e.Status, 8) + " " + fit(itemWho(&e), ew) + " " + fit(e.Target, tw) + " " +
 			pad(dashIf(e.Before), dateW) + " → " + pad(dashIf(e.After), dateW)
 		out = append(out, withTail(line, e.Error, s.Err, w))

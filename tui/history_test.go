@@ -237,3 +237,72 @@ func TestHistoryRunWithoutItems(t *testing.T) {
 		t.Fatalf("a run without items:\n%s", out)
 	}
 }
+
+// One run is "1 run", not "1 runs" (issue 13 §15).
+func TestHistoryCountsRunsInWords(t *testing.T) {
+	be := historyBackend(t)
+	be.runs = be.runs[:1]
+	m := newTestModel(t, be, 80, 24)
+	press(t, m, "H")
+	if out := ansi.Strip(m.Render()); !strings.Contains(out, "   1 run · enter") {
+		t.Fatalf("one run:\n%s", out)
+	}
+}
+
+// A run's items are narrowed by kind (tab, shift+tab) and by target (t),
+// each cycling through what the run holds and back to every one; the
+// narrowing stays for the next run opened, and says when it leaves none.
+func TestHistoryItemsNarrowedByKindAndTarget(t *testing.T) {
+	be := historyBackend(t)
+	m := newTestModel(t, be, 160, 48)
+	press(t, m, "H", "enter")
+	rows := func() (kinds, targets map[string]int, pos string) {
+		t.Helper()
+		kinds, targets = map[string]int{}, map[string]int{}
+		out := ansi.Strip(m.Render())
+		checkFrame(t, out, 160, 48)
+		for _, l := range bodyLines(out) {
+			if strings.Contains(l, " → ") {
+				f := strings.Fields(l)
+				kinds[f[0]]++
+				targets[f[3]]++
+			}
+			if i := strings.Index(l, "Items of run"); i >= 0 {
+				pos = l[i:]
+			}
+		}
+		return kinds, targets, pos
+	}
+	kinds, _, _ := rows()
+	if len(kinds) != 4 {
+		t.Fatalf("not narrowed: kinds %v", kinds)
+	}
+	press(t, m, "tab")
+	kinds, targets, pos := rows()
+	if fmt.Sprint(kinds) != "map[extend:8]" || fmt.Sprint(targets) != "map[entrance:8]" ||
+		!strings.Contains(pos, "Items of run 12 · extend  items 1–8 of 8 (30 in the run)") {
+		t.Fatalf("tab: kinds %v targets %v, %q", kinds, targets, pos)
+	}
+	press(t, m, "tab", "t", "t")
+	kinds, targets, pos = rows()
+	if fmt.Sprint(kinds) != "map[reactivate:8]" || fmt.Sprint(targets) != "map[gym:8]" || !strings.Contains(pos, "reactivate on gym") {
+		t.Fatalf("tab, t, t: kinds %v targets %v, %q", kinds, targets, pos)
+	}
+	press(t, m, "t")
+	if _, targets, _ = rows(); len(targets) != 1 || targets["gym"] != 8 {
+		t.Fatalf("t back to every target: %v", targets)
+	}
+	press(t, m, "shift+tab", "t")
+	if out := ansi.Strip(m.Render()); !strings.Contains(out, "extend on entrance") {
+		t.Fatalf("shift+tab, t:\n%s", out)
+	}
+	press(t, m, "t")
+	if out := ansi.Strip(m.Render()); !strings.Contains(out, "none of its 30 items") {
+		t.Fatalf("extend on the gym, which has none:\n%s", out)
+	}
+	// The next run keeps the narrowing.
+	press(t, m, "esc", "down", "enter")
+	if _, _, pos = rows(); !strings.Contains(pos, "Items of run 11 · extend on gym") {
+		t.Fatalf("run 11: %q", pos)
+	}
+}

@@ -25,8 +25,10 @@ type KeyMap struct {
 	Stop key.Binding
 	// The detail moves to the next or previous row without closing.
 	NextRow, PrevRow key.Binding
-	// OpenRun shows the items of the run under the history's cursor.
-	OpenRun key.Binding
+	// OpenRun shows the items of the run under the history's cursor;
+	// NextTarget narrows its items to the next target (NextTab, PrevTab:
+	// to a kind).
+	OpenRun, NextTarget key.Binding
 	// The export prompt: what the report holds, and write it.
 	ExportScope, Write key.Binding
 	// The identity view (Links opens it from the table).
@@ -38,6 +40,8 @@ type KeyMap struct {
 	Pick, Choose key.Binding
 	// ReadOn pages a dialog down (space: the approval dialog).
 	ReadOn key.Binding
+	// Changes opens what changed since the last run.
+	Changes key.Binding
 }
 
 // DefaultKeyMap is the console's keymap (a constructor, not a global: each
@@ -82,6 +86,7 @@ func DefaultKeyMap() KeyMap {
 		NextRow:     b([]string{"tab", "right", "l"}, "tab", "next row"),
 		PrevRow:     b([]string{"shift+tab", "left", "h"}, "S-tab", "prev row"),
 		OpenRun:     b([]string{"enter"}, "enter", "items of the run"),
+		NextTarget:  b([]string{"t"}, "t", "next target"),
 		ExportScope: b([]string{"tab", "ctrl+a"}, "tab", "rows shown / all"),
 		Write:       b([]string{"enter"}, "enter", "write"),
 
@@ -96,5 +101,6 @@ func DefaultKeyMap() KeyMap {
 		Pick:           b([]string{"p"}, "p", "link by hand"),
 		Choose:         b([]string{"enter"}, "enter", "choose"),
 		ReadOn:         b([]string{"space"}, "space", "read on"),
+		Changes:        b([]string{"c"}, "c", "what changed"),
 	}
 }

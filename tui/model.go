@@ -61,6 +61,7 @@ type Model struct {
 	applying applyScreen
 	help     helpScreen
 	hist     historyScreen
+	changes  changesScreen
 	export   exportScreen
 	links    linksScreen
 	pick     pickScreen
@@ -117,9 +118,10 @@ func New(o Options) *Model {
 	m.export = newExportScreen(c)
 	m.links = newLinksScreen(c)
 	m.pick = newPickScreen(c)
+	m.changes = changesScreen{c: c}
 	m.screens = [screenCount]component{screenTable: &m.table, screenDetail: &m.detail, screenApprove: &m.approve,
 		screenApply: &m.applying, screenHelp: &m.help, screenHistory: &m.hist, screenExport: &m.export, screenLinks: &m.links,
-		screenPick: &m.pick}
+		screenPick: &m.pick, screenChanges: &m.changes}
 	m.setSize(80, 24)
 	return m
 }
@@ -236,7 +238,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return m.setData(msg.data)
 	case rowMsg, loadRowMsg:
 		return m.detail.Update(msg)
-	case stepRowMsg, toggleRowMsg, exportRowsMsg:
+	case stepRowMsg, toggleRowMsg, exportRowsMsg, showItemMsg:
 		return m.table.Update(msg)
 	case approveMsg:
 		return m.approve.Update(msg)
@@ -434,6 +436,10 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.c.keys.History) && m.screen != screenHistory:
 		m.links.Update(leaveMsg{}) // left, not covered as by help or export
 		return m.hist.open()
+	case key.Matches(k, m.c.keys.Changes) && m.screen != screenChanges:
+		m.links.Update(leaveMsg{})
+		m.focus(screenChanges)
+		return nil
 	}
 	return m.focused().Update(k)
 }

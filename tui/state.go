@@ -35,7 +35,7 @@ type LinksState struct {
 }
 
 func (s screen) String() string {
-	return [...]string{"table", "detail", "approve", "apply", "help", "history", "export", "links", "pick"}[s]
+	return [...]string{"table", "detail", "approve", "apply", "help", "history", "export", "links", "pick", "changes"}[s]
 }
 
 // State reports the console's state.

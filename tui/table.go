@@ -92,7 +92,7 @@ func (t *tableScreen) follow() {
 // the search input's other messages.
 func (t *tableScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg.(type) {
-	case dataMsg, stepRowMsg, toggleRowMsg, applyEndMsg, exportRowsMsg:
+	case dataMsg, stepRowMsg, toggleRowMsg, applyEndMsg, exportRowsMsg, showItemMsg:
 		return t.onMsg(msg)
 	}
 	k, ok := msg.(tea.KeyPressMsg)

@@ -34,8 +34,41 @@ func (t *tableScreen) onMsg(msg tea.Msg) tea.Cmd {
 		}
 	case exportRowsMsg:
 		t.c.send(writeReportMsg{path: msg.path, all: msg.all, plan: t.shownPlan(msg.all)})
+	case showItemMsg:
+		t.showItem(msg.id)
 	}
 	return nil
+}
+
+// showItem puts the cursor on the row holding item id and opens its
+// detail; a row the tab or the search hides is shown under "all", the
+// search cleared.
+func (t *tableScreen) showItem(id string) {
+	at := func() int {
+		for i, ri := range t.view {
+			for _, ix := range t.rows[ri].items {
+				if t.item(ix).ID == id {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+	i := at()
+	if i < 0 {
+		t.search.SetValue("")
+		t.words = nil
+		t.setTab(len(t.tabs) - 1)
+		i = at()
+	}
+	if i < 0 {
+		t.c.status(false, "that item is no longer in the plan shown")
+		return
+	}
+	t.cursor = i
+	t.clampCursor()
+	t.c.send(focusMsg{screenDetail})
+	t.tellRow(true)
 }
 
 // setData shows new data, keeping the cursor on the same row and only the

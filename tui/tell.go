@@ -98,6 +98,10 @@ type toggleRowMsg struct{}
 // approveMsg (table → approval) opens the dialog over the selected ids.
 type approveMsg struct{ sel map[string]bool }
 
+// showItemMsg (changes → table) opens the detail of the row holding the
+// item.
+type showItemMsg struct{ id string }
+
 // openLinksMsg (table → identity view) opens it; follow: on that member
 // row ("": from the top).
 type openLinksMsg struct{ follow string }

@@ -115,7 +115,17 @@ func (m *Model) statusLine() string {
 			return s.Err.Render(strings.Join(errs, " · "))
 		}
 	}
-	return m.table.searchNote()
+	if note := m.table.searchNote(); note != "" {
+		return note
+	}
+	if line := changesHeadline(m.data, m.c); line != "" && m.screen != screenChanges {
+		// The key's hint gives way first when the line is narrow.
+		if full := line + " · c shows them"; m.width <= 0 || ansi.StringWidth(full) <= m.width {
+			line = full
+		}
+		return s.Dim.Render(line)
+	}
+	return ""
 }
 
 func (m *Model) progressLine() string {

@@ -129,6 +129,32 @@ type Data struct {
 	// watch) held for approval to when the latest such run started: they
 	// wait for an operator, and the console marks them.
 	AutoHeld map[string]time.Time
+	// Changes is what changed since the last run (empty while Partial).
+	Changes Changes
+}
+
+// Changes is what the plan holds that changed since the last run: the run
+// compared with, and the items (the service says which run that is and
+// why: internal/service/changes.go).
+type Changes struct {
+	// RunID is the run compared with (0: none recorded yet); RunMode and
+	// RunAt (its start) name it for the admin.
+	RunID   int64
+	RunMode string
+	RunAt   time.Time
+	// Items are the plan's items that changed, in plan order.
+	Items []plan.Change
+}
+
+// Count is the number of items changed for why.
+func (c Changes) Count(why plan.ChangeWhy) int {
+	n := 0
+	for _, ch := range c.Items {
+		if ch.Why == why {
+			n++
+		}
+	}
+	return n
 }
 
 // ImportSummary is what importing an iVMS-4200 export did.

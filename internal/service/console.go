@@ -178,12 +178,17 @@ func (s *Service) dataWith(ctx context.Context, given *plan.Plan, eng *engine.En
 	if err != nil {
 		return backend.Data{}, err
 	}
+	changes, err := s.changes(ctx, &p)
+	if err != nil {
+		return backend.Data{}, err
+	}
 	accs := make(map[string][]target.Account, len(snap.Targets))
 	for _, t := range snap.Targets {
 		accs[t.Info.Name] = t.Accounts
 	}
 	return backend.Data{Plan: p, Members: snap.Members, Accounts: accs, Links: links, TakenAt: takenAt,
-		Stored: stored, LastSync: s.lastSync(ctx), Targets: snap.Targets, Organisations: snap.Organisations, AutoHeld: held}, nil
+		Stored: stored, LastSync: s.lastSync(ctx), Targets: snap.Targets, Organisations: snap.Organisations, AutoHeld: held,
+		Changes: changes}, nil
 }
 
 // Replan plans the console's data again with the links stored now: the

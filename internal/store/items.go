@@ -382,3 +382,20 @@ func (s *Store) FailedSince(ctx context.Context, since time.Time) ([]ItemRecord,
 	}
 	return out, nil
 }
+
+// LatestItems returns, for each item id recorded by the runs with ids from
+// fromRun to toRun (toRun ≤ 0: every run from fromRun on), its newest
+// record in them: what those runs last said of the item (the console's
+// "what changed since the last run").
+func (s *Store) LatestItems(ctx context.Context, fromRun, toRun int64) ([]ItemRecord, error) {
+	if toRun <= 0 {
+		toRun = 1<<63 - 1
+	}
+	out, err := s.queryItems(ctx, `SELECT `+itemColumns+` FROM (SELECT *, ROW_NUMBER() OVER
+		(PARTITION BY item_id ORDER BY run_id DESC, rowid DESC) AS newest FROM items WHERE run_id BETWEEN ? AND ?)
+		WHERE newest = 1 ORDER BY run_id, item_id`, fromRun, toRun)
+	if err != nil {
+		return nil, fmt.Errorf("store: latest items of runs %d to %d: %w", fromRun, toRun, err)
+	}
+	return out, nil
+}

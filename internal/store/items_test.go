@@ -376,3 +376,42 @@ func TestItemsForMembers(t *testing.T) {
 		t.Errorf("no member: every item of the e-mail, got %q", ids(got))
 	}
 }
+
+func TestLatestItems(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	rec := func(id string, st ItemStatus) ItemRecord {
+		r := sampleItem(t, 1)
+		r.ItemID, r.Status = id, st
+		return r
+	}
+	runs := make([]int64, 3)
+	for i, items := range [][]ItemRecord{
+		{rec("a", StatusHeld), rec("b", StatusFailed)},
+		{rec("b", StatusApplied)},
+		{rec("a", StatusFailed), rec("c", StatusReported)},
+	} {
+		runs[i] = startRun(t, s, "watch")
+		if err := s.AddItems(ctx, runs[i], items); err != nil {
+			t.Fatal(err)
+		}
+	}
+	statuses := func(from, to int64) map[string]ItemStatus {
+		t.Helper()
+		got, err := s.LatestItems(ctx, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]ItemStatus{}
+		for _, r := range got {
+			out[r.ItemID] = r.Status
+		}
+		return out
+	}
+	if got := statuses(runs[0], runs[1]); fmt.Sprint(got) != "map[a:held b:applied]" {
+		t.Errorf("runs 1–2: %v", got)
+	}
+	if got := statuses(runs[1], 0); fmt.Sprint(got) != "map[a:failed b:applied c:reported]" {
+		t.Errorf("runs 2–: %v", got)
+	}
+}

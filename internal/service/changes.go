@@ -1,0 +1,109 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/doorsync/doorsync/internal/backend"
+	"github.com/doorsync/doorsync/internal/engine"
+	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/store"
+)
+
+// What changed since the last run (the console's changes view), and which
+// run that is.
+//
+// The run compared with is the last time an operator acted: the newest
+// finished run of the console or of apply FILE. Without one, the newest
+// finished run of any mode. An admin who logs in once a week so sees what
+// the unattended runs (--auto, watch) found since their last apply, not
+// only what the last watch pass found minutes ago.
+//
+// An item is known when a run up to and including that run recorded it
+// still to do: every run from changesWindow before it counts, not only
+// that run. A full run (--auto, a full watch pass) records every item
+// that needs attention, but an incremental watch pass records only the
+// members it touched and an operator's apply only the items approved:
+// compared with one run alone, everything else would read as new. An item
+// applied since and back again is new (plan.Changes). Items that failed
+// are told by the newest record of any run, up to now.
+//
+// Limits: an item that only reports (missing, unlinked, …) and went away
+// without a run recording it resolved counts as known when it comes back
+// within the window; a site whose only runs are the console's records the
+// approved items alone, so what was never approved stays new until a full
+// run records it.
+
+// changesWindow is how far before the run compared with its items count
+// as known: older records say little of today, and reading them costs.
+const changesWindow = 31 * 24 * time.Hour
+
+// changesRuns bounds the runs read to find the one compared with (watch
+// records a run only for a pass that found something): beyond them the
+// newest run read is compared with.
+const changesRuns = 10000
+
+// operatorModes are the runs an operator approved.
+var operatorModes = map[string]bool{engine.ModeConsole: true, engine.ModeApply: true}
+
+// changes compares p with what the runs recorded.
+func (s *Service) changes(ctx context.Context, p *plan.Plan) (backend.Changes, error) {
+	runs, err := s.store.Runs(ctx, changesRuns)
+	if err != nil {
+		return backend.Changes{}, err
+	}
+	ref := referenceRun(runs)
+	if ref == nil {
+		return backend.Changes{}, nil
+	}
+	from := ref.ID
+	for _, r := range runs { // newest first
+		if r.ID <= ref.ID && !r.StartedAt.Before(ref.StartedAt.Add(-changesWindow)) {
+			from = r.ID
+		}
+	}
+	known, err := s.records(ctx, from, ref.ID)
+	if err != nil {
+		return backend.Changes{}, err
+	}
+	latest, err := s.records(ctx, from, 0)
+	if err != nil {
+		return backend.Changes{}, err
+	}
+	return backend.Changes{RunID: ref.ID, RunMode: ref.Mode, RunAt: ref.StartedAt,
+		Items: plan.Changes(plan.ChangesInput{Items: p.Items, Known: known, Latest: latest})}, nil
+}
+
+// referenceRun is the run compared with (nil: none finished): runs are
+// newest first.
+func referenceRun(runs []store.Run) *store.Run {
+	var newest *store.Run
+	for i := range runs {
+		r := &runs[i]
+		if r.FinishedAt.IsZero() {
+			continue
+		}
+		if operatorModes[r.Mode] {
+			return r
+		}
+		if newest == nil {
+			newest = r
+		}
+	}
+	return newest
+}
+
+// records is the newest record of each item of runs from to to (0: up to
+// now), as plan.Changes reads it.
+func (s *Service) records(ctx context.Context, from, to int64) (map[string]plan.Record, error) {
+	recs, err := s.store.LatestItems(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]plan.Record, len(recs))
+	for _, r := range recs {
+		out[r.ItemID] = plan.Record{Resolved: r.Status == store.StatusApplied,
+			Failed: r.Status == store.StatusFailed || r.Status == store.StatusSkipped, Identity: r.Identity, Drift: r.Drift}
+	}
+	return out, nil
+}

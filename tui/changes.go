@@ -1,0 +1,206 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/doorsync/doorsync/internal/plan"
+)
+
+// changesScreen is what changed since the last run (c): the items of the
+// plan shown that the service found new, failed again, identity changes
+// held and drift (Data.Changes: which run is compared with, and why, is
+// the service's rule). enter opens an item's row in the detail.
+type changesScreen struct {
+	c             *common
+	width, height int
+
+	data   *Data
+	items  []changeItem
+	cursor int
+}
+
+// changeItem is one changed item: why, and its index in the plan.
+type changeItem struct {
+	why plan.ChangeWhy
+	ix  int
+}
+
+// Lines besides the list: the title and the header (the headline's lines
+// are counted as wrapped: headLines).
+const changesTopLines = 2
+
+func (v *changesScreen) SetSize(w, h int) { v.width, v.height = w, h }
+
+// Update takes new data and keys.
+func (v *changesScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case dataMsg:
+		v.setData(msg.data)
+	case tea.KeyPressMsg:
+		return v.onKey(msg)
+	}
+	return nil
+}
+
+// setData lists the changed items of d in the order of their reasons
+// (identity changes first, as everywhere), then of the plan.
+func (v *changesScreen) setData(d *Data) {
+	v.data, v.items = d, nil
+	index := make(map[string]int, len(d.Changes.Items))
+	for i := range d.Plan.Items {
+		index[d.Plan.Items[i].ID] = i
+	}
+	for _, why := range []plan.ChangeWhy{plan.ChangeIdentity, plan.ChangeFailed, plan.ChangeDrift, plan.ChangeNew} {
+		for _, ch := range d.Changes.Items {
+			if ix, ok := index[ch.ItemID]; ok && ch.Why == why {
+				v.items = append(v.items, changeItem{why: why, ix: ix})
+			}
+		}
+	}
+	v.cursor = clampIndex(v.cursor, len(v.items))
+}
+
+func (v *changesScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
+	keys := &v.c.keys
+	switch {
+	case key.Matches(k, keys.Back):
+		v.c.send(focusMsg{screenTable})
+	case key.Matches(k, keys.Inspect):
+		if v.cursor < len(v.items) {
+			v.c.send(showItemMsg{id: v.data.Plan.Items[v.items[v.cursor].ix].ID})
+		}
+	default:
+		v.cursor, _ = moved(*keys, k, v.cursor, v.listHeight(), len(v.items)-1)
+		v.cursor = clampIndex(v.cursor, len(v.items))
+	}
+	return nil
+}
+
+func (v *changesScreen) listHeight() int {
+	return max(1, v.height-changesTopLines-len(v.headLines()))
+}
+
+// headLines is the headline wrapped to the width (none without a run).
+func (v *changesScreen) headLines() []string {
+	line := changesHeadline(v.data, v.c)
+	if line == "" {
+		return nil
+	}
+	return wrapHang(line, max(20, v.width), "", "  ")
+}
+
+func (v *changesScreen) ShortHelp() []key.Binding {
+	k := &v.c.keys
+	var hs []hint
+	if len(v.items) > 0 {
+		hs = []hint{{k.Up, 3}, {k.Down, 3}, {k.Inspect, 1}}
+	}
+	return fitHints(withHelpQuit(k, append(hs, hint{k.Back, 1})...), v.width)
+}
+
+func (v *changesScreen) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{v.c.keys.Inspect}}
+}
+
+// changeLabel names why an item changed, in words (never by colour alone).
+func changeLabel(why plan.ChangeWhy) string {
+	switch why {
+	case plan.ChangeIdentity:
+		return "identity"
+	case plan.ChangeFailed:
+		return "failed again"
+	case plan.ChangeDrift:
+		return "drift"
+	}
+	return "new"
+}
+
+// changesHeadline is "since the last run 2026-12-05 06:00: 4 new, 2 failed
+// again, 1 identity change, 3 drift" ("": nothing to compare with yet).
+func changesHeadline(d *Data, c *common) string {
+	if d == nil || d.Partial || d.Changes.RunID == 0 {
+		return ""
+	}
+	ch := &d.Changes
+	since := "since the last run " + timeText(ch.RunAt, c.zone)
+	if ch.RunMode != "" {
+		since += " (" + ch.RunMode + ")"
+	}
+	if len(ch.Items) == 0 {
+		return since + ": nothing new"
+	}
+	var parts []string
+	for _, p := range []struct {
+		why  plan.ChangeWhy
+		what string
+	}{{plan.ChangeNew, "%d new"}, {plan.ChangeFailed, "%d failed again"}, {plan.ChangeIdentity, ""}, {plan.ChangeDrift, "%d drift"}} {
+		n := ch.Count(p.why)
+		switch {
+		case n == 0:
+		case p.what == "":
+			parts = append(parts, plural(n, "identity change"))
+		default:
+			parts = append(parts, fmt.Sprintf(p.what, n))
+		}
+	}
+	return since + ": " + strings.Join(parts, ", ")
+}
+
+func (v *changesScreen) View() string {
+	s := v.c.styles
+	w := v.width
+	out := []string{s.Title.Render("What changed")}
+	switch d := v.data; {
+	case d == nil:
+		return clipLines(append(out, "No data yet."), w)
+	case d.Partial:
+		return clipLines(append(out, "loading…"), w)
+	case d.Changes.RunID == 0:
+		return clipLines(append(out, "No run recorded yet: nothing to compare with.",
+			s.Dim.Render("A run is recorded each time doorsync writes to the targets;"),
+			s.Dim.Render("from the next one on, this view shows what is new since."),
+			s.Dim.Render("esc goes back to the table.")), w)
+	}
+	for _, l := range v.headLines() {
+		out = append(out, s.Dim.Render(l))
+	}
+	if len(v.items) == 0 {
+		return clipLines(append(out, "Nothing new since that run.", s.Dim.Render("esc goes back to the table.")), w)
+	}
+	items := v.data.Plan.Items
+	tw, ew := len("target"), len("member")
+	for _, ci := range v.items {
+		n, _ := width(items[ci.ix].Target)
+		tw = max(tw, n)
+		n, _ = width(rowLabelItem(&items[ci.ix]))
+		ew = max(ew, n)
+	}
+	tw = min(tw, 12)
+	const whyW, kindW = 12, 10
+	const fixed = 2 + whyW + 1 + kindW + 1 + 1
+	// The e-mail leaves the reason at least two fifths of what is left.
+	ew = max(8, min(ew, itemEmailMax, (w-fixed-tw)*3/5))
+	out = append(out, s.Header.Render(fit("  "+fit("why", whyW)+" "+fit("kind", kindW)+" "+fit("member", ew)+" "+fit("target", tw)+"  reason", w)))
+	room := v.listHeight()
+	top := max(0, min(v.cursor-room/2, len(v.items)-room))
+	for i := top; i < top+room && i < len(v.items); i++ {
+		ci := v.items[i]
+		it := &items[ci.ix]
+		line := mark(i == v.cursor) + " " + fit(changeLabel(ci.why), whyW) + " " + fit(kindLabel(it.Kind), kindW) + " " +
+			fit(rowLabelItem(it), ew) + " " + fit(dashIf(it.Target), tw)
+		reason := it.Reason
+		if ci.why == plan.ChangeIdentity {
+			reason = it.Identity
+		}
+		line = withTail(line, reason, s.Dim, w)
+		if i == v.cursor {
+			line = s.Cursor.Render(fit(line, w))
+		}
+		out = append(out, line)
+	}
+	return clipLines(out, w)
+}

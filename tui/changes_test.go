@@ -1,0 +1,96 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/doorsync/doorsync/internal/plan"
+)
+
+// changesBackend is the fixture with what changed since an apply in the
+// console a day before: the first two extends failed again, a shorten
+// drifted, and every missing item is new.
+func changesBackend(t testing.TB) *fakeBackend {
+	t.Helper()
+	d := fixtureData(t, 40)
+	d.Changes = Changes{RunID: 14, RunMode: "console", RunAt: fixtureNow.Add(-26 * time.Hour)}
+	extends, shortens := 0, 0
+	for _, it := range d.Plan.Items {
+		var why plan.ChangeWhy
+		switch {
+		case it.Kind == plan.Extend && extends < 2:
+			extends++
+			why = plan.ChangeFailed
+		case it.Kind == plan.Shorten && shortens < 1:
+			shortens++
+			why = plan.ChangeDrift
+		case it.Kind == plan.Missing:
+			why = plan.ChangeNew
+		default:
+			continue
+		}
+		d.Changes.Items = append(d.Changes.Items, plan.Change{ItemID: it.ID, Why: why})
+	}
+	return &fakeBackend{stored: d, fresh: d}
+}
+
+// The headline counts each reason; c opens the view, which lists failed
+// again before drift before new; enter opens the row of the item under
+// the cursor in the detail, also when the table's tab hides it.
+func TestChangesViewOpensTheItemsRow(t *testing.T) {
+	be := changesBackend(t)
+	m := newTestModel(t, be, 120, 30)
+	frame := ansi.Strip(m.Render())
+	want := "since the last run " + timeText(fixtureNow.Add(-26*time.Hour), m.c.zone) + " (console): 6 new, 2 failed again, 1 drift"
+	if !strings.Contains(frame, want) {
+		t.Fatalf("the status line does not say %q:\n%s", want, frame)
+	}
+	press(t, m, "2") // a tab without the missing rows
+	press(t, m, "c")
+	if m.focusedScreen() != screenChanges {
+		t.Fatalf("c opened %v", m.focusedScreen())
+	}
+	var whys []string
+	for _, l := range bodyLines(ansi.Strip(m.Render()))[3:] {
+		if f := strings.Fields(strings.TrimLeft(l, "› ")); len(f) > 0 {
+			whys = append(whys, f[0])
+		}
+	}
+	if got := strings.Join(whys, " "); !strings.HasPrefix(got, "failed failed drift new new") {
+		t.Fatalf("reasons in order %q", got)
+	}
+	press(t, m, "G", "enter")
+	if m.focusedScreen() != screenDetail {
+		t.Fatalf("enter opened %v, want the detail", m.focusedScreen())
+	}
+	last := be.stored.Changes.Items[len(be.stored.Changes.Items)-1].ItemID
+	var email string
+	for _, it := range be.stored.Plan.Items {
+		if it.ID == last {
+			email = string(it.Email)
+		}
+	}
+	if frame := ansi.Strip(m.Render()); !strings.Contains(frame, email) {
+		t.Fatalf("the detail is not %s's:\n%s", email, frame)
+	}
+	press(t, m, "esc", "c", "esc")
+	if m.focusedScreen() != screenTable {
+		t.Fatalf("esc left the changes for %v", m.focusedScreen())
+	}
+}
+
+// Without a run there is nothing to compare with: no headline, and the
+// view says so.
+func TestChangesWithoutARun(t *testing.T) {
+	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12), fresh: fixtureData(t, 12)}, 80, 24)
+	if frame := ansi.Strip(m.Render()); strings.Contains(frame, "since the last run") {
+		t.Fatalf("a headline without a run:\n%s", frame)
+	}
+	press(t, m, "c", "down", "enter")
+	if m.focusedScreen() != screenChanges || !strings.Contains(ansi.Strip(m.Render()), "nothing to compare with") {
+		t.Fatalf("on %v:\n%s", m.focusedScreen(), ansi.Strip(m.Render()))
+	}
+}
