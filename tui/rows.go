@@ -32,8 +32,8 @@ type row struct {
 	account string
 	// member is the id of the member the row is titled with ("": none).
 	member string
-	diff  int    // the difference with the largest magnitude, in days
-	drift bool
+	diff   int // the difference with the largest magnitude, in days
+	drift  bool
 	// autoHeld: an item of the row was held for approval by --auto.
 	autoHeld bool
 	// identity: an item's identity changed since the last run, or its
