@@ -137,18 +137,6 @@ func mixedBackend(t testing.TB) *fakeBackend {
 	return &fakeBackend{stored: d, fresh: d}
 }
 
-// rowLineOf is the frame's line holding text (the test fails without one).
-func rowLineOf(t *testing.T, frame, text string) string {
-	t.Helper()
-	for _, l := range strings.Split(frame, "\n") {
-		if strings.Contains(l, text) {
-			return l
-		}
-	}
-	t.Fatalf("no line holds %q:\n%s", text, frame)
-	return ""
-}
-
 // An inactive member's role end reads as valid beside "in sync" or a
 // revoke with equal dates: the Cardskipper column says why the member is
 // not valid today instead (issue 13 §10).
@@ -159,13 +147,13 @@ func TestTableSaysWhyAMemberIsNotValidToday(t *testing.T) {
 		out := ansi.Strip(m.Render())
 		checkFrame(t, out, size[0], size[1])
 		for email, why := range map[string]string{" ina@example.si": "inactive", "later@example.si": "not started"} {
-			l := rowLineOf(t, out, email)
+			l := lineWith(t, out, email)
 			if !strings.Contains(l, " "+why+" ") {
 				t.Errorf("%dx%d: %s's row does not say %q: %q", size[0], size[1], email, why, l)
 			}
 		}
 		// a valid member still shows the end
-		if l := rowLineOf(t, out, "mostly@example.si"); !strings.Contains(l, "Miha Manjka  ") || !strings.Contains(l, " 2025-12-01 ") {
+		if l := lineWith(t, out, "mostly@example.si"); !strings.Contains(l, "Miha Manjka  ") || !strings.Contains(l, " 2025-12-01 ") {
 			t.Errorf("%dx%d: a valid member's row lost its end: %q", size[0], size[1], l)
 		}
 	}
@@ -177,11 +165,11 @@ func TestCompactColumnCountsTargetsThatDiffer(t *testing.T) {
 	m := newTestModel(t, mixedBackend(t), 80, 24)
 	press(t, m, "0")
 	out := ansi.Strip(m.Render())
-	if l := rowLineOf(t, out, "mostly@example.si"); !strings.Contains(l, " 1E 3M ") {
+	if l := lineWith(t, out, "mostly@example.si"); !strings.Contains(l, " 1E 3M ") {
 		t.Errorf("one extend and three missing read as %q", l)
 	}
 	// every target the same: that end, once
-	if l := rowLineOf(t, out, "ana.1@example.si"); !strings.Contains(l, " 2025-11-04 ") || strings.Contains(l, "×") {
+	if l := lineWith(t, out, "ana.1@example.si"); !strings.Contains(l, " 2025-11-04 ") || strings.Contains(l, "×") {
 		t.Errorf("four targets with one end read as %q", l)
 	}
 	// the cursor row's targets are still listed one by one under the table
@@ -189,7 +177,7 @@ func TestCompactColumnCountsTargetsThatDiffer(t *testing.T) {
 	typeText(t, m, "mostly")
 	press(t, m, "enter")
 	out = ansi.Strip(m.Render())
-	if l := rowLineOf(t, out, "entrance 2025-11-04 E"); !strings.Contains(l, "gym missing M") {
+	if l := lineWith(t, out, "entrance 2025-11-04 E"); !strings.Contains(l, "gym missing M") {
 		t.Errorf("the targets under the table: %q", l)
 	}
 }
@@ -202,7 +190,7 @@ func TestUnlinkedAccountsNameTheirTarget(t *testing.T) {
 		press(t, m, "7") // unlinked
 		out := ansi.Strip(m.Render())
 		for _, want := range []string{"entrance #9001", "gym #9002"} {
-			if l := rowLineOf(t, out, want); !strings.Contains(l, "Trener Marko") {
+			if l := lineWith(t, out, want); !strings.Contains(l, "Trener Marko") {
 				t.Errorf("%dx%d: %q", size[0], size[1], l)
 			}
 		}
