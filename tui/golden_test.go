@@ -78,6 +78,10 @@ func TestGolden(t *testing.T) {
 		{name: "changes_empty", keys: []string{"c"}},
 		// the demo's four targets: one shared column at 80, one each at 160
 		{name: "table4", keys: []string{"space", "down"}, be: func(t testing.TB) *fakeBackend { return fourTargets(t, 40) }},
+		// every row: an inactive member, one not started, one target's end
+		// among three missing, a trainer's accounts on two terminals, a
+		// failed last run (issue 13 §6, §10, §11, §15)
+		{name: "table_mixed", keys: []string{"0"}, be: mixedBackend},
 	}
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		for _, sc := range screens {

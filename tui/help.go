@@ -246,7 +246,7 @@ func (h *helpScreen) lines() []string {
 	out = append(out, s.Title.Render("Marks"))
 	out = append(out, grid([]helpCell{{"›", "cursor"}, {"●", "selected"}, {"◐", "partly selected"}, {"H", "held for approval by --auto"},
 		{"I", "identity changed (first)"},
-		{"~", "drift: changed on the terminal"}, {"×N", "N targets differ (shared column)"},
+		{"~", "drift: changed on the terminal"}, {"nK", "n targets of kind K (shared column)"},
 		{"◆", "the chosen suggestion's account"}, {"◇", "other suggestions"}}, w)...)
 	return out
 }
@@ -336,15 +336,32 @@ func withHelpQuit(k *KeyMap, hs ...hint) []hint {
 	return append(hs, hint{b: k.Help}, hint{b: k.Quit})
 }
 
+// hintSep is the width of the footer's separator (" • ").
+const hintSep = 3
+
+// width is the hint's cells in the footer ("? help").
+func (h hint) width() int {
+	kw, _ := width(h.b.Help().Key)
+	dw, _ := width(h.b.Help().Desc)
+	return kw + 1 + dw
+}
+
+// hintsWidth is the width of the hints in one line, none left out.
+func hintsWidth(hs []hint) int {
+	total := -hintSep
+	for _, h := range hs {
+		total += h.width() + hintSep
+	}
+	return total
+}
+
 // fitHints keeps the hints that fit w cells, in their order.
 func fitHints(hs []hint, w int) []key.Binding {
-	const sep = 3 // " • "
+	const sep = hintSep
 	widths := make([]int, len(hs))
 	total := -sep
 	for i, h := range hs {
-		kw, _ := width(h.b.Help().Key)
-		dw, _ := width(h.b.Help().Desc)
-		widths[i] = kw + 1 + dw
+		widths[i] = h.width()
 		total += widths[i] + sep
 	}
 	shown := make([]bool, len(hs))

@@ -170,8 +170,10 @@ func TestFooterEndsWithHelpAndQuit(t *testing.T) {
 			if !strings.HasSuffix(footer, "? help • q quit") || strings.Contains(footer, "…") {
 				t.Errorf("%s at %d columns: footer %q", sc.name, w, footer)
 			}
-			if w >= 80 && sc.name == "table with selection" && !strings.Contains(footer, "a approve") {
-				t.Errorf("%s at %d columns: the footer drops approve: %q", sc.name, w, footer)
+			// At 80 columns the table's keys take the line above the footer.
+			keys := lines[len(lines)-2] + "\n" + footer
+			if w >= 80 && sc.name == "table with selection" && !strings.Contains(keys, "a approve") {
+				t.Errorf("%s at %d columns: the footer drops approve: %q", sc.name, w, keys)
 			}
 		}
 	}

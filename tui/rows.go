@@ -23,8 +23,17 @@ type row struct {
 	items []int32 // every item of the row (a target may hold several for ambiguous e-mails)
 	kind  plan.Kind
 	kinds uint16 // bit per kind (kindBit)
-	diff  int    // the difference with the largest magnitude, in days
-	drift bool
+	// head is kind's bit (the in-sync tab holds the rows whose every
+	// item is in sync: those headed by it).
+	head uint16
+	// account names, for a row of one account with neither e-mail nor
+	// member, its target and id ("entrance #9001"): the same person's
+	// accounts on two terminals are two rows, told apart by it.
+	account string
+	// member is the id of the member the row is titled with ("": none).
+	member string
+	diff   int // the difference with the largest magnitude, in days
+	drift  bool
 	// autoHeld: an item of the row was held for approval by --auto.
 	autoHeld bool
 	// identity: an item's identity changed since the last run, or its
@@ -122,6 +131,9 @@ func buildRows(p *plan.Plan) []row {
 			ri = len(rows)
 			byKey[key] = ri
 			r := row{key: key, email: it.Email, cells: make([]int32, len(p.Targets)), kind: it.Kind}
+			if it.Email == "" && it.MemberID == "" {
+				r.account = it.Target + " #" + it.Account
+			}
 			for j := range r.cells {
 				r.cells[j] = -1
 			}
@@ -133,7 +145,7 @@ func buildRows(p *plan.Plan) []row {
 		// member id) can come first, and its name belongs to its own cell.
 		switch {
 		case it.MemberID != "" && it.Name != "" && !r.memberNamed:
-			r.name, r.memberNamed = it.Name, true
+			r.name, r.memberNamed, r.member = it.Name, true, it.MemberID
 		case r.name == "":
 			r.name = cmp.Or(it.Name, it.AccountName)
 		}
@@ -160,6 +172,7 @@ func buildRows(p *plan.Plan) []row {
 	var parts []string
 	for i := range rows {
 		r := &rows[i]
+		r.head = kindBit(r.kind)
 		r.nfold = f.fold(r.name)
 		// The search text: e-mail, name and the accounts' names, each
 		// folded once; an account named as the member (as iVMS-4200 spells
@@ -293,10 +306,21 @@ func sortRows(rows []row, by sortKey) {
 	})
 }
 
-// tab is one narrowing of the table.
+// tab is one narrowing of the table, counted in rows as the position and
+// the selection are: a kind's tab holds the rows with an item of its kind
+// (each marked with that kind's letter there, whatever else the row holds),
+// the in-sync tab those whose every item is in sync.
 type tab struct {
 	label string
-	bits  uint16 // 0: every row
+	// short is the label in a tab bar too narrow for every label (the
+	// kind's letter, as in the K column).
+	short string
+	// kind is the kind whose tab it is ("": needs action, all): its rows
+	// show its letter.
+	kind plan.Kind
+	bits uint16 // 0: every row
+	// whole: only rows whose every item is of the tab's kind.
+	whole bool
 	// identity: rows with an identity change belong too, whatever their
 	// kinds (an account that lost its member is unlinked, yet held).
 	identity bool
@@ -304,16 +328,22 @@ type tab struct {
 
 // holds reports whether the row is in the tab.
 func (t tab) holds(r *row) bool {
-	return t.bits == 0 || r.kinds&t.bits != 0 || (t.identity && r.identity)
+	switch {
+	case t.whole:
+		return r.head == t.bits
+	case t.bits == 0:
+		return true
+	}
+	return r.kinds&t.bits != 0 || (t.identity && r.identity)
 }
 
 func tabs() []tab {
-	t := []tab{{label: "needs action", bits: actionBits(), identity: true}}
+	t := []tab{{label: "needs action", short: "action", bits: actionBits(), identity: true}}
 	for _, k := range []plan.Kind{plan.Extend, plan.Reactivate, plan.Shorten, plan.Revoke, plan.Missing,
 		plan.Unlinked, plan.Ambiguous, plan.NoEmail, plan.Invalid, plan.InSync} {
-		t = append(t, tab{label: kindLabel(k), bits: kindBit(k)})
+		t = append(t, tab{label: kindLabel(k), short: kindLetter(k), kind: k, bits: kindBit(k), whole: k == plan.InSync})
 	}
-	return append(t, tab{label: "all"})
+	return append(t, tab{label: "all", short: "all"})
 }
 
 // filterRows returns the indices of rows in the tab matching the folded

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -38,6 +39,9 @@ type tableScreen struct {
 	finding bool
 	cursor  int
 	sel     map[string]bool // approved item ids
+	// selRows counts the rows with a selected item (marked ● or ◐): the
+	// selection is told in rows, as the tabs and the position are.
+	selRows int
 	// identityRows counts the rows with an identity change (shown first).
 	identityRows int
 }
@@ -61,7 +65,9 @@ func (t *tableScreen) capturing() bool { return t.finding }
 // rowsHeight is the number of rows the table shows: its height less the
 // tab bar and the column header, and the lines under the table
 // (infoLines: the summary, and the compact layout's details).
-func (t *tableScreen) rowsHeight() int { return max(1, t.height-2-1-t.layout().detailLines) }
+func (t *tableScreen) rowsHeight() int {
+	return max(1, t.height-2-1-t.layout().detailLines-len(t.keysLines()))
+}
 
 // clampCursor keeps the cursor on a row shown (0 without rows) and the
 // table scrolled to it.
@@ -152,6 +158,7 @@ func (t *tableScreen) Update(msg tea.Msg) tea.Cmd {
 		t.selectVisible()
 	case key.Matches(k, t.c.keys.Clear):
 		clear(t.sel)
+		t.selRows = 0
 	case key.Matches(k, t.c.keys.Approve, t.c.keys.Links, t.c.keys.Inspect, t.c.keys.Pick) && t.c.waits(t.data):
 		return nil
 	case key.Matches(k, t.c.keys.Approve):
@@ -222,26 +229,55 @@ func (t *tableScreen) resort() {
 	}
 }
 
-// ShortHelp: the search's keys while one is typed; else the table's, with
-// approve once something is selected and the identity view's key when
-// there is something to link.
+// ShortHelp: the search's keys while one is typed; else the table's keys
+// and the console's (links when there is something to link, export,
+// history, refresh, help, quit) in one line when they fit, else the
+// console's alone: the table's go in a line of its own above (keysLines),
+// so that none is left out at 80 columns.
 func (t *tableScreen) ShortHelp() []key.Binding {
 	k := &t.c.keys
 	if t.finding {
 		return fitHints(always(k.EndSearch, k.ClearSearch), t.width)
 	}
-	h := []hint{{k.NextTab, 4}, {k.Search, 3}, {k.Toggle, 1}}
-	if len(t.sel) > 0 {
-		h = append(h, hint{k.Approve, 1})
+	own, console := t.hints()
+	if hintsWidth(own)+hintSep+hintsWidth(console) > t.width {
+		return fitHints(console, t.width)
 	}
-	h = append(h, hint{k.Inspect, 3})
+	return fitHints(append(own, console...), t.width)
+}
+
+// hints are the table's keys (approve once something is selected, link
+// by hand on an ambiguous or missing row) and the console's.
+func (t *tableScreen) hints() (own, console []hint) {
+	k := &t.c.keys
+	own = []hint{{k.NextTab, 1}, {k.Search, 1}, {k.Toggle, 1}}
+	if len(t.sel) > 0 {
+		own = append(own, hint{b: k.Approve})
+	}
+	own = append(own, hint{k.Inspect, 2})
 	if r := t.current(); r != nil && r.kinds&(kindBit(plan.Ambiguous)|kindBit(plan.Missing)) != 0 {
-		h = append(h, hint{k.Pick, 2})
+		own = append(own, hint{k.Pick, 3})
 	}
 	if t.data != nil && t.data.Plan.Summary[plan.Missing]+t.data.Plan.Summary[plan.Unlinked] > 0 {
-		h = append(h, hint{k.Links, 2})
+		console = append(console, hint{k.Links, 2})
 	}
-	return fitHints(withHelpQuit(k, append(h, hint{k.Refresh, 5})...), t.width)
+	return own, withHelpQuit(k, append(console, hint{k.Export, 1}, hint{k.History, 1}, hint{k.Refresh, 1})...)
+}
+
+// keysLines is the line of the table's own keys above the footer when
+// the footer cannot hold them beside the console's (none while a search
+// is typed: its keys are the footer's).
+func (t *tableScreen) keysLines() []string {
+	if t.finding {
+		return nil
+	}
+	own, console := t.hints()
+	if hintsWidth(own)+hintSep+hintsWidth(console) <= t.width {
+		return nil
+	}
+	h := help.New()
+	h.Styles = t.c.styles.Help
+	return []string{h.ShortHelpView(fitHints(own, t.width))}
 }
 
 // FullHelp: the moves (the lists, the detail and the help share them), the
@@ -263,7 +299,7 @@ func (t *tableScreen) View() string {
 	}
 	c := t.layout()
 	out := []string{t.tabBar(), t.headerLine(c)}
-	under := t.infoLines(c)
+	under := append(t.infoLines(c), t.keysLines()...)
 	rowsH := max(1, t.height-2-len(under))
 	end := min(len(t.view), t.offset+rowsH)
 	for i := t.offset; i < end; i++ {
@@ -279,25 +315,47 @@ func (t *tableScreen) View() string {
 	return strings.Join(out, "\n")
 }
 
-// tabBar lists the tabs with their counts, scrolled so the active one shows.
+// tabBar lists the tabs with their counts of rows; when the labels do not
+// all fit, the active tab keeps its label and the others show their
+// kind's letter (as in the K column), and what still does not fit scrolls
+// so that the active tab shows, marked ‹ and › where tabs are cut.
 func (t *tableScreen) tabBar() string {
 	s := t.c.styles
 	items := make([]string, len(t.tabs))
-	for i, tb := range t.tabs {
-		label := fmt.Sprintf("%s %d", tb.label, t.counts[i])
-		if i == t.tab {
-			items[i] = s.TabActive.Render("[" + label + "]")
-		} else {
-			items[i] = s.Tab.Render(" " + label + " ")
+	draw := func(short bool) int {
+		n := 0
+		for i, tb := range t.tabs {
+			label := tb.label
+			if short && i != t.tab {
+				label = tb.short
+			}
+			label = fmt.Sprintf("%s %d", label, t.counts[i])
+			if i == t.tab {
+				items[i] = s.TabActive.Render("[" + label + "]")
+			} else {
+				items[i] = s.Tab.Render(" " + label + " ")
+			}
+			n += lipgloss.Width(items[i])
 		}
+		return n
+	}
+	if draw(false) > t.width {
+		draw(true)
 	}
 	first := 0
 	for first < t.tab && lipgloss.Width(strings.Join(items[first:t.tab+1], "")) > t.width-2 {
 		first++
 	}
-	line := strings.Join(items[first:], "")
+	last := len(items)
+	for last > t.tab+1 && lipgloss.Width(strings.Join(items[first:last], "")) > t.width-2 {
+		last--
+	}
+	line := strings.Join(items[first:last], "")
 	if first > 0 {
 		line = "‹" + line
+	}
+	if last < len(items) {
+		line += "›"
 	}
 	return line
 }
@@ -314,12 +372,34 @@ func (t *tableScreen) infoLines(c columns) []string {
 			out[i] = s.Dim.Render(l)
 		}
 	}
-	pos := fmt.Sprintf("%d/%d", min(t.cursor+1, len(t.view)), len(t.view))
-	line := s.Dim.Render(fmt.Sprintf("%s · %d selected · sort: %s", pos, len(t.sel), t.sortBy))
+	line := s.Dim.Render(fmt.Sprintf("row %d/%d · %s · sort: %s", min(t.cursor+1, len(t.view)), len(t.view), t.selectionText(), t.sortBy))
 	if t.identityRows > 0 {
 		line += s.Dim.Render(" · ") + s.Warn.Render(fmt.Sprintf("I %s first", plural(t.identityRows, "identity change")))
 	}
 	return append(out, line)
+}
+
+// selectionText says what is selected in rows (the marks) and items (what
+// is approved): "3 rows selected (4 items)".
+func (t *tableScreen) selectionText() string {
+	if len(t.sel) == 0 {
+		return "0 rows selected"
+	}
+	return fmt.Sprintf("%s selected (%s)", plural(t.selRows, "row"), plural(len(t.sel), "item"))
+}
+
+// recountSelected counts the rows with a selected item again, after the
+// selection changed in bulk (every row is read: not on each key).
+func (t *tableScreen) recountSelected() {
+	t.selRows = 0
+	if len(t.sel) == 0 {
+		return
+	}
+	for i := range t.rows {
+		if any, _ := t.rowSelected(&t.rows[i]); any {
+			t.selRows++
+		}
+	}
 }
 
 // approvable reports whether the console may approve the item: a write,
@@ -345,6 +425,7 @@ func (t *tableScreen) toggleRow(r *row) {
 		t.c.status(false, fmt.Sprintf("%s: nothing to apply or accept (%s)", rowLabel(r), kindLabel(r.kind)))
 		return
 	}
+	was, _ := t.rowSelected(r)
 	for _, ix := range r.items {
 		if it := t.item(ix); approvable(it) {
 			if all {
@@ -353,6 +434,12 @@ func (t *tableScreen) toggleRow(r *row) {
 				t.sel[it.ID] = true
 			}
 		}
+	}
+	switch now, _ := t.rowSelected(r); {
+	case now && !was:
+		t.selRows++
+	case was && !now:
+		t.selRows--
 	}
 }
 
@@ -366,6 +453,7 @@ func (t *tableScreen) selectVisible() {
 			}
 		}
 	}
+	t.recountSelected()
 	t.c.status(true, plural(len(t.sel), "item")+" selected")
 	if n == 0 {
 		t.c.status(false, "no visible row has anything to apply or accept")
@@ -388,9 +476,14 @@ func (t *tableScreen) rowSelected(r *row) (any, all bool) {
 	return any, all && n > 0
 }
 
+// rowLabel is what the e-mail column and messages call the row: its
+// e-mail, else an account's target and id, else its name.
 func rowLabel(r *row) string {
-	if r.email != "" {
+	switch {
+	case r.email != "":
 		return string(r.email)
+	case r.account != "":
+		return r.account
 	}
 	if r.name != "" {
 		return r.name
@@ -466,7 +559,7 @@ func (t *tableScreen) rowLine(r *row, cur bool, c columns) string {
 	}
 	var b strings.Builder
 	b.WriteString(" ")
-	b.WriteString(fit(rowLabel(r), c.email) + " " + fit(r.name, c.name) + " " + fit(dateText(r.src.String(), r.src.IsZero()), srcW))
+	b.WriteString(fit(rowLabel(r), c.email) + " " + fit(r.name, c.name) + " " + fit(t.sourceText(r), srcW))
 	if c.perTarget {
 		for _, ix := range r.cells {
 			b.WriteString(" " + fit(t.cellText(ix), dateW))
@@ -490,7 +583,26 @@ func (t *tableScreen) rowLine(r *row, cur bool, c columns) string {
 	if any, _ := t.rowSelected(r); any {
 		gutter = t.c.styles.Selected.Render(gutter)
 	}
-	return gutter + t.c.styles.Badge(r.kind) + rest
+	return gutter + t.c.styles.Badge(t.badgeKind(r)) + rest
+}
+
+// sourceText is the Cardskipper column: the member's end, or why a member
+// whose role still runs is not valid today (Data.NotValid: "inactive"),
+// as that end would read as valid.
+func (t *tableScreen) sourceText(r *row) string {
+	if why := t.data.NotValid[r.member]; r.member != "" && why != "" {
+		return why
+	}
+	return dateText(r.src.String(), r.src.IsZero())
+}
+
+// badgeKind is the row's letter: in a kind's tab that kind (the row is
+// there for it), elsewhere its most consequential kind.
+func (t *tableScreen) badgeKind(r *row) plan.Kind {
+	if k := t.tabs[t.tab].kind; k != "" {
+		return k
+	}
+	return r.kind
 }
 
 func dateText(s string, zero bool) string {
@@ -517,29 +629,51 @@ func (t *tableScreen) cellText(ix int32) string {
 	return it.CurrentEnd.Format("2006-01-02")
 }
 
-// compactCell summarises every target in one column: the end of the
-// headline item's target and how many targets differ.
+// compactCell summarises every target in one column: their end when all
+// show the same of the same kind, else how many targets are of each kind,
+// the most consequential first ("3M 1=": three missing, one in sync; "—":
+// no item), so that one target's date never stands for targets that
+// differ.
 func (t *tableScreen) compactCell(r *row) string {
-	head := int32(-1)
+	kindAt := func(ix int32) plan.Kind {
+		if ix < 0 {
+			return ""
+		}
+		return t.item(ix).Kind
+	}
+	first, firstKind := t.cellText(r.cells[0]), kindAt(r.cells[0])
+	same := first != "—" || firstKind == ""
+	for _, ix := range r.cells[1:] {
+		if !same {
+			break
+		}
+		same = kindAt(ix) == firstKind && t.cellText(ix) == first
+	}
+	if same {
+		return first
+	}
+	var count [11]int // by kindRank
+	var kinds [11]plan.Kind
+	none := 0
 	for _, ix := range r.cells {
-		if ix >= 0 && (head < 0 || kindRank(t.item(ix).Kind) < kindRank(t.item(head).Kind)) {
-			head = ix
+		if ix < 0 {
+			none++
+			continue
+		}
+		k := t.item(ix).Kind
+		count[kindRank(k)]++
+		kinds[kindRank(k)] = k
+	}
+	var parts []string
+	for i, n := range count {
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d%s", n, kindLetter(kinds[i])))
 		}
 	}
-	if head < 0 {
-		return "—"
+	if none > 0 {
+		parts = append(parts, fmt.Sprintf("%d—", none))
 	}
-	s := t.cellText(head)
-	n := 0
-	for _, ix := range r.cells {
-		if ix >= 0 && t.item(ix).Kind != plan.InSync {
-			n++
-		}
-	}
-	if n > 1 {
-		s += fmt.Sprintf("×%d", n)
-	}
-	return s
+	return strings.Join(parts, " ")
 }
 
 // detailSep separates targets under the compact table: two spaces, so

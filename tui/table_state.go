@@ -32,6 +32,7 @@ func (t *tableScreen) onMsg(msg tea.Msg) tea.Cmd {
 		for _, id := range msg.keep {
 			t.sel[id] = true
 		}
+		t.recountSelected()
 	case exportRowsMsg:
 		t.c.send(writeReportMsg{path: msg.path, all: msg.all, plan: t.shownPlan(msg.all)})
 	case showItemMsg:
@@ -96,6 +97,7 @@ func (t *tableScreen) setData(d *Data) {
 		}
 	}
 	t.sel = keep
+	t.recountSelected()
 	t.refilter()
 	if curKey != "" {
 		for i, ri := range t.view {

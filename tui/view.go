@@ -64,19 +64,54 @@ func (m *Model) titleLine() string {
 		read = "stored snapshot, " + read
 	}
 	parts = append(parts, read)
-	if !m.data.LastSync.IsZero() {
-		parts = append(parts, "last sync "+timeText(m.data.LastSync, m.c.zone))
-	}
+	// A run that did not succeed is said before the age of the data and
+	// stays when the line is too narrow (its time gives way first, then
+	// what follows it); the guard likewise.
+	var kept []string
 	if p.Guard.Tripped {
-		// Kept when the line is too narrow: the last sync gives way.
-		parts = append(parts[:2], append([]string{s.Warn.Render("guard tripped")}, parts[2:]...)...)
+		kept = append(kept, s.Warn.Render("guard tripped"))
 	}
+	lastRun := lastRunText(m.data.LastOutcome)
+	at := timeText(m.data.LastSync, m.c.zone)
+	switch {
+	case lastRun != "" && !m.data.LastSync.IsZero():
+		kept = append(kept, s.Warn.Render(lastRun+" "+at))
+	case lastRun != "":
+		kept = append(kept, s.Warn.Render(lastRun))
+	case !m.data.LastSync.IsZero():
+		parts = append(parts, "last sync "+at)
+	}
+	parts = append(parts[:2], append(kept, parts[2:]...)...)
 	line := t + "  " + strings.Join(parts, " · ")
-	for len(parts) > 3 && m.width > 0 && ansi.StringWidth(line) > m.width {
-		parts = parts[:len(parts)-1]
+	for m.width > 0 && ansi.StringWidth(line) > m.width {
+		switch last := 1 + len(kept); {
+		case lastRun != "" && parts[last] != s.Warn.Render(lastRun):
+			parts[last] = s.Warn.Render(lastRun) // its time gives way first
+		case len(parts) > last+1:
+			parts = parts[:len(parts)-1]
+		default:
+			return line
+		}
 		line = t + "  " + strings.Join(parts, " · ")
 	}
 	return line
+}
+
+// lastRunText says a last run that did not succeed ("": it did, or none).
+func lastRunText(outcome string) string {
+	switch outcome {
+	case "", "ok", "running":
+		return ""
+	case "failed":
+		return "last run failed"
+	case "partial":
+		return "last run partly failed"
+	case "held":
+		return "" // items wait for approval: marked H in the table
+	case "guard":
+		return "last run held by the guard"
+	}
+	return "last run " + outcome
 }
 
 // statusLine shows, by priority: the search being typed, a question, the

@@ -116,6 +116,9 @@ type Data struct {
 	TakenAt  time.Time
 	Stored   bool
 	LastSync time.Time // the last finished run, zero if none
+	// LastOutcome is the last run's outcome ("ok", "failed", "partial",
+	// "held", "guard", "abandoned"; "": none).
+	LastOutcome string
 	// What the plan was built from besides Members: the targets as read
 	// (info, accounts, error) and the organisations whose roles count.
 	// Replan plans again from them.
@@ -129,6 +132,10 @@ type Data struct {
 	// watch) held for approval to when the latest such run started: they
 	// wait for an operator, and the console marks them.
 	AutoHeld map[string]time.Time
+	// NotValid says, by member id, why a member whose counting role ends
+	// today or later is not valid today ("inactive", "not started"): the
+	// console shows it instead of that end. Empty while Partial.
+	NotValid map[string]string
 	// Changes is what changed since the last run (empty while Partial).
 	Changes Changes
 }

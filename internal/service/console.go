@@ -23,13 +23,38 @@ import (
 	"github.com/doorsync/doorsync/internal/target"
 )
 
-// lastSync is when the last run finished (zero: none, or unreadable).
-func (s *Service) lastSync(ctx context.Context) time.Time {
+// lastRun is when the last run finished and its outcome (zero and "":
+// none, or unreadable): the console's header says when the last run did
+// not succeed.
+func (s *Service) lastRun(ctx context.Context) (time.Time, string) {
 	runs, err := s.store.Runs(ctx, 1)
 	if err != nil || len(runs) == 0 {
-		return time.Time{}
+		return time.Time{}, ""
 	}
-	return runs[0].FinishedAt
+	return runs[0].FinishedAt, runs[0].Outcome
+}
+
+// notValid names, by member id, why each member not valid today under the
+// rule still has a counting role ending today or later ("inactive", "not
+// started"): the end date alone would read as valid in the console.
+func notValid(members []member.Member, rule member.Rule, organisations []int, today member.Date) map[string]string {
+	if len(organisations) > 0 {
+		rule.OrganisationIDs = organisations
+	}
+	out := map[string]string{}
+	for i := range members {
+		m := &members[i]
+		v := rule.Evaluate(*m, today)
+		if v.ValidToday || v.End.IsZero() || v.End.Before(today) {
+			continue
+		}
+		why := "not started"
+		if m.Inactive {
+			why = "inactive"
+		}
+		out[m.ID] = why
+	}
+	return out
 }
 
 // autoHeldWindow is how far back the console looks for items an
@@ -68,7 +93,9 @@ func (s *Service) lastPlan(ctx context.Context) (backend.Data, error) {
 	if err != nil {
 		return backend.Data{}, err
 	}
-	return backend.Data{Plan: p, TakenAt: takenAt, Stored: true, Partial: true, LastSync: s.lastSync(ctx), AutoHeld: held}, nil
+	d := backend.Data{Plan: p, TakenAt: takenAt, Stored: true, Partial: true, AutoHeld: held}
+	d.LastSync, d.LastOutcome = s.lastRun(ctx)
+	return d, nil
 }
 
 // stored plans against the snapshots the last fetch saved, using kept (the
@@ -186,9 +213,11 @@ func (s *Service) dataWith(ctx context.Context, given *plan.Plan, eng *engine.En
 	for _, t := range snap.Targets {
 		accs[t.Info.Name] = t.Accounts
 	}
-	return backend.Data{Plan: p, Members: snap.Members, Accounts: accs, Links: links, TakenAt: takenAt,
-		Stored: stored, LastSync: s.lastSync(ctx), Targets: snap.Targets, Organisations: snap.Organisations, AutoHeld: held,
-		Changes: changes}, nil
+	d := backend.Data{Plan: p, Members: snap.Members, Accounts: accs, Links: links, TakenAt: takenAt,
+		Stored: stored, Targets: snap.Targets, Organisations: snap.Organisations, AutoHeld: held, Changes: changes,
+		NotValid: notValid(snap.Members, EngineConfig(s.cfg).Rule, snap.Organisations, p.Today)}
+	d.LastSync, d.LastOutcome = s.lastRun(ctx)
+	return d, nil
 }
 
 // Replan plans the console's data again with the links stored now: the
