@@ -359,7 +359,12 @@ func (l *linksScreen) onSuggestions(msg suggestMsg) {
 	l.arrange()
 }
 
-func (l *linksScreen) SetSize(w, h int) { l.width, l.height = w, h }
+// SetSize sizes the view and its inputs (drawn in the status line).
+func (l *linksScreen) SetSize(w, h int) {
+	l.width, l.height = w, h
+	sizeInput(&l.input, w)
+	sizeInput(&l.search, w)
+}
 
 // capturing: a path or a search is being typed, or a question asked.
 func (l *linksScreen) capturing() bool { return l.typing || l.finding || l.ask != nil }

@@ -244,7 +244,10 @@ func (p *pickScreen) current() *pickAcc {
 	return &p.accs[p.view[p.cursor]]
 }
 
-func (p *pickScreen) SetSize(w, h int) { p.width, p.height = w, h }
+func (p *pickScreen) SetSize(w, h int) {
+	p.width, p.height = w, h
+	sizeInput(&p.search, w)
+}
 
 // capturing: the dialog answers every key (letters are the search's).
 func (p *pickScreen) capturing() bool { return true }
