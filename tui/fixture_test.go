@@ -450,6 +450,8 @@ func keyMsg(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: 'a', Mod: tea.ModCtrl}
 	case "ctrl+c":
 		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+u":
+		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
 	case "backspace":
 		return tea.KeyPressMsg{Code: tea.KeyBackspace}
 	}
@@ -643,4 +645,14 @@ func alsoFindsBackend(t testing.TB) *fakeBackend {
 	t.Helper()
 	d := dataOf(alsoFindsInput(t))
 	return &fakeBackend{stored: d, fresh: d}
+}
+
+// longErrorBackend is fixtureData(40) whose refresh fails with an error
+// wider than two lines of 80 columns (a server's reply and a path).
+func longErrorBackend(t testing.TB) *fakeBackend {
+	t.Helper()
+	d := fixtureData(t, 40)
+	return &fakeBackend{stored: d, fresh: d, refreshErr: errors.New("cardskipper: reading the export: open " +
+		"/var/lib/doorsync/cache/cardskipper-export-2025-11-01T09-55-00.xml.partial: permission denied " +
+		"(the service runs as doorsync; the cache directory belongs to root: chown it, then refresh)")}
 }

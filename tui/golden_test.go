@@ -68,6 +68,16 @@ func TestGolden(t *testing.T) {
 		{name: "history_empty", keys: []string{"H", "down", "enter"}},
 		// the demo's four targets: one shared column at 80, one each at 160
 		{name: "table4", keys: []string{"space", "down"}, be: func(t testing.TB) *fakeBackend { return fourTargets(t, 40) }},
+		// every dialog fits at 80×24, its last line and border drawn (issue
+		// 13 §4): the approval of 4 kinds on 4 targets, from its top and
+		// scrolled to its end; the export prompt, its hint whole (§7)
+		{name: "approve4", keys: []string{"A", "a"}, be: func(t testing.TB) *fakeBackend { return fourTargets(t, 40) }},
+		{name: "approve4_end", keys: []string{"A", "a", "G"}, be: func(t testing.TB) *fakeBackend { return fourTargets(t, 40) }},
+		{name: "export", keys: []string{"e", "ctrl+u"}, prep: func(m *Model) { typeText(t, m, exportPath) }},
+		// an error wider than the screen wraps, the body shrinking (§7);
+		// a dialog opened under it still fits
+		{name: "error_wrapped", keys: []string{"r"}, be: longErrorBackend},
+		{name: "export_error_wrapped", keys: []string{"r", "e", "ctrl+u"}, be: longErrorBackend, prep: func(m *Model) { typeText(t, m, exportPath) }},
 	}
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		for _, sc := range screens {
@@ -96,6 +106,10 @@ func TestGolden(t *testing.T) {
 		}
 	}
 }
+
+// exportPath is typed into the export prompt of the goldens: the default
+// is under the test's temporary directory, named anew by every run.
+const exportPath = "~/reports/doorsync-report-20251101-1100.csv"
 
 // checkFrame asserts the frame fills the screen and no line is wider than
 // it, in display cells.

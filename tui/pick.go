@@ -454,7 +454,13 @@ func (p *pickScreen) View() string {
 		out = p.confirmLines()
 	}
 	if len(out) > h {
+		last, n := out[len(out)-1], len(out)
 		out = out[:h]
+		if p.step == stepConfirm && h > 2 {
+			// The answer stays (what y does), and a warning cut is said.
+			out[h-2] = p.c.styles.Warn.Render(fmt.Sprintf("  … %s not shown: a taller window shows them", plural(n-h+1, "line")))
+			out[h-1] = last
+		}
 	}
 	for i, l := range out {
 		out[i] = clip(l, w)
