@@ -53,6 +53,10 @@ func TestGolden(t *testing.T) {
 		}},
 		// a suggestion other members match equally asks first
 		{name: "links_rivals", keys: []string{"L", "down", "y"}, links: true},
+		// an NTK row: no accounts to link, said in their place, only search
+		// offered; a NEYROSS row: no iVMS import (issue 13 §14)
+		{name: "links_ntk", keys: []string{"L", "down", "down"}, be: identityFourBackend},
+		{name: "links_neyross", keys: []string{"L", "down", "down", "down"}, be: identityFourBackend},
 		// the identity view searched
 		{name: "links_search", keys: []string{"L", "/"}, links: true, prep: func(m *Model) { typeText(t, m, "nika") }},
 		// an ambiguous row linked by hand: the member, the account, the question

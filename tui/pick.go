@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/doorsync/doorsync/internal/backend"
 	"github.com/doorsync/doorsync/internal/identity"
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
@@ -91,15 +92,15 @@ func newPickScreen(c *common) pickScreen {
 const pickSearchHint = "type to search by account name, id or e-mail"
 
 // hasAccountList reports whether a target has a list of accounts to pick
-// from: read, with accounts, and not NTK (an access list doorsync writes,
-// no accounts of its own).
+// from: read, with accounts, and keeping accounts at all (not NTK: an
+// access list doorsync writes, backend.LinkingOf).
 func hasAccountList(d *Data, name string) bool {
 	for _, t := range d.Plan.Targets {
-		if t.Name == name && (t.System == "ntk" || t.Error != "") {
+		if t.Name == name && t.Error != "" {
 			return false
 		}
 	}
-	return len(d.Accounts[name]) > 0
+	return backend.LinkingOfTarget(d.Plan.Targets, name).Accounts && len(d.Accounts[name]) > 0
 }
 
 // candidates are the row's items a link can resolve: ambiguous ones first,
