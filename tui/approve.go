@@ -320,7 +320,7 @@ func (d *approveScreen) FullHelp() [][]key.Binding {
 
 // innerWidth is the dialog's text width (inside its border and padding):
 // the box is never wider than the screen.
-func (d *approveScreen) innerWidth() int { return max(1, min(d.width-4, 76)) }
+func (d *approveScreen) innerWidth() int { return dialogWidth(d.width) }
 
 // titleLines is the dialog's title wrapped to its width.
 func (d *approveScreen) titleLines(a *approval) []string {

@@ -41,7 +41,12 @@ func (e *exportScreen) open() tea.Cmd {
 	return e.input.Focus()
 }
 
-func (e *exportScreen) SetSize(w, h int) { e.width, e.height = w, h }
+// SetSize sizes the prompt to the dialog's text width: a long path
+// scrolls inside it.
+func (e *exportScreen) SetSize(w, h int) {
+	e.width, e.height = w, h
+	sizeInput(&e.input, dialogWidth(w))
+}
 
 // capturing: the path is being typed.
 func (e *exportScreen) capturing() bool { return true }

@@ -168,6 +168,7 @@ type fakeBackend struct {
 	importSum  ImportSummary
 	importAdds []identity.Link // links the import stores
 	importErr  error
+	importRead [][]string // the targets each import was run against
 }
 
 // Open gives the last plan alone first when the test set one (marked, as
@@ -340,6 +341,11 @@ func (f *fakeBackend) ImportLinks(_ context.Context, path string, read []plan.Ta
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.imports = append(f.imports, path)
+	var names []string
+	for _, ts := range read {
+		names = append(names, ts.Info.Name)
+	}
+	f.importRead = append(f.importRead, names)
 	sum := f.importSum
 	sum.Path = path
 	if len(read) == 0 {
@@ -450,6 +456,8 @@ func keyMsg(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: 'a', Mod: tea.ModCtrl}
 	case "ctrl+c":
 		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+u":
+		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
 	case "backspace":
 		return tea.KeyPressMsg{Code: tea.KeyBackspace}
 	}
@@ -643,4 +651,49 @@ func alsoFindsBackend(t testing.TB) *fakeBackend {
 	t.Helper()
 	d := dataOf(alsoFindsInput(t))
 	return &fakeBackend{stored: d, fresh: d}
+}
+
+// longErrorBackend is fixtureData(40) whose refresh fails with an error
+// wider than two lines of 80 columns (a server's reply and a path).
+func longErrorBackend(t testing.TB) *fakeBackend {
+	t.Helper()
+	d := fixtureData(t, 40)
+	return &fakeBackend{stored: d, fresh: d, refreshErr: errors.New("cardskipper: reading the export: open " +
+		"/var/lib/doorsync/cache/cardskipper-export-2025-11-01T09-55-00.xml.partial: permission denied " +
+		"(the service runs as doorsync; the cache directory belongs to root: chown it, then refresh)")}
+}
+
+// identityFourBackend is the identity fixture over four targets — the
+// terminals entrance and gym, NEYROSS and NTK — for what the identity view
+// offers by target: on neyross members 150007 (Nika Krajnc) and 150013
+// (Maximiliana-Theodora Wolkenstein-Rodenegg) have no account, and 4007
+// NIKA KRAJNC carries no e-mail (a suggestion); NTK, a whole list with no
+// accounts, misses members 150003 (Špela Kovačič) and 150009 (Ana Novak):
+// cards not on the list it accepted last.
+func identityFourBackend(t testing.TB) *fakeBackend {
+	t.Helper()
+	in := fixtureInputOn(t, 40, "entrance", "gym", "neyross")
+	today := member.DateOf(fixtureNow, in.Zone)
+	for i, ts := range in.Targets {
+		if ts.Info.Name != "neyross" {
+			continue
+		}
+		accs := slices.DeleteFunc(slices.Clone(ts.Accounts), func(a target.Account) bool { return a.ID == "1007" || a.ID == "1013" })
+		in.Targets[i].Accounts = append(accs, target.Account{ID: "4007", Name: "NIKA KRAJNC",
+			Begin: today.AddDays(-100).StartOfDay(in.Zone), End: today.AddDays(30).EndOfDay(in.Zone)})
+	}
+	ntk := plan.ListPlan{Target: plan.TargetSummary{Name: "ntk", System: "ntk", Accounts: 38}}
+	for _, id := range []string{"150003", "150009"} {
+		for _, mb := range in.Members {
+			if mb.ID == id {
+				ntk.Items = append(ntk.Items, plan.Item{ID: "ntk-" + id, Kind: plan.Missing, Email: mb.Email, Name: mb.Name(),
+					MemberID: mb.ID, Target: "ntk", System: "ntk", Account: "0047" + id[4:],
+					Reason: "the member's card is not on the list NTK accepted last"})
+			}
+		}
+	}
+	in.Lists = []plan.ListPlan{ntk}
+	d := dataOf(in)
+	d.Links = nil
+	return &fakeBackend{stored: d, fresh: d, base: plan.Input{Rule: in.Rule, Policy: in.Policy, Zone: in.Zone, Lists: in.Lists}}
 }

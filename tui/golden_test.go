@@ -55,6 +55,10 @@ func TestGolden(t *testing.T) {
 		}},
 		// a suggestion other members match equally asks first
 		{name: "links_rivals", keys: []string{"L", "down", "y"}, links: true},
+		// an NTK row: no accounts to link, said in their place, only search
+		// offered; a NEYROSS row: no iVMS import (issue 13 §14)
+		{name: "links_ntk", keys: []string{"L", "down", "down"}, be: identityFourBackend},
+		{name: "links_neyross", keys: []string{"L", "down", "down", "down"}, be: identityFourBackend},
 		// the identity view searched
 		{name: "links_search", keys: []string{"L", "/"}, links: true, prep: func(m *Model) { typeText(t, m, "nika") }},
 		// an ambiguous row linked by hand: the member, the account, the question
@@ -82,6 +86,16 @@ func TestGolden(t *testing.T) {
 		// among three missing, a trainer's accounts on two terminals, a
 		// failed last run (issue 13 §6, §10, §11, §15)
 		{name: "table_mixed", keys: []string{"0"}, be: mixedBackend},
+		// every dialog fits at 80×24, its last line and border drawn (issue
+		// 13 §4): the approval of 4 kinds on 4 targets, from its top and
+		// scrolled to its end; the export prompt, its hint whole (§7)
+		{name: "approve4", keys: []string{"A", "a"}, be: func(t testing.TB) *fakeBackend { return fourTargets(t, 40) }},
+		{name: "approve4_end", keys: []string{"A", "a", "G"}, be: func(t testing.TB) *fakeBackend { return fourTargets(t, 40) }},
+		{name: "export", keys: []string{"e", "ctrl+u"}, prep: func(m *Model) { typeText(t, m, exportPath) }},
+		// an error wider than the screen wraps, the body shrinking (§7);
+		// a dialog opened under it still fits
+		{name: "error_wrapped", keys: []string{"r"}, be: longErrorBackend},
+		{name: "export_error_wrapped", keys: []string{"r", "e", "ctrl+u"}, be: longErrorBackend, prep: func(m *Model) { typeText(t, m, exportPath) }},
 	}
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		for _, sc := range screens {
@@ -110,6 +124,10 @@ func TestGolden(t *testing.T) {
 		}
 	}
 }
+
+// exportPath is typed into the export prompt of the goldens: the default
+// is under the test's temporary directory, named anew by every run.
+const exportPath = "~/reports/doorsync-report-20251101-1100.csv"
 
 // checkFrame asserts the frame fills the screen and no line is wider than
 // it, in display cells.

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -9,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/doorsync/doorsync/internal/backend"
 	"github.com/doorsync/doorsync/internal/identity"
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
@@ -25,6 +27,7 @@ type missingRow struct {
 	target   string
 	sugs     []identity.Suggestion // best first, without rejected ones
 	find     string                // folded e-mail, name and target, for the search
+	reason   string                // the plan's: why the member has no account there
 }
 
 // unlinkedRow is an account no member resolved to (an item of kind
@@ -207,7 +210,7 @@ func (l *linksScreen) build(d *Data) {
 		switch it.Kind {
 		case plan.Missing:
 			l.baseMissing = append(l.baseMissing, missingRow{key: missingKey(it.Email, it.MemberID, it.Target),
-				email: it.Email, name: it.Name, memberID: it.MemberID, target: it.Target,
+				email: it.Email, name: it.Name, memberID: it.MemberID, target: it.Target, reason: it.Reason,
 				find: joinNonEmpty([]string{f.fold(string(it.Email)), f.fold(it.Name), f.fold(it.Target)})})
 		case plan.Unlinked:
 			k := accountKey(it.Target, it.Account)
@@ -359,7 +362,12 @@ func (l *linksScreen) onSuggestions(msg suggestMsg) {
 	l.arrange()
 }
 
-func (l *linksScreen) SetSize(w, h int) { l.width, l.height = w, h }
+// SetSize sizes the view and its inputs (drawn in the status line).
+func (l *linksScreen) SetSize(w, h int) {
+	l.width, l.height = w, h
+	sizeInput(&l.input, w)
+	sizeInput(&l.search, w)
+}
 
 // capturing: a path or a search is being typed, or a question asked.
 func (l *linksScreen) capturing() bool { return l.typing || l.finding || l.ask != nil }
@@ -415,7 +423,19 @@ func (l *linksScreen) ShortHelp() []key.Binding {
 	case l.finding:
 		return fitHints(always(k.EndSearch, k.ClearSearch), l.width)
 	}
-	h := []hint{{k.Link, 1}, {k.Reject, 2}, {k.NextSuggestion, 3}, {k.Search, 3}, {k.Pick, 3}, {k.Import, 4}}
+	// Only what applies to the target of the cursor's row (linkingHere).
+	lk := l.linkingHere()
+	var h []hint
+	if lk.Accounts {
+		h = append(h, hint{k.Link, 1}, hint{k.Reject, 2}, hint{k.NextSuggestion, 3})
+	}
+	h = append(h, hint{k.Search, 3})
+	if lk.Accounts {
+		h = append(h, hint{k.Pick, 3})
+	}
+	if lk.IVMS {
+		h = append(h, hint{k.Import, 4})
+	}
 	if len(l.done) > 0 {
 		h = append(h, hint{k.Undo, 2})
 	}
@@ -467,6 +487,8 @@ func (l *linksScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 		if r := l.current(); r != nil && len(r.sugs) > 0 {
 			l.pick = (l.pick + len(r.sugs) - 1) % len(r.sugs)
 		}
+	case (key.Matches(k, keys.Link) || key.Matches(k, keys.Pick) || key.Matches(k, keys.Reject)) && !l.linkingHere().Accounts:
+		l.c.status(false, l.current().target+": "+l.linkingHere().NoAccounts)
 	case key.Matches(k, keys.Link):
 		return l.confirm()
 	case key.Matches(k, keys.Pick):
@@ -475,6 +497,8 @@ func (l *linksScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 		l.reject()
 	case key.Matches(k, keys.Undo):
 		return l.undo()
+	case key.Matches(k, keys.Import) && !l.linkingHere().IVMS:
+		l.c.status(false, l.noImportText())
 	case key.Matches(k, keys.Import):
 		l.typing = true
 		l.input.CursorEnd()
@@ -530,6 +554,50 @@ func (l *linksScreen) onInputKey(k tea.KeyPressMsg) tea.Cmd {
 	var c tea.Cmd
 	l.input, c = l.input.Update(k)
 	return c
+}
+
+// linkingHere is what can link the cursor's member on its row's target
+// (backend.LinkingOf: accounts to link, an iVMS import); without a row,
+// what the targets shown offer: the import when one takes it.
+func (l *linksScreen) linkingHere() backend.Linking {
+	if l.data == nil {
+		return backend.Linking{}
+	}
+	if r := l.current(); r != nil {
+		return backend.LinkingOfTarget(l.data.Plan.Targets, r.target)
+	}
+	lk := backend.Linking{Accounts: true, NoIVMS: backend.LinkingOf("").NoIVMS}
+	if len(l.importTargets()) > 0 {
+		lk.IVMS, lk.NoIVMS = true, ""
+	}
+	return lk
+}
+
+// noImportText says why i imports nothing on the cursor's row, and what
+// links its member instead.
+func (l *linksScreen) noImportText() string {
+	lk := l.linkingHere()
+	r := l.current()
+	if r == nil {
+		return "import: " + lk.NoIVMS + ", and no such terminal was read"
+	}
+	text := fmt.Sprintf("%s: no iVMS import: %s", r.target, lk.NoIVMS)
+	if lk.Accounts {
+		return text + "; link this member by a suggestion (y) or by hand (p)"
+	}
+	return text + "; " + lk.NoAccounts
+}
+
+// importTargets are the targets as read that an iVMS-4200 export lists
+// the persons of: the import is run against those only.
+func (l *linksScreen) importTargets() []plan.TargetState {
+	var out []plan.TargetState
+	for _, ts := range l.data.Targets {
+		if backend.LinkingOf(ts.Info.System).IVMS {
+			out = append(out, ts)
+		}
+	}
+	return out
 }
 
 // listHeight is how many member rows the view shows (see View).

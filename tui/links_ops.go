@@ -183,10 +183,15 @@ func (l *linksScreen) startImport(path string) tea.Cmd {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
+	read := l.importTargets()
+	if len(read) == 0 {
+		l.c.status(false, l.noImportText())
+		return nil
+	}
 	l.input.SetValue(path)
 	l.importing = path
 	l.c.status(true, "importing "+path+"…")
-	l.queue = append(l.queue, linkOp{kind: opImport, path: path, read: l.data.Targets})
+	l.queue = append(l.queue, linkOp{kind: opImport, path: path, read: read})
 	return l.next()
 }
 

@@ -385,3 +385,77 @@ func TestLinksConfirmationsQueue(t *testing.T) {
 		t.Fatal("the queue did not drain")
 	}
 }
+
+// The identity view offers on a row only what applies to its target
+// (issue 13 §14): on an NTK row (no accounts) neither linking nor the
+// iVMS import, each refused with the reason, and the accounts of the
+// terminals are not shown beside it; on a NEYROSS row linking but no iVMS
+// import; on a terminal's row both. The import runs against the terminals
+// only.
+func TestIdentityViewOffersWhatTheRowsTargetTakes(t *testing.T) {
+	be := identityFourBackend(t)
+	m := newTestModel(t, be, 160, 48) // wide enough for every hint
+	press(t, m, "L", "down", "down")  // Ana Novak on ntk
+	if r := m.links.current(); r == nil || r.target != "ntk" {
+		t.Fatalf("the cursor is not on the NTK row: %+v", r)
+	}
+	k := &m.c.keys
+	offered := func() map[string]bool {
+		out := map[string]bool{}
+		for _, b := range m.links.ShortHelp() {
+			out[b.Help().Key] = true
+		}
+		return out
+	}
+	if h := offered(); h[k.Import.Help().Key] || h[k.Link.Help().Key] || h[k.Pick.Help().Key] || h[k.Reject.Help().Key] {
+		t.Errorf("an NTK row offers %v", h)
+	}
+	out := ansi.Strip(m.Render())
+	if strings.Contains(out, "Trener Marko") || !strings.Contains(out, "ntk: no accounts to link") {
+		t.Errorf("beside the NTK row the terminals' accounts are shown:\n%s", out)
+	}
+	for _, key := range []string{"i", "y", "p", "x"} {
+		press(t, m, key)
+		if m.capturing() {
+			t.Fatalf("%s on the NTK row opened a prompt", key)
+		}
+		if st := statusText(m); !strings.Contains(st, "ntk: NTK keeps no accounts") && !strings.Contains(st, "ntk: no iVMS import") {
+			t.Errorf("%s on the NTK row says %q, not why", key, st)
+		}
+	}
+	if len(be.links) != 0 || len(be.imports) != 0 {
+		t.Errorf("the NTK row stored links %v, imports %v", be.links, be.imports)
+	}
+
+	press(t, m, "down") // Maximiliana-Theodora on neyross
+	if h := offered(); h[k.Import.Help().Key] || !h[k.Pick.Help().Key] || !h[k.Link.Help().Key] {
+		t.Errorf("a NEYROSS row offers %v", h)
+	}
+	press(t, m, "i")
+	if st := statusText(m); m.capturing() || !strings.Contains(st, "neyross: no iVMS import: an iVMS-4200 export lists only the persons of Hikvision terminals") {
+		t.Errorf("i on the NEYROSS row: prompt %v, status %q", m.capturing(), st)
+	}
+	if out := ansi.Strip(m.Render()); !strings.Contains(out, "p links one by hand") || strings.Contains(out, "import an iVMS export") {
+		t.Errorf("the NEYROSS row's suggestions point at the iVMS import:\n%s", out)
+	}
+
+	press(t, m, "down") // a row on the gym, a terminal
+	if h := offered(); !h[k.Import.Help().Key] {
+		t.Errorf("a terminal's row offers no import: %v", h)
+	}
+	press(t, m, "i")
+	if !m.capturing() {
+		t.Fatal("i on a terminal's row opened no prompt")
+	}
+	typeText(t, m, "/srv/exports/persons.csv")
+	press(t, m, "enter")
+	if len(be.importRead) != 1 || !slices.Equal(be.importRead[0], []string{"entrance", "gym"}) {
+		t.Errorf("the import ran against %v, want the terminals entrance and gym", be.importRead)
+	}
+}
+
+// statusText is the status line as drawn, its wrapped lines joined.
+func statusText(m *Model) string {
+	lines := strings.Split(ansi.Strip(m.Render()), "\n")
+	return strings.Join(strings.Fields(strings.Join(lines[1:1+len(m.statusLines())], " ")), " ")
+}

@@ -37,8 +37,17 @@ func (l *linksScreen) View() string {
 		}
 		return fmt.Sprintf("(%d)", n)
 	}
+	// A row of a target with no accounts (NTK) shows why in place of the
+	// accounts: none of them could be its member's.
+	lk := l.linkingHere()
+	var noAccounts []string
+	right := "Accounts without a member " + count(len(l.unlinked))
+	if r := l.current(); r != nil && !lk.Accounts {
+		right = r.target + ": no accounts to link"
+		noAccounts = wrap(lk.NoAccounts, rw, "  ")
+	}
 	out = append(out, s.Header.Render(fit("Members without an account "+count(len(l.missing)), lw))+" │ "+
-		s.Header.Render(fit("Accounts without a member "+count(len(l.unlinked)), rw)))
+		s.Header.Render(fit(right, rw)))
 
 	// Keep the cursor's member and the chosen account in sight.
 	if l.cursor < l.offset {
@@ -79,7 +88,11 @@ func (l *linksScreen) View() string {
 		} else if i == 0 && len(l.missing) == 0 {
 			left = s.Dim.Render(fit("  none: every member has an account", lw))
 		}
-		if ui := l.accOffset + i; ui < len(l.unlinked) {
+		if noAccounts != nil {
+			if i < len(noAccounts) {
+				right = s.Dim.Render(fit(noAccounts[i], rw))
+			}
+		} else if ui := l.accOffset + i; ui < len(l.unlinked) {
 			u := &l.unlinked[ui]
 			right = l.unlinkedLine(u, marks[u.key], rw, tw)
 		} else if i == 0 && len(l.unlinked) == 0 && len(l.words) > 0 {
@@ -199,12 +212,27 @@ func (l *linksScreen) suggestionLines(n int) []string {
 	if r == nil {
 		return append([]string{s.Bold.Render("Suggestions")}, make([]string, n)...)
 	}
+	lk := l.linkingHere()
+	if !lk.Accounts {
+		// Why the row is here (the plan's reason); why nothing links it
+		// is beside the list.
+		out := []string{s.Bold.Render(fmt.Sprintf("Nothing to link for %s <%s> on %s", r.name, r.email, r.target))}
+		for _, line := range wrap(r.reason, l.width, "  ") {
+			out = append(out, s.Dim.Render(line))
+		}
+		for len(out) < n+1 {
+			out = append(out, "")
+		}
+		return out[:n+1]
+	}
 	out := []string{s.Bold.Render(fmt.Sprintf("Suggestions for %s <%s> on %s", r.name, r.email, r.target))}
 	switch {
 	case len(r.sugs) == 0 && l.ranking:
 		out = append(out, s.Dim.Render("  ranking…"))
-	case len(r.sugs) == 0:
+	case len(r.sugs) == 0 && lk.IVMS:
 		out = append(out, s.Dim.Render(fmt.Sprintf("  no account on %s has a matching name; import an iVMS export (i)", r.target)))
+	case len(r.sugs) == 0:
+		out = append(out, s.Dim.Render(fmt.Sprintf("  no account on %s has a matching name; p links one by hand", r.target)))
 	}
 	start := max(0, l.pick-n+1)
 	for i := start; i < len(r.sugs) && i < start+n; i++ {

@@ -49,6 +49,9 @@ type Model struct {
 	helpModel help.Model
 	width     int
 	height    int
+	// bodySized is the body's height the screens were last given: the
+	// status line's wrapped lines change it (fitBody).
+	bodySized int
 
 	// the screens (component), indexed by screen; screen has the focus,
 	// prev is where help and export go back to
@@ -202,7 +205,9 @@ func (m *Model) startRefresh() tea.Cmd {
 // the apply), results meant for one screen to that screen whether it has
 // the focus or not, keys to onKey, anything else to the focused screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	return m, m.deliver(m.route(msg))
+	c := m.deliver(m.route(msg))
+	m.fitBody() // a notice wrapped onto more lines, or fewer
+	return m, c
 }
 
 // route is Update without delivering what the screens tell (deliver).
@@ -298,8 +303,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) setSize(w, h int) {
 	m.width, m.height = w, h
 	m.helpModel.SetWidth(w)
+	m.bodySized = m.bodyHeight()
 	for _, c := range m.screens {
-		c.SetSize(w, m.bodyHeight())
+		c.SetSize(w, m.bodySized)
 	}
 }
 

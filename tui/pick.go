@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/doorsync/doorsync/internal/backend"
 	"github.com/doorsync/doorsync/internal/identity"
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
@@ -91,15 +92,15 @@ func newPickScreen(c *common) pickScreen {
 const pickSearchHint = "type to search by account name, id or e-mail"
 
 // hasAccountList reports whether a target has a list of accounts to pick
-// from: read, with accounts, and not NTK (an access list doorsync writes,
-// no accounts of its own).
+// from: read, with accounts, and keeping accounts at all (not NTK: an
+// access list doorsync writes, backend.LinkingOf).
 func hasAccountList(d *Data, name string) bool {
 	for _, t := range d.Plan.Targets {
-		if t.Name == name && (t.System == "ntk" || t.Error != "") {
+		if t.Name == name && t.Error != "" {
 			return false
 		}
 	}
-	return len(d.Accounts[name]) > 0
+	return backend.LinkingOfTarget(d.Plan.Targets, name).Accounts && len(d.Accounts[name]) > 0
 }
 
 // candidates are the row's items a link can resolve: ambiguous ones first,
@@ -244,7 +245,10 @@ func (p *pickScreen) current() *pickAcc {
 	return &p.accs[p.view[p.cursor]]
 }
 
-func (p *pickScreen) SetSize(w, h int) { p.width, p.height = w, h }
+func (p *pickScreen) SetSize(w, h int) {
+	p.width, p.height = w, h
+	sizeInput(&p.search, w)
+}
 
 // capturing: the dialog answers every key (letters are the search's).
 func (p *pickScreen) capturing() bool { return true }
@@ -451,7 +455,13 @@ func (p *pickScreen) View() string {
 		out = p.confirmLines()
 	}
 	if len(out) > h {
+		last, n := out[len(out)-1], len(out)
 		out = out[:h]
+		if p.step == stepConfirm && h > 2 {
+			// The answer stays (what y does), and a warning cut is said.
+			out[h-2] = p.c.styles.Warn.Render(fmt.Sprintf("  … %s not shown: a taller window shows them", plural(n-h+1, "line")))
+			out[h-1] = last
+		}
 	}
 	for i, l := range out {
 		out[i] = clip(l, w)

@@ -56,6 +56,7 @@ func newTableScreen(c *common) tableScreen {
 // SetSize keeps the cursor's row in sight at the new size.
 func (t *tableScreen) SetSize(w, h int) {
 	t.width, t.height = w, h
+	sizeInput(&t.search, w)
 	t.clampCursor()
 }
 

@@ -90,3 +90,16 @@ func newInput(prompt string) textinput.Model {
 	in.SetStyles(inputStyles())
 	return in
 }
+
+// dialogWidth is the text width of a boxed dialog on a screen w cells
+// wide: inside its border and padding (4 cells), never wider than the
+// screen, at most 76 cells (it reads as a dialog at 160 columns).
+func dialogWidth(w int) int { return max(1, min(w-4, 76)) }
+
+// sizeInput gives a text input the width it is drawn in, w cells with its
+// prompt: at width 0 bubbles' input draws only the first letter of its
+// placeholder ("/e", "iVMS export: p") and never scrolls a long value.
+// Every screen with an input calls it on each resize.
+func sizeInput(in *textinput.Model, w int) {
+	in.SetWidth(max(1, w-ansi.StringWidth(in.Prompt)-1)) // 1: the cursor after the text
+}

@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/doorsync/doorsync/internal/textclean"
@@ -25,7 +26,7 @@ func (m *Model) Render() string {
 		return ""
 	}
 	w, h := m.width, m.height
-	top := []string{m.titleLine(), m.statusLine()}
+	top := append([]string{m.titleLine()}, m.statusLines()...)
 	footer := m.footer()
 	lines := append(top, strings.Split(m.focused().View(), "\n")...)
 	if len(lines) > h-1 {
@@ -44,8 +45,9 @@ func (m *Model) Render() string {
 	return textclean.Frame(strings.Join(lines, "\n"))
 }
 
-// bodyHeight is the screen less the title, status and footer lines.
-func (m *Model) bodyHeight() int { return max(1, m.height-3) }
+// bodyHeight is the screen less the title, status and footer lines (a
+// wrapped notice takes several).
+func (m *Model) bodyHeight() int { return max(1, m.height-2-len(m.statusLines())) }
 
 func (m *Model) titleLine() string {
 	s := m.c.styles
@@ -114,27 +116,32 @@ func lastRunText(outcome string) string {
 	return "last run " + outcome
 }
 
-// statusLine shows, by priority: the search being typed, a question, the
-// refresh progress of each side, the last notice, errors of sides.
-func (m *Model) statusLine() string {
+// statusLines is the status line: by priority, the search being typed, a
+// question, the refresh progress of each side, the last notice, errors of
+// sides. A notice or an error wider than the screen wraps onto the lines it
+// needs, up to a third of the screen (the body shrinks by as many: Update
+// sizes the screens again, fitBody), so a server's reply or a path is read
+// whole; a prompt stays on one line (its input scrolls).
+func (m *Model) statusLines() []string {
 	s := m.c.styles
 	switch {
 	case m.quitAsk:
-		return s.Warn.Render("Applying. Quit and stop after the requests in flight? y/n")
+		return []string{s.Warn.Render("Applying. Quit and stop after the requests in flight? y/n")}
 	}
 	if p, ok := m.focused().(prompter); ok {
 		if line := p.prompt(); line != "" {
-			return line
+			return []string{line}
 		}
 	}
 	switch {
 	case m.refreshing:
-		return m.progressLine()
+		return m.wrapStatus(m.progressLine(false), func() string { return m.progressLine(true) })
 	case m.status != "":
+		st := s.Err
 		if m.statusOK {
-			return s.OK.Render(m.status)
+			st = s.OK
 		}
-		return s.Err.Render(m.status)
+		return m.wrapStatus(st.Render(m.status), func() string { return styledWords(st, m.status) })
 	}
 	if m.data != nil {
 		var errs []string
@@ -147,30 +154,73 @@ func (m *Model) statusLine() string {
 			}
 		}
 		if len(errs) > 0 {
-			return s.Err.Render(strings.Join(errs, " · "))
+			text := strings.Join(errs, " · ")
+			return m.wrapStatus(s.Err.Render(text), func() string { return styledWords(s.Err, text) })
 		}
 	}
 	if note := m.table.searchNote(); note != "" {
-		return note
+		return []string{note}
 	}
 	if line := changesHeadline(m.data, m.c); line != "" && m.screen != screenChanges {
 		// The key's hint gives way first when the line is narrow.
 		if full := line + " · c shows them"; m.width <= 0 || ansi.StringWidth(full) <= m.width {
 			line = full
 		}
-		return s.Dim.Render(line)
+		return []string{s.Dim.Render(line)}
 	}
-	return ""
+	return []string{""}
 }
 
-func (m *Model) progressLine() string {
+// wrapStatus is line when it fits the screen's width; else the same text
+// styled word by word (words) wrapped, continuation lines indented, in at
+// most a third of the screen's height; what is left then is cut with "…"
+// (it is in the --debug log).
+func (m *Model) wrapStatus(line string, words func() string) []string {
+	if m.width <= 0 || ansi.StringWidth(line) <= m.width {
+		return []string{line}
+	}
+	lines := wrapHang(words(), m.width, "", "  ")
+	if most := max(1, m.height/3); len(lines) > most {
+		lines = lines[:most]
+		last := lines[most-1]
+		lines[most-1] = ansi.Truncate(last, m.width-1, "") + "…"
+	}
+	return lines
+}
+
+// styledWords renders each word of text in st: a line wrapped between two
+// words carries no colour into the next.
+func styledWords(st lipgloss.Style, text string) string {
+	words := strings.Fields(text)
+	for i, w := range words {
+		words[i] = st.Render(w)
+	}
+	return strings.Join(words, " ")
+}
+
+// fitBody sizes the screens again when the status line took or gave back
+// lines since they were sized: the frame keeps the screen's height.
+func (m *Model) fitBody() {
+	if m.bodyHeight() != m.bodySized {
+		m.setSize(m.width, m.height)
+	}
+}
+
+// progressLine says how far each side's refresh has come; byWord styles
+// an error word by word, to be wrapped (styledWords).
+func (m *Model) progressLine(byWord bool) string {
 	s := m.c.styles
 	parts := []string{"refreshing"}
 	for _, name := range m.sideOrder {
 		p := m.progress[name]
 		switch {
 		case p.Err != nil:
-			parts = append(parts, s.Err.Render(name+" ✗ "+p.Err.Error()))
+			text := name + " ✗ " + p.Err.Error()
+			if byWord {
+				parts = append(parts, styledWords(s.Err, text))
+			} else {
+				parts = append(parts, s.Err.Render(text))
+			}
 		case p.Over:
 			parts = append(parts, s.OK.Render(fmt.Sprintf("%s ✓ %d", name, p.Done)))
 		case p.Total > 0:
