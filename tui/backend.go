@@ -19,6 +19,16 @@ type (
 	ApplyResult   = backend.ApplyResult
 	HistoryEntry  = backend.HistoryEntry
 	RunEntry      = backend.RunEntry
+	WhyReport     = backend.WhyReport
+	WhyMember     = backend.WhyMember
+	WhyStatus     = backend.WhyStatus
+)
+
+// The statuses of a target in Backend.Why's answer.
+const (
+	whyIn   = backend.WhyIn
+	whyOut  = backend.WhyOut
+	whyOpen = backend.WhyOpen
 )
 
 // ErrNoSnapshot is returned (wrapped) by Backend.Stored when nothing was

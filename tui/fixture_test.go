@@ -157,6 +157,14 @@ type fakeBackend struct {
 	eventsGate  chan struct{}
 	eventsEnded []error // ctx.Err() of each call as it returned
 
+	// why: the canned answers by e-mail, an error for every call, the
+	// e-mails asked, a gate as the events' and how each call ended
+	why      map[member.Email]backend.WhyReport
+	whyErr   error
+	whyAsked []member.Email
+	whyGate  chan struct{}
+	whyEnded []error
+
 	// identity view: base holds the rule, policy and zone Replan plans
 	// with; links are the stored links.
 	base       plan.Input
@@ -308,9 +316,33 @@ func (f *fakeBackend) Events(ctx context.Context, refs []AccountRef, limit int) 
 	return res, f.eventsErr
 }
 
-// Why is not shown by the console yet: the stub answers nothing.
-func (f *fakeBackend) Why(context.Context, member.Email) (backend.WhyReport, error) {
-	return backend.WhyReport{}, errors.New("why: not in the console yet")
+// Why gives the canned answer for the e-mail (an error when the test set
+// none), once whyGate (when set) is closed or the call is cancelled.
+func (f *fakeBackend) Why(ctx context.Context, email member.Email) (backend.WhyReport, error) {
+	f.mu.Lock()
+	f.whyAsked = append(f.whyAsked, email)
+	gate := f.whyGate
+	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.whyEnded = append(f.whyEnded, ctx.Err())
+	if err := ctx.Err(); err != nil {
+		return backend.WhyReport{}, err
+	}
+	if f.whyErr != nil {
+		return backend.WhyReport{}, f.whyErr
+	}
+	rep, ok := f.why[email]
+	if !ok {
+		return backend.WhyReport{}, fmt.Errorf("fake backend: no answer for %s", email)
+	}
+	return rep, nil
 }
 
 func (f *fakeBackend) AddLink(_ context.Context, l identity.Link) error {
