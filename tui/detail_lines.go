@@ -252,6 +252,24 @@ func (d *detailScreen) historyLines(b *detailText, r *row) {
 	}
 }
 
+// pending adds the state of a read of the targets whose answer is not
+// shown: under way (saying asking), left before it came, or failed; false
+// when there is an answer to show.
+func (d *detailScreen) pending(b *detailText, what, asking string, l *liveRead, err error) bool {
+	s := d.c.styles
+	switch {
+	case l.loading:
+		b.add("%s", s.Dim.Render(what+": "+asking))
+	case l.stopped:
+		b.add("%s", s.Dim.Render(what+": not read (the detail was left before the answer came)"))
+	case err != nil:
+		b.add("%s", s.Err.Render(what+": "+printable(err.Error())))
+	default:
+		return false
+	}
+	return true
+}
+
 // eventLines shows the door events: what the terminals saw when the member
 // came (granted, or denied and why), newest first.
 func (d *detailScreen) eventLines(b *detailText) {
@@ -262,14 +280,7 @@ func (d *detailScreen) eventLines(b *detailText) {
 	case len(d.evRefs) == 0:
 		b.add("%s", s.Dim.Render("door events: no account on a target"))
 		return
-	case d.ev.loading:
-		b.add("%s", s.Dim.Render("door events: loading…"))
-		return
-	case d.ev.stopped:
-		b.add("%s", s.Dim.Render("door events: not read (the detail was left before they came)"))
-		return
-	case d.evErr != nil:
-		b.add("%s", s.Err.Render("door events: "+printable(d.evErr.Error())))
+	case d.pending(b, "door events", "loading…", &d.ev, d.evErr):
 		return
 	case len(res.Read) == 0 && len(res.Failed) == 0:
 		b.add("%s", s.Dim.Render("door events: none of these targets keeps an event log"))

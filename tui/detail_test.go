@@ -40,6 +40,26 @@ func collect(t *testing.T, c tea.Cmd) []tea.Msg {
 	return out
 }
 
+// later runs a command on another goroutine, as the program does: its
+// messages (not fed to the model) come on the channel once it returns.
+func later(t *testing.T, c tea.Cmd) <-chan []tea.Msg {
+	done := make(chan []tea.Msg, 1)
+	go func() { done <- collect(t, c) }()
+	return done
+}
+
+// feed hands messages to the model, as the program would.
+func feed(m *Model, msgs []tea.Msg) {
+	for _, msg := range msgs {
+		m.Update(msg)
+	}
+}
+
+// endedCancelled: n calls ended, the last of them cancelled.
+func endedCancelled(ended []error, n int) bool {
+	return len(ended) == n && errors.Is(ended[n-1], context.Canceled)
+}
+
 func screenText(m *Model) string { return ansi.Strip(m.Render()) }
 
 func eventsBackend(t *testing.T) *fakeBackend {
@@ -167,16 +187,13 @@ func TestDetailLeavingCancelsTheRead(t *testing.T) {
 	be.eventsGate = make(chan struct{}) // never opened: only cancellation ends the call
 	m := newTestModel(t, be, 160, 48)
 	_, cmd := m.Update(keyMsg("enter"))
-	done := make(chan []tea.Msg)
-	go func() { done <- collect(t, cmd) }()
+	done := later(t, cmd)
 	press(t, m, "esc")
 	msgs := <-done
-	if len(be.eventsEnded) != 1 || !errors.Is(be.eventsEnded[0], context.Canceled) {
+	if !endedCancelled(be.eventsEnded, 1) {
 		t.Fatalf("the read ended with %v, want cancelled", be.eventsEnded)
 	}
-	for _, msg := range msgs {
-		m.Update(msg)
-	}
+	feed(m, msgs)
 	if m.focusedScreen() != screenTable || m.detail.ev.loading || m.detail.evErr != nil {
 		t.Fatalf("after esc: screen %s, loading %v, error %v", m.focusedScreen(), m.detail.ev.loading, m.detail.evErr)
 	}
@@ -505,25 +522,19 @@ func TestDetailCancelsWhy(t *testing.T) {
 	be.whyGate = make(chan struct{}) // never opened: only cancellation ends a call
 	m := newTestModel(t, be, 160, 48)
 	_, first := m.Update(keyMsg("enter"))
-	done := make(chan []tea.Msg)
-	go func() { done <- collect(t, first) }()
+	late := later(t, first)
 	_, second := m.Update(keyMsg("tab"))
-	late := <-done
-	if len(be.whyEnded) != 1 || !errors.Is(be.whyEnded[0], context.Canceled) {
+	feed(m, <-late)
+	if !endedCancelled(be.whyEnded, 1) {
 		t.Fatalf("moving on did not cancel the first row's question: %v", be.whyEnded)
-	}
-	for _, msg := range late {
-		m.Update(msg)
 	}
 	if s := screenText(m); !strings.Contains(s, "why: asking the targets…") || strings.Contains(s, "context canceled") {
 		t.Fatalf("a late answer for the previous row changed the screen:\n%s", s)
 	}
-	go func() { done <- collect(t, second) }()
+	done := later(t, second)
 	press(t, m, "esc")
-	for _, msg := range <-done {
-		m.Update(msg)
-	}
-	if len(be.whyEnded) != 2 || !errors.Is(be.whyEnded[1], context.Canceled) {
+	feed(m, <-done)
+	if !endedCancelled(be.whyEnded, 2) {
 		t.Fatalf("leaving did not cancel the question: %v", be.whyEnded)
 	}
 	if m.focusedScreen() != screenTable || m.detail.why.loading {

@@ -55,14 +55,7 @@ func (d *detailScreen) whyLines(b *detailText, r *row, mb *member.Member) {
 	case r.email == "":
 		b.add("%s", s.Dim.Render("why: not asked, the row has no e-mail (the answer is found by e-mail)"))
 		return
-	case d.why.loading:
-		b.add("%s", s.Dim.Render("why: asking the targets…"))
-		return
-	case d.why.stopped:
-		b.add("%s", s.Dim.Render("why: not answered (the detail was left before the answer came)"))
-		return
-	case d.whyErr != nil:
-		b.add("%s", s.Err.Render("why: "+printable(d.whyErr.Error())))
+	case d.pending(b, "why", "asking the targets…", &d.why, d.whyErr):
 		return
 	case rep.Answer != "":
 		b.add("why: %s", printable(rep.Answer))

@@ -294,23 +294,32 @@ func (f *fakeBackend) RunItems(_ context.Context, id int64) ([]HistoryEntry, err
 	return f.history, nil
 }
 
-func (f *fakeBackend) Events(ctx context.Context, refs []AccountRef, limit int) (EventsResult, error) {
+// gated records a call (ask, under the lock), holds it until its gate
+// (when set) is closed or ctx ends, and records how it ended in ended:
+// ctx's error, which it returns.
+func (f *fakeBackend) gated(ctx context.Context, gate *chan struct{}, ended *[]error, ask func()) error {
 	f.mu.Lock()
-	f.eventsAsked = append(f.eventsAsked, slices.Clone(refs))
-	gate := f.eventsGate
+	ask()
+	g := *gate
 	f.mu.Unlock()
-	if gate != nil {
+	if g != nil {
 		select {
-		case <-gate:
+		case <-g:
 		case <-ctx.Done():
 		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.eventsEnded = append(f.eventsEnded, ctx.Err())
-	if err := ctx.Err(); err != nil {
+	*ended = append(*ended, ctx.Err())
+	return ctx.Err()
+}
+
+func (f *fakeBackend) Events(ctx context.Context, refs []AccountRef, limit int) (EventsResult, error) {
+	if err := f.gated(ctx, &f.eventsGate, &f.eventsEnded, func() { f.eventsAsked = append(f.eventsAsked, slices.Clone(refs)) }); err != nil {
 		return EventsResult{}, err
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	res := f.events
 	res.Entries = res.Entries[:min(len(res.Entries), limit)]
 	return res, f.eventsErr
@@ -319,22 +328,11 @@ func (f *fakeBackend) Events(ctx context.Context, refs []AccountRef, limit int) 
 // Why gives the canned answer for the e-mail (an error when the test set
 // none), once whyGate (when set) is closed or the call is cancelled.
 func (f *fakeBackend) Why(ctx context.Context, email member.Email) (backend.WhyReport, error) {
-	f.mu.Lock()
-	f.whyAsked = append(f.whyAsked, email)
-	gate := f.whyGate
-	f.mu.Unlock()
-	if gate != nil {
-		select {
-		case <-gate:
-		case <-ctx.Done():
-		}
+	if err := f.gated(ctx, &f.whyGate, &f.whyEnded, func() { f.whyAsked = append(f.whyAsked, email) }); err != nil {
+		return backend.WhyReport{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.whyEnded = append(f.whyEnded, ctx.Err())
-	if err := ctx.Err(); err != nil {
-		return backend.WhyReport{}, err
-	}
 	if f.whyErr != nil {
 		return backend.WhyReport{}, f.whyErr
 	}
