@@ -122,6 +122,16 @@ func (d *detailScreen) lines(r *row) []string {
 			b.add("")
 			d.whyLines(b, r, &mb)
 		}
+		// A member the answer names that the row does not hold (the
+		// member snapshot changed since these data were read).
+		if !d.why.loading && d.whyErr == nil {
+			for i := range d.whyRep.Members {
+				if wm := &d.whyRep.Members[i]; !ids[wm.ID] {
+					b.add("")
+					d.whyMember(b, wm)
+				}
+			}
+		}
 		var rest []*plan.Item
 		for _, ix := range r.items {
 			if it := d.item(ix); !ids[it.MemberID] {

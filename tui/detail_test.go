@@ -465,6 +465,16 @@ func TestDetailAmbiguousSaysWhose(t *testing.T) {
 	if !strings.Contains(s, "A  druzina@example.si  Mama Kos, Sin Kos") {
 		t.Fatalf("the title does not name both members:\n%s", s)
 	}
+	// A member the answer names that the row lacks is shown too.
+	be := ambiguousDetailBackend(t)
+	rep := be.why["druzina@example.si"]
+	rep.Members = append(rep.Members, whyMemberOf("990004", "Hči Kos"))
+	be.why["druzina@example.si"] = rep
+	m = newTestModel(t, be, 160, 48)
+	press(t, m, "8", "enter", "G")
+	if s := screenText(m); !strings.Contains(s, "why: Hči Kos, member 990004: gets in everywhere") {
+		t.Fatalf("the third member's answer is not shown:\n%s", s)
+	}
 }
 
 // Why is asked in a command, never in Update: marked while it loads, then
