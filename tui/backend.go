@@ -20,8 +20,18 @@ type (
 	HistoryEntry  = backend.HistoryEntry
 	RunEntry      = backend.RunEntry
 	Changes       = backend.Changes
+	WhyReport     = backend.WhyReport
+	WhyMember     = backend.WhyMember
+	WhyStatus     = backend.WhyStatus
 )
 
-// ErrNoSnapshot is returned (wrapped) by Backend.Stored when nothing was
+// The statuses of a target in Backend.Why's answer.
+const (
+	whyIn   = backend.WhyIn
+	whyOut  = backend.WhyOut
+	whyOpen = backend.WhyOpen
+)
+
+// ErrNoSnapshot is returned (wrapped) by Backend.Open when nothing was
 // saved yet: the console then waits for the first refresh.
 var ErrNoSnapshot = backend.ErrNoSnapshot

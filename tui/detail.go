@@ -9,7 +9,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
@@ -37,20 +36,70 @@ type detailScreen struct {
 
 	key     string
 	req     int
-	scroll  int
+	scroll  int // the first line shown
 	loading bool
 	entries []HistoryEntry
 	err     error
 
 	// door events, read from the targets in the background
-	evReq     int
-	evRefs    []AccountRef
-	evLoading bool
-	evRes     EventsResult
-	evErr     error
-	evCancel  context.CancelFunc // ends the read in flight (row changed, detail left)
+	ev     liveRead
+	evRefs []AccountRef
+	evRes  EventsResult
+	evErr  error
+
+	// why can't the row's members get in: read from the targets in the
+	// background (why.go)
+	why    liveRead
+	whyRep WhyReport
+	whyErr error
 
 	applied map[string]string // each item's status in the last apply
+}
+
+// liveRead is a background read that talks to the targets (door events,
+// why): numbered, so that an answer for a row no longer shown is dropped,
+// and cancellable, so that moving on or leaving the detail ends it.
+type liveRead struct {
+	req     int
+	loading bool
+	cancel  context.CancelFunc
+	// stopped: the detail was left before the answer came.
+	stopped bool
+}
+
+// start ends the read in flight and begins another: its request id, and
+// its context and cancel (the command calls cancel when it returns).
+func (l *liveRead) start(c *common) (int, context.Context, context.CancelFunc) {
+	l.stop()
+	ctx, cancel := context.WithCancel(c.ctx)
+	l.req, l.loading, l.cancel, l.stopped = c.nextReq(), true, cancel, false
+	return l.req, ctx, cancel
+}
+
+// none is a row with nothing to read.
+func (l *liveRead) none() {
+	l.stop()
+	l.stopped = false
+}
+
+// stop cancels the read in flight; its answer, if one comes, is dropped.
+func (l *liveRead) stop() {
+	if l.cancel != nil {
+		l.cancel()
+		l.cancel = nil
+	}
+	if l.loading {
+		l.req, l.loading, l.stopped = 0, false, true
+	}
+}
+
+// done takes the answer of request req: false when it is another's.
+func (l *liveRead) done(req int) bool {
+	if req != l.req || !l.loading {
+		return false
+	}
+	l.loading, l.cancel = false, nil
+	return true
 }
 
 func (d *detailScreen) current() *row {
@@ -71,7 +120,7 @@ func (d *detailScreen) load() tea.Cmd {
 		return nil
 	}
 	d.key, d.entries, d.err = r.key, nil, nil
-	return tea.Batch(d.loadHistory(r), d.loadEvents(r))
+	return tea.Batch(d.loadHistory(r), d.loadEvents(r), d.loadWhy(r))
 }
 
 // historyQuery is whose history the row shows: its members' (by id, so
@@ -103,16 +152,12 @@ func (d *detailScreen) loadHistory(r *row) tea.Cmd {
 }
 
 func (d *detailScreen) loadEvents(r *row) tea.Cmd {
-	d.stopEvents()
 	d.evRefs, d.evRes, d.evErr = accountRefs(d.data, r), EventsResult{}, nil
 	if len(d.evRefs) == 0 {
-		d.evLoading = false
+		d.ev.none()
 		return nil
 	}
-	req := d.c.nextReq()
-	d.evReq, d.evLoading = req, true
-	ctx, cancel := context.WithCancel(d.c.ctx)
-	d.evCancel = cancel
+	req, ctx, cancel := d.ev.start(d.c)
 	be, refs := d.c.opt.Backend, d.evRefs
 	return func() tea.Msg {
 		defer cancel()
@@ -121,12 +166,10 @@ func (d *detailScreen) loadEvents(r *row) tea.Cmd {
 	}
 }
 
-// stopEvents cancels the events read in flight, if any.
-func (d *detailScreen) stopEvents() {
-	if d.evCancel != nil {
-		d.evCancel()
-		d.evCancel = nil
-	}
+// stopReads cancels the reads of the targets in flight (door events, why).
+func (d *detailScreen) stopReads() {
+	d.ev.stop()
+	d.why.stop()
 }
 
 // accountRefs are the accounts of a row's items, each once, in item order.
@@ -153,10 +196,9 @@ func (d *detailScreen) onHistory(msg historyMsg) {
 }
 
 func (d *detailScreen) onEvents(msg eventsMsg) {
-	if msg.req != d.evReq {
-		return
+	if d.ev.done(msg.req) {
+		d.evRes, d.evErr = msg.res, msg.err
 	}
-	d.evLoading, d.evRes, d.evErr, d.evCancel = false, msg.res, msg.err, nil
 }
 
 func (d *detailScreen) SetSize(w, h int) { d.width, d.height = w, h }
@@ -168,6 +210,8 @@ func (d *detailScreen) Update(msg tea.Msg) tea.Cmd {
 		d.onHistory(msg)
 	case eventsMsg:
 		d.onEvents(msg)
+	case whyMsg:
+		d.onWhy(msg)
 	case applyEndMsg:
 		d.applied = msg.status
 	case dataMsg:
@@ -190,22 +234,15 @@ func (d *detailScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, d.c.keys.Back, d.c.keys.Inspect, d.c.keys.Quit):
 		d.c.send(focusMsg{screenTable})
-		d.stopEvents()
-		if d.evLoading {
-			// Its answer is dropped; opening the detail again reads anew.
-			d.evReq, d.evLoading = 0, false
-		}
-	case key.Matches(k, d.c.keys.Down):
-		d.scroll++
-	case key.Matches(k, d.c.keys.Up):
-		d.scroll = max(0, d.scroll-1)
+		// Their answers are dropped; opening the detail again reads anew.
+		d.stopReads()
 	case key.Matches(k, d.c.keys.Toggle):
 		if d.current() != nil {
 			d.c.send(toggleRowMsg{})
 		}
 	case key.Matches(k, d.c.keys.Pick):
 		if r := d.current(); r != nil {
-			d.stopEvents()
+			d.stopReads()
 			d.c.send(pickMsg{cands: candidates(d.data, r), from: screenDetail, what: rowLabel(r)})
 		}
 	case key.Matches(k, d.c.keys.NextRow):
@@ -214,13 +251,22 @@ func (d *detailScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 		d.c.send(stepRowMsg{by: 1})
 	case key.Matches(k, d.c.keys.PrevRow):
 		d.c.send(stepRowMsg{by: -1})
+	default:
+		// Every move the help lists scrolls: a line, a page, the top, the end.
+		if r := d.current(); r != nil && d.data != nil {
+			n := len(d.lines(r))
+			page := d.page(n)
+			if top, ok := moved(d.c.keys, k, d.scroll, page, n); ok {
+				d.scroll = max(0, min(top, n-page))
+			}
+		}
 	}
 	return nil
 }
 
 func (d *detailScreen) ShortHelp() []key.Binding {
 	k := &d.c.keys
-	h := []hint{{k.Back, 1}, {k.Up, 3}, {k.Down, 3}, {k.Toggle, 2}, {k.NextRow, 2}}
+	h := []hint{{k.Back, 1}, {k.Up, 3}, {k.Down, 3}, {k.PageDown, 4}, {k.Bottom, 4}, {k.Toggle, 2}, {k.NextRow, 2}}
 	if r := d.current(); r != nil && r.kinds&(kindBit(plan.Ambiguous)|kindBit(plan.Missing)) != 0 {
 		h = append(h, hint{k.Pick, 2})
 	}
@@ -234,122 +280,38 @@ func (d *detailScreen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.NextRow, k.PrevRow}}
 }
 
-// View is the row's lines from scroll, as many as fit.
+// page is how many of n lines fit: the body, less the line saying where
+// the screen is when they do not all fit.
+func (d *detailScreen) page(n int) int {
+	if n <= d.height {
+		return max(1, d.height)
+	}
+	return max(1, d.height-1)
+}
+
+// View is the row's lines from scroll, as many as fit, and, when they do
+// not all fit, a line saying which are shown and how to see the rest.
 func (d *detailScreen) View() string {
 	r := d.current()
 	if r == nil || d.data == nil {
 		return "nothing to inspect"
 	}
 	lines := d.lines(r)
-	d.scroll = min(d.scroll, max(0, len(lines)-d.height))
-	lines = lines[d.scroll:]
-	if len(lines) > d.height {
-		lines = lines[:d.height]
+	n, page := len(lines), d.page(len(lines))
+	d.scroll = max(0, min(d.scroll, n-page))
+	end := min(n, d.scroll+page)
+	shown := slices.Clone(lines[d.scroll:end])
+	if n > page {
+		for len(shown) < page {
+			shown = append(shown, "")
+		}
+		where := fmt.Sprintf("lines %d–%d of %d · more below: ↓ pgdn G", d.scroll+1, end, n)
+		if end == n {
+			where = fmt.Sprintf("lines %d–%d of %d · the end · ↑ pgup g", d.scroll+1, end, n)
+		}
+		shown = append(shown, d.c.styles.Dim.Render(where))
 	}
-	for i, l := range lines {
-		lines[i] = clip(l, d.width)
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (d *detailScreen) lines(r *row) []string {
-	s := d.c.styles
-	p := &d.data.Plan
-	zone := p.Zone()
-	var out []string
-	add := func(f string, a ...any) { out = append(out, fmt.Sprintf(f, a...)) }
-	add("%s %s  %s", s.Badge(r.kind), s.Title.Render(rowLabel(r)), r.name)
-	for _, mb := range d.membersOf(r) {
-		add("member %s  %s%s", mb.ID, mb.Name(), inactive(mb))
-		for _, ro := range mb.Roles {
-			add("  role %d in organisation %d: %s … %s", ro.RoleID, ro.OrganisationID, dateText(ro.Start.String(), ro.Start.IsZero()), dateText(ro.End.String(), ro.End.IsZero()))
-		}
-		for _, pr := range mb.Problems {
-			add("  %s", s.Err.Render("problem: "+pr))
-		}
-	}
-	if !r.src.IsZero() {
-		add("Cardskipper end %s", r.src)
-	}
-	for _, ix := range r.items {
-		it := d.item(ix)
-		add("")
-		sel := " "
-		if d.sel[it.ID] {
-			sel = "●"
-		}
-		reason := it.Reason
-		if it.Identity != "" {
-			// The identity change in full, under the item's line: it is
-			// what the admin must read before approving (issue 10).
-			reason = strings.TrimPrefix(reason, "identity: "+it.Identity+"; ")
-		}
-		add("%s%s %s on %s — %s", sel, s.Badge(it.Kind), s.Bold.Render(kindLabel(it.Kind)), it.Target, reason)
-		if it.Identity != "" {
-			for _, l := range wrap("identity: "+printable(it.Identity), max(20, d.width), "  ") {
-				add("%s", s.Warn.Render(l))
-			}
-		}
-		if it.EmailWas != "" {
-			add("  e-mail was %s at the last run: same member, same account", it.EmailWas)
-		}
-		if it.Account != "" {
-			acc, ok := d.account(it.Target, it.Account)
-			add("  account %s  name on terminal %q", it.Account, it.AccountName)
-			if ok {
-				add("  begin %s  end %s", timeText(acc.Begin, zone), accEnd(acc, zone))
-			}
-		}
-		if it.Kind.Writes() {
-			auto := "yes"
-			if !it.Auto || p.Guard.Tripped {
-				auto = "no: held for approval"
-			}
-			if at, ok := d.data.AutoHeld[it.ID]; ok {
-				auto = "held for approval by the run of " + timeText(at, zone)
-			}
-			add("  %s → %s  (%+d days)  --auto: %s", endText(it.CurrentEnd, it.Permanent), endText(it.DesiredEnd, false), it.DaysDiff(zone), auto)
-		}
-		if it.LinkOrigin != "" {
-			add("  link: %s%s", it.LinkOrigin, d.linkNote(it))
-		}
-		if it.Clamped {
-			add("  %s", s.Warn.Render("clamped to the target's latest end"))
-		}
-		if it.Drift {
-			add("  %s", s.Warn.Render("drift: changed on the terminal after the sync set it; re-asserted"))
-		}
-		if st, ok := d.applied[it.ID]; ok {
-			add("  last apply: %s", st)
-		}
-	}
-	add("")
-	out = append(out, d.eventLines()...)
-	add("")
-	switch {
-	case r.email == "" && len(historyQuery(d.data, r).Members) == 0:
-		add("%s", s.Dim.Render("no e-mail and no member: no history"))
-	case d.loading:
-		add("%s", s.Dim.Render("history: loading…"))
-	case d.err != nil:
-		add("%s", s.Err.Render("history: "+d.err.Error()))
-	case len(d.entries) == 0:
-		add("%s", s.Dim.Render("history: nothing recorded yet"))
-	default:
-		add("%s", s.Bold.Render("history"))
-		for _, e := range d.entries {
-			line := fmt.Sprintf("  run %d %s %-10s %-8s %s %s → %s", e.RunID, timeText(e.At, zone),
-				e.Kind, e.Status, e.Target, dashIf(e.Before), dashIf(e.After))
-			if e.Drift {
-				line += " drift"
-			}
-			if e.Error != "" {
-				line += " " + s.Err.Render(e.Error)
-			}
-			add("%s", line)
-		}
-	}
-	return out
+	return clipLines(shown, d.width)
 }
 
 func dashIf(s string) string {
@@ -408,84 +370,6 @@ func (d *detailScreen) linkNote(it *plan.Item) string {
 		}
 	}
 	return ""
-}
-
-// eventLines shows the door events: what the terminals saw when the member
-// came (granted, or denied and why), newest first.
-func (d *detailScreen) eventLines() []string {
-	s := d.c.styles
-	zone := d.data.Plan.Zone()
-	res := d.evRes
-	var out []string
-	add := func(f string, a ...any) { out = append(out, fmt.Sprintf(f, a...)) }
-	switch {
-	case len(d.evRefs) == 0:
-		add("%s", s.Dim.Render("door events: no account on a target"))
-		return out
-	case d.evLoading:
-		add("%s", s.Dim.Render("door events: loading…"))
-		return out
-	case d.evErr != nil:
-		add("%s", s.Err.Render("door events: "+printable(d.evErr.Error())))
-		return out
-	case len(res.Read) == 0 && len(res.Failed) == 0:
-		add("%s", s.Dim.Render("door events: none of these targets keeps an event log"))
-		return out
-	}
-	since := ""
-	if !res.Since.IsZero() {
-		since = " since " + res.Since.In(zone).Format("2006-01-02")
-	}
-	where := ""
-	if len(res.Read) > 0 {
-		where = " on " + strings.Join(res.Read, ", ")
-	}
-	if len(res.Entries) == 0 {
-		add("%s", s.Dim.Render("door events: none"+since+where))
-	} else {
-		add("%s%s", s.Bold.Render("door events"), s.Dim.Render(since+where))
-	}
-	perTarget := map[string]int{}
-	for _, ref := range d.evRefs {
-		perTarget[ref.Target]++
-	}
-	// Column widths from what is shown, bounded so one long name or reason
-	// does not push the door off an 80-column screen.
-	tw, rw := 0, 0
-	for _, e := range res.Entries {
-		tw = max(tw, min(ansi.StringWidth(e.Target), 12))
-		rw = max(rw, min(ansi.StringWidth(e.Reason), 32))
-	}
-	for _, e := range res.Entries {
-		var verdict string
-		switch e.Outcome {
-		case target.OutcomeGranted:
-			verdict = s.OK.Render(fit("granted", 7))
-		case target.OutcomeDenied:
-			verdict = s.Err.Render(fit("denied", 7))
-		default:
-			verdict = s.Dim.Render(fit("event", 7))
-		}
-		reason := printable(e.Reason)
-		if e.Door != "" {
-			reason = fit(reason, rw)
-		}
-		line := fmt.Sprintf("  %s  %s  %s  %s", timeText(e.Time, zone), fit(printable(e.Target), tw), verdict, reason)
-		if e.Door != "" {
-			line += s.Dim.Render("  " + printable(e.Door))
-		}
-		if perTarget[e.Target] > 1 {
-			line += s.Dim.Render("  account " + printable(e.Account))
-		}
-		add("%s", line)
-	}
-	for _, n := range res.Notes {
-		add("  %s", s.Dim.Render(printable(n)))
-	}
-	for _, f := range res.Failed {
-		add("  %s", s.Err.Render(printable(f)))
-	}
-	return out
 }
 
 // printable replaces control characters (an escape sequence in a headline

@@ -49,7 +49,10 @@
 //	rows.go       rows of the table (one per e-mail, an item per target), filter, sort
 //	table.go      the home screen: tabs per kind, the table, the search
 //	table_state.go  the table's rows, cursor and selection as told and asked
-//	detail.go     one row: accounts, roles, link origin, drift, history, door events
+//	detail.go     one row: accounts, roles, link origin, drift, history, door events,
+//	              scrolled by every move key; detail_lines.go draws it wrapped (a
+//	              row several members share: each member with its own items),
+//	              detail_why.go asks and shows why the member can or cannot get in
 //	approve.go    the approval dialog
 //	apply.go      a running apply: progress per target, item results, summary
 //	history.go    past runs and the items of one (narrowed by kind, target)
@@ -75,8 +78,9 @@
 // a letter per kind, with counts per kind and the last sync above. There
 // are tabs per kind, a search that folds case and diacritics, and sorting.
 // A row opens its detail: accounts, roles, link origin, drift, its history
-// (followed by member id: Backend.History, HistoryQuery) and the door
-// events of its accounts. Rows are selected and approved in a dialog with
+// (followed by member id: Backend.History, HistoryQuery), the door
+// events of its accounts and, per member and target, why the member can or
+// cannot get in (Backend.Why: the answer, then the evidence). Rows are selected and approved in a dialog with
 // counts per kind and target and the items --auto would hold; items held
 // by an unattended run are marked (H). An apply shows progress per target
 // and each item's result, can be cancelled after the requests in flight,

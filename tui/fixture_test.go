@@ -157,6 +157,14 @@ type fakeBackend struct {
 	eventsGate  chan struct{}
 	eventsEnded []error // ctx.Err() of each call as it returned
 
+	// why: the canned answers by e-mail, an error for every call, the
+	// e-mails asked, a gate as the events' and how each call ended
+	why      map[member.Email]backend.WhyReport
+	whyErr   error
+	whyAsked []member.Email
+	whyGate  chan struct{}
+	whyEnded []error
+
 	// identity view: base holds the rule, policy and zone Replan plans
 	// with; links are the stored links.
 	base       plan.Input
@@ -287,31 +295,53 @@ func (f *fakeBackend) RunItems(_ context.Context, id int64) ([]HistoryEntry, err
 	return f.history, nil
 }
 
-func (f *fakeBackend) Events(ctx context.Context, refs []AccountRef, limit int) (EventsResult, error) {
+// gated records a call (ask, under the lock), holds it until its gate
+// (when set) is closed or ctx ends, and records how it ended in ended:
+// ctx's error, which it returns.
+func (f *fakeBackend) gated(ctx context.Context, gate *chan struct{}, ended *[]error, ask func()) error {
 	f.mu.Lock()
-	f.eventsAsked = append(f.eventsAsked, slices.Clone(refs))
-	gate := f.eventsGate
+	ask()
+	g := *gate
 	f.mu.Unlock()
-	if gate != nil {
+	if g != nil {
 		select {
-		case <-gate:
+		case <-g:
 		case <-ctx.Done():
 		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.eventsEnded = append(f.eventsEnded, ctx.Err())
-	if err := ctx.Err(); err != nil {
+	*ended = append(*ended, ctx.Err())
+	return ctx.Err()
+}
+
+func (f *fakeBackend) Events(ctx context.Context, refs []AccountRef, limit int) (EventsResult, error) {
+	if err := f.gated(ctx, &f.eventsGate, &f.eventsEnded, func() { f.eventsAsked = append(f.eventsAsked, slices.Clone(refs)) }); err != nil {
 		return EventsResult{}, err
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	res := f.events
 	res.Entries = res.Entries[:min(len(res.Entries), limit)]
 	return res, f.eventsErr
 }
 
-// Why is not shown by the console yet: the stub answers nothing.
-func (f *fakeBackend) Why(context.Context, member.Email) (backend.WhyReport, error) {
-	return backend.WhyReport{}, errors.New("why: not in the console yet")
+// Why gives the canned answer for the e-mail (an error when the test set
+// none), once whyGate (when set) is closed or the call is cancelled.
+func (f *fakeBackend) Why(ctx context.Context, email member.Email) (backend.WhyReport, error) {
+	if err := f.gated(ctx, &f.whyGate, &f.whyEnded, func() { f.whyAsked = append(f.whyAsked, email) }); err != nil {
+		return backend.WhyReport{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.whyErr != nil {
+		return backend.WhyReport{}, f.whyErr
+	}
+	rep, ok := f.why[email]
+	if !ok {
+		return backend.WhyReport{}, fmt.Errorf("fake backend: no answer for %s", email)
+	}
+	return rep, nil
 }
 
 func (f *fakeBackend) AddLink(_ context.Context, l identity.Link) error {

@@ -40,7 +40,17 @@ func TestGolden(t *testing.T) {
 		{name: "approve_alsofinds", keys: []string{"A", "a"}, be: alsoFindsBackend},
 		// her row is titled with her name
 		{name: "alsofinds", be: alsoFindsBackend},
-		{name: "detail", keys: []string{"enter"}},
+		// the detail (issue 13 §3, §12, why): an ordinary row, a row two
+		// members share, a member with no face enrolled, a long reason
+		// wrapped; each also scrolled to its end
+		{name: "detail", keys: []string{"enter"}, be: detailBackend},
+		{name: "detail_end", keys: []string{"enter", "G"}, be: detailBackend},
+		{name: "detail_ambiguous", keys: []string{"8", "enter"}, be: ambiguousDetailBackend},
+		{name: "detail_ambiguous_end", keys: []string{"8", "enter", "G"}, be: ambiguousDetailBackend},
+		{name: "detail_noface", be: noFaceBackend, prep: func(m *Model) { openNoFace(t, m, "enter") }},
+		{name: "detail_noface_end", be: noFaceBackend, prep: func(m *Model) { openNoFace(t, m, "enter", "G") }},
+		{name: "detail_wrapped", keys: []string{"enter"}, be: wrappedBackend},
+		{name: "detail_wrapped_end", keys: []string{"enter", "G"}, be: wrappedBackend},
 		{name: "help", keys: []string{"?"}},
 		{name: "applied", keys: []string{"space", "a", "y"}},
 		// a log longer than the screen, scrolled back two lines

@@ -55,7 +55,7 @@ func hostileBackend(t testing.TB) *fakeBackend {
 			Account: "1001", Name: h, Outcome: target.OutcomeDenied, Reason: h, Door: h, Code: "5/76"}})
 	}
 	return &fakeBackend{stored: d, fresh: d, history: hist, events: ev, runs: historyRuns(),
-		runItems: map[int64][]HistoryEntry{12: hist}}
+		runItems: map[int64][]HistoryEntry{12: hist}, why: hostileWhy(in.Members)}
 }
 
 // No screen of the console lets a hostile name drive the admin's terminal:
@@ -69,6 +69,7 @@ func TestHostileNamesNeverReachTheTerminal(t *testing.T) {
 	}{
 		{"table", []string{"0"}},
 		{"detail", []string{"0", "enter"}},
+		{"detail_end", []string{"0", "enter", "G"}},
 		{"history", []string{"H", "enter"}},
 		{"approve", []string{"A", "a"}},
 		{"links", []string{"L"}},

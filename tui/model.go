@@ -286,7 +286,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.applying.Update(msg)
 	case replanMsg:
 		return m, m.onReplan(msg)
-	case historyMsg, eventsMsg:
+	case historyMsg, eventsMsg, whyMsg:
 		return m, m.detail.Update(msg)
 	case runsMsg, runItemsMsg:
 		return m, m.hist.Update(msg)

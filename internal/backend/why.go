@@ -84,6 +84,22 @@ const (
 	WhyUnknown WhyStatus = "unknown"
 )
 
+// Mark is the status in a word at the start of an answer line, readable
+// without colour (the CLI's why and the console's detail).
+func (s WhyStatus) Mark() string {
+	switch s {
+	case WhyIn:
+		return "ok"
+	case WhyNotApplicable:
+		return "n/a"
+	case WhyOpen:
+		return "open"
+	case WhyUnknown:
+		return "?"
+	}
+	return "NO"
+}
+
 // WhyState is how a target stood when asked.
 type WhyState string
 

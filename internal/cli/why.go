@@ -98,7 +98,7 @@ func printWhy(w io.Writer, rep backend.WhyReport) {
 		fmt.Fprintf(w, "%s, member %s <%s>: %s\n", textclean.Clean(m.Name), textclean.Clean(m.ID), textclean.Clean(string(rep.Email)), verdict)
 		fmt.Fprintf(w, "  Cardskipper: %s\n", textclean.Clean(m.Cardskipper.Answer))
 		for _, t := range m.Targets {
-			fmt.Fprintf(w, "  %-4s %s\n", mark(t.Status), textclean.Clean(t.Answer))
+			fmt.Fprintf(w, "  %-4s %s\n", t.Status.Mark(), textclean.Clean(t.Answer))
 			for _, e := range t.Evidence {
 				if strings.HasPrefix(e, "Cardskipper:") {
 					continue // said once per member
@@ -107,19 +107,4 @@ func printWhy(w io.Writer, rep backend.WhyReport) {
 			}
 		}
 	}
-}
-
-// mark is a target's status at the start of its answer line.
-func mark(s backend.WhyStatus) string {
-	switch s {
-	case backend.WhyIn:
-		return "ok"
-	case backend.WhyNotApplicable:
-		return "n/a"
-	case backend.WhyOpen:
-		return "open"
-	case backend.WhyUnknown:
-		return "?"
-	}
-	return "NO"
 }
