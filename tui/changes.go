@@ -121,13 +121,16 @@ func changeLabel(why plan.ChangeWhy) string {
 
 // changesHeadline is "since the last run 2026-12-05 06:00: 4 new, 2 failed
 // again, 1 identity change, 3 drift" ("": nothing to compare with yet).
-func changesHeadline(d *Data, c *common) string {
+func changesHeadline(d *Data, c *common) string { return changesLine(d, c, true) }
+
+// changesLine is changesHeadline, naming the run's mode when withMode.
+func changesLine(d *Data, c *common, withMode bool) string {
 	if d == nil || d.Partial || d.Changes.RunID == 0 {
 		return ""
 	}
 	ch := &d.Changes
 	since := "since the last run " + timeText(ch.RunAt, c.zone)
-	if ch.RunMode != "" {
+	if ch.RunMode != "" && withMode {
 		since += " (" + ch.RunMode + ")"
 	}
 	if len(ch.Items) == 0 {

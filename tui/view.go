@@ -162,9 +162,15 @@ func (m *Model) statusLines() []string {
 		return []string{note}
 	}
 	if line := changesHeadline(m.data, m.c); line != "" && m.screen != screenChanges {
-		// The key's hint gives way first when the line is narrow.
-		if full := line + " · c shows them"; m.width <= 0 || ansi.StringWidth(full) <= m.width {
-			line = full
+		// The key that opens the view stays when the line is narrow (an
+		// admin who comes once a week starts there): its words give way
+		// first, then the run's mode.
+		short := changesLine(m.data, m.c, false)
+		for _, try := range []string{line + " · c shows them", line + " · c", short + " · c"} {
+			if m.width <= 0 || ansi.StringWidth(try) <= m.width {
+				line = try
+				break
+			}
 		}
 		return []string{s.Dim.Render(line)}
 	}
