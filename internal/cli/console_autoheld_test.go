@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/service"
 	"github.com/doorsync/doorsync/internal/store"
 	"github.com/doorsync/doorsync/tui"
@@ -86,6 +87,28 @@ func (b *consoleBackend) open(t testing.TB) (first, whole tui.Data) {
 	}
 	return firsts[0], whole
 }
+
+// refreshFor reads both sides as the console's refresh does and returns
+// the data and the ids of its items that match (what the operator would
+// select).
+func (b *consoleBackend) refreshFor(t *testing.T, match func(plan.Item) bool) (tui.Data, []string) {
+	t.Helper()
+	d, err := b.Refresh(context.Background(), func(tui.Progress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, it := range d.Plan.Items {
+		if match(it) {
+			ids = append(ids, it.ID)
+		}
+	}
+	return d, ids
+}
+
+// plainWrite is an item the console offers to apply as it is: a write with
+// no identity change.
+func plainWrite(it plan.Item) bool { return it.Kind.Writes() && it.Identity == "" }
 
 // consoleBackend is the console's backend in tests: the session's service,
 // with the session and the App for reaching the database and the console.

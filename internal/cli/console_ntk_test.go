@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/tui"
 )
 
@@ -17,16 +18,7 @@ func TestConsoleApplyShowsTheNTKList(t *testing.T) {
 	s.raiseGuard(t)
 	be := s.consoleBackend(t)
 	ctx := context.Background()
-	d, err := be.Refresh(ctx, func(tui.Progress) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var approve []string
-	for _, it := range d.Plan.Items {
-		if it.System == "ntk" && it.Kind.Writes() && it.Identity == "" {
-			approve = append(approve, it.ID)
-		}
-	}
+	d, approve := be.refreshFor(t, func(it plan.Item) bool { return it.System == "ntk" && plainWrite(it) })
 	if len(approve) == 0 {
 		t.Fatal("no NTK write items: the test proves nothing")
 	}

@@ -137,16 +137,7 @@ func TestConsoleEscStopsTheApply(t *testing.T) {
 	s := startE2ESiteAll(t, 120, 7)
 	s.raiseGuard(t)
 	be := s.consoleBackend(t)
-	d, err := be.Refresh(context.Background(), func(tui.Progress) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var approve []string
-	for _, it := range d.Plan.Items {
-		if it.Kind.Writes() && it.Identity == "" {
-			approve = append(approve, it.ID)
-		}
-	}
+	d, approve := be.refreshFor(t, plainWrite)
 	if len(approve) < 10 {
 		t.Fatalf("only %d write items: the test proves little", len(approve))
 	}
@@ -248,16 +239,7 @@ func TestConsoleEscBeforeAnythingWasSent(t *testing.T) {
 	s := startE2ESiteAll(t, 80, 7)
 	s.raiseGuard(t)
 	be := s.consoleBackend(t)
-	d, err := be.Refresh(context.Background(), func(tui.Progress) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var approve []string
-	for _, it := range d.Plan.Items {
-		if it.Kind.Writes() && it.Identity == "" {
-			approve = append(approve, it.ID)
-		}
-	}
+	d, approve := be.refreshFor(t, plainWrite)
 	if len(approve) == 0 {
 		t.Fatal("no write items: the test proves nothing")
 	}
@@ -294,19 +276,11 @@ func TestConsoleSummaryDoesNotBlameTheGuard(t *testing.T) {
 	s := startE2ESiteAll(t, 300, 7)
 	s.editConfig(t, "max_revocations = 25", "max_revocations = 0")
 	be := s.consoleBackend(t)
-	d, err := be.Refresh(context.Background(), func(tui.Progress) {})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, approve := be.refreshFor(t, plainWrite)
 	if !d.Plan.Guard.Tripped {
 		t.Fatal("the guard did not trip: the test proves nothing")
 	}
-	var approve []string
-	for _, it := range d.Plan.Items {
-		if it.Kind.Writes() && it.Identity == "" && len(approve) < 3 {
-			approve = append(approve, it.ID)
-		}
-	}
+	approve = approve[:min(3, len(approve))]
 	res, err := be.Apply(context.Background(), d.Plan, approve, func(tui.ApplyProgress) {})
 	if err != nil || res.Applied == 0 {
 		t.Fatalf("apply: %+v, %v", res, err)
