@@ -114,31 +114,28 @@ func TestAutoConvergesUnderTransientFaults(t *testing.T) {
 // e2eRunItems reads what the history recorded for a run.
 func e2eRunItems(t *testing.T, s *e2eSite, runID int64) []store.ItemRecord {
 	t.Helper()
-	st, err := store.OpenReadOnly(context.Background(), s.db, s.Clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	items, err := st.Items(context.Background(), runID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return items
+	return e2eRead(t, s, func(st *store.Store) ([]store.ItemRecord, error) { return st.Items(context.Background(), runID) })
 }
 
-// e2eRun reads one recorded run.
-func e2eRun(t *testing.T, s *e2eSite, runID int64) store.Run {
+// e2eRead reads the site's database read-only, as `doorsync history` does.
+func e2eRead[T any](t *testing.T, s *e2eSite, read func(*store.Store) (T, error)) T {
 	t.Helper()
 	st, err := store.OpenReadOnly(context.Background(), s.db, s.Clock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	r, err := st.Run(context.Background(), runID)
+	v, err := read(st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r
+	return v
+}
+
+// e2eRun reads one recorded run.
+func e2eRun(t *testing.T, s *e2eSite, runID int64) store.Run {
+	t.Helper()
+	return e2eRead(t, s, func(st *store.Store) (store.Run, error) { return st.Run(context.Background(), runID) })
 }
 
 // A terminal whose password is wrong, from the start or changed on the
