@@ -134,6 +134,9 @@ func changesLine(d *Data, c *common, withMode bool) string {
 		since += " (" + ch.RunMode + ")"
 	}
 	if len(ch.Items) == 0 {
+		if ch.NewUntold {
+			return since + ": nothing failed again; what is new is told after an --auto or watch run"
+		}
 		return since + ": nothing new"
 	}
 	var parts []string
@@ -149,6 +152,9 @@ func changesLine(d *Data, c *common, withMode bool) string {
 		default:
 			parts = append(parts, fmt.Sprintf(p.what, n))
 		}
+	}
+	if ch.NewUntold {
+		parts = append(parts, "new: after an --auto or watch run")
 	}
 	return since + ": " + strings.Join(parts, ", ")
 }

@@ -151,6 +151,10 @@ type Changes struct {
 	RunAt   time.Time
 	// Items are the plan's items that changed, in plan order.
 	Items []plan.Change
+	// NewUntold: no unattended run (--auto, watch) recorded the whole plan
+	// up to the run compared with, so what is new cannot be told; Items
+	// hold no plan.ChangeNew then.
+	NewUntold bool
 }
 
 // Count is the number of items changed for why.

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/doorsync/doorsync/internal/backend"
@@ -30,9 +31,10 @@ import (
 //
 // Limits: an item that only reports (missing, unlinked, …) and went away
 // without a run recording it resolved counts as known when it comes back
-// within the window; a site whose only runs are the console's records the
-// approved items alone, so what was never approved stays new until a full
-// run records it.
+// within the window. Where no unattended run (--auto, watch) lies in the
+// window, the runs recorded only what operators approved: what is new is
+// then not told (Changes.NewUntold), only what failed again, identity
+// changes and drift.
 
 // changesWindow is how far before the run compared with its items count
 // as known: older records say little of today, and reading them costs.
@@ -43,8 +45,14 @@ const changesWindow = 31 * 24 * time.Hour
 // newest run read is compared with.
 const changesRuns = 10000
 
-// operatorModes are the runs an operator approved.
-var operatorModes = map[string]bool{engine.ModeConsole: true, engine.ModeApply: true}
+// byOperator says whether a run of mode is one an operator approved.
+func byOperator(mode string) bool { return mode == engine.ModeConsole || mode == engine.ModeApply }
+
+// recordsAll says whether a run of mode records every item that needs
+// attention: the unattended runs (--auto; watch, whose passes between its
+// full ones record what they touched, its full ones everything). An
+// operator's apply records only what was approved.
+func recordsAll(mode string) bool { return mode == engine.ModeAuto || mode == engine.ModeWatch }
 
 // changes compares p with what the runs recorded.
 func (s *Service) changes(ctx context.Context, p *plan.Plan) (backend.Changes, error) {
@@ -56,10 +64,11 @@ func (s *Service) changes(ctx context.Context, p *plan.Plan) (backend.Changes, e
 	if ref == nil {
 		return backend.Changes{}, nil
 	}
-	from := ref.ID
+	from, whole := ref.ID, false
 	for _, r := range runs { // newest first
 		if r.ID <= ref.ID && !r.StartedAt.Before(ref.StartedAt.Add(-changesWindow)) {
 			from = r.ID
+			whole = whole || recordsAll(r.Mode)
 		}
 	}
 	known, err := s.records(ctx, from, ref.ID)
@@ -70,8 +79,17 @@ func (s *Service) changes(ctx context.Context, p *plan.Plan) (backend.Changes, e
 	if err != nil {
 		return backend.Changes{}, err
 	}
-	return backend.Changes{RunID: ref.ID, RunMode: ref.Mode, RunAt: ref.StartedAt,
-		Items: plan.Changes(plan.ChangesInput{Items: p.Items, Known: known, Latest: latest})}, nil
+	ch := backend.Changes{RunID: ref.ID, RunMode: ref.Mode, RunAt: ref.StartedAt,
+		Items: plan.Changes(plan.ChangesInput{Items: p.Items, Known: known, Latest: latest})}
+	if !whole {
+		// Only operators' applies to compare with: they recorded what was
+		// approved, so everything else would read as new (the first
+		// console apply made "757 new"). What is new is not told until an
+		// unattended run has recorded the whole plan; the rest is.
+		ch.NewUntold = true
+		ch.Items = slices.DeleteFunc(ch.Items, func(c plan.Change) bool { return c.Why == plan.ChangeNew })
+	}
+	return ch, nil
 }
 
 // referenceRun is the run compared with (nil: none finished): runs are
@@ -83,7 +101,7 @@ func referenceRun(runs []store.Run) *store.Run {
 		if r.FinishedAt.IsZero() {
 			continue
 		}
-		if operatorModes[r.Mode] {
+		if byOperator(r.Mode) {
 			return r
 		}
 		if newest == nil {

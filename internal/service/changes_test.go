@@ -143,3 +143,42 @@ func TestChangesSinceTheLastRun(t *testing.T) {
 		t.Errorf("after the apply, new: %v", fmt.Sprint(got))
 	}
 }
+
+// Only operators' applies to compare with (a demo, a site without cron):
+// they recorded what was approved, so what is new cannot be told — the
+// first console apply made "757 new" (review of issue 13). Nothing is
+// called new, and the changes say why.
+func TestChangesWithoutAnUnattendedRunTellNothingNew(t *testing.T) {
+	r := newRig(t, 40)
+	svc, _ := r.service(t, "doorsync.db")
+	ctx := context.Background()
+	d, err := svc.Refresh(ctx, nop[backend.Progress])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var one []string
+	for _, it := range d.Plan.Items {
+		if it.Kind.Writes() && it.Identity == "" {
+			one = append(one, it.ID)
+			break
+		}
+	}
+	if len(one) == 0 {
+		t.Fatal("nothing to apply: the test shows nothing")
+	}
+	if _, err := svc.Apply(ctx, d.Plan, one, nop[backend.ApplyProgress]); err != nil {
+		t.Fatal(err)
+	}
+	r.clk.Advance(time.Minute)
+	if d, err = svc.Refresh(ctx, nop[backend.Progress]); err != nil {
+		t.Fatal(err)
+	}
+	if d.Changes.RunID == 0 || d.Changes.RunMode != engine.ModeConsole || !d.Changes.NewUntold {
+		t.Fatalf("changes %+v: want the console run, new untold", d.Changes)
+	}
+	for _, c := range d.Changes.Items {
+		if c.Why == plan.ChangeNew {
+			t.Fatalf("item %s called new with no unattended run to compare with", c.ItemID)
+		}
+	}
+}
