@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -32,7 +33,9 @@ account's period now (read live within --timeout, else the last snapshot, said s
 cards enrolled on a terminal, the latest door events, the target's state (reachable, held after
 rejected credentials, busy), pending or held items and the last write with its read-back.
 It writes nothing anywhere: no target, no run, no run lock.
-Exit 0 when the member should get in everywhere, 1 otherwise, 2 on a usage error.`,
+Exit 0 when the member should get in everywhere, 1 when not, 2 when there is no answer
+(a usage or configuration error, nothing stored yet, a database that cannot be read):
+a script can tell a broken setup from a member who is locked out.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			email, err := member.NormalizeEmail(args[0])
@@ -45,16 +48,16 @@ Exit 0 when the member should get in everywhere, 1 otherwise, 2 on a usage error
 			ctx := cmd.Context()
 			s, err := a.openSession(ctx, g, true)
 			if err != nil {
-				return err
+				return noAnswer(err)
 			}
 			defer s.close()
 			rep, err := s.svc.WhyWith(ctx, email, service.WhyOptions{Timeout: o.timeout})
 			if err != nil {
-				return failedError(err)
+				return noAnswer(err)
 			}
 			if o.json || g.logFormat == "json" {
 				if err := writeWhyJSON(a.Stdout, rep); err != nil {
-					return failedError(err)
+					return noAnswer(err)
 				}
 			} else {
 				printWhy(a.Stdout, rep)
@@ -107,4 +110,14 @@ func printWhy(w io.Writer, rep backend.WhyReport) {
 			}
 		}
 	}
+}
+
+// noAnswer is why's exit when it has no answer: 2, never 1, which says the
+// member cannot get in.
+func noAnswer(err error) error {
+	var ex *exitError
+	if errors.As(err, &ex) {
+		err = ex.err
+	}
+	return &exitError{code: ExitUsage, err: err}
 }

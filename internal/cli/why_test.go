@@ -2,7 +2,10 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -127,6 +130,20 @@ func TestWhyCommand(t *testing.T) {
 	p := e.plan(t)
 	runsBefore, modsBefore := len(e.readDB(t, true).runs), e.modifies()
 
+	// No answer is not "cannot get in": a database not made yet (review of
+	// issue 13: it exited 1).
+	app, out, errb := newTestApp(e.Clock, nil)
+	cfg := filepath.Join(t.TempDir(), "fresh.toml")
+	orig, err := os.ReadFile(e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte(strings.Replace(string(orig), e.db, filepath.Join(t.TempDir(), "none.db"), 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code := app.Run(context.Background(), []string{"why", "a@b.si", "--config", cfg}); code != ExitUsage {
+		t.Errorf("why with no database yet: exit %d, want 2\n%s%s", code, out, errb)
+	}
 	for _, args := range [][]string{{"why"}, {"why", "not-an-e-mail"}, {"why", "a@b.si", "c@d.si"}, {"why", "a@b.si", "--timeout", "0s"}, {"why", "a@b.si", "--nope"}} {
 		if r := e.run(t, args...); r.code != ExitUsage {
 			t.Errorf("doorsync %s: exit %d, want 2\n%s", strings.Join(args, " "), r.code, r.stderr)
