@@ -793,12 +793,14 @@ func (w *whyContext) judge(src backend.WhySource, t *whyTarget, it *plan.Item, a
 		return backend.WhyOut, "not valid before " + w.day(acc.Begin).String() + "; " + cs + tail
 	case !openNow:
 		return backend.WhyOut, "expired " + w.day(acc.End).String() + "; " + cs + tail
+	case acc.Faces != nil && *acc.Faces == 0 && acc.Cards != nil && *acc.Cards > 0:
+		// The door opens by card (the terminal's events say "card
+		// verified"): the member gets in, and the line says what is
+		// missing for the face.
+		return backend.WhyIn, fmt.Sprintf("no face enrolled — gets in by card only (%s)", countOf(acc.Cards, "card"))
 	case acc.Faces != nil && *acc.Faces == 0:
 		ans := "no face enrolled"
-		switch {
-		case acc.Cards != nil && *acc.Cards > 0:
-			ans += fmt.Sprintf(" — %s: the door opens by card only", countOf(acc.Cards, "card"))
-		case acc.Cards != nil:
+		if acc.Cards != nil {
 			ans += " and no card"
 		}
 		return backend.WhyOut, ans

@@ -111,8 +111,11 @@ func itemWhere(t *testing.T, p plan.Plan, what string, ok func(plan.Item) bool) 
 	return plan.Item{}
 }
 
-// A paid member whose person on the entrance has no face (a card only)
-// cannot get in by face: "entrance: no face enrolled".
+// A paid member whose person on the entrance has no face but a card gets
+// in by card, and the answer says the face is missing: "entrance: no face
+// enrolled — gets in by card only" (the review found "does NOT get in"
+// beside the door's "card verified"). One with neither on the gym does not
+// get in: "gym: no face enrolled and no card".
 func TestWhyNoFaceEnrolled(t *testing.T) {
 	w := newWhyRig(t, 120, []string{"extend", "reactivate"})
 	noFace := w.site.Data.NoFace["entrance"]
@@ -121,11 +124,19 @@ func TestWhyNoFaceEnrolled(t *testing.T) {
 	})
 	rep := w.why(t, it.Email, time.Minute)
 	wt := answerOf(t, rep, it.MemberID, "entrance")
-	if want := "entrance: no face enrolled — 1 card: the door opens by card only"; wt.Answer != want {
+	if want := "entrance: no face enrolled — gets in by card only (1 card)"; wt.Answer != want {
 		t.Errorf("answer %q, want %q\nevidence:\n%s", wt.Answer, want, strings.Join(wt.Evidence, "\n"))
 	}
-	if wt.Status != backend.WhyOut || rep.GetsIn || wt.State != backend.WhyReachable {
-		t.Errorf("status %s, state %s, gets in %v", wt.Status, wt.State, rep.GetsIn)
+	if wt.Status != backend.WhyIn || wt.State != backend.WhyReachable {
+		t.Errorf("status %s, state %s", wt.Status, wt.State)
+	}
+	gymNoFace := w.site.Data.NoFace["gym"]
+	onGym := itemWhere(t, w.plan, "member in sync on the gym without face or card", func(it plan.Item) bool {
+		return it.Target == "gym" && it.Kind == plan.InSync && slices.Contains(gymNoFace, it.Account) && it.MemberID != ""
+	})
+	rep = w.why(t, onGym.Email, time.Minute)
+	if gym := answerOf(t, rep, onGym.MemberID, "gym"); gym.Status != backend.WhyOut || gym.Answer != "gym: no face enrolled and no card" || rep.GetsIn {
+		t.Errorf("gym: %s %q, gets in %v; want out, no face and no card", gym.Status, gym.Answer, rep.GetsIn)
 	}
 	if a := wt.Account; a == nil || a.Read != "live" || a.Faces == nil || *a.Faces != 0 || a.Cards == nil || *a.Cards != 1 {
 		t.Errorf("account %+v: want read live with 0 faces and 1 card", a)
