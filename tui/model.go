@@ -99,6 +99,7 @@ type Model struct {
 	replanReq    int
 	status       string // last notice (export written, errors)
 	statusOK     bool
+	statusSeq    int // counts setStatus calls: a key that set none is told apart
 	quitAsk      bool
 	quitting     bool
 }
@@ -205,7 +206,16 @@ func (m *Model) startRefresh() tea.Cmd {
 // the apply), results meant for one screen to that screen whether it has
 // the focus or not, keys to onKey, anything else to the focused screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	screen, tab, said := m.screen, m.table.tab, m.statusSeq
 	c := m.deliver(m.route(msg))
+	back := m.screen != screen && m.screen == screenTable
+	if _, key := msg.(tea.KeyPressMsg); key && (back || m.table.tab != tab) && m.statusSeq == said {
+		// What the status said was about where the operator was ("nothing
+		// to apply" in a detail left, a notice of another tab): a key that
+		// goes back to the table or to another tab and says nothing itself
+		// clears it. Opening a dialog from the table keeps it.
+		m.setStatus(false, "")
+	}
 	m.fitBody() // a notice wrapped onto more lines, or fewer
 	return m, c
 }
@@ -405,7 +415,10 @@ func (m *Model) setData(d Data) tea.Cmd {
 
 // setStatus shows a message; errors quote servers' replies and paths, so
 // it never prints a control character or bidi override from outside.
-func (m *Model) setStatus(ok bool, s string) { m.status, m.statusOK = textclean.Clean(s), ok }
+func (m *Model) setStatus(ok bool, s string) {
+	m.status, m.statusOK = textclean.Clean(s), ok
+	m.statusSeq++
+}
 
 // onKey answers the keys that apply everywhere — unless the focused
 // screen takes every key now (a dialog, a prompt, the search) — and gives
