@@ -41,7 +41,7 @@ func TestIdentityChangesComeFirst(t *testing.T) {
 	it := identityItem(t, &d)
 	t.Logf("identity: %s", it.Identity)
 	m := newTestModel(t, &fakeBackend{stored: d, fresh: d}, 80, 24)
-	if m.table.tab != 0 || m.State().Rows == 0 || (*m.shownRows()[0]).email != it.Email {
+	if m.table.tab != 0 || m.State().Rows == 0 || m.shownRows()[0].email != it.Email {
 		t.Fatalf("the first row is %v, want %s", visibleKeys(m), it.Email)
 	}
 	out := ansi.Strip(m.Render())
@@ -55,8 +55,8 @@ func TestIdentityChangesComeFirst(t *testing.T) {
 	// Every sort keeps it first.
 	for range sortKeys {
 		press(t, m, "s")
-		if (*m.shownRows()[0]).email != it.Email {
-			t.Fatalf("sorted by %s, the first row is %s", m.table.sortBy, (*m.shownRows()[0]).email)
+		if m.shownRows()[0].email != it.Email {
+			t.Fatalf("sorted by %s, the first row is %s", m.table.sortBy, m.shownRows()[0].email)
 		}
 	}
 	press(t, m, "g", "enter")

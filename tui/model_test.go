@@ -110,7 +110,7 @@ func TestTabsSearchAndSort(t *testing.T) {
 		t.Fatalf("Cyrillic search found %d rows", m.State().Rows)
 	}
 	press(t, m, "esc", "s", "s", "s") // difference: largest first
-	first := (*m.shownRows()[0])
+	first := m.shownRows()[0]
 	if abs(first.diff) != 40 {
 		t.Fatalf("sort by difference puts %s (%+d) first", first.key, first.diff)
 	}
