@@ -2,6 +2,7 @@ package tui
 
 import (
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/doorsync/doorsync/internal/identity"
@@ -41,6 +42,7 @@ type State struct {
 // TableState summarises the table.
 type TableState struct {
 	Tab     string // the tab's label ("needs action", "extend", …, "all")
+	Counts  []int  // rows per tab, as the tab bar counts them (tabs in order)
 	Sort    string // what the rows are sorted by ("e-mail", "name", …)
 	Search  string // the search as typed
 	Finding bool   // the search is being typed
@@ -57,7 +59,8 @@ type LinksState struct {
 	Cursor   int  // the member row under the cursor
 	Ranked   bool // the suggestions are those of the data shown
 	Ranking  bool // suggestions are being ranked
-	Busy     bool // a link change or an import is being stored
+	Busy     bool // a link change or an import is being stored or waits to be
+	Storing  bool // a link change or an import is being stored now
 	Queued   int  // link changes waiting for the one being stored
 	Finding  bool // the search is being typed
 	Words    []string
@@ -125,7 +128,7 @@ func (m *Model) State() State {
 	s := State{Loaded: m.data != nil, Refreshing: m.refreshing, Applying: m.applying.running(), Sides: maps.Clone(m.progress),
 		Rows: t.shown(), AllRows: len(t.rows), Selected: t.selectedCount(), LastApply: m.applying.result(), Status: m.status,
 		StatusOK: m.statusOK, Screen: m.screen.String(),
-		Table: TableState{Tab: t.tabs[t.tab].label, Sort: t.sortBy.String(), Search: t.search.Value(), Finding: t.finding,
+		Table: TableState{Tab: t.tabs[t.tab].label, Counts: slices.Clone(t.counts), Sort: t.sortBy.String(), Search: t.search.Value(), Finding: t.finding,
 			Compact: !t.layout().perTarget}}
 	if m.data != nil {
 		s.Stored, s.Partial, s.Plan, s.TakenAt = m.data.Stored, m.data.Partial, m.data.Plan, m.data.TakenAt
@@ -145,7 +148,7 @@ func (m *Model) State() State {
 func (m *Model) linksState() LinksState {
 	l := &m.links
 	s := LinksState{Open: l.active, Missing: len(l.missing), Unlinked: len(l.unlinked), Cursor: l.cursor,
-		Ranked: l.sugGen == m.gen && !l.ranking, Ranking: l.ranking, Busy: l.busy || len(l.queue) > 0, Queued: len(l.queue),
+		Ranked: l.sugGen == m.gen && !l.ranking, Ranking: l.ranking, Busy: l.busy || len(l.queue) > 0, Storing: l.busy, Queued: len(l.queue),
 		Finding: l.finding, Words: append([]string(nil), l.words...), Typing: l.typing, Import: l.imported}
 	if c := l.chosen(); c != nil {
 		cc := *c
