@@ -126,11 +126,11 @@ type fakeBackend struct {
 	mu         sync.Mutex
 	stored     Data
 	storedErr  error
-	applyGate  chan struct{} // when set, Apply starts once it is closed (or its context ends)
+	applyGate  chan struct{}     // when set, Apply starts once it is closed (or its context ends)
 	applyCtxs  []context.Context // each Apply's context: done once the console stopped it
-	stopAfter  int           // Apply: the items after the first stopAfter are cancelled, as after Esc (0: none)
-	lastPlan   *Data         // Open's first answer; nil: none stored
-	openGate   chan struct{} // when set, Open returns the stored data once it is closed
+	stopAfter  int               // Apply: the items after the first stopAfter are cancelled, as after Esc (0: none)
+	lastPlan   *Data             // Open's first answer; nil: none stored
+	openGate   chan struct{}     // when set, Open returns the stored data once it is closed
 	fresh      Data
 	refreshErr error
 	// gate, when set, holds Refresh until closed (stale-result tests).
