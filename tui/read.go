@@ -33,15 +33,8 @@ func (m *Model) allRows() []row { return slices.Clone(m.table.rows) }
 
 // cursorRow is the table's row under the cursor (nil: none); cursorAt
 // its position among the rows shown.
-func (m *Model) cursorRow() *row {
-	r := m.table.current()
-	if r == nil {
-		return nil
-	}
-	c := *r
-	return &c
-}
-func (m *Model) cursorAt() int { return m.table.cursor }
+func (m *Model) cursorRow() *row { return copyOf(m.table.current()) }
+func (m *Model) cursorAt() int   { return m.table.cursor }
 
 // selectedIDs is the set of items selected for approval (a copy).
 func (m *Model) selectedIDs() map[string]bool { return m.table.selected() }
@@ -69,12 +62,15 @@ func (m *Model) keyMap() *KeyMap { return &m.c.keys }
 // member row under the cursor (nil: none).
 func (m *Model) linkMembers() []missingRow   { return slices.Clone(m.links.missing) }
 func (m *Model) linkAccounts() []unlinkedRow { return slices.Clone(m.links.unlinked) }
-func (m *Model) linkCursor() *missingRow {
-	r := m.links.current()
-	if r == nil {
+func (m *Model) linkCursor() *missingRow     { return copyOf(m.links.current()) }
+
+// copyOf is a copy of *p (nil: nil), so that a reader cannot change the
+// console's own.
+func copyOf[T any](p *T) *T {
+	if p == nil {
 		return nil
 	}
-	c := *r
+	c := *p
 	return &c
 }
 
