@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -15,7 +14,8 @@ import (
 func logLines(t *testing.T, m *Model) (items []string, pos string) {
 	t.Helper()
 	frame := ansi.Strip(m.Render())
-	checkFrame(t, frame, m.width, m.height)
+	w, h := m.size()
+	checkFrame(t, frame, w, h)
 	for _, l := range bodyLines(frame) {
 		switch {
 		case strings.HasPrefix(l, "applied "):
@@ -32,16 +32,15 @@ func logLines(t *testing.T, m *Model) (items []string, pos string) {
 // and says how many are newer; G follows the newest again. Once the apply
 // is over it still scrolls (issue 13: only the newest lines fitted).
 func TestApplyLogScrolls(t *testing.T) {
-	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
-	_, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	m.applying.a = applyState{req: 5, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
-	m.focus(screenApply)
+	be := &fakeBackend{stored: fixtureData(t, 12), applyGate: make(chan struct{})}
+	m := newTestModel(t, be, 80, 24)
+	heldApply(t, m, be) // the backend says nothing: the test tells the progress
+	req := m.requests().apply
 	n := 0
 	add := func(k int) {
 		for range k {
 			n++
-			m.Update(applyProgressMsg{req: 5, p: ApplyProgress{Target: "entrance", Done: n, Total: 80, ItemID: fmt.Sprintf("item-%d", n), Status: "applied"}})
+			m.Update(applyProgressMsg{req: req, p: ApplyProgress{Target: "entrance", Done: n, Total: 80, ItemID: fmt.Sprintf("item-%d", n), Status: "applied"}})
 		}
 	}
 	add(60)
@@ -76,7 +75,7 @@ func TestApplyLogScrolls(t *testing.T) {
 		t.Fatalf("G follows the newest again: %v, %q", items, pos)
 	}
 	// Over: the summary takes lines; the log still scrolls to its start.
-	m.Update(applyDoneMsg{req: 5, res: ApplyResult{Applied: 65, Summary: "65 applied, 0 failed, 0 stale, 0 held"}})
+	m.Update(applyDoneMsg{req: req, res: ApplyResult{Applied: 65, Summary: "65 applied, 0 failed, 0 stale, 0 held"}})
 	press(t, m, "home")
 	if items, pos = logLines(t, m); items[0] != "item-1" || !regexp.MustCompile(`^log 1–\d+ of 65`).MatchString(pos) {
 		t.Fatalf("after the apply, home: %v, %q", items, pos)

@@ -46,13 +46,13 @@ func TestApprovalDialogWrapsLongLines(t *testing.T) {
 		be := alsoFindsBackend(t)
 		be.stored.Plan.Guard = plan.Guard{Tripped: true, Reason: "17 revocations exceed the limit of 10 (max_revocations) and 40% of the linked members (max_revocation_percent 30)"}
 		be.stored.AutoHeld = map[string]time.Time{}
-		be.fresh = be.stored
-		m := newTestModel(t, be, size[0], size[1])
-		for _, it := range m.data.Plan.Items {
+		for _, it := range be.stored.Plan.Items {
 			if it.Kind.Writes() {
-				m.data.AutoHeld[it.ID] = fixtureNow.Add(-3 * time.Hour)
+				be.stored.AutoHeld[it.ID] = fixtureNow.Add(-3 * time.Hour)
 			}
 		}
+		be.fresh = be.stored
+		m := newTestModel(t, be, size[0], size[1])
 		press(t, m, "A", "a")
 		seen := ""
 		for i := 0; ; i++ {
@@ -85,7 +85,6 @@ func TestApprovalDialogWrapsLongLines(t *testing.T) {
 		if len(be.applied) != 1 {
 			t.Fatalf("%dx%d: y after reading everything applied %v (status %q)", size[0], size[1], be.applied, m.State().Status)
 		}
-		m.focus(screenApply)
 		out := ansi.Strip(m.Render())
 		checkFrame(t, out, size[0], size[1])
 		if !strings.Contains(flat(out), "2 identity changes accepted as shown: nothing written; the next runs compare with them") {
@@ -107,8 +106,8 @@ func TestApprovalYWaitsForEveryLine(t *testing.T) {
 	m := newTestModel(t, be, 80, 24)
 	press(t, m, "A", "a")
 	press(t, m, "y", "y", "y", "y", "y", "y")
-	if len(be.applied) != 0 || m.approve.offset != 0 {
-		t.Fatalf("y scrolled or applied: offset %d, applied %v", m.approve.offset, be.applied)
+	if _, _, off := m.approvalScroll(); len(be.applied) != 0 || off != 0 {
+		t.Fatalf("y scrolled or applied: offset %d, applied %v", off, be.applied)
 	}
 	press(t, m, "esc")
 	if m.focusedScreen() != screenTable || m.State().Status != "" {
@@ -124,8 +123,8 @@ func TestApprovalYWaitsForEveryLine(t *testing.T) {
 		t.Fatalf("y after G: applied %v, status %q\n%s", be.applied, m.State().Status, out)
 	}
 	press(t, m, "g")
-	if m.approve.offset != 0 {
-		t.Fatalf("g: offset %d", m.approve.offset)
+	if _, _, off := m.approvalScroll(); off != 0 {
+		t.Fatalf("g: offset %d", off)
 	}
 	for i := 0; moreBelow(ansi.Strip(m.Render())); i++ {
 		if i > 20 {
@@ -149,12 +148,9 @@ func TestApprovalKeepsHeaderWithText(t *testing.T) {
 		be := alsoFindsBackend(t)
 		m := newTestModel(t, be, 80, 24)
 		press(t, m, "A", "a")
-		d := &m.approve
-		a := d.approval()
-		mid := d.middle(&a)
-		h := d.middleHeight(&a)
+		mid, h, offset := m.approvalScroll()
 		for i := 0; i < 60; i++ {
-			from, to, pin := frame(mid, h, d.offset)
+			from, to, pin := frame(mid, h, offset)
 			for j := from; j < to; j++ {
 				b := mid[j].block
 				if b < 0 {
@@ -162,7 +158,7 @@ func TestApprovalKeepsHeaderWithText(t *testing.T) {
 				}
 				start, _ := blockOf(mid, j)
 				if start < from && (len(pin) == 0 || pin[0] != start) {
-					t.Fatalf("%s: offset %d shows line %d of change %d without its header (line %d)", k, d.offset, j, b, start)
+					t.Fatalf("%s: offset %d shows line %d of change %d without its header (line %d)", k, offset, j, b, start)
 				}
 			}
 			out := ansi.Strip(m.Render())
@@ -171,9 +167,9 @@ func TestApprovalKeepsHeaderWithText(t *testing.T) {
 			if to == len(mid) {
 				break
 			}
-			prev := d.offset
+			prev := offset
 			press(t, m, k)
-			if d.offset <= prev {
+			if _, _, offset = m.approvalScroll(); offset <= prev {
 				t.Fatalf("%s did not move down from %d", k, prev)
 			}
 		}
@@ -187,12 +183,12 @@ func TestRowTitledWithItsMember(t *testing.T) {
 	be := alsoFindsBackend(t)
 	m := newTestModel(t, be, 80, 24)
 	var r *row
-	for i := range m.table.rows {
-		if m.table.rows[i].email == "ana.1@example.si" {
-			r = &m.table.rows[i]
+	for _, ar := range m.allRows() {
+		if ar.email == "ana.1@example.si" {
+			r = &ar
 		}
 	}
-	if r == nil || len(r.items) < 2 || m.table.item(r.items[0]).Kind != plan.Unlinked {
+	if r == nil || len(r.items) < 2 || m.State().Plan.Items[r.items[0]].Kind != plan.Unlinked {
 		t.Fatalf("the fixture's row of ana.1: %+v", r)
 	}
 	if r.name != "Ana Novak" {
@@ -204,12 +200,9 @@ func TestRowTitledWithItsMember(t *testing.T) {
 			t.Errorf("the table's row of ana.1: %q", l)
 		}
 	}
-	for i, ri := range m.table.view {
-		if &m.table.rows[ri] == r {
-			m.table.cursor = i
-		}
+	if !cursorTo(t, m, func(c *row) bool { return c.key == r.key }) {
+		t.Fatal("the row of ana.1 is not shown")
 	}
-	m.Render()
 	press(t, m, "enter")
 	out = ansi.Strip(m.Render())
 	if !strings.Contains(out, "Ana Novak") || !strings.Contains(out, `"Franc Friend"`) {

@@ -14,7 +14,7 @@ import (
 func identityItems(t *testing.T, m *Model) []plan.Item {
 	t.Helper()
 	var out []plan.Item
-	for _, it := range m.data.Plan.Items {
+	for _, it := range m.State().Plan.Items {
 		if it.Identity != "" {
 			out = append(out, it)
 		}
@@ -75,7 +75,6 @@ func TestIdentityChangeWithNothingToWriteIsApproved(t *testing.T) {
 	if m.State().LastApply == nil || m.State().LastApply.Acknowledged != 1 {
 		t.Fatalf("apply result %+v", m.State().LastApply)
 	}
-	m.focus(screenApply)
 	out = ansi.Strip(m.Render())
 	checkFrame(t, out, 80, 24)
 	for _, w := range []string{"1 identity change accepted", "1 identity change accepted as shown: nothing written; the next runs compare with it"} {
@@ -158,13 +157,11 @@ func TestRowWithoutIdentityOrWriteIsNotSelected(t *testing.T) {
 	be := identityChangesBackend(t)
 	m := newTestModel(t, be, 80, 24)
 	press(t, m, "0") // all
-	for i, ri := range m.table.view {
-		r := &m.table.rows[ri]
+	for _, r := range m.shownRows() {
 		if r.identity || r.kinds&actionBits() != 0 || r.kind != plan.InSync {
 			continue
 		}
-		m.table.cursor = i
-		m.Render()
+		cursorTo(t, m, func(c *row) bool { return c.key == r.key })
 		press(t, m, "space")
 		if len(m.selectedIDs()) != 0 || !strings.Contains(m.State().Status, "nothing to apply or accept") {
 			t.Fatalf("space on %s: sel %v, status %q", r.email, m.selectedIDs(), m.State().Status)

@@ -37,7 +37,7 @@ func TestItemsHeldByAutoAreMarked(t *testing.T) {
 		t.Errorf("the held row is not marked H in the gutter: %q", line)
 	}
 	others := 0
-	for _, row := range m.table.rows {
+	for _, row := range m.allRows() {
 		if row.autoHeld {
 			others++
 		}

@@ -115,10 +115,11 @@ func benchLinksModel(b *testing.B) *Model {
 	m := New(Options{Backend: &fakeBackend{stored: d}, Clock: clock.NewManual(fixtureNow), NoRefresh: true})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	m.Update(m.opened(d))
-	m.Update(openLinksMsg{follow: m.table.missingKey()}) // the ranking command is not run
-	m.Update(suggestMsg{req: m.links.sugReq, gen: m.gen, sugs: sugs})
-	if len(m.links.missing) < benchRows/7 || m.links.chosen() == nil {
-		b.Fatalf("links view: %d members, chosen %v", len(m.links.missing), m.links.chosen())
+	m.Update(keyMsg("L")) // the ranking command is not run
+	req := m.requests()
+	m.Update(suggestMsg{req: req.suggest, gen: req.gen, sugs: sugs})
+	if l := m.State().Links; l.Missing < benchRows/7 || l.Chosen == nil {
+		b.Fatalf("links view: %d members, chosen %v", l.Missing, l.Chosen)
 	}
 	return m
 }
@@ -143,9 +144,10 @@ func BenchmarkLinksMove(b *testing.B) {
 // members: what the operator waits for after y, besides the backend.
 func BenchmarkLinksReplanned(b *testing.B) {
 	m := benchLinksModel(b)
-	d := *m.data
+	d := m.shownData()
 	for b.Loop() {
-		m.Update(replanMsg{req: m.replanReq, gen: m.gen, data: d})
+		req := m.requests()
+		m.Update(replanMsg{req: req.replan, gen: req.gen, data: d})
 		_ = m.Render()
 	}
 }
@@ -179,8 +181,8 @@ func BenchmarkKeypress50k(b *testing.B) {
 			}
 			return keyMsg("backspace")
 		}, func(m *Model, i int) {
-			if i%(2*len(query)) == len(query)-1 && (m.table.search.Value() != string(query) || m.State().Rows == 0 || m.State().Rows >= len(m.table.rows)) {
-				b.Fatalf("after typing %q: query %q, %d of %d rows", string(query), m.table.search.Value(), m.State().Rows, len(m.table.rows))
+			if s := m.State(); i%(2*len(query)) == len(query)-1 && (s.Table.Search != string(query) || s.Rows == 0 || s.Rows >= s.AllRows) {
+				b.Fatalf("after typing %q: query %q, %d of %d rows", string(query), s.Table.Search, s.Rows, s.AllRows)
 			}
 		}},
 		{"select", func(m *Model) { press(b, m, "1") }, func(i int) tea.KeyPressMsg {

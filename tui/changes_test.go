@@ -44,7 +44,7 @@ func TestChangesViewOpensTheItemsRow(t *testing.T) {
 	be := changesBackend(t)
 	m := newTestModel(t, be, 120, 30)
 	frame := ansi.Strip(m.Render())
-	want := "since the last run " + timeText(fixtureNow.Add(-26*time.Hour), m.c.zone) + " (console): 6 new, 2 failed again, 1 drift"
+	want := "since the last run " + timeText(fixtureNow.Add(-26*time.Hour), be.stored.Plan.Zone()) + " (console): 6 new, 2 failed again, 1 drift"
 	if !strings.Contains(frame, want) {
 		t.Fatalf("the status line does not say %q:\n%s", want, frame)
 	}

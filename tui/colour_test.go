@@ -2,7 +2,6 @@ package tui
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"image/color"
 	"math"
@@ -323,11 +322,7 @@ func colourScreens() []colourScreen {
 		{"help", table("?")},
 		{"refreshing", func(t testing.TB) *Model {
 			m := table()(t)
-			m.refreshing, m.refreshReq = true, 99
-			for _, p := range []Progress{{System: "cardskipper", Done: 43, Total: 43, Over: true},
-				{System: "entrance", Done: 20, Total: 41}, {System: "gym", Err: errors.New("connection refused")}} {
-				m.Update(refreshProgressMsg{req: 99, p: p})
-			}
+			refreshing(m)
 			return m
 		}},
 		{"target error", func(t testing.TB) *Model {

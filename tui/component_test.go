@@ -75,7 +75,7 @@ func TestFooterIsTheFocusedScreensShortHelp(t *testing.T) {
 				lines := strings.Split(ansi.Strip(m.Render()), "\n")
 				return lines[len(lines)-1]
 			}
-			short := m.screens[m.focusedScreen()].ShortHelp()
+			short := m.footerKeys()
 			if len(short) == 0 {
 				t.Fatal("the screen names no key for the footer")
 			}
@@ -83,7 +83,7 @@ func TestFooterIsTheFocusedScreensShortHelp(t *testing.T) {
 				t.Fatalf("footer %q, want the screen's ShortHelp %q", got, want)
 			}
 			first := short[0].Help()
-			keyMapField(t, &m.c.keys, short[0]).SetHelp("F9", first.Desc)
+			keyMapField(t, m.keyMap(), short[0]).SetHelp("F9", first.Desc)
 			got := footer()
 			if !strings.Contains(got, "F9 "+first.Desc) || strings.Contains(got, first.Key+" "+first.Desc) {
 				t.Fatalf("after rebinding %q to F9 the footer is %q", first.Key+" "+first.Desc, got)

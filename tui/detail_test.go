@@ -162,14 +162,8 @@ func TestDetailWithoutAccountsAsksNothing(t *testing.T) {
 	be := eventsBackend(t)
 	m := newTestModel(t, be, 160, 48)
 	press(t, m, "0") // every row
-	found := false
-	for i, ri := range m.table.view {
-		if len(accountRefs(m.data, &m.table.rows[ri])) == 0 {
-			m.table.cursor, found = i, true
-			break
-		}
-	}
-	if !found {
+	d := m.shownData()
+	if !cursorTo(t, m, func(r *row) bool { return len(accountRefs(&d, r)) == 0 }) {
 		t.Fatal("the fixture has no row without an account")
 	}
 	press(t, m, "enter")
@@ -194,8 +188,8 @@ func TestDetailLeavingCancelsTheRead(t *testing.T) {
 		t.Fatalf("the read ended with %v, want cancelled", be.eventsEnded)
 	}
 	feed(m, msgs)
-	if m.focusedScreen() != screenTable || m.detail.ev.loading || m.detail.evErr != nil {
-		t.Fatalf("after esc: screen %s, loading %v, error %v", m.focusedScreen(), m.detail.ev.loading, m.detail.evErr)
+	if d := m.State().Detail; m.focusedScreen() != screenTable || d.EventsLoading || d.EventsErr != nil {
+		t.Fatalf("after esc: screen %s, loading %v, error %v", m.focusedScreen(), d.EventsLoading, d.EventsErr)
 	}
 	// Opening the detail again reads again.
 	be.eventsGate = nil
@@ -411,8 +405,7 @@ func TestDetailScrollsWithEveryListedKey(t *testing.T) {
 		}
 		return strings.Fields(s[i:])[1] // "a–b"
 	}
-	page := m.detail.page(len(m.detail.lines(m.detail.current())))
-	n := len(m.detail.lines(m.detail.current()))
+	n, page := m.detailScroll()
 	span := func(from int) string { return fmt.Sprintf("%d–%d", from, min(n, from+page-1)) }
 	last := n - page + 1
 	steps := []struct {
@@ -547,8 +540,8 @@ func TestDetailCancelsWhy(t *testing.T) {
 	if !endedCancelled(be.whyEnded, 2) {
 		t.Fatalf("leaving did not cancel the question: %v", be.whyEnded)
 	}
-	if m.focusedScreen() != screenTable || m.detail.why.loading {
-		t.Fatalf("after esc: screen %s, asking %v", m.focusedScreen(), m.detail.why.loading)
+	if m.focusedScreen() != screenTable || m.State().Detail.WhyLoading {
+		t.Fatalf("after esc: screen %s, asking %v", m.focusedScreen(), m.State().Detail.WhyLoading)
 	}
 	// Opening the detail again asks again (ana.25: the row moved to).
 	be.whyGate = nil

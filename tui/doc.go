@@ -32,10 +32,14 @@
 // the status line — routes (a result meant for one screen to that screen
 // even when it lacks the focus, the keys that apply everywhere to itself
 // unless the focused screen takes every key: capturer, the rest to the
-// focused screen) and composes the frame: title and status lines (a
-// screen's prompt: prompter), the focused screen's View, and a footer of
+// focused screen) and composes the frame: the title line, the status line
+// (a screen's prompt: prompter), the focused screen's View, and a footer of
 // its ShortHelp drawn by bubbles' help. Every screen gets SetSize with the
-// body's size on each tea.WindowSizeMsg and draws to it.
+// body's size on each tea.WindowSizeMsg and draws to it. The status line
+// is one line for a prompt (its input scrolls); a notice or an error wider
+// than the screen wraps onto as many lines as it needs, up to a third of
+// the screen, and the body shrinks by as many (fitBody sizes the screens
+// again), so a server's reply or a path is read whole.
 //
 // Where things live:
 //
@@ -65,39 +69,72 @@
 //	help.go       the help screen and the footer's hints
 //	msgs.go       results of background calls, each with its request id
 //	stream.go     progress of a refresh or an apply carried to the program
-//	state.go      a read-only summary (State) for tests and tooling
-//	read.go       small read methods beside State (focus, rows shown, selection)
+//	state.go      a read-only summary (State: the table, the identity view, the
+//	              picker, the detail's reads, the apply, the export) for tests
+//	              and tooling
+//	read.go       small read methods beside State (focus, rows, selection, the
+//	              identity view's lists, request ids), each returning a copy
 //	run.go        Run: the program on a terminal
 //
 // # What the operator can do
 //
 // The console starts at once from what the last fetch stored, shows its
 // age, and refreshes both sides concurrently with progress per system and
-// errors per side. The table has one column per target, or a compact column
-// with the details under the table when the screen is narrow; badges carry
-// a letter per kind, with counts per kind and the last sync above. There
-// are tabs per kind, a search that folds case and diacritics, and sorting.
+// errors per side (in the status line while it runs). The header names the
+// last sync, or says the last run failed. The table has one column per
+// target, or, when the screen is narrow, one column all targets share with
+// the cursor row's targets listed under the table: the shared cell shows
+// their end when every target agrees, else how many targets are of each
+// kind, the most consequential first ("3M 1="), so one target's date never
+// stands for targets that differ. The Cardskipper column says why a member
+// whose role still runs is not valid today ("inactive") rather than that
+// role's end. Badges carry a letter per kind. There are tabs per kind, a
+// search that folds case and diacritics, and sorting; tabs, the position
+// and the selection all count rows (one per e-mail): a kind's tab holds the
+// rows with an item of that kind, each marked with its letter there, the
+// in-sync tab only rows whose every item is in sync, and the selection says
+// "N rows selected (M items)". At 80×24 the footer takes two lines when one
+// cannot hold every key, and a tab bar too narrow for its labels shows the
+// kinds' letters, scrolling to the active tab.
 // A row opens its detail: accounts, roles, link origin, drift, its history
 // (followed by member id: Backend.History, HistoryQuery), the door
 // events of its accounts and, per member and target, why the member can or
-// cannot get in (Backend.Why: the answer, then the evidence). Rows are selected and approved in a dialog with
-// counts per kind and target and the items --auto would hold; items held
-// by an unattended run are marked (H). An apply shows progress per target
-// and each item's result, can be cancelled after the requests in flight,
-// and leaves failed and skipped items selected for a retry; quitting asks
-// while it runs. The identity view (L) lists members without an account
+// cannot get in (Backend.Why, asked when the row is opened or moved to and
+// cancelled when it is left: the answer first in one line, then the
+// evidence). Its text wraps, a row several members share lists each member
+// with its own items, and every move key the help lists scrolls it.
+//
+// Rows are selected and approved in a dialog with counts per kind and
+// target and the items --auto would hold; it fits the screen, wrapping and
+// scrolling, and applies only once every line was shown. Items held by an
+// unattended run are marked (H). An apply shows progress per target (a
+// whole-list target such as NTK too, with its notes) and each item's
+// result in a log that scrolls; Esc stops it after the requests in flight,
+// the rest recorded cancelled, and the failed and cancelled items stay
+// selected for a retry. Quitting asks while it runs, and the question goes
+// with the apply it was about.
+//
+// The identity view (L) lists members without an account
 // beside accounts without a member, with identity.Suggest's suggestions
 // ranked per member with score and why; a suggestion is confirmed (a
 // confirmed link by the console's user), rejected (hidden for the session)
 // or undone, and an iVMS-4200 export is imported by path; after each change
 // the plan is made again at once from the data already read
-// (Backend.Replan). The history screen lists runs and their items, narrowed
-// by kind (tab) and target (t); what changed since the last run (c: new
+// (Backend.Replan). The view offers on a row only what its target takes
+// (backend.Linking): a terminal's row linking and the iVMS import, which
+// runs against the terminals only; a NEYROSS row linking but no import;
+// an NTK row (a whole list, no accounts) neither, and no accounts beside
+// it. A key refused there says why in the status line.
+//
+// The history screen lists runs and their items, narrowed by kind (tab)
+// and target (t). What changed since the last run (c: new
 // mismatches, items that failed again, identity changes held, drift, as
-// the service found them) is counted in the status line and listed in a
-// view whose enter opens the item's row; the apply's log scrolls; the
-// export writes the rows shown or all of them; help and refresh are a key
-// away.
+// the service found them in Data.Changes, naming the run compared with) is
+// counted in the status line and listed in a view, failed again first,
+// whose enter opens the item's row in the detail even when the table's tab
+// hides it. The apply's log scrolls (↑↓ pgup pgdn g G), also after the
+// apply; the export writes the rows shown or all of them; help and refresh
+// are a key away.
 //
 // Linking by hand (pick.go, links*.go): an ambiguous or missing row is
 // linked where it is shown (p in the table, the detail or the identity
@@ -177,9 +214,13 @@
 // BenchmarkKey*, BenchmarkLinks*, BenchmarkFirstFrame here); the first
 // frame and the console process's resident memory against the service and
 // the store in internal/cli (BenchmarkConsoleFirstFrame50k,
-// BenchmarkConsoleResident50k). Screens are pinned by golden frames at
-// 80×24 and 160×48 (TestGolden, TestGoldenANSI16; testdata, `make
-// golden`); colours are checked for contrast on common themes and for
+// BenchmarkConsoleResident50k). Tests drive the console as the program
+// does, by key presses and by the messages its commands would bring (the
+// fake backend holds a refresh, an apply or a read at a gate), and read it
+// through State and read.go, never through a screen's fields. Screens are
+// pinned by golden frames at 80×24 and 160×48 (TestGolden, which also
+// checks that every screen is shown by one, TestGoldenANSI16; testdata,
+// `make golden`); colours are checked for contrast on common themes and for
 // meaning without colour (colour_test.go); hostile names from outside are
 // checked never to reach the terminal (TestHostileNamesNeverReachTheTerminal);
 // the start-up order in preview_test.go. internal/cli drives the console end

@@ -126,10 +126,11 @@ type fakeBackend struct {
 	mu         sync.Mutex
 	stored     Data
 	storedErr  error
-	applyGate  chan struct{} // when set, Apply starts once it is closed
-	stopAfter  int           // Apply: the items after the first stopAfter are cancelled, as after Esc (0: none)
-	lastPlan   *Data         // Open's first answer; nil: none stored
-	openGate   chan struct{} // when set, Open returns the stored data once it is closed
+	applyGate  chan struct{}     // when set, Apply starts once it is closed (or its context ends)
+	applyCtxs  []context.Context // each Apply's context: done once the console stopped it
+	stopAfter  int               // Apply: the items after the first stopAfter are cancelled, as after Esc (0: none)
+	lastPlan   *Data             // Open's first answer; nil: none stored
+	openGate   chan struct{}     // when set, Open returns the stored data once it is closed
 	fresh      Data
 	refreshErr error
 	// gate, when set, holds Refresh until closed (stale-result tests).
@@ -219,6 +220,7 @@ func (f *fakeBackend) Refresh(ctx context.Context, progress func(Progress)) (Dat
 func (f *fakeBackend) Apply(ctx context.Context, p plan.Plan, ids []string, progress func(ApplyProgress)) (ApplyResult, error) {
 	f.mu.Lock()
 	f.applied = append(f.applied, ids)
+	f.applyCtxs = append(f.applyCtxs, ctx)
 	gate := f.applyGate
 	f.mu.Unlock()
 	if gate != nil {
@@ -410,15 +412,27 @@ func (f *fakeBackend) Replan(_ context.Context, d Data) (Data, error) {
 // snapshot (no refresh unless asked).
 func newTestModel(t testing.TB, be *fakeBackend, w, h int) *Model {
 	t.Helper()
-	m := New(Options{Backend: be, Clock: clock.NewManual(fixtureNow), NoRefresh: true, ExportDir: t.TempDir()})
+	return newTestModelWith(t, be, w, h, nil)
+}
+
+// newTestModelWith is newTestModel with options changed by set (the
+// user, the home directory).
+func newTestModelWith(t testing.TB, be *fakeBackend, w, h int, set func(*Options)) *Model {
+	t.Helper()
+	o := Options{Backend: be, Clock: clock.NewManual(fixtureNow), NoRefresh: true, ExportDir: t.TempDir()}
+	if set != nil {
+		set(&o)
+	}
+	m := New(o)
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	run(t, m, m.open()) // request 1
 	return m
 }
 
 // run executes a command and feeds its messages back, as the program would,
-// until nothing is left (batches and streams included).
-func run(t testing.TB, m *Model, c tea.Cmd) {
+// until nothing is left (batches and streams included); quit: one of them
+// quit the program.
+func run(t testing.TB, m *Model, c tea.Cmd) (quit bool) {
 	t.Helper()
 	queue := []tea.Cmd{c}
 	for steps := 0; len(queue) > 0; steps++ {
@@ -435,6 +449,7 @@ func run(t testing.TB, m *Model, c tea.Cmd) {
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
 		case tea.QuitMsg:
+			quit = true
 		default:
 			if _, isSeq := msg.(interface{ isSequence() }); isSeq {
 				continue
@@ -444,6 +459,7 @@ func run(t testing.TB, m *Model, c tea.Cmd) {
 			queue = append(queue, next)
 		}
 	}
+	return quit
 }
 
 // press sends keys (names as key.Binding uses them) and runs what they ask.
@@ -507,6 +523,77 @@ func typeText(t testing.TB, m *Model, s string) {
 		_, c := m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
 		m.Render()
 		run(t, m, c)
+	}
+}
+
+// setPrompt replaces what the focused prompt holds (the report's path,
+// the iVMS export's path) by text, typed.
+func setPrompt(t testing.TB, m *Model, text string) {
+	t.Helper()
+	press(t, m, "end", "ctrl+u")
+	typeText(t, m, text)
+}
+
+// cursorTo moves the table's cursor, by keys, to the first row shown that
+// ok accepts; false: no row shown is.
+func cursorTo(t testing.TB, m *Model, ok func(r *row) bool) bool {
+	t.Helper()
+	press(t, m, "home")
+	for i := range m.State().Rows {
+		if i > 0 {
+			press(t, m, "down")
+		}
+		if r := m.cursorRow(); r != nil && ok(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// heldApply approves every row of the extend tab and starts their apply,
+// which the fake backend holds at its applyGate: it returns once the
+// backend was asked, with the apply's command (run it once the gate is
+// closed or the apply was stopped) and the context the backend got (done
+// once the console stops the apply).
+func heldApply(t testing.TB, m *Model, be *fakeBackend) (next tea.Cmd, ctx context.Context) {
+	t.Helper()
+	if be.applyGate == nil {
+		t.Fatal("heldApply: the backend has no applyGate")
+	}
+	press(t, m, "2", "A", "a")
+	if m.focusedScreen() != screenApprove {
+		t.Fatalf("heldApply: a opened %v (%q)", m.focusedScreen(), m.State().Status)
+	}
+	_, next = m.Update(keyMsg("y"))
+	m.Render()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		be.mu.Lock()
+		n := len(be.applyCtxs)
+		if n > 0 {
+			ctx = be.applyCtxs[n-1]
+		}
+		be.mu.Unlock()
+		if ctx != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("heldApply: the backend was never asked to apply")
+		}
+	}
+	if !m.State().Applying || m.focusedScreen() != screenApply {
+		t.Fatalf("heldApply: applying %v on %v", m.State().Applying, m.focusedScreen())
+	}
+	return next, ctx
+}
+
+// refreshing starts a refresh (r) and tells its progress per side, by
+// messages: Cardskipper read, the entrance half read, the gym refusing.
+func refreshing(m *Model) {
+	m.Update(keyMsg("r")) // its command is not run: the progress is told here
+	req := m.requests().refresh
+	for _, p := range []Progress{{System: "cardskipper", Done: 43, Total: 43, Over: true},
+		{System: "entrance", Done: 20, Total: 41}, {System: "gym", Err: errors.New("connection refused")}} {
+		m.Update(refreshProgressMsg{req: req, p: p})
 	}
 }
 

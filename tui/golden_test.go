@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/target"
 )
 
@@ -106,15 +108,23 @@ func TestGolden(t *testing.T) {
 		// a dialog opened under it still fits
 		{name: "error_wrapped", keys: []string{"r"}, be: longErrorBackend},
 		{name: "export_error_wrapped", keys: []string{"r", "e", "ctrl+u"}, be: longErrorBackend, prep: func(m *Model) { typeText(t, m, exportPath) }},
+		// an apply running (the backend holds it: the progress is told),
+		// and q asking while it runs
+		{name: "applying", keys: []string{"2", "A", "a"}, be: heldBackend, prep: func(m *Model) { applyingNow(t, m) }},
+		{name: "applying_quit", keys: []string{"2", "A", "a"}, be: heldBackend, prep: func(m *Model) {
+			applyingNow(t, m)
+			press(t, m, "q")
+		}},
+		// a refresh under way: each side's progress, a side's error
+		{name: "refreshing", prep: refreshing},
 	}
+	// covered are the screens the goldens show; checked when all ran.
+	covered, ran := map[screen]bool{}, 0
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		for _, sc := range screens {
 			t.Run(fmt.Sprintf("%s_%dx%d", sc.name, size[0], size[1]), func(t *testing.T) {
-				be := &fakeBackend{stored: fixtureData(t, 40), history: []HistoryEntry{
-					{RunID: 3, At: fixtureNow.Add(-26 * 60 * 60 * 1e9), Kind: "extend", Email: "ana.1@example.si", Target: "entrance", Status: "applied", Before: "2025-10-01", After: "2025-11-04"},
-				}}
-				be.fresh = be.stored
-				be.events = goldenEvents()
+				ran++
+				be := goldenBackend(t)
 				if sc.links {
 					be = newLinksBackend(t)
 					be.importSum = goldenImport()
@@ -127,11 +137,73 @@ func TestGolden(t *testing.T) {
 				if sc.prep != nil {
 					sc.prep(m)
 				}
+				covered[m.focusedScreen()] = true
 				out := ansi.Strip(m.Render())
 				checkFrame(t, out, size[0], size[1])
 				golden.RequireEqual(t, out)
 			})
 		}
+	}
+	if ran == 2*len(screens) {
+		for s := range screenCount {
+			if !covered[s] {
+				t.Errorf("no golden shows the %s screen", s)
+			}
+		}
+	}
+}
+
+// goldenBackend is the goldens' table: fixtureData(40), a run in the
+// history, door events.
+func goldenBackend(t testing.TB) *fakeBackend {
+	be := &fakeBackend{stored: fixtureData(t, 40), history: []HistoryEntry{
+		{RunID: 3, At: fixtureNow.Add(-26 * 60 * 60 * 1e9), Kind: "extend", Email: "ana.1@example.si", Target: "entrance", Status: "applied", Before: "2025-10-01", After: "2025-11-04"},
+	}}
+	be.fresh = be.stored
+	be.events = goldenEvents()
+	return be
+}
+
+// heldBackend is goldenBackend holding every apply at its gate until the
+// test ends.
+func heldBackend(t testing.TB) *fakeBackend {
+	be := goldenBackend(t)
+	be.applyGate = make(chan struct{})
+	t.Cleanup(func() { close(be.applyGate) })
+	return be
+}
+
+// applyingNow confirms the approval dialog shown (y) and tells the apply's
+// progress as a backend held at its gate would not: of the extend items,
+// three applied on each target, the fourth on the gym failed.
+func applyingNow(t testing.TB, m *Model) {
+	t.Helper()
+	m.Update(keyMsg("y")) // its command (the apply's stream) is not run
+	m.Render()
+	req := m.requests().apply
+	total, done := map[string]int{}, map[string]int{}
+	var items []plan.Item
+	for _, it := range m.State().Plan.Items {
+		if it.Kind == plan.Extend {
+			total[it.Target]++
+			items = append(items, it)
+		}
+	}
+	for _, it := range items {
+		p := ApplyProgress{Target: it.Target, Total: total[it.Target], ItemID: it.ID, Status: "applied"}
+		switch {
+		case done[it.Target] < 3:
+		case it.Target == "gym" && done[it.Target] == 3:
+			p.Status, p.Err = "failed", errors.New("deviceBusy")
+		default:
+			continue
+		}
+		done[it.Target]++
+		p.Done = done[it.Target]
+		m.Update(applyProgressMsg{req: req, p: p})
+	}
+	if !m.State().Applying {
+		t.Fatal("applyingNow: no apply runs")
 	}
 }
 

@@ -233,21 +233,22 @@ func TestKeysMatchedThroughKeyMap(t *testing.T) {
 func TestPromptKeysFollowTheKeyMap(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
 	press(t, m, "e", "tab")
-	if !m.export.all {
+	if !m.State().Export.All {
 		t.Fatal("tab did not switch the export to every item")
 	}
 	press(t, m, "ctrl+a")
-	if m.export.all {
+	if m.State().Export.All {
 		t.Fatal("ctrl+a did not switch the export back to the rows shown")
 	}
 	press(t, m, "esc")
 
-	m.c.keys.ExportScope = key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "rows shown / all"))
-	m.c.keys.Write = key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "write"))
+	keys := m.keyMap()
+	keys.ExportScope = key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "rows shown / all"))
+	keys.Write = key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "write"))
 	press(t, m, "e")
-	m.export.input.SetValue("")
+	setPrompt(t, m, "")
 	press(t, m, "tab", "f")
-	if !m.export.all {
+	if !m.State().Export.All {
 		t.Fatal("the rebound scope key did not switch the export (or tab still does)")
 	}
 	press(t, m, "enter")
@@ -259,13 +260,13 @@ func TestPromptKeysFollowTheKeyMap(t *testing.T) {
 		t.Fatalf("the rebound write key: screen %v, status %q", m.focusedScreen(), m.State().Status)
 	}
 
-	m.c.keys.EndSearch = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep the filter"))
+	keys.EndSearch = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep the filter"))
 	press(t, m, "/", "down")
-	if !m.table.finding {
+	if !m.State().Table.Finding {
 		t.Fatal("down ended the search after EndSearch was rebound to enter only")
 	}
 	press(t, m, "enter")
-	if m.table.finding {
+	if m.State().Table.Finding {
 		t.Fatal("enter did not end the search")
 	}
 }

@@ -217,7 +217,7 @@ func TestHistoryRunItemsScroll(t *testing.T) {
 	if !slices.Equal(be.itemsAsked, []int64{12, 11}) {
 		t.Fatalf("asked for runs %v, want [12 11]", be.itemsAsked)
 	}
-	stale := m.hist.itemsReq - 1
+	stale := m.requests().runItems - 1
 	m.Update(runItemsMsg{req: stale, run: 12, entries: items})
 	out := ansi.Strip(m.Render())
 	if !strings.Contains(out, "run 11") || !strings.Contains(out, "items 1–2 of 2") {

@@ -41,7 +41,7 @@ func TestIdentityChangesComeFirst(t *testing.T) {
 	it := identityItem(t, &d)
 	t.Logf("identity: %s", it.Identity)
 	m := newTestModel(t, &fakeBackend{stored: d, fresh: d}, 80, 24)
-	if m.table.tab != 0 || m.State().Rows == 0 || (*m.shownRows()[0]).email != it.Email {
+	if m.State().Table.Tab != "needs action" || m.State().Rows == 0 || m.shownRows()[0].email != it.Email {
 		t.Fatalf("the first row is %v, want %s", visibleKeys(m), it.Email)
 	}
 	out := ansi.Strip(m.Render())
@@ -55,8 +55,8 @@ func TestIdentityChangesComeFirst(t *testing.T) {
 	// Every sort keeps it first.
 	for range sortKeys {
 		press(t, m, "s")
-		if (*m.shownRows()[0]).email != it.Email {
-			t.Fatalf("sorted by %s, the first row is %s", m.table.sortBy, (*m.shownRows()[0]).email)
+		if m.shownRows()[0].email != it.Email {
+			t.Fatalf("sorted by %s, the first row is %s", m.State().Table.Sort, m.shownRows()[0].email)
 		}
 	}
 	press(t, m, "g", "enter")
@@ -73,7 +73,7 @@ func TestIdentityChangesComeFirst(t *testing.T) {
 func TestLinksSearchBothSides(t *testing.T) {
 	m := openLinks(t, newLinksBackend(t))
 	press(t, m, "/")
-	if !m.links.finding || !m.capturing() {
+	if !m.State().Links.Finding || !m.capturing() {
 		t.Fatal("/ did not start a search")
 	}
 	typeText(t, m, "ŠPELA kovacic")
@@ -89,8 +89,8 @@ func TestLinksSearchBothSides(t *testing.T) {
 		t.Errorf("the search is not shown:\n%s", out)
 	}
 	press(t, m, "enter") // keeps the filter; keys act on the list again
-	if m.links.finding || len(m.links.words) != 2 {
-		t.Fatalf("enter: finding %v, words %v", m.links.finding, m.links.words)
+	if l := m.State().Links; l.Finding || len(l.Words) != 2 {
+		t.Fatalf("enter: finding %v, words %v", l.Finding, l.Words)
 	}
 	// An account id and an e-mail are searched too.
 	press(t, m, "/")
@@ -98,21 +98,21 @@ func TestLinksSearchBothSides(t *testing.T) {
 		press(t, m, "backspace")
 	}
 	typeText(t, m, "2099")
-	if got := unlinkedIDs(m); !slices.Equal(got, []string{"gym/2099"}) || len(m.links.missing) != 0 {
+	if got := unlinkedIDs(m); !slices.Equal(got, []string{"gym/2099"}) || m.State().Links.Missing != 0 {
 		t.Fatalf("2099: accounts %v, members %v", got, missingKeys(m))
 	}
 	if !strings.Contains(ansi.Strip(m.Render()), "no member matches the search") {
 		t.Errorf("an empty list does not say why:\n%s", ansi.Strip(m.Render()))
 	}
 	press(t, m, "esc") // drops the search while typing
-	if m.links.finding || len(m.links.words) != 0 || len(m.links.missing) != 6 {
-		t.Fatalf("esc: finding %v, words %v, %d members", m.links.finding, m.links.words, len(m.links.missing))
+	if l := m.State().Links; l.Finding || len(l.Words) != 0 || l.Missing != 6 {
+		t.Fatalf("esc: finding %v, words %v, %d members", l.Finding, l.Words, l.Missing)
 	}
 	press(t, m, "/")
 	typeText(t, m, "nika.23@")
 	press(t, m, "enter", "esc")
-	if m.focusedScreen() != screenLinks || len(m.links.words) != 0 {
-		t.Fatalf("esc with a kept search: screen %v, words %v", m.focusedScreen(), m.links.words)
+	if m.focusedScreen() != screenLinks || len(m.State().Links.Words) != 0 {
+		t.Fatalf("esc with a kept search: screen %v, words %v", m.focusedScreen(), m.State().Links.Words)
 	}
 	press(t, m, "esc")
 	if m.focusedScreen() != screenTable {
@@ -127,8 +127,8 @@ func TestLinkKeysActOnlyOnTheRowDrawn(t *testing.T) {
 	be := newLinksBackend(t)
 	m := openLinks(t, be)
 	// The data shown again (a re-plan): its suggestions are ranked anew.
-	rank := m.setData(*m.data)
-	if rank == nil || !m.links.ranking {
+	_, rank := m.Update(m.replan()())
+	if rank == nil || !m.State().Links.Ranking {
 		t.Fatal("new data did not start a ranking")
 	}
 	m.Render()
@@ -145,13 +145,13 @@ func TestLinkKeysActOnlyOnTheRowDrawn(t *testing.T) {
 	m.Update(keyMsg("down"))
 	m.Update(keyMsg("down"))
 	m.Update(keyMsg("y"))
-	if len(be.links) != 0 || m.links.ask != nil || !strings.Contains(m.State().Status, "changed since it was drawn") {
+	if len(be.links) != 0 || m.State().Links.Asking != nil || !strings.Contains(m.State().Status, "changed since it was drawn") {
 		t.Fatalf("y on a row not drawn: links %v, status %q", be.links, m.State().Status)
 	}
 	m.Render()
 	press(t, m, "y") // now seen: Špela (spela.35) asks first, she has a rival
-	if m.links.ask == nil || m.links.ask.sug.Email != "spela.35@example.si" {
-		t.Fatalf("after drawing, y did not act on the drawn row: ask %+v, status %q", m.links.ask, m.State().Status)
+	if m.State().Links.Asking == nil || m.State().Links.Asking.Email != "spela.35@example.si" {
+		t.Fatalf("after drawing, y did not act on the drawn row: ask %+v, status %q", m.State().Links.Asking, m.State().Status)
 	}
 }
 
@@ -163,7 +163,7 @@ func TestRivalsAskBeforeLinking(t *testing.T) {
 	m := openLinks(t, be)
 	press(t, m, "down") // Špela Kovačič (spela.11): 2011 matches her namesake too
 	press(t, m, "y")
-	if len(be.links) != 0 || m.links.ask == nil {
+	if len(be.links) != 0 || m.State().Links.Asking == nil {
 		t.Fatalf("y linked without asking: %v", be.links)
 	}
 	out := ansi.Strip(m.Render())
@@ -176,17 +176,17 @@ func TestRivalsAskBeforeLinking(t *testing.T) {
 		}
 	}
 	press(t, m, "q") // the question takes every key: q does not quit
-	if m.quitDone() || m.links.ask == nil {
+	if m.quitDone() || m.State().Links.Asking == nil {
 		t.Fatal("q left the question")
 	}
 	press(t, m, "n")
-	if len(be.links) != 0 || m.links.ask != nil || !strings.Contains(m.State().Status, "not linked") {
+	if len(be.links) != 0 || m.State().Links.Asking != nil || !strings.Contains(m.State().Status, "not linked") {
 		t.Fatalf("n: links %v, status %q", be.links, m.State().Status)
 	}
 	// y twice in one read: the second does not answer a question not drawn.
 	m.Update(keyMsg("y"))
 	m.Update(keyMsg("y"))
-	if len(be.links) != 0 || m.links.ask == nil {
+	if len(be.links) != 0 || m.State().Links.Asking == nil {
 		t.Fatalf("a question never drawn was answered: %v", be.links)
 	}
 	m.Render()
@@ -219,7 +219,7 @@ func TestConfirmedSuggestionCarriesMemberAndNames(t *testing.T) {
 // itemOf is the plan's item of a member on a target.
 func itemOf(t *testing.T, m *Model, memberID, targetName string) plan.Item {
 	t.Helper()
-	for _, it := range m.data.Plan.Items {
+	for _, it := range m.State().Plan.Items {
 		if it.MemberID == memberID && it.Target == targetName {
 			return it
 		}
@@ -234,8 +234,7 @@ func itemOf(t *testing.T, m *Model, memberID, targetName string) plan.Item {
 // names shown, and the plan follows.
 func TestPickResolvesASharedEmailByHand(t *testing.T) {
 	be := ambiguousBackend(t)
-	m := newTestModel(t, be, 80, 24)
-	m.c.opt.User = "mojca"
+	m := newTestModelWith(t, be, 80, 24, func(o *Options) { o.User = "mojca" })
 	if it := itemOf(t, m, "990002", "gym"); it.Kind != plan.Ambiguous {
 		t.Fatalf("before: Mama Kos on the gym is %s", it.Kind)
 	}
@@ -244,31 +243,31 @@ func TestPickResolvesASharedEmailByHand(t *testing.T) {
 		t.Fatalf("cursor on %+v", r)
 	}
 	press(t, m, "p")
-	if m.focusedScreen() != screenPick || m.pick.step != stepMember || len(m.pick.cands) != 4 {
-		t.Fatalf("p: screen %v, step %v, %d candidates", m.focusedScreen(), m.pick.step, len(m.pick.cands))
+	if m.focusedScreen() != screenPick || m.State().Pick.Step != "member" || len(m.State().Pick.Members) != 4 {
+		t.Fatalf("p: screen %v, step %v, %d candidates", m.focusedScreen(), m.State().Pick.Step, len(m.State().Pick.Members))
 	}
 	press(t, m, "down", "enter")
-	if m.pick.step != stepAccount || m.pick.cands[m.pick.ci].target != "gym" || m.pick.cands[m.pick.ci].memberID != "990002" {
-		t.Fatalf("enter chose %+v (step %v)", m.pick.cands[m.pick.ci], m.pick.step)
+	if m.State().Pick.Step != "account" || pickedMember(m).Target != "gym" || pickedMember(m).MemberID != "990002" {
+		t.Fatalf("enter chose %+v (step %v)", pickedMember(m), m.State().Pick.Step)
 	}
 	typeText(t, m, "kos j") // letters are the search's, j too
-	if len(m.pick.view) != 0 {
-		t.Fatalf("kos j found %d accounts", len(m.pick.view))
+	if len(m.State().Pick.Accounts) != 0 {
+		t.Fatalf("kos j found %d accounts", len(m.State().Pick.Accounts))
 	}
 	press(t, m, "backspace", "backspace")
-	if got := len(m.pick.view); got != 2 || m.pick.current().id != "2031" {
-		t.Fatalf("kos: %d accounts, cursor on %+v", got, m.pick.current())
+	if got := len(m.State().Pick.Accounts); got != 2 || m.State().Pick.Cursor != "2031" {
+		t.Fatalf("kos: %d accounts, cursor on %+v", got, m.State().Pick.Cursor)
 	}
 	// A key read before its row was drawn does nothing.
 	m.Update(keyMsg("down"))
 	m.Update(keyMsg("enter"))
-	if m.pick.step != stepAccount || !strings.Contains(m.State().Status, "changed since it was drawn") {
-		t.Fatalf("enter on an account not drawn: step %v, status %q", m.pick.step, m.State().Status)
+	if m.State().Pick.Step != "account" || !strings.Contains(m.State().Status, "changed since it was drawn") {
+		t.Fatalf("enter on an account not drawn: step %v, status %q", m.State().Pick.Step, m.State().Status)
 	}
 	m.Render()
 	press(t, m, "up", "enter")
-	if m.pick.step != stepConfirm || m.pick.chosen.id != "2031" {
-		t.Fatalf("enter: step %v, chosen %+v", m.pick.step, m.pick.chosen)
+	if m.State().Pick.Step != "confirm" || m.State().Pick.Confirm != "2031" {
+		t.Fatalf("enter: step %v, chosen %+v", m.State().Pick.Step, m.State().Pick.Confirm)
 	}
 	out := ansi.Strip(m.Render())
 	for _, w := range []string{"Mama Kos <druzina@example.si>, member 990002", `gym 2031 "MAMA KOS"`} {
@@ -294,7 +293,7 @@ func TestPickResolvesASharedEmailByHand(t *testing.T) {
 	// (left to the planner: see the report), so the family is done when
 	// both are linked.
 	press(t, m, "8", "p", "down", "down", "down")
-	if c := m.pick.cands[m.pick.ci]; c.memberID != "990003" || c.target != "gym" {
+	if c := pickedMember(m); c.MemberID != "990003" || c.Target != "gym" {
 		t.Fatalf("cursor on %+v", c)
 	}
 	press(t, m, "enter")
@@ -310,8 +309,8 @@ func TestPickResolvesASharedEmailByHand(t *testing.T) {
 		}
 	}
 	press(t, m, "8", "p")
-	for _, c := range m.pick.cands {
-		if c.target == "gym" {
+	for _, c := range m.State().Pick.Members {
+		if c.Target == "gym" {
 			t.Fatalf("a linked pair is offered again: %+v", c)
 		}
 	}
@@ -331,13 +330,13 @@ func TestPickElsewhere(t *testing.T) {
 		t.Fatalf("p on an extend row: screen %v, status %q", m.focusedScreen(), m.State().Status)
 	}
 	press(t, m, "L", "down", "down", "down", "down") // a Maximiliana: no suggestion
-	cur := m.links.current()
+	cur := m.linkCursor()
 	if cur == nil || len(cur.sugs) != 0 {
 		t.Fatalf("cursor on %+v", cur)
 	}
 	r := *cur // the list is made again when the link is stored
 	press(t, m, "p")
-	if m.focusedScreen() != screenPick || m.pick.step != stepAccount {
+	if m.focusedScreen() != screenPick || m.State().Pick.Step != "account" {
 		t.Fatalf("p in the identity view: screen %v", m.focusedScreen())
 	}
 	typeText(t, m, "peter zupan")

@@ -15,7 +15,7 @@ import (
 
 func missingKeys(m *Model) []string {
 	var out []string
-	for _, r := range m.links.missing {
+	for _, r := range m.linkMembers() {
 		out = append(out, string(r.email)+"@"+r.target)
 	}
 	return out
@@ -23,7 +23,7 @@ func missingKeys(m *Model) []string {
 
 func unlinkedIDs(m *Model) []string {
 	var out []string
-	for _, u := range m.links.unlinked {
+	for _, u := range m.linkAccounts() {
 		out = append(out, u.target+"/"+u.account)
 	}
 	return out
@@ -31,7 +31,7 @@ func unlinkedIDs(m *Model) []string {
 
 func planItem(t *testing.T, m *Model, email member.Email, targetName string) plan.Item {
 	t.Helper()
-	for _, it := range m.data.Plan.Items {
+	for _, it := range m.State().Plan.Items {
 		if it.Email == email && it.Target == targetName {
 			return it
 		}
@@ -42,17 +42,16 @@ func planItem(t *testing.T, m *Model, email member.Email, targetName string) pla
 
 func chosen(t *testing.T, m *Model) identity.Suggestion {
 	t.Helper()
-	c := m.links.chosen()
+	c := m.State().Links.Chosen
 	if c == nil {
-		t.Fatalf("no suggestion chosen for %v", m.links.current())
+		t.Fatalf("no suggestion chosen for %v", m.linkCursor())
 	}
 	return *c
 }
 
 func openLinks(t *testing.T, be *fakeBackend) *Model {
 	t.Helper()
-	m := newTestModel(t, be, 80, 24)
-	m.c.opt.User = "mojca"
+	m := newTestModelWith(t, be, 80, 24, func(o *Options) { o.User = "mojca" })
 	press(t, m, "L")
 	if m.focusedScreen() != screenLinks {
 		t.Fatalf("L opened %v", m.focusedScreen())
@@ -71,7 +70,7 @@ func TestLinksViewListsBothSidesWithRankedSuggestions(t *testing.T) {
 	if got, want := unlinkedIDs(m), []string{"entrance/9001", "gym/2024", "gym/2023", "gym/2017", "gym/2099", "gym/2011"}; !slices.Equal(got, want) {
 		t.Fatalf("accounts without a member: got %v, want %v", got, want)
 	}
-	sugs := m.links.missing[0].sugs
+	sugs := m.linkMembers()[0].sugs
 	if len(sugs) != 2 || sugs[0].Account != "2023" || sugs[0].Score != identity.ScoreExact || sugs[1].Account != "2024" || sugs[1].Score != identity.ScoreTypo {
 		t.Fatalf("Nika Krajnc's suggestions: %+v", sugs)
 	}
@@ -94,12 +93,12 @@ func TestLinksViewListsBothSidesWithRankedSuggestions(t *testing.T) {
 		t.Fatalf("Ana Novak ~ NOVAK ANA: %+v", c)
 	}
 	press(t, m, "down")
-	if m.links.chosen() != nil || !strings.Contains(ansi.Strip(m.Render()), "no account on gym has a matching name") {
+	if m.State().Links.Chosen != nil || !strings.Contains(ansi.Strip(m.Render()), "no account on gym has a matching name") {
 		t.Fatalf("a member without a match shows a suggestion:\n%s", ansi.Strip(m.Render()))
 	}
 	press(t, m, "esc")
-	if m.focusedScreen() != screenTable || m.links.active {
-		t.Fatalf("esc left the view on %v (active %v)", m.focusedScreen(), m.links.active)
+	if m.focusedScreen() != screenTable || m.State().Links.Open {
+		t.Fatalf("esc left the view on %v (active %v)", m.focusedScreen(), m.State().Links.Open)
 	}
 }
 
@@ -108,7 +107,7 @@ func TestLinksOpensOnTheTablesMember(t *testing.T) {
 	press(t, m, "6", "/") // the missing tab, search Ana
 	typeText(t, m, "ana")
 	press(t, m, "enter", "L")
-	if r := m.links.current(); r == nil || r.email != "ana.17@example.si" {
+	if r := m.linkCursor(); r == nil || r.email != "ana.17@example.si" {
 		t.Fatalf("the view opened on %+v, want Ana Novak's row", r)
 	}
 }
@@ -145,7 +144,7 @@ func TestLinksConfirmStoresTheLinkAndReplans(t *testing.T) {
 	}
 	// The Nika row left; the typo account is no longer anyone's suggestion
 	// (Nika was its only match) and the cursor is on the next member.
-	if r := m.links.current(); r == nil || r.email != "spela.11@example.si" {
+	if r := m.linkCursor(); r == nil || r.email != "spela.11@example.si" {
 		t.Fatalf("cursor on %+v after confirming", r)
 	}
 	if !strings.Contains(m.State().Status, "linked nika.23@example.si (member 150023, Nika Krajnc) → gym account 2023 (NIKA KRAJNC)") {
@@ -179,7 +178,7 @@ func TestLinksRejectHidesThePairForTheSession(t *testing.T) {
 	if len(be.links) != 0 {
 		t.Fatalf("reject stored %v", be.links)
 	}
-	r := m.links.current()
+	r := m.linkCursor()
 	if r == nil || r.email != "nika.23@example.si" {
 		t.Fatalf("after reject the cursor left the member: %+v", r)
 	}
@@ -200,7 +199,7 @@ func TestLinksRejectHidesThePairForTheSession(t *testing.T) {
 	// Hidden while the console runs, across a re-plan and re-opening.
 	press(t, m, "esc", "L")
 	run(t, m, m.replan())
-	for _, r := range m.links.missing {
+	for _, r := range m.linkMembers() {
 		if r.email == "nika.23@example.si" && len(r.sugs) != 0 {
 			t.Fatalf("rejected suggestions came back: %+v", r.sugs)
 		}
@@ -223,7 +222,7 @@ func TestLinksImportShowsCountsAndSkips(t *testing.T) {
 	be.importAdds = []identity.Link{{Email: "ana.17@example.si", Target: "gym", Account: "2017", Origin: identity.Imported}}
 	m := openLinks(t, be)
 	press(t, m, "i")
-	if !m.links.typing || !strings.Contains(ansi.Strip(m.Render()), "iVMS export:") {
+	if !m.State().Links.Typing || !strings.Contains(ansi.Strip(m.Render()), "iVMS export:") {
 		t.Fatal("i did not ask for the export's path")
 	}
 	press(t, m, "q") // typed, not quitting
@@ -265,7 +264,7 @@ func TestLinksErrorsAreShownAndChangeNothing(t *testing.T) {
 		if !strings.Contains(m.State().Status, "database is read-only") || m.State().StatusOK {
 			t.Fatalf("status %q", m.State().Status)
 		}
-		if !slices.Contains(missingKeys(m), "nika.23@example.si@gym") || m.links.busy {
+		if !slices.Contains(missingKeys(m), "nika.23@example.si@gym") || m.State().Links.Storing {
 			t.Fatalf("the member did not come back: %v", missingKeys(m))
 		}
 		if c := chosen(t, m); c.Account != "2023" || be.replans != 0 {
@@ -283,8 +282,8 @@ func TestLinksErrorsAreShownAndChangeNothing(t *testing.T) {
 		if !strings.Contains(m.State().Status, "import of /srv/none.csv: open /srv/none.csv: no such file") || !strings.Contains(out, "no such file or directory") {
 			t.Fatalf("status %q\n%s", m.State().Status, out)
 		}
-		if be.replans != 0 || len(m.links.missing) != 6 {
-			t.Fatalf("a failed import changed the plan: %d re-plans, %d missing", be.replans, len(m.links.missing))
+		if be.replans != 0 || m.State().Links.Missing != 6 {
+			t.Fatalf("a failed import changed the plan: %d re-plans, %d missing", be.replans, m.State().Links.Missing)
 		}
 	})
 	t.Run("re-plan fails", func(t *testing.T) {
@@ -306,14 +305,14 @@ func TestLinksChangeDuringDataChangeReplansTheNewData(t *testing.T) {
 	_, c := m.Update(keyMsg("y")) // the link's command, not yet run
 	be.fresh.TakenAt = fixtureNow
 	run(t, m, m.startRefresh())
-	if !m.data.TakenAt.Equal(fixtureNow) {
+	if !m.State().TakenAt.Equal(fixtureNow) {
 		t.Fatal("the refresh was not shown")
 	}
 	run(t, m, c)
 	if be.replans != 2 {
 		t.Fatalf("%d re-plans, want the link's and one of the new data", be.replans)
 	}
-	if !m.data.TakenAt.Equal(fixtureNow) {
+	if !m.State().TakenAt.Equal(fixtureNow) {
 		t.Fatal("the link's re-plan of the old data replaced the new data")
 	}
 	if it := planItem(t, m, "nika.23@example.si", "gym"); it.Account != "2023" {
@@ -324,18 +323,25 @@ func TestLinksChangeDuringDataChangeReplansTheNewData(t *testing.T) {
 // Suggestions of data no longer shown are dropped.
 func TestLinksStaleSuggestionsDropped(t *testing.T) {
 	m := openLinks(t, newLinksBackend(t))
-	old := m.links.sugReq
-	m.links.sugReq = old + 10 // asked again since
-	m.Update(suggestMsg{req: old, gen: m.gen, sugs: nil})
+	old := m.requests().suggest
+	run(t, m, m.replan()) // the data planned again: asked again since
+	m.Update(suggestMsg{req: old, gen: m.requests().gen, sugs: nil})
 	if c := chosen(t, m); c.Account != "2023" {
 		t.Fatalf("a stale ranking replaced the suggestions: %+v", c)
 	}
 }
 
 func TestLinksViewKeepsFrameAtAnySize(t *testing.T) {
-	m := openLinks(t, newLinksBackend(t))
-	m.links.imported = &ImportSummary{Path: "/x/p.csv", Format: "CSV", Rows: 3, Targets: []ImportTarget{{Target: "gym", Skipped: 3,
+	be := newLinksBackend(t)
+	be.importSum = ImportSummary{Format: "CSV", Rows: 3, Targets: []ImportTarget{{Target: "gym", Skipped: 3,
 		Skips: []string{"line 2: no e-mail", "line 3: no e-mail", "line 4: no e-mail"}}}}
+	m := openLinks(t, be)
+	press(t, m, "i")
+	setPrompt(t, m, "/x/p.csv")
+	press(t, m, "enter")
+	if imp := m.State().Links.Import; imp == nil || imp.Path != "/x/p.csv" {
+		t.Fatalf("the import's summary is not shown: %+v", imp)
+	}
 	for _, sz := range [][2]int{{40, 10}, {200, 60}, {80, 24}, {20, 5}, {120, 12}} {
 		m.Update(tea_WindowSize(sz[0], sz[1]))
 		press(t, m, "down")
@@ -351,8 +357,8 @@ func TestLinksConfirmationsQueue(t *testing.T) {
 	_, first := m.Update(keyMsg("y")) // Nika → 2023
 	m.Render()                        // the program draws after every message
 	// Špela Kovačič: two members match 2011 equally, so y asks first.
-	if _, c := m.Update(keyMsg("y")); c != nil || m.links.ask == nil {
-		t.Fatalf("y on a suggestion with rivals did not ask (ask %v)", m.links.ask)
+	if _, c := m.Update(keyMsg("y")); c != nil || m.State().Links.Asking == nil {
+		t.Fatalf("y on a suggestion with rivals did not ask (ask %v)", m.State().Links.Asking)
 	}
 	m.Render()
 	_, second := m.Update(keyMsg("y"))
@@ -360,8 +366,8 @@ func TestLinksConfirmationsQueue(t *testing.T) {
 	if second != nil {
 		t.Fatal("a second change started while the first was running")
 	}
-	if len(m.links.queue) != 1 || !m.links.busy || !strings.Contains(ansi.Strip(m.Render()), "saving…") {
-		t.Fatalf("queue %d, busy %v", len(m.links.queue), m.links.busy)
+	if l := m.State().Links; l.Queued != 1 || !l.Storing || !strings.Contains(ansi.Strip(m.Render()), "saving…") {
+		t.Fatalf("queue %d, busy %v", l.Queued, l.Storing)
 	}
 	if slices.Contains(missingKeys(m), "nika.23@example.si@gym") || slices.Contains(missingKeys(m), "spela.11@example.si@gym") {
 		t.Fatalf("confirmed members still listed while saving: %v", missingKeys(m))
@@ -376,12 +382,12 @@ func TestLinksConfirmationsQueue(t *testing.T) {
 		}
 	}
 	// The other Špela lost her only suggestion to her namesake.
-	for _, r := range m.links.missing {
+	for _, r := range m.linkMembers() {
 		if r.email == "spela.35@example.si" && len(r.sugs) != 0 {
 			t.Errorf("spela.35 is still offered %+v", r.sugs)
 		}
 	}
-	if m.links.busy || len(m.links.queue) != 0 {
+	if l := m.State().Links; l.Busy || l.Queued != 0 {
 		t.Fatal("the queue did not drain")
 	}
 }
@@ -396,13 +402,13 @@ func TestIdentityViewOffersWhatTheRowsTargetTakes(t *testing.T) {
 	be := identityFourBackend(t)
 	m := newTestModel(t, be, 160, 48) // wide enough for every hint
 	press(t, m, "L", "down", "down")  // Ana Novak on ntk
-	if r := m.links.current(); r == nil || r.target != "ntk" {
+	if r := m.linkCursor(); r == nil || r.target != "ntk" {
 		t.Fatalf("the cursor is not on the NTK row: %+v", r)
 	}
-	k := &m.c.keys
+	k := m.keyMap()
 	offered := func() map[string]bool {
 		out := map[string]bool{}
-		for _, b := range m.links.ShortHelp() {
+		for _, b := range m.footerKeys() {
 			out[b.Help().Key] = true
 		}
 		return out

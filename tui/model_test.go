@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -16,8 +15,8 @@ import (
 
 func visibleKeys(m *Model) []string {
 	var out []string
-	for _, ri := range m.table.view {
-		out = append(out, m.table.rows[ri].key)
+	for _, r := range m.shownRows() {
+		out = append(out, r.key)
 	}
 	return out
 }
@@ -34,33 +33,34 @@ func TestStartsFromStoredSnapshotThenRefreshReplacesIt(t *testing.T) {
 	if got := ansi.Strip(m.Render()); !strings.Contains(got, "stored snapshot, read 5 min ago") {
 		t.Fatalf("stored start does not say how old it is:\n%s", got)
 	}
-	if m.data.Plan.Source.Members != 15 {
-		t.Fatalf("stored plan has %d members", m.data.Plan.Source.Members)
+	if n := m.State().Plan.Source.Members; n != 15 {
+		t.Fatalf("stored plan has %d members", n)
 	}
 	run(t, m, m.startRefresh())
-	if m.data.Plan.Source.Members != 21 || m.data.Stored {
-		t.Fatalf("refresh did not replace the stored data: %d members, stored %v", m.data.Plan.Source.Members, m.data.Stored)
+	if s := m.State(); s.Plan.Source.Members != 21 || s.Stored {
+		t.Fatalf("refresh did not replace the stored data: %d members, stored %v", s.Plan.Source.Members, s.Stored)
 	}
-	if m.progress["gym"].Err == nil || m.progress["cardskipper"].Done != 21 {
-		t.Fatalf("progress per system not kept: %+v", m.progress)
+	if sides := m.State().Sides; sides["gym"].Err == nil || sides["cardskipper"].Done != 21 {
+		t.Fatalf("progress per system not kept: %+v", sides)
 	}
 }
 
 func TestStaleResultsAreDropped(t *testing.T) {
 	be := &fakeBackend{stored: fixtureData(t, 12)}
 	m := newTestModel(t, be, 80, 24)
-	old := m.refreshReq
-	m.refreshReq = old + 5 // a newer refresh was started
+	m.Update(keyMsg("r")) // a refresh; its commands are not run: its results are told here
+	old := m.requests().refresh
+	m.Update(keyMsg("r")) // a newer refresh was started
 	newer := fixtureData(t, 30)
 	m.Update(refreshDoneMsg{req: old, data: newer})
-	if m.data.Plan.Source.Members != 15 {
+	if m.State().Plan.Source.Members != 15 {
 		t.Fatal("a stale refresh result replaced the data")
 	}
 	// A stored snapshot arriving after a refresh showed data is dropped too.
-	m.Update(refreshDoneMsg{req: m.refreshReq, data: newer})
+	m.Update(refreshDoneMsg{req: m.requests().refresh, data: newer})
 	m.Update(openedMsg{req: 1, data: fixtureData(t, 5), last: true}) // newTestModel's Open
-	if m.data.Plan.Source.Members != 33 {
-		t.Fatalf("stored snapshot overwrote fresher data: %d members", m.data.Plan.Source.Members)
+	if n := m.State().Plan.Source.Members; n != 33 {
+		t.Fatalf("stored snapshot overwrote fresher data: %d members", n)
 	}
 }
 
@@ -80,16 +80,17 @@ func TestFailedTargetShowsErrorAndRestStaysUsable(t *testing.T) {
 
 func TestTabsSearchAndSort(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 40)}, 80, 24)
+	rows := m.allRows()
 	for _, k := range visibleKeys(m) {
-		r := m.table.rows[slices.IndexFunc(m.table.rows, func(r row) bool { return r.key == k })]
+		r := rows[slices.IndexFunc(rows, func(r row) bool { return r.key == k })]
 		if r.kinds&actionBits() == 0 {
 			t.Errorf("needs action shows %s of kind %s", k, r.kind)
 		}
 	}
 	press(t, m, "4") // shorten
-	for _, ri := range m.table.view {
-		if m.table.rows[ri].kinds&kindBit(plan.Shorten) == 0 {
-			t.Errorf("shorten tab shows %s", m.table.rows[ri].key)
+	for _, r := range m.shownRows() {
+		if r.kinds&kindBit(plan.Shorten) == 0 {
+			t.Errorf("shorten tab shows %s", r.key)
 		}
 	}
 	if m.State().Rows != 7 {
@@ -110,7 +111,7 @@ func TestTabsSearchAndSort(t *testing.T) {
 		t.Fatalf("Cyrillic search found %d rows", m.State().Rows)
 	}
 	press(t, m, "esc", "s", "s", "s") // difference: largest first
-	first := (*m.shownRows()[0])
+	first := m.shownRows()[0]
 	if abs(first.diff) != 40 {
 		t.Fatalf("sort by difference puts %s (%+d) first", first.key, first.diff)
 	}
@@ -182,10 +183,9 @@ func TestToggleOnRowWithoutWritesSaysWhy(t *testing.T) {
 
 func TestQuitAsksWhileApplying(t *testing.T) {
 	d := fixtureData(t, 12)
-	m := newTestModel(t, &fakeBackend{stored: d}, 80, 24)
-	ctx, cancel := context.WithCancel(context.Background())
-	m.applying.a = applyState{req: 99, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
-	m.focus(screenApply)
+	be := &fakeBackend{stored: d, fresh: d, applyGate: make(chan struct{})}
+	m := newTestModel(t, be, 80, 24)
+	next, ctx := heldApply(t, m, be)
 	press(t, m, "q")
 	if !m.quitAsked() || m.quitDone() {
 		t.Fatal("q while applying did not ask")
@@ -201,8 +201,7 @@ func TestQuitAsksWhileApplying(t *testing.T) {
 	if m.quitDone() {
 		t.Fatal("quit before the apply stopped")
 	}
-	_, c := m.Update(applyDoneMsg{req: 99})
-	if c == nil || !m.quitDone() {
+	if quit := run(t, m, next); !quit || !m.quitDone() {
 		t.Fatal("did not quit once the apply stopped")
 	}
 }
@@ -213,12 +212,12 @@ func TestExportWritesWhereItSays(t *testing.T) {
 	if m.focusedScreen() != screenExport {
 		t.Fatal("e did not open the export prompt")
 	}
-	def := m.export.input.Value()
+	def := m.State().Export.Path
 	if !strings.HasSuffix(def, "doorsync-report-20251101-1100.csv") {
 		t.Fatalf("default path %q", def)
 	}
 	path := filepath.Join(filepath.Dir(def), "view.md")
-	m.export.input.SetValue(path)
+	setPrompt(t, m, path)
 	press(t, m, "enter")
 	if !strings.Contains(m.State().Status, "report written to "+path) {
 		t.Fatalf("status %q", m.State().Status)
@@ -231,7 +230,7 @@ func TestExportWritesWhereItSays(t *testing.T) {
 		t.Fatalf("report is not of the extend view:\n%s", b)
 	}
 	press(t, m, "e")
-	m.export.input.SetValue(filepath.Join(filepath.Dir(def), "x.pdf"))
+	setPrompt(t, m, filepath.Join(filepath.Dir(def), "x.pdf"))
 	press(t, m, "enter")
 	if !strings.Contains(m.State().Status, "unknown extension") {
 		t.Fatalf("status %q", m.State().Status)
@@ -241,10 +240,11 @@ func TestExportWritesWhereItSays(t *testing.T) {
 // "~/x.md" is x.md in the home directory, not in a folder named "~".
 func TestExportToHome(t *testing.T) {
 	home := t.TempDir()
-	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
-	m.c.opt.Home = func() (string, error) { return home, nil }
+	m := newTestModelWith(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24, func(o *Options) {
+		o.Home = func() (string, error) { return home, nil }
+	})
 	press(t, m, "e")
-	m.export.input.SetValue("~/view.md")
+	setPrompt(t, m, "~/view.md")
 	press(t, m, "enter")
 	want := filepath.Join(home, "view.md")
 	if !strings.Contains(m.State().Status, "report written to "+want) {
@@ -254,7 +254,7 @@ func TestExportToHome(t *testing.T) {
 		t.Fatal(err)
 	}
 	press(t, m, "e")
-	m.export.input.SetValue("~ana/view.md")
+	setPrompt(t, m, "~ana/view.md")
 	press(t, m, "enter")
 	if !strings.Contains(m.State().Status, `~user is not supported`) {
 		t.Fatalf("status %q", m.State().Status)
@@ -273,43 +273,48 @@ func TestResizeKeepsFrame(t *testing.T) {
 func TestSearchTypesJAndK(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
 	press(t, m, "/", "j", "k")
-	if got := m.table.search.Value(); got != "jk" {
+	if got := m.State().Table.Search; got != "jk" {
 		t.Fatalf("search holds %q after typing j and k, want %q", got, "jk")
 	}
-	if !m.table.finding {
+	if !m.State().Table.Finding {
 		t.Fatal("typing j or k ended the search")
 	}
 	press(t, m, "enter")
-	if m.table.finding {
+	if m.State().Table.Finding {
 		t.Fatal("enter must end the search")
 	}
 }
 
 // ctrl+c while applying asks; a second ctrl+c confirms (it could not
-// before: every ctrl+c asked again); y after the apply ended quits at once
-// (issue 12 review).
+// before: every ctrl+c asked again); after the apply ended while the
+// question was shown nothing waits for it: ctrl+c quits at once (issue 12
+// review; the question itself goes with the apply, issue 13 §2).
 func TestSecondCtrlCConfirmsQuitWhileApplying(t *testing.T) {
-	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
-	ctx, cancel := context.WithCancel(context.Background())
-	m.applying.a = applyState{req: 99, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
-	m.focus(screenApply)
+	d := fixtureData(t, 12)
+	be := &fakeBackend{stored: d, fresh: d, applyGate: make(chan struct{})}
+	m := newTestModel(t, be, 80, 24)
+	_, ctx := heldApply(t, m, be)
 	press(t, m, "ctrl+c")
 	if !m.quitAsked() || ctx.Err() != nil {
 		t.Fatal("the first ctrl+c did not ask")
 	}
 	press(t, m, "ctrl+c")
-	if ctx.Err() == nil || !m.applying.a.quitAfter {
+	if ctx.Err() == nil || !m.State().Apply.QuitAfter {
 		t.Fatal("the second ctrl+c did not stop the apply to quit")
 	}
 
-	m2 := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
-	_, cancel2 := context.WithCancel(context.Background())
-	m2.applying.a = applyState{req: 7, running: true, end: cancel2, targets: map[string]ApplyProgress{}, status: map[string]string{}}
+	be2 := &fakeBackend{stored: d, fresh: d, applyGate: make(chan struct{})}
+	m2 := newTestModel(t, be2, 80, 24)
+	next2, _ := heldApply(t, m2, be2)
 	press(t, m2, "q")
-	m2.applying.a.running = false // the apply ended while the question was shown
-	press(t, m2, "y")
+	close(be2.applyGate)
+	run(t, m2, next2) // the apply ended while the question was shown
+	if m2.quitAsked() || m2.State().Applying {
+		t.Fatalf("after the apply: asking %v, applying %v", m2.quitAsked(), m2.State().Applying)
+	}
+	press(t, m2, "ctrl+c")
 	if !m2.quitDone() {
-		t.Fatal("y after the apply ended did not quit")
+		t.Fatal("ctrl+c after the apply ended did not quit")
 	}
 }
 
@@ -317,16 +322,16 @@ func TestSecondCtrlCConfirmsQuitWhileApplying(t *testing.T) {
 // it is shown, the question goes and the status line says so (issue 13
 // §2: it outlived the apply).
 func TestQuitQuestionEndsWithTheApply(t *testing.T) {
-	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
-	_, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	m.applying.a = applyState{req: 7, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
-	m.focus(screenApply)
+	d := fixtureData(t, 12)
+	be := &fakeBackend{stored: d, fresh: d, applyGate: make(chan struct{})}
+	m := newTestModel(t, be, 80, 24)
+	next, _ := heldApply(t, m, be)
 	press(t, m, "q")
 	if !strings.Contains(ansi.Strip(m.Render()), "Quit") {
 		t.Fatalf("q while applying did not ask:\n%s", ansi.Strip(m.Render()))
 	}
-	m.Update(applyDoneMsg{req: 7, res: ApplyResult{Summary: "3 applied, 0 failed, 0 stale, 0 held"}})
+	close(be.applyGate)
+	run(t, m, next) // the apply ends while the question is shown
 	frame := ansi.Strip(m.Render())
 	if m.quitAsked() || m.quitDone() || strings.Contains(frame, "stop after the requests in flight?") {
 		t.Fatalf("the question outlived the apply (asking %v, quitting %v):\n%s", m.quitAsked(), m.quitDone(), frame)
@@ -367,11 +372,9 @@ func TestApplyClearsTheOldStatus(t *testing.T) {
 // as alt+esc: they stop the apply as one Esc does (review of issue 13 §1:
 // the apply ran to the end).
 func TestDoubleEscStopsTheApply(t *testing.T) {
-	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	m.applying.a = applyState{req: 99, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
-	m.focus(screenApply)
+	be := &fakeBackend{stored: fixtureData(t, 12), applyGate: make(chan struct{})}
+	m := newTestModel(t, be, 80, 24)
+	_, ctx := heldApply(t, m, be)
 	m.Update(keyMsg("alt+esc"))
 	if ctx.Err() == nil {
 		t.Fatal("alt+esc (two Esc read as one) did not stop the apply")
@@ -381,13 +384,12 @@ func TestDoubleEscStopsTheApply(t *testing.T) {
 // What became of a whole-list target's list reaches the apply's log
 // (issue 13 §13: NTK's notes reached no console line).
 func TestApplyShowsAListNote(t *testing.T) {
-	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
-	_, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	m.applying.a = applyState{req: 5, running: true, end: cancel, targets: map[string]ApplyProgress{}, status: map[string]string{}}
-	m.focus(screenApply)
-	m.Update(applyProgressMsg{req: 5, p: ApplyProgress{Target: "ntk", Total: 3}})
-	m.Update(applyProgressMsg{req: 5, p: ApplyProgress{Target: "ntk", Note: "NTK accepted the access list as list-7.csv (3 lines)"}})
+	be := &fakeBackend{stored: fixtureData(t, 12), applyGate: make(chan struct{})}
+	m := newTestModel(t, be, 80, 24)
+	heldApply(t, m, be) // the backend says nothing: the test tells the progress
+	req := m.requests().apply
+	m.Update(applyProgressMsg{req: req, p: ApplyProgress{Target: "ntk", Total: 3}})
+	m.Update(applyProgressMsg{req: req, p: ApplyProgress{Target: "ntk", Note: "NTK accepted the access list as list-7.csv (3 lines)"}})
 	frame := ansi.Strip(m.Render())
 	if !strings.Contains(frame, "ntk          [····················] 0/3") || !strings.Contains(frame, "ntk: NTK accepted the access list") {
 		t.Errorf("the NTK line or its note is missing:\n%s", frame)

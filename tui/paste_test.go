@@ -14,11 +14,11 @@ import (
 func TestPastedPathsReachThePrompts(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
 	press(t, m, "e")
-	m.export.input.SetValue("")
+	setPrompt(t, m, "")
 	dir := t.TempDir()
 	path := filepath.Join(dir, "pasted.csv")
 	run(t, m, func() tea.Msg { return tea.PasteMsg{Content: path} })
-	if got := m.export.input.Value(); got != path {
+	if got := m.State().Export.Path; got != path {
 		t.Fatalf("export prompt holds %q after the paste, want %q", got, path)
 	}
 	press(t, m, "enter")
@@ -28,8 +28,8 @@ func TestPastedPathsReachThePrompts(t *testing.T) {
 
 	be := newLinksBackend(t)
 	lm := openLinks(t, be)
-	press(t, lm, "i", "backspace")
-	lm.links.input.SetValue("")
+	press(t, lm, "i")
+	setPrompt(t, lm, "")
 	run(t, lm, func() tea.Msg { return tea.PasteMsg{Content: "/srv/exports/persons.csv"} })
 	press(t, lm, "enter")
 	if !slices.Equal(be.imports, []string{"/srv/exports/persons.csv"}) {

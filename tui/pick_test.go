@@ -8,19 +8,23 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// cursorOn puts the table's cursor on the row of the e-mail (tab all) and
-// draws it.
+// cursorOn moves the table's cursor to the row of the e-mail (tab all).
 func cursorOn(t *testing.T, m *Model, email string) {
 	t.Helper()
 	press(t, m, "0")
-	for i, ri := range m.table.view {
-		if string(m.table.rows[ri].email) == email {
-			m.table.cursor = i
-			m.Render()
-			return
-		}
+	if !cursorTo(t, m, func(r *row) bool { return string(r.email) == email }) {
+		t.Fatalf("no row of %s", email)
 	}
-	t.Fatalf("no row of %s", email)
+}
+
+// pickedMember is the member and target under the picker's cursor (step
+// member) or chosen (after): zero when none.
+func pickedMember(m *Model) PickMember {
+	p := m.State().Pick
+	if p.Chosen < 0 || p.Chosen >= len(p.Members) {
+		return PickMember{}
+	}
+	return p.Members[p.Chosen]
 }
 
 // A family's shared e-mail finds the mother's account for the son too: the
@@ -31,23 +35,20 @@ func TestPickListsTheMembersOwnNameFirst(t *testing.T) {
 	m := newTestModel(t, be, 80, 24)
 	cursorOn(t, m, "kralj@example.si")
 	press(t, m, "p")
-	if m.focusedScreen() != screenPick || m.pick.step != stepMember {
-		t.Fatalf("p: screen %v, step %v (%q)", m.focusedScreen(), m.pick.step, m.State().Status)
+	if m.focusedScreen() != screenPick || m.State().Pick.Step != "member" {
+		t.Fatalf("p: screen %v, step %v (%q)", m.focusedScreen(), m.State().Pick.Step, m.State().Status)
 	}
-	for m.pick.cands[m.pick.ci].name != "Sin Kralj" || m.pick.cands[m.pick.ci].target != "gym" {
-		if m.pick.ci == len(m.pick.cands)-1 {
-			t.Fatalf("no Sin Kralj on the gym among %+v", m.pick.cands)
+	for pickedMember(m).Name != "Sin Kralj" || pickedMember(m).Target != "gym" {
+		if m.State().Pick.Chosen == len(m.State().Pick.Members)-1 {
+			t.Fatalf("no Sin Kralj on the gym among %+v", m.State().Pick.Members)
 		}
 		press(t, m, "down")
 	}
 	press(t, m, "enter")
-	if m.pick.step != stepAccount {
-		t.Fatalf("step %v", m.pick.step)
+	if m.State().Pick.Step != "account" {
+		t.Fatalf("step %v", m.State().Pick.Step)
 	}
-	var ids []string
-	for _, i := range m.pick.view[:2] {
-		ids = append(ids, m.pick.accs[i].id)
-	}
+	ids := m.State().Pick.Accounts[:2]
 	if ids[0] != "2042" || ids[1] != "2041" {
 		t.Fatalf("the list starts with %v, want the son's own 2042, then 2041 the e-mail finds", ids)
 	}
@@ -57,8 +58,8 @@ func TestPickListsTheMembersOwnNameFirst(t *testing.T) {
 		t.Errorf("the empty search does not show its hint:\n%s", out)
 	}
 	press(t, m, "down", "enter")
-	if m.pick.chosen.id != "2041" {
-		t.Fatalf("chose %+v", m.pick.chosen)
+	if m.State().Pick.Confirm != "2041" {
+		t.Fatalf("chose %+v", m.State().Pick.Confirm)
 	}
 	out = ansi.Strip(m.Render())
 	checkFrame(t, out, 80, 24)
@@ -73,8 +74,8 @@ func TestPickListsTheMembersOwnNameFirst(t *testing.T) {
 	// and the account as the CLI does.
 	press(t, m, "n", "up", "enter")
 	out = ansi.Strip(m.Render())
-	if m.pick.chosen.id != "2042" || strings.Contains(out, "not the same") || strings.Contains(out, "records both names") {
-		t.Fatalf("the son's own account: chosen %+v\n%s", m.pick.chosen, out)
+	if m.State().Pick.Confirm != "2042" || strings.Contains(out, "not the same") || strings.Contains(out, "records both names") {
+		t.Fatalf("the son's own account: chosen %+v\n%s", m.State().Pick.Confirm, out)
 	}
 	press(t, m, "y")
 	if len(be.links) != 1 || be.links[0].Account != "2042" || be.links[0].MemberID != "990011" {
@@ -93,8 +94,8 @@ func TestPickAsksForTheTargetAndSkipsNTK(t *testing.T) {
 	m := newTestModel(t, withoutAccount(t, []string{"entrance", "gym", "ntk"}, "gym", "ntk"), 80, 24)
 	cursorOn(t, m, email)
 	press(t, m, "p")
-	if m.focusedScreen() != screenPick || m.pick.step != stepAccount || len(m.pick.cands) != 1 || m.pick.cands[0].target != "gym" {
-		t.Fatalf("p: screen %v, step %v, candidates %+v", m.focusedScreen(), m.pick.step, m.pick.cands)
+	if m.focusedScreen() != screenPick || m.State().Pick.Step != "account" || len(m.State().Pick.Members) != 1 || m.State().Pick.Members[0].Target != "gym" {
+		t.Fatalf("p: screen %v, step %v, candidates %+v", m.focusedScreen(), m.State().Pick.Step, m.State().Pick.Members)
 	}
 	// Missing on NTK only: nothing to pick from, said so.
 	m = newTestModel(t, withoutAccount(t, []string{"entrance", "ntk"}, "ntk"), 80, 24)
@@ -107,8 +108,8 @@ func TestPickAsksForTheTargetAndSkipsNTK(t *testing.T) {
 	m = newTestModel(t, withoutAccount(t, []string{"entrance", "gym", "neyross", "ntk"}, "gym", "neyross", "ntk"), 80, 24)
 	cursorOn(t, m, email)
 	press(t, m, "p")
-	if m.focusedScreen() != screenPick || m.pick.step != stepMember || len(m.pick.cands) != 2 {
-		t.Fatalf("p on two targets: screen %v, step %v, candidates %+v", m.focusedScreen(), m.pick.step, m.pick.cands)
+	if m.focusedScreen() != screenPick || m.State().Pick.Step != "member" || len(m.State().Pick.Members) != 2 {
+		t.Fatalf("p on two targets: screen %v, step %v, candidates %+v", m.focusedScreen(), m.State().Pick.Step, m.State().Pick.Members)
 	}
 	out := ansi.Strip(m.Render())
 	checkFrame(t, out, 80, 24)
@@ -116,8 +117,8 @@ func TestPickAsksForTheTargetAndSkipsNTK(t *testing.T) {
 		t.Errorf("the question:\n%s", out)
 	}
 	press(t, m, "down", "enter")
-	if c := m.pick.cands[m.pick.ci]; m.pick.step != stepAccount || c.target != "neyross" {
-		t.Fatalf("enter: step %v on %+v", m.pick.step, c)
+	if c := pickedMember(m); m.State().Pick.Step != "account" || c.Target != "neyross" {
+		t.Fatalf("enter: step %v on %+v", m.State().Pick.Step, c)
 	}
 }
 
@@ -136,12 +137,7 @@ func TestDetailHistoryFollowsTheMembers(t *testing.T) {
 		t.Fatalf("asked for %+v", q)
 	}
 	press(t, m, "esc")
-	for i, ri := range m.table.view {
-		if m.table.rows[ri].key == "member:990001" {
-			m.table.cursor = i
-		}
-	}
-	m.Render()
+	cursorTo(t, m, func(r *row) bool { return r.key == "member:990001" })
 	press(t, m, "enter")
 	if q := be.historyAsked[len(be.historyAsked)-1]; q.Email != "" || !slices.Equal(q.Members, []string{"990001"}) {
 		t.Fatalf("the member without an e-mail: asked for %+v", q)

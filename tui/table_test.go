@@ -27,7 +27,7 @@ func fourTargets(t testing.TB, n int) *fakeBackend {
 // screen at the bottom of the table (the extra line is not drawn over it).
 func TestCompactLayoutKeepsSelectionAndSort(t *testing.T) {
 	m := newTestModel(t, fourTargets(t, 40), 80, 24)
-	if c := m.table.layout(); c.perTarget {
+	if !m.State().Table.Compact {
 		t.Fatal("four targets at 80 columns are not in the compact layout")
 	}
 	press(t, m, "space", "space", "s")
@@ -52,7 +52,7 @@ func TestCompactLayoutKeepsSelectionAndSort(t *testing.T) {
 	}
 	// the same data at 160 columns: a column per target, one line under.
 	m.Update(tea_WindowSize(160, 48))
-	if c := m.table.layout(); !c.perTarget {
+	if m.State().Table.Compact {
 		t.Fatal("four targets at 160 columns are compact")
 	}
 	out = ansi.Strip(m.Render())
@@ -86,13 +86,13 @@ func TestEmptyListsKeysAreHarmless(t *testing.T) {
 		// the identity view of five members, each with both accounts
 		m = newTestModel(t, &fakeBackend{stored: fixtureData(t, 5)}, sz[0], sz[1])
 		press(t, m, "L")
-		if m.focusedScreen() != screenLinks || len(m.links.missing) != 0 {
-			t.Fatalf("identity view: screen %v, %d members without an account", m.focusedScreen(), len(m.links.missing))
+		if m.focusedScreen() != screenLinks || m.State().Links.Missing != 0 {
+			t.Fatalf("identity view: screen %v, %d members without an account", m.focusedScreen(), m.State().Links.Missing)
 		}
 		for _, k := range append([]string{"y", "x", "u", "l"}, keys[:len(keys)-1]...) {
 			press(t, m, k)
-			if m.links.cursor != 0 || m.links.chosen() != nil {
-				t.Fatalf("%s in an empty identity view: cursor %d", k, m.links.cursor)
+			if l := m.State().Links; l.Cursor != 0 || l.Chosen != nil {
+				t.Fatalf("%s in an empty identity view: cursor %d", k, l.Cursor)
 			}
 			checkFrame(t, ansi.Strip(m.Render()), sz[0], sz[1])
 		}
@@ -202,39 +202,44 @@ func TestUnlinkedAccountsNameTheirTarget(t *testing.T) {
 // rows (the marks) and items (issue 13 §9).
 func TestTabsMarksAndCountsUseRows(t *testing.T) {
 	m := newTestModel(t, mixedBackend(t), 160, 48)
-	tb := &m.table
-	for i, tab := range tb.tabs {
-		tb.setTab(i)
-		out := ansi.Strip(m.Render())
-		if want := fmt.Sprintf("row %d/%d ·", min(1, tb.counts[i]), tb.counts[i]); !strings.Contains(out, want) {
-			t.Errorf("tab %s (%d rows): no %q", tab.label, tb.counts[i], want)
+	items := m.State().Plan.Items
+	for i, tab := range tabs() {
+		if i > 0 {
+			press(t, m, "tab")
 		}
-		for _, ri := range tb.view {
-			r := &tb.rows[ri]
+		if got := m.State().Table.Tab; got != tab.label {
+			t.Fatalf("tab %d is %q, want %q", i, got, tab.label)
+		}
+		out := ansi.Strip(m.Render())
+		shown, n := m.shownRows(), m.State().Table.Counts[i]
+		if want := fmt.Sprintf("row %d/%d ·", min(1, n), n); !strings.Contains(out, want) {
+			t.Errorf("tab %s (%d rows): no %q", tab.label, n, want)
+		}
+		for _, r := range shown {
 			if tab.kind != "" && r.kinds&kindBit(tab.kind) == 0 {
-				t.Errorf("tab %s holds %s with no %s item", tab.label, rowLabel(r), tab.kind)
+				t.Errorf("tab %s holds %s with no %s item", tab.label, rowLabel(&r), tab.kind)
 			}
 			for _, ix := range r.items {
-				if tab.kind == plan.InSync && tb.item(ix).Kind != plan.InSync {
-					t.Errorf("the in-sync tab holds %s with a %s item", rowLabel(r), tb.item(ix).Kind)
+				if tab.kind == plan.InSync && items[ix].Kind != plan.InSync {
+					t.Errorf("the in-sync tab holds %s with a %s item", rowLabel(&r), items[ix].Kind)
 				}
 			}
 		}
 		if tab.kind == "" {
 			continue
 		}
-		for _, l := range strings.Split(out, "\n")[4 : 4+min(len(tb.view), 40)] {
+		for _, l := range strings.Split(out, "\n")[4 : 4+min(len(shown), 40)] {
 			if got := []rune(l)[3]; string(got) != kindLetter(tab.kind) {
 				t.Errorf("tab %s shows a row marked %c: %q", tab.label, got, l)
 			}
 		}
 	}
-	tb.setTab(0)
+	press(t, m, "1") // needs action
 	// rows of one item and of four
 	press(t, m, "space", "space", "down", "space") // the third row has nothing to select
 	out := ansi.Strip(m.Render())
 	marks := strings.Count(out, "●") + strings.Count(out, "◐")
-	want := fmt.Sprintf("%d rows selected (%d items)", marks, tb.selectedCount())
+	want := fmt.Sprintf("%d rows selected (%d items)", marks, m.State().Selected)
 	if marks != 3 || !strings.Contains(out, want) {
 		t.Errorf("%d marks; want %q under the table:\n%s", marks, want, out)
 	}
