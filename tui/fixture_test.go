@@ -566,7 +566,7 @@ func heldApply(t testing.TB, m *Model, be *fakeBackend) (next tea.Cmd, ctx conte
 	}
 	_, next = m.Update(keyMsg("y"))
 	m.Render()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) { // wall clock: a polling deadline for the apply's goroutine
 		be.mu.Lock()
 		n := len(be.applyCtxs)
 		if n > 0 {
@@ -576,7 +576,7 @@ func heldApply(t testing.TB, m *Model, be *fakeBackend) (next tea.Cmd, ctx conte
 		if ctx != nil {
 			break
 		}
-		if time.Now().After(deadline) {
+		if time.Now().After(deadline) { // wall clock: as above
 			t.Fatal("heldApply: the backend was never asked to apply")
 		}
 	}

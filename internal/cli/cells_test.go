@@ -14,7 +14,7 @@ func TestLastCellIsBounded(t *testing.T) {
 	if n := utf8.RuneCountInString(got); n != maxLastCell || !strings.HasSuffix(got, "…") || !strings.HasPrefix(got, "name differs: Dolgoime") {
 		t.Errorf("lastCell of %d characters = %d characters %.40q…", len(long), n, got)
 	}
-	if got := lastCell("short\treason\x1b]8;;x\x07"); got != "short reason]8;;x" {
+	if got := lastCell("short\treason\x1b]8;;x\x07"); got != "short reason" {
 		t.Errorf("lastCell = %q", got)
 	}
 	if got := cell(""); got != "-" {

@@ -471,7 +471,8 @@ func BenchmarkLastPlan75k(b *testing.B) {
 // account, the reason) is read back clean.
 func TestLastPlanRawNamesAreReadClean(t *testing.T) {
 	p := bigPlan(t, 10)
-	const raw, clean = "\x1b[2J\u009bAna\u202E", "[2JAna"
+	// ESC [ 2 J and the C1 CSI "A" (cursor up) go whole.
+	const raw, clean = "\x1b[2J\u009bAna\u202E", "na"
 	p.Items[0].Name, p.Items[0].AccountName, p.Items[0].Reason = raw, raw+"X", "name differs: "+raw
 	blob, err := encodeLastPlan(p)
 	if err != nil {

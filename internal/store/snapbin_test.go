@@ -327,7 +327,7 @@ func TestBinaryRoundTripOfRepeats(t *testing.T) {
 func TestRawNamesOfEarlierVersionsAreReadClean(t *testing.T) {
 	ms, as := bigClub(t)
 	ms, as = ms[:3], as[:3]
-	const raw, clean = "\x1b]8;;https://evil.example/\x1b\\Ana\u009b\u202E", "]8;;https://evil.example/\\Ana"
+	const raw, clean = "\x1b]8;;https://evil.example/\x1b\\Ana\u009b\u202E", "Ana"
 	ms[1].FirstName, ms[2].LastName, as[1].Name = raw, raw, raw
 	bm, err := encodeMembers(ms)
 	if err != nil {

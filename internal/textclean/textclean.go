@@ -21,6 +21,7 @@ package textclean
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -39,7 +40,23 @@ func clean(s string, lines bool) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range s {
+	marks := 0 // combining marks in a row
+	for i := 0; i < len(s); {
+		if n := escapeLen(s[i:]); n > 0 {
+			// A whole escape sequence goes, not only its ESC: its body
+			// ("]8;;https://…", "[2J") is not the name either.
+			i += n
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if isMark(r) {
+			if marks++; marks > maxMarks {
+				continue
+			}
+		} else {
+			marks = 0
+		}
 		switch {
 		case isBreak(r) && lines:
 			b.WriteRune(r)
@@ -54,11 +71,92 @@ func clean(s string, lines bool) string {
 	return b.String()
 }
 
+// maxMarks is how many combining marks in a row a character keeps: two
+// serve every language doorsync meets (Vietnamese stacks two); more pile
+// up over the lines above and below ("Zalgo" text).
+const maxMarks = 2
+
+// isMark reports a combining mark (general category Mn, Me).
+func isMark(r rune) bool {
+	return r >= 0x300 && (unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r))
+}
+
+// escapeLen is the length of the terminal escape sequence s starts with
+// — CSI (ESC [ or its C1 form), OSC, DCS, SOS, PM and APC strings up to
+// their terminator, or ESC and one character — or 0 when s does not start
+// one, or a string one is not terminated (then only its introducer goes,
+// and the text after it stays to be read).
+func escapeLen(s string) int {
+	if s == "" {
+		return 0
+	}
+	body, csi, str := 0, false, false
+	switch {
+	case s[0] == 0x1b && len(s) > 1:
+		switch s[1] {
+		case '[':
+			body, csi = 2, true
+		case ']', 'P', 'X', '^', '_':
+			body, str = 2, true
+		default:
+			if s[1] >= 0x20 && s[1] < 0x7f {
+				return 2 // ESC c, ESC 7, ESC ( B…: a two-character sequence
+			}
+			return 0
+		}
+	case strings.HasPrefix(s, "\u009b"):
+		body, csi = 2, true
+	case strings.HasPrefix(s, "\u009d"), strings.HasPrefix(s, "\u0090"), strings.HasPrefix(s, "\u0098"),
+		strings.HasPrefix(s, "\u009e"), strings.HasPrefix(s, "\u009f"):
+		body, str = 2, true
+	default:
+		return 0
+	}
+	for i := body; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case csi && c >= 0x40 && c <= 0x7e:
+			return i + 1 // the final byte
+		case csi && (c < 0x20 || c > 0x3f):
+			return 0 // not a CSI after all: the introducer alone goes
+		case str && c == 0x07:
+			return i + 1 // BEL ends an OSC
+		case str && c == 0x1b && i+1 < len(s) && s[i+1] == '\\':
+			return i + 2 // ST
+		case str && strings.HasPrefix(s[i:], "\u009c"):
+			return i + 2 // C1 ST
+		}
+	}
+	return 0
+}
+
 // Has reports whether s holds a character Clean removes or replaces.
 func Has(s string) bool { return has(s, false) }
 
 func has(s string, lines bool) bool {
-	return strings.IndexFunc(s, func(r rune) bool { return unwanted(r) && !(lines && isBreak(r)) }) >= 0 || !utf8.ValidString(s)
+	marks := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f {
+			i, marks = i+1, 0
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return true
+		case unwanted(r) && !(lines && isBreak(r)):
+			return true
+		case isMark(r):
+			if marks++; marks > maxMarks {
+				return true
+			}
+		default:
+			marks = 0
+		}
+	}
+	return false
 }
 
 func isBreak(r rune) bool { return r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' }

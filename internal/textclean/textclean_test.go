@@ -11,14 +11,14 @@ func TestClean(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
 		{"Žiga Čeh", "Žiga Čeh"},
 		{"Жига Чех", "Жига Чех"},
-		{"Ana\x1b[31mNovak", "Ana[31mNovak"},
-		{"\x1b]8;;https://evil.example/\x1b\\Ana\x1b]8;;\x1b\\", "]8;;https://evil.example/\\Ana]8;;\\"},
-		{"\x1b]52;c;ZWNobyBoaQ==\x07Ana", "]52;c;ZWNobyBoaQ==Ana"}, // OSC 52: clipboard write
-		{"Ana\u009b31mNovak", "Ana31mNovak"},                       // C1 CSI
-		{"Ana\u0085Novak", "AnaNovak"},                             // C1 NEL
-		{"\u202Ekavon anA", "kavon anA"},                           // right-to-left override
-		{"Ana\u2066Novak\u2069", "AnaNovak"},                       // isolates
-		{"A\u200bna\u200d\ufeff", "Ana"},                           // zero-width
+		{"Ana\x1b[31mNovak", "AnaNovak"},
+		{"\x1b]8;;https://evil.example/\x1b\\Ana\x1b]8;;\x1b\\", "Ana"}, // OSC 8: a hyperlink, whole
+		{"\x1b]52;c;ZWNobyBoaQ==\x07Ana", "Ana"},                        // OSC 52: clipboard write
+		{"Ana\u009b31mNovak", "AnaNovak"},                               // C1 CSI
+		{"Ana\u0085Novak", "AnaNovak"},                                  // C1 NEL
+		{"\u202Ekavon anA", "kavon anA"},                                // right-to-left override
+		{"Ana\u2066Novak\u2069", "AnaNovak"},                            // isolates
+		{"A\u200bna\u200d\ufeff", "Ana"},                                // zero-width
 		{"Ana\tNovak\r\nKos", "Ana Novak  Kos"},
 		{"bell\x07", "bell"},
 		{"del\x7f", "del"},
@@ -44,7 +44,7 @@ func TestClean(t *testing.T) {
 }
 
 func TestTextKeepsLines(t *testing.T) {
-	if got := Text("he said \"stop\",\n\tthen\x1b[2J left\u202E\r\n"); got != "he said \"stop\",\n\tthen[2J left\r\n" {
+	if got := Text("he said \"stop\",\n\tthen\x1b[2J left\u202E\r\n"); got != "he said \"stop\",\n\tthen left\r\n" {
 		t.Errorf("Text = %q", got)
 	}
 }
@@ -135,6 +135,32 @@ func TestMark(t *testing.T) {
 		}
 		if Has(Mark(tt.in)) {
 			t.Errorf("Mark(%q) still has what Clean removes", tt.in)
+		}
+	}
+}
+
+// A whole escape sequence goes, not only its ESC: the review of issue 13
+// found "]8;;https://evil.example/\\EVIL]8;;\\[2J" left in a name. A
+// string sequence that is never ended loses only its introducer, so the
+// text after it is still read; combining marks stack at most two high.
+func TestCleanRemovesWholeSequences(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"Ana \x1b]8;;https://evil.example/\x1b\\EVIL\x1b]8;;\x1b\\\x1b[2J Kos", "Ana EVIL Kos"},
+		{"Ana\x1b]0;title\x07 Kos", "Ana Kos"},
+		{"Ana\x1b[31;1mKos\x1b[0m", "AnaKos"},
+		{"Ana\u009b2JKos", "AnaKos"},
+		{"Ana\u009d52;c;ZWNobw==\u009c Kos", "Ana Kos"},
+		{"Ana\x1bcKos", "AnaKos"},
+		{"Ana\x1b]never ended Kos", "Ana]never ended Kos"},
+		{"Ana\x1b", "Ana"},
+		{"Z\u0301\u0301\u0301\u0301algo", "Z\u0301\u0301algo"},
+		{"Nguye\u0302\u0303n", "Nguye\u0302\u0303n"},
+	} {
+		if got := Clean(tt.in); got != tt.want {
+			t.Errorf("Clean(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if Has(tt.in) != (tt.in != tt.want) {
+			t.Errorf("Has(%q) = %v", tt.in, Has(tt.in))
 		}
 	}
 }

@@ -251,7 +251,7 @@ func TestOrganisationInfoIsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o := orgs[0]; o.Name != "Fit31mnes" || o.Roles[0].Name != "Mesečna" || o.Roles[0].Description != "x" {
+	if o := orgs[0]; o.Name != "Fitnes" || o.Roles[0].Name != "Mesečna" || o.Roles[0].Description != "x" {
 		t.Errorf("names not cleaned: %+v", o)
 	}
 }
