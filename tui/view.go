@@ -166,7 +166,11 @@ func (m *Model) statusLines() []string {
 		// admin who comes once a week starts there): its words give way
 		// first, then the run's mode.
 		short := changesLine(m.data, m.c, false)
-		for _, try := range []string{line + " · c shows them", line + " · c", short + " · c"} {
+		tries := []string{line + " · c shows them", line + " · c", short + " · c"}
+		if len(m.data.Changes.Items) == 0 {
+			tries = nil // "nothing new · c shows them" showed nothing
+		}
+		for _, try := range tries {
 			if m.width <= 0 || ansi.StringWidth(try) <= m.width {
 				line = try
 				break

@@ -508,9 +508,9 @@ func (w *whyContext) target(m member.Member, src backend.WhySource, t *whyTarget
 		wt.State = backend.WhyReachable
 	}
 	if wt.StateDetail != "" {
-		ev("target: %s — %s", wt.State, wt.StateDetail)
+		ev("target: %s — %s", stateWords(wt.State), wt.StateDetail)
 	} else {
-		ev("target: %s", wt.State)
+		ev("target: %s", stateWords(wt.State))
 	}
 
 	if it != nil {
@@ -530,11 +530,16 @@ func (w *whyContext) target(m member.Member, src backend.WhySource, t *whyTarget
 		}
 	}
 	if it != nil {
-		auto := "no"
-		if wt.Auto {
-			auto = "yes"
+		line := fmt.Sprintf("plan now: %s — %s", kindWords(it.Kind), it.Reason)
+		switch {
+		// Only a write is applied or held: "applied unattended: no" of an
+		// item in sync said nothing.
+		case it.Kind.Writes() && wt.Auto:
+			line += "; --auto applies it"
+		case it.Kind.Writes():
+			line += "; --auto holds it for approval"
 		}
-		ev("plan now: %s — %s; applied unattended: %s", it.Kind, it.Reason, auto)
+		ev("%s", line)
 	}
 	if p := wt.Pending; p != nil {
 		if p.Status == string(store.StatusHeld) {
@@ -884,3 +889,16 @@ func countOf(n *int, what string) string {
 	}
 	return fmt.Sprintf("%d %ss", *n, what)
 }
+
+// stateWords is a target's state in the admin's words (the JSON keeps the
+// value: "not_read").
+func stateWords(st backend.WhyState) string {
+	if st == backend.WhyNotRead {
+		return "not read"
+	}
+	return string(st)
+}
+
+// kindWords is a plan kind in the admin's words ("in_sync" is the plan's
+// value; "in sync" what a reader expects).
+func kindWords(k plan.Kind) string { return strings.ReplaceAll(string(k), "_", " ") }

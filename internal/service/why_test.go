@@ -144,6 +144,13 @@ func TestWhyNoFaceEnrolled(t *testing.T) {
 	if !slices.Contains(wt.Evidence, "enrolled: 0 faces, 1 card") {
 		t.Errorf("evidence says nothing of the enrolment:\n%s", strings.Join(wt.Evidence, "\n"))
 	}
+	// In the admin's words: no "in_sync", no "applied unattended: no" of
+	// an item that writes nothing (review of issue 13).
+	for _, e := range wt.Evidence {
+		if strings.Contains(e, "in_sync") || strings.Contains(e, "not_read") || strings.Contains(e, "unattended") {
+			t.Errorf("evidence %q speaks the code's words", e)
+		}
+	}
 }
 
 // A renewal held for approval, and the terminal's period ran out meanwhile:
