@@ -135,7 +135,8 @@ func changesLine(d *Data, c *common, withMode bool) string {
 	}
 	if len(ch.Items) == 0 {
 		if ch.NewUntold {
-			return since + ": nothing failed again; what is new is told after an --auto or watch run"
+			// What is new is not known: the view says why.
+			return since + ": nothing failed again"
 		}
 		return since + ": nothing new"
 	}
@@ -152,9 +153,6 @@ func changesLine(d *Data, c *common, withMode bool) string {
 		default:
 			parts = append(parts, fmt.Sprintf(p.what, n))
 		}
-	}
-	if ch.NewUntold {
-		parts = append(parts, "new: after an --auto or watch run")
 	}
 	return since + ": " + strings.Join(parts, ", ")
 }
@@ -176,6 +174,12 @@ func (v *changesScreen) View() string {
 	}
 	for _, l := range v.headLines() {
 		out = append(out, s.Dim.Render(l))
+	}
+	if v.data.Changes.NewUntold {
+		// The runs compared with recorded only what operators approved.
+		for _, l := range wrapHang("What is new is told once an unattended run (--auto, watch) has recorded the whole plan: an apply records only what was approved.", max(20, w), "", "  ") {
+			out = append(out, s.Dim.Render(l))
+		}
 	}
 	if len(v.items) == 0 {
 		return clipLines(append(out, "Nothing new since that run.", s.Dim.Render("esc goes back to the table.")), w)
