@@ -202,7 +202,7 @@ func (d *detailScreen) itemLines(b *detailText, it *plan.Item, whose string) {
 	}
 	if it.Account != "" {
 		acc, ok := d.account(it.Target, it.Account)
-		b.add("  account %s  name on terminal %q", it.Account, it.AccountName)
+		b.add("  account %s  name on terminal \"%s\"", it.Account, it.AccountName) // as written there: %q doubled its backslashes
 		if ok {
 			b.add("  begin %s  end %s", timeText(acc.Begin, zone), accEnd(acc, zone))
 		}
