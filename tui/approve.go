@@ -18,7 +18,8 @@ import (
 // counts per kind and per target of what is written, the identity changes
 // approved with it — each named with its text and what approving it does,
 // those accepted with nothing written counted apart — the items --auto
-// would hold, the first items. Every line is wrapped to the dialog's
+// would hold, then every write: revocations and shortenings first, then
+// the writes --auto would hold, then the rest. Every line is wrapped to the dialog's
 // width, which never exceeds the screen. When it is taller than the
 // screen its middle scrolls (↓/j, pgdn, space, G; ↑/k, pgup, g), an
 // identity change's header staying on top while its text is shown, and y
@@ -68,7 +69,10 @@ type approval struct {
 	held        int // items --auto would hold (policy or guard)
 	autoHeld    int // items an unattended run did hold
 	lastHeld    time.Time
-	first       []*plan.Item
+	// The writes listed, every one, in three groups: revocations and
+	// shortenings (what locks someone out sooner), the other writes --auto
+	// would hold, then the rest; each in the plan's order.
+	cuts, holds, rest []*plan.Item
 }
 
 func (d *approveScreen) approval() approval {
@@ -94,7 +98,8 @@ func (d *approveScreen) approval() approval {
 		a.writes++
 		a.byKind[it.Kind]++
 		a.byTarget[it.Target]++
-		if !it.Auto || p.Guard.Tripped {
+		unattended := p.AppliedUnattended(*it)
+		if !unattended {
 			a.held++
 		}
 		if at, ok := d.data.AutoHeld[it.ID]; ok {
@@ -103,8 +108,13 @@ func (d *approveScreen) approval() approval {
 				a.lastHeld = at
 			}
 		}
-		if len(a.first) < 5 {
-			a.first = append(a.first, it)
+		switch {
+		case it.Kind == plan.Revoke || it.Kind == plan.Shorten:
+			a.cuts = append(a.cuts, it)
+		case !unattended:
+			a.holds = append(a.holds, it)
+		default:
+			a.rest = append(a.rest, it)
 		}
 	}
 	return a
@@ -437,21 +447,43 @@ func (d *approveScreen) middle(a *approval) []dline {
 	if d.data.Plan.Guard.Tripped {
 		para(s.Warn.Render, "  ", "  ", "guard tripped: "+printable(d.data.Plan.Guard.Reason), -1, false)
 	}
-	if len(a.first) > 0 {
-		blank()
+	// Every write is listed (the middle scrolls), what most needs a look
+	// first, each group under a line saying what it holds.
+	groups := []struct {
+		head  string
+		items []*plan.Item
+	}{
+		{fmt.Sprintf("%s, listed first:", counted(len(a.cuts), "revocation or shortening", "revocations and shortenings")), a.cuts},
+		{fmt.Sprintf("%s --auto would hold:", counted(len(a.holds), "other write", "other writes")), a.holds},
+		{fmt.Sprintf("the other %s:", plural(len(a.rest), "write")), a.rest},
 	}
-	for _, it := range a.first {
-		mark := " "
-		if _, ok := d.data.AutoHeld[it.ID]; ok {
-			mark = "H"
+	if len(a.cuts) == 0 && len(a.holds) == 0 {
+		groups[2].head = "the writes:"
+	}
+	for _, g := range groups {
+		if len(g.items) == 0 {
+			continue
 		}
-		para(plain, " "+mark+kindLetter(it.Kind)+" ", "    ", fmt.Sprintf("%s %s → %s on %s", rowLabelItem(it),
-			endText(it.CurrentEnd, it.Permanent), endText(it.DesiredEnd, false), it.Target), -1, false)
-	}
-	if rest := a.writes - len(a.first); rest > 0 {
-		para(plain, "  ", "  ", fmt.Sprintf("… and %d more", rest), -1, false)
+		blank()
+		para(s.Bold.Render, "  ", "  ", g.head, -1, false)
+		for _, it := range g.items {
+			mark := " "
+			if _, ok := d.data.AutoHeld[it.ID]; ok {
+				mark = "H"
+			}
+			para(plain, " "+mark+kindLetter(it.Kind)+" ", "    ", fmt.Sprintf("%s %s → %s on %s", rowLabelItem(it),
+				endText(it.CurrentEnd, it.Permanent), endText(it.DesiredEnd, false), it.Target), -1, false)
+		}
 	}
 	return out
+}
+
+// counted is n with the singular or the plural.
+func counted(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // approvalEffect says plainly what approving an identity change does to
