@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -79,4 +80,28 @@ func TestApprovalListsEveryWriteDangerousFirst(t *testing.T) {
 			t.Errorf("the last write is never shown:\n%s", out)
 		}
 	}
+}
+
+// BenchmarkApproveScroll50k is a key press in the approval dialog over
+// every write of 50,000 members' needs-action rows, each listed: the
+// summary and its lines are made once per dialog, not on each key.
+func BenchmarkApproveScroll50k(b *testing.B) {
+	m := benchModel(b)
+	press(b, m, "1", "A", "a")
+	if m.focusedScreen() != screenApprove {
+		b.Fatal("the approval dialog is not shown")
+	}
+	down, up := keyMsg("down"), keyMsg("up")
+	var took []time.Duration
+	for i := 0; b.Loop(); i++ {
+		k := down
+		if i%200 >= 100 {
+			k = up
+		}
+		start := time.Now() // wall clock: measuring a key press
+		m.Update(k)
+		_ = m.Render()
+		took = append(took, time.Since(start)) // wall clock: measuring
+	}
+	reportPercentiles(b, took)
 }
