@@ -18,7 +18,8 @@ import (
 // counts per kind and per target of what is written, the identity changes
 // approved with it — each named with its text and what approving it does,
 // those accepted with nothing written counted apart — the items --auto
-// would hold, the first items. Every line is wrapped to the dialog's
+// would hold, then every write: revocations and shortenings first, then
+// the writes --auto would hold, then the rest. Every line is wrapped to the dialog's
 // width, which never exceeds the screen. When it is taller than the
 // screen its middle scrolls (↓/j, pgdn, space, G; ↑/k, pgup, g), an
 // identity change's header staying on top while its text is shown, and y
@@ -41,6 +42,26 @@ type approveScreen struct {
 	warned bool
 	// drawnSel is the selection the last View drew: y applies that.
 	drawnSel string
+
+	// opened counts the dialogs opened; made is the summary and the
+	// middle made for the key they were made for: every write is listed,
+	// and at 50,000 of them making them again on each key press took
+	// 0.3 s.
+	opened int
+	made   approvalMade
+}
+
+// approvalMade is an approval and its middle, for the data, the dialog
+// opened, the width and the styles they were made with.
+type approvalMade struct {
+	data   *Data
+	opened int
+	width  int
+	styled string // a sample of the styles (they follow the terminal's background)
+	a      approval
+	mid    []dline
+	sig    string // mid's lines joined (approveScreen.sig)
+	sel    string // selKey of a.ids
 }
 
 // dline is a line of the dialog's middle: block is the identity change
@@ -68,10 +89,47 @@ type approval struct {
 	held        int // items --auto would hold (policy or guard)
 	autoHeld    int // items an unattended run did hold
 	lastHeld    time.Time
-	first       []*plan.Item
+	// The writes listed, every one, in three groups: revocations and
+	// shortenings (what locks someone out sooner), the other writes --auto
+	// would hold, then the rest; each in the plan's order.
+	cuts, holds, rest []*plan.Item
 }
 
+// approval is the summary of the selection shown, made once per data,
+// dialog, width and styles (cached).
 func (d *approveScreen) approval() approval {
+	d.remake()
+	return d.made.a
+}
+
+// middleOf is the middle of the selection shown (cached as approval).
+func (d *approveScreen) middleOf() []dline {
+	d.remake()
+	return d.made.mid
+}
+
+// remake makes the approval and its middle again when what they are made
+// of changed.
+func (d *approveScreen) remake() {
+	styled := d.c.styles.Warn.Render("·") + d.c.styles.Bold.Render("·")
+	m := &d.made
+	if m.mid != nil && m.data == d.data && m.opened == d.opened && m.width == d.width && m.styled == styled {
+		return
+	}
+	a := d.summarise()
+	*m = approvalMade{data: d.data, opened: d.opened, width: d.width, styled: styled, a: a}
+	m.mid = d.middle(&m.a)
+	if m.mid == nil {
+		m.mid = []dline{}
+	}
+	var sig strings.Builder
+	for _, l := range m.mid {
+		sig.WriteString(l.text + "\n")
+	}
+	m.sig, m.sel = sig.String(), selKey(m.a.ids)
+}
+
+func (d *approveScreen) summarise() approval {
 	a := approval{byKind: map[plan.Kind]int{}, byTarget: map[string]int{}, acceptKinds: map[plan.Kind]int{}}
 	if d.data == nil {
 		return a
@@ -94,7 +152,8 @@ func (d *approveScreen) approval() approval {
 		a.writes++
 		a.byKind[it.Kind]++
 		a.byTarget[it.Target]++
-		if !it.Auto || p.Guard.Tripped {
+		unattended := p.AppliedUnattended(*it)
+		if !unattended {
 			a.held++
 		}
 		if at, ok := d.data.AutoHeld[it.ID]; ok {
@@ -103,8 +162,13 @@ func (d *approveScreen) approval() approval {
 				a.lastHeld = at
 			}
 		}
-		if len(a.first) < 5 {
-			a.first = append(a.first, it)
+		switch {
+		case it.Kind == plan.Revoke || it.Kind == plan.Shorten:
+			a.cuts = append(a.cuts, it)
+		case !unattended:
+			a.holds = append(a.holds, it)
+		default:
+			a.rest = append(a.rest, it)
 		}
 	}
 	return a
@@ -113,6 +177,7 @@ func (d *approveScreen) approval() approval {
 // open shows the dialog over the selection from its top.
 func (d *approveScreen) open(sel map[string]bool) {
 	d.sel = sel
+	d.opened++
 	d.offset, d.sig, d.seen, d.warned, d.drawnSel = 0, "", nil, false, ""
 	d.c.send(focusMsg{screenApprove})
 }
@@ -164,7 +229,7 @@ func (d *approveScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	a := d.approval()
-	mid := d.middle(&a)
+	mid := d.middleOf()
 	h := d.middleHeight(&a)
 	if len(mid) <= h {
 		return nil
@@ -437,21 +502,43 @@ func (d *approveScreen) middle(a *approval) []dline {
 	if d.data.Plan.Guard.Tripped {
 		para(s.Warn.Render, "  ", "  ", "guard tripped: "+printable(d.data.Plan.Guard.Reason), -1, false)
 	}
-	if len(a.first) > 0 {
-		blank()
+	// Every write is listed (the middle scrolls), what most needs a look
+	// first, each group under a line saying what it holds.
+	groups := []struct {
+		head  string
+		items []*plan.Item
+	}{
+		{fmt.Sprintf("%s, listed first:", counted(len(a.cuts), "revocation or shortening", "revocations and shortenings")), a.cuts},
+		{fmt.Sprintf("%s --auto would hold:", counted(len(a.holds), "other write", "other writes")), a.holds},
+		{fmt.Sprintf("the other %s:", plural(len(a.rest), "write")), a.rest},
 	}
-	for _, it := range a.first {
-		mark := " "
-		if _, ok := d.data.AutoHeld[it.ID]; ok {
-			mark = "H"
+	if len(a.cuts) == 0 && len(a.holds) == 0 {
+		groups[2].head = "the writes:"
+	}
+	for _, g := range groups {
+		if len(g.items) == 0 {
+			continue
 		}
-		para(plain, " "+mark+kindLetter(it.Kind)+" ", "    ", fmt.Sprintf("%s %s → %s on %s", rowLabelItem(it),
-			endText(it.CurrentEnd, it.Permanent), endText(it.DesiredEnd, false), it.Target), -1, false)
-	}
-	if rest := a.writes - len(a.first); rest > 0 {
-		para(plain, "  ", "  ", fmt.Sprintf("… and %d more", rest), -1, false)
+		blank()
+		para(s.Bold.Render, "  ", "  ", g.head, -1, false)
+		for _, it := range g.items {
+			mark := " "
+			if _, ok := d.data.AutoHeld[it.ID]; ok {
+				mark = "H"
+			}
+			para(plain, " "+mark+kindLetter(it.Kind)+" ", "    ", fmt.Sprintf("%s %s → %s on %s", rowLabelItem(it),
+				endText(it.CurrentEnd, it.Permanent), endText(it.DesiredEnd, false), it.Target), -1, false)
+		}
 	}
 	return out
+}
+
+// counted is n with the singular or the plural.
+func counted(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // approvalEffect says plainly what approving an identity change does to
@@ -485,13 +572,9 @@ func (d *approveScreen) View() string {
 	a := d.approval()
 	s := d.c.styles
 	w := d.innerWidth()
-	mid := d.middle(&a)
-	var sig strings.Builder
-	for _, l := range mid {
-		sig.WriteString(l.text + "\n")
-	}
-	if sig.String() != d.sig {
-		d.sig, d.seen, d.warned = sig.String(), make([]bool, len(mid)), false
+	mid := d.middleOf()
+	if d.made.sig != d.sig {
+		d.sig, d.seen, d.warned = d.made.sig, make([]bool, len(mid)), false
 	}
 	h := d.middleHeight(&a)
 	var lines []string
@@ -536,7 +619,7 @@ func (d *approveScreen) View() string {
 			lines = append(lines, "  "+style.Render(fit(below, w-2)))
 		}
 	}
-	d.drawnSel = selKey(a.ids)
+	d.drawnSel = d.made.sel
 	var b strings.Builder
 	for _, l := range d.titleLines(&a) {
 		if scrolls {

@@ -30,6 +30,8 @@ func TestGolden(t *testing.T) {
 		{name: "search", keys: []string{"0", "/"}, prep: func(m *Model) { typeText(t, m, "ZIGA ceh") }},
 		{name: "selected", keys: []string{"space", "space", "down", "space"}},
 		{name: "approve", keys: []string{"A", "a"}},
+		// every write listed, revocations and shortenings first: the end
+		{name: "approve_end", keys: []string{"A", "a", "G"}},
 		// select all with identity changes (a write and one in sync):
 		// each named in full, the acceptance counted apart; scrolled
 		{name: "approve_identity", keys: []string{"A", "a"}, be: identityChangesBackend},

@@ -83,6 +83,7 @@ type linksScreen struct {
 	follow         string // the member row the cursor stays on ("" : keep the position)
 	pick           int    // the chosen suggestion of the cursor's member
 	accOffset      int
+	accTarget      string // the target whose accounts the view lists (accountsHere)
 
 	// suggestions of data generation sugGen, by missingKey
 	sugs      map[string][]identity.Suggestion
@@ -603,7 +604,7 @@ func (l *linksScreen) importTargets() []plan.TargetState {
 // listHeight is how many member rows the view shows (see View).
 func (l *linksScreen) listHeight() int {
 	h := l.height
-	return max(1, h-3-l.sugLines(h)-l.importLines(h))
+	return max(1, h-2-len(l.headingLines())-l.sugLines(h)-l.importLines(h))
 }
 
 // prompt is the path or the search being typed.

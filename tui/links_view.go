@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -27,10 +28,11 @@ func (l *linksScreen) View() string {
 	if l.data == nil {
 		return s.Dim.Render("nothing loaded yet")
 	}
-	listH := max(1, h-3-l.sugLines(h)-l.importLines(h))
+	heading := l.headingLines()
+	listH := l.listHeight()
 	lw := max(10, (w-3)/2)
 	rw := max(10, w-3-lw)
-	out := []string{l.heading()}
+	out := heading
 	count := func(n int) string {
 		if len(l.words) > 0 {
 			return fmt.Sprintf("(%d found)", n)
@@ -41,10 +43,24 @@ func (l *linksScreen) View() string {
 	// accounts: none of them could be its member's.
 	lk := l.linkingHere()
 	var noAccounts []string
-	right := "Accounts without a member " + count(len(l.unlinked))
+	// Only the accounts of the cursor row's target: no other could be its
+	// member's.
+	accs, on := l.accountsHere()
+	right := "Accounts without a member " + count(len(accs))
+	if on != "" {
+		right = on + " accounts without a member " + count(len(accs))
+		if ansi.StringWidth(right) > rw {
+			right = on + ": without a member " + count(len(accs))
+		}
+	}
+	if on != l.accTarget {
+		l.accTarget, l.accOffset = on, 0
+	}
 	if r := l.current(); r != nil && !lk.Accounts {
 		right = r.target + ": no accounts to link"
 		noAccounts = wrap(lk.NoAccounts, rw, "  ")
+	} else if len(accs) == 0 && on != "" && len(l.words) == 0 {
+		noAccounts = wrap("none: every account on "+on+" has a member", rw, "  ")
 	}
 	out = append(out, s.Header.Render(fit("Members without an account "+count(len(l.missing)), lw))+" │ "+
 		s.Header.Render(fit(right, rw)))
@@ -63,7 +79,7 @@ func (l *linksScreen) View() string {
 			k := accountKey(sg.Target, sg.Account)
 			if i == l.pick {
 				marks[k] = "◆"
-				if ix := l.unlinkedIndex(k); ix >= 0 {
+				if ix := unlinkedIndex(accs, k); ix >= 0 {
 					if ix < l.accOffset {
 						l.accOffset = ix
 					}
@@ -76,7 +92,7 @@ func (l *linksScreen) View() string {
 			}
 		}
 	}
-	l.accOffset = max(0, min(l.accOffset, len(l.unlinked)-listH))
+	l.accOffset = max(0, min(l.accOffset, len(accs)-listH))
 
 	tw := targetWidth(l.data.Plan.Targets)
 	for i := range listH {
@@ -92,12 +108,12 @@ func (l *linksScreen) View() string {
 			if i < len(noAccounts) {
 				right = s.Dim.Render(fit(noAccounts[i], rw))
 			}
-		} else if ui := l.accOffset + i; ui < len(l.unlinked) {
-			u := &l.unlinked[ui]
+		} else if ui := l.accOffset + i; ui < len(accs) {
+			u := &accs[ui]
 			right = l.unlinkedLine(u, marks[u.key], rw, tw)
-		} else if i == 0 && len(l.unlinked) == 0 && len(l.words) > 0 {
+		} else if i == 0 && len(accs) == 0 && len(l.words) > 0 {
 			right = s.Dim.Render(fit("  no account matches the search", rw))
-		} else if i == 0 && len(l.unlinked) == 0 {
+		} else if i == 0 && len(accs) == 0 {
 			right = s.Dim.Render(fit("  none: every account has a member", rw))
 		}
 		out = append(out, left+" │ "+right)
@@ -123,7 +139,27 @@ func (l *linksScreen) View() string {
 	return strings.Join(out, "\n")
 }
 
-func (l *linksScreen) heading() string {
+// headingLines is the heading wrapped to the view's width between its
+// parts: every count is read whole.
+func (l *linksScreen) headingLines() []string {
+	title, parts := l.heading()
+	var out []string
+	line := title
+	sep := "  "
+	for _, p := range parts {
+		if ansi.StringWidth(line)+ansi.StringWidth(sep)+ansi.StringWidth(p) > l.width && line != "" {
+			out = append(out, line)
+			line, sep = "  "+p, " · "
+			continue
+		}
+		line += sep + p
+		sep = " · "
+	}
+	return append(out, line)
+}
+
+// heading is the view's title and its counts.
+func (l *linksScreen) heading() (title string, parts []string) {
 	s := l.c.styles
 	with := 0
 	for i := range l.missing {
@@ -131,7 +167,7 @@ func (l *linksScreen) heading() string {
 			with++
 		}
 	}
-	var parts []string // what is under way first: counts may be cut off
+	// what is under way first
 	if l.busy || len(l.queue) > 0 {
 		parts = append(parts, s.Warn.Render("saving…"))
 	}
@@ -143,7 +179,7 @@ func (l *linksScreen) heading() string {
 	}
 	parts = append(parts, fmt.Sprintf("%d without an account", len(l.missing)), fmt.Sprintf("%d without a member", len(l.unlinked)),
 		fmt.Sprintf("%d with suggestions", with))
-	return s.Title.Render("Fix identities") + "  " + strings.Join(parts, " · ")
+	return s.Title.Render("Fix identities"), parts
 }
 
 func targetWidth(ts []plan.TargetSummary) int {
@@ -154,9 +190,27 @@ func targetWidth(ts []plan.TargetSummary) int {
 	return min(w, 12)
 }
 
-func (l *linksScreen) unlinkedIndex(k string) int {
-	for i := range l.unlinked {
-		if l.unlinked[i].key == k {
+// accountsHere are the accounts without a member the view lists beside
+// the cursor's member: those of its row's target (on), or every one when
+// no member row is shown (on ""). The list is sorted by target first
+// (build), so they are one run of it.
+func (l *linksScreen) accountsHere() (accs []unlinkedRow, on string) {
+	r := l.current()
+	if r == nil {
+		return l.unlinked, ""
+	}
+	cmpTarget := func(u unlinkedRow, t string) int { return strings.Compare(u.target, t) }
+	from, _ := slices.BinarySearchFunc(l.unlinked, r.target, cmpTarget)
+	to := from
+	for to < len(l.unlinked) && l.unlinked[to].target == r.target {
+		to++
+	}
+	return l.unlinked[from:to], r.target
+}
+
+func unlinkedIndex(accs []unlinkedRow, k string) int {
+	for i := range accs {
+		if accs[i].key == k {
 			return i
 		}
 	}

@@ -87,7 +87,7 @@ func (m *Model) detailScroll() (lines, page int) {
 func (m *Model) approvalScroll() (mid []dline, room, offset int) {
 	d := &m.approve
 	a := d.approval()
-	return d.middle(&a), d.middleHeight(&a), d.offset
+	return slices.Clone(d.middleOf()), d.middleHeight(&a), d.offset
 }
 
 // requestIDs are the newest background requests of each kind, and the

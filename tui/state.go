@@ -42,7 +42,7 @@ type State struct {
 // TableState summarises the table.
 type TableState struct {
 	Tab     string // the tab's label ("needs action", "extend", …, "all")
-	Counts  []int  // rows per tab, as the tab bar counts them (tabs in order)
+	Counts  []int  // rows per tab, as the tab bar counts them (tabs in order; those matching the search while one narrows)
 	Sort    string // what the rows are sorted by ("e-mail", "name", …)
 	Search  string // the search as typed
 	Finding bool   // the search is being typed

@@ -31,8 +31,10 @@ type tableScreen struct {
 	view []int32 // indices into rows: the current tab and search
 	tabs []tab
 	tab  int
-	// counts are the rows per tab, for the tab bar.
+	// counts are the rows per tab, for the tab bar: those matching the
+	// search while one narrows the rows, else tabRows.
 	counts  []int
+	tabRows []int // the rows per tab, whatever the search
 	sortBy  sortKey
 	words   []string
 	search  textinput.Model
@@ -50,6 +52,7 @@ func newTableScreen(c *common) tableScreen {
 	t := tableScreen{c: c, tabs: tabs(), sel: map[string]bool{}, search: newInput("/")}
 	t.search.Placeholder = "e-mail or name"
 	t.counts = make([]int, len(t.tabs))
+	t.tabRows = make([]int, len(t.tabs))
 	return t
 }
 
@@ -307,13 +310,32 @@ func (t *tableScreen) View() string {
 		out = append(out, t.rowLine(&t.rows[t.view[i]], i == t.cursor, c))
 	}
 	if len(t.view) == 0 {
-		out = append(out, t.c.styles.Dim.Render("  nothing here"))
+		out = append(out, t.c.styles.Dim.Render(fit("  nothing here"+t.elsewhere(), t.width)))
 	}
 	for len(out) < rowsH+2 {
 		out = append(out, "")
 	}
 	out = append(out, under...)
 	return strings.Join(out, "\n")
+}
+
+// elsewhere says where a search that matches nothing in the current tab
+// has matches (" · 8 matches in all (0)"; "": no search, or none).
+func (t *tableScreen) elsewhere() string {
+	last := len(t.tabs) - 1
+	if len(t.words) == 0 || t.tab == last || t.counts[last] == 0 {
+		return ""
+	}
+	keys := t.c.keys.TabKeys.Keys()
+	matches := "1 match"
+	if n := t.counts[last]; n != 1 {
+		matches = fmt.Sprintf("%d matches", n)
+	}
+	text := fmt.Sprintf(" · %s in %s", matches, t.tabs[last].label)
+	if len(keys) >= 10 {
+		text += " (" + keys[9] + ")"
+	}
+	return text
 }
 
 // tabBar lists the tabs with their counts of rows; when the labels do not

@@ -83,7 +83,7 @@ func (t *tableScreen) setData(d *Data) {
 	t.rows = buildRows(&d.Plan)
 	markAutoHeld(t.rows, &d.Plan, d.AutoHeld)
 	sortRows(t.rows, t.sortBy)
-	t.counts = tabCounts(t.rows, t.tabs)
+	t.tabRows = tabCounts(t.rows, t.tabs)
 	t.identityRows = 0
 	for i := range t.rows {
 		if t.rows[i].identity {
@@ -126,9 +126,17 @@ func (t *tableScreen) tellRow(load bool) {
 	t.c.send(msg)
 }
 
-// refilter recomputes the visible rows after a tab, search or data change.
+// refilter recomputes the visible rows after a tab, search or data
+// change, and the tab bar's counts: while a search narrows the rows, each
+// tab counts its rows that match it (a search finding nothing in one tab
+// shows where it does find).
 func (t *tableScreen) refilter() {
-	t.view = filterRows(t.rows, t.tabs[t.tab], t.words, t.view)
+	if len(t.words) == 0 {
+		t.view = filterRows(t.rows, t.tabs[t.tab], nil, t.view)
+		t.counts = append(t.counts[:0], t.tabRows...)
+	} else {
+		t.view, t.counts = filterCountRows(t.rows, t.tabs, t.tab, t.words, t.view, t.counts)
+	}
 	t.clampCursor()
 }
 
