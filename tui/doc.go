@@ -93,9 +93,11 @@
 // and the selection all count rows (one per e-mail): a kind's tab holds the
 // rows with an item of that kind, each marked with its letter there, the
 // in-sync tab only rows whose every item is in sync, and the selection says
-// "N rows selected (M items)". At 80×24 the footer takes two lines when one
-// cannot hold every key, and a tab bar too narrow for its labels shows the
-// kinds' letters, scrolling to the active tab.
+// "N rows selected (M items)"; while a search is active each tab counts the
+// rows that match, and an empty tab says where the matches are. At 80×24
+// the footer takes two lines when one cannot hold every key, and a tab bar
+// too narrow for its labels shows the other kinds' letters, scrolling to
+// the active tab (‹ › where tabs are cut).
 // A row opens its detail: accounts, roles, link origin, drift, its history
 // (followed by member id: Backend.History, HistoryQuery), the door
 // events of its accounts and, per member and target, why the member can or
@@ -105,8 +107,9 @@
 // with its own items, and every move key the help lists scrolls it.
 //
 // Rows are selected and approved in a dialog with counts per kind and
-// target and the items --auto would hold; it fits the screen, wrapping and
-// scrolling, and applies only once every line was shown. Items held by an
+// target that lists every write, the revocations and shortenings first,
+// then those --auto would hold, then the rest; it fits the screen, wrapping
+// and scrolling, and applies only once every line was shown. Items held by an
 // unattended run are marked (H). An apply shows progress per target (a
 // whole-list target such as NTK too, with its notes) and each item's
 // result in a log that scrolls; Esc stops it after the requests in flight,
