@@ -30,7 +30,7 @@ func historyRuns() []RunEntry {
 			Counts: map[string]int{"applied": 17, "failed": 2, "held": 1, "cancelled": 76}},
 		{ID: 11, Mode: "auto", User: "maximiliana.wolkenstein", StartedAt: at(26), FinishedAt: at(26).Add(time.Minute), Outcome: "partial",
 			Counts: map[string]int{"applied": 1, "failed": 1, "stale": 1, "skipped": 3},
-			Error: be11Error},
+			Error:  be11Error},
 		{ID: 10, Mode: "watch", User: "doorsync", StartedAt: at(50), Outcome: "abandoned", Counts: map[string]int{}},
 	}
 }
