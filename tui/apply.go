@@ -24,9 +24,10 @@ type applyState struct {
 	targets   map[string]ApplyProgress
 	tally     map[string]map[string]int // per target, items by status
 	order     []string
-	results   []string // newest last
-	// back is how many lines of the log are scrolled back from the
-	// newest (0: the newest show, and new ones come into view).
+	results   []logEntry // newest last
+	// back is how many lines of the log (as wrapped to the screen) are
+	// scrolled back from the newest (0: the newest show, and new ones
+	// come into view).
 	back   int
 	status map[string]string
 	result *ApplyResult
@@ -75,6 +76,10 @@ func (v *applyScreen) onProgress(msg applyProgressMsg) {
 			// A note or a target's error says nothing of its count.
 			p.Done, p.Total = prev.Done, prev.Total
 		}
+		if p.Phase == "" {
+			// Nor an item's result of what the target does now.
+			p.Phase = prev.Phase
+		}
 		a.targets[p.Target] = p
 	}
 	switch {
@@ -87,11 +92,11 @@ func (v *applyScreen) onProgress(msg applyProgressMsg) {
 			a.tally[p.Target] = map[string]int{}
 		}
 		a.tally[p.Target][p.Status]++
-		a.addResult(a.resultLine(p))
+		a.addResult(a.resultLine(p), v.width)
 	case p.Err != nil:
-		a.addResult(fmt.Sprintf("%s: %v", p.Target, p.Err))
+		a.addResult(logEntry{text: fmt.Sprintf("%s: %v", p.Target, p.Err)}, v.width)
 	case p.Note != "":
-		a.addResult(fmt.Sprintf("%s: %s", p.Target, p.Note))
+		a.addResult(logEntry{text: fmt.Sprintf("%s: %s", p.Target, p.Note)}, v.width)
 	}
 	if p.Err != nil {
 		v.c.logErr("apply "+p.Target, p.Err)
@@ -112,27 +117,49 @@ func (v *applyScreen) onDone(msg applyDoneMsg) {
 	v.c.send(applyEndMsg{keep: slices.Concat(msg.res.FailedIDs, msg.res.CancelledIDs), status: a.status, quit: a.quitAfter})
 }
 
-// addResult keeps a line of the apply's log, the latest keepResults. A
-// log scrolled back stays where it is as lines come in; at the newest, it
-// follows them.
-func (a *applyState) addResult(line string) {
-	a.results = append(a.results, line)
+// addResult keeps a result of the apply's log, the latest keepResults. A
+// log scrolled back stays where it is as results come in (by as many
+// lines as the result takes at w cells); at the newest, it follows them.
+func (a *applyState) addResult(e logEntry, w int) {
+	a.results = append(a.results, e)
 	if a.back > 0 {
-		a.back++
+		a.back += len(e.wrap(w))
 	}
 	if len(a.results) > keepResults {
 		a.results = slices.Delete(a.results, 0, len(a.results)-keepResults)
 	}
-	a.back = min(a.back, len(a.results)-1)
+}
+
+// logEntry is one result of the apply's log: an item's status, padded to
+// a column (lead: "" for a target's error or note), and what it says.
+type logEntry struct{ lead, text string }
+
+// logIndent starts a result's continuation lines: under its item, past
+// the status ("cancelled" and a space).
+const logIndent = "          "
+
+// wrap is the result wrapped to w cells, its continuation lines indented.
+func (e logEntry) wrap(w int) []string {
+	return wrapHang(printable(e.text), max(20, w), e.lead, logIndent)
+}
+
+// logLines is the log as shown: every result wrapped to the width.
+func (v *applyScreen) logLines() []string {
+	var out []string
+	for _, r := range v.a.results {
+		out = append(out, r.wrap(v.width)...)
+	}
+	return out
 }
 
 // scroll moves the log by a movement key (up: back, towards the oldest);
 // ok is false for any other key.
 func (v *applyScreen) scroll(k tea.KeyPressMsg) bool {
 	a := &v.a
-	room := v.logRoom(v.head())
+	lines := len(v.logLines())
+	room := v.logRoom(v.head(), lines)
 	// moved counts from the oldest line shown; back from the newest.
-	last := max(0, len(a.results)-room)
+	last := max(0, lines-room)
 	first, ok := moved(v.c.keys, k, last-a.back, room, last)
 	if ok {
 		a.back = last - max(0, min(first, last))
@@ -140,11 +167,11 @@ func (v *applyScreen) scroll(k tea.KeyPressMsg) bool {
 	return ok
 }
 
-// logRoom is how many lines of the log fit under head, one of them taken
-// by the log's position when it does not fit whole.
-func (v *applyScreen) logRoom(head string) int {
+// logRoom is how many of the log's lines lines fit under head, one of
+// them taken by the log's position when it does not fit whole.
+func (v *applyScreen) logRoom(head string, lines int) int {
 	room := max(0, v.height-strings.Count(head, "\n"))
-	if len(v.a.results) > room {
+	if lines > room {
 		room = max(1, room-1)
 	}
 	return room
@@ -158,6 +185,9 @@ func (a *applyState) targetLine(name string) string {
 	tried := p.Done - tally["cancelled"]
 	line := fmt.Sprintf("%-12s %s %d/%d", name, bar(tried, p.Total, 20), p.Done, p.Total)
 	var counts []string
+	if what := phaseLabel(p.Phase); what != "" && a.running && p.Done < p.Total {
+		counts = append(counts, what)
+	}
 	for _, st := range []string{"applied", "failed", "stale", "skipped", "cancelled"} {
 		if n := tally[st]; n > 0 {
 			counts = append(counts, fmt.Sprintf("%d %s", n, st))
@@ -169,7 +199,23 @@ func (a *applyState) targetLine(name string) string {
 	return line
 }
 
-func (a *applyState) resultLine(p ApplyProgress) string {
+// phaseLabel says what a target's writes do now (ApplyProgress.Phase),
+// "" when nothing is said.
+func phaseLabel(phase string) string {
+	switch phase {
+	case "waiting":
+		return "waiting"
+	case "read":
+		return "re-reading"
+	case "write":
+		return "writing"
+	case "verify":
+		return "reading back"
+	}
+	return ""
+}
+
+func (a *applyState) resultLine(p ApplyProgress) logEntry {
 	label := p.ItemID
 	for i := range a.plan.Items {
 		if it := &a.plan.Items[i]; it.ID == p.ItemID {
@@ -177,11 +223,11 @@ func (a *applyState) resultLine(p ApplyProgress) string {
 			break
 		}
 	}
-	s := fmt.Sprintf("%-9s %s on %s", p.Status, label, p.Target) // "cancelled" is the longest
+	e := logEntry{lead: fmt.Sprintf("%-9s ", p.Status), text: label + " on " + p.Target} // "cancelled" is the longest
 	if p.Err != nil {
-		s += ": " + p.Err.Error()
+		e.text += ": " + p.Err.Error()
 	}
-	return s
+	return e
 }
 
 // applyScreen shows the apply running or last run: a bar per target, the
@@ -234,7 +280,7 @@ func (v *applyScreen) Update(msg tea.Msg) tea.Cmd {
 func (v *applyScreen) ShortHelp() []key.Binding {
 	k := &v.c.keys
 	var hs []hint
-	if len(v.a.results) > v.logRoom(v.head()) {
+	if n := len(v.logLines()); n > v.logRoom(v.head(), n) {
 		hs = []hint{{k.Up, 2}, {k.Down, 2}, {k.PageUp, 3}, {k.Bottom, 3}}
 	}
 	if v.a.running {
@@ -249,19 +295,20 @@ func (v *applyScreen) FullHelp() [][]key.Binding {
 
 func (v *applyScreen) View() string {
 	head := v.head()
-	a := &v.a
-	room := v.logRoom(head)
+	lines := v.logLines()
+	n := len(lines)
+	room := v.logRoom(head, n)
 	var b strings.Builder
 	b.WriteString(head)
-	end := max(min(room, len(a.results)), len(a.results)-a.back)
+	end := max(min(room, n), n-v.a.back)
 	start := max(0, end-room)
-	for _, r := range a.results[start:end] {
-		b.WriteString(clip(r, v.width) + "\n")
+	for _, l := range lines[start:end] {
+		b.WriteString(clip(l, v.width) + "\n")
 	}
-	if room < len(a.results) {
-		pos := fmt.Sprintf("log %d–%d of %d · ↑↓ pgup pgdn g G scroll", start+1, end, len(a.results))
-		if end < len(a.results) {
-			pos += fmt.Sprintf(" · %d newer below", len(a.results)-end)
+	if room < n {
+		pos := fmt.Sprintf("log %d–%d of %d lines · ↑↓ pgup pgdn g G scroll", start+1, end, n)
+		if end < n {
+			pos += fmt.Sprintf(" · %d newer below", n-end)
 		}
 		b.WriteString(v.c.styles.Dim.Render(clip(pos, v.width)))
 	}

@@ -74,7 +74,11 @@ func (v *changesScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 			v.c.send(showItemMsg{id: v.data.Plan.Items[v.items[v.cursor].ix].ID})
 		}
 	default:
-		v.cursor, _ = moved(*keys, k, v.cursor, v.listHeight(), len(v.items)-1)
+		page := v.listHeight()
+		if v.columns().reasonBelow {
+			page = max(1, page/2) // an item and its reason
+		}
+		v.cursor, _ = moved(*keys, k, v.cursor, page, len(v.items)-1)
 		v.cursor = clampIndex(v.cursor, len(v.items))
 	}
 	return nil
@@ -157,6 +161,115 @@ func changesLine(d *Data, c *common, withMode bool) string {
 	return since + ": " + strings.Join(parts, ", ")
 }
 
+// changeColumns are the list's widths: why (as wide as the widest label
+// shown), kind, member and target; the reason follows on the item's line
+// when the longest fits there, else on lines of its own under each item
+// (reasonBelow), wrapped: it is what the admin reads first.
+type changeColumns struct {
+	why, member, target int
+	reasonBelow         bool
+}
+
+// changeKindW is the kind column ("reactivate").
+const changeKindW = 10
+
+// reasonIndent starts a reason on its own lines.
+const reasonIndent = "    "
+
+// reasonLinesMax bounds the lines of one item's reason below it.
+const reasonLinesMax = 3
+
+func (v *changesScreen) columns() changeColumns {
+	if v.data == nil {
+		return changeColumns{}
+	}
+	items := v.data.Plan.Items
+	c := changeColumns{why: len("why"), member: len("member"), target: len("target")}
+	reason := 0
+	for _, ci := range v.items {
+		it := &items[ci.ix]
+		c.why = max(c.why, len(changeLabel(ci.why)))
+		n, _ := width(it.Target)
+		c.target = max(c.target, n)
+		n, _ = width(rowLabelItem(it))
+		c.member = max(c.member, n)
+		n, _ = width(changeReason(ci, it))
+		reason = max(reason, n)
+	}
+	c.target = min(c.target, 12)
+	fixed := 2 + c.why + 1 + changeKindW + 1 + 1 + c.target
+	// The e-mail leaves the reason at least two fifths of what is left;
+	// with the reason below, the e-mail has the line.
+	longest := c.member
+	c.member = max(8, min(longest, itemEmailMax, (v.width-fixed)*3/5))
+	c.reasonBelow = v.width-fixed-c.member-2 < reason
+	if c.reasonBelow {
+		c.member = max(8, min(longest, itemEmailMax, v.width-fixed-1))
+	}
+	return c
+}
+
+// changeReason is what an item's change says: its identity change, else
+// the plan's reason.
+func changeReason(ci changeItem, it *plan.Item) string {
+	if ci.why == plan.ChangeIdentity {
+		return it.Identity
+	}
+	return it.Reason
+}
+
+// itemLines are the lines of the i-th changed item: its row, then its
+// reason when it goes below.
+func (v *changesScreen) itemLines(i int, c changeColumns) []string {
+	s := v.c.styles
+	w := v.width
+	ci := v.items[i]
+	it := &v.data.Plan.Items[ci.ix]
+	line := mark(i == v.cursor) + " " + fit(changeLabel(ci.why), c.why) + " " + fit(kindLabel(it.Kind), changeKindW) + " " +
+		fit(rowLabelItem(it), c.member) + " " + fit(dashIf(it.Target), c.target)
+	reason := printable(changeReason(ci, it))
+	if !c.reasonBelow {
+		line = withTail(line, reason, s.Dim, w)
+	}
+	if i == v.cursor {
+		line = s.Cursor.Render(fit(line, w))
+	}
+	out := []string{line}
+	if c.reasonBelow && reason != "" {
+		below := wrap(reason, max(20, w), reasonIndent)
+		if len(below) > reasonLinesMax {
+			below = below[:reasonLinesMax]
+			below[reasonLinesMax-1] = fit(below[reasonLinesMax-1], w-1) + "…"
+		}
+		for _, l := range below {
+			out = append(out, s.Dim.Render(l))
+		}
+	}
+	return out
+}
+
+// window is the items shown in room lines around the cursor: from top,
+// up to end (exclusive), about half the room above the cursor's.
+func (v *changesScreen) window(room int, c changeColumns) (top, end int) {
+	h := func(i int) int { return len(v.itemLines(i, c)) }
+	cur := clampIndex(v.cursor, len(v.items))
+	used := h(cur)
+	top, end = cur, cur+1
+	for top > 0 && used+h(top-1) <= (room+1)/2 {
+		top--
+		used += h(top)
+	}
+	for end < len(v.items) && used+h(end) <= room {
+		used += h(end)
+		end++
+	}
+	for top > 0 && used+h(top-1) <= room {
+		top--
+		used += h(top)
+	}
+	return top, end
+}
+
 func (v *changesScreen) View() string {
 	s := v.c.styles
 	w := v.width
@@ -184,36 +297,16 @@ func (v *changesScreen) View() string {
 	if len(v.items) == 0 {
 		return clipLines(append(out, "Nothing new since that run.", s.Dim.Render("esc goes back to the table.")), w)
 	}
-	items := v.data.Plan.Items
-	tw, ew := len("target"), len("member")
-	for _, ci := range v.items {
-		n, _ := width(items[ci.ix].Target)
-		tw = max(tw, n)
-		n, _ = width(rowLabelItem(&items[ci.ix]))
-		ew = max(ew, n)
+	c := v.columns()
+	hdr := "  " + fit("why", c.why) + " " + fit("kind", changeKindW) + " " + fit("member", c.member) + " " + fit("target", c.target)
+	if !c.reasonBelow {
+		hdr += "  reason"
 	}
-	tw = min(tw, 12)
-	const whyW, kindW = 12, 10
-	const fixed = 2 + whyW + 1 + kindW + 1 + 1
-	// The e-mail leaves the reason at least two fifths of what is left.
-	ew = max(8, min(ew, itemEmailMax, (w-fixed-tw)*3/5))
-	out = append(out, s.Header.Render(fit("  "+fit("why", whyW)+" "+fit("kind", kindW)+" "+fit("member", ew)+" "+fit("target", tw)+"  reason", w)))
+	out = append(out, s.Header.Render(fit(hdr, w)))
 	room := v.listHeight()
-	top := max(0, min(v.cursor-room/2, len(v.items)-room))
-	for i := top; i < top+room && i < len(v.items); i++ {
-		ci := v.items[i]
-		it := &items[ci.ix]
-		line := mark(i == v.cursor) + " " + fit(changeLabel(ci.why), whyW) + " " + fit(kindLabel(it.Kind), kindW) + " " +
-			fit(rowLabelItem(it), ew) + " " + fit(dashIf(it.Target), tw)
-		reason := it.Reason
-		if ci.why == plan.ChangeIdentity {
-			reason = it.Identity
-		}
-		line = withTail(line, reason, s.Dim, w)
-		if i == v.cursor {
-			line = s.Cursor.Render(fit(line, w))
-		}
-		out = append(out, line)
+	top, end := v.window(room, c)
+	for i := top; i < end; i++ {
+		out = append(out, v.itemLines(i, c)...)
 	}
 	return clipLines(out, w)
 }

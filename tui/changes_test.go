@@ -55,6 +55,9 @@ func TestChangesViewOpensTheItemsRow(t *testing.T) {
 	}
 	var whys []string
 	for _, l := range bodyLines(ansi.Strip(m.Render()))[3:] {
+		if strings.HasPrefix(l, reasonIndent) {
+			continue // a reason on its own lines
+		}
 		if f := strings.Fields(strings.TrimLeft(l, "› ")); len(f) > 0 {
 			whys = append(whys, f[0])
 		}
@@ -92,5 +95,43 @@ func TestChangesWithoutARun(t *testing.T) {
 	press(t, m, "c", "down", "enter")
 	if m.focusedScreen() != screenChanges || !strings.Contains(ansi.Strip(m.Render()), "nothing to compare with") {
 		t.Fatalf("on %v:\n%s", m.focusedScreen(), ansi.Strip(m.Render()))
+	}
+}
+
+// At 80 columns each item's reason is read whole, on its own line under
+// the item, and the list scrolls with the cursor's item and its reason in
+// view (review of issue 13: the reason was cut to ~15 cells beside a why
+// column 12 wide).
+func TestChangesReasonWholeAt80(t *testing.T) {
+	be := changesBackend(t)
+	m := newTestModel(t, be, 80, 24)
+	press(t, m, "c")
+	reasons := map[string]bool{}
+	for _, it := range be.stored.Plan.Items {
+		for _, ch := range be.stored.Changes.Items {
+			if ch.ItemID == it.ID {
+				reasons[it.Reason] = true
+			}
+		}
+	}
+	for _, keys := range [][]string{nil, {"G"}, {"g"}, {"pgdown"}} {
+		press(t, m, keys...)
+		frame := ansi.Strip(m.Render())
+		checkFrame(t, frame, 80, 24)
+		body := bodyLines(frame)
+		cursor := -1
+		for i, l := range body {
+			if strings.HasPrefix(l, "›") {
+				cursor = i
+			}
+		}
+		if cursor < 0 || cursor+1 >= len(body) || !strings.HasPrefix(body[cursor+1], reasonIndent) {
+			t.Fatalf("%v: the cursor's item or its reason is not shown:\n%s", keys, frame)
+		}
+		for _, l := range body {
+			if strings.HasPrefix(l, reasonIndent) && !reasons[strings.TrimSpace(l)] {
+				t.Errorf("%v: reason line %q is not a reason whole", keys, l)
+			}
+		}
 	}
 }

@@ -57,7 +57,7 @@ func (e *exportScreen) Update(msg tea.Msg) tea.Cmd {
 	case dataMsg:
 		e.data = msg.data
 	case writeReportMsg:
-		return e.writeReport(msg.path, msg.plan)
+		return e.writeReport(msg.path, msg.plan, msg.rows)
 	case exportDoneMsg:
 		e.onExported(msg)
 	case tea.KeyPressMsg:
@@ -129,9 +129,9 @@ func (e *exportScreen) ask(path string, all bool) tea.Cmd {
 	return nil
 }
 
-// writeReport writes the report of p in a command (file I/O never runs in
-// Update) and says where it went.
-func (e *exportScreen) writeReport(path string, p plan.Plan) tea.Cmd {
+// writeReport writes the report of p, the items of rows rows, in a
+// command (file I/O never runs in Update) and says where it went.
+func (e *exportScreen) writeReport(path string, p plan.Plan, rows int) tea.Cmd {
 	format, _ := report.FormatFromPath(path)
 	home := e.c.home()
 	return func() tea.Msg {
@@ -147,7 +147,7 @@ func (e *exportScreen) writeReport(path string, p plan.Plan) tea.Cmd {
 		if err := report.WriteFile(abs, r, format); err != nil {
 			return exportDoneMsg{path: abs, err: err}
 		}
-		return exportDoneMsg{path: abs, rows: len(r.Rows)}
+		return exportDoneMsg{path: abs, rows: rows, items: len(r.Rows)}
 	}
 }
 
@@ -157,5 +157,6 @@ func (e *exportScreen) onExported(msg exportDoneMsg) {
 		e.c.status(false, fmt.Sprintf("export to %s failed: %v", msg.path, msg.err))
 		return
 	}
-	e.c.status(true, fmt.Sprintf("report written to %s (%d rows)", msg.path, msg.rows))
+	// Rows are the unit of the tabs and counts; the report lists items.
+	e.c.status(true, fmt.Sprintf("report written to %s (%s, %s)", msg.path, plural(msg.rows, "row"), plural(msg.items, "item")))
 }

@@ -113,6 +113,8 @@ func TestGolden(t *testing.T) {
 		// an apply running (the backend holds it: the progress is told),
 		// and q asking while it runs
 		{name: "applying", keys: []string{"2", "A", "a"}, be: heldBackend, prep: func(m *Model) { applyingNow(t, m) }},
+		// its first frame: every target waiting, the gym re-reading
+		{name: "applying_waiting", keys: []string{"2", "A", "a"}, be: heldBackend, prep: func(m *Model) { applyingWaiting(t, m) }},
 		{name: "applying_quit", keys: []string{"2", "A", "a"}, be: heldBackend, prep: func(m *Model) {
 			applyingNow(t, m)
 			press(t, m, "q")
@@ -176,12 +178,14 @@ func heldBackend(t testing.TB) *fakeBackend {
 }
 
 // applyingNow confirms the approval dialog shown (y) and tells the apply's
-// progress as a backend held at its gate would not: of the extend items,
+// progress as a backend held at its gate would not: both targets waiting,
+// then the entrance writing and the gym reading back; of the extend items,
 // three applied on each target, the fourth on the gym failed.
 func applyingNow(t testing.TB, m *Model) {
 	t.Helper()
 	m.Update(keyMsg("y")) // its command (the apply's stream) is not run
 	m.Render()
+	tellPhases(t, m, map[string]string{"entrance": "write", "gym": "verify"})
 	req := m.requests().apply
 	total, done := map[string]int{}, map[string]int{}
 	var items []plan.Item

@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/doorsync/doorsync/internal/plan"
 )
@@ -102,19 +103,23 @@ func clampIndex(i, n int) int { return max(0, min(i, n-1)) }
 // lines (0 when no run's items are open).
 type historyLayout struct{ runs, items int }
 
-// Lines besides the lists: title, runs header and the line on the
-// cursor's run; items title and items header.
+// Lines besides the lists: title and runs header (the note on the
+// cursor's run follows, as many lines as it wraps to: runNote); items
+// title and items header.
 const (
-	histTopLines   = 3
+	histTopLines   = 2
 	histItemsLines = 2
+	// histNoteMax bounds the note on the cursor's run (its error wraps).
+	histNoteMax = 4
 )
 
 func (h *historyScreen) layout(height int) historyLayout {
+	top := histTopLines + len(h.runNote())
 	if h.itemsOf == 0 {
-		return historyLayout{runs: min(len(h.runs), max(1, height-histTopLines))}
+		return historyLayout{runs: min(len(h.runs), max(1, height-top))}
 	}
-	runs := min(len(h.runs), max(3, (height-histTopLines-histItemsLines)/3))
-	return historyLayout{runs: runs, items: max(1, height-histTopLines-runs-histItemsLines)}
+	runs := min(len(h.runs), max(3, (height-top-histItemsLines)/3))
+	return historyLayout{runs: runs, items: max(1, height-top-runs-histItemsLines)}
 }
 
 func (h *historyScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
@@ -228,35 +233,88 @@ func (h *historyScreen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{h.c.keys.OpenRun, h.c.keys.NextTab, h.c.keys.PrevTab, h.c.keys.NextTarget}}
 }
 
-// Fixed columns of the runs list: id, start, mode, outcome and the counts
-// ("applied" … "held", each as wide as its name); the user takes what is
-// left, within limits, and an error follows as far as the screen allows.
+// Columns of the runs list: id, start, mode, user and outcome; the counts
+// follow in words, only those not zero ("17 applied, 76 cancelled", as
+// the apply's summary says them), as wide as the longest; an error follows
+// as far as the screen allows (the note under the list has it in full).
+// When the counts do not fit beside them, the user's and then the mode's
+// columns leave the list for the note.
 const (
 	runIDW      = 5
 	runModeW    = 7
 	runOutcomeW = 9
 	runUserMin  = 6
 	runUserMax  = 20
+	// runFixedW is the mark, id, start and outcome columns with their gaps
+	// and the counts' gap.
+	runFixedW = 2 + runIDW + 1 + 16 + 1 + runOutcomeW + 1
+	// runTailMin is the least room an error is shown in after the counts.
+	runTailMin = 16
 	// itemEmailMax bounds the items' e-mail column (the error follows it).
 	itemEmailMax = 60
+	// itemStatusW is the items' status column: "cancelled" whole.
+	itemStatusW = len("cancelled")
 )
 
-// runCounts are the counts of a run the list shows, in order.
-func runCounts() [4]string { return [4]string{"applied", "failed", "stale", "held"} }
+// runCountOrder are the counts of a run the list shows, in the order of
+// the run's summary.
+func runCountOrder() [6]string {
+	return [6]string{"applied", "failed", "stale", "held", "skipped", "cancelled"}
+}
 
-// runUserWidth is the user column's width: the longest user (at most
-// runUserMax), within what w leaves (at least runUserMin).
-func runUserWidth(runs []RunEntry, w int) int {
-	fixed := 2 + runIDW + 1 + 16 + 1 + runModeW + 1 + 1 + runOutcomeW
-	for _, c := range runCounts() {
-		fixed += 1 + len(c)
+// runCounts is a run's counts in words, those not zero: "27 applied, 2
+// failed, 1 held" ("nothing" when all are).
+func runCounts(r *RunEntry) string {
+	var parts []string
+	for _, c := range runCountOrder() {
+		if n := r.Counts[c]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, c))
+		}
 	}
-	longest := len("user")
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// runColumns are the runs list's columns at a width: whether the mode
+// shows, the user's width (0: not shown) and the counts' width.
+type runColumns struct {
+	mode         bool
+	user, counts int
+}
+
+// modeUser are the mode's and the user's cells, each with its gap, as far
+// as they show.
+func (c runColumns) modeUser(mode, user string) string {
+	var out string
+	if c.mode {
+		out += fit(mode, runModeW) + " "
+	}
+	if c.user > 0 {
+		out += fit(user, c.user) + " "
+	}
+	return out
+}
+
+// runColumnsAt lays the runs list out at w cells: the counts as wide as
+// the longest, with the mode and the user beside them (the user within
+// runUserMin and runUserMax) while they fit; else without the user, then
+// without the mode, the counts cut only then.
+func runColumnsAt(runs []RunEntry, w int) runColumns {
+	user, counts := len("user"), len("items")
 	for i := range runs {
 		n, _ := width(runs[i].User)
-		longest = max(longest, n)
+		user = max(user, n)
+		counts = max(counts, ansi.StringWidth(runCounts(&runs[i])))
 	}
-	return max(runUserMin, min(longest, runUserMax, w-fixed))
+	if left := w - runFixedW - (runModeW + 1) - counts - 1; left >= runUserMin {
+		return runColumns{mode: true, user: min(user, runUserMax, left), counts: counts}
+	}
+	if w-runFixedW-(runModeW+1) >= counts {
+		return runColumns{mode: true, counts: counts}
+	}
+	return runColumns{counts: max(len("items"), min(counts, w-runFixedW))}
 }
 
 func (h *historyScreen) View() string {
@@ -285,49 +343,74 @@ func (h *historyScreen) View() string {
 		return clipLines(out, w)
 	}
 	lay := h.layout(h.height)
-	uw := runUserWidth(h.runs, w)
-	hdr := "  " + fitRight("run", runIDW) + " " + fit("started", 16) + " " + fit("mode", runModeW) + " " + fit("user", uw) + " " + fit("outcome", runOutcomeW)
-	for _, c := range runCounts() {
-		hdr += " " + c
-	}
+	cols := runColumnsAt(h.runs, w)
+	hdr := "  " + fitRight("run", runIDW) + " " + fit("started", 16) + " " + cols.modeUser("mode", "user") +
+		fit("outcome", runOutcomeW) + " items"
 	out = append(out, s.Header.Render(fit(hdr, w)))
 	zone := h.c.zone
 	start := max(0, min(h.cursor-lay.runs/2, len(h.runs)-lay.runs))
 	for i := start; i < start+lay.runs && i < len(h.runs); i++ {
 		r := h.runs[i]
-		var b strings.Builder
-		b.WriteString(mark(i == h.cursor) + " " + fitRight(strconv.FormatInt(r.ID, 10), runIDW) + " " + fit(timeText(r.StartedAt, zone), 16) + " " +
-			fit(dashIf(r.Mode), runModeW) + " " + fit(dashIf(r.User), uw) + " " + fit(dashIf(r.Outcome), runOutcomeW))
-		for _, c := range runCounts() {
-			b.WriteString(" " + fitRight(strconv.Itoa(r.Counts[c]), len(c)))
+		line := mark(i == h.cursor) + " " + fitRight(strconv.FormatInt(r.ID, 10), runIDW) + " " + fit(timeText(r.StartedAt, zone), 16) + " " +
+			cols.modeUser(dashIf(r.Mode), dashIf(r.User)) +
+			fit(dashIf(r.Outcome), runOutcomeW) + " " + fit(runCounts(&r), cols.counts)
+		if n, _ := width(line); w-n-2 >= runTailMin {
+			line = withTail(line, r.Error, s.Err, w)
 		}
-		line := withTail(b.String(), r.Error, s.Err, w)
 		if i == h.cursor && !h.inItems {
 			line = s.Cursor.Render(fit(line, w))
 		}
 		out = append(out, line)
 	}
-	out = append(out, h.runNote())
+	out = append(out, h.runNote()...)
 	if h.itemsOf != 0 {
 		out = append(out, h.itemLines(lay.items)...)
 	}
 	return clipLines(out, w)
 }
 
-// runNote is the line under the runs about the one under the cursor: its
-// error in full when it has one (the list has room for little of it at 80
-// columns), else when it finished.
-func (h *historyScreen) runNote() string {
-	s := h.c.styles
-	r := h.runs[h.cursor]
-	switch {
-	case r.Error != "":
-		return s.Err.Render(fmt.Sprintf("run %d: %s", r.ID, r.Error))
-	case r.FinishedAt.IsZero():
-		return s.Dim.Render(fmt.Sprintf("run %d did not finish", r.ID))
+// runNote is what the list says under the runs about the one under the
+// cursor, wrapped to the width (at most histNoteMax lines): its mode and
+// user when the list has no room for them, when it finished, its counts
+// when the list cut them, and its error in full (the list has room for
+// little of it at 80 columns).
+func (h *historyScreen) runNote() []string {
+	if len(h.runs) == 0 || h.loading || h.err != nil {
+		return nil
 	}
-	return s.Dim.Render(fmt.Sprintf("run %d finished %s, after %s", r.ID, timeText(r.FinishedAt, h.c.zone),
-		r.FinishedAt.Sub(r.StartedAt).Round(time.Second)))
+	s := h.c.styles
+	r := &h.runs[clampIndex(h.cursor, len(h.runs))]
+	w := max(20, h.width)
+	cols := runColumnsAt(h.runs, h.width)
+	line := fmt.Sprintf("run %d", r.ID)
+	switch {
+	case !cols.mode:
+		line += fmt.Sprintf(" (%s by %s)", dashIf(r.Mode), dashIf(r.User))
+	case cols.user == 0:
+		line += " by " + dashIf(r.User)
+	}
+	if r.FinishedAt.IsZero() {
+		line += " did not finish"
+	} else {
+		line += fmt.Sprintf(" finished %s, after %s", timeText(r.FinishedAt, h.c.zone), r.FinishedAt.Sub(r.StartedAt).Round(time.Second))
+	}
+	if ansi.StringWidth(runCounts(r)) > cols.counts {
+		line += ": " + runCounts(r)
+	}
+	var out []string
+	for _, l := range wrapHang(line, w, "", "  ") {
+		out = append(out, s.Dim.Render(l))
+	}
+	if r.Error != "" {
+		for _, l := range wrapHang(printable(r.Error), w, "  ", "  ") {
+			out = append(out, s.Err.Render(l))
+		}
+	}
+	if len(out) > histNoteMax {
+		out = out[:histNoteMax]
+		out[histNoteMax-1] = fit(out[histNoteMax-1], w-1) + "…"
+	}
+	return out
 }
 
 // itemLines are the open run's items: a title with the position, a header
@@ -372,14 +455,14 @@ func (h *historyScreen) itemLines(n int) []string {
 		ew = max(ew, n)
 	}
 	tw = min(tw, 12)
-	const fixed = 2 + 10 + 1 + 8 + 1 + 1 + 1 + dateW + 3 + dateW
+	const fixed = 2 + 10 + 1 + itemStatusW + 1 + 1 + 1 + dateW + 3 + dateW
 	ew = max(8, min(ew, itemEmailMax, w-fixed-tw))
 	out := []string{s.Bold.Render(head) + "  " + s.Dim.Render(pos),
-		s.Header.Render(fit("  "+fit("kind", 10)+" "+fit("status", 8)+" "+fit("e-mail", ew)+" "+fit("target", tw)+" "+
+		s.Header.Render(fit("  "+fit("kind", 10)+" "+fit("status", itemStatusW)+" "+fit("e-mail", ew)+" "+fit("target", tw)+" "+
 			fit("before", dateW)+"   "+"after", w))}
 	for _, i := range h.shown[top:end] {
 		e := h.items[i]
-		line := "  " + fit(kindLabel(e.Kind), 10) + " " + fit(e.Status, 8) + " " + fit(itemWho(&e), ew) + " " + fit(e.Target, tw) + " " +
+		line := "  " + fit(kindLabel(e.Kind), 10) + " " + fit(e.Status, itemStatusW) + " " + fit(itemWho(&e), ew) + " " + fit(e.Target, tw) + " " +
 			pad(dashIf(e.Before), dateW) + " → " + pad(dashIf(e.After), dateW)
 		out = append(out, withTail(line, e.Error, s.Err, w))
 	}

@@ -19,13 +19,18 @@ import (
 // historyRuns are three recorded runs, newest first: a console run with 30
 // items, a cron run that failed on a terminal (by a user whose name is
 // longer than its column), and a watch run that did nothing.
+// be11Error is run 11's error: longer than a line at 80 columns.
+const be11Error = "terminal gym: authentication failed twice; stopped for this run, its other items skipped until the credentials are fixed"
+
 func historyRuns() []RunEntry {
 	at := func(h time.Duration) time.Time { return fixtureNow.Add(-h * time.Hour) }
 	return []RunEntry{
-		{ID: 12, Mode: "console", User: "admin", StartedAt: at(2), FinishedAt: at(2).Add(40 * time.Second), Outcome: "done",
-			Counts: map[string]int{"applied": 27, "failed": 2, "held": 1}},
+		// stopped with Esc: the cancelled counted as the apply's summary did
+		{ID: 12, Mode: "console", User: "admin", StartedAt: at(2), FinishedAt: at(2).Add(40 * time.Second), Outcome: "cancelled",
+			Counts: map[string]int{"applied": 17, "failed": 2, "held": 1, "cancelled": 76}},
 		{ID: 11, Mode: "auto", User: "maximiliana.wolkenstein", StartedAt: at(26), FinishedAt: at(26).Add(time.Minute), Outcome: "partial",
-			Counts: map[string]int{"applied": 1, "failed": 1, "stale": 1}, Error: "terminal gym: authentication failed twice; stopped for this run"},
+			Counts: map[string]int{"applied": 1, "failed": 1, "stale": 1, "skipped": 3},
+			Error:  be11Error},
 		{ID: 10, Mode: "watch", User: "doorsync", StartedAt: at(50), Outcome: "abandoned", Counts: map[string]int{}},
 	}
 }
@@ -34,7 +39,7 @@ func historyRuns() []RunEntry {
 // every status, long e-mails and a Cyrillic one, an error on the failed.
 func historyItems(n int) []HistoryEntry {
 	kinds := []plan.Kind{plan.Extend, plan.Reactivate, plan.Shorten, plan.Revoke}
-	statuses := []string{"applied", "applied", "failed", "stale", "held", "skipped"}
+	statuses := []string{"applied", "applied", "failed", "stale", "held", "skipped", "cancelled"}
 	emails := []string{"ana.%d@example.si", "maximiliana.theodora.wolkenstein.%d@example.si", "дмитрий.%d@пример.рф", "joze.%d@example.si"}
 	out := make([]HistoryEntry, n)
 	for i := range out {
@@ -105,28 +110,29 @@ func TestHistoryRunsErrorShown(t *testing.T) {
 	}
 }
 
-// The list shows each run's number, time, mode, user, outcome, counts and
-// error; the cursor moves with the table's keys and stops at both ends.
+// The list shows each run's number, time, outcome, counts and error (at
+// 80 columns the mode and the user go to the note under the list); the
+// cursor moves with the table's keys and stops at both ends.
 func TestHistoryListsRuns(t *testing.T) {
 	m := newTestModel(t, historyBackend(t), 80, 24)
 	press(t, m, "H")
 	out := ansi.Strip(m.Render())
 	checkFrame(t, out, 80, 24)
 	for _, want := range []*regexp.Regexp{
-		regexp.MustCompile(`(?m)^› +12 2025-11-01 09:00 console admin +done +27 +2 +0 +1$`),
-		// a long user is cut with an ellipsis, the counts are not
-		regexp.MustCompile(`(?m)^ +11 2025-10-31 09:00 auto +maxim\S*… partial +1 +1 +1 +0$`),
-		regexp.MustCompile(`(?m)^ +10 2025-10-30 09:00 watch +doorsync +abandoned +0 +0 +0 +0$`),
+		regexp.MustCompile(`(?m)^› +12 2025-11-01 09:00 cancelled 17 applied, 2 failed, 1 held, 76 cancelled *$`),
+		regexp.MustCompile(`(?m)^ +11 2025-10-31 09:00 partial +1 applied, 1 failed, 1 stale, 3 skipped +$`),
+		regexp.MustCompile(`(?m)^ +10 2025-10-30 09:00 abandoned nothing +$`),
 	} {
 		if !want.MatchString(out) {
 			t.Errorf("runs list does not match %s:\n%s", want, out)
 		}
 	}
-	if !strings.Contains(out, "run 12 finished 2025-11-01 09:00, after 40s") {
+	if !strings.Contains(out, "run 12 (console by admin) finished 2025-11-01 09:00, after 40s") {
 		t.Errorf("no line on the cursor's run:\n%s", out)
 	}
 	press(t, m, "down")
-	if out := ansi.Strip(m.Render()); !strings.Contains(out, "\nrun 11: terminal gym: authentication failed twice; stopped for this run\n") {
+	if out := ansi.Strip(m.Render()); !strings.Contains(strings.Join(strings.Fields(out), " "),
+		"run 11 (auto by maximiliana.wolkenstein) finished 2025-10-31 09:01, after 1m0s "+be11Error) {
 		t.Errorf("the error of the cursor's run is not shown whole:\n%s", out)
 	}
 	press(t, m, "up")
@@ -304,5 +310,28 @@ func TestHistoryItemsNarrowedByKindAndTarget(t *testing.T) {
 	press(t, m, "esc", "down", "enter")
 	if _, _, pos = rows(); !strings.Contains(pos, "Items of run 11 · extend on gym") {
 		t.Fatalf("run 11: %q", pos)
+	}
+}
+
+// At 80 columns a run's items say "cancelled" whole, and a run's counts
+// agree with what its apply said ("17 applied … 76 cancelled"), the
+// skipped counted too (review of issue 13: the row showed only applied,
+// failed, stale and held, the status "cancell…", the error "in…").
+func TestHistoryCancelledWholeAt80(t *testing.T) {
+	m := newTestModel(t, historyBackend(t), 80, 24)
+	press(t, m, "H", "enter")
+	out := ansi.Strip(m.Render())
+	checkFrame(t, out, 80, 24)
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^. +12 .* 17 applied, 2 failed, 1 held, 76 cancelled *$`),
+		regexp.MustCompile(`(?m)^ +11 .* 1 applied, 1 failed, 1 stale, 3 skipped *$`),
+		regexp.MustCompile(`(?m)^  shorten +cancelled дмитрий\.6@`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("does not match %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "cancell…") {
+		t.Errorf("a status is cut:\n%s", out)
 	}
 }

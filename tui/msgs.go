@@ -66,9 +66,10 @@ type runItemsMsg struct {
 }
 
 type exportDoneMsg struct {
-	path string
-	rows int
-	err  error
+	path  string
+	rows  int // the console's rows written
+	items int // their items: the report's lines
+	err   error
 }
 
 // suggestMsg carries the ranked suggestions for the data of generation gen.

@@ -34,7 +34,7 @@ func (t *tableScreen) onMsg(msg tea.Msg) tea.Cmd {
 		}
 		t.recountSelected()
 	case exportRowsMsg:
-		t.c.send(writeReportMsg{path: msg.path, all: msg.all, plan: t.shownPlan(msg.all)})
+		t.c.send(writeReportMsg{path: msg.path, all: msg.all, plan: t.shownPlan(msg.all), rows: pick(msg.all, len(t.rows), len(t.view))})
 	case showItemMsg:
 		t.showItem(msg.id)
 	}

@@ -149,7 +149,8 @@ type (
 )
 
 // exportRowsMsg (export → table) asks for the plan of the rows shown (all:
-// every item); writeReportMsg (table → export) hands it over to write.
+// every item); writeReportMsg (table → export) hands it over to write,
+// with the number of rows it holds (the console's unit).
 type (
 	exportRowsMsg struct {
 		path string
@@ -159,5 +160,6 @@ type (
 		path string
 		all  bool
 		plan plan.Plan
+		rows int
 	}
 )

@@ -219,6 +219,12 @@ type ApplyProgress struct {
 	// Note says what became of a whole-list target's list (sent,
 	// accepted, waiting for its minimum interval), with no item.
 	Note string
+	// Phase is what the target's writes do now, told as they move on
+	// ("" with an item's result, a note or an error: unchanged): "waiting"
+	// (told for every target with items before any is written), "read"
+	// (re-reading the accounts before writing), "write", "verify"
+	// (reading back what was written).
+	Phase string
 }
 
 // ApplyResult is what an apply did.

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/apply"
+	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/store"
 )
 
@@ -25,8 +26,9 @@ type Observer interface {
 	TargetPage(target string, done, total int)
 	// TargetRead: a target's accounts were read (accounts) or not (err).
 	TargetRead(target string, accounts int, err error)
-	// Writing: a target's writes moved on to phase (re-reading before
-	// writing, writing, reading back); done of total items are settled.
+	// Writing: a target's writes moved on to phase (PhaseWaiting before
+	// any target's writes start, then re-reading before writing, writing,
+	// reading back); done of total items are settled.
 	Writing(target string, phase apply.Phase, done, total int)
 	// ItemSettled: one item's outcome on its target (r.Status, r.Err);
 	// done of total items of the target are settled.
@@ -103,6 +105,43 @@ func (e *Engine) observer() Observer {
 // warn reports a failure the run carries on without.
 func (e *Engine) warn(stage Stage, target string, err error) {
 	e.observer().Warning(Warning{Stage: stage, Target: target, Err: err})
+}
+
+// PhaseWaiting is Writing's phase for every target with items to write,
+// told before the first write of the run: a face shows each target from
+// the start, not only once its turn comes (a whole-list target's comes
+// after the terminals').
+const PhaseWaiting apply.Phase = "waiting"
+
+// announceWrites tells Writing(PhaseWaiting) with its total for every
+// target with items selected (written account by account) or byList
+// (whole-list targets'), in the plan's order of targets, then any other
+// in the order met.
+func (e *Engine) announceWrites(targets []plan.TargetSummary, selected []plan.Item, byList map[string][]plan.Item) {
+	totals := map[string]int{}
+	for _, it := range selected {
+		totals[it.Target]++
+	}
+	for name, items := range byList {
+		totals[name] += len(items)
+	}
+	order := make([]string, 0, len(totals))
+	for _, t := range targets {
+		order = append(order, t.Name)
+	}
+	for _, it := range selected {
+		order = append(order, it.Target)
+	}
+	for _, l := range e.lists {
+		order = append(order, l.info().Name)
+	}
+	o := e.observer()
+	for _, name := range order {
+		if n := totals[name]; n > 0 {
+			o.Writing(name, PhaseWaiting, 0, n)
+			delete(totals, name)
+		}
+	}
 }
 
 // applyEvents turns the apply runner's events into the observer's calls.

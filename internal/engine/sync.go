@@ -219,6 +219,7 @@ func (e *Engine) syncLocked(ctx context.Context, o Options) (Outcome, error) {
 	// The whole-list targets' items are applied after the others, by
 	// uploading each target's next list.
 	selected, byList := e.splitLists(selected)
+	e.announceWrites(out.Plan.Targets, selected, byList)
 	if len(selected) > 0 {
 		ae := apply.Runner{Recorder: recorder{st: e.store, approvedBy: o.ApprovedBy}, RunID: runID, Retries: o.retries,
 			Holding:  e.store.CheckLock,

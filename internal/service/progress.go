@@ -42,8 +42,23 @@ type applyProgress struct {
 	progress func(backend.ApplyProgress)
 }
 
-func (a applyProgress) Writing(target string, _ apply.Phase, done, total int) {
-	a.progress(backend.ApplyProgress{Target: target, Done: done, Total: total})
+func (a applyProgress) Writing(target string, phase apply.Phase, done, total int) {
+	a.progress(backend.ApplyProgress{Target: target, Done: done, Total: total, Phase: applyPhase(phase)})
+}
+
+// applyPhase is the console's name of a target's phase (backend.ApplyProgress.Phase).
+func applyPhase(p apply.Phase) string {
+	switch p {
+	case engine.PhaseWaiting:
+		return "waiting"
+	case apply.PhaseRead:
+		return "read"
+	case apply.PhaseWrite:
+		return "write"
+	case apply.PhaseVerify:
+		return "verify"
+	}
+	return ""
 }
 
 func (a applyProgress) ItemSettled(target string, done, total int, r apply.Result) {
