@@ -110,8 +110,10 @@
 // target that lists every write, the revocations and shortenings first,
 // then those --auto would hold, then the rest; it fits the screen, wrapping
 // and scrolling, and applies only once every line was shown. Items held by an
-// unattended run are marked (H). An apply shows progress per target (a
-// whole-list target such as NTK too, with its notes) and each item's
+// unattended run are marked (H). An apply shows progress per target from its
+// first frame (each target with items "waiting", then "re-reading",
+// "writing", "reading back"; a whole-list target such as NTK too, with its
+// notes), counts per status, and each item's
 // result in a log that scrolls; Esc stops it after the requests in flight,
 // the rest recorded cancelled, and the failed and cancelled items stay
 // selected for a retry. Quitting asks while it runs, and the question goes
