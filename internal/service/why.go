@@ -37,6 +37,7 @@ import (
 	"github.com/doorsync/doorsync/internal/identity"
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
+	"github.com/doorsync/doorsync/internal/plan/accesslist"
 	"github.com/doorsync/doorsync/internal/store"
 	"github.com/doorsync/doorsync/internal/target"
 	"github.com/doorsync/doorsync/internal/target/neyross"
@@ -562,8 +563,35 @@ func (w *whyContext) target(m member.Member, src backend.WhySource, t *whyTarget
 		w.eventLines(&wt, t, acc.ID)
 	}
 	wt.Status, wt.Answer = w.verdict(src, t, it, acc, gone, &wt)
+	if wt.Status == backend.WhyNotApplicable {
+		if why := w.listWhy(m, name); why != "" {
+			// Which of the two: "no card, or no zone" left the admin to
+			// find out (review of issue 13).
+			wt.Answer = "not on the list and not meant to be: " + why
+		}
+	}
 	wt.Answer = name + ": " + wt.Answer
 	return wt
+}
+
+// listWhy says why member m is not on the whole-list target's list ("": not
+// known), from the list built for that member alone by the configured
+// rule: whether it lacks a card or a role that grants a zone does not
+// depend on the other members.
+func (w *whyContext) listWhy(m member.Member, name string) string {
+	n := w.s.cfg.NTK
+	if n == nil || n.Name != name {
+		return ""
+	}
+	set, err := NTKListSettings(*n)
+	if err != nil {
+		return ""
+	}
+	res, err := accesslist.Build([]member.Member{m}, set, EngineConfig(w.s.cfg).Rule, w.today)
+	if err != nil {
+		return ""
+	}
+	return res.Why(m.ID)
 }
 
 // records finds the member's latest recorded items on the target: one
@@ -819,7 +847,7 @@ func (w *whyContext) judge(src backend.WhySource, t *whyTarget, it *plan.Item, a
 func (w *whyContext) judgeList(src backend.WhySource, it *plan.Item, cs string) (backend.WhyStatus, string) {
 	switch {
 	case it == nil && src.Valid:
-		return backend.WhyNotApplicable, "not on the list and not meant to be (no card, or no zone for the member's roles)"
+		return backend.WhyNotApplicable, "not on the list and not meant to be"
 	case it == nil:
 		return backend.WhyOut, "not on the list (" + cs + ")"
 	case it.Kind == plan.InSync:

@@ -301,3 +301,35 @@ func TestWhyTimeoutAndHeldTarget(t *testing.T) {
 		}
 	}
 }
+
+// A valid member who is not on the NTK list and is not meant to be is told
+// why: no card number, or no role that grants a zone — not "no card, or no
+// zone" (review of issue 13).
+func TestWhyNTKSaysWhichOfCardOrZone(t *testing.T) {
+	w := newWhyRig(t, 120, nil)
+	onNTK := map[string]bool{}
+	for _, it := range w.plan.Items {
+		if it.System == "ntk" {
+			onNTK[it.MemberID] = true
+		}
+	}
+	var told int
+	for _, it := range w.plan.Items {
+		if it.Target != "entrance" || it.Kind != plan.InSync || it.MemberID == "" || onNTK[it.MemberID] || told == 3 {
+			continue
+		}
+		rep := w.why(t, it.Email, time.Minute)
+		wt := answerOf(t, rep, it.MemberID, "ntk")
+		if wt.Status != backend.WhyNotApplicable {
+			continue
+		}
+		told++
+		if strings.Contains(wt.Answer, "no card, or no zone") ||
+			!strings.Contains(wt.Answer, "no card number in") && !strings.Contains(wt.Answer, "NTK zone") {
+			t.Errorf("%s: %q does not say which", it.Email, wt.Answer)
+		}
+	}
+	if told == 0 {
+		t.Fatal("no valid member off the NTK list: the test shows nothing")
+	}
+}

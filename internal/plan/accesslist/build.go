@@ -124,6 +124,7 @@ func Build(members []member.Member, set Settings, rule member.Rule, today member
 				zoneList(s.zones), set.CardField))
 		case card == "":
 			// Valid, but neither a card nor a zone: not an NTK user at all.
+			s.why = "no card number in " + set.CardField + " and no role valid today that grants an NTK zone"
 		default:
 			// Every member valid today competes for the card, with or
 			// without zones: a card belongs to one person.
@@ -185,6 +186,18 @@ func Build(members []member.Member, set Settings, rule member.Rule, today member
 }
 
 // firstValid is the first member valid today holding card.
+// Why says why the member with this id is not on the list, in a reader's
+// words ("none of its roles valid today maps to an NTK zone"); "" when it
+// is listed, or not known to the list.
+func (r *Result) Why(memberID string) string {
+	for i := range r.states {
+		if s := &r.states[i]; s.id == memberID && !s.listed {
+			return s.why
+		}
+	}
+	return ""
+}
+
 func (r *Result) firstValid(card string) *state {
 	for s := r.byCard[card]; s != nil; s = s.next {
 		if s.valid {

@@ -254,3 +254,17 @@ func TestBuildIsDeterministic(t *testing.T) {
 		t.Fatal("member order changes the result")
 	}
 }
+
+// Why tells, for a member off the list, which it lacks (doorsync why).
+func TestWhyNotListed(t *testing.T) {
+	r, err := Build([]member.Member{mem("1", "", role(99)), mem("2", "44491AD2", role(99)), mem("3", "44491AD3", role(10))},
+		testSettings(), testRule(), today())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"1": "no card number in extra2 and no role", "2": "maps to an NTK zone", "3": ""} {
+		if got := r.Why(id); want == "" && got != "" || !strings.Contains(got, want) {
+			t.Errorf("Why(%s) = %q, want %q", id, got, want)
+		}
+	}
+}
