@@ -80,6 +80,9 @@ func (v *applyScreen) onProgress(msg applyProgressMsg) {
 			// Nor an item's result of what the target does now.
 			p.Phase = prev.Phase
 		}
+		if p.Sent == 0 {
+			p.Sent = prev.Sent // only the gate's progress counts them
+		}
 		a.targets[p.Target] = p
 	}
 	switch {
@@ -186,6 +189,11 @@ func (a *applyState) targetLine(name string) string {
 	line := fmt.Sprintf("%-12s %s %d/%d", name, bar(tried, p.Total, 20), p.Done, p.Total)
 	var counts []string
 	if what := phaseLabel(p.Phase); what != "" && a.running && p.Done < p.Total {
+		if p.Sent > p.Done && p.Phase == "write" {
+			// Written before read back: the bar counts settled items,
+			// this says how many have gone out (an Esc now leaves those).
+			what += fmt.Sprintf(" (%d sent)", min(p.Sent, p.Total))
+		}
 		counts = append(counts, what)
 	}
 	for _, st := range []string{"applied", "failed", "stale", "skipped", "cancelled"} {

@@ -126,6 +126,7 @@ type worker struct {
 	// lost is Holding's error once it said the run lost its lock: nothing
 	// more is sent.
 	lost error
+	sent int // write requests let out (Event.Sent)
 }
 
 // holding asks Runner.Holding; once it failed, the worker stops sending.
@@ -460,7 +461,7 @@ func (w *worker) write(ctx context.Context, t target.Target, updates []target.Up
 	tries := w.retries.Budget(w.name).Begin()
 	defer tries.Done()
 	for len(open) > 0 {
-		if w.sendGate(ctx) != nil {
+		if w.mayNotSend(ctx) != nil {
 			// Not sent: the caller settles the items.
 			break
 		}
@@ -540,6 +541,17 @@ func (w *worker) cancelled() bool { return w.runCtx != nil && w.runCtx.Err() != 
 // still holds its lock. A cancel thus stops a chunk between two requests:
 // the one in flight completes and is read back, the rest are cancelled.
 func (w *worker) sendGate(ctx context.Context) error {
+	if err := w.mayNotSend(ctx); err != nil {
+		return err
+	}
+	w.sent++
+	w.emit(Event{Phase: PhaseWrite, Sent: w.sent})
+	return nil
+}
+
+// mayNotSend says why nothing more may be sent: the run was stopped, or
+// lost its lock (nil: it may send).
+func (w *worker) mayNotSend(ctx context.Context) error {
 	if w.cancelled() {
 		return errCancelledBeforeSent(w.runCtx)
 	}

@@ -102,4 +102,8 @@ type Event struct {
 	Total  int // items for this target
 	Result *Result
 	Err    error // a target-level failure (e.g. stopped after authentication failures)
+	// Sent counts the write requests the target was let send so far (its
+	// send gate said yes): items settle only after their chunk is read
+	// back, so this is what shows writes going out.
+	Sent int
 }

@@ -216,6 +216,9 @@ type ApplyProgress struct {
 	ItemID string // set when one item finished
 	Status string // applied, failed, stale, skipped, cancelled
 	Err    error  // the item's or the target's error
+	// Sent is how many write requests went out to the target so far (0:
+	// not told by this progress); items settle after their read-back.
+	Sent int
 	// Note says what became of a whole-list target's list (sent,
 	// accepted, waiting for its minimum interval), with no item.
 	Note string

@@ -147,11 +147,26 @@ func TestConsoleEscStopsTheApply(t *testing.T) {
 	ctx, esc := context.WithCancel(context.Background())
 	defer esc()
 	stop := cancelAtFirstWrite(s, esc)
-	res, err := be.Apply(ctx, d.Plan, approve, func(tui.ApplyProgress) {})
+	var sentMu sync.Mutex
+	sent := map[string]int{} // the most writes the console was told went out, per target
+	res, err := be.Apply(ctx, d.Plan, approve, func(p tui.ApplyProgress) {
+		sentMu.Lock()
+		sent[p.Target] = max(sent[p.Target], p.Sent)
+		sentMu.Unlock()
+	})
 	if err != nil {
 		t.Fatalf("a stopped apply is not a failed one: %v", err)
 	}
 	stop.check(t)
+	// What the console was told went out is what each terminal received
+	// (review of issue 13: the bars said 0/24 while 21 were written).
+	for _, ep := range s.Terminals {
+		// Requests, a write sent again after a digest challenge included.
+		got := ep.Log.Count(e2eIsModify)
+		if got > 0 && sent[ep.Name] != got {
+			t.Errorf("%s received %d write requests; the console was told %d went out", ep.Name, got, sent[ep.Name])
+		}
+	}
 	if !res.Stopped || res.Failed != 0 || len(res.FailedIDs) != 0 || res.Cancelled == 0 ||
 		res.Applied+res.Stale+res.Cancelled != len(approve) || len(res.CancelledIDs) != res.Cancelled {
 		t.Fatalf("%d approved: %+v", len(approve), res)

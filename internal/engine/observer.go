@@ -30,6 +30,11 @@ type Observer interface {
 	// any target's writes start, then re-reading before writing, writing,
 	// reading back); done of total items are settled.
 	Writing(target string, phase apply.Phase, done, total int)
+	// Sent: a write request went out to target, sent so far (retries
+	// count again) while done of total items are settled: items settle
+	// only after their chunk is read back, this shows the writes as they
+	// go.
+	Sent(target string, sent, done, total int)
 	// ItemSettled: one item's outcome on its target (r.Status, r.Err);
 	// done of total items of the target are settled.
 	ItemSettled(target string, done, total int, r apply.Result)
@@ -83,6 +88,7 @@ func (NopObserver) SourceRead(int, error)                      {}
 func (NopObserver) TargetPage(string, int, int)                {}
 func (NopObserver) TargetRead(string, int, error)              {}
 func (NopObserver) Writing(string, apply.Phase, int, int)      {}
+func (NopObserver) Sent(string, int, int, int)                 {}
 func (NopObserver) ItemSettled(string, int, int, apply.Result) {}
 func (NopObserver) TargetStopped(string, error)                {}
 func (NopObserver) ListNote(string, string)                    {}
@@ -148,6 +154,8 @@ func (e *Engine) announceWrites(targets []plan.TargetSummary, selected []plan.It
 func applyEvents(o Observer) func(apply.Event) {
 	return func(ev apply.Event) {
 		switch {
+		case ev.Sent > 0:
+			o.Sent(ev.Target, ev.Sent, ev.Done, ev.Total)
 		case ev.Result != nil:
 			o.ItemSettled(ev.Target, ev.Done, ev.Total, *ev.Result)
 		case ev.Err != nil:

@@ -79,3 +79,8 @@ func (a applyProgress) ListNote(target, note string) {
 func (a applyProgress) ListFailed(target string, err error) {
 	a.progress(backend.ApplyProgress{Target: target, Err: err})
 }
+
+// Sent shows the writes going out before their items settle.
+func (a applyProgress) Sent(target string, sent, done, total int) {
+	a.progress(backend.ApplyProgress{Target: target, Done: done, Total: total, Sent: sent, Phase: applyPhase(apply.PhaseWrite)})
+}
