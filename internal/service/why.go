@@ -339,7 +339,11 @@ func (s *Service) whyEvents(ctx context.Context, targets []*whyTarget, items []p
 }
 
 // ago says when t was, and how long before now.
-func (s *Service) ago(t, now time.Time) string {
+func (s *Service) ago(t, now time.Time) string { return AgoText(t, now, s.cfg.Zone) }
+
+// AgoText says when t was, in zone, and how long before now: "2026-05-12
+// 08:30, 2 h ago" ("never" for the zero time).
+func AgoText(t, now time.Time, zone *time.Location) string {
 	if t.IsZero() {
 		return "never"
 	}
@@ -355,7 +359,7 @@ func (s *Service) ago(t, now time.Time) string {
 	default:
 		age = fmt.Sprintf("%d days ago", int(d.Hours()/24))
 	}
-	return t.In(s.cfg.Zone).Format("2006-01-02 15:04") + ", " + age
+	return t.In(zone).Format("2006-01-02 15:04") + ", " + age
 }
 
 // whyContext is what every member's answer reads.
