@@ -373,14 +373,26 @@ func lastOffset(mid []dline, h int) int {
 // selKey names a selection.
 func selKey(ids []string) string { return strings.Join(ids, "\x00") }
 
+// ShortHelp offers the scroll keys only when the middle scrolls: with a
+// write or two they do nothing (review of issue 13).
 func (d *approveScreen) ShortHelp() []key.Binding {
 	k := &d.c.keys
+	if !d.scrolls() {
+		return fitHints([]hint{{k.Confirm, 0}, {k.Cancel, 0}}, d.width)
+	}
 	return fitHints([]hint{{k.Confirm, 0}, {k.Cancel, 0}, {k.Down, 1}, {k.ReadOn, 2}, {k.Bottom, 3}}, d.width)
 }
 
 func (d *approveScreen) FullHelp() [][]key.Binding {
 	k := &d.c.keys
+	// The help screen lists every key of the dialog, scrolling or not.
 	return [][]key.Binding{{k.Confirm, k.Cancel, k.ReadOn, k.PageDown, k.Bottom, k.Top}}
+}
+
+// scrolls says whether the dialog's middle is taller than it can show.
+func (d *approveScreen) scrolls() bool {
+	a := d.approval()
+	return len(d.middleOf()) > d.middleHeight(&a)
 }
 
 // innerWidth is the dialog's text width (inside its border and padding):

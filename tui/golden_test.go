@@ -32,6 +32,8 @@ func TestGolden(t *testing.T) {
 		{name: "approve", keys: []string{"A", "a"}},
 		// every write listed, revocations and shortenings first: the end
 		{name: "approve_end", keys: []string{"A", "a", "G"}},
+		// one write: nothing scrolls, the footer offers y and n/esc only
+		{name: "approve_one", keys: []string{"space", "a"}},
 		// select all with identity changes (a write and one in sync):
 		// each named in full, the acceptance counted apart; scrolled
 		{name: "approve_identity", keys: []string{"A", "a"}, be: identityChangesBackend},

@@ -40,7 +40,7 @@ a script can tell a broken setup from a member who is locked out.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			email, err := member.NormalizeEmail(args[0])
 			if err != nil || email == "" || !member.LooksLikeEmail(string(email)) {
-				return usageError(fmt.Errorf("%q is not an e-mail address", textclean.Clean(args[0])))
+				return usageError(fmt.Errorf("%s is not an e-mail address", quoteArg(args[0])))
 			}
 			if o.timeout <= 0 {
 				return usageError(fmt.Errorf("--timeout must be positive, not %s", o.timeout))
@@ -74,6 +74,20 @@ a script can tell a broken setup from a member who is locked out.`,
 	return cmd
 }
 
+// argShown is how many characters of an argument an error quotes.
+const argShown = 80
+
+// quoteArg quotes an argument as typed for an error: nothing removed
+// (cleaned, "a\x1b[2Jb@x.si" read "ab@x.si", which looks valid), control
+// and formatting characters escaped by %q, cut to argShown characters
+// with "…" (a 100 KB argument was echoed in full).
+func quoteArg(arg string) string {
+	if r := []rune(arg); len(r) > argShown {
+		return fmt.Sprintf("%q…", string(r[:argShown]))
+	}
+	return fmt.Sprintf("%q", arg)
+}
+
 // writeWhyJSON writes the report as indented JSON (backend.WhyVersion).
 // JSON escapes control characters itself.
 func writeWhyJSON(w io.Writer, rep backend.WhyReport) error {
@@ -99,7 +113,10 @@ func printWhy(w io.Writer, rep backend.WhyReport) {
 			verdict = "does NOT get in everywhere"
 		}
 		fmt.Fprintf(w, "%s, member %s <%s>: %s\n", textclean.Clean(m.Name), textclean.Clean(m.ID), textclean.Clean(string(rep.Email)), verdict)
-		fmt.Fprintf(w, "  Cardskipper: %s\n", textclean.Clean(m.Cardskipper.Answer))
+		// The snapshot's age, once per member (each target's evidence
+		// repeats it for the JSON).
+		fmt.Fprintf(w, "  Cardskipper: %s; members as read %s\n", textclean.Clean(m.Cardskipper.Answer),
+			service.AgoText(rep.MembersAt, rep.At, rep.At.Location()))
 		for _, t := range m.Targets {
 			fmt.Fprintf(w, "  %-4s %s\n", t.Status.Mark(), textclean.Clean(t.Answer))
 			for _, e := range t.Evidence {

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/doorsync/doorsync/internal/backend"
+	"github.com/doorsync/doorsync/internal/clock"
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
 	"github.com/doorsync/doorsync/internal/textclean"
@@ -85,6 +86,10 @@ func TestGoldenWhyJSON(t *testing.T) {
 func TestGoldenWhyText(t *testing.T) {
 	var b bytes.Buffer
 	printWhy(&b, whyFixture())
+	// The snapshot's age is said once per member (the JSON has it).
+	if n := strings.Count(b.String(), "members as read 2026-05-12 08:30, 2 h ago"); n != 1 {
+		t.Errorf("the members' snapshot age is said %d times, want once:\n%s", n, b.String())
+	}
 	if textclean.Has(strings.ReplaceAll(b.String(), "\n", "")) {
 		t.Errorf("text output holds a control or formatting character:\n%q", b.String())
 	}
@@ -212,4 +217,23 @@ func must(t *testing.T, rep backend.WhyReport) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// An argument that is not an e-mail address is quoted as typed: an escape
+// sequence is shown escaped, not removed ("ab@x.si" looked valid), and a
+// long argument is cut with "…" (the review found 100 KB echoed).
+func TestWhyQuotesHostileArgument(t *testing.T) {
+	clk := clock.NewManual(time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC))
+	r := runApp(t, clk, nil, "why", "a\x1b[2Jb@x.si")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, `"a\x1b[2Jb@x.si" is not an e-mail address`) {
+		t.Errorf("escape in the argument: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if strings.ContainsRune(r.stderr, 0x1b) {
+		t.Errorf("a raw escape reached the terminal: %q", r.stderr)
+	}
+	long := strings.Repeat("x", 100_000)
+	r = runApp(t, clk, nil, "why", long)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, `"`+strings.Repeat("x", argShown)+`"… is not an e-mail address`) || len(r.stderr) > 1000 {
+		t.Errorf("100 KB argument: exit %d, %d bytes on stderr: %.300q", r.code, len(r.stderr), r.stderr)
+	}
 }

@@ -163,7 +163,7 @@ func (s *Service) WhyWith(ctx context.Context, email member.Email, o WhyOptions)
 	if err != nil {
 		return rep, fmt.Errorf("why <%s>: %w", email, err)
 	}
-	w := whyContext{s: s, ctx: ctx, now: now, today: today, plan: &p, recs: recs, open: open, links: links, events: ev, eventsFailed: evFailed, membersAt: membersAt}
+	w := whyContext{s: s, ctx: ctx, now: now, today: today, plan: &p, recs: recs, open: open, links: links, events: ev, eventsFailed: evFailed, membersAt: membersAt, members: members}
 	rep.GetsIn = true
 	for _, m := range mine {
 		wm := w.member(m, targets, items, first)
@@ -339,7 +339,11 @@ func (s *Service) whyEvents(ctx context.Context, targets []*whyTarget, items []p
 }
 
 // ago says when t was, and how long before now.
-func (s *Service) ago(t, now time.Time) string {
+func (s *Service) ago(t, now time.Time) string { return AgoText(t, now, s.cfg.Zone) }
+
+// AgoText says when t was, in zone, and how long before now: "2026-05-12
+// 08:30, 2 h ago" ("never" for the zero time).
+func AgoText(t, now time.Time, zone *time.Location) string {
 	if t.IsZero() {
 		return "never"
 	}
@@ -355,7 +359,7 @@ func (s *Service) ago(t, now time.Time) string {
 	default:
 		age = fmt.Sprintf("%d days ago", int(d.Hours()/24))
 	}
-	return t.In(s.cfg.Zone).Format("2006-01-02 15:04") + ", " + age
+	return t.In(zone).Format("2006-01-02 15:04") + ", " + age
 }
 
 // whyContext is what every member's answer reads.
@@ -371,6 +375,7 @@ type whyContext struct {
 	events       map[backend.AccountRef][]target.Event
 	eventsFailed map[string]bool
 	membersAt    time.Time
+	members      []member.Member // every member stored: names for an account several share
 }
 
 func (w *whyContext) day(t time.Time) member.Date { return member.DateOf(t, w.s.cfg.Zone) }
@@ -530,7 +535,9 @@ func (w *whyContext) target(m member.Member, src backend.WhySource, t *whyTarget
 			ev("enrolled: not known (faces and cards are read live only)")
 		}
 	}
+	planLine := -1 // the evidence's "plan now:" line
 	if it != nil {
+		planLine = len(wt.Evidence)
 		line := fmt.Sprintf("plan now: %s — %s", kindWords(it.Kind), it.Reason)
 		switch {
 		// Only a write is applied or held: "applied unattended: no" of an
@@ -563,6 +570,10 @@ func (w *whyContext) target(m member.Member, src backend.WhySource, t *whyTarget
 		w.eventLines(&wt, t, acc.ID)
 	}
 	wt.Status, wt.Answer = w.verdict(src, t, it, acc, gone, &wt)
+	if planLine >= 0 && wt.Status == backend.WhyUnknown {
+		// The answer is the plan's reason: said once (review of issue 13).
+		wt.Evidence[planLine] = "plan now: " + kindWords(it.Kind) + " (the answer says why)"
+	}
 	if wt.Status == backend.WhyNotApplicable {
 		if why := w.listWhy(m, name); why != "" {
 			// Which of the two: "no card, or no zone" left the admin to
@@ -798,7 +809,7 @@ func (w *whyContext) judge(src backend.WhySource, t *whyTarget, it *plan.Item, a
 	case it == nil:
 		return backend.WhyUnknown, "doorsync's plan has nothing for the member here"
 	case it.Kind == plan.Ambiguous:
-		return backend.WhyUnknown, it.Reason
+		return backend.WhyUnknown, w.ambiguousWhy(it)
 	case it.Kind == plan.Missing && isNeyross:
 		return backend.WhyOut, "no person with this e-mail has an EIS access level, doorsync cannot change it (nor create persons)"
 	case it.Kind == plan.Missing:
@@ -809,11 +820,18 @@ func (w *whyContext) judge(src backend.WhySource, t *whyTarget, it *plan.Item, a
 	openNow := acc.Permanent || (!acc.End.IsZero() && !acc.End.Before(w.now) && (acc.Begin.IsZero() || !acc.Begin.After(w.now)))
 	tail := w.tail(it, wt)
 	if it.Kind == plan.Invalid {
-		st := backend.WhyOut
-		if openNow && src.Valid {
-			st = backend.WhyIn
+		// The outcome first: "ok entrance: role 3126: ends … before it
+		// starts …" did not say the member gets in (review of issue 13).
+		bad := "Cardskipper data invalid (" + it.Reason + "; an invalid role is ignored) — doorsync does not write to it"
+		switch {
+		case openNow && src.Valid:
+			return backend.WhyIn, "gets in — valid to " + periodEnd(acc) + "; " + bad
+		case openNow:
+			return backend.WhyOpen, "still open to " + periodEnd(acc) + " although " + cs + "; " + bad
+		case !src.Valid:
+			return backend.WhyOut, "does not get in — " + cs + "; " + bad
 		}
-		return st, it.Reason + " — doorsync does not write to it"
+		return backend.WhyOut, "does not get in — the account is not valid now; " + cs + "; " + bad
 	}
 	if !src.Valid {
 		if openNow {
@@ -838,9 +856,41 @@ func (w *whyContext) judge(src backend.WhySource, t *whyTarget, it *plan.Item, a
 		}
 		return backend.WhyOut, ans
 	case tail != "":
-		return backend.WhyIn, "valid to " + periodEnd(acc) + "; " + cs + tail
+		return backend.WhyIn, "gets in — valid to " + periodEnd(acc) + "; " + cs + tail
 	}
 	return backend.WhyIn, "gets in — valid to " + periodEnd(acc)
+}
+
+// ambiguousWhy says why the item is ambiguous: for an account several
+// members resolved to, those members by name and id — the plan's reason
+// names them by the e-mail they share, which on a family's e-mail told
+// them apart by nothing but the id (review of issue 13).
+func (w *whyContext) ambiguousWhy(it *plan.Item) string {
+	if it.Account == "" {
+		return it.Reason
+	}
+	var who, ids []string
+	for _, x := range w.plan.Items {
+		if x.Target != it.Target || x.Account != it.Account || x.Kind != plan.Ambiguous || x.MemberID == "" || slices.Contains(ids, x.MemberID) {
+			continue
+		}
+		ids = append(ids, x.MemberID)
+		who = append(who, w.memberName(x.MemberID)+" ("+x.MemberID+")")
+	}
+	if len(who) < 2 {
+		return it.Reason
+	}
+	return fmt.Sprintf("account %s is found for several members: %s; link it to one (doorsync links add)", it.Account, strings.Join(who, ", "))
+}
+
+// memberName is the stored member's name, or "member" when none is stored.
+func (w *whyContext) memberName(id string) string {
+	for _, m := range w.members {
+		if m.ID == id && m.Name() != "" {
+			return m.Name()
+		}
+	}
+	return "member"
 }
 
 // judgeList answers for a whole-list target (NTK) from its plan item.

@@ -333,3 +333,65 @@ func TestWhyNTKSaysWhichOfCardOrZone(t *testing.T) {
 		t.Fatal("no valid member off the NTK list: the test shows nothing")
 	}
 }
+
+// A member whose Cardskipper data holds an invalid role: the answer says
+// the outcome first ("entrance: gets in — valid to …"), then that the data
+// is invalid and doorsync does not write to the account (the review found
+// "ok entrance: role 3126: ends … before it starts … — doorsync does not
+// write to it", which never said the member gets in).
+func TestWhyInvalidDataSaysTheOutcomeFirst(t *testing.T) {
+	w := newWhyRig(t, 120, []string{"extend", "reactivate"})
+	bad := itemWhere(t, w.plan, "member with an invalid role on the entrance", func(it plan.Item) bool {
+		return it.Kind == plan.Invalid && it.Target == "entrance" && it.MemberID != "" && it.Account != "" && strings.Contains(it.Reason, "before it starts")
+	})
+	wt := answerOf(t, w.why(t, bad.Email, time.Minute), bad.MemberID, "entrance")
+	want := "entrance: does not get in — "
+	if wt.Status == backend.WhyIn {
+		want = "entrance: gets in — valid to "
+	}
+	if !strings.HasPrefix(wt.Answer, want) || !strings.Contains(wt.Answer, bad.Reason) || !strings.Contains(wt.Answer, "doorsync does not write to it") {
+		t.Errorf("%s: answer %q, want it to start %q and name %q", wt.Status, wt.Answer, want, bad.Reason)
+	}
+}
+
+// An account several members of a family resolve to: the answer names
+// them by name and member id, not by the e-mail they share, and says the
+// plan's reason once (the "plan now:" evidence does not repeat it).
+func TestWhySharedAccountNamesTheMembers(t *testing.T) {
+	w := newWhyRig(t, 120, []string{"extend", "reactivate"})
+	amb := itemWhere(t, w.plan, "account found for several members", func(it plan.Item) bool {
+		return it.Kind == plan.Ambiguous && it.MemberID != "" && strings.Contains(it.Reason, "several members")
+	})
+	names := map[string]string{}
+	for _, it := range w.plan.Items {
+		if it.Kind == plan.Ambiguous && it.Target == amb.Target && it.Account == amb.Account {
+			names[it.MemberID] = ""
+		}
+	}
+	ms, _, err := w.st.Members(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if _, ok := names[m.ID]; ok {
+			names[m.ID] = m.Name()
+		}
+	}
+	wt := answerOf(t, w.why(t, amb.Email, time.Minute), amb.MemberID, amb.Target)
+	if wt.Status != backend.WhyUnknown {
+		t.Errorf("status %s, want unknown: %q", wt.Status, wt.Answer)
+	}
+	for id, name := range names {
+		if !strings.Contains(wt.Answer, name+" ("+id+")") {
+			t.Errorf("the answer does not name %s (%s): %q", name, id, wt.Answer)
+		}
+	}
+	if strings.Contains(wt.Answer, string(amb.Email)+" (member") {
+		t.Errorf("the answer names the members by their shared e-mail: %q", wt.Answer)
+	}
+	for _, e := range wt.Evidence {
+		if strings.HasPrefix(e, "plan now:") && strings.Contains(e, "several members") {
+			t.Errorf("the evidence repeats the answer: %q", e)
+		}
+	}
+}
