@@ -692,7 +692,13 @@ func (tp *targetPlan) sharedAccounts() {
 		var who []string
 		for _, i := range idx {
 			it := tp.items[i]
-			who = append(who, fmt.Sprintf("%s (member %s)", it.Email, it.MemberID))
+			// By name: the members share the e-mail that found the
+			// account, so it would not tell them apart.
+			name := it.Name
+			if name == "" {
+				name = string(it.Email)
+			}
+			who = append(who, fmt.Sprintf("%s (member %s)", name, it.MemberID))
 		}
 		for _, i := range idx {
 			it := &tp.items[i]
