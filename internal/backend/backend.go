@@ -163,11 +163,14 @@ type Changes struct {
 // RepairedDrift is an item found drifted and written back by a run since
 // the run compared with.
 type RepairedDrift struct {
-	ItemID  string
-	Kind    plan.Kind
-	Email   member.Email
-	Target  string
-	Account string
+	ItemID string
+	// PlanItemID is the plan's item of the same account now ("": the plan
+	// holds none), the row to open.
+	PlanItemID string
+	Kind       plan.Kind
+	Email      member.Email
+	Target     string
+	Account    string
 	// RunID is the run that wrote it back; RunMode and RunAt (its start)
 	// name it.
 	RunID   int64

@@ -91,7 +91,7 @@ func (s *Service) changes(ctx context.Context, p *plan.Plan) (backend.Changes, e
 	}
 	in := plan.ChangesInput{Items: p.Items, Known: known, Latest: latest, Since: recordMap(sinceRecs)}
 	ch := backend.Changes{RunID: ref.ID, RunMode: ref.Mode, RunAt: ref.StartedAt,
-		Items: plan.Changes(in), Repaired: repairedDrift(plan.DriftRepaired(in), sinceRecs, runs)}
+		Items: plan.Changes(in), Repaired: repairedDrift(plan.DriftRepaired(in), sinceRecs, runs, p)}
 	if !whole {
 		// Only operators' applies to compare with: they recorded what was
 		// approved, so everything else would read as new (the first
@@ -144,9 +144,10 @@ func recordMap(recs []store.ItemRecord) map[string]plan.Record {
 }
 
 // repairedDrift is the drift repaired of ids, told from recs (the newest
-// record of each item since the run compared with) and the runs that
-// wrote them back (runs: as read, a run beyond them unnamed).
-func repairedDrift(ids []string, recs []store.ItemRecord, runs []store.Run) []backend.RepairedDrift {
+// record of each item since the run compared with), the runs that wrote
+// them back (runs: as read, a run beyond them unnamed) and p (the item of
+// the same account now: an item's id changes with its kind).
+func repairedDrift(ids []string, recs []store.ItemRecord, runs []store.Run, p *plan.Plan) []backend.RepairedDrift {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -158,10 +159,18 @@ func repairedDrift(ids []string, recs []store.ItemRecord, runs []store.Run) []ba
 	for i := range runs {
 		runByID[runs[i].ID] = &runs[i]
 	}
+	type account struct{ target, id string }
+	now := make(map[account]string, len(p.Items))
+	for i := range p.Items {
+		if it := &p.Items[i]; it.Account != "" {
+			now[account{it.Target, it.Account}] = it.ID
+		}
+	}
 	out := make([]backend.RepairedDrift, 0, len(ids))
 	for _, id := range ids {
 		r := byID[id]
-		rd := backend.RepairedDrift{ItemID: id, Kind: r.Kind, Email: r.Email, Target: r.Target, Account: r.Account, RunID: r.RunID}
+		rd := backend.RepairedDrift{ItemID: id, PlanItemID: now[account{r.Target, r.Account}], Kind: r.Kind,
+			Email: r.Email, Target: r.Target, Account: r.Account, RunID: r.RunID}
 		if run := runByID[r.RunID]; run != nil {
 			rd.RunMode, rd.RunAt = run.Mode, run.StartedAt
 		}

@@ -292,7 +292,8 @@ func TestChangesTellCancelledAndDriftRepaired(t *testing.T) {
 	}
 	got := d.Changes.Repaired
 	if len(got) != 1 || got[0].Email != drifted.Email || got[0].Target != "entrance" ||
-		got[0].Account != drifted.Account || got[0].RunID != repair || got[0].RunMode != engine.ModeWatch || got[0].RunAt.IsZero() {
+		got[0].Account != drifted.Account || got[0].RunID != repair || got[0].RunMode != engine.ModeWatch || got[0].RunAt.IsZero() ||
+		got[0].PlanItemID != drifted.ID {
 		t.Fatalf("drift repaired %+v, want %s's on the entrance by run %d (watch)", got, drifted.Email, repair)
 	}
 	for _, c := range d.Changes.Items {
