@@ -167,7 +167,7 @@ func (m *Model) statusLines() []string {
 		// first, then the run's mode.
 		short := changesLine(m.data, m.c, false)
 		tries := []string{line + " · c shows them", line + " · c", short + " · c"}
-		if len(m.data.Changes.Items) == 0 {
+		if m.data.Changes.None() {
 			tries = nil // "nothing new · c shows them" showed nothing
 		}
 		for _, try := range tries {
