@@ -199,6 +199,24 @@ func changesLine(d *Data, c *common, withMode bool) string {
 	return since + ": " + strings.Join(parts, ", ")
 }
 
+// changesBrief is the headline in one count, for a status line too narrow
+// for each reason: "since the last run 2026-12-05 06:00: 13 changed, 2
+// drift repaired" ("": nothing to compare with, or nothing changed).
+func changesBrief(d *Data, c *common) string {
+	if changesLine(d, c, false) == "" || d.Changes.None() {
+		return ""
+	}
+	ch := &d.Changes
+	var parts []string
+	if len(ch.Items) > 0 {
+		parts = append(parts, fmt.Sprintf("%d changed", len(ch.Items)))
+	}
+	if len(ch.Repaired) > 0 {
+		parts = append(parts, fmt.Sprintf("%d drift repaired", len(ch.Repaired)))
+	}
+	return "since the last run " + timeText(ch.RunAt, c.zone) + ": " + strings.Join(parts, ", ")
+}
+
 // changeColumns are the list's widths: why (as wide as the widest label
 // shown), kind, member and target; the reason follows on the item's line
 // when the longest fits there, else on lines of its own under each item
