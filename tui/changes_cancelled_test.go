@@ -97,3 +97,13 @@ func TestChangesTellCancelledAndDriftRepaired(t *testing.T) {
 		t.Fatalf("the detail is not %s's:\n%s", be.stored.Changes.Repaired[0].Email, frame)
 	}
 }
+
+// At 80 columns the status line has no room for each reason: it counts
+// them in one and keeps the key that opens the view.
+func TestChangesStatusLineCountsInOneAt80(t *testing.T) {
+	m := newTestModel(t, cancelledRepairedBackend(t), 80, 24)
+	frame := ansi.Strip(m.Render())
+	if !strings.Contains(frame, ": 11 changed, 2 drift repaired · c shows them") {
+		t.Fatalf("the status line at 80:\n%s", frame)
+	}
+}

@@ -40,7 +40,9 @@ import (
 // within the window. Where no unattended run (--auto, watch) lies in the
 // window, the runs recorded only what operators approved: what is new is
 // then not told (Changes.NewUntold), only what failed again, identity
-// changes and drift.
+// changes and drift. An item cancelled and recorded since by an
+// unattended run (held for approval, or applied) is told by that newest
+// record, no longer as cancelled.
 
 // changesWindow is how far before the run compared with its items count
 // as known: older records say little of today, and reading them costs.
