@@ -14,6 +14,18 @@ import (
 	"github.com/doorsync/doorsync/internal/plan"
 )
 
+// refresher refreshes svc's data, failing t with what was refreshed.
+func refresher(t *testing.T, svc *Service) func(what string) backend.Data {
+	return func(what string) backend.Data {
+		t.Helper()
+		d, err := svc.Refresh(context.Background(), nop[backend.Progress])
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return d
+	}
+}
+
 // What changed since the last run, against the emulated site on the manual
 // clock: nothing to compare with before a run; after a full watch pass
 // only what appeared since is new; an incremental pass that recorded one
@@ -23,14 +35,7 @@ func TestChangesSinceTheLastRun(t *testing.T) {
 	r := newRig(t, 40)
 	svc, _ := r.service(t, "doorsync.db")
 	ctx := context.Background()
-	refresh := func(what string) backend.Data {
-		t.Helper()
-		d, err := svc.Refresh(ctx, nop[backend.Progress])
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		return d
-	}
+	refresh := refresher(t, svc)
 	newOnes := func(d backend.Data) map[member.Email]int {
 		byID := map[string]*plan.Item{}
 		for i := range d.Plan.Items {
@@ -195,11 +200,7 @@ func TestChangesTellCancelledAndDriftRepaired(t *testing.T) {
 	refresh := func(what string) backend.Data {
 		t.Helper()
 		r.clk.Advance(time.Minute)
-		d, err := svc.Refresh(ctx, nop[backend.Progress])
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		return d
+		return refresher(t, svc)(what)
 	}
 	w := svc.Watch(WatchOptions{Interval: time.Minute, FullEvery: 24 * time.Hour, Overlap: time.Minute, MaxWait: 10 * time.Minute})
 	pass := func(what string, full bool) int64 {
