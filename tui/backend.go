@@ -20,6 +20,7 @@ type (
 	HistoryEntry  = backend.HistoryEntry
 	RunEntry      = backend.RunEntry
 	Changes       = backend.Changes
+	RepairedDrift = backend.RepairedDrift
 	WhyReport     = backend.WhyReport
 	WhyMember     = backend.WhyMember
 	WhyStatus     = backend.WhyStatus

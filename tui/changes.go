@@ -11,9 +11,11 @@ import (
 )
 
 // changesScreen is what changed since the last run (c): the items of the
-// plan shown that the service found new, failed again, identity changes
-// held and drift (Data.Changes: which run is compared with, and why, is
-// the service's rule). enter opens an item's row in the detail.
+// plan shown that the service found new, failed again, cancelled last
+// time (a stopped apply), identity changes held and drift, then the drift
+// that runs since wrote back (Data.Changes: which run is compared with,
+// and why, is the service's rule). enter opens an item's row in the
+// detail (a repaired one's when the plan still holds its account).
 type changesScreen struct {
 	c             *common
 	width, height int
@@ -23,10 +25,15 @@ type changesScreen struct {
 	cursor int
 }
 
-// changeItem is one changed item: why, and its index in the plan.
+// changeItem is one row of the list: why, and what it shows, cleaned
+// once (rows of the plan, then drift repaired, which the plan no longer
+// shows).
 type changeItem struct {
-	why plan.ChangeWhy
-	ix  int
+	why                    string
+	kind                   plan.Kind
+	member, target, reason string
+	// id is the plan item whose row enter opens ("": none).
+	id string
 }
 
 // Lines besides the list: the title and the header (the headline's lines
@@ -47,19 +54,25 @@ func (v *changesScreen) Update(msg tea.Msg) tea.Cmd {
 }
 
 // setData lists the changed items of d in the order of their reasons
-// (identity changes first, as everywhere), then of the plan.
+// (identity changes first, as everywhere), then of the plan; drift
+// repaired last.
 func (v *changesScreen) setData(d *Data) {
 	v.data, v.items = d, nil
 	index := make(map[string]int, len(d.Changes.Items))
 	for i := range d.Plan.Items {
 		index[d.Plan.Items[i].ID] = i
 	}
-	for _, why := range []plan.ChangeWhy{plan.ChangeIdentity, plan.ChangeFailed, plan.ChangeDrift, plan.ChangeNew} {
+	for _, why := range []plan.ChangeWhy{plan.ChangeIdentity, plan.ChangeFailed, plan.ChangeCancelled, plan.ChangeDrift, plan.ChangeNew} {
 		for _, ch := range d.Changes.Items {
 			if ix, ok := index[ch.ItemID]; ok && ch.Why == why {
-				v.items = append(v.items, changeItem{why: why, ix: ix})
+				it := &d.Plan.Items[ix]
+				v.items = append(v.items, changeItem{why: changeLabel(why), kind: it.Kind, member: printable(rowLabelItem(it)),
+					target: printable(it.Target), reason: printable(changeReason(why, it)), id: it.ID})
 			}
 		}
+	}
+	for _, rd := range d.Changes.Repaired {
+		v.items = append(v.items, v.repairedItem(rd))
 	}
 	v.cursor = clampIndex(v.cursor, len(v.items))
 }
@@ -70,8 +83,8 @@ func (v *changesScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.Back):
 		v.c.send(focusMsg{screenTable})
 	case key.Matches(k, keys.Inspect):
-		if v.cursor < len(v.items) {
-			v.c.send(showItemMsg{id: v.data.Plan.Items[v.items[v.cursor].ix].ID})
+		if v.cursor < len(v.items) && v.items[v.cursor].id != "" {
+			v.c.send(showItemMsg{id: v.items[v.cursor].id})
 		}
 	default:
 		page := v.listHeight()
@@ -110,6 +123,9 @@ func (v *changesScreen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{v.c.keys.Inspect}}
 }
 
+// repairedLabel names drift repaired in the list's why column.
+const repairedLabel = "repaired"
+
 // changeLabel names why an item changed, in words (never by colour alone).
 func changeLabel(why plan.ChangeWhy) string {
 	switch why {
@@ -117,14 +133,32 @@ func changeLabel(why plan.ChangeWhy) string {
 		return "identity"
 	case plan.ChangeFailed:
 		return "failed again"
+	case plan.ChangeCancelled:
+		return "cancelled"
 	case plan.ChangeDrift:
 		return "drift"
 	}
 	return "new"
 }
 
+// repairedItem is the row of drift repaired: the account, and the run
+// that wrote it back.
+func (v *changesScreen) repairedItem(rd RepairedDrift) changeItem {
+	member := string(rd.Email)
+	if member == "" {
+		member = rd.Target + "/" + rd.Account
+	}
+	by := fmt.Sprintf("run %d", rd.RunID)
+	if rd.RunMode != "" {
+		by = fmt.Sprintf("the %s run %d of %s", rd.RunMode, rd.RunID, timeText(rd.RunAt, v.c.zone))
+	}
+	return changeItem{why: repairedLabel, kind: rd.Kind, member: printable(member), target: printable(rd.Target),
+		reason: printable("account " + rd.Account + ": drift written back by " + by), id: rd.PlanItemID}
+}
+
 // changesHeadline is "since the last run 2026-12-05 06:00: 4 new, 2 failed
-// again, 1 identity change, 3 drift" ("": nothing to compare with yet).
+// again, 58 cancelled last time, 1 identity change, 3 drift, 2 drift
+// repaired" ("": nothing to compare with yet).
 func changesHeadline(d *Data, c *common) string { return changesLine(d, c, true) }
 
 // changesLine is changesHeadline, naming the run's mode when withMode.
@@ -137,7 +171,7 @@ func changesLine(d *Data, c *common, withMode bool) string {
 	if ch.RunMode != "" && withMode {
 		since += " (" + ch.RunMode + ")"
 	}
-	if len(ch.Items) == 0 {
+	if ch.None() {
 		if ch.NewUntold {
 			// What is new is not known: the view says why.
 			return since + ": nothing failed again"
@@ -148,7 +182,8 @@ func changesLine(d *Data, c *common, withMode bool) string {
 	for _, p := range []struct {
 		why  plan.ChangeWhy
 		what string
-	}{{plan.ChangeNew, "%d new"}, {plan.ChangeFailed, "%d failed again"}, {plan.ChangeIdentity, ""}, {plan.ChangeDrift, "%d drift"}} {
+	}{{plan.ChangeNew, "%d new"}, {plan.ChangeFailed, "%d failed again"}, {plan.ChangeCancelled, "%d cancelled last time"},
+		{plan.ChangeIdentity, ""}, {plan.ChangeDrift, "%d drift"}} {
 		n := ch.Count(p.why)
 		switch {
 		case n == 0:
@@ -158,7 +193,28 @@ func changesLine(d *Data, c *common, withMode bool) string {
 			parts = append(parts, fmt.Sprintf(p.what, n))
 		}
 	}
+	if n := len(ch.Repaired); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d drift repaired", n))
+	}
 	return since + ": " + strings.Join(parts, ", ")
+}
+
+// changesBrief is the headline in one count, for a status line too narrow
+// for each reason: "since the last run 2026-12-05 06:00: 13 changed, 2
+// drift repaired" ("": nothing to compare with, or nothing changed).
+func changesBrief(d *Data, c *common) string {
+	if changesLine(d, c, false) == "" || d.Changes.None() {
+		return ""
+	}
+	ch := &d.Changes
+	var parts []string
+	if len(ch.Items) > 0 {
+		parts = append(parts, fmt.Sprintf("%d changed", len(ch.Items)))
+	}
+	if len(ch.Repaired) > 0 {
+		parts = append(parts, fmt.Sprintf("%d drift repaired", len(ch.Repaired)))
+	}
+	return "since the last run " + timeText(ch.RunAt, c.zone) + ": " + strings.Join(parts, ", ")
 }
 
 // changeColumns are the list's widths: why (as wide as the widest label
@@ -183,17 +239,15 @@ func (v *changesScreen) columns() changeColumns {
 	if v.data == nil {
 		return changeColumns{}
 	}
-	items := v.data.Plan.Items
 	c := changeColumns{why: len("why"), member: len("member"), target: len("target")}
 	reason := 0
 	for _, ci := range v.items {
-		it := &items[ci.ix]
-		c.why = max(c.why, len(changeLabel(ci.why)))
-		n, _ := width(it.Target)
+		c.why = max(c.why, len(ci.why))
+		n, _ := width(ci.target)
 		c.target = max(c.target, n)
-		n, _ = width(rowLabelItem(it))
+		n, _ = width(ci.member)
 		c.member = max(c.member, n)
-		n, _ = width(changeReason(ci, it))
+		n, _ = width(ci.reason)
 		reason = max(reason, n)
 	}
 	c.target = min(c.target, 12)
@@ -211,8 +265,8 @@ func (v *changesScreen) columns() changeColumns {
 
 // changeReason is what an item's change says: its identity change, else
 // the plan's reason.
-func changeReason(ci changeItem, it *plan.Item) string {
-	if ci.why == plan.ChangeIdentity {
+func changeReason(why plan.ChangeWhy, it *plan.Item) string {
+	if why == plan.ChangeIdentity {
 		return it.Identity
 	}
 	return it.Reason
@@ -223,11 +277,10 @@ func changeReason(ci changeItem, it *plan.Item) string {
 func (v *changesScreen) itemLines(i int, c changeColumns) []string {
 	s := v.c.styles
 	w := v.width
-	ci := v.items[i]
-	it := &v.data.Plan.Items[ci.ix]
-	line := mark(i == v.cursor) + " " + fit(changeLabel(ci.why), c.why) + " " + fit(kindLabel(it.Kind), changeKindW) + " " +
-		fit(rowLabelItem(it), c.member) + " " + fit(dashIf(it.Target), c.target)
-	reason := printable(changeReason(ci, it))
+	ci := &v.items[i]
+	line := mark(i == v.cursor) + " " + fit(ci.why, c.why) + " " + fit(kindLabel(ci.kind), changeKindW) + " " +
+		fit(ci.member, c.member) + " " + fit(dashIf(ci.target), c.target)
+	reason := ci.reason
 	if !c.reasonBelow {
 		line = withTail(line, reason, s.Dim, w)
 	}

@@ -96,6 +96,10 @@ func TestGolden(t *testing.T) {
 		{name: "changes", keys: []string{"c", "down"}, be: changesBackend},
 		{name: "changes_detail", keys: []string{"c", "G", "enter"}, be: changesBackend},
 		{name: "changes_empty", keys: []string{"c"}},
+		// a stopped apply's items cancelled last time, drift repaired since
+		{name: "changes_cancelled_headline", be: cancelledRepairedBackend},
+		{name: "changes_cancelled", keys: []string{"c", "down", "down", "down"}, be: cancelledRepairedBackend},
+		{name: "changes_repaired", keys: []string{"c", "G"}, be: cancelledRepairedBackend},
 		// the demo's four targets: one shared column at 80, one each at 160
 		{name: "table4", keys: []string{"space", "down"}, be: func(t testing.TB) *fakeBackend { return fourTargets(t, 40) }},
 		// every row: an inactive member, one not started, one target's end

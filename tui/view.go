@@ -166,8 +166,9 @@ func (m *Model) statusLines() []string {
 		// admin who comes once a week starts there): its words give way
 		// first, then the run's mode.
 		short := changesLine(m.data, m.c, false)
-		tries := []string{line + " · c shows them", line + " · c", short + " · c"}
-		if len(m.data.Changes.Items) == 0 {
+		brief := changesBrief(m.data, m.c) // each reason's count gives way last
+		tries := []string{line + " · c shows them", line + " · c", short + " · c", brief + " · c shows them", brief + " · c"}
+		if m.data.Changes.None() {
 			tries = nil // "nothing new · c shows them" showed nothing
 		}
 		for _, try := range tries {

@@ -155,7 +155,31 @@ type Changes struct {
 	// up to the run compared with, so what is new cannot be told; Items
 	// hold no plan.ChangeNew then.
 	NewUntold bool
+	// Repaired is the drift that runs since the run compared with wrote
+	// back (plan.DriftRepaired): no longer in what the plan shows.
+	Repaired []RepairedDrift
 }
+
+// RepairedDrift is an item found drifted and written back by a run since
+// the run compared with.
+type RepairedDrift struct {
+	ItemID string
+	// PlanItemID is the plan's item of the same account now ("": the plan
+	// holds none), the row to open.
+	PlanItemID string
+	Kind       plan.Kind
+	Email      member.Email
+	Target     string
+	Account    string
+	// RunID is the run that wrote it back; RunMode and RunAt (its start)
+	// name it.
+	RunID   int64
+	RunMode string
+	RunAt   time.Time
+}
+
+// None says nothing changed: no item, no drift repaired.
+func (c Changes) None() bool { return len(c.Items) == 0 && len(c.Repaired) == 0 }
 
 // Count is the number of items changed for why.
 func (c Changes) Count(why plan.ChangeWhy) int {

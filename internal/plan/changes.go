@@ -1,5 +1,7 @@
 package plan
 
+import "slices"
+
 // What changed since the last run: the items of a plan compared with what
 // past runs recorded of them. Pure: the records and the reference run are
 // chosen and read by the caller (internal/service/changes.go says which).
@@ -12,9 +14,12 @@ type Record struct {
 	Resolved bool
 	// Failed: the item was tried and not written (failed, or skipped
 	// after an error).
-	Failed   bool
-	Identity string
-	Drift    bool
+	Failed bool
+	// Cancelled: the item was approved and not sent, because the operator
+	// stopped the apply.
+	Cancelled bool
+	Identity  string
+	Drift     bool
 }
 
 // ChangeWhy is why an item counts as changed; an item has one, the first
@@ -28,6 +33,9 @@ const (
 	// ChangeFailed: the latest record of the item, by any run, failed:
 	// it is still to do.
 	ChangeFailed
+	// ChangeCancelled: the latest record of the item, by any run, was
+	// cancelled (a stopped apply): it is still to do.
+	ChangeCancelled
 	// ChangeDrift: the account's end changed since doorsync wrote it,
 	// not recorded as drift by the runs up to the reference run.
 	ChangeDrift
@@ -49,6 +57,9 @@ type ChangesInput struct {
 	// including the reference run; Latest among every run since (both
 	// within the caller's window).
 	Known, Latest map[string]Record
+	// Since is the latest record of each item id among the runs after the
+	// reference run only (DriftRepaired).
+	Since map[string]Record
 }
 
 // Changes lists the items of in.Items that changed since the reference
@@ -75,6 +86,8 @@ func Changes(in ChangesInput) []Change {
 			why = ChangeIdentity
 		case it.Kind.Writes() && recorded && latest.Failed:
 			why = ChangeFailed
+		case it.Kind.Writes() && recorded && latest.Cancelled:
+			why = ChangeCancelled
 		case it.Drift && (!pending || !known.Drift):
 			why = ChangeDrift
 		case !pending && it.Kind != InSync:
@@ -84,5 +97,27 @@ func Changes(in ChangesInput) []Change {
 		}
 		out = append(out, Change{ItemID: it.ID, Why: why})
 	}
+	return out
+}
+
+// DriftRepaired lists the ids of the items that a run after the reference
+// run found drifted and wrote back (newest record since: applied, with
+// drift), and that the plan does not hold needing attention again (those
+// Changes tells), sorted. They are gone from what the plan shows: a run
+// that repaired drift unattended would otherwise leave no trace of it.
+func DriftRepaired(in ChangesInput) []string {
+	attention := make(map[string]bool, len(in.Items))
+	for i := range in.Items {
+		if it := &in.Items[i]; it.Kind != InSync || it.Identity != "" {
+			attention[it.ID] = true
+		}
+	}
+	var out []string
+	for id, r := range in.Since {
+		if r.Resolved && r.Drift && !attention[id] {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
 	return out
 }

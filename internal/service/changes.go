@@ -29,12 +29,20 @@ import (
 // applied since and back again is new (plan.Changes). Items that failed
 // are told by the newest record of any run, up to now.
 //
+// A stopped apply records the approved items cancelled: like failed ones
+// they are still to do, told by the newest record of any run. Drift that
+// a run after the run compared with wrote back (newest record since:
+// applied, with drift) is gone from the plan: it is told apart
+// (Changes.Repaired), from those runs' records.
+//
 // Limits: an item that only reports (missing, unlinked, …) and went away
 // without a run recording it resolved counts as known when it comes back
 // within the window. Where no unattended run (--auto, watch) lies in the
 // window, the runs recorded only what operators approved: what is new is
 // then not told (Changes.NewUntold), only what failed again, identity
-// changes and drift.
+// changes and drift. An item cancelled and recorded since by an
+// unattended run (held for approval, or applied) is told by that newest
+// record, no longer as cancelled.
 
 // changesWindow is how far before the run compared with its items count
 // as known: older records say little of today, and reading them costs.
@@ -79,8 +87,13 @@ func (s *Service) changes(ctx context.Context, p *plan.Plan) (backend.Changes, e
 	if err != nil {
 		return backend.Changes{}, err
 	}
+	sinceRecs, err := s.store.LatestItems(ctx, ref.ID+1, 0)
+	if err != nil {
+		return backend.Changes{}, err
+	}
+	in := plan.ChangesInput{Items: p.Items, Known: known, Latest: latest, Since: recordMap(sinceRecs)}
 	ch := backend.Changes{RunID: ref.ID, RunMode: ref.Mode, RunAt: ref.StartedAt,
-		Items: plan.Changes(plan.ChangesInput{Items: p.Items, Known: known, Latest: latest})}
+		Items: plan.Changes(in), Repaired: repairedDrift(plan.DriftRepaired(in), sinceRecs, runs, p)}
 	if !whole {
 		// Only operators' applies to compare with: they recorded what was
 		// approved, so everything else would read as new (the first
@@ -118,10 +131,52 @@ func (s *Service) records(ctx context.Context, from, to int64) (map[string]plan.
 	if err != nil {
 		return nil, err
 	}
+	return recordMap(recs), nil
+}
+
+// recordMap is recs by item id, as plan.Changes reads them.
+func recordMap(recs []store.ItemRecord) map[string]plan.Record {
 	out := make(map[string]plan.Record, len(recs))
 	for _, r := range recs {
 		out[r.ItemID] = plan.Record{Resolved: r.Status == store.StatusApplied,
-			Failed: r.Status == store.StatusFailed || r.Status == store.StatusSkipped, Identity: r.Identity, Drift: r.Drift}
+			Failed:    r.Status == store.StatusFailed || r.Status == store.StatusSkipped,
+			Cancelled: r.Status == store.StatusCancelled, Identity: r.Identity, Drift: r.Drift}
 	}
-	return out, nil
+	return out
+}
+
+// repairedDrift is the drift repaired of ids, told from recs (the newest
+// record of each item since the run compared with), the runs that wrote
+// them back (runs: as read, a run beyond them unnamed) and p (the item of
+// the same account now: an item's id changes with its kind).
+func repairedDrift(ids []string, recs []store.ItemRecord, runs []store.Run, p *plan.Plan) []backend.RepairedDrift {
+	if len(ids) == 0 {
+		return nil
+	}
+	byID := make(map[string]*store.ItemRecord, len(recs))
+	for i := range recs {
+		byID[recs[i].ItemID] = &recs[i]
+	}
+	runByID := make(map[int64]*store.Run, len(runs))
+	for i := range runs {
+		runByID[runs[i].ID] = &runs[i]
+	}
+	type account struct{ target, id string }
+	now := make(map[account]string, len(p.Items))
+	for i := range p.Items {
+		if it := &p.Items[i]; it.Account != "" {
+			now[account{it.Target, it.Account}] = it.ID
+		}
+	}
+	out := make([]backend.RepairedDrift, 0, len(ids))
+	for _, id := range ids {
+		r := byID[id]
+		rd := backend.RepairedDrift{ItemID: id, PlanItemID: now[account{r.Target, r.Account}], Kind: r.Kind,
+			Email: r.Email, Target: r.Target, Account: r.Account, RunID: r.RunID}
+		if run := runByID[r.RunID]; run != nil {
+			rd.RunMode, rd.RunAt = run.Mode, run.StartedAt
+		}
+		out = append(out, rd)
+	}
+	return out
 }

@@ -8,10 +8,23 @@ import (
 	"time"
 
 	"github.com/doorsync/doorsync/internal/backend"
+	csemu "github.com/doorsync/doorsync/internal/emulator/cardskipper"
 	"github.com/doorsync/doorsync/internal/engine"
 	"github.com/doorsync/doorsync/internal/member"
 	"github.com/doorsync/doorsync/internal/plan"
 )
+
+// refresher refreshes svc's data, failing t with what was refreshed.
+func refresher(t *testing.T, svc *Service) func(what string) backend.Data {
+	return func(what string) backend.Data {
+		t.Helper()
+		d, err := svc.Refresh(context.Background(), nop[backend.Progress])
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return d
+	}
+}
 
 // What changed since the last run, against the emulated site on the manual
 // clock: nothing to compare with before a run; after a full watch pass
@@ -22,14 +35,7 @@ func TestChangesSinceTheLastRun(t *testing.T) {
 	r := newRig(t, 40)
 	svc, _ := r.service(t, "doorsync.db")
 	ctx := context.Background()
-	refresh := func(what string) backend.Data {
-		t.Helper()
-		d, err := svc.Refresh(ctx, nop[backend.Progress])
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		return d
-	}
+	refresh := refresher(t, svc)
 	newOnes := func(d backend.Data) map[member.Email]int {
 		byID := map[string]*plan.Item{}
 		for i := range d.Plan.Items {
@@ -179,6 +185,121 @@ func TestChangesWithoutAnUnattendedRunTellNothingNew(t *testing.T) {
 	for _, c := range d.Changes.Items {
 		if c.Why == plan.ChangeNew {
 			t.Fatalf("item %s called new with no unattended run to compare with", c.ItemID)
+		}
+	}
+}
+
+// A stopped apply leaves its approved items still to do: told as
+// cancelled last time. Drift that an unattended run wrote back since the
+// run compared with is gone from the plan: told as drift repaired, with
+// the run that repaired it (review of issue 13).
+func TestChangesTellCancelledAndDriftRepaired(t *testing.T) {
+	r := newRig(t, 40)
+	svc, _ := r.service(t, "doorsync.db")
+	ctx := context.Background()
+	refresh := func(what string) backend.Data {
+		t.Helper()
+		r.clk.Advance(time.Minute)
+		return refresher(t, svc)(what)
+	}
+	w := svc.Watch(WatchOptions{Interval: time.Minute, FullEvery: 24 * time.Hour, Overlap: time.Minute, MaxWait: 10 * time.Minute})
+	pass := func(what string, full bool) int64 {
+		t.Helper()
+		r.clk.Advance(time.Minute)
+		p, err := w.Pass(ctx, nil)
+		if err != nil || p.Full != full || p.Outcome == nil {
+			t.Fatalf("%s: %+v, %v", what, p, err)
+		}
+		return p.Outcome.RunID
+	}
+	// upsert changes the Cardskipper member with e-mail email by change.
+	upsert := func(email member.Email, change func(m *csemu.Member)) {
+		for _, m := range r.site.CardskipperServer.Members() {
+			if member.Email(strings.ToLower(m.Email)) == email {
+				change(&m)
+				m.ChangedAt = time.Time{}
+				r.site.CardskipperServer.Upsert(m)
+			}
+		}
+	}
+	pass("the first pass", true)
+
+	// Three members the entrance holds in sync: the first renews, the
+	// next two end sooner. The pass extends the first; the policy holds
+	// the shortens for an operator, whose apply is stopped before it
+	// writes.
+	var picked []plan.Item
+	for _, it := range refresh("after the first pass").Plan.Items {
+		if it.Kind == plan.InSync && it.Target == "entrance" && it.Email != "" && it.Identity == "" && len(picked) < 3 {
+			picked = append(picked, it)
+		}
+	}
+	if len(picked) < 3 {
+		t.Fatalf("the entrance holds %d members in sync: the test shows nothing", len(picked))
+	}
+	soon := r.clk.Now().AddDate(0, 0, 1).Format(time.DateOnly)
+	for i, it := range picked {
+		end := soon
+		if i == 0 {
+			end = "2027-12-31"
+		}
+		upsert(it.Email, func(m *csemu.Member) {
+			for i := range m.Roles {
+				m.Roles[i].EndDate = end
+			}
+		})
+	}
+	pass("the pass that holds the shortens", false)
+	d := refresh("after the shortens")
+	var approved []string
+	for _, it := range d.Plan.Items {
+		if it.Kind.Writes() && it.Identity == "" {
+			approved = append(approved, it.ID)
+		}
+	}
+	if len(approved) == 0 {
+		t.Fatal("nothing held to approve: the test shows nothing")
+	}
+	stopped, cancel := context.WithCancel(ctx)
+	cancel()
+	res, _ := svc.Apply(stopped, d.Plan, approved, nop[backend.ApplyProgress])
+	d = refresh("after the stopped apply")
+	if d.Changes.RunID != res.RunID || d.Changes.Count(plan.ChangeCancelled) != len(approved) {
+		t.Fatalf("compared with run %d (want the stopped apply %d), %d cancelled, want %d: %+v",
+			d.Changes.RunID, res.RunID, d.Changes.Count(plan.ChangeCancelled), len(approved), d.Changes.Items)
+	}
+	if len(d.Changes.Repaired) != 0 {
+		t.Fatalf("drift repaired before any: %+v", d.Changes.Repaired)
+	}
+
+	// Someone sets the entrance's end of an account the first pass wrote
+	// back by hand; the member's next change brings the watch's pass to
+	// them, which writes the end back.
+	drifted := picked[0]
+	term := r.site.TerminalServers["entrance"]
+	persons := term.Persons()
+	for i := range persons {
+		if persons[i].EmployeeNo == drifted.Account {
+			persons[i].Valid.EndTime = r.clk.Now().AddDate(0, 0, -1).Format(time.DateOnly) + "T23:59:59"
+		}
+	}
+	term.SetPersons(persons)
+	upsert(drifted.Email, func(m *csemu.Member) { m.FirstName += " " })
+	repair := pass("the pass that repairs the drift", false)
+	d = refresh("after the repair")
+	if d.Changes.RunID != res.RunID || d.Changes.Count(plan.ChangeCancelled) != len(approved) {
+		t.Errorf("after the repair: compared with run %d, %d cancelled: want the stopped apply %d, %d cancelled",
+			d.Changes.RunID, d.Changes.Count(plan.ChangeCancelled), res.RunID, len(approved))
+	}
+	got := d.Changes.Repaired
+	if len(got) != 1 || got[0].Email != drifted.Email || got[0].Target != "entrance" ||
+		got[0].Account != drifted.Account || got[0].RunID != repair || got[0].RunMode != engine.ModeWatch || got[0].RunAt.IsZero() ||
+		got[0].PlanItemID != drifted.ID {
+		t.Fatalf("drift repaired %+v, want %s's on the entrance by run %d (watch)", got, drifted.Email, repair)
+	}
+	for _, c := range d.Changes.Items {
+		if c.ItemID == got[0].ItemID {
+			t.Errorf("the repaired item is also told as %v", c.Why)
 		}
 	}
 }
