@@ -3,9 +3,8 @@ package tui
 import (
 	"context"
 	"fmt"
+	"github.com/doorsync/doorsync/internal/textclean"
 	"slices"
-	"strings"
-	"unicode"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -372,14 +371,8 @@ func (d *detailScreen) linkNote(it *plan.Item) string {
 	return ""
 }
 
-// printable replaces control characters (an escape sequence in a headline
-// a platform sent, a newline in an error) with spaces: text from a target
-// must not drive the operator's terminal nor break the layout.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-}
+// printable is text from outside (a headline a platform sent, an error)
+// made safe to draw: a whole escape sequence goes (textclean), other
+// control characters (a newline in an error) become spaces, so it neither
+// drives the operator's terminal nor breaks the layout.
+func printable(s string) string { return textclean.Clean(s) }
