@@ -376,7 +376,7 @@ func (tp *targetPlan) email(ms []entry) {
 		}
 		it := tp.newItem(m)
 		it.Kind = Ambiguous
-		it.Reason = fmt.Sprintf("%d members share this e-mail (%s); link each member to its account", len(ms), memberIDs(ms))
+		it.Reason = fmt.Sprintf("%d members share this e-mail (%s); link each member to its account", len(ms), memberNames(ms))
 		for _, x := range matches {
 			tp.use(x)
 		}
@@ -392,12 +392,17 @@ func (tp *targetPlan) email(ms []entry) {
 	}
 }
 
-func memberIDs(ms []entry) string {
-	ids := make([]string, len(ms))
+func memberNames(ms []entry) string {
+	// By name and id: the e-mail they share does not tell them apart, an id
+	// alone tells the admin nothing.
+	names := make([]string, len(ms))
 	for i, m := range ms {
-		ids[i] = m.ID
+		names[i] = m.name + " (" + m.ID + ")"
+		if m.name == "" {
+			names[i] = m.ID
+		}
 	}
-	return strings.Join(ids, ", ")
+	return strings.Join(names, ", ")
 }
 
 // newItem appends the member's item on this target, to be filled where it
