@@ -289,7 +289,15 @@ func (v *applyScreen) ShortHelp() []key.Binding {
 	k := &v.c.keys
 	var hs []hint
 	if n := len(v.logLines()); n > v.logRoom(v.head(), n) {
-		hs = []hint{{k.Up, 2}, {k.Down, 2}, {k.PageUp, 3}, {k.Bottom, 3}}
+		// The log's moves from where it is: back (up) while older lines
+		// are hidden, forward (down) once scrolled back from the newest.
+		last := max(0, n-v.logRoom(v.head(), n))
+		if v.a.back < last {
+			hs = append(hs, hint{k.Up, 2}, hint{k.PageUp, 3})
+		}
+		if v.a.back > 0 {
+			hs = append(hs, hint{k.Down, 2}, hint{k.Bottom, 3})
+		}
 	}
 	if v.a.running {
 		return fitHints(append(always(k.Stop, k.Quit), hs...), v.width)

@@ -373,14 +373,19 @@ func lastOffset(mid []dline, h int) int {
 // selKey names a selection.
 func selKey(ids []string) string { return strings.Join(ids, "\x00") }
 
-// ShortHelp offers the scroll keys only when the middle scrolls: with a
-// write or two they do nothing (review of issue 13).
+// ShortHelp offers the scroll keys only when the middle scrolls, and of
+// them those that move from where it is: with a write or two, or at the
+// end, the others do nothing (review of issue 13).
 func (d *approveScreen) ShortHelp() []key.Binding {
 	k := &d.c.keys
-	if !d.scrolls() {
-		return fitHints([]hint{{k.Confirm, 0}, {k.Cancel, 0}}, d.width)
+	hs := []hint{{k.Confirm, 0}, {k.Cancel, 0}}
+	if d.scrolls() {
+		a := d.approval()
+		mid := d.middleOf()
+		atEnd := d.offset >= lastOffset(mid, d.middleHeight(&a))
+		hs = append(hs, scrollHints(k, d.offset == 0, atEnd, k.ReadOn)...)
 	}
-	return fitHints([]hint{{k.Confirm, 0}, {k.Cancel, 0}, {k.Down, 1}, {k.ReadOn, 2}, {k.Bottom, 3}}, d.width)
+	return fitHints(hs, d.width)
 }
 
 func (d *approveScreen) FullHelp() [][]key.Binding {

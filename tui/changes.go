@@ -113,8 +113,14 @@ func (v *changesScreen) headLines() []string {
 func (v *changesScreen) ShortHelp() []key.Binding {
 	k := &v.c.keys
 	var hs []hint
+	if v.cursor > 0 {
+		hs = append(hs, hint{k.Up, 3})
+	}
+	if v.cursor < len(v.items)-1 {
+		hs = append(hs, hint{k.Down, 3}) // one item: neither moves
+	}
 	if len(v.items) > 0 {
-		hs = []hint{{k.Up, 3}, {k.Down, 3}, {k.Inspect, 1}}
+		hs = append(hs, hint{k.Inspect, 1})
 	}
 	return fitHints(withHelpQuit(k, append(hs, hint{k.Back, 1})...), v.width)
 }

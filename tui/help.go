@@ -336,6 +336,21 @@ func withHelpQuit(k *KeyMap, hs ...hint) []hint {
 	return append(hs, hint{b: k.Help}, hint{b: k.Quit})
 }
 
+// scrollHints are the footer's moves through a list or text that scrolls,
+// only those that move from where it is (atTop, atEnd): at the end "↓" and
+// "G" did nothing. forward is the screen's key for the next page (space to
+// read on, or pgdn).
+func scrollHints(k *KeyMap, atTop, atEnd bool, forward key.Binding) []hint {
+	var hs []hint
+	if !atEnd {
+		hs = append(hs, hint{k.Down, 1}, hint{forward, 2}, hint{k.Bottom, 3})
+	}
+	if !atTop {
+		hs = append(hs, hint{k.Up, 1}, hint{k.Top, 3})
+	}
+	return hs
+}
+
 // hintSep is the width of the footer's separator (" • ").
 const hintSep = 3
 

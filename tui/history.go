@@ -223,8 +223,14 @@ func (h *historyScreen) ShortHelp() []key.Binding {
 			hint{k.Back, 1}), h.width)
 	}
 	var hs []hint
+	if h.cursor > 0 {
+		hs = append(hs, hint{k.Up, 3})
+	}
+	if h.cursor < len(h.runs)-1 {
+		hs = append(hs, hint{k.Down, 3}) // one run: neither moves
+	}
 	if len(h.runs) > 0 {
-		hs = []hint{{k.Up, 3}, {k.Down, 3}, {k.OpenRun, 1}}
+		hs = append(hs, hint{k.OpenRun, 1})
 	}
 	return fitHints(withHelpQuit(k, append(hs, hint{k.Back, 1})...), h.width)
 }
