@@ -435,7 +435,7 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.quit()
 	case m.quitAsk:
 		return m.onQuitAnswer(k)
-	case m.capturing():
+	case m.capturing() && !m.globalAfterApply(k):
 		return m.focused().Update(k)
 	}
 	switch {
@@ -461,6 +461,15 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	return m.focused().Update(k)
+}
+
+// globalAfterApply: on the result of an apply that has ended, the keys
+// help lists under "Anywhere" (H, c, ?, r, e) act as anywhere (they did
+// nothing there); q and esc stay the screen's, back to the table.
+func (m *Model) globalAfterApply(k tea.KeyPressMsg) bool {
+	keys := &m.c.keys
+	return m.screen == screenApply && !m.applying.running() &&
+		key.Matches(k, keys.History, keys.Changes, keys.Help, keys.Refresh, keys.Export)
 }
 
 // onApplyEnd keeps the failed and cancelled items selected, and reads
