@@ -392,6 +392,10 @@ func (tp *targetPlan) email(ms []entry) {
 	}
 }
 
+// AccountDataReason opens the reason of an invalid item whose account's
+// record on the target is what is wrong (not the member's data).
+const AccountDataReason = "account data: "
+
 func memberNames(ms []entry) string {
 	// By name and id: the e-mail they share does not tell them apart, an id
 	// alone tells the admin nothing.
@@ -554,7 +558,7 @@ func (tp *targetPlan) compare(it *Item, m entry, v member.Validity, acc *target.
 	startOfToday := tp.in.Today.StartOfDay(zone)
 	if len(acc.Problems) > 0 {
 		it.Kind = Invalid
-		it.Reason = "account data: " + strings.Join(acc.Problems, "; ")
+		it.Reason = AccountDataReason + strings.Join(acc.Problems, "; ")
 		return
 	}
 	accountValid := acc.Permanent || !acc.End.Before(startOfToday)

@@ -823,6 +823,11 @@ func (w *whyContext) judge(src backend.WhySource, t *whyTarget, it *plan.Item, a
 		// The outcome first: "ok entrance: role 3126: ends … before it
 		// starts …" did not say the member gets in (review of issue 13).
 		bad := "Cardskipper data invalid (" + it.Reason + "; an invalid role is ignored) — doorsync does not write to it"
+		if strings.HasPrefix(it.Reason, plan.AccountDataReason) {
+			// The account's record on the target is what is wrong (the
+			// review found NEYROSS's dates blamed on Cardskipper).
+			bad = t.info.Name + "'s account data invalid (" + strings.TrimPrefix(it.Reason, plan.AccountDataReason) + ") — doorsync does not write to it"
+		}
 		switch {
 		case openNow && src.Valid:
 			return backend.WhyIn, "gets in — valid to " + periodEnd(acc) + "; " + bad

@@ -395,3 +395,17 @@ func TestWhySharedAccountNamesTheMembers(t *testing.T) {
 		}
 	}
 }
+
+// A target account's own record is invalid (NEYROSS dates out of order):
+// the answer blames that account's data, not Cardskipper's (review of
+// issue 13).
+func TestWhyBlamesTheAccountsDataWhereItIs(t *testing.T) {
+	w := newWhyRig(t, 300, nil)
+	it := itemWhere(t, w.plan, "an item invalid for its account's data", func(it plan.Item) bool {
+		return it.Kind == plan.Invalid && strings.HasPrefix(it.Reason, plan.AccountDataReason) && it.MemberID != ""
+	})
+	wt := answerOf(t, w.why(t, it.Email, time.Minute), it.MemberID, it.Target)
+	if strings.Contains(wt.Answer, "Cardskipper data invalid") || !strings.Contains(wt.Answer, it.Target+"'s account data invalid") {
+		t.Errorf("answer %q", wt.Answer)
+	}
+}
