@@ -667,7 +667,15 @@ func (tp *targetPlan) drift(it *Item, acc *target.Account) {
 	last, ok := tp.in.LastWritten[tp.info.Name][acc.ID]
 	if ok && !acc.End.Equal(last) {
 		it.Drift = true
-		it.Reason += fmt.Sprintf("; drift: the sync set %s, the target now holds %s", last.In(tp.in.Zone).Format(localLayout), formatEnd(*acc, tp.in.Zone))
+		drift := fmt.Sprintf("drift: the sync set %s, the target now holds %s", last.In(tp.in.Zone).Format(localLayout), formatEnd(*acc, tp.in.Zone))
+		if last.Equal(it.DesiredEnd.Time) {
+			// Cardskipper gives what the sync wrote: the target's end is
+			// what changed, and "renewed in Cardskipper" blamed the wrong
+			// side (review of issue 13).
+			it.Reason = drift + "; Cardskipper's end is written back"
+			return
+		}
+		it.Reason += "; " + drift
 	}
 }
 
