@@ -208,12 +208,13 @@ func (m *Model) startRefresh() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	screen, tab, said := m.screen, m.table.tab, m.statusSeq
 	c := m.deliver(m.route(msg))
-	back := m.screen != screen && m.screen == screenTable
-	if _, key := msg.(tea.KeyPressMsg); key && (back || m.table.tab != tab) && m.statusSeq == said {
+	moved := m.screen != screen && !dialogScreen(m.screen)
+	if _, key := msg.(tea.KeyPressMsg); key && (moved || m.table.tab != tab) && m.statusSeq == said {
 		// What the status said was about where the operator was ("nothing
-		// to apply" in a detail left, a notice of another tab): a key that
-		// goes back to the table or to another tab and says nothing itself
-		// clears it. Opening a dialog from the table keeps it.
+		// to apply" in a detail left, an export's error, a notice of
+		// another tab): a key that goes to another screen or tab and says
+		// nothing itself clears it. A dialog opened over the table (the
+		// approval, the export, help) keeps it.
 		m.setStatus(false, "")
 	}
 	m.fitBody() // a notice wrapped onto more lines, or fewer
@@ -461,6 +462,11 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	return m.focused().Update(k)
+}
+
+// dialogScreen: s opens over the screen it came from, whose notice stays.
+func dialogScreen(s screen) bool {
+	return s == screenApprove || s == screenExport || s == screenHelp || s == screenApply
 }
 
 // globalAfterApply: on the result of an apply that has ended, the keys

@@ -34,3 +34,22 @@ func TestStatusGoesWithTheScreenItWasAbout(t *testing.T) {
 		t.Errorf("on another tab the notice stays: %q", st.Status)
 	}
 }
+
+// An export's error goes when the operator moves on to another screen
+// (review of issue 13: it stayed, eight lines, over the identity view).
+func TestExportErrorGoesWithTheNextScreen(t *testing.T) {
+	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12)}, 80, 24)
+	press(t, m, "e")
+	setPrompt(t, m, "report.pdf")
+	press(t, m, "enter")
+	if !strings.Contains(m.State().Status, "unknown extension") {
+		t.Fatalf("export to .pdf said %q", m.State().Status)
+	}
+	if m.State().Screen != "table" {
+		press(t, m, "esc")
+	}
+	press(t, m, "L")
+	if st := m.State(); st.Screen != "links" || st.Status != "" {
+		t.Errorf("in the identity view (screen %s) the export's error stays: %q", st.Screen, st.Status)
+	}
+}
