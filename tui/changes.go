@@ -173,9 +173,12 @@ func changesLine(d *Data, c *common, withMode bool) string {
 		return ""
 	}
 	ch := &d.Changes
-	since := "since the last run " + timeText(ch.RunAt, c.zone)
+	// The run compared with is named by its mode: "the last run" read as
+	// the newest, which an --auto run after the apply is not (review of
+	// issue 13).
+	since := "since " + timeText(ch.RunAt, c.zone)
 	if ch.RunMode != "" && withMode {
-		since += " (" + ch.RunMode + ")"
+		since = "since the " + ch.RunMode + " run of " + timeText(ch.RunAt, c.zone)
 	}
 	if ch.None() {
 		if ch.NewUntold {

@@ -61,7 +61,7 @@ func TestChangesTellCancelledAndDriftRepaired(t *testing.T) {
 	be := cancelledRepairedBackend(t)
 	m := newTestModel(t, be, 160, 48)
 	frame := ansi.Strip(m.Render())
-	want := " (console): 6 new, 2 failed again, 2 cancelled last time, 1 drift, 2 drift repaired"
+	want := ": 6 new, 2 failed again, 2 cancelled last time, 1 drift, 2 drift repaired"
 	if !strings.Contains(frame, want) {
 		t.Fatalf("the status line does not say %q:\n%s", want, frame)
 	}

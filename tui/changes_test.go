@@ -44,7 +44,7 @@ func TestChangesViewOpensTheItemsRow(t *testing.T) {
 	be := changesBackend(t)
 	m := newTestModel(t, be, 120, 30)
 	frame := ansi.Strip(m.Render())
-	want := "since the last run " + timeText(fixtureNow.Add(-26*time.Hour), be.stored.Plan.Zone()) + " (console): 6 new, 2 failed again, 1 drift"
+	want := "since the console run of " + timeText(fixtureNow.Add(-26*time.Hour), be.stored.Plan.Zone()) + ": 6 new, 2 failed again, 1 drift"
 	if !strings.Contains(frame, want) {
 		t.Fatalf("the status line does not say %q:\n%s", want, frame)
 	}
@@ -89,7 +89,7 @@ func TestChangesViewOpensTheItemsRow(t *testing.T) {
 // view says so.
 func TestChangesWithoutARun(t *testing.T) {
 	m := newTestModel(t, &fakeBackend{stored: fixtureData(t, 12), fresh: fixtureData(t, 12)}, 80, 24)
-	if frame := ansi.Strip(m.Render()); strings.Contains(frame, "since the last run") {
+	if frame := ansi.Strip(m.Render()); strings.Contains(frame, "since the") {
 		t.Fatalf("a headline without a run:\n%s", frame)
 	}
 	press(t, m, "c", "down", "enter")

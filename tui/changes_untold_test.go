@@ -17,7 +17,7 @@ func TestChangesSayWhyNewIsNotTold(t *testing.T) {
 	d.Changes = Changes{RunID: 3, RunMode: "console", RunAt: fixtureNow.Add(-time.Hour), NewUntold: true}
 	m := newTestModel(t, &fakeBackend{stored: d, fresh: d}, 80, 24)
 	frame := ansi.Strip(m.Render())
-	if !strings.Contains(frame, "(console): nothing failed again") || strings.Contains(frame, "new") && strings.Contains(frame, "c shows") {
+	if !strings.Contains(frame, "since the console run of") || !strings.Contains(frame, ": nothing failed again") || strings.Contains(frame, "new") && strings.Contains(frame, "c shows") {
 		t.Errorf("headline:\n%s", frame)
 	}
 	press(t, m, "c")
