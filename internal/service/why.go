@@ -141,7 +141,7 @@ func (s *Service) WhyWith(ctx context.Context, email member.Email, o WhyOptions)
 
 	// The member's accounts, read live (held targets never), then the
 	// planner again on what was read when it differs from the snapshot.
-	s.readLive(ctx, eng, targets, items, o.Timeout)
+	s.readLive(ctx, eng, targets, items, email, o.Timeout)
 	if changed := liveStates(snap.Targets, targets); changed != nil {
 		snap.Targets = changed
 		if p, err = eng.Plan(ctx, snap); err != nil {
@@ -204,13 +204,21 @@ func (s *Service) whyTargets(ctx context.Context) ([]*whyTarget, error) {
 
 // readLive reads the member's accounts on each target that is not held,
 // all targets at once, each within timeout.
-func (s *Service) readLive(ctx context.Context, eng *engine.Engine, targets []*whyTarget, items []plan.Item, timeout time.Duration) {
+func (s *Service) readLive(ctx context.Context, eng *engine.Engine, targets []*whyTarget, items []plan.Item, email member.Email, timeout time.Duration) {
 	var wg sync.WaitGroup
 	for _, t := range targets {
 		var ids []string
 		for _, it := range items {
 			if it.Target == t.info.Name && it.Account != "" && !slices.Contains(ids, it.Account) {
 				ids = append(ids, it.Account)
+			}
+		}
+		// The accounts the e-mail is on, which an item without an account
+		// (a family sharing the address, ambiguous) does not name: their
+		// faces and cards matter as much (review of issue 13).
+		for _, id := range emailAccounts(t.stored, email) {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
 			}
 		}
 		if t.reader == nil || t.held != nil || t.snapErr != nil || len(ids) == 0 {
@@ -504,7 +512,7 @@ func (w *whyContext) target(m member.Member, src backend.WhySource, t *whyTarget
 	case t.snapErr != nil:
 		wt.State, wt.StateDetail = backend.WhyNotRead, t.snapErr.Error()
 	case !t.asked:
-		wt.State, wt.StateDetail = backend.WhyNotRead, "not asked: doorsync knows no account of the member there"
+		wt.State, wt.StateDetail = backend.WhyNotRead, "not asked: doorsync knows no account of the member there, and none carries the e-mail"
 	case t.liveErr != nil:
 		wt.State, wt.StateDetail = backend.WhyUnreachable, t.liveErr.Error()
 		if target.ClassOf(t.liveErr) == target.Busy {
@@ -524,6 +532,22 @@ func (w *whyContext) target(m member.Member, src backend.WhySource, t *whyTarget
 	}
 	w.records(&wt, m, it, name)
 
+	if it != nil && it.Account == "" {
+		// No account is the member's yet: say which carry the e-mail, as
+		// the terminal holds them.
+		for _, id := range emailAccounts(t.stored, m.Email) {
+			line := "the e-mail is on account " + id
+			for _, a := range t.stored {
+				if a.ID == id && a.Name != "" {
+					line += " (" + a.Name + ")"
+				}
+			}
+			if en, ok := t.enrol[id]; ok {
+				line += fmt.Sprintf(": %s, %s enrolled", countOf(&en.Faces, "face"), countOf(&en.Cards, "card"))
+			}
+			ev("%s", line)
+		}
+	}
 	acc, gone := w.account(&wt, t, it)
 	if acc != nil {
 		wt.Account = acc
@@ -985,3 +1009,14 @@ func stateWords(st backend.WhyState) string {
 // kindWords is a plan kind in the admin's words ("in_sync" is the plan's
 // value; "in sync" what a reader expects).
 func kindWords(k plan.Kind) string { return strings.ReplaceAll(string(k), "_", " ") }
+
+// emailAccounts are the ids of the stored accounts that carry email.
+func emailAccounts(accs []target.Account, email member.Email) []string {
+	var ids []string
+	for _, a := range accs {
+		if email != "" && a.Email == email && !slices.Contains(ids, a.ID) {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids
+}

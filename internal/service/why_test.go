@@ -409,3 +409,22 @@ func TestWhyBlamesTheAccountsDataWhereItIs(t *testing.T) {
 		t.Errorf("answer %q", wt.Answer)
 	}
 }
+
+// A family sharing an e-mail: no account is either member's yet, but the
+// accounts the e-mail is on are read live and named with their faces and
+// cards (review of issue 13: "not asked: doorsync knows no account").
+func TestWhyFamilyNamesTheAccountsTheEmailIsOn(t *testing.T) {
+	w := newWhyRig(t, 300, nil)
+	it := itemWhere(t, w.plan, "an ambiguous item of a shared e-mail on the entrance", func(it plan.Item) bool {
+		return it.Target == "entrance" && it.Kind == plan.Ambiguous && it.Account == "" && it.MemberID != "" &&
+			strings.Contains(it.Reason, "members share this e-mail")
+	})
+	wt := answerOf(t, w.why(t, it.Email, time.Minute), it.MemberID, "entrance")
+	var named bool
+	for _, e := range wt.Evidence {
+		named = named || strings.HasPrefix(e, "the e-mail is on account ") && strings.Contains(e, "enrolled")
+	}
+	if !named || wt.State != backend.WhyReachable {
+		t.Errorf("state %s, evidence:\n%s", wt.State, strings.Join(wt.Evidence, "\n"))
+	}
+}
