@@ -128,7 +128,7 @@ func (d *detailScreen) lines(r *row) []string {
 			for i := range d.whyRep.Members {
 				if wm := &d.whyRep.Members[i]; !ids[wm.ID] {
 					b.add("")
-					d.whyMember(b, wm)
+					d.whyMember(b, wm, d.whyRep.MembersAt)
 				}
 			}
 		}

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -64,7 +65,7 @@ func (d *detailScreen) whyLines(b *detailText, r *row, mb *member.Member) {
 	shown := false
 	for i := range rep.Members {
 		if wm := &rep.Members[i]; mb == nil || wm.ID == mb.ID {
-			d.whyMember(b, wm)
+			d.whyMember(b, wm, rep.MembersAt)
 			shown = true
 		}
 	}
@@ -75,14 +76,19 @@ func (d *detailScreen) whyLines(b *detailText, r *row, mb *member.Member) {
 
 // whyMember is one member's answer: whether it gets in everywhere, its
 // validity in Cardskipper, then per target the answer and its evidence.
-func (d *detailScreen) whyMember(b *detailText, wm *WhyMember) {
+func (d *detailScreen) whyMember(b *detailText, wm *WhyMember, membersAt time.Time) {
 	s := d.c.styles
 	verdict := "gets in everywhere"
 	if !wm.GetsIn {
 		verdict = "does NOT get in everywhere"
 	}
 	b.add("%s", s.Bold.Render(fmt.Sprintf("why: %s, member %s: %s", printable(wm.Name), printable(wm.ID), verdict)))
-	b.add("  Cardskipper: %s", printable(wm.Cardskipper.Answer))
+	cs := "Cardskipper: " + printable(wm.Cardskipper.Answer)
+	if !membersAt.IsZero() {
+		// As the CLI says it: the answer rests on the members stored then.
+		cs += "; members as read " + timeText(membersAt, d.c.zone) + ", " + age(d.c.opt.Clock.Now(), membersAt)
+	}
+	b.para("  ", "    ", cs)
 	const evidence = "        "
 	for _, t := range wm.Targets {
 		b.para("  "+whyMarkStyle(s, t.Status).Render(pad(t.Status.Mark(), 4))+"  ", evidence, printable(t.Answer))
