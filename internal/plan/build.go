@@ -376,6 +376,7 @@ func (tp *targetPlan) email(ms []entry) {
 		}
 		it := tp.newItem(m)
 		it.Kind = Ambiguous
+		it.SourceEnd = m.v.End // the member's end still shows (the row read "—")
 		it.Reason = fmt.Sprintf("%d members share this e-mail: %s; link each member to its account", len(ms), memberNames(ms))
 		for _, x := range matches {
 			tp.use(x)
