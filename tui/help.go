@@ -48,7 +48,16 @@ func (h *helpScreen) capturing() bool { return true }
 
 func (h *helpScreen) ShortHelp() []key.Binding {
 	k := &h.c.keys
-	return fitHints([]hint{{k.Down, 2}, {k.PageDown, 1}, {b: k.Back}}, h.width)
+	room := max(1, h.height-1)
+	n := len(h.lines())
+	top := max(0, min(h.top, n-room))
+	hs := []hint{{b: k.Back}}
+	if n > room {
+		// Only the moves that move from where it is (at the end, ↓ and
+		// pgdn did nothing; review of issue 13).
+		hs = append(scrollHints(k, top == 0, top >= n-room, k.PageDown), hs...)
+	}
+	return fitHints(hs, h.width)
 }
 
 // FullHelp: none of its own (it moves as the lists do, and closes with

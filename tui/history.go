@@ -219,8 +219,14 @@ func (h *historyScreen) narrowing() string {
 func (h *historyScreen) ShortHelp() []key.Binding {
 	k := &h.c.keys
 	if h.inItems {
-		return fitHints(withHelpQuit(k, hint{k.Up, 3}, hint{k.Down, 3}, hint{k.PageDown, 4}, hint{k.NextTab, 2}, hint{k.NextTarget, 2},
-			hint{k.Back, 1}), h.width)
+		var hs []hint
+		if lay := h.layout(h.height); len(h.shown) > lay.items {
+			// The items' moves from where they are: at the top "↑" did
+			// nothing (review of issue 13).
+			top := max(0, min(h.itemsTop, len(h.shown)-lay.items))
+			hs = scrollHints(k, top == 0, top >= len(h.shown)-lay.items, k.PageDown)
+		}
+		return fitHints(withHelpQuit(k, append(hs, hint{k.NextTab, 1}, hint{k.NextTarget, 1}, hint{k.Back, 1})...), h.width)
 	}
 	var hs []hint
 	if h.cursor > 0 {

@@ -668,15 +668,19 @@ func (tp *targetPlan) drift(it *Item, acc *target.Account) {
 	last, ok := tp.in.LastWritten[tp.info.Name][acc.ID]
 	if ok && !acc.End.Equal(last) {
 		it.Drift = true
+		// The target's end is what changed: the reason says that first,
+		// then what Cardskipper gives — "renewed in Cardskipper" blamed
+		// the wrong side when it had not changed, or moved earlier
+		// (review of issue 13).
 		drift := fmt.Sprintf("drift: the sync set %s, the target now holds %s", last.In(tp.in.Zone).Format(localLayout), formatEnd(*acc, tp.in.Zone))
-		if last.Equal(it.DesiredEnd.Time) {
-			// Cardskipper gives what the sync wrote: the target's end is
-			// what changed, and "renewed in Cardskipper" blamed the wrong
-			// side (review of issue 13).
+		switch {
+		case last.Equal(it.DesiredEnd.Time):
 			it.Reason = drift + "; Cardskipper's end is written back"
-			return
+		case !it.DesiredEnd.IsZero():
+			it.Reason = drift + "; Cardskipper now gives " + it.DesiredEnd.Format(localLayout)
+		default:
+			it.Reason += "; " + drift
 		}
-		it.Reason += "; " + drift
 	}
 }
 
