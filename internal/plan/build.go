@@ -673,13 +673,16 @@ func (tp *targetPlan) drift(it *Item, acc *target.Account) {
 		// the wrong side when it had not changed, or moved earlier
 		// (review of issue 13).
 		drift := fmt.Sprintf("drift: the sync set %s, the target now holds %s", last.In(tp.in.Zone).Format(localLayout), formatEnd(*acc, tp.in.Zone))
+		renewal := it.Kind == Extend || it.Kind == Reactivate
 		switch {
 		case last.Equal(it.DesiredEnd.Time):
 			it.Reason = drift + "; Cardskipper's end is written back"
-		case !it.DesiredEnd.IsZero():
+		case renewal && !it.DesiredEnd.After(last):
+			// Not a renewal: Cardskipper's end did not pass what the sync
+			// wrote; the target dropped below it.
 			it.Reason = drift + "; Cardskipper now gives " + it.DesiredEnd.Format(localLayout)
 		default:
-			it.Reason += "; " + drift
+			it.Reason += "; " + drift // a real change in Cardskipper too
 		}
 	}
 }
