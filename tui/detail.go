@@ -35,7 +35,8 @@ type detailScreen struct {
 
 	key     string
 	req     int
-	scroll  int // the first line shown
+	scroll  int  // the first line shown
+	atEnd   bool // G was pressed: the end stays shown as lines arrive
 	loading bool
 	entries []HistoryEntry
 	err     error
@@ -218,7 +219,7 @@ func (d *detailScreen) Update(msg tea.Msg) tea.Cmd {
 	case rowMsg:
 		d.row, d.has, d.sel = msg.row, msg.has, msg.sel
 		if msg.load {
-			d.scroll = 0
+			d.scroll, d.atEnd = 0, false
 			return d.load()
 		}
 	case loadRowMsg:
@@ -257,6 +258,9 @@ func (d *detailScreen) onKey(k tea.KeyPressMsg) tea.Cmd {
 			page := d.page(n)
 			if top, ok := moved(d.c.keys, k, d.scroll, page, n); ok {
 				d.scroll = max(0, min(top, n-page))
+				// G keeps to the end while more arrives (the why answer,
+				// the door events): it stopped short of them.
+				d.atEnd = key.Matches(k, d.c.keys.Bottom)
 			}
 		}
 	}
@@ -297,6 +301,9 @@ func (d *detailScreen) View() string {
 	}
 	lines := d.lines(r)
 	n, page := len(lines), d.page(len(lines))
+	if d.atEnd {
+		d.scroll = n - page
+	}
 	d.scroll = max(0, min(d.scroll, n-page))
 	end := min(n, d.scroll+page)
 	shown := slices.Clone(lines[d.scroll:end])
