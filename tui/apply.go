@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/doorsync/doorsync/internal/plan"
 )
@@ -178,6 +179,27 @@ func (v *applyScreen) logRoom(head string, lines int) int {
 		room = max(1, room-1)
 	}
 	return room
+}
+
+// splitTargetLine keeps a target's line whole at width w: when it is
+// wider, what follows the bar and count (the phase, the counts, an error)
+// goes on the lines under it, wrapped and indented — "18 cancel…" hid what
+// became of the items (review of issue 13).
+func splitTargetLine(line string, w int) []string {
+	if w <= 0 || ansi.StringWidth(line) <= w {
+		return []string{line}
+	}
+	head, rest, ok := strings.Cut(line, "  ")
+	for ok && !strings.Contains(head, "/") {
+		// The name is padded with spaces: cut after the bar's count.
+		var more string
+		more, rest, ok = strings.Cut(rest, "  ")
+		head += "  " + more
+	}
+	if !ok {
+		return []string{line}
+	}
+	return append([]string{head}, wrapHang(rest, max(20, w), "    ", "    ")...)
 }
 
 // targetLine is a target's bar and counts: the bar fills with the items
@@ -371,9 +393,11 @@ func (v *applyScreen) head() string {
 		p := a.targets[t]
 		line := a.targetLine(t)
 		if p.Err != nil && p.ItemID == "" {
-			line += "  " + s.Err.Render(p.Err.Error())
+			line += "  " + s.Err.Render(printable(p.Err.Error()))
 		}
-		b.WriteString(clip(line, v.width) + "\n")
+		for _, l := range splitTargetLine(line, v.width) {
+			b.WriteString(clip(l, v.width) + "\n")
+		}
 	}
 	if a.result != nil {
 		for _, e := range a.result.Errors {
