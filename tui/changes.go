@@ -112,13 +112,7 @@ func (v *changesScreen) headLines() []string {
 
 func (v *changesScreen) ShortHelp() []key.Binding {
 	k := &v.c.keys
-	var hs []hint
-	if v.cursor > 0 {
-		hs = append(hs, hint{k.Up, 3})
-	}
-	if v.cursor < len(v.items)-1 {
-		hs = append(hs, hint{k.Down, 3}) // one item: neither moves
-	}
+	hs := cursorHints(k, v.cursor, len(v.items))
 	if len(v.items) > 0 {
 		hs = append(hs, hint{k.Inspect, 1})
 	}

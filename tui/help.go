@@ -360,6 +360,19 @@ func scrollHints(k *KeyMap, atTop, atEnd bool, forward key.Binding) []hint {
 	return hs
 }
 
+// cursorHints are the footer's moves of a cursor at cursor in a list of
+// n rows: only those that move it (with one row, neither).
+func cursorHints(k *KeyMap, cursor, n int) []hint {
+	var hs []hint
+	if cursor > 0 {
+		hs = append(hs, hint{k.Up, 3})
+	}
+	if cursor < n-1 {
+		hs = append(hs, hint{k.Down, 3})
+	}
+	return hs
+}
+
 // hintSep is the width of the footer's separator (" • ").
 const hintSep = 3
 

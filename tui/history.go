@@ -228,13 +228,7 @@ func (h *historyScreen) ShortHelp() []key.Binding {
 		}
 		return fitHints(withHelpQuit(k, append(hs, hint{k.NextTab, 1}, hint{k.NextTarget, 1}, hint{k.Back, 1})...), h.width)
 	}
-	var hs []hint
-	if h.cursor > 0 {
-		hs = append(hs, hint{k.Up, 3})
-	}
-	if h.cursor < len(h.runs)-1 {
-		hs = append(hs, hint{k.Down, 3}) // one run: neither moves
-	}
+	hs := cursorHints(k, h.cursor, len(h.runs))
 	if len(h.runs) > 0 {
 		hs = append(hs, hint{k.OpenRun, 1})
 	}
