@@ -146,6 +146,10 @@ Start with "doorsync demo" to see it against built-in emulators, and
 		}
 		return nil
 	}
+	// Completions (doorsync completion bash|zsh|fish) offer only what fits.
+	_ = root.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.MarkPersistentFlagFilename("config", "toml")
+	_ = root.MarkPersistentFlagFilename("db", "db")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	root.AddCommand(
 		a.versionCommand(g),
@@ -159,6 +163,7 @@ Start with "doorsync demo" to see it against built-in emulators, and
 		a.linksCommand(g),
 		a.watchCommand(g),
 		a.whyCommand(g),
+		a.manCommand(g),
 	)
 	return root
 }

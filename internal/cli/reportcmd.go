@@ -62,6 +62,7 @@ extension; to stdout the default is Markdown. Files are written atomically with 
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.format, "format", "", "csv, json, md or html")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"csv", "json", "md", "html"}, cobra.ShellCompDirectiveNoFileComp))
 	f.StringVar(&o.out, "out", "", "write to this `file` instead of stdout")
 	f.Int64Var(&o.run, "run", 0, "report what run ID did instead of the current plan")
 	f.BoolVar(&o.all, "all", false, "include in_sync rows")
