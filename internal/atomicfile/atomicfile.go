@@ -1,6 +1,6 @@
 // Package atomicfile writes files so that a reader, or a crash, sees the old
 // file or the complete new one, never half of it (reports, saved plans,
-// configurations written by the demo).
+// configurations written by the demo, database backups).
 package atomicfile
 
 import (
@@ -14,7 +14,16 @@ import (
 // directory, fsynced, chmodded to mode (not subject to the umask), renamed
 // over path, and the directory fsynced so the rename survives a power cut. A
 // symbolic link at path is replaced, not followed.
-func Write(path string, mode os.FileMode, fill func(io.Writer) error) (err error) {
+func Write(path string, mode os.FileMode, fill func(io.Writer) error) error {
+	return WriteFile(path, mode, func(f *os.File) error { return fill(f) })
+}
+
+// WriteFile is Write for a producer that needs the temporary file itself:
+// its name, to write it by another descriptor (SQLite's VACUUM INTO, which
+// takes an empty file), or to read back what was written before it counts.
+// The file already has mode when fill runs; whatever fill leaves in it is
+// synced and renamed over path, and nothing is left behind when fill fails.
+func WriteFile(path string, mode os.FileMode, fill func(tmp *os.File) error) (err error) {
 	dir, base := filepath.Split(path)
 	if base == "" {
 		return fmt.Errorf("write %q: not a file name", path)

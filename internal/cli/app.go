@@ -12,7 +12,7 @@
 // (progressPrinter) and how every run ends (finishRun); plancmd.go plan
 // and apply FILE; watch.go watch's loop,
 // timer and printing (the pass itself is the service's); links.go,
-// history.go, reportcmd.go their commands; console.go the console's start
+// history.go, reportcmd.go, backup.go their commands; console.go the console's start
 // (a terminal is needed; the background's colour; the --debug log that
 // wraps the service's backend); doctor.go doctor's options and the
 // printing of the service's checks (service.Doctor); demo.go the demo (the emulated site of
@@ -163,6 +163,7 @@ Start with "doorsync demo" to see it against built-in emulators, and
 		a.linksCommand(g),
 		a.watchCommand(g),
 		a.whyCommand(g),
+		a.backupCommand(g),
 		a.manCommand(g),
 	)
 	return root

@@ -28,6 +28,15 @@ func (s *session) close() {
 // openSession loads the configuration (printing its warnings), opens the
 // database (read-only when asked) and builds the service.
 func (a *App) openSession(ctx context.Context, g *globalOptions, readOnly bool) (*session, error) {
+	cfg, err := a.loadConfigWarned(g)
+	if err != nil {
+		return nil, err
+	}
+	return a.sessionOn(ctx, cfg, readOnly)
+}
+
+// loadConfigWarned is loadConfig printing the configuration's warnings.
+func (a *App) loadConfigWarned(g *globalOptions) (*config.Config, error) {
 	cfg, err := a.loadConfig(g)
 	if err != nil {
 		return nil, err
@@ -35,7 +44,7 @@ func (a *App) openSession(ctx context.Context, g *globalOptions, readOnly bool) 
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(a.Stderr, "doorsync: warning: %s\n", w)
 	}
-	return a.sessionOn(ctx, cfg, readOnly)
+	return cfg, nil
 }
 
 // sessionOn opens the database of cfg and builds the service. A

@@ -1,8 +1,9 @@
 // Package store is doorsync's local SQLite database (modernc.org/sqlite, pure
 // Go): the history of every run and item, the journal written before each
 // write, the identity links, the end dates the sync last wrote (drift), the
-// last-known snapshot of each side, small key/value state, and the run lock
-// that lets one writer run at a time.
+// last-known snapshot of each side, small key/value state, the run lock
+// that lets one writer run at a time, and consistent copies of the file
+// (Backup) taken while a run writes.
 //
 // The file is created with mode 0600 (an existing wider file is narrowed), in
 // WAL mode so that readers (report, history, the console) never block the
@@ -22,8 +23,8 @@
 // identity links and the resolutions runs accepted; state.go the last
 // written ends and the key/value state; snapshot.go, snapbin.go the
 // snapshots; lastplan.go, planbin.go, planread.go the last plan; lock.go
-// (with alive_*.go and process_*.go) the run lock; timefmt.go the time
-// format.
+// (with alive_*.go and process_*.go) the run lock; backup.go the copy;
+// timefmt.go the time format.
 //
 // Snapshots and the last plan are blobs in hand-written binary formats
 // (snapbin.go, planbin.go, planread.go), not rows or a general encoding,
@@ -212,14 +213,8 @@ func OpenReadOnly(ctx context.Context, path string, clk clock.Clock) (*Store, er
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s read-only: %w", path, err)
 	}
-	if st, err := os.Stat(abs); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("store: open %s read-only: no database there yet (a sync run creates it): %w", path, err)
-		}
+	if err := existing(abs); err != nil {
 		return nil, fmt.Errorf("store: open %s read-only: %w", path, err)
-	} else if !st.Mode().IsRegular() {
-		// SQLite would say "disk I/O error".
-		return nil, fmt.Errorf("store: open %s read-only: not a regular file (a directory?): the database is a file", path)
 	}
 	q := url.Values{}
 	q.Set("mode", "ro")
@@ -243,11 +238,31 @@ func OpenReadOnly(ctx context.Context, path string, clk clock.Clock) (*Store, er
 	return s, nil
 }
 
+// existing checks that a database the caller will not create is there: a
+// missing one is named as such, and SQLite would call a directory a "disk
+// I/O error".
+func existing(abs string) error {
+	st, err := os.Stat(abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("no database there yet (a sync run creates it): %w", err)
+	case err != nil:
+		return err
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("not a regular file (a directory?): the database is a file")
+	}
+	return nil
+}
+
+// fileDSN is the driver's name for the file at abs with the parameters q: a
+// file: URI, with the path escaped, so that '?' or '#' in a directory name
+// cannot be read as parameters.
+func fileDSN(abs string, q url.Values) string {
+	return "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + q.Encode()
+}
+
 func openDB(ctx context.Context, abs string, q url.Values, clk clock.Clock, readOnly bool) (*Store, error) {
-	// A file: URI, with the path escaped, so that '?' or '#' in a directory
-	// name cannot be read as parameters.
-	dsn := "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + q.Encode()
-	db, err := sql.Open(driverName, dsn)
+	db, err := sql.Open(driverName, fileDSN(abs, q))
 	if err != nil {
 		return nil, err
 	}
