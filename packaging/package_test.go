@@ -214,10 +214,11 @@ func extract(t *testing.T, pkg builtPackage) string {
 		run(t, "dpkg-deb", "-x", pkg.path, root)
 		return root
 	}
-	cmd := exec.Command("sh", "-c", `rpm2cpio "$1" | cpio -idm --quiet`, "sh", pkg.path)
+	// rpm2archive (rpm's own) turns the payload into a tar.
+	cmd := exec.Command("sh", "-c", `rpm2archive - <"$1" | tar -xzf -`, "sh", pkg.path)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("rpm2cpio %s: %v\n%s", pkg.path, err, out)
+		t.Fatalf("rpm2archive %s: %v\n%s", pkg.path, err, out)
 	}
 	return root
 }
