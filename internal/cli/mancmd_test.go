@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -21,15 +20,11 @@ func TestManDirWritesAPagePerCommand(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("man --dir: exit %d\n%s", r.code, r.stderr)
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	paths, _ := filepath.Glob(filepath.Join(dir, "*"))
 	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
+	for _, p := range paths {
+		names = append(names, filepath.Base(p))
 	}
-	sort.Strings(names)
 	for _, want := range []string{
 		"doorsync.1", "doorsync-sync.1", "doorsync-plan.1", "doorsync-apply.1", "doorsync-watch.1",
 		"doorsync-doctor.1", "doorsync-links.1", "doorsync-links-add.1", "doorsync-links-import.1",
