@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -20,8 +21,9 @@ type builder struct {
 	file        string
 	dir         string // relative paths in the file are relative to it
 	idx         *index
-	env         func(string) (string, bool)
+	env         func(string) (string, bool) // the environment, then env_file's variables
 	readFile    func(string) ([]byte, error)
+	envFile     envFileState
 	problems    []Problem
 	literals    []literalSecret
 	secretFiles []secretFile
@@ -80,7 +82,14 @@ func (b *builder) str(path []string, p *string) text {
 		return text{}
 	}
 	v, vars, err := expand(*p, b.env)
-	if err != nil {
+	var unset *unsetError
+	switch {
+	case errors.As(err, &unset) && b.envFile.reported(unset.name):
+		return text{bad: true}
+	case errors.As(err, &unset) && b.envFile.path != "":
+		b.fail(path, "environment variable %s is set neither in the environment nor in %s", unset.name, b.envFile.path)
+		return text{bad: true}
+	case err != nil:
 		b.fail(path, "%v", err)
 		return text{bad: true}
 	}
@@ -95,7 +104,7 @@ func (b *builder) required(path []string, p *string, hint string) text {
 	case !t.set:
 		b.missing(path, hint)
 	case strings.TrimSpace(t.val) == "":
-		b.empty(path, "%s", fromVars(t))
+		b.empty(path, "%s", b.fromVars(t))
 		t.bad = true
 	}
 	return t
@@ -108,17 +117,33 @@ func (b *builder) orDefault(path []string, p *string, def string) text {
 		return text{val: def, set: true}
 	}
 	if t.set && strings.TrimSpace(t.val) == "" {
-		b.empty(path, "%s; remove the key to get the default %q", fromVars(t), def)
+		b.empty(path, "%s; remove the key to get the default %q", b.fromVars(t), def)
 		t.bad = true
 	}
 	return t
 }
 
-func fromVars(t text) string {
+// fromVars says, for an empty value, where its variables are set empty.
+func (b *builder) fromVars(t text) string {
 	if len(t.vars) == 0 {
 		return ""
 	}
-	return " (environment variable " + strings.Join(t.vars, ", ") + " is set but empty)"
+	var env, file []string
+	for _, v := range t.vars {
+		if b.envFile.holds(v) {
+			file = append(file, v)
+		} else {
+			env = append(env, v)
+		}
+	}
+	var parts []string
+	if len(env) > 0 {
+		parts = append(parts, "environment variable "+strings.Join(env, ", ")+" is set but empty")
+	}
+	if len(file) > 0 {
+		parts = append(parts, strings.Join(file, ", ")+" is empty in "+b.envFile.path)
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
 }
 
 // secret reads a password or token: `what` (literal or ${VAR}) or
@@ -142,7 +167,11 @@ func (b *builder) secret(base []string, what string, val, file *string, required
 		}
 		return Secret{}
 	case t.val == "":
-		b.empty(vpath, "%s", fromVars(t))
+		b.empty(vpath, "%s", b.fromVars(t))
+		return Secret{}
+	case strings.TrimSpace(t.val) == "":
+		// Sent, it is a failed login; two lock a terminal's account.
+		b.fail(vpath, "the %s is only white space%s", what, b.sourceOf(t))
 		return Secret{}
 	case len(t.vars) > 0:
 		return NewSecret(t.val, "${"+strings.Join(t.vars, "}, ${")+"}")
@@ -156,39 +185,78 @@ func (b *builder) secret(base []string, what string, val, file *string, required
 const maxSecretFile = 64 << 10
 
 func (b *builder) secretFile(path []string, what string, file *string) Secret {
-	t := b.str(path, file)
-	if t.bad {
+	f, ok := b.readKeyFile(path, file, maxSecretFile, "a secret file holds one line", "")
+	if !ok {
 		return Secret{}
 	}
-	if strings.TrimSpace(t.val) == "" {
-		b.empty(path, "")
-		return Secret{}
-	}
-	name := b.resolve(path, t.val)
-	if name == "" {
-		return Secret{}
-	}
-	data, err := b.readFile(name)
-	if err != nil {
-		// os errors name the file ("open /x: permission denied").
-		b.fail(path, "%v", err)
-		return Secret{}
-	}
-	if len(data) > maxSecretFile {
-		b.fail(path, "file %s is larger than %d KiB; a secret file holds one line", name, maxSecretFile>>10)
-		return Secret{}
-	}
-	v := strings.TrimRight(string(data), "\r\n")
+	v := strings.TrimRight(string(f.data), "\r\n")
 	switch {
 	case v == "":
-		b.fail(path, "file %s is empty", name)
+		b.fail(path, "file %s is empty", f.shown)
+		return Secret{}
+	case strings.TrimSpace(v) == "":
+		b.fail(path, "file %s holds only white space", f.shown)
 		return Secret{}
 	case strings.ContainsAny(v, "\r\n"):
-		b.fail(path, "file %s holds more than one line; a secret file holds the secret alone", name)
+		b.fail(path, "file %s holds more than one line; a secret file holds the secret alone", f.shown)
 		return Secret{}
 	}
-	b.secretFiles = append(b.secretFiles, secretFile{key: display(path), what: what, name: name})
-	return NewSecret(v, "file "+name)
+	b.secretFiles = append(b.secretFiles, secretFile{key: display(path), what: what, name: f.name})
+	return NewSecret(v, "file "+f.name)
+}
+
+// keyFile is a file a key names (a *_file, env_file), read.
+type keyFile struct {
+	name  string // its path, relative ones joined to the configuration's directory
+	shown string // how messages name it: the path, or the key's value as written
+	data  []byte
+}
+
+// readKeyFile reads the file the key at path names, at most limit bytes
+// (tooLarge says what the file should hold instead). ok is false when the
+// key is absent or the file could not be read (reported; emptyHint follows
+// "is empty" when the key's value is). Messages name a path made of ${VAR}s
+// by the value as written ("${PASSWORD}"), never expanded: the variable may
+// be a secret put into the wrong key (password_file = "${PASSWORD}").
+func (b *builder) readKeyFile(path []string, p *string, limit int, tooLarge, emptyHint string) (f keyFile, ok bool) {
+	t := b.str(path, p)
+	if !t.set {
+		return f, false
+	}
+	if strings.TrimSpace(t.val) == "" {
+		b.empty(path, "%s%s", b.fromVars(t), emptyHint)
+		return f, false
+	}
+	f.name = b.resolve(path, t.val)
+	if f.name == "" {
+		return f, false
+	}
+	f.shown = f.name
+	if len(t.vars) > 0 {
+		f.shown = *p
+	}
+	data, err := b.readFile(f.name)
+	var pe *fs.PathError
+	if err != nil && len(t.vars) > 0 && errors.As(err, &pe) {
+		err = fmt.Errorf("%s %s: %w", pe.Op, f.shown, pe.Err)
+	}
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		// os errors name the file ("open /x: permission denied").
+		b.fail(path, "%v (run doorsync as the user the file is for, e.g. sudo -u doorsync doorsync …)", err)
+		return f, false
+	case err != nil && len(t.vars) > 0 && pe == nil:
+		b.fail(path, "cannot read %s", f.shown) // an error that may quote the path
+		return f, false
+	case err != nil:
+		b.fail(path, "%v", err)
+		return f, false
+	case len(data) > limit:
+		b.fail(path, "file %s is larger than %d KiB; %s", f.shown, limit>>10, tooLarge)
+		return f, false
+	}
+	f.data = data
+	return f, true
 }
 
 // resolve makes a path from the file relative to the file's directory.

@@ -51,7 +51,10 @@ const (
 
 // Config is a validated configuration with defaults applied.
 type Config struct {
-	Path     string // file it was loaded from
+	Path string // file it was loaded from
+	// EnvFile is the env_file whose variables filled the ${VAR}s the
+	// environment did not set; "" for none.
+	EnvFile  string
 	Timezone string // IANA name, e.g. "Europe/Ljubljana"
 	Zone     *time.Location
 	Database string // SQLite file; relative paths are already joined to the config's directory

@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 )
 
@@ -39,13 +38,19 @@ func expand(s string, env func(string) (string, bool)) (string, []string, error)
 		}
 		v, ok := env(name)
 		if !ok {
-			return "", nil, fmt.Errorf("environment variable %s is not set", name)
+			return "", nil, &unsetError{name: name}
 		}
 		vars = append(vars, name)
 		b.WriteString(v)
 		s = s[i+2+end+1:]
 	}
 }
+
+// unsetError: a ${NAME} whose variable is not set. The builder words it
+// anew when an env_file was searched too.
+type unsetError struct{ name string }
+
+func (e *unsetError) Error() string { return "environment variable " + e.name + " is not set" }
 
 func validVarName(name string) bool {
 	if name == "" || name[0] >= '0' && name[0] <= '9' {

@@ -21,10 +21,14 @@ const (
 	fileIVMS       = "file-secret-ivms-Bt3"
 	fileCS         = "file-secret-cs-Vn8"
 	fileNeyross    = "file-secret-neyross-Dq1"
+	// Served by secrets/doorsync.env (an env_file); the second is shadowed
+	// by the environment's CARDSKIPPER_PASSWORD.
+	envFileIVMS     = "envfile-secret-ivms-Wy6"
+	envFileShadowed = "envfile-secret-shadowed-Qe1"
 )
 
 func injectedSecrets() []string {
-	return []string{envCardskipper, envIVMS, envNeyross, envNTK, envSMTP, fileIVMS, fileCS, fileNeyross}
+	return []string{envCardskipper, envIVMS, envNeyross, envNTK, envSMTP, fileIVMS, fileCS, fileNeyross, envFileIVMS, envFileShadowed}
 }
 
 func testEnv(k string) (string, bool) {
@@ -49,6 +53,9 @@ func testReadFile(name string) ([]byte, error) {
 		"/run/secrets/neyross":            fileNeyross + "\r\n",
 		"secrets/two-lines":               "first\nsecond\n",
 		"secrets/empty":                   "\n",
+		"secrets/blank":                   " \t \n",
+		"secrets/doorsync.env": "# doorsync's secrets\nENVFILE_IVMS_PASSWORD='" + envFileIVMS + "'\n" +
+			"CARDSKIPPER_PASSWORD=" + envFileShadowed + "\nBLANK_PASSWORD=\"  \"\nEMPTY_PASSWORD=\n",
 	}
 	if v, ok := files[name]; ok {
 		return []byte(v), nil

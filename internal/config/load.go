@@ -10,7 +10,8 @@ import (
 // ${VAR}s (os.LookupEnv in production). Besides Parse's checks it warns
 // when the file is readable by group or others and holds a literal secret
 // (a password, a token, a webhook URL carrying one), and when a *_file
-// holding a secret is readable by group or others.
+// holding a secret is readable by group or others, and when the env_file
+// is open to group or others in any way.
 func Load(path string, env func(string) (string, bool)) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -37,6 +38,14 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 			cfg.Warnings = append(cfg.Warnings, fmt.Sprintf(
 				"%s is readable by others and holds a literal %s for %s; use %s",
 				path, l.what, l.key, l.use))
+		}
+	}
+	if cfg.EnvFile != "" {
+		// Any bit for group or others: writable is as bad as readable, it
+		// decides where the secrets go.
+		if fi, err := os.Stat(cfg.EnvFile); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			cfg.Warnings = append(cfg.Warnings, fmt.Sprintf(
+				"%s (env_file) has mode %04o and holds secrets; chmod 600 it", cfg.EnvFile, fi.Mode().Perm()))
 		}
 	}
 	for _, sf := range cfg.secretFiles {

@@ -18,8 +18,9 @@ const maxFileSize = 1 << 20
 
 // Parse reads a configuration from data. name is the file's name for
 // messages, and its directory is the base of relative paths (database,
-// *_file). env looks up ${VAR}s (os.LookupEnv in production; nil = an empty
-// environment); readFile reads *_file secrets (nil = os.ReadFile).
+// *_file, env_file). env looks up ${VAR}s (os.LookupEnv in production; nil
+// = an empty environment), before the env_file's variables; readFile reads
+// *_file secrets and the env_file (nil = os.ReadFile).
 //
 // Bad content gives an *Error listing every problem, each with the key and
 // line. No message contains a secret.

@@ -95,6 +95,12 @@ func TestParseGoodFixtures(t *testing.T) {
 				Token: NewSecret(envNeyross, "${NEYROSS_TOKEN}"), Batch: DefaultNeyrossBatch, Timeout: DefaultNeyrossTimeout})
 			eq(t, "warnings (loopback http is fine)", c.Warnings, []string(nil))
 		},
+		"env-file.toml": func(t *testing.T, c *Config) {
+			eq(t, "env_file", c.EnvFile, "secrets/doorsync.env")
+			eq(t, "password from the environment, which wins", c.Cardskipper.Password.Value(), envCardskipper)
+			eq(t, "password from the env_file", c.Hikvision[0].Password, NewSecret(envFileIVMS, "${ENVFILE_IVMS_PASSWORD}"))
+			eq(t, "warnings", c.Warnings, []string(nil))
+		},
 		"cleartext.toml": func(t *testing.T, c *Config) {
 			eq(t, "warnings", c.Warnings, []string{
 				"doorsync.toml:3: cardskipper.url uses plain http: the password crosses the network readable by anyone on the way; use https",

@@ -48,7 +48,7 @@ const maxProblems = 50
 
 // newError sorts the problems and keeps the first maxProblems.
 func newError(file string, ps []Problem) *Error {
-	ps = sortProblems(ps)
+	ps = sortProblems(file, ps)
 	if len(ps) > maxProblems {
 		n := len(ps) - maxProblems
 		ps = append(ps[:maxProblems:maxProblems], Problem{File: file, Msg: fmt.Sprintf("… and %d more problems", n)})
@@ -57,9 +57,20 @@ func newError(file string, ps []Problem) *Error {
 }
 
 // sortProblems puts problems in file order (placeless ones last, as they
-// concern the file as a whole) and drops exact duplicates.
-func sortProblems(ps []Problem) []Problem {
+// concern the file as a whole) and drops exact duplicates. Those of another
+// file (the env_file) come first: it is read first, and its mistakes
+// explain the configuration's.
+func sortProblems(file string, ps []Problem) []Problem {
+	ours := func(p Problem) int {
+		if p.File == file {
+			return 1
+		}
+		return 0
+	}
 	slices.SortStableFunc(ps, func(a, b Problem) int {
+		if a.File != b.File {
+			return cmp.Or(cmp.Compare(ours(a), ours(b)), cmp.Compare(a.File, b.File))
+		}
 		la, lb := a.Line, b.Line
 		if la == 0 {
 			la = int(^uint(0) >> 1)

@@ -10,6 +10,7 @@ import (
 // "present" (validate). Build turns them into Config.
 
 type rawConfig struct {
+	EnvFile     *string         `toml:"env_file"`
 	Timezone    *string         `toml:"timezone"`
 	Database    *string         `toml:"database"`
 	RetryBudget *duration       `toml:"retry_budget"`

@@ -17,6 +17,11 @@ import (
 func (c *Config) Redacted() string {
 	var w tomlWriter
 	w.comment("doorsync configuration as loaded from " + c.Path + " (defaults filled in, secrets redacted)")
+	if c.EnvFile != "" {
+		// A comment: the values below are expanded already, and the dump
+		// must parse back without the file.
+		w.comment("env_file = " + tomlString(c.EnvFile) + " (read for the ${VAR}s the environment did not set)")
+	}
 	w.kv("timezone", tomlString(c.Timezone))
 	w.kv("database", tomlString(c.Database))
 	w.kv("retry_budget", tomlDuration(c.RetryBudget))

@@ -60,6 +60,7 @@ func normalized(c *Config) Config {
 		n.Notify.Webhook = redactURL(n.Notify.Webhook)
 	}
 	n.literals, n.secretFiles, n.Warnings = nil, nil, nil
+	n.EnvFile = "" // a comment in the dump: its values are expanded already
 	return n
 }
 

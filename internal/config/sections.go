@@ -13,6 +13,8 @@ import (
 // build converts the decoded file section by section.
 func (b *builder) build(raw *rawConfig) *Config {
 	cfg := &Config{Path: b.file}
+	// First: every ${VAR} after it may come from the file.
+	cfg.EnvFile = b.readEnvFile(raw.EnvFile)
 	cfg.Timezone, cfg.Zone = b.timezone(raw.Timezone)
 	db := b.orDefault([]string{"database"}, raw.Database, DefaultDatabase)
 	if db.set {
