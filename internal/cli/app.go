@@ -5,7 +5,7 @@
 // maps outcomes to the documented exit codes (exit.go, internal/exitcode).
 // Each command is an options struct plus a run function with injected I/O
 // (App: the output streams, the environment, the clock, the configuration
-// directories), so tests drive it without a process.
+// directories, who owns what), so tests drive it without a process.
 //
 // Where things live: app.go the root command and its global options;
 // sync.go --auto, the engine.Observer that prints a run's progress
@@ -18,7 +18,8 @@
 // printing of the service's checks (service.Doctor); demo.go the demo (the emulated site of
 // internal/emulator/site, its configuration, an overview); printer.go the
 // headless Printer (text or JSON lines); loadconfig.go the configuration's
-// search order.
+// search order; rootguard.go the refusal to open, as root, a database
+// another user owns (ownership_*.go ask the system who owns what).
 //
 // Most end-to-end tests of doorsync live here (e2e_*_test.go, against the
 // emulated site), with the console's end to end tests and its first-frame
@@ -48,6 +49,10 @@ type App struct {
 	Stderr    io.Writer
 	LookupEnv func(string) (string, bool)
 	Clock     clock.Clock
+	// Ownership tells who runs doorsync and who owns the database, for
+	// the refusal to open another user's database as root (rootguard.go);
+	// nil refuses nothing.
+	Ownership Ownership
 	// UserConfigDir and SystemConfigDir are searched for doorsync.toml after
 	// --config, $DOORSYNC_CONFIG and ./doorsync.toml.
 	UserConfigDir   string
@@ -65,7 +70,7 @@ func NewApp() *App {
 	}
 	return &App{
 		Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv, Clock: clock.System{},
-		UserConfigDir: ucd, SystemConfigDir: config.SystemDir,
+		Ownership: systemOwnership{}, UserConfigDir: ucd, SystemConfigDir: config.SystemDir,
 	}
 }
 
@@ -76,11 +81,12 @@ type globalOptions struct {
 	logFormat  string
 	debug      bool
 	auto       bool
+	args       []string // the command line after "doorsync", for messages that suggest running it differently
 }
 
 // Run executes the command line and returns the process exit code.
 func (a *App) Run(ctx context.Context, args []string) int {
-	g := &globalOptions{}
+	g := &globalOptions{args: args}
 	root := a.rootCommand(g)
 	root.SetArgs(args)
 	root.SetOut(a.Stdout)

@@ -54,6 +54,10 @@ func (a *App) runBackup(ctx context.Context, g *globalOptions, o backupOptions) 
 	if err != nil {
 		return err
 	}
+	// Read-only, but a reader of a WAL database may create its -shm.
+	if err := a.checkDatabaseOwner(g, cfg.Database); err != nil {
+		return err
+	}
 	info, err := store.Backup(ctx, cfg.Database, file, o.force)
 	switch {
 	case errors.Is(err, store.ErrBackupExists):

@@ -29,7 +29,13 @@ configuration cannot be loaded.`,
 				return err
 			}
 			p := newPrinter(g.logFormat, a.Stdout, a.Clock)
-			if failed := a.doctor(cmd.Context(), cfg, p); failed > 0 {
+			failed := a.doctor(cmd.Context(), cfg, p)
+			// doctor opens no database, but the commands after it would
+			// refuse to as root: better said now.
+			if err := a.checkDatabaseOwner(g, cfg.Database); err != nil {
+				p.Print(Line{Status: StatusWarn, Subject: service.SystemDatabase, Check: "owner", Detail: err.Error()})
+			}
+			if failed > 0 {
 				return failedError(fmt.Errorf("doctor: %d check(s) failed", failed))
 			}
 			return nil

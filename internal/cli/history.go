@@ -32,7 +32,7 @@ func (a *App) historyCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := a.sessionOn(ctx, cfg, true)
+			s, err := a.sessionOn(ctx, g, cfg, true)
 			if err != nil {
 				return err
 			}

@@ -88,7 +88,7 @@ func (a *App) runReport(cmd *cobra.Command, g *globalOptions, id int64) (report.
 	if err != nil {
 		return report.Report{}, err
 	}
-	s, err := a.sessionOn(cmd.Context(), cfg, true)
+	s, err := a.sessionOn(cmd.Context(), g, cfg, true)
 	if err != nil {
 		return report.Report{}, err
 	}

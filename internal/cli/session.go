@@ -32,7 +32,7 @@ func (a *App) openSession(ctx context.Context, g *globalOptions, readOnly bool) 
 	if err != nil {
 		return nil, err
 	}
-	return a.sessionOn(ctx, cfg, readOnly)
+	return a.sessionOn(ctx, g, cfg, readOnly)
 }
 
 // loadConfigWarned is loadConfig printing the configuration's warnings.
@@ -47,9 +47,15 @@ func (a *App) loadConfigWarned(g *globalOptions) (*config.Config, error) {
 	return cfg, nil
 }
 
-// sessionOn opens the database of cfg and builds the service. A
+// sessionOn opens the database of cfg and builds the service: every
+// command that opens the database comes through here (backup, which only
+// reads it, checks its owner too). As root, another
+// user's database is refused (exit 2) before it is touched. A
 // configuration the clients cannot be built from is a usage error.
-func (a *App) sessionOn(ctx context.Context, cfg *config.Config, readOnly bool) (*session, error) {
+func (a *App) sessionOn(ctx context.Context, g *globalOptions, cfg *config.Config, readOnly bool) (*session, error) {
+	if err := a.checkDatabaseOwner(g, cfg.Database); err != nil {
+		return nil, err
+	}
 	var st *store.Store
 	var err error
 	if readOnly {
