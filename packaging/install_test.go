@@ -78,6 +78,7 @@ func TestInstallInThrowawayRoot(t *testing.T) {
 	if res.code != 0 || !strings.Contains(res.out, "ok") {
 		t.Fatalf("doctor: exit %d\n%s", res.code, res.out)
 	}
+	t.Logf("sudo -u doorsync doorsync doctor:\n%s", res.out)
 	for _, secret := range secretValues(env) {
 		if strings.Contains(res.out, secret) {
 			t.Errorf("doctor's output holds a secret")
@@ -89,6 +90,7 @@ func TestInstallInThrowawayRoot(t *testing.T) {
 	if res.code != 0 && res.code != 4 {
 		t.Fatalf("--auto: exit %d\n%s", res.code, res.out)
 	}
+	t.Logf("sudo -u doorsync doorsync --auto: exit %d", res.code)
 	r.assertFile(t, "/var/lib/doorsync/doorsync.db", "-rw-------", "doorsync", "doorsync")
 
 	// 7. Root is turned away from the doorsync user's database.
