@@ -18,14 +18,15 @@ import (
 	"time"
 )
 
-// TestInstallInThrowawayRoot installs the .deb into a copy of a minimal
-// Debian root (debootstrap --variant=minbase; `make package-install-test`
-// makes one) and follows docs/operator-guide.md step by step, with the
-// package's own scripts run by dpkg inside the root and doorsync run as the
-// doorsync user: install, edit the config, secrets in /etc/doorsync/env,
+// TestInstallInThrowawayRoot installs the .deb, then the .rpm, each into a
+// copy of a minimal Debian root (debootstrap --variant=minbase; `make
+// package-install-test` makes one) and follows docs/operator-guide.md step
+// by step, with the package's own scripts run inside the root (dpkg in it;
+// the host's rpm with --root, which runs them chrooted) and doorsync run as
+// the doorsync user: install, edit the config, secrets in /etc/doorsync/env,
 // doctor against `doorsync demo --serve`, a run, a backup, an upgrade that
-// keeps the operator's files, removal (keeps the config and database) and
-// purge (removes them). It needs root (chroot) and a base root.
+// keeps the operator's files, removal (keeps the config and database) and,
+// for the .deb, purge (removes them). It needs root (chroot) and a base root.
 func TestInstallInThrowawayRoot(t *testing.T) {
 	dir := packagesDir(t)
 	base := os.Getenv("DOORSYNC_INSTALL_BASE")
@@ -35,18 +36,50 @@ func TestInstallInThrowawayRoot(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("installing into a throwaway root needs root (chroot, dpkg)")
 	}
-	var deb string
 	for _, p := range findPackages(t, dir) {
-		if p.format == "deb" && p.arch == runtime.GOARCH {
-			deb = p.path
+		if p.arch == runtime.GOARCH {
+			t.Run(p.format, func(t *testing.T) { installAndFollowTheGuide(t, base, p) })
+		}
+	}
+}
+
+// manager runs the package manager of pkg's format on the root as the guide
+// would: install (also an upgrade), remove, purge.
+func (r *throwawayRoot) manager(t *testing.T, pkg builtPackage, action string) {
+	t.Helper()
+	if pkg.format == "deb" {
+		flag := map[string]string{"install": "-i", "remove": "-r", "purge": "-P"}[action]
+		arg := "doorsync"
+		if action == "install" {
+			arg = "/tmp/doorsync.deb"
+		}
+		r.must(t, root, "dpkg", flag, arg)
+		return
+	}
+	// rpm is not in a Debian root: the host's installs into it (--nodeps:
+	// the root's rpm database knows none of Debian's packages).
+	args := map[string][]string{"install": {"-U", "--replacepkgs", pkg.path}, "remove": {"-e", "doorsync"}}[action]
+	cmd := exec.Command("rpm", append([]string{"--root=" + r.dir, "--nodeps"}, args...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("rpm %s: %v\n%s", action, err, out)
+	}
+}
+
+func installAndFollowTheGuide(t *testing.T, base string, pkg builtPackage) {
+	r := newThrowawayRoot(t, base)
+	if pkg.format == "deb" {
+		copyFile(t, pkg.path, filepath.Join(r.dir, "tmp/doorsync.deb"), 0o644)
+	} else {
+		if _, err := exec.LookPath("rpm"); err != nil {
+			t.Fatal("rpm is not installed: it installs the .rpm into the root (apt-get install rpm)")
+		}
+		if out, err := exec.Command("rpm", "--root="+r.dir, "--initdb").CombinedOutput(); err != nil {
+			t.Fatalf("rpm --initdb: %v\n%s", err, out)
 		}
 	}
 
-	r := newThrowawayRoot(t, base)
-	copyFile(t, deb, filepath.Join(r.dir, "tmp/doorsync.deb"), 0o644)
-
 	// 1. Install.
-	r.must(t, root, "dpkg", "-i", "/tmp/doorsync.deb")
+	r.manager(t, pkg, "install")
 	passwd := r.must(t, root, "getent", "passwd", "doorsync")
 	if !strings.Contains(passwd, ":/var/lib/doorsync:/usr/sbin/nologin") {
 		t.Errorf("doorsync user: %s", passwd)
@@ -112,27 +145,38 @@ func TestInstallInThrowawayRoot(t *testing.T) {
 	demo.stop(t)
 
 	// 9. An upgrade keeps the operator's config and secrets.
-	r.must(t, root, "dpkg", "-i", "/tmp/doorsync.deb")
+	r.manager(t, pkg, "install")
 	if r.read(t, "/etc/doorsync/doorsync.toml") != config || r.read(t, "/etc/doorsync/env") != env {
 		t.Error("the upgrade replaced the operator's config or secrets")
 	}
 	r.assertFile(t, "/etc/doorsync/doorsync.toml", "-rw-r-----", "root", "doorsync")
 
-	// 10. Removal keeps the config, the secrets and the database.
-	r.must(t, root, "dpkg", "-r", "doorsync")
+	// 10. Removal keeps the config, the secrets and the database (rpm
+	// keeps a config you changed under .rpmsave).
+	r.manager(t, pkg, "remove")
 	for _, gone := range []string{"/usr/bin/doorsync", "/usr/lib/systemd/system/doorsync.timer"} {
 		if r.exists(gone) {
-			t.Errorf("%s is left after dpkg -r", gone)
+			t.Errorf("%s is left after the removal", gone)
 		}
 	}
-	for _, kept := range []string{"/etc/doorsync/doorsync.toml", "/etc/doorsync/env", "/var/lib/doorsync/doorsync.db"} {
-		if !r.exists(kept) {
-			t.Errorf("dpkg -r removed %s", kept)
+	kept := map[string]string{"/etc/doorsync/doorsync.toml": config, "/etc/doorsync/env": env}
+	for path, content := range kept {
+		if pkg.format == "rpm" {
+			path += ".rpmsave"
 		}
+		if !r.exists(path) || r.read(t, path) != content {
+			t.Errorf("the removal did not keep %s as the operator wrote it", path)
+		}
+	}
+	if !r.exists("/var/lib/doorsync/doorsync.db") {
+		t.Error("the removal deleted the database")
+	}
+	if pkg.format == "rpm" {
+		return // rpm has no purge
 	}
 
 	// 11. Purge removes them; the user stays (files elsewhere may be its own).
-	r.must(t, root, "dpkg", "-P", "doorsync")
+	r.manager(t, pkg, "purge")
 	for _, gone := range []string{"/etc/doorsync", "/var/lib/doorsync"} {
 		if r.exists(gone) {
 			t.Errorf("%s is left after dpkg -P", gone)
