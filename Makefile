@@ -83,15 +83,19 @@ package: ## build the .deb and .rpm (linux amd64, arm64) and release archives in
 	$(GORELEASER) release --snapshot --clean
 	DOORSYNC_PACKAGES=$(CURDIR)/dist go test -count=1 -v -run '^TestBuiltPackages$$' ./packaging/
 
-# A minimal Debian made once by debootstrap (needs root and Debian's mirror).
+# Minimal Debian roots made once by debootstrap (needs root and Debian's
+# mirror): one to install into, one with systemd to boot in systemd-nspawn
+# (apt-get install debootstrap systemd-container rpm).
 INSTALL_BASE ?= build/debian-root
+SYSTEMD_BASE ?= build/debian-systemd-root
 
 .PHONY: package-install-test
-package-install-test: ## as root: install the built .deb in a throwaway Debian root and follow the operator guide step by step
-	@test "$$(id -u)" = 0 || { echo "package-install-test needs root (chroot, dpkg, mount)"; exit 1; }
+package-install-test: ## as root, after make package: install the .deb and .rpm in throwaway Debian roots, follow the operator guide, run the units under systemd
+	@test "$$(id -u)" = 0 || { echo "package-install-test needs root (chroot, dpkg, mount, systemd-nspawn)"; exit 1; }
 	@test -d $(INSTALL_BASE) || debootstrap --variant=minbase bookworm $(INSTALL_BASE)
-	DOORSYNC_PACKAGES=$(CURDIR)/dist DOORSYNC_INSTALL_BASE=$(abspath $(INSTALL_BASE)) \
-	  go test -count=1 -v -timeout 15m -run '^TestInstallInThrowawayRoot$$' ./packaging/
+	@test -d $(SYSTEMD_BASE) || debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus bookworm $(SYSTEMD_BASE)
+	DOORSYNC_PACKAGES=$(CURDIR)/dist DOORSYNC_INSTALL_BASE=$(abspath $(INSTALL_BASE)) DOORSYNC_SYSTEMD_BASE=$(abspath $(SYSTEMD_BASE)) \
+	  go test -count=1 -v -timeout 15m -run '^(TestInstallInThrowawayRoot|TestUnitsUnderSystemd)$$' ./packaging/
 
 .PHONY: clean
 clean: ## remove build outputs

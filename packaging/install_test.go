@@ -241,10 +241,7 @@ const (
 
 func newThrowawayRoot(t *testing.T, base string) *throwawayRoot {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "root")
-	if out, err := exec.Command("cp", "-a", base, dir).CombinedOutput(); err != nil {
-		t.Fatalf("copy %s: %v\n%s", base, err, out)
-	}
+	dir := copyRoot(t, base)
 	// doorsync's run lock reads /proc (boot id, the holder's start time).
 	if out, err := exec.Command("mount", "-t", "proc", "proc", filepath.Join(dir, "proc")).CombinedOutput(); err != nil {
 		t.Fatalf("mount proc: %v\n%s", err, out)
@@ -255,6 +252,16 @@ func newThrowawayRoot(t *testing.T, base string) *throwawayRoot {
 		}
 	})
 	return &throwawayRoot{dir: dir}
+}
+
+// copyRoot copies a base root into the test's temporary directory.
+func copyRoot(t *testing.T, base string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "root")
+	if out, err := exec.Command("cp", "-a", base, dir).CombinedOutput(); err != nil {
+		t.Fatalf("copy %s: %v\n%s", base, err, out)
+	}
+	return dir
 }
 
 func (r *throwawayRoot) command(ctx context.Context, t *testing.T, as user, args ...string) *exec.Cmd {
@@ -379,16 +386,24 @@ func (r *throwawayRoot) name(t *testing.T, file string, id int) string {
 // background is a long-running command in the root (demo --serve).
 type background struct {
 	cmd    *exec.Cmd
-	cancel context.CancelFunc
+	cancel func()
 	lines  chan string
 	seen   strings.Builder
 }
 
 func (r *throwawayRoot) start(t *testing.T, as user, args ...string) *background {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := r.command(ctx, t, as, args...)
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	return startBackground(t, r.command(context.Background(), t, as, args...))
+}
+
+// startBackground starts cmd; the test's end interrupts it (Ctrl-C).
+func startBackground(t *testing.T, cmd *exec.Cmd) *background {
+	t.Helper()
+	cancel := func() {
+		if cmd.Process != nil {
+			_ = cmd.Process.Signal(os.Interrupt)
+		}
+	}
 	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -402,7 +417,10 @@ func (r *throwawayRoot) start(t *testing.T, as user, args ...string) *background
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			b.lines <- sc.Text()
+			select {
+			case b.lines <- sc.Text():
+			default: // nobody waits for more: drop it, never block the command
+			}
 		}
 		close(b.lines)
 	}()
