@@ -20,7 +20,7 @@ mkdir -p "$out/man" "$out/completions"
 # A binary for this machine, only to generate; the packages get goreleaser's.
 CGO_ENABLED=0 go build -trimpath -o "$out/doorsync-gen" ./cmd/doorsync
 
-"$out/doorsync-gen" man --dir "$out/man" 2>/dev/null
+"$out/doorsync-gen" man --dir "$out/man"
 gzip -9 -n "$out"/man/*.1
 
 for shell in bash zsh fish; do
