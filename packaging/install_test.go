@@ -112,6 +112,13 @@ func installAndFollowTheGuide(t *testing.T, base string, pkg builtPackage) {
 		t.Fatalf("doctor: exit %d\n%s", res.code, res.out)
 	}
 	t.Logf("sudo -u doorsync doorsync doctor:\n%s", res.out)
+	// sudo keeps the admin's working directory, their own 0700 home, which
+	// the doorsync user may not search: the configuration is still found.
+	res = r.run(t, root, "/bin/sh", "-c", "mkdir -p -m 0700 /home/admin && cd /home/admin && "+
+		"HOME=/var/lib/doorsync setpriv --reuid=doorsync --regid=doorsync --init-groups /usr/bin/doorsync doctor")
+	if res.code != 0 {
+		t.Errorf("doctor as doorsync from a 0700 home: exit %d\n%s", res.code, res.out)
+	}
 	for _, secret := range secretValues(env) {
 		if strings.Contains(res.out, secret) {
 			t.Errorf("doctor's output holds a secret")

@@ -182,3 +182,33 @@ func TestFindSkipsEmptyDirsAndRejectsDirectories(t *testing.T) {
 		t.Fatalf("--config DIR: got %v", err)
 	}
 }
+
+// Run as the doorsync user (sudo -u doorsync) from the admin's own 0700
+// home, ./doorsync.toml cannot even be looked for: the search goes on to
+// /etc/doorsync. A place denied with nothing found anywhere is said.
+func TestFindPassesOverPlacesThisUserMayNotSearch(t *testing.T) {
+	dir := t.TempDir()
+	system := filepath.Join(dir, "system")
+	if err := os.Mkdir(system, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	deniedHere := func(p string) (fs.FileInfo, error) {
+		if p == FileName {
+			return nil, &fs.PathError{Op: "stat", Path: p, Err: fs.ErrPermission}
+		}
+		return os.Stat(p)
+	}
+	got, err := find("", nil, "", system, deniedHere)
+	if err == nil {
+		t.Fatalf("found %q with no file anywhere", got)
+	}
+	want := "configuration: this user may not look for ./doorsync.toml (permission denied); run doorsync as a user that may (the packages' is doorsync: sudo -u doorsync doorsync …), or pass --config FILE"
+	eq(t, "error", err.Error(), want)
+
+	writeFile(t, filepath.Join(system, FileName), "", 0o600)
+	got, err = find("", nil, "", system, deniedHere)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "found", got, filepath.Join(system, FileName))
+}
