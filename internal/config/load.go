@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 )
 
@@ -29,7 +30,7 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configuration: read %s: %w", path, err)
 	}
-	cfg, err := Parse(path, data, env, os.ReadFile)
+	cfg, err := Parse(path, data, env, readKeyFileBounded)
 	if err != nil {
 		return nil, err
 	}
@@ -55,4 +56,39 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// readKeyFileBounded reads a *_file or the env_file: only a regular file,
+// and no more than the largest of them may hold (one byte more, so the
+// caller sees it is too large). /dev/zero as env_file grew the process to
+// 24 GB before the size check; a FIFO blocked it forever.
+func readKeyFileBounded(path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("not a regular file but %s", fileKind(info.Mode()))}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, max(maxSecretFile, maxEnvFile)+1))
+}
+
+// fileKind names what a non-regular file is.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeCharDevice != 0, m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a plain file"
 }
