@@ -62,7 +62,7 @@ func (a *App) runBackup(ctx context.Context, g *globalOptions, o backupOptions) 
 	switch {
 	case errors.Is(err, store.ErrBackupExists):
 		return usageError(fmt.Errorf("%w; --force replaces it", err))
-	case errors.Is(err, store.ErrBackupOntoDatabase):
+	case errors.Is(err, store.ErrBackupOntoDatabase), errors.Is(err, store.ErrBackupNotAFile):
 		return usageError(err)
 	case err != nil:
 		return failedError(err)

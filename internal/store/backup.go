@@ -19,6 +19,10 @@ var (
 	// ErrBackupOntoDatabase: Backup's destination is the database itself
 	// (or its -wal, -shm or -journal file).
 	ErrBackupOntoDatabase = errors.New("that is the database itself")
+	// ErrBackupNotAFile: the destination exists and is not a plain file (a
+	// directory, a device, a pipe, a symbolic link), which a backup never
+	// replaces: --force onto /dev/null made it a plain file.
+	ErrBackupNotAFile = errors.New("not a plain file")
 )
 
 // BackupInfo describes a copy Backup wrote and checked.
@@ -106,8 +110,17 @@ func checkBackupDest(src, dest string, replace bool) error {
 	if sst, err := os.Stat(src); err == nil && os.SameFile(sst, dst) { // a link to it
 		return ErrBackupOntoDatabase
 	}
-	if dst.IsDir() {
-		return fmt.Errorf("is a directory; name the copy's file")
+	link, err := os.Lstat(dest)
+	if err != nil {
+		return err
+	}
+	switch m := link.Mode(); {
+	case m.IsDir():
+		return fmt.Errorf("%w but a directory; name the copy's file", ErrBackupNotAFile)
+	case m&os.ModeSymlink != 0:
+		return fmt.Errorf("%w but a symbolic link; name the file itself", ErrBackupNotAFile)
+	case !m.IsRegular():
+		return fmt.Errorf("%w but a device, pipe or socket; a backup replaces only a plain file", ErrBackupNotAFile)
 	}
 	if !replace {
 		return ErrBackupExists

@@ -172,7 +172,7 @@ func TestBackupRefusals(t *testing.T) {
 		{"existing copy", path, existing, ErrBackupExists, []string{existing}},
 		{"onto the database", path, path, ErrBackupOntoDatabase, []string{path}},
 		{"onto its WAL", path, path + "-wal", ErrBackupOntoDatabase, nil},
-		{"onto a directory", path, t.TempDir(), nil, []string{"is a directory"}},
+		{"onto a directory", path, t.TempDir(), ErrBackupNotAFile, []string{"but a directory"}},
 		{"missing database", missing, filepath.Join(t.TempDir(), "copy.db"), os.ErrNotExist, []string{missing, "no database there"}},
 		{"not doorsync's", foreign, filepath.Join(t.TempDir(), "copy.db"), nil, []string{foreign, "not a doorsync database"}},
 		{"not a database", garbage, filepath.Join(t.TempDir(), "copy.db"), nil, []string{garbage, "not a database"}},
