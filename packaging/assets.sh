@@ -18,7 +18,11 @@ rm -rf "$out"
 mkdir -p "$out/man" "$out/completions"
 
 # A binary for this machine, only to generate; the packages get goreleaser's.
-CGO_ENABLED=0 go build -trimpath -o "$out/doorsync-gen" ./cmd/doorsync
+# Stamped with the packages' version ($1), which the pages show.
+version=${1:-dev}
+CGO_ENABLED=0 go build -trimpath \
+	-ldflags "-X github.com/doorsync/doorsync/internal/build.Version=$version" \
+	-o "$out/doorsync-gen" ./cmd/doorsync
 
 "$out/doorsync-gen" man --dir "$out/man"
 gzip -9 -n "$out"/man/*.1

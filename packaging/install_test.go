@@ -87,6 +87,9 @@ func installAndFollowTheGuide(t *testing.T, base string, pkg builtPackage) {
 	r.assertFile(t, "/etc/doorsync", "drwxr-x---", "root", "doorsync")
 	r.assertFile(t, "/etc/doorsync/doorsync.toml", "-rw-r-----", "root", "doorsync")
 	r.assertFile(t, "/etc/doorsync/env", "-rw-------", "doorsync", "doorsync")
+	if template, err := os.ReadFile("env"); err != nil || r.read(t, "/etc/doorsync/env") != string(template) {
+		t.Errorf("/etc/doorsync/env is not the template (%v)", err)
+	}
 	r.assertFile(t, "/var/lib/doorsync", "drwx------", "doorsync", "doorsync")
 	r.assertFile(t, "/usr/share/man/man1/doorsync-links-import.1.gz", "-rw-r--r--", "root", "root")
 
@@ -168,8 +171,8 @@ func installAndFollowTheGuide(t *testing.T, base string, pkg builtPackage) {
 	}
 	kept := map[string]string{"/etc/doorsync/doorsync.toml": config, "/etc/doorsync/env": env}
 	for path, content := range kept {
-		if pkg.format == "rpm" {
-			path += ".rpmsave"
+		if pkg.format == "rpm" && path == "/etc/doorsync/doorsync.toml" {
+			path += ".rpmsave" // the package's file, changed: rpm keeps it aside
 		}
 		if !r.exists(path) || r.read(t, path) != content {
 			t.Errorf("the removal did not keep %s as the operator wrote it", path)

@@ -2,7 +2,9 @@ package packaging
 
 import (
 	"bytes"
+	"compress/gzip"
 	"debug/elf"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,13 +68,15 @@ func wantEntries(format string) map[string]entry {
 		"/usr/lib/tmpfiles.d/doorsync.conf":                  file,
 		"/etc/doorsync":                                      {"drwxr-x---", "root", "doorsync", false},
 		"/etc/doorsync/doorsync.toml":                        {"-rw-r-----", "root", "doorsync", true},
-		"/etc/doorsync/env":                                  {"-rw-------", "doorsync", "doorsync", true},
+		"/usr/share/doorsync/env":                            file,
 		"/usr/share/bash-completion/completions/doorsync":    file,
 		"/usr/share/fish/vendor_completions.d/doorsync.fish": file,
 		"/usr/share/doc/doorsync/README.md":                  file,
 		"/usr/share/doc/doorsync/operator-guide.md":          file,
 		"/usr/share/doc/doorsync/configuration.md":           file,
 		"/usr/share/doc/doorsync/links-import.md":            file,
+		"/usr/share/doc/doorsync/identity.md":                file,
+		"/usr/share/doc/doorsync/firmware.md":                file,
 		"/usr/share/doc/doorsync/doorsync.example.toml":      file,
 	}
 	if format == "deb" {
@@ -183,19 +187,20 @@ func TestBuiltPackages(t *testing.T) {
 					conffiles = append(conffiles, name)
 				}
 				// Nothing is enabled by the package, and the state is made on install.
-				if strings.HasPrefix(name, "/etc/systemd") || strings.HasPrefix(name, "/var/lib/doorsync") {
+				if strings.HasPrefix(name, "/etc/systemd") || strings.HasPrefix(name, "/var/lib/doorsync") || name == "/etc/doorsync/env" {
 					t.Errorf("the package holds %s", name)
 				}
 			}
 			sort.Strings(conffiles)
-			if strings.Join(conffiles, " ") != "/etc/doorsync/doorsync.toml /etc/doorsync/env" {
+			if strings.Join(conffiles, " ") != "/etc/doorsync/doorsync.toml" {
 				t.Errorf("config files: %v", conffiles)
 			}
 
 			root := extract(t, pkg)
 			assertBinaryArch(t, filepath.Join(root, "usr/bin/doorsync"), pkg.arch)
 			assertPackagedConfig(t, filepath.Join(root, "etc/doorsync/doorsync.toml"))
-			assertSameFile(t, filepath.Join(root, "etc/doorsync/env"), "env")
+			assertSameFile(t, filepath.Join(root, "usr/share/doorsync/env"), "env")
+			assertManVersion(t, root, pkg)
 			if pkg.arch == runtime.GOARCH {
 				assertManPages(t, root, got)
 				if needsVerify(t) {
@@ -328,4 +333,31 @@ func run(t *testing.T, name string, args ...string) string {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
 	}
 	return stdout.String()
+}
+
+// assertManVersion: the pages name the package's version, as the binary does.
+func assertManVersion(t *testing.T, root string, pkg builtPackage) {
+	t.Helper()
+	base := filepath.Base(pkg.path)
+	version := strings.TrimSuffix(strings.TrimPrefix(base, "doorsync_"), "_"+pkg.arch+".deb")
+	if pkg.format == "rpm" {
+		version = strings.TrimPrefix(base, "doorsync-")
+		version = version[:strings.LastIndex(version, "-1.")]
+	}
+	f, err := os.Open(filepath.Join(root, "usr/share/man/man1/doorsync.1.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := io.ReadAll(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"doorsync ` + version + `"`; !bytes.Contains(page, []byte(want)) {
+		t.Errorf("doorsync.1 does not name version %s: %.200s", version, page)
+	}
 }

@@ -21,7 +21,8 @@ func (a *App) linksCommand(g *globalOptions) *cobra.Command {
 		Short: "The identity table: which account on which terminal belongs to which member e-mail",
 		Long: `Terminals hold no e-mail, so doorsync keeps links: a Cardskipper member (id and e-mail) ↔
 (terminal, Person ID). A link follows its member through an e-mail change, wins over an e-mail
-found on the terminal and survives renames on either side (docs/identity.md).`,
+found on the terminal and survives renames on either side (identity.md in the documentation:
+docs/ in the source, /usr/share/doc/doorsync/ in the packages).`,
 	}
 	cmd.AddCommand(a.linksListCommand(g), a.linksAddCommand(g), a.linksRemoveCommand(g), a.linksImportCommand(g))
 	return cmd
@@ -163,8 +164,9 @@ func (a *App) linksImportCommand(g *globalOptions) *cobra.Command {
 		Use:   "import FILE",
 		Short: "Link e-mails to accounts from an iVMS-4200 person export (CSV or XLSX)",
 		Long: `import reads an iVMS-4200 person export (columns found by header: Person ID, Email, Name …;
-see docs/links-import.md), reads each terminal's persons, and links every row whose Person ID is
-on the terminal. It reports what it linked, left unchanged and skipped, and why.`,
+see links-import.md in the documentation: docs/ in the source, /usr/share/doc/doorsync/ in the
+packages), reads each terminal's persons, and links every row whose Person ID is on the
+terminal. It reports what it linked, left unchanged and skipped, and why.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path, err := a.expandHome(args[0])

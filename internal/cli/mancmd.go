@@ -38,6 +38,19 @@ all into a directory, as the package build does.
 The page's date is $SOURCE_DATE_EPOCH when set (reproducible builds), else the binary's build
 date, else today.`,
 		Args: cobra.ArbitraryArgs,
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			c, err := findCommand(cmd.Root(), args)
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var names []string
+			for _, sub := range c.Commands() {
+				if sub.IsAvailableCommand() {
+					names = append(names, sub.Name()+"\t"+sub.Short)
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			root := cmd.Root()
 			prepareManTree(root)
@@ -97,9 +110,14 @@ func prepareManTree(root *cobra.Command) {
 	walk(root)
 }
 
-// findCommand resolves "links add" to its command; anything that is not a
+// findCommand resolves "links add" to its command, and the page's own
+// name too ("links-add", "doorsync-links-add"); anything that is not a
 // whole command path is an error naming it.
 func findCommand(root *cobra.Command, args []string) (*cobra.Command, error) {
+	if len(args) == 1 && strings.Contains(args[0], "-") {
+		page := strings.TrimSuffix(strings.TrimPrefix(args[0], root.Name()+"-"), ".1")
+		args = strings.Split(page, "-")
+	}
 	c := root
 	for _, name := range args {
 		var next *cobra.Command

@@ -94,6 +94,8 @@ func TestManPrintsOneCommandsPage(t *testing.T) {
 	}{
 		{[]string{"man"}, 0, `.TH "DOORSYNC" "1"`, ""},
 		{[]string{"man", "links", "add"}, 0, `.TH "DOORSYNC-LINKS-ADD" "1"`, ""},
+		{[]string{"man", "links-add"}, 0, `.TH "DOORSYNC-LINKS-ADD" "1"`, ""},
+		{[]string{"man", "doorsync-links-add"}, 0, `.TH "DOORSYNC-LINKS-ADD" "1"`, ""},
 		{[]string{"man", "links", "bogus"}, 2, "", `no command "bogus" in "doorsync links"`},
 		{[]string{"man", "--dir", "x", "links"}, 2, "", "either --dir or a command"},
 	} {
@@ -135,6 +137,8 @@ func TestCompletionScripts(t *testing.T) {
 		{[]string{"__complete", "report", "--format", ""}, []string{"csv", "json", "md", "html"}},
 		{[]string{"__complete", "li"}, []string{"links"}},
 		{[]string{"__complete", "links", ""}, []string{"add", "import", "list", "remove"}},
+		{[]string{"__complete", "man", ""}, []string{"links", "sync", "backup"}},
+		{[]string{"__complete", "man", "links", ""}, []string{"add", "import"}},
 	} {
 		r := runApp(t, clocktest.Start(t), nil, tc.args...)
 		for _, w := range tc.want {

@@ -5,7 +5,7 @@
 # (dpkg --purge, apt purge) deletes the database and /etc/doorsync; take a
 # `doorsync backup FILE` first if the history matters. The doorsync user
 # stays, as Debian's policy advises: files elsewhere may still be its own.
-# rpm has no purge: the database stays in /var/lib/doorsync and an edited
+# rpm has no purge: the database and /etc/doorsync/env stay, and an edited
 # configuration is kept as /etc/doorsync/doorsync.toml.rpmsave.
 set -e
 
