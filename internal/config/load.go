@@ -37,8 +37,8 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 	if info.Mode().Perm()&0o044 != 0 {
 		for _, l := range cfg.literals {
 			cfg.Warnings = append(cfg.Warnings, fmt.Sprintf(
-				"%s is readable by others and holds a literal %s for %s; use %s",
-				path, l.what, l.key, l.use))
+				"%s is readable by %s and holds a literal %s for %s; use %s",
+				path, readers(info.Mode()), l.what, l.key, l.use))
 		}
 	}
 	if cfg.EnvFile != "" {
@@ -52,7 +52,8 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 	for _, sf := range cfg.secretFiles {
 		if fi, err := os.Stat(sf.name); err == nil && fi.Mode().Perm()&0o044 != 0 {
 			cfg.Warnings = append(cfg.Warnings, fmt.Sprintf(
-				"%s is readable by others and holds the %s for %s; chmod 600 it", sf.name, sf.what, sf.key))
+				"%s is readable by %s and holds the %s for %s; give it mode 600, owned by the user doorsync runs as",
+				sf.name, readers(fi.Mode()), sf.what, sf.key))
 		}
 	}
 	return cfg, nil
@@ -91,4 +92,14 @@ func fileKind(m os.FileMode) string {
 		return "a socket"
 	}
 	return "not a plain file"
+}
+
+// readers says who besides the owner may read a file of mode m (m has
+// group or other read permission): the package's config is 0640
+// root:doorsync, readable by its group, not by everyone.
+func readers(m os.FileMode) string {
+	if m.Perm()&0o004 != 0 {
+		return fmt.Sprintf("everyone (mode %04o)", m.Perm())
+	}
+	return fmt.Sprintf("its group (mode %04o)", m.Perm())
 }

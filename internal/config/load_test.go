@@ -39,9 +39,9 @@ func TestLoad(t *testing.T) {
 		warnings []string
 	}{
 		{"literal secret, readable by others", `"literal-load-secret"`, 0o644,
-			[]string{"%s is readable by others and holds a literal password for cardskipper.password; use ${VAR} or password_file"}},
+			[]string{"%s is readable by everyone (mode 0644) and holds a literal password for cardskipper.password; use ${VAR} or password_file"}},
 		{"literal secret, readable by group", `"literal-load-secret"`, 0o640,
-			[]string{"%s is readable by others and holds a literal password for cardskipper.password; use ${VAR} or password_file"}},
+			[]string{"%s is readable by its group (mode 0640) and holds a literal password for cardskipper.password; use ${VAR} or password_file"}},
 		{"literal secret, owner only", `"literal-load-secret"`, 0o600, nil},
 		{"secret from the environment, readable by others", `"${CARDSKIPPER_PASSWORD}"`, 0o644, nil},
 	}
