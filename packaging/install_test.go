@@ -28,19 +28,27 @@ import (
 // keeps the operator's files, removal (keeps the config and database) and,
 // for the .deb, purge (removes them). It needs root (chroot) and a base root.
 func TestInstallInThrowawayRoot(t *testing.T) {
-	dir := packagesDir(t)
-	base := os.Getenv("DOORSYNC_INSTALL_BASE")
-	if base == "" {
-		t.Skip("DOORSYNC_INSTALL_BASE is not set: `make package-install-test` makes a Debian root and runs this test in it")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("installing into a throwaway root needs root (chroot, dpkg)")
-	}
+	dir, base := baseRoot(t, "DOORSYNC_INSTALL_BASE", "a Debian root")
 	for _, p := range findPackages(t, dir) {
 		if p.arch == runtime.GOARCH {
 			t.Run(p.format, func(t *testing.T) { installAndFollowTheGuide(t, base, p) })
 		}
 	}
+}
+
+// baseRoot is the packages' directory and the base root the variable
+// names; the tests that install need both, and root (chroot, mount, dpkg).
+func baseRoot(t *testing.T, variable, what string) (packages, base string) {
+	t.Helper()
+	packages = packagesDir(t)
+	base = os.Getenv(variable)
+	if base == "" {
+		t.Skipf("%s is not set: `make package-install-test` makes %s and runs this test in it", variable, what)
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("installing into a throwaway root needs root (chroot, mount, dpkg)")
+	}
+	return packages, base
 }
 
 // manager runs the package manager of pkg's format on the root as the guide

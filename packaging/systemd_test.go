@@ -27,14 +27,7 @@ import (
 // systemd's own security score holds. The container shares the host's
 // network, so the units reach `doorsync demo --serve` on loopback.
 func TestUnitsUnderSystemd(t *testing.T) {
-	dir := packagesDir(t)
-	base := os.Getenv("DOORSYNC_SYSTEMD_BASE")
-	if base == "" {
-		t.Skip("DOORSYNC_SYSTEMD_BASE is not set: `make package-install-test` makes a Debian root with systemd and runs this test in it")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("booting a container needs root")
-	}
+	dir, base := baseRoot(t, "DOORSYNC_SYSTEMD_BASE", "a Debian root with systemd")
 	if _, err := exec.LookPath("systemd-nspawn"); err != nil {
 		t.Fatal("systemd-nspawn is not installed (apt-get install systemd-container)")
 	}
