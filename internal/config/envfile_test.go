@@ -282,9 +282,9 @@ func TestLoadEnvFile(t *testing.T) {
 	}{
 		{0o600, ""},
 		{0o400, ""},
-		{0o640, "%s (env_file) has mode 0640 and holds secrets; chmod 600 it"},
-		{0o604, "%s (env_file) has mode 0604 and holds secrets; chmod 600 it"},
-		{0o620, "%s (env_file) has mode 0620 and holds secrets; chmod 600 it"},
+		{0o640, "%s (env_file) has mode 0640 and holds secrets; give it mode 600, owned by the user doorsync runs as"},
+		{0o604, "%s (env_file) has mode 0604 and holds secrets; give it mode 600, owned by the user doorsync runs as"},
+		{0o620, "%s (env_file) has mode 0620 and holds secrets; give it mode 600, owned by the user doorsync runs as"},
 	} {
 		t.Run(tt.mode.String(), func(t *testing.T) {
 			dir := t.TempDir()

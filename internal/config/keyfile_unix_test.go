@@ -37,3 +37,15 @@ func TestLoadReadsOnlyBoundedPlainKeyFiles(t *testing.T) {
 		})
 	}
 }
+
+// --config naming a named pipe is refused at once, not waited on.
+func TestLoadRefusesAPipeAsTheConfiguration(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "doorsync.toml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(fifo, nil)
+	if want := "configuration: " + fifo + " is not a regular file but a named pipe"; err == nil || err.Error() != want {
+		t.Errorf("Load: %v, want %q", err, want)
+	}
+}

@@ -1,10 +1,12 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"syscall"
 )
 
 // Load reads and parses the configuration file at path; env looks up
@@ -14,6 +16,10 @@ import (
 // holding a secret is readable by group or others, and when the env_file
 // is open to group or others in any way.
 func Load(path string, env func(string) (string, bool)) (*Config, error) {
+	// Only a plain file: opening a named pipe would wait for a writer.
+	if info, err := os.Stat(path); err == nil && !info.IsDir() && !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("configuration: %s is not a regular file but %s", path, fileKind(info.Mode()))
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
@@ -46,7 +52,7 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 		// decides where the secrets go.
 		if fi, err := os.Stat(cfg.EnvFile); err == nil && fi.Mode().Perm()&0o077 != 0 {
 			cfg.Warnings = append(cfg.Warnings, fmt.Sprintf(
-				"%s (env_file) has mode %04o and holds secrets; chmod 600 it", cfg.EnvFile, fi.Mode().Perm()))
+				"%s (env_file) has mode %04o and holds secrets; give it mode 600, owned by the user doorsync runs as", cfg.EnvFile, fi.Mode().Perm()))
 		}
 	}
 	for _, sf := range cfg.secretFiles {
@@ -71,11 +77,16 @@ func readKeyFileBounded(path string) ([]byte, error) {
 	if !info.Mode().IsRegular() {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("not a regular file but %s", fileKind(info.Mode()))}
 	}
-	f, err := os.Open(path)
+	// Non-blocking, and checked again once open: a file swapped for a pipe
+	// after the Stat must not block the open either.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: errors.New("not a regular file")}
+	}
 	return io.ReadAll(io.LimitReader(f, max(maxSecretFile, maxEnvFile)+1))
 }
 

@@ -100,19 +100,19 @@ func checkBackupDest(src, dest string, replace bool) error {
 			return ErrBackupOntoDatabase
 		}
 	}
-	dst, err := os.Stat(dest)
+	// Lstat first: a dangling symbolic link "does not exist" to Stat, and
+	// the rename would replace it without --force.
+	link, err := os.Lstat(dest)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if sst, err := os.Stat(src); err == nil && os.SameFile(sst, dst) { // a link to it
-		return ErrBackupOntoDatabase
-	}
-	link, err := os.Lstat(dest)
-	if err != nil {
-		return err
+	if dst, err := os.Stat(dest); err == nil {
+		if sst, err := os.Stat(src); err == nil && os.SameFile(sst, dst) { // a link to it
+			return ErrBackupOntoDatabase
+		}
 	}
 	switch m := link.Mode(); {
 	case m.IsDir():

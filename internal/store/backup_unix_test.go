@@ -29,7 +29,14 @@ func TestBackupForceReplacesOnlyAPlainFile(t *testing.T) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
-	for _, dest := range []string{fifo, link} {
+	dangling := filepath.Join(dir, "dangling.db")
+	if err := os.Symlink(filepath.Join(dir, "absent"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Backup(context.Background(), path, dangling, false); !errors.Is(err, ErrBackupNotAFile) {
+		t.Errorf("Backup onto a dangling link without --force: %v, want ErrBackupNotAFile", err)
+	}
+	for _, dest := range []string{fifo, link, dangling} {
 		before, _ := os.Lstat(dest)
 		_, err := Backup(context.Background(), path, dest, true)
 		if !errors.Is(err, ErrBackupNotAFile) {
