@@ -135,7 +135,9 @@ func findCommand(root *cobra.Command, args []string) (*cobra.Command, error) {
 	return c, nil
 }
 
-// writeManPages writes one page per available command into dir.
+// writeManPages writes one page per available command into dir. Not
+// doc.GenManTree: it writes each page itself, and doorsync(1) needs its
+// extra sections spliced in (writeManPage).
 func (a *App) writeManPages(root *cobra.Command, header *doc.GenManHeader, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return failedError(fmt.Errorf("man: %w", err))

@@ -318,7 +318,7 @@ func TestLoadEnvFile(t *testing.T) {
 	writeFile(t, path, `env_file = "nope.env"`+"\n"+strings.Replace(loadDoc, "%s", `"${CS_PASSWORD}"`, 1), 0o600)
 	writeFile(t, filepath.Join(dir, "ivms.pass"), fileIVMS+"\n", 0o600)
 	_, err := Load(path, nil)
-	if err == nil || !strings.Contains(err.Error(), path+":1: env_file: stat "+filepath.Join(dir, "nope.env")) {
+	if err == nil || !strings.Contains(err.Error(), path+":1: env_file: open "+filepath.Join(dir, "nope.env")) {
 		t.Errorf("a missing env_file: got %v", err)
 	}
 }

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -16,22 +15,16 @@ import (
 // holding a secret is readable by group or others, and when the env_file
 // is open to group or others in any way.
 func Load(path string, env func(string) (string, bool)) (*Config, error) {
-	// Only a plain file: opening a named pipe would wait for a writer.
-	if info, err := os.Stat(path); err == nil && !info.IsDir() && !info.Mode().IsRegular() {
+	f, info, err := openPlain(path)
+	switch {
+	case err != nil && info != nil && info.IsDir():
+		return nil, fmt.Errorf("configuration: %s is a directory, not a file", path)
+	case err != nil && info != nil:
 		return nil, fmt.Errorf("configuration: %s is not a regular file but %s", path, fileKind(info.Mode()))
-	}
-	f, err := os.Open(path)
-	if err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("configuration: %w", err)
-	}
-	if info.IsDir() {
-		return nil, fmt.Errorf("configuration: %s is a directory, not a file", path)
-	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("configuration: read %s: %w", path, err)
@@ -65,29 +58,38 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 	return cfg, nil
 }
 
-// readKeyFileBounded reads a *_file or the env_file: only a regular file,
-// and no more than the largest of them may hold (one byte more, so the
-// caller sees it is too large). /dev/zero as env_file grew the process to
-// 24 GB before the size check; a FIFO blocked it forever.
+// readKeyFileBounded reads a *_file or the env_file: only a plain file
+// (openPlain), and no more than the largest of them may hold (one byte
+// more, so the caller sees it is too large).
 func readKeyFileBounded(path string) ([]byte, error) {
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !info.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("not a regular file but %s", fileKind(info.Mode()))}
-	}
-	// Non-blocking, and checked again once open: a file swapped for a pipe
-	// after the Stat must not block the open either.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, _, err := openPlain(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: errors.New("not a regular file")}
-	}
 	return io.ReadAll(io.LimitReader(f, max(maxSecretFile, maxEnvFile)+1))
+}
+
+// openPlain opens path for reading if it is a plain file; otherwise the
+// error says what it is, and info (when known) describes it. The open does
+// not block and the check is made on the opened file, so nothing swapped in
+// between slips through: /dev/zero as env_file grew the process to 24 GB,
+// and a named pipe blocked it forever.
+func openPlain(path string) (*os.File, os.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, info, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("not a regular file but %s", fileKind(info.Mode()))}
+	}
+	return f, info, nil
 }
 
 // fileKind names what a non-regular file is.

@@ -84,7 +84,7 @@ func TestLoadErrors(t *testing.T) {
 		{"missing file", filepath.Join(dir, "nope.toml"), []string{"configuration: open " + filepath.Join(dir, "nope.toml")}, fs.ErrNotExist},
 		{"directory", dir, []string{dir + " is a directory"}, nil},
 		{"bad content", bad, []string{bad + `:2: unknown key "cardskipper.pasword" (did you mean "password"?)`}, nil},
-		{"password_file missing", missingSecret, []string{missingSecret + ":10: hikvision.password_file: stat " + filepath.Join(dir, "ivms.pass") + ": no such file"}, nil},
+		{"password_file missing", missingSecret, []string{missingSecret + ":10: hikvision.password_file: open " + filepath.Join(dir, "ivms.pass") + ": no such file"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
